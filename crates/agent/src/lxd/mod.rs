@@ -1,0 +1,1 @@
+//! The LXD client over the unix socket (work in progress).

@@ -1,0 +1,163 @@
+//! The actions a token can authorize, one per agent route (the `act` claim).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// One action of PROTOCOL.md's route table; its string form is the `act` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    #[serde(rename = "list")]
+    List,
+    #[serde(rename = "start")]
+    Start,
+    #[serde(rename = "stop")]
+    Stop,
+    #[serde(rename = "restart")]
+    Restart,
+    #[serde(rename = "exec")]
+    Exec,
+    #[serde(rename = "state")]
+    State,
+    #[serde(rename = "logs")]
+    Logs,
+    #[serde(rename = "service.list")]
+    ServiceList,
+    #[serde(rename = "service.start")]
+    ServiceStart,
+    #[serde(rename = "service.stop")]
+    ServiceStop,
+    #[serde(rename = "service.restart")]
+    ServiceRestart,
+    #[serde(rename = "service.state")]
+    ServiceState,
+    #[serde(rename = "service.logs")]
+    ServiceLogs,
+    #[serde(rename = "create")]
+    Create,
+    #[serde(rename = "delete")]
+    Delete,
+    #[serde(rename = "update")]
+    Update,
+    #[serde(rename = "images")]
+    Images,
+    #[serde(rename = "events")]
+    Events,
+}
+
+impl Action {
+    pub const ALL: [Action; 18] = [
+        Action::List,
+        Action::Start,
+        Action::Stop,
+        Action::Restart,
+        Action::Exec,
+        Action::State,
+        Action::Logs,
+        Action::ServiceList,
+        Action::ServiceStart,
+        Action::ServiceStop,
+        Action::ServiceRestart,
+        Action::ServiceState,
+        Action::ServiceLogs,
+        Action::Create,
+        Action::Delete,
+        Action::Update,
+        Action::Images,
+        Action::Events,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::List => "list",
+            Action::Start => "start",
+            Action::Stop => "stop",
+            Action::Restart => "restart",
+            Action::Exec => "exec",
+            Action::State => "state",
+            Action::Logs => "logs",
+            Action::ServiceList => "service.list",
+            Action::ServiceStart => "service.start",
+            Action::ServiceStop => "service.stop",
+            Action::ServiceRestart => "service.restart",
+            Action::ServiceState => "service.state",
+            Action::ServiceLogs => "service.logs",
+            Action::Create => "create",
+            Action::Delete => "delete",
+            Action::Update => "update",
+            Action::Images => "images",
+            Action::Events => "events",
+        }
+    }
+
+    /// Whether a token for this action must name a container (`ctr`).
+    pub fn needs_container(self) -> bool {
+        !matches!(self, Action::List | Action::Images | Action::Events)
+    }
+
+    /// Whether a token for this action must name a service unit (`svc`).
+    pub fn needs_service(self) -> bool {
+        matches!(
+            self,
+            Action::ServiceStart
+                | Action::ServiceStop
+                | Action::ServiceRestart
+                | Action::ServiceState
+                | Action::ServiceLogs
+        )
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The string is not one of the actions of the route table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown action `{0}`")]
+pub struct UnknownAction(pub String);
+
+impl FromStr for Action {
+    type Err = UnknownAction;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.as_str() == s)
+            .ok_or_else(|| UnknownAction(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_through_its_string_and_serde() {
+        for action in Action::ALL {
+            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+            assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
+        }
+    }
+
+    #[test]
+    fn an_unknown_action_string_is_an_error() {
+        assert!("reboot".parse::<Action>().is_err());
+        assert!("Start".parse::<Action>().is_err());
+    }
+
+    #[test]
+    fn service_actions_need_a_container_and_a_service() {
+        assert!(Action::ServiceRestart.needs_container());
+        assert!(Action::ServiceRestart.needs_service());
+        assert!(!Action::ServiceList.needs_service());
+        assert!(!Action::List.needs_container());
+        assert!(Action::Restart.needs_container());
+        assert!(!Action::Restart.needs_service());
+    }
+}

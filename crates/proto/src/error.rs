@@ -1,0 +1,225 @@
+//! The stable error codes of the protocol, their HTTP status, and the JSON
+//! error body `{"error":{"code":…,"message":…}}` both services answer with.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Every error code of PROTOCOL.md. The string form is stable: scripts match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidName,
+    BodyTooLarge,
+    TokenMissing,
+    TokenMalformed,
+    UnknownKey,
+    TokenSignature,
+    TokenExpired,
+    TokenNotYetValid,
+    TokenTtlTooLong,
+    TokenPredatesAgent,
+    TokenReplayed,
+    SignatureInvalid,
+    TimestampSkew,
+    TokenWrongAudience,
+    TokenWrongAction,
+    TokenWrongContainer,
+    TokenWrongService,
+    TokenBodyMismatch,
+    ForbiddenConfig,
+    NotFound,
+    MethodNotAllowed,
+    AlreadyRunning,
+    AlreadyStopped,
+    Busy,
+    LxdError,
+    LxdUnavailable,
+    Timeout,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 29] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidName,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::TokenMissing,
+        ErrorCode::TokenMalformed,
+        ErrorCode::UnknownKey,
+        ErrorCode::TokenSignature,
+        ErrorCode::TokenExpired,
+        ErrorCode::TokenNotYetValid,
+        ErrorCode::TokenTtlTooLong,
+        ErrorCode::TokenPredatesAgent,
+        ErrorCode::TokenReplayed,
+        ErrorCode::SignatureInvalid,
+        ErrorCode::TimestampSkew,
+        ErrorCode::TokenWrongAudience,
+        ErrorCode::TokenWrongAction,
+        ErrorCode::TokenWrongContainer,
+        ErrorCode::TokenWrongService,
+        ErrorCode::TokenBodyMismatch,
+        ErrorCode::ForbiddenConfig,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::AlreadyRunning,
+        ErrorCode::AlreadyStopped,
+        ErrorCode::Busy,
+        ErrorCode::LxdError,
+        ErrorCode::LxdUnavailable,
+        ErrorCode::Timeout,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidName => "invalid_name",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::TokenMissing => "token_missing",
+            ErrorCode::TokenMalformed => "token_malformed",
+            ErrorCode::UnknownKey => "unknown_key",
+            ErrorCode::TokenSignature => "token_signature",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::TokenNotYetValid => "token_not_yet_valid",
+            ErrorCode::TokenTtlTooLong => "token_ttl_too_long",
+            ErrorCode::TokenPredatesAgent => "token_predates_agent",
+            ErrorCode::TokenReplayed => "token_replayed",
+            ErrorCode::SignatureInvalid => "signature_invalid",
+            ErrorCode::TimestampSkew => "timestamp_skew",
+            ErrorCode::TokenWrongAudience => "token_wrong_audience",
+            ErrorCode::TokenWrongAction => "token_wrong_action",
+            ErrorCode::TokenWrongContainer => "token_wrong_container",
+            ErrorCode::TokenWrongService => "token_wrong_service",
+            ErrorCode::TokenBodyMismatch => "token_body_mismatch",
+            ErrorCode::ForbiddenConfig => "forbidden_config",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::AlreadyRunning => "already_running",
+            ErrorCode::AlreadyStopped => "already_stopped",
+            ErrorCode::Busy => "busy",
+            ErrorCode::LxdError => "lxd_error",
+            ErrorCode::LxdUnavailable => "lxd_unavailable",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The one place that decides the HTTP status of each code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidRequest | ErrorCode::BodyTooLarge => 400,
+            ErrorCode::InvalidName => 422,
+            ErrorCode::TokenMissing
+            | ErrorCode::TokenMalformed
+            | ErrorCode::UnknownKey
+            | ErrorCode::TokenSignature
+            | ErrorCode::TokenExpired
+            | ErrorCode::TokenNotYetValid
+            | ErrorCode::TokenTtlTooLong
+            | ErrorCode::TokenPredatesAgent
+            | ErrorCode::TokenReplayed
+            | ErrorCode::SignatureInvalid
+            | ErrorCode::TimestampSkew => 401,
+            ErrorCode::TokenWrongAudience
+            | ErrorCode::TokenWrongAction
+            | ErrorCode::TokenWrongContainer
+            | ErrorCode::TokenWrongService
+            | ErrorCode::TokenBodyMismatch
+            | ErrorCode::ForbiddenConfig => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::AlreadyRunning | ErrorCode::AlreadyStopped | ErrorCode::Busy => 409,
+            ErrorCode::Internal => 500,
+            ErrorCode::LxdError => 502,
+            ErrorCode::LxdUnavailable => 503,
+            ErrorCode::Timeout => 504,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refused request: a stable code and a message that says what to do.
+/// Messages never contain a secret or the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct Rejection {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+}
+
+impl Rejection {
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Rejection {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<&Rejection> for ErrorBody {
+    fn from(rejection: &Rejection) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: rejection.code,
+                message: rejection.message.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_to_its_stable_string() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn token_failures_are_401_and_binding_failures_are_403() {
+        assert_eq!(ErrorCode::TokenReplayed.http_status(), 401);
+        assert_eq!(ErrorCode::TokenPredatesAgent.http_status(), 401);
+        assert_eq!(ErrorCode::TokenWrongContainer.http_status(), 403);
+        assert_eq!(ErrorCode::ForbiddenConfig.http_status(), 403);
+        assert_eq!(ErrorCode::AlreadyRunning.http_status(), 409);
+        assert_eq!(ErrorCode::LxdError.http_status(), 502);
+        assert_eq!(ErrorCode::LxdUnavailable.http_status(), 503);
+        assert_eq!(ErrorCode::Timeout.http_status(), 504);
+    }
+
+    #[test]
+    fn the_error_body_has_the_documented_shape() {
+        let body = ErrorBody::from(&Rejection::new(ErrorCode::TokenReplayed, "mint a new token"));
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"error": {"code": "token_replayed", "message": "mint a new token"}})
+        );
+    }
+}

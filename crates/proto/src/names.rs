@@ -1,0 +1,153 @@
+//! Name rules, checked before anything reaches LXD or systemd: LXD instance
+//! names and systemd unit names.
+
+use std::fmt;
+
+use crate::error::{ErrorCode, Rejection};
+
+/// An LXD instance name: 1–63 ASCII letters, digits and `-`, starting with a
+/// letter and not ending with `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceName(String);
+
+impl InstanceName {
+    pub fn parse(name: &str) -> Result<Self, Rejection> {
+        let invalid = |why: &str| {
+            Rejection::new(
+                ErrorCode::InvalidName,
+                format!(
+                    "invalid container name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
+                ),
+            )
+        };
+        if name.is_empty() || name.len() > 63 {
+            return Err(invalid("wrong length"));
+        }
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err(invalid("it must start with a letter"));
+        }
+        if name.ends_with('-') {
+            return Err(invalid("it must not end with '-'"));
+        }
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(invalid("it contains a character other than a letter, digit or '-'"));
+        }
+        Ok(InstanceName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for InstanceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A systemd service unit name, `.service` appended when no suffix is given.
+///
+/// systemd's rules (at most 255 characters of `[A-Za-z0-9:_.\-]`, one `@` for
+/// templates) plus one of our own: a name may not start with `-` or `.`, so it
+/// can never be read as an option by `systemctl` or `journalctl`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitName(String);
+
+const UNIT_SUFFIXES: [&str; 11] = [
+    ".service",
+    ".socket",
+    ".device",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".target",
+    ".path",
+    ".timer",
+    ".slice",
+    ".scope",
+];
+
+impl UnitName {
+    pub fn parse(name: &str) -> Result<Self, Rejection> {
+        let invalid = |why: &str| {
+            Rejection::new(
+                ErrorCode::InvalidName,
+                format!("invalid unit name: {why} (systemd unit names use letters, digits, ':', '_', '.', '-', '\\' and one '@')"),
+            )
+        };
+        let full = match UNIT_SUFFIXES.iter().find(|suffix| name.ends_with(*suffix)) {
+            Some(&".service") => name.to_owned(),
+            Some(other) => return Err(invalid(&format!("only services are managed, not {other} units"))),
+            None => format!("{name}.service"),
+        };
+        let stem = &full[..full.len() - ".service".len()];
+        if stem.is_empty() || full.len() > 255 {
+            return Err(invalid("wrong length"));
+        }
+        if stem.starts_with(['-', '.', '@']) {
+            return Err(invalid("it must not start with '-', '.' or '@'"));
+        }
+        if !stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-' | '\\' | '@'))
+        {
+            return Err(invalid("it contains a character systemd does not allow"));
+        }
+        if stem.matches('@').count() > 1 {
+            return Err(invalid("it has more than one '@'"));
+        }
+        Ok(UnitName(full))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_instance_names_are_accepted() {
+        for name in ["c", "c1", "web-01", "A", &format!("a{}", "b".repeat(62))] {
+            assert_eq!(InstanceName::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn invalid_instance_names_are_refused_with_invalid_name() {
+        let too_long = format!("a{}", "b".repeat(63));
+        for name in ["", "1abc", "-abc", "abc-", "a_b", "a.b", "a/b", "../x", "a b", "é", &too_long, "a;b"] {
+            let rejection = InstanceName::parse(name).unwrap_err();
+            assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_unit_without_suffix_gets_dot_service() {
+        assert_eq!(UnitName::parse("nginx").unwrap().as_str(), "nginx.service");
+        assert_eq!(UnitName::parse("nginx.service").unwrap().as_str(), "nginx.service");
+        assert_eq!(UnitName::parse("getty@tty1").unwrap().as_str(), "getty@tty1.service");
+        assert_eq!(UnitName::parse("my_bot:2-x").unwrap().as_str(), "my_bot:2-x.service");
+    }
+
+    #[test]
+    fn invalid_unit_names_are_refused_with_invalid_name() {
+        let too_long = "a".repeat(250);
+        for name in [
+            "", ".service", "../x", "a;b", "a b", "a/b", "-x", "--help", ".hidden", "@x", "a@b@c",
+            "ssh.socket", "multi-user.target", "a$b", "a\nb", &too_long,
+        ] {
+            let rejection = UnitName::parse(name).unwrap_err();
+            assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");
+        }
+    }
+}

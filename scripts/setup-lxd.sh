@@ -1,0 +1,556 @@
+#!/usr/bin/env bash
+# Idempotent LXD setup for SMP's tests and local development.
+#
+# Installs (if missing) and starts (if not answering) LXD, then makes sure of:
+#   - storage pool `default` (dir) and a root disk on the default profile,
+#   - managed bridge `lxdbr0` (10.77.0.1/24, NAT, no IPv6) and a nic `eth0`
+#     on the default profile,
+#   - image `smp-busybox`: busybox-static + a tiny sh init (/sbin/init) that
+#     reaps children, runs udhcpc on eth0 and stops cleanly on SIGPWR,
+#   - image `smp-debian`: debootstrap minbase bookworm with systemd, dbus,
+#     systemd-networkd (DHCP on eth0), systemd-resolved and iproute2; the
+#     tarballs are cached under /var/cache/smp/images/ for fast re-imports.
+# Every step prints one line (done/skipped). Fast (< 5 s) when all is there.
+#
+# An image is rebuilt when its alias is missing or when the image's property
+# `smp.version` differs from the version below: bump the version whenever you
+# change a recipe, and every machine rebuilds that image on its next run.
+#
+# Environment knobs:
+#   SMP_DEBIAN_MIRROR  mirror for debootstrap (default: the first Debian
+#                      mirror found in this machine's apt sources)
+#   SMP_LXD_REBUILD    "busybox", "debian" or "all": rebuild those images now
+#                      (the debian one from scratch, ignoring the cache)
+set -Eeuo pipefail
+
+SMP_BUSYBOX_IMAGE_VERSION="bb-3"
+SMP_DEBIAN_IMAGE_VERSION="deb12-3"
+
+POOL=default
+BRIDGE=lxdbr0
+BRIDGE_ADDR=10.77.0.1/24
+BUSYBOX_ALIAS=smp-busybox
+DEBIAN_ALIAS=smp-debian
+DEBIAN_SUITE=bookworm
+DEBIAN_INCLUDE=systemd-sysv,dbus,iproute2,systemd-resolved
+PACKAGES=(lxd lxd-client iptables busybox-static debootstrap)
+CACHE_DIR=/var/cache/smp/images
+LOG_DIR=/var/log/smp
+LXD_LOG=$LOG_DIR/lxd.log
+LOCK_FILE=/run/lock/smp-setup-lxd.lock
+REBUILD=${SMP_LXD_REBUILD:-}
+
+T0=$(date +%s.%N)
+WORK=""
+POLICY_RC_CREATED=""
+
+say() { printf 'setup-lxd: %s\n' "$*"; }
+die() { printf 'setup-lxd: ERROR: %s\n' "$*" >&2; exit 1; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+cleanup() {
+    local rc=$?
+    if [[ -n $POLICY_RC_CREATED ]]; then rm -f /usr/sbin/policy-rc.d; fi
+    if [[ -n $WORK && -d $WORK ]]; then
+        # Never rm -rf across a mount (debootstrap mounts proc/sys/dev in the target).
+        local m
+        for m in $(awk -v w="$WORK" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do
+            umount -l "$m" 2>/dev/null || true
+        done
+        rm -rf --one-file-system "$WORK"
+    fi
+    if [[ $rc -ne 0 ]]; then
+        printf 'setup-lxd: FAILED (exit %s) after %ss\n' "$rc" "$(elapsed "$T0")" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'printf "setup-lxd: ERROR: line %s: command failed: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
+
+[[ $(id -u) -eq 0 ]] || die "must run as root"
+
+# One setup at a time (parallel CI jobs, a human and a test run...).
+mkdir -p "$(dirname "$LOCK_FILE")" "$LOG_DIR" "$CACHE_DIR"
+exec 9>"$LOCK_FILE"
+if ! flock -n 9; then
+    say "another setup-lxd is running, waiting for it"
+    flock -w 900 9 || die "timed out waiting for $LOCK_FILE"
+fi
+
+systemd_is_pid1() { [[ $(cat /proc/1/comm 2>/dev/null) == systemd ]]; }
+
+# ---------------------------------------------------------------- packages --
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) != installed ]]; then
+        missing+=("$p")
+    fi
+done
+if ((${#missing[@]})); then
+    say "packages: installing ${missing[*]}"
+    if ! systemd_is_pid1 && [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        # Without systemd the package's sysv script would start its own lxd
+        # (--group lxd, other log) and may fail the install; we start it below.
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        POLICY_RC_CREATED=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >"$LOG_DIR/apt-update.log" 2>&1 ||
+        { cat "$LOG_DIR/apt-update.log" >&2; die "apt-get update failed"; }
+    apt-get install -y -q -o Dpkg::Options::=--force-confold "${missing[@]}" \
+        >"$LOG_DIR/apt-install.log" 2>&1 ||
+        { tail -n 40 "$LOG_DIR/apt-install.log" >&2; die "apt-get install failed"; }
+    if [[ -n $POLICY_RC_CREATED ]]; then rm -f /usr/sbin/policy-rc.d; POLICY_RC_CREATED=""; fi
+    say "packages: installed ${missing[*]} (done)"
+else
+    say "packages: ${PACKAGES[*]} already installed (skipped)"
+fi
+
+# -------------------------------------------------------------- lxd daemon --
+lxd_answers() { timeout 10 lxc info >/dev/null 2>&1; }
+
+if lxd_answers; then
+    say "lxd: daemon answers (skipped)"
+else
+    if systemd_is_pid1 && systemctl cat lxd.service >/dev/null 2>&1; then
+        say "lxd: starting lxd.service"
+        systemctl start lxd.socket lxd.service
+    else
+        say "lxd: starting 'lxd --group root' (log $LXD_LOG)"
+        # Detached: own session, no tty, fds to the log, our lock fd closed, so
+        # it outlives this script and does not hold the lock.
+        setsid nohup lxd --group root </dev/null >>"$LXD_LOG" 2>&1 9>&- &
+    fi
+    if ! lxd waitready --timeout=60; then
+        tail -n 30 "$LXD_LOG" >&2 || true
+        die "lxd did not become ready (see $LXD_LOG)"
+    fi
+    lxd_answers || die "lxd is ready but 'lxc info' does not answer"
+    say "lxd: started (done)"
+fi
+
+# ------------------------------------------------------------ storage pool --
+if lxc storage show "$POOL" >/dev/null 2>&1; then
+    say "pool: '$POOL' exists, driver $(lxc storage show "$POOL" | awk '/^driver:/ { print $2 }') (skipped)"
+else
+    lxc storage create "$POOL" dir >/dev/null
+    say "pool: created '$POOL' (dir) (done)"
+fi
+
+profile_has_device() { lxc profile device show default | grep -q "^$1:"; }
+profile_has_type() { lxc profile device show default | grep -q "^  type: $1\$"; }
+
+if profile_has_type disk && lxc profile device show default | grep -q '^  path: /$'; then
+    say "profile: default has a root disk (skipped)"
+else
+    lxc profile device add default root disk path=/ pool="$POOL" >/dev/null
+    say "profile: added root disk (pool $POOL) to default (done)"
+fi
+
+# ------------------------------------------------------------------ bridge --
+bridge_managed=""
+if lxc network show "$BRIDGE" >/tmp/.smp-net.$$ 2>/dev/null; then
+    if grep -q '^managed: true' /tmp/.smp-net.$$; then
+        bridge_managed=1
+        say "bridge: '$BRIDGE' exists, ipv4.address $(lxc network get "$BRIDGE" ipv4.address 2>/dev/null || echo '?') (skipped)"
+    else
+        say "bridge: '$BRIDGE' exists as an unmanaged host bridge, using it as is (skipped)"
+    fi
+else
+    lxc network create "$BRIDGE" ipv4.address="$BRIDGE_ADDR" ipv4.nat=true ipv6.address=none >/dev/null
+    bridge_managed=1
+    say "bridge: created '$BRIDGE' $BRIDGE_ADDR nat, no ipv6 (done)"
+fi
+rm -f /tmp/.smp-net.$$
+
+if profile_has_type nic; then
+    say "profile: default has a nic (skipped)"
+elif profile_has_device eth0; then
+    die "profile default has a device 'eth0' that is not a nic"
+else
+    if [[ -n $bridge_managed ]]; then
+        lxc profile device add default eth0 nic network="$BRIDGE" name=eth0 >/dev/null
+    else
+        lxc profile device add default eth0 nic nictype=bridged parent="$BRIDGE" name=eth0 >/dev/null
+    fi
+    say "profile: added nic eth0 on $BRIDGE to default (done)"
+fi
+
+# ------------------------------------------------------------------ images --
+ARCH=$(uname -m)
+case $ARCH in
+    x86_64) DEB_ARCH=amd64 ;;
+    aarch64) DEB_ARCH=arm64 ;;
+    *) die "unsupported architecture $ARCH" ;;
+esac
+
+new_work() {
+    if [[ -z $WORK ]]; then
+        mkdir -p /var/cache/smp/build
+        WORK=$(mktemp -d /var/cache/smp/build/setup.XXXXXX)
+    fi
+}
+
+# image_state ALIAS VERSION -> "ok" | "missing" | "stale:<old version>"
+image_state() {
+    local fp v
+    fp=$(lxc image alias list --format csv 2>/dev/null | awk -F, -v a="$1" '$1 == a { print $2 }')
+    if [[ -z $fp ]]; then echo missing; return; fi
+    v=$(lxc image get-property "$1" smp.version 2>/dev/null || true)
+    if [[ $v == "$2" ]]; then echo ok; else echo "stale:${v:-none}"; fi
+}
+
+# import_image ALIAS META_TAR ROOTFS_TAR: import (or reuse an image with the same
+# fingerprint), point ALIAS at it and delete the image ALIAS pointed at before.
+import_image() {
+    local alias=$1 meta=$2 rootfs=$3 fp old
+    fp=$(cat "$meta" "$rootfs" | sha256sum | awk '{ print $1 }')
+    old=$(lxc query "/1.0/images/aliases/$alias" 2>/dev/null | awk -F'"' '/"target"/ { print $4 }' || true)
+    if ! lxc image info "$fp" >/dev/null 2>&1; then
+        lxc image import "$meta" "$rootfs" >/dev/null
+        lxc image info "$fp" >/dev/null 2>&1 || die "imported $alias but image $fp is not there"
+    fi
+    if [[ -n $old ]]; then
+        if [[ $old == "$fp" ]]; then return 0; fi
+        lxc image alias delete "$alias"
+    fi
+    lxc image alias create "$alias" "$fp"
+    if [[ -n $old ]]; then
+        lxc image delete "$old" >/dev/null 2>&1 || say "warning: could not delete old image $old"
+    fi
+}
+
+metadata_yaml() { # OS RELEASE DESCRIPTION VERSION
+    cat <<EOF
+architecture: $ARCH
+creation_date: $(date +%s)
+properties:
+  architecture: $ARCH
+  description: $3
+  os: $1
+  release: "$2"
+  smp.version: "$4"
+templates:
+  /etc/hostname:
+    when: [create, copy]
+    create_only: false
+    template: hostname.tpl
+  /etc/hosts:
+    when: [create, copy]
+    create_only: false
+    template: hosts.tpl
+EOF
+}
+
+write_templates() { # DIR
+    mkdir -p "$1/templates"
+    printf '{{ container.name }}\n' >"$1/templates/hostname.tpl"
+    cat >"$1/templates/hosts.tpl" <<'EOF'
+127.0.0.1	localhost
+127.0.1.1	{{ container.name }}
+::1	localhost ip6-localhost ip6-loopback
+ff02::1	ip6-allnodes
+ff02::2	ip6-allrouters
+EOF
+}
+
+# ---- smp-busybox
+build_busybox() {
+    local d=$WORK/busybox root bb a
+    root=$d/rootfs
+    rm -rf "$d"
+    mkdir -p "$root" "$d/meta"
+    bb=$(command -v busybox)
+    [[ -n $bb ]] && "$bb" --list-full >/dev/null || die "busybox not found"
+
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,run,var/log,var/tmp,proc,sys,dev,mnt,usr/share/udhcpc,etc/smp-init.d}
+    chmod 1777 "$root/tmp" "$root/var/tmp"
+    chmod 700 "$root/root"
+    ln -s ../run "$root/var/run"
+    install -m 755 "$bb" "$root/bin/busybox"
+    # Every applet this busybox has, except init/linuxrc (our /sbin/init is a script).
+    while read -r a; do
+        case $a in sbin/init | linuxrc | bin/busybox) continue ;; esac
+        ln -sf /bin/busybox "$root/$a"
+    done < <("$bb" --list-full)
+    for a in sh sleep echo cat true false ls ps env id hostname ip ifconfig udhcpc poweroff \
+        reboot kill printf head tail wc uname mkdir rm touch date grep seq yes tr mount; do
+        [[ -L $root/bin/$a || -L $root/sbin/$a || -L $root/usr/bin/$a || -L $root/usr/sbin/$a ]] ||
+            die "busybox lacks applet '$a'"
+    done
+
+    cat >"$root/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+    cat >"$root/etc/group" <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+    printf 'root::19000:0:99999:7:::\n' >"$root/etc/shadow"
+    chmod 640 "$root/etc/shadow"
+    printf 'localhost\n' >"$root/etc/hostname"
+    printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
+    : >"$root/etc/resolv.conf"
+    ln -s /proc/mounts "$root/etc/mtab"
+    cat >"$root/etc/profile" <<'EOF'
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PS1='\h:\w\$ '
+EOF
+    cat >"$root/etc/os-release" <<EOF
+NAME="SMP busybox"
+ID=smp-busybox
+VERSION_ID="$SMP_BUSYBOX_IMAGE_VERSION"
+PRETTY_NAME="SMP busybox test image ($SMP_BUSYBOX_IMAGE_VERSION)"
+EOF
+
+    cat >"$root/usr/share/udhcpc/default.script" <<'EOF'
+#!/bin/sh
+# udhcpc event script (busybox ships none): configure address, route, DNS.
+[ -n "$interface" ] || exit 1
+RESOLV_CONF=/etc/resolv.conf
+case "$1" in
+deconfig)
+    ip -4 addr flush dev "$interface" 2>/dev/null
+    ip link set "$interface" up
+    ;;
+bound|renew)
+    cur=$(ip -4 -o addr show dev "$interface" | awk '{ print $4 }')
+    if [ "$cur" != "$ip/${mask:-24}" ]; then
+        ip -4 addr flush dev "$interface"
+        ip addr add "$ip/${mask:-24}" ${broadcast:+broadcast "$broadcast"} dev "$interface"
+    fi
+    if [ -n "$router" ]; then
+        set -- $router
+        ip route replace default via "$1" dev "$interface"
+    fi
+    if [ -n "$dns" ]; then
+        {
+            [ -n "$domain" ] && echo "search $domain"
+            for s in $dns; do echo "nameserver $s"; done
+        } > "$RESOLV_CONF.tmp" && mv "$RESOLV_CONF.tmp" "$RESOLV_CONF"
+    fi
+    echo "udhcpc: $interface $1 $ip/${mask:-24} router ${router:-none}" > /dev/console 2>/dev/null
+    ;;
+leasefail|nak)
+    ;;
+esac
+exit 0
+EOF
+    chmod 755 "$root/usr/share/udhcpc/default.script"
+    mkdir -p "$root/etc/udhcpc"
+    ln -s /usr/share/udhcpc/default.script "$root/etc/udhcpc/default.script"
+
+    cat >"$root/sbin/init" <<'EOF'
+#!/bin/sh
+# smp-init: PID 1 of the smp-busybox image.
+# - mounts /run and /tmp (tmpfs), brings up lo, runs udhcpc on every other
+#   interface, runs /etc/smp-init.d/* (executable, in the background) and a
+#   respawning root shell on /dev/console (lxc console);
+# - reaps every child (the wait loop below);
+# - SIGPWR (LXC's clean stop), SIGUSR1/SIGUSR2 (busybox halt/poweroff) power
+#   off; SIGTERM/SIGINT (busybox reboot, ctrl-alt-del) reboot. Either way all
+#   processes get TERM+HUP, then KILL after 2 s.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+umask 022
+cd /
+
+log() { echo "smp-init: $*" >/dev/console 2>/dev/null; }
+
+shutdown_all() {
+    trap '' PWR TERM INT USR1 USR2
+    log "$1: stopping all processes"
+    kill -TERM -1 2>/dev/null
+    kill -HUP -1 2>/dev/null
+    i=0
+    while kill -0 -1 2>/dev/null && [ $i -lt 40 ]; do
+        usleep 50000   # also reaps the killed children (ash waits with waitpid(-1))
+        i=$((i + 1))
+    done
+    kill -KILL -1 2>/dev/null
+    sync
+    log "$1"
+    if [ "$1" = reboot ]; then reboot -f; else poweroff -f; fi
+    exit 0
+}
+trap 'shutdown_all poweroff' PWR USR1 USR2
+trap 'shutdown_all reboot' TERM INT
+trap ':' HUP
+
+grep -q ' /run ' /proc/mounts || mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
+grep -q ' /tmp ' /proc/mounts || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+mkdir -p /run/lock
+[ -e /dev/shm ] || mkdir -p /dev/shm
+
+ip link set lo up
+for dev in /sys/class/net/*; do
+    dev=${dev##*/}
+    [ "$dev" = lo ] && continue
+    [ -e "/sys/class/net/$dev" ] || continue
+    ip link set "$dev" up
+    udhcpc -f -i "$dev" -x hostname:"$(hostname)" -p "/run/udhcpc.$dev.pid" >/dev/null 2>&1 &
+done
+
+for s in /etc/smp-init.d/*; do
+    [ -x "$s" ] && "$s" </dev/null >/dev/console 2>&1 &
+done
+
+( while :; do setsid cttyhack sh -l; sleep 1; done ) </dev/console >/dev/console 2>&1 &
+
+log "up ($(hostname))"
+while :; do
+    sleep 86400 &
+    wait $!
+done
+EOF
+    chmod 755 "$root/sbin/init"
+
+    write_templates "$d/meta"
+    local ver
+    ver=$("$bb" 2>&1 || true)
+    ver=${ver#BusyBox v}
+    ver=${ver%% *}
+    metadata_yaml busybox "$ver" "SMP busybox test image ($SMP_BUSYBOX_IMAGE_VERSION)" \
+        "$SMP_BUSYBOX_IMAGE_VERSION" >"$d/meta/metadata.yaml"
+    tar --numeric-owner --owner=0 --group=0 -C "$d/meta" -cf "$d/meta.tar" metadata.yaml templates
+    tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$d/rootfs.tar" .
+    import_image "$BUSYBOX_ALIAS" "$d/meta.tar" "$d/rootfs.tar"
+}
+
+st=$(image_state "$BUSYBOX_ALIAS" "$SMP_BUSYBOX_IMAGE_VERSION")
+if [[ $st == ok && $REBUILD != busybox && $REBUILD != all ]]; then
+    say "image: $BUSYBOX_ALIAS is $SMP_BUSYBOX_IMAGE_VERSION (skipped)"
+else
+    t=$(date +%s.%N)
+    new_work
+    build_busybox
+    say "image: $BUSYBOX_ALIAS built and imported, $SMP_BUSYBOX_IMAGE_VERSION (was $st) in $(elapsed "$t")s (done)"
+fi
+
+# ---- smp-debian
+debian_mirror() {
+    if [[ -n ${SMP_DEBIAN_MIRROR:-} ]]; then echo "$SMP_DEBIAN_MIRROR"; return; fi
+    local m
+    # deb822 .sources: a stanza with Types: deb and a URI that is not -security.
+    m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+        /^[[:space:]]*$/ { if (deb && uri != "") { print uri; exit } deb = 0; uri = ""; next }
+        /^Types:/ && / deb( |$)/ { deb = 1 }
+        /^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { uri = $i; break } }
+        END { if (deb && uri != "") print uri }' | head -n1)
+    if [[ -z $m ]]; then
+        m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+            awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } break } }')
+    fi
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+build_debian() { # -> writes $CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION.{meta,rootfs}.tar
+    local d=$WORK/debian root mirror t
+    root=$d/rootfs
+    mkdir -p "$root" "$d/meta" /var/cache/smp/debootstrap
+    mirror=$(debian_mirror)
+    say "image: $DEBIAN_ALIAS: debootstrap $DEBIAN_SUITE from $mirror (log $LOG_DIR/debootstrap.log)"
+    t=$(date +%s.%N)
+    if ! debootstrap --variant=minbase --arch="$DEB_ARCH" --include="$DEBIAN_INCLUDE" \
+        --cache-dir=/var/cache/smp/debootstrap \
+        "$DEBIAN_SUITE" "$root" "$mirror" >"$LOG_DIR/debootstrap.log" 2>&1; then
+        tail -n 30 "$LOG_DIR/debootstrap.log" >&2
+        [[ -f $root/debootstrap/debootstrap.log ]] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
+        die "debootstrap failed"
+    fi
+    say "image: $DEBIAN_ALIAS: debootstrap took $(elapsed "$t")s"
+    # debootstrap unmounts what it mounted, but be sure before we tar.
+    local m
+    for m in $(awk -v w="$root" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m"; done
+
+    # Network: systemd-networkd, DHCPv4 on eth0 (the profile's nic), no IPv6.
+    mkdir -p "$root/etc/systemd/network"
+    cat >"$root/etc/systemd/network/10-eth0.network" <<'EOF'
+[Match]
+Name=eth0
+
+[Network]
+DHCP=ipv4
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+
+[DHCPv4]
+UseDomains=yes
+EOF
+    systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service >/dev/null 2>&1
+    systemctl --root="$root" enable systemd-networkd.socket >/dev/null 2>&1 || true
+    # Nothing may wait for "network online" at boot.
+    systemctl --root="$root" disable systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+    ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+
+    # Hostname: LXD sets the kernel hostname and the templates write
+    # /etc/hostname and /etc/hosts with the container name at create/copy.
+    printf 'localhost\n' >"$root/etc/hostname"
+    printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
+
+    # Fresh machine-id per container.
+    : >"$root/etc/machine-id"
+    rm -f "$root/var/lib/dbus/machine-id"
+    ln -s /etc/machine-id "$root/var/lib/dbus/machine-id"
+
+    # Units that make no sense in a container.
+    local u
+    for u in systemd-journald-audit.socket; do
+        ln -sf /dev/null "$root/etc/systemd/system/$u"
+    done
+
+    # Keep it small: no docs/man/locales now or later, no apt lists/caches.
+    mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+    cat >"$root/etc/dpkg/dpkg.cfg.d/01-smp-nodoc" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF
+    find "$root/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete 2>/dev/null || true
+    find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+    rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/lib/apt/lists/* \
+        "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log \
+        "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old
+    find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+    cat >>"$root/etc/os-release" <<EOF
+SMP_IMAGE_VERSION="$SMP_DEBIAN_IMAGE_VERSION"
+EOF
+
+    write_templates "$d/meta"
+    metadata_yaml debian "$DEBIAN_SUITE" "SMP Debian $DEBIAN_SUITE minbase with systemd ($SMP_DEBIAN_IMAGE_VERSION)" \
+        "$SMP_DEBIAN_IMAGE_VERSION" >"$d/meta/metadata.yaml"
+    tar --numeric-owner -C "$d/meta" -cf "$d/meta.tar" metadata.yaml templates
+    # /dev is a tmpfs inside the container: leave debootstrap's device nodes out.
+    tar --numeric-owner --one-file-system '--exclude=./dev/*' '--exclude=./proc/*' '--exclude=./sys/*' \
+        -C "$root" -czf "$d/rootfs.tar.gz" .
+    local base=$CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION
+    mv "$d/meta.tar" "$base.meta.tar.tmp"
+    mv "$d/rootfs.tar.gz" "$base.rootfs.tar.gz.tmp"
+    mv "$base.meta.tar.tmp" "$base.meta.tar"
+    mv "$base.rootfs.tar.gz.tmp" "$base.rootfs.tar.gz"
+    # Drop the cache of older recipes.
+    find "$CACHE_DIR" -maxdepth 1 -name "$DEBIAN_ALIAS-*" ! -name "$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION.*" -delete
+}
+
+st=$(image_state "$DEBIAN_ALIAS" "$SMP_DEBIAN_IMAGE_VERSION")
+if [[ $st == ok && $REBUILD != debian && $REBUILD != all ]]; then
+    say "image: $DEBIAN_ALIAS is $SMP_DEBIAN_IMAGE_VERSION (skipped)"
+else
+    t=$(date +%s.%N)
+    base=$CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION
+    how="imported from cache"
+    if [[ $REBUILD == debian || $REBUILD == all || ! -s $base.meta.tar || ! -s $base.rootfs.tar.gz ]]; then
+        new_work
+        build_debian
+        how="built and imported"
+    fi
+    import_image "$DEBIAN_ALIAS" "$base.meta.tar" "$base.rootfs.tar.gz"
+    say "image: $DEBIAN_ALIAS $how, $SMP_DEBIAN_IMAGE_VERSION (was $st) in $(elapsed "$t")s (done)"
+fi
+
+say "took $(elapsed "$T0")s"
+echo "lxd ready: pool $POOL, bridge $BRIDGE, images $BUSYBOX_ALIAS $DEBIAN_ALIAS"
