@@ -3,11 +3,13 @@
 #
 # Installs (if missing) and starts (if not answering) LXD, then makes sure of:
 #   - storage pool `default` (dir) and a root disk on the default profile,
-#   - managed bridge `lxdbr0` (10.77.0.1/24, NAT, no IPv6) and a nic `eth0`
-#     on the default profile,
+#   - managed bridge `lxdbr0` (10.77.0.1/24, NAT, no IPv6, dns.mode=none so
+#     instance names may repeat across projects) and a nic `eth0` on the
+#     default profile,
 #   - image `smp-busybox`: busybox-static + a tiny sh init (/sbin/init) that
 #     reaps children, runs udhcpc on eth0 and stops cleanly on SIGPWR,
 #   - image `smp-debian`: debootstrap minbase bookworm with systemd, dbus,
+#     udev (networkd waits for it: /sys is writable in LXD containers),
 #     systemd-networkd (DHCP on eth0), systemd-resolved and iproute2; the
 #     tarballs are cached under /var/cache/smp/images/ for fast re-imports.
 # Every step prints one line (done/skipped). Fast (< 5 s) when all is there.
@@ -23,8 +25,8 @@
 #                      (the debian one from scratch, ignoring the cache)
 set -Eeuo pipefail
 
-SMP_BUSYBOX_IMAGE_VERSION="bb-3"
-SMP_DEBIAN_IMAGE_VERSION="deb12-3"
+SMP_BUSYBOX_IMAGE_VERSION="bb-5"
+SMP_DEBIAN_IMAGE_VERSION="deb12-6"
 
 POOL=default
 BRIDGE=lxdbr0
@@ -32,7 +34,12 @@ BRIDGE_ADDR=10.77.0.1/24
 BUSYBOX_ALIAS=smp-busybox
 DEBIAN_ALIAS=smp-debian
 DEBIAN_SUITE=bookworm
-DEBIAN_INCLUDE=systemd-sysv,dbus,iproute2,systemd-resolved
+DEBIAN_INCLUDE=systemd-sysv,dbus,udev,iproute2,systemd-resolved
+# Image descriptions: the prefix identifies our images, the version the recipe.
+BUSYBOX_DESC_PREFIX="SMP busybox test image ("
+BUSYBOX_DESC="$BUSYBOX_DESC_PREFIX$SMP_BUSYBOX_IMAGE_VERSION)"
+DEBIAN_DESC_PREFIX="SMP Debian $DEBIAN_SUITE minbase with systemd ("
+DEBIAN_DESC="$DEBIAN_DESC_PREFIX$SMP_DEBIAN_IMAGE_VERSION)"
 PACKAGES=(lxd lxd-client iptables busybox-static debootstrap)
 CACHE_DIR=/var/cache/smp/images
 LOG_DIR=/var/log/smp
@@ -67,6 +74,11 @@ trap cleanup EXIT
 trap 'printf "setup-lxd: ERROR: line %s: command failed: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 [[ $(id -u) -eq 0 ]] || die "must run as root"
+
+# Our own lxc client config: a human's `lxc project switch` must not send the
+# pool/profile/image steps to another project.
+export LXD_CONF=/var/cache/smp/lxc-client
+mkdir -p "$LXD_CONF"
 
 # One setup at a time (parallel CI jobs, a human and a test run...).
 mkdir -p "$(dirname "$LOCK_FILE")" "$LOG_DIR" "$CACHE_DIR"
@@ -109,24 +121,52 @@ fi
 # -------------------------------------------------------------- lxd daemon --
 lxd_answers() { timeout 10 lxc info >/dev/null 2>&1; }
 
+# PIDs of live (not zombie) lxd daemons: `lxd` with no subcommand (`lxd
+# waitready`, `lxd shutdown`... are clients). PID 1 may not reap, so a dead
+# daemon can linger as a zombie named lxd.
+lxd_daemon_pids() {
+    local p st argv0 sub
+    for p in $(pgrep -x lxd || true); do
+        st=$(awk '/^State:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+        [[ -n $st && $st != Z ]] || continue
+        # Container monitors are named lxd too but rewrite their argv ("[lxc monitor] ...").
+        argv0=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed -n 1p) || continue
+        [[ $argv0 == lxd || $argv0 == */lxd ]] || continue
+        sub=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed -n 2p) || continue
+        case $sub in "" | -*) echo "$p" ;; esac
+    done
+}
+
 if lxd_answers; then
     say "lxd: daemon answers (skipped)"
 else
-    if systemd_is_pid1 && systemctl cat lxd.service >/dev/null 2>&1; then
-        say "lxd: starting lxd.service"
-        systemctl start lxd.socket lxd.service
+    pids=$(lxd_daemon_pids | tr '\n' ' ')
+    if [[ -n ${pids// /} ]]; then
+        # Never start a second daemon next to a slow one: it gets far enough
+        # into its init to disturb the running one before it notices.
+        say "lxd: daemon (pid ${pids% }) runs but does not answer yet, waiting"
+        if ! lxd waitready --timeout=120; then
+            tail -n 20 "$LXD_LOG" >&2 || true
+            die "lxd (pid ${pids% }) does not answer after 120 s: it looks hung; stop it (kill ${pids% }) and re-run"
+        fi
+        say "lxd: daemon answers now (done)"
     else
-        say "lxd: starting 'lxd --group root' (log $LXD_LOG)"
-        # Detached: own session, no tty, fds to the log, our lock fd closed, so
-        # it outlives this script and does not hold the lock.
-        setsid nohup lxd --group root </dev/null >>"$LXD_LOG" 2>&1 9>&- &
+        if systemd_is_pid1 && systemctl cat lxd.service >/dev/null 2>&1; then
+            say "lxd: starting lxd.service"
+            systemctl start lxd.socket lxd.service
+        else
+            say "lxd: starting 'lxd --group root' (log $LXD_LOG)"
+            # Detached: own session, no tty, fds to the log, our lock fd closed,
+            # so it outlives this script and does not hold the lock.
+            setsid nohup lxd --group root </dev/null >>"$LXD_LOG" 2>&1 9>&- &
+        fi
+        if ! lxd waitready --timeout=60; then
+            tail -n 30 "$LXD_LOG" >&2 || true
+            die "lxd did not become ready (see $LXD_LOG)"
+        fi
+        lxd_answers || die "lxd is ready but 'lxc info' does not answer"
+        say "lxd: started (done)"
     fi
-    if ! lxd waitready --timeout=60; then
-        tail -n 30 "$LXD_LOG" >&2 || true
-        die "lxd did not become ready (see $LXD_LOG)"
-    fi
-    lxd_answers || die "lxd is ready but 'lxc info' does not answer"
-    say "lxd: started (done)"
 fi
 
 # ------------------------------------------------------------ storage pool --
@@ -149,19 +189,31 @@ fi
 
 # ------------------------------------------------------------------ bridge --
 bridge_managed=""
-if lxc network show "$BRIDGE" >/tmp/.smp-net.$$ 2>/dev/null; then
-    if grep -q '^managed: true' /tmp/.smp-net.$$; then
+if net_yaml=$(lxc network show "$BRIDGE" 2>/dev/null); then
+    if grep -q '^managed: true' <<<"$net_yaml"; then
         bridge_managed=1
         say "bridge: '$BRIDGE' exists, ipv4.address $(lxc network get "$BRIDGE" ipv4.address 2>/dev/null || echo '?') (skipped)"
     else
         say "bridge: '$BRIDGE' exists as an unmanaged host bridge, using it as is (skipped)"
     fi
 else
-    lxc network create "$BRIDGE" ipv4.address="$BRIDGE_ADDR" ipv4.nat=true ipv6.address=none >/dev/null
+    lxc network create "$BRIDGE" ipv4.address="$BRIDGE_ADDR" ipv4.nat=true ipv6.address=none \
+        dns.mode=none >/dev/null
     bridge_managed=1
-    say "bridge: created '$BRIDGE' $BRIDGE_ADDR nat, no ipv6 (done)"
+    say "bridge: created '$BRIDGE' $BRIDGE_ADDR nat, no ipv6, dns.mode none (done)"
 fi
-rm -f /tmp/.smp-net.$$
+# With DNS records on (the default dns.mode=managed), LXD refuses to start an
+# instance whose name is already used by a running instance of ANOTHER project
+# on the same bridge ("Instance DNS name "c1" already used on network"), which
+# breaks one-project-per-test. DHCP and DNS forwarding work the same without.
+if [[ -n $bridge_managed ]]; then
+    if [[ $(lxc network get "$BRIDGE" dns.mode 2>/dev/null) == none ]]; then
+        say "bridge: '$BRIDGE' dns.mode none (skipped)"
+    else
+        lxc network set "$BRIDGE" dns.mode=none
+        say "bridge: set dns.mode none on '$BRIDGE' (instance names may repeat across projects) (done)"
+    fi
+fi
 
 if profile_has_type nic; then
     say "profile: default has a nic (skipped)"
@@ -220,6 +272,26 @@ import_image() {
     fi
 }
 
+# Images of ours that lost their alias (someone ran `lxc image alias delete`):
+# reuse the one of the current recipe, delete the others.
+# orphans PREFIX -> "<fingerprint>,<description>" lines
+orphans() {
+    lxc image list -c lFd --format csv | awk -F, -v p="$1" '$1 == "" && index($3, p) == 1 { print $2 "," $3 }'
+}
+# adopt_orphan ALIAS DESCRIPTION: alias an orphan with exactly DESCRIPTION.
+adopt_orphan() {
+    local fp
+    fp=$(orphans "$2" | awk -F, -v d="$2" '$2 == d { print $1; exit }')
+    [[ -n $fp ]] || return 1
+    lxc image alias create "$1" "$fp"
+}
+delete_orphans() { # PREFIX
+    local fp
+    for fp in $(orphans "$1" | cut -d, -f1); do
+        lxc image delete "$fp" >/dev/null 2>&1 && say "image: deleted unaliased old image ${fp:0:12}" || true
+    done
+}
+
 metadata_yaml() { # OS RELEASE DESCRIPTION VERSION
     cat <<EOF
 architecture: $ARCH
@@ -232,11 +304,11 @@ properties:
   smp.version: "$4"
 templates:
   /etc/hostname:
-    when: [create, copy]
+    when: [create, copy, rename]
     create_only: false
     template: hostname.tpl
   /etc/hosts:
-    when: [create, copy]
+    when: [create, copy, rename]
     create_only: false
     template: hosts.tpl
 EOF
@@ -309,7 +381,8 @@ EOF
 # udhcpc event script (busybox ships none): configure address, route, DNS.
 [ -n "$interface" ] || exit 1
 RESOLV_CONF=/etc/resolv.conf
-case "$1" in
+event=$1
+case "$event" in
 deconfig)
     ip -4 addr flush dev "$interface" 2>/dev/null
     ip link set "$interface" up
@@ -330,7 +403,7 @@ bound|renew)
             for s in $dns; do echo "nameserver $s"; done
         } > "$RESOLV_CONF.tmp" && mv "$RESOLV_CONF.tmp" "$RESOLV_CONF"
     fi
-    echo "udhcpc: $interface $1 $ip/${mask:-24} router ${router:-none}" > /dev/console 2>/dev/null
+    echo "udhcpc: $interface $event $ip/${mask:-24} router ${router:-none}" > /dev/console 2>/dev/null
     ;;
 leasefail|nak)
     ;;
@@ -396,7 +469,7 @@ for s in /etc/smp-init.d/*; do
     [ -x "$s" ] && "$s" </dev/null >/dev/console 2>&1 &
 done
 
-( while :; do setsid cttyhack sh -l; sleep 1; done ) </dev/console >/dev/console 2>&1 &
+( while :; do setsid -c sh -l; sleep 1; done ) </dev/console >/dev/console 2>&1 &
 
 log "up ($(hostname))"
 while :; do
@@ -411,8 +484,7 @@ EOF
     ver=$("$bb" 2>&1 || true)
     ver=${ver#BusyBox v}
     ver=${ver%% *}
-    metadata_yaml busybox "$ver" "SMP busybox test image ($SMP_BUSYBOX_IMAGE_VERSION)" \
-        "$SMP_BUSYBOX_IMAGE_VERSION" >"$d/meta/metadata.yaml"
+    metadata_yaml busybox "$ver" "$BUSYBOX_DESC" "$SMP_BUSYBOX_IMAGE_VERSION" >"$d/meta/metadata.yaml"
     tar --numeric-owner --owner=0 --group=0 -C "$d/meta" -cf "$d/meta.tar" metadata.yaml templates
     tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$d/rootfs.tar" .
     import_image "$BUSYBOX_ALIAS" "$d/meta.tar" "$d/rootfs.tar"
@@ -421,10 +493,14 @@ EOF
 st=$(image_state "$BUSYBOX_ALIAS" "$SMP_BUSYBOX_IMAGE_VERSION")
 if [[ $st == ok && $REBUILD != busybox && $REBUILD != all ]]; then
     say "image: $BUSYBOX_ALIAS is $SMP_BUSYBOX_IMAGE_VERSION (skipped)"
+elif [[ $st == missing && $REBUILD != busybox && $REBUILD != all ]] && adopt_orphan "$BUSYBOX_ALIAS" "$BUSYBOX_DESC"; then
+    delete_orphans "$BUSYBOX_DESC_PREFIX"
+    say "image: $BUSYBOX_ALIAS re-aliased to the existing $SMP_BUSYBOX_IMAGE_VERSION image (done)"
 else
     t=$(date +%s.%N)
     new_work
     build_busybox
+    delete_orphans "$BUSYBOX_DESC_PREFIX"
     say "image: $BUSYBOX_ALIAS built and imported, $SMP_BUSYBOX_IMAGE_VERSION (was $st) in $(elapsed "$t")s (done)"
 fi
 
@@ -477,6 +553,8 @@ IPv6AcceptRA=no
 
 [DHCPv4]
 UseDomains=yes
+# LXD sets the hostname; networkd may not (and must not) change it.
+UseHostname=no
 EOF
     systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service >/dev/null 2>&1
     systemctl --root="$root" enable systemd-networkd.socket >/dev/null 2>&1 || true
@@ -494,11 +572,8 @@ EOF
     rm -f "$root/var/lib/dbus/machine-id"
     ln -s /etc/machine-id "$root/var/lib/dbus/machine-id"
 
-    # Units that make no sense in a container.
-    local u
-    for u in systemd-journald-audit.socket; do
-        ln -sf /dev/null "$root/etc/systemd/system/$u"
-    done
+    # No audit in a container.
+    ln -sf /dev/null "$root/etc/systemd/system/systemd-journald-audit.socket"
 
     # Keep it small: no docs/man/locales now or later, no apt lists/caches.
     mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
@@ -509,7 +584,10 @@ path-exclude /usr/share/man/*
 path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
+path-exclude /usr/lib/udev/hwdb.d/*
 EOF
+    # udev's hardware database (~22 MB) means nothing in a container.
+    rm -f "$root"/usr/lib/udev/hwdb.d/*.hwdb "$root/usr/lib/udev/hwdb.bin" "$root/etc/udev/hwdb.bin"
     find "$root/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete 2>/dev/null || true
     find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
     rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/lib/apt/lists/* \
@@ -521,12 +599,13 @@ SMP_IMAGE_VERSION="$SMP_DEBIAN_IMAGE_VERSION"
 EOF
 
     write_templates "$d/meta"
-    metadata_yaml debian "$DEBIAN_SUITE" "SMP Debian $DEBIAN_SUITE minbase with systemd ($SMP_DEBIAN_IMAGE_VERSION)" \
-        "$SMP_DEBIAN_IMAGE_VERSION" >"$d/meta/metadata.yaml"
+    metadata_yaml debian "$DEBIAN_SUITE" "$DEBIAN_DESC" "$SMP_DEBIAN_IMAGE_VERSION" >"$d/meta/metadata.yaml"
     tar --numeric-owner -C "$d/meta" -cf "$d/meta.tar" metadata.yaml templates
     # /dev is a tmpfs inside the container: leave debootstrap's device nodes out.
+    t=$(date +%s.%N)
     tar --numeric-owner --one-file-system '--exclude=./dev/*' '--exclude=./proc/*' '--exclude=./sys/*' \
-        -C "$root" -czf "$d/rootfs.tar.gz" .
+        -C "$root" -cf - . | gzip -1 >"$d/rootfs.tar.gz"
+    say "image: $DEBIAN_ALIAS: packed $(du -m "$d/rootfs.tar.gz" | cut -f1) MB in $(elapsed "$t")s"
     local base=$CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION
     mv "$d/meta.tar" "$base.meta.tar.tmp"
     mv "$d/rootfs.tar.gz" "$base.rootfs.tar.gz.tmp"
@@ -539,6 +618,9 @@ EOF
 st=$(image_state "$DEBIAN_ALIAS" "$SMP_DEBIAN_IMAGE_VERSION")
 if [[ $st == ok && $REBUILD != debian && $REBUILD != all ]]; then
     say "image: $DEBIAN_ALIAS is $SMP_DEBIAN_IMAGE_VERSION (skipped)"
+elif [[ $st == missing && $REBUILD != debian && $REBUILD != all ]] && adopt_orphan "$DEBIAN_ALIAS" "$DEBIAN_DESC"; then
+    delete_orphans "$DEBIAN_DESC_PREFIX"
+    say "image: $DEBIAN_ALIAS re-aliased to the existing $SMP_DEBIAN_IMAGE_VERSION image (done)"
 else
     t=$(date +%s.%N)
     base=$CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION
@@ -548,7 +630,10 @@ else
         build_debian
         how="built and imported"
     fi
+    t2=$(date +%s.%N)
     import_image "$DEBIAN_ALIAS" "$base.meta.tar" "$base.rootfs.tar.gz"
+    say "image: $DEBIAN_ALIAS: imported in $(elapsed "$t2")s"
+    delete_orphans "$DEBIAN_DESC_PREFIX"
     say "image: $DEBIAN_ALIAS $how, $SMP_DEBIAN_IMAGE_VERSION (was $st) in $(elapsed "$t")s (done)"
 fi
 

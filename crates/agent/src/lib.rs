@@ -1,4 +1,15 @@
 //! `smp-agent`: the per-host daemon that verifies single-use operation tokens
 //! and forwards each allowed action to the local LXD over its unix socket.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
 pub mod lxd;
+pub mod replay;
+pub mod routes;
+pub mod startup;
+pub mod tls;
+
+pub use config::Config;
+pub use startup::Agent;

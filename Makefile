@@ -1,0 +1,40 @@
+# SMP: `make run` starts it on the local LXD, `make test` runs every test.
+# Builds go to a target directory outside the checkout so CI reuses them.
+export CARGO_TARGET_DIR ?= /var/cache/smp/target
+export CARGO_TERM_COLOR ?= never
+CARGO ?= cargo
+
+.PHONY: all setup build lint test test-unit bench run clean-lxd
+
+all: build
+
+## Install (if missing), start and prepare LXD: pool, bridge, test images. Idempotent.
+setup:
+	bash scripts/setup-lxd.sh
+
+build:
+	$(CARGO) build --workspace --bins
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Every test: unit, agent on the real LXD, end-to-end with the real binaries.
+test: setup lint build
+	$(CARGO) test --workspace --no-fail-fast
+
+## Unit tests only (no LXD needed).
+test-unit:
+	$(CARGO) test --workspace --lib --bins
+
+## Figures of the issues, each beside the direct LXD call, in one run.
+bench: setup
+	$(CARGO) bench -p smp-agent --bench agent
+
+## Start SMP on the local LXD (the agent until the panel exists).
+run: setup build
+	bash scripts/run.sh
+
+## Remove LXD projects left by interrupted test runs.
+clean-lxd:
+	bash scripts/clean-test-projects.sh

@@ -1,0 +1,143 @@
+//! The token extractor every guarded handler takes: each check of
+//! PROTOCOL.md in order, the body read under its cap, and the `jti`
+//! consumed last, only when everything else has passed.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt as _;
+use futures_util::future::LocalBoxFuture;
+use smp_proto::names::{InstanceName, UnitName};
+use smp_proto::token::{Claims, Expectations, LEEWAY_S, check_body_hash, verify_operation_token};
+use smp_proto::{Action, ErrorCode};
+
+use crate::error::AgentError;
+use crate::startup::{AgentState, unix_now};
+
+/// The token action a route requires, attached to its resource in the route table.
+#[derive(Debug, Clone, Copy)]
+pub struct RequiredAction(pub Action);
+
+/// A request whose token passed every check: its claims, the container and
+/// service of its path, and its body (which the token's `bh` matched).
+#[derive(Debug)]
+pub struct Authorized {
+    pub claims: Claims,
+    pub container: Option<InstanceName>,
+    pub service: Option<UnitName>,
+    pub body: Bytes,
+}
+
+impl Authorized {
+    /// The container of the path; every container route has one.
+    pub fn container(&self) -> Result<&InstanceName, AgentError> {
+        self.container
+            .as_ref()
+            .ok_or_else(|| AgentError::new(ErrorCode::Internal, "route without a container"))
+    }
+}
+
+impl FromRequest for Authorized {
+    type Error = AgentError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let result = authorize(&request, payload).await;
+            if let Err(error) = &result {
+                tracing::info!(path = request.path(), code = %error.code(), "request refused");
+            }
+            result
+        })
+    }
+}
+
+async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized, AgentError> {
+    let internal = || AgentError::new(ErrorCode::Internal, "route misconfigured");
+    let state = request.app_data::<web::Data<AgentState>>().ok_or_else(internal)?;
+    let RequiredAction(action) = *request.app_data::<RequiredAction>().ok_or_else(internal)?;
+
+    let token = bearer_token(request)?;
+    let container = request.match_info().get("id").map(InstanceName::parse).transpose()?;
+    let service = request.match_info().get("unit").map(UnitName::parse).transpose()?;
+
+    let now = unix_now();
+    let expectations = Expectations {
+        audience: &state.machine,
+        max_ttl_s: state.max_ttl_s,
+        agent_started_at: state.started_at,
+        action,
+        container: container.as_ref().map(InstanceName::as_str),
+        service: service.as_ref().map(UnitName::as_str),
+    };
+    let claims = verify_operation_token(token, &state.keys, &expectations, now)?;
+    let body = read_body(request, payload, state.max_body_bytes).await?;
+    check_body_hash(&claims, &body)?;
+    state.tokens_seen.consume(&claims.jti, claims.exp + LEEWAY_S, now, ErrorCode::TokenReplayed)?;
+
+    tracing::info!(
+        sub = %claims.sub,
+        iss = %claims.iss,
+        act = %claims.act,
+        ctr = claims.ctr.as_deref().unwrap_or("-"),
+        svc = claims.svc.as_deref().unwrap_or("-"),
+        adm = claims.adm,
+        jti = %claims.jti,
+        "token accepted"
+    );
+    Ok(Authorized { claims, container, service, body })
+}
+
+fn bearer_token(request: &HttpRequest) -> Result<&str, AgentError> {
+    let missing = || {
+        AgentError::new(
+            ErrorCode::TokenMissing,
+            "send an operation token as `Authorization: Bearer <token>` (see `smp-agent token` or POST /token)",
+        )
+    };
+    let value = request.headers().get(header::AUTHORIZATION).ok_or_else(missing)?;
+    let value = value.to_str().map_err(|_| missing())?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
+        _ => Err(missing()),
+    }
+}
+
+/// Reads the whole body, refusing it as soon as it passes `cap` bytes.
+pub async fn read_body(request: &HttpRequest, mut payload: Payload, cap: usize) -> Result<Bytes, AgentError> {
+    let too_large = || AgentError::new(ErrorCode::BodyTooLarge, format!("the request body is larger than {cap} bytes"));
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > cap) {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AgentError::new(ErrorCode::InvalidRequest, "the request body could not be read"))?;
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Parses a JSON body, or the type's default when the body is empty.
+pub fn json_or_default<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AgentError> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    json(body)
+}
+
+/// Parses a JSON body; the error names what is wrong with it.
+pub fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AgentError> {
+    serde_json::from_slice(body)
+        .map_err(|error| AgentError::new(ErrorCode::InvalidRequest, format!("invalid JSON body: {error}")))
+}

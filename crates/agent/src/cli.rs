@@ -1,0 +1,176 @@
+//! The `smp-agent` command line: `serve`, `keygen`, `token`, `check`,
+//! `fingerprint` (PROTOCOL.md), each a small function over the config.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clap::{Parser, Subcommand};
+use rand::RngCore as _;
+use smp_proto::Action;
+use smp_proto::names::{InstanceName, UnitName};
+use smp_proto::token::{Claims, body_hash, jti_from_random, mint_operation_token};
+
+use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::lxd::LxdClient;
+use crate::startup::{Agent, unix_now};
+use crate::tls::TlsIdentity;
+
+#[derive(Debug, Parser)]
+#[command(name = "smp-agent", version, about = "SMP's per-host agent: single-use tokens in, LXD actions out")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the agent's HTTP(S) API.
+    Serve {
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+    },
+    /// Print a new secret: 32 random bytes as base64url.
+    Keygen,
+    /// Print an operation token minted from the config's key, for curl.
+    Token {
+        #[arg(long)]
+        action: Action,
+        #[arg(long)]
+        container: Option<String>,
+        #[arg(long)]
+        service: Option<String>,
+        /// The exact body the token will be sent with (binds `bh`).
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// Seconds the token lives (default 30, at most max_ttl_s).
+        #[arg(long)]
+        ttl: Option<i64>,
+        /// Who acts, for the agent's log.
+        #[arg(long, default_value = "operator")]
+        subject: String,
+        /// The key to sign with (default: the first configured).
+        #[arg(long)]
+        key_id: Option<String>,
+        /// Mint an admin token (`adm: true`).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+    },
+    /// Say whether the config is valid and LXD answers.
+    Check {
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+    },
+    /// Print the SHA-256 fingerprint of the agent's TLS certificate (creating it if needed).
+    Fingerprint {
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config } => Agent::build(Config::load(&config)?).await?.run_until_stopped().await?,
+        Command::Keygen => println!("{}", keygen()),
+        Command::Token { action, container, service, body_file, ttl, subject, key_id, admin, config } => {
+            let config = Config::load(&config)?;
+            let body = body_file
+                .map(|path| std::fs::read(&path).with_context(|| format!("cannot read {}", path.display())))
+                .transpose()?;
+            let request = OfflineToken { action, container, service, body, ttl, subject, key_id, admin };
+            println!("{}", request.mint(&config, unix_now())?);
+        }
+        Command::Check { config } => check(&config).await?,
+        Command::Fingerprint { config } => {
+            let config = Config::load(&config)?;
+            if !config.serves_https() {
+                eprintln!("note: with this config the agent serves plain HTTP; the certificate is used only with TLS");
+            }
+            println!("{}", TlsIdentity::load_or_create(&config)?.fingerprint());
+        }
+    }
+    Ok(())
+}
+
+/// 32 random bytes, base64url without padding (43 characters).
+pub fn keygen() -> String {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    URL_SAFE_NO_PAD.encode(secret)
+}
+
+/// What `smp-agent token` was asked for.
+pub struct OfflineToken {
+    pub action: Action,
+    pub container: Option<String>,
+    pub service: Option<String>,
+    pub body: Option<Vec<u8>>,
+    pub ttl: Option<i64>,
+    pub subject: String,
+    pub key_id: Option<String>,
+    pub admin: bool,
+}
+
+impl OfflineToken {
+    pub fn mint(self, config: &Config, now: i64) -> anyhow::Result<String> {
+        let action = self.action;
+        let ctr = match (self.container, action.needs_container()) {
+            (Some(name), true) => Some(InstanceName::parse(&name)?.to_string()),
+            (None, true) => anyhow::bail!("the action {action} needs --container"),
+            (Some(_), false) => anyhow::bail!("the action {action} takes no --container"),
+            (None, false) => None,
+        };
+        let svc = match (self.service, action.needs_service()) {
+            (Some(unit), true) => Some(UnitName::parse(&unit)?.to_string()),
+            (None, true) => anyhow::bail!("the action {action} needs --service"),
+            (Some(_), false) => anyhow::bail!("the action {action} takes no --service"),
+            (None, false) => None,
+        };
+        let ttl = self.ttl.unwrap_or(30.min(config.max_ttl_s));
+        anyhow::ensure!((1..=config.max_ttl_s).contains(&ttl), "--ttl must be between 1 and max_ttl_s ({})", config.max_ttl_s);
+        let keys = config.key_ring();
+        let key = match &self.key_id {
+            Some(id) => keys.get(id).with_context(|| format!("no key {id:?} in the config"))?,
+            None => keys.first().context("no key in the config")?,
+        };
+        let mut random = [0u8; 18];
+        rand::rng().fill_bytes(&mut random);
+        let claims = Claims {
+            iss: "smp-agent-cli".to_owned(),
+            sub: self.subject,
+            aud: config.machine.clone(),
+            iat: now,
+            exp: now + ttl,
+            jti: jti_from_random(&random),
+            act: action,
+            adm: self.admin,
+            ctr,
+            svc,
+            bh: self.body.as_deref().map(body_hash),
+        };
+        Ok(mint_operation_token(key, &claims)?)
+    }
+}
+
+async fn check(path: &std::path::Path) -> anyhow::Result<()> {
+    let config = Config::load(path)?;
+    println!(
+        "config ok: machine {}, {} key(s), listen {} ({}), max_ttl_s {}",
+        config.machine,
+        config.keys.len(),
+        config.listen,
+        if config.serves_https() { "https" } else { "plain http" },
+        config.max_ttl_s
+    );
+    let socket = LxdClient::discover_socket(config.lxd_socket.as_deref()).context("no LXD socket found")?;
+    let lxd = LxdClient::new(socket.clone(), config.project.clone());
+    let version = lxd
+        .server_version()
+        .await
+        .with_context(|| format!("LXD does not answer at {}", socket.display()))?;
+    println!("lxd ok: version {version} at {} (project {})", socket.display(), config.project);
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The agent's configuration: TOML file, then `SMP_AGENT_…` environment
+//! variables over it; validated before anything starts.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use smp_proto::names::InstanceName;
+use smp_proto::token::{KeyRing, MIN_SECRET_CHARS, SharedKey};
+
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/smp-agent/agent.toml";
+
+/// Everything `smp-agent serve` needs; passed by value, never global.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The machine's name: the audience of every token this agent accepts.
+    pub machine: String,
+    pub listen: SocketAddr,
+    pub lxd_socket: Option<PathBuf>,
+    /// The one LXD project this agent serves.
+    pub project: String,
+    pub max_ttl_s: i64,
+    /// Where the generated TLS certificate lives; nothing else is written.
+    pub state_dir: PathBuf,
+    /// Profiles a token without `adm: true` may use (the create issue).
+    pub member_profiles: Vec<String>,
+    pub keys: Vec<KeyConfig>,
+    pub tls: TlsConfig,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Largest stdout and stderr kept per exec (each).
+    pub exec_output_cap_bytes: usize,
+    /// How long an events stream stays open before the client reconnects.
+    pub max_stream_s: u64,
+    /// Deadline of one plain LXD request (operations have their own).
+    pub lxd_timeout_s: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    pub id: String,
+    pub secret: SecretString,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// Defaults of PROTOCOL.md, the bottom layer of the figment.
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    project: &'static str,
+    max_ttl_s: i64,
+    state_dir: &'static str,
+    member_profiles: [&'static str; 1],
+    tls: TlsConfig,
+    max_body_bytes: usize,
+    exec_output_cap_bytes: usize,
+    max_stream_s: u64,
+    lxd_timeout_s: u64,
+}
+
+const DEFAULTS: Defaults = Defaults {
+    listen: "0.0.0.0:8443",
+    project: "default",
+    max_ttl_s: smp_proto::token::DEFAULT_MAX_TTL_S,
+    state_dir: "/var/lib/smp-agent",
+    member_profiles: ["default"],
+    tls: TlsConfig { cert: None, key: None, disabled: false },
+    max_body_bytes: 1024 * 1024,
+    exec_output_cap_bytes: 1024 * 1024,
+    max_stream_s: 600,
+    lxd_timeout_s: 10,
+};
+
+/// A configuration that cannot be used; the message says how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads `path` (which must exist and be private to its owner), applies
+    /// `SMP_AGENT_…` variables over it, and validates the result.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        check_file_is_private(path)?;
+        Self::from_figment(Figment::from(Serialized::defaults(DEFAULTS)).merge(Toml::file_exact(path)).merge(
+            Env::prefixed("SMP_AGENT_").split("__").map(|key| key.as_str().to_ascii_lowercase().into()),
+        ))
+        .map_err(|ConfigError(message)| ConfigError(format!("{}: {message}", path.display())))
+    }
+
+    /// Parses and validates a TOML string on top of the defaults (no environment).
+    pub fn from_toml(toml: &str) -> Result<Config, ConfigError> {
+        Self::from_figment(Figment::from(Serialized::defaults(DEFAULTS)).merge(Toml::string(toml)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(|error| ConfigError(error.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |message: String| Err(ConfigError(message));
+        if InstanceName::parse(&self.machine).is_err() {
+            return fail(format!(
+                "machine = {:?} is not a valid machine name (1-63 letters, digits and '-', starting with a letter)",
+                self.machine
+            ));
+        }
+        if self.keys.is_empty() {
+            return fail("no [[keys]] configured: add one with `id` and a `secret` from `smp-agent keygen`".into());
+        }
+        let mut seen = HashSet::new();
+        for key in &self.keys {
+            if key.id.is_empty() || key.id.len() > 64 || !key.id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+                return fail(format!("key id {:?} must be 1-64 letters, digits, '-', '_' or '.'", key.id));
+            }
+            if !seen.insert(key.id.as_str()) {
+                return fail(format!("key id {:?} is configured twice; key ids must be unique", key.id));
+            }
+            if key.secret.expose_secret().chars().count() < MIN_SECRET_CHARS {
+                return fail(format!(
+                    "the secret of key {:?} is shorter than {MIN_SECRET_CHARS} characters; generate one with `smp-agent keygen`",
+                    key.id
+                ));
+            }
+        }
+        if !(1..=3600).contains(&self.max_ttl_s) {
+            return fail(format!("max_ttl_s = {} must be between 1 and 3600", self.max_ttl_s));
+        }
+        if self.project.is_empty() || self.project.contains(['/', '?', '&', '#', ' ']) {
+            return fail(format!("project = {:?} is not a valid LXD project name", self.project));
+        }
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return fail("[tls] needs both `cert` and `key`, or neither (a self-signed certificate is generated)".into());
+        }
+        if !(1..=300).contains(&self.lxd_timeout_s) {
+            return fail(format!("lxd_timeout_s = {} must be between 1 and 300", self.lxd_timeout_s));
+        }
+        if self.max_body_bytes == 0 || self.exec_output_cap_bytes == 0 || self.max_stream_s == 0 {
+            return fail("max_body_bytes, exec_output_cap_bytes and max_stream_s must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The keys as the token verifier wants them.
+    pub fn key_ring(&self) -> KeyRing {
+        KeyRing::new(self.keys.iter().map(|key| SharedKey::new(&key.id, key.secret.expose_secret())).collect())
+    }
+
+    /// Plain HTTP on loopback without `[tls]`, or when `tls.disabled`; HTTPS otherwise.
+    pub fn serves_https(&self) -> bool {
+        if self.tls.disabled {
+            return false;
+        }
+        self.tls.cert.is_some() || !self.listen.ip().is_loopback()
+    }
+}
+
+#[cfg(unix)]
+fn check_file_is_private(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(path).map_err(|error| {
+        ConfigError(format!("cannot read the config file {}: {error} (see docs/agent.md)", path.display()))
+    })?;
+    let mode = metadata.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(ConfigError(format!(
+            "{} holds secrets but is readable or writable by group or others (mode {:o}); run `chmod 600 {}`",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "[[keys]]\nid = \"k1\"\nsecret = \"0123456789abcdef0123456789abcdef\"\n";
+
+    fn config(extra: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(&format!("machine = \"alita\"\n{extra}\n{KEY}"))
+    }
+
+    #[test]
+    fn a_minimal_config_takes_the_documented_defaults() {
+        let config = config("").unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:8443");
+        assert_eq!(config.project, "default");
+        assert_eq!(config.max_ttl_s, 60);
+        assert_eq!(config.member_profiles, vec!["default"]);
+        assert_eq!(config.state_dir, PathBuf::from("/var/lib/smp-agent"));
+        assert!(config.serves_https());
+    }
+
+    #[test]
+    fn a_secret_shorter_than_32_characters_is_refused() {
+        let error = Config::from_toml("machine = \"alita\"\n[[keys]]\nid = \"k1\"\nsecret = \"short\"\n").unwrap_err();
+        assert!(error.to_string().contains("shorter than 32"), "{error}");
+        assert!(!error.to_string().contains("short\""), "the secret must not be echoed: {error}");
+    }
+
+    #[test]
+    fn duplicate_key_ids_are_refused() {
+        let error = config(KEY).unwrap_err();
+        assert!(error.to_string().contains("configured twice"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let error = config("lisen = \"127.0.0.1:1\"").unwrap_err();
+        assert!(error.to_string().contains("lisen"), "{error}");
+    }
+
+    #[test]
+    fn a_config_without_keys_or_machine_is_refused() {
+        assert!(Config::from_toml("machine = \"alita\"\nkeys = []").unwrap_err().to_string().contains("no [[keys]]"));
+        assert!(Config::from_toml(KEY).is_err());
+        assert!(config("").is_ok());
+        assert!(Config::from_toml(&format!("machine = \"bad name\"\n{KEY}")).is_err());
+    }
+
+    #[test]
+    fn loopback_without_tls_is_plain_http_and_disabled_forces_it_elsewhere() {
+        assert!(!config("listen = \"127.0.0.1:8443\"").unwrap().serves_https());
+        assert!(!config("listen = \"[::1]:8443\"").unwrap().serves_https());
+        assert!(config("listen = \"127.0.0.1:8443\"\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"").unwrap().serves_https());
+        assert!(!config("listen = \"0.0.0.0:8443\"\n[tls]\ndisabled = true").unwrap().serves_https());
+    }
+
+    #[test]
+    fn a_secret_never_appears_in_debug_output() {
+        let debug = format!("{:?}", config("").unwrap());
+        assert!(!debug.contains("0123456789abcdef0123456789abcdef"), "{debug}");
+    }
+
+    #[test]
+    fn a_group_or_world_readable_file_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.toml");
+        std::fs::write(&path, format!("machine = \"alita\"\n{KEY}")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = Config::load(&path).unwrap_err();
+        assert!(error.to_string().contains("chmod 600"), "{error}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(Config::load(&path).unwrap().machine, "alita");
+    }
+
+    #[test]
+    fn a_missing_file_is_a_clear_error() {
+        let error = Config::load(Path::new("/nonexistent/agent.toml")).unwrap_err();
+        assert!(error.to_string().contains("cannot read the config file"), "{error}");
+    }
+}

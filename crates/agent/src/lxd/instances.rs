@@ -1,0 +1,185 @@
+//! Instance calls: list, status, state, start/stop/restart and logs.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use hyper::Method;
+use smp_proto::api::{ContainerState, ContainerStatus, ContainerSummary, LogSource};
+use smp_proto::names::InstanceName;
+use tokio::time::Instant;
+
+use super::LxdClient;
+use super::error::LxdError;
+use super::model::{self, Instance, InstanceState, Lease};
+use super::operations;
+use super::transport::encode;
+
+/// Time a stop or restart may take beyond the clean-stop timeout it asks
+/// LXD for (a forced stop of busybox takes 0.6 s, a start 0.15 s).
+pub const LIFECYCLE_MARGIN: Duration = Duration::from_secs(15);
+
+/// Most of a log the agent reads (its tail); the routes cut it to lines.
+pub const LOG_TAIL_BYTES: usize = 4 * 1024 * 1024;
+
+impl LxdClient {
+    /// Every instance of the project with its status and addresses.
+    ///
+    /// One `recursion=1` list (never `recursion=2`, never a state call per
+    /// instance), then the leases of the managed networks the running
+    /// instances' NICs name, fetched in parallel. The networks are read off
+    /// the instances' devices, which saves a `GET /1.0/networks`. Addresses
+    /// are best effort: a network whose leases cannot be read is logged and
+    /// skipped.
+    pub async fn list(&self) -> Result<Vec<ContainerSummary>, LxdError> {
+        let instances: Vec<Instance> = self.get(&self.path("/1.0/instances", &[("recursion", "1")])).await?;
+        let networks: BTreeSet<&str> = instances
+            .iter()
+            .filter(|instance| ContainerStatus::from_lxd(&instance.status) == ContainerStatus::Running)
+            .flat_map(Instance::networks)
+            .collect();
+        let lease_lists = join_all(networks.iter().map(|network| async move {
+            let path = self.path(&format!("/1.0/networks/{}/leases", encode(network)), &[]);
+            (network, self.get::<Vec<Lease>>(&path).await)
+        }))
+        .await;
+        let mut leases = Vec::new();
+        for (network, answer) in lease_lists {
+            match answer {
+                Ok(list) => leases.extend(list),
+                Err(error) => {
+                    tracing::warn!(%network, %error, "cannot read the leases of a network; its addresses are left out")
+                }
+            }
+        }
+        Ok(model::summaries(instances, &leases))
+    }
+
+    /// The instance's status (`GET /1.0/instances/<n>`, ~2 ms).
+    pub async fn status(&self, name: &InstanceName) -> Result<ContainerStatus, LxdError> {
+        let instance: Instance = self.get(&self.instance_path(name, "")).await?;
+        Ok(ContainerStatus::from_lxd(&instance.status))
+    }
+
+    /// The instance's state as `smp-proto` documents it.
+    ///
+    /// `GET …/state` (the expensive call, tens of ms on a running instance)
+    /// and `GET /1.0/instances/<n>` (~2 ms, for `limits.memory`, which the
+    /// state of LXD 5.0 does not carry) run concurrently, so the wall time
+    /// is the state call's.
+    pub async fn state(&self, name: &InstanceName) -> Result<ContainerState, LxdError> {
+        let state_path = self.instance_path(name, "/state");
+        let instance_path = self.instance_path(name, "");
+        let (state, instance) =
+            tokio::join!(self.get::<InstanceState>(&state_path), self.get::<Instance>(&instance_path));
+        let state = state?;
+        // The limit is a detail: without it the state is still worth answering.
+        let limit = match instance {
+            Ok(instance) => instance.memory_limit(),
+            Err(LxdError::NotFound(message)) => return Err(LxdError::NotFound(message)),
+            Err(error) => {
+                tracing::warn!(instance = %name, %error, "cannot read the instance's memory limit");
+                None
+            }
+        };
+        Ok(model::container_state(name.as_str(), state, limit))
+    }
+
+    /// Starts the instance and waits until it runs, at most `deadline`.
+    /// A running instance gives `AlreadyRunning`.
+    pub async fn start(&self, name: &InstanceName, deadline: Duration) -> Result<(), LxdError> {
+        let deadline_s = u32::try_from(deadline.as_secs()).unwrap_or(u32::MAX);
+        self.change_state(name, "start", deadline_s, false, Instant::now() + deadline).await
+    }
+
+    /// Stops the instance: cleanly within `timeout_s` (LXD then gives up:
+    /// `Timeout`), or at once with `force` (or when `timeout_s` is 0, as LXD
+    /// does). A stopped instance gives `AlreadyStopped`.
+    pub async fn stop(&self, name: &InstanceName, force: bool, timeout_s: u32) -> Result<(), LxdError> {
+        let deadline = Instant::now() + Duration::from_secs(timeout_s.into()) + LIFECYCLE_MARGIN;
+        self.change_state(name, "stop", timeout_s, force, deadline).await
+    }
+
+    /// Restarts the instance (a stop as in [`LxdClient::stop`], then a start).
+    /// A stopped instance gives `AlreadyStopped`.
+    pub async fn restart(&self, name: &InstanceName, force: bool, timeout_s: u32) -> Result<(), LxdError> {
+        let deadline = Instant::now() + Duration::from_secs(timeout_s.into()) + LIFECYCLE_MARGIN;
+        self.change_state(name, "restart", timeout_s, force, deadline).await
+    }
+
+    async fn change_state(
+        &self,
+        name: &InstanceName,
+        action: &str,
+        timeout_s: u32,
+        force: bool,
+        deadline: Instant,
+    ) -> Result<(), LxdError> {
+        let body = serde_json::json!({ "action": action, "timeout": timeout_s, "force": force });
+        let body = serde_json::to_vec(&body).map_err(|e| LxdError::Protocol(e.to_string()))?;
+        let operation: operations::Operation = self
+            .transport()
+            .request_json(
+                Method::PUT,
+                &self.instance_path(name, "/state"),
+                Some(body),
+                deadline.min(self.request_deadline()),
+            )
+            .await?;
+        let what = format!("{action} of {name}");
+        operations::wait(self.transport(), self.project(), &operation.id, deadline, &what)
+            .await?
+            .into_result()
+            .map(drop)
+    }
+
+    /// The instance's console or `lxc.log`, as text (its last
+    /// [`LOG_TAIL_BYTES`] at most).
+    ///
+    /// The console of a running instance is what it wrote since the last
+    /// read (LXD consumes its buffer) and LXD answers 500 when there is
+    /// nothing new: that is an empty log, not an error. A stopped instance's
+    /// console is its saved console log.
+    pub async fn logs(&self, name: &InstanceName, source: LogSource) -> Result<String, LxdError> {
+        let path = match source {
+            LogSource::Console => self.instance_path(name, "/console"),
+            LogSource::Lxc => self.instance_path(name, "/logs/lxc.log"),
+        };
+        let answer = self.transport().raw_tail(&path, LOG_TAIL_BYTES, self.request_deadline()).await;
+        let bytes = match (source, answer) {
+            (_, Ok(bytes)) => bytes,
+            (LogSource::Console, Err(LxdError::Api { status: 500, message }))
+                if message.contains("no such file or directory") =>
+            {
+                return Ok(String::new());
+            }
+            (_, Err(error)) => return Err(error),
+        };
+        Ok(lossy_tail(&bytes, bytes.len() == LOG_TAIL_BYTES))
+    }
+
+    /// `/1.0/instances/<name><suffix>?project=…`
+    pub(crate) fn instance_path(&self, name: &InstanceName, suffix: &str) -> String {
+        self.path(&format!("/1.0/instances/{}{suffix}", encode(name.as_str())), &[])
+    }
+}
+
+/// Decodes bytes as UTF-8, lossily; when they are a tail cut from a longer
+/// text, a character cut in half at the start is dropped.
+fn lossy_tail(bytes: &[u8], cut: bool) -> String {
+    let start =
+        if cut { bytes.iter().take(3).take_while(|byte| (**byte & 0b1100_0000) == 0b1000_0000).count() } else { 0 };
+    String::from_utf8_lossy(&bytes[start..]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tail_cut_inside_a_character_drops_the_half_character() {
+        let text = "é and more".as_bytes();
+        assert_eq!(lossy_tail(&text[1..], true), " and more");
+        assert_eq!(lossy_tail(text, false), "é and more");
+    }
+}

@@ -1,0 +1,323 @@
+//! LXD's JSON (the fields the agent reads) and its mapping to `smp-proto`'s
+//! documented types: instance summaries with lease addresses, state, memory
+//! limits.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
+use smp_proto::api::{
+    ContainerState, ContainerStatus, ContainerSummary, MemoryState, NetworkAddress, NetworkInterface,
+};
+
+/// An instance from `GET /1.0/instances?recursion=1` or `/1.0/instances/<n>`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Instance {
+    pub name: String,
+    pub status: String,
+    #[serde(rename = "type", default)]
+    pub instance_type: String,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub expanded_config: HashMap<String, String>,
+    #[serde(default)]
+    pub expanded_devices: HashMap<String, HashMap<String, String>>,
+}
+
+impl Instance {
+    /// Managed networks this instance's NICs sit on: `network=<n>`, or the
+    /// older `nictype=bridged, parent=<bridge>` form.
+    pub(crate) fn networks(&self) -> impl Iterator<Item = &str> {
+        self.expanded_devices.values().filter_map(|device| {
+            if device.get("type").map(String::as_str) != Some("nic") {
+                return None;
+            }
+            match (device.get("network"), device.get("nictype"), device.get("parent")) {
+                (Some(network), _, _) => Some(network.as_str()),
+                (None, Some(nictype), Some(parent)) if nictype == "bridged" => Some(parent.as_str()),
+                _ => None,
+            }
+        })
+    }
+
+    /// MAC addresses of its NICs (`volatile.<dev>.hwaddr`, or `hwaddr` set
+    /// on the device), lower case.
+    fn hwaddrs(&self) -> HashSet<String> {
+        let volatile = self
+            .expanded_config
+            .iter()
+            .filter(|(key, _)| key.starts_with("volatile.") && key.ends_with(".hwaddr"))
+            .map(|(_, value)| value);
+        let configured = self.expanded_devices.values().filter_map(|device| device.get("hwaddr"));
+        volatile.chain(configured).map(|mac| mac.to_ascii_lowercase()).collect()
+    }
+
+    /// `limits.memory` in bytes, if set and understood.
+    pub(crate) fn memory_limit(&self) -> Option<i64> {
+        let value = self.expanded_config.get("limits.memory")?;
+        parse_memory_limit(value, host_memory_total)
+    }
+}
+
+/// A managed network's DHCP lease or static allocation.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Lease {
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub hwaddr: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+/// `GET /1.0/instances/<n>/state`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct InstanceState {
+    pub status: String,
+    #[serde(default)]
+    pub pid: i64,
+    #[serde(default)]
+    pub processes: i64,
+    #[serde(default)]
+    pub cpu: Cpu,
+    #[serde(default)]
+    pub memory: Memory,
+    #[serde(default)]
+    pub network: Option<BTreeMap<String, Interface>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Cpu {
+    #[serde(default)]
+    pub usage: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Memory {
+    #[serde(default)]
+    pub usage: i64,
+    #[serde(default)]
+    pub usage_peak: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Interface {
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+    #[serde(default)]
+    pub counters: Counters,
+    #[serde(default)]
+    pub hwaddr: String,
+    #[serde(default)]
+    pub state: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Address {
+    #[serde(default)]
+    pub family: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub netmask: String,
+    #[serde(default)]
+    pub scope: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Counters {
+    #[serde(default)]
+    pub bytes_received: i64,
+    #[serde(default)]
+    pub bytes_sent: i64,
+}
+
+/// One summary per instance; addresses come from the leases of the managed
+/// networks, matched by lease hostname (LXD names it after the instance) or
+/// MAC address, and only for running instances (leases outlive a stop).
+pub(crate) fn summaries(instances: Vec<Instance>, leases: &[Lease]) -> Vec<ContainerSummary> {
+    instances
+        .into_iter()
+        .map(|instance| {
+            let status = ContainerStatus::from_lxd(&instance.status);
+            let mut addresses: Vec<String> = Vec::new();
+            if status == ContainerStatus::Running {
+                let hwaddrs = instance.hwaddrs();
+                for lease in leases {
+                    let ours = lease.hostname == instance.name
+                        || (!lease.hwaddr.is_empty() && hwaddrs.contains(&lease.hwaddr.to_ascii_lowercase()));
+                    if ours
+                        && lease.kind != "gateway"
+                        && !lease.address.is_empty()
+                        && !addresses.contains(&lease.address)
+                    {
+                        addresses.push(lease.address.clone());
+                    }
+                }
+                // IPv4 first, each family in LXD's order.
+                addresses.sort_by_key(|address| address.contains(':'));
+            }
+            ContainerSummary {
+                name: instance.name,
+                status,
+                addresses,
+                instance_type: instance.instance_type,
+                created_at: instance.created_at,
+            }
+        })
+        .collect()
+}
+
+/// The documented subset of an instance's state.
+pub(crate) fn container_state(name: &str, state: InstanceState, limit_bytes: Option<i64>) -> ContainerState {
+    let network = state
+        .network
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, interface)| NetworkInterface {
+            name,
+            hwaddr: interface.hwaddr,
+            state: interface.state,
+            addresses: interface
+                .addresses
+                .into_iter()
+                .map(|address| NetworkAddress {
+                    family: address.family,
+                    address: address.address,
+                    netmask: address.netmask,
+                    scope: address.scope,
+                })
+                .collect(),
+            bytes_received: interface.counters.bytes_received,
+            bytes_sent: interface.counters.bytes_sent,
+        })
+        .collect();
+    ContainerState {
+        name: name.to_owned(),
+        status: ContainerStatus::from_lxd(&state.status),
+        pid: (state.pid > 0).then_some(state.pid),
+        processes: state.processes.max(0),
+        cpu_usage_ns: state.cpu.usage.max(0),
+        memory: MemoryState {
+            usage_bytes: state.memory.usage.max(0),
+            peak_bytes: state.memory.usage_peak.max(0),
+            limit_bytes,
+        },
+        network,
+    }
+}
+
+/// Parses LXD's `limits.memory`: bytes with an optional unit (`512MB`,
+/// `1GiB`, `1073741824`) or a percentage of the host's memory (`50%`).
+/// Anything else is `None`: the limit is shown as unknown, never guessed.
+pub(crate) fn parse_memory_limit(value: &str, host_total: impl FnOnce() -> Option<i64>) -> Option<i64> {
+    let value = value.trim();
+    if let Some(percent) = value.strip_suffix('%') {
+        let percent: f64 = percent.trim().parse().ok()?;
+        let total = host_total()?;
+        return Some((total as f64 * percent / 100.0) as i64);
+    }
+    let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let (number, unit) = value.split_at(digits);
+    let number: i64 = number.parse().ok()?;
+    let multiplier: i64 = match unit.trim() {
+        "" | "B" => 1,
+        "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "TB" => 1_000_000_000_000,
+        "PB" => 1_000_000_000_000_000,
+        "EB" => 1_000_000_000_000_000_000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        "PiB" => 1 << 50,
+        "EiB" => 1 << 60,
+        _ => return None,
+    };
+    number.checked_mul(multiplier)
+}
+
+/// The host's memory (`MemTotal` of /proc/meminfo), which percentages of
+/// `limits.memory` refer to.
+fn host_memory_total() -> Option<i64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(json: serde_json::Value) -> Instance {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn memory_limits_in_lxd_units_are_bytes() {
+        let no_host = || None;
+        assert_eq!(parse_memory_limit("1073741824", no_host), Some(1 << 30));
+        assert_eq!(parse_memory_limit("512MB", no_host), Some(512_000_000));
+        assert_eq!(parse_memory_limit("1GiB", no_host), Some(1 << 30));
+        assert_eq!(parse_memory_limit("2kB", no_host), Some(2_000));
+        assert_eq!(parse_memory_limit("50%", || Some(8_000)), Some(4_000));
+        assert_eq!(parse_memory_limit("50%", no_host), None);
+        assert_eq!(parse_memory_limit("lots", no_host), None);
+        assert_eq!(parse_memory_limit("9EiB", no_host), None);
+    }
+
+    #[test]
+    fn running_instances_get_their_lease_addresses_and_stopped_ones_none() {
+        let instances = vec![
+            instance(serde_json::json!({"name":"c1","status":"Running","type":"container","created_at":"t",
+                "expanded_config":{"volatile.eth0.hwaddr":"00:16:3E:00:00:01"}})),
+            instance(serde_json::json!({"name":"c2","status":"Running","type":"container","created_at":"t"})),
+            instance(serde_json::json!({"name":"c3","status":"Stopped","type":"container","created_at":"t"})),
+        ];
+        let leases: Vec<Lease> = serde_json::from_value(serde_json::json!([
+            {"hostname":"lxdbr0.gw","address":"10.0.0.1","type":"gateway"},
+            {"hostname":"other","hwaddr":"00:16:3e:00:00:01","address":"fd00::5","type":"dynamic"},
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:01","address":"10.0.0.5","type":"dynamic"},
+            {"hostname":"c2","address":"10.0.0.6","type":"static"},
+            {"hostname":"c3","address":"10.0.0.7","type":"dynamic"}
+        ]))
+        .unwrap();
+        let list = summaries(instances, &leases);
+        assert_eq!(list[0].addresses, vec!["10.0.0.5", "fd00::5"]);
+        assert_eq!(list[1].addresses, vec!["10.0.0.6"]);
+        assert!(list[2].addresses.is_empty());
+        assert_eq!(list[2].status, ContainerStatus::Stopped);
+        assert_eq!(list[0].instance_type, "container");
+    }
+
+    #[test]
+    fn an_instance_sits_on_the_networks_its_nics_name() {
+        let instance = instance(serde_json::json!({"name":"c1","status":"Running","expanded_devices":{
+            "eth0":{"type":"nic","network":"lxdbr0"},
+            "eth1":{"type":"nic","nictype":"bridged","parent":"br1"},
+            "eth2":{"type":"nic","nictype":"macvlan","parent":"enp1s0"},
+            "root":{"type":"disk","path":"/","pool":"default"}}}));
+        let mut networks: Vec<&str> = instance.networks().collect();
+        networks.sort_unstable();
+        assert_eq!(networks, vec!["br1", "lxdbr0"]);
+    }
+
+    #[test]
+    fn a_stopped_state_has_no_pid_and_no_network() {
+        let state: InstanceState = serde_json::from_value(serde_json::json!({
+            "status":"Stopped","pid":0,"processes":-1,"cpu":{"usage":0},"memory":{"usage":0,"usage_peak":0},"network":null
+        }))
+        .unwrap();
+        let mapped = container_state("c1", state, Some(1024));
+        assert_eq!(mapped.pid, None);
+        assert_eq!(mapped.processes, 0);
+        assert_eq!(mapped.status, ContainerStatus::Stopped);
+        assert!(mapped.network.is_empty());
+        assert_eq!(mapped.memory.limit_bytes, Some(1024));
+    }
+}

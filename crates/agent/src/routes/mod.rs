@@ -1,0 +1,47 @@
+//! The agent's whole HTTP API on one screen: path, method, and what
+//! authorizes it. Guarded routes carry their token action (`RequiredAction`)
+//! and their handlers take the `Authorized` extractor, which refuses the
+//! request unless the token is valid for exactly that action and path.
+
+mod containers;
+mod exec;
+mod health;
+mod lifecycle;
+mod token;
+
+use actix_web::http::Method;
+use actix_web::{Handler, HttpResponse, Resource, Responder, guard, web};
+use smp_proto::{Action, ErrorCode};
+
+use crate::auth::RequiredAction;
+use crate::error::AgentError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::show)) // open: no token, nothing secret
+        .route("/token", web::post().to(token::issue)) // signed with a key (X-SMP-Signature)
+        .service(guarded(Method::GET, "/containers", Action::List, containers::list))
+        .service(guarded(Method::POST, "/container/{id}/start", Action::Start, lifecycle::start))
+        .service(guarded(Method::POST, "/container/{id}/stop", Action::Stop, lifecycle::stop))
+        .service(guarded(Method::POST, "/container/{id}/restart", Action::Restart, lifecycle::restart))
+        .service(guarded(Method::POST, "/container/{id}/exec", Action::Exec, exec::run))
+        .service(guarded(Method::GET, "/container/{id}/state", Action::State, containers::state))
+        .service(guarded(Method::GET, "/container/{id}/logs", Action::Logs, containers::logs));
+}
+
+/// A route that needs an operation token for `action`.
+fn guarded<F, Args>(method: Method, path: &str, action: Action, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .guard(guard::Method(method.clone()))
+        .app_data(RequiredAction(action))
+        .route(web::method(method).to(handler))
+}
+
+/// Any path or method outside the table.
+pub async fn not_found() -> Result<HttpResponse, AgentError> {
+    Err(AgentError::new(ErrorCode::NotFound, "no such route on this agent; see docs/protocol.md"))
+}

@@ -1,0 +1,130 @@
+//! `Agent::build` turns a `Config` into a bound server (port 0 works, for
+//! tests) with its shared `AgentState`; `run_until_stopped` serves it.
+
+use std::net::TcpListener;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+use anyhow::Context;
+use smp_proto::ErrorCode;
+use smp_proto::token::KeyRing;
+
+use crate::config::Config;
+use crate::error::AgentError;
+use crate::lxd::LxdClient;
+use crate::replay::ReplayGuard;
+use crate::routes;
+use crate::tls::TlsIdentity;
+
+/// Token ids and nonces remembered at once; far above what one host sees
+/// within a minute, small enough (a few MiB) to never matter.
+const REPLAY_CAPACITY: usize = 200_000;
+
+/// What every request handler shares.
+pub struct AgentState {
+    pub machine: String,
+    pub keys: KeyRing,
+    pub max_ttl_s: i64,
+    /// Unix seconds of the start; tokens must be issued after it.
+    pub started_at: i64,
+    pub lxd: LxdClient,
+    pub tokens_seen: ReplayGuard,
+    pub nonces_seen: ReplayGuard,
+    pub max_body_bytes: usize,
+    pub exec_output_cap_bytes: usize,
+    pub member_profiles: Vec<String>,
+    pub max_stream_s: u64,
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
+}
+
+/// A built agent: listening already, serving once `run_until_stopped` runs.
+pub struct Agent {
+    server: Server,
+    port: u16,
+    https: bool,
+    fingerprint: Option<String>,
+}
+
+impl Agent {
+    pub async fn build(config: Config) -> anyhow::Result<Agent> {
+        let socket = LxdClient::discover_socket(config.lxd_socket.as_deref())
+            .context("no LXD socket found; set lxd_socket in the config")?;
+        let lxd = LxdClient::new(socket, config.project.clone())
+            .with_request_timeout(Duration::from_secs(config.lxd_timeout_s));
+        let https = config.serves_https();
+        if config.tls.disabled && !config.listen.ip().is_loopback() {
+            tracing::warn!(listen = %config.listen, "tls.disabled: serving plain HTTP on a non-loopback address; put a TLS proxy in front");
+        }
+        let tls = if https { Some(TlsIdentity::load_or_create(&config)?) } else { None };
+        let fingerprint = tls.as_ref().map(TlsIdentity::fingerprint);
+
+        // Tokens must be issued strictly after the start second. Opening the
+        // port only once that second is over means a caller who saw the port
+        // open never mints a token this agent refuses as predating it.
+        let started_at = unix_now();
+        let next_second = UNIX_EPOCH + Duration::from_secs((started_at + 1) as u64);
+        if let Ok(wait) = next_second.duration_since(SystemTime::now()) {
+            tokio::time::sleep(wait).await;
+        }
+
+        let state = web::Data::new(AgentState {
+            machine: config.machine.clone(),
+            keys: config.key_ring(),
+            max_ttl_s: config.max_ttl_s,
+            started_at,
+            lxd,
+            tokens_seen: ReplayGuard::new(REPLAY_CAPACITY),
+            nonces_seen: ReplayGuard::new(REPLAY_CAPACITY),
+            max_body_bytes: config.max_body_bytes,
+            exec_output_cap_bytes: config.exec_output_cap_bytes,
+            member_profiles: config.member_profiles.clone(),
+            max_stream_s: config.max_stream_s,
+        });
+        let listener = TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                    AgentError::new(ErrorCode::InvalidRequest, format!("invalid query: {error}")).into()
+                }))
+                .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .shutdown_timeout(5);
+        let server = match tls {
+            Some(identity) => server.listen_rustls_0_23(listener, identity.server_config()?)?,
+            None => server.listen(listener)?,
+        }
+        .run();
+        tracing::info!(machine = %config.machine, port, https, project = %config.project, "smp-agent listening");
+        Ok(Agent { server, port, https, fingerprint })
+    }
+
+    /// Stops the server from elsewhere (tests stop their agents on drop).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn https(&self) -> bool {
+        self.https
+    }
+
+    /// SHA-256 fingerprint of the certificate served, when serving HTTPS.
+    pub fn fingerprint(&self) -> Option<&str> {
+        self.fingerprint.as_deref()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

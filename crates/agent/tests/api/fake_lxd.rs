@@ -1,0 +1,129 @@
+//! `FakeLxd`: a fault-injecting stand-in for LXD's unix socket, for what the
+//! real LXD cannot be made to do: hang, answer garbage, drop connections,
+//! or answer one fixed reply to everything.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // test code: a failure is a panic
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::task::JoinHandle;
+
+/// What the fake does with each connection.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// Accepts and reads, never answers (a hung LXD).
+    Hang,
+    /// Answers every request `200 OK` with a body that is not JSON.
+    Garbage,
+    /// Accepts and closes at once, before any answer (a crashing LXD).
+    Reset,
+    /// Answers every request with this status and JSON body.
+    Answer { status: u16, body: String },
+}
+
+/// A fake LXD listening on `socket_path` (in its own temporary directory)
+/// until dropped; the socket file goes with it.
+pub struct FakeLxd {
+    pub socket_path: PathBuf,
+    connections: Arc<AtomicUsize>,
+    server: JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl FakeLxd {
+    /// Binds and serves in the background; call from a tokio runtime.
+    pub async fn start(behaviour: Behaviour) -> FakeLxd {
+        let dir = tempfile::tempdir().expect("temporary directory for the fake LXD");
+        let socket_path = dir.path().join("unix.socket");
+        let listener = UnixListener::bind(&socket_path).expect("bind the fake LXD socket");
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&connections);
+        let server = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(serve(stream, behaviour.clone()));
+            }
+        });
+        FakeLxd { socket_path, connections, server, _dir: dir }
+    }
+
+    pub fn socket_path(&self) -> &Path {
+        &self.socket_path
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for FakeLxd {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A path in a fresh directory where a socket file exists but nothing
+/// listens (connections are refused). Keep the directory alive.
+pub fn dead_socket() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("unix.socket");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind a socket");
+    drop(listener);
+    (dir, path)
+}
+
+async fn serve(mut stream: UnixStream, behaviour: Behaviour) {
+    match behaviour {
+        Behaviour::Reset => drop(stream),
+        Behaviour::Hang => {
+            let mut sink = [0u8; 4096];
+            while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+        }
+        Behaviour::Garbage => answer_each_request(stream, 200, "this is not JSON {{{").await,
+        Behaviour::Answer { status, body } => answer_each_request(stream, status, &body).await,
+    }
+}
+
+/// Reads requests (head and `Content-Length` body) and answers each one,
+/// keeping the connection alive like LXD does.
+async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str) {
+    let mut buffer = Vec::new();
+    loop {
+        let head_end = loop {
+            if let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
+                break end + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+        let body_length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0);
+        while buffer.len() < head_end + body_length {
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buffer.drain(..head_end + body_length);
+        let reply = format!(
+            "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if stream.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The integration tests of `smp-agent`: one binary, real LXD, one project per test.
+
+mod fake_lxd;
+mod faults;
+mod helpers;
+mod lxd_client;
+mod lxd_fixture;
+mod routes;
+mod signed_token;
+mod token_checks;

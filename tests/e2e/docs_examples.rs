@@ -1,0 +1,147 @@
+//! Every ```sh block of docs/protocol.md, run exactly as written with bash
+//! against a real agent and a real container `c1`, with only the variables
+//! the page promises: `$AGENT`, `$CONFIG`, `$KEY_ID`, `$SECRET`, and
+//! `smp-agent` on `PATH`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::support::{AgentConfig, LxdProject, RunningAgent, agent_bin, clean_command, run_with_deadline};
+
+/// Longest a single example may run (a clean stop and start of busybox take seconds).
+const EXAMPLE_DEADLINE: Duration = Duration::from_secs(120);
+
+fn protocol_md() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/protocol.md")
+}
+
+/// The bodies of the fenced blocks whose info string is exactly `sh`, in order.
+fn sh_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match current.as_mut() {
+            None if line.trim_start().starts_with("```")
+                && line.trim_start().trim_start_matches('`').trim() == "sh" =>
+            {
+                current = Some(String::new());
+            }
+            None => {}
+            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    assert!(current.is_none(), "docs/protocol.md has an unclosed ```sh block");
+    blocks
+}
+
+#[test]
+fn sh_blocks_are_found_by_their_exact_tag() {
+    let markdown = "```sh\necho a\n```\n```text\nnot run\n```\n```shell\nnot run either\n```\n  ```sh\necho b\n  ```\n";
+    assert_eq!(sh_blocks(markdown), vec!["echo a\n".to_owned(), "echo b\n".to_owned()]);
+}
+
+#[test]
+fn every_sh_example_of_the_protocol_page_runs_as_written_against_a_real_agent() {
+    run_every_example(Transport::PlainHttpOnLoopback);
+}
+
+/// The page tells admins to reach an HTTPS agent at `https://localhost:…`
+/// with `CURL_CA_BUNDLE` set to its certificate: the same examples must work so.
+#[test]
+fn every_sh_example_also_runs_over_https_with_the_agents_certificate_as_curl_ca_bundle() {
+    run_every_example(Transport::HttpsWithCaBundle);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    PlainHttpOnLoopback,
+    HttpsWithCaBundle,
+}
+
+fn run_every_example(transport: Transport) {
+    let markdown = std::fs::read_to_string(protocol_md()).expect("docs/protocol.md");
+    let blocks = sh_blocks(&markdown);
+    // The page promises these examples; losing one must fail here, not silently.
+    let all = blocks.concat();
+    for needle in [
+        "/health",
+        "/containers",
+        "/container/c1/restart",
+        "/container/c1/state",
+        "/container/c1/exec",
+        "--body-file",
+        "/container/c1/logs",
+        "\"$AGENT/token\"",
+        "openssl dgst -sha256 -hmac \"$SECRET\"",
+        "token_replayed",
+    ] {
+        assert!(all.contains(needle), "no ```sh example of docs/protocol.md contains {needle:?}");
+    }
+
+    let project = LxdProject::create(if transport == Transport::HttpsWithCaBundle { "docstls" } else { "docs" });
+    project.launch_busybox("c1");
+    let (config, agent, agent_url) = match transport {
+        Transport::PlainHttpOnLoopback => {
+            let config = AgentConfig::new(&project.name, "127.0.0.1");
+            let agent = RunningAgent::start(&config, "http");
+            let url = agent.url.clone();
+            (config, agent, url)
+        }
+        Transport::HttpsWithCaBundle => {
+            let config = AgentConfig::new(&project.name, "0.0.0.0");
+            let agent = RunningAgent::start(&config, "https");
+            let url = agent.url.replacen("https://127.0.0.1:", "https://localhost:", 1);
+            (config, agent, url)
+        }
+    };
+
+    // `smp-agent` on PATH, whatever the binary under test is called.
+    let path_dir = tempfile::tempdir().expect("a temporary directory");
+    std::os::unix::fs::symlink(agent_bin(), path_dir.path().join("smp-agent")).expect("linking smp-agent");
+    let path = format!("{}:{}", path_dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let work_dir = tempfile::tempdir().expect("a temporary directory");
+
+    for (index, block) in blocks.iter().enumerate() {
+        let number = index + 1;
+        let pid_before = project.init_pid("c1");
+        let script = work_dir.path().join(format!("example-{number}.sh"));
+        std::fs::write(&script, format!("set -euo pipefail\n{block}")).expect("writing the example");
+        let mut bash = clean_command("bash");
+        bash.arg(&script)
+            .current_dir(work_dir.path())
+            .env("PATH", &path)
+            .env("AGENT", &agent_url)
+            .env("CONFIG", &config.path)
+            .env("KEY_ID", &config.key_id)
+            .env("SECRET", &config.secret);
+        match transport {
+            Transport::PlainHttpOnLoopback => bash.env_remove("CURL_CA_BUNDLE"),
+            Transport::HttpsWithCaBundle => bash.env("CURL_CA_BUNDLE", config.state_dir().join("cert.pem")),
+        };
+        let finished = run_with_deadline(bash, EXAMPLE_DEADLINE);
+        assert!(
+            finished.success(),
+            "```sh example {number} of docs/protocol.md failed over {transport:?} ({}):\n{block}\nstdout:\n{}\nstderr:\n{}\nagent log:\n{}",
+            finished.status,
+            finished.stdout,
+            finished.stderr,
+            agent.log_text()
+        );
+        assert!(!finished.stdout.trim().is_empty(), "```sh example {number} printed nothing:\n{block}");
+        if block.contains("/exec\"") {
+            assert!(finished.stdout.contains("\"exit_code\":0"), "example {number}: {}", finished.stdout);
+            assert!(finished.stdout.contains("hello from c1"), "example {number}: {}", finished.stdout);
+        }
+        if block.contains("/restart\"") {
+            let pid_after = project.init_pid("c1");
+            assert!(pid_before.is_some() && pid_after.is_some(), "c1 must be running around example {number}");
+            assert_ne!(pid_before, pid_after, "example {number} answered but did not restart c1:\n{block}");
+            assert!(finished.stdout.contains("\"status\":\"running\""), "example {number}: {}", finished.stdout);
+        }
+        eprintln!("docs/protocol.md example {number} ({transport:?}): ok");
+    }
+}
