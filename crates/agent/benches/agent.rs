@@ -1,6 +1,10 @@
 //! `make bench` for the agent: each figure of the agent issue beside the
 //! direct LXD call it wraps, measured in the same run, interleaved so both
 //! see the same machine load. Prints p50/p95 and the ratio of the p50s.
+//! Both sides open one unix connection per request (see `lxd/transport.rs`).
+
+// A benchmark that cannot measure should stop loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -9,7 +13,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
-use hyperlocal::{UnixClientExt as _, UnixConnector};
+use hyper_util::rt::TokioExecutor;
+use hyperlocal::UnixConnector;
 use rand::RngCore as _;
 use serde_json::{Value, json};
 use smp_agent::lxd::LxdClient;
@@ -121,7 +126,8 @@ impl DirectLxd {
     }
 
     async fn exec_true(&self) {
-        let request = json!({"command": ["true"], "record-output": true, "wait-for-websocket": false, "interactive": false});
+        let request =
+            json!({"command": ["true"], "record-output": true, "wait-for-websocket": false, "interactive": false});
         let operation = self.call("POST", &format!("/1.0/instances/{CONTAINER}/exec"), Some(request)).await;
         let done = self.wait(&operation).await;
         let metadata = &done["metadata"]["metadata"];
@@ -231,7 +237,8 @@ async fn agent_versus_direct() {
     };
     tokio::spawn(agent.run_until_stopped());
     let socket = LxdClient::discover_socket(None).expect("LXD socket");
-    let direct = DirectLxd { socket, project: project.clone(), client: Client::unix() };
+    let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(UnixConnector);
+    let direct = DirectLxd { socket, project: project.clone(), client };
 
     // Warm both paths (connections, LXD caches).
     for _ in 0..5 {

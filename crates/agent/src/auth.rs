@@ -32,9 +32,7 @@ pub struct Authorized {
 impl Authorized {
     /// The container of the path; every container route has one.
     pub fn container(&self) -> Result<&InstanceName, AgentError> {
-        self.container
-            .as_ref()
-            .ok_or_else(|| AgentError::new(ErrorCode::Internal, "route without a container"))
+        self.container.as_ref().ok_or_else(|| AgentError::new(ErrorCode::Internal, "route without a container"))
     }
 }
 
@@ -119,7 +117,8 @@ pub async fn read_body(request: &HttpRequest, mut payload: Payload, cap: usize) 
     }
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AgentError::new(ErrorCode::InvalidRequest, "the request body could not be read"))?;
+        let chunk =
+            chunk.map_err(|_| AgentError::new(ErrorCode::InvalidRequest, "the request body could not be read"))?;
         if body.len() + chunk.len() > cap {
             return Err(too_large());
         }

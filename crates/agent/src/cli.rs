@@ -130,7 +130,11 @@ impl OfflineToken {
             (None, false) => None,
         };
         let ttl = self.ttl.unwrap_or(30.min(config.max_ttl_s));
-        anyhow::ensure!((1..=config.max_ttl_s).contains(&ttl), "--ttl must be between 1 and max_ttl_s ({})", config.max_ttl_s);
+        anyhow::ensure!(
+            (1..=config.max_ttl_s).contains(&ttl),
+            "--ttl must be between 1 and max_ttl_s ({})",
+            config.max_ttl_s
+        );
         let keys = config.key_ring();
         let key = match &self.key_id {
             Some(id) => keys.get(id).with_context(|| format!("no key {id:?} in the config"))?,
@@ -167,10 +171,7 @@ async fn check(path: &std::path::Path) -> anyhow::Result<()> {
     );
     let socket = LxdClient::discover_socket(config.lxd_socket.as_deref()).context("no LXD socket found")?;
     let lxd = LxdClient::new(socket.clone(), config.project.clone());
-    let version = lxd
-        .server_version()
-        .await
-        .with_context(|| format!("LXD does not answer at {}", socket.display()))?;
+    let version = lxd.server_version().await.with_context(|| format!("LXD does not answer at {}", socket.display()))?;
     println!("lxd ok: version {version} at {} (project {})", socket.display(), config.project);
     Ok(())
 }

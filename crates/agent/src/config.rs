@@ -95,9 +95,11 @@ impl Config {
     /// `SMP_AGENT_…` variables over it, and validates the result.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         check_file_is_private(path)?;
-        Self::from_figment(Figment::from(Serialized::defaults(DEFAULTS)).merge(Toml::file_exact(path)).merge(
-            Env::prefixed("SMP_AGENT_").split("__").map(|key| key.as_str().to_ascii_lowercase().into()),
-        ))
+        Self::from_figment(
+            Figment::from(Serialized::defaults(DEFAULTS))
+                .merge(Toml::file_exact(path))
+                .merge(Env::prefixed("SMP_AGENT_").split("__").map(|key| key.as_str().to_ascii_lowercase().into())),
+        )
         .map_err(|ConfigError(message)| ConfigError(format!("{}: {message}", path.display())))
     }
 
@@ -125,7 +127,10 @@ impl Config {
         }
         let mut seen = HashSet::new();
         for key in &self.keys {
-            if key.id.is_empty() || key.id.len() > 64 || !key.id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+            if key.id.is_empty()
+                || key.id.len() > 64
+                || !key.id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            {
                 return fail(format!("key id {:?} must be 1-64 letters, digits, '-', '_' or '.'", key.id));
             }
             if !seen.insert(key.id.as_str()) {
@@ -145,7 +150,9 @@ impl Config {
             return fail(format!("project = {:?} is not a valid LXD project name", self.project));
         }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
-            return fail("[tls] needs both `cert` and `key`, or neither (a self-signed certificate is generated)".into());
+            return fail(
+                "[tls] needs both `cert` and `key`, or neither (a self-signed certificate is generated)".into(),
+            );
         }
         if !(1..=300).contains(&self.lxd_timeout_s) {
             return fail(format!("lxd_timeout_s = {} must be between 1 and 300", self.lxd_timeout_s));
@@ -240,7 +247,9 @@ mod tests {
     fn loopback_without_tls_is_plain_http_and_disabled_forces_it_elsewhere() {
         assert!(!config("listen = \"127.0.0.1:8443\"").unwrap().serves_https());
         assert!(!config("listen = \"[::1]:8443\"").unwrap().serves_https());
-        assert!(config("listen = \"127.0.0.1:8443\"\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"").unwrap().serves_https());
+        assert!(
+            config("listen = \"127.0.0.1:8443\"\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"").unwrap().serves_https()
+        );
         assert!(!config("listen = \"0.0.0.0:8443\"\n[tls]\ndisabled = true").unwrap().serves_https());
     }
 

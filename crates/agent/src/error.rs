@@ -40,7 +40,9 @@ impl From<LxdError> for AgentError {
             LxdError::AlreadyStopped => (ErrorCode::AlreadyStopped, "the container is already stopped".into()),
             LxdError::Busy(what) => (ErrorCode::Busy, format!("the container is busy: {what}; retry shortly")),
             LxdError::Api { message, .. } => (ErrorCode::LxdError, format!("LXD refused: {}", truncate(&message))),
-            LxdError::Protocol(_) => (ErrorCode::LxdError, "LXD answered something unexpected; see the agent's log".into()),
+            LxdError::Protocol(_) => {
+                (ErrorCode::LxdError, "LXD answered something unexpected; see the agent's log".into())
+            }
         };
         AgentError::new(code, message)
     }

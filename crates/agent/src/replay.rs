@@ -22,10 +22,7 @@ struct Seen {
 
 impl ReplayGuard {
     pub fn new(capacity: usize) -> Self {
-        ReplayGuard {
-            capacity,
-            inner: Mutex::new(Seen::default()),
-        }
+        ReplayGuard { capacity, inner: Mutex::new(Seen::default()) }
     }
 
     /// Marks `id` as used until `forget_at`; refuses it if it was used before.
@@ -46,7 +43,10 @@ impl ReplayGuard {
             return Err(Rejection::new(replayed, "this token or nonce was already used; mint a new one"));
         }
         if seen.until.len() >= self.capacity {
-            return Err(Rejection::new(ErrorCode::Busy, "too many tokens in flight on this agent; retry in a few seconds"));
+            return Err(Rejection::new(
+                ErrorCode::Busy,
+                "too many tokens in flight on this agent; retry in a few seconds",
+            ));
         }
         seen.until.insert(id.to_owned(), forget_at);
         seen.expiry.push(Reverse((forget_at, id.to_owned())));
@@ -92,6 +92,18 @@ mod tests {
         assert_eq!(guard.consume("c", 100, 0, REPLAYED).unwrap_err().code, ErrorCode::Busy);
         assert!(guard.consume("a", 100, 0, REPLAYED).is_err());
         assert!(guard.consume("c", 300, 101, REPLAYED).is_ok(), "room again once a and b expired");
+    }
+
+    #[test]
+    fn a_nonce_stamped_ahead_of_the_clock_is_remembered_until_its_timestamp_leaves_the_window() {
+        let guard = ReplayGuard::new(10);
+        let arrival = 1_000;
+        let timestamp = arrival + 28; // accepted: within ±30 s
+        let until = smp_proto::signature::nonce_remembered_until(timestamp);
+        guard.consume("nonce", until, arrival, REPLAYED).unwrap();
+        // 37 s later the timestamp is only 9 s in the past: still acceptable, so still refused.
+        assert!(guard.consume("nonce", until, arrival + 37, REPLAYED).is_err());
+        assert!(guard.consume("nonce", until, timestamp + 30, REPLAYED).is_err());
     }
 
     #[test]

@@ -84,7 +84,8 @@ impl Agent {
             member_profiles: config.member_profiles.clone(),
             max_stream_s: config.max_stream_s,
         });
-        let listener = TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
+        let listener =
+            TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()

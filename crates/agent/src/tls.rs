@@ -66,7 +66,8 @@ fn ensure_self_signed(state_dir: &Path, machine: &str) -> anyhow::Result<(PathBu
     let names = vec![machine.to_owned(), "localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
     let generated = rcgen::generate_simple_self_signed(names).context("cannot generate a certificate")?;
     write_private(&key_path, generated.signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(&cert_path, generated.cert.pem()).with_context(|| format!("cannot write {}", cert_path.display()))?;
+    std::fs::write(&cert_path, generated.cert.pem())
+        .with_context(|| format!("cannot write {}", cert_path.display()))?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");
     Ok((cert_path, key_path))
 }

@@ -136,10 +136,7 @@ fn default_stop_timeout_s() -> u32 {
 
 impl Default for StopRequest {
     fn default() -> Self {
-        StopRequest {
-            force: false,
-            timeout_s: default_stop_timeout_s(),
-        }
+        StopRequest { force: false, timeout_s: default_stop_timeout_s() }
     }
 }
 

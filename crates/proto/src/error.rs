@@ -158,10 +158,7 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Rejection {
-            code,
-            message: message.into(),
-        }
+        Rejection { code, message: message.into() }
     }
 }
 
@@ -181,12 +178,7 @@ pub struct ErrorDetail {
 
 impl From<&Rejection> for ErrorBody {
     fn from(rejection: &Rejection) -> Self {
-        ErrorBody {
-            error: ErrorDetail {
-                code: rejection.code,
-                message: rejection.message.to_string(),
-            },
-        }
+        ErrorBody { error: ErrorDetail { code: rejection.code, message: rejection.message.to_string() } }
     }
 }
 

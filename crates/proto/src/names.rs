@@ -73,7 +73,9 @@ impl UnitName {
         let invalid = |why: &str| {
             Rejection::new(
                 ErrorCode::InvalidName,
-                format!("invalid unit name: {why} (systemd unit names use letters, digits, ':', '_', '.', '-', '\\' and one '@')"),
+                format!(
+                    "invalid unit name: {why} (systemd unit names use letters, digits, ':', '_', '.', '-', '\\' and one '@')"
+                ),
             )
         };
         let full = match UNIT_SUFFIXES.iter().find(|suffix| name.ends_with(*suffix)) {
@@ -88,10 +90,7 @@ impl UnitName {
         if stem.starts_with(['-', '.', '@']) {
             return Err(invalid("it must not start with '-', '.' or '@'"));
         }
-        if !stem
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-' | '\\' | '@'))
-        {
+        if !stem.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-' | '\\' | '@')) {
             return Err(invalid("it contains a character systemd does not allow"));
         }
         if stem.matches('@').count() > 1 {
@@ -143,8 +142,22 @@ mod tests {
     fn invalid_unit_names_are_refused_with_invalid_name() {
         let too_long = "a".repeat(250);
         for name in [
-            "", ".service", "../x", "a;b", "a b", "a/b", "-x", "--help", ".hidden", "@x", "a@b@c",
-            "ssh.socket", "multi-user.target", "a$b", "a\nb", &too_long,
+            "",
+            ".service",
+            "../x",
+            "a;b",
+            "a b",
+            "a/b",
+            "-x",
+            "--help",
+            ".hidden",
+            "@x",
+            "a@b@c",
+            "ssh.socket",
+            "multi-user.target",
+            "a$b",
+            "a\nb",
+            &too_long,
         ] {
             let rejection = UnitName::parse(name).unwrap_err();
             assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");

@@ -24,6 +24,12 @@ pub struct SignedHeaders<'a> {
     pub signature: &'a str,
 }
 
+/// Until when a request's nonce must be remembered: the request stays
+/// acceptable until its timestamp is 30 s in the past, whenever it arrived.
+pub fn nonce_remembered_until(timestamp: i64) -> i64 {
+    timestamp + MAX_CLOCK_SKEW_S + crate::token::LEEWAY_S
+}
+
 /// The string that is signed.
 pub fn canonical_request(timestamp: &str, nonce: &str, method: &str, path: &str, body: &[u8]) -> String {
     format!("SMP1\n{timestamp}\n{nonce}\n{method}\n{path}\n{}", hex::encode(Sha256::digest(body)))
@@ -38,7 +44,9 @@ pub fn sign_request(secret: &str, timestamp: &str, nonce: &str, method: &str, pa
 }
 
 /// Checks a signed request: nonce shape, key id known, signature (constant
-/// time), then timestamp within ±30 s of `now`. The caller then consumes the nonce.
+/// time), then timestamp within ±30 s of `now`, and returns the timestamp.
+/// The caller then consumes the nonce, remembering it until the timestamp
+/// leaves the window (timestamp + 30 s), not merely 30 s after arrival.
 pub fn verify_signed_request(
     keys: &KeyRing,
     headers: &SignedHeaders<'_>,
@@ -46,7 +54,7 @@ pub fn verify_signed_request(
     path: &str,
     body: &[u8],
     now: i64,
-) -> Result<(), Rejection> {
+) -> Result<i64, Rejection> {
     let nonce_ok = (16..=64).contains(&headers.nonce.len())
         && headers.nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !nonce_ok {
@@ -74,7 +82,7 @@ pub fn verify_signed_request(
             "X-SMP-Timestamp is more than 30 s from the agent's clock; check both clocks",
         ));
     }
-    Ok(())
+    Ok(timestamp)
 }
 
 #[cfg(test)]
@@ -91,7 +99,7 @@ mod tests {
         KeyRing::new(vec![SharedKey::new("k1", SECRET)])
     }
 
-    fn check(key_id: &str, timestamp: &str, nonce: &str, signature: &str, body: &[u8]) -> Result<(), Rejection> {
+    fn check(key_id: &str, timestamp: &str, nonce: &str, signature: &str, body: &[u8]) -> Result<i64, Rejection> {
         let headers = SignedHeaders { key_id, timestamp, nonce, signature };
         verify_signed_request(&ring(), &headers, "POST", "/token", body, NOW)
     }
@@ -123,8 +131,8 @@ mod tests {
 
     #[test]
     fn a_correctly_signed_request_is_accepted() {
-        let ts = NOW.to_string();
-        assert!(check("k1", &ts, NONCE, &good_signature(&ts), BODY).is_ok());
+        let ts = (NOW + 12).to_string();
+        assert_eq!(check("k1", &ts, NONCE, &good_signature(&ts), BODY), Ok(NOW + 12), "the timestamp comes back");
     }
 
     #[test]

@@ -45,11 +45,7 @@ impl SharedKey {
         // HMAC takes keys of any length; this cannot fail.
         let mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        SharedKey {
-            id: id.into(),
-            mac,
-            encoding: jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-        }
+        SharedKey { id: id.into(), mac, encoding: jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()) }
     }
 
     pub fn id(&self) -> &str {
@@ -337,21 +333,14 @@ pub fn check_body_hash(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
     if matches {
         Ok(())
     } else {
-        Err(Rejection::new(
-            ErrorCode::TokenBodyMismatch,
-            "the request body is not the one the token was minted for",
-        ))
+        Err(Rejection::new(ErrorCode::TokenBodyMismatch, "the request body is not the one the token was minted for"))
     }
 }
 
 /// Accepts a body hash as 64 hex digits or 43 base64url characters and
 /// returns the `bh` form (base64url).
 pub fn normalize_body_sha256(value: &str) -> Result<String, Rejection> {
-    let bytes = if value.len() == 64 {
-        hex::decode(value).ok()
-    } else {
-        URL_SAFE_NO_PAD.decode(value).ok()
-    };
+    let bytes = if value.len() == 64 { hex::decode(value).ok() } else { URL_SAFE_NO_PAD.decode(value).ok() };
     match bytes {
         Some(bytes) if bytes.len() == 32 => Ok(URL_SAFE_NO_PAD.encode(bytes)),
         _ => Err(Rejection::new(
@@ -445,7 +434,8 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_the_second_key_verifies_during_a_rotation() {
-        let token = mint_operation_token(&SharedKey::new("k2", "the-second-key-during-a-rotation-xx"), &claims()).unwrap();
+        let token =
+            mint_operation_token(&SharedKey::new("k2", "the-second-key-during-a-rotation-xx"), &claims()).unwrap();
         assert!(verify(&token).is_ok());
     }
 
@@ -642,8 +632,7 @@ mod tests {
 
     #[test]
     fn a_token_for_another_or_no_service_is_refused_as_wrong_service() {
-        let service_expect =
-            Expectations { action: Action::ServiceRestart, service: Some("web.service"), ..expect() };
+        let service_expect = Expectations { action: Action::ServiceRestart, service: Some("web.service"), ..expect() };
         let mut c = claims();
         c.act = Action::ServiceRestart;
         c.svc = Some("web.service".into());

@@ -10,6 +10,7 @@ use smp_proto::names::InstanceName;
 use tokio::time::Instant;
 
 use super::LxdClient;
+use super::cgroup;
 use super::error::LxdError;
 use super::model::{self, Instance, InstanceState, Lease};
 use super::operations;
@@ -61,27 +62,15 @@ impl LxdClient {
         Ok(ContainerStatus::from_lxd(&instance.status))
     }
 
-    /// The instance's state as `smp-proto` documents it.
+    /// The instance's state as `smp-proto` documents it: one
+    /// `GET …/state` (the expensive call, tens of ms on a running instance).
     ///
-    /// `GET …/state` (the expensive call, tens of ms on a running instance)
-    /// and `GET /1.0/instances/<n>` (~2 ms, for `limits.memory`, which the
-    /// state of LXD 5.0 does not carry) run concurrently, so the wall time
-    /// is the state call's.
+    /// The memory limit is the instance's cgroup's hard limit, read on the
+    /// host (see `cgroup.rs`) rather than asked of LXD: `null` when it is
+    /// stopped or has no hard limit.
     pub async fn state(&self, name: &InstanceName) -> Result<ContainerState, LxdError> {
-        let state_path = self.instance_path(name, "/state");
-        let instance_path = self.instance_path(name, "");
-        let (state, instance) =
-            tokio::join!(self.get::<InstanceState>(&state_path), self.get::<Instance>(&instance_path));
-        let state = state?;
-        // The limit is a detail: without it the state is still worth answering.
-        let limit = match instance {
-            Ok(instance) => instance.memory_limit(),
-            Err(LxdError::NotFound(message)) => return Err(LxdError::NotFound(message)),
-            Err(error) => {
-                tracing::warn!(instance = %name, %error, "cannot read the instance's memory limit");
-                None
-            }
-        };
+        let state: InstanceState = self.get(&self.instance_path(name, "/state")).await?;
+        let limit = (state.pid > 0).then(|| cgroup::memory_limit(state.pid)).flatten();
         Ok(model::container_state(name.as_str(), state, limit))
     }
 

@@ -1,10 +1,12 @@
 //! The LXD client over the unix socket: every call the agent makes to LXD,
 //! scoped to one project, each with a deadline, answering `smp-proto` types.
 //!
-//! Costs are LXD's (ARCHITECTURE.md "Costs"): one HTTP request per call on
-//! the hot paths (`status`, `state`, lifecycle, exec), a pooled connection,
-//! `recursion=1` lists and never a state call per instance.
+//! Costs are LXD's (ARCHITECTURE.md "Costs"): one LXD request per call on
+//! the hot paths (`status` and `state`; lifecycle is the action plus its
+//! wait; exec adds its websockets), a pooled connection, `recursion=1`
+//! lists and never a state call per instance.
 
+mod cgroup;
 mod error;
 mod exec;
 mod instances;

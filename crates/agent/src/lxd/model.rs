@@ -1,6 +1,5 @@
 //! LXD's JSON (the fields the agent reads) and its mapping to `smp-proto`'s
-//! documented types: instance summaries with lease addresses, state, memory
-//! limits.
+//! documented types: instance summaries with lease addresses, and state.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -50,12 +49,6 @@ impl Instance {
             .map(|(_, value)| value);
         let configured = self.expanded_devices.values().filter_map(|device| device.get("hwaddr"));
         volatile.chain(configured).map(|mac| mac.to_ascii_lowercase()).collect()
-    }
-
-    /// `limits.memory` in bytes, if set and understood.
-    pub(crate) fn memory_limit(&self) -> Option<i64> {
-        let value = self.expanded_config.get("limits.memory")?;
-        parse_memory_limit(value, host_memory_total)
     }
 }
 
@@ -209,66 +202,12 @@ pub(crate) fn container_state(name: &str, state: InstanceState, limit_bytes: Opt
     }
 }
 
-/// Parses LXD's `limits.memory`: bytes with an optional unit (`512MB`,
-/// `1GiB`, `1073741824`) or a percentage of the host's memory (`50%`).
-/// Anything else is `None`: the limit is shown as unknown, never guessed.
-pub(crate) fn parse_memory_limit(value: &str, host_total: impl FnOnce() -> Option<i64>) -> Option<i64> {
-    let value = value.trim();
-    if let Some(percent) = value.strip_suffix('%') {
-        let percent: f64 = percent.trim().parse().ok()?;
-        let total = host_total()?;
-        return Some((total as f64 * percent / 100.0) as i64);
-    }
-    let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
-    let (number, unit) = value.split_at(digits);
-    let number: i64 = number.parse().ok()?;
-    let multiplier: i64 = match unit.trim() {
-        "" | "B" => 1,
-        "kB" => 1_000,
-        "MB" => 1_000_000,
-        "GB" => 1_000_000_000,
-        "TB" => 1_000_000_000_000,
-        "PB" => 1_000_000_000_000_000,
-        "EB" => 1_000_000_000_000_000_000,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        "TiB" => 1 << 40,
-        "PiB" => 1 << 50,
-        "EiB" => 1 << 60,
-        _ => return None,
-    };
-    number.checked_mul(multiplier)
-}
-
-/// The host's memory (`MemTotal` of /proc/meminfo), which percentages of
-/// `limits.memory` refer to.
-fn host_memory_total() -> Option<i64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
-    let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn instance(json: serde_json::Value) -> Instance {
         serde_json::from_value(json).unwrap()
-    }
-
-    #[test]
-    fn memory_limits_in_lxd_units_are_bytes() {
-        let no_host = || None;
-        assert_eq!(parse_memory_limit("1073741824", no_host), Some(1 << 30));
-        assert_eq!(parse_memory_limit("512MB", no_host), Some(512_000_000));
-        assert_eq!(parse_memory_limit("1GiB", no_host), Some(1 << 30));
-        assert_eq!(parse_memory_limit("2kB", no_host), Some(2_000));
-        assert_eq!(parse_memory_limit("50%", || Some(8_000)), Some(4_000));
-        assert_eq!(parse_memory_limit("50%", no_host), None);
-        assert_eq!(parse_memory_limit("lots", no_host), None);
-        assert_eq!(parse_memory_limit("9EiB", no_host), None);
     }
 
     #[test]

@@ -9,10 +9,8 @@ use crate::startup::AgentState;
 
 /// Answers 200 while the agent runs; `status` is `degraded` when LXD does not answer within 2 s.
 pub async fn show(state: web::Data<AgentState>) -> web::Json<Health> {
-    let server_version = tokio::time::timeout(Duration::from_secs(2), state.lxd.server_version())
-        .await
-        .ok()
-        .and_then(Result::ok);
+    let server_version =
+        tokio::time::timeout(Duration::from_secs(2), state.lxd.server_version()).await.ok().and_then(Result::ok);
     let reachable = server_version.is_some();
     web::Json(Health {
         status: if reachable { "ok" } else { "degraded" }.to_owned(),

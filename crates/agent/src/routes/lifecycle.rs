@@ -42,7 +42,10 @@ pub async fn restart(auth: Authorized, state: web::Data<AgentState>) -> Result<w
 fn stop_request(auth: &Authorized) -> Result<StopRequest, AgentError> {
     let request: StopRequest = json_or_default(&auth.body)?;
     if !(1..=MAX_TIMEOUT_S).contains(&request.timeout_s) {
-        return Err(AgentError::new(ErrorCode::InvalidRequest, format!("timeout_s must be between 1 and {MAX_TIMEOUT_S}")));
+        return Err(AgentError::new(
+            ErrorCode::InvalidRequest,
+            format!("timeout_s must be between 1 and {MAX_TIMEOUT_S}"),
+        ));
     }
     Ok(request)
 }

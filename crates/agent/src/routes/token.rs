@@ -1,14 +1,13 @@
 //! `POST /token`: a request signed with a key (HMAC over the canonical
 //! request) is answered with an operation token, for operators with curl.
 
-use actix_web::dev::Payload;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rand::RngCore as _;
+use smp_proto::ErrorCode;
 use smp_proto::api::{TokenAnswer, TokenRequest};
 use smp_proto::names::{InstanceName, UnitName};
-use smp_proto::signature::{MAX_CLOCK_SKEW_S, SignedHeaders, verify_signed_request};
-use smp_proto::token::{Claims, LEEWAY_S, jti_from_random, mint_operation_token, normalize_body_sha256};
-use smp_proto::ErrorCode;
+use smp_proto::signature::{SignedHeaders, nonce_remembered_until, verify_signed_request};
+use smp_proto::token::{Claims, jti_from_random, mint_operation_token, normalize_body_sha256};
 
 use crate::auth::{json, read_body};
 use crate::error::AgentError;
@@ -20,7 +19,11 @@ const DEFAULT_TTL_S: i64 = 30;
 
 /// Checks the signature (key id, HMAC, timestamp, then the nonce's single
 /// use), then mints a token for what the body asks: 201 `{token, jti, expires_at}`.
-pub async fn issue(request: HttpRequest, payload: web::Payload, state: web::Data<AgentState>) -> Result<HttpResponse, AgentError> {
+pub async fn issue(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AgentState>,
+) -> Result<HttpResponse, AgentError> {
     let header = |name: &'static str| {
         request.headers().get(name).and_then(|value| value.to_str().ok()).ok_or_else(|| {
             AgentError::new(ErrorCode::SignatureInvalid, format!("the {name} header is missing; see docs/protocol.md"))
@@ -32,22 +35,19 @@ pub async fn issue(request: HttpRequest, payload: web::Payload, state: web::Data
         nonce: header("X-SMP-Nonce")?,
         signature: header("X-SMP-Signature")?,
     };
-    let body = read_body(&request, Payload::from(payload.into_inner()), MAX_TOKEN_REQUEST_BYTES).await?;
+    let body = read_body(&request, payload.into_inner(), MAX_TOKEN_REQUEST_BYTES).await?;
     let now = unix_now();
-    verify_signed_request(&state.keys, &headers, "POST", "/token", &body, now)?;
+    let timestamp = verify_signed_request(&state.keys, &headers, "POST", "/token", &body, now)?;
     state.nonces_seen.consume(
         &format!("{}:{}", headers.key_id, headers.nonce),
-        now + MAX_CLOCK_SKEW_S + LEEWAY_S,
+        nonce_remembered_until(timestamp),
         now,
         ErrorCode::TokenReplayed,
     )?;
 
     let wanted: TokenRequest = json(&body)?;
     let claims = claims_for(&wanted, &state, now)?;
-    let key = state
-        .keys
-        .get(headers.key_id)
-        .ok_or_else(|| AgentError::new(ErrorCode::UnknownKey, "unknown key"))?;
+    let key = state.keys.get(headers.key_id).ok_or_else(|| AgentError::new(ErrorCode::UnknownKey, "unknown key"))?;
     let token = mint_operation_token(key, &claims)
         .map_err(|_| AgentError::new(ErrorCode::Internal, "could not mint the token"))?;
     tracing::info!(sub = %claims.sub, act = %claims.act, jti = %claims.jti, key = key.id(), "token issued via /token");

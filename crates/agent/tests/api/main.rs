@@ -1,5 +1,8 @@
 //! The integration tests of `smp-agent`: one binary, real LXD, one project per test.
 
+// Test code states its expectations with unwrap/expect.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod fake_lxd;
 mod faults;
 mod helpers;

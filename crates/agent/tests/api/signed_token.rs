@@ -34,7 +34,8 @@ async fn a_signed_request_gets_a_token_that_really_restarts_the_container_once()
     let project = TestProject::new("tk-flow");
     project.launch("c1", "smp-busybox");
     let agent = TestAgent::spawn(project.name()).await;
-    let body = serde_json::to_vec(&json!({"action": "restart", "container": "c1", "ttl": 30, "subject": "ops-ann"})).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"action": "restart", "container": "c1", "ttl": 30, "subject": "ops-ann"})).unwrap();
     let answer = post_token(&agent, &body, now(), &nonce(), &agent.secret).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     let token = answer.body["token"].as_str().unwrap().to_owned();

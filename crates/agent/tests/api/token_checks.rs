@@ -87,7 +87,8 @@ async fn a_token_with_an_unknown_key_id_is_refused_as_unknown_key() {
 #[tokio::test]
 async fn a_token_signed_with_another_secret_is_refused_as_token_signature() {
     let s = scene("tok-signature").await;
-    let forged = mint_operation_token(&SharedKey::new("k1", &crate::helpers::random_secret()), &s.exec_claims()).unwrap();
+    let forged =
+        mint_operation_token(&SharedKey::new("k1", &crate::helpers::random_secret()), &s.exec_claims()).unwrap();
     s.assert_refused(&forged, 401, "token_signature").await;
 }
 
