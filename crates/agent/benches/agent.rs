@@ -15,13 +15,12 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use hyperlocal::UnixConnector;
-use rand::RngCore as _;
 use serde_json::{Value, json};
 use smp_agent::lxd::LxdClient;
 use smp_agent::{Agent, Config};
 use smp_proto::Action;
 use smp_proto::token::{
-    Claims, Expectations, KeyRing, SharedKey, body_hash, jti_from_random, mint_operation_token, verify_operation_token,
+    Claims, Expectations, KeyRing, SharedKey, body_hash, mint_operation_token, verify_operation_token,
 };
 
 const MACHINE: &str = "bench";
@@ -38,8 +37,6 @@ fn now() -> i64 {
 }
 
 fn claims(action: Action, container: Option<&str>, body: &[u8]) -> Claims {
-    let mut random = [0u8; 18];
-    rand::rng().fill_bytes(&mut random);
     let now = now();
     Claims {
         iss: "smp-bench".into(),
@@ -47,7 +44,7 @@ fn claims(action: Action, container: Option<&str>, body: &[u8]) -> Claims {
         aud: MACHINE.into(),
         iat: now,
         exp: now + 30,
-        jti: jti_from_random(&random),
+        jti: smp_agent::random::new_jti(),
         act: action,
         adm: false,
         ctr: container.map(str::to_owned),
@@ -223,7 +220,7 @@ async fn agent_versus_direct() {
     lxc(&["project", "create", &project, "-c", "features.images=false", "-c", "features.profiles=false"]);
     lxc(&["launch", "smp-busybox", CONTAINER, "--project", &project]);
 
-    let secret = smp_agent::cli::keygen();
+    let secret = smp_agent::random::new_secret();
     let state_dir = std::env::temp_dir().join(format!("smp-bench-{}", std::process::id()));
     let toml = format!(
         "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
@@ -253,13 +250,25 @@ async fn agent_versus_direct() {
     }
     state.print();
 
+    // The agent execs over websockets (the only mode that takes stdin and
+    // can kill on timeout). Baselines: LXD's record-output exec with fetching
+    // and deleting its output (ARCHITECTURE.md's figure), and the same
+    // websocket exec made in-process by the agent's own LXD client.
     let exec_body = br#"{"command":["true"]}"#;
-    let mut exec = Samples::new("exec true", 1.05);
+    let exec_request: smp_proto::api::ExecRequest = serde_json::from_slice(exec_body).expect("exec request");
+    let in_process = LxdClient::new(direct.socket.clone(), project.clone());
+    let name = smp_proto::names::InstanceName::parse(CONTAINER).expect("name");
+    let mut exec = Samples::new("exec true (record)", 1.05);
+    let mut exec_ws = Samples::new("exec true (websocket)", 1.05);
     for _ in 0..100 {
-        exec.agent.push(timed(through.call(Action::Exec, &format!("/container/{CONTAINER}/exec"), exec_body)).await);
+        let agent = timed(through.call(Action::Exec, &format!("/container/{CONTAINER}/exec"), exec_body)).await;
+        exec.agent.push(agent);
+        exec_ws.agent.push(agent);
         exec.direct.push(timed(direct.exec_true()).await);
+        exec_ws.direct.push(timed(async { in_process.exec(&name, &exec_request, 1024).await.expect("exec") }).await);
     }
     exec.print();
+    exec_ws.print();
 
     let force = br#"{"force":true}"#;
     let mut start = Samples::new("start", 1.05);

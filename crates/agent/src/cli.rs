@@ -4,16 +4,13 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Parser, Subcommand};
-use rand::RngCore as _;
 use smp_proto::Action;
-use smp_proto::names::{InstanceName, UnitName};
-use smp_proto::token::{Claims, body_hash, jti_from_random, mint_operation_token};
+use smp_proto::token::{TokenOrder, body_hash, mint_operation_token};
 
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::lxd::LxdClient;
+use crate::random::{new_jti, new_secret};
 use crate::startup::{Agent, unix_now};
 use crate::tls::TlsIdentity;
 
@@ -74,7 +71,7 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config } => Agent::build(Config::load(&config)?).await?.run_until_stopped().await?,
-        Command::Keygen => println!("{}", keygen()),
+        Command::Keygen => println!("{}", new_secret()),
         Command::Token { action, container, service, body_file, ttl, subject, key_id, admin, config } => {
             let config = Config::load(&config)?;
             let body = body_file
@@ -95,13 +92,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// 32 random bytes, base64url without padding (43 characters).
-pub fn keygen() -> String {
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    URL_SAFE_NO_PAD.encode(secret)
-}
-
 /// What `smp-agent token` was asked for.
 pub struct OfflineToken {
     pub action: Action,
@@ -116,45 +106,21 @@ pub struct OfflineToken {
 
 impl OfflineToken {
     pub fn mint(self, config: &Config, now: i64) -> anyhow::Result<String> {
-        let action = self.action;
-        let ctr = match (self.container, action.needs_container()) {
-            (Some(name), true) => Some(InstanceName::parse(&name)?.to_string()),
-            (None, true) => anyhow::bail!("the action {action} needs --container"),
-            (Some(_), false) => anyhow::bail!("the action {action} takes no --container"),
-            (None, false) => None,
-        };
-        let svc = match (self.service, action.needs_service()) {
-            (Some(unit), true) => Some(UnitName::parse(&unit)?.to_string()),
-            (None, true) => anyhow::bail!("the action {action} needs --service"),
-            (Some(_), false) => anyhow::bail!("the action {action} takes no --service"),
-            (None, false) => None,
-        };
-        let ttl = self.ttl.unwrap_or(30.min(config.max_ttl_s));
-        anyhow::ensure!(
-            (1..=config.max_ttl_s).contains(&ttl),
-            "--ttl must be between 1 and max_ttl_s ({})",
-            config.max_ttl_s
-        );
         let keys = config.key_ring();
         let key = match &self.key_id {
             Some(id) => keys.get(id).with_context(|| format!("no key {id:?} in the config"))?,
             None => keys.first().context("no key in the config")?,
         };
-        let mut random = [0u8; 18];
-        rand::rng().fill_bytes(&mut random);
-        let claims = Claims {
-            iss: "smp-agent-cli".to_owned(),
-            sub: self.subject,
-            aud: config.machine.clone(),
-            iat: now,
-            exp: now + ttl,
-            jti: jti_from_random(&random),
-            act: action,
-            adm: self.admin,
-            ctr,
-            svc,
-            bh: self.body.as_deref().map(body_hash),
+        let order = TokenOrder {
+            action: self.action,
+            container: self.container.as_deref(),
+            service: self.service.as_deref(),
+            ttl_s: self.ttl,
+            subject: &self.subject,
+            admin: self.admin,
+            body_hash: self.body.as_deref().map(body_hash),
         };
+        let claims = order.claims("smp-agent-cli", &config.machine, config.max_ttl_s, now, new_jti())?;
         Ok(mint_operation_token(key, &claims)?)
     }
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod lxd;
+pub mod random;
 pub mod replay;
 pub mod routes;
 pub mod startup;

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::action::Action;
 use crate::error::{ErrorCode, Rejection};
+use crate::names::{InstanceName, UnitName};
 
 /// Tokens larger than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -124,6 +125,75 @@ pub fn mint_operation_token(key: &SharedKey, claims: &Claims) -> Result<String, 
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.kid = Some(key.id.clone());
     Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
+}
+
+/// Lifetime of a token when the caller names none (bounded by `max_ttl_s`).
+pub const DEFAULT_TTL_S: i64 = 30;
+
+/// What a caller holding a key asks a token for (`smp-agent token`,
+/// `POST /token`): checked here once, then turned into claims.
+#[derive(Debug, Clone)]
+pub struct TokenOrder<'a> {
+    pub action: Action,
+    pub container: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub ttl_s: Option<i64>,
+    pub subject: &'a str,
+    pub admin: bool,
+    /// `bh`, already in base64url form.
+    pub body_hash: Option<String>,
+}
+
+impl TokenOrder<'_> {
+    /// Claims for this order: the container and service must be present
+    /// exactly when the action needs them and follow the name rules, the
+    /// ttl must be within `max_ttl_s`, the subject printable.
+    pub fn claims(
+        &self,
+        issuer: &str,
+        audience: &str,
+        max_ttl_s: i64,
+        now: i64,
+        jti: String,
+    ) -> Result<Claims, Rejection> {
+        let action = self.action;
+        let invalid = |message: String| Rejection::new(ErrorCode::InvalidRequest, message);
+        let ctr = match (self.container, action.needs_container()) {
+            (Some(name), true) => Some(InstanceName::parse(name)?.to_string()),
+            (None, true) => return Err(invalid(format!("the action {action} needs a container"))),
+            (Some(_), false) => return Err(invalid(format!("the action {action} takes no container"))),
+            (None, false) => None,
+        };
+        let svc = match (self.service, action.needs_service()) {
+            (Some(unit), true) => Some(UnitName::parse(unit)?.to_string()),
+            (None, true) => return Err(invalid(format!("the action {action} needs a service"))),
+            (Some(_), false) => return Err(invalid(format!("the action {action} takes no service"))),
+            (None, false) => None,
+        };
+        let ttl = self.ttl_s.unwrap_or(DEFAULT_TTL_S.min(max_ttl_s));
+        if !(1..=max_ttl_s).contains(&ttl) {
+            return Err(invalid(format!("ttl must be between 1 and this agent's max_ttl_s ({max_ttl_s})")));
+        }
+        if self.subject.is_empty()
+            || self.subject.chars().count() > MAX_TEXT_CLAIM_CHARS
+            || self.subject.chars().any(char::is_control)
+        {
+            return Err(invalid("subject must be 1-256 characters without control characters".into()));
+        }
+        Ok(Claims {
+            iss: issuer.to_owned(),
+            sub: self.subject.to_owned(),
+            aud: audience.to_owned(),
+            iat: now,
+            exp: now + ttl,
+            jti,
+            act: action,
+            adm: self.admin,
+            ctr,
+            svc,
+            bh: self.body_hash.clone(),
+        })
+    }
 }
 
 /// What the route being called expects of a token.
@@ -742,6 +812,45 @@ mod tests {
         let header = URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap();
         let header: Value = serde_json::from_slice(&header).unwrap();
         assert_eq!(header, json!({"alg": "HS256", "typ": "JWT", "kid": "k1"}));
+    }
+
+    fn order(action: Action, container: Option<&'static str>, service: Option<&'static str>) -> TokenOrder<'static> {
+        TokenOrder { action, container, service, ttl_s: None, subject: "ops", admin: false, body_hash: None }
+    }
+
+    #[test]
+    fn a_token_order_becomes_claims_that_verify() {
+        let claims = order(Action::Restart, Some("c1"), None)
+            .claims("smp-agent-cli", "alita", 60, NOW, jti_from_random(&[1; 18]))
+            .unwrap();
+        assert_eq!((claims.exp - claims.iat, claims.ctr.as_deref()), (DEFAULT_TTL_S, Some("c1")));
+        assert!(verify(&mint(&claims)).is_ok());
+    }
+
+    #[test]
+    fn a_token_order_applies_the_suffix_and_bounds_the_ttl_to_max_ttl() {
+        let claims = order(Action::ServiceRestart, Some("c1"), Some("web"))
+            .claims("i", "alita", 10, NOW, "j".repeat(22))
+            .unwrap();
+        assert_eq!((claims.svc.as_deref(), claims.exp - claims.iat), (Some("web.service"), 10));
+        let too_long = TokenOrder { ttl_s: Some(11), ..order(Action::List, None, None) };
+        assert_eq!(too_long.claims("i", "a", 10, NOW, "j".repeat(22)).unwrap_err().code, ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn a_token_order_with_a_missing_extra_or_invalid_target_is_refused() {
+        let claims =
+            |o: TokenOrder<'static>| o.claims("i", "alita", 60, NOW, "j".repeat(22)).map(|_| ()).unwrap_err().code;
+        assert_eq!(claims(order(Action::Restart, None, None)), ErrorCode::InvalidRequest);
+        assert_eq!(claims(order(Action::List, Some("c1"), None)), ErrorCode::InvalidRequest);
+        assert_eq!(claims(order(Action::Restart, Some("c1"), Some("web"))), ErrorCode::InvalidRequest);
+        assert_eq!(claims(order(Action::ServiceStart, Some("c1"), None)), ErrorCode::InvalidRequest);
+        assert_eq!(claims(order(Action::Restart, Some("../x"), None)), ErrorCode::InvalidName);
+        assert_eq!(claims(order(Action::ServiceStart, Some("c1"), Some("a;b"))), ErrorCode::InvalidName);
+        assert_eq!(
+            claims(TokenOrder { subject: "a\nb", ..order(Action::List, None, None) }),
+            ErrorCode::InvalidRequest
+        );
     }
 
     #[test]

@@ -34,13 +34,14 @@ pub enum LxdError {
 ///
 /// LXD 5.0 accepts a start of a running instance (or a stop of a stopped
 /// one) and fails the operation afterwards, so the texts matter more than
-/// the codes. A clean stop that LXD gives up on ("Failed shutting down
+/// the codes. An exec in a stopped instance ("Instance is not running") is
+/// the same conflict as stopping it again: `AlreadyStopped`. A clean stop that LXD gives up on ("Failed shutting down
 /// instance") is a timeout: the instance did not shut down in time.
 pub(crate) fn classify(status: u16, message: &str) -> LxdError {
     let lower = message.to_ascii_lowercase();
     if lower.contains("already running") {
         LxdError::AlreadyRunning
-    } else if lower.contains("already stopped") {
+    } else if lower.contains("already stopped") || lower.contains("instance is not running") {
         LxdError::AlreadyStopped
     } else if lower.contains("is busy running") {
         LxdError::Busy(message.to_owned())

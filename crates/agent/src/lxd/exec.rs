@@ -139,12 +139,12 @@ impl LxdClient {
             let ((stdout, stdout_cut), (stderr, stderr_cut)) =
                 tokio::join!(read_capped(stdout, output_cap), read_capped(stderr, output_cap));
             let finished = operations::wait(self.transport(), self.project(), &operation.id, deadline, &what).await?;
-            Ok::<_, LxdError>((stdout, stderr, stdout_cut || stderr_cut, finished))
+            Ok::<_, LxdError>(((stdout, stdout_cut), (stderr, stderr_cut), finished))
         };
         let outcome =
             tokio::time::timeout_at(deadline, run).await.unwrap_or_else(|_| Err(LxdError::Timeout(String::new())));
 
-        let (stdout, stderr, truncated, finished) = match outcome {
+        let ((stdout, stdout_cut), (stderr, stderr_cut), finished) = match outcome {
             Ok(done) => done,
             Err(LxdError::Timeout(_)) => {
                 self.kill(&mut control, &operation.id, &what).await;
@@ -158,9 +158,9 @@ impl LxdClient {
         let exit_code = exit_code(&finished)?;
         Ok(ExecAnswer {
             exit_code,
-            stdout: decode(stdout, truncated),
-            stderr: decode(stderr, truncated),
-            truncated,
+            stdout: decode(stdout, stdout_cut),
+            stderr: decode(stderr, stderr_cut),
+            truncated: stdout_cut || stderr_cut,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })
     }

@@ -48,8 +48,10 @@ impl LxdClient {
         for (network, answer) in lease_lists {
             match answer {
                 Ok(list) => leases.extend(list),
+                // Debug, not warn: lists run often, and a network without
+                // leases (a managed macvlan) would say so every time.
                 Err(error) => {
-                    tracing::warn!(%network, %error, "cannot read the leases of a network; its addresses are left out")
+                    tracing::debug!(%network, %error, "cannot read the leases of a network; its addresses are left out")
                 }
             }
         }
@@ -58,7 +60,12 @@ impl LxdClient {
 
     /// The instance's status (`GET /1.0/instances/<n>`, ~2 ms).
     pub async fn status(&self, name: &InstanceName) -> Result<ContainerStatus, LxdError> {
-        let instance: Instance = self.get(&self.instance_path(name, "")).await?;
+        /// Only the status: the rest of the instance is not even parsed.
+        #[derive(serde::Deserialize)]
+        struct Status {
+            status: String,
+        }
+        let instance: Status = self.get(&self.instance_path(name, "")).await?;
         Ok(ContainerStatus::from_lxd(&instance.status))
     }
 

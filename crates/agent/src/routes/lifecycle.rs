@@ -1,10 +1,10 @@
-//! `start`, `stop` and `restart`: each answers once LXD is done, with the
-//! container's status then.
+//! `start`, `stop` and `restart`: each answers once LXD's operation has
+//! succeeded, with the status that success implies (no extra LXD call).
 
 use std::time::{Duration, Instant};
 
 use actix_web::web;
-use smp_proto::api::{LifecycleAnswer, MAX_TIMEOUT_S, StopRequest};
+use smp_proto::api::{ContainerStatus, LifecycleAnswer, MAX_TIMEOUT_S, StopRequest};
 use smp_proto::{Action, ErrorCode};
 
 use crate::auth::{Authorized, json_or_default};
@@ -19,7 +19,7 @@ pub async fn start(auth: Authorized, state: web::Data<AgentState>) -> Result<web
     let began = Instant::now();
     let name = auth.container()?;
     state.lxd.start(name, START_DEADLINE).await?;
-    answer(&state, &auth, Action::Start, began).await
+    answer(&auth, Action::Start, ContainerStatus::Running, began)
 }
 
 /// `POST /container/<id>/stop` (`stop`), body `{"force":false,"timeout_s":30}`
@@ -28,7 +28,7 @@ pub async fn stop(auth: Authorized, state: web::Data<AgentState>) -> Result<web:
     let began = Instant::now();
     let request = stop_request(&auth)?;
     state.lxd.stop(auth.container()?, request.force, request.timeout_s).await?;
-    answer(&state, &auth, Action::Stop, began).await
+    answer(&auth, Action::Stop, ContainerStatus::Stopped, began)
 }
 
 /// `POST /container/<id>/restart` (`restart`), same body as stop.
@@ -36,7 +36,7 @@ pub async fn restart(auth: Authorized, state: web::Data<AgentState>) -> Result<w
     let began = Instant::now();
     let request = stop_request(&auth)?;
     state.lxd.restart(auth.container()?, request.force, request.timeout_s).await?;
-    answer(&state, &auth, Action::Restart, began).await
+    answer(&auth, Action::Restart, ContainerStatus::Running, began)
 }
 
 fn stop_request(auth: &Authorized) -> Result<StopRequest, AgentError> {
@@ -50,16 +50,14 @@ fn stop_request(auth: &Authorized) -> Result<StopRequest, AgentError> {
     Ok(request)
 }
 
-async fn answer(
-    state: &AgentState,
+fn answer(
     auth: &Authorized,
     action: Action,
+    status: ContainerStatus,
     began: Instant,
 ) -> Result<web::Json<LifecycleAnswer>, AgentError> {
-    let name = auth.container()?;
-    let status = state.lxd.status(name).await?;
     Ok(web::Json(LifecycleAnswer {
-        name: name.to_string(),
+        name: auth.container()?.to_string(),
         action,
         status,
         duration_ms: began.elapsed().as_millis() as u64,

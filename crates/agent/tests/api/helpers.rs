@@ -3,11 +3,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rand::RngCore as _;
 use serde_json::Value;
 use smp_agent::{Agent, Config};
 use smp_proto::Action;
-use smp_proto::token::{Claims, SharedKey, body_hash, jti_from_random, mint_operation_token};
+use smp_proto::token::{Claims, SharedKey, body_hash, mint_operation_token};
 
 pub const MACHINE: &str = "alita";
 pub const KEY_ID: &str = "k1";
@@ -16,15 +15,7 @@ pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-pub fn random_secret() -> String {
-    smp_agent::cli::keygen()
-}
-
-pub fn fresh_jti() -> String {
-    let mut random = [0u8; 18];
-    rand::rng().fill_bytes(&mut random);
-    jti_from_random(&random)
-}
+pub use smp_agent::random::{new_jti as fresh_jti, new_secret as random_secret};
 
 pub struct TestAgent {
     pub url: String,

@@ -128,7 +128,7 @@ async fn starting_a_running_container_is_already_running() {
 }
 
 #[tokio::test]
-async fn stopping_or_restarting_a_stopped_container_is_already_stopped() {
+async fn stop_restart_or_exec_of_a_stopped_container_is_already_stopped() {
     let project = TestProject::new("cl-stopped");
     project.lxc(&["init", IMAGE, "c1"]);
     let client = client(&project);
@@ -137,6 +137,8 @@ async fn stopping_or_restarting_a_stopped_container_is_already_stopped() {
     let error = client.stop(&name("c1"), true, 30).await.unwrap_err();
     assert!(matches!(error, LxdError::AlreadyStopped), "{error:?}");
     let error = client.restart(&name("c1"), false, 30).await.unwrap_err();
+    assert!(matches!(error, LxdError::AlreadyStopped), "{error:?}");
+    let error = client.exec(&name("c1"), &exec_request(&["true"]), CAP).await.unwrap_err();
     assert!(matches!(error, LxdError::AlreadyStopped), "{error:?}");
 }
 
@@ -378,112 +380,4 @@ async fn an_lxd_error_answer_keeps_lxd_s_message() {
     let fake = FakeLxd::start(Behaviour::Answer { status: 500, body: body.to_owned() }).await;
     let error = LxdClient::new(fake.socket_path.clone(), "default".to_owned()).list().await.unwrap_err();
     assert!(matches!(error, LxdError::Api { status: 500, ref message } if message == "disk on fire"), "{error:?}");
-}
-
-/// Latency of the client next to the same LXD calls made directly (one
-/// pooled hyper connection, no parsing); prints medians and p95.
-#[tokio::test]
-#[ignore = "a measurement, not a check: cargo test -p smp-agent --test api latency -- --ignored --nocapture"]
-async fn latency_of_the_client_next_to_direct_lxd_calls() {
-    use http_body_util::{BodyExt, Full};
-    use hyper_util::client::legacy::Client;
-
-    let (project, client) = scene("cl-latency");
-    let c1 = name("c1");
-    let socket = LxdClient::discover_socket(None).unwrap();
-    let direct: Client<hyperlocal::UnixConnector, Full<bytes::Bytes>> =
-        Client::builder(hyper_util::rt::TokioExecutor::new()).build(hyperlocal::UnixConnector);
-    let p = project.name().to_owned();
-    let raw = |method: &'static str, path: String, body: &'static str| {
-        let direct = direct.clone();
-        let socket = socket.clone();
-        async move {
-            let uri: hyper::Uri = hyperlocal::Uri::new(&socket, &path).into();
-            let request = hyper::Request::builder()
-                .method(method)
-                .uri(uri)
-                .body(Full::new(bytes::Bytes::from_static(body.as_bytes())))
-                .unwrap();
-            let answer = direct.request(request).await.unwrap();
-            let bytes = answer.into_body().collect().await.unwrap().to_bytes();
-            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default()
-        }
-    };
-    async fn measure<F: Future>(label: &str, runs: usize, mut call: impl FnMut() -> F) {
-        call().await;
-        let mut times = Vec::new();
-        for _ in 0..runs {
-            let started = Instant::now();
-            call().await;
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
-        println!("{label:<44} median {:>7.2} ms   p95 {:>7.2} ms", times[times.len() / 2], p95);
-    }
-    list_once_c1_has_an_address(&client).await;
-    let runs = 100;
-    measure("direct GET /1.0/instances/c1", runs, || raw("GET", format!("/1.0/instances/c1?project={p}"), "")).await;
-    measure("client.status", runs, || async { client.status(&c1).await.unwrap() }).await;
-    measure("direct GET …/state", runs, || raw("GET", format!("/1.0/instances/c1/state?project={p}"), "")).await;
-    measure("direct GET …/state ‖ GET instance", runs, || async {
-        tokio::join!(
-            raw("GET", format!("/1.0/instances/c1/state?project={p}"), ""),
-            raw("GET", format!("/1.0/instances/c1?project={p}"), "")
-        )
-    })
-    .await;
-    measure("direct GET /1.0/instances/c1?recursion=1", runs, || {
-        raw("GET", format!("/1.0/instances/c1?recursion=1&project={p}"), "")
-    })
-    .await;
-    measure("client.state", runs, || async { client.state(&c1).await.unwrap() }).await;
-    measure("direct list recursion=1", runs, || raw("GET", format!("/1.0/instances?recursion=1&project={p}"), ""))
-        .await;
-    measure("direct list recursion=1 + leases", runs, || async {
-        raw("GET", format!("/1.0/instances?recursion=1&project={p}"), "").await;
-        raw("GET", format!("/1.0/networks/lxdbr0/leases?project={p}"), "").await
-    })
-    .await;
-    measure("client.list", runs, || async { client.list().await.unwrap() }).await;
-    let record_output = || async {
-        let body = r#"{"command":["true"],"record-output":true,"wait-for-websocket":false,"interactive":false}"#;
-        let operation = raw("POST", format!("/1.0/instances/c1/exec?project={p}"), body).await;
-        let id = operation["metadata"]["id"].as_str().unwrap().to_owned();
-        let done = raw("GET", format!("/1.0/operations/{id}/wait?timeout=10&project={p}"), "").await;
-        for stream in ["1", "2"] {
-            let log = done["metadata"]["metadata"]["output"][stream].as_str().unwrap().to_owned();
-            let separator = if log.contains('?') { '&' } else { '?' };
-            let direct = direct.clone();
-            let uri: hyper::Uri = hyperlocal::Uri::new(&socket, &format!("{log}{separator}project={p}")).into();
-            let answer = direct.request(hyper::Request::get(uri).body(Full::default()).unwrap()).await.unwrap();
-            answer.into_body().collect().await.unwrap();
-            raw("DELETE", format!("{log}{separator}project={p}"), "").await;
-        }
-    };
-    measure("direct exec `true`, record-output+fetch+delete", runs, record_output).await;
-    measure("client.exec `true` (websockets)", runs, || async {
-        client.exec(&c1, &exec_request(&["true"]), CAP).await.unwrap()
-    })
-    .await;
-    let lifecycle = |action: &'static str| {
-        let body = if action == "start" { r#"{"action":"start"}"# } else { r#"{"action":"stop","force":true}"# };
-        let raw = &raw;
-        let p = p.clone();
-        async move {
-            let operation = raw("PUT", format!("/1.0/instances/c1/state?project={p}"), body).await;
-            let id = operation["metadata"]["id"].as_str().unwrap().to_owned();
-            raw("GET", format!("/1.0/operations/{id}/wait?timeout=30&project={p}"), "").await
-        }
-    };
-    measure("direct forced stop + start", 10, || async {
-        lifecycle("stop").await;
-        lifecycle("start").await
-    })
-    .await;
-    measure("client forced stop + start", 10, || async {
-        client.stop(&c1, true, 30).await.unwrap();
-        client.start(&c1, Duration::from_secs(30)).await.unwrap()
-    })
-    .await;
 }

@@ -40,6 +40,7 @@ pub fn require_lxd() {
                 ));
             }
         }
+        remove_projects_of_dead_runs();
         Ok(())
     });
     if let Err(message) = checked {
@@ -154,6 +155,21 @@ impl Drop for TestProject {
         if let Err(error) = run_lxc(&["project", "delete", &self.name]) {
             eprintln!("cleanup: cannot delete the LXD project {}: {error}", self.name);
         }
+    }
+}
+
+/// Deletes the projects that test runs killed before their drop left
+/// behind: `smpt-…-<pid>-<n>-<x>` whose process is gone. A live process
+/// (even a new one reusing the PID) keeps its projects.
+fn remove_projects_of_dead_runs() {
+    let Ok(listed) = run_lxc(&["project", "list", "--format", "csv"]) else { return };
+    for name in listed.lines().filter_map(|line| line.split(',').next()) {
+        let pid = name.strip_prefix("smpt-").and_then(|rest| rest.rsplit('-').nth(2));
+        let Some(pid) = pid.and_then(|pid| pid.parse::<u32>().ok()) else { continue };
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        drop(TestProject { name: name.to_owned() });
     }
 }
 
