@@ -97,6 +97,11 @@ impl Agent {
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
+        // A client's EOF ends its connection at once, dropping whatever its
+        // handler holds: the LXD events websocket of a `/events` stream (else
+        // kept until a keepalive write fails, up to 30 s later) or an exec's
+        // websockets. No HTTP client we serve half-closes after its request.
+        .h1_allow_half_closed(false)
         .shutdown_timeout(5);
         let server = match tls {
             Some(identity) => server.listen_rustls_0_23(listener, identity.server_config()?)?,

@@ -72,6 +72,9 @@ pub enum ContainerStatus {
     Stopping,
     Error,
     Unknown,
+    /// The instance no longer exists. Only `GET /events` reports it (after
+    /// LXD's `instance-deleted`); LXD itself never has this status.
+    Deleted,
 }
 
 impl ContainerStatus {
@@ -97,6 +100,7 @@ impl ContainerStatus {
             ContainerStatus::Stopping => "stopping",
             ContainerStatus::Error => "error",
             ContainerStatus::Unknown => "unknown",
+            ContainerStatus::Deleted => "deleted",
         }
     }
 }
@@ -225,6 +229,39 @@ pub struct NetworkAddress {
     pub scope: String,
 }
 
+/// One change of an instance, as `GET /events` streams it (the `data:` of
+/// an `event: instance` message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerEvent {
+    /// The instance's name.
+    pub name: String,
+    /// The status the change implies ([`status_after_lifecycle`]): `running`,
+    /// `stopped`, `frozen` or `deleted`. A hint, not a reading: reconcile
+    /// with `GET /containers` after reconnecting.
+    pub status: ContainerStatus,
+    /// LXD's lifecycle action, e.g. `instance-started`.
+    pub action: String,
+    /// When LXD emitted it: LXD's RFC 3339 timestamp, as LXD wrote it.
+    pub at: String,
+}
+
+/// The status an LXD lifecycle action leaves its instance in, or `None`
+/// for an action that says nothing about it (`instance-exec`,
+/// `instance-updated`, snapshots, …), which `GET /events` leaves out.
+///
+/// A new instance (`instance-created`) is stopped until its start event;
+/// `instance-shutdown` is a clean stop (or a poweroff inside, or init
+/// dying), `instance-stopped` a forced one.
+pub fn status_after_lifecycle(action: &str) -> Option<ContainerStatus> {
+    match action {
+        "instance-started" | "instance-restarted" | "instance-resumed" => Some(ContainerStatus::Running),
+        "instance-shutdown" | "instance-stopped" | "instance-created" => Some(ContainerStatus::Stopped),
+        "instance-paused" => Some(ContainerStatus::Frozen),
+        "instance-deleted" => Some(ContainerStatus::Deleted),
+        _ => None,
+    }
+}
+
 /// Where `GET /container/<id>/logs` reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -288,6 +325,65 @@ mod tests {
         assert_eq!(ContainerStatus::from_lxd("Stopped"), ContainerStatus::Stopped);
         assert_eq!(ContainerStatus::from_lxd("Weird"), ContainerStatus::Unknown);
         assert_eq!(serde_json::to_string(&ContainerStatus::Running).unwrap(), "\"running\"");
+    }
+
+    #[test]
+    fn a_container_event_is_flat_json_with_a_lower_case_status() {
+        let event = ContainerEvent {
+            name: "c1".to_owned(),
+            status: ContainerStatus::Stopped,
+            action: "instance-stopped".to_owned(),
+            at: "2026-11-23T05:56:33.253669288Z".to_owned(),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "name": "c1",
+                "status": "stopped",
+                "action": "instance-stopped",
+                "at": "2026-11-23T05:56:33.253669288Z",
+            })
+        );
+        assert_eq!(serde_json::from_value::<ContainerEvent>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn a_deleted_instance_has_the_status_deleted() {
+        assert_eq!(serde_json::to_string(&ContainerStatus::Deleted).unwrap(), "\"deleted\"");
+        assert_eq!(ContainerStatus::Deleted.as_str(), "deleted");
+        assert_eq!(ContainerStatus::from_lxd("Deleted"), ContainerStatus::Unknown, "LXD never reports it");
+    }
+
+    #[test]
+    fn lifecycle_actions_map_to_the_status_they_leave_behind() {
+        let cases = [
+            ("instance-started", ContainerStatus::Running),
+            ("instance-restarted", ContainerStatus::Running),
+            ("instance-resumed", ContainerStatus::Running),
+            ("instance-shutdown", ContainerStatus::Stopped),
+            ("instance-stopped", ContainerStatus::Stopped),
+            ("instance-created", ContainerStatus::Stopped),
+            ("instance-paused", ContainerStatus::Frozen),
+            ("instance-deleted", ContainerStatus::Deleted),
+        ];
+        for (action, status) in cases {
+            assert_eq!(status_after_lifecycle(action), Some(status), "{action}");
+        }
+    }
+
+    #[test]
+    fn lifecycle_actions_that_say_nothing_about_the_status_are_skipped() {
+        for action in [
+            "instance-exec",
+            "instance-updated",
+            "instance-snapshot-created",
+            "instance-renamed",
+            "",
+            "Instance-Started",
+        ] {
+            assert_eq!(status_after_lifecycle(action), None, "{action}");
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@
 //! outlive its request.
 //! Nothing is written to disk: there are no `exec_*` files to clean up.
 
-use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,15 +22,13 @@ use hyper::Method;
 use serde::Deserialize;
 use smp_proto::api::{ExecAnswer, ExecRequest};
 use smp_proto::names::InstanceName;
-use tokio::net::UnixStream;
 use tokio::time::Instant;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::LxdClient;
 use super::error::{LxdError, classify};
 use super::operations::{self, Operation};
-use super::transport::{encode, error_chain};
+use super::transport::{Transport, WebSocket, encode};
 
 /// How long LXD waits for the exec websockets before it fails the
 /// operation; the agent gives up connecting after the same time.
@@ -42,8 +39,6 @@ const KILL_GRACE: Duration = Duration::from_secs(5);
 
 /// Size of the websocket messages stdin is sent in.
 const STDIN_CHUNK: usize = 64 * 1024;
-
-type Socket = WebSocketStream<UnixStream>;
 
 /// The websocket secrets in a new exec operation's metadata.
 #[derive(Debug, Deserialize)]
@@ -119,14 +114,14 @@ impl LxdClient {
             .ok_or_else(|| LxdError::Protocol("the exec operation has no websocket secrets".to_owned()))?
             .fds;
 
-        let socket = self.socket();
+        let transport = self.transport();
         let connect_deadline = (Instant::now() + EXEC_CONNECT_TIMEOUT).min(deadline);
         let (stdin, stdout, stderr, mut control) = tokio::time::timeout_at(connect_deadline, async {
             tokio::try_join!(
-                connect(socket, &operation.id, &fds.stdin),
-                connect(socket, &operation.id, &fds.stdout),
-                connect(socket, &operation.id, &fds.stderr),
-                connect(socket, &operation.id, &fds.control),
+                connect(transport, &operation.id, &fds.stdin),
+                connect(transport, &operation.id, &fds.stdout),
+                connect(transport, &operation.id, &fds.stderr),
+                connect(transport, &operation.id, &fds.control),
             )
         })
         .await
@@ -167,7 +162,7 @@ impl LxdClient {
 
     /// Sends SIGKILL over the control socket and waits (briefly) for LXD to
     /// report the end, so the command is gone when `exec` returns.
-    async fn kill(&self, control: &mut Socket, operation_id: &str, what: &str) {
+    async fn kill(&self, control: &mut WebSocket, operation_id: &str, what: &str) {
         let signal = Message::text(r#"{"command":"signal","signal":9}"#);
         match tokio::time::timeout(KILL_GRACE, control.send(signal)).await {
             Ok(Ok(())) => {}
@@ -182,21 +177,15 @@ impl LxdClient {
 }
 
 /// Opens one exec websocket. Errors never show the URL: it holds the secret.
-async fn connect(socket: &Path, operation_id: &str, secret: &str) -> Result<Socket, LxdError> {
-    let stream = UnixStream::connect(socket)
-        .await
-        .map_err(|e| LxdError::Unavailable(format!("cannot connect to {}: {e}", socket.display())))?;
-    let url = format!("ws://lxd/1.0/operations/{}/websocket?secret={}", encode(operation_id), encode(secret));
-    let (websocket, _) = tokio_tungstenite::client_async(url, stream)
-        .await
-        .map_err(|e| LxdError::Protocol(format!("exec websocket handshake failed: {}", error_chain(&e))))?;
-    Ok(websocket)
+async fn connect(transport: &Transport, operation_id: &str, secret: &str) -> Result<WebSocket, LxdError> {
+    let path = format!("/1.0/operations/{}/websocket?secret={}", encode(operation_id), encode(secret));
+    transport.websocket(&path, "exec websocket").await
 }
 
 /// Writes stdin, then closes the socket: LXD closes the command's stdin.
 /// Errors end the writing quietly: a command that exits without reading
 /// its input is not a failure.
-async fn write_stdin(mut socket: Socket, input: Bytes) {
+async fn write_stdin(mut socket: WebSocket, input: Bytes) {
     let mut offset = 0;
     while offset < input.len() {
         let end = (offset + STDIN_CHUNK).min(input.len());
@@ -210,7 +199,7 @@ async fn write_stdin(mut socket: Socket, input: Bytes) {
 
 /// Reads one output stream to its end (an empty message, a close or a
 /// dropped connection), keeping at most `cap` bytes.
-async fn read_capped(mut socket: Socket, cap: usize) -> (Vec<u8>, bool) {
+async fn read_capped(mut socket: WebSocket, cap: usize) -> (Vec<u8>, bool) {
     let mut kept = Vec::new();
     let mut truncated = false;
     while let Some(message) = socket.next().await {

@@ -4,10 +4,12 @@
 //! Costs are LXD's (ARCHITECTURE.md "Costs"): one LXD request per call on
 //! the hot paths (`status` and `state`; lifecycle is the action plus its
 //! wait; exec adds its websockets), a pooled connection, `recursion=1`
-//! lists and never a state call per instance.
+//! lists and never a state call per instance. `events` holds one websocket
+//! per open stream and nothing else.
 
 mod cgroup;
 mod error;
+mod events;
 mod exec;
 mod instances;
 mod model;

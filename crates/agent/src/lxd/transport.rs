@@ -1,6 +1,7 @@
 //! HTTP over LXD's unix socket: one pooled hyper client, a deadline on every
 //! request (body included), capped answers, and LXD's JSON envelope decoded
-//! with its errors mapped to `LxdError`.
+//! with its errors mapped to `LxdError`; and the websockets (exec, events),
+//! each on its own connection.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,13 +15,18 @@ use hyper_util::rt::TokioExecutor;
 use hyperlocal::UnixConnector;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
+use tokio::net::UnixStream;
 use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
 
 use super::error::{LxdError, classify};
 
 /// Largest JSON answer accepted (a `recursion=1` list of 1000 instances is
 /// a few MiB); anything larger is a protocol error, not an allocation.
 pub(crate) const MAX_JSON_BYTES: usize = 32 * 1024 * 1024;
+
+/// A websocket to LXD over its own unix socket connection.
+pub(crate) type WebSocket = WebSocketStream<UnixStream>;
 
 /// The pooled HTTP client bound to one socket.
 #[derive(Debug)]
@@ -129,6 +135,34 @@ impl Transport {
             })
             .await?;
         if status.is_success() { Ok(bytes) } else { Err(decode_error(status, &bytes, &method, path_and_query)) }
+    }
+
+    /// Opens a websocket on `path_and_query`: connects and writes the
+    /// upgrade request at once (LXD 5.0.2 stalls behind a connection that
+    /// sends nothing, see [`Transport::new`]). `what` names it in errors,
+    /// which never show the path: exec paths hold their secret. A refused
+    /// upgrade with LXD's error JSON is classified like any error answer.
+    /// The caller bounds the time; dropping the socket closes the connection.
+    pub(crate) async fn websocket(&self, path_and_query: &str, what: &str) -> Result<WebSocket, LxdError> {
+        use tokio_tungstenite::tungstenite::Error as WsError;
+        let stream = UnixStream::connect(&self.socket)
+            .await
+            .map_err(|e| LxdError::Unavailable(format!("{what}: cannot connect to {}: {e}", self.socket.display())))?;
+        let url = format!("ws://lxd{path_and_query}");
+        match tokio_tungstenite::client_async(url, stream).await {
+            Ok((websocket, _)) => Ok(websocket),
+            Err(WsError::Http(answer)) => {
+                let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                let body = answer.body().as_deref().unwrap_or_default();
+                Err(decode_error(status, body, &Method::GET, what))
+            }
+            Err(error @ (WsError::Io(_) | WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
+                Err(LxdError::Unavailable(format!("{what}: the websocket handshake failed: {}", error_chain(&error))))
+            }
+            Err(error) => {
+                Err(LxdError::Protocol(format!("{what}: the websocket handshake failed: {}", error_chain(&error))))
+            }
+        }
     }
 
     async fn with_deadline<T>(
@@ -249,6 +283,25 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// Decodes a percent-encoded path segment or query value; `None` when it
+/// is not valid percent-encoding of UTF-8.
+pub(crate) fn decode(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = bytes.get(index + 1..index + 3).filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))?;
+            decoded.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            index += 3;
+        } else {
+            decoded.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
 /// Percent-encodes a query value or path segment (RFC 3986 unreserved
 /// characters pass as they are).
 pub(crate) fn encode(value: &str) -> String {
@@ -271,6 +324,17 @@ mod tests {
     fn query_values_are_percent_encoded() {
         assert_eq!(encode("default"), "default");
         assert_eq!(encode("p 1&x=y/é"), "p%201%26x%3Dy%2F%C3%A9");
+    }
+
+    #[test]
+    fn percent_decoding_undoes_encoding_and_refuses_broken_escapes() {
+        for value in ["default", "p 1&x=y/é", "c1"] {
+            assert_eq!(decode(&encode(value)).as_deref(), Some(value));
+        }
+        assert_eq!(decode("a%2"), None);
+        assert_eq!(decode("a%zz"), None);
+        assert_eq!(decode("%FF"), None, "not UTF-8");
+        assert_eq!(decode("%+1"), None);
     }
 
     #[test]

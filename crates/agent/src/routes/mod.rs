@@ -4,6 +4,7 @@
 //! request unless the token is valid for exactly that action and path.
 
 mod containers;
+mod events;
 mod exec;
 mod health;
 mod lifecycle;
@@ -25,7 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(guarded(Method::POST, "/container/{id}/restart", Action::Restart, lifecycle::restart))
         .service(guarded(Method::POST, "/container/{id}/exec", Action::Exec, exec::run))
         .service(guarded(Method::GET, "/container/{id}/state", Action::State, containers::state))
-        .service(guarded(Method::GET, "/container/{id}/logs", Action::Logs, containers::logs));
+        .service(guarded(Method::GET, "/container/{id}/logs", Action::Logs, containers::logs))
+        .service(guarded(Method::GET, "/events", Action::Events, events::stream)); // server-sent events until max_stream_s
 }
 
 /// A route that needs an operation token for `action`.

@@ -1,16 +1,22 @@
 //! `FakeLxd`: a fault-injecting stand-in for LXD's unix socket, for what the
 //! real LXD cannot be made to do: hang, answer garbage, drop connections,
-//! or answer one fixed reply to everything.
+//! or answer one fixed reply to everything. `FakeEvents`: a websocket-only
+//! stand-in that shows whether the agent's connections to it are still open.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // test code: a failure is a panic
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 
 /// What the fake does with each connection.
 #[derive(Debug, Clone)]
@@ -125,5 +131,83 @@ async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str) {
         if stream.write_all(reply.as_bytes()).await.is_err() {
             return;
         }
+    }
+}
+
+/// What `FakeEvents` does once it has sent its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterMessages {
+    /// Keeps each connection open until the agent closes it.
+    Hold,
+    /// Closes the connection (LXD restarting).
+    Close,
+}
+
+/// A fake LXD that accepts websockets on any path, sends `messages` on each,
+/// then holds or closes it; it counts the connections still open.
+pub struct FakeEvents {
+    pub socket_path: PathBuf,
+    open: watch::Receiver<usize>,
+    paths: Arc<Mutex<Vec<String>>>,
+    server: JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl FakeEvents {
+    pub async fn start(messages: Vec<String>, after: AfterMessages) -> FakeEvents {
+        let dir = tempfile::tempdir().expect("temporary directory for the fake LXD");
+        let socket_path = dir.path().join("unix.socket");
+        let listener = UnixListener::bind(&socket_path).expect("bind the fake LXD socket");
+        let (open_sender, open) = watch::channel(0usize);
+        let open_sender = Arc::new(open_sender);
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&paths);
+        let server = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (messages, open, seen) = (messages.clone(), Arc::clone(&open_sender), Arc::clone(&seen));
+                tokio::spawn(async move {
+                    #[allow(clippy::result_large_err)] // tungstenite's callback type, not ours
+                    let record = |request: &Request, response: Response| {
+                        seen.lock().unwrap().push(request.uri().to_string());
+                        Ok(response)
+                    };
+                    let Ok(mut socket) = tokio_tungstenite::accept_hdr_async(stream, record).await else { return };
+                    open.send_modify(|count| *count += 1);
+                    for message in messages {
+                        if socket.send(Message::text(message)).await.is_err() {
+                            break;
+                        }
+                    }
+                    match after {
+                        AfterMessages::Close => drop(socket.close(None).await),
+                        AfterMessages::Hold => while let Some(Ok(_)) = socket.next().await {},
+                    }
+                    drop(socket);
+                    open.send_modify(|count| *count -= 1);
+                });
+            }
+        });
+        FakeEvents { socket_path, open, paths, server, _dir: dir }
+    }
+
+    pub fn socket_path(&self) -> &Path {
+        &self.socket_path
+    }
+
+    /// The path and query of every websocket request so far.
+    pub fn paths(&self) -> Vec<String> {
+        self.paths.lock().unwrap().clone()
+    }
+
+    /// Waits until exactly `count` connections are open.
+    pub async fn wait_open(&self, count: usize) {
+        let mut open = self.open.clone();
+        open.wait_for(|open| *open == count).await.expect("the fake LXD is running");
+    }
+}
+
+impl Drop for FakeEvents {
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }

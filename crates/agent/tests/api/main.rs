@@ -3,6 +3,7 @@
 // Test code states its expectations with unwrap/expect.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod events;
 mod fake_lxd;
 mod faults;
 mod helpers;
