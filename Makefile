@@ -4,13 +4,17 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup build lint test test-unit bench run clean-lxd
+.PHONY: all setup setup-postgres build lint test test-unit test-panel-postgres bench run clean-lxd
 
 all: build
 
 ## Install (if missing), start and prepare LXD: pool, bridge, test images. Idempotent.
 setup:
 	bash scripts/setup-lxd.sh
+
+## Install (if missing), start and prepare PostgreSQL for the panel's tests. Idempotent.
+setup-postgres:
+	bash scripts/setup-postgres.sh
 
 build:
 	$(CARGO) build --workspace --bins
@@ -19,9 +23,18 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Every test: unit, agent on the real LXD, end-to-end with the real binaries.
-test: setup lint build
+# The URL scripts/setup-postgres.sh prints (a test-only role on loopback).
+SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
+
+## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
+## then the panel's suite once more on PostgreSQL.
+test: setup setup-postgres lint build
 	$(CARGO) test --workspace --no-fail-fast
+	$(MAKE) test-panel-postgres
+
+## The panel's tests on PostgreSQL (each test makes and drops its own database).
+test-panel-postgres: setup-postgres
+	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
 
 ## Unit tests only (no LXD needed).
 test-unit:

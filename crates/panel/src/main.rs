@@ -1,6 +1,15 @@
-//! `smp-panel`: a placeholder until the panel issue lands; it says so and exits non-zero.
+//! `smp-panel`: the command line (see `cli`), its outcome as the exit code.
+
+use clap::Parser as _;
+use smp_panel::cli::{Cli, EXIT_NOT_IMPLEMENTED, Outcome};
 
 fn main() -> std::process::ExitCode {
-    eprintln!("smp-panel {}: the panel is not built yet; use smp-agent (see docs/agent.md)", env!("CARGO_PKG_VERSION"));
-    std::process::ExitCode::from(2)
+    match smp_panel::cli::run(Cli::parse()) {
+        Ok(Outcome::Done) => std::process::ExitCode::SUCCESS,
+        Ok(Outcome::NotImplemented) => std::process::ExitCode::from(EXIT_NOT_IMPLEMENTED),
+        Err(error) => {
+            eprintln!("smp-panel: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

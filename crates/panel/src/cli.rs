@@ -1,0 +1,166 @@
+//! The `smp-panel` command line (PANEL.md): `serve`, `migrate`, `user create`;
+//! `--config` and `--database-url` work on every subcommand.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use secrecy::ExposeSecret as _;
+
+use crate::config::Config;
+use crate::db::{self, users};
+use crate::password::Password;
+use crate::roles::Role;
+use crate::username::Username;
+
+/// The exit code of a subcommand that is not built yet.
+pub const EXIT_NOT_IMPLEMENTED: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "smp-panel", version, about = "SMP's panel: accounts, roles, machines, containers, audit")]
+pub struct Cli {
+    /// TOML config file (optional; SMP_PANEL_… variables override it).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB; overrides the
+    /// config file and SMP_PANEL_DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web UI and API (not built yet).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage accounts without the web UI.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an approved account; prints a generated password unless
+    /// --password-stdin is given.
+    Create(CreateUser),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    #[arg(long)]
+    pub username: String,
+    /// head_admin, admin or member.
+    #[arg(long)]
+    pub role: String,
+    /// Read the password from the first line of standard input (at least 12 characters).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// What `main` turns into the exit code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    NotImplemented,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let config = Config::load(cli.config.as_deref(), cli.database_url.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            eprintln!(
+                "smp-panel serve: not implemented yet; see issue 4 (migrate and user create work: see docs/panel.md)"
+            );
+            return Ok(Outcome::NotImplemented);
+        }
+        Command::Migrate => migrate(&config)?,
+        Command::User(UserCommand::Create(request)) => create_user(&config, request)?,
+    }
+    Ok(Outcome::Done)
+}
+
+fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
+    let mut connection = db::establish(config.database_url.expose_secret())?;
+    db::run_migrations(&mut connection)?;
+    Ok(connection)
+}
+
+fn migrate(config: &Config) -> anyhow::Result<()> {
+    let mut connection = db::establish(config.database_url.expose_secret())?;
+    let applied = db::run_migrations(&mut connection)?;
+    println!("{} database migrated: {applied} migration(s) applied", config.backend().as_str());
+    Ok(())
+}
+
+fn create_user(config: &Config, request: CreateUser) -> anyhow::Result<()> {
+    // Check everything the user typed before touching the database.
+    let username = Username::parse(&request.username).with_context(|| format!("--username {:?}", request.username))?;
+    let role: Role = request.role.parse().context("--role")?;
+    let (password, generated) = if request.password_stdin {
+        (read_password_line(std::io::stdin().lock())?, false)
+    } else {
+        (Password::generate(), true)
+    };
+    let password_hash = password.hash()?;
+
+    let mut connection = connect(config)?;
+    let new = users::NewUser { username: &username, password_hash: &password_hash, role, approved: true };
+    let user = users::create(&mut connection, &new)?;
+    println!("created user {} (id {}, role {}, approved)", user.username, user.id, user.role);
+    if generated {
+        println!("password: {}", password.expose());
+    }
+    Ok(())
+}
+
+/// The first line of `input` without its line ending, as a valid password.
+pub fn read_password_line(mut input: impl std::io::BufRead) -> anyhow::Result<Password> {
+    let mut line = String::new();
+    let read = input.read_line(&mut line).context("cannot read the password from standard input")?;
+    anyhow::ensure!(read > 0, "--password-stdin: standard input is empty; pipe the password in, one line");
+    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    Password::parse(trimmed.to_owned()).context("--password-stdin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_line_loses_its_line_ending_and_nothing_else() {
+        let password = read_password_line(&b"  a passphrase  \r\nsecond line\n"[..]).unwrap();
+        assert_eq!(password.expose(), "  a passphrase  ");
+        assert_eq!(read_password_line(&b"no newline at all"[..]).unwrap().expose(), "no newline at all");
+    }
+
+    #[test]
+    fn an_empty_or_short_password_line_is_refused_clearly() {
+        let error = format!("{:#}", read_password_line(&b""[..]).unwrap_err());
+        assert!(error.contains("standard input is empty"), "{error}");
+        let error = format!("{:#}", read_password_line(&b"short\n"[..]).unwrap_err());
+        assert!(error.contains("at least 12 characters"), "{error}");
+    }
+
+    #[test]
+    fn database_url_is_accepted_before_and_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["smp-panel", "--database-url", "sqlite://a.db", "migrate"]).unwrap();
+        assert_eq!(cli.database_url.as_deref(), Some("sqlite://a.db"));
+        let cli = Cli::try_parse_from([
+            "smp-panel",
+            "user",
+            "create",
+            "--username",
+            "a",
+            "--role",
+            "admin",
+            "--database-url",
+            "sqlite://b.db",
+        ])
+        .unwrap();
+        assert_eq!(cli.database_url.as_deref(), Some("sqlite://b.db"));
+    }
+}

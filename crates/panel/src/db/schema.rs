@@ -1,0 +1,117 @@
+//! The diesel schema of every table, written by hand to hold only the SQL
+//! types both backends share (BigInt, Text, Bool, Binary, Nullable); the
+//! migrations under `migrations/{sqlite,postgresql}/` create exactly this.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        approved -> Bool,
+        disabled -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    personal_access_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    machines (id) {
+        id -> BigInt,
+        name -> Text,
+        url -> Text,
+        key_id -> Text,
+        secret_ciphertext -> Binary,
+        secret_nonce -> Binary,
+        next_key_id -> Nullable<Text>,
+        next_secret_ciphertext -> Nullable<Binary>,
+        next_secret_nonce -> Nullable<Binary>,
+        fingerprint -> Nullable<Text>,
+        status -> Text,
+        last_sync_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    containers (id) {
+        id -> BigInt,
+        machine_id -> BigInt,
+        name -> Text,
+        owner_id -> Nullable<BigInt>,
+        parent_id -> Nullable<BigInt>,
+        status -> Text,
+        addresses -> Text,
+        synced_at -> BigInt,
+        gone_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> BigInt,
+        container_id -> BigInt,
+        unit -> Text,
+        owner_id -> Nullable<BigInt>,
+        description -> Text,
+        status -> Text,
+        synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        object -> Text,
+        machine -> Nullable<Text>,
+        outcome -> Text,
+        error_code -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::joinable!(containers -> machines (machine_id));
+diesel::joinable!(services -> containers (container_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    personal_access_tokens,
+    machines,
+    containers,
+    services,
+    audit_log,
+);
+
+/// Every table the migrations create, for checks and tests.
+pub const TABLES: [&str; 7] =
+    ["users", "sessions", "personal_access_tokens", "machines", "containers", "services", "audit_log"];

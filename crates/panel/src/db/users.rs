@@ -1,0 +1,148 @@
+//! The `users` table: accounts and their queries.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::users;
+use super::{DbConnection, unix_now};
+use crate::roles::Role;
+use crate::username::Username;
+
+/// A user's id in the panel's database (the API's `id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(formatter)
+    }
+}
+
+/// An account as stored. `Debug` leaves the password hash out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub password_hash: String,
+    pub role: Role,
+    pub approved: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("approved", &self.approved)
+            .field("disabled", &self.disabled)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `create` needs; the hash comes from `Password::hash`.
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    pub username: &'a Username,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub approved: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("a user named {0:?} already exists")]
+    UsernameTaken(String),
+    /// A row the application did not write (a role or name edited by hand).
+    #[error("user {id} in the database is invalid: {reason}")]
+    InvalidRow { id: i64, reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] DieselError),
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: i64,
+    username: String,
+    password_hash: String,
+    role: String,
+    approved: bool,
+    disabled: bool,
+    created_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = UserError;
+
+    fn try_from(row: UserRow) -> Result<User, UserError> {
+        let invalid = |reason: String| UserError::InvalidRow { id: row.id, reason };
+        Ok(User {
+            id: UserId(row.id),
+            username: Username::parse(&row.username).map_err(|error| invalid(error.to_string()))?,
+            role: row.role.parse::<Role>().map_err(|error| invalid(error.to_string()))?,
+            password_hash: row.password_hash,
+            approved: row.approved,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Inserts a user and returns it as stored. A taken username is
+/// `UserError::UsernameTaken` and writes nothing (the unique index decides,
+/// so two concurrent creates cannot both win).
+pub fn create(connection: &mut DbConnection, new: &NewUser<'_>) -> Result<User, UserError> {
+    connection.transaction(|connection| {
+        diesel::insert_into(users::table)
+            .values((
+                users::username.eq(new.username.as_str()),
+                users::password_hash.eq(new.password_hash),
+                users::role.eq(new.role.as_str()),
+                users::approved.eq(new.approved),
+                users::disabled.eq(false),
+                users::created_at.eq(unix_now()),
+            ))
+            .execute(connection)
+            .map_err(|error| match error {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    UserError::UsernameTaken(new.username.to_string())
+                }
+                other => UserError::Database(other),
+            })?;
+        find_by_username(connection, new.username)?.ok_or(UserError::Database(DieselError::NotFound))
+    })
+}
+
+pub fn find_by_username(connection: &mut DbConnection, username: &Username) -> Result<Option<User>, UserError> {
+    users::table
+        .filter(users::username.eq(username.as_str()))
+        .select(UserRow::as_select())
+        .first(connection)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+pub fn find(connection: &mut DbConnection, id: UserId) -> Result<Option<User>, UserError> {
+    users::table.find(id.0).select(UserRow::as_select()).first(connection).optional()?.map(User::try_from).transpose()
+}
+
+/// Every user, oldest first.
+pub fn list(connection: &mut DbConnection) -> Result<Vec<User>, UserError> {
+    users::table
+        .order(users::id)
+        .select(UserRow::as_select())
+        .load(connection)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
+pub fn count(connection: &mut DbConnection) -> Result<i64, UserError> {
+    Ok(users::table.count().get_result(connection)?)
+}

@@ -1,0 +1,380 @@
+//! The one authorization policy: `decide(actor, action, object)`. Every
+//! handler, page and CLI command asks it and nothing else decides.
+//!
+//! Pure: the caller loads the facts (the actor, the owners along the
+//! object's tree) and passes them in. The answer says allow, forbid (the
+//! actor may see the object: 403) or hide (the actor may not even know it
+//! exists: the same 404 as a missing object).
+
+use crate::roles::Role;
+
+/// A user id as the policy sees it.
+pub type ActorId = i64;
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: ActorId,
+    pub role: Role,
+    pub approved: bool,
+    pub disabled: bool,
+}
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ContainerView,
+    ContainerStart,
+    ContainerStop,
+    ContainerRestart,
+    ContainerExec,
+    ContainerState,
+    ContainerLogs,
+    /// Change owner or parent.
+    ContainerAssign,
+    /// Create a child of this container (or, with `Object::Nothing`, a top-level one).
+    ContainerCreate,
+    ContainerDelete,
+    ServiceView,
+    ServiceStart,
+    ServiceStop,
+    ServiceRestart,
+    ServiceState,
+    ServiceLogs,
+    /// Create a service on a container (the object is the container).
+    ServiceCreate,
+    ServiceUpdate,
+    ServiceDelete,
+    MachineView,
+    /// Add, delete, sync, rotate keys.
+    MachineManage,
+    UserView,
+    /// Create, approve, disable, set quotas.
+    UserManage,
+    /// Give or take the admin role.
+    UserAppointAdmin,
+    /// Every row of the audit log (others see their own).
+    AuditViewAll,
+}
+
+impl Action {
+    pub const ALL: [Action; 25] = [
+        Action::ContainerView,
+        Action::ContainerStart,
+        Action::ContainerStop,
+        Action::ContainerRestart,
+        Action::ContainerExec,
+        Action::ContainerState,
+        Action::ContainerLogs,
+        Action::ContainerAssign,
+        Action::ContainerCreate,
+        Action::ContainerDelete,
+        Action::ServiceView,
+        Action::ServiceStart,
+        Action::ServiceStop,
+        Action::ServiceRestart,
+        Action::ServiceState,
+        Action::ServiceLogs,
+        Action::ServiceCreate,
+        Action::ServiceUpdate,
+        Action::ServiceDelete,
+        Action::MachineView,
+        Action::MachineManage,
+        Action::UserView,
+        Action::UserManage,
+        Action::UserAppointAdmin,
+        Action::AuditViewAll,
+    ];
+}
+
+/// The object, with the ownership facts the decision needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object<'a> {
+    /// A container; `owners` lists its owner first, then the owner of each
+    /// ancestor up the parent chain (`None` where a container has no owner).
+    Container {
+        owners: &'a [Option<ActorId>],
+    },
+    /// A service; `owner` its service owner, `container_owners` as above for
+    /// the container it runs on.
+    Service {
+        owner: Option<ActorId>,
+        container_owners: &'a [Option<ActorId>],
+    },
+    Machine,
+    User {
+        id: ActorId,
+        role: Role,
+    },
+    /// No particular object: creating a top-level container, listing the audit log.
+    Nothing,
+    /// The id names nothing (or nothing the caller may load).
+    Missing,
+}
+
+/// The answer. `Hide` must look exactly like a missing object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The actor may see the object but not do this: 403.
+    Forbid,
+    /// The actor may not know the object exists: 404, same as missing.
+    Hide,
+}
+
+/// Lifecycle and inspection of a container, which its owners may do.
+const OWNER_CONTAINER_ACTIONS: [Action; 9] = [
+    Action::ContainerView,
+    Action::ContainerStart,
+    Action::ContainerStop,
+    Action::ContainerRestart,
+    Action::ContainerExec,
+    Action::ContainerState,
+    Action::ContainerLogs,
+    Action::ContainerCreate,
+    Action::ContainerDelete,
+];
+
+/// What a service owner may do with her own service.
+const SERVICE_OWNER_ACTIONS: [Action; 6] = [
+    Action::ServiceView,
+    Action::ServiceStart,
+    Action::ServiceStop,
+    Action::ServiceRestart,
+    Action::ServiceState,
+    Action::ServiceLogs,
+];
+
+pub fn decide(actor: &Actor, action: Action, object: &Object<'_>) -> Decision {
+    if matches!(object, Object::Missing) {
+        return Decision::Hide;
+    }
+    if actor.disabled || !actor.approved {
+        return Decision::Forbid;
+    }
+    match actor.role {
+        Role::HeadAdmin => Decision::Allow,
+        Role::Admin => match action {
+            Action::MachineManage | Action::UserAppointAdmin => Decision::Forbid,
+            Action::UserManage if matches!(object, Object::User { role: Role::HeadAdmin | Role::Admin, id } if *id != actor.id) => {
+                Decision::Forbid
+            }
+            _ => Decision::Allow,
+        },
+        Role::Member => decide_for_member(actor.id, action, object),
+    }
+}
+
+fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decision {
+    let owns_tree = |owners: &[Option<ActorId>]| owners.contains(&Some(me));
+    let allow_if = |allowed: bool| if allowed { Decision::Allow } else { Decision::Forbid };
+    match object {
+        Object::Container { owners } if owns_tree(owners) => {
+            allow_if(OWNER_CONTAINER_ACTIONS.contains(&action) || matches!(action, Action::ServiceCreate))
+        }
+        Object::Service { owner, container_owners } if owns_tree(container_owners) => allow_if(
+            SERVICE_OWNER_ACTIONS.contains(&action) || matches!(action, Action::ServiceUpdate | Action::ServiceDelete),
+        ),
+        Object::Service { owner: Some(owner), .. } if *owner == me => allow_if(SERVICE_OWNER_ACTIONS.contains(&action)),
+        Object::Container { .. } | Object::Service { .. } => Decision::Hide,
+        Object::User { id, .. } if *id == me => allow_if(action == Action::UserView),
+        Object::User { .. } => Decision::Hide,
+        Object::Machine => allow_if(action == Action::MachineView),
+        Object::Nothing => allow_if(action == Action::ContainerCreate),
+        Object::Missing => Decision::Hide,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::{Allow, Forbid, Hide};
+
+    const ME: ActorId = 1;
+    const OTHER: ActorId = 2;
+
+    fn actor(role: Role) -> Actor {
+        Actor { id: ME, role, approved: true, disabled: false }
+    }
+
+    /// The relations of the table: how the object stands to the actor.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Relation {
+        OwnContainer,
+        OtherMembersContainer,
+        /// A child container of mine, owned by someone else.
+        ChildOfMyContainer,
+        /// A container that is a child of someone else's.
+        ChildOfOthersContainer,
+        UnownedContainer,
+        OwnServiceOnSharedContainer,
+        OtherServiceOnSharedContainer,
+        ServiceOnMyContainer,
+        Machine,
+        Myself,
+        AnotherMember,
+        AnAdmin,
+        Nothing,
+        Missing,
+    }
+
+    const RELATIONS: [Relation; 14] = [
+        Relation::OwnContainer,
+        Relation::OtherMembersContainer,
+        Relation::ChildOfMyContainer,
+        Relation::ChildOfOthersContainer,
+        Relation::UnownedContainer,
+        Relation::OwnServiceOnSharedContainer,
+        Relation::OtherServiceOnSharedContainer,
+        Relation::ServiceOnMyContainer,
+        Relation::Machine,
+        Relation::Myself,
+        Relation::AnotherMember,
+        Relation::AnAdmin,
+        Relation::Nothing,
+        Relation::Missing,
+    ];
+
+    fn object(relation: Relation) -> Object<'static> {
+        match relation {
+            Relation::OwnContainer => Object::Container { owners: &[Some(ME)] },
+            Relation::OtherMembersContainer => Object::Container { owners: &[Some(OTHER)] },
+            Relation::ChildOfMyContainer => Object::Container { owners: &[Some(OTHER), Some(ME)] },
+            Relation::ChildOfOthersContainer => Object::Container { owners: &[Some(ME + 10), Some(OTHER)] },
+            Relation::UnownedContainer => Object::Container { owners: &[None] },
+            Relation::OwnServiceOnSharedContainer => Object::Service { owner: Some(ME), container_owners: &[None] },
+            Relation::OtherServiceOnSharedContainer => {
+                Object::Service { owner: Some(OTHER), container_owners: &[None] }
+            }
+            Relation::ServiceOnMyContainer => Object::Service { owner: Some(OTHER), container_owners: &[Some(ME)] },
+            Relation::Machine => Object::Machine,
+            Relation::Myself => Object::User { id: ME, role: Role::Member },
+            Relation::AnotherMember => Object::User { id: OTHER, role: Role::Member },
+            Relation::AnAdmin => Object::User { id: OTHER, role: Role::Admin },
+            Relation::Nothing => Object::Nothing,
+            Relation::Missing => Object::Missing,
+        }
+    }
+
+    /// The expected answer for a member, written out as a table rather than
+    /// recomputed: the actions allowed per relation, and whether the rest is
+    /// forbidden (visible object) or hidden.
+    fn member_table(relation: Relation) -> (Vec<Action>, Decision) {
+        use Action::*;
+        let lifecycle = vec![
+            ContainerView,
+            ContainerStart,
+            ContainerStop,
+            ContainerRestart,
+            ContainerExec,
+            ContainerState,
+            ContainerLogs,
+            ContainerCreate,
+            ContainerDelete,
+            ServiceCreate,
+        ];
+        let service_owner = vec![ServiceView, ServiceStart, ServiceStop, ServiceRestart, ServiceState, ServiceLogs];
+        match relation {
+            Relation::OwnContainer | Relation::ChildOfMyContainer => (lifecycle, Forbid),
+            Relation::OtherMembersContainer | Relation::ChildOfOthersContainer | Relation::UnownedContainer => {
+                (vec![], Hide)
+            }
+            Relation::OwnServiceOnSharedContainer => (service_owner, Forbid),
+            Relation::OtherServiceOnSharedContainer => (vec![], Hide),
+            Relation::ServiceOnMyContainer => {
+                let mut all = service_owner;
+                all.extend([ServiceUpdate, ServiceDelete]);
+                (all, Forbid)
+            }
+            Relation::Machine => (vec![MachineView], Forbid),
+            Relation::Myself => (vec![UserView], Forbid),
+            Relation::AnotherMember | Relation::AnAdmin => (vec![], Hide),
+            Relation::Nothing => (vec![ContainerCreate], Forbid),
+            Relation::Missing => (vec![], Hide),
+        }
+    }
+
+    fn admin_table(relation: Relation) -> (Vec<Action>, Decision) {
+        use Action::*;
+        let everything_but = |denied: &[Action]| Action::ALL.into_iter().filter(|a| !denied.contains(a)).collect();
+        match relation {
+            Relation::Missing => (vec![], Hide),
+            Relation::AnAdmin => (everything_but(&[MachineManage, UserAppointAdmin, UserManage]), Forbid),
+            _ => (everything_but(&[MachineManage, UserAppointAdmin]), Forbid),
+        }
+    }
+
+    fn head_admin_table(relation: Relation) -> (Vec<Action>, Decision) {
+        match relation {
+            Relation::Missing => (vec![], Hide),
+            _ => (Action::ALL.to_vec(), Forbid),
+        }
+    }
+
+    /// A role's expected answers: allowed actions per relation, and the answer for the rest.
+    type Table = fn(Relation) -> (Vec<Action>, Decision);
+
+    #[test]
+    fn every_role_action_and_relation_gets_the_tabled_decision() {
+        let tables: [(Role, Table); 3] =
+            [(Role::Member, member_table), (Role::Admin, admin_table), (Role::HeadAdmin, head_admin_table)];
+        let mut checked = 0;
+        for (role, table) in tables {
+            for relation in RELATIONS {
+                let (allowed, otherwise) = table(relation);
+                for action in Action::ALL {
+                    let expected = if allowed.contains(&action) { Allow } else { otherwise };
+                    assert_eq!(
+                        decide(&actor(role), action, &object(relation)),
+                        expected,
+                        "{role:?} {action:?} on {relation:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 3 * RELATIONS.len() * Action::ALL.len());
+    }
+
+    #[test]
+    fn a_member_sees_a_hidden_object_exactly_like_a_missing_one() {
+        let member = actor(Role::Member);
+        for action in Action::ALL {
+            assert_eq!(
+                decide(&member, action, &object(Relation::OtherMembersContainer)),
+                decide(&member, action, &Object::Missing)
+            );
+        }
+    }
+
+    #[test]
+    fn a_service_owner_cannot_exec_or_act_on_the_container_her_service_runs_on() {
+        let member = actor(Role::Member);
+        let shared = Object::Container { owners: &[None] };
+        for action in [Action::ContainerExec, Action::ContainerRestart, Action::ContainerLogs, Action::ContainerView] {
+            assert_eq!(decide(&member, action, &shared), Hide, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn disabled_or_unapproved_users_are_refused_everything_even_as_head_admin() {
+        for (approved, disabled) in [(false, false), (true, true), (false, true)] {
+            for role in [Role::Member, Role::Admin, Role::HeadAdmin] {
+                let someone = Actor { id: ME, role, approved, disabled };
+                for action in Action::ALL {
+                    assert_ne!(decide(&someone, action, &object(Relation::OwnContainer)), Allow, "{role:?} {action:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_admin_manages_members_and_herself_but_not_other_admins() {
+        let admin = actor(Role::Admin);
+        assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Member }), Allow);
+        assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: ME, role: Role::Admin }), Allow);
+        assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Admin }), Forbid);
+        assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::HeadAdmin }), Forbid);
+        assert_eq!(decide(&admin, Action::UserAppointAdmin, &Object::User { id: OTHER, role: Role::Member }), Forbid);
+    }
+}

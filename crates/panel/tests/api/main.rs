@@ -1,0 +1,12 @@
+//! The panel's one integration test binary. Every test gets a fresh database
+//! from `helpers::spawn_db`: a new SQLite file, or a new PostgreSQL database
+//! when `SMP_TEST_DATABASE_URL` is set (`make test` runs the suite both ways).
+
+// Test code states its expectations with unwrap/expect.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod foreign_keys;
+mod helpers;
+mod migrations;
+mod users;

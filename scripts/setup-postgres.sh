@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Idempotent PostgreSQL setup for the panel's tests (and for trying the panel
+# on PostgreSQL locally).
+#
+# Installs (if missing) PostgreSQL and libpq-dev from Debian's packages,
+# creates and starts the cluster without systemd (pg_ctlcluster, as root),
+# then makes sure of a role `smp` (LOGIN, CREATEDB: each test creates and
+# drops its own `smp_test_<random>` database) and a database `smp_test` owned
+# by it. Prints the URL as the last line of standard output; everything else
+# goes to standard error. Fast (< 1 s) when all is there.
+#
+# The role's password is fixed and public on purpose: it is a test role on
+# loopback only. Do not point a production panel at it.
+#
+# Environment knobs:
+#   SMP_PG_VERSION   Debian's cluster version (default 15, bookworm's)
+#   SMP_PG_PORT      cluster port (default 5432)
+#   SMP_PG_PASSWORD  the smp role's password (default smp-test)
+set -Eeuo pipefail
+
+PG_VERSION="${SMP_PG_VERSION:-15}"
+PG_PORT="${SMP_PG_PORT:-5432}"
+PG_PASSWORD="${SMP_PG_PASSWORD:-smp-test}"
+URL="postgres://smp:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/smp_test"
+
+say() { echo "setup-postgres: $*" >&2; }
+fail() { echo "setup-postgres: ERROR: $*" >&2; exit 1; }
+
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        sudo -u postgres -- "$@"
+    fi
+}
+
+psql_admin() { as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d postgres "$@"; }
+
+# 1. Packages.
+missing=()
+command -v pg_ctlcluster >/dev/null 2>&1 && [ -x "/usr/lib/postgresql/${PG_VERSION}/bin/postgres" ] || missing+=(postgresql "postgresql-${PG_VERSION}")
+dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
+if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" -eq 0 ] || fail "missing ${missing[*]}; run this script as root to install them"
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || fail "apt-get update failed"
+    apt-get install -y -qq "${missing[@]}" >&2 || fail "apt-get install ${missing[*]} failed"
+else
+    say "packages: present (skipped)"
+fi
+
+# 2. Cluster: create if missing, start if down (no systemd here: pg_ctlcluster).
+if ! pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" '$1 == v && $2 == "main"' | grep -q .; then
+    say "creating cluster ${PG_VERSION}/main on port ${PG_PORT}"
+    pg_createcluster --port "$PG_PORT" "$PG_VERSION" main >&2 || fail "pg_createcluster failed"
+fi
+if pg_lsclusters -h | awk -v v="$PG_VERSION" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
+    say "cluster ${PG_VERSION}/main: online (skipped)"
+else
+    say "starting cluster ${PG_VERSION}/main"
+    pg_ctlcluster "$PG_VERSION" main start >&2 \
+        || fail "pg_ctlcluster ${PG_VERSION} main start failed; see /var/log/postgresql/postgresql-${PG_VERSION}-main.log"
+fi
+for _ in $(seq 1 50); do
+    pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
+    sleep 0.2
+done
+pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || fail "PostgreSQL does not answer on 127.0.0.1:${PG_PORT}"
+
+# 3. Role and database.
+if [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'smp'")" = "1" ]; then
+    psql_admin -c "ALTER ROLE smp WITH LOGIN CREATEDB PASSWORD '${PG_PASSWORD}'"
+    say "role smp: present (password and CREATEDB ensured)"
+else
+    psql_admin -c "CREATE ROLE smp WITH LOGIN CREATEDB PASSWORD '${PG_PASSWORD}'"
+    say "role smp: created"
+fi
+if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = 'smp_test'")" = "1" ]; then
+    say "database smp_test: present (skipped)"
+else
+    psql_admin -c "CREATE DATABASE smp_test OWNER smp"
+    say "database smp_test: created"
+fi
+
+# 4. The URL must really work over TCP with the password.
+PGPASSWORD="$PG_PASSWORD" psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U smp -d smp_test -tAc "SELECT 1" >/dev/null \
+    || fail "cannot log in as smp on 127.0.0.1:${PG_PORT}; check pg_hba.conf"
+echo "$URL"
