@@ -33,7 +33,7 @@ test: setup setup-postgres lint build
 	$(MAKE) test-panel-postgres
 
 ## The panel's tests on PostgreSQL (each test makes and drops its own database).
-test-panel-postgres: setup-postgres
+test-panel-postgres: setup-postgres build
 	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
 
 ## Unit tests only (no LXD needed).

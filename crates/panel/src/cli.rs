@@ -32,13 +32,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the web UI and API (not built yet).
+    /// Run the JSON API (migrates the database first).
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
     /// Manage accounts without the web UI.
     #[command(subcommand)]
     User(UserCommand),
+    /// Register and list the agents the panel talks to.
+    #[command(subcommand)]
+    Machine(crate::machine_cli::MachineCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,16 +73,25 @@ pub enum Outcome {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let config = Config::load(cli.config.as_deref(), cli.database_url.as_deref())?;
     match cli.command {
-        Command::Serve => {
-            eprintln!(
-                "smp-panel serve: not implemented yet; see issue 4 (migrate and user create work: see docs/panel.md)"
-            );
-            return Ok(Outcome::NotImplemented);
-        }
+        Command::Serve => serve(config)?,
         Command::Migrate => migrate(&config)?,
         Command::User(UserCommand::Create(request)) => create_user(&config, request)?,
+        Command::Machine(command) => crate::machine_cli::run(&config, command)?,
     }
     Ok(Outcome::Done)
+}
+
+/// Logs to standard error (`RUST_LOG` filters; `info` by default), migrates,
+/// and serves until stopped.
+fn serve(config: Config) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let application = crate::startup::Application::build(config).await?;
+        application.run_until_stopped().await.context("the server stopped with an error")
+    })
 }
 
 fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {

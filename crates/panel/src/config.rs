@@ -24,6 +24,18 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Seconds between two full syncs of a machine's container list.
     pub sync_interval_s: u64,
+    /// Mark the session cookie `Secure` (the panel is reached over https).
+    /// Unset: true unless `listen` is a loopback address.
+    #[serde(default)]
+    pub secure_cookies: Option<bool>,
+    /// The panel key file that encrypts machine secrets (see `secrets`).
+    /// Unset: `smp-panel.key` next to the SQLite database, else `./smp-panel.key`.
+    #[serde(default)]
+    pub key_file: Option<std::path::PathBuf>,
+    /// This panel's instance id: tokens it mints say `iss = smp-panel:<instance>`.
+    /// Unset: the host name, else `panel`.
+    #[serde(default)]
+    pub instance: Option<String>,
 }
 
 /// The bottom layer of the figment (PANEL.md's defaults).
@@ -84,6 +96,27 @@ impl Config {
         Ok(())
     }
 
+    /// Whether the session cookie carries `Secure` (see `secure_cookies`).
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or(!self.listen.ip().is_loopback())
+    }
+
+    /// Where the panel key is (see `key_file`).
+    pub fn key_file(&self) -> std::path::PathBuf {
+        self.key_file.clone().unwrap_or_else(|| crate::secrets::default_key_file(self.database_url.expose_secret()))
+    }
+
+    /// The instance id (see `instance`).
+    pub fn instance(&self) -> String {
+        self.instance.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "panel".to_owned())
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         // validate() has accepted the URL, so this is never the fallback.
         Backend::from_url(self.database_url.expose_secret()).map_or(Backend::Sqlite, |(backend, _)| backend)
@@ -127,6 +160,24 @@ mod tests {
     fn the_database_url_never_appears_in_debug_output() {
         let config = Config::from_toml("database_url = \"postgres://u:hunter2hunter2@h/db\"").unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_only_off_loopback_and_the_setting_wins() {
+        assert!(!Config::from_toml("").unwrap().secure_cookies());
+        assert!(Config::from_toml("listen = \"0.0.0.0:8080\"").unwrap().secure_cookies());
+        assert!(!Config::from_toml("listen = \"0.0.0.0:8080\"\nsecure_cookies = false").unwrap().secure_cookies());
+        assert!(Config::from_toml("secure_cookies = true").unwrap().secure_cookies());
+    }
+
+    #[test]
+    fn the_key_file_defaults_next_to_the_database_and_the_instance_is_never_empty() {
+        let config = Config::from_toml("database_url = \"sqlite:///var/lib/smp/p.db\"").unwrap();
+        assert_eq!(config.key_file(), std::path::Path::new("/var/lib/smp/smp-panel.key"));
+        assert!(!config.instance().is_empty());
+        let config = Config::from_toml("key_file = \"/etc/smp/k\"\ninstance = \"eu1\"").unwrap();
+        assert_eq!(config.key_file(), std::path::Path::new("/etc/smp/k"));
+        assert_eq!(config.instance(), "eu1");
     }
 
     #[test]

@@ -7,8 +7,13 @@
 //! a `DbError::UnknownScheme`. Every SQLite connection gets WAL, foreign keys
 //! and a busy timeout before it is handed out.
 
+pub mod machines;
 pub mod schema;
 pub mod users;
+
+pub mod audit;
+pub mod sessions;
+pub mod tokens;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -80,6 +85,8 @@ pub enum DbError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    #[error("the database worker thread failed: {0}")]
+    Blocking(String),
 }
 
 /// Opens one connection to the database `url` names (see the module note).
@@ -184,6 +191,27 @@ pub fn connect_and_migrate(url: &str) -> Result<DbPool, DbError> {
 /// Unix seconds now: how every timestamp is stored.
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
+}
+
+/// Runs `work` with a pooled connection on actix's blocking thread pool, so
+/// that neither the pool's wait nor the query blocks the async runtime.
+/// Errors of `work` pass through; pool and thread errors become `E` via `DbError`.
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    let outcome = actix_web::web::block(move || {
+        let mut connection = pool.get().map_err(DbError::Pool)?;
+        work(&mut connection)
+    })
+    .await;
+    match outcome {
+        Ok(result) => result,
+        Err(error) => Err(E::from(DbError::Blocking(error.to_string()))),
+    }
 }
 
 #[cfg(test)]

@@ -146,3 +146,25 @@ pub fn list(connection: &mut DbConnection) -> Result<Vec<User>, UserError> {
 pub fn count(connection: &mut DbConnection) -> Result<i64, UserError> {
     Ok(users::table.count().get_result(connection)?)
 }
+
+/// What `update` may change; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UserChanges {
+    pub role: Option<Role>,
+    pub approved: Option<bool>,
+    pub disabled: Option<bool>,
+}
+
+/// Applies `changes` to user `id` and returns it as stored afterwards.
+pub fn update(connection: &mut DbConnection, id: UserId, changes: UserChanges) -> Result<Option<User>, UserError> {
+    if let Some(role) = changes.role {
+        diesel::update(users::table.find(id.0)).set(users::role.eq(role.as_str())).execute(connection)?;
+    }
+    if let Some(approved) = changes.approved {
+        diesel::update(users::table.find(id.0)).set(users::approved.eq(approved)).execute(connection)?;
+    }
+    if let Some(disabled) = changes.disabled {
+        diesel::update(users::table.find(id.0)).set(users::disabled.eq(disabled)).execute(connection)?;
+    }
+    find(connection, id)
+}

@@ -131,9 +131,37 @@ fn the_default_database_is_smp_panel_db_in_the_working_directory() {
 }
 
 #[test]
-fn serve_says_it_is_not_implemented_yet_and_exits_2() {
+fn serve_migrates_listens_and_answers_health_until_killed() {
+    use std::io::{Read as _, Write as _};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
     let db = spawn_db();
-    let output = panel(&db, &["serve"], None);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("not implemented yet; see issue 4"), "{}", stderr(&output));
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smp-panel"))
+        .args(["--database-url", &db.url, "serve"])
+        .env("SMP_PANEL_LISTEN", &listen)
+        .current_dir(db.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let answer = loop {
+        if let Ok(mut stream) = TcpStream::connect(&listen) {
+            stream.write_all(b"GET /api/v1/health HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).unwrap();
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "serve did not listen within 30 s");
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+    assert!(answer.contains(r#"{"status":"ok"}"#), "{answer}");
+    assert_eq!(user_count(&db), 0, "the database was migrated");
 }

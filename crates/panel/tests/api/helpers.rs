@@ -117,3 +117,101 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A panel serving on a random port over its own fresh database.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
+pub async fn spawn_app() -> TestApp {
+    let db = spawn_db();
+    let toml = format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\n", db.url);
+    let config = smp_panel::Config::from_toml(&toml).expect("a valid test config");
+    let application = smp_panel::Application::build(config).await.expect("the panel starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let handle = application.handle();
+    tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, db, client, handle }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+    }
+}
+
+/// What a login gives a browser: the cookie header value and the CSRF token.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// Stores an account directly (approved unless told otherwise); returns its id.
+    pub fn user(&self, name: &str, role: smp_panel::Role, password: &str, approved: bool) -> i64 {
+        let mut connection = self.db.connect();
+        let hash = smp_panel::password::Password::parse(password.to_owned()).unwrap().hash().unwrap();
+        let username = smp_panel::Username::parse(name).unwrap();
+        let new = db::users::NewUser { username: &username, password_hash: &hash, role, approved };
+        db::users::create(&mut connection, &new).unwrap().id.0
+    }
+
+    pub async fn login_response(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in (it must succeed) and returns the session.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let response = self.login_response(username, password).await;
+        assert_eq!(response.status(), 200);
+        let cookie = session_cookie(&response).expect("a session cookie");
+        let body: serde_json::Value = response.json().await.unwrap();
+        Session { cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A request with the session cookie and its CSRF header.
+    pub fn with_session(&self, method: reqwest::Method, path: &str, session: &Session) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("Cookie", &session.cookie)
+            .header("X-CSRF-Token", &session.csrf)
+    }
+
+    pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
+        db::audit::list(&mut self.db.connect()).unwrap()
+    }
+}
+
+/// `smp_session=VALUE` from a response's Set-Cookie, if any.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("smp_session=") && !value.starts_with("smp_session=;"))
+        .and_then(|value| value.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The error code of an error answer.
+pub async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.expect("a JSON error body");
+    (status, body["error"]["code"].as_str().expect("error.code").to_owned())
+}

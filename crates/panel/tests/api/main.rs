@@ -5,8 +5,13 @@
 // Test code states its expectations with unwrap/expect.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod agents;
 mod cli;
 mod foreign_keys;
 mod helpers;
+mod machine_cli;
+mod machines;
 mod migrations;
+mod real_agent;
 mod users;

@@ -1,0 +1,213 @@
+//! Who is asking: the `CurrentUser` extractor every protected handler takes.
+//!
+//! A request authenticates with `Authorization: Bearer smp_…` (a personal
+//! access token; no CSRF check) or with the `smp_session` cookie; a cookie
+//! request whose method changes state must carry `X-CSRF-Token` equal to its
+//! session's token. Disabled and not-yet-approved users cannot act. A refused
+//! state-changing request is audited here, with its route's `AuditAction`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use rand::Rng as _;
+use sha2::{Digest as _, Sha256};
+
+use super::audited::AuditEntry;
+use crate::db::audit::Outcome;
+use crate::db::users::{self, User};
+use crate::db::{self, DbPool, sessions, tokens};
+use crate::error::{AppError, ErrorCode};
+use crate::policy::{self, Actor, Decision};
+
+pub const SESSION_COOKIE: &str = "smp_session";
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+pub const TOKEN_PREFIX: &str = "smp_";
+
+/// The audit action of a state-changing route (set in the route table).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditAction(pub &'static str);
+
+/// How the current request authenticated.
+#[derive(Debug, Clone)]
+pub enum AuthVia {
+    /// The session cookie; `id_hash` names the session row.
+    Session {
+        id_hash: String,
+        csrf_token: String,
+    },
+    Token,
+}
+
+/// The authenticated, enabled, approved user making the request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub via: AuthVia,
+    /// The route's audit action ("request" for routes that change nothing).
+    pub action: &'static str,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor { id: self.user.id.0, role: self.user.role, approved: self.user.approved, disabled: self.user.disabled }
+    }
+
+    /// The audit entry for this user doing the route's action to `object`.
+    pub fn audit(&self, object: impl Into<String>) -> AuditEntry {
+        AuditEntry {
+            actor_id: Some(self.user.id.0),
+            actor: self.user.username.to_string(),
+            action: self.action,
+            object: object.into(),
+        }
+    }
+
+    /// Asks the policy; Forbid is 403, Hide is the same 404 as a missing object.
+    pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
+        match policy::decide(&self.actor(), action, object) {
+            Decision::Allow => Ok(()),
+            Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, "you are not allowed to do this")),
+            Decision::Hide => Err(AppError::not_found()),
+        }
+    }
+}
+
+/// SHA-256 of a secret, hex: what sessions and tokens store.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// 32 random bytes, hex.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// What the request presents, read before any database work.
+enum Credential {
+    Bearer(String),
+    Cookie { secret: String, csrf_header: Option<String> },
+    Nothing,
+}
+
+/// The value of the `smp_session` cookie, if the request sends one.
+pub fn session_cookie(request: &HttpRequest) -> Option<String> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The `Set-Cookie` value for a session secret (`None`: clear the cookie).
+pub fn set_cookie(secret: Option<&str>, max_age_s: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match secret {
+        Some(secret) => {
+            format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}")
+        }
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    }
+}
+
+fn credential(request: &HttpRequest) -> Result<Credential, AppError> {
+    if let Some(value) = request.headers().get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| token.starts_with(TOKEN_PREFIX))
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "Authorization must be: Bearer smp_…"))?;
+        return Ok(Credential::Bearer(token.to_owned()));
+    }
+    if let Some(secret) = session_cookie(request) {
+        let csrf_header = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        return Ok(Credential::Cookie { secret, csrf_header });
+    }
+    Ok(Credential::Nothing)
+}
+
+async fn authenticate(request: HttpRequest, action: &'static str) -> Result<CurrentUser, AppError> {
+    let pool = request
+        .app_data::<web::Data<DbPool>>()
+        .ok_or_else(|| AppError::internal("the database pool is not registered"))?
+        .clone();
+    let state_changing = changes_state(request.method());
+    let credential = credential(&request);
+    let path = request.path().to_owned();
+    db::run(&pool, move |connection| {
+        let mut entry = AuditEntry::anonymous(action, path);
+        let result = (|| {
+            let (user_id, via, csrf_header) = match credential? {
+                Credential::Bearer(token) => {
+                    let user_id = tokens::authenticate(connection, &hash_secret(&token))?.ok_or_else(|| {
+                        AppError::new(ErrorCode::Unauthenticated, "the token is unknown, revoked or expired")
+                    })?;
+                    (user_id, AuthVia::Token, None)
+                }
+                Credential::Cookie { secret, csrf_header } => {
+                    let session = sessions::find_live(connection, &hash_secret(&secret))?.ok_or_else(|| {
+                        AppError::new(ErrorCode::Unauthenticated, "the session has ended; sign in again")
+                    })?;
+                    let via = AuthVia::Session { id_hash: session.id_hash, csrf_token: session.csrf_token };
+                    (session.user_id, via, csrf_header)
+                }
+                Credential::Nothing => return Err(AppError::unauthenticated()),
+            };
+            let user = users::find(connection, user_id)?.ok_or_else(AppError::unauthenticated)?;
+            entry.actor_id = Some(user.id.0);
+            entry.actor = user.username.to_string();
+            if user.disabled {
+                return Err(AppError::new(ErrorCode::AccountDisabled, "this account is disabled"));
+            }
+            if !user.approved {
+                return Err(AppError::new(ErrorCode::ApprovalPending, "this account awaits an admin's approval"));
+            }
+            if let AuthVia::Session { csrf_token, .. } = &via
+                && state_changing
+                && !csrf_header.as_deref().is_some_and(|header| same(header, csrf_token))
+            {
+                return Err(AppError::new(
+                    ErrorCode::CsrfFailed,
+                    "send the session's csrf_token (from login or /api/v1/me) in the X-CSRF-Token header",
+                ));
+            }
+            Ok(CurrentUser { user, via, action })
+        })();
+        if let Err(error) = &result
+            && state_changing
+        {
+            let outcome = if error.code.status().is_server_error() { Outcome::Failed } else { Outcome::Refused };
+            entry.append(connection, outcome, Some(error.code.as_str())).map_err(AppError::internal)?;
+        }
+        result
+    })
+    .await
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<CurrentUser, AppError>>>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let action = request.app_data::<AuditAction>().map_or("request", |action| action.0);
+        Box::pin(authenticate(request.clone(), action))
+    }
+}

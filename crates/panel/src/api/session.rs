@@ -1,0 +1,147 @@
+//! `POST /api/v1/login`, `POST /api/v1/logout`, `GET /api/v1/me`: browser
+//! sessions. A login answers the user and the session's `csrf_token` and
+//! sets the `smp_session` cookie (HttpOnly, SameSite=Strict, Path=/, Secure
+//! when configured); the session row stores only the cookie's SHA-256.
+
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::audited::{AuditEntry, audited};
+use super::auth::{AuthVia, CurrentUser, hash_secret, random_secret, set_cookie};
+use super::users::UserView;
+use crate::db::users::User;
+use crate::db::{self, DbConnection, DbPool, sessions, users};
+use crate::error::{AppError, ErrorCode};
+use crate::password::{Password, verify_password};
+use crate::startup::AppState;
+use crate::username::Username;
+
+/// How long a session lasts, in seconds (12 hours).
+pub const SESSION_LIFETIME_S: i64 = 12 * 60 * 60;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// The user, plus the CSRF token when the request came with a session.
+#[derive(Serialize)]
+pub struct SessionAnswer {
+    #[serde(flatten)]
+    user: UserView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csrf_token: Option<String>,
+}
+
+/// A valid hash that no password matches, verified against when the user is
+/// unknown so that both failures take the same time.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| Password::generate().hash().unwrap_or_default())
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
+}
+
+pub async fn login(
+    request: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let entry =
+        AuditEntry::anonymous("session.login", format!("username:{}", username.chars().take(64).collect::<String>()));
+    // The peer address, not a forwarded header: behind a proxy, the proxy limits.
+    let allowed = request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
+    // The password is checked outside the transaction, so that the
+    // transaction starts with its write (on SQLite a read-then-write
+    // transaction cannot wait for a concurrent writer).
+    let (entry, verdict) = db::run(&pool, move |connection| {
+        let mut entry = entry;
+        let verdict = check_login(connection, &mut entry, allowed, &username, &password);
+        Ok::<_, AppError>((entry, verdict))
+    })
+    .await?;
+    let (user, secret, csrf_token) = audited(&pool, entry, move |connection, _| {
+        let user = verdict?;
+        let (secret, csrf_token) = (random_secret(), random_secret());
+        sessions::create(connection, &hash_secret(&secret), user.id, &csrf_token, SESSION_LIFETIME_S)?;
+        Ok((user, secret, csrf_token))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::SET_COOKIE, set_cookie(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies)))
+        .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))
+}
+
+/// The user whose password this is, if they may sign in; fills in the audit
+/// entry's actor once the password is right.
+fn check_login(
+    connection: &mut DbConnection,
+    entry: &mut AuditEntry,
+    allowed: bool,
+    username: &str,
+    password: &str,
+) -> Result<User, AppError> {
+    if !allowed {
+        return Err(AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute"));
+    }
+    let user = match Username::parse(username) {
+        Ok(name) => users::find_by_username(connection, &name)?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        verify_password(password, dummy_hash());
+        return Err(invalid_credentials());
+    };
+    if !verify_password(password, &user.password_hash) {
+        return Err(invalid_credentials());
+    }
+    entry.actor_id = Some(user.id.0);
+    entry.actor = user.username.to_string();
+    entry.object = format!("user:{}", user.id);
+    if user.disabled {
+        return Err(AppError::new(ErrorCode::AccountDisabled, "this account is disabled"));
+    }
+    if !user.approved {
+        return Err(AppError::new(ErrorCode::ApprovalPending, "this account awaits an admin's approval"));
+    }
+    Ok(user)
+}
+
+pub async fn logout(
+    current: CurrentUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let session = match &current.via {
+        AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
+        AuthVia::Token => None,
+    };
+    let entry = current.audit(format!("user:{}", current.user.id));
+    audited(&pool, entry, move |connection, _| match session {
+        Some(id_hash) => Ok(sessions::revoke(connection, &id_hash)?),
+        None => {
+            Err(AppError::invalid_input("a token has no session to end; revoke it with DELETE /api/v1/tokens/{id}"))
+        }
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::SET_COOKIE, set_cookie(None, 0, state.secure_cookies)))
+        .finish())
+}
+
+pub async fn me(current: CurrentUser) -> HttpResponse {
+    let csrf_token = match &current.via {
+        AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
+        AuthVia::Token => None,
+    };
+    HttpResponse::Ok().json(SessionAnswer { user: UserView::from(&current.user), csrf_token })
+}

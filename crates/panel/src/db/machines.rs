@@ -1,0 +1,284 @@
+//! The `machines` table: the agents the panel talks to. The secret is stored
+//! sealed (see `secrets`); a `Machine` carries only the sealed form, and the
+//! plaintext comes out only through `Machine::decrypt_secret`.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use secrecy::SecretString;
+use smp_proto::names::InstanceName;
+
+use super::schema::machines;
+use super::{DbConnection, unix_now};
+use crate::secrets::{PanelKey, Sealed, SecretsError};
+
+/// A machine's id in the panel's database (the API's `id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MachineId(pub i64);
+
+impl std::fmt::Display for MachineId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(formatter)
+    }
+}
+
+/// The status a machine has before its first sync.
+pub const STATUS_UNKNOWN: &str = "unknown";
+
+/// A key waiting to replace the current one (rotation: both are valid on the
+/// agent during the change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextKey {
+    pub key_id: String,
+    pub secret: Sealed,
+}
+
+/// A machine as stored. `Debug` leaves the sealed secrets out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Machine {
+    pub id: MachineId,
+    pub name: InstanceName,
+    pub url: String,
+    pub key_id: String,
+    secret: Sealed,
+    next: Option<NextKey>,
+    /// The pinned SHA-256 fingerprint of the agent's certificate, normalized
+    /// to `AB:CD:…` (None only for loopback `http://` URLs).
+    pub fingerprint: Option<String>,
+    pub status: String,
+    pub last_sync_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Machine")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("key_id", &self.key_id)
+            .field("next_key_id", &self.next.as_ref().map(|next| &next.key_id))
+            .field("fingerprint", &self.fingerprint)
+            .field("status", &self.status)
+            .field("last_sync_at", &self.last_sync_at)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Machine {
+    /// The current key's secret, in clear.
+    pub fn decrypt_secret(&self, key: &PanelKey) -> Result<SecretString, SecretsError> {
+        key.open(self.name.as_str(), &self.secret)
+    }
+
+    /// The staged next key's id and secret in clear, if a rotation is under way.
+    pub fn decrypt_next_secret(&self, key: &PanelKey) -> Result<Option<(String, SecretString)>, SecretsError> {
+        self.next
+            .as_ref()
+            .map(|next| Ok((next.key_id.clone(), key.open(self.name.as_str(), &next.secret)?)))
+            .transpose()
+    }
+
+    pub fn next_key_id(&self) -> Option<&str> {
+        self.next.as_ref().map(|next| next.key_id.as_str())
+    }
+
+    /// The sealed secret as stored (tests, and checks that it is not plaintext).
+    pub fn sealed_secret(&self) -> &Sealed {
+        &self.secret
+    }
+}
+
+/// What `insert` needs; seal the secret with `PanelKey::seal(name, …)` first.
+#[derive(Debug)]
+pub struct NewMachine<'a> {
+    pub name: &'a InstanceName,
+    pub url: &'a str,
+    pub key_id: &'a str,
+    pub secret: &'a Sealed,
+    pub fingerprint: Option<&'a str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MachineError {
+    #[error("a machine named {0:?} already exists")]
+    NameTaken(String),
+    #[error("no machine with id {0}")]
+    NotFound(MachineId),
+    #[error("machine {0} has no staged next key to promote")]
+    NoNextKey(MachineId),
+    /// A row the application did not write (a name edited by hand, a half-staged key).
+    #[error("machine {id} in the database is invalid: {reason}")]
+    InvalidRow { id: i64, reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] DieselError),
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = machines)]
+struct MachineRow {
+    id: i64,
+    name: String,
+    url: String,
+    key_id: String,
+    secret_ciphertext: Vec<u8>,
+    secret_nonce: Vec<u8>,
+    next_key_id: Option<String>,
+    next_secret_ciphertext: Option<Vec<u8>>,
+    next_secret_nonce: Option<Vec<u8>>,
+    fingerprint: Option<String>,
+    status: String,
+    last_sync_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<MachineRow> for Machine {
+    type Error = MachineError;
+
+    fn try_from(row: MachineRow) -> Result<Machine, MachineError> {
+        let invalid = |reason: String| MachineError::InvalidRow { id: row.id, reason };
+        let next = match (row.next_key_id, row.next_secret_ciphertext, row.next_secret_nonce) {
+            (None, None, None) => None,
+            (Some(key_id), Some(ciphertext), Some(nonce)) => {
+                Some(NextKey { key_id, secret: Sealed { ciphertext, nonce } })
+            }
+            _ => {
+                return Err(invalid(
+                    "next_key_id, next_secret_ciphertext and next_secret_nonce must be set together".into(),
+                ));
+            }
+        };
+        Ok(Machine {
+            id: MachineId(row.id),
+            name: InstanceName::parse(&row.name).map_err(|error| invalid(error.to_string()))?,
+            url: row.url,
+            key_id: row.key_id,
+            secret: Sealed { ciphertext: row.secret_ciphertext, nonce: row.secret_nonce },
+            next,
+            fingerprint: row.fingerprint,
+            status: row.status,
+            last_sync_at: row.last_sync_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Inserts a machine (status `unknown`) and returns it as stored. A taken
+/// name is `MachineError::NameTaken` and writes nothing.
+pub fn insert(connection: &mut DbConnection, new: &NewMachine<'_>) -> Result<Machine, MachineError> {
+    connection.transaction(|connection| {
+        diesel::insert_into(machines::table)
+            .values((
+                machines::name.eq(new.name.as_str()),
+                machines::url.eq(new.url),
+                machines::key_id.eq(new.key_id),
+                machines::secret_ciphertext.eq(&new.secret.ciphertext),
+                machines::secret_nonce.eq(&new.secret.nonce),
+                machines::fingerprint.eq(new.fingerprint),
+                machines::status.eq(STATUS_UNKNOWN),
+                machines::created_at.eq(unix_now()),
+            ))
+            .execute(connection)
+            .map_err(|error| match error {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    MachineError::NameTaken(new.name.to_string())
+                }
+                other => MachineError::Database(other),
+            })?;
+        find_by_name(connection, new.name)?.ok_or(MachineError::Database(DieselError::NotFound))
+    })
+}
+
+pub fn get(connection: &mut DbConnection, id: MachineId) -> Result<Option<Machine>, MachineError> {
+    machines::table
+        .find(id.0)
+        .select(MachineRow::as_select())
+        .first(connection)
+        .optional()?
+        .map(Machine::try_from)
+        .transpose()
+}
+
+pub fn find_by_name(connection: &mut DbConnection, name: &InstanceName) -> Result<Option<Machine>, MachineError> {
+    machines::table
+        .filter(machines::name.eq(name.as_str()))
+        .select(MachineRow::as_select())
+        .first(connection)
+        .optional()?
+        .map(Machine::try_from)
+        .transpose()
+}
+
+/// Every machine, oldest first.
+pub fn list(connection: &mut DbConnection) -> Result<Vec<Machine>, MachineError> {
+    machines::table
+        .order(machines::id)
+        .select(MachineRow::as_select())
+        .load(connection)?
+        .into_iter()
+        .map(Machine::try_from)
+        .collect()
+}
+
+/// Deletes a machine; `NotFound` if there was none.
+pub fn delete(connection: &mut DbConnection, id: MachineId) -> Result<(), MachineError> {
+    let deleted = diesel::delete(machines::table.find(id.0)).execute(connection)?;
+    if deleted == 0 {
+        return Err(MachineError::NotFound(id));
+    }
+    Ok(())
+}
+
+fn updated(count: usize, id: MachineId) -> Result<(), MachineError> {
+    if count == 0 { Err(MachineError::NotFound(id)) } else { Ok(()) }
+}
+
+pub fn set_status(connection: &mut DbConnection, id: MachineId, status: &str) -> Result<(), MachineError> {
+    let count = diesel::update(machines::table.find(id.0)).set(machines::status.eq(status)).execute(connection)?;
+    updated(count, id)
+}
+
+pub fn set_last_sync_at(connection: &mut DbConnection, id: MachineId, at: i64) -> Result<(), MachineError> {
+    let count =
+        diesel::update(machines::table.find(id.0)).set(machines::last_sync_at.eq(Some(at))).execute(connection)?;
+    updated(count, id)
+}
+
+/// Rotation, step 1: store the next key (sealed for this machine's name)
+/// beside the current one; the current key stays in use.
+pub fn stage_next_key(
+    connection: &mut DbConnection,
+    id: MachineId,
+    key_id: &str,
+    secret: &Sealed,
+) -> Result<(), MachineError> {
+    let count = diesel::update(machines::table.find(id.0))
+        .set((
+            machines::next_key_id.eq(Some(key_id)),
+            machines::next_secret_ciphertext.eq(Some(&secret.ciphertext)),
+            machines::next_secret_nonce.eq(Some(&secret.nonce)),
+        ))
+        .execute(connection)?;
+    updated(count, id)
+}
+
+/// Rotation, step 2: the staged key becomes the current one and the old one
+/// is forgotten, in one statement. `NoNextKey` if nothing was staged.
+pub fn promote_next_key(connection: &mut DbConnection, id: MachineId) -> Result<Machine, MachineError> {
+    connection.transaction(|connection| {
+        let machine = get(connection, id)?.ok_or(MachineError::NotFound(id))?;
+        let next = machine.next.ok_or(MachineError::NoNextKey(id))?;
+        diesel::update(machines::table.find(id.0))
+            .set((
+                machines::key_id.eq(&next.key_id),
+                machines::secret_ciphertext.eq(&next.secret.ciphertext),
+                machines::secret_nonce.eq(&next.secret.nonce),
+                machines::next_key_id.eq(None::<String>),
+                machines::next_secret_ciphertext.eq(None::<Vec<u8>>),
+                machines::next_secret_nonce.eq(None::<Vec<u8>>),
+            ))
+            .execute(connection)?;
+        get(connection, id)?.ok_or(MachineError::NotFound(id))
+    })
+}

@@ -1,0 +1,214 @@
+//! `AppError`, the one error type at the panel's HTTP edge.
+//!
+//! Handlers and extractors return it; `ResponseError` turns it into PANEL.md's
+//! body `{"error":{"code","message"}}` with the status that `ErrorCode::status`
+//! (the one match that decides every status) gives. Internal errors say little
+//! to the caller and log everything. The `*_error_handler` functions make
+//! actix's own refusals (malformed JSON, unknown fields, wrong types, oversize
+//! bodies, bad paths and queries) answer in the same shape, never with a 500.
+
+use std::borrow::Cow;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::db::DbError;
+use crate::db::users::UserError;
+
+/// Every code the panel answers with; `as_str` is what clients see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    InvalidCredentials,
+    CsrfFailed,
+    Forbidden,
+    AccountDisabled,
+    ApprovalPending,
+    NotFound,
+    Conflict,
+    InvalidInput,
+    BodyTooLarge,
+    RateLimited,
+    Internal,
+    AgentError,
+    AgentUnavailable,
+    AgentTimeout,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::CsrfFailed => "csrf_failed",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::ApprovalPending => "approval_pending",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::AgentError => "agent_error",
+            ErrorCode::AgentUnavailable => "agent_unavailable",
+            ErrorCode::AgentTimeout => "agent_timeout",
+        }
+    }
+
+    /// The one place a status is chosen.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ErrorCode::CsrfFailed | ErrorCode::Forbidden | ErrorCode::AccountDisabled | ErrorCode::ApprovalPending => {
+                StatusCode::FORBIDDEN
+            }
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::AgentError => StatusCode::BAD_GATEWAY,
+            ErrorCode::AgentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::AgentTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+}
+
+/// An answer that is not a success.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", code.as_str())]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> AppError {
+        AppError { code, message: message.into() }
+    }
+
+    /// Logs `detail` in full and tells the caller only that something failed.
+    pub fn internal(detail: impl std::fmt::Display) -> AppError {
+        tracing::error!(%detail, "internal error");
+        AppError::new(ErrorCode::Internal, "internal error; the panel's log has the details")
+    }
+
+    pub fn not_found() -> AppError {
+        AppError::new(ErrorCode::NotFound, "not found")
+    }
+
+    pub fn unauthenticated() -> AppError {
+        AppError::new(ErrorCode::Unauthenticated, "sign in first (session cookie or Authorization: Bearer token)")
+    }
+
+    pub fn invalid_input(message: impl Into<Cow<'static, str>>) -> AppError {
+        AppError::new(ErrorCode::InvalidInput, message)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorInner<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorInner<'a> {
+    code: &'static str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .json(ErrorBody { error: ErrorInner { code: self.code.as_str(), message: &self.message } })
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(error: DbError) -> AppError {
+        AppError::internal(error)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> AppError {
+        AppError::internal(error)
+    }
+}
+
+impl From<UserError> for AppError {
+    fn from(error: UserError) -> AppError {
+        match error {
+            UserError::UsernameTaken(name) => {
+                AppError::new(ErrorCode::Conflict, format!("a user named {name:?} already exists"))
+            }
+            other => AppError::internal(other),
+        }
+    }
+}
+
+/// Malformed JSON, unknown fields, wrong types, oversize or non-JSON bodies.
+pub fn json_error_handler(error: JsonPayloadError, _request: &HttpRequest) -> actix_web::Error {
+    let app_error = match &error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            AppError::new(ErrorCode::BodyTooLarge, "the request body is too large")
+        }
+        JsonPayloadError::ContentType => AppError::invalid_input("send the body as Content-Type: application/json"),
+        JsonPayloadError::Deserialize(inner) => AppError::invalid_input(format!("invalid JSON body: {inner}")),
+        other => AppError::invalid_input(format!("invalid JSON body: {other}")),
+    };
+    app_error.into()
+}
+
+pub fn query_error_handler(error: QueryPayloadError, _request: &HttpRequest) -> actix_web::Error {
+    AppError::invalid_input(format!("invalid query: {error}")).into()
+}
+
+/// A path segment of the wrong type (`/users/abc`) names nothing: 404.
+pub fn path_error_handler(_error: PathError, _request: &HttpRequest) -> actix_web::Error {
+    AppError::not_found().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_documented_status() {
+        let table = [
+            (ErrorCode::Unauthenticated, 401),
+            (ErrorCode::InvalidCredentials, 401),
+            (ErrorCode::CsrfFailed, 403),
+            (ErrorCode::Forbidden, 403),
+            (ErrorCode::AccountDisabled, 403),
+            (ErrorCode::ApprovalPending, 403),
+            (ErrorCode::NotFound, 404),
+            (ErrorCode::Conflict, 409),
+            (ErrorCode::BodyTooLarge, 413),
+            (ErrorCode::InvalidInput, 422),
+            (ErrorCode::RateLimited, 429),
+            (ErrorCode::Internal, 500),
+            (ErrorCode::AgentError, 502),
+            (ErrorCode::AgentUnavailable, 503),
+            (ErrorCode::AgentTimeout, 504),
+        ];
+        for (code, status) in table {
+            assert_eq!(code.status().as_u16(), status, "{}", code.as_str());
+        }
+    }
+
+    #[test]
+    fn an_internal_error_says_nothing_of_its_cause() {
+        let error = AppError::internal("password authentication failed for user smp at 10.0.0.5");
+        assert_eq!(error.code, ErrorCode::Internal);
+        assert!(!error.message.contains("10.0.0.5"));
+    }
+}

@@ -1,0 +1,249 @@
+//! `smp-panel machine add` and `smp-panel machine list` (PANEL.md): register
+//! an agent from the shell, its secret sealed with the panel key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use secrecy::{ExposeSecret as _, SecretString};
+use smp_proto::names::InstanceName;
+
+use crate::config::Config;
+use crate::db::{self, machines};
+use crate::pinning::{self, Fingerprint};
+use crate::secrets::PanelKey;
+
+/// The shortest agent secret accepted (PROTOCOL.md: at least 32 characters).
+pub const MIN_SECRET_CHARS: usize = 32;
+
+#[derive(Debug, Subcommand)]
+pub enum MachineCommand {
+    /// Register an agent: its URL, key id and shared secret, and for https://
+    /// the SHA-256 fingerprint of its certificate.
+    Add(AddMachine),
+    /// List the registered machines (never their secrets).
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct AddMachine {
+    /// The machine's name (1-63 letters, digits and '-', starting with a letter).
+    #[arg(long)]
+    pub name: String,
+    /// The agent's base URL: https://HOST:PORT, or http:// for a loopback host only.
+    #[arg(long)]
+    pub url: String,
+    /// The id of the shared key in the agent's config.
+    #[arg(long)]
+    pub key_id: String,
+    /// A file holding the shared secret (at least 32 characters; a trailing newline is ignored).
+    #[arg(long)]
+    pub secret_file: PathBuf,
+    /// The SHA-256 fingerprint of the agent's certificate (`smp-agent fingerprint` prints it).
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    /// Fetch the agent's certificate now, print its fingerprint and pin it
+    /// (compare it with `smp-agent fingerprint` on the machine).
+    #[arg(long)]
+    pub trust_on_first_use: bool,
+}
+
+pub fn run(config: &Config, command: MachineCommand) -> anyhow::Result<()> {
+    match command {
+        MachineCommand::Add(request) => add(config, request),
+        MachineCommand::List => list(config),
+    }
+}
+
+/// An agent URL the panel accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentUrl {
+    pub url: url::Url,
+    pub host: String,
+    pub port: u16,
+    pub https: bool,
+}
+
+fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(address) => address.is_loopback(),
+        url::Host::Ipv6(address) => address.is_loopback(),
+    }
+}
+
+/// Checks an agent URL: http or https, a host, nothing after the path's `/`;
+/// `http://` only for a loopback host (anything else must use TLS).
+pub fn parse_agent_url(text: &str) -> anyhow::Result<AgentUrl> {
+    let url = url::Url::parse(text).with_context(|| format!("--url {text:?} is not a URL"))?;
+    let https = match url.scheme() {
+        "https" => true,
+        "http" => false,
+        other => anyhow::bail!("--url {text:?}: scheme {other:?} is not supported; use https://HOST:PORT"),
+    };
+    let host = url.host().with_context(|| format!("--url {text:?} has no host"))?;
+    anyhow::ensure!(
+        https || is_loopback_host(&host),
+        "--url {text:?}: http:// is only allowed for a loopback host (127.0.0.1, ::1, localhost); use https:// and pin the agent's certificate with --fingerprint"
+    );
+    anyhow::ensure!(
+        url.username().is_empty() && url.password().is_none() && url.query().is_none() && url.fragment().is_none(),
+        "--url {text:?}: give only scheme, host, port and path"
+    );
+    let host = match host {
+        url::Host::Ipv6(address) => address.to_string(),
+        other => other.to_string(),
+    };
+    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
+    Ok(AgentUrl { url, host, port, https })
+}
+
+/// A key id as agents accept it: 1-64 letters, digits, '-', '_' or '.'.
+pub fn check_key_id(key_id: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !key_id.is_empty()
+            && key_id.len() <= 64
+            && key_id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+        "--key-id {key_id:?}: use 1-64 letters, digits, '-', '_' or '.'"
+    );
+    Ok(())
+}
+
+/// The secret in `path`, trailing line ending removed, at least 32 characters.
+pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--secret-file: cannot read {} as UTF-8 text", path.display()))?;
+    let trimmed = text.strip_suffix('\n').unwrap_or(&text);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    let chars = trimmed.chars().count();
+    anyhow::ensure!(
+        chars >= MIN_SECRET_CHARS,
+        "--secret-file {}: the secret has {chars} characters; it needs at least {MIN_SECRET_CHARS} (e.g. `openssl rand -hex 32`)",
+        path.display()
+    );
+    Ok(SecretString::from(trimmed.to_owned()))
+}
+
+fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
+    let mut connection = db::establish(config.database_url.expose_secret())?;
+    db::run_migrations(&mut connection)?;
+    Ok(connection)
+}
+
+fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
+    // Check everything the user typed before touching the key or the database.
+    let name = InstanceName::parse(&request.name).with_context(|| format!("--name {:?}", request.name))?;
+    let url = parse_agent_url(&request.url)?;
+    check_key_id(&request.key_id)?;
+    let secret = read_secret_file(&request.secret_file)?;
+    let fingerprint = match (url.https, request.fingerprint.as_deref(), request.trust_on_first_use) {
+        (false, None, false) => None,
+        (false, _, _) => anyhow::bail!("--fingerprint and --trust-on-first-use apply only to https:// URLs"),
+        (true, Some(_), true) => anyhow::bail!("give either --fingerprint or --trust-on-first-use, not both"),
+        (true, Some(text), false) => Some(Fingerprint::parse(text).context("--fingerprint")?),
+        (true, None, true) => {
+            let fetched = pinning::fetch_fingerprint(&url.host, url.port)
+                .with_context(|| format!("--trust-on-first-use: cannot fetch the certificate of {}", request.url))?;
+            println!("the agent at {} presented a certificate with SHA-256 fingerprint", request.url);
+            println!("  {fetched}");
+            println!("compare it with `smp-agent fingerprint` on the machine; it is now pinned");
+            Some(fetched)
+        }
+        (true, None, false) => anyhow::bail!(
+            "an https:// agent needs --fingerprint SHA256 (run `smp-agent fingerprint --config …` on the machine) or --trust-on-first-use"
+        ),
+    };
+
+    let key_file = config.key_file();
+    let key = PanelKey::load_or_create(&key_file)?;
+    let sealed = key.seal(name.as_str(), &secret)?;
+    let fingerprint_text = fingerprint.map(|fingerprint| fingerprint.to_string());
+    let mut connection = connect(config)?;
+    let base_url = url.url.as_str().trim_end_matches('/').to_owned();
+    let new = machines::NewMachine {
+        name: &name,
+        url: &base_url,
+        key_id: &request.key_id,
+        secret: &sealed,
+        fingerprint: fingerprint_text.as_deref(),
+    };
+    let machine = machines::insert(&mut connection, &new)?;
+    println!(
+        "added machine {} (id {}, {}, key id {}, fingerprint {}); its secret is encrypted with the panel key {}",
+        machine.name,
+        machine.id,
+        machine.url,
+        machine.key_id,
+        machine.fingerprint.as_deref().unwrap_or("none: plain http on loopback"),
+        key_file.display()
+    );
+    Ok(())
+}
+
+fn list(config: &Config) -> anyhow::Result<()> {
+    let mut connection = connect(config)?;
+    let all = machines::list(&mut connection)?;
+    if all.is_empty() {
+        println!("no machines; add one with `smp-panel machine add`");
+        return Ok(());
+    }
+    println!("ID\tNAME\tURL\tKEY_ID\tSTATUS\tLAST_SYNC_AT\tFINGERPRINT");
+    for machine in all {
+        let key_id = match machine.next_key_id() {
+            Some(next) => format!("{} (next: {next})", machine.key_id),
+            None => machine.key_id.clone(),
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            machine.id,
+            machine.name,
+            machine.url,
+            key_id,
+            machine.status,
+            machine.last_sync_at.map_or_else(|| "never".to_owned(), |at| at.to_string()),
+            machine.fingerprint.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_and_http_only_on_loopback() {
+        let url = parse_agent_url("https://10.0.0.5:8443").unwrap();
+        assert_eq!((url.host.as_str(), url.port, url.https), ("10.0.0.5", 8443, true));
+        assert_eq!(parse_agent_url("https://agent.example").unwrap().port, 443);
+        for loopback in ["http://127.0.0.1:8443", "http://localhost:1", "http://[::1]:2", "http://127.1.2.3:3"] {
+            assert!(parse_agent_url(loopback).is_ok(), "{loopback}");
+        }
+        let error = format!("{:#}", parse_agent_url("http://10.0.0.5:8443").unwrap_err());
+        assert!(error.contains("use https://"), "{error}");
+        assert!(parse_agent_url("ftp://10.0.0.5").is_err());
+        assert!(parse_agent_url("not a url").is_err());
+        assert!(parse_agent_url("https://u:p@h:1").is_err());
+        assert_eq!(parse_agent_url("http://[::1]:2").unwrap().host, "::1");
+    }
+
+    #[test]
+    fn key_ids_are_short_plain_names() {
+        assert!(check_key_id("panel-2026.1_a").is_ok());
+        for bad in ["", "a b", "é", &"k".repeat(65)] {
+            assert!(check_key_id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_secret_file_loses_its_trailing_newline_and_must_be_long() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        std::fs::write(&path, format!("{}\r\n", "x".repeat(32))).unwrap();
+        assert_eq!(read_secret_file(&path).unwrap().expose_secret(), "x".repeat(32));
+        std::fs::write(&path, format!("{}\n", "x".repeat(31))).unwrap();
+        let error = format!("{:#}", read_secret_file(&path).unwrap_err());
+        assert!(error.contains("31 characters") && error.contains("at least 32"), "{error}");
+        assert!(read_secret_file(&dir.path().join("missing")).is_err());
+    }
+}

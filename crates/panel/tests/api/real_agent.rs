@@ -1,0 +1,242 @@
+//! `AgentClient` and `machine add --trust-on-first-use` against the real
+//! `smp-agent` binary (…/debug/smp-agent next to this test, or
+//! $SMP_AGENT_BIN) serving HTTPS with its self-signed certificate, on the
+//! real LXD, each test in an LXD project of its own (`smpt-panel-…`, which
+//! `make clean-lxd` also removes) deleted afterwards.
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use smp_panel::agents::{AgentCallError, AgentClient, Caller};
+use smp_panel::pinning::Fingerprint;
+use smp_proto::token::SharedKey;
+
+use crate::helpers::{panel, spawn_db, stderr, stdout};
+
+const MACHINE: &str = "m1";
+const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
+
+/// The `smp-agent` binary: `$SMP_AGENT_BIN`, else the one next to this
+/// test's target directory (`…/debug/deps/api-…` → `…/debug/smp-agent`).
+fn agent_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("SMP_AGENT_BIN") {
+        let path = PathBuf::from(path);
+        assert!(path.is_file(), "SMP_AGENT_BIN={} is not a file", path.display());
+        return path;
+    }
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir =
+        exe.parent().and_then(Path::parent).expect("the test executable lives in <target>/<profile>/deps");
+    let bin = profile_dir.join("smp-agent");
+    assert!(bin.is_file(), "no smp-agent binary at {}: run `make build` first (or set SMP_AGENT_BIN)", bin.display());
+    bin
+}
+
+fn lxc(args: &[&str]) -> String {
+    let output = Command::new("lxc").args(args).stdin(Stdio::null()).output().expect("lxc runs");
+    assert!(output.status.success(), "lxc {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// An LXD project for one test; deleted with its instances when dropped.
+struct LxdProject {
+    name: String,
+}
+
+impl LxdProject {
+    fn create() -> LxdProject {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("smpt-panel-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        lxc(&["project", "create", &name, "-c", "features.images=false", "-c", "features.profiles=false"]);
+        LxdProject { name }
+    }
+
+    fn launch_busybox(&self, container: &str) {
+        lxc(&["launch", "smp-busybox", container, "--project", &self.name, "-q"]);
+    }
+
+    fn init_pid(&self, container: &str) -> Option<i64> {
+        let state = lxc(&["query", &format!("/1.0/instances/{container}/state?project={}", self.name)]);
+        let state: serde_json::Value = serde_json::from_str(&state).expect("lxc query answers JSON");
+        state["pid"].as_i64().filter(|pid| *pid > 0)
+    }
+}
+
+impl Drop for LxdProject {
+    fn drop(&mut self) {
+        let quiet = |args: &[&str]| Command::new("lxc").args(args).stdin(Stdio::null()).output();
+        if let Ok(output) = quiet(&["list", "--project", &self.name, "--format", "csv", "-c", "n"]) {
+            for container in String::from_utf8_lossy(&output.stdout).lines().filter(|line| !line.trim().is_empty()) {
+                let _ = quiet(&["delete", "--force", container.trim(), "--project", &self.name]);
+            }
+        }
+        if !quiet(&["project", "delete", &self.name]).is_ok_and(|output| output.status.success()) {
+            eprintln!("warning: could not delete the LXD project {}; `make clean-lxd` removes it", self.name);
+        }
+    }
+}
+
+/// `smp-agent serve` on 0.0.0.0:<free port> (HTTPS, self-signed), killed on drop.
+struct Agent {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Agent {
+    fn start(project: &str) -> Agent {
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
+        let toml = format!(
+            "machine = \"{MACHINE}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n\n[[keys]]\nid = \"k1\"\nsecret = \"{SECRET}\"\n",
+            dir.path().join("state").display()
+        );
+        let config = dir.path().join("agent.toml");
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&config).unwrap();
+        std::io::Write::write_all(&mut file, toml.as_bytes()).unwrap();
+        let log = std::fs::File::create(dir.path().join("agent.log")).unwrap();
+        let child = Agent::command("serve", &config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("smp-agent serve starts");
+        let mut agent = Agent { child, dir, port };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = agent.child.try_wait().unwrap() {
+                panic!("smp-agent exited early ({status}): {}", agent.log());
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "smp-agent did not listen: {}", agent.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        agent
+    }
+
+    /// `smp-agent <subcommand> --config <config>`.
+    fn command(subcommand: &str, config: &Path) -> Command {
+        let mut command = Command::new(agent_bin());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("SMP_AGENT_") {
+                command.env_remove(name);
+            }
+        }
+        command.arg(subcommand).arg("--config").arg(config);
+        command
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("agent.log")).unwrap_or_default()
+    }
+
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// What `smp-agent fingerprint --config …` prints.
+    fn fingerprint(&self) -> String {
+        let output = Agent::command("fingerprint", &self.dir.path().join("agent.toml")).output().unwrap();
+        assert!(output.status.success(), "smp-agent fingerprint: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    fn client(&self, pin: Fingerprint) -> AgentClient {
+        AgentClient::new(MACHINE, &self.url(), SharedKey::new("k1", SECRET), Some(pin), "test").unwrap()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- agent log ---\n{}", self.log());
+        }
+    }
+}
+
+fn admin() -> Caller {
+    Caller { username: "alice".into(), admin: true }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pinned_client_lists_and_restarts_on_the_real_agent() {
+    let project = LxdProject::create();
+    project.launch_busybox("c1");
+    let agent = Agent::start(&project.name);
+    let pin = Fingerprint::parse(&agent.fingerprint()).unwrap();
+    let client = agent.client(pin);
+
+    let health = client.health().await.unwrap();
+    assert_eq!(health.machine, MACHINE);
+    let list = client.list(&admin()).await.unwrap();
+    let names: Vec<&str> = list.items.iter().map(|item| item.name.as_str()).collect();
+    assert_eq!(names, ["c1"]);
+
+    let before = project.init_pid("c1").expect("c1 runs");
+    client.restart(&admin(), "c1").await.unwrap();
+    let after = project.init_pid("c1").expect("c1 runs again");
+    assert_ne!(before, after, "the restart made a new init");
+
+    let error = client.state(&admin(), "nope").await.unwrap_err();
+    assert_eq!(error.agent_status(), Some(404), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_fingerprint_is_refused_and_nothing_happens() {
+    let project = LxdProject::create();
+    project.launch_busybox("c1");
+    let agent = Agent::start(&project.name);
+    let right = Fingerprint::parse(&agent.fingerprint()).unwrap();
+    let mut wrong_bytes = *right.as_bytes();
+    wrong_bytes[0] ^= 0xff;
+    let wrong = Fingerprint::parse(&hex_of(&wrong_bytes)).unwrap();
+    let client = agent.client(wrong);
+
+    let before = project.init_pid("c1").expect("c1 runs");
+    let error = client.restart(&admin(), "c1").await.unwrap_err();
+    assert!(matches!(error, AgentCallError::FingerprintMismatch { .. }), "{error}");
+    assert_eq!(error.code(), "fingerprint_mismatch");
+    assert!(matches!(client.list(&admin()).await, Err(AgentCallError::FingerprintMismatch { .. })));
+    assert_eq!(project.init_pid("c1"), Some(before), "nothing was restarted");
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[test]
+fn machine_add_trust_on_first_use_pins_what_the_agent_presents() {
+    let project = LxdProject::create();
+    let agent = Agent::start(&project.name);
+    let db = spawn_db();
+    let secret_file = db.dir.path().join("secret");
+    std::fs::write(&secret_file, SECRET).unwrap();
+    let url = agent.url();
+    let output = panel(
+        &db,
+        &[
+            "machine",
+            "add",
+            "--name",
+            MACHINE,
+            "--url",
+            &url,
+            "--key-id",
+            "k1",
+            "--secret-file",
+            secret_file.to_str().unwrap(),
+            "--trust-on-first-use",
+        ],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = agent.fingerprint();
+    assert!(stdout(&output).contains(&expected), "{} / {expected}", stdout(&output));
+    let machine = smp_panel::db::machines::list(&mut db.migrated()).unwrap().remove(0);
+    assert_eq!(machine.fingerprint.as_deref(), Some(expected.as_str()));
+}
