@@ -9,11 +9,14 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use rand::Rng as _;
 use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
 
 use super::audited::AuditEntry;
 use crate::db::audit::Outcome;
@@ -87,11 +90,6 @@ pub fn random_secret() -> String {
     hex::encode(bytes)
 }
 
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -105,25 +103,22 @@ enum Credential {
 
 /// The value of the `smp_session` cookie, if the request sends one.
 pub fn session_cookie(request: &HttpRequest) -> Option<String> {
-    request
-        .headers()
-        .get_all(header::COOKIE)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    request.cookie(SESSION_COOKIE).map(|cookie| cookie.value().to_owned())
 }
 
-/// The `Set-Cookie` value for a session secret (`None`: clear the cookie).
-pub fn set_cookie(secret: Option<&str>, max_age_s: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    match secret {
-        Some(secret) => {
-            format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}")
-        }
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    }
+/// The session cookie for `secret` (`None`: a cookie that clears it).
+pub fn session_cookie_for(secret: Option<&str>, max_age_s: i64, secure: bool) -> Cookie<'static> {
+    let (value, max_age) = match secret {
+        Some(secret) => (secret.to_owned(), max_age_s),
+        None => (String::new(), 0),
+    };
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(CookieDuration::seconds(max_age))
+        .finish()
 }
 
 fn credential(request: &HttpRequest) -> Result<Credential, AppError> {
@@ -182,7 +177,9 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
             }
             if let AuthVia::Session { csrf_token, .. } = &via
                 && state_changing
-                && !csrf_header.as_deref().is_some_and(|header| same(header, csrf_token))
+                && !csrf_header
+                    .as_deref()
+                    .is_some_and(|header| bool::from(header.as_bytes().ct_eq(csrf_token.as_bytes())))
             {
                 return Err(AppError::new(
                     ErrorCode::CsrfFailed,

@@ -5,12 +5,11 @@
 
 use std::sync::OnceLock;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::audited::{AuditEntry, audited};
-use super::auth::{AuthVia, CurrentUser, hash_secret, random_secret, set_cookie};
+use super::auth::{AuthVia, CurrentUser, hash_secret, random_secret, session_cookie_for};
 use super::users::UserView;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, DbPool, sessions, users};
@@ -77,7 +76,7 @@ pub async fn login(
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::SET_COOKIE, set_cookie(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies)))
+        .cookie(session_cookie_for(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies))
         .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))
 }
 
@@ -133,9 +132,7 @@ pub async fn logout(
         }
     })
     .await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((header::SET_COOKIE, set_cookie(None, 0, state.secure_cookies)))
-        .finish())
+    Ok(HttpResponse::NoContent().cookie(session_cookie_for(None, 0, state.secure_cookies)).finish())
 }
 
 pub async fn me(current: CurrentUser) -> HttpResponse {
