@@ -21,21 +21,7 @@ pub const MACHINE: &str = "e2e";
 /// The image every test container is made from (`make setup` imports it).
 pub const BUSYBOX_IMAGE: &str = "smp-busybox";
 
-/// The `smp-agent` binary under test: `$SMP_AGENT_BIN`, else the one next
-/// to this test's target directory (`…/debug/deps/e2e-…` → `…/debug/smp-agent`).
-pub fn agent_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os("SMP_AGENT_BIN") {
-        let path = PathBuf::from(path);
-        assert!(path.is_file(), "SMP_AGENT_BIN={} is not a file", path.display());
-        return path;
-    }
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir =
-        exe.parent().and_then(Path::parent).expect("the test executable lives in <target>/<profile>/deps");
-    let bin = profile_dir.join("smp-agent");
-    assert!(bin.is_file(), "no smp-agent binary at {}: run `make build` first (or set SMP_AGENT_BIN)", bin.display());
-    bin
-}
+pub use smp_e2e::agent_bin;
 
 /// A command whose environment holds no `SMP_AGENT_…` override from the
 /// caller's shell: the tests decide the whole configuration.

@@ -6,7 +6,7 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::OpenOptionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -20,21 +20,7 @@ use crate::helpers::{panel, spawn_db, stderr, stdout};
 const MACHINE: &str = "m1";
 const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
 
-/// The `smp-agent` binary: `$SMP_AGENT_BIN`, else the one next to this
-/// test's target directory (`…/debug/deps/api-…` → `…/debug/smp-agent`).
-fn agent_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os("SMP_AGENT_BIN") {
-        let path = PathBuf::from(path);
-        assert!(path.is_file(), "SMP_AGENT_BIN={} is not a file", path.display());
-        return path;
-    }
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir =
-        exe.parent().and_then(Path::parent).expect("the test executable lives in <target>/<profile>/deps");
-    let bin = profile_dir.join("smp-agent");
-    assert!(bin.is_file(), "no smp-agent binary at {}: run `make build` first (or set SMP_AGENT_BIN)", bin.display());
-    bin
-}
+use smp_e2e::agent_bin;
 
 fn lxc(args: &[&str]) -> String {
     let output = Command::new("lxc").args(args).stdin(Stdio::null()).output().expect("lxc runs");
