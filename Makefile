@@ -44,7 +44,8 @@ test-unit:
 bench: setup
 	$(CARGO) bench -p smp-agent --bench agent
 
-## Start SMP on the local LXD (the agent until the panel exists).
+## Start SMP on the local LXD: the agent, then the panel on SQLite (state in .run/,
+## `rm -rf .run` starts over); prints the panel's URL, admin and password.
 run: setup build
 	bash scripts/run.sh
 

@@ -1,21 +1,44 @@
 #!/usr/bin/env bash
-# `make run` (after `make setup` and `make build`): start SMP on the local LXD.
-# Until the panel exists that is the agent alone:
-#   - .run/agent/agent.toml in the checkout (gitignored; created on the first
-#     run with a fresh key, reused afterwards): machine `local`, plain HTTP on
-#     127.0.0.1:8443, LXD project `default`;
+# `make run` (after `make setup` and `make build`): start SMP on the local LXD,
+# the agent and the panel, with everything kept in .run/ (gitignored; delete
+# it to start over: `rm -rf .run`).
+#   - .run/agent/agent.toml (mode 600; created on the first run with a fresh
+#     key, reused afterwards): machine `local`, plain HTTP on 127.0.0.1:8443,
+#     LXD project `default`; the same key's secret alone in
+#     .run/panel/agent-k1.secret (mode 600) for the panel;
 #   - a demo container `smp-demo` (smp-busybox) in the default project,
 #     launched if absent and started if stopped;
-#   - the agent in the background, waited for on /health (bounded), then the
-#     URL and copy-paste curl lines; Ctrl-C stops the agent.
+#   - .run/panel/ (mode 700): panel.toml (listen 127.0.0.1:8080, SQLite
+#     database smp-panel.db, sync every 10 s), the panel key smp-panel.key
+#     next to the database, the machine `local` registered once, the head
+#     admin `admin` and the approved member `demo` created once, their
+#     generated passwords in admin.password and demo.password (mode 600);
+#   - the agent, then the panel in the background, each waited for on its
+#     health route (bounded), then the URL, the admin's username and password
+#     and copy-paste curl lines. Ctrl-C (or the end of either) stops both.
+# A second run reuses all of it and starts in seconds.
 set -Eeuo pipefail
+# Everything this script writes under .run/ is for the owner alone.
+umask 077
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/smp/target}
 BIN=$TARGET_DIR/debug/smp-agent
+PANEL_BIN=$TARGET_DIR/debug/smp-panel
 RUN_DIR=$ROOT/.run/agent
 CONFIG=$RUN_DIR/agent.toml
 LOG=$RUN_DIR/agent.log
+PANEL_DIR=$ROOT/.run/panel
+PANEL_CONFIG=$PANEL_DIR/panel.toml
+PANEL_DB=$PANEL_DIR/smp-panel.db
+PANEL_LOG=$PANEL_DIR/panel.log
+AGENT_SECRET=$PANEL_DIR/agent-k1.secret
+ADMIN="admin"
+ADMIN_PASSWORD=$PANEL_DIR/admin.password
+MEMBER="demo"
+MEMBER_PASSWORD=$PANEL_DIR/demo.password
+MACHINE=local
+KEY_ID=k1
 DEMO=smp-demo
 DEMO_IMAGE=smp-busybox
 HEALTH_WAIT_S=15
@@ -24,37 +47,63 @@ say() { printf 'run: %s\n' "$*"; }
 die() { printf 'run: ERROR: %s\n' "$*" >&2; exit 1; }
 
 [[ -x $BIN ]] || die "no agent binary at $BIN: run \`make build\` first"
+[[ -x $PANEL_BIN ]] || die "no panel binary at $PANEL_BIN: run \`make build\` first"
 command -v lxc >/dev/null || die "lxc not found: run \`make setup\` first"
 command -v curl >/dev/null || die "curl not found (apt-get install curl)"
 timeout 10 lxc info >/dev/null 2>&1 || die "LXD does not answer: run \`make setup\` first (as root)"
 
-# ------------------------------------------------------------------ config --
-mkdir -p "$RUN_DIR"
-chmod 700 "$RUN_DIR"
+# Writes standard input to $1 with mode 600, never readable by anyone else
+# (a temporary file made under umask 077, then renamed).
+write_private() {
+    local tmp
+    tmp=$(umask 077 && mktemp "$1.new.XXXXXX")
+    cat >"$tmp"
+    chmod 600 "$tmp"
+    mv "$tmp" "$1"
+}
+
+# ------------------------------------------------------------ agent config --
+mkdir -p "$RUN_DIR" "$PANEL_DIR"
+chmod 700 "$RUN_DIR" "$PANEL_DIR"
 if [[ -f $CONFIG ]]; then
-    say "config: reusing $CONFIG"
+    say "agent config: reusing $CONFIG"
 else
     secret=$("$BIN" keygen)
-    tmp=$(umask 077 && mktemp "$CONFIG.new.XXXXXX")
-    cat >"$tmp" <<EOF
-# Written by scripts/run.sh for \`make run\`; delete it to start over.
-machine = "local"
+    write_private "$CONFIG" <<EOF
+# Written by scripts/run.sh for \`make run\`; delete .run/ to start over.
+machine = "$MACHINE"
 # Loopback: plain HTTP (docs/protocol.md).
 listen = "127.0.0.1:8443"
 project = "default"
 state_dir = "$RUN_DIR/state"
 
 [[keys]]
-id = "k1"
+id = "$KEY_ID"
 secret = "$secret"
 EOF
+    printf '%s\n' "$secret" | write_private "$AGENT_SECRET"
     unset secret
-    chmod 600 "$tmp"
-    mv "$tmp" "$CONFIG"
-    say "config: created $CONFIG (machine local, key k1)"
+    say "agent config: created $CONFIG (machine $MACHINE, key $KEY_ID)"
 fi
 chmod 600 "$CONFIG"
-"$BIN" check --config "$CONFIG" >/dev/null || die "the config $CONFIG is not valid (above); fix or delete it"
+"$BIN" check --config "$CONFIG" >/dev/null || die "the config $CONFIG is not valid (above); fix it or delete .run/ to start over"
+
+# The panel needs the key's secret alone in a file. An older .run/ has only
+# agent.toml: take the secret of [[keys]] id "k1" from it (once).
+if [[ ! -s $AGENT_SECRET ]]; then
+    secret=$(awk -v id="$KEY_ID" '
+        /^[[:space:]]*\[/ { in_key = 0 }
+        /^[[:space:]]*\[\[keys\]\]/ { in_key = 1; this_id = ""; this_secret = "" }
+        in_key && /^[[:space:]]*id[[:space:]]*=/ { v = $0; sub(/^[^"]*"/, "", v); sub(/".*/, "", v); this_id = v }
+        in_key && /^[[:space:]]*secret[[:space:]]*=/ { v = $0; sub(/^[^"]*"/, "", v); sub(/".*/, "", v); this_secret = v }
+        in_key && this_id == id && this_secret != "" { print this_secret; exit }
+    ' "$CONFIG")
+    [[ -n $secret ]] || die "no [[keys]] id = \"$KEY_ID\" with a secret in $CONFIG; delete .run/ to start over"
+    printf '%s\n' "$secret" | write_private "$AGENT_SECRET"
+    unset secret
+    say "agent config: wrote the secret of key $KEY_ID to $AGENT_SECRET for the panel"
+fi
+chmod 600 "$AGENT_SECRET"
 
 listen=$(sed -n 's/^[[:space:]]*listen[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$CONFIG" | head -n 1)
 listen=${SMP_AGENT_LISTEN:-${listen:-127.0.0.1:8443}}
@@ -65,6 +114,72 @@ esac
 if curl -fsS --max-time 2 "$URL/health" >/dev/null 2>&1; then
     die "something already answers on $URL (another \`make run\`?); stop it first"
 fi
+
+# ------------------------------------------------------------ panel config --
+if [[ -f $PANEL_CONFIG ]]; then
+    say "panel config: reusing $PANEL_CONFIG"
+else
+    write_private "$PANEL_CONFIG" <<EOF
+# Written by scripts/run.sh for \`make run\`; delete .run/ to start over.
+# Every key: deploy/panel.toml.example and docs/panel.md.
+listen = "127.0.0.1:8080"
+database_url = "sqlite://$PANEL_DB"
+sync_interval_s = 10
+# The panel key (it encrypts the agent secrets) is smp-panel.key next to the
+# database: $PANEL_DIR/smp-panel.key.
+EOF
+    say "panel config: created $PANEL_CONFIG (SQLite $PANEL_DB)"
+fi
+panel() { "$PANEL_BIN" --config "$PANEL_CONFIG" "$@"; }
+
+panel_listen=$(sed -n 's/^[[:space:]]*listen[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$PANEL_CONFIG" | head -n 1)
+panel_listen=${SMP_PANEL_LISTEN:-${panel_listen:-127.0.0.1:8080}}
+case $panel_listen in
+    0.0.0.0:*) PANEL_URL=http://127.0.0.1:${panel_listen##*:} ;;
+    "[::]":*) PANEL_URL="http://[::1]:${panel_listen##*:}" ;;
+    *) PANEL_URL=http://$panel_listen ;;
+esac
+if curl -fsS --max-time 2 "$PANEL_URL/api/v1/health" >/dev/null 2>&1; then
+    die "something already answers on $PANEL_URL (another \`make run\`?); stop it first"
+fi
+
+# Passwords saved for an earlier database are meaningless without it.
+if [[ ! -f $PANEL_DB ]]; then
+    rm -f "$ADMIN_PASSWORD" "$MEMBER_PASSWORD"
+fi
+# Migrates (creating the database on the first run) and checks the config.
+panel migrate >/dev/null || die "\`smp-panel --config $PANEL_CONFIG migrate\` failed (above); fix $PANEL_CONFIG or delete .run/panel/ to start over"
+
+# ----------------------------------------------------------------- machine --
+if panel machine list | awk -F '\t' -v name="$MACHINE" 'NR > 1 && $2 == name { found = 1 } END { exit !found }'; then
+    say "panel: machine $MACHINE is registered"
+else
+    panel machine add --name "$MACHINE" --url "$URL" --key-id "$KEY_ID" --secret-file "$AGENT_SECRET" >/dev/null ||
+        die "cannot register the machine $MACHINE in the panel (above); delete .run/panel/ to start over"
+    say "panel: registered machine $MACHINE ($URL, key $KEY_ID)"
+fi
+
+# ------------------------------------------------------------------- users --
+# Creates user $1 with role $2 once; the generated password goes to $3.
+ensure_user() {
+    local username=$1 role=$2 file=$3 output password
+    if [[ -s $file ]]; then
+        say "panel: user $username exists (password in $file)"
+        return
+    fi
+    if ! output=$(panel user create --username "$username" --role "$role" 2>&1); then
+        case $output in
+            *"already exists"*) die "the panel has a user $username but $file is gone; delete .run/panel/ to start over" ;;
+            *) die "\`smp-panel user create --username $username\` failed: $output" ;;
+        esac
+    fi
+    password=$(printf '%s\n' "$output" | sed -n 's/^password: //p')
+    [[ -n $password ]] || die "\`smp-panel user create\` printed no password; its output format changed (crates/panel/src/cli.rs)"
+    printf '%s\n' "$password" | write_private "$file"
+    say "panel: created user $username ($role, approved; password in $file)"
+}
+ensure_user "$ADMIN" head_admin "$ADMIN_PASSWORD"
+ensure_user "$MEMBER" member "$MEMBER_PASSWORD"
 
 # ---------------------------------------------------------- demo container --
 status=$(lxc list --project default --format csv -c s "^$DEMO\$")
@@ -80,47 +195,94 @@ case $status in
         ;;
 esac
 
-# ------------------------------------------------------------------- agent --
+# -------------------------------------------------------- agent and panel --
+AGENT_PID=""
+PANEL_PID=""
+TAIL_PID=""
+# Called from the traps (shellcheck does not see that).
+# shellcheck disable=SC2317
+stop_one() { # name pid
+    if [[ -n $2 ]] && kill -0 "$2" 2>/dev/null; then
+        say "stopping the $1 (pid $2)"
+        kill "$2" 2>/dev/null || true
+        wait "$2" 2>/dev/null || true
+    fi
+}
+# shellcheck disable=SC2317
+stop_all() {
+    trap - INT TERM EXIT
+    if [[ -n $TAIL_PID ]]; then kill "$TAIL_PID" 2>/dev/null || true; fi
+    stop_one panel "$PANEL_PID"
+    stop_one agent "$AGENT_PID"
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
+
+# Waits (bounded) until $3 answers; dies with the log $4 if it does not.
+wait_healthy() { # name pid url log
+    local deadline=$((SECONDS + HEALTH_WAIT_S))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$2" 2>/dev/null; then break; fi
+        if curl -fsS --max-time 1 "$3" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    printf -- '--- %s ---\n' "$4" >&2
+    cat "$4" >&2
+    die "the $1 did not answer $3 within ${HEALTH_WAIT_S}s (its log is above)"
+}
+
 : >"$LOG"
 "$BIN" serve --config "$CONFIG" >>"$LOG" 2>&1 &
 AGENT_PID=$!
-TAIL_PID=""
-stop_agent() {
-    trap - INT TERM EXIT
-    if [[ -n $TAIL_PID ]]; then kill "$TAIL_PID" 2>/dev/null || true; fi
-    if kill -0 "$AGENT_PID" 2>/dev/null; then
-        say "stopping the agent (pid $AGENT_PID)"
-        kill "$AGENT_PID" 2>/dev/null || true
-        wait "$AGENT_PID" 2>/dev/null || true
-    fi
-}
-trap 'stop_agent; exit 130' INT
-trap 'stop_agent; exit 143' TERM
-trap stop_agent EXIT
+wait_healthy agent "$AGENT_PID" "$URL/health" "$LOG"
 
-ready=""
-deadline=$((SECONDS + HEALTH_WAIT_S))
-while ((SECONDS < deadline)); do
-    if ! kill -0 "$AGENT_PID" 2>/dev/null; then break; fi
-    if curl -fsS --max-time 1 "$URL/health" >/dev/null 2>&1; then ready=1; break; fi
-    sleep 0.1
-done
-if [[ -z $ready ]]; then
-    printf -- '--- %s ---\n' "$LOG" >&2
-    cat "$LOG" >&2
-    die "the agent did not answer $URL/health within ${HEALTH_WAIT_S}s (its log is above)"
-fi
+: >"$PANEL_LOG"
+# NO_COLOR: plain log lines in the file.
+NO_COLOR=1 "$PANEL_BIN" --config "$PANEL_CONFIG" serve >>"$PANEL_LOG" 2>&1 &
+PANEL_PID=$!
+wait_healthy panel "$PANEL_PID" "$PANEL_URL/api/v1/health" "$PANEL_LOG"
+
+# The saved password must open the admin's account (it does not when the
+# database was replaced behind this script's back).
+jar=$(umask 077 && mktemp)
+role=$(curl -sS --max-time 5 -c "$jar" -H 'Content-Type: application/json' \
+    --data-binary @- "$PANEL_URL/api/v1/login" <<EOF | sed -n 's/.*"role":"\([^"]*\)".*/\1/p'
+{"username":"$ADMIN","password":"$(cat "$ADMIN_PASSWORD")"}
+EOF
+) || true
+rm -f "$jar"
+[[ $role == head_admin ]] ||
+    die "cannot log in to the panel as $ADMIN with the password in $ADMIN_PASSWORD; delete .run/panel/ to start over"
 
 TOKEN="$BIN token --config $CONFIG"
 cat <<EOF
 
-smp-agent is running (pid $AGENT_PID).
-  agent URL  $URL
-  config     $CONFIG  (key id k1; the secret is inside)
+SMP is running (ready ${SECONDS}s after scripts/run.sh started): the agent (pid $AGENT_PID) and the panel (pid $PANEL_PID).
+
+The panel
+  URL        $PANEL_URL/
+  username   $ADMIN   (head admin)
+  password   $(cat "$ADMIN_PASSWORD")
+  member     $MEMBER, password in $MEMBER_PASSWORD
+  config     $PANEL_CONFIG
+  database   $PANEL_DB  (panel key: smp-panel.key beside it)
+  log        $PANEL_LOG
+  machine    $MACHINE -> $URL (key $KEY_ID)
+
+  # log in (the session cookie goes to the jar ./smp.jar) and ask who you are
+  curl -fsS -w '\\n' -c smp.jar -H 'Content-Type: application/json' -d "{\"username\":\"$ADMIN\",\"password\":\"\$(cat $ADMIN_PASSWORD)\"}" $PANEL_URL/api/v1/login
+  curl -fsS -w '\\n' -b smp.jar $PANEL_URL/api/v1/me
+
+  More routes: docs/api.md.
+
+The agent
+  URL        $URL
+  config     $CONFIG  (key id $KEY_ID; the secret is inside)
   log        $LOG
   health     $(curl -fsS "$URL/health")
 
-Try it (each token is single use and lives 30 s, so each line mints its own):
+  Each token is single use and lives 30 s, so each line mints its own:
 
   # every container of the project
   curl -fsS -w '\\n' $URL/containers -H "Authorization: Bearer \$($TOKEN --action list)"
@@ -131,17 +293,23 @@ Try it (each token is single use and lives 30 s, so each line mints its own):
   # restart $DEMO
   curl -fsS -w '\\n' -X POST $URL/container/$DEMO/restart -H "Authorization: Bearer \$($TOKEN --action restart --container $DEMO)"
 
-Without the CLI (only the key id and secret, openssl and curl): the signed
-POST /token request in docs/protocol.md. Everything else: docs/agent.md.
-Ctrl-C stops the agent. Its log follows.
+  Without the CLI (only the key id and secret, openssl and curl): the signed
+  POST /token request in docs/protocol.md. Everything else: docs/agent.md.
+
+Start over: stop this, then \`rm -rf .run\`.
+Ctrl-C stops both. Their logs follow.
 
 EOF
 
-tail -n +1 -f "$LOG" &
+tail -n +1 -f "$LOG" "$PANEL_LOG" &
 TAIL_PID=$!
 set +e
-wait "$AGENT_PID"
+wait -n "$AGENT_PID" "$PANEL_PID"
 rc=$?
 set -e
-say "the agent exited with status $rc"
+if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+    say "the agent exited with status $rc; stopping the panel"
+else
+    say "the panel exited with status $rc; stopping the agent"
+fi
 exit "$rc"
