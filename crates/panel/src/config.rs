@@ -180,6 +180,38 @@ mod tests {
         assert_eq!(config.instance(), "eu1");
     }
 
+    const EXAMPLE: &str = include_str!("../../../deploy/panel.toml.example");
+
+    #[test]
+    fn the_deploy_example_parses_as_written_with_the_documented_values() {
+        let config = Config::from_toml(EXAMPLE).unwrap();
+        assert_eq!(config.database_url.expose_secret(), "sqlite:///var/lib/smp-panel/smp-panel.db");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.sync_interval_s, 30);
+        assert_eq!(config.secure_cookies, None);
+        assert!(!config.secure_cookies());
+        assert_eq!(config.key_file, None);
+        assert_eq!(config.key_file(), Path::new("/var/lib/smp-panel/smp-panel.key"));
+        assert_eq!(config.instance, None);
+    }
+
+    #[test]
+    fn every_commented_key_of_the_deploy_example_is_a_valid_setting_and_every_key_is_documented() {
+        let mut documented = Vec::new();
+        for line in EXAMPLE.lines() {
+            let setting = line.strip_prefix("# ").unwrap_or(line);
+            let Some((key, _)) = setting.split_once(" = ") else { continue };
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                continue;
+            }
+            Config::from_toml(setting).unwrap_or_else(|error| panic!("{setting:?}: {error}"));
+            documented.push(key.to_owned());
+        }
+        for key in ["database_url", "listen", "sync_interval_s", "secure_cookies", "key_file", "instance"] {
+            assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
+        }
+    }
+
     #[test]
     fn a_missing_config_file_is_a_clear_error() {
         let error = Config::load(Some(Path::new("/nonexistent/panel.toml")), None).unwrap_err();
