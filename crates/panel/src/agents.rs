@@ -16,7 +16,10 @@ use reqwest::Method;
 use secrecy::ExposeSecret as _;
 use serde::de::DeserializeOwned;
 use smp_proto::action::Action;
-use smp_proto::api::{ContainerList, ContainerState, ExecAnswer, ExecRequest, Health, LifecycleAnswer, LogsAnswer};
+use smp_proto::api::{
+    ContainerEvent, ContainerList, ContainerState, ExecAnswer, ExecRequest, Health, LifecycleAnswer, LogSource,
+    LogsAnswer, LogsQuery, StopRequest,
+};
 use smp_proto::error::{ErrorBody, ErrorCode};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
 
@@ -179,18 +182,11 @@ impl AgentClient {
     }
 
     /// A fresh token for one request.
-    fn mint(
-        &self,
-        caller: &Caller,
-        action: Action,
-        container: Option<&str>,
-        service: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<String, AgentCallError> {
+    fn mint(&self, caller: &Caller, call: &Call<'_>, body: Option<&[u8]>) -> Result<String, AgentCallError> {
         let order = TokenOrder {
-            action,
-            container,
-            service,
+            action: call.action,
+            container: call.container,
+            service: call.service,
             ttl_s: Some(TOKEN_TTL_S),
             subject: &caller.username,
             admin: caller.admin,
@@ -204,61 +200,25 @@ impl AgentClient {
         mint_operation_token(&self.key, &claims).map_err(|error| AgentCallError::InvalidCall(error.to_string()))
     }
 
-    /// The method and path of an action (PROTOCOL.md's route table).
-    fn route(
-        action: Action,
-        container: Option<&str>,
-        service: Option<&str>,
-    ) -> Result<(Method, String), AgentCallError> {
-        let ctr =
-            || container.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a container")));
-        let svc = || service.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a service")));
-        Ok(match action {
-            Action::List => (Method::GET, "/containers".to_owned()),
-            Action::Create => (Method::POST, "/containers".to_owned()),
-            Action::Images => (Method::GET, "/images".to_owned()),
-            Action::Events => (Method::GET, "/events".to_owned()),
-            Action::Start | Action::Stop | Action::Restart | Action::Exec => {
-                (Method::POST, format!("/container/{}/{action}", ctr()?))
-            }
-            Action::State | Action::Logs => (Method::GET, format!("/container/{}/{action}", ctr()?)),
-            Action::Delete => (Method::DELETE, format!("/container/{}", ctr()?)),
-            Action::Update => (Method::PATCH, format!("/container/{}", ctr()?)),
-            Action::ServiceList => (Method::GET, format!("/container/{}/services", ctr()?)),
-            Action::ServiceStart | Action::ServiceStop | Action::ServiceRestart => {
-                let verb = action.as_str().trim_start_matches("service.");
-                (Method::POST, format!("/container/{}/service/{}/{verb}", ctr()?, svc()?))
-            }
-            Action::ServiceState | Action::ServiceLogs => {
-                let verb = action.as_str().trim_start_matches("service.");
-                (Method::GET, format!("/container/{}/service/{}/{verb}", ctr()?, svc()?))
-            }
-        })
-    }
-
-    /// One authorized call: a fresh token per request, one retry with a
-    /// fresh token on 401 `token_predates_agent`, the agent's JSON answer on
-    /// 2xx, a typed error otherwise. `query` is appended as is (`lines=10`).
-    pub async fn call(
-        &self,
-        caller: &Caller,
-        action: Action,
-        container: Option<&str>,
-        service: Option<&str>,
-        query: Option<&str>,
-        body: Option<&serde_json::Value>,
-    ) -> Result<serde_json::Value, AgentCallError> {
-        let (method, path) = Self::route(action, container, service)?;
-        let body =
-            body.map(serde_json::to_vec).transpose().map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
+    /// Sends one authorized request: a fresh token per attempt, one retry
+    /// with a fresh token on 401 `token_predates_agent`. A 2xx answer is
+    /// returned unread (the event stream reads it as it comes); anything
+    /// else becomes a typed error.
+    async fn send(&self, caller: &Caller, call: &Call<'_>) -> Result<reqwest::Response, AgentCallError> {
+        let (method, path) = call.route()?;
+        let body = call
+            .body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
         let mut url = format!("{}{path}", self.base_url);
-        if let Some(query) = query {
+        if let Some(query) = call.query {
             url.push('?');
             url.push_str(query);
         }
         let mut retried = false;
         loop {
-            let token = self.mint(caller, action, container, service, body.as_deref())?;
+            let token = self.mint(caller, call, body.as_deref())?;
             let mut request =
                 self.http.request(method.clone(), &url).bearer_auth(token).header("X-SMP-Key-Id", self.key.id());
             if let Some(body) = &body {
@@ -266,14 +226,10 @@ impl AgentClient {
             }
             let answer = request.send().await.map_err(|error| self.transport_error(&error))?;
             let status = answer.status().as_u16();
-            let bytes = answer.bytes().await.map_err(|error| self.transport_error(&error))?;
             if (200..300).contains(&status) {
-                return serde_json::from_slice(&bytes).map_err(|error| AgentCallError::BadAnswer {
-                    machine: self.machine.clone(),
-                    status,
-                    message: error.to_string(),
-                });
+                return Ok(answer);
             }
+            let bytes = answer.bytes().await.map_err(|error| self.transport_error(&error))?;
             let error = match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(body) => AgentCallError::Agent {
                     machine: self.machine.clone(),
@@ -297,6 +253,18 @@ impl AgentClient {
         }
     }
 
+    /// One authorized call (see `send`), its JSON answer parsed as `T`.
+    pub async fn call<T: DeserializeOwned>(&self, caller: &Caller, call: &Call<'_>) -> Result<T, AgentCallError> {
+        let answer = self.send(caller, call).await?;
+        let status = answer.status().as_u16();
+        let bytes = answer.bytes().await.map_err(|error| self.transport_error(&error))?;
+        serde_json::from_slice(&bytes).map_err(|error| AgentCallError::BadAnswer {
+            machine: self.machine.clone(),
+            status,
+            message: error.to_string(),
+        })
+    }
+
     fn transport_error(&self, error: &reqwest::Error) -> AgentCallError {
         let text = chain(error);
         if text.contains(pinning::MISMATCH_MARKER) {
@@ -306,22 +274,10 @@ impl AgentClient {
         }
     }
 
-    /// `call` with the answer parsed as `T`.
-    pub async fn call_typed<T: DeserializeOwned>(
-        &self,
-        caller: &Caller,
-        action: Action,
-        container: Option<&str>,
-        service: Option<&str>,
-        query: Option<&str>,
-        body: Option<&serde_json::Value>,
-    ) -> Result<T, AgentCallError> {
-        let value = self.call(caller, action, container, service, query, body).await?;
-        serde_json::from_value(value).map_err(|error| AgentCallError::BadAnswer {
-            machine: self.machine.clone(),
-            status: 200,
-            message: error.to_string(),
-        })
+    /// `GET /events`, open: read it with `EventStream::next`.
+    pub async fn events(&self, caller: &Caller) -> Result<EventStream, AgentCallError> {
+        let response = self.send(caller, &Call::new(Action::Events)).await?;
+        Ok(EventStream { response, buffer: Vec::new(), machine: self.machine.clone() })
     }
 
     /// `GET /health` (no token).
@@ -341,23 +297,45 @@ impl AgentClient {
     }
 
     pub async fn list(&self, caller: &Caller) -> Result<ContainerList, AgentCallError> {
-        self.call_typed(caller, Action::List, None, None, None, None).await
+        self.call(caller, &Call::new(Action::List)).await
     }
 
     pub async fn start(&self, caller: &Caller, container: &str) -> Result<LifecycleAnswer, AgentCallError> {
-        self.call_typed(caller, Action::Start, Some(container), None, None, None).await
+        self.call(caller, &Call::new(Action::Start).container(container)).await
     }
 
-    pub async fn stop(&self, caller: &Caller, container: &str) -> Result<LifecycleAnswer, AgentCallError> {
-        self.call_typed(caller, Action::Stop, Some(container), None, None, None).await
+    pub async fn stop(
+        &self,
+        caller: &Caller,
+        container: &str,
+        request: &StopRequest,
+    ) -> Result<LifecycleAnswer, AgentCallError> {
+        self.stop_or_restart(caller, Action::Stop, container, request).await
     }
 
-    pub async fn restart(&self, caller: &Caller, container: &str) -> Result<LifecycleAnswer, AgentCallError> {
-        self.call_typed(caller, Action::Restart, Some(container), None, None, None).await
+    pub async fn restart(
+        &self,
+        caller: &Caller,
+        container: &str,
+        request: &StopRequest,
+    ) -> Result<LifecycleAnswer, AgentCallError> {
+        self.stop_or_restart(caller, Action::Restart, container, request).await
+    }
+
+    /// `stop` or `restart` (`action`), with the stop request as the body.
+    async fn stop_or_restart(
+        &self,
+        caller: &Caller,
+        action: Action,
+        container: &str,
+        request: &StopRequest,
+    ) -> Result<LifecycleAnswer, AgentCallError> {
+        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
+        self.call(caller, &Call::new(action).container(container).body(&body)).await
     }
 
     pub async fn state(&self, caller: &Caller, container: &str) -> Result<ContainerState, AgentCallError> {
-        self.call_typed(caller, Action::State, Some(container), None, None, None).await
+        self.call(caller, &Call::new(Action::State).container(container)).await
     }
 
     pub async fn exec(
@@ -367,11 +345,168 @@ impl AgentClient {
         request: &ExecRequest,
     ) -> Result<ExecAnswer, AgentCallError> {
         let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call_typed(caller, Action::Exec, Some(container), None, None, Some(&body)).await
+        self.call(caller, &Call::new(Action::Exec).container(container).body(&body)).await
     }
 
-    pub async fn logs(&self, caller: &Caller, container: &str, lines: u32) -> Result<LogsAnswer, AgentCallError> {
-        let query = format!("lines={lines}");
-        self.call_typed(caller, Action::Logs, Some(container), None, Some(&query), None).await
+    pub async fn logs(
+        &self,
+        caller: &Caller,
+        container: &str,
+        query: &LogsQuery,
+    ) -> Result<LogsAnswer, AgentCallError> {
+        let source = match query.source {
+            LogSource::Console => "console",
+            LogSource::Lxc => "lxc",
+        };
+        let mut text = format!("source={source}");
+        if let Some(lines) = query.lines {
+            text.push_str(&format!("&lines={lines}"));
+        }
+        self.call(caller, &Call::new(Action::Logs).container(container).query(&text)).await
+    }
+}
+
+/// One request to an agent: the action, what it is bound to, and its query
+/// and body (the token binds the body's hash).
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub action: Action,
+    pub container: Option<&'a str>,
+    pub service: Option<&'a str>,
+    /// Appended as is (`lines=10`).
+    pub query: Option<&'a str>,
+    pub body: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(action: Action) -> Call<'a> {
+        Call { action, container: None, service: None, query: None, body: None }
+    }
+
+    pub fn container(self, container: &'a str) -> Call<'a> {
+        Call { container: Some(container), ..self }
+    }
+
+    pub fn service(self, service: &'a str) -> Call<'a> {
+        Call { service: Some(service), ..self }
+    }
+
+    pub fn query(self, query: &'a str) -> Call<'a> {
+        Call { query: Some(query), ..self }
+    }
+
+    pub fn body(self, body: &'a serde_json::Value) -> Call<'a> {
+        Call { body: Some(body), ..self }
+    }
+
+    /// The method and path of the action (PROTOCOL.md's route table).
+    fn route(&self) -> Result<(Method, String), AgentCallError> {
+        let action = self.action;
+        let ctr = || {
+            self.container.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a container")))
+        };
+        let svc =
+            || self.service.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a service")));
+        Ok(match action {
+            Action::List => (Method::GET, "/containers".to_owned()),
+            Action::Create => (Method::POST, "/containers".to_owned()),
+            Action::Images => (Method::GET, "/images".to_owned()),
+            Action::Events => (Method::GET, "/events".to_owned()),
+            Action::Start | Action::Stop | Action::Restart | Action::Exec => {
+                (Method::POST, format!("/container/{}/{action}", ctr()?))
+            }
+            Action::State | Action::Logs => (Method::GET, format!("/container/{}/{action}", ctr()?)),
+            Action::Delete => (Method::DELETE, format!("/container/{}", ctr()?)),
+            Action::Update => (Method::PATCH, format!("/container/{}", ctr()?)),
+            Action::ServiceList => (Method::GET, format!("/container/{}/services", ctr()?)),
+            Action::ServiceStart | Action::ServiceStop | Action::ServiceRestart => {
+                let verb = action.as_str().trim_start_matches("service.");
+                (Method::POST, format!("/container/{}/service/{}/{verb}", ctr()?, svc()?))
+            }
+            Action::ServiceState | Action::ServiceLogs => {
+                let verb = action.as_str().trim_start_matches("service.");
+                (Method::GET, format!("/container/{}/service/{}/{verb}", ctr()?, svc()?))
+            }
+        })
+    }
+}
+
+/// An open `GET /events` stream of one agent.
+#[derive(Debug)]
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: Vec<u8>,
+    machine: String,
+}
+
+impl EventStream {
+    /// The next change, or `None` when the agent ended the stream (it does
+    /// after `max_stream_s`, or when LXD's event connection drops).
+    pub async fn next(&mut self) -> Result<Option<ContainerEvent>, AgentCallError> {
+        loop {
+            if let Some(message) = take_sse_message(&mut self.buffer) {
+                match sse_event(&message) {
+                    Some(Ok(event)) => return Ok(Some(event)),
+                    Some(Err(error)) => {
+                        return Err(AgentCallError::BadAnswer {
+                            machine: self.machine.clone(),
+                            status: 200,
+                            message: format!("an event that is not a ContainerEvent: {error}"),
+                        });
+                    }
+                    None => continue,
+                }
+            }
+            match self.response.chunk().await {
+                Ok(Some(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Ok(None) => return Ok(None),
+                Err(error) => return Err(unavailable(&self.machine, chain(&error))),
+            }
+        }
+    }
+}
+
+/// Cuts the first complete server-sent-events message (up to a blank line) off `buffer`.
+fn take_sse_message(buffer: &mut Vec<u8>) -> Option<String> {
+    let end = buffer.windows(2).position(|pair| pair == b"\n\n")?;
+    let message: Vec<u8> = buffer.drain(..end + 2).collect();
+    Some(String::from_utf8_lossy(&message[..end]).into_owned())
+}
+
+/// The `ContainerEvent` of an `event: instance` message; `None` for comments
+/// (keepalives) and other event types.
+fn sse_event(message: &str) -> Option<Result<ContainerEvent, serde_json::Error>> {
+    let mut kind = "message";
+    let mut data = String::new();
+    for line in message.lines() {
+        if let Some(value) = line.strip_prefix("event:") {
+            kind = value.trim();
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push_str(value.strip_prefix(' ').unwrap_or(value));
+        }
+    }
+    (kind == "instance" && !data.is_empty()).then(|| serde_json::from_str(&data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_messages_are_cut_at_blank_lines_and_keepalives_are_skipped() {
+        let mut buffer = b": keepalive\n\nevent: instance\ndata: {\"name\":\"c1\",\"status\":\"stopped\",\"action\":\"instance-stopped\",\"at\":\"t\"}\n\nevent: inst".to_vec();
+        let first = take_sse_message(&mut buffer).unwrap();
+        assert!(sse_event(&first).is_none(), "a keepalive is no event");
+        let second = take_sse_message(&mut buffer).unwrap();
+        let event = sse_event(&second).unwrap().unwrap();
+        assert_eq!((event.name.as_str(), event.status), ("c1", smp_proto::api::ContainerStatus::Stopped));
+        assert!(take_sse_message(&mut buffer).is_none(), "an incomplete message waits for more bytes");
+        assert_eq!(buffer, b"event: inst");
+    }
+
+    #[test]
+    fn a_garbled_event_is_an_error_not_a_skip() {
+        assert!(sse_event("event: instance\ndata: {nope").unwrap().is_err());
+        assert!(sse_event("event: other\ndata: {}").is_none());
     }
 }

@@ -14,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::agents::AgentCallError;
 use crate::db::DbError;
 use crate::db::users::UserError;
 
@@ -152,6 +153,53 @@ impl From<UserError> for AppError {
             }
             other => AppError::internal(other),
         }
+    }
+}
+
+impl From<AgentCallError> for AppError {
+    /// What a member reads when her machine's agent (or its LXD) fails: what
+    /// happened and what to do, never a token or a secret. The agent's own
+    /// message is kept where it is about her request or LXD's refusal.
+    fn from(error: AgentCallError) -> AppError {
+        let code = match &error {
+            AgentCallError::Unavailable { .. } => ErrorCode::AgentUnavailable,
+            AgentCallError::Agent { status: 503, .. } => ErrorCode::AgentUnavailable,
+            AgentCallError::Agent { status: 504, .. } => ErrorCode::AgentTimeout,
+            AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => ErrorCode::Conflict,
+            AgentCallError::Agent { status: 400 | 413 | 422, .. } => ErrorCode::InvalidInput,
+            AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => return AppError::internal(error),
+            _ => ErrorCode::AgentError,
+        };
+        let message = match &error {
+            AgentCallError::Unavailable { machine, .. } => format!(
+                "machine {machine} cannot be reached right now; try again in a minute, and tell an admin if it lasts"
+            ),
+            AgentCallError::FingerprintMismatch { machine, .. } => format!(
+                "machine {machine} presented a certificate the panel does not trust; nothing was done; an admin must check the machine"
+            ),
+            AgentCallError::Agent { machine, status: 401 | 403, .. } => format!(
+                "machine {machine} refused the panel's credentials; nothing was done; an admin must check the machine's key"
+            ),
+            AgentCallError::Agent { machine, status: 404, .. } => {
+                format!("the container is no longer on machine {machine}; the list will show it as gone shortly")
+            }
+            AgentCallError::Agent { machine, status: 503, .. } => {
+                format!("LXD on machine {machine} is not answering; try again in a minute, and tell an admin if it lasts")
+            }
+            AgentCallError::Agent { machine, status: 504, .. } => format!(
+                "LXD on machine {machine} did not finish in time; the action may still complete: check the status in a moment"
+            ),
+            AgentCallError::Agent { machine, status: 502, message, .. } => {
+                format!("LXD on machine {machine} failed: {message}")
+            }
+            AgentCallError::Agent { message, .. } => message.clone(),
+            AgentCallError::BadAnswer { machine, .. } => format!(
+                "machine {machine} answered something the panel does not understand (are the panel and agent versions compatible?)"
+            ),
+            AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => String::new(),
+        };
+        tracing::warn!(%error, "agent call failed");
+        AppError::new(code, message)
     }
 }
 

@@ -25,3 +25,4 @@ pub mod startup;
 
 pub use startup::Application;
 pub mod rate_limit;
+pub mod sync;

@@ -2,17 +2,22 @@
 //! for tests) over a migrated database pool; `run_until_stopped` serves it.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
+use tokio::task::JoinHandle;
 
 use crate::api;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error;
 use crate::rate_limit::RateLimiter;
+use crate::secrets::PanelKey;
+use crate::sync::{Agents, Nudge, Supervisor};
 
 /// Largest JSON body accepted, in bytes; larger ones answer 413 `body_too_large`.
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
@@ -24,12 +29,17 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Login attempts per client IP.
     pub login_limiter: RateLimiter,
+    /// Reaching agents (the panel key, this instance's id).
+    pub agents: Arc<Agents>,
+    /// Wakes the sync supervisor when machines change.
+    pub sync_nudge: Nudge,
 }
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
 pub struct Application {
     server: Server,
     port: u16,
+    sync: JoinHandle<()>,
 }
 
 impl Application {
@@ -38,10 +48,26 @@ impl Application {
         let url = config.database_url.expose_secret().to_owned();
         let pool: DbPool =
             web::block(move || db::connect_and_migrate(&url)).await.context("the database setup thread failed")??;
+        let key_file = config.key_file();
+        let key = web::block(move || PanelKey::load_or_create(&key_file))
+            .await
+            .context("the key thread failed")?
+            .context("cannot load the panel key")?;
+        let agents = Arc::new(Agents::new(pool.clone(), key, config.instance()));
+        let sync_nudge = Nudge::default();
+        let sync = Supervisor::new(
+            agents.clone(),
+            config.database_url.clone(),
+            Duration::from_secs(config.sync_interval_s),
+            &sync_nudge,
+        )
+        .spawn();
         let pool = web::Data::new(pool);
         let state = web::Data::new(AppState {
             secure_cookies: config.secure_cookies(),
             login_limiter: RateLimiter::for_login(),
+            agents,
+            sync_nudge,
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -61,7 +87,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = config.backend().as_str(), "smp-panel listening");
-        Ok(Application { server, port })
+        Ok(Application { server, port, sync })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,7 +99,10 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped; the sync stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.sync.abort();
+        result
     }
 }

@@ -1,8 +1,18 @@
-//! `audited`: runs a state-changing piece of work in one transaction with
-//! its audit row. Success: the `ok` row is written in the same transaction as
-//! the change (if it cannot be written, nothing is done). Error: the change
-//! is rolled back, then a `refused` (4xx) or `failed` (5xx) row with the
-//! error's code is written before the answer.
+//! Audited work: every state-changing request writes its row before the answer.
+//!
+//! `audited` runs database work in one transaction with its row. Success:
+//! the `ok` row is written in the same transaction as the change (if it
+//! cannot be written, nothing is done). Error: the change is rolled back,
+//! then a `refused` (4xx) or `failed` (5xx) row with the error's code is
+//! written before the answer.
+//!
+//! `audited_call` is for work outside the database (an agent call), which
+//! no transaction can undo: the check runs as in `audited` but its row says
+//! `started`, so nothing is sent to an agent unless that row is written;
+//! then the call; then the outcome row, in one transaction with what the
+//! answer changes in the database.
+
+use std::future::Future;
 
 use diesel::Connection as _;
 
@@ -10,19 +20,20 @@ use crate::db::audit::{self, NewAuditRow, Outcome};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
 
-/// Who does what to which object; the work may fill in the object (or the
-/// actor, for a login) once it knows it.
+/// Who does what to which object on which machine; the work may fill in the
+/// object and machine (or the actor, for a login) once it knows them.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub actor_id: Option<i64>,
     pub actor: String,
     pub action: &'static str,
     pub object: String,
+    pub machine: Option<String>,
 }
 
 impl AuditEntry {
     pub fn anonymous(action: &'static str, object: impl Into<String>) -> AuditEntry {
-        AuditEntry { actor_id: None, actor: "anonymous".into(), action, object: object.into() }
+        AuditEntry { actor_id: None, actor: "anonymous".into(), action, object: object.into(), machine: None }
     }
 
     /// Appends this entry with `outcome`.
@@ -39,12 +50,36 @@ impl AuditEntry {
                 actor: &self.actor,
                 action: self.action,
                 object: &self.object,
-                machine: None,
+                machine: self.machine.as_deref(),
                 outcome,
                 error_code,
             },
         )
     }
+
+    /// Appends the row of a refused (4xx) or failed (5xx) request.
+    pub fn append_error(&self, connection: &mut DbConnection, error: &AppError) -> Result<(), AppError> {
+        let outcome = if error.code.status().is_server_error() { Outcome::Failed } else { Outcome::Refused };
+        self.append(connection, outcome, Some(error.code.as_str())).map_err(AppError::internal)
+    }
+}
+
+/// `work` and its row in one transaction; `outcome` on success.
+fn in_transaction<T>(
+    connection: &mut DbConnection,
+    entry: &mut AuditEntry,
+    outcome: Outcome,
+    work: impl FnOnce(&mut DbConnection, &mut AuditEntry) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let result = connection.transaction::<T, AppError, _>(|connection| {
+        let value = work(connection, entry)?;
+        entry.append(connection, outcome, None)?;
+        Ok(value)
+    });
+    if let Err(error) = &result {
+        entry.append_error(connection, error)?;
+    }
+    result
 }
 
 /// Runs `work` (see the module note) on the blocking pool.
@@ -55,18 +90,47 @@ where
 {
     db::run(pool, move |connection| {
         let mut entry = entry;
-        let result = connection.transaction::<T, AppError, _>(|connection| {
-            let value = work(connection, &mut entry)?;
-            entry.append(connection, Outcome::Ok, None)?;
+        in_transaction(connection, &mut entry, Outcome::Ok, work)
+    })
+    .await
+}
+
+/// `check` (database, row `started`), then `call`, then `finish` with the
+/// call's value and the outcome row (see the module note).
+pub async fn audited_call<T, R, C, A, Fut, F>(
+    pool: &DbPool,
+    entry: AuditEntry,
+    check: C,
+    call: A,
+    finish: F,
+) -> Result<R, AppError>
+where
+    C: FnOnce(&mut DbConnection, &mut AuditEntry) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+    A: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<R, AppError>>,
+    F: FnOnce(&mut DbConnection, &R) -> Result<(), AppError> + Send + 'static,
+    R: Send + 'static,
+{
+    let (target, entry) = db::run(pool, move |connection| {
+        let mut entry = entry;
+        let target = in_transaction(connection, &mut entry, Outcome::Started, check)?;
+        Ok::<_, AppError>((target, entry))
+    })
+    .await?;
+    let result = call(target).await;
+    db::run(pool, move |connection| match result {
+        Ok(value) => {
+            connection.transaction::<_, AppError, _>(|connection| {
+                finish(connection, &value)?;
+                entry.append(connection, Outcome::Ok, None)?;
+                Ok(())
+            })?;
             Ok(value)
-        });
-        match result {
-            Ok(value) => Ok(value),
-            Err(error) => {
-                let outcome = if error.code.status().is_server_error() { Outcome::Failed } else { Outcome::Refused };
-                entry.append(connection, outcome, Some(error.code.as_str())).map_err(AppError::internal)?;
-                Err(error)
-            }
+        }
+        Err(error) => {
+            entry.append_error(connection, &error)?;
+            Err(error)
         }
     })
     .await

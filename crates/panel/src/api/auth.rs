@@ -19,7 +19,6 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use super::audited::AuditEntry;
-use crate::db::audit::Outcome;
 use crate::db::users::{self, User};
 use crate::db::{self, DbPool, sessions, tokens};
 use crate::error::{AppError, ErrorCode};
@@ -65,6 +64,7 @@ impl CurrentUser {
             actor: self.user.username.to_string(),
             action: self.action,
             object: object.into(),
+            machine: None,
         }
     }
 
@@ -191,8 +191,7 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
         if let Err(error) = &result
             && state_changing
         {
-            let outcome = if error.code.status().is_server_error() { Outcome::Failed } else { Outcome::Refused };
-            entry.append(connection, outcome, Some(error.code.as_str())).map_err(AppError::internal)?;
+            entry.append_error(connection, error)?;
         }
         result
     })

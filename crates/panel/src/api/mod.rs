@@ -8,8 +8,11 @@
 //! the extractor uses to audit a refused authentication and handlers use for
 //! their own row.
 
+mod audit;
 mod audited;
 mod auth;
+mod containers;
+mod machines;
 mod session;
 mod tokens;
 mod users;
@@ -34,7 +37,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(route(Method::DELETE, "/tokens/{id}", Some("token.revoke"), tokens::revoke)) // CurrentUser: self
             .service(route(Method::GET, "/users", None, users::list)) // CurrentUser + policy UserView
             .service(route(Method::POST, "/users", Some("user.create"), users::create)) // CurrentUser + policy UserManage (+ UserAppointAdmin)
-            .service(route(Method::PATCH, "/users/{id}", Some("user.update"), users::update)), // CurrentUser + policy UserManage (+ UserAppointAdmin)
+            .service(route(Method::PATCH, "/users/{id}", Some("user.update"), users::update)) // CurrentUser + policy UserManage (+ UserAppointAdmin)
+            .service(route(Method::GET, "/users/{id}/quota", None, users::quota)) // CurrentUser + policy UserView
+            .service(route(Method::PUT, "/users/{id}/quota", Some("user.quota"), users::set_quota)) // CurrentUser + policy UserManage
+            .service(route(Method::GET, "/machines", None, machines::list)) // CurrentUser + policy MachineView
+            .service(route(Method::POST, "/machines", Some("machine.add"), machines::add)) // CurrentUser + policy MachineManage
+            .service(route(Method::GET, "/machines/{id}", None, machines::get)) // CurrentUser + policy MachineView
+            .service(route(Method::DELETE, "/machines/{id}", Some("machine.delete"), machines::delete)) // CurrentUser + policy MachineManage
+            .service(route(Method::POST, "/machines/{id}/sync", Some("machine.sync"), machines::sync)) // CurrentUser + policy MachineManage
+            .service(route(Method::GET, "/containers", None, containers::list)) // CurrentUser + policy ContainerView per row
+            .service(route(Method::GET, "/containers/{id}", None, containers::get)) // CurrentUser + policy ContainerView
+            .service(route(Method::PATCH, "/containers/{id}", Some("container.assign"), containers::assign)) // CurrentUser + policy ContainerAssign
+            .service(route(Method::POST, "/containers/{id}/start", Some("container.start"), containers::start)) // CurrentUser + policy ContainerStart
+            .service(route(Method::POST, "/containers/{id}/stop", Some("container.stop"), containers::stop)) // CurrentUser + policy ContainerStop
+            .service(route(Method::POST, "/containers/{id}/restart", Some("container.restart"), containers::restart)) // CurrentUser + policy ContainerRestart
+            .service(route(Method::POST, "/containers/{id}/exec", Some("container.exec"), containers::exec)) // CurrentUser + policy ContainerExec
+            .service(route(Method::GET, "/containers/{id}/state", None, containers::container_state)) // CurrentUser + policy ContainerState
+            .service(route(Method::GET, "/containers/{id}/logs", None, containers::logs)) // CurrentUser + policy ContainerLogs
+            .service(route(Method::GET, "/audit", None, audit::list)), // CurrentUser + policy AuditViewAll (else own rows)
     );
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audited::audited;
 use super::auth::CurrentUser;
+use crate::db::quotas::{self, Quota};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
@@ -138,4 +139,54 @@ pub async fn update(
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))
+}
+
+/// The user a quota route names, decided for `action` (a member reads her own).
+fn quota_owner(
+    connection: &mut crate::db::DbConnection,
+    current: &CurrentUser,
+    id: UserId,
+    action: Action,
+) -> Result<User, AppError> {
+    let user = users::find(connection, id)?;
+    let object = match &user {
+        Some(user) => Object::User { id: user.id.0, role: user.role },
+        None => Object::Missing,
+    };
+    current.decide(action, &object)?;
+    user.ok_or_else(AppError::not_found)
+}
+
+/// `GET /api/v1/users/{id}/quota`: admins, and a member for herself.
+pub async fn quota(
+    current: CurrentUser,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = UserId(path.into_inner());
+    let quota = db::run(&pool, move |connection| {
+        quota_owner(connection, &current, id, Action::UserView)?;
+        Ok::<_, AppError>(quotas::get(connection, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(quota))
+}
+
+/// `PUT /api/v1/users/{id}/quota` `{"containers","cpu","memory_mb","disk_mb"}` (null: no limit).
+pub async fn set_quota(
+    current: CurrentUser,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    body: web::Json<Quota>,
+) -> Result<HttpResponse, AppError> {
+    let id = UserId(path.into_inner());
+    let quota = body.into_inner();
+    let stored = audited(&pool, current.audit(format!("user:{id}")), move |connection, _| {
+        quota_owner(connection, &current, id, Action::UserManage)?;
+        quota.validate().map_err(AppError::invalid_input)?;
+        quotas::set(connection, id, &quota)?;
+        Ok(quotas::get(connection, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stored))
 }

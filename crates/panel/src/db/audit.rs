@@ -12,6 +12,9 @@ pub enum Outcome {
     Ok,
     Refused,
     Failed,
+    /// Written before work the database cannot roll back (an agent call);
+    /// the outcome row follows.
+    Started,
 }
 
 impl Outcome {
@@ -20,6 +23,7 @@ impl Outcome {
             Outcome::Ok => "ok",
             Outcome::Refused => "refused",
             Outcome::Failed => "failed",
+            Outcome::Started => "started",
         }
     }
 }
@@ -74,4 +78,59 @@ pub fn append(connection: &mut DbConnection, row: &NewAuditRow<'_>) -> Result<()
 /// Every row, oldest first.
 pub fn list(connection: &mut DbConnection) -> Result<Vec<AuditRow>, diesel::result::Error> {
     audit_log::table.order(audit_log::id).select(AuditRow::as_select()).load(connection)
+}
+
+/// Which rows a reader may see (the policy decides which applies).
+#[derive(Debug, Clone)]
+pub enum Visible {
+    All,
+    /// Rows by `actor_id`, and rows about one of `objects`.
+    ActorOrObjects { actor_id: i64, objects: Vec<String> },
+}
+
+/// Filters of a search; all optional but `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object: Option<String>,
+    pub machine: Option<String>,
+    pub outcome: Option<String>,
+    pub since: Option<i64>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// The visible rows matching `query`, newest first.
+pub fn search(
+    connection: &mut DbConnection,
+    visible: &Visible,
+    query: &AuditQuery,
+) -> Result<Vec<AuditRow>, diesel::result::Error> {
+    let mut select = audit_log::table.select(AuditRow::as_select()).order(audit_log::id.desc()).into_boxed();
+    if let Visible::ActorOrObjects { actor_id, objects } = visible {
+        select = select.filter(audit_log::actor_id.eq(*actor_id).or(audit_log::object.eq_any(objects.clone())));
+    }
+    if let Some(actor) = &query.actor {
+        select = select.filter(audit_log::actor.eq(actor.clone()));
+    }
+    if let Some(action) = &query.action {
+        select = select.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(object) = &query.object {
+        select = select.filter(audit_log::object.eq(object.clone()));
+    }
+    if let Some(machine) = &query.machine {
+        select = select.filter(audit_log::machine.eq(machine.clone()));
+    }
+    if let Some(outcome) = &query.outcome {
+        select = select.filter(audit_log::outcome.eq(outcome.clone()));
+    }
+    if let Some(since) = query.since {
+        select = select.filter(audit_log::at.ge(since));
+    }
+    if let Some(before) = query.before {
+        select = select.filter(audit_log::id.lt(before));
+    }
+    select.limit(query.limit).load(connection)
 }

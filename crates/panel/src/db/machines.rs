@@ -23,6 +23,8 @@ impl std::fmt::Display for MachineId {
 
 /// The status a machine has before its first sync.
 pub const STATUS_UNKNOWN: &str = "unknown";
+/// The status after a good sync.
+pub const STATUS_ONLINE: &str = "online";
 
 /// A key waiting to replace the current one (rotation: both are valid on the
 /// agent during the change).
@@ -45,6 +47,8 @@ pub struct Machine {
     /// to `AB:CD:…` (None only for loopback `http://` URLs).
     pub fingerprint: Option<String>,
     pub status: String,
+    /// Why the last sync failed (None after a good one).
+    pub last_error: Option<String>,
     pub last_sync_at: Option<i64>,
     pub created_at: i64,
 }
@@ -60,6 +64,7 @@ impl std::fmt::Debug for Machine {
             .field("next_key_id", &self.next.as_ref().map(|next| &next.key_id))
             .field("fingerprint", &self.fingerprint)
             .field("status", &self.status)
+            .field("last_error", &self.last_error)
             .field("last_sync_at", &self.last_sync_at)
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
@@ -129,6 +134,7 @@ struct MachineRow {
     next_secret_nonce: Option<Vec<u8>>,
     fingerprint: Option<String>,
     status: String,
+    last_error: Option<String>,
     last_sync_at: Option<i64>,
     created_at: i64,
 }
@@ -158,6 +164,7 @@ impl TryFrom<MachineRow> for Machine {
             next,
             fingerprint: row.fingerprint,
             status: row.status,
+            last_error: row.last_error,
             last_sync_at: row.last_sync_at,
             created_at: row.created_at,
         })
@@ -234,14 +241,23 @@ fn updated(count: usize, id: MachineId) -> Result<(), MachineError> {
     if count == 0 { Err(MachineError::NotFound(id)) } else { Ok(()) }
 }
 
-pub fn set_status(connection: &mut DbConnection, id: MachineId, status: &str) -> Result<(), MachineError> {
-    let count = diesel::update(machines::table.find(id.0)).set(machines::status.eq(status)).execute(connection)?;
+/// Records a good sync at `at`: status `online`, no error.
+pub fn record_sync(connection: &mut DbConnection, id: MachineId, at: i64) -> Result<(), MachineError> {
+    let count = diesel::update(machines::table.find(id.0))
+        .set((
+            machines::status.eq(STATUS_ONLINE),
+            machines::last_error.eq(None::<String>),
+            machines::last_sync_at.eq(Some(at)),
+        ))
+        .execute(connection)?;
     updated(count, id)
 }
 
-pub fn set_last_sync_at(connection: &mut DbConnection, id: MachineId, at: i64) -> Result<(), MachineError> {
-    let count =
-        diesel::update(machines::table.find(id.0)).set(machines::last_sync_at.eq(Some(at))).execute(connection)?;
+/// Records a failed contact: `status` (e.g. `unreachable`) and why.
+pub fn record_failure(connection: &mut DbConnection, id: MachineId, status: &str, error: &str) -> Result<(), MachineError> {
+    let count = diesel::update(machines::table.find(id.0))
+        .set((machines::status.eq(status), machines::last_error.eq(Some(error))))
+        .execute(connection)?;
     updated(count, id)
 }
 

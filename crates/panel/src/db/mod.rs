@@ -7,7 +7,9 @@
 //! a `DbError::UnknownScheme`. Every SQLite connection gets WAL, foreign keys
 //! and a busy timeout before it is handed out.
 
+pub mod containers;
 pub mod machines;
+pub mod quotas;
 pub mod schema;
 pub mod users;
 

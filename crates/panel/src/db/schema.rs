@@ -51,6 +51,7 @@ diesel::table! {
         next_secret_nonce -> Nullable<Binary>,
         fingerprint -> Nullable<Text>,
         status -> Text,
+        last_error -> Nullable<Text>,
         last_sync_at -> Nullable<BigInt>,
         created_at -> BigInt,
     }
@@ -67,6 +68,7 @@ diesel::table! {
         addresses -> Text,
         synced_at -> BigInt,
         gone_at -> Nullable<BigInt>,
+        lxd_created_at -> Text,
     }
 }
 
@@ -99,7 +101,20 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::table! {
+    quotas (user_id) {
+        user_id -> BigInt,
+        containers -> Nullable<BigInt>,
+        cpu -> Nullable<BigInt>,
+        memory_mb -> Nullable<BigInt>,
+        disk_mb -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(containers -> machines (machine_id));
+diesel::joinable!(containers -> users (owner_id));
+diesel::joinable!(quotas -> users (user_id));
 diesel::joinable!(services -> containers (container_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -109,9 +124,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     machines,
     containers,
     services,
+    quotas,
     audit_log,
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 7] =
-    ["users", "sessions", "personal_access_tokens", "machines", "containers", "services", "audit_log"];
+pub const TABLES: [&str; 8] =
+    ["users", "sessions", "personal_access_tokens", "machines", "containers", "services", "quotas", "audit_log"];

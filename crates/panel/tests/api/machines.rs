@@ -81,15 +81,17 @@ fn list_status_sync_time_and_delete() {
     let names: Vec<String> = machines::list(&mut connection).unwrap().into_iter().map(|m| m.name.to_string()).collect();
     assert_eq!(names, ["beta", "alpha"], "oldest first");
 
-    machines::set_status(&mut connection, ids[0], "online").unwrap();
-    machines::set_last_sync_at(&mut connection, ids[0], 1_700_000_000).unwrap();
+    machines::record_failure(&mut connection, ids[0], "unreachable", "connection refused").unwrap();
     let machine = machines::get(&mut connection, ids[0]).unwrap().unwrap();
-    assert_eq!((machine.status.as_str(), machine.last_sync_at), ("online", Some(1_700_000_000)));
+    assert_eq!((machine.status.as_str(), machine.last_error.as_deref()), ("unreachable", Some("connection refused")));
+    machines::record_sync(&mut connection, ids[0], 1_700_000_000).unwrap();
+    let machine = machines::get(&mut connection, ids[0]).unwrap().unwrap();
+    assert_eq!((machine.status.as_str(), machine.last_sync_at, machine.last_error), ("online", Some(1_700_000_000), None));
 
     machines::delete(&mut connection, ids[0]).unwrap();
     assert!(machines::get(&mut connection, ids[0]).unwrap().is_none());
     assert!(matches!(machines::delete(&mut connection, ids[0]), Err(MachineError::NotFound(_))));
-    assert!(matches!(machines::set_status(&mut connection, ids[0], "x"), Err(MachineError::NotFound(_))));
+    assert!(matches!(machines::record_sync(&mut connection, ids[0], 1), Err(MachineError::NotFound(_))));
     assert_eq!(machines::list(&mut connection).unwrap().len(), 1);
 }
 

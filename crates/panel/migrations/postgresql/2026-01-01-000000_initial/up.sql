@@ -49,6 +49,7 @@ CREATE TABLE machines (
     next_secret_nonce BYTEA,
     fingerprint TEXT,
     status TEXT NOT NULL,
+    last_error TEXT,
     last_sync_at BIGINT,
     created_at BIGINT NOT NULL
 );
@@ -63,8 +64,12 @@ CREATE TABLE containers (
     addresses TEXT NOT NULL DEFAULT '[]',
     synced_at BIGINT NOT NULL,
     gone_at BIGINT,
-    UNIQUE (machine_id, name)
+    lxd_created_at TEXT NOT NULL DEFAULT ''
 );
+-- One live row per LXD name and machine; rows of containers that disappeared
+-- (gone_at set) keep their ownership for the record beside a new one.
+CREATE UNIQUE INDEX containers_live_name ON containers (machine_id, name) WHERE gone_at IS NULL;
+CREATE INDEX containers_machine_id ON containers (machine_id);
 CREATE INDEX containers_owner_id ON containers (owner_id);
 CREATE INDEX containers_parent_id ON containers (parent_id);
 
@@ -96,3 +101,14 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_actor_id ON audit_log (actor_id);
+CREATE INDEX audit_log_object ON audit_log (object);
+
+-- Limits an admin sets per member (issue 7 checks them); NULL: no limit.
+CREATE TABLE quotas (
+    user_id BIGINT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    containers BIGINT,
+    cpu BIGINT,
+    memory_mb BIGINT,
+    disk_mb BIGINT,
+    updated_at BIGINT NOT NULL
+);

@@ -1,3 +1,4 @@
+DROP TABLE quotas;
 DROP TABLE audit_log;
 DROP TABLE services;
 DROP TABLE containers;

@@ -1,0 +1,74 @@
+//! `GET /api/v1/audit`: the audit log, newest first, as the policy allows:
+//! admins every row, others their own actions and actions on what they own.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::auth::CurrentUser;
+use crate::db::audit::{self, AuditQuery, Visible};
+use crate::db::containers;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::policy::{Action, Decision, Object};
+
+/// Rows per page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// A username.
+    actor: Option<String>,
+    /// e.g. `container.restart`.
+    action: Option<String>,
+    /// e.g. `container:12`.
+    object: Option<String>,
+    /// A machine name.
+    machine: Option<String>,
+    /// `ok`, `refused`, `failed` or `started`.
+    outcome: Option<String>,
+    /// Only rows at or after this unix time.
+    since: Option<i64>,
+    /// Only rows with a smaller id (the next page: the last id you got).
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    current: CurrentUser,
+    pool: web::Data<DbPool>,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::invalid_input(format!("limit must be 1-{MAX_LIMIT}")));
+    }
+    let rows = db::run(&pool, move |connection| {
+        let visible = match crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) {
+            Decision::Allow => Visible::All,
+            _ => {
+                let owned = containers::tree_ids_of(connection, current.user.id.0)?;
+                Visible::ActorOrObjects {
+                    actor_id: current.user.id.0,
+                    objects: owned.iter().map(|id| format!("container:{id}")).collect(),
+                }
+            }
+        };
+        let query = AuditQuery {
+            actor: params.actor,
+            action: params.action,
+            object: params.object,
+            machine: params.machine,
+            outcome: params.outcome,
+            since: params.since,
+            before: params.before,
+            limit,
+        };
+        Ok::<_, AppError>(audit::search(connection, &visible, &query)?)
+    })
+    .await?;
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|row| row.id)).flatten();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": rows, "next_before": next_before })))
+}

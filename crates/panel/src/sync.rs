@@ -1,0 +1,359 @@
+//! The background sync: keeps every machine's containers in the database.
+//!
+//! One task per machine lists the agent's `/containers` (one LXD call with
+//! `recursion=1`, never a state call per container) every `sync_interval_s`,
+//! and between two lists applies the changes the agent's `GET /events`
+//! stream relays as they happen. A stream that ends is reopened with a fresh
+//! token, then reconciled with a full list (PROTOCOL.md: events are not
+//! replayed). A `Supervisor` starts and stops the machine tasks as machines
+//! are added and removed. With PostgreSQL only the panel instance holding
+//! the advisory lock `SYNC_LOCK_KEY` runs them; with SQLite there is one
+//! instance by construction.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl as _;
+use secrecy::SecretString;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::agents::{AgentCallError, AgentClient, Caller};
+use crate::db::containers::{self, EventOutcome, SyncReport};
+use crate::db::machines::{self, Machine, MachineId};
+use crate::db::{self, Backend, DbConnection, DbError, DbPool};
+use crate::secrets::PanelKey;
+
+/// The PostgreSQL advisory lock key of the sync ("SMP_SYNC" in ASCII).
+pub const SYNC_LOCK_KEY: i64 = 0x534d_505f_5359_4e43;
+/// The subject of the sync's tokens, as the agent logs it.
+pub const SYNC_SUBJECT: &str = "smp-panel-sync";
+/// The longest wait before reopening a failed event stream.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(30);
+
+/// Why one sync pass failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no machine with id {0}")]
+    NoSuchMachine(MachineId),
+    #[error(transparent)]
+    Agent(#[from] AgentCallError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Machine(#[from] machines::MachineError),
+}
+
+impl From<diesel::result::Error> for SyncError {
+    fn from(error: diesel::result::Error) -> SyncError {
+        SyncError::Database(DbError::Query(error))
+    }
+}
+
+/// The machine status a failed contact leaves.
+fn failure_status(error: &AgentCallError) -> &'static str {
+    match error {
+        AgentCallError::Unavailable { .. } => "unreachable",
+        AgentCallError::FingerprintMismatch { .. } => "fingerprint_mismatch",
+        AgentCallError::Agent { status: 401 | 403, .. } => "rejected",
+        _ => "error",
+    }
+}
+
+/// What the sync, the API and the CLI share to reach agents.
+pub struct Agents {
+    pub pool: DbPool,
+    key: PanelKey,
+    instance: String,
+}
+
+impl std::fmt::Debug for Agents {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Agents").field("instance", &self.instance).finish_non_exhaustive()
+    }
+}
+
+impl Agents {
+    pub fn new(pool: DbPool, key: PanelKey, instance: String) -> Agents {
+        Agents { pool, key, instance }
+    }
+
+    pub fn key(&self) -> &PanelKey {
+        &self.key
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// A client for the machine's current key.
+    pub fn client(&self, machine: &Machine) -> Result<AgentClient, AgentCallError> {
+        AgentClient::for_machine(machine, &self.key, &self.instance)
+    }
+
+    /// Seals a secret for the machine `name` with the panel key.
+    pub fn seal(&self, name: &str, secret: &SecretString) -> Result<crate::secrets::Sealed, crate::secrets::SecretsError> {
+        self.key.seal(name, secret)
+    }
+
+    async fn machine(&self, id: MachineId) -> Result<Machine, SyncError> {
+        db::run(&self.pool, move |connection| {
+            machines::get(connection, id).map_err(SyncError::from)?.ok_or(SyncError::NoSuchMachine(id))
+        })
+        .await
+    }
+
+    /// One full pass for one machine: list, apply, record the machine's
+    /// health. Answers when the database has the result.
+    pub async fn sync_machine_once(&self, id: MachineId) -> Result<SyncReport, SyncError> {
+        let machine = self.machine(id).await?;
+        let listed = match self.client(&machine) {
+            Ok(client) => client.list(&sync_caller()).await,
+            Err(error) => Err(error),
+        };
+        let list = match listed {
+            Ok(list) => list,
+            Err(error) => {
+                let (status, message) = (failure_status(&error), error.to_string());
+                db::run(&self.pool, move |connection| {
+                    machines::record_failure(connection, id, status, &message).map_err(SyncError::from)
+                })
+                .await?;
+                return Err(error.into());
+            }
+        };
+        db::run(&self.pool, move |connection| {
+            let now = db::unix_now();
+            let report = containers::apply_list(connection, id, &list.items, now)?;
+            machines::record_sync(connection, id, now)?;
+            Ok::<_, SyncError>(report)
+        })
+        .await
+    }
+
+    /// Applies one event; an unknown name means a new container, which a
+    /// full pass fetches with its addresses.
+    async fn apply_event(&self, id: MachineId, event: smp_proto::api::ContainerEvent) -> Result<(), SyncError> {
+        let outcome = db::run(&self.pool, move |connection| {
+            containers::apply_event(connection, id, &event, db::unix_now()).map_err(SyncError::from)
+        })
+        .await?;
+        if outcome == EventOutcome::Unknown {
+            self.sync_machine_once(id).await?;
+        }
+        Ok(())
+    }
+}
+
+fn sync_caller() -> Caller {
+    Caller { username: SYNC_SUBJECT.to_owned(), admin: false }
+}
+
+/// Keeps one machine in sync until aborted (see the module note).
+async fn run_machine(agents: Arc<Agents>, id: MachineId, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stream = None;
+    let mut delay = Duration::from_secs(1);
+    let mut reconnect_at = Instant::now();
+    loop {
+        if stream.is_none() && Instant::now() >= reconnect_at {
+            match open_stream(&agents, id).await {
+                Ok(opened) => {
+                    stream = Some(opened);
+                    delay = Duration::from_secs(1);
+                    // Reconcile what happened while no stream was open.
+                    log_failure(id, agents.sync_machine_once(id).await);
+                }
+                Err(error) => {
+                    tracing::debug!(machine = %id, %error, "cannot open the event stream");
+                    reconnect_at = Instant::now() + delay;
+                    delay = (delay * 2).min(MAX_RECONNECT_DELAY);
+                }
+            }
+        }
+        tokio::select! {
+            _ = ticker.tick() => log_failure(id, agents.sync_machine_once(id).await),
+            next = next_event(&mut stream) => match next {
+                Ok(Some(event)) => log_failure(id, agents.apply_event(id, event).await),
+                Ok(None) => stream = None,
+                Err(error) => {
+                    tracing::info!(machine = %id, %error, "the event stream broke; reopening it");
+                    stream = None;
+                }
+            },
+            _ = tokio::time::sleep_until(reconnect_at.into()), if stream.is_none() => {}
+        }
+    }
+}
+
+async fn open_stream(agents: &Agents, id: MachineId) -> Result<crate::agents::EventStream, SyncError> {
+    let machine = agents.machine(id).await?;
+    Ok(agents.client(&machine)?.events(&sync_caller()).await?)
+}
+
+/// The next event of an open stream; pending forever without one.
+async fn next_event(
+    stream: &mut Option<crate::agents::EventStream>,
+) -> Result<Option<smp_proto::api::ContainerEvent>, AgentCallError> {
+    match stream {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn log_failure<T>(id: MachineId, result: Result<T, SyncError>) {
+    if let Err(error) = result {
+        tracing::warn!(machine = %id, %error, "sync failed");
+    }
+}
+
+/// Starts and stops the per-machine tasks; see `spawn`.
+pub struct Supervisor {
+    agents: Arc<Agents>,
+    database_url: SecretString,
+    interval: Duration,
+    nudge: Arc<Notify>,
+}
+
+/// Wakes the supervisor at once (a machine was added or removed).
+#[derive(Debug, Clone, Default)]
+pub struct Nudge(Arc<Notify>);
+
+impl Nudge {
+    pub fn now(&self) {
+        self.0.notify_one();
+    }
+}
+
+impl Supervisor {
+    pub fn new(agents: Arc<Agents>, database_url: SecretString, interval: Duration, nudge: &Nudge) -> Supervisor {
+        Supervisor { agents, database_url, interval, nudge: nudge.0.clone() }
+    }
+
+    /// Runs until the returned task is aborted: every interval (or nudge)
+    /// it makes sure this instance may sync, then matches the machine tasks
+    /// to the machines table. Aborting it aborts the machine tasks.
+    pub fn spawn(self) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tasks = MachineTasks::default();
+            let mut leader: Option<Leadership> = None;
+            loop {
+                if leader.as_mut().is_none_or(|lock| !lock.still_held()) {
+                    tasks.clear();
+                    leader = Leadership::try_acquire(&self.database_url).await;
+                }
+                if leader.is_some() {
+                    match db::run(&self.agents.pool, |connection| machines::list(connection).map_err(SyncError::from)).await
+                    {
+                        Ok(list) => tasks.match_machines(&list, &self.agents, self.interval),
+                        Err(error) => tracing::warn!(%error, "cannot read the machines to sync"),
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(self.interval) => {}
+                    _ = self.nudge.notified() => {}
+                }
+            }
+        })
+    }
+}
+
+/// The running machine tasks, aborted on drop.
+#[derive(Default)]
+struct MachineTasks(HashMap<MachineId, (String, JoinHandle<()>)>);
+
+impl MachineTasks {
+    /// One task per machine; a machine whose URL, key or pin changed gets a
+    /// new one (its stream was opened with the old ones).
+    fn match_machines(&mut self, list: &[Machine], agents: &Arc<Agents>, interval: Duration) {
+        let wanted: HashMap<MachineId, String> = list
+            .iter()
+            .map(|machine| (machine.id, format!("{}|{}|{:?}", machine.url, machine.key_id, machine.fingerprint)))
+            .collect();
+        self.0.retain(|id, (version, task)| {
+            let keep = wanted.get(id) == Some(version) && !task.is_finished();
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+        for (id, version) in wanted {
+            self.0.entry(id).or_insert_with(|| (version, tokio::spawn(run_machine(agents.clone(), id, interval))));
+        }
+    }
+
+    fn clear(&mut self) {
+        for (_, (_, task)) in self.0.drain() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for MachineTasks {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// The right to run the sync. SQLite: always (one instance owns the file).
+/// PostgreSQL: a session-level advisory lock held on a connection of its
+/// own, lost when that connection breaks.
+pub enum Leadership {
+    Sqlite,
+    Postgresql(Box<DbConnection>),
+}
+
+impl Leadership {
+    /// The lock if this instance can take it now, else `None`.
+    pub async fn try_acquire(database_url: &SecretString) -> Option<Leadership> {
+        use secrecy::ExposeSecret as _;
+        let url = database_url.expose_secret().to_owned();
+        let result = tokio::task::spawn_blocking(move || -> Result<Option<Leadership>, DbError> {
+            match Backend::from_url(&url)?.0 {
+                Backend::Sqlite => Ok(Some(Leadership::Sqlite)),
+                Backend::Postgresql => {
+                    let mut connection = db::establish(&url)?;
+                    Ok(try_advisory_lock(&mut connection)?.then(|| Leadership::Postgresql(Box::new(connection))))
+                }
+            }
+        })
+        .await;
+        match result {
+            Ok(Ok(leadership)) => leadership,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot take the sync lock");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the sync lock thread failed");
+                None
+            }
+        }
+    }
+
+    /// Whether the lock is still held (its connection still answers).
+    pub fn still_held(&mut self) -> bool {
+        match self {
+            Leadership::Sqlite => true,
+            Leadership::Postgresql(connection) => {
+                diesel::sql_query("SELECT 1").execute(connection.as_mut()).is_ok()
+            }
+        }
+    }
+}
+
+/// `pg_try_advisory_lock(SYNC_LOCK_KEY)` on this connection.
+fn try_advisory_lock(connection: &mut DbConnection) -> Result<bool, DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        locked: bool,
+    }
+    let DbConnection::Postgresql(connection) = connection else { return Ok(true) };
+    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+        .bind::<diesel::sql_types::BigInt, _>(SYNC_LOCK_KEY)
+        .get_result(connection)?;
+    Ok(row.locked)
+}
