@@ -46,14 +46,15 @@ pub enum RotationError {
     /// The check did not succeed for another reason (agent unreachable,
     /// certificate mismatch, LXD down): the new key is not proven, so not used.
     #[error(
-        "cannot confirm that the agent of machine {machine:?} accepts key {key_id:?}: {source}; the panel still uses key {current:?}, try again when the agent answers"
+        "cannot confirm that the agent of machine {machine:?} accepts key {key_id:?}: {cause}; the panel still uses key {current:?}, try again when the agent answers"
     )]
     Unverified {
         machine: String,
         key_id: String,
         current: String,
-        #[source]
-        source: Box<AgentCallError>,
+        /// Said in the message, not chained as a `source`, so that `{:#}`
+        /// does not print it twice.
+        cause: Box<AgentCallError>,
     },
     #[error(transparent)]
     Secret(#[from] SecretsError),
@@ -150,7 +151,7 @@ pub async fn rotate_key(
             message,
             ..
         } => RotationError::AgentRefused { machine: machine_name, key_id, current, code, message },
-        source => RotationError::Unverified { machine: machine_name, key_id, current, source: Box::new(source) },
+        other => RotationError::Unverified { machine: machine_name, key_id, current, cause: Box::new(other) },
     })
 }
 

@@ -189,4 +189,13 @@ async fn an_unreachable_agent_leaves_the_current_key_in_use() {
     assert_eq!(error.code(), "key_unverified");
     assert!(error.to_string().contains("the panel still uses key \"k1\""), "{error}");
     assert_eq!(stored(&db), machine, "the staged key was cleared, the current one kept");
+
+    let new_file = write_secret(&db, "k2.secret", SECRET2);
+    let output =
+        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &new_file], None);
+    assert_eq!(output.status.code(), Some(1));
+    let error = stderr(&output);
+    assert_eq!(error.matches("cannot be reached").count(), 1, "the cause is said once: {error}");
+    assert!(error.contains("the panel still uses key \"k1\""), "{error}");
+    assert_eq!(stored(&db), machine);
 }
