@@ -199,3 +199,25 @@ async fn an_unreachable_agent_leaves_the_current_key_in_use() {
     assert!(error.contains("the panel still uses key \"k1\""), "{error}");
     assert_eq!(stored(&db), machine);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_key_never_needs_the_old_secret_so_it_recovers_a_lost_panel_key() {
+    let project = LxdProject::create();
+    let agent = Agent::start_with_keys(&project.name, &[("k1", SECRET), ("k2", SECRET2)]);
+    let db = spawn_db();
+    // Sealed with a key that is then lost: no key file exists.
+    let lost = PanelKey::from_bytes(&PanelKey::generate_bytes());
+    register(&db, &lost, &agent.url(), Some(&agent.fingerprint()));
+    let key_file = db.dir.path().join("smp-panel.key");
+    assert!(!key_file.exists());
+
+    let new_file = write_secret(&db, "k2.secret", SECRET2);
+    let output =
+        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &new_file], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let key = PanelKey::load(&key_file).expect("a new panel key was created");
+    let machine = stored(&db);
+    assert_eq!(machine.key_id, "k2");
+    assert_eq!(machine.decrypt_secret(&key).unwrap().expose_secret(), SECRET2);
+    AgentClient::for_machine(&machine, &key, "test").unwrap().list(&admin()).await.expect("the machine works again");
+}
