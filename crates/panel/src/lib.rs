@@ -13,6 +13,7 @@ pub mod password;
 pub mod pinning;
 pub mod policy;
 pub mod roles;
+pub mod rotation;
 pub mod secrets;
 pub mod username;
 

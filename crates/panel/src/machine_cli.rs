@@ -1,5 +1,6 @@
-//! `smp-panel machine add` and `smp-panel machine list` (PANEL.md): register
-//! an agent from the shell, its secret sealed with the panel key.
+//! `smp-panel machine add`, `machine list` and `machine rotate-key`
+//! (PANEL.md): register an agent from the shell, its secret sealed with the
+//! panel key, and change its key without downtime (see `rotation`).
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,23 @@ pub enum MachineCommand {
     Add(AddMachine),
     /// List the registered machines (never their secrets).
     List,
+    /// Switch a machine to another of its agent's keys: the agent must
+    /// already have the new key in its [[keys]]; the panel checks that the
+    /// agent accepts it before using it.
+    RotateKey(RotateKey),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKey {
+    /// The machine's name, as `machine list` shows it.
+    #[arg(long)]
+    pub name: String,
+    /// The id of the new key in the agent's config.
+    #[arg(long)]
+    pub key_id: String,
+    /// A file holding the new key's secret (at least 32 characters; a trailing newline is ignored).
+    #[arg(long)]
+    pub secret_file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +70,7 @@ pub fn run(config: &Config, command: MachineCommand) -> anyhow::Result<()> {
     match command {
         MachineCommand::Add(request) => add(config, request),
         MachineCommand::List => list(config),
+        MachineCommand::RotateKey(request) => rotate_key(config, request),
     }
 }
 
@@ -177,6 +196,35 @@ fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
         machine.fingerprint.as_deref().unwrap_or("none: plain http on loopback"),
         key_file.display()
     );
+    Ok(())
+}
+
+fn rotate_key(config: &Config, request: RotateKey) -> anyhow::Result<()> {
+    // Check everything the user typed before touching the key or the database.
+    let name = InstanceName::parse(&request.name).with_context(|| format!("--name {:?}", request.name))?;
+    check_key_id(&request.key_id)?;
+    let secret = read_secret_file(&request.secret_file)?;
+
+    let key = PanelKey::load_or_create(&config.key_file())?;
+    let pool = db::connect_and_migrate(config.database_url.expose_secret())?;
+    let machine = machines::find_by_name(&mut *pool.get()?, &name)?
+        .with_context(|| format!("--name {:?}: no such machine; `smp-panel machine list` shows them", request.name))?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    let instance = config.instance();
+    let rotated =
+        runtime.block_on(crate::rotation::rotate_key(&pool, &key, &instance, machine.id, &request.key_id, secret))?;
+    if rotated.key_id == machine.key_id {
+        println!(
+            "machine {} (id {}) now uses the new secret of key {}; the agent accepted it",
+            rotated.name, rotated.id, rotated.key_id
+        );
+    } else {
+        println!(
+            "machine {} (id {}) now uses key {}; the agent accepted it. You can now remove the old key {} from the agent's config ([[keys]]) and restart the agent",
+            rotated.name, rotated.id, rotated.key_id, machine.key_id
+        );
+    }
     Ok(())
 }
 

@@ -113,6 +113,9 @@ pub enum MachineError {
     NotFound(MachineId),
     #[error("machine {0} has no staged next key to promote")]
     NoNextKey(MachineId),
+    /// Another rotation staged a different key meanwhile; nothing was changed.
+    #[error("the staged key of machine {0} was replaced by another rotation meanwhile; nothing was changed, try again")]
+    StagedKeyChanged(MachineId),
     /// A row the application did not write (a name edited by hand, a half-staged key).
     #[error("machine {id} in the database is invalid: {reason}")]
     InvalidRow { id: i64, reason: String },
@@ -297,4 +300,48 @@ pub fn promote_next_key(connection: &mut DbConnection, id: MachineId) -> Result<
             .execute(connection)?;
         get(connection, id)?.ok_or(MachineError::NotFound(id))
     })
+}
+
+/// Rotation, step 2 for the caller's own staged key: `key_id` and `staged`
+/// become the current key and nothing stays staged, in one statement, but only
+/// while the staged key is still `staged` (its nonce is unique). So a rotation
+/// never promotes a key that a concurrent one staged meanwhile: that is
+/// `StagedKeyChanged`, and nothing changes.
+pub fn promote_staged_key(
+    connection: &mut DbConnection,
+    id: MachineId,
+    key_id: &str,
+    staged: &Sealed,
+) -> Result<Machine, MachineError> {
+    let count = diesel::update(machines::table.find(id.0).filter(machines::next_secret_nonce.eq(Some(&staged.nonce))))
+        .set((
+            machines::key_id.eq(key_id),
+            machines::secret_ciphertext.eq(&staged.ciphertext),
+            machines::secret_nonce.eq(&staged.nonce),
+            machines::next_key_id.eq(None::<String>),
+            machines::next_secret_ciphertext.eq(None::<Vec<u8>>),
+            machines::next_secret_nonce.eq(None::<Vec<u8>>),
+        ))
+        .execute(connection)?;
+    if count == 0 {
+        return match get(connection, id)? {
+            Some(_) => Err(MachineError::StagedKeyChanged(id)),
+            None => Err(MachineError::NotFound(id)),
+        };
+    }
+    get(connection, id)?.ok_or(MachineError::NotFound(id))
+}
+
+/// Rotation abandoned: forgets the staged key if it is still `staged` (a key
+/// staged meanwhile by another rotation is left to that one); the current key
+/// is untouched. Returns whether it was cleared.
+pub fn clear_next_key(connection: &mut DbConnection, id: MachineId, staged: &Sealed) -> Result<bool, MachineError> {
+    let count = diesel::update(machines::table.find(id.0).filter(machines::next_secret_nonce.eq(Some(&staged.nonce))))
+        .set((
+            machines::next_key_id.eq(None::<String>),
+            machines::next_secret_ciphertext.eq(None::<Vec<u8>>),
+            machines::next_secret_nonce.eq(None::<Vec<u8>>),
+        ))
+        .execute(connection)?;
+    Ok(count > 0)
 }

@@ -20,7 +20,7 @@ fn machine_count(db: &TestDb) -> usize {
 
 /// Every byte the database holds for its machines: the SQLite file (with its
 /// WAL), or the PostgreSQL rows as text.
-fn raw_database(db: &TestDb) -> Vec<u8> {
+pub fn raw_database(db: &TestDb) -> Vec<u8> {
     match db.backend {
         Backend::Sqlite => {
             let mut bytes = Vec::new();

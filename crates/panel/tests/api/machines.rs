@@ -119,3 +119,36 @@ fn rotation_keeps_two_keys_until_the_next_one_is_promoted() {
     assert_eq!(after.decrypt_secret(&key).unwrap().expose_secret(), NEXT_SECRET);
     assert!(after.decrypt_next_secret(&key).unwrap().is_none());
 }
+
+#[test]
+fn a_rotation_promotes_or_clears_only_the_key_it_staged_itself() {
+    let db = spawn_db();
+    let mut connection = db.migrated();
+    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
+    let m1 = name("m1");
+    let sealed = key.seal("m1", &SecretString::from(SECRET)).unwrap();
+    let new = NewMachine { name: &m1, url: "https://h:1", key_id: "k1", secret: &sealed, fingerprint: None };
+    let id = machines::insert(&mut connection, &new).unwrap().id;
+
+    // Rotation A stages k2, then rotation B stages k3 over it.
+    let mine = key.seal("m1", &SecretString::from(NEXT_SECRET)).unwrap();
+    machines::stage_next_key(&mut connection, id, "k2", &mine).unwrap();
+    let theirs = key.seal("m1", &SecretString::from(NEXT_SECRET)).unwrap();
+    machines::stage_next_key(&mut connection, id, "k3", &theirs).unwrap();
+
+    let refused = machines::promote_staged_key(&mut connection, id, "k2", &mine);
+    assert!(matches!(refused, Err(MachineError::StagedKeyChanged(_))), "{refused:?}");
+    assert!(!machines::clear_next_key(&mut connection, id, &mine).unwrap(), "B's staged key is left to B");
+    let during = machines::get(&mut connection, id).unwrap().unwrap();
+    assert_eq!((during.key_id.as_str(), during.next_key_id()), ("k1", Some("k3")));
+
+    let after = machines::promote_staged_key(&mut connection, id, "k3", &theirs).unwrap();
+    assert_eq!((after.key_id.as_str(), after.next_key_id()), ("k3", None));
+    assert_eq!(after.decrypt_secret(&key).unwrap().expose_secret(), NEXT_SECRET);
+
+    machines::stage_next_key(&mut connection, id, "k4", &mine).unwrap();
+    assert!(machines::clear_next_key(&mut connection, id, &mine).unwrap());
+    assert_eq!(machines::get(&mut connection, id).unwrap().unwrap().next_key_id(), None);
+    let missing = machines::promote_staged_key(&mut connection, MachineId(999), "k2", &mine);
+    assert!(matches!(missing, Err(MachineError::NotFound(_))), "{missing:?}");
+}

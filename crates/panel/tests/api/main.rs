@@ -14,4 +14,5 @@ mod machine_cli;
 mod machines;
 mod migrations;
 mod real_agent;
+mod rotation;
 mod users;

@@ -2,7 +2,8 @@
 //! `smp-agent` binary (…/debug/smp-agent next to this test, or
 //! $SMP_AGENT_BIN) serving HTTPS with its self-signed certificate, on the
 //! real LXD, each test in an LXD project of its own (`smpt-panel-…`, which
-//! `make clean-lxd` also removes) deleted afterwards.
+//! `make clean-lxd` also removes) deleted afterwards. `LxdProject` and
+//! `Agent` are shared with the other real-agent tests (`rotation`).
 
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::OpenOptionsExt as _;
@@ -17,8 +18,8 @@ use smp_proto::token::SharedKey;
 
 use crate::helpers::{panel, spawn_db, stderr, stdout};
 
-const MACHINE: &str = "m1";
-const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
+pub const MACHINE: &str = "m1";
+pub const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
 
 use smp_e2e::agent_bin;
 
@@ -29,12 +30,12 @@ fn lxc(args: &[&str]) -> String {
 }
 
 /// An LXD project for one test; deleted with its instances when dropped.
-struct LxdProject {
-    name: String,
+pub struct LxdProject {
+    pub name: String,
 }
 
 impl LxdProject {
-    fn create() -> LxdProject {
+    pub fn create() -> LxdProject {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let name = format!("smpt-panel-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         lxc(&["project", "create", &name, "-c", "features.images=false", "-c", "features.profiles=false"]);
@@ -67,7 +68,7 @@ impl Drop for LxdProject {
 }
 
 /// `smp-agent serve` on 0.0.0.0:<free port> (HTTPS, self-signed), killed on drop.
-struct Agent {
+pub struct Agent {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
@@ -75,12 +76,20 @@ struct Agent {
 
 impl Agent {
     fn start(project: &str) -> Agent {
+        Agent::start_with_keys(project, &[("k1", SECRET)])
+    }
+
+    /// An agent whose `[[keys]]` are `keys` (id, secret).
+    pub fn start_with_keys(project: &str, keys: &[(&str, &str)]) -> Agent {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
-        let toml = format!(
-            "machine = \"{MACHINE}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n\n[[keys]]\nid = \"k1\"\nsecret = \"{SECRET}\"\n",
+        let mut toml = format!(
+            "machine = \"{MACHINE}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n",
             dir.path().join("state").display()
         );
+        for (id, secret) in keys {
+            toml.push_str(&format!("\n[[keys]]\nid = \"{id}\"\nsecret = \"{secret}\"\n"));
+        }
         let config = dir.path().join("agent.toml");
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&config).unwrap();
         std::io::Write::write_all(&mut file, toml.as_bytes()).unwrap();
@@ -119,12 +128,12 @@ impl Agent {
         std::fs::read_to_string(self.dir.path().join("agent.log")).unwrap_or_default()
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
     }
 
     /// What `smp-agent fingerprint --config …` prints.
-    fn fingerprint(&self) -> String {
+    pub fn fingerprint(&self) -> String {
         let output = Agent::command("fingerprint", &self.dir.path().join("agent.toml")).output().unwrap();
         assert!(output.status.success(), "smp-agent fingerprint: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
