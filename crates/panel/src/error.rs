@@ -36,6 +36,10 @@ pub enum ErrorCode {
     AgentError,
     AgentUnavailable,
     AgentTimeout,
+    /// A machine's agent refused the key a rotation wanted to switch to.
+    KeyRefused,
+    /// A rotation could not confirm the new key (agent unreachable or failing).
+    KeyUnverified,
 }
 
 impl ErrorCode {
@@ -56,6 +60,8 @@ impl ErrorCode {
             ErrorCode::AgentError => "agent_error",
             ErrorCode::AgentUnavailable => "agent_unavailable",
             ErrorCode::AgentTimeout => "agent_timeout",
+            ErrorCode::KeyRefused => "key_refused",
+            ErrorCode::KeyUnverified => "key_unverified",
         }
     }
 
@@ -67,13 +73,13 @@ impl ErrorCode {
                 StatusCode::FORBIDDEN
             }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Conflict | ErrorCode::KeyRefused => StatusCode::CONFLICT,
             ErrorCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::AgentError => StatusCode::BAD_GATEWAY,
-            ErrorCode::AgentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::AgentUnavailable | ErrorCode::KeyUnverified => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::AgentTimeout => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -165,7 +171,9 @@ impl From<AgentCallError> for AppError {
             AgentCallError::Unavailable { .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { status: 503, .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { status: 504, .. } => ErrorCode::AgentTimeout,
-            AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => ErrorCode::Conflict,
+            AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => {
+                ErrorCode::Conflict
+            }
             AgentCallError::Agent { status: 400 | 413 | 422, .. } => ErrorCode::InvalidInput,
             AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => return AppError::internal(error),
             _ => ErrorCode::AgentError,
@@ -184,7 +192,9 @@ impl From<AgentCallError> for AppError {
                 format!("the container is no longer on machine {machine}; the list will show it as gone shortly")
             }
             AgentCallError::Agent { machine, status: 503, .. } => {
-                format!("LXD on machine {machine} is not answering; try again in a minute, and tell an admin if it lasts")
+                format!(
+                    "LXD on machine {machine} is not answering; try again in a minute, and tell an admin if it lasts"
+                )
             }
             AgentCallError::Agent { machine, status: 504, .. } => format!(
                 "LXD on machine {machine} did not finish in time; the action may still complete: check the status in a moment"
@@ -247,6 +257,8 @@ mod tests {
             (ErrorCode::AgentError, 502),
             (ErrorCode::AgentUnavailable, 503),
             (ErrorCode::AgentTimeout, 504),
+            (ErrorCode::KeyRefused, 409),
+            (ErrorCode::KeyUnverified, 503),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

@@ -179,7 +179,8 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
         Object::Container { .. } | Object::Service { .. } => Decision::Hide,
         Object::User { id, .. } if *id == me => allow_if(action == Action::UserView),
         Object::User { .. } => Decision::Hide,
-        Object::Machine => allow_if(action == Action::MachineView),
+        // Machines are infrastructure: admins only (placement for members is issue 7's).
+        Object::Machine => Decision::Forbid,
         Object::Nothing => allow_if(action == Action::ContainerCreate),
         Object::Missing => Decision::Hide,
     }
@@ -286,7 +287,7 @@ mod tests {
                 all.extend([ServiceUpdate, ServiceDelete]);
                 (all, Forbid)
             }
-            Relation::Machine => (vec![MachineView], Forbid),
+            Relation::Machine => (vec![], Forbid),
             Relation::Myself => (vec![UserView], Forbid),
             Relation::AnotherMember | Relation::AnAdmin => (vec![], Hide),
             Relation::Nothing => (vec![ContainerCreate], Forbid),

@@ -93,7 +93,11 @@ impl Agents {
     }
 
     /// Seals a secret for the machine `name` with the panel key.
-    pub fn seal(&self, name: &str, secret: &SecretString) -> Result<crate::secrets::Sealed, crate::secrets::SecretsError> {
+    pub fn seal(
+        &self,
+        name: &str,
+        secret: &SecretString,
+    ) -> Result<crate::secrets::Sealed, crate::secrets::SecretsError> {
         self.key.seal(name, secret)
     }
 
@@ -245,7 +249,8 @@ impl Supervisor {
                     leader = Leadership::try_acquire(&self.database_url).await;
                 }
                 if leader.is_some() {
-                    match db::run(&self.agents.pool, |connection| machines::list(connection).map_err(SyncError::from)).await
+                    match db::run(&self.agents.pool, |connection| machines::list(connection).map_err(SyncError::from))
+                        .await
                     {
                         Ok(list) => tasks.match_machines(&list, &self.agents, self.interval),
                         Err(error) => tracing::warn!(%error, "cannot read the machines to sync"),
@@ -337,9 +342,7 @@ impl Leadership {
     pub fn still_held(&mut self) -> bool {
         match self {
             Leadership::Sqlite => true,
-            Leadership::Postgresql(connection) => {
-                diesel::sql_query("SELECT 1").execute(connection.as_mut()).is_ok()
-            }
+            Leadership::Postgresql(connection) => diesel::sql_query("SELECT 1").execute(connection.as_mut()).is_ok(),
         }
     }
 }

@@ -147,8 +147,8 @@ pub async fn get(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = ContainerId(path.into_inner());
-    let container = db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView))
-        .await?;
+    let container =
+        db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView)).await?;
     Ok(HttpResponse::Ok().json(ContainerView::from(&container)))
 }
 
@@ -185,7 +185,9 @@ pub async fn assign(
         let container = load_allowed(connection, &current, id, Action::ContainerAssign)?;
         entry.machine = Some(container.machine.clone());
         if owner.is_none() && parent.is_none() {
-            return Err(AppError::invalid_input("give \"owner\" (a username or null) and/or \"parent\" (an id or null)"));
+            return Err(AppError::invalid_input(
+                "give \"owner\" (a username or null) and/or \"parent\" (an id or null)",
+            ));
         }
         if let Some(owner) = owner {
             let owner_id = match owner {

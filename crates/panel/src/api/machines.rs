@@ -16,6 +16,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::machine_cli::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
 use crate::pinning::{self, Fingerprint};
 use crate::policy::{Action, Object};
+use crate::rotation::{self, RotationError};
 use crate::startup::AppState;
 use crate::sync::SyncError;
 
@@ -78,7 +79,12 @@ impl From<SyncError> for AppError {
     }
 }
 
-fn load(connection: &mut DbConnection, current: &CurrentUser, id: MachineId, action: Action) -> Result<Machine, AppError> {
+fn load(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    id: MachineId,
+    action: Action,
+) -> Result<Machine, AppError> {
     let machine = machines::get(connection, id)?;
     current.decide(action, if machine.is_some() { &Object::Machine } else { &Object::Missing })?;
     machine.ok_or_else(AppError::not_found)
@@ -87,14 +93,19 @@ fn load(connection: &mut DbConnection, current: &CurrentUser, id: MachineId, act
 /// `GET /api/v1/machines`.
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     current.decide(Action::MachineView, &Object::Machine)?;
-    let items: Vec<MachineView> =
-        db::run(&pool, |connection| Ok::<_, AppError>(machines::list(connection)?.iter().map(MachineView::from).collect()))
-            .await?;
+    let items: Vec<MachineView> = db::run(&pool, |connection| {
+        Ok::<_, AppError>(machines::list(connection)?.iter().map(MachineView::from).collect())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 /// `GET /api/v1/machines/{id}`.
-pub async fn get(current: CurrentUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    current: CurrentUser,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = MachineId(path.into_inner());
     let machine = db::run(&pool, move |connection| load(connection, &current, id, Action::MachineView)).await?;
     Ok(HttpResponse::Ok().json(MachineView::from(&machine)))
@@ -127,8 +138,8 @@ pub async fn add(
     let machine = audited(&pool, entry, move |connection, entry| {
         current.decide(Action::MachineManage, &Object::Machine)?;
         let invalid = |error: anyhow::Error| AppError::invalid_input(format!("{error:#}").replace("--", ""));
-        let name = InstanceName::parse(&request.name)
-            .map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
+        let name =
+            InstanceName::parse(&request.name).map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
         let url = parse_agent_url(&request.url).map_err(invalid)?;
         check_key_id(&request.key_id).map_err(invalid)?;
         use secrecy::ExposeSecret as _;
@@ -239,4 +250,60 @@ pub async fn sync(
     let machine =
         db::run(&pool, move |connection| machines::get(connection, id)?.ok_or_else(AppError::not_found)).await?;
     Ok(HttpResponse::Ok().json(SyncAnswer { machine: MachineView::from(&machine), report }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKey {
+    key_id: String,
+    secret: SecretString,
+}
+
+impl From<RotationError> for AppError {
+    fn from(error: RotationError) -> AppError {
+        let code = match &error {
+            RotationError::InvalidKeyId(_) | RotationError::SecretTooShort { .. } => ErrorCode::InvalidInput,
+            RotationError::NotFound(_) | RotationError::Machine(MachineError::NotFound(_)) => ErrorCode::NotFound,
+            RotationError::Machine(MachineError::StagedKeyChanged(_)) => ErrorCode::Conflict,
+            RotationError::AgentRefused { .. } => ErrorCode::KeyRefused,
+            RotationError::Unverified { .. } => ErrorCode::KeyUnverified,
+            RotationError::Secret(_) | RotationError::Machine(_) | RotationError::Db(_) => {
+                return AppError::internal(error);
+            }
+        };
+        AppError::new(code, error.to_string())
+    }
+}
+
+/// `POST /api/v1/machines/{id}/rotate-key` `{"key_id","secret"}` (head
+/// admin): switches to the new key once the agent has accepted it.
+pub async fn rotate_key(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    body: web::Json<RotateKey>,
+) -> Result<HttpResponse, AppError> {
+    let id = MachineId(path.into_inner());
+    let RotateKey { key_id, secret } = body.into_inner();
+    let agents = state.agents.clone();
+    let rotation_pool = pool.clone();
+    let machine = audited_call(
+        &pool,
+        current.audit(format!("machine:{id}")),
+        move |connection, entry| {
+            let machine = load(connection, &current, id, Action::MachineManage)?;
+            entry.machine = Some(machine.name.to_string());
+            Ok(())
+        },
+        |()| async move {
+            let machine =
+                rotation::rotate_key(&rotation_pool, agents.key(), agents.instance(), id, &key_id, secret).await?;
+            Ok(MachineView::from(&machine))
+        },
+        |_, _| Ok(()),
+    )
+    .await?;
+    state.sync_nudge.now();
+    Ok(HttpResponse::Ok().json(machine))
 }

@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(route(Method::GET, "/machines/{id}", None, machines::get)) // CurrentUser + policy MachineView
             .service(route(Method::DELETE, "/machines/{id}", Some("machine.delete"), machines::delete)) // CurrentUser + policy MachineManage
             .service(route(Method::POST, "/machines/{id}/sync", Some("machine.sync"), machines::sync)) // CurrentUser + policy MachineManage
+            .service(route(Method::POST, "/machines/{id}/rotate-key", Some("machine.rotate_key"), machines::rotate_key)) // CurrentUser + policy MachineManage
             .service(route(Method::GET, "/containers", None, containers::list)) // CurrentUser + policy ContainerView per row
             .service(route(Method::GET, "/containers/{id}", None, containers::get)) // CurrentUser + policy ContainerView
             .service(route(Method::PATCH, "/containers/{id}", Some("container.assign"), containers::assign)) // CurrentUser + policy ContainerAssign

@@ -85,7 +85,10 @@ pub fn list(connection: &mut DbConnection) -> Result<Vec<AuditRow>, diesel::resu
 pub enum Visible {
     All,
     /// Rows by `actor_id`, and rows about one of `objects`.
-    ActorOrObjects { actor_id: i64, objects: Vec<String> },
+    ActorOrObjects {
+        actor_id: i64,
+        objects: Vec<String>,
+    },
 }
 
 /// Filters of a search; all optional but `limit`.

@@ -119,17 +119,16 @@ pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>, filter: &ListFil
 
 /// The ids of the containers `owner` owns and of all their descendants.
 pub fn tree_ids_of(connection: &mut DbConnection, owner: i64) -> QueryResult<Vec<i64>> {
-    let mut all: Vec<i64> = containers::table.filter(containers::owner_id.eq(owner)).select(containers::id).load(connection)?;
+    let mut all: Vec<i64> =
+        containers::table.filter(containers::owner_id.eq(owner)).select(containers::id).load(connection)?;
     let mut seen: HashSet<i64> = all.iter().copied().collect();
     let mut frontier = all.clone();
     for _ in 0..MAX_DEPTH {
         if frontier.is_empty() {
             break;
         }
-        let children: Vec<i64> = containers::table
-            .filter(containers::parent_id.eq_any(frontier))
-            .select(containers::id)
-            .load(connection)?;
+        let children: Vec<i64> =
+            containers::table.filter(containers::parent_id.eq_any(frontier)).select(containers::id).load(connection)?;
         frontier = children.into_iter().filter(|id| seen.insert(*id)).collect();
         all.extend(&frontier);
     }
@@ -220,7 +219,12 @@ fn mark_gone(connection: &mut DbConnection, id: i64, now: i64) -> QueryResult<us
         .execute(connection)
 }
 
-fn insert(connection: &mut DbConnection, machine: MachineId, summary: &ContainerSummary, now: i64) -> QueryResult<usize> {
+fn insert(
+    connection: &mut DbConnection,
+    machine: MachineId,
+    summary: &ContainerSummary,
+    now: i64,
+) -> QueryResult<usize> {
     diesel::insert_into(containers::table)
         .values((
             containers::machine_id.eq(machine.0),
@@ -330,7 +334,11 @@ pub fn apply_event(
             .set((containers::status.eq(event.status.as_str()), containers::synced_at.eq(now)))
             .execute(connection)?
     };
-    Ok(if changed == 0 && event.status != ContainerStatus::Deleted { EventOutcome::Unknown } else { EventOutcome::Applied })
+    Ok(if changed == 0 && event.status != ContainerStatus::Deleted {
+        EventOutcome::Unknown
+    } else {
+        EventOutcome::Applied
+    })
 }
 
 /// How many container rows a machine has, and how many of them have an owner.

@@ -257,7 +257,12 @@ pub fn record_sync(connection: &mut DbConnection, id: MachineId, at: i64) -> Res
 }
 
 /// Records a failed contact: `status` (e.g. `unreachable`) and why.
-pub fn record_failure(connection: &mut DbConnection, id: MachineId, status: &str, error: &str) -> Result<(), MachineError> {
+pub fn record_failure(
+    connection: &mut DbConnection,
+    id: MachineId,
+    status: &str,
+    error: &str,
+) -> Result<(), MachineError> {
     let count = diesel::update(machines::table.find(id.0))
         .set((machines::status.eq(status), machines::last_error.eq(Some(error))))
         .execute(connection)?;

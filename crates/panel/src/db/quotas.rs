@@ -22,9 +22,12 @@ pub struct Quota {
 impl Quota {
     /// A negative limit makes no sense; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, value) in
-            [("containers", self.containers), ("cpu", self.cpu), ("memory_mb", self.memory_mb), ("disk_mb", self.disk_mb)]
-        {
+        for (name, value) in [
+            ("containers", self.containers),
+            ("cpu", self.cpu),
+            ("memory_mb", self.memory_mb),
+            ("disk_mb", self.disk_mb),
+        ] {
             if value.is_some_and(|value| value < 0) {
                 return Err(format!("{name} must be 0 or more, or null for no limit"));
             }

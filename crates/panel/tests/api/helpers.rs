@@ -129,7 +129,8 @@ pub struct TestApp {
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
 pub async fn spawn_app() -> TestApp {
     let db = spawn_db();
-    let toml = format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\n", db.url);
+    let key_file = db.dir.path().join("panel.key");
+    let toml = format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n", db.url, key_file);
     let config = smp_panel::Config::from_toml(&toml).expect("a valid test config");
     let application = smp_panel::Application::build(config).await.expect("the panel starts");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -190,6 +191,20 @@ impl TestApp {
             .request(method, self.url(path))
             .header("Cookie", &session.cookie)
             .header("X-CSRF-Token", &session.csrf)
+    }
+
+    /// The panel key the app seals machine secrets with.
+    pub fn panel_key(&self) -> smp_panel::secrets::PanelKey {
+        smp_panel::secrets::PanelKey::load(&self.db.dir.path().join("panel.key")).unwrap()
+    }
+
+    /// Registers a machine directly in the database, sealed with the app's key
+    /// (the supervisor picks it up at its next pass; the API's add nudges it).
+    pub fn add_machine(&self, name: &str, url: &str, secret: &str, fingerprint: Option<&str>) -> i64 {
+        let name = smp_proto::names::InstanceName::parse(name).unwrap();
+        let sealed = self.panel_key().seal(name.as_str(), &secrecy::SecretString::from(secret.to_owned())).unwrap();
+        let new = db::machines::NewMachine { name: &name, url, key_id: "k1", secret: &sealed, fingerprint };
+        db::machines::insert(&mut self.db.connect(), &new).unwrap().id.0
     }
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {

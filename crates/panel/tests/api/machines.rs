@@ -86,7 +86,10 @@ fn list_status_sync_time_and_delete() {
     assert_eq!((machine.status.as_str(), machine.last_error.as_deref()), ("unreachable", Some("connection refused")));
     machines::record_sync(&mut connection, ids[0], 1_700_000_000).unwrap();
     let machine = machines::get(&mut connection, ids[0]).unwrap().unwrap();
-    assert_eq!((machine.status.as_str(), machine.last_sync_at, machine.last_error), ("online", Some(1_700_000_000), None));
+    assert_eq!(
+        (machine.status.as_str(), machine.last_sync_at, machine.last_error),
+        ("online", Some(1_700_000_000), None)
+    );
 
     machines::delete(&mut connection, ids[0]).unwrap();
     assert!(machines::get(&mut connection, ids[0]).unwrap().is_none());

@@ -14,5 +14,7 @@ mod machine_cli;
 mod machines;
 mod migrations;
 mod real_agent;
+mod panel_agent;
 mod rotation;
+mod sync_lock;
 mod users;

@@ -23,7 +23,7 @@ pub const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
 
 use smp_e2e::agent_bin;
 
-fn lxc(args: &[&str]) -> String {
+pub fn lxc(args: &[&str]) -> String {
     let output = Command::new("lxc").args(args).stdin(Stdio::null()).output().expect("lxc runs");
     assert!(output.status.success(), "lxc {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -42,11 +42,11 @@ impl LxdProject {
         LxdProject { name }
     }
 
-    fn launch_busybox(&self, container: &str) {
+    pub fn launch_busybox(&self, container: &str) {
         lxc(&["launch", "smp-busybox", container, "--project", &self.name, "-q"]);
     }
 
-    fn init_pid(&self, container: &str) -> Option<i64> {
+    pub fn init_pid(&self, container: &str) -> Option<i64> {
         let state = lxc(&["query", &format!("/1.0/instances/{container}/state?project={}", self.name)]);
         let state: serde_json::Value = serde_json::from_str(&state).expect("lxc query answers JSON");
         state["pid"].as_i64().filter(|pid| *pid > 0)
@@ -81,10 +81,15 @@ impl Agent {
 
     /// An agent whose `[[keys]]` are `keys` (id, secret).
     pub fn start_with_keys(project: &str, keys: &[(&str, &str)]) -> Agent {
+        Agent::start_named(MACHINE, project, keys)
+    }
+
+    /// An agent for machine `machine` serving LXD project `project`.
+    pub fn start_named(machine: &str, project: &str, keys: &[(&str, &str)]) -> Agent {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
         let mut toml = format!(
-            "machine = \"{MACHINE}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n",
+            "machine = \"{machine}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n",
             dir.path().join("state").display()
         );
         for (id, secret) in keys {

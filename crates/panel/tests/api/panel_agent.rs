@@ -1,0 +1,282 @@
+//! The panel with the real agent on the real LXD, end to end through the
+//! JSON API: the sync (list and events), members acting on what they own
+//! and only that, the audit of both, and two machines as two agents on two
+//! LXD projects.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use smp_panel::Role;
+
+use crate::helpers::{Session, TestApp, error_code, spawn_app};
+use crate::real_agent::{Agent, LxdProject, SECRET, lxc};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Polls `probe` until it gives `Some`, at most `limit`; the time it took.
+async fn until<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> (T, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return (value, started.elapsed());
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+struct World {
+    app: TestApp,
+    admin: Session,
+}
+
+impl World {
+    async fn new() -> World {
+        let app = spawn_app().await;
+        app.user("root", Role::HeadAdmin, PASSWORD, true);
+        let admin = app.login("root", PASSWORD).await;
+        World { app, admin }
+    }
+
+    /// Registers the agent through the API (which wakes the sync) and returns the machine id.
+    async fn add_machine(&self, name: &str, agent: &Agent) -> i64 {
+        let body = json!({
+            "name": name, "url": agent.url(), "key_id": "k1", "secret": SECRET, "fingerprint": agent.fingerprint(),
+        });
+        let response = self.app.with_session(Method::POST, "/machines", &self.admin).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    async fn get(&self, path: &str, session: &Session) -> reqwest::Response {
+        self.app.with_session(Method::GET, path, session).send().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, session: &Session, body: Value) -> reqwest::Response {
+        self.app.with_session(Method::POST, path, session).json(&body).send().await.unwrap()
+    }
+
+    async fn containers(&self, session: &Session) -> Vec<Value> {
+        let response = self.get("/containers", session).await;
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
+    }
+
+    /// The container named `name` on machine `machine`, as `session` sees it.
+    async fn container(&self, session: &Session, machine: &str, name: &str) -> Option<Value> {
+        self.containers(session)
+            .await
+            .into_iter()
+            .find(|item| item["name"] == name && item["machine"] == machine && item["status"] != "gone")
+    }
+
+    /// Waits (bounded) until the sync has put `name` in the database; its id.
+    async fn synced(&self, machine: &str, name: &str) -> i64 {
+        let (item, _) = until(Duration::from_secs(20), &format!("{name} synced"), || async {
+            self.container(&self.admin, machine, name).await
+        })
+        .await;
+        item["id"].as_i64().unwrap()
+    }
+
+    async fn give(&self, container: i64, owner: &str) {
+        let response = self
+            .app
+            .with_session(Method::PATCH, &format!("/containers/{container}"), &self.admin)
+            .json(&json!({"owner": owner}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    async fn member(&self, name: &str) -> Session {
+        self.app.user(name, Role::Member, PASSWORD, true);
+        self.app.login(name, PASSWORD).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anothers() {
+    let project = LxdProject::create();
+    project.launch_busybox("c-alice");
+    project.launch_busybox("c-bob");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    let machine = world.add_machine("m1", &agent).await;
+
+    let sync = world.post(&format!("/machines/{machine}/sync"), &world.admin, json!({})).await;
+    assert_eq!(sync.status(), 200);
+    let sync: Value = sync.json().await.unwrap();
+    assert_eq!((sync["total"].as_u64(), sync["machine"]["status"].as_str()), (Some(2), Some("online")));
+    let alices = world.synced("m1", "c-alice").await;
+    let bobs = world.synced("m1", "c-bob").await;
+    let alice = world.member("alice").await;
+    world.app.user("bob", Role::Member, PASSWORD, true);
+    world.give(alices, "alice").await;
+    world.give(bobs, "bob").await;
+
+    let mine: Vec<Value> = world.containers(&alice).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!((mine[0]["name"].as_str(), mine[0]["owner"].as_str()), (Some("c-alice"), Some("alice")));
+
+    let before = project.init_pid("c-alice").unwrap();
+    let restart = world.post(&format!("/containers/{alices}/restart"), &alice, json!({})).await;
+    assert_eq!(restart.status(), 200);
+    let restart: Value = restart.json().await.unwrap();
+    assert_eq!(restart["status"], "running");
+    let after = project.init_pid("c-alice").expect("c-alice runs again");
+    assert_ne!(before, after, "the restart made a new init");
+
+    let exec = world.post(&format!("/containers/{alices}/exec"), &alice, json!({"command": ["hostname"]})).await;
+    assert_eq!(exec.status(), 200);
+    let exec: Value = exec.json().await.unwrap();
+    assert_eq!((exec["exit_code"].as_i64(), exec["stdout"].as_str().map(str::trim)), (Some(0), Some("c-alice")));
+    assert_eq!(world.get(&format!("/containers/{alices}/state"), &alice).await.status(), 200);
+    assert_eq!(world.get(&format!("/containers/{alices}/logs?source=lxc&lines=5"), &alice).await.status(), 200);
+
+    // Bob's container: invisible, exactly like a missing one, and nothing happens to it.
+    let bob_pid = project.init_pid("c-bob").unwrap();
+    let missing = world.get("/containers/999999", &alice).await;
+    let (missing_status, missing_body) = (missing.status(), missing.text().await.unwrap());
+    let hidden = world.get(&format!("/containers/{bobs}"), &alice).await;
+    assert_eq!((hidden.status(), hidden.text().await.unwrap()), (missing_status, missing_body));
+    for action in ["restart", "stop", "start"] {
+        let (status, code) = error_code(world.post(&format!("/containers/{bobs}/{action}"), &alice, json!({})).await).await;
+        assert_eq!((status, code.as_str()), (404, "not_found"), "{action}");
+    }
+    let exec = world.post(&format!("/containers/{bobs}/exec"), &alice, json!({"command": ["touch", "/pwned"]})).await;
+    assert_eq!(error_code(exec).await, (404, "not_found".to_owned()));
+    assert_eq!(world.get(&format!("/containers/{bobs}/state"), &alice).await.status(), 404);
+    assert_eq!(project.init_pid("c-bob"), Some(bob_pid), "bob's container was not touched");
+    let pwned = std::process::Command::new("lxc")
+        .args(["exec", "c-bob", "--project", &project.name, "--", "test", "-e", "/pwned"])
+        .status()
+        .unwrap();
+    assert!(!pwned.success(), "nothing ran in bob's container");
+
+    // The audit shows both: the admin sees alice's restart (started, then ok)
+    // and her refused attempts on bob's container; alice sees her own rows.
+    let rows = world.get("/audit?actor=alice&limit=100", &world.admin).await;
+    let rows: Vec<Value> = rows.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone();
+    let on = |object: String, action: &str, outcome: &str| {
+        rows.iter().any(|row| {
+            row["object"] == object.as_str()
+                && row["action"] == action
+                && row["outcome"] == outcome
+                && row["machine"] == "m1"
+        })
+    };
+    assert!(on(format!("container:{alices}"), "container.restart", "started"), "{rows:#?}");
+    assert!(on(format!("container:{alices}"), "container.restart", "ok"), "{rows:#?}");
+    assert!(on(format!("container:{alices}"), "container.exec", "ok"), "{rows:#?}");
+    let refused: Vec<&Value> = rows
+        .iter()
+        .filter(|row| row["object"] == format!("container:{bobs}").as_str() && row["outcome"] == "refused")
+        .collect();
+    assert_eq!(refused.len(), 4, "restart, stop, start and exec on bob's were refused: {rows:#?}");
+    assert!(refused.iter().all(|row| row["error_code"] == "not_found" && row["machine"].is_null()));
+    let own = world.get("/audit", &alice).await.json::<Value>().await.unwrap();
+    let own = own["items"].as_array().unwrap();
+    assert!(own.iter().all(|row| row["actor"] == "alice" || row["object"] == format!("container:{alices}").as_str()));
+    assert!(own.iter().any(|row| row["outcome"] == "refused"), "alice sees her refused attempts");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_made_outside_smp_reach_the_api_through_the_event_stream() {
+    let project = LxdProject::create();
+    project.launch_busybox("c1");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    world.add_machine("m1", &agent).await;
+    // The sync interval of the test app is 30 s: only events can be this quick.
+    let c1 = world.synced("m1", "c1").await;
+
+    let status = |id: i64| {
+        let world = &world;
+        async move {
+            let response = world.get(&format!("/containers/{id}"), &world.admin).await;
+            response.json::<Value>().await.unwrap()["status"].as_str().unwrap().to_owned()
+        }
+    };
+    let deadline = Duration::from_secs(3);
+    lxc(&["stop", "--force", "c1", "--project", &project.name]);
+    let (_, took) = until(deadline, "c1 stopped", || async { (status(c1).await == "stopped").then_some(()) }).await;
+    eprintln!("lxc stop --force → API: {took:?}");
+
+    lxc(&["start", "c1", "--project", &project.name]);
+    until(deadline, "c1 running", || async { (status(c1).await == "running").then_some(()) }).await;
+
+    project.launch_busybox("c2");
+    let (c2, _) = until(deadline, "c2 appears", || async { world.container(&world.admin, "m1", "c2").await }).await;
+    let c2 = c2["id"].as_i64().unwrap();
+    world.give(c2, "root").await;
+
+    lxc(&["delete", "--force", "c2", "--project", &project.name]);
+    until(deadline, "c2 gone", || async { (status(c2).await == "gone").then_some(()) }).await;
+    let gone = world.get(&format!("/containers/{c2}"), &world.admin).await.json::<Value>().await.unwrap();
+    assert_eq!(gone["owner"], "root", "a gone container keeps its owner");
+    assert!(gone["gone_at"].is_i64());
+    let (status, code) = error_code(world.post(&format!("/containers/{c2}/start"), &world.admin, json!({})).await).await;
+    assert_eq!((status, code.as_str()), (409, "conflict"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_machines_are_two_agents_and_each_action_reaches_its_own() {
+    let (first, second) = (LxdProject::create(), LxdProject::create());
+    first.launch_busybox("web");
+    second.launch_busybox("web");
+    let agent_one = Agent::start_named("m1", &first.name, &[("k1", SECRET)]);
+    let agent_two = Agent::start_named("m2", &second.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    world.add_machine("m1", &agent_one).await;
+    world.add_machine("m2", &agent_two).await;
+    let on_one = world.synced("m1", "web").await;
+    let on_two = world.synced("m2", "web").await;
+    assert_ne!(on_one, on_two, "the same name on two machines is two containers");
+    let carol = world.member("carol").await;
+    world.give(on_two, "carol").await;
+    let visible = world.containers(&carol).await;
+    assert_eq!(visible.len(), 1);
+    assert_eq!(visible[0]["machine"], "m2");
+
+    let (one_before, two_before) = (first.init_pid("web").unwrap(), second.init_pid("web").unwrap());
+    assert_eq!(world.post(&format!("/containers/{on_two}/restart"), &carol, json!({})).await.status(), 200);
+    assert_ne!(second.init_pid("web").unwrap(), two_before, "m2's web restarted");
+    assert_eq!(first.init_pid("web").unwrap(), one_before, "m1's web did not");
+
+    let machines = world.get("/machines", &world.admin).await.json::<Value>().await.unwrap();
+    let statuses: Vec<&str> = machines["items"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["online", "online"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_agent_makes_actions_answer_503_with_a_message_and_the_machine_unreachable() {
+    let project = LxdProject::create();
+    project.launch_busybox("c1");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    let machine = world.add_machine("m1", &agent).await;
+    let c1 = world.synced("m1", "c1").await;
+    drop(agent);
+
+    let response = world.post(&format!("/containers/{c1}/restart"), &world.admin, json!({})).await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "agent_unavailable");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("machine m1") && message.contains("try again"), "{message}");
+    assert!(!message.contains(SECRET) && !message.contains("Bearer"), "{message}");
+
+    let sync = world.post(&format!("/machines/{machine}/sync"), &world.admin, json!({})).await;
+    assert_eq!(sync.status(), 503);
+    let view = world.get(&format!("/machines/{machine}"), &world.admin).await.json::<Value>().await.unwrap();
+    assert_eq!(view["status"], "unreachable");
+    assert!(view["last_error"].as_str().is_some_and(|error| !error.is_empty()));
+}
