@@ -43,6 +43,7 @@ test-unit:
 ## Figures of the issues, each beside the direct LXD call, in one run.
 bench: setup
 	$(CARGO) bench -p smp-agent --bench agent
+	$(CARGO) bench -p smp-panel --bench panel
 
 ## Start SMP on the local LXD: the agent, then the panel on SQLite (state in .run/,
 ## `rm -rf .run` starts over); prints the panel's URL, admin and password.

@@ -16,7 +16,7 @@ fn protocol_md() -> PathBuf {
 }
 
 /// The bodies of the fenced blocks whose info string is exactly `sh`, in order.
-fn sh_blocks(markdown: &str) -> Vec<String> {
+pub(crate) fn sh_blocks(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in markdown.lines() {
@@ -34,7 +34,7 @@ fn sh_blocks(markdown: &str) -> Vec<String> {
             }
         }
     }
-    assert!(current.is_none(), "docs/protocol.md has an unclosed ```sh block");
+    assert!(current.is_none(), "an unclosed ```sh block");
     blocks
 }
 

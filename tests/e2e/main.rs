@@ -13,5 +13,6 @@ mod support;
 
 mod cli;
 mod docs_examples;
+mod panel_docs_examples;
 mod tokens;
 mod transport;

@@ -10,15 +10,25 @@ use std::path::{Path, PathBuf};
 /// to the calling test's target directory (`…/debug/deps/<test>-…` →
 /// `…/debug/smp-agent`).
 pub fn agent_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os("SMP_AGENT_BIN") {
+    binary("smp-agent", "SMP_AGENT_BIN")
+}
+
+/// The `smp-panel` binary under test: `$SMP_PANEL_BIN`, else the one next to
+/// the calling test's target directory.
+pub fn panel_bin() -> PathBuf {
+    binary("smp-panel", "SMP_PANEL_BIN")
+}
+
+fn binary(name: &str, variable: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(variable) {
         let path = PathBuf::from(path);
-        assert!(path.is_file(), "SMP_AGENT_BIN={} is not a file", path.display());
+        assert!(path.is_file(), "{variable}={} is not a file", path.display());
         return path;
     }
     let exe = std::env::current_exe().expect("the test executable's path");
     let profile_dir =
         exe.parent().and_then(Path::parent).expect("the test executable lives in <target>/<profile>/deps");
-    let bin = profile_dir.join("smp-agent");
-    assert!(bin.is_file(), "no smp-agent binary at {}: run `make build` first (or set SMP_AGENT_BIN)", bin.display());
+    let bin = profile_dir.join(name);
+    assert!(bin.is_file(), "no {name} binary at {}: run `make build` first (or set {variable})", bin.display());
     bin
 }

@@ -4,12 +4,13 @@
 //! body `{"error":{"code","message"}}` with the status that `ErrorCode::status`
 //! (the one match that decides every status) gives. Internal errors say little
 //! to the caller and log everything. The `*_error_handler` functions make
-//! actix's own refusals (malformed JSON, unknown fields, wrong types, oversize
-//! bodies, bad paths and queries) answer in the same shape, never with a 500.
+//! actix's own refusals of bad paths and queries answer in the same shape;
+//! bodies are read by `api::body::Body` and parsed inside the audited work
+//! (malformed JSON, unknown fields, wrong types, oversize: 4xx, never a 500).
 
 use std::borrow::Cow;
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
@@ -86,7 +87,7 @@ impl ErrorCode {
 }
 
 /// An answer that is not a success.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{}: {message}", code.as_str())]
 pub struct AppError {
     pub code: ErrorCode,
@@ -211,19 +212,6 @@ impl From<AgentCallError> for AppError {
         tracing::warn!(%error, "agent call failed");
         AppError::new(code, message)
     }
-}
-
-/// Malformed JSON, unknown fields, wrong types, oversize or non-JSON bodies.
-pub fn json_error_handler(error: JsonPayloadError, _request: &HttpRequest) -> actix_web::Error {
-    let app_error = match &error {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            AppError::new(ErrorCode::BodyTooLarge, "the request body is too large")
-        }
-        JsonPayloadError::ContentType => AppError::invalid_input("send the body as Content-Type: application/json"),
-        JsonPayloadError::Deserialize(inner) => AppError::invalid_input(format!("invalid JSON body: {inner}")),
-        other => AppError::invalid_input(format!("invalid JSON body: {other}")),
-    };
-    app_error.into()
 }
 
 pub fn query_error_handler(error: QueryPayloadError, _request: &HttpRequest) -> actix_web::Error {

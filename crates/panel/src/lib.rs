@@ -22,6 +22,7 @@ pub use roles::Role;
 pub use username::Username;
 pub mod api;
 pub mod error;
+pub mod openapi;
 pub mod startup;
 
 pub use startup::Application;

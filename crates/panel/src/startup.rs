@@ -15,6 +15,7 @@ use crate::api;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error;
+use crate::openapi;
 use crate::rate_limit::RateLimiter;
 use crate::secrets::PanelKey;
 use crate::sync::{Agents, Nudge, Supervisor};
@@ -76,10 +77,12 @@ impl Application {
             App::new()
                 .app_data(pool.clone())
                 .app_data(state.clone())
-                .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(error::json_error_handler))
+                .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
                 .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
+                // Before `api::configure`: its `/api/v1` scope would shadow the docs routes.
+                .configure(openapi::configure)
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))
         })

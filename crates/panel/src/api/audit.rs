@@ -3,19 +3,22 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::auth::CurrentUser;
 use crate::db::audit::{self, AuditQuery, Visible};
 use crate::db::containers;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::openapi::{AuditPage, ErrorBody};
 use crate::policy::{Action, Decision, Object};
 
 /// Rows per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// A username.
@@ -32,9 +35,27 @@ pub struct AuditParams {
     since: Option<i64>,
     /// Only rows with a smaller id (the next page: the last id you got).
     before: Option<i64>,
+    /// Rows per page, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit",
+    tag = "audit",
+    summary = "The audit log, newest first (admins: every row; others: their own and their containers')",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "One page; `next_before` fetches the next.", body = AuditPage),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a bad `limit` or an unknown parameter.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn list(
     current: CurrentUser,
     pool: web::Data<DbPool>,

@@ -14,8 +14,6 @@
 
 use std::future::Future;
 
-use diesel::Connection as _;
-
 use crate::db::audit::{self, NewAuditRow, Outcome};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
@@ -71,7 +69,7 @@ fn in_transaction<T>(
     outcome: Outcome,
     work: impl FnOnce(&mut DbConnection, &mut AuditEntry) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    let result = connection.transaction::<T, AppError, _>(|connection| {
+    let result = db::write_transaction::<T, AppError, _>(connection, |connection| {
         let value = work(connection, entry)?;
         entry.append(connection, outcome, None)?;
         Ok(value)
@@ -80,6 +78,18 @@ fn in_transaction<T>(
         entry.append_error(connection, error)?;
     }
     result
+}
+
+/// Writes the row of a request refused before any work, and returns its error.
+pub async fn refused(pool: &DbPool, entry: AuditEntry, error: AppError) -> AppError {
+    let written = db::run(pool, move |connection| {
+        entry.append_error(connection, &error)?;
+        Ok::<_, AppError>(error)
+    })
+    .await;
+    match written {
+        Ok(error) | Err(error) => error,
+    }
 }
 
 /// Runs `work` (see the module note) on the blocking pool.
@@ -96,21 +106,23 @@ where
 }
 
 /// `check` (database, row `started`), then `call`, then `finish` with the
-/// call's value and the outcome row (see the module note).
-pub async fn audited_call<T, R, C, A, Fut, F>(
+/// call's value in one transaction with the outcome row (see the module
+/// note). An error of `call` or `finish` writes its `refused`/`failed` row.
+pub async fn audited_call<T, R, V, C, A, Fut, F>(
     pool: &DbPool,
     entry: AuditEntry,
     check: C,
     call: A,
     finish: F,
-) -> Result<R, AppError>
+) -> Result<V, AppError>
 where
     C: FnOnce(&mut DbConnection, &mut AuditEntry) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
     A: FnOnce(T) -> Fut,
     Fut: Future<Output = Result<R, AppError>>,
-    F: FnOnce(&mut DbConnection, &R) -> Result<(), AppError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &mut AuditEntry, R) -> Result<V, AppError> + Send + 'static,
     R: Send + 'static,
+    V: Send + 'static,
 {
     let (target, entry) = db::run(pool, move |connection| {
         let mut entry = entry;
@@ -119,18 +131,16 @@ where
     })
     .await?;
     let result = call(target).await;
-    db::run(pool, move |connection| match result {
-        Ok(value) => {
-            connection.transaction::<_, AppError, _>(|connection| {
-                finish(connection, &value)?;
-                entry.append(connection, Outcome::Ok, None)?;
-                Ok(())
-            })?;
-            Ok(value)
-        }
-        Err(error) => {
-            entry.append_error(connection, &error)?;
-            Err(error)
+    db::run(pool, move |connection| {
+        let mut entry = entry;
+        match result {
+            Ok(value) => in_transaction(connection, &mut entry, Outcome::Ok, |connection, entry| {
+                finish(connection, entry, value)
+            }),
+            Err(error) => {
+                entry.append_error(connection, &error)?;
+                Err(error)
+            }
         }
     })
     .await

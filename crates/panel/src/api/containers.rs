@@ -6,21 +6,24 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Deserializer, Serialize};
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
+use utoipa::{IntoParams, ToSchema};
 
 use super::audited::{AuditEntry, audited, audited_call};
 use super::auth::CurrentUser;
+use super::body::Body;
 use crate::agents::{AgentClient, Caller};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
+use crate::openapi::{ContainerList, ErrorBody, proto};
 use crate::policy::{Action, Decision, Object};
 use crate::startup::AppState;
 use crate::username::Username;
 
 /// A container as the API shows it (PANEL.md's fields, and more).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContainerView {
     pub id: i64,
     pub name: String,
@@ -85,12 +88,15 @@ fn load_allowed(
     loaded.map(|loaded| loaded.container).ok_or_else(AppError::not_found)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only this machine's containers.
     machine_id: Option<i64>,
     /// A username.
     owner: Option<String>,
+    /// As last seen, e.g. `running`.
     status: Option<String>,
     /// `false` leaves out containers that are gone (default: shown).
     gone: Option<bool>,
@@ -99,6 +105,22 @@ pub struct ListQuery {
 /// `GET /api/v1/containers`: every container the policy lets the caller
 /// see. Admins' lists start from all rows, members' from the trees they
 /// own (the policy shows a member nothing else); each row is then decided.
+#[utoipa::path(
+    get,
+    path = "/api/v1/containers",
+    operation_id = "list_containers",
+    tag = "containers",
+    summary = "The containers the caller may see",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The containers.", body = ContainerList),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a malformed or unknown query parameter.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn list(
     current: CurrentUser,
     pool: web::Data<DbPool>,
@@ -122,7 +144,9 @@ pub async fn list(
         } else {
             Some(containers::tree_ids_of(connection, current.user.id.0)?)
         };
-        let rows = containers::list(connection, candidates.as_deref(), &filter)?;
+        // Chains come from every candidate, filters apply after the policy:
+        // a filter must not cut the chain that makes a row visible.
+        let rows = containers::list(connection, candidates.as_deref())?;
         let chains = containers::owner_chains(&rows);
         let actor = current.actor();
         Ok::<_, AppError>(
@@ -132,15 +156,32 @@ pub async fn list(
                     crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners })
                         == Decision::Allow
                 })
+                .filter(|row| filter.matches(row))
                 .map(ContainerView::from)
                 .collect(),
         )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(super::Items { items }))
 }
 
 /// `GET /api/v1/containers/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/containers/{id}",
+    operation_id = "get_container",
+    tag = "containers",
+    summary = "One container",
+    params(("id" = i64, Path, description = "The container's id.")),
+    responses(
+        (status = 200, description = "The container.", body = ContainerView),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn get(
     current: CurrentUser,
     pool: web::Data<DbPool>,
@@ -161,7 +202,7 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assign {
     /// A username, or null for no owner.
@@ -173,17 +214,38 @@ pub struct Assign {
 }
 
 /// `PATCH /api/v1/containers/{id}` `{"owner":"alice"}`, `{"parent":12}` (admins).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/containers/{id}",
+    operation_id = "assign_container",
+    tag = "containers",
+    summary = "Set a container's owner and/or parent (admins)",
+    params(("id" = i64, Path, description = "The container's id.")),
+    request_body = Assign,
+    responses(
+        (status = 200, description = "The updated container.", body = ContainerView),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: neither field, an unknown owner or a bad parent.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn assign(
     current: CurrentUser,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Json<Assign>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
     let id = ContainerId(path.into_inner());
-    let Assign { owner, parent } = body.into_inner();
     let updated = audited(&pool, current.audit(format!("container:{id}")), move |connection, entry| {
         let container = load_allowed(connection, &current, id, Action::ContainerAssign)?;
         entry.machine = Some(container.machine.clone());
+        let Assign { owner, parent } = body.json()?;
         if owner.is_none() && parent.is_none() {
             return Err(AppError::invalid_input(
                 "give \"owner\" (a username or null) and/or \"parent\" (an id or null)",
@@ -274,18 +336,23 @@ fn target(
 
 /// A start/stop/restart/exec: audited with a `started` row before the agent
 /// is called and the outcome after; a lifecycle answer's status is stored
-/// with the outcome row.
-async fn act<R, A, Fut>(
+/// with the outcome row. `request` reads the body after the policy has
+/// allowed the action (a bad body is then refused and audited like the rest).
+#[allow(clippy::too_many_arguments)]
+async fn act<Q, R, P, A, Fut>(
     current: CurrentUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     id: ContainerId,
     action: Action,
+    request: P,
     call: A,
     status_of: fn(&R) -> Option<&'static str>,
 ) -> Result<R, AppError>
 where
-    A: FnOnce(Target) -> Fut,
+    P: FnOnce() -> Result<Q, AppError> + Send + 'static,
+    Q: Send + 'static,
+    A: FnOnce(Target, Q) -> Fut,
     Fut: std::future::Future<Output = Result<R, AppError>>,
     R: Send + 'static,
 {
@@ -293,13 +360,16 @@ where
     audited_call(
         &pool,
         entry,
-        move |connection, entry| target(connection, &state, &current, id, action, Some(entry)),
-        call,
-        move |connection, answer| {
-            if let Some(status) = status_of(answer) {
+        move |connection, entry| {
+            let target = target(connection, &state, &current, id, action, Some(entry))?;
+            Ok((target, request()?))
+        },
+        |(target, request)| call(target, request),
+        move |connection, _, answer| {
+            if let Some(status) = status_of(&answer) {
                 containers::set_status(connection, id, status, db::unix_now())?;
             }
-            Ok(())
+            Ok(answer)
         },
     )
     .await
@@ -310,6 +380,30 @@ fn lifecycle_status(answer: &LifecycleAnswer) -> Option<&'static str> {
 }
 
 /// `POST /api/v1/containers/{id}/start`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/containers/{id}/start",
+    operation_id = "start_container",
+    tag = "containers",
+    summary = "Start the container (audited)",
+    params(("id" = i64, Path, description = "The container's id.")),
+    responses(
+        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
+            body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn start(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -323,30 +417,48 @@ pub async fn start(
         pool,
         id,
         Action::ContainerStart,
-        |target| async move { Ok(target.client.start(&target.caller, &target.name).await?) },
+        || Ok(()),
+        |target, ()| async move { Ok(target.client.start(&target.caller, &target.name).await?) },
         lifecycle_status,
     )
     .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// An optional JSON body: empty is the default, anything else must parse.
-fn optional_body<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|error| AppError::invalid_input(format!("invalid JSON body: {error}")))
-}
-
 /// `POST /api/v1/containers/{id}/stop` and `/restart`, body `{"force":false,"timeout_s":30}` or none.
+#[utoipa::path(
+    post,
+    path = "/api/v1/containers/{id}/stop",
+    operation_id = "stop_container",
+    tag = "containers",
+    summary = "Stop the container (audited)",
+    params(("id" = i64, Path, description = "The container's id.")),
+    request_body(content = proto::StopRequest, description = "Optional: an empty body is the defaults."),
+    responses(
+        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
+            body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn stop(
     current: CurrentUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let request: StopRequest = optional_body(&body)?;
     let id = ContainerId(path.into_inner());
     let answer = act(
         current,
@@ -354,21 +466,47 @@ pub async fn stop(
         pool,
         id,
         Action::ContainerStop,
-        move |target| async move { Ok(target.client.stop(&target.caller, &target.name, &request).await?) },
+        move || body.json_or_default::<StopRequest>(),
+        |target, request| async move { Ok(target.client.stop(&target.caller, &target.name, &request).await?) },
         lifecycle_status,
     )
     .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/containers/{id}/restart",
+    operation_id = "restart_container",
+    tag = "containers",
+    summary = "Restart the container (audited)",
+    params(("id" = i64, Path, description = "The container's id.")),
+    request_body(content = proto::StopRequest, description = "Optional: an empty body is the defaults."),
+    responses(
+        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
+            body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn restart(
     current: CurrentUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let request: StopRequest = optional_body(&body)?;
     let id = ContainerId(path.into_inner());
     let answer = act(
         current,
@@ -376,7 +514,8 @@ pub async fn restart(
         pool,
         id,
         Action::ContainerRestart,
-        move |target| async move { Ok(target.client.restart(&target.caller, &target.name, &request).await?) },
+        move || body.json_or_default::<StopRequest>(),
+        |target, request| async move { Ok(target.client.restart(&target.caller, &target.name, &request).await?) },
         lifecycle_status,
     )
     .await?;
@@ -384,17 +523,39 @@ pub async fn restart(
 }
 
 /// `POST /api/v1/containers/{id}/exec`, the agent's exec body (argv, never a shell string).
+#[utoipa::path(
+    post,
+    path = "/api/v1/containers/{id}/exec",
+    operation_id = "exec_in_container",
+    tag = "containers",
+    summary = "Run a program in the container (audited)",
+    params(("id" = i64, Path, description = "The container's id.")),
+    request_body = proto::ExecRequest,
+    responses(
+        (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = proto::ExecAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
+            body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: an empty command, a malformed body, or the agent refused it.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn exec(
     current: CurrentUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Json<ExecRequest>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let request = body.into_inner();
-    if request.command.is_empty() {
-        return Err(AppError::invalid_input("command: give the program and its arguments, e.g. [\"uptime\"]"));
-    }
     let id = ContainerId(path.into_inner());
     let answer: ExecAnswer = act(
         current,
@@ -402,7 +563,14 @@ pub async fn exec(
         pool,
         id,
         Action::ContainerExec,
-        move |target| async move { Ok(target.client.exec(&target.caller, &target.name, &request).await?) },
+        move || {
+            let request: ExecRequest = body.json()?;
+            if request.command.is_empty() {
+                return Err(AppError::invalid_input("command: give the program and its arguments, e.g. [\"uptime\"]"));
+            }
+            Ok(request)
+        },
+        |target, request| async move { Ok(target.client.exec(&target.caller, &target.name, &request).await?) },
         |_| None,
     )
     .await?;
@@ -421,6 +589,27 @@ async fn read_target(
 }
 
 /// `GET /api/v1/containers/{id}/state`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/containers/{id}/state",
+    operation_id = "container_state",
+    tag = "containers",
+    summary = "The container's live state from its agent",
+    params(("id" = i64, Path, description = "The container's id.")),
+    responses(
+        (status = 200, description = "A documented subset of LXD's state.", body = proto::ContainerState),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn container_state(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -433,6 +622,28 @@ pub async fn container_state(
 }
 
 /// `GET /api/v1/containers/{id}/logs?source=console|lxc&lines=N`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/containers/{id}/logs",
+    operation_id = "container_logs",
+    tag = "containers",
+    summary = "The container's last log lines from its agent",
+    params(("id" = i64, Path, description = "The container's id."), proto::LogsQuery),
+    responses(
+        (status = 200, description = "The last lines, newest last.", body = proto::LogsAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
+            body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a bad `lines` or `source`.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn logs(
     current: CurrentUser,
     state: web::Data<AppState>,

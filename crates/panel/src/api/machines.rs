@@ -6,14 +6,18 @@ use actix_web::{HttpResponse, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use smp_proto::names::InstanceName;
+use utoipa::ToSchema;
 
 use super::audited::{audited, audited_call};
 use super::auth::CurrentUser;
+use super::body::Body;
+use crate::agents::{AgentCallError, AgentClient};
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::machine_cli::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
+use crate::openapi::{ErrorBody, MachineList};
 use crate::pinning::{self, Fingerprint};
 use crate::policy::{Action, Object};
 use crate::rotation::{self, RotationError};
@@ -21,7 +25,7 @@ use crate::startup::AppState;
 use crate::sync::SyncError;
 
 /// A machine as the API shows it: never its secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MachineView {
     pub id: i64,
     pub name: String,
@@ -91,16 +95,46 @@ fn load(
 }
 
 /// `GET /api/v1/machines`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/machines",
+    operation_id = "list_machines",
+    tag = "machines",
+    summary = "Every machine (admins)",
+    responses(
+        (status = 200, description = "The machines; never a secret.", body = MachineList),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     current.decide(Action::MachineView, &Object::Machine)?;
     let items: Vec<MachineView> = db::run(&pool, |connection| {
         Ok::<_, AppError>(machines::list(connection)?.iter().map(MachineView::from).collect())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(super::Items { items }))
 }
 
 /// `GET /api/v1/machines/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/machines/{id}",
+    operation_id = "get_machine",
+    tag = "machines",
+    summary = "One machine (admins)",
+    params(("id" = i64, Path, description = "The machine's id.")),
+    responses(
+        (status = 200, description = "The machine.", body = MachineView),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn get(
     current: CurrentUser,
     pool: web::Data<DbPool>,
@@ -111,12 +145,17 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(MachineView::from(&machine)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMachine {
+    /// The machine's name (as the agent calls itself).
     name: String,
+    /// The agent's base URL, `http://` or `https://`.
     url: String,
+    /// The id of the agent key the panel signs with.
     key_id: String,
+    /// The agent key's secret (`smp-agent keygen`); stored sealed, never answered.
+    #[schema(value_type = String, format = Password, write_only)]
     secret: SecretString,
     /// Required for an `https://` URL unless `trust_on_first_use`.
     fingerprint: Option<String>,
@@ -126,73 +165,162 @@ pub struct AddMachine {
 }
 
 /// `POST /api/v1/machines` (head admin): the same checks as `smp-panel machine add`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/machines",
+    operation_id = "add_machine",
+    tag = "machines",
+    summary = "Add a machine (head admin)",
+    request_body = AddMachine,
+    responses(
+        (status = 201, description = "Added; a sync follows.", body = MachineView),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 409, description = "`conflict`: the name is taken.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: bad name, URL, key id, secret or fingerprint.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: trust_on_first_use could not fetch the certificate.",
+            body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn add(
     current: CurrentUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
-    body: web::Json<AddMachine>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let request = body.into_inner();
-    let entry = current.audit(format!("machine-name:{}", request.name.chars().take(64).collect::<String>()));
     let agents = state.agents.clone();
-    let machine = audited(&pool, entry, move |connection, entry| {
-        current.decide(Action::MachineManage, &Object::Machine)?;
-        let invalid = |error: anyhow::Error| AppError::invalid_input(format!("{error:#}").replace("--", ""));
-        let name =
-            InstanceName::parse(&request.name).map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
-        let url = parse_agent_url(&request.url).map_err(invalid)?;
-        check_key_id(&request.key_id).map_err(invalid)?;
-        use secrecy::ExposeSecret as _;
-        let chars = request.secret.expose_secret().chars().count();
-        if chars < MIN_SECRET_CHARS {
-            return Err(AppError::invalid_input(format!(
-                "secret: it has {chars} characters; it needs at least {MIN_SECRET_CHARS} (smp-agent keygen makes one)"
-            )));
-        }
-        let fingerprint = match (url.https, request.fingerprint.as_deref(), request.trust_on_first_use) {
-            (false, None, false) => None,
-            (false, _, _) => {
-                return Err(AppError::invalid_input("fingerprint and trust_on_first_use apply only to https:// URLs"));
-            }
-            (true, Some(_), true) => {
-                return Err(AppError::invalid_input("give either fingerprint or trust_on_first_use, not both"));
-            }
-            (true, Some(text), false) => Some(
-                Fingerprint::parse(text).map_err(|error| AppError::invalid_input(format!("fingerprint: {error}")))?,
-            ),
-            (true, None, true) => Some(pinning::fetch_fingerprint(&url.host, url.port).map_err(|error| {
-                AppError::new(ErrorCode::AgentUnavailable, format!("cannot fetch the agent's certificate: {error:#}"))
-            })?),
-            (true, None, false) => {
-                return Err(AppError::invalid_input(
-                    "an https:// agent needs its fingerprint (smp-agent fingerprint prints it) or trust_on_first_use",
-                ));
-            }
-        };
-        let sealed = agents.seal(name.as_str(), &request.secret).map_err(AppError::internal)?;
-        let fingerprint = fingerprint.map(|fingerprint| fingerprint.to_string());
-        let base_url = url.url.as_str().trim_end_matches('/').to_owned();
-        let machine = machines::insert(
-            connection,
-            &NewMachine {
-                name: &name,
-                url: &base_url,
-                key_id: &request.key_id,
-                secret: &sealed,
-                fingerprint: fingerprint.as_deref(),
-            },
-        )?;
-        entry.object = format!("machine:{}", machine.id);
-        entry.machine = Some(machine.name.to_string());
-        Ok(MachineView::from(&machine))
-    })
+    let machine = audited_call(
+        &pool,
+        current.audit("machine:new"),
+        move |_, entry| {
+            current.decide(Action::MachineManage, &Object::Machine)?;
+            let request: AddMachine = body.json()?;
+            entry.object = format!("machine-name:{}", request.name.chars().take(64).collect::<String>());
+            validate(request)
+        },
+        |checked| async move {
+            check_identity(&checked, agents.instance()).await?;
+            Ok((checked, agents))
+        },
+        |connection, entry, (checked, agents)| {
+            let sealed = agents.seal(checked.name.as_str(), &checked.secret).map_err(AppError::internal)?;
+            let fingerprint = checked.pin.map(|pin| pin.to_string());
+            let machine = machines::insert(
+                connection,
+                &NewMachine {
+                    name: &checked.name,
+                    url: &checked.url,
+                    key_id: &checked.key_id,
+                    secret: &sealed,
+                    fingerprint: fingerprint.as_deref(),
+                },
+            )?;
+            entry.object = format!("machine:{}", machine.id);
+            entry.machine = Some(machine.name.to_string());
+            Ok(MachineView::from(&machine))
+        },
+    )
     .await?;
     state.sync_nudge.now();
     Ok(HttpResponse::Created().json(machine))
 }
 
+/// A machine to add, checked as `smp-panel machine add` checks it.
+struct CheckedMachine {
+    name: InstanceName,
+    /// The base URL without a trailing `/`.
+    url: String,
+    key_id: String,
+    secret: SecretString,
+    pin: Option<Fingerprint>,
+}
+
+fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
+    use secrecy::ExposeSecret as _;
+    let invalid = |error: anyhow::Error| AppError::invalid_input(format!("{error:#}").replace("--", ""));
+    let name = InstanceName::parse(&request.name).map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
+    let url = parse_agent_url(&request.url).map_err(invalid)?;
+    check_key_id(&request.key_id).map_err(invalid)?;
+    let chars = request.secret.expose_secret().chars().count();
+    if chars < MIN_SECRET_CHARS {
+        return Err(AppError::invalid_input(format!(
+            "secret: it has {chars} characters; it needs at least {MIN_SECRET_CHARS} (smp-agent keygen makes one)"
+        )));
+    }
+    let pin = match (url.https, request.fingerprint.as_deref(), request.trust_on_first_use) {
+        (false, None, false) => None,
+        (false, _, _) => {
+            return Err(AppError::invalid_input("fingerprint and trust_on_first_use apply only to https:// URLs"));
+        }
+        (true, Some(_), true) => {
+            return Err(AppError::invalid_input("give either fingerprint or trust_on_first_use, not both"));
+        }
+        (true, Some(text), false) => {
+            Some(Fingerprint::parse(text).map_err(|error| AppError::invalid_input(format!("fingerprint: {error}")))?)
+        }
+        (true, None, true) => Some(pinning::fetch_fingerprint(&url.host, url.port).map_err(|error| {
+            AppError::new(ErrorCode::AgentUnavailable, format!("cannot fetch the agent's certificate: {error:#}"))
+        })?),
+        (true, None, false) => {
+            return Err(AppError::invalid_input(
+                "an https:// agent needs its fingerprint (smp-agent fingerprint prints it) or trust_on_first_use",
+            ));
+        }
+    };
+    let url = url.url.as_str().trim_end_matches('/').to_owned();
+    Ok(CheckedMachine { name, url, key_id: request.key_id, secret: request.secret, pin })
+}
+
+/// Asks the agent's `/health` who it is: tokens carry the machine name as
+/// their audience, so an agent configured with another name would refuse
+/// every one. An agent that cannot be reached now is accepted (its sync
+/// reports it); one presenting another certificate is not.
+async fn check_identity(machine: &CheckedMachine, instance: &str) -> Result<(), AppError> {
+    use secrecy::ExposeSecret as _;
+    let key = smp_proto::token::SharedKey::new(machine.key_id.clone(), machine.secret.expose_secret());
+    let client = AgentClient::new(machine.name.as_str(), &machine.url, key, machine.pin, instance)?;
+    match client.health().await {
+        Ok(health) if health.machine != machine.name.as_str() => Err(AppError::invalid_input(format!(
+            "the agent at {} is machine {:?} (its config's `machine`); add it under that name, since the agent refuses tokens for any other",
+            machine.url, health.machine
+        ))),
+        Ok(_) | Err(AgentCallError::Unavailable { .. }) => Ok(()),
+        Err(error @ AgentCallError::FingerprintMismatch { .. }) => Err(AppError::invalid_input(format!(
+            "the agent at {} presented a certificate with another fingerprint; check it with `smp-agent fingerprint` on the machine ({error})",
+            machine.url
+        ))),
+        Err(error) => {
+            tracing::warn!(%error, "the new machine's /health answered unexpectedly; adding it anyway");
+            Ok(())
+        }
+    }
+}
+
 /// `DELETE /api/v1/machines/{id}` (head admin): the machine and its
 /// container rows go; refused while any of its containers has an owner.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/machines/{id}",
+    operation_id = "delete_machine",
+    tag = "machines",
+    summary = "Delete a machine and its container rows (head admin)",
+    params(("id" = i64, Path, description = "The machine's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 409, description = "`conflict`: some of its containers still have an owner.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn delete(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -219,7 +347,7 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SyncAnswer {
     machine: MachineView,
     #[serde(flatten)]
@@ -227,6 +355,28 @@ struct SyncAnswer {
 }
 
 /// `POST /api/v1/machines/{id}/sync` (head admin): one full pass, answered when done.
+#[utoipa::path(
+    post,
+    path = "/api/v1/machines/{id}/sync",
+    operation_id = "sync_machine",
+    tag = "machines",
+    summary = "Sync the machine's containers now (head admin)",
+    params(("id" = i64, Path, description = "The machine's id.")),
+    responses(
+        (status = 200, description = "The machine after the pass, and what changed.", body = SyncAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 409, description = "`conflict`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: the agent refused the request.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
+        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
+        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn sync(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -244,7 +394,7 @@ pub async fn sync(
             Ok(())
         },
         |()| async move { Ok(agents.sync_machine_once(id).await?) },
-        |_, _| Ok(()),
+        |_, _, value| Ok(value),
     )
     .await?;
     let machine =
@@ -252,10 +402,13 @@ pub async fn sync(
     Ok(HttpResponse::Ok().json(SyncAnswer { machine: MachineView::from(&machine), report }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {
+    /// The new key's id, as configured on the agent.
     key_id: String,
+    /// The new key's secret; stored sealed, never answered.
+    #[schema(value_type = String, format = Password, write_only)]
     secret: SecretString,
 }
 
@@ -277,15 +430,38 @@ impl From<RotationError> for AppError {
 
 /// `POST /api/v1/machines/{id}/rotate-key` `{"key_id","secret"}` (head
 /// admin): switches to the new key once the agent has accepted it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/machines/{id}/rotate-key",
+    operation_id = "rotate_machine_key",
+    tag = "machines",
+    summary = "Switch the machine to a new agent key once the agent accepts it (head admin)",
+    params(("id" = i64, Path, description = "The machine's id.")),
+    request_body = RotateKey,
+    responses(
+        (status = 200, description = "Switched; the machine with its new `key_id`.", body = MachineView),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 409, description = "`key_refused`: the agent refused the new key; or `conflict`.",
+            body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: bad key id or a secret too short.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 503, description = "`key_unverified`: the agent could not confirm the new key.",
+            body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn rotate_key(
     current: CurrentUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Json<RotateKey>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
     let id = MachineId(path.into_inner());
-    let RotateKey { key_id, secret } = body.into_inner();
     let agents = state.agents.clone();
     let rotation_pool = pool.clone();
     let machine = audited_call(
@@ -294,14 +470,14 @@ pub async fn rotate_key(
         move |connection, entry| {
             let machine = load(connection, &current, id, Action::MachineManage)?;
             entry.machine = Some(machine.name.to_string());
-            Ok(())
+            body.json::<RotateKey>()
         },
-        |()| async move {
+        |RotateKey { key_id, secret }| async move {
             let machine =
                 rotation::rotate_key(&rotation_pool, agents.key(), agents.instance(), id, &key_id, secret).await?;
             Ok(MachineView::from(&machine))
         },
-        |_, _| Ok(()),
+        |_, _, value| Ok(value),
     )
     .await?;
     state.sync_nudge.now();

@@ -8,14 +8,15 @@
 //! the extractor uses to audit a refused authentication and handlers use for
 //! their own row.
 
-mod audit;
+pub(crate) mod audit;
 mod audited;
 mod auth;
-mod containers;
-mod machines;
-mod session;
-mod tokens;
-mod users;
+mod body;
+pub(crate) mod containers;
+pub(crate) mod machines;
+pub(crate) mod session;
+pub(crate) mod tokens;
+pub(crate) mod users;
 
 use actix_web::http::Method;
 use actix_web::{Handler, HttpResponse, Resource, Responder, guard, web};
@@ -74,8 +75,22 @@ where
     resource.route(web::method(method).to(handler))
 }
 
+/// PANEL.md's list shape `{"items":[…]}`, serialized straight from the rows.
+#[derive(serde::Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
 /// `GET /api/v1/health`: the panel answers.
-async fn health() -> HttpResponse {
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    operation_id = "health",
+    tag = "health",
+    summary = "Whether the panel answers (open)",
+    responses((status = 200, description = "The panel answers.", body = crate::openapi::Health)),
+)]
+pub(crate) async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 

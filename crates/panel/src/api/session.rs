@@ -7,13 +7,16 @@ use std::sync::OnceLock;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::audited::{AuditEntry, audited};
+use super::audited::{AuditEntry, audited, refused};
 use super::auth::{AuthVia, CurrentUser, hash_secret, random_secret, session_cookie_for};
+use super::body::Body;
 use super::users::UserView;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, DbPool, sessions, users};
 use crate::error::{AppError, ErrorCode};
+use crate::openapi::ErrorBody;
 use crate::password::{Password, verify_password};
 use crate::startup::AppState;
 use crate::username::Username;
@@ -21,18 +24,21 @@ use crate::username::Username;
 /// How long a session lasts, in seconds (12 hours).
 pub const SESSION_LIFETIME_S: i64 = 12 * 60 * 60;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     username: String,
+    #[schema(format = Password)]
     password: String,
 }
 
 /// The user, plus the CSRF token when the request came with a session.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionAnswer {
     #[serde(flatten)]
     user: UserView,
+    /// Send it as `X-CSRF-Token` on every state-changing request of this
+    /// session; absent when the caller used a bearer token.
     #[serde(skip_serializing_if = "Option::is_none")]
     csrf_token: Option<String>,
 }
@@ -48,13 +54,34 @@ fn invalid_credentials() -> AppError {
     AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    operation_id = "login",
+    tag = "session",
+    summary = "Sign in (open): sets the session cookie, answers the CSRF token",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; `Set-Cookie: smp_session=…` (HttpOnly, SameSite=Strict).",
+            body = SessionAnswer, headers(("Set-Cookie" = String, description = "The `smp_session` cookie."))),
+        (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
+        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many attempts from this address.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+)]
 pub async fn login(
     request: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let LoginRequest { username, password } = body.into_inner();
+    let LoginRequest { username, password } = match body.json() {
+        Ok(request) => request,
+        Err(error) => return Err(refused(&pool, AuditEntry::anonymous("session.login", "username:?"), error).await),
+    };
     let entry =
         AuditEntry::anonymous("session.login", format!("username:{}", username.chars().take(64).collect::<String>()));
     // The peer address, not a forwarded header: behind a proxy, the proxy limits.
@@ -115,6 +142,22 @@ fn check_login(
     Ok(user)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    operation_id = "logout",
+    tag = "session",
+    summary = "End the caller's session and clear its cookie",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared."),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a bearer token has no session (revoke it instead).",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn logout(
     current: CurrentUser,
     pool: web::Data<DbPool>,
@@ -135,6 +178,21 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().cookie(session_cookie_for(None, 0, state.secure_cookies)).finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "session",
+    summary = "The caller, and the session's CSRF token",
+    responses(
+        (status = 200, description = "The caller (with `csrf_token` when signed in with a session).",
+            body = SessionAnswer),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn me(current: CurrentUser) -> HttpResponse {
     let csrf_token = match &current.via {
         AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),

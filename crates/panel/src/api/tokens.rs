@@ -4,39 +4,59 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::audited::audited;
 use super::auth::{CurrentUser, TOKEN_PREFIX, hash_secret, random_secret};
+use super::body::Body;
 use crate::db::tokens::{self, TokenInfo};
 use crate::db::{self, DbPool, unix_now};
 use crate::error::AppError;
+use crate::openapi::{ErrorBody, TokenList};
 
 const MAX_NAME_CHARS: usize = 64;
 const MAX_EXPIRES_IN_DAYS: u32 = 3650;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
+    /// 1 to 64 characters.
     name: String,
+    /// 1 to 3650; leave out for a token that does not expire.
+    #[schema(minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CreatedToken {
     #[serde(flatten)]
+    #[schema(value_type = crate::openapi::TokenInfo)]
     info: TokenInfo,
     /// Shown this once.
     token: String,
 }
 
-pub async fn create(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    body: web::Json<CreateToken>,
-) -> Result<HttpResponse, AppError> {
-    let CreateToken { name, expires_in_days } = body.into_inner();
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    operation_id = "create_token",
+    tag = "tokens",
+    summary = "Create a personal access token for the caller (shown once)",
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "Created; `token` is shown this once.", body = CreatedToken),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: bad name or expiry.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
+pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id;
     let created = audited(&pool, current.audit("token:new"), move |connection, entry| {
+        let CreateToken { name, expires_in_days } = body.json()?;
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
             return Err(AppError::invalid_input(format!("name: 1 to {MAX_NAME_CHARS} characters")));
@@ -54,12 +74,42 @@ pub async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    operation_id = "list_tokens",
+    tag = "tokens",
+    summary = "The caller's live tokens (never the tokens themselves)",
+    responses(
+        (status = 200, description = "The caller's tokens that are neither revoked nor expired.", body = TokenList),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id;
     let items = db::run(&pool, move |connection| Ok::<_, AppError>(tokens::list_live(connection, user_id)?)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(super::Items { items }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    operation_id = "revoke_token",
+    tag = "tokens",
+    summary = "Revoke one of the caller's tokens",
+    params(("id" = i64, Path, description = "The token's id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found` (also another user's token).", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn revoke(
     current: CurrentUser,
     pool: web::Data<DbPool>,

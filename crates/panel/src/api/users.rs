@@ -4,23 +4,27 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::audited::audited;
 use super::auth::CurrentUser;
+use super::body::Body;
 use crate::db::quotas::{self, Quota};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
+use crate::openapi::{ErrorBody, UserList};
 use crate::password::Password;
 use crate::policy::{Action, Object};
 use crate::roles::Role;
 use crate::username::Username;
 
 /// A user as the API shows it (PANEL.md's fields).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
+    #[schema(value_type = crate::openapi::Role)]
     pub role: Role,
     pub approved: bool,
     pub disabled: bool,
@@ -38,24 +42,42 @@ impl From<&User> for UserView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    operation_id = "list_users",
+    tag = "users",
+    summary = "Every account (admins)",
+    responses(
+        (status = 200, description = "The accounts.", body = UserList),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden` (members), `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     current.decide(Action::UserView, &Object::Nothing)?;
     let items: Vec<UserView> = db::run(&pool, move |connection| {
         Ok::<_, AppError>(users::list(connection)?.iter().map(UserView::from).collect())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(super::Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     username: String,
+    #[schema(value_type = crate::openapi::Role)]
     role: Role,
+    /// Leave out to have the panel generate one (answered once).
+    #[schema(format = Password)]
     password: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CreatedUser {
     #[serde(flatten)]
     user: UserView,
@@ -64,15 +86,30 @@ struct CreatedUser {
     password: Option<String>,
 }
 
-pub async fn create(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    body: web::Json<CreateUser>,
-) -> Result<HttpResponse, AppError> {
-    let CreateUser { username, role, password } = body.into_inner();
-    let entry = current.audit(format!("username:{}", username.chars().take(64).collect::<String>()));
-    let created = audited(&pool, entry, move |connection, entry| {
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    operation_id = "create_user",
+    tag = "users",
+    summary = "Create an account (admins; only the head admin makes admins)",
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created, approved.", body = CreatedUser),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 409, description = "`conflict`: the username is taken.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: bad username, role or password.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
+pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -> Result<HttpResponse, AppError> {
+    let created = audited(&pool, current.audit("user:new"), move |connection, entry| {
         current.decide(Action::UserManage, &Object::Nothing)?;
+        let CreateUser { username, role, password } = body.json()?;
+        entry.object = format!("username:{}", username.chars().take(64).collect::<String>());
         if role.is_admin() {
             current.decide(Action::UserAppointAdmin, &Object::Nothing)?;
         }
@@ -96,22 +133,42 @@ pub async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(value_type = Option<crate::openapi::Role>)]
     role: Option<Role>,
     approved: Option<bool>,
     disabled: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    operation_id = "update_user",
+    tag = "users",
+    summary = "Change an account's role, approval or disabled flag (admins)",
+    params(("id" = i64, Path, description = "The user's id.")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "The updated account.", body = UserView),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden` (also for locking yourself out), `csrf_failed`, \
+            `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn update(
     current: CurrentUser,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Json<UpdateUser>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
     let id = UserId(path.into_inner());
-    let UpdateUser { role, approved, disabled } = body.into_inner();
     let updated = audited(&pool, current.audit(format!("user:{id}")), move |connection, _| {
         let target = users::find(connection, id)?;
         let object = match &target {
@@ -119,6 +176,7 @@ pub async fn update(
             None => Object::Missing,
         };
         current.decide(Action::UserManage, &object)?;
+        let UpdateUser { role, approved, disabled } = body.json()?;
         let locks_out =
             disabled == Some(true) || approved == Some(false) || role.is_some_and(|role| role != current.user.role);
         if id == current.user.id && locks_out {
@@ -158,6 +216,22 @@ fn quota_owner(
 }
 
 /// `GET /api/v1/users/{id}/quota`: admins, and a member for herself.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}/quota",
+    operation_id = "get_quota",
+    tag = "users",
+    summary = "A user's quota (admins, and a member for herself)",
+    params(("id" = i64, Path, description = "The user's id.")),
+    responses(
+        (status = 200, description = "The quota; null fields are unlimited.", body = Quota),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 404, description = "`not_found` (also someone else's, for a member).", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = [])),
+)]
 pub async fn quota(
     current: CurrentUser,
     pool: web::Data<DbPool>,
@@ -173,16 +247,36 @@ pub async fn quota(
 }
 
 /// `PUT /api/v1/users/{id}/quota` `{"containers","cpu","memory_mb","disk_mb"}` (null: no limit).
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}/quota",
+    operation_id = "set_quota",
+    tag = "users",
+    summary = "Replace a user's quota (admins)",
+    params(("id" = i64, Path, description = "The user's id.")),
+    request_body = Quota,
+    responses(
+        (status = 200, description = "The stored quota.", body = Quota),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
+            body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a negative limit or a malformed body.", body = ErrorBody),
+        (status = 500, description = "`internal`.", body = ErrorBody),
+    ),
+    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
+)]
 pub async fn set_quota(
     current: CurrentUser,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    body: web::Json<Quota>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
     let id = UserId(path.into_inner());
-    let quota = body.into_inner();
     let stored = audited(&pool, current.audit(format!("user:{id}")), move |connection, _| {
         quota_owner(connection, &current, id, Action::UserManage)?;
+        let quota: Quota = body.json()?;
         quota.validate().map_err(AppError::invalid_input)?;
         quotas::set(connection, id, &quota)?;
         Ok(quotas::get(connection, id)?)

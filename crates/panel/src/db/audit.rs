@@ -44,7 +44,7 @@ pub struct NewAuditRow<'a> {
 }
 
 /// A stored row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
     pub id: i64,

@@ -75,7 +75,8 @@ impl Container {
     }
 }
 
-/// Which containers a list shows (all filters optional, combined with AND).
+/// Which containers a list shows (all filters optional, combined with AND),
+/// applied after the policy has decided on each row.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub machine_id: Option<i64>,
@@ -96,23 +97,20 @@ pub fn get(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Option
     joined!().filter(containers::id.eq(id.0)).select(Container::as_select()).first(connection).optional()
 }
 
-/// The containers `filter` selects among `ids` (every container if `None`), by id.
-pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>, filter: &ListFilter) -> QueryResult<Vec<Container>> {
+impl ListFilter {
+    pub fn matches(&self, container: &Container) -> bool {
+        self.machine_id.is_none_or(|id| container.machine_id == id)
+            && self.owner_id.is_none_or(|id| container.owner_id == Some(id))
+            && self.status.as_ref().is_none_or(|status| &container.status == status)
+            && !(self.live_only && container.is_gone())
+    }
+}
+
+/// The containers among `ids` (every container if `None`), by id.
+pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<Vec<Container>> {
     let mut query = joined!().select(Container::as_select()).order(containers::id).into_boxed();
     if let Some(ids) = ids {
         query = query.filter(containers::id.eq_any(ids.to_vec()));
-    }
-    if let Some(machine_id) = filter.machine_id {
-        query = query.filter(containers::machine_id.eq(machine_id));
-    }
-    if let Some(owner_id) = filter.owner_id {
-        query = query.filter(containers::owner_id.eq(owner_id));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(containers::status.eq(status.clone()));
-    }
-    if filter.live_only {
-        query = query.filter(containers::gone_at.is_null());
     }
     query.load(connection)
 }
@@ -196,7 +194,7 @@ pub fn set_status(connection: &mut DbConnection, id: ContainerId, status: &str, 
 }
 
 /// What one full sync changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SyncReport {
     pub added: usize,
     pub updated: usize,
@@ -251,7 +249,7 @@ pub fn apply_list(
     list: &[ContainerSummary],
     now: i64,
 ) -> QueryResult<SyncReport> {
-    connection.transaction(|connection| {
+    super::write_transaction(connection, |connection| {
         let live: Vec<LiveRow> = containers::table
             .filter(containers::machine_id.eq(machine.0).and(containers::gone_at.is_null()))
             .select((

@@ -290,7 +290,7 @@ pub fn stage_next_key(
 /// Rotation, step 2: the staged key becomes the current one and the old one
 /// is forgotten, in one statement. `NoNextKey` if nothing was staged.
 pub fn promote_next_key(connection: &mut DbConnection, id: MachineId) -> Result<Machine, MachineError> {
-    connection.transaction(|connection| {
+    super::write_transaction(connection, |connection| {
         let machine = get(connection, id)?.ok_or(MachineError::NotFound(id))?;
         let next = machine.next.ok_or(MachineError::NoNextKey(id))?;
         diesel::update(machines::table.find(id.0))

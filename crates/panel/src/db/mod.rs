@@ -190,6 +190,44 @@ pub fn connect_and_migrate(url: &str) -> Result<DbPool, DbError> {
     Ok(pool)
 }
 
+/// Runs `work` in a transaction, committed if it returns `Ok`, rolled back
+/// otherwise. On SQLite the outermost one is `BEGIN IMMEDIATE`: it takes the
+/// write lock at its start (waiting up to the busy timeout for another
+/// writer) instead of at its first write, where SQLite fails a transaction
+/// that has read at once with "database is locked" if another connection
+/// wrote in between. Use it for every transaction that reads, then writes.
+pub fn write_transaction<T, E, F>(connection: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost_sqlite = match connection {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()?.is_none()
+        }
+        DbConnection::Postgresql(_) => false,
+    };
+    match connection {
+        DbConnection::Sqlite(inner) if outermost_sqlite => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        _ => DbConnection::begin_transaction(connection)?,
+    }
+    match work(connection) {
+        Ok(value) => {
+            DbConnection::commit_transaction(connection)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = DbConnection::rollback_transaction(connection) {
+                tracing::error!(%rollback, "a transaction could not be rolled back");
+            }
+            Err(error)
+        }
+    }
+}
+
 /// Unix seconds now: how every timestamp is stored.
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)

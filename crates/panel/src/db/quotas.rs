@@ -9,7 +9,9 @@ use super::users::UserId;
 use super::{DbConnection, unix_now};
 
 /// A member's limits; `None` is unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, utoipa::ToSchema,
+)]
 #[diesel(table_name = quotas)]
 #[serde(deny_unknown_fields)]
 pub struct Quota {

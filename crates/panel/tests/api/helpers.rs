@@ -198,15 +198,6 @@ impl TestApp {
         smp_panel::secrets::PanelKey::load(&self.db.dir.path().join("panel.key")).unwrap()
     }
 
-    /// Registers a machine directly in the database, sealed with the app's key
-    /// (the supervisor picks it up at its next pass; the API's add nudges it).
-    pub fn add_machine(&self, name: &str, url: &str, secret: &str, fingerprint: Option<&str>) -> i64 {
-        let name = smp_proto::names::InstanceName::parse(name).unwrap();
-        let sealed = self.panel_key().seal(name.as_str(), &secrecy::SecretString::from(secret.to_owned())).unwrap();
-        let new = db::machines::NewMachine { name: &name, url, key_id: "k1", secret: &sealed, fingerprint };
-        db::machines::insert(&mut self.db.connect(), &new).unwrap().id.0
-    }
-
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
         db::audit::list(&mut self.db.connect()).unwrap()
     }

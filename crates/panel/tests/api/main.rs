@@ -7,14 +7,18 @@
 
 mod accounts;
 mod agents;
+mod audit_api;
 mod cli;
+mod containers_api;
 mod foreign_keys;
 mod helpers;
 mod machine_cli;
 mod machines;
+mod machines_api;
 mod migrations;
-mod real_agent;
+mod openapi;
 mod panel_agent;
+mod real_agent;
 mod rotation;
 mod sync_lock;
 mod users;

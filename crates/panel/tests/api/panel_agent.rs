@@ -148,7 +148,8 @@ async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anoth
     let hidden = world.get(&format!("/containers/{bobs}"), &alice).await;
     assert_eq!((hidden.status(), hidden.text().await.unwrap()), (missing_status, missing_body));
     for action in ["restart", "stop", "start"] {
-        let (status, code) = error_code(world.post(&format!("/containers/{bobs}/{action}"), &alice, json!({})).await).await;
+        let (status, code) =
+            error_code(world.post(&format!("/containers/{bobs}/{action}"), &alice, json!({})).await).await;
         assert_eq!((status, code.as_str()), (404, "not_found"), "{action}");
     }
     let exec = world.post(&format!("/containers/{bobs}/exec"), &alice, json!({"command": ["touch", "/pwned"]})).await;
@@ -223,7 +224,8 @@ async fn changes_made_outside_smp_reach_the_api_through_the_event_stream() {
     let gone = world.get(&format!("/containers/{c2}"), &world.admin).await.json::<Value>().await.unwrap();
     assert_eq!(gone["owner"], "root", "a gone container keeps its owner");
     assert!(gone["gone_at"].is_i64());
-    let (status, code) = error_code(world.post(&format!("/containers/{c2}/start"), &world.admin, json!({})).await).await;
+    let (status, code) =
+        error_code(world.post(&format!("/containers/{c2}/start"), &world.admin, json!({})).await).await;
     assert_eq!((status, code.as_str()), (409, "conflict"));
 }
 
@@ -252,7 +254,8 @@ async fn two_machines_are_two_agents_and_each_action_reaches_its_own() {
     assert_eq!(first.init_pid("web").unwrap(), one_before, "m1's web did not");
 
     let machines = world.get("/machines", &world.admin).await.json::<Value>().await.unwrap();
-    let statuses: Vec<&str> = machines["items"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        machines["items"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["online", "online"]);
 }
 

@@ -1,0 +1,283 @@
+//! `make bench` for the panel: the figures of the panel issue, each printed
+//! beside its goal and, where LXD does the same thing, beside the direct LXD
+//! call measured in the same run (interleaved, so both see the same load):
+//! - `GET /api/v1/containers` with 10 000 containers in the database, for an
+//!   admin (all of them) and for a member (her 10);
+//! - how long after `lxc stop` (outside SMP) the API shows the change;
+//! - a member's restart through the panel beside the same restart made
+//!   directly on LXD's socket, and beside `lxc restart`.
+//!
+//! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
+//! PostgreSQL instead (the database must exist and be empty).
+
+// A benchmark that cannot measure should stop loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use smp_agent::lxd::LxdClient;
+use smp_panel::db::containers;
+use smp_panel::db::machines::{MachineId, NewMachine};
+use smp_panel::{Application, Config, Role, Username, db};
+use smp_proto::api::{ContainerStatus, ContainerSummary};
+use smp_proto::names::InstanceName;
+
+const CONTAINERS: usize = 10_000;
+const PER_MEMBER: usize = 10;
+const PASSWORD: &str = "bench-password-0123";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    runtime.block_on(async {
+        list_with_ten_thousand_containers().await;
+        lifecycle_against_lxd().await;
+    });
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let value = future.await;
+    (value, started.elapsed())
+}
+
+fn lxc(args: &[&str]) {
+    let status = Command::new("lxc").args(args).status().expect("lxc runs");
+    assert!(status.success(), "lxc {args:?}");
+}
+
+/// A panel on a random port over `database_url`; its base URL.
+async fn start_panel(database_url: &str, dir: &std::path::Path) -> String {
+    let toml = format!(
+        "database_url = {database_url:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nsync_interval_s = 3600\n",
+        dir.join("panel.key")
+    );
+    let application = Application::build(Config::from_toml(&toml).expect("config")).await.expect("panel");
+    let url = format!("http://127.0.0.1:{}/api/v1", application.port());
+    tokio::spawn(application.run_until_stopped());
+    url
+}
+
+fn create_user(connection: &mut db::DbConnection, name: &str, role: Role, hash: &str) -> i64 {
+    let username = Username::parse(name).unwrap();
+    db::users::create(
+        connection,
+        &db::users::NewUser { username: &username, password_hash: hash, role, approved: true },
+    )
+    .unwrap()
+    .id
+    .0
+}
+
+/// A personal access token for `username` through the API (login, then POST /tokens).
+async fn token_for(http: &reqwest::Client, api: &str, username: &str) -> String {
+    let login = http.post(format!("{api}/login")).json(&json!({"username": username, "password": PASSWORD}));
+    let response = login.send().await.unwrap();
+    assert!(response.status().is_success(), "login {username}: {}", response.status());
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = response.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
+    let created = http
+        .post(format!("{api}/tokens"))
+        .header("Cookie", cookie)
+        .header("X-CSRF-Token", csrf)
+        .json(&json!({"name": "bench"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success(), "token: {}", created.status());
+    created.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+async fn list_with_ten_thousand_containers() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::var("SMP_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let api = start_panel(&url, dir.path()).await;
+    let mut connection = db::establish(&url).unwrap();
+    let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    create_user(&mut connection, "root", Role::HeadAdmin, &hash);
+    let key = smp_panel::secrets::PanelKey::load(&dir.path().join("panel.key")).unwrap();
+    let name = InstanceName::parse("bench").unwrap();
+    let sealed = key.seal("bench", &secrecy::SecretString::from("x".repeat(32))).unwrap();
+    let machine = db::machines::insert(
+        &mut connection,
+        &NewMachine { name: &name, url: "http://127.0.0.1:1", key_id: "k1", secret: &sealed, fingerprint: None },
+    )
+    .unwrap()
+    .id;
+    let list: Vec<ContainerSummary> = (0..CONTAINERS)
+        .map(|index| ContainerSummary {
+            name: format!("c{index}"),
+            status: ContainerStatus::Running,
+            addresses: vec![format!("10.77.{}.{}", index / 250, index % 250 + 2)],
+            instance_type: "container".into(),
+            created_at: "2026-11-23T00:00:00Z".into(),
+        })
+        .collect();
+    containers::apply_list(&mut connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+    let rows = containers::list(&mut connection, None).unwrap();
+    let mut member = 0;
+    for chunk in rows.chunks(PER_MEMBER) {
+        member += 1;
+        let owner = create_user(&mut connection, &format!("member{member}"), Role::Member, &hash);
+        for row in chunk {
+            containers::set_owner(&mut connection, row.id(), Some(owner)).unwrap();
+        }
+    }
+
+    let http = reqwest::Client::new();
+    let admin = token_for(&http, &api, "root").await;
+    let alice = token_for(&http, &api, "member42").await;
+    // Timed until the whole answer has arrived; it is parsed (and counted) after.
+    let list_as = |token: &str| {
+        let request = http.get(format!("{api}/containers")).bearer_auth(token);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap()
+        }
+    };
+    let count = |body: &[u8]| serde_json::from_slice::<Value>(body).unwrap()["items"].as_array().unwrap().len();
+    for _ in 0..3 {
+        list_as(&admin).await;
+        list_as(&alice).await;
+    }
+    let (mut admin_times, mut member_times) = (Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let (body, took) = timed(list_as(&admin)).await;
+        assert_eq!(count(&body), CONTAINERS);
+        admin_times.push(took);
+        for _ in 0..4 {
+            let (body, took) = timed(list_as(&alice)).await;
+            assert_eq!(count(&body), PER_MEMBER);
+            member_times.push(took);
+        }
+    }
+    let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "list {CONTAINERS} containers, admin (all)   p50 {:>7.2} ms p95 {:>7.2} ms (goal p50 <= 20 ms, {backend}, n={})",
+        ms(percentile(&admin_times, 0.5)),
+        ms(percentile(&admin_times, 0.95)),
+        admin_times.len()
+    );
+    println!(
+        "list {CONTAINERS} containers, member (her {PER_MEMBER}) p50 {:>7.2} ms p95 {:>7.2} ms (goal p50 <= 5 ms, {backend}, n={})",
+        ms(percentile(&member_times, 0.5)),
+        ms(percentile(&member_times, 0.95)),
+        member_times.len()
+    );
+}
+
+async fn lifecycle_against_lxd() {
+    let project = format!("smp-bench-panel-{}", std::process::id());
+    lxc(&["project", "create", &project, "-c", "features.images=false", "-c", "features.profiles=false"]);
+    lxc(&["launch", "smp-busybox", "b1", "--project", &project, "-q"]);
+    let dir = tempfile::tempdir().unwrap();
+
+    let secret = smp_agent::random::new_secret();
+    let toml = format!(
+        "machine = \"bench\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
+        dir.path().join("agent").display()
+    );
+    let agent = smp_agent::Agent::build(smp_agent::Config::from_toml(&toml).expect("agent config")).await.unwrap();
+    let agent_url = format!("http://127.0.0.1:{}", agent.port());
+    tokio::spawn(agent.run_until_stopped());
+
+    let database_url = format!("sqlite://{}", dir.path().join("panel.db").display());
+    let api = start_panel(&database_url, dir.path()).await;
+    let mut connection = db::establish(&database_url).unwrap();
+    let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    create_user(&mut connection, "root", Role::HeadAdmin, &hash);
+    create_user(&mut connection, "alice", Role::Member, &hash);
+    let http = reqwest::Client::new();
+    let admin = token_for(&http, &api, "root").await;
+    let alice = token_for(&http, &api, "alice").await;
+    let added = http
+        .post(format!("{api}/machines"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "bench", "url": agent_url, "key_id": "k1", "secret": secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let status_of = |id: i64| {
+        let request = http.get(format!("{api}/containers/{id}")).bearer_auth(&admin);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap()["status"].as_str().unwrap().to_owned() }
+    };
+    let started = Instant::now();
+    let id = loop {
+        let items = http.get(format!("{api}/containers")).bearer_auth(&admin).send().await.unwrap();
+        let items = items.json::<Value>().await.unwrap();
+        if let Some(item) = items["items"].as_array().unwrap().iter().find(|item| item["name"] == "b1") {
+            break item["id"].as_i64().unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the sync never listed b1");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let assigned =
+        http.patch(format!("{api}/containers/{id}")).bearer_auth(&admin).json(&json!({"owner": "alice"})).send();
+    assert_eq!(assigned.await.unwrap().status(), 200);
+
+    // `lxc stop` outside SMP → the API shows it stopped.
+    let (mut lags, mut stops) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        for (command, wanted) in [(["stop", "--force"], "stopped"), (["start", "--quiet"], "running")] {
+            let (_, took) = timed(async { lxc(&[command[0], command[1], "b1", "--project", &project]) }).await;
+            let returned = Instant::now();
+            while status_of(id).await != wanted {
+                assert!(returned.elapsed() < Duration::from_secs(30), "the API never showed {wanted}");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            if command[0] == "stop" {
+                lags.push(returned.elapsed());
+                stops.push(took);
+            }
+        }
+    }
+    println!(
+        "lxc stop --force → API shows stopped: p50 {:>7.2} ms p95 {:>7.2} ms after lxc returned (goal p95 <= 1000 ms; lxc stop itself p50 {:.0} ms, n={})",
+        ms(percentile(&lags, 0.5)),
+        ms(percentile(&lags, 0.95)),
+        ms(percentile(&stops, 0.5)),
+        lags.len()
+    );
+
+    // A member's (clean) restart through the panel, LXD's own restart on its
+    // socket (what `lxc restart` asks LXD), and the `lxc restart` command.
+    let direct = LxdClient::new(LxdClient::discover_socket(None).unwrap(), project.clone());
+    let name = InstanceName::parse("b1").unwrap();
+    let (mut panel, mut socket, mut cli) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..10 {
+        let request = http.post(format!("{api}/containers/{id}/restart")).bearer_auth(&alice);
+        let (response, took) = timed(request.send()).await;
+        assert_eq!(response.unwrap().status(), 200);
+        panel.push(took);
+        socket.push(timed(async { direct.restart(&name, false, 30).await.unwrap() }).await.1);
+        cli.push(timed(async { lxc(&["restart", "b1", "--project", &project]) }).await.1);
+    }
+    let (p50, s50, c50) = (percentile(&panel, 0.5), percentile(&socket, 0.5), percentile(&cli, 0.5));
+    println!(
+        "restart by a member: panel p50 {:>7.1} ms p95 {:>7.1} ms | LXD socket p50 {:>7.1} ms | lxc restart p50 {:>7.1} ms | ratio to socket {:.3}, to lxc {:.3} (goal <= 1.02, n={})",
+        ms(p50),
+        ms(percentile(&panel, 0.95)),
+        ms(s50),
+        ms(c50),
+        ms(p50) / ms(s50),
+        ms(p50) / ms(c50),
+        panel.len()
+    );
+
+    lxc(&["delete", "--force", "b1", "--project", &project]);
+    lxc(&["project", "delete", &project]);
+}
