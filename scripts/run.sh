@@ -251,9 +251,33 @@ role=$(curl -sS --max-time 5 -c "$jar" -H 'Content-Type: application/json' \
 {"username":"$ADMIN","password":"$(cat "$ADMIN_PASSWORD")"}
 EOF
 ) || true
-rm -f "$jar"
-[[ $role == head_admin ]] ||
+[[ $role == head_admin ]] || {
+    rm -f "$jar"
     die "cannot log in to the panel as $ADMIN with the password in $ADMIN_PASSWORD; delete .run/panel/ to start over"
+}
+
+# The sync lists smp-demo within moments of the panel's start; give it to
+# the member `demo` (once) so she can restart it through the panel.
+command -v jq >/dev/null || die "jq not found: run \`make setup\` (it installs it)"
+csrf=$(curl -fsS --max-time 5 -b "$jar" "$PANEL_URL/api/v1/me" | jq -r .csrf_token)
+DEMO_ID=
+for _ in $(seq 1 100); do
+    DEMO_ID=$(curl -fsS --max-time 5 -b "$jar" "$PANEL_URL/api/v1/containers?gone=false" |
+        jq -r --arg name "$DEMO" --arg machine "$MACHINE" \
+            '.items[] | select(.name == $name and .machine == $machine) | "\(.id) \(.owner)"')
+    [[ -n $DEMO_ID ]] && break
+    sleep 0.1
+done
+[[ -n $DEMO_ID ]] || { rm -f "$jar"; die "the panel did not list $DEMO within 10 s; see $PANEL_LOG"; }
+read -r DEMO_ID demo_owner <<<"$DEMO_ID"
+if [[ $demo_owner == null ]]; then
+    curl -fsS --max-time 5 -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+        -X PATCH -d "{\"owner\":\"$MEMBER\"}" "$PANEL_URL/api/v1/containers/$DEMO_ID" >/dev/null
+    say "panel: $DEMO (container $DEMO_ID) now belongs to $MEMBER"
+else
+    say "panel: $DEMO (container $DEMO_ID) belongs to $demo_owner"
+fi
+rm -f "$jar"
 
 TOKEN="$BIN token --config $CONFIG"
 cat <<EOF
@@ -270,11 +294,15 @@ The panel
   log        $PANEL_LOG
   machine    $MACHINE -> $URL (key $KEY_ID)
 
-  # log in (the session cookie goes to the jar ./smp.jar) and ask who you are
-  curl -fsS -w '\\n' -c smp.jar -H 'Content-Type: application/json' -d "{\"username\":\"$ADMIN\",\"password\":\"\$(cat $ADMIN_PASSWORD)\"}" $PANEL_URL/api/v1/login
-  curl -fsS -w '\\n' -b smp.jar $PANEL_URL/api/v1/me
+  # log in as the member $MEMBER (the session cookie goes to the jar ./demo.jar)
+  curl -fsS -w '\\n' -c demo.jar -H 'Content-Type: application/json' -d "{\"username\":\"$MEMBER\",\"password\":\"\$(cat $MEMBER_PASSWORD)\"}" $PANEL_URL/api/v1/login
+  # her containers ($DEMO is container $DEMO_ID), then restart it through the panel
+  curl -fsS -w '\\n' -b demo.jar $PANEL_URL/api/v1/containers
+  curl -fsS -w '\\n' -b demo.jar -X POST -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" $PANEL_URL/api/v1/containers/$DEMO_ID/restart
+  # what happened (admins see everything; $MEMBER sees her own)
+  curl -fsS -w '\\n' -b demo.jar "$PANEL_URL/api/v1/audit?limit=5"
 
-  More routes: docs/api.md.
+  Every route: docs/api.md; browse them at $PANEL_URL/api/v1/docs/
 
 The agent
   URL        $URL
