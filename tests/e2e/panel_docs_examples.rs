@@ -155,7 +155,7 @@ fn every_sh_example_of_the_api_page_runs_in_order_against_the_real_panel_and_age
         .env("AGENT_SECRET", &config.secret)
         .env("AGENT_SECRET_2", &second_secret);
     let finished = run_with_deadline(bash, ALL_EXAMPLES_DEADLINE);
-    let failed_at = finished.stderr.lines().filter(|line| line.starts_with("::example ")).last().unwrap_or("none");
+    let failed_at = finished.stderr.lines().rfind(|line| line.starts_with("::example ")).unwrap_or("none");
     assert!(
         finished.success() && finished.stderr.contains("::all examples ran"),
         "docs/api.md failed at {failed_at} ({}):\nstdout:\n{}\nstderr:\n{}\npanel log:\n{}\nagent log:\n{}",

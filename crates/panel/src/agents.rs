@@ -366,6 +366,41 @@ impl AgentClient {
     }
 }
 
+/// Why a new machine's agent is not the one it claims to be.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error(
+        "the agent at {url} is machine {found:?} (its config's `machine`); add it under that name, since the agent refuses tokens for any other"
+    )]
+    OtherName { url: String, found: String },
+    #[error(
+        "the agent at {url} presented a certificate with another fingerprint; check it with `smp-agent fingerprint` on the machine"
+    )]
+    OtherCertificate { url: String },
+}
+
+impl AgentClient {
+    /// Asks the agent's `/health` whether it is machine `self.machine()`:
+    /// tokens carry the machine name as their audience, so an agent
+    /// configured with another name would refuse every one. An agent that
+    /// cannot be reached now passes (the sync reports it later).
+    pub async fn confirm_identity(&self) -> Result<(), IdentityError> {
+        match self.health().await {
+            Ok(health) if health.machine != self.machine => {
+                Err(IdentityError::OtherName { url: self.base_url.clone(), found: health.machine })
+            }
+            Err(AgentCallError::FingerprintMismatch { .. }) => {
+                Err(IdentityError::OtherCertificate { url: self.base_url.clone() })
+            }
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::warn!(%error, machine = %self.machine, "cannot ask the new machine's agent who it is; adding it anyway");
+                Ok(())
+            }
+        }
+    }
+}
+
 /// One request to an agent: the action, what it is bound to, and its query
 /// and body (the token binds the body's hash).
 #[derive(Debug, Clone, Copy)]

@@ -173,12 +173,25 @@ fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
         ),
     };
 
+    let base_url = url.url.as_str().trim_end_matches('/').to_owned();
+    let client = crate::agents::AgentClient::new(
+        name.as_str(),
+        &base_url,
+        smp_proto::token::SharedKey::new(request.key_id.clone(), secret.expose_secret()),
+        fingerprint,
+        &config.instance(),
+    )?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(client.confirm_identity())?;
+
     let key_file = config.key_file();
     let key = PanelKey::load_or_create(&key_file)?;
     let sealed = key.seal(name.as_str(), &secret)?;
     let fingerprint_text = fingerprint.map(|fingerprint| fingerprint.to_string());
     let mut connection = connect(config)?;
-    let base_url = url.url.as_str().trim_end_matches('/').to_owned();
     let new = machines::NewMachine {
         name: &name,
         url: &base_url,

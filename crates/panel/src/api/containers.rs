@@ -5,6 +5,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
 use utoipa::{IntoParams, ToSchema};
 
@@ -33,22 +34,29 @@ pub struct ContainerView {
     pub status: String,
     pub owner: Option<String>,
     pub parent: Option<i64>,
-    pub addresses: Vec<String>,
+    /// The addresses the sync saw, e.g. `["10.77.0.23"]` (kept as the JSON the
+    /// database holds: a list of 10 000 containers re-encodes none of them).
+    #[schema(value_type = Vec<String>)]
+    pub addresses: Box<RawValue>,
     pub synced_at: i64,
     pub gone_at: Option<i64>,
 }
 
-impl From<&Container> for ContainerView {
-    fn from(container: &Container) -> ContainerView {
+impl From<Container> for ContainerView {
+    fn from(container: Container) -> ContainerView {
+        let addresses = RawValue::from_string(container.addresses).unwrap_or_else(|error| {
+            tracing::warn!(id = container.id, %error, "a container's stored addresses are not JSON");
+            RawValue::from_string("[]".to_owned()).unwrap_or_default()
+        });
         ContainerView {
             id: container.id,
-            name: container.name.clone(),
-            machine: container.machine.clone(),
+            name: container.name,
+            machine: container.machine,
             machine_id: container.machine_id,
-            status: container.status.clone(),
-            owner: container.owner.clone(),
+            status: container.status,
+            owner: container.owner,
             parent: container.parent_id,
-            addresses: container.address_list(),
+            addresses,
             synced_at: container.synced_at,
             gone_at: container.gone_at,
         }
@@ -150,7 +158,7 @@ pub async fn list(
         let chains = containers::owner_chains(&rows);
         let actor = current.actor();
         Ok::<_, AppError>(
-            rows.iter()
+            rows.into_iter()
                 .filter(|row| {
                     let owners = chains.get(&row.id).map_or(&[][..], Vec::as_slice);
                     crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners })
@@ -190,7 +198,7 @@ pub async fn get(
     let id = ContainerId(path.into_inner());
     let container =
         db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView)).await?;
-    Ok(HttpResponse::Ok().json(ContainerView::from(&container)))
+    Ok(HttpResponse::Ok().json(ContainerView::from(container)))
 }
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.
@@ -264,7 +272,7 @@ pub async fn assign(
             }
             containers::set_parent(connection, id, parent)?;
         }
-        containers::get(connection, id)?.map(|row| ContainerView::from(&row)).ok_or_else(AppError::not_found)
+        containers::get(connection, id)?.map(ContainerView::from).ok_or_else(AppError::not_found)
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::audited::{audited, audited_call};
 use super::auth::CurrentUser;
 use super::body::Body;
-use crate::agents::{AgentCallError, AgentClient};
+use crate::agents::AgentClient;
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbPool};
@@ -276,29 +276,12 @@ fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
     Ok(CheckedMachine { name, url, key_id: request.key_id, secret: request.secret, pin })
 }
 
-/// Asks the agent's `/health` who it is: tokens carry the machine name as
-/// their audience, so an agent configured with another name would refuse
-/// every one. An agent that cannot be reached now is accepted (its sync
-/// reports it); one presenting another certificate is not.
+/// The new machine's agent must answer to its name (see `confirm_identity`).
 async fn check_identity(machine: &CheckedMachine, instance: &str) -> Result<(), AppError> {
     use secrecy::ExposeSecret as _;
     let key = smp_proto::token::SharedKey::new(machine.key_id.clone(), machine.secret.expose_secret());
     let client = AgentClient::new(machine.name.as_str(), &machine.url, key, machine.pin, instance)?;
-    match client.health().await {
-        Ok(health) if health.machine != machine.name.as_str() => Err(AppError::invalid_input(format!(
-            "the agent at {} is machine {:?} (its config's `machine`); add it under that name, since the agent refuses tokens for any other",
-            machine.url, health.machine
-        ))),
-        Ok(_) | Err(AgentCallError::Unavailable { .. }) => Ok(()),
-        Err(error @ AgentCallError::FingerprintMismatch { .. }) => Err(AppError::invalid_input(format!(
-            "the agent at {} presented a certificate with another fingerprint; check it with `smp-agent fingerprint` on the machine ({error})",
-            machine.url
-        ))),
-        Err(error) => {
-            tracing::warn!(%error, "the new machine's /health answered unexpectedly; adding it anyway");
-            Ok(())
-        }
-    }
+    client.confirm_identity().await.map_err(|error| AppError::invalid_input(error.to_string()))
 }
 
 /// `DELETE /api/v1/machines/{id}` (head admin): the machine and its

@@ -62,7 +62,7 @@ fn machine_add_seals_the_secret_and_list_never_prints_it() {
             "--name",
             "m1",
             "--url",
-            "https://10.0.0.5:8443",
+            "https://127.0.0.1:1",
             "--key-id",
             "panel",
             "--secret-file",
@@ -82,7 +82,7 @@ fn machine_add_seals_the_secret_and_list_never_prints_it() {
     assert_eq!(mode & 0o777, 0o600, "the key file is created next to the database, mode 600");
 
     let raw = raw_database(&db);
-    assert!(raw.windows(b"10.0.0.5".len()).any(|w| w == b"10.0.0.5"), "the dump is readable at all");
+    assert!(raw.windows(b"127.0.0.1:1".len()).any(|w| w == b"127.0.0.1:1"), "the dump is readable at all");
     assert!(!raw.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "the secret is not in the database");
 
     let machine = machines::list(&mut db.migrated()).unwrap().remove(0);
@@ -93,7 +93,7 @@ fn machine_add_seals_the_secret_and_list_never_prints_it() {
     let output = panel(&db, &["machine", "list"], None);
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
-    assert!(out.contains("m1") && out.contains("https://10.0.0.5:8443") && out.contains("panel"), "{out}");
+    assert!(out.contains("m1") && out.contains("https://127.0.0.1:1") && out.contains("panel"), "{out}");
     assert!(!out.contains(SECRET), "{out}");
 
     let output = panel(

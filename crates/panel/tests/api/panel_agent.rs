@@ -109,6 +109,11 @@ async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anoth
     project.launch_busybox("c-bob");
     let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
     let world = World::new().await;
+    let misnamed = json!({
+        "name": "m2", "url": agent.url(), "key_id": "k1", "secret": SECRET, "fingerprint": agent.fingerprint(),
+    });
+    let (status, code) = error_code(world.post("/machines", &world.admin, misnamed).await).await;
+    assert_eq!((status, code.as_str()), (422, "invalid_input"), "the agent answers to m1, not m2");
     let machine = world.add_machine("m1", &agent).await;
 
     let sync = world.post(&format!("/machines/{machine}/sync"), &world.admin, json!({})).await;

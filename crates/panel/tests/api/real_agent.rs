@@ -240,3 +240,32 @@ fn machine_add_trust_on_first_use_pins_what_the_agent_presents() {
     let machine = smp_panel::db::machines::list(&mut db.migrated()).unwrap().remove(0);
     assert_eq!(machine.fingerprint.as_deref(), Some(expected.as_str()));
 }
+
+#[test]
+fn machine_add_refuses_an_agent_that_answers_to_another_name() {
+    let project = LxdProject::create();
+    let agent = Agent::start(&project.name);
+    let db = spawn_db();
+    let secret_file = db.dir.path().join("secret");
+    std::fs::write(&secret_file, SECRET).unwrap();
+    let (url, fingerprint) = (agent.url(), agent.fingerprint());
+    let args = [
+        "--url",
+        &url,
+        "--key-id",
+        "k1",
+        "--secret-file",
+        secret_file.to_str().unwrap(),
+        "--fingerprint",
+        &fingerprint,
+    ];
+    let wrong: Vec<&str> = ["machine", "add", "--name", "m2"].into_iter().chain(args).collect();
+    let output = panel(&db, &wrong, None);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains(&format!("is machine \"{MACHINE}\"")), "{}", stderr(&output));
+    assert!(smp_panel::db::machines::list(&mut db.migrated()).unwrap().is_empty(), "nothing was added");
+
+    let right: Vec<&str> = ["machine", "add", "--name", MACHINE].into_iter().chain(args).collect();
+    let output = panel(&db, &right, None);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
