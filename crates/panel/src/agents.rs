@@ -304,26 +304,8 @@ impl AgentClient {
         self.call(caller, &Call::new(Action::Start).container(container)).await
     }
 
-    pub async fn stop(
-        &self,
-        caller: &Caller,
-        container: &str,
-        request: &StopRequest,
-    ) -> Result<LifecycleAnswer, AgentCallError> {
-        self.stop_or_restart(caller, Action::Stop, container, request).await
-    }
-
-    pub async fn restart(
-        &self,
-        caller: &Caller,
-        container: &str,
-        request: &StopRequest,
-    ) -> Result<LifecycleAnswer, AgentCallError> {
-        self.stop_or_restart(caller, Action::Restart, container, request).await
-    }
-
     /// `stop` or `restart` (`action`), with the stop request as the body.
-    async fn stop_or_restart(
+    pub async fn stop_or_restart(
         &self,
         caller: &Caller,
         action: Action,

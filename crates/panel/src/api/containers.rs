@@ -6,6 +6,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
+use smp_proto::action::Action as AgentAction;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
 use utoipa::{IntoParams, ToSchema};
 
@@ -467,19 +468,7 @@ pub async fn stop(
     path: web::Path<i64>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let id = ContainerId(path.into_inner());
-    let answer = act(
-        current,
-        state,
-        pool,
-        id,
-        Action::ContainerStop,
-        move || body.json_or_default::<StopRequest>(),
-        |target, request| async move { Ok(target.client.stop(&target.caller, &target.name, &request).await?) },
-        lifecycle_status,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(answer))
+    stop_or_restart(current, state, pool, ContainerId(path.into_inner()), body, Action::ContainerStop).await
 }
 
 #[utoipa::path(
@@ -515,15 +504,29 @@ pub async fn restart(
     path: web::Path<i64>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let id = ContainerId(path.into_inner());
+    stop_or_restart(current, state, pool, ContainerId(path.into_inner()), body, Action::ContainerRestart).await
+}
+
+/// Stop and restart: the same body, the same answer.
+async fn stop_or_restart(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    id: ContainerId,
+    body: Body,
+    action: Action,
+) -> Result<HttpResponse, AppError> {
+    let agent_action = if action == Action::ContainerStop { AgentAction::Stop } else { AgentAction::Restart };
     let answer = act(
         current,
         state,
         pool,
         id,
-        Action::ContainerRestart,
+        action,
         move || body.json_or_default::<StopRequest>(),
-        |target, request| async move { Ok(target.client.restart(&target.caller, &target.name, &request).await?) },
+        move |target, request| async move {
+            Ok(target.client.stop_or_restart(&target.caller, agent_action, &target.name, &request).await?)
+        },
         lifecycle_status,
     )
     .await?;

@@ -104,7 +104,10 @@ async fn other_errors_are_not_retried_and_keep_their_status_and_code() {
     for (status, code) in [(404, "not_found"), (502, "lxd_error"), (503, "lxd_unavailable"), (504, "timeout")] {
         let body = format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#);
         let agent = fake(move |_| (status, body.clone()));
-        let error = client(&agent.url).restart(&caller(), "c1", &Default::default()).await.unwrap_err();
+        let error = client(&agent.url)
+            .stop_or_restart(&caller(), smp_proto::action::Action::Restart, "c1", &Default::default())
+            .await
+            .unwrap_err();
         assert_eq!((error.agent_status(), error.code()), (Some(status), code), "{error}");
         assert_eq!(agent.count.load(Ordering::SeqCst), 1);
         assert!(agent.heads.lock().unwrap()[0].starts_with("POST /container/c1/restart "));

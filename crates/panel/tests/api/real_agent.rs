@@ -178,7 +178,7 @@ async fn the_pinned_client_lists_and_restarts_on_the_real_agent() {
     assert_eq!(names, ["c1"]);
 
     let before = project.init_pid("c1").expect("c1 runs");
-    client.restart(&admin(), "c1", &Default::default()).await.unwrap();
+    client.stop_or_restart(&admin(), smp_proto::action::Action::Restart, "c1", &Default::default()).await.unwrap();
     let after = project.init_pid("c1").expect("c1 runs again");
     assert_ne!(before, after, "the restart made a new init");
 
@@ -198,7 +198,10 @@ async fn a_wrong_fingerprint_is_refused_and_nothing_happens() {
     let client = agent.client(wrong);
 
     let before = project.init_pid("c1").expect("c1 runs");
-    let error = client.restart(&admin(), "c1", &Default::default()).await.unwrap_err();
+    let error = client
+        .stop_or_restart(&admin(), smp_proto::action::Action::Restart, "c1", &Default::default())
+        .await
+        .unwrap_err();
     assert!(matches!(error, AgentCallError::FingerprintMismatch { .. }), "{error}");
     assert_eq!(error.code(), "fingerprint_mismatch");
     assert!(matches!(client.list(&admin()).await, Err(AgentCallError::FingerprintMismatch { .. })));
