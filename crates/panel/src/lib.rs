@@ -28,3 +28,4 @@ pub mod startup;
 pub use startup::Application;
 pub mod rate_limit;
 pub mod sync;
+pub mod web;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub agents: Arc<Agents>,
     /// Wakes the sync supervisor when machines change.
     pub sync_nudge: Nudge,
+    /// Actions started from pages, until their outcome is read.
+    pub jobs: crate::web::Jobs,
 }
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
@@ -69,6 +71,7 @@ impl Application {
             login_limiter: RateLimiter::for_login(),
             agents,
             sync_nudge,
+            jobs: crate::web::Jobs::default(),
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -84,6 +87,8 @@ impl Application {
                 // Before `api::configure`: its `/api/v1` scope would shadow the docs routes.
                 .configure(openapi::configure)
                 .configure(api::configure)
+                // Last: its scope takes every path the API did not.
+                .configure(crate::web::configure)
                 .default_service(web::to(api::not_found))
         })
         .shutdown_timeout(5)

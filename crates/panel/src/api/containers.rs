@@ -86,7 +86,7 @@ impl Loaded {
 }
 
 /// Loads the container and asks the policy; a hidden one is the same 404 as a missing one.
-fn load_allowed(
+pub(crate) fn load_allowed(
     connection: &mut DbConnection,
     current: &CurrentUser,
     id: ContainerId,
@@ -148,30 +148,35 @@ pub async fn list(
             None => None,
         };
         let filter = ListFilter { machine_id, owner_id, status, live_only: gone == Some(false) };
-        let candidates = if current.user.role.is_admin() {
-            None
-        } else {
-            Some(containers::tree_ids_of(connection, current.user.id.0)?)
-        };
-        // Chains come from every candidate, filters apply after the policy:
-        // a filter must not cut the chain that makes a row visible.
-        let rows = containers::list(connection, candidates.as_deref())?;
-        let chains = containers::owner_chains(&rows);
-        let actor = current.actor();
-        Ok::<_, AppError>(
-            rows.into_iter()
-                .filter(|row| {
-                    let owners = chains.get(&row.id).map_or(&[][..], Vec::as_slice);
-                    crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners })
-                        == Decision::Allow
-                })
-                .filter(|row| filter.matches(row))
-                .map(ContainerView::from)
-                .collect(),
-        )
+        Ok::<_, AppError>(visible(connection, &current, &filter)?.into_iter().map(ContainerView::from).collect())
     })
     .await?;
     Ok(HttpResponse::Ok().json(super::Items { items }))
+}
+
+/// Every container `current` may see that `filter` selects, by id. Admins'
+/// candidates are all rows, members' the trees they own (the policy shows a
+/// member nothing else); the policy then decides on each row, with owner
+/// chains from every candidate, and the filter applies last (it must not
+/// cut the chain that makes a row visible).
+pub(crate) fn visible(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    filter: &ListFilter,
+) -> Result<Vec<Container>, AppError> {
+    let candidates =
+        if current.user.role.is_admin() { None } else { Some(containers::tree_ids_of(connection, current.user.id.0)?) };
+    let rows = containers::list(connection, candidates.as_deref())?;
+    let chains = containers::owner_chains(&rows);
+    let actor = current.actor();
+    Ok(rows
+        .into_iter()
+        .filter(|row| {
+            let owners = chains.get(&row.id).map_or(&[][..], Vec::as_slice);
+            crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners }) == Decision::Allow
+        })
+        .filter(|row| filter.matches(row))
+        .collect())
 }
 
 /// `GET /api/v1/containers/{id}`.
@@ -420,17 +425,7 @@ pub async fn start(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = ContainerId(path.into_inner());
-    let answer = act(
-        current,
-        state,
-        pool,
-        id,
-        Action::ContainerStart,
-        || Ok(()),
-        |target, ()| async move { Ok(target.client.start(&target.caller, &target.name).await?) },
-        lifecycle_status,
-    )
-    .await?;
+    let answer = lifecycle(current, state, pool, id, Action::ContainerStart, || Ok(StopRequest::default())).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -516,21 +511,41 @@ async fn stop_or_restart(
     body: Body,
     action: Action,
 ) -> Result<HttpResponse, AppError> {
-    let agent_action = if action == Action::ContainerStop { AgentAction::Stop } else { AgentAction::Restart };
-    let answer = act(
+    let answer = lifecycle(current, state, pool, id, action, move || body.json_or_default::<StopRequest>()).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Start, stop or restart (`action`) through the agent, audited; `request`
+/// reads the stop request once the policy allowed it (ignored by start).
+/// The API and the web pages act here.
+pub(crate) async fn lifecycle(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    id: ContainerId,
+    action: Action,
+    request: impl FnOnce() -> Result<StopRequest, AppError> + Send + 'static,
+) -> Result<LifecycleAnswer, AppError> {
+    act(
         current,
         state,
         pool,
         id,
         action,
-        move || body.json_or_default::<StopRequest>(),
+        request,
         move |target, request| async move {
-            Ok(target.client.stop_or_restart(&target.caller, agent_action, &target.name, &request).await?)
+            let answer = match action {
+                Action::ContainerStart => target.client.start(&target.caller, &target.name).await?,
+                Action::ContainerStop => {
+                    target.client.stop_or_restart(&target.caller, AgentAction::Stop, &target.name, &request).await?
+                }
+                _ => target.client.stop_or_restart(&target.caller, AgentAction::Restart, &target.name, &request).await?,
+            };
+            Ok(answer)
         },
         lifecycle_status,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(answer))
+    .await
 }
 
 /// `POST /api/v1/containers/{id}/exec`, the agent's exec body (argv, never a shell string).

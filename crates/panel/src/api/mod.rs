@@ -10,7 +10,7 @@
 
 pub(crate) mod audit;
 mod audited;
-mod auth;
+pub(crate) mod auth;
 mod body;
 pub(crate) mod containers;
 pub(crate) mod machines;

@@ -82,6 +82,22 @@ pub async fn login(
         Ok(request) => request,
         Err(error) => return Err(refused(&pool, AuditEntry::anonymous("session.login", "username:?"), error).await),
     };
+    let (user, secret, csrf_token) = sign_in(&request, &pool, &state, username, password).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie_for(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies))
+        .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))
+}
+
+/// Checks a password (rate-limited per client address) and opens a session,
+/// audited: the user, the session's secret (the cookie) and its CSRF token.
+/// The login page and `POST /api/v1/login` both sign in here.
+pub(crate) async fn sign_in(
+    request: &HttpRequest,
+    pool: &DbPool,
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<(User, String, String), AppError> {
     let entry =
         AuditEntry::anonymous("session.login", format!("username:{}", username.chars().take(64).collect::<String>()));
     // The peer address, not a forwarded header: behind a proxy, the proxy limits.
@@ -89,22 +105,19 @@ pub async fn login(
     // The password is checked outside the transaction, so that the
     // transaction starts with its write (on SQLite a read-then-write
     // transaction cannot wait for a concurrent writer).
-    let (entry, verdict) = db::run(&pool, move |connection| {
+    let (entry, verdict) = db::run(pool, move |connection| {
         let mut entry = entry;
         let verdict = check_login(connection, &mut entry, allowed, &username, &password);
         Ok::<_, AppError>((entry, verdict))
     })
     .await?;
-    let (user, secret, csrf_token) = audited(&pool, entry, move |connection, _| {
+    audited(pool, entry, move |connection, _| {
         let user = verdict?;
         let (secret, csrf_token) = (random_secret(), random_secret());
         sessions::create(connection, &hash_secret(&secret), user.id, &csrf_token, SESSION_LIFETIME_S)?;
         Ok((user, secret, csrf_token))
     })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .cookie(session_cookie_for(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies))
-        .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))
+    .await
 }
 
 /// The user whose password this is, if they may sign in; fills in the audit
@@ -163,19 +176,25 @@ pub async fn logout(
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    sign_out(current, &pool).await?;
+    Ok(HttpResponse::NoContent().cookie(session_cookie_for(None, 0, state.secure_cookies)).finish())
+}
+
+/// Revokes the caller's session, audited (the page and the API sign out here).
+pub(crate) async fn sign_out(current: CurrentUser, pool: &DbPool) -> Result<(), AppError> {
     let session = match &current.via {
         AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
         AuthVia::Token => None,
     };
     let entry = current.audit(format!("user:{}", current.user.id));
-    audited(&pool, entry, move |connection, _| match session {
+    audited(pool, entry, move |connection, _| match session {
         Some(id_hash) => Ok(sessions::revoke(connection, &id_hash)?),
         None => {
             Err(AppError::invalid_input("a token has no session to end; revoke it with DELETE /api/v1/tokens/{id}"))
         }
     })
     .await?;
-    Ok(HttpResponse::NoContent().cookie(session_cookie_for(None, 0, state.secure_cookies)).finish())
+    Ok(())
 }
 
 #[utoipa::path(

@@ -1,0 +1,110 @@
+//! The web UI on one screen: server-rendered pages (askama) with htmx for
+//! the live parts, every route with what authorizes it.
+//!
+//! Pages authenticate with the same session cookie as the API (a login here
+//! and `POST /api/v1/login` make the same session) through `CurrentUser`,
+//! and decide with the same policy through the same functions as the API
+//! (`api::containers::visible`, `load_allowed`, `lifecycle`): a container a
+//! member may not see is the same 404 page as a missing one. State-changing
+//! requests send the session's CSRF token: htmx requests in the
+//! `X-CSRF-Token` header (from `hx-headers` on `<body>`); the one plain form
+//! is the login's. Every page carries a strict Content-Security-Policy (no
+//! inline script or style; assets from the panel only).
+
+mod assets;
+mod jobs;
+mod pages;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpResponse, ResponseError, web};
+use askama::Template;
+
+pub use jobs::Jobs;
+
+use crate::error::{AppError, ErrorCode};
+
+/// The policy every page answer carries.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The pages, in a scope of their own so that their security headers (the
+/// strict CSP) do not reach the Swagger UI, which needs inline styles.
+/// Register it after the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(security_headers())
+            .configure(routes)
+            .default_service(web::to(|| async { Err::<HttpResponse, _>(PageError(AppError::not_found())) })),
+    );
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/assets/{file}").route(web::get().to(assets::serve))) // open (embedded files)
+        .service(
+            web::resource("/login")
+                .route(web::get().to(pages::login_page)) // open
+                .route(web::post().to(pages::login_submit)), // open (checks the password, rate-limited)
+        )
+        .service(web::resource("/logout").route(web::post().to(pages::logout))) // CurrentUser (X-CSRF-Token)
+        .service(web::resource("/").route(web::get().to(pages::dashboard))) // CurrentUser + policy ContainerView per row
+        .service(web::resource("/admin/containers").route(web::get().to(pages::all_containers))) // CurrentUser + admin
+        .service(web::resource("/containers/{id}").route(web::get().to(pages::container))) // CurrentUser + policy ContainerView
+        .service(web::resource("/containers/{id}/status").route(web::get().to(pages::container_status))) // CurrentUser + policy ContainerView
+        .service(web::resource("/containers/{id}/{action}").route(web::post().to(pages::container_action))) // CurrentUser (X-CSRF-Token) + policy ContainerStart/Stop/Restart
+        .service(web::resource("/jobs/{id}").route(web::get().to(pages::job))); // CurrentUser: the job's own user
+}
+
+/// The security headers of every page.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY)))
+        .add((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .add((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .add((header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+}
+
+/// An error of a page: the same `AppError` as the API's, answered as a
+/// page. Not signed in: to the login page. Hidden or missing: the one 404
+/// page, whatever the reason.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PageError(#[from] pub AppError);
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self.0.code, ErrorCode::Unauthenticated) {
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
+        }
+        let (title, message) = match self.0.code {
+            ErrorCode::NotFound => ("Not found", "There is nothing here, or nothing you may see."),
+            ErrorCode::Forbidden | ErrorCode::CsrfFailed => ("Not allowed", self.0.message.as_ref()),
+            ErrorCode::Internal => ("Something went wrong", "The panel's log has the details; tell an admin."),
+            _ => ("That did not work", self.0.message.as_ref()),
+        };
+        let page = ErrorPage { csrf: None, username: None, admin: false, title, message };
+        match page.render() {
+            Ok(html) => HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(html),
+            Err(error) => {
+                tracing::error!(%error, "cannot render the error page");
+                HttpResponse::build(self.status_code()).body(message.to_owned())
+            }
+        }
+    }
+}

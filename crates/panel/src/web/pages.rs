@@ -1,0 +1,354 @@
+//! The pages and fragments of the web UI (see `web` for the route table).
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use smp_proto::api::StopRequest;
+
+use super::PageError;
+use super::jobs::JobState;
+use crate::api::CurrentUser;
+use crate::api::auth::{AuthVia, session_cookie_for};
+use crate::api::containers::{lifecycle, load_allowed, visible};
+use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
+use crate::db::containers::{self, Container, ContainerId, ListFilter};
+use crate::db::{self, DbPool};
+use crate::error::{AppError, ErrorCode};
+use crate::policy::Action;
+use crate::startup::AppState;
+
+type Page = Result<HttpResponse, PageError>;
+
+fn html(template: &impl Template) -> Page {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+/// The signed-in user, or the error page (not signed in: the login page).
+fn signed_in(current: Result<CurrentUser, AppError>) -> Result<CurrentUser, PageError> {
+    Ok(current?)
+}
+
+/// What the layout shows of the signed-in user.
+struct Chrome {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+}
+
+impl Chrome {
+    fn of(current: &CurrentUser) -> Chrome {
+        let csrf = match &current.via {
+            AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
+            AuthVia::Token => None,
+        };
+        Chrome { csrf, username: Some(current.user.username.to_string()), admin: current.user.role.is_admin() }
+    }
+}
+
+/// `2026-11-23 07:40:12 UTC` for a unix time.
+fn when(unix: i64) -> String {
+    match actix_web::cookie::time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(at) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        ),
+        Err(_) => "never".to_owned(),
+    }
+}
+
+fn addresses(container: &Container) -> String {
+    let list: Vec<String> = serde_json::from_str(&container.addresses).unwrap_or_default();
+    if list.is_empty() { "none".to_owned() } else { list.join(", ") }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    error: Option<String>,
+    username_value: String,
+}
+
+impl LoginPage {
+    fn new(error: Option<String>, username_value: String) -> LoginPage {
+        LoginPage { csrf: None, username: None, admin: false, error, username_value }
+    }
+}
+
+/// `GET /login` (signed in already: the dashboard).
+pub async fn login_page(current: Result<CurrentUser, AppError>) -> Page {
+    if current.is_ok() {
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
+    }
+    html(&LoginPage::new(None, String::new()))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// `POST /login`: the session cookie and the dashboard, or the form again
+/// with what went wrong in words.
+pub async fn login_submit(
+    request: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Page {
+    let LoginForm { username, password } = form.into_inner();
+    match sign_in(&request, &pool, &state, username.clone(), password).await {
+        Ok((_, secret, _)) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie_for(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies))
+            .insert_header((header::LOCATION, "/"))
+            .finish()),
+        Err(error) => {
+            let message = match error.code {
+                ErrorCode::InvalidCredentials => "Wrong username or password.".to_owned(),
+                ErrorCode::RateLimited => {
+                    "Too many sign-in attempts from your address. Wait a minute, then try again.".to_owned()
+                }
+                ErrorCode::ApprovalPending => {
+                    "Your account is waiting for an admin's approval. You can sign in once they approve it.".to_owned()
+                }
+                ErrorCode::AccountDisabled => "This account is disabled. Ask an admin if this is a mistake.".to_owned(),
+                _ => return Err(error.into()),
+            };
+            let body = LoginPage::new(Some(message), username).render().map_err(AppError::internal)?;
+            Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
+        }
+    }
+}
+
+/// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.
+pub async fn logout(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, state: web::Data<AppState>) -> Page {
+    sign_out(signed_in(current)?, &pool).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie_for(None, 0, state.secure_cookies))
+        .insert_header(("HX-Redirect", "/login"))
+        .finish())
+}
+
+/// One line of a container list, in tree order.
+struct Row {
+    id: i64,
+    name: String,
+    machine: String,
+    status: String,
+    addresses: String,
+    owner: String,
+    synced_at_iso: String,
+    depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    all: bool,
+    rows: Vec<Row>,
+}
+
+/// Containers in tree order: each parent (that is in the list) followed by
+/// its children, roots by name.
+fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
+    let ids: HashSet<i64> = containers.iter().map(|container| container.id).collect();
+    let mut children: HashMap<Option<i64>, Vec<Container>> = HashMap::new();
+    for container in containers {
+        let parent = container.parent_id.filter(|parent| ids.contains(parent));
+        children.entry(parent).or_default().push(container);
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    let mut rows = Vec::new();
+    let mut stack: Vec<(Container, usize)> =
+        children.remove(&None).unwrap_or_default().into_iter().rev().map(|container| (container, 0)).collect();
+    while let Some((container, depth)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(container.id)) {
+            stack.extend(kids.into_iter().rev().map(|kid| (kid, depth + 1)));
+        }
+        rows.push(Row {
+            id: container.id,
+            addresses: addresses(&container),
+            synced_at_iso: when(container.synced_at),
+            owner: container.owner.clone().unwrap_or_else(|| "—".to_owned()),
+            name: container.name,
+            machine: container.machine,
+            status: container.status,
+            depth: depth.min(3),
+        });
+    }
+    rows
+}
+
+/// `GET /`: the containers the user owns and the sub-containers below them.
+pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
+    let current = signed_in(current)?;
+    let chrome = Chrome::of(&current);
+    let rows = db::run(&pool, move |connection| {
+        let mine: HashSet<i64> = containers::tree_ids_of(connection, current.user.id.0)?.into_iter().collect();
+        let rows = visible(connection, &current, &ListFilter::default())?;
+        Ok::<_, AppError>(rows.into_iter().filter(|row| mine.contains(&row.id)).collect::<Vec<_>>())
+    })
+    .await?;
+    html(&Dashboard {
+        csrf: chrome.csrf,
+        username: chrome.username,
+        admin: chrome.admin,
+        all: false,
+        rows: tree_rows(rows),
+    })
+}
+
+/// `GET /admin/containers`: every container the user may see (admins: all).
+pub async fn all_containers(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
+    let current = signed_in(current)?;
+    let chrome = Chrome::of(&current);
+    let rows = db::run(&pool, move |connection| visible(connection, &current, &ListFilter::default())).await?;
+    html(&Dashboard { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, all: true, rows: tree_rows(rows) })
+}
+
+#[derive(Template)]
+#[template(path = "container.html")]
+struct ContainerPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    id: i64,
+    name: String,
+    machine: String,
+    status: String,
+    addresses: String,
+    synced_at_iso: String,
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusFragment {
+    status: String,
+    addresses: String,
+    synced_at_iso: String,
+}
+
+async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Container, PageError> {
+    Ok(db::run(pool, move |connection| load_allowed(connection, &current, ContainerId(id), Action::ContainerView))
+        .await?)
+}
+
+/// `GET /containers/{id}`: the same 404 page for a hidden container as for a missing one.
+pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+    let current = signed_in(current)?;
+    let chrome = Chrome::of(&current);
+    let container = viewable(current, &pool, path.into_inner()).await?;
+    html(&ContainerPage {
+        csrf: chrome.csrf,
+        username: chrome.username,
+        admin: chrome.admin,
+        id: container.id,
+        addresses: addresses(&container),
+        synced_at_iso: when(container.synced_at),
+        name: container.name,
+        machine: container.machine,
+        status: container.status,
+    })
+}
+
+/// `GET /containers/{id}/status`: the status block, which the page polls.
+pub async fn container_status(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+) -> Page {
+    let container = viewable(signed_in(current)?, &pool, path.into_inner()).await?;
+    html(&StatusFragment {
+        addresses: addresses(&container),
+        synced_at_iso: when(container.synced_at),
+        status: container.status,
+    })
+}
+
+/// What the job fragment shows.
+pub enum JobView {
+    Running { label: String, id: u64 },
+    Done { message: String },
+    Failed { message: String },
+}
+
+#[derive(Template)]
+#[template(path = "job.html")]
+struct JobFragment {
+    outcome: JobView,
+}
+
+#[derive(Deserialize)]
+pub struct ActionQuery {
+    #[serde(default)]
+    force: bool,
+}
+
+/// `POST /containers/{id}/{start|stop|restart}[?force=true]`: answers at
+/// once with a job the page polls; the action runs in the background,
+/// audited like the API's.
+pub async fn container_action(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, String)>,
+    query: web::Query<ActionQuery>,
+) -> Page {
+    let current = signed_in(current)?;
+    let (id, verb) = path.into_inner();
+    let (action, label) = match verb.as_str() {
+        "start" => (Action::ContainerStart, "Starting"),
+        "stop" => (Action::ContainerStop, "Stopping"),
+        "restart" => (Action::ContainerRestart, "Restarting"),
+        _ => return Err(AppError::not_found().into()),
+    };
+    // Decide now, so that a hidden container answers the 404 page at once.
+    let container = viewable(current.clone(), &pool, id).await?;
+    let label = format!("{label} {}", container.name);
+    let job = state.jobs.start(current.user.id.0, label.clone());
+    let request = StopRequest { force: query.force, ..StopRequest::default() };
+    let (jobs_state, name) = (state.clone(), container.name);
+    actix_web::rt::spawn(async move {
+        let outcome = lifecycle(current, jobs_state.clone(), pool, ContainerId(id), action, move || Ok(request)).await;
+        let state = match outcome {
+            Ok(answer) => JobState::Done(format!(
+                "{name} is {} (took {:.1} s).",
+                answer.status.as_str(),
+                answer.duration_ms as f64 / 1000.0
+            )),
+            Err(error) => JobState::Failed(error),
+        };
+        jobs_state.jobs.finish(job, state);
+    });
+    html(&JobFragment { outcome: JobView::Running { label, id: job } })
+}
+
+/// `GET /jobs/{id}`: the job's progress, then its outcome.
+pub async fn job(current: Result<CurrentUser, AppError>, state: web::Data<AppState>, path: web::Path<u64>) -> Page {
+    let current = signed_in(current)?;
+    let id = path.into_inner();
+    let (label, job) = state.jobs.get(id, current.user.id.0).ok_or_else(AppError::not_found)?;
+    let outcome = match job {
+        JobState::Running => JobView::Running { label, id },
+        JobState::Done(message) => JobView::Done { message },
+        JobState::Failed(error) => JobView::Failed { message: format!("{label} failed: {}", error.message) },
+    };
+    html(&JobFragment { outcome })
+}
