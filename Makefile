@@ -4,13 +4,17 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres build lint test test-unit test-panel-postgres bench run clean-lxd
+.PHONY: all setup setup-postgres setup-browser build lint test test-unit test-panel-postgres bench run clean-lxd
 
 all: build
 
 ## Install (if missing), start and prepare LXD: pool, bridge, test images. Idempotent.
 setup:
 	bash scripts/setup-lxd.sh
+
+## Install (if missing) Debian's chromium and chromium-driver for the browser tests, and the web UI's npm packages. Idempotent.
+setup-browser:
+	bash scripts/setup-browser.sh
 
 ## Install (if missing), start and prepare PostgreSQL for the panel's tests. Idempotent.
 setup-postgres:
@@ -28,7 +32,7 @@ SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
 ## then the panel's suite once more on PostgreSQL.
-test: setup setup-postgres lint build
+test: setup setup-postgres setup-browser lint build
 	$(CARGO) test --workspace --no-fail-fast
 	$(MAKE) test-panel-postgres
 

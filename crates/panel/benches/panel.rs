@@ -3,6 +3,7 @@
 //! call measured in the same run (interleaved, so both see the same load):
 //! - `GET /api/v1/containers` with 10 000 containers in the database, for an
 //!   admin (all of them) and for a member (her 10);
+//! - the web dashboard of a member who owns 100 of them;
 //! - how long after `lxc stop` (outside SMP) the API shows the change;
 //! - a member's restart through the panel beside the same restart made
 //!   directly on LXD's socket, and beside `lxc restart`.
@@ -32,6 +33,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         list_with_ten_thousand_containers().await;
+        dashboard_with_a_hundred_containers().await;
         lifecycle_against_lxd().await;
     });
 }
@@ -176,6 +178,68 @@ async fn list_with_ten_thousand_containers() {
         ms(percentile(&member_times, 0.5)),
         ms(percentile(&member_times, 0.95)),
         member_times.len()
+    );
+}
+
+/// The web dashboard (`GET /`) of a member who owns 100 containers (of
+/// 10 000): the time until the whole page has arrived.
+async fn dashboard_with_a_hundred_containers() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+    let api = start_panel(&url, dir.path()).await;
+    let site = api.trim_end_matches("/api/v1").to_owned();
+    let mut connection = db::establish(&url).unwrap();
+    let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let alice = create_user(&mut connection, "alice", Role::Member, &hash);
+    let key = smp_panel::secrets::PanelKey::load(&dir.path().join("panel.key")).unwrap();
+    let sealed = key.seal("bench", &secrecy::SecretString::from("x".repeat(32))).unwrap();
+    let name = InstanceName::parse("bench").unwrap();
+    let machine = db::machines::insert(
+        &mut connection,
+        &NewMachine { name: &name, url: "http://127.0.0.1:1", key_id: "k1", secret: &sealed, fingerprint: None },
+    )
+    .unwrap()
+    .id;
+    let list: Vec<ContainerSummary> = (0..CONTAINERS)
+        .map(|index| ContainerSummary {
+            name: format!("c{index}"),
+            status: ContainerStatus::Running,
+            addresses: vec![format!("10.77.{}.{}", index / 250, index % 250 + 2)],
+            instance_type: "container".into(),
+            created_at: "2026-11-23T00:00:00Z".into(),
+        })
+        .collect();
+    containers::apply_list(&mut connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+    for row in containers::list(&mut connection, None).unwrap().iter().take(100) {
+        containers::set_owner(&mut connection, row.id(), Some(alice)).unwrap();
+    }
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = http.post(format!("{site}/login")).form(&[("username", "alice"), ("password", PASSWORD)]);
+    let response = login.send().await.unwrap();
+    assert_eq!(response.status(), 303, "the login form signs in");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = || {
+        let request = http.get(format!("{site}/")).header("Cookie", cookie.clone());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap()
+        }
+    };
+    for _ in 0..3 {
+        page().await;
+    }
+    let mut times = Vec::new();
+    for _ in 0..100 {
+        let (body, took) = timed(page()).await;
+        assert_eq!(body.windows(b"href=\"/containers/".len()).filter(|w| *w == b"href=\"/containers/").count(), 100);
+        times.push(took);
+    }
+    println!(
+        "dashboard page, 100 of 10000 containers p50 {:>7.2} ms p95 {:>7.2} ms (goal <= 100 ms server time, n={})",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.95)),
+        times.len()
     );
 }
 

@@ -32,6 +32,8 @@ pub struct Config {
     /// Unset: `smp-panel.key` next to the SQLite database, else `./smp-panel.key`.
     #[serde(default)]
     pub key_file: Option<std::path::PathBuf>,
+    /// Whether people may create their own (unapproved) accounts at `/signup`.
+    pub allow_signup: bool,
     /// This panel's instance id: tokens it mints say `iss = smp-panel:<instance>`.
     /// Unset: the host name, else `panel`.
     #[serde(default)]
@@ -44,10 +46,11 @@ struct Defaults {
     database_url: &'static str,
     listen: &'static str,
     sync_interval_s: u64,
+    allow_signup: bool,
 }
 
 const DEFAULTS: Defaults =
-    Defaults { database_url: DEFAULT_DATABASE_URL, listen: "127.0.0.1:8080", sync_interval_s: 30 };
+    Defaults { database_url: DEFAULT_DATABASE_URL, listen: "127.0.0.1:8080", sync_interval_s: 30, allow_signup: true };
 
 /// A configuration that cannot be used; the message says how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +210,9 @@ mod tests {
             Config::from_toml(setting).unwrap_or_else(|error| panic!("{setting:?}: {error}"));
             documented.push(key.to_owned());
         }
-        for key in ["database_url", "listen", "sync_interval_s", "secure_cookies", "key_file", "instance"] {
+        for key in
+            ["database_url", "listen", "sync_interval_s", "allow_signup", "secure_cookies", "key_file", "instance"]
+        {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }
     }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub sync_nudge: Nudge,
     /// Actions started from pages, until their outcome is read.
     pub jobs: crate::web::Jobs,
+    /// `Config::allow_signup`.
+    pub allow_signup: bool,
 }
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
@@ -72,6 +74,7 @@ impl Application {
             agents,
             sync_nudge,
             jobs: crate::web::Jobs::default(),
+            allow_signup: config.allow_signup,
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;

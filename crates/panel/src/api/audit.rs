@@ -6,9 +6,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::CurrentUser;
-use crate::db::audit::{self, AuditQuery, Visible};
+use crate::db::audit::{self, AuditQuery, AuditRow, Visible};
 use crate::db::containers;
-use crate::db::{self, DbPool};
+use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
 use crate::openapi::{AuditPage, ErrorBody};
 use crate::policy::{Action, Decision, Object};
@@ -66,30 +66,38 @@ pub async fn list(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::invalid_input(format!("limit must be 1-{MAX_LIMIT}")));
     }
-    let rows = db::run(&pool, move |connection| {
-        let visible = match crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) {
-            Decision::Allow => Visible::All,
-            _ => {
-                let owned = containers::tree_ids_of(connection, current.user.id.0)?;
-                Visible::ActorOrObjects {
-                    actor_id: current.user.id.0,
-                    objects: owned.iter().map(|id| format!("container:{id}")).collect(),
-                }
-            }
-        };
-        let query = AuditQuery {
-            actor: params.actor,
-            action: params.action,
-            object: params.object,
-            machine: params.machine,
-            outcome: params.outcome,
-            since: params.since,
-            before: params.before,
-            limit,
-        };
-        Ok::<_, AppError>(audit::search(connection, &visible, &query)?)
-    })
-    .await?;
+    let query = AuditQuery {
+        actor: params.actor,
+        action: params.action,
+        object: params.object,
+        machine: params.machine,
+        outcome: params.outcome,
+        since: params.since,
+        before: params.before,
+        limit,
+    };
+    let rows = db::run(&pool, move |connection| search_as(connection, &current, &query)).await?;
     let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|row| row.id)).flatten();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": rows, "next_before": next_before })))
+}
+
+/// The rows of `query` that `current` may read, newest first: every row if
+/// the policy allows `AuditViewAll`, else her own actions and actions on the
+/// containers of the trees she owns. The API and the web pages search here.
+pub(crate) fn search_as(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    query: &AuditQuery,
+) -> Result<Vec<AuditRow>, AppError> {
+    let visible = match crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) {
+        Decision::Allow => Visible::All,
+        _ => {
+            let owned = containers::tree_ids_of(connection, current.user.id.0)?;
+            Visible::ActorOrObjects {
+                actor_id: current.user.id.0,
+                objects: owned.iter().map(|id| format!("container:{id}")).collect(),
+            }
+        }
+    };
+    Ok(audit::search(connection, &visible, query)?)
 }

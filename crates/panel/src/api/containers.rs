@@ -221,10 +221,10 @@ where
 pub struct Assign {
     /// A username, or null for no owner.
     #[serde(default, deserialize_with = "present")]
-    owner: Option<Option<String>>,
+    pub(crate) owner: Option<Option<String>>,
     /// A container id, or null for none.
     #[serde(default, deserialize_with = "present")]
-    parent: Option<Option<i64>>,
+    pub(crate) parent: Option<Option<i64>>,
 }
 
 /// `PATCH /api/v1/containers/{id}` `{"owner":"alice"}`, `{"parent":12}` (admins).
@@ -256,10 +256,23 @@ pub async fn assign(
     body: Body,
 ) -> Result<HttpResponse, AppError> {
     let id = ContainerId(path.into_inner());
-    let updated = audited(&pool, current.audit(format!("container:{id}")), move |connection, entry| {
+    let updated = assign_container(current, &pool, id, move || body.json()).await?;
+    Ok(HttpResponse::Ok().json(ContainerView::from(updated)))
+}
+
+/// Sets a container's owner and/or parent, audited; `read` reads what to
+/// set once the policy (`ContainerAssign`) allowed it, so that a bad request
+/// is refused and audited like the rest. The API and the web pages assign here.
+pub(crate) async fn assign_container(
+    current: CurrentUser,
+    pool: &DbPool,
+    id: ContainerId,
+    read: impl FnOnce() -> Result<Assign, AppError> + Send + 'static,
+) -> Result<Container, AppError> {
+    audited(pool, current.audit(format!("container:{id}")), move |connection, entry| {
         let container = load_allowed(connection, &current, id, Action::ContainerAssign)?;
         entry.machine = Some(container.machine.clone());
-        let Assign { owner, parent } = body.json()?;
+        let Assign { owner, parent } = read()?;
         if owner.is_none() && parent.is_none() {
             return Err(AppError::invalid_input(
                 "give \"owner\" (a username or null) and/or \"parent\" (an id or null)",
@@ -278,10 +291,9 @@ pub async fn assign(
             }
             containers::set_parent(connection, id, parent)?;
         }
-        containers::get(connection, id)?.map(ContainerView::from).ok_or_else(AppError::not_found)
+        containers::get(connection, id)?.ok_or_else(AppError::not_found)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    .await
 }
 
 fn user_named(connection: &mut DbConnection, name: &str) -> Result<UserId, AppError> {
@@ -539,7 +551,9 @@ pub(crate) async fn lifecycle(
                 Action::ContainerStop => {
                     target.client.stop_or_restart(&target.caller, AgentAction::Stop, &target.name, &request).await?
                 }
-                _ => target.client.stop_or_restart(&target.caller, AgentAction::Restart, &target.name, &request).await?,
+                _ => {
+                    target.client.stop_or_restart(&target.caller, AgentAction::Restart, &target.name, &request).await?
+                }
             };
             Ok(answer)
         },
@@ -583,14 +597,29 @@ pub async fn exec(
     body: Body,
 ) -> Result<HttpResponse, AppError> {
     let id = ContainerId(path.into_inner());
-    let answer: ExecAnswer = act(
+    let answer = exec_in(current, state, pool, id, move || body.json()).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Runs a program in the container through the agent, audited (`started`,
+/// then the outcome); `read` reads the request once the policy
+/// (`ContainerExec`) allowed it, and an empty command is refused. The API
+/// and the web pages exec here.
+pub(crate) async fn exec_in(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    id: ContainerId,
+    read: impl FnOnce() -> Result<ExecRequest, AppError> + Send + 'static,
+) -> Result<ExecAnswer, AppError> {
+    act(
         current,
         state,
         pool,
         id,
         Action::ContainerExec,
         move || {
-            let request: ExecRequest = body.json()?;
+            let request = read()?;
             if request.command.is_empty() {
                 return Err(AppError::invalid_input("command: give the program and its arguments, e.g. [\"uptime\"]"));
             }
@@ -599,8 +628,7 @@ pub async fn exec(
         |target, request| async move { Ok(target.client.exec(&target.caller, &target.name, &request).await?) },
         |_| None,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(answer))
+    .await
 }
 
 /// The target of a read (state, logs): decided, not audited.
@@ -642,9 +670,20 @@ pub async fn container_state(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let target = read_target(current, state, &pool, ContainerId(path.into_inner()), Action::ContainerState).await?;
-    let answer: ContainerState = target.client.state(&target.caller, &target.name).await?;
+    let answer = state_of(current, state, &pool, ContainerId(path.into_inner())).await?;
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The container's live state from its agent (policy `ContainerState`; a
+/// read, not audited). The API and the web pages read it here.
+pub(crate) async fn state_of(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: &DbPool,
+    id: ContainerId,
+) -> Result<ContainerState, AppError> {
+    let target = read_target(current, state, pool, id, Action::ContainerState).await?;
+    Ok(target.client.state(&target.caller, &target.name).await?)
 }
 
 /// `GET /api/v1/containers/{id}/logs?source=console|lxc&lines=N`.
@@ -677,11 +716,23 @@ pub async fn logs(
     path: web::Path<i64>,
     query: web::Query<LogsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
+    let answer = logs_of(current, state, &pool, ContainerId(path.into_inner()), query.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The container's last log lines from its agent (policy `ContainerLogs`;
+/// a read, not audited); a bad `lines` is refused first. The API and the
+/// web pages read them here.
+pub(crate) async fn logs_of(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: &DbPool,
+    id: ContainerId,
+    query: LogsQuery,
+) -> Result<LogsAnswer, AppError> {
     if query.lines.is_some_and(|lines| !(1..=smp_proto::api::MAX_LOG_LINES).contains(&lines)) {
         return Err(AppError::invalid_input(format!("lines must be 1-{}", smp_proto::api::MAX_LOG_LINES)));
     }
-    let target = read_target(current, state, &pool, ContainerId(path.into_inner()), Action::ContainerLogs).await?;
-    let answer: LogsAnswer = target.client.logs(&target.caller, &target.name, &query).await?;
-    Ok(HttpResponse::Ok().json(answer))
+    let target = read_target(current, state, pool, id, Action::ContainerLogs).await?;
+    Ok(target.client.logs(&target.caller, &target.name, &query).await?)
 }

@@ -110,12 +110,16 @@ fn load(
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    current.decide(Action::MachineView, &Object::Machine)?;
-    let items: Vec<MachineView> = db::run(&pool, |connection| {
-        Ok::<_, AppError>(machines::list(connection)?.iter().map(MachineView::from).collect())
-    })
-    .await?;
+    let items = list_machines(&pool, &current).await?;
     Ok(HttpResponse::Ok().json(super::Items { items }))
+}
+
+/// Every machine, if the policy lets the caller see them (the API and the
+/// machines page list them here).
+pub(crate) async fn list_machines(pool: &DbPool, current: &CurrentUser) -> Result<Vec<MachineView>, AppError> {
+    current.decide(Action::MachineView, &Object::Machine)?;
+    db::run(pool, |connection| Ok::<_, AppError>(machines::list(connection)?.iter().map(MachineView::from).collect()))
+        .await
 }
 
 /// `GET /api/v1/machines/{id}`.
@@ -149,19 +153,19 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct AddMachine {
     /// The machine's name (as the agent calls itself).
-    name: String,
+    pub(crate) name: String,
     /// The agent's base URL, `http://` or `https://`.
-    url: String,
+    pub(crate) url: String,
     /// The id of the agent key the panel signs with.
-    key_id: String,
+    pub(crate) key_id: String,
     /// The agent key's secret (`smp-agent keygen`); stored sealed, never answered.
     #[schema(value_type = String, format = Password, write_only)]
-    secret: SecretString,
+    pub(crate) secret: SecretString,
     /// Required for an `https://` URL unless `trust_on_first_use`.
-    fingerprint: Option<String>,
+    pub(crate) fingerprint: Option<String>,
     /// Fetch the agent's certificate now and pin its fingerprint (the answer shows it).
     #[serde(default)]
-    trust_on_first_use: bool,
+    pub(crate) trust_on_first_use: bool,
 }
 
 /// `POST /api/v1/machines` (head admin): the same checks as `smp-panel machine add`.
@@ -193,13 +197,26 @@ pub async fn add(
     pool: web::Data<DbPool>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
+    let machine = add_machine(&state, &pool, current, move || body.json()).await?;
+    Ok(HttpResponse::Created().json(machine))
+}
+
+/// Adds a machine, audited (`started`, then the outcome); `request` is read
+/// inside the audited check after the policy allowed it (the API and the
+/// machines page add machines here).
+pub(crate) async fn add_machine(
+    state: &AppState,
+    pool: &DbPool,
+    current: CurrentUser,
+    request: impl FnOnce() -> Result<AddMachine, AppError> + Send + 'static,
+) -> Result<MachineView, AppError> {
     let agents = state.agents.clone();
     let machine = audited_call(
-        &pool,
+        pool,
         current.audit("machine:new"),
         move |_, entry| {
             current.decide(Action::MachineManage, &Object::Machine)?;
-            let request: AddMachine = body.json()?;
+            let request: AddMachine = request()?;
             entry.object = format!("machine-name:{}", request.name.chars().take(64).collect::<String>());
             validate(request)
         },
@@ -227,7 +244,7 @@ pub async fn add(
     )
     .await?;
     state.sync_nudge.now();
-    Ok(HttpResponse::Created().json(machine))
+    Ok(machine)
 }
 
 /// A machine to add, checked as `smp-panel machine add` checks it.
@@ -331,10 +348,10 @@ pub async fn delete(
 }
 
 #[derive(Serialize, ToSchema)]
-struct SyncAnswer {
-    machine: MachineView,
+pub(crate) struct SyncAnswer {
+    pub(crate) machine: MachineView,
     #[serde(flatten)]
-    report: SyncReport,
+    pub(crate) report: SyncReport,
 }
 
 /// `POST /api/v1/machines/{id}/sync` (head admin): one full pass, answered when done.
@@ -366,10 +383,21 @@ pub async fn sync(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = MachineId(path.into_inner());
+    let answer = sync_machine(&state, &pool, current, MachineId(path.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// One full sync pass of machine `id`, audited, answered when done (the API
+/// and the machines page sync here).
+pub(crate) async fn sync_machine(
+    state: &AppState,
+    pool: &DbPool,
+    current: CurrentUser,
+    id: MachineId,
+) -> Result<SyncAnswer, AppError> {
     let agents = state.agents.clone();
     let report = audited_call(
-        &pool,
+        pool,
         current.audit(format!("machine:{id}")),
         move |connection, entry| {
             let machine = load(connection, &current, id, Action::MachineManage)?;
@@ -381,18 +409,18 @@ pub async fn sync(
     )
     .await?;
     let machine =
-        db::run(&pool, move |connection| machines::get(connection, id)?.ok_or_else(AppError::not_found)).await?;
-    Ok(HttpResponse::Ok().json(SyncAnswer { machine: MachineView::from(&machine), report }))
+        db::run(pool, move |connection| machines::get(connection, id)?.ok_or_else(AppError::not_found)).await?;
+    Ok(SyncAnswer { machine: MachineView::from(&machine), report })
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {
     /// The new key's id, as configured on the agent.
-    key_id: String,
+    pub(crate) key_id: String,
     /// The new key's secret; stored sealed, never answered.
     #[schema(value_type = String, format = Password, write_only)]
-    secret: SecretString,
+    pub(crate) secret: SecretString,
 }
 
 impl From<RotationError> for AppError {
@@ -444,16 +472,29 @@ pub async fn rotate_key(
     path: web::Path<i64>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let id = MachineId(path.into_inner());
+    let machine = rotate_machine_key(&state, &pool, current, MachineId(path.into_inner()), move || body.json()).await?;
+    Ok(HttpResponse::Ok().json(machine))
+}
+
+/// Switches machine `id` to a new key once its agent accepts it, audited;
+/// `request` is read inside the audited check after the policy allowed it
+/// (the API and the machines page rotate here).
+pub(crate) async fn rotate_machine_key(
+    state: &AppState,
+    pool: &DbPool,
+    current: CurrentUser,
+    id: MachineId,
+    request: impl FnOnce() -> Result<RotateKey, AppError> + Send + 'static,
+) -> Result<MachineView, AppError> {
     let agents = state.agents.clone();
     let rotation_pool = pool.clone();
     let machine = audited_call(
-        &pool,
+        pool,
         current.audit(format!("machine:{id}")),
         move |connection, entry| {
             let machine = load(connection, &current, id, Action::MachineManage)?;
             entry.machine = Some(machine.name.to_string());
-            body.json::<RotateKey>()
+            request()
         },
         |RotateKey { key_id, secret }| async move {
             let machine =
@@ -464,5 +505,5 @@ pub async fn rotate_key(
     )
     .await?;
     state.sync_nudge.now();
-    Ok(HttpResponse::Ok().json(machine))
+    Ok(machine)
 }

@@ -21,19 +21,19 @@ const MAX_EXPIRES_IN_DAYS: u32 = 3650;
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// 1 to 64 characters.
-    name: String,
+    pub(crate) name: String,
     /// 1 to 3650; leave out for a token that does not expire.
     #[schema(minimum = 1, maximum = 3650)]
-    expires_in_days: Option<u32>,
+    pub(crate) expires_in_days: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
-struct CreatedToken {
+pub(crate) struct CreatedToken {
     #[serde(flatten)]
     #[schema(value_type = crate::openapi::TokenInfo)]
-    info: TokenInfo,
+    pub(crate) info: TokenInfo,
     /// Shown this once.
-    token: String,
+    pub(crate) token: String,
 }
 
 #[utoipa::path(
@@ -54,9 +54,21 @@ struct CreatedToken {
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
 pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -> Result<HttpResponse, AppError> {
+    let created = create_token(&pool, current, move || body.json()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Makes a token for the caller, audited (`token:new`, then `token:ID`):
+/// `request` is read inside the audited work, so that a bad request is
+/// audited too. The API and the account page create tokens here.
+pub(crate) async fn create_token(
+    pool: &DbPool,
+    current: CurrentUser,
+    request: impl FnOnce() -> Result<CreateToken, AppError> + Send + 'static,
+) -> Result<CreatedToken, AppError> {
     let user_id = current.user.id;
-    let created = audited(&pool, current.audit("token:new"), move |connection, entry| {
-        let CreateToken { name, expires_in_days } = body.json()?;
+    audited(pool, current.audit("token:new"), move |connection, entry| {
+        let CreateToken { name, expires_in_days } = request()?;
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
             return Err(AppError::invalid_input(format!("name: 1 to {MAX_NAME_CHARS} characters")));
@@ -70,8 +82,7 @@ pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -
         entry.object = format!("token:{}", info.id);
         Ok(CreatedToken { info, token })
     })
-    .await?;
-    Ok(HttpResponse::Created().json(created))
+    .await
 }
 
 #[utoipa::path(
@@ -89,9 +100,14 @@ pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let user_id = current.user.id;
-    let items = db::run(&pool, move |connection| Ok::<_, AppError>(tokens::list_live(connection, user_id)?)).await?;
+    let items = list_tokens(&pool, &current).await?;
     Ok(HttpResponse::Ok().json(super::Items { items }))
+}
+
+/// The caller's live tokens (the API and the account page list them here).
+pub(crate) async fn list_tokens(pool: &DbPool, current: &CurrentUser) -> Result<Vec<TokenInfo>, AppError> {
+    let user_id = current.user.id;
+    db::run(pool, move |connection| Ok::<_, AppError>(tokens::list_live(connection, user_id)?)).await
 }
 
 #[utoipa::path(
@@ -115,11 +131,16 @@ pub async fn revoke(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    revoke_token(&pool, current, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes the caller's token `id`, audited; another user's token is the
+/// same 404 as a missing one (the API and the account page revoke here).
+pub(crate) async fn revoke_token(pool: &DbPool, current: CurrentUser, id: i64) -> Result<(), AppError> {
     let user_id = current.user.id;
-    audited(&pool, current.audit(format!("token:{id}")), move |connection, _| {
+    audited(pool, current.audit(format!("token:{id}")), move |connection, _| {
         if tokens::revoke(connection, user_id, id)? { Ok(()) } else { Err(AppError::not_found()) }
     })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    .await
 }

@@ -58,32 +58,36 @@ impl From<&User> for UserView {
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
 pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    current.decide(Action::UserView, &Object::Nothing)?;
-    let items: Vec<UserView> = db::run(&pool, move |connection| {
-        Ok::<_, AppError>(users::list(connection)?.iter().map(UserView::from).collect())
-    })
-    .await?;
+    let items = list_users(&pool, &current).await?;
     Ok(HttpResponse::Ok().json(super::Items { items }))
+}
+
+/// Every account, if the policy lets the caller see them (the API and the
+/// users page list them here).
+pub(crate) async fn list_users(pool: &DbPool, current: &CurrentUser) -> Result<Vec<UserView>, AppError> {
+    current.decide(Action::UserView, &Object::Nothing)?;
+    db::run(pool, move |connection| Ok::<_, AppError>(users::list(connection)?.iter().map(UserView::from).collect()))
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    username: String,
+    pub(crate) username: String,
     #[schema(value_type = crate::openapi::Role)]
-    role: Role,
+    pub(crate) role: Role,
     /// Leave out to have the panel generate one (answered once).
     #[schema(format = Password)]
-    password: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
-struct CreatedUser {
+pub(crate) struct CreatedUser {
     #[serde(flatten)]
-    user: UserView,
+    pub(crate) user: UserView,
     /// Only when the panel generated it; shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
-    password: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 #[utoipa::path(
@@ -106,9 +110,21 @@ struct CreatedUser {
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
 pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -> Result<HttpResponse, AppError> {
-    let created = audited(&pool, current.audit("user:new"), move |connection, entry| {
+    let created = create_user(&pool, current, move || body.json()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Creates an approved account, audited; `request` is read inside the
+/// audited work after the policy allowed it (the API and the users page
+/// create accounts here).
+pub(crate) async fn create_user(
+    pool: &DbPool,
+    current: CurrentUser,
+    request: impl FnOnce() -> Result<CreateUser, AppError> + Send + 'static,
+) -> Result<CreatedUser, AppError> {
+    audited(pool, current.audit("user:new"), move |connection, entry| {
         current.decide(Action::UserManage, &Object::Nothing)?;
-        let CreateUser { username, role, password } = body.json()?;
+        let CreateUser { username, role, password } = request()?;
         entry.object = format!("username:{}", username.chars().take(64).collect::<String>());
         if role.is_admin() {
             current.decide(Action::UserAppointAdmin, &Object::Nothing)?;
@@ -129,17 +145,16 @@ pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -
         entry.object = format!("user:{}", user.id);
         Ok(CreatedUser { user: UserView::from(&user), password: generated.then(|| password.expose().to_owned()) })
     })
-    .await?;
-    Ok(HttpResponse::Created().json(created))
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[schema(value_type = Option<crate::openapi::Role>)]
-    role: Option<Role>,
-    approved: Option<bool>,
-    disabled: Option<bool>,
+    pub(crate) role: Option<Role>,
+    pub(crate) approved: Option<bool>,
+    pub(crate) disabled: Option<bool>,
 }
 
 #[utoipa::path(
@@ -168,15 +183,27 @@ pub async fn update(
     path: web::Path<i64>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let updated = audited(&pool, current.audit(format!("user:{id}")), move |connection, _| {
+    let updated = update_user(&pool, current, UserId(path.into_inner()), move || body.json()).await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Changes an account's role, approval or disabled flag, audited, as the
+/// policy allows; `request` is read inside the audited work after the policy
+/// allowed the change (the API and the users page update accounts here).
+pub(crate) async fn update_user(
+    pool: &DbPool,
+    current: CurrentUser,
+    id: UserId,
+    request: impl FnOnce() -> Result<UpdateUser, AppError> + Send + 'static,
+) -> Result<UserView, AppError> {
+    audited(pool, current.audit(format!("user:{id}")), move |connection, _| {
         let target = users::find(connection, id)?;
         let object = match &target {
             Some(user) => Object::User { id: user.id.0, role: user.role },
             None => Object::Missing,
         };
         current.decide(Action::UserManage, &object)?;
-        let UpdateUser { role, approved, disabled } = body.json()?;
+        let UpdateUser { role, approved, disabled } = request()?;
         let locks_out =
             disabled == Some(true) || approved == Some(false) || role.is_some_and(|role| role != current.user.role);
         if id == current.user.id && locks_out {
@@ -195,8 +222,7 @@ pub async fn update(
             users::update(connection, id, UserChanges { role, approved, disabled })?.ok_or_else(AppError::not_found)?;
         Ok(UserView::from(&user))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    .await
 }
 
 /// The user a quota route names, decided for `action` (a member reads her own).

@@ -106,13 +106,54 @@ impl ListFilter {
     }
 }
 
-/// The containers among `ids` (every container if `None`), by id.
+/// The containers among `ids` (every container if `None`), by id. One
+/// query for the rows and one each for their machines' and owners' names,
+/// cheaper than joining them to every row of a long list.
 pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<Vec<Container>> {
-    let mut query = joined!().select(Container::as_select()).order(containers::id).into_boxed();
+    type Row = (i64, i64, String, Option<i64>, Option<i64>, String, String, i64, Option<i64>);
+    let mut query = containers::table
+        .select((
+            containers::id,
+            containers::machine_id,
+            containers::name,
+            containers::owner_id,
+            containers::parent_id,
+            containers::status,
+            containers::addresses,
+            containers::synced_at,
+            containers::gone_at,
+        ))
+        .order(containers::id)
+        .into_boxed();
     if let Some(ids) = ids {
         query = query.filter(containers::id.eq_any(ids.to_vec()));
     }
-    query.load(connection)
+    let rows: Vec<Row> = query.load(connection)?;
+    let machine_names: HashMap<i64, String> =
+        machines::table.select((machines::id, machines::name)).load(connection)?.into_iter().collect();
+    let owner_ids: HashSet<i64> = rows.iter().filter_map(|row| row.3).collect();
+    let owner_names: HashMap<i64, String> = users::table
+        .filter(users::id.eq_any(owner_ids.into_iter().collect::<Vec<_>>()))
+        .select((users::id, users::username))
+        .load(connection)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, machine_id, name, owner_id, parent_id, status, addresses, synced_at, gone_at)| Container {
+            id,
+            machine_id,
+            machine: machine_names.get(&machine_id).cloned().unwrap_or_default(),
+            name,
+            owner_id,
+            owner: owner_id.and_then(|owner| owner_names.get(&owner).cloned()),
+            parent_id,
+            status,
+            addresses,
+            synced_at,
+            gone_at,
+        })
+        .collect())
 }
 
 /// The ids of the containers `owner` owns and of all their descendants.

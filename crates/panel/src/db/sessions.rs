@@ -60,3 +60,19 @@ pub fn revoke(connection: &mut DbConnection, id_hash: &str) -> Result<(), diesel
         .execute(connection)?;
     Ok(())
 }
+
+/// Revokes every live session of `user` but `keep` (the id hash of the
+/// session making the request, if any).
+pub fn revoke_all_but(
+    connection: &mut DbConnection,
+    user: UserId,
+    keep: Option<&str>,
+) -> Result<usize, diesel::result::Error> {
+    let live = sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::revoked_at.is_null());
+    match keep {
+        Some(keep) => diesel::update(live.filter(sessions::id.ne(keep)))
+            .set(sessions::revoked_at.eq(Some(unix_now())))
+            .execute(connection),
+        None => diesel::update(live).set(sessions::revoked_at.eq(Some(unix_now()))).execute(connection),
+    }
+}

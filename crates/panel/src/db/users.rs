@@ -168,3 +168,9 @@ pub fn update(connection: &mut DbConnection, id: UserId, changes: UserChanges) -
     }
     find(connection, id)
 }
+
+/// Replaces a user's password hash (from `Password::hash`).
+pub fn set_password_hash(connection: &mut DbConnection, id: UserId, hash: &str) -> Result<(), UserError> {
+    diesel::update(users::table.find(id.0)).set(users::password_hash.eq(hash)).execute(connection)?;
+    Ok(())
+}

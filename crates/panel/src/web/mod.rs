@@ -11,9 +11,13 @@
 //! is the login's. Every page carries a strict Content-Security-Policy (no
 //! inline script or style; assets from the panel only).
 
+mod account;
+mod admin;
+mod admin_lists;
 mod assets;
 mod jobs;
 mod pages;
+mod panels;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -23,6 +27,8 @@ use askama::Template;
 
 pub use jobs::Jobs;
 
+use crate::api::auth::AuthVia;
+use crate::api::{AuditAction, CurrentUser};
 use crate::error::{AppError, ErrorCode};
 
 /// The policy every page answer carries.
@@ -48,13 +54,24 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(pages::login_page)) // open
                 .route(web::post().to(pages::login_submit)), // open (checks the password, rate-limited)
         )
-        .service(web::resource("/logout").route(web::post().to(pages::logout))) // CurrentUser (X-CSRF-Token)
+        .service(web::resource("/logout").app_data(AuditAction("session.logout")).route(web::post().to(pages::logout))) // CurrentUser (X-CSRF-Token)
         .service(web::resource("/").route(web::get().to(pages::dashboard))) // CurrentUser + policy ContainerView per row
-        .service(web::resource("/admin/containers").route(web::get().to(pages::all_containers))) // CurrentUser + admin
         .service(web::resource("/containers/{id}").route(web::get().to(pages::container))) // CurrentUser + policy ContainerView
         .service(web::resource("/containers/{id}/status").route(web::get().to(pages::container_status))) // CurrentUser + policy ContainerView
-        .service(web::resource("/containers/{id}/{action}").route(web::post().to(pages::container_action))) // CurrentUser (X-CSRF-Token) + policy ContainerStart/Stop/Restart
-        .service(web::resource("/jobs/{id}").route(web::get().to(pages::job))); // CurrentUser: the job's own user
+        .service(action("/containers/{id}/start", "container.start")) // CurrentUser (X-CSRF-Token) + policy ContainerStart
+        .service(action("/containers/{id}/stop", "container.stop")) // CurrentUser (X-CSRF-Token) + policy ContainerStop
+        .service(action("/containers/{id}/restart", "container.restart")) // CurrentUser (X-CSRF-Token) + policy ContainerRestart
+        .service(web::resource("/jobs/{id}").route(web::get().to(pages::job))) // CurrentUser: the job's own user
+        .configure(panels::routes) // the container page's state, logs and exec panels
+        .configure(account::routes) // sign-up, approval pending, the account page
+        .configure(admin::routes) // users and machines
+        .configure(admin_lists::routes); // all containers (filters, paging, owner and parent), the audit log
+}
+
+/// A container action's resource: POST, audited as `audit_action` (the same
+/// actions as the API's).
+fn action(path: &str, audit_action: &'static str) -> actix_web::Resource {
+    web::resource(path).app_data(AuditAction(audit_action)).route(web::post().to(pages::container_action))
 }
 
 /// The security headers of every page.
@@ -64,6 +81,51 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .add((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .add((header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+}
+
+pub(crate) type Page = Result<HttpResponse, PageError>;
+
+pub(crate) fn html(template: &impl Template) -> Page {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+/// The signed-in user, or the error page (not signed in: the login page).
+pub(crate) fn signed_in(current: Result<CurrentUser, AppError>) -> Result<CurrentUser, PageError> {
+    Ok(current?)
+}
+
+/// What the layout shows of the signed-in user.
+pub(crate) struct Chrome {
+    pub csrf: Option<String>,
+    pub username: Option<String>,
+    pub admin: bool,
+}
+
+impl Chrome {
+    pub fn of(current: &CurrentUser) -> Chrome {
+        let csrf = match &current.via {
+            AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
+            AuthVia::Token => None,
+        };
+        Chrome { csrf, username: Some(current.user.username.to_string()), admin: current.user.role.is_admin() }
+    }
+}
+
+/// `2026-11-23 07:40:12 UTC` for a unix time.
+pub(crate) fn when(unix: i64) -> String {
+    match actix_web::cookie::time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(at) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        ),
+        Err(_) => "never".to_owned(),
+    }
 }
 
 /// An error of a page: the same `AppError` as the API's, answered as a

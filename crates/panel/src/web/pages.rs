@@ -8,10 +8,10 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::StopRequest;
 
-use super::PageError;
 use super::jobs::JobState;
+use super::{Chrome, Page, PageError, html, signed_in, when};
 use crate::api::CurrentUser;
-use crate::api::auth::{AuthVia, session_cookie_for};
+use crate::api::auth::session_cookie_for;
 use crate::api::containers::{lifecycle, load_allowed, visible};
 use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
@@ -19,51 +19,6 @@ use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::Action;
 use crate::startup::AppState;
-
-type Page = Result<HttpResponse, PageError>;
-
-fn html(template: &impl Template) -> Page {
-    let body = template.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
-}
-
-/// The signed-in user, or the error page (not signed in: the login page).
-fn signed_in(current: Result<CurrentUser, AppError>) -> Result<CurrentUser, PageError> {
-    Ok(current?)
-}
-
-/// What the layout shows of the signed-in user.
-struct Chrome {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
-}
-
-impl Chrome {
-    fn of(current: &CurrentUser) -> Chrome {
-        let csrf = match &current.via {
-            AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
-            AuthVia::Token => None,
-        };
-        Chrome { csrf, username: Some(current.user.username.to_string()), admin: current.user.role.is_admin() }
-    }
-}
-
-/// `2026-11-23 07:40:12 UTC` for a unix time.
-fn when(unix: i64) -> String {
-    match actix_web::cookie::time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(at) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        ),
-        Err(_) => "never".to_owned(),
-    }
-}
 
 fn addresses(container: &Container) -> String {
     let list: Vec<String> = serde_json::from_str(&container.addresses).unwrap_or_default();
@@ -78,20 +33,22 @@ struct LoginPage {
     admin: bool,
     error: Option<String>,
     username_value: String,
+    /// Offer "Create an account" (`Config::allow_signup`).
+    signup: bool,
 }
 
 impl LoginPage {
-    fn new(error: Option<String>, username_value: String) -> LoginPage {
-        LoginPage { csrf: None, username: None, admin: false, error, username_value }
+    fn new(error: Option<String>, username_value: String, signup: bool) -> LoginPage {
+        LoginPage { csrf: None, username: None, admin: false, error, username_value, signup }
     }
 }
 
 /// `GET /login` (signed in already: the dashboard).
-pub async fn login_page(current: Result<CurrentUser, AppError>) -> Page {
+pub async fn login_page(current: Result<CurrentUser, AppError>, state: web::Data<AppState>) -> Page {
     if current.is_ok() {
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
     }
-    html(&LoginPage::new(None, String::new()))
+    html(&LoginPage::new(None, String::new(), state.allow_signup))
 }
 
 #[derive(Deserialize)]
@@ -126,14 +83,19 @@ pub async fn login_submit(
                 ErrorCode::AccountDisabled => "This account is disabled. Ask an admin if this is a mistake.".to_owned(),
                 _ => return Err(error.into()),
             };
-            let body = LoginPage::new(Some(message), username).render().map_err(AppError::internal)?;
+            let body =
+                LoginPage::new(Some(message), username, state.allow_signup).render().map_err(AppError::internal)?;
             Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
         }
     }
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.
-pub async fn logout(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, state: web::Data<AppState>) -> Page {
+pub async fn logout(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> Page {
     sign_out(signed_in(current)?, &pool).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie_for(None, 0, state.secure_cookies))
@@ -213,14 +175,6 @@ pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<D
         all: false,
         rows: tree_rows(rows),
     })
-}
-
-/// `GET /admin/containers`: every container the user may see (admins: all).
-pub async fn all_containers(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
-    let current = signed_in(current)?;
-    let chrome = Chrome::of(&current);
-    let rows = db::run(&pool, move |connection| visible(connection, &current, &ListFilter::default())).await?;
-    html(&Dashboard { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, all: true, rows: tree_rows(rows) })
 }
 
 #[derive(Template)]
@@ -308,16 +262,16 @@ pub async fn container_action(
     current: Result<CurrentUser, AppError>,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<i64>,
     query: web::Query<ActionQuery>,
 ) -> Page {
     let current = signed_in(current)?;
-    let (id, verb) = path.into_inner();
-    let (action, label) = match verb.as_str() {
-        "start" => (Action::ContainerStart, "Starting"),
-        "stop" => (Action::ContainerStop, "Stopping"),
-        "restart" => (Action::ContainerRestart, "Restarting"),
-        _ => return Err(AppError::not_found().into()),
+    let id = path.into_inner();
+    // The route's audit action names the action (see `web::action`).
+    let (action, label) = match current.action {
+        "container.start" => (Action::ContainerStart, "Starting"),
+        "container.stop" => (Action::ContainerStop, "Stopping"),
+        _ => (Action::ContainerRestart, "Restarting"),
     };
     // Decide now, so that a hidden container answers the 404 page at once.
     let container = viewable(current.clone(), &pool, id).await?;

@@ -8,6 +8,7 @@
 mod accounts;
 mod agents;
 mod audit_api;
+mod browser;
 mod cli;
 mod containers_api;
 mod foreign_keys;
@@ -22,3 +23,8 @@ mod real_agent;
 mod rotation;
 mod sync_lock;
 mod users;
+mod web_account;
+mod web_admin;
+mod web_admin_lists;
+mod web_pages;
+mod web_panels;

@@ -13,10 +13,10 @@ use smp_panel::Role;
 use crate::helpers::{Session, TestApp, error_code, spawn_app};
 use crate::real_agent::{Agent, LxdProject, SECRET, lxc};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// Polls `probe` until it gives `Some`, at most `limit`; the time it took.
-async fn until<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> (T, Duration)
+pub(crate) async fn until<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> (T, Duration)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -31,13 +31,13 @@ where
     }
 }
 
-struct World {
-    app: TestApp,
-    admin: Session,
+pub(crate) struct World {
+    pub app: TestApp,
+    pub admin: Session,
 }
 
 impl World {
-    async fn new() -> World {
+    pub(crate) async fn new() -> World {
         let app = spawn_app().await;
         app.user("root", Role::HeadAdmin, PASSWORD, true);
         let admin = app.login("root", PASSWORD).await;
@@ -45,7 +45,7 @@ impl World {
     }
 
     /// Registers the agent through the API (which wakes the sync) and returns the machine id.
-    async fn add_machine(&self, name: &str, agent: &Agent) -> i64 {
+    pub(crate) async fn add_machine(&self, name: &str, agent: &Agent) -> i64 {
         let body = json!({
             "name": name, "url": agent.url(), "key_id": "k1", "secret": SECRET, "fingerprint": agent.fingerprint(),
         });
@@ -54,22 +54,22 @@ impl World {
         response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     }
 
-    async fn get(&self, path: &str, session: &Session) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str, session: &Session) -> reqwest::Response {
         self.app.with_session(Method::GET, path, session).send().await.unwrap()
     }
 
-    async fn post(&self, path: &str, session: &Session, body: Value) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, session: &Session, body: Value) -> reqwest::Response {
         self.app.with_session(Method::POST, path, session).json(&body).send().await.unwrap()
     }
 
-    async fn containers(&self, session: &Session) -> Vec<Value> {
+    pub(crate) async fn containers(&self, session: &Session) -> Vec<Value> {
         let response = self.get("/containers", session).await;
         assert_eq!(response.status(), 200);
         response.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
     }
 
     /// The container named `name` on machine `machine`, as `session` sees it.
-    async fn container(&self, session: &Session, machine: &str, name: &str) -> Option<Value> {
+    pub(crate) async fn container(&self, session: &Session, machine: &str, name: &str) -> Option<Value> {
         self.containers(session)
             .await
             .into_iter()
@@ -77,7 +77,7 @@ impl World {
     }
 
     /// Waits (bounded) until the sync has put `name` in the database; its id.
-    async fn synced(&self, machine: &str, name: &str) -> i64 {
+    pub(crate) async fn synced(&self, machine: &str, name: &str) -> i64 {
         let (item, _) = until(Duration::from_secs(20), &format!("{name} synced"), || async {
             self.container(&self.admin, machine, name).await
         })
@@ -85,7 +85,7 @@ impl World {
         item["id"].as_i64().unwrap()
     }
 
-    async fn give(&self, container: i64, owner: &str) {
+    pub(crate) async fn give(&self, container: i64, owner: &str) {
         let response = self
             .app
             .with_session(Method::PATCH, &format!("/containers/{container}"), &self.admin)
@@ -96,7 +96,7 @@ impl World {
         assert_eq!(response.status(), 200);
     }
 
-    async fn member(&self, name: &str) -> Session {
+    pub(crate) async fn member(&self, name: &str) -> Session {
         self.app.user(name, Role::Member, PASSWORD, true);
         self.app.login(name, PASSWORD).await
     }

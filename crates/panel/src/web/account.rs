@@ -1,0 +1,363 @@
+//! Sign-up, the approval-pending page and the account page (password, personal access tokens).
+//!
+//! Sign-up is a plain form like the login's (there is no session yet): it
+//! makes an unapproved member, audited as `user.signup`, rate-limited with
+//! the login's limiter, and only while `allow_signup` is on (else the 404
+//! page). The account page's forms are htmx requests with the session's CSRF
+//! header; each answers its section again, with what happened in words (a
+//! refusal is a readable message in a 200 answer, so that htmx swaps it in).
+//! Tokens are made and revoked by the same functions as `/api/v1/tokens`,
+//! with the same audit actions; a new token is shown once, in the answer
+//! that made it.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Chrome, Page, PageError, html, signed_in, when};
+use crate::api::auth::AuthVia;
+use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
+use crate::api::{AuditAction, AuditEntry, CurrentUser, audited};
+use crate::db::users::{self, NewUser};
+use crate::db::{DbPool, sessions};
+use crate::error::{AppError, ErrorCode};
+use crate::password::{Password, verify_password};
+use crate::roles::Role;
+use crate::startup::AppState;
+use crate::username::Username;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/signup")
+            .route(web::get().to(signup_page)) // open (404 unless allow_signup)
+            .route(web::post().to(signup_submit)), // open (rate-limited like the login; audited user.signup)
+    )
+    .service(web::resource("/account").route(web::get().to(account_page))) // CurrentUser: self
+    .service(
+        web::resource("/account/password")
+            .app_data(AuditAction("user.password"))
+            .route(web::post().to(change_password)), // CurrentUser (X-CSRF-Token): self, knowing the current password
+    )
+    .service(
+        web::resource("/account/tokens").app_data(AuditAction("token.create")).route(web::post().to(new_token)), // CurrentUser (X-CSRF-Token): self
+    )
+    .service(
+        web::resource("/account/tokens/{id}/revoke")
+            .app_data(AuditAction("token.revoke"))
+            .route(web::post().to(revoke)), // CurrentUser (X-CSRF-Token): self (another's token: 404)
+    );
+}
+
+/// A submitted form, or why it could not be read (a refusal the handler audits).
+pub(super) fn form<T>(form: Result<web::Form<T>, actix_web::Error>) -> Result<T, AppError> {
+    form.map(web::Form::into_inner)
+        .map_err(|error| AppError::invalid_input(format!("the form could not be read ({error}); reload the page")))
+}
+
+/// What an htmx form's answer says when the request was refused: the
+/// message in words (answered with 200, so that htmx swaps it in). Not
+/// signed in, a failed CSRF check and a hidden or missing object stay the
+/// error page with their status (a page never shows more for them).
+pub(super) fn readable(error: AppError) -> Result<String, PageError> {
+    match error.code {
+        ErrorCode::Unauthenticated | ErrorCode::CsrfFailed | ErrorCode::NotFound => Err(PageError(error)),
+        _ => Ok(sentence(&error.message)),
+    }
+}
+
+/// `message` with a capital first letter and a full stop.
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+/// An optional number field: empty is `None`.
+pub(super) fn optional(text: Option<String>) -> Option<String> {
+    text.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())
+}
+
+// ---------------------------------------------------------------- sign-up
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    error: Option<String>,
+    username_value: String,
+}
+
+impl SignupPage {
+    fn new(error: Option<String>, username_value: String) -> SignupPage {
+        SignupPage { csrf: None, username: None, admin: false, error, username_value }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pending.html")]
+struct PendingPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    new_username: String,
+}
+
+/// `GET /signup` (signed in already: the dashboard; sign-up off: the 404 page).
+pub async fn signup_page(current: Result<CurrentUser, AppError>, state: web::Data<AppState>) -> Page {
+    if !state.allow_signup {
+        return Err(AppError::not_found().into());
+    }
+    if current.is_ok() {
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
+    }
+    html(&SignupPage::new(None, String::new()))
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    username: String,
+    password: String,
+    password_again: String,
+}
+
+/// `POST /signup`: an unapproved member and the approval-pending page, or
+/// the form again with what went wrong in words.
+pub async fn signup_submit(
+    request: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    submitted: Result<web::Form<SignupForm>, actix_web::Error>,
+) -> Page {
+    let submitted = form(submitted);
+    let typed = submitted.as_ref().map(|form| form.username.clone()).unwrap_or_default();
+    let object = match &submitted {
+        Ok(form) => format!("username:{}", form.username.chars().take(64).collect::<String>()),
+        Err(_) => "username:?".to_owned(),
+    };
+    let enabled = state.allow_signup;
+    // The peer address, not a forwarded header, as for the login.
+    let allowed = !enabled || request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
+    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+        if !enabled {
+            return Err(AppError::not_found());
+        }
+        if !allowed {
+            return Err(AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute"));
+        }
+        let SignupForm { username, password, password_again } = submitted?;
+        let username =
+            Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
+        if password != password_again {
+            return Err(AppError::invalid_input("the two passwords differ; type the same password twice"));
+        }
+        let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
+        let password_hash = password.hash().map_err(AppError::internal)?;
+        let new = NewUser { username: &username, password_hash: &password_hash, role: Role::Member, approved: false };
+        Ok(users::create(connection, &new)?.username.to_string())
+    })
+    .await;
+    match created {
+        Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
+        Err(error) if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
+        Err(error) => {
+            let message = match error.code {
+                ErrorCode::RateLimited => {
+                    "Too many attempts from your address. Wait a minute, then try again.".to_owned()
+                }
+                ErrorCode::Conflict => "That username is taken; choose another.".to_owned(),
+                _ => sentence(&error.message),
+            };
+            let body = SignupPage::new(Some(message), typed).render().map_err(AppError::internal)?;
+            Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the account page
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    role: &'static str,
+    password_section: String,
+    tokens_section: String,
+}
+
+#[derive(Template)]
+#[template(path = "account_password.html")]
+struct PasswordSection {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// One token as the page lists it (never the token itself).
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    expires: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "account_tokens.html")]
+struct TokensSection {
+    /// The name and the token just made: shown this once.
+    created: Option<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+    rows: Vec<TokenRow>,
+}
+
+/// The tokens section: the caller's live tokens, and what just happened.
+async fn tokens_section(
+    pool: &DbPool,
+    current: &CurrentUser,
+    created: Option<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<TokensSection, PageError> {
+    let rows = list_tokens(pool, current)
+        .await?
+        .into_iter()
+        .map(|info| TokenRow {
+            id: info.id,
+            name: info.name,
+            created: when(info.created_at),
+            expires: info.expires_at.map_or_else(|| "never".to_owned(), when),
+            last_used: info.last_used_at.map_or_else(|| "never".to_owned(), when),
+        })
+        .collect();
+    Ok(TokensSection { created, notice, error, rows })
+}
+
+/// `GET /account`: change the password; personal access tokens.
+pub async fn account_page(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
+    let current = signed_in(current)?;
+    let chrome = Chrome::of(&current);
+    let tokens = tokens_section(&pool, &current, None, None, None).await?;
+    html(&AccountPage {
+        csrf: chrome.csrf,
+        username: chrome.username,
+        admin: chrome.admin,
+        role: current.user.role.as_str(),
+        password_section: PasswordSection { notice: None, error: None }.render().map_err(AppError::internal)?,
+        tokens_section: tokens.render().map_err(AppError::internal)?,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_again: String,
+}
+
+/// `POST /account/password` (htmx): the new password, audited as
+/// `user.password`, if the current one is right; the caller's other sessions
+/// end (this one stays). Answers the password section.
+pub async fn change_password(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    submitted: Result<web::Form<PasswordForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let user_id = current.user.id;
+    let entry = current.audit(format!("user:{user_id}"));
+    let this_session = match &current.via {
+        AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
+        AuthVia::Token => None,
+    };
+    // Verifying and hashing take a while: outside the write transaction.
+    let stored_hash = current.user.password_hash.clone();
+    let submitted = form(submitted);
+    let verdict = web::block(move || {
+        let PasswordForm { current_password, new_password, new_password_again } = submitted?;
+        if !verify_password(&current_password, &stored_hash) {
+            return Err(AppError::invalid_input("the current password is wrong; nothing was changed"));
+        }
+        if new_password != new_password_again {
+            return Err(AppError::invalid_input("the two new passwords differ; type the same password twice"));
+        }
+        let password = Password::parse(new_password).map_err(|error| AppError::invalid_input(error.to_string()))?;
+        password.hash().map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)
+    .and_then(|verdict| verdict);
+    let changed = audited(&pool, entry, move |connection, _| {
+        let hash = verdict?;
+        users::set_password_hash(connection, user_id, &hash)?;
+        // The other sessions of the account end: whoever knew the old password is out.
+        sessions::revoke_all_but(connection, user_id, this_session.as_deref())?;
+        Ok(())
+    })
+    .await;
+    let section = match changed {
+        Ok(()) => PasswordSection {
+            notice: Some("Your password is changed. Your other sessions have ended.".to_owned()),
+            error: None,
+        },
+        Err(error) => PasswordSection { notice: None, error: Some(readable(error)?) },
+    };
+    html(&section)
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+    #[serde(default)]
+    expires_in_days: Option<String>,
+}
+
+/// The form as the API's request; a bad number of days is an invalid input.
+fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, AppError> {
+    let TokenForm { name, expires_in_days } = submitted?;
+    let expires_in_days = optional(expires_in_days)
+        .map(|days| {
+            days.parse::<u32>().map_err(|_| {
+                AppError::invalid_input("expires in days: a whole number from 1 to 3650, or empty for no expiry")
+            })
+        })
+        .transpose()?;
+    Ok(CreateToken { name, expires_in_days })
+}
+
+/// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
+/// same function and audit as `POST /api/v1/tokens`).
+pub async fn new_token(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    submitted: Result<web::Form<TokenForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let submitted = form(submitted);
+    let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
+        Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
+        Err(error) => tokens_section(&pool, &current, None, None, Some(readable(error)?)).await?,
+    };
+    html(&section)
+}
+
+/// `POST /account/tokens/{id}/revoke` (htmx): revokes one of the caller's
+/// tokens (another's is the 404 page, as in `DELETE /api/v1/tokens/{id}`).
+pub async fn revoke(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+    let current = signed_in(current)?;
+    let section = match revoke_token(&pool, current.clone(), path.into_inner()).await {
+        Ok(()) => tokens_section(&pool, &current, None, Some("The token is revoked.".to_owned()), None).await?,
+        Err(error) => tokens_section(&pool, &current, None, None, Some(readable(error)?)).await?,
+    };
+    html(&section)
+}

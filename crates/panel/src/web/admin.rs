@@ -1,0 +1,401 @@
+//! The admin pages for accounts and machines: users (create, approve, disable, role) and machines (add, health, sync, rotate key).
+//!
+//! Every decision is the API's: the pages call the same functions as
+//! `/api/v1/users` and `/api/v1/machines` (same policy, same audit rows,
+//! same action names). Whoever may not list users (or machines) gets the 404
+//! page for these pages and their forms alike, as for a missing page; a
+//! refusal an admin may see (only the head admin makes admins or changes
+//! machines) is a readable message in the section the form answers. A
+//! machine's secret goes in through a form and never comes out: no answer
+//! echoes it, not even after an error.
+
+use actix_web::web;
+use askama::Template;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::account::{form, optional, readable};
+use super::{Chrome, Page, PageError, html, signed_in, when};
+use crate::api::machines::{
+    AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
+};
+use crate::api::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
+use crate::api::{AuditAction, CurrentUser};
+use crate::db::DbPool;
+use crate::db::machines::MachineId;
+use crate::db::users::UserId;
+use crate::error::{AppError, ErrorCode};
+use crate::policy::{Action, Object};
+use crate::roles::Role;
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/users").route(web::get().to(users_page))) // CurrentUser + policy UserView (else 404 page)
+        .service(post("/admin/users/new", "user.create").route(web::post().to(create))) // CurrentUser (X-CSRF-Token) + policy UserManage (+ UserAppointAdmin)
+        .service(post("/admin/users/{id}", "user.update").route(web::post().to(update))) // CurrentUser (X-CSRF-Token) + policy UserManage (+ UserAppointAdmin)
+        .service(web::resource("/admin/machines").route(web::get().to(machines_page))) // CurrentUser + policy MachineView (else 404 page)
+        .service(post("/admin/machines/new", "machine.add").route(web::post().to(add))) // CurrentUser (X-CSRF-Token) + policy MachineManage
+        .service(post("/admin/machines/{id}/sync", "machine.sync").route(web::post().to(sync))) // CurrentUser (X-CSRF-Token) + policy MachineManage
+        .service(post("/admin/machines/{id}/rotate-key", "machine.rotate_key").route(web::post().to(rotate))); // CurrentUser (X-CSRF-Token) + policy MachineManage
+}
+
+/// A state-changing resource, audited as `audit_action` (the API's name).
+fn post(path: &str, audit_action: &'static str) -> actix_web::Resource {
+    web::resource(path).app_data(AuditAction(audit_action))
+}
+
+/// Whoever the policy does not let read `action`'s objects gets the 404 page
+/// (as for a page that does not exist), whatever else went wrong.
+fn gate(current: &CurrentUser, action: Action, object: &Object<'_>) -> Result<(), PageError> {
+    current.decide(action, object).map_err(|_| PageError(AppError::not_found()))
+}
+
+/// A refusal on these pages, in words (see `account::readable`).
+fn refusal(error: AppError, forbidden: &str) -> Result<String, PageError> {
+    if error.code == ErrorCode::Forbidden && error.message == "you are not allowed to do this" {
+        return Ok(forbidden.to_owned());
+    }
+    readable(error)
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+// ---------------------------------------------------------------- users
+
+const USERS_FORBIDDEN: &str = "Not allowed: only the head admin gives or takes the admin role or changes an admin's account. Nothing was changed.";
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    section: String,
+}
+
+struct UserRow {
+    id: i64,
+    username: String,
+    role: &'static str,
+    approved: bool,
+    disabled: bool,
+    approved_text: &'static str,
+    disabled_text: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users_list.html")]
+struct UsersSection {
+    /// A password the panel generated for a new account: shown this once.
+    generated: Option<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+    rows: Vec<UserRow>,
+    roles: [&'static str; 3],
+}
+
+async fn users_section(
+    pool: &DbPool,
+    current: &CurrentUser,
+    notice: Option<String>,
+    error: Option<String>,
+    generated: Option<(String, String)>,
+) -> Result<UsersSection, PageError> {
+    let rows = list_users(pool, current)
+        .await?
+        .into_iter()
+        .map(|user: UserView| UserRow {
+            id: user.id,
+            username: user.username,
+            role: user.role.as_str(),
+            approved: user.approved,
+            disabled: user.disabled,
+            approved_text: yes_no(user.approved),
+            disabled_text: yes_no(user.disabled),
+        })
+        .collect();
+    Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str) })
+}
+
+/// `GET /admin/users`: every account, and the forms that change them.
+pub async fn users_page(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
+    let current = signed_in(current)?;
+    gate(&current, Action::UserView, &Object::Nothing)?;
+    let chrome = Chrome::of(&current);
+    let section = users_section(&pool, &current, None, None, None).await?.render().map_err(AppError::internal)?;
+    html(&UsersPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    username: String,
+    role: Role,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// `POST /admin/users/new` (htmx): an approved account (the same function
+/// and audit as `POST /api/v1/users`); a generated password is shown once.
+pub async fn create(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    submitted: Result<web::Form<CreateForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let submitted = form(submitted);
+    let request = move || {
+        let CreateForm { username, role, password } = submitted?;
+        Ok(CreateUser { username, role, password: optional(password) })
+    };
+    let section = match create_user(&pool, current.clone(), request).await {
+        Ok(created) => {
+            let notice =
+                format!("{} is created ({}) and may sign in.", created.user.username, created.user.role.as_str());
+            let generated = created.password.map(|password| (created.user.username, password));
+            users_section(&pool, &current, Some(notice), None, generated).await?
+        }
+        Err(error) => {
+            gate(&current, Action::UserView, &Object::Nothing)?;
+            users_section(&pool, &current, None, Some(refusal(error, USERS_FORBIDDEN)?), None).await?
+        }
+    };
+    html(&section)
+}
+
+#[derive(Deserialize)]
+pub struct UpdateForm {
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    approved: Option<bool>,
+    #[serde(default)]
+    disabled: Option<bool>,
+}
+
+/// `POST /admin/users/{id}` (htmx) with `role`, `approved` or `disabled`:
+/// the same function and audit as `PATCH /api/v1/users/{id}`.
+pub async fn update(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    submitted: Result<web::Form<UpdateForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let submitted = form(submitted);
+    let request = move || {
+        let UpdateForm { role, approved, disabled } = submitted?;
+        Ok(UpdateUser { role, approved, disabled })
+    };
+    let section = match update_user(&pool, current.clone(), UserId(path.into_inner()), request).await {
+        Ok(user) => {
+            let state = match (user.approved, user.disabled) {
+                (_, true) => "disabled",
+                (false, false) => "waiting for approval",
+                (true, false) => "approved and enabled",
+            };
+            let notice = format!("{} is now {}, {state}.", user.username, user.role.as_str());
+            users_section(&pool, &current, Some(notice), None, None).await?
+        }
+        Err(error) => {
+            gate(&current, Action::UserView, &Object::Nothing)?;
+            users_section(&pool, &current, None, Some(refusal(error, USERS_FORBIDDEN)?), None).await?
+        }
+    };
+    html(&section)
+}
+
+// ---------------------------------------------------------------- machines
+
+const MACHINES_FORBIDDEN: &str =
+    "Not allowed: only the head admin adds, syncs or re-keys machines. Nothing was changed.";
+
+#[derive(Template)]
+#[template(path = "admin_machines.html")]
+struct MachinesPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    section: String,
+}
+
+struct MachineRow {
+    id: i64,
+    name: String,
+    url: String,
+    key_id: String,
+    next_key_id: Option<String>,
+    fingerprint: String,
+    status: String,
+    last_error: String,
+    last_sync: String,
+}
+
+impl From<MachineView> for MachineRow {
+    fn from(machine: MachineView) -> MachineRow {
+        MachineRow {
+            id: machine.id,
+            name: machine.name,
+            url: machine.url,
+            key_id: machine.key_id,
+            next_key_id: machine.next_key_id,
+            fingerprint: machine.fingerprint.unwrap_or_else(|| "none".to_owned()),
+            status: machine.status,
+            last_error: machine.last_error.unwrap_or_else(|| "none".to_owned()),
+            last_sync: machine.last_sync_at.map_or_else(|| "never".to_owned(), when),
+        }
+    }
+}
+
+/// What the add form keeps after a refusal: never the secret.
+#[derive(Default)]
+struct AddValues {
+    name: String,
+    url: String,
+    key_id: String,
+    fingerprint: String,
+    trust_on_first_use: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_machines_list.html")]
+struct MachinesSection {
+    can_manage: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    rows: Vec<MachineRow>,
+    values: AddValues,
+}
+
+async fn machines_section(
+    pool: &DbPool,
+    current: &CurrentUser,
+    notice: Option<String>,
+    error: Option<String>,
+    values: AddValues,
+) -> Result<MachinesSection, PageError> {
+    let rows = list_machines(pool, current).await?.into_iter().map(MachineRow::from).collect();
+    let can_manage = current.decide(Action::MachineManage, &Object::Machine).is_ok();
+    Ok(MachinesSection { can_manage, notice, error, rows, values })
+}
+
+/// `GET /admin/machines`: every machine with its health; the head admin's forms.
+pub async fn machines_page(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
+    let current = signed_in(current)?;
+    gate(&current, Action::MachineView, &Object::Machine)?;
+    let chrome = Chrome::of(&current);
+    let section = machines_section(&pool, &current, None, None, AddValues::default())
+        .await?
+        .render()
+        .map_err(AppError::internal)?;
+    html(&MachinesPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+}
+
+/// The answer to a machine form that was refused: the 404 page for whoever
+/// may not see machines, else the section with the refusal in words.
+async fn machine_refusal(pool: &DbPool, current: &CurrentUser, error: AppError, values: AddValues) -> Page {
+    gate(current, Action::MachineView, &Object::Machine)?;
+    let message = refusal(error, MACHINES_FORBIDDEN)?;
+    html(&machines_section(pool, current, None, Some(message), values).await?)
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    name: String,
+    url: String,
+    key_id: String,
+    secret: SecretString,
+    #[serde(default)]
+    fingerprint: Option<String>,
+    #[serde(default)]
+    trust_on_first_use: Option<String>,
+}
+
+/// `POST /admin/machines/new` (htmx): the same function and audit as `POST /api/v1/machines`.
+pub async fn add(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    submitted: Result<web::Form<AddForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let submitted = form(submitted);
+    let values = match &submitted {
+        Ok(form) => AddValues {
+            name: form.name.clone(),
+            url: form.url.clone(),
+            key_id: form.key_id.clone(),
+            fingerprint: form.fingerprint.clone().unwrap_or_default(),
+            trust_on_first_use: form.trust_on_first_use.is_some(),
+        },
+        Err(_) => AddValues::default(),
+    };
+    let request = move || {
+        let AddForm { name, url, key_id, secret, fingerprint, trust_on_first_use } = submitted?;
+        let trust_on_first_use = trust_on_first_use.is_some();
+        Ok(AddMachine { name, url, key_id, secret, fingerprint: optional(fingerprint), trust_on_first_use })
+    };
+    match add_machine(&state, &pool, current.clone(), request).await {
+        Ok(machine) => {
+            let notice = match &machine.fingerprint {
+                Some(fingerprint) => format!(
+                    "Machine {} is added, pinned to the certificate {fingerprint}; it syncs shortly.",
+                    machine.name
+                ),
+                None => format!("Machine {} is added; it syncs shortly.", machine.name),
+            };
+            html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
+        }
+        Err(error) => machine_refusal(&pool, &current, error, values).await,
+    }
+}
+
+/// `POST /admin/machines/{id}/sync` (htmx): one pass, answered with its
+/// report when done (the same function and audit as `POST /api/v1/machines/{id}/sync`).
+pub async fn sync(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+) -> Page {
+    let current = signed_in(current)?;
+    match sync_machine(&state, &pool, current.clone(), MachineId(path.into_inner())).await {
+        Ok(answer) => {
+            let report = answer.report;
+            let notice = format!(
+                "Synced {}: {} added, {} updated, {} gone; {} containers in all.",
+                answer.machine.name, report.added, report.updated, report.gone, report.total
+            );
+            html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
+        }
+        Err(error) => machine_refusal(&pool, &current, error, AddValues::default()).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RotateForm {
+    key_id: String,
+    secret: SecretString,
+}
+
+/// `POST /admin/machines/{id}/rotate-key` (htmx): the same function and
+/// audit as `POST /api/v1/machines/{id}/rotate-key`.
+pub async fn rotate(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    submitted: Result<web::Form<RotateForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let submitted = form(submitted);
+    let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
+    match rotate_machine_key(&state, &pool, current.clone(), MachineId(path.into_inner()), request).await {
+        Ok(machine) => {
+            let notice = format!("Machine {} now uses key {}.", machine.name, machine.key_id);
+            html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
+        }
+        Err(error) => machine_refusal(&pool, &current, error, AddValues::default()).await,
+    }
+}

@@ -1,0 +1,374 @@
+//! The admin pages that list: all containers (filters, paging, assigning
+//! owner and parent) and the audit log (filters, paging).
+//!
+//! Who may open them is the policy's answer, through the same functions as
+//! the API: the containers page asks `ContainerAssign` on an unowned
+//! container (admins only; a member is hidden from it, so she gets the one
+//! 404 page), and lists through `api::containers::visible`; assigning goes
+//! through `api::containers::assign_container`, audited as
+//! `container.assign` like `PATCH /api/v1/containers/{id}`. The audit page
+//! searches through `api::audit::search_as`, so a member who opens it reads
+//! what `GET /api/v1/audit` gives her: her own actions and actions on her
+//! containers (the page says so); admins read every row.
+
+use actix_web::web;
+use askama::Template;
+use serde::Deserialize;
+
+use super::panels::{form_error, is_page_error, readable};
+use super::{Chrome, Page, PageError, html, signed_in, when};
+use crate::api::containers::{Assign, assign_container, load_allowed, visible};
+use crate::api::{AuditAction, CurrentUser};
+use crate::db::audit::AuditQuery;
+use crate::db::containers::{Container, ContainerId, ListFilter};
+use crate::db::{self, DbPool, users};
+use crate::error::AppError;
+use crate::policy::{Action, Decision, Object};
+use crate::username::Username;
+
+/// Rows per page of both lists.
+const PAGE_SIZE: usize = 50;
+
+/// The statuses a container can have in the list (the filter's choices).
+const STATUSES: [&str; 8] = ["running", "stopped", "frozen", "starting", "stopping", "error", "unknown", "gone"];
+
+/// The outcomes of audit rows (the filter's choices).
+const OUTCOMES: [&str; 4] = ["ok", "refused", "failed", "started"];
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/containers").route(web::get().to(containers_page))) // CurrentUser + policy ContainerAssign on an unowned container (admins)
+        .service(
+            web::resource("/admin/containers/{id}/assign")
+                .app_data(AuditAction("container.assign"))
+                .route(web::post().to(assign)), // CurrentUser (X-CSRF-Token) + policy ContainerAssign
+        )
+        .service(web::resource("/admin/audit").route(web::get().to(audit_page))); // CurrentUser + policy AuditViewAll (else her own rows, as the API)
+}
+
+/// A filter's text: `None` when empty.
+fn given(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
+}
+
+/// `?a=1&b=x` of the pairs with a value.
+fn query_string(pairs: &[(&str, Option<String>)]) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            serializer.append_pair(key, value);
+        }
+    }
+    let query = serializer.finish();
+    if query.is_empty() { query } else { format!("?{query}") }
+}
+
+/// A row of the all-containers list (also the answer of an assignment).
+pub struct ContainerRow {
+    id: i64,
+    name: String,
+    machine: String,
+    status: String,
+    owner: String,
+    parent: String,
+    /// What the last assignment did to this row: `(failed, message)`.
+    note: Option<(bool, String)>,
+}
+
+impl ContainerRow {
+    fn of(container: Container, note: Option<(bool, String)>) -> ContainerRow {
+        ContainerRow {
+            id: container.id,
+            name: container.name,
+            machine: container.machine,
+            status: container.status,
+            owner: container.owner.unwrap_or_default(),
+            parent: container.parent_id.map(|parent| parent.to_string()).unwrap_or_default(),
+            note,
+        }
+    }
+}
+
+/// One choice of a filter's select.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// "any" first, then `options` (value, label), the one equal to `current` selected.
+fn choices(options: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Choice> {
+    let mut list = vec![Choice { value: String::new(), label: "any".to_owned(), selected: current.is_empty() }];
+    list.extend(options.into_iter().map(|(value, label)| Choice { selected: value == current, value, label }));
+    list
+}
+
+#[derive(Template)]
+#[template(path = "admin_containers.html")]
+struct ContainersPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    machines: Vec<Choice>,
+    statuses: Vec<Choice>,
+    owner: String,
+    message: Option<String>,
+    rows: Vec<ContainerRow>,
+    total: usize,
+    first: usize,
+    last: usize,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_containers_row.html")]
+struct RowFragment {
+    row: ContainerRow,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContainersParams {
+    machine: Option<String>,
+    owner: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
+}
+
+/// The one question that opens the all-containers page: may she assign an
+/// unowned container? The policy allows it to admins and hides it from
+/// members (the 404 page, like any object she may not see).
+fn may_assign_any(current: &CurrentUser) -> Result<(), AppError> {
+    current.decide(Action::ContainerAssign, &Object::Container { owners: &[None] })
+}
+
+/// `GET /admin/containers?machine=ID&owner=NAME&status=S&page=N`: every
+/// container, filtered, 50 a page, by machine and name.
+pub async fn containers_page(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    params: web::Query<ContainersParams>,
+) -> Page {
+    let current = signed_in(current)?;
+    may_assign_any(&current)?;
+    let chrome = Chrome::of(&current);
+    let params = params.into_inner();
+    let (machine, owner, status) = (given(&params.machine), given(&params.owner), given(&params.status));
+    let machine_id = machine.as_deref().and_then(|id| id.parse::<i64>().ok());
+    let wanted_owner = owner.clone();
+    let wanted_status = status.clone();
+    let (all, owner_id) = db::run(&pool, move |connection| {
+        let owner_id = match wanted_owner.as_deref().map(Username::parse) {
+            Some(Ok(name)) => users::find_by_username(connection, &name)?.map(|user| user.id.0),
+            _ => None,
+        };
+        Ok::<_, AppError>((visible(connection, &current, &ListFilter::default())?, owner_id))
+    })
+    .await?;
+    let mut on_machines: Vec<(String, String)> =
+        all.iter().map(|row| (row.machine_id.to_string(), row.machine.clone())).collect();
+    on_machines.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    on_machines.dedup();
+
+    let message = match (&owner, owner_id) {
+        (Some(name), None) => Some(format!("There is no user named {name:?}, so no container is shown.")),
+        _ => None,
+    };
+    let filter = ListFilter { machine_id, owner_id, status: wanted_status, live_only: false };
+    let mut rows: Vec<Container> =
+        if message.is_some() { Vec::new() } else { all.into_iter().filter(|row| filter.matches(row)).collect() };
+    rows.sort_by(|a, b| a.machine.cmp(&b.machine).then_with(|| a.name.cmp(&b.name)).then(a.id.cmp(&b.id)));
+
+    let total = rows.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = params.page.as_deref().and_then(|page| page.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let link = |page: usize| {
+        format!(
+            "/admin/containers{}",
+            query_string(&[
+                ("machine", machine.clone()),
+                ("owner", owner.clone()),
+                ("status", status.clone()),
+                ("page", Some(page.to_string())),
+            ])
+        )
+    };
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    let first = (page - 1) * PAGE_SIZE;
+    let shown: Vec<ContainerRow> =
+        rows.into_iter().skip(first).take(PAGE_SIZE).map(|row| ContainerRow::of(row, None)).collect();
+    html(&ContainersPage {
+        csrf: chrome.csrf,
+        username: chrome.username,
+        admin: chrome.admin,
+        machines: choices(on_machines, machine.as_deref().unwrap_or_default()),
+        statuses: choices(
+            STATUSES.map(|status| (status.to_owned(), status.to_owned())),
+            status.as_deref().unwrap_or_default(),
+        ),
+        owner: owner.unwrap_or_default(),
+        message,
+        first: if total == 0 { 0 } else { first + 1 },
+        last: first + shown.len(),
+        rows: shown,
+        total,
+        previous,
+        next,
+    })
+}
+
+/// One of the row's two forms: `owner` (a username; empty for none) or
+/// `parent` (a container id; empty for none). A field not sent is left as it is.
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    owner: Option<String>,
+    parent: Option<String>,
+}
+
+impl AssignForm {
+    fn assign(self) -> Result<Assign, AppError> {
+        let owner = self.owner.map(|owner| Some(owner.trim().to_owned()).filter(|owner| !owner.is_empty()));
+        let parent = match self.parent.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(text) => Some(Some(text.parse::<i64>().map_err(|_| {
+                AppError::invalid_input("parent: give a container id (a number), or leave it empty for none")
+            })?)),
+        };
+        Ok(Assign { owner, parent })
+    }
+}
+
+/// `POST /admin/containers/{id}/assign` (htmx, form `owner` or `parent`):
+/// the updated row, or the row as it is with what went wrong.
+pub async fn assign(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    form: Result<web::Form<AssignForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let id = ContainerId(path.into_inner());
+    let form = form.map(web::Form::into_inner).map_err(|error| form_error(&error));
+    let reader = current.clone();
+    match assign_container(current, &pool, id, move || form?.assign()).await {
+        Ok(container) => html(&RowFragment { row: ContainerRow::of(container, Some((false, "Saved.".to_owned()))) }),
+        Err(error) if is_page_error(&error) => Err(PageError(error)),
+        Err(error) => {
+            let container =
+                db::run(&pool, move |connection| load_allowed(connection, &reader, id, Action::ContainerView)).await?;
+            html(&RowFragment { row: ContainerRow::of(container, Some((true, readable(&error)))) })
+        }
+    }
+}
+
+/// A row of the audit page.
+struct AuditLine {
+    at: String,
+    actor: String,
+    action: String,
+    object: String,
+    /// The container page of a `container:N` object.
+    link: Option<String>,
+    machine: String,
+    outcome: String,
+    error_code: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    all: bool,
+    outcomes: Vec<Choice>,
+    actor: String,
+    action: String,
+    object: String,
+    machine: String,
+    rows: Vec<AuditLine>,
+    newest: Option<String>,
+    older: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    actor: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    object: Option<String>,
+    machine: Option<String>,
+    before: Option<String>,
+}
+
+/// `GET /admin/audit?actor=&action=&outcome=&object=&machine=&before=ID`:
+/// the audit log, newest first, 50 a page; `before` (the last id shown) is
+/// the next page.
+pub async fn audit_page(
+    current: Result<CurrentUser, AppError>,
+    pool: web::Data<DbPool>,
+    params: web::Query<AuditParams>,
+) -> Page {
+    let current = signed_in(current)?;
+    let chrome = Chrome::of(&current);
+    let all = crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) == Decision::Allow;
+    let params = params.into_inner();
+    let filters = [
+        ("actor", given(&params.actor)),
+        ("action", given(&params.action)),
+        ("outcome", given(&params.outcome)),
+        ("object", given(&params.object)),
+        ("machine", given(&params.machine)),
+    ];
+    let before = given(&params.before).and_then(|before| before.parse::<i64>().ok());
+    let query = AuditQuery {
+        actor: filters[0].1.clone(),
+        action: filters[1].1.clone(),
+        outcome: filters[2].1.clone(),
+        object: filters[3].1.clone(),
+        machine: filters[4].1.clone(),
+        since: None,
+        before,
+        limit: PAGE_SIZE as i64,
+    };
+    let rows = db::run(&pool, move |connection| crate::api::audit::search_as(connection, &current, &query)).await?;
+    let older = (rows.len() == PAGE_SIZE).then(|| rows.last().map(|row| row.id)).flatten().map(|last| {
+        let mut pairs = filters.to_vec();
+        pairs.push(("before", Some(last.to_string())));
+        format!("/admin/audit{}", query_string(&pairs))
+    });
+    let newest = before.map(|_| format!("/admin/audit{}", query_string(&filters)));
+    let rows = rows
+        .into_iter()
+        .map(|row| AuditLine {
+            at: when(row.at),
+            link: row
+                .object
+                .strip_prefix("container:")
+                .and_then(|id| id.parse::<i64>().ok())
+                .map(|id| format!("/containers/{id}")),
+            actor: row.actor,
+            action: row.action,
+            object: row.object,
+            machine: row.machine.unwrap_or_default(),
+            outcome: row.outcome,
+            error_code: row.error_code.unwrap_or_default(),
+        })
+        .collect();
+    let [actor, action, outcome, object, machine] = filters.map(|(_, value)| value.unwrap_or_default());
+    html(&AuditPage {
+        csrf: chrome.csrf,
+        username: chrome.username,
+        admin: chrome.admin,
+        all,
+        outcomes: choices(OUTCOMES.map(|outcome| (outcome.to_owned(), outcome.to_owned())), &outcome),
+        actor,
+        action,
+        object,
+        machine,
+        rows,
+        newest,
+        older,
+    })
+}

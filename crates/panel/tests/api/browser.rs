@@ -1,0 +1,185 @@
+//! The web UI in real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, which `make setup-browser` installs), driven over
+//! WebDriver (fantoccini), against the real panel, the real agent and the
+//! real LXD. Screenshots of the pages go to `target/screenshots/`.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::panel_agent::{PASSWORD, World};
+use crate::real_agent::{Agent, LxdProject, SECRET};
+
+/// How long a page may take to show an outcome (a clean busybox restart takes about a second).
+const PAGE_WAIT: Duration = Duration::from_secs(60);
+
+/// `chromedriver` on a free port and one headless Chromium session; both end on drop.
+struct Browser {
+    driver: Child,
+    client: Option<Client>,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("chromedriver cannot start ({error}): run `make setup-browser`"));
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session through chromedriver");
+        Browser { driver, client: Some(client), _profile: profile }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("the session is open until drop")
+    }
+
+    /// Saves a PNG of the window as `target/screenshots/<name>.png`.
+    async fn screenshot(&self, name: &str) {
+        let png = self.client().screenshot().await.expect("a screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.client().find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    }
+
+    /// Waits (bounded) until the element at `css` shows text containing `wanted`.
+    async fn wait_for_text(&self, css: &str, wanted: &str) {
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client().find(Locator::Css(css)).await
+                && element.text().await.is_ok_and(|text| text.contains(wanted))
+            {
+                return;
+            }
+            assert!(started.elapsed() < PAGE_WAIT, "{css} never showed {wanted:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            // Best effort: the driver is killed below anyway.
+            let _ = futures_close(client);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Closes the session without an async context (drop): spawns the close on
+/// the current runtime if there is one.
+fn futures_close(client: Client) -> Option<()> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    handle.spawn(async move {
+        let _ = client.close().await;
+    });
+    Some(())
+}
+
+/// Signs in through the login form as `username`.
+async fn sign_in(browser: &Browser, panel: &str, username: &str, password: &str) {
+    let client = browser.client();
+    client.goto(&format!("{panel}/login")).await.unwrap();
+    client.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
+    client.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
+    client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
+    assert_eq!(client.current_url().await.unwrap().path(), "/", "signed in, on the dashboard");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_signs_in_sees_only_hers_and_a_restart_from_the_page_really_restarts_it() {
+    let project = LxdProject::create();
+    project.launch_busybox("c-alice");
+    project.launch_busybox("c-bob");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    world.add_machine("m1", &agent).await;
+    let alices = world.synced("m1", "c-alice").await;
+    let bobs = world.synced("m1", "c-bob").await;
+    world.member("alice").await;
+    world.member("bob").await;
+    world.give(alices, "alice").await;
+    world.give(bobs, "bob").await;
+
+    let browser = Browser::start().await;
+    let panel = world.app.address.clone();
+    browser.client().goto(&format!("{panel}/login")).await.unwrap();
+    browser.screenshot("login").await;
+    sign_in(&browser, &panel, "alice", PASSWORD).await;
+    let dashboard = browser.client().source().await.unwrap();
+    assert!(dashboard.contains("c-alice"), "her container is listed");
+    assert!(!dashboard.contains("c-bob"), "bob's is not");
+    browser.screenshot("dashboard").await;
+
+    browser.client().find(Locator::LinkText("c-alice")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("#status-value", "running").await;
+    browser.screenshot("container").await;
+    let before = project.init_pid("c-alice").unwrap();
+    browser
+        .client()
+        .find(Locator::XPath("//button[normalize-space()='Restart']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_text("#job", "c-alice is running").await;
+    browser.wait_for_text("#status-value", "running").await;
+    let after = project.init_pid("c-alice").expect("c-alice runs again");
+    assert_ne!(before, after, "the page's restart made a new init in LXD");
+    browser.screenshot("container-restarted").await;
+
+    // Bob's container page is the 404 page, like a missing one.
+    browser.client().goto(&format!("{panel}/containers/{bobs}")).await.unwrap();
+    assert_eq!(browser.text_of("h1").await, "Not found");
+
+    // A request forged without the CSRF token (from the page itself) is refused; nothing restarts.
+    let before = project.init_pid("c-alice").unwrap();
+    let status = browser
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(arguments[0], {method: 'POST', credentials: 'same-origin'}).then(r => done(r.status));",
+            vec![json!(format!("/containers/{alices}/restart"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!(403));
+    assert_eq!(project.init_pid("c-alice"), Some(before), "the forged request restarted nothing");
+}
