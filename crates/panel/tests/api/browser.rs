@@ -146,6 +146,10 @@ async fn a_member_signs_in_sees_only_hers_and_a_restart_from_the_page_really_res
     assert!(dashboard.contains("c-alice"), "her container is listed");
     assert!(!dashboard.contains("c-bob"), "bob's is not");
     browser.screenshot("dashboard").await;
+    // A phone's width: the table folds into one block per container.
+    browser.client().set_window_size(390, 844).await.unwrap();
+    browser.screenshot("dashboard-phone").await;
+    browser.client().set_window_size(1280, 900).await.unwrap();
 
     browser.client().find(Locator::LinkText("c-alice")).await.unwrap().click().await.unwrap();
     browser.wait_for_text("#status-value", "running").await;
@@ -182,4 +186,51 @@ async fn a_member_signs_in_sees_only_hers_and_a_restart_from_the_page_really_res
         .unwrap();
     assert_eq!(status, json!(403));
     assert_eq!(project.init_pid("c-alice"), Some(before), "the forged request restarted nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_and_runs_a_command_in_it() {
+    let project = LxdProject::create();
+    project.launch_busybox("c-new");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    world.add_machine("m1", &agent).await;
+    let id = world.synced("m1", "c-new").await;
+    world.member("mia").await;
+    let panel = world.app.address.clone();
+
+    // The member owns nothing yet.
+    let member = Browser::start().await;
+    sign_in(&member, &panel, "mia", PASSWORD).await;
+    assert!(member.client().source().await.unwrap().contains("You own no containers yet"));
+    member.screenshot("dashboard-empty").await;
+
+    // The head admin gives her c-new on the all-containers page.
+    let admin = Browser::start().await;
+    sign_in(&admin, &panel, "root", PASSWORD).await;
+    admin.client().goto(&format!("{panel}/admin/containers")).await.unwrap();
+    let owner = admin.client().find(Locator::Css(&format!("#owner-{id}"))).await.unwrap();
+    owner.clear().await.unwrap();
+    owner.send_keys("mia").await.unwrap();
+    let set = format!("//input[@id='owner-{id}']/following-sibling::button");
+    admin.client().find(Locator::XPath(&set)).await.unwrap().click().await.unwrap();
+    admin.wait_for_text("tbody", "Saved").await;
+    admin.screenshot("admin-containers").await;
+    for page in ["users", "machines", "audit"] {
+        admin.client().goto(&format!("{panel}/admin/{page}")).await.unwrap();
+        admin.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
+        admin.screenshot(&format!("admin-{page}")).await;
+    }
+
+    // She sees it now, and runs a command in it from its page.
+    member.client().goto(&format!("{panel}/")).await.unwrap();
+    assert!(member.client().source().await.unwrap().contains("c-new"), "the member now sees c-new");
+    member.client().find(Locator::LinkText("c-new")).await.unwrap().click().await.unwrap();
+    let command = member.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("#exec-command")).await.unwrap();
+    command.send_keys("echo\nhello from the browser").await.unwrap();
+    let run = "//form[@hx-post][.//textarea[@id='exec-command']]//button";
+    member.client().find(Locator::XPath(run)).await.unwrap().click().await.unwrap();
+    member.wait_for_text("#exec-result", "hello from the browser").await;
+    assert!(member.text_of("#exec-result").await.contains("Exit code 0"));
+    member.screenshot("container-exec").await;
 }
