@@ -86,6 +86,10 @@ impl ErrorCode {
     }
 }
 
+/// The message of the policy's 403 (`CurrentUser::decide`); pages that
+/// explain a refusal in their own words recognize it by this.
+pub const NOT_ALLOWED: &str = "you are not allowed to do this";
+
 /// An answer that is not a success.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}: {message}", code.as_str())]

@@ -72,7 +72,7 @@ impl CurrentUser {
     pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
         match policy::decide(&self.actor(), action, object) {
             Decision::Allow => Ok(()),
-            Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, "you are not allowed to do this")),
+            Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, crate::error::NOT_ALLOWED)),
             Decision::Hide => Err(AppError::not_found()),
         }
     }

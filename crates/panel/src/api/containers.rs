@@ -167,13 +167,14 @@ pub(crate) fn visible(
     let candidates =
         if current.user.role.is_admin() { None } else { Some(containers::tree_ids_of(connection, current.user.id.0)?) };
     let rows = containers::list(connection, candidates.as_deref())?;
-    let chains = containers::owner_chains(&rows);
+    let chains = containers::OwnerChains::of(&rows);
     let actor = current.actor();
     Ok(rows
         .into_iter()
         .filter(|row| {
-            let owners = chains.get(&row.id).map_or(&[][..], Vec::as_slice);
-            crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners }) == Decision::Allow
+            let owners = chains.chain(row);
+            crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners: &owners })
+                == Decision::Allow
         })
         .filter(|row| filter.matches(row))
         .collect())

@@ -195,26 +195,40 @@ pub fn owner_chain(connection: &mut DbConnection, id: ContainerId) -> QueryResul
     Ok(chain)
 }
 
-/// The owner chains of `rows`, computed from the rows themselves (a parent
-/// outside `rows` ends a chain): for listing without one query per row.
-pub fn owner_chains(rows: &[Container]) -> HashMap<i64, Vec<Option<i64>>> {
-    let links: HashMap<i64, (Option<i64>, Option<i64>)> =
-        rows.iter().map(|row| (row.id, (row.owner_id, row.parent_id))).collect();
-    links
-        .keys()
-        .map(|&id| {
-            let mut chain = Vec::new();
-            let mut next = Some(id);
-            while let Some(current) = next
-                && chain.len() < MAX_DEPTH
-                && let Some(&(owner, parent)) = links.get(&current)
-            {
-                chain.push(owner);
-                next = parent;
-            }
-            (id, chain)
-        })
-        .collect()
+/// The owner chains of a list's rows, computed from the rows themselves (a
+/// parent outside them ends a chain): for listing without one query per
+/// row. Only rows with a parent need the links; the rest are their own
+/// owner alone.
+#[derive(Debug, Default)]
+pub struct OwnerChains {
+    links: HashMap<i64, (Option<i64>, Option<i64>)>,
+}
+
+impl OwnerChains {
+    pub fn of(rows: &[Container]) -> OwnerChains {
+        if rows.iter().all(|row| row.parent_id.is_none()) {
+            return OwnerChains::default();
+        }
+        OwnerChains { links: rows.iter().map(|row| (row.id, (row.owner_id, row.parent_id))).collect() }
+    }
+
+    /// The owners along `row`'s chain, its own first (what
+    /// `policy::Object::Container` wants).
+    pub fn chain<'a>(&self, row: &'a Container) -> std::borrow::Cow<'a, [Option<i64>]> {
+        if row.parent_id.is_none() {
+            return std::borrow::Cow::Borrowed(std::slice::from_ref(&row.owner_id));
+        }
+        let mut chain = vec![row.owner_id];
+        let mut next = row.parent_id;
+        while let Some(current) = next
+            && chain.len() < MAX_DEPTH
+            && let Some(&(owner, parent)) = self.links.get(&current)
+        {
+            chain.push(owner);
+            next = parent;
+        }
+        std::borrow::Cow::Owned(chain)
+    }
 }
 
 /// Sets (or clears) the owner.

@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, html, signed_in, when};
+use super::{Chrome, Page, PageError, html, in_place, read_form, sentence, signed_in, when};
 use crate::api::auth::AuthVia;
 use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
 use crate::api::{AuditAction, AuditEntry, CurrentUser, audited};
@@ -47,36 +47,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .app_data(AuditAction("token.revoke"))
             .route(web::post().to(revoke)), // CurrentUser (X-CSRF-Token): self (another's token: 404)
     );
-}
-
-/// A submitted form, or why it could not be read (a refusal the handler audits).
-pub(super) fn form<T>(form: Result<web::Form<T>, actix_web::Error>) -> Result<T, AppError> {
-    form.map(web::Form::into_inner)
-        .map_err(|error| AppError::invalid_input(format!("the form could not be read ({error}); reload the page")))
-}
-
-/// What an htmx form's answer says when the request was refused: the
-/// message in words (answered with 200, so that htmx swaps it in). Not
-/// signed in, a failed CSRF check and a hidden or missing object stay the
-/// error page with their status (a page never shows more for them).
-pub(super) fn readable(error: AppError) -> Result<String, PageError> {
-    match error.code {
-        ErrorCode::Unauthenticated | ErrorCode::CsrfFailed | ErrorCode::NotFound => Err(PageError(error)),
-        _ => Ok(sentence(&error.message)),
-    }
-}
-
-/// `message` with a capital first letter and a full stop.
-fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let mut text: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    if !text.ends_with(['.', '!', '?']) {
-        text.push('.');
-    }
-    text
 }
 
 /// An optional number field: empty is `None`.
@@ -137,7 +107,7 @@ pub async fn signup_submit(
     state: web::Data<AppState>,
     submitted: Result<web::Form<SignupForm>, actix_web::Error>,
 ) -> Page {
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let typed = submitted.as_ref().map(|form| form.username.clone()).unwrap_or_default();
     let object = match &submitted {
         Ok(form) => format!("username:{}", form.username.chars().take(64).collect::<String>()),
@@ -282,7 +252,7 @@ pub async fn change_password(
     };
     // Verifying and hashing take a while: outside the write transaction.
     let stored_hash = current.user.password_hash.clone();
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let verdict = web::block(move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
         if !verify_password(&current_password, &stored_hash) {
@@ -310,7 +280,7 @@ pub async fn change_password(
             notice: Some("Your password is changed. Your other sessions have ended.".to_owned()),
             error: None,
         },
-        Err(error) => PasswordSection { notice: None, error: Some(readable(error)?) },
+        Err(error) => PasswordSection { notice: None, error: Some(in_place(error)?) },
     };
     html(&section)
 }
@@ -343,10 +313,10 @@ pub async fn new_token(
     submitted: Result<web::Form<TokenForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
-        Err(error) => tokens_section(&pool, &current, None, None, Some(readable(error)?)).await?,
+        Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,
     };
     html(&section)
 }
@@ -357,7 +327,7 @@ pub async fn revoke(current: Result<CurrentUser, AppError>, pool: web::Data<DbPo
     let current = signed_in(current)?;
     let section = match revoke_token(&pool, current.clone(), path.into_inner()).await {
         Ok(()) => tokens_section(&pool, &current, None, Some("The token is revoked.".to_owned()), None).await?,
-        Err(error) => tokens_section(&pool, &current, None, None, Some(readable(error)?)).await?,
+        Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,
     };
     html(&section)
 }

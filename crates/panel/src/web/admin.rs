@@ -14,8 +14,8 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::account::{form, optional, readable};
-use super::{Chrome, Page, PageError, html, signed_in, when};
+use super::account::optional;
+use super::{Chrome, Page, PageError, html, in_place, read_form, signed_in, when};
 use crate::api::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
@@ -52,10 +52,10 @@ fn gate(current: &CurrentUser, action: Action, object: &Object<'_>) -> Result<()
 
 /// A refusal on these pages, in words (see `account::readable`).
 fn refusal(error: AppError, forbidden: &str) -> Result<String, PageError> {
-    if error.code == ErrorCode::Forbidden && error.message == "you are not allowed to do this" {
+    if error.code == ErrorCode::Forbidden && error.message == crate::error::NOT_ALLOWED {
         return Ok(forbidden.to_owned());
     }
-    readable(error)
+    in_place(error)
 }
 
 fn yes_no(value: bool) -> &'static str {
@@ -144,7 +144,7 @@ pub async fn create(
     submitted: Result<web::Form<CreateForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let request = move || {
         let CreateForm { username, role, password } = submitted?;
         Ok(CreateUser { username, role, password: optional(password) })
@@ -183,7 +183,7 @@ pub async fn update(
     submitted: Result<web::Form<UpdateForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let request = move || {
         let UpdateForm { role, approved, disabled } = submitted?;
         Ok(UpdateUser { role, approved, disabled })
@@ -320,7 +320,7 @@ pub async fn add(
     submitted: Result<web::Form<AddForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let values = match &submitted {
         Ok(form) => AddValues {
             name: form.name.clone(),
@@ -389,7 +389,7 @@ pub async fn rotate(
     submitted: Result<web::Form<RotateForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let submitted = form(submitted);
+    let submitted = read_form(submitted);
     let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
     match rotate_machine_key(&state, &pool, current.clone(), MachineId(path.into_inner()), request).await {
         Ok(machine) => {

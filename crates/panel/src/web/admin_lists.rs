@@ -15,14 +15,13 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::panels::{form_error, is_page_error, readable};
-use super::{Chrome, Page, PageError, html, signed_in, when};
+use super::{Chrome, Page, PageError, html, is_page_error, read_form, readable, signed_in, when};
 use crate::api::containers::{Assign, assign_container, load_allowed, visible};
 use crate::api::{AuditAction, CurrentUser};
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool, users};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::policy::{Action, Decision, Object};
 use crate::username::Username;
 
@@ -249,11 +248,12 @@ pub async fn assign(
 ) -> Page {
     let current = signed_in(current)?;
     let id = ContainerId(path.into_inner());
-    let form = form.map(web::Form::into_inner).map_err(|error| form_error(&error));
+    let form = read_form(form);
     let reader = current.clone();
     match assign_container(current, &pool, id, move || form?.assign()).await {
         Ok(container) => html(&RowFragment { row: ContainerRow::of(container, Some((false, "Saved.".to_owned()))) }),
-        Err(error) if is_page_error(&error) => Err(PageError(error)),
+        // Only admins assign: a member's refusal is the "not allowed" page, as the API's 403.
+        Err(error) if is_page_error(&error) || error.code == ErrorCode::Forbidden => Err(PageError(error)),
         Err(error) => {
             let container =
                 db::run(&pool, move |connection| load_allowed(connection, &reader, id, Action::ContainerView)).await?;

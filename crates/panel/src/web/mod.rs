@@ -128,6 +128,60 @@ pub(crate) fn when(unix: i64) -> String {
     }
 }
 
+/// A form as actix read it, or the refusal (`api::body::Body`'s for JSON):
+/// over the size limit is `body_too_large`, anything else `invalid_input`.
+pub(crate) fn read_form<T>(form: Result<web::Form<T>, actix_web::Error>) -> Result<T, AppError> {
+    form.map(web::Form::into_inner).map_err(|error| match error.as_error::<actix_web::error::UrlencodedError>() {
+        Some(actix_web::error::UrlencodedError::Overflow { .. }) => {
+            AppError::new(ErrorCode::BodyTooLarge, "the form is too large; send less")
+        }
+        _ => AppError::invalid_input(format!("the form could not be read ({error}); reload the page and try again")),
+    })
+}
+
+/// `message` with a capital first letter and a full stop.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "That did not work.".to_owned(),
+    };
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+/// An error's message as a sentence a member can act on: `AppError`'s
+/// messages are written for her (agent errors say what to do); an internal
+/// error's details stay in the log.
+pub(crate) fn readable(error: &AppError) -> String {
+    if matches!(error.code, ErrorCode::Internal) {
+        return "Something went wrong in the panel; its log has the details. Tell an admin.".to_owned();
+    }
+    sentence(&error.message)
+}
+
+/// Errors answered as their page (not signed in, a failed CSRF check, a
+/// hidden or missing object, an account that cannot act), never in place.
+pub(crate) fn is_page_error(error: &AppError) -> bool {
+    matches!(
+        error.code,
+        ErrorCode::NotFound
+            | ErrorCode::Unauthenticated
+            | ErrorCode::CsrfFailed
+            | ErrorCode::AccountDisabled
+            | ErrorCode::ApprovalPending
+    )
+}
+
+/// What an htmx form's answer says when its request was refused: the
+/// message in words, shown in place (answered 200, so that htmx swaps it
+/// in), or the error's page (see `is_page_error`).
+pub(crate) fn in_place(error: AppError) -> Result<String, PageError> {
+    if is_page_error(&error) { Err(PageError(error)) } else { Ok(readable(&error)) }
+}
+
 /// An error of a page: the same `AppError` as the API's, answered as a
 /// page. Not signed in: to the login page. Hidden or missing: the one 404
 /// page, whatever the reason.

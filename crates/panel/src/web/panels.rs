@@ -13,12 +13,12 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LogSource, LogsAnswer, LogsQuery};
 
-use super::{Page, PageError, html, signed_in, when};
+use super::{Page, PageError, html, is_page_error, read_form, readable, signed_in, when};
 use crate::api::containers::{exec_in, logs_of, state_of};
 use crate::api::{AuditAction, CurrentUser};
 use crate::db::containers::ContainerId;
 use crate::db::{self, DbPool};
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::startup::AppState;
 // The agent refuses a longer exec.
 use smp_proto::api::MAX_TIMEOUT_S as MAX_EXEC_TIMEOUT_S;
@@ -37,55 +37,12 @@ struct ErrorFragment {
     message: String,
 }
 
-/// An error's message as a sentence a member can act on: AppError's
-/// messages are written for her already (agent errors say what to do);
-/// an internal error's details stay in the log.
-pub(super) fn readable(error: &AppError) -> String {
-    if matches!(error.code, ErrorCode::Internal) {
-        return "Something went wrong in the panel; its log has the details. Tell an admin.".to_owned();
-    }
-    let mut chars = error.message.chars();
-    let mut sentence: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "That did not work.".to_owned(),
-    };
-    if !sentence.ends_with(['.', '!', '?']) {
-        sentence.push('.');
-    }
-    sentence
-}
-
-/// Whether an error is answered as a page (the 404 page for a hidden or
-/// missing container, the login page, a refusal) rather than in place.
-pub(super) fn is_page_error(error: &AppError) -> bool {
-    matches!(
-        error.code,
-        ErrorCode::NotFound
-            | ErrorCode::Unauthenticated
-            | ErrorCode::Forbidden
-            | ErrorCode::CsrfFailed
-            | ErrorCode::AccountDisabled
-            | ErrorCode::ApprovalPending
-    )
-}
-
 /// `error` in place (200, so that htmx swaps it), or as its page.
 fn error_fragment(error: AppError) -> Page {
     if is_page_error(&error) {
         return Err(PageError(error));
     }
     html(&ErrorFragment { message: readable(&error) })
-}
-
-/// A form the extractor could not read, as the refusal the audited work
-/// reports (the API's `Body` does the same for JSON).
-pub(super) fn form_error(error: &actix_web::Error) -> AppError {
-    match error.as_error::<actix_web::error::UrlencodedError>() {
-        Some(actix_web::error::UrlencodedError::Overflow { .. }) => {
-            AppError::new(ErrorCode::BodyTooLarge, "the form is too large; send less")
-        }
-        _ => AppError::invalid_input(format!("the form could not be read ({error}); reload the page and try again")),
-    }
 }
 
 /// `1.5 GiB` for a byte count.
@@ -339,7 +296,7 @@ pub async fn exec(
     form: Result<web::Form<ExecForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let form = form.map(web::Form::into_inner).map_err(|error| form_error(&error));
+    let form = read_form(form);
     match exec_in(current, app, pool, ContainerId(path.into_inner()), move || form?.request()).await {
         Ok(answer) => html(&ExecFragment::from(answer)),
         Err(error) => error_fragment(error),
@@ -349,6 +306,7 @@ pub async fn exec(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn sizes_and_cpu_times_read_in_human_units() {
