@@ -82,6 +82,30 @@ fn create_user(connection: &mut db::DbConnection, name: &str, role: Role, hash: 
     .0
 }
 
+/// A machine `bench` (its agent down: nothing here calls it) with
+/// `CONTAINERS` running containers, as a sync would store them.
+fn seed_containers(connection: &mut db::DbConnection, dir: &std::path::Path) {
+    let key = smp_panel::secrets::PanelKey::load(&dir.join("panel.key")).unwrap();
+    let name = InstanceName::parse("bench").unwrap();
+    let sealed = key.seal("bench", &secrecy::SecretString::from("x".repeat(32))).unwrap();
+    let machine = db::machines::insert(
+        connection,
+        &NewMachine { name: &name, url: "http://127.0.0.1:1", key_id: "k1", secret: &sealed, fingerprint: None },
+    )
+    .unwrap()
+    .id;
+    let list: Vec<ContainerSummary> = (0..CONTAINERS)
+        .map(|index| ContainerSummary {
+            name: format!("c{index}"),
+            status: ContainerStatus::Running,
+            addresses: vec![format!("10.77.{}.{}", index / 250, index % 250 + 2)],
+            instance_type: "container".into(),
+            created_at: "2026-11-23T00:00:00Z".into(),
+        })
+        .collect();
+    containers::apply_list(connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+}
+
 /// A personal access token for `username` through the API (login, then POST /tokens).
 async fn token_for(http: &reqwest::Client, api: &str, username: &str) -> String {
     let login = http.post(format!("{api}/login")).json(&json!({"username": username, "password": PASSWORD}));
@@ -109,25 +133,7 @@ async fn list_with_ten_thousand_containers() {
     let mut connection = db::establish(&url).unwrap();
     let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
     create_user(&mut connection, "root", Role::HeadAdmin, &hash);
-    let key = smp_panel::secrets::PanelKey::load(&dir.path().join("panel.key")).unwrap();
-    let name = InstanceName::parse("bench").unwrap();
-    let sealed = key.seal("bench", &secrecy::SecretString::from("x".repeat(32))).unwrap();
-    let machine = db::machines::insert(
-        &mut connection,
-        &NewMachine { name: &name, url: "http://127.0.0.1:1", key_id: "k1", secret: &sealed, fingerprint: None },
-    )
-    .unwrap()
-    .id;
-    let list: Vec<ContainerSummary> = (0..CONTAINERS)
-        .map(|index| ContainerSummary {
-            name: format!("c{index}"),
-            status: ContainerStatus::Running,
-            addresses: vec![format!("10.77.{}.{}", index / 250, index % 250 + 2)],
-            instance_type: "container".into(),
-            created_at: "2026-11-23T00:00:00Z".into(),
-        })
-        .collect();
-    containers::apply_list(&mut connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+    seed_containers(&mut connection, dir.path());
     let rows = containers::list(&mut connection, None).unwrap();
     let mut member = 0;
     for chunk in rows.chunks(PER_MEMBER) {
@@ -191,25 +197,7 @@ async fn dashboard_with_a_hundred_containers() {
     let mut connection = db::establish(&url).unwrap();
     let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
     let alice = create_user(&mut connection, "alice", Role::Member, &hash);
-    let key = smp_panel::secrets::PanelKey::load(&dir.path().join("panel.key")).unwrap();
-    let sealed = key.seal("bench", &secrecy::SecretString::from("x".repeat(32))).unwrap();
-    let name = InstanceName::parse("bench").unwrap();
-    let machine = db::machines::insert(
-        &mut connection,
-        &NewMachine { name: &name, url: "http://127.0.0.1:1", key_id: "k1", secret: &sealed, fingerprint: None },
-    )
-    .unwrap()
-    .id;
-    let list: Vec<ContainerSummary> = (0..CONTAINERS)
-        .map(|index| ContainerSummary {
-            name: format!("c{index}"),
-            status: ContainerStatus::Running,
-            addresses: vec![format!("10.77.{}.{}", index / 250, index % 250 + 2)],
-            instance_type: "container".into(),
-            created_at: "2026-11-23T00:00:00Z".into(),
-        })
-        .collect();
-    containers::apply_list(&mut connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+    seed_containers(&mut connection, dir.path());
     for row in containers::list(&mut connection, None).unwrap().iter().take(100) {
         containers::set_owner(&mut connection, row.id(), Some(alice)).unwrap();
     }

@@ -7,22 +7,8 @@ use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
 use smp_panel::Role;
 
 use crate::containers_api::{PASSWORD, tree};
-use crate::helpers::{TestApp, session_cookie};
-
-/// Signs in through the login form; the session cookie.
-async fn form_login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(format!("{}/login", app.address))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn page(app: &TestApp, path: &str, cookie: &str) -> (u16, String) {
-    let response = app.client.get(format!("{}{path}", app.address)).header("Cookie", cookie).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
+use crate::helpers::session_cookie;
+use crate::web_account::{form_login, page};
 
 #[tokio::test]
 async fn the_login_form_signs_in_and_the_dashboard_shows_only_her_trees() {
