@@ -14,6 +14,10 @@ use serde_json::json;
 use crate::panel_agent::{PASSWORD, World};
 use crate::real_agent::{Agent, LxdProject, SECRET};
 
+/// WebDriver's Tab and Enter keys.
+const TAB: char = '\u{E004}';
+const ENTER: char = '\u{E007}';
+
 /// How long a page may take to show an outcome (a clean busybox restart takes about a second).
 const PAGE_WAIT: Duration = Duration::from_secs(60);
 
@@ -199,9 +203,14 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     world.member("mia").await;
     let panel = world.app.address.clone();
 
-    // The member owns nothing yet.
+    // The member signs in with the keyboard alone (Tab to the password, Enter
+    // to submit), and owns nothing yet.
     let member = Browser::start().await;
-    sign_in(&member, &panel, "mia", PASSWORD).await;
+    member.client().goto(&format!("{panel}/login")).await.unwrap();
+    let username = member.client().find(Locator::Css("#username")).await.unwrap();
+    username.send_keys(&format!("mia{TAB}{PASSWORD}{ENTER}")).await.unwrap();
+    member.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
+    assert_eq!(member.client().current_url().await.unwrap().path(), "/", "signed in from the keyboard");
     assert!(member.client().source().await.unwrap().contains("You own no containers yet"));
     member.screenshot("dashboard-empty").await;
 
