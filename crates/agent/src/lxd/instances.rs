@@ -76,8 +76,12 @@ impl LxdClient {
     /// host (see `cgroup.rs`) rather than asked of LXD: `null` when it is
     /// stopped or has no hard limit.
     pub async fn state(&self, name: &InstanceName) -> Result<ContainerState, LxdError> {
-        let state: InstanceState = self.get(&self.instance_path(name, "/state")).await?;
+        let mut state: InstanceState = self.get(&self.instance_path(name, "/state")).await?;
         let limit = (state.pid > 0).then(|| cgroup::memory_limit(state.pid)).flatten();
+        if state.pid > 0 && state.memory.usage == 0 {
+            // LXD's own cgroup read failed (see `cgroup.rs`).
+            state.memory.usage = cgroup::memory_usage(state.pid).unwrap_or(0);
+        }
         Ok(model::container_state(name.as_str(), state, limit))
     }
 
