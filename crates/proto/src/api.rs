@@ -306,6 +306,10 @@ pub struct ServiceSummary {
     /// The unit type's sub state: `running`, `dead`, `exited`, …
     pub sub: String,
     pub description: String,
+    /// The unit file's state from `systemctl list-unit-files`: `enabled`,
+    /// `disabled`, `static`, `masked`, `enabled-runtime`, …; an instance
+    /// (`getty@tty1.service`) has its template's. Null without a unit file.
+    pub enabled: Option<String>,
 }
 
 /// `GET /container/<id>/services` (`service.list`).
@@ -341,9 +345,28 @@ impl ServiceList {
                 active: row.active,
                 sub: row.sub,
                 description: row.description,
+                enabled: None,
             })
             .collect();
         Ok(ServiceList { items })
+    }
+
+    /// Fills `enabled` from `systemctl list-unit-files --output=json`.
+    pub fn with_unit_file_states(mut self, text: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Row {
+            unit_file: String,
+            state: String,
+        }
+        let rows: Vec<Row> = serde_json::from_str(text.trim())
+            .map_err(|error| format!("systemctl list-unit-files: not JSON: {error}"))?;
+        let states: BTreeMap<String, String> = rows.into_iter().map(|row| (row.unit_file, row.state)).collect();
+        for item in &mut self.items {
+            let template = item.unit.split_once('@').map(|(prefix, _)| format!("{prefix}@.service"));
+            item.enabled =
+                states.get(&item.unit).or_else(|| template.as_ref().and_then(|name| states.get(name))).cloned();
+        }
+        Ok(self)
     }
 }
 
@@ -669,6 +692,20 @@ mod tests {
         assert_eq!(list.items[0].unit, "cron.service");
         assert_eq!((list.items[0].active.as_str(), list.items[0].sub.as_str()), ("active", "running"));
         assert!(ServiceList::from_systemctl_json("UNIT LOAD").is_err());
+        assert_eq!(list.items[0].enabled, None);
+    }
+
+    #[test]
+    fn unit_file_states_fill_enabled_and_instances_take_their_templates() {
+        let units = r#"[{"unit":"cron.service","load":"loaded","active":"active","sub":"running","description":"cron"},
+            {"unit":"getty@tty1.service","load":"loaded","active":"active","sub":"running","description":"Getty"},
+            {"unit":"gone.service","load":"not-found","active":"inactive","sub":"dead","description":"gone.service"}]"#;
+        let files = r#"[{"unit_file":"cron.service","state":"enabled","preset":"enabled"},
+            {"unit_file":"getty@.service","state":"static","preset":null}]"#;
+        let list = ServiceList::from_systemctl_json(units).unwrap().with_unit_file_states(files).unwrap();
+        let enabled: Vec<Option<&str>> = list.items.iter().map(|item| item.enabled.as_deref()).collect();
+        assert_eq!(enabled, [Some("enabled"), Some("static"), None]);
+        assert!(ServiceList::from_systemctl_json(units).unwrap().with_unit_file_states("x").is_err());
     }
 
     #[test]

@@ -26,14 +26,22 @@ const READ_TIMEOUT_S: u32 = 30;
 /// systemctl's exit code for "no such unit" (LSB 5: program not installed).
 const EXIT_NO_SUCH_UNIT: i32 = 5;
 
-/// `GET /container/<id>/services` (`service.list`).
+/// `GET /container/<id>/services` (`service.list`): the loaded `.service`
+/// units, with their unit files' states (two execs).
 pub async fn list(auth: Authorized, state: web::Data<AgentState>) -> Result<web::Json<ServiceList>, AgentError> {
+    let container = auth.container()?;
     let argv = ["systemctl", "list-units", "--type=service", "--all", "--output=json", "--no-pager"];
-    let answer = run(&state, auth.container()?, &argv, READ_TIMEOUT_S).await?;
-    if answer.exit_code != 0 {
-        return Err(failed("systemctl list-units", &answer));
+    let units = run(&state, container, &argv, READ_TIMEOUT_S).await?;
+    if units.exit_code != 0 {
+        return Err(failed("systemctl list-units", &units));
     }
-    Ok(web::Json(ServiceList::from_systemctl_json(&answer.stdout).map_err(unexpected)?))
+    let argv = ["systemctl", "list-unit-files", "--type=service", "--output=json", "--no-pager"];
+    let files = run(&state, container, &argv, READ_TIMEOUT_S).await?;
+    if files.exit_code != 0 {
+        return Err(failed("systemctl list-unit-files", &files));
+    }
+    let list = ServiceList::from_systemctl_json(&units.stdout).map_err(unexpected)?;
+    Ok(web::Json(list.with_unit_file_states(&files.stdout).map_err(unexpected)?))
 }
 
 /// `GET /container/<id>/service/<unit>/state` (`service.state`); 404

@@ -75,6 +75,10 @@ async fn a_real_unit_is_listed_restarted_with_a_new_main_pid_stopped_and_its_jou
     let ours = ours.unwrap_or_else(|| panic!("{UNIT} not listed: {}", list.body));
     assert_eq!((ours["active"].as_str(), ours["sub"].as_str()), (Some("active"), Some("running")));
     assert_eq!(ours["description"], "SMP test service");
+    assert_eq!(ours["enabled"], "static", "a unit file without [Install] is static");
+    let networkd =
+        list.body["items"].as_array().unwrap().iter().find(|item| item["unit"] == "systemd-networkd.service").cloned();
+    assert_eq!(networkd.map(|unit| unit["enabled"].clone()), Some(serde_json::json!("enabled")), "{}", list.body);
 
     let before = call(&agent, Action::ServiceState, "d1", UNIT, "").await;
     assert_eq!(before.status, 200, "{}", before.body);
