@@ -380,9 +380,9 @@ pub struct ServiceState {
     pub sub_state: String,
     /// The main process's PID inside the container; null when none runs.
     pub main_pid: Option<u32>,
-    /// When it last became active, as systemd writes it (container's local
-    /// time, e.g. `Mon 2026-11-23 08:35:26 UTC`); null when never.
-    pub active_since: Option<String>,
+    /// When it last became active, Unix seconds (`ActiveEnterTimestamp`
+    /// read with `--timestamp=unix`); null when never.
+    pub active_since: Option<i64>,
     /// The unit's cgroup memory use; null when systemd does not account it.
     pub memory_bytes: Option<u64>,
 }
@@ -408,8 +408,12 @@ impl ServiceState {
                 .ok_or_else(|| format!("systemctl show: no {key}"))
         };
         let main_pid = values.get("MainPID").and_then(|pid| pid.parse::<u32>().ok()).filter(|pid| *pid != 0);
-        let active_since =
-            values.get("ActiveEnterTimestamp").filter(|value| !value.is_empty()).map(|v| (*v).to_owned());
+        // `@<seconds>` with `--timestamp=unix`; empty (or `@0`) when never active.
+        let active_since = values
+            .get("ActiveEnterTimestamp")
+            .and_then(|value| value.strip_prefix('@'))
+            .and_then(|seconds| seconds.parse::<i64>().ok())
+            .filter(|seconds| *seconds > 0);
         // `[not set]` and u64::MAX ("infinity") both mean not accounted.
         let memory_bytes =
             values.get("MemoryCurrent").and_then(|value| value.parse::<u64>().ok()).filter(|bytes| *bytes != u64::MAX);
@@ -710,11 +714,11 @@ mod tests {
 
     #[test]
     fn systemctl_show_becomes_a_typed_state() {
-        let text = "MainPID=412\nMemoryCurrent=1310720\nId=smp-test.service\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestamp=Mon 2026-11-23 08:35:26 UTC\n";
+        let text = "MainPID=412\nMemoryCurrent=1310720\nId=smp-test.service\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestamp=@1795422926\n";
         let state = ServiceState::from_systemctl_show(text).unwrap();
         assert_eq!(state.unit, "smp-test.service");
         assert_eq!((state.main_pid, state.memory_bytes), (Some(412), Some(1_310_720)));
-        assert_eq!(state.active_since.as_deref(), Some("Mon 2026-11-23 08:35:26 UTC"));
+        assert_eq!(state.active_since, Some(1_795_422_926));
         let stopped = "MainPID=0\nMemoryCurrent=[not set]\nId=x.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nActiveEnterTimestamp=\n";
         let state = ServiceState::from_systemctl_show(stopped).unwrap();
         assert_eq!((state.main_pid, state.memory_bytes, state.active_since), (None, None, None));

@@ -138,7 +138,7 @@ async fn job(
 
 async fn show(state: &AgentState, container: &InstanceName, unit: &UnitName) -> Result<ServiceState, AgentError> {
     let properties = format!("--property={}", ServiceState::SHOW_PROPERTIES);
-    let argv = ["systemctl", "show", &properties, "--no-pager", "--", unit.as_str()];
+    let argv = ["systemctl", "show", &properties, "--timestamp=unix", "--no-pager", "--", unit.as_str()];
     let answer = run(state, container, &argv, READ_TIMEOUT_S).await?;
     if answer.exit_code != 0 {
         return Err(failed("systemctl show", &answer));
