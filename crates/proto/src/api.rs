@@ -293,6 +293,300 @@ pub struct LogsAnswer {
     pub truncated: bool,
 }
 
+/// One `.service` unit of `GET /container/<id>/services`, as `systemctl
+/// list-units --type=service --all --output=json` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    /// The unit name, e.g. `cron.service`.
+    pub unit: String,
+    /// systemd's load state: `loaded`, `not-found`, `masked`, …
+    pub load: String,
+    /// systemd's active state: `active`, `inactive`, `failed`, `activating`, …
+    pub active: String,
+    /// The unit type's sub state: `running`, `dead`, `exited`, …
+    pub sub: String,
+    pub description: String,
+    /// The unit file's state from `systemctl list-unit-files`: `enabled`,
+    /// `disabled`, `static`, `masked`, `enabled-runtime`, …; an instance
+    /// (`getty@tty1.service`) has its template's. Null without a unit file.
+    pub enabled: Option<String>,
+}
+
+/// `GET /container/<id>/services` (`service.list`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceList {
+    pub items: Vec<ServiceSummary>,
+}
+
+impl ServiceList {
+    /// Parses `systemctl list-units --output=json` (systemd ≥ 246), keeping
+    /// only `.service` units.
+    pub fn from_systemctl_json(text: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Row {
+            unit: String,
+            #[serde(default)]
+            load: String,
+            #[serde(default)]
+            active: String,
+            #[serde(default)]
+            sub: String,
+            #[serde(default)]
+            description: String,
+        }
+        let rows: Vec<Row> =
+            serde_json::from_str(text.trim()).map_err(|error| format!("systemctl list-units: not JSON: {error}"))?;
+        let items = rows
+            .into_iter()
+            .filter(|row| row.unit.ends_with(".service"))
+            .map(|row| ServiceSummary {
+                unit: row.unit,
+                load: row.load,
+                active: row.active,
+                sub: row.sub,
+                description: row.description,
+                enabled: None,
+            })
+            .collect();
+        Ok(ServiceList { items })
+    }
+
+    /// Fills `enabled` from `systemctl list-unit-files --output=json`.
+    pub fn with_unit_file_states(mut self, text: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Row {
+            unit_file: String,
+            state: String,
+        }
+        let rows: Vec<Row> = serde_json::from_str(text.trim())
+            .map_err(|error| format!("systemctl list-unit-files: not JSON: {error}"))?;
+        let states: BTreeMap<String, String> = rows.into_iter().map(|row| (row.unit_file, row.state)).collect();
+        for item in &mut self.items {
+            let template = item.unit.split_once('@').map(|(prefix, _)| format!("{prefix}@.service"));
+            item.enabled =
+                states.get(&item.unit).or_else(|| template.as_ref().and_then(|name| states.get(name))).cloned();
+        }
+        Ok(self)
+    }
+}
+
+/// `GET /container/<id>/service/<unit>/state` (`service.state`), from
+/// `systemctl show <unit> --property=Id,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestamp,MemoryCurrent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceState {
+    pub unit: String,
+    pub load_state: String,
+    pub active_state: String,
+    pub sub_state: String,
+    /// The main process's PID inside the container; null when none runs.
+    pub main_pid: Option<u32>,
+    /// When it last became active, Unix seconds (`ActiveEnterTimestamp`
+    /// read with `--timestamp=unix`); null when never.
+    pub active_since: Option<i64>,
+    /// The unit's cgroup memory use; null when systemd does not account it.
+    pub memory_bytes: Option<u64>,
+}
+
+impl ServiceState {
+    /// The properties `service.state` asks `systemctl show` for.
+    pub const SHOW_PROPERTIES: &'static str =
+        "Id,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestamp,MemoryCurrent";
+
+    /// Parses `systemctl show`'s `Key=value` lines (in any order; unknown keys ignored).
+    pub fn from_systemctl_show(text: &str) -> Result<Self, String> {
+        let mut values = BTreeMap::new();
+        for line in text.lines() {
+            if let Some((key, value)) = line.split_once('=') {
+                values.insert(key.trim(), value.trim());
+            }
+        }
+        let required = |key: &str| {
+            values
+                .get(key)
+                .filter(|value| !value.is_empty())
+                .map(|value| (*value).to_owned())
+                .ok_or_else(|| format!("systemctl show: no {key}"))
+        };
+        let main_pid = values.get("MainPID").and_then(|pid| pid.parse::<u32>().ok()).filter(|pid| *pid != 0);
+        // `@<seconds>` with `--timestamp=unix`; empty (or `@0`) when never active.
+        let active_since = values
+            .get("ActiveEnterTimestamp")
+            .and_then(|value| value.strip_prefix('@'))
+            .and_then(|seconds| seconds.parse::<i64>().ok())
+            .filter(|seconds| *seconds > 0);
+        // `[not set]` and u64::MAX ("infinity") both mean not accounted.
+        let memory_bytes =
+            values.get("MemoryCurrent").and_then(|value| value.parse::<u64>().ok()).filter(|bytes| *bytes != u64::MAX);
+        Ok(ServiceState {
+            unit: required("Id")?,
+            load_state: required("LoadState")?,
+            active_state: required("ActiveState")?,
+            sub_state: required("SubState")?,
+            main_pid,
+            active_since,
+            memory_bytes,
+        })
+    }
+}
+
+/// Answer of `service.start`, `service.stop` and `service.restart`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceActionAnswer {
+    pub action: Action,
+    /// `systemctl`'s exit code: 0 when the job succeeded; otherwise the
+    /// unit's state says what happened (e.g. `failed`) and `message` why.
+    pub exit_code: i32,
+    /// `systemctl`'s error output, empty on success.
+    pub message: String,
+    /// The unit's state after the job.
+    pub state: ServiceState,
+    pub duration_ms: u64,
+}
+
+/// Query of `GET …/service/<unit>/logs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLogsQuery {
+    #[serde(default)]
+    pub lines: Option<u32>,
+    #[serde(default)]
+    pub since: Option<String>,
+}
+
+/// One journal entry of a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalLine {
+    /// `__REALTIME_TIMESTAMP`: microseconds since the Unix epoch.
+    pub at_us: u64,
+    /// `MESSAGE` (invalid UTF-8 replaced).
+    pub message: String,
+}
+
+/// Answer of `service.logs`: the unit's last journal entries, newest last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLogsAnswer {
+    pub unit: String,
+    pub lines: Vec<JournalLine>,
+}
+
+impl ServiceLogsAnswer {
+    /// Parses `journalctl -o json` (one JSON object a line). Entries
+    /// without a timestamp are skipped; a line that is not JSON is an error.
+    pub fn from_journal_json(unit: &str, text: &str) -> Result<Self, String> {
+        let mut lines = Vec::new();
+        for line in text.lines().filter(|line| !line.trim().is_empty()) {
+            let entry: serde_json::Value =
+                serde_json::from_str(line).map_err(|error| format!("journalctl: not JSON: {error}"))?;
+            let Some(at_us) = entry["__REALTIME_TIMESTAMP"].as_str().and_then(|at| at.parse::<u64>().ok()) else {
+                continue;
+            };
+            let message = match &entry["MESSAGE"] {
+                serde_json::Value::String(text) => text.clone(),
+                // journald writes a message that is not UTF-8 as an array of bytes.
+                serde_json::Value::Array(bytes) => {
+                    let bytes: Vec<u8> =
+                        bytes.iter().filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect();
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                _ => String::new(),
+            };
+            lines.push(JournalLine { at_us, message });
+        }
+        Ok(ServiceLogsAnswer { unit: unit.to_owned(), lines })
+    }
+}
+
+/// Checks `since` of the service logs route and returns the value to give
+/// `journalctl --since=`. Two forms only, anything else is refused:
+/// - RFC 3339 with a `Z` or `±HH:MM` offset (`2026-11-23T08:00:00Z`,
+///   fractions of a second dropped), passed as `@<unix seconds>`;
+/// - a relative past `-N<unit>` with N of 1 to 6 digits and unit `s`,
+///   `min`, `h` or `d` (`-15min`), passed as it is.
+pub fn journal_since(since: &str) -> Result<String, String> {
+    const HELP: &str = "since must be RFC 3339 (2026-11-23T08:00:00Z) or -N followed by s, min, h or d (-15min)";
+    if let Some(relative) = since.strip_prefix('-') {
+        let digits = relative.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let unit = &relative[digits.len()..];
+        let ok = (1..=6).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && matches!(unit, "s" | "min" | "h" | "d");
+        return if ok { Ok(since.to_owned()) } else { Err(HELP.to_owned()) };
+    }
+    rfc3339_to_unix(since).map(|seconds| format!("@{seconds}")).ok_or_else(|| HELP.to_owned())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` → Unix seconds; strict.
+fn rfc3339_to_unix(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || !text.is_ascii() {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    if bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+                return None;
+            }
+            let (h, m) = (number_of(&rest[1..3])?, number_of(&rest[4..6])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month[(month - 1) as usize] {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+fn number_of(part: &str) -> Option<i64> {
+    if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +686,91 @@ mod tests {
             serde_json::from_str(r#"{"action":"service.restart","container":"c1","service":"web"}"#).unwrap();
         assert_eq!(request.action, Action::ServiceRestart);
         assert!(serde_json::from_str::<TokenRequest>(r#"{"action":"reboot"}"#).is_err());
+    }
+
+    #[test]
+    fn systemctl_list_units_json_becomes_service_summaries() {
+        let text = r#"[{"unit":"cron.service","load":"loaded","active":"active","sub":"running","job":"","description":"Regular background program processing daemon"},{"unit":"dbus.socket","load":"loaded","active":"active","sub":"running","job":"","description":"D-Bus Socket"}]"#;
+        let list = ServiceList::from_systemctl_json(text).unwrap();
+        assert_eq!(list.items.len(), 1);
+        assert_eq!(list.items[0].unit, "cron.service");
+        assert_eq!((list.items[0].active.as_str(), list.items[0].sub.as_str()), ("active", "running"));
+        assert!(ServiceList::from_systemctl_json("UNIT LOAD").is_err());
+        assert_eq!(list.items[0].enabled, None);
+    }
+
+    #[test]
+    fn unit_file_states_fill_enabled_and_instances_take_their_templates() {
+        let units = r#"[{"unit":"cron.service","load":"loaded","active":"active","sub":"running","description":"cron"},
+            {"unit":"getty@tty1.service","load":"loaded","active":"active","sub":"running","description":"Getty"},
+            {"unit":"gone.service","load":"not-found","active":"inactive","sub":"dead","description":"gone.service"}]"#;
+        let files = r#"[{"unit_file":"cron.service","state":"enabled","preset":"enabled"},
+            {"unit_file":"getty@.service","state":"static","preset":null}]"#;
+        let list = ServiceList::from_systemctl_json(units).unwrap().with_unit_file_states(files).unwrap();
+        let enabled: Vec<Option<&str>> = list.items.iter().map(|item| item.enabled.as_deref()).collect();
+        assert_eq!(enabled, [Some("enabled"), Some("static"), None]);
+        assert!(ServiceList::from_systemctl_json(units).unwrap().with_unit_file_states("x").is_err());
+    }
+
+    #[test]
+    fn systemctl_show_becomes_a_typed_state() {
+        let text = "MainPID=412\nMemoryCurrent=1310720\nId=smp-test.service\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestamp=@1795422926\n";
+        let state = ServiceState::from_systemctl_show(text).unwrap();
+        assert_eq!(state.unit, "smp-test.service");
+        assert_eq!((state.main_pid, state.memory_bytes), (Some(412), Some(1_310_720)));
+        assert_eq!(state.active_since, Some(1_795_422_926));
+        let stopped = "MainPID=0\nMemoryCurrent=[not set]\nId=x.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nActiveEnterTimestamp=\n";
+        let state = ServiceState::from_systemctl_show(stopped).unwrap();
+        assert_eq!((state.main_pid, state.memory_bytes, state.active_since), (None, None, None));
+        assert_eq!(state.load_state, "not-found");
+        assert!(ServiceState::from_systemctl_show("MainPID=1\n").is_err());
+    }
+
+    #[test]
+    fn journal_json_becomes_lines_with_byte_messages_decoded() {
+        let text = concat!(
+            r#"{"__REALTIME_TIMESTAMP":"1795422926884589","MESSAGE":"started","_PID":"1"}"#,
+            "\n",
+            r#"{"__REALTIME_TIMESTAMP":"1795422926884600","MESSAGE":[104,105,255]}"#,
+            "\n",
+            r#"{"MESSAGE":"no timestamp"}"#,
+            "\n"
+        );
+        let answer = ServiceLogsAnswer::from_journal_json("a.service", text).unwrap();
+        assert_eq!(answer.lines.len(), 2);
+        assert_eq!(answer.lines[0], JournalLine { at_us: 1_795_422_926_884_589, message: "started".into() });
+        assert_eq!(answer.lines[1].message, "hi\u{fffd}");
+        assert!(ServiceLogsAnswer::from_journal_json("a.service", "-- No entries --").is_err());
+    }
+
+    #[test]
+    fn since_accepts_rfc3339_and_relative_forms_only() {
+        assert_eq!(journal_since("1970-01-01T00:00:00Z").unwrap(), "@0");
+        assert_eq!(journal_since("2026-11-23T08:00:00Z").unwrap(), "@1795420800");
+        assert_eq!(journal_since("2026-11-23T09:00:00.123+01:00").unwrap(), "@1795420800");
+        assert_eq!(journal_since("2024-02-29T00:00:00-00:30").unwrap(), format!("@{}", 1_709_164_800 + 1800));
+        assert_eq!(journal_since("-15min").unwrap(), "-15min");
+        assert_eq!(journal_since("-2d").unwrap(), "-2d");
+        for bad in [
+            "",
+            "yesterday",
+            "today",
+            "-1",
+            "-min",
+            "-1w",
+            "--help",
+            "-1234567s",
+            "+5min",
+            "2026-11-23",
+            "2026-11-23 08:00:00",
+            "2026-11-23T08:00:00",
+            "2026-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2026-11-23T08:00:00Z; rm -rf /",
+            "2026-11-23T08:00:00+1:00",
+            "@0",
+        ] {
+            assert!(journal_since(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -31,10 +31,12 @@ pub enum ErrorCode {
     TokenBodyMismatch,
     ForbiddenConfig,
     NotFound,
+    UnitNotFound,
     MethodNotAllowed,
     AlreadyRunning,
     AlreadyStopped,
     Busy,
+    NoSystemd,
     LxdError,
     LxdUnavailable,
     Timeout,
@@ -42,7 +44,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
         ErrorCode::BodyTooLarge,
@@ -64,10 +66,12 @@ impl ErrorCode {
         ErrorCode::TokenBodyMismatch,
         ErrorCode::ForbiddenConfig,
         ErrorCode::NotFound,
+        ErrorCode::UnitNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyRunning,
         ErrorCode::AlreadyStopped,
         ErrorCode::Busy,
+        ErrorCode::NoSystemd,
         ErrorCode::LxdError,
         ErrorCode::LxdUnavailable,
         ErrorCode::Timeout,
@@ -97,10 +101,12 @@ impl ErrorCode {
             ErrorCode::TokenBodyMismatch => "token_body_mismatch",
             ErrorCode::ForbiddenConfig => "forbidden_config",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::UnitNotFound => "unit_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::AlreadyRunning => "already_running",
             ErrorCode::AlreadyStopped => "already_stopped",
             ErrorCode::Busy => "busy",
+            ErrorCode::NoSystemd => "no_systemd",
             ErrorCode::LxdError => "lxd_error",
             ErrorCode::LxdUnavailable => "lxd_unavailable",
             ErrorCode::Timeout => "timeout",
@@ -130,9 +136,9 @@ impl ErrorCode {
             | ErrorCode::TokenWrongService
             | ErrorCode::TokenBodyMismatch
             | ErrorCode::ForbiddenConfig => 403,
-            ErrorCode::NotFound => 404,
+            ErrorCode::NotFound | ErrorCode::UnitNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::AlreadyRunning | ErrorCode::AlreadyStopped | ErrorCode::Busy => 409,
+            ErrorCode::AlreadyRunning | ErrorCode::AlreadyStopped | ErrorCode::Busy | ErrorCode::NoSystemd => 409,
             ErrorCode::Internal => 500,
             ErrorCode::LxdError => 502,
             ErrorCode::LxdUnavailable => 503,
@@ -204,6 +210,12 @@ mod tests {
         assert_eq!(ErrorCode::LxdError.http_status(), 502);
         assert_eq!(ErrorCode::LxdUnavailable.http_status(), 503);
         assert_eq!(ErrorCode::Timeout.http_status(), 504);
+    }
+
+    #[test]
+    fn service_codes_are_stable_with_their_status() {
+        assert_eq!((ErrorCode::NoSystemd.as_str(), ErrorCode::NoSystemd.http_status()), ("no_systemd", 409));
+        assert_eq!((ErrorCode::UnitNotFound.as_str(), ErrorCode::UnitNotFound.http_status()), ("unit_not_found", 404));
     }
 
     #[test]

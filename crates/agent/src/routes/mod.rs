@@ -8,6 +8,7 @@ mod events;
 mod exec;
 mod health;
 mod lifecycle;
+mod services;
 mod token;
 
 use actix_web::http::Method;
@@ -27,6 +28,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(guarded(Method::POST, "/container/{id}/exec", Action::Exec, exec::run))
         .service(guarded(Method::GET, "/container/{id}/state", Action::State, containers::state))
         .service(guarded(Method::GET, "/container/{id}/logs", Action::Logs, containers::logs))
+        .service(guarded(Method::GET, "/container/{id}/services", Action::ServiceList, services::list))
+        .service(guarded(Method::POST, "/container/{id}/service/{unit}/start", Action::ServiceStart, services::start))
+        .service(guarded(Method::POST, "/container/{id}/service/{unit}/stop", Action::ServiceStop, services::stop))
+        .service(guarded(
+            Method::POST,
+            "/container/{id}/service/{unit}/restart",
+            Action::ServiceRestart,
+            services::restart,
+        ))
+        .service(guarded(Method::GET, "/container/{id}/service/{unit}/state", Action::ServiceState, services::state))
+        .service(guarded(Method::GET, "/container/{id}/service/{unit}/logs", Action::ServiceLogs, services::logs))
         .service(guarded(Method::GET, "/events", Action::Events, events::stream)); // server-sent events until max_stream_s
 }
 

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The images `scripts/setup-lxd.sh` makes; the tests launch these.
-pub const TEST_IMAGES: [&str; 1] = ["smp-busybox"];
+pub const TEST_IMAGES: [&str; 2] = ["smp-busybox", "smp-debian"];
 
 /// Panics with what to do unless LXD answers and the test images exist.
 /// Checked once per test binary.

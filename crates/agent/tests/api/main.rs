@@ -10,5 +10,6 @@ mod helpers;
 mod lxd_client;
 mod lxd_fixture;
 mod routes;
+mod services;
 mod signed_token;
 mod token_checks;
