@@ -95,24 +95,15 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Killing chromedriver leaves its Chromium behind, so every process
+    /// started with this session's profile directory is killed too.
     fn drop(&mut self) {
-        if let Some(client) = self.client.take() {
-            // Best effort: the driver is killed below anyway.
-            let _ = futures_close(client);
-        }
+        drop(self.client.take());
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let profile = self._profile.path().display().to_string();
+        let _ = Command::new("pkill").args(["-KILL", "-f", "--", &format!("--user-data-dir={profile}")]).status();
     }
-}
-
-/// Closes the session without an async context (drop): spawns the close on
-/// the current runtime if there is one.
-fn futures_close(client: Client) -> Option<()> {
-    let handle = tokio::runtime::Handle::try_current().ok()?;
-    handle.spawn(async move {
-        let _ = client.close().await;
-    });
-    Some(())
 }
 
 /// Signs in through the login form as `username`.
