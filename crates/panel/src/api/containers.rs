@@ -166,7 +166,19 @@ pub(crate) fn visible(
 ) -> Result<Vec<Container>, AppError> {
     let candidates =
         if current.user.role.is_admin() { None } else { Some(containers::tree_ids_of(connection, current.user.id.0)?) };
-    let rows = containers::list(connection, candidates.as_deref())?;
+    visible_among(connection, current, candidates.as_deref(), filter)
+}
+
+/// `visible`, starting from the containers `candidates` names (every
+/// container if `None`) instead of the caller's role: the dashboard starts
+/// from the trees the user owns, whatever her role.
+pub(crate) fn visible_among(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    candidates: Option<&[i64]>,
+    filter: &ListFilter,
+) -> Result<Vec<Container>, AppError> {
+    let rows = containers::list(connection, candidates)?;
     let chains = containers::OwnerChains::of(&rows);
     let actor = current.actor();
     Ok(rows

@@ -12,7 +12,7 @@ use super::jobs::JobState;
 use super::{Chrome, Page, PageError, html, signed_in, when};
 use crate::api::CurrentUser;
 use crate::api::auth::session_cookie_for;
-use crate::api::containers::{lifecycle, load_allowed, visible};
+use crate::api::containers::{lifecycle, load_allowed, visible_among};
 use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool};
@@ -110,7 +110,6 @@ struct Row {
     machine: String,
     status: String,
     addresses: String,
-    owner: String,
     synced_at_iso: String,
     depth: usize,
 }
@@ -121,7 +120,6 @@ struct Dashboard {
     csrf: Option<String>,
     username: Option<String>,
     admin: bool,
-    all: bool,
     rows: Vec<Row>,
 }
 
@@ -148,7 +146,6 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
             id: container.id,
             addresses: addresses(&container),
             synced_at_iso: when(container.synced_at),
-            owner: container.owner.clone().unwrap_or_else(|| "—".to_owned()),
             name: container.name,
             machine: container.machine,
             status: container.status,
@@ -163,18 +160,11 @@ pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<D
     let current = signed_in(current)?;
     let chrome = Chrome::of(&current);
     let rows = db::run(&pool, move |connection| {
-        let mine: HashSet<i64> = containers::tree_ids_of(connection, current.user.id.0)?.into_iter().collect();
-        let rows = visible(connection, &current, &ListFilter::default())?;
-        Ok::<_, AppError>(rows.into_iter().filter(|row| mine.contains(&row.id)).collect::<Vec<_>>())
+        let mine = containers::tree_ids_of(connection, current.user.id.0)?;
+        visible_among(connection, &current, Some(&mine), &ListFilter::default())
     })
     .await?;
-    html(&Dashboard {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
-        all: false,
-        rows: tree_rows(rows),
-    })
+    html(&Dashboard { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, rows: tree_rows(rows) })
 }
 
 #[derive(Template)]
