@@ -18,7 +18,8 @@ use serde::de::DeserializeOwned;
 use smp_proto::action::Action;
 use smp_proto::api::{
     ContainerEvent, ContainerList, ContainerState, ExecAnswer, ExecRequest, Health, LifecycleAnswer, LogSource,
-    LogsAnswer, LogsQuery, StopRequest,
+    LogsAnswer, LogsQuery, ServiceActionAnswer, ServiceList, ServiceLogsAnswer, ServiceLogsQuery, ServiceState,
+    StopRequest,
 };
 use smp_proto::error::{ErrorBody, ErrorCode};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
@@ -345,6 +346,52 @@ impl AgentClient {
             text.push_str(&format!("&lines={lines}"));
         }
         self.call(caller, &Call::new(Action::Logs).container(container).query(&text)).await
+    }
+}
+
+impl AgentClient {
+    /// The container's systemd services (`service.list`).
+    pub async fn services(&self, caller: &Caller, container: &str) -> Result<ServiceList, AgentCallError> {
+        self.call(caller, &Call::new(Action::ServiceList).container(container)).await
+    }
+
+    /// `service.start`, `service.stop` or `service.restart` (`action`) of `unit`.
+    pub async fn service_action(
+        &self,
+        caller: &Caller,
+        action: Action,
+        container: &str,
+        unit: &str,
+    ) -> Result<ServiceActionAnswer, AgentCallError> {
+        self.call(caller, &Call::new(action).container(container).service(unit)).await
+    }
+
+    pub async fn service_state(
+        &self,
+        caller: &Caller,
+        container: &str,
+        unit: &str,
+    ) -> Result<ServiceState, AgentCallError> {
+        self.call(caller, &Call::new(Action::ServiceState).container(container).service(unit)).await
+    }
+
+    pub async fn service_logs(
+        &self,
+        caller: &Caller,
+        container: &str,
+        unit: &str,
+        query: &ServiceLogsQuery,
+    ) -> Result<ServiceLogsAnswer, AgentCallError> {
+        let mut text = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(lines) = query.lines {
+            text.append_pair("lines", &lines.to_string());
+        }
+        if let Some(since) = &query.since {
+            text.append_pair("since", since);
+        }
+        let text = text.finish();
+        let call = Call::new(Action::ServiceLogs).container(container).service(unit);
+        self.call(caller, &if text.is_empty() { call } else { call.query(&text) }).await
     }
 }
 

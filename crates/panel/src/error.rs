@@ -15,6 +15,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
+use smp_proto::error::ErrorCode as AgentCode;
+
 use crate::agents::AgentCallError;
 use crate::db::DbError;
 use crate::db::users::UserError;
@@ -193,6 +195,11 @@ impl From<AgentCallError> for AppError {
             AgentCallError::Agent { machine, status: 401 | 403, .. } => format!(
                 "machine {machine} refused the panel's credentials; nothing was done; an admin must check the machine's key"
             ),
+            // The unit left the container, or the container runs no systemd:
+            // the agent's message says which unit or program.
+            AgentCallError::Agent { code: AgentCode::UnitNotFound | AgentCode::NoSystemd, message, .. } => {
+                message.clone()
+            }
             AgentCallError::Agent { machine, status: 404, .. } => {
                 format!("the container is no longer on machine {machine}; the list will show it as gone shortly")
             }

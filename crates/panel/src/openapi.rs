@@ -60,6 +60,17 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::containers::exec,
         api::containers::container_state,
         api::containers::logs,
+        api::services::units,
+        api::services::list,
+        api::services::create,
+        api::services::get,
+        api::services::update,
+        api::services::delete,
+        api::services::start,
+        api::services::stop,
+        api::services::restart,
+        api::services::service_state,
+        api::services::logs,
         api::audit::list,
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode)),
@@ -232,6 +243,12 @@ pub struct ContainerList {
     pub items: Vec<api::containers::ContainerView>,
 }
 
+/// `GET /api/v1/services`.
+#[derive(ToSchema)]
+pub struct ServiceItems {
+    pub items: Vec<api::services::ServiceView>,
+}
+
 /// `GET /api/v1/audit`: a page of rows, newest first.
 #[derive(ToSchema)]
 pub struct AuditPage {
@@ -387,6 +404,95 @@ pub mod proto {
         pub lines: Option<u32>,
     }
 
+    /// `GET /api/v1/containers/{id}/units`: the container's systemd services.
+    #[derive(ToSchema)]
+    pub struct ServiceList {
+        pub items: Vec<ServiceSummary>,
+    }
+
+    /// One `.service` unit as `systemctl list-units` reports it.
+    #[derive(ToSchema)]
+    pub struct ServiceSummary {
+        /// e.g. `cron.service`.
+        pub unit: String,
+        /// `loaded`, `not-found`, `masked`, …
+        pub load: String,
+        /// `active`, `inactive`, `failed`, `activating`, …
+        pub active: String,
+        /// `running`, `dead`, `exited`, …
+        pub sub: String,
+        pub description: String,
+        /// The unit file's state (`enabled`, `disabled`, `static`, …); null without a unit file.
+        pub enabled: Option<String>,
+    }
+
+    /// A unit's live state.
+    #[derive(ToSchema)]
+    pub struct ServiceState {
+        pub unit: String,
+        /// The unit's `Description=`.
+        pub description: String,
+        pub load_state: String,
+        pub active_state: String,
+        pub sub_state: String,
+        /// The main process's PID inside the container; null when none runs.
+        pub main_pid: Option<u32>,
+        /// When it last became active, Unix seconds; null when never.
+        pub active_since: Option<i64>,
+        /// The unit's cgroup memory use; null when systemd does not account it.
+        pub memory_bytes: Option<u64>,
+    }
+
+    /// The service action answered.
+    #[derive(ToSchema)]
+    pub enum ServiceAction {
+        #[schema(rename = "service.start")]
+        Start,
+        #[schema(rename = "service.stop")]
+        Stop,
+        #[schema(rename = "service.restart")]
+        Restart,
+    }
+
+    /// Answer of a service's start, stop and restart.
+    #[derive(ToSchema)]
+    pub struct ServiceActionAnswer {
+        pub action: ServiceAction,
+        /// `systemctl`'s exit code: 0 when the job succeeded.
+        pub exit_code: i32,
+        /// `systemctl`'s error output, empty on success.
+        pub message: String,
+        /// The unit's state after the job.
+        pub state: ServiceState,
+        pub duration_ms: u64,
+    }
+
+    /// The query of `GET /api/v1/services/{id}/logs`.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct ServiceLogsQuery {
+        /// How many of the last entries (1-10000; default 100).
+        #[param(minimum = 1, maximum = 10000)]
+        pub lines: Option<u32>,
+        /// Only entries since: RFC 3339 (`2026-11-23T08:00:00Z`) or `-N` followed by `s`, `min`, `h` or `d` (`-15min`).
+        pub since: Option<String>,
+    }
+
+    /// One journal entry.
+    #[derive(ToSchema)]
+    pub struct JournalLine {
+        /// Microseconds since the Unix epoch.
+        pub at_us: u64,
+        pub message: String,
+    }
+
+    /// Answer of a service's logs: its last journal entries, newest last.
+    #[derive(ToSchema)]
+    pub struct ServiceLogsAnswer {
+        pub unit: String,
+        pub lines: Vec<JournalLine>,
+    }
+
     /// Answer of the logs route: the last lines, newest last.
     #[derive(ToSchema)]
     pub struct LogsAnswer {
@@ -510,6 +616,47 @@ mod tests {
         assert_eq!(properties("ContainerState"), keys(&state));
         let logs = real::LogsAnswer { source: real::LogSource::Console, lines: Vec::new(), truncated: false };
         assert_eq!(properties("LogsAnswer"), keys(&logs));
+    }
+
+    #[test]
+    fn the_service_mirrors_have_the_fields_and_values_of_the_real_bodies() {
+        let service_state = real::ServiceState {
+            unit: "web.service".to_owned(),
+            description: String::new(),
+            load_state: "loaded".to_owned(),
+            active_state: "active".to_owned(),
+            sub_state: "running".to_owned(),
+            main_pid: Some(1),
+            active_since: Some(1),
+            memory_bytes: Some(1),
+        };
+        assert_eq!(properties("ServiceState"), keys(&service_state));
+        let answer = real::ServiceActionAnswer {
+            action: smp_proto::action::Action::ServiceRestart,
+            exit_code: 0,
+            message: String::new(),
+            state: service_state,
+            duration_ms: 1,
+        };
+        assert_eq!(properties("ServiceActionAnswer"), keys(&answer));
+        for action in enum_values("ServiceAction") {
+            serde_json::from_value::<smp_proto::action::Action>(Value::String(action.clone()))
+                .unwrap_or_else(|_| panic!("{action} is an Action"));
+        }
+        let summary = real::ServiceSummary {
+            unit: "web.service".to_owned(),
+            load: "loaded".to_owned(),
+            active: "active".to_owned(),
+            sub: "running".to_owned(),
+            description: String::new(),
+            enabled: None,
+        };
+        assert_eq!(properties("ServiceSummary"), keys(&summary));
+        assert_eq!(properties("ServiceList"), keys(&real::ServiceList { items: vec![summary] }));
+        let line = real::JournalLine { at_us: 1, message: String::new() };
+        assert_eq!(properties("JournalLine"), keys(&line));
+        let logs = real::ServiceLogsAnswer { unit: "web.service".to_owned(), lines: vec![line] };
+        assert_eq!(properties("ServiceLogsAnswer"), keys(&logs));
     }
 
     #[test]

@@ -20,8 +20,12 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::agents::{AgentCallError, AgentClient, Caller};
+use smp_proto::api::ContainerStatus;
+use smp_proto::error::ErrorCode as AgentCode;
+
 use crate::db::containers::{self, EventOutcome, SyncReport};
 use crate::db::machines::{self, Machine, MachineId};
+use crate::db::services;
 use crate::db::{self, Backend, DbConnection, DbError, DbPool};
 use crate::secrets::PanelKey;
 
@@ -109,15 +113,16 @@ impl Agents {
     }
 
     /// One full pass for one machine: list, apply, record the machine's
-    /// health. Answers when the database has the result.
+    /// health, then refresh its services. Answers when the database has the
+    /// result.
     pub async fn sync_machine_once(&self, id: MachineId) -> Result<SyncReport, SyncError> {
         let machine = self.machine(id).await?;
-        let listed = match self.client(&machine) {
-            Ok(client) => client.list(&sync_caller()).await,
+        let contacted = match self.client(&machine) {
+            Ok(client) => client.list(&sync_caller()).await.map(|list| (client, list)),
             Err(error) => Err(error),
         };
-        let list = match listed {
-            Ok(list) => list,
+        let (client, list) = match contacted {
+            Ok(contacted) => contacted,
             Err(error) => {
                 let (status, message) = (failure_status(&error), error.to_string());
                 db::run(&self.pool, move |connection| {
@@ -127,20 +132,87 @@ impl Agents {
                 return Err(error.into());
             }
         };
-        db::run(&self.pool, move |connection| {
+        let mut report = db::run(&self.pool, move |connection| {
             let now = db::unix_now();
             let report = containers::apply_list(connection, id, &list.items, now)?;
             machines::record_sync(connection, id, now)?;
             Ok::<_, SyncError>(report)
         })
+        .await?;
+        report.services = self.sync_services(id, &client).await?;
+        Ok(report)
+    }
+
+    /// Refreshes the status of the machine's services (after its containers,
+    /// whose status it reads): one `service.list` per running container that
+    /// has services, one `service.state` for a unit the list leaves out (one
+    /// systemd has not loaded), and no call for containers that do not run.
+    /// An agent failure for one container leaves its services as they were.
+    /// How many statuses changed.
+    async fn sync_services(&self, id: MachineId, client: &AgentClient) -> Result<usize, SyncError> {
+        let by_container =
+            db::run(&self.pool, move |connection| services::of_machine(connection, id.0).map_err(SyncError::from))
+                .await?;
+        let caller = sync_caller();
+        let mut seen = Vec::new();
+        for (container, rows) in &by_container {
+            if let Some(status) = rows.first().and_then(|row| services::status_without_unit(&row.container_status)) {
+                seen.extend(rows.iter().map(|row| (row.id, status.to_owned())));
+                continue;
+            }
+            let listed = match client.services(&caller, container).await {
+                Ok(listed) => listed,
+                Err(error) => {
+                    tracing::info!(machine = %id, %container, %error, "cannot list the services");
+                    continue;
+                }
+            };
+            let statuses: HashMap<&str, &str> = listed
+                .items
+                .iter()
+                .map(|item| {
+                    let status = if item.load == "not-found" { services::STATUS_NOT_FOUND } else { &item.active };
+                    (item.unit.as_str(), status)
+                })
+                .collect();
+            for row in rows {
+                let status = match statuses.get(row.unit.as_str()) {
+                    Some(status) => (*status).to_owned(),
+                    None => match client.service_state(&caller, container, &row.unit).await {
+                        Ok(state) if state.load_state != "not-found" => state.active_state,
+                        Ok(_) | Err(AgentCallError::Agent { code: AgentCode::UnitNotFound, .. }) => {
+                            services::STATUS_NOT_FOUND.to_owned()
+                        }
+                        Err(error) => {
+                            tracing::info!(machine = %id, unit = %row.unit, %error, "cannot read the service's state");
+                            continue;
+                        }
+                    },
+                };
+                seen.push((row.id, status));
+            }
+        }
+        if seen.is_empty() {
+            return Ok(0);
+        }
+        db::run(&self.pool, move |connection| {
+            services::apply_statuses(connection, &seen, db::unix_now()).map_err(SyncError::from)
+        })
         .await
     }
 
-    /// Applies one event; an unknown name means a new container, which a
-    /// full pass fetches with its addresses.
+    /// Applies one event (and what it means for the container's services);
+    /// an unknown name means a new container, which a full pass fetches with
+    /// its addresses.
     async fn apply_event(&self, id: MachineId, event: smp_proto::api::ContainerEvent) -> Result<(), SyncError> {
         let outcome = db::run(&self.pool, move |connection| {
-            containers::apply_event(connection, id, &event, db::unix_now()).map_err(SyncError::from)
+            let now = db::unix_now();
+            let status = match event.status {
+                ContainerStatus::Deleted => containers::STATUS_GONE,
+                other => other.as_str(),
+            };
+            services::follow_container(connection, id.0, &event.name, status, now)?;
+            containers::apply_event(connection, id, &event, now).map_err(SyncError::from)
         })
         .await?;
         if outcome == EventOutcome::Unknown {

@@ -371,10 +371,13 @@ impl ServiceList {
 }
 
 /// `GET /container/<id>/service/<unit>/state` (`service.state`), from
-/// `systemctl show <unit> --property=Id,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestamp,MemoryCurrent`.
+/// `systemctl show <unit> --property=` [`ServiceState::SHOW_PROPERTIES`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceState {
     pub unit: String,
+    /// The unit's `Description=` (empty when it has none).
+    #[serde(default)]
+    pub description: String,
     pub load_state: String,
     pub active_state: String,
     pub sub_state: String,
@@ -390,7 +393,7 @@ pub struct ServiceState {
 impl ServiceState {
     /// The properties `service.state` asks `systemctl show` for.
     pub const SHOW_PROPERTIES: &'static str =
-        "Id,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestamp,MemoryCurrent";
+        "Id,Description,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestamp,MemoryCurrent";
 
     /// Parses `systemctl show`'s `Key=value` lines (in any order; unknown keys ignored).
     pub fn from_systemctl_show(text: &str) -> Result<Self, String> {
@@ -419,6 +422,7 @@ impl ServiceState {
             values.get("MemoryCurrent").and_then(|value| value.parse::<u64>().ok()).filter(|bytes| *bytes != u64::MAX);
         Ok(ServiceState {
             unit: required("Id")?,
+            description: values.get("Description").map(|value| (*value).to_owned()).unwrap_or_default(),
             load_state: required("LoadState")?,
             active_state: required("ActiveState")?,
             sub_state: required("SubState")?,
@@ -714,9 +718,10 @@ mod tests {
 
     #[test]
     fn systemctl_show_becomes_a_typed_state() {
-        let text = "MainPID=412\nMemoryCurrent=1310720\nId=smp-test.service\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestamp=@1795422926\n";
+        let text = "MainPID=412\nMemoryCurrent=1310720\nId=smp-test.service\nDescription=SMP test = fine\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestamp=@1795422926\n";
         let state = ServiceState::from_systemctl_show(text).unwrap();
         assert_eq!(state.unit, "smp-test.service");
+        assert_eq!(state.description, "SMP test = fine", "only the first '=' separates");
         assert_eq!((state.main_pid, state.memory_bytes), (Some(412), Some(1_310_720)));
         assert_eq!(state.active_since, Some(1_795_422_926));
         let stopped = "MainPID=0\nMemoryCurrent=[not set]\nId=x.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nActiveEnterTimestamp=\n";

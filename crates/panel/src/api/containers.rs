@@ -221,7 +221,7 @@ pub async fn get(
 }
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -309,7 +309,7 @@ pub(crate) async fn assign_container(
     .await
 }
 
-fn user_named(connection: &mut DbConnection, name: &str) -> Result<UserId, AppError> {
+pub(crate) fn user_named(connection: &mut DbConnection, name: &str) -> Result<UserId, AppError> {
     let unknown = || AppError::invalid_input(format!("owner: there is no user named {name:?}"));
     let username = Username::parse(name).map_err(|_| unknown())?;
     Ok(users::find_by_username(connection, &username)?.ok_or_else(unknown)?.id)
@@ -339,14 +339,39 @@ fn check_parent(connection: &mut DbConnection, id: ContainerId, parent: Containe
 }
 
 /// What an action needs to reach the agent.
-struct Target {
-    client: AgentClient,
-    name: String,
-    caller: Caller,
+pub(crate) struct Target {
+    pub(crate) client: AgentClient,
+    /// The container's LXD name.
+    pub(crate) name: String,
+    pub(crate) caller: Caller,
 }
 
-/// Loads the container and its machine, asks the policy, and builds the
-/// agent client. A gone container is a 409: there is nothing to act on.
+impl Target {
+    /// The agent of `container`'s machine, for `current` to act on it (the
+    /// caller has asked the policy). A gone container is a 409: there is
+    /// nothing to act on.
+    pub(crate) fn of(
+        connection: &mut DbConnection,
+        state: &AppState,
+        current: &CurrentUser,
+        container: &Container,
+    ) -> Result<Target, AppError> {
+        if container.is_gone() {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("container {} is gone from machine {}; nothing to act on", container.name, container.machine),
+            ));
+        }
+        let machine = machines::get(connection, MachineId(container.machine_id))
+            .map_err(AppError::internal)?
+            .ok_or_else(|| AppError::internal("a container's machine row is missing"))?;
+        let client = state.agents.client(&machine)?;
+        let caller = Caller { username: current.user.username.to_string(), admin: current.user.role.is_admin() };
+        Ok(Target { client, name: container.name.clone(), caller })
+    }
+}
+
+/// Loads the container, asks the policy, and builds the agent client.
 fn target(
     connection: &mut DbConnection,
     state: &AppState,
@@ -359,18 +384,7 @@ fn target(
     if let Some(entry) = entry {
         entry.machine = Some(container.machine.clone());
     }
-    if container.is_gone() {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!("container {} is gone from machine {}; nothing to act on", container.name, container.machine),
-        ));
-    }
-    let machine = machines::get(connection, MachineId(container.machine_id))
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::internal("a container's machine row is missing"))?;
-    let client = state.agents.client(&machine)?;
-    let caller = Caller { username: current.user.username.to_string(), admin: current.user.role.is_admin() };
-    Ok(Target { client, name: container.name, caller })
+    Target::of(connection, state, current, &container)
 }
 
 /// A start/stop/restart/exec: audited with a `started` row before the agent

@@ -338,6 +338,13 @@ pub async fn delete(
                 format!("{owned} container(s) of machine {} still have an owner; unassign them first", machine.name),
             ));
         }
+        let services = crate::db::services::count_for_machine(connection, id.0)?;
+        if services > 0 {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("{services} service(s) run on containers of machine {}; delete them first", machine.name),
+            ));
+        }
         containers::delete_for_machine(connection, id)?;
         machines::delete(connection, id)?;
         Ok(())

@@ -14,6 +14,7 @@ pub(crate) mod auth;
 mod body;
 pub(crate) mod containers;
 pub(crate) mod machines;
+pub(crate) mod services;
 pub(crate) mod session;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -56,6 +57,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(route(Method::POST, "/containers/{id}/exec", Some("container.exec"), containers::exec)) // CurrentUser + policy ContainerExec
             .service(route(Method::GET, "/containers/{id}/state", None, containers::container_state)) // CurrentUser + policy ContainerState
             .service(route(Method::GET, "/containers/{id}/logs", None, containers::logs)) // CurrentUser + policy ContainerLogs
+            .service(route(Method::GET, "/containers/{id}/units", None, services::units)) // CurrentUser + policy ServiceCreate on the container
+            .service(route(Method::GET, "/services", None, services::list)) // CurrentUser + policy ServiceView per row
+            .service(route(Method::POST, "/services", Some("service.create"), services::create)) // CurrentUser + policy ServiceCreate on the container
+            .service(route(Method::GET, "/services/{id}", None, services::get)) // CurrentUser + policy ServiceView
+            .service(route(Method::PATCH, "/services/{id}", Some("service.update"), services::update)) // CurrentUser + policy ServiceUpdate
+            .service(route(Method::DELETE, "/services/{id}", Some("service.delete"), services::delete)) // CurrentUser + policy ServiceDelete
+            .service(route(Method::POST, "/services/{id}/start", Some("service.start"), services::start)) // CurrentUser + policy ServiceStart
+            .service(route(Method::POST, "/services/{id}/stop", Some("service.stop"), services::stop)) // CurrentUser + policy ServiceStop
+            .service(route(Method::POST, "/services/{id}/restart", Some("service.restart"), services::restart)) // CurrentUser + policy ServiceRestart
+            .service(route(Method::GET, "/services/{id}/state", None, services::service_state)) // CurrentUser + policy ServiceState
+            .service(route(Method::GET, "/services/{id}/logs", None, services::logs)) // CurrentUser + policy ServiceLogs
             .service(route(Method::GET, "/audit", None, audit::list)), // CurrentUser + policy AuditViewAll (else own rows)
     );
 }

@@ -255,6 +255,8 @@ pub struct SyncReport {
     pub updated: usize,
     pub gone: usize,
     pub total: usize,
+    /// Services whose status changed.
+    pub services: usize,
 }
 
 #[derive(Queryable)]

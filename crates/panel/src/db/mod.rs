@@ -11,6 +11,7 @@ pub mod containers;
 pub mod machines;
 pub mod quotas;
 pub mod schema;
+pub mod services;
 pub mod users;
 
 pub mod audit;

@@ -23,6 +23,15 @@ pub const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
 
 use smp_e2e::agent_bin;
 
+/// A systemd unit for the service tests: every start appends a line to
+/// `TEST_UNIT_STARTS` and logs `smp-test-started`, then it sleeps (each
+/// start has a new main PID). `%%` is systemd's `%`.
+pub const TEST_UNIT: &str = "smp-test.service";
+pub const TEST_UNIT_STARTS: &str = "/var/tmp/smp-test.starts";
+const TEST_UNIT_FILE: &str = "[Unit]\nDescription=SMP test service\n\n[Service]\n\
+    ExecStartPre=/bin/sh -c 'date +%%s%%N >> /var/tmp/smp-test.starts'\n\
+    ExecStart=/bin/sh -c 'echo smp-test-started; exec sleep infinity'\n";
+
 pub fn lxc(args: &[&str]) -> String {
     let output = Command::new("lxc").args(args).stdin(Stdio::null()).output().expect("lxc runs");
     assert!(output.status.success(), "lxc {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
@@ -44,6 +53,41 @@ impl LxdProject {
 
     pub fn launch_busybox(&self, container: &str) {
         lxc(&["launch", "smp-busybox", container, "--project", &self.name, "-q"]);
+    }
+
+    /// `lxc exec` in one of the project's containers: exit status and stdout.
+    pub fn exec(&self, container: &str, argv: &[&str]) -> (i32, String) {
+        let output = Command::new("lxc")
+            .args(["exec", container, "--project", &self.name, "--"])
+            .args(argv)
+            .stdin(Stdio::null())
+            .output()
+            .expect("lxc runs");
+        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Launches `container` from `smp-debian`, waits (at most 90 s) for
+    /// systemd, and installs and starts `TEST_UNIT` in it.
+    pub fn launch_debian_with_test_unit(&self, container: &str) {
+        lxc(&["launch", "smp-debian", container, "--project", &self.name, "-q"]);
+        let started = Instant::now();
+        loop {
+            let (_, state) = self.exec(container, &["systemctl", "is-system-running", "--wait"]);
+            if matches!(state.trim(), "running" | "degraded") {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(90), "systemd did not come up in {container}: {state}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // The unit file's text is an argument of the script, not part of it.
+        let install = format!("printf '%s' \"$1\" > /etc/systemd/system/{TEST_UNIT} && systemctl daemon-reload");
+        assert_eq!(self.exec(container, &["sh", "-c", &install, "sh", TEST_UNIT_FILE]).0, 0, "cannot install the unit");
+        assert_eq!(self.exec(container, &["systemctl", "start", TEST_UNIT]).0, 0, "cannot start {TEST_UNIT}");
+    }
+
+    /// How many times `TEST_UNIT` has started in `container`.
+    pub fn test_unit_starts(&self, container: &str) -> usize {
+        self.exec(container, &["cat", TEST_UNIT_STARTS]).1.lines().count()
     }
 
     pub fn init_pid(&self, container: &str) -> Option<i64> {
