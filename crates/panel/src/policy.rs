@@ -211,6 +211,10 @@ mod tests {
         OwnServiceOnSharedContainer,
         OtherServiceOnSharedContainer,
         ServiceOnMyContainer,
+        /// A service of someone else on a child (owned by someone else) of my container.
+        ServiceOnChildOfMyContainer,
+        /// My service, on another member's container.
+        OwnServiceOnOthersContainer,
         Machine,
         Myself,
         AnotherMember,
@@ -219,7 +223,7 @@ mod tests {
         Missing,
     }
 
-    const RELATIONS: [Relation; 14] = [
+    const RELATIONS: [Relation; 16] = [
         Relation::OwnContainer,
         Relation::OtherMembersContainer,
         Relation::ChildOfMyContainer,
@@ -228,6 +232,8 @@ mod tests {
         Relation::OwnServiceOnSharedContainer,
         Relation::OtherServiceOnSharedContainer,
         Relation::ServiceOnMyContainer,
+        Relation::ServiceOnChildOfMyContainer,
+        Relation::OwnServiceOnOthersContainer,
         Relation::Machine,
         Relation::Myself,
         Relation::AnotherMember,
@@ -248,6 +254,12 @@ mod tests {
                 Object::Service { owner: Some(OTHER), container_owners: &[None] }
             }
             Relation::ServiceOnMyContainer => Object::Service { owner: Some(OTHER), container_owners: &[Some(ME)] },
+            Relation::ServiceOnChildOfMyContainer => {
+                Object::Service { owner: Some(OTHER), container_owners: &[Some(OTHER), Some(ME)] }
+            }
+            Relation::OwnServiceOnOthersContainer => {
+                Object::Service { owner: Some(ME), container_owners: &[Some(OTHER)] }
+            }
             Relation::Machine => Object::Machine,
             Relation::Myself => Object::User { id: ME, role: Role::Member },
             Relation::AnotherMember => Object::User { id: OTHER, role: Role::Member },
@@ -280,9 +292,9 @@ mod tests {
             Relation::OtherMembersContainer | Relation::ChildOfOthersContainer | Relation::UnownedContainer => {
                 (vec![], Hide)
             }
-            Relation::OwnServiceOnSharedContainer => (service_owner, Forbid),
+            Relation::OwnServiceOnSharedContainer | Relation::OwnServiceOnOthersContainer => (service_owner, Forbid),
             Relation::OtherServiceOnSharedContainer => (vec![], Hide),
-            Relation::ServiceOnMyContainer => {
+            Relation::ServiceOnMyContainer | Relation::ServiceOnChildOfMyContainer => {
                 let mut all = service_owner;
                 all.extend([ServiceUpdate, ServiceDelete]);
                 (all, Forbid)
