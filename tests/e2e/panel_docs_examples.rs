@@ -1,7 +1,7 @@
 //! Every ```sh block of docs/api.md, run in order and as written in one bash
 //! session (a reader pastes them into one shell) against the real
 //! `smp-panel serve` and `smp-agent serve` binaries and a real container
-//! `c1`, with only the variables the page promises: `$PANEL`,
+//! `c1` (and `d1`, running systemd with the unit `hello.service`), with only the variables the page promises: `$PANEL`,
 //! `$ADMIN_PASSWORD`, `$AGENT_URL`, `$AGENT_MACHINE`, `$AGENT_SECRET`,
 //! `$AGENT_SECRET_2`.
 
@@ -15,6 +15,9 @@ use crate::support::{AgentConfig, LxdProject, RunningAgent, free_port, keygen, r
 
 const ALL_EXAMPLES_DEADLINE: Duration = Duration::from_secs(300);
 const ADMIN_PASSWORD: &str = "docs-admin-password-2026";
+/// The unit the services examples manage in `d1`.
+const HELLO_UNIT: &str = "[Unit]\nDescription=Hello, a demo service\n\n[Service]\n\
+    ExecStart=/bin/sh -c 'echo hello from the journal; exec sleep infinity'\n";
 
 fn api_md() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/api.md")
@@ -119,12 +122,15 @@ fn every_sh_example_of_the_api_page_runs_in_order_against_the_real_panel_and_age
         "/state",
         "/logs",
         "/api/v1/audit",
+        "/units",
+        "/api/v1/services",
     ] {
         assert!(all.contains(needle), "no ```sh example of docs/api.md contains {needle:?}");
     }
 
     let project = LxdProject::create("apidocs");
     project.launch_busybox("c1");
+    smp_e2e::launch_systemd_with_unit(&project.name, "d1", "hello.service", HELLO_UNIT);
     let second_secret = keygen();
     let config = AgentConfig::with_extra(
         &project.name,
@@ -172,6 +178,12 @@ fn every_sh_example_of_the_api_page_runs_in_order_against_the_real_panel_and_age
     assert!(finished.stdout.contains("hello from c1"), "{}", finished.stdout);
     assert!(finished.stdout.contains("\"key_id\":\"k2\""), "the rotation switched keys: {}", finished.stdout);
     assert!(finished.stdout.contains("\"code\":\"not_found\""), "{}", finished.stdout);
+    assert!(finished.stdout.contains("hello from the journal"), "mia read her unit's journal: {}", finished.stdout);
+    assert!(
+        finished.stdout.contains("{\"action\":\"service.restart\",\"exit_code\":0,\"state\":\"active\"}"),
+        "mia restarted her service: {}",
+        finished.stdout
+    );
     assert!(
         finished.stdout.contains("{\"actor\":\"mia\",\"action\":\"container.restart\",\"outcome\":\"ok\"}"),
         "the audit example shows mia's restart: {}",

@@ -1,10 +1,13 @@
 //! Test support shared by the suites that start the real `smp-agent`
-//! binary: the e2e suite here and the panel's tests against a real agent.
+//! binary: the e2e suite here and the panel's tests against a real agent
+//! (the binaries under test, and a real systemd container with a unit).
 
 // A test helper states its expectations with expect/assert.
 #![allow(clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `smp-agent` binary under test: `$SMP_AGENT_BIN`, else the one next
 /// to the calling test's target directory (`…/debug/deps/<test>-…` →
@@ -31,4 +34,40 @@ fn binary(name: &str, variable: &str) -> PathBuf {
     let bin = profile_dir.join(name);
     assert!(bin.is_file(), "no {name} binary at {}: run `make build` first (or set {variable})", bin.display());
     bin
+}
+
+/// `lxc exec <container> --project <project> -- argv…`: exit status and stdout.
+pub fn lxc_exec(project: &str, container: &str, argv: &[&str]) -> (i32, String) {
+    let output = Command::new("lxc")
+        .args(["exec", container, "--project", project, "--"])
+        .args(argv)
+        .stdin(Stdio::null())
+        .output()
+        .expect("lxc runs");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Launches `container` from the local `smp-debian` image in LXD project
+/// `project`, waits (at most 90 s) until its systemd runs, then installs
+/// `unit` with the text `unit_file` and starts it.
+pub fn launch_systemd_with_unit(project: &str, container: &str, unit: &str, unit_file: &str) {
+    let launched = Command::new("lxc")
+        .args(["launch", "smp-debian", container, "--project", project, "-q"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("lxc runs");
+    assert!(launched.status.success(), "lxc launch smp-debian: {}", String::from_utf8_lossy(&launched.stderr));
+    let started = Instant::now();
+    loop {
+        let (_, state) = lxc_exec(project, container, &["systemctl", "is-system-running", "--wait"]);
+        if matches!(state.trim(), "running" | "degraded") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(90), "systemd did not come up in {container}: {state}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The unit file's text is an argument of the script, not part of it.
+    let install = format!("printf '%s' \"$1\" > /etc/systemd/system/{unit} && systemctl daemon-reload");
+    assert_eq!(lxc_exec(project, container, &["sh", "-c", &install, "sh", unit_file]).0, 0, "cannot install {unit}");
+    assert_eq!(lxc_exec(project, container, &["systemctl", "start", unit]).0, 0, "cannot start {unit}");
 }

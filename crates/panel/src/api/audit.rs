@@ -45,7 +45,7 @@ pub struct AuditParams {
     path = "/api/v1/audit",
     operation_id = "list_audit",
     tag = "audit",
-    summary = "The audit log, newest first (admins: every row; others: their own and their containers')",
+    summary = "The audit log, newest first (admins: every row; others: their own and their containers' and services')",
     params(AuditParams),
     responses(
         (status = 200, description = "One page; `next_before` fetches the next.", body = AuditPage),
@@ -83,7 +83,8 @@ pub async fn list(
 
 /// The rows of `query` that `current` may read, newest first: every row if
 /// the policy allows `AuditViewAll`, else her own actions and actions on the
-/// containers of the trees she owns. The API and the web pages search here.
+/// containers of the trees she owns and on the services she may see (hers
+/// and those on her containers). The API and the web pages search here.
 pub(crate) fn search_as(
     connection: &mut DbConnection,
     current: &CurrentUser,
@@ -93,10 +94,13 @@ pub(crate) fn search_as(
         Decision::Allow => Visible::All,
         _ => {
             let owned = containers::tree_ids_of(connection, current.user.id.0)?;
-            Visible::ActorOrObjects {
-                actor_id: current.user.id.0,
-                objects: owned.iter().map(|id| format!("container:{id}")).collect(),
-            }
+            let services = super::services::visible(connection, current, None)?;
+            let objects = owned
+                .iter()
+                .map(|id| format!("container:{id}"))
+                .chain(services.iter().map(|service| format!("service:{}", service.id)))
+                .collect();
+            Visible::ActorOrObjects { actor_id: current.user.id.0, objects }
         }
     };
     Ok(audit::search(connection, &visible, query)?)

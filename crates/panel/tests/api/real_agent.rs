@@ -57,32 +57,12 @@ impl LxdProject {
 
     /// `lxc exec` in one of the project's containers: exit status and stdout.
     pub fn exec(&self, container: &str, argv: &[&str]) -> (i32, String) {
-        let output = Command::new("lxc")
-            .args(["exec", container, "--project", &self.name, "--"])
-            .args(argv)
-            .stdin(Stdio::null())
-            .output()
-            .expect("lxc runs");
-        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+        smp_e2e::lxc_exec(&self.name, container, argv)
     }
 
-    /// Launches `container` from `smp-debian`, waits (at most 90 s) for
-    /// systemd, and installs and starts `TEST_UNIT` in it.
+    /// Launches `container` from `smp-debian` with `TEST_UNIT` running in it.
     pub fn launch_debian_with_test_unit(&self, container: &str) {
-        lxc(&["launch", "smp-debian", container, "--project", &self.name, "-q"]);
-        let started = Instant::now();
-        loop {
-            let (_, state) = self.exec(container, &["systemctl", "is-system-running", "--wait"]);
-            if matches!(state.trim(), "running" | "degraded") {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(90), "systemd did not come up in {container}: {state}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        // The unit file's text is an argument of the script, not part of it.
-        let install = format!("printf '%s' \"$1\" > /etc/systemd/system/{TEST_UNIT} && systemctl daemon-reload");
-        assert_eq!(self.exec(container, &["sh", "-c", &install, "sh", TEST_UNIT_FILE]).0, 0, "cannot install the unit");
-        assert_eq!(self.exec(container, &["systemctl", "start", TEST_UNIT]).0, 0, "cannot start {TEST_UNIT}");
+        smp_e2e::launch_systemd_with_unit(&self.name, container, TEST_UNIT, TEST_UNIT_FILE);
     }
 
     /// How many times `TEST_UNIT` has started in `container`.

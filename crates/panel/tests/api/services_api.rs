@@ -319,3 +319,29 @@ async fn a_machine_with_services_is_not_deleted_until_they_are() {
     let response = app.with_session(Method::DELETE, &format!("/machines/{machine}"), &root).send().await.unwrap();
     assert_eq!(response.status(), 204);
 }
+
+#[tokio::test]
+async fn the_audit_rows_of_a_service_are_read_by_its_owner_and_its_containers_owner_only() {
+    let world = services_world().await;
+    let app = &world.tree.app;
+    let root = login(app, "root").await;
+    for id in [world.web, world.bot] {
+        let body = json!({"description": "set by root"});
+        let (status, _) = send(app, Method::PATCH, &format!("/services/{id}"), &root, Some(body)).await;
+        assert_eq!(status, 200);
+    }
+    let rows_seen = |body: &Value| -> Vec<String> {
+        body["items"].as_array().unwrap().iter().map(|row| row["object"].as_str().unwrap().to_owned()).collect()
+    };
+    let expected = [
+        ("sam", vec![format!("service:{}", world.web)]),
+        ("bob", vec![format!("service:{}", world.bot)]),
+        ("alice", vec![]),
+    ];
+    for (name, objects) in expected {
+        let session = login(app, name).await;
+        let (status, body) = get_json(app, "/audit?actor=root&action=service.update", &session).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(rows_seen(&body), objects, "{name}");
+    }
+}
