@@ -211,8 +211,11 @@ impl Agents {
                 ContainerStatus::Deleted => containers::STATUS_GONE,
                 other => other.as_str(),
             };
-            services::follow_container(connection, id.0, &event.name, status, now)?;
-            containers::apply_event(connection, id, &event, now).map_err(SyncError::from)
+            db::write_transaction(connection, |connection| {
+                services::follow_container(connection, id.0, &event.name, status, now)?;
+                containers::apply_event(connection, id, &event, now)
+            })
+            .map_err(SyncError::from)
         })
         .await?;
         if outcome == EventOutcome::Unknown {

@@ -3,14 +3,16 @@
 //! exist), the member restarts it (its start command really runs again and
 //! its main PID changes) and reads its journal, and reaches nothing else of
 //! the container; its container's owner manages services on it; the sync
-//! sees a unit stopped outside SMP.
+//! sees a unit stopped outside SMP, and the event stream a container stopped.
+
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::error_code;
-use crate::panel_agent::World;
-use crate::real_agent::{Agent, LxdProject, SECRET, TEST_UNIT};
+use crate::panel_agent::{World, until};
+use crate::real_agent::{Agent, LxdProject, SECRET, TEST_UNIT, lxc};
 
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
@@ -106,6 +108,16 @@ async fn a_service_owner_restarts_her_unit_reads_its_journal_and_reaches_nothing
     assert!(sync["services"].as_u64() >= Some(1), "{sync}");
     let (_, service) = json_of(world.get(&format!("/services/{id}"), &sam).await).await;
     assert_eq!(service["status"], "inactive");
+
+    // The container stopped outside SMP: its services follow through the event stream.
+    let (_, journald_row) = json_of(world.get(&format!("/services/{journald}"), admin).await).await;
+    assert_eq!(journald_row["status"], "active");
+    lxc(&["stop", "--force", "d1", "--project", &project.name]);
+    until(Duration::from_secs(20), "journald's status follows its container", || async {
+        let (_, row) = json_of(world.get(&format!("/services/{journald}"), admin).await).await;
+        (row["status"] == "inactive").then_some(())
+    })
+    .await;
 
     let rows: Vec<(String, String, Option<String>)> = world
         .app
