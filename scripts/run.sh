@@ -7,12 +7,15 @@
 #     LXD project `default`; the same key's secret alone in
 #     .run/panel/agent-k1.secret (mode 600) for the panel;
 #   - a demo container `smp-demo` (smp-busybox) in the default project,
-#     launched if absent and started if stopped;
+#     launched if absent and started if stopped; and a shared container
+#     `smp-demo-services` (smp-debian, with systemd) running the unit
+#     `hello.service`, installed once;
 #   - .run/panel/ (mode 700): panel.toml (listen 127.0.0.1:8080, SQLite
 #     database smp-panel.db, sync every 10 s), the panel key smp-panel.key
 #     next to the database, the machine `local` registered once, the head
 #     admin `admin` and the approved member `demo` created once, their
 #     generated passwords in admin.password and demo.password (mode 600);
+#     `smp-demo` given to `demo`, and `hello.service` made her service;
 #   - the agent, then the panel in the background, each waited for on its
 #     health route (bounded), then the URL, the admin's username and password
 #     and copy-paste curl lines. Ctrl-C (or the end of either) stops both.
@@ -41,6 +44,18 @@ MACHINE=local
 KEY_ID=k1
 DEMO=smp-demo
 DEMO_IMAGE=smp-busybox
+SHARED=smp-demo-services
+SHARED_IMAGE=smp-debian
+UNIT=hello.service
+# Logs a line now and then, so the service page's journal has something to
+# follow (`$$` and `%%` are systemd's escapes of `$` and `%`).
+# shellcheck disable=SC2016
+UNIT_FILE='[Unit]
+Description=Hello, a demo service of make run
+
+[Service]
+ExecStart=/bin/sh -c "while true; do echo hello from $$(hostname) at $$(date +%%T); sleep 5; done"
+'
 HEALTH_WAIT_S=15
 
 say() { printf 'run: %s\n' "$*"; }
@@ -181,19 +196,40 @@ ensure_user() {
 ensure_user "$ADMIN" head_admin "$ADMIN_PASSWORD"
 ensure_user "$MEMBER" member "$MEMBER_PASSWORD"
 
-# ---------------------------------------------------------- demo container --
-status=$(lxc list --project default --format csv -c s "^$DEMO\$")
-case $status in
-    "")
-        say "lxd: launching $DEMO from $DEMO_IMAGE in project default"
-        lxc launch "$DEMO_IMAGE" "$DEMO" --project default -q >/dev/null
-        ;;
-    RUNNING) say "lxd: $DEMO is running" ;;
-    *)
-        say "lxd: $DEMO is $status; starting it"
-        lxc start "$DEMO" --project default
-        ;;
-esac
+# -------------------------------------------------------- demo containers --
+ensure_running() { # name image
+    local status
+    status=$(lxc list --project default --format csv -c s "^$1\$")
+    case $status in
+        "")
+            say "lxd: launching $1 from $2 in project default"
+            lxc launch "$2" "$1" --project default -q >/dev/null
+            ;;
+        RUNNING) say "lxd: $1 is running" ;;
+        *)
+            say "lxd: $1 is $status; starting it"
+            lxc start "$1" --project default
+            ;;
+    esac
+}
+ensure_running "$DEMO" "$DEMO_IMAGE"
+ensure_running "$SHARED" "$SHARED_IMAGE"
+# systemd in the shared container (bounded), then the demo unit (once).
+state=
+for _ in $(seq 1 90); do
+    state=$(timeout 10 lxc exec "$SHARED" --project default -- systemctl is-system-running --wait 2>/dev/null) || true
+    [[ $state == running || $state == degraded ]] && break
+    sleep 1
+done
+[[ $state == running || $state == degraded ]] || die "systemd did not come up in $SHARED within 90 s (state: ${state:-none})"
+if ! lxc exec "$SHARED" --project default -- test -e "/etc/systemd/system/$UNIT"; then
+    say "lxd: installing $UNIT in $SHARED"
+    # The unit file's text is an argument of the script, not part of it.
+    # shellcheck disable=SC2016
+    lxc exec "$SHARED" --project default -- sh -c 'printf "%s" "$1" > "/etc/systemd/system/$2" && systemctl daemon-reload' \
+        sh "$UNIT_FILE" "$UNIT"
+fi
+lxc exec "$SHARED" --project default -- systemctl start "$UNIT"
 
 # -------------------------------------------------------- agent and panel --
 AGENT_PID=""
@@ -256,26 +292,41 @@ EOF
     die "cannot log in to the panel as $ADMIN with the password in $ADMIN_PASSWORD; delete .run/panel/ to start over"
 }
 
-# The sync lists smp-demo within moments of the panel's start; give it to
-# the member `demo` (once) so she can restart it through the panel.
+# The sync lists the demo containers within moments of the panel's start;
+# give smp-demo to the member `demo` and make hello.service her service
+# (once), so she can restart both through the panel.
 command -v jq >/dev/null || die "jq not found: run \`make setup\` (it installs it)"
 csrf=$(curl -fsS --max-time 5 -b "$jar" "$PANEL_URL/api/v1/me" | jq -r .csrf_token)
-DEMO_ID=
-for _ in $(seq 1 100); do
-    DEMO_ID=$(curl -fsS --max-time 5 -b "$jar" "$PANEL_URL/api/v1/containers?gone=false" |
-        jq -r --arg name "$DEMO" --arg machine "$MACHINE" \
-            '.items[] | select(.name == $name and .machine == $machine) | "\(.id) \(.owner)"')
-    [[ -n $DEMO_ID ]] && break
-    sleep 0.1
-done
-[[ -n $DEMO_ID ]] || { rm -f "$jar"; die "the panel did not list $DEMO within 10 s; see $PANEL_LOG"; }
-read -r DEMO_ID demo_owner <<<"$DEMO_ID"
+api() { # method path [body]
+    curl -fsS --max-time 15 -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+        -X "$1" ${3:+-d "$3"} "$PANEL_URL/api/v1$2"
+}
+listed() { # name: "id owner" once the panel lists it (bounded)
+    local found
+    for _ in $(seq 1 100); do
+        found=$(api GET "/containers?gone=false" |
+            jq -r --arg name "$1" --arg machine "$MACHINE" \
+                '.items[] | select(.name == $name and .machine == $machine) | "\(.id) \(.owner)"')
+        [[ -n $found ]] && { echo "$found"; return 0; }
+        sleep 0.1
+    done
+    rm -f "$jar"
+    die "the panel did not list $1 within 10 s; see $PANEL_LOG"
+}
+read -r DEMO_ID demo_owner <<<"$(listed "$DEMO")"
 if [[ $demo_owner == null ]]; then
-    curl -fsS --max-time 5 -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
-        -X PATCH -d "{\"owner\":\"$MEMBER\"}" "$PANEL_URL/api/v1/containers/$DEMO_ID" >/dev/null
+    api PATCH "/containers/$DEMO_ID" "{\"owner\":\"$MEMBER\"}" >/dev/null
     say "panel: $DEMO (container $DEMO_ID) now belongs to $MEMBER"
 else
     say "panel: $DEMO (container $DEMO_ID) belongs to $demo_owner"
+fi
+read -r SHARED_ID _ <<<"$(listed "$SHARED")"
+SERVICE_ID=$(api GET "/services?container_id=$SHARED_ID" | jq -r --arg unit "$UNIT" '.items[] | select(.unit == $unit) | .id')
+if [[ -z $SERVICE_ID ]]; then
+    SERVICE_ID=$(api POST /services "{\"container_id\":$SHARED_ID,\"unit\":\"$UNIT\",\"owner\":\"$MEMBER\"}" | jq -r .id)
+    say "panel: $UNIT on $SHARED is now service $SERVICE_ID of $MEMBER"
+else
+    say "panel: $UNIT on $SHARED is service $SERVICE_ID"
 fi
 rm -f "$jar"
 
@@ -289,6 +340,7 @@ The panel
   username   $ADMIN   (head admin)
   password   $(cat "$ADMIN_PASSWORD")
   member     $MEMBER, password in $MEMBER_PASSWORD
+             (her container: $PANEL_URL/containers/$DEMO_ID, her service: $PANEL_URL/services/$SERVICE_ID)
   config     $PANEL_CONFIG
   database   $PANEL_DB  (panel key: smp-panel.key beside it)
   log        $PANEL_LOG
@@ -299,6 +351,9 @@ The panel
   # her containers ($DEMO is container $DEMO_ID), then restart it through the panel
   curl -fsS -w '\\n' -b demo.jar $PANEL_URL/api/v1/containers
   curl -fsS -w '\\n' -b demo.jar -X POST -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" $PANEL_URL/api/v1/containers/$DEMO_ID/restart
+  # her service ($UNIT on the shared $SHARED, of which she sees nothing else): restart it, read its journal
+  curl -fsS -w '\\n' -b demo.jar -X POST -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" $PANEL_URL/api/v1/services/$SERVICE_ID/restart
+  curl -fsS -w '\\n' -b demo.jar "$PANEL_URL/api/v1/services/$SERVICE_ID/logs?lines=5"
   # what happened (admins see everything; $MEMBER sees her own)
   curl -fsS -w '\\n' -b demo.jar "$PANEL_URL/api/v1/audit?limit=5"
 
