@@ -39,6 +39,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/containers/{id}/exec"),
     ("get", "/api/v1/containers/{id}/state"),
     ("get", "/api/v1/containers/{id}/logs"),
+    ("get", "/api/v1/containers/{id}/units"),
+    ("get", "/api/v1/services"),
+    ("post", "/api/v1/services"),
+    ("get", "/api/v1/services/{id}"),
+    ("patch", "/api/v1/services/{id}"),
+    ("delete", "/api/v1/services/{id}"),
+    ("post", "/api/v1/services/{id}/start"),
+    ("post", "/api/v1/services/{id}/stop"),
+    ("post", "/api/v1/services/{id}/restart"),
+    ("get", "/api/v1/services/{id}/state"),
+    ("get", "/api/v1/services/{id}/logs"),
     ("get", "/api/v1/audit"),
 ];
 
