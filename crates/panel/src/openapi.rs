@@ -11,7 +11,7 @@
 
 use actix_web::{HttpResponse, http::header, web};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api;
@@ -154,6 +154,20 @@ impl Modify for OptionalBodies {
 #[derive(ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+}
+
+/// The answers of every route that reaches an agent when the panel or the
+/// agent fails (`responses(…, AgentCallFailures)` in a route's annotation).
+#[derive(IntoResponses)]
+pub enum AgentCallFailures {
+    #[response(status = 500, description = "`internal`.")]
+    Internal(ErrorBody),
+    #[response(status = 502, description = "`agent_error`: the agent or its LXD failed.")]
+    AgentError(ErrorBody),
+    #[response(status = 503, description = "`agent_unavailable`: the agent cannot be reached.")]
+    AgentUnavailable(ErrorBody),
+    #[response(status = 504, description = "`agent_timeout`.")]
+    AgentTimeout(ErrorBody),
 }
 
 /// What went wrong: a stable code for programs, a message for people.

@@ -19,7 +19,7 @@ use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{ContainerList, ErrorBody, proto};
+use crate::openapi::{AgentCallFailures, ContainerList, ErrorBody, proto};
 use crate::policy::{Action, Decision, Object};
 use crate::startup::AppState;
 use crate::username::Username;
@@ -450,10 +450,7 @@ fn lifecycle_status(answer: &LifecycleAnswer) -> Option<&'static str> {
             body = ErrorBody),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -488,10 +485,7 @@ pub async fn start(
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -524,10 +518,7 @@ pub async fn stop(
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -609,10 +600,7 @@ pub(crate) async fn lifecycle(
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: an empty command, a malformed body, or the agent refused it.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -684,10 +672,7 @@ async fn read_target(
         (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
         (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -729,10 +714,7 @@ pub(crate) async fn state_of(
         (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
             body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad `lines` or `source`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

@@ -17,7 +17,7 @@ use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::machine_cli::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
-use crate::openapi::{ErrorBody, MachineList};
+use crate::openapi::{AgentCallFailures, ErrorBody, MachineList};
 use crate::pinning::{self, Fingerprint};
 use crate::policy::{Action, Object};
 use crate::rotation::{self, RotationError};
@@ -377,10 +377,7 @@ pub(crate) struct SyncAnswer {
         (status = 404, description = "`not_found`.", body = ErrorBody),
         (status = 409, description = "`conflict`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: the agent refused the request.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`: the agent or its LXD failed.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: the agent cannot be reached.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]

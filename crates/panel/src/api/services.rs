@@ -29,7 +29,7 @@ use crate::db::containers::{self, ContainerId};
 use crate::db::services::{self, Candidates, NewService, Service, ServiceError, ServiceId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{ErrorBody, ServiceItems, proto};
+use crate::openapi::{AgentCallFailures, ErrorBody, ServiceItems, proto};
 use crate::policy::{Action, Decision, Object};
 use crate::startup::AppState;
 
@@ -239,10 +239,7 @@ fn checked_description(description: &str) -> Result<&str, AppError> {
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad unit name, a unit the container does not have, an unknown owner.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -473,10 +470,7 @@ macro_rules! service_action_route {
                 (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
                 (status = 409, description = "`conflict`: the container is gone or stopped, or the unit left it.",
                     body = ErrorBody),
-                (status = 500, description = "`internal`.", body = ErrorBody),
-                (status = 502, description = "`agent_error`.", body = ErrorBody),
-                (status = 503, description = "`agent_unavailable`.", body = ErrorBody),
-                (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+                AgentCallFailures,
             ),
             security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
         )]
@@ -557,10 +551,7 @@ async fn read_target(
         (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
         (status = 409, description = "`conflict`: the container is gone or stopped, or the unit left it.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -601,10 +592,7 @@ pub(crate) async fn state_of(
         (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
         (status = 409, description = "`conflict`: the container is gone or stopped.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad `lines` or `since`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -655,10 +643,7 @@ pub(crate) async fn logs_of(
         (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
         (status = 409, description = "`conflict`: the container is gone or stopped, or runs no systemd.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-        (status = 502, description = "`agent_error`.", body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`.", body = ErrorBody),
-        (status = 504, description = "`agent_timeout`.", body = ErrorBody),
+        AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
