@@ -304,12 +304,15 @@ pub(crate) async fn create_service(
             }
         },
         |connection, entry, (checked, state)| {
-            let description = checked.description.as_deref().unwrap_or(&state.description);
+            // The unit's own description, fitted to the rules a person's must follow.
+            let description = checked.description.clone().unwrap_or_else(|| {
+                state.description.chars().filter(|c| !c.is_control()).take(MAX_DESCRIPTION).collect()
+            });
             let new = NewService {
                 container: checked.container,
                 unit: checked.unit.as_str(),
                 owner_id: checked.owner_id,
-                description: checked_description(description).unwrap_or_default(),
+                description: description.trim(),
                 status: &state.active_state,
             };
             let id = services::create(connection, &new, db::unix_now()).map_err(|error| match error {
