@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres setup-browser build lint test test-unit test-panel-postgres bench run clean-lxd
+.PHONY: all setup setup-postgres setup-browser prune-target build lint test test-unit test-panel-postgres bench run clean-lxd
 
 all: build
 
@@ -20,6 +20,11 @@ setup-browser:
 setup-postgres:
 	bash scripts/setup-postgres.sh
 
+## Drop day-old incremental caches and this workspace's own stale artifacts
+## from the shared target directory (it otherwise grows by gigabytes a day).
+prune-target:
+	bash scripts/prune-target.sh
+
 build:
 	$(CARGO) build --workspace --bins
 
@@ -32,7 +37,7 @@ SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
 ## then the panel's suite once more on PostgreSQL.
-test: setup setup-postgres setup-browser lint build
+test: setup setup-postgres setup-browser prune-target lint build
 	$(CARGO) test --workspace --no-fail-fast
 	$(MAKE) test-panel-postgres
 
