@@ -268,7 +268,7 @@ struct AuditLine {
     actor: String,
     action: String,
     object: String,
-    /// The container page of a `container:N` object.
+    /// The page of a `container:N` or `service:N` object.
     link: Option<String>,
     machine: String,
     outcome: String,
@@ -300,6 +300,17 @@ pub struct AuditParams {
     object: Option<String>,
     machine: Option<String>,
     before: Option<String>,
+}
+
+/// The page of an audit row's object: a container's or a service's.
+fn object_page(object: &str) -> Option<String> {
+    let (kind, id) = object.split_once(':')?;
+    let id = id.parse::<i64>().ok()?;
+    match kind {
+        "container" => Some(format!("/containers/{id}")),
+        "service" => Some(format!("/services/{id}")),
+        _ => None,
+    }
 }
 
 /// `GET /admin/audit?actor=&action=&outcome=&object=&machine=&before=ID`:
@@ -343,11 +354,7 @@ pub async fn audit_page(
         .into_iter()
         .map(|row| AuditLine {
             at: when(row.at),
-            link: row
-                .object
-                .strip_prefix("container:")
-                .and_then(|id| id.parse::<i64>().ok())
-                .map(|id| format!("/containers/{id}")),
+            link: object_page(&row.object),
             actor: row.actor,
             action: row.action,
             object: row.object,
@@ -371,4 +378,18 @@ pub async fn audit_page(
         newest,
         older,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_rows_link_to_the_page_of_their_container_or_service_only() {
+        assert_eq!(object_page("container:12").as_deref(), Some("/containers/12"));
+        assert_eq!(object_page("service:7").as_deref(), Some("/services/7"));
+        for none in ["service:new", "user:3", "machine:m1", "container", "session"] {
+            assert_eq!(object_page(none), None, "{none}");
+        }
+    }
 }

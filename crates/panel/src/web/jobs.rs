@@ -9,17 +9,16 @@ use std::time::{Duration, Instant};
 
 use rand::Rng as _;
 
-use crate::error::AppError;
-
 /// How long a finished job can still be read.
 const KEPT_FOR: Duration = Duration::from_secs(3600);
 
-/// A job's state.
+/// A job's state: what the page shows once it ended, in words.
 #[derive(Debug, Clone)]
 pub enum JobState {
     Running,
     Done(String),
-    Failed(AppError),
+    /// Why it failed (the page puts the job's label before it).
+    Failed(String),
 }
 
 #[derive(Debug)]

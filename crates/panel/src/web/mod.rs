@@ -4,7 +4,8 @@
 //! Pages authenticate with the same session cookie as the API (a login here
 //! and `POST /api/v1/login` make the same session) through `CurrentUser`,
 //! and decide with the same policy through the same functions as the API
-//! (`api::containers::visible`, `load_allowed`, `lifecycle`): a container a
+//! (`api::containers::visible`, `load_allowed`, `lifecycle`, and
+//! `api::services::*` for the service pages): a container or service a
 //! member may not see is the same 404 page as a missing one. State-changing
 //! requests send the session's CSRF token: htmx requests in the
 //! `X-CSRF-Token` header (from `hx-headers` on `<body>`); the one plain form
@@ -18,6 +19,7 @@ mod assets;
 mod jobs;
 mod pages;
 mod panels;
+mod services;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -62,6 +64,29 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(action("/containers/{id}/stop", "container.stop")) // CurrentUser (X-CSRF-Token) + policy ContainerStop
         .service(action("/containers/{id}/restart", "container.restart")) // CurrentUser (X-CSRF-Token) + policy ContainerRestart
         .service(web::resource("/jobs/{id}").route(web::get().to(pages::job))) // CurrentUser: the job's own user
+        .service(web::resource("/services/{id}").route(web::get().to(services::service_page))) // CurrentUser + policy ServiceView
+        .service(web::resource("/services/{id}/status").route(web::get().to(services::service_status))) // CurrentUser + policy ServiceView
+        .service(service_action("/services/{id}/start", "service.start")) // CurrentUser (X-CSRF-Token) + policy ServiceStart
+        .service(service_action("/services/{id}/stop", "service.stop")) // CurrentUser (X-CSRF-Token) + policy ServiceStop
+        .service(service_action("/services/{id}/restart", "service.restart")) // CurrentUser (X-CSRF-Token) + policy ServiceRestart
+        .service(web::resource("/services/{id}/state").route(web::get().to(services::state))) // CurrentUser + policy ServiceState
+        .service(web::resource("/services/{id}/journal").route(web::get().to(services::journal))) // CurrentUser + policy ServiceLogs
+        .service(
+            web::resource("/services/{id}/update")
+                .app_data(AuditAction("service.update"))
+                .route(web::post().to(services::update)), // CurrentUser (X-CSRF-Token) + policy ServiceUpdate
+        )
+        .service(
+            web::resource("/services/{id}/delete")
+                .app_data(AuditAction("service.delete"))
+                .route(web::post().to(services::delete)), // CurrentUser (X-CSRF-Token) + policy ServiceDelete
+        )
+        .service(web::resource("/containers/{id}/units").route(web::get().to(services::units))) // CurrentUser + policy ServiceCreate on the container
+        .service(
+            web::resource("/containers/{id}/services")
+                .app_data(AuditAction("service.create"))
+                .route(web::post().to(services::create)), // CurrentUser (X-CSRF-Token) + policy ServiceCreate on the container
+        )
         .configure(panels::routes) // the container page's state, logs and exec panels
         .configure(account::routes) // sign-up, approval pending, the account page
         .configure(admin::routes) // users and machines
@@ -72,6 +97,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
 /// actions as the API's).
 fn action(path: &str, audit_action: &'static str) -> actix_web::Resource {
     web::resource(path).app_data(AuditAction(audit_action)).route(web::post().to(pages::container_action))
+}
+
+/// A service action's resource: POST, audited as `audit_action` (the same
+/// actions as the API's).
+fn service_action(path: &str, audit_action: &'static str) -> actix_web::Resource {
+    web::resource(path).app_data(AuditAction(audit_action)).route(web::post().to(services::action))
 }
 
 /// The security headers of every page.

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use smp_proto::api::StopRequest;
 
 use super::jobs::JobState;
+use super::services::{ServiceRow, container_services, dashboard_services};
 use super::{Chrome, Page, PageError, html, signed_in, when};
 use crate::api::CurrentUser;
 use crate::api::auth::session_cookie_for;
@@ -121,6 +122,7 @@ struct Dashboard {
     username: Option<String>,
     admin: bool,
     rows: Vec<Row>,
+    services: Vec<ServiceRow>,
 }
 
 /// Containers in tree order: each parent (that is in the list) followed by
@@ -155,16 +157,25 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
     rows
 }
 
-/// `GET /`: the containers the user owns and the sub-containers below them.
+/// `GET /`: the containers the user owns and the sub-containers below
+/// them, and the services she owns or that run on those trees.
 pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
     let current = signed_in(current)?;
     let chrome = Chrome::of(&current);
-    let rows = db::run(&pool, move |connection| {
+    let (rows, services) = db::run(&pool, move |connection| {
         let mine = containers::tree_ids_of(connection, current.user.id.0)?;
-        visible_among(connection, &current, Some(&mine), &ListFilter::default())
+        let rows = visible_among(connection, &current, Some(&mine), &ListFilter::default())?;
+        let services = dashboard_services(connection, &current, &mine)?;
+        Ok::<_, AppError>((rows, services))
     })
     .await?;
-    html(&Dashboard { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, rows: tree_rows(rows) })
+    html(&Dashboard {
+        csrf: chrome.csrf,
+        username: chrome.username,
+        admin: chrome.admin,
+        rows: tree_rows(rows),
+        services,
+    })
 }
 
 #[derive(Template)]
@@ -179,6 +190,9 @@ struct ContainerPage {
     status: String,
     addresses: String,
     synced_at_iso: String,
+    /// The panel services on this container, and whether she may add one.
+    services: Vec<ServiceRow>,
+    may_add_service: bool,
 }
 
 #[derive(Template)]
@@ -198,7 +212,13 @@ async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Contai
 pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let current = signed_in(current)?;
     let chrome = Chrome::of(&current);
-    let container = viewable(current, &pool, path.into_inner()).await?;
+    let id = ContainerId(path.into_inner());
+    let (container, services) = db::run(&pool, move |connection| {
+        let container = load_allowed(connection, &current, id, Action::ContainerView)?;
+        let services = container_services(connection, &current, id)?;
+        Ok::<_, AppError>((container, services))
+    })
+    .await?;
     html(&ContainerPage {
         csrf: chrome.csrf,
         username: chrome.username,
@@ -209,6 +229,8 @@ pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<D
         name: container.name,
         machine: container.machine,
         status: container.status,
+        services: services.rows,
+        may_add_service: services.may_add,
     })
 }
 
@@ -277,12 +299,16 @@ pub async fn container_action(
                 answer.status.as_str(),
                 answer.duration_ms as f64 / 1000.0
             )),
-            Err(error) => JobState::Failed(error),
+            Err(error) => JobState::Failed(error.message.into_owned()),
         };
         jobs_state.jobs.finish(job, state);
     });
-    html(&JobFragment { outcome: JobView::Running { label, id: job } })
+    job_started(label, job)
 }
+
+/// The event a finished job's answer triggers (`HX-Trigger`), so that
+/// panels showing what it changed can reload (`hx-trigger="job-done from:body"`).
+pub const JOB_DONE_EVENT: &str = "job-done";
 
 /// `GET /jobs/{id}`: the job's progress, then its outcome.
 pub async fn job(current: Result<CurrentUser, AppError>, state: web::Data<AppState>, path: web::Path<u64>) -> Page {
@@ -290,9 +316,28 @@ pub async fn job(current: Result<CurrentUser, AppError>, state: web::Data<AppSta
     let id = path.into_inner();
     let (label, job) = state.jobs.get(id, current.user.id.0).ok_or_else(AppError::not_found)?;
     let outcome = match job {
-        JobState::Running => JobView::Running { label, id },
+        JobState::Running => return html(&JobFragment { outcome: JobView::Running { label, id } }),
         JobState::Done(message) => JobView::Done { message },
-        JobState::Failed(error) => JobView::Failed { message: format!("{label} failed: {}", error.message) },
+        JobState::Failed(message) => JobView::Failed { message: format!("{label} failed: {message}") },
+    };
+    let mut answer = html(&JobFragment { outcome })?;
+    answer
+        .headers_mut()
+        .insert(header::HeaderName::from_static("hx-trigger"), header::HeaderValue::from_static(JOB_DONE_EVENT));
+    Ok(answer)
+}
+
+/// The first answer of a job started by a page: its progress, which polls `/jobs/{id}`.
+pub(crate) fn job_started(label: String, id: u64) -> Page {
+    html(&JobFragment { outcome: JobView::Running { label, id } })
+}
+
+/// A job's outcome shown at once (an action decided before it became a job).
+pub(crate) fn job_outcome(label: &str, state: JobState) -> Page {
+    let outcome = match state {
+        JobState::Running => return Err(AppError::internal("a job outcome that is still running").into()),
+        JobState::Done(message) => JobView::Done { message },
+        JobState::Failed(message) => JobView::Failed { message: format!("{label} failed: {message}") },
     };
     html(&JobFragment { outcome })
 }

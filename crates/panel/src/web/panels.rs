@@ -33,8 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Template)]
 #[template(path = "panel_error.html")]
-struct ErrorFragment {
-    message: String,
+pub(super) struct ErrorFragment {
+    pub(super) message: String,
 }
 
 /// `error` in place (200, so that htmx swaps it), or as its page.
@@ -46,7 +46,7 @@ fn error_fragment(error: AppError) -> Page {
 }
 
 /// `1.5 GiB` for a byte count.
-fn bytes(count: i64) -> String {
+pub(super) fn bytes(count: i64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if count < 1024 {
         return format!("{count} B");

@@ -1,7 +1,8 @@
 //! The web UI in real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`, which `make setup-browser` installs), driven over
 //! WebDriver (fantoccini), against the real panel, the real agent and the
-//! real LXD. Screenshots of the pages go to `target/screenshots/`.
+//! real LXD (a service's page on a real `smp-debian` container with
+//! systemd). Screenshots of the pages go to `target/screenshots/`.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::panel_agent::{PASSWORD, World};
-use crate::real_agent::{Agent, LxdProject, SECRET};
+use crate::real_agent::{Agent, LxdProject, SECRET, TEST_UNIT};
 
 /// WebDriver's Tab and Enter keys.
 const TAB: char = '\u{E004}';
@@ -233,4 +234,99 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     member.wait_for_text("#exec-result", "hello from the browser").await;
     assert!(member.text_of("#exec-result").await.contains("Exit code 0"));
     member.screenshot("container-exec").await;
+}
+
+/// How many times `text` contains `needle`.
+fn occurrences(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows_its_journal() {
+    let project = LxdProject::create();
+    project.launch_debian_with_test_unit("d-web");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    world.add_machine("m1", &agent).await;
+    let container = world.synced("m1", "d-web").await;
+    world.member("sam").await;
+    let create = json!({"container_id": container, "unit": TEST_UNIT, "owner": "sam"});
+    let created = world.post("/services", &world.admin, create).await;
+    assert_eq!(created.status(), 201);
+    let service = created.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let panel = world.app.address.clone();
+
+    // Sam owns no container: her dashboard lists her service, not the empty state.
+    let browser = Browser::start().await;
+    sign_in(&browser, &panel, "sam", PASSWORD).await;
+    let dashboard = browser.client().source().await.unwrap();
+    assert!(!dashboard.contains("You own no containers yet"), "she has a service");
+    assert!(dashboard.contains("d-web"), "the name of the container it runs on");
+    browser.screenshot("dashboard-services").await;
+    browser.client().find(Locator::LinkText(TEST_UNIT)).await.unwrap().click().await.unwrap();
+    assert_eq!(browser.client().current_url().await.unwrap().path(), format!("/services/{service}"));
+    browser.wait_for_text("#status-value", "active").await;
+    browser.wait_for_text("#state", "running").await;
+    browser.wait_for_text("#journal", "smp-test-started").await;
+    let started_before = occurrences(&browser.text_of("#journal").await, "smp-test-started");
+
+    let starts = project.test_unit_starts("d-web");
+    browser
+        .client()
+        .find(Locator::XPath("//button[normalize-space()='Restart']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_text("#job", &format!("{TEST_UNIT} is active (running)")).await;
+    assert_eq!(project.test_unit_starts("d-web"), starts + 1, "the page's restart really started the unit again");
+    // The followed journal shows the new start's line without a reload.
+    let started = Instant::now();
+    while occurrences(&browser.text_of("#journal").await, "smp-test-started") <= started_before {
+        assert!(started.elapsed() < PAGE_WAIT, "the journal never showed the restart's line");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Tall enough to show the whole page, journal included.
+    browser.client().set_window_size(1280, 1700).await.unwrap();
+    browser.screenshot("service").await;
+    browser.client().set_window_size(390, 844).await.unwrap();
+    browser.screenshot("service-phone").await;
+    browser.client().set_window_size(1280, 900).await.unwrap();
+
+    // Paused, the journal polls no more and offers to follow again.
+    browser.client().find(Locator::Css("#journal-toggle")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("#journal-toggle", "Follow").await;
+    let pollers = browser.client().find_all(Locator::Css("#journal [hx-trigger='every 2s']")).await.unwrap();
+    assert!(pollers.is_empty(), "paused: nothing polls the journal");
+
+    // The admin adds a second service from the container page, picking the
+    // unit from the list the real agent gives.
+    let admin = Browser::start().await;
+    sign_in(&admin, &panel, "root", PASSWORD).await;
+    admin.client().goto(&format!("{panel}/containers/{container}")).await.unwrap();
+    admin.wait_for_text("#service-list", TEST_UNIT).await;
+    admin.client().find(Locator::Css("#add-service summary")).await.unwrap().click().await.unwrap();
+    let list_units = "//button[normalize-space()='List the units of d-web']";
+    admin.client().find(Locator::XPath(list_units)).await.unwrap().click().await.unwrap();
+    admin.wait_for_text("#unit-picker", "systemd-journald.service").await;
+    let managed = format!("#new-service-unit option[value='{TEST_UNIT}']");
+    let managed = admin.client().find(Locator::Css(&managed)).await.unwrap();
+    assert!(managed.attr("disabled").await.unwrap().is_some(), "a unit that is a service already cannot be picked");
+    let journald = "#new-service-unit option[value='systemd-journald.service']";
+    admin.client().find(Locator::Css(journald)).await.unwrap().click().await.unwrap();
+    admin
+        .client()
+        .find(Locator::Css("#new-service-description"))
+        .await
+        .unwrap()
+        .send_keys("The journal")
+        .await
+        .unwrap();
+    let add = "//button[normalize-space()='Add the service']";
+    admin.client().find(Locator::XPath(add)).await.unwrap().click().await.unwrap();
+    admin.wait_for_text("#add-service-result", "systemd-journald.service is a service now").await;
+    admin.wait_for_text("#service-list", "The journal").await;
+    admin.client().execute("document.getElementById('services').scrollIntoView()", vec![]).await.unwrap();
+    admin.screenshot("container-services").await;
 }

@@ -30,3 +30,4 @@ mod web_admin;
 mod web_admin_lists;
 mod web_pages;
 mod web_panels;
+mod web_services;
