@@ -22,7 +22,7 @@ pub(crate) mod users;
 use actix_web::http::Method;
 use actix_web::{Handler, HttpResponse, Resource, Responder, guard, web};
 
-pub use audited::{AuditEntry, audited};
+pub use audited::{AuditEntry, audited, refused};
 pub use auth::{AuditAction, AuthVia, CurrentUser, hash_secret};
 
 use crate::error::AppError;

@@ -285,8 +285,14 @@ pub async fn container_action(
         "container.stop" => (Action::ContainerStop, "Stopping"),
         _ => (Action::ContainerRestart, "Restarting"),
     };
-    // Decide now, so that a hidden container answers the 404 page at once.
-    let container = viewable(current.clone(), &pool, id).await?;
+    // Decide now, so that a hidden container answers the 404 page at once
+    // (audited as a refusal, like the API's).
+    let container = match viewable(current.clone(), &pool, id).await {
+        Ok(container) => container,
+        Err(PageError(error)) => {
+            return Err(PageError(crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await));
+        }
+    };
     let label = format!("{label} {}", container.name);
     let job = state.jobs.start(current.user.id.0, label.clone());
     let request = StopRequest { force: query.force, ..StopRequest::default() };

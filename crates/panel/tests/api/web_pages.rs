@@ -81,6 +81,32 @@ async fn a_hidden_container_is_the_same_404_page_as_a_missing_one() {
 }
 
 #[tokio::test]
+async fn an_action_on_a_hidden_container_from_the_pages_is_the_404_page_and_audited_as_refused() {
+    let t = tree().await;
+    let app = &t.app;
+    let signed_in = form_login(app, "alice", PASSWORD).await;
+    let cookie = session_cookie(&signed_in).unwrap();
+    let me: serde_json::Value =
+        app.client.get(app.url("/me")).header("Cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let csrf = me["csrf_token"].as_str().unwrap();
+    let (_, missing_page) = page(app, "/containers/999999", &cookie).await;
+    let answer = app
+        .client
+        .post(format!("{}/containers/{}/restart", app.address, t.c))
+        .header("Cookie", &cookie)
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    assert_eq!(answer.text().await.unwrap(), missing_page, "the one 404 page");
+    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "container.restart").collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].outcome.as_str(), rows[0].error_code.as_deref()), ("refused", Some("not_found")));
+    assert_eq!(rows[0].object, format!("container:{}", t.c));
+}
+
+#[tokio::test]
 async fn a_forged_action_without_the_csrf_token_is_refused_and_nothing_is_attempted() {
     let t = tree().await;
     let app = &t.app;
