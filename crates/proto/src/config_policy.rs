@@ -814,4 +814,14 @@ mod tests {
         assert_eq!(check_update(&nesting, false).unwrap_err().code, ErrorCode::ForbiddenConfig);
         assert!(check_update(&nesting, true).is_ok());
     }
+
+    #[test]
+    fn the_tables_in_docs_protocol_md_are_the_ones_generated_here() {
+        let page = include_str!("../../../docs/protocol.md");
+        let tables = whitelist_markdown();
+        assert!(
+            page.contains(&tables),
+            "docs/protocol.md must hold the member whitelist exactly as config_policy::whitelist_markdown() renders it:\n{tables}"
+        );
+    }
 }
