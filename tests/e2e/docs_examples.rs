@@ -78,6 +78,13 @@ fn run_every_example(transport: Transport) {
         "\"$AGENT/token\"",
         "openssl dgst -sha256 -hmac \"$SECRET\"",
         "token_replayed",
+        "\"$AGENT/images\"",
+        "--action create --container c2 --body-file",
+        "-X POST \"$AGENT/containers\"",
+        "-X PATCH \"$AGENT/container/c2\"",
+        "forbidden_config",
+        "--admin",
+        "-X DELETE \"$AGENT/container/c2\"",
     ] {
         assert!(all.contains(needle), "no ```sh example of docs/protocol.md contains {needle:?}");
     }
@@ -142,6 +149,32 @@ fn run_every_example(transport: Transport) {
             assert_ne!(pid_before, pid_after, "example {number} answered but did not restart c1:\n{block}");
             assert!(finished.stdout.contains("\"status\":\"running\""), "example {number}: {}", finished.stdout);
         }
+        check_container_examples(&project, number, block, &finished.stdout);
         eprintln!("docs/protocol.md example {number} ({transport:?}): ok");
+    }
+}
+
+/// What the create, update and delete examples promise, checked in LXD.
+fn check_container_examples(project: &LxdProject, number: usize, block: &str, stdout: &str) {
+    let c2 = || project.instance("c2").unwrap_or_else(|| panic!("example {number}: no c2 in LXD:\n{block}"));
+    if block.contains("--action create") {
+        let c2 = c2();
+        assert_eq!(c2["status"], "Running", "example {number}");
+        assert_eq!(c2["config"]["limits.memory"], "128MiB", "example {number}");
+        assert_eq!(c2["devices"]["root"]["size"], "512MiB", "example {number}");
+        assert!(stdout.contains("\"action\":\"create\""), "example {number}: {stdout}");
+    }
+    if block.contains("-X PATCH") {
+        let config = &c2()["config"];
+        assert_eq!(config["limits.memory"], "256MiB", "example {number}");
+        assert_eq!(config["boot.autostart"], "true", "example {number}");
+        assert!(config.get("security.privileged").is_none(), "example {number}: a refused key reached LXD");
+        if block.contains("--admin") {
+            assert_eq!(config["security.nesting"], "true", "example {number}");
+        }
+    }
+    if block.contains("-X DELETE") {
+        assert!(project.instance("c2").is_none(), "example {number} answered but c2 is still there");
+        assert!(stdout.contains("\"status\":\"deleted\""), "example {number}: {stdout}");
     }
 }

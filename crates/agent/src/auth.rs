@@ -9,7 +9,9 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
 use smp_proto::names::{InstanceName, UnitName};
-use smp_proto::token::{Claims, Expectations, LEEWAY_S, check_body_hash, verify_operation_token};
+use smp_proto::token::{
+    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, verify_operation_token,
+};
 use smp_proto::{Action, ErrorCode};
 
 use crate::error::AgentError;
@@ -74,6 +76,7 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
     let claims = verify_operation_token(token, &state.keys, &expectations, now)?;
     let body = read_body(request, payload, state.max_body_bytes).await?;
     check_body_hash(&claims, &body)?;
+    check_created_container(&claims, &body)?;
     state.tokens_seen.consume(&claims.jti, claims.exp + LEEWAY_S, now, ErrorCode::TokenReplayed)?;
 
     tracing::info!(

@@ -9,6 +9,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use smp_proto::config_policy::{check_image_alias, check_profile_name};
 use smp_proto::names::InstanceName;
 use smp_proto::token::{KeyRing, MIN_SECRET_CHARS, SharedKey};
 
@@ -27,8 +28,12 @@ pub struct Config {
     pub max_ttl_s: i64,
     /// Where the generated TLS certificate lives; nothing else is written.
     pub state_dir: PathBuf,
-    /// Profiles a token without `adm: true` may use (the create issue).
+    /// Profiles a token without `adm: true` may create containers with.
     pub member_profiles: Vec<String>,
+    /// Image aliases a token without `adm: true` may create from (and
+    /// sees in `GET /images`); absent: every local alias.
+    #[serde(default)]
+    pub member_images: Option<Vec<String>>,
     pub keys: Vec<KeyConfig>,
     pub tls: TlsConfig,
     /// Largest request body accepted.
@@ -143,6 +148,16 @@ impl Config {
                 ));
             }
         }
+        for profile in &self.member_profiles {
+            if let Err(rejection) = check_profile_name(profile) {
+                return fail(format!("member_profiles: {}", rejection.message));
+            }
+        }
+        for alias in self.member_images.iter().flatten() {
+            if let Err(rejection) = check_image_alias(alias) {
+                return fail(format!("member_images: {}", rejection.message));
+            }
+        }
         if !(1..=3600).contains(&self.max_ttl_s) {
             return fail(format!("max_ttl_s = {} must be between 1 and 3600", self.max_ttl_s));
         }
@@ -214,6 +229,19 @@ mod tests {
         assert_eq!(config.member_profiles, vec!["default"]);
         assert_eq!(config.state_dir, PathBuf::from("/var/lib/smp-agent"));
         assert!(config.serves_https());
+    }
+
+    #[test]
+    fn member_images_are_every_local_alias_unless_listed_and_names_are_checked() {
+        assert_eq!(config("").unwrap().member_images, None);
+        let listed = config("member_images = [\"smp-busybox\"]\nmember_profiles = [\"default\", \"small\"]").unwrap();
+        assert_eq!(listed.member_images, Some(vec!["smp-busybox".to_owned()]));
+        assert_eq!(listed.member_profiles, vec!["default", "small"]);
+        assert!(config("member_images = []").unwrap().member_images.is_some_and(|images| images.is_empty()));
+        let error = config("member_images = [\"remote:alpine\"]").unwrap_err();
+        assert!(error.to_string().contains("member_images"), "{error}");
+        let error = config("member_profiles = [\"a/b\"]").unwrap_err();
+        assert!(error.to_string().contains("member_profiles"), "{error}");
     }
 
     #[test]

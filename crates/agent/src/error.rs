@@ -38,6 +38,12 @@ impl From<LxdError> for AgentError {
             LxdError::NotFound(_) => (ErrorCode::NotFound, "no such container on this machine".into()),
             LxdError::AlreadyRunning => (ErrorCode::AlreadyRunning, "the container is already running".into()),
             LxdError::AlreadyStopped => (ErrorCode::AlreadyStopped, "the container is already stopped".into()),
+            LxdError::AlreadyExists => {
+                (ErrorCode::AlreadyExists, "a container of that name already exists on this machine".into())
+            }
+            LxdError::InvalidConfig(message) => {
+                (ErrorCode::InvalidRequest, format!("LXD refused the configuration: {}", truncate(&message)))
+            }
             LxdError::Busy(what) => (ErrorCode::Busy, format!("the container is busy: {what}; retry shortly")),
             LxdError::Api { message, .. } => (ErrorCode::LxdError, format!("LXD refused: {}", truncate(&message))),
             LxdError::Protocol(_) => {

@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use smp_proto::ErrorCode;
+use smp_proto::config_policy::MemberOffer;
 use smp_proto::token::KeyRing;
 
 use crate::config::Config;
@@ -34,7 +35,16 @@ pub struct AgentState {
     pub max_body_bytes: usize,
     pub exec_output_cap_bytes: usize,
     pub member_profiles: Vec<String>,
+    /// `None`: every local alias.
+    pub member_images: Option<Vec<String>>,
     pub max_stream_s: u64,
+}
+
+impl AgentState {
+    /// What tokens without `adm: true` may create with.
+    pub fn member_offer(&self) -> MemberOffer<'_> {
+        MemberOffer { profiles: &self.member_profiles, images: self.member_images.as_deref() }
+    }
 }
 
 pub fn unix_now() -> i64 {
@@ -82,6 +92,7 @@ impl Agent {
             max_body_bytes: config.max_body_bytes,
             exec_output_cap_bytes: config.exec_output_cap_bytes,
             member_profiles: config.member_profiles.clone(),
+            member_images: config.member_images.clone(),
             max_stream_s: config.max_stream_s,
         });
         let listener =

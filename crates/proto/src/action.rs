@@ -96,6 +96,13 @@ impl Action {
         !matches!(self, Action::List | Action::Images | Action::Events)
     }
 
+    /// Whether the token's container (`ctr`) is the `name` of the request
+    /// body rather than the path's `<id>`: `create`, whose path
+    /// (`POST /containers`) names no container yet.
+    pub fn container_in_body(self) -> bool {
+        matches!(self, Action::Create)
+    }
+
     /// Whether a token for this action must name a service unit (`svc`).
     pub fn needs_service(self) -> bool {
         matches!(
@@ -156,5 +163,14 @@ mod tests {
         assert!(!Action::List.needs_container());
         assert!(Action::Restart.needs_container());
         assert!(!Action::Restart.needs_service());
+    }
+
+    #[test]
+    fn only_create_names_its_container_in_the_body() {
+        for action in Action::ALL {
+            assert_eq!(action.container_in_body(), action == Action::Create, "{action}");
+        }
+        assert!(Action::Create.needs_container(), "create tokens carry ctr = the new name");
+        assert!(!Action::Images.needs_container());
     }
 }

@@ -72,8 +72,9 @@ pub enum ContainerStatus {
     Stopping,
     Error,
     Unknown,
-    /// The instance no longer exists. Only `GET /events` reports it (after
-    /// LXD's `instance-deleted`); LXD itself never has this status.
+    /// The instance no longer exists: `GET /events` reports it (after LXD's
+    /// `instance-deleted`), and so does the answer of `delete`. LXD itself
+    /// never has this status.
     Deleted,
 }
 
@@ -144,13 +145,126 @@ impl Default for StopRequest {
     }
 }
 
-/// Answer of `start`, `stop` and `restart`: the instance's status once LXD is done.
+/// Answer of `start`, `stop`, `restart`, `create` (201) and `delete`: the
+/// instance's status once LXD is done (`deleted` after a delete).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LifecycleAnswer {
     pub name: String,
     pub action: Action,
     pub status: ContainerStatus,
     pub duration_ms: u64,
+}
+
+/// Body of `POST /containers` (`create`). Parse it with
+/// [`crate::config_policy::parse_create_request`], which refuses a
+/// `devices` or `source` field as `forbidden_config` and any other unknown
+/// field as `invalid_request`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    /// The new instance's name ([`crate::names::InstanceName`]); the token's `ctr`.
+    pub name: String,
+    /// A local image alias of the agent's LXD project (`GET /images`).
+    pub image: String,
+    /// Profiles applied in order; default `["default"]`.
+    #[serde(default = "default_profiles")]
+    pub profiles: Vec<String>,
+    /// Instance configuration; without `adm: true` only the member whitelist
+    /// ([`crate::config_policy::MEMBER_CONFIG_KEYS`]).
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    /// Size of the root disk in MiB: the agent sets it on a local override
+    /// of the profiles' root disk device. Absent: the profiles' size.
+    #[serde(default)]
+    pub disk_mb: Option<u64>,
+    /// Start the instance once it is created.
+    #[serde(default)]
+    pub start: bool,
+}
+
+fn default_profiles() -> Vec<String> {
+    vec!["default".to_owned()]
+}
+
+/// Body of `PATCH /container/<id>` (`update`): merged into the instance's
+/// configuration; a key set to `""` is removed. Parse it with
+/// [`crate::config_policy::parse_update_request`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    /// New size of the root disk in MiB.
+    #[serde(default)]
+    pub disk_mb: Option<u64>,
+}
+
+/// Answer of `update`: the instance's configuration as LXD has it after the
+/// change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateAnswer {
+    pub name: String,
+    /// The instance's own configuration keys (not its profiles'), without
+    /// LXD's bookkeeping (`volatile.*`, `image.*`).
+    pub config: BTreeMap<String, String>,
+    /// The root disk's size in MiB (rounded up), when the instance's root
+    /// disk has one; null when it takes the pool's default.
+    pub disk_mb: Option<u64>,
+    pub duration_ms: u64,
+}
+
+/// `GET /images` (`images`): the aliases a container may be created from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageList {
+    pub items: Vec<ImageSummary>,
+}
+
+/// One image alias of the agent's LXD project (container images only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSummary {
+    /// What `create` takes as `image`.
+    pub alias: String,
+    /// The alias's description, or the image's `description` property when
+    /// the alias has none.
+    pub description: String,
+    /// The image's SHA-256 fingerprint, 64 hex digits.
+    pub fingerprint: String,
+    /// e.g. `x86_64`.
+    pub architecture: String,
+    /// The image file's size.
+    pub size_bytes: u64,
+}
+
+/// `1` MiB to 16 TiB: the range of `disk_mb`.
+pub const MAX_DISK_MB: u64 = 16 * 1024 * 1024;
+
+/// An LXD size (`300MiB`, `1GiB`, `500MB`, `1073741824`, …) in MiB, rounded
+/// up; `None` when it is not a size LXD writes (or is zero).
+pub fn size_in_mib(size: &str) -> Option<u64> {
+    let digits = size.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 20 {
+        return None;
+    }
+    let number: u128 = size[..digits].parse().ok()?;
+    let unit: u128 = match &size[digits..] {
+        "" | "B" => 1,
+        "kB" => 1000,
+        "MB" => 1000_u128.pow(2),
+        "GB" => 1000_u128.pow(3),
+        "TB" => 1000_u128.pow(4),
+        "PB" => 1000_u128.pow(5),
+        "EB" => 1000_u128.pow(6),
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        "PiB" => 1 << 50,
+        "EiB" => 1 << 60,
+        _ => return None,
+    };
+    let bytes = number.checked_mul(unit)?;
+    let mib = bytes.div_ceil(1 << 20);
+    if mib == 0 { None } else { u64::try_from(mib).ok() }
 }
 
 /// Body of `exec`: an argv, never a shell string.
@@ -594,6 +708,39 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_create_request_takes_the_documented_defaults() {
+        let request: CreateRequest = serde_json::from_str(r#"{"name":"c2","image":"smp-busybox"}"#).unwrap();
+        assert_eq!(request.profiles, vec!["default"]);
+        assert!(request.config.is_empty());
+        assert_eq!((request.disk_mb, request.start), (None, false));
+        assert!(serde_json::from_str::<CreateRequest>(r#"{"name":"c2"}"#).is_err(), "an image is required");
+        let update: UpdateRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(update, UpdateRequest { config: BTreeMap::new(), disk_mb: None });
+    }
+
+    #[test]
+    fn lxd_sizes_read_as_mib_rounded_up() {
+        for (size, mib) in [
+            ("300MiB", Some(300)),
+            ("1GiB", Some(1024)),
+            ("2TiB", Some(2 * 1024 * 1024)),
+            ("1048576", Some(1)),
+            ("1048577B", Some(2)),
+            ("500MB", Some(477)),
+            ("1kB", Some(1)),
+            ("0MiB", None),
+            ("", None),
+            ("MiB", None),
+            ("10 MiB", None),
+            ("1.5GiB", None),
+            ("5XB", None),
+            ("99999999999999999999999EiB", None),
+        ] {
+            assert_eq!(size_in_mib(size), mib, "{size:?}");
+        }
+    }
 
     #[test]
     fn an_exec_request_takes_the_documented_defaults() {

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     InvalidRequest,
     InvalidName,
+    /// `create`: the image alias is not one of this agent's LXD project.
+    UnknownImage,
+    /// `create`: a profile does not exist in this agent's LXD project.
+    UnknownProfile,
     BodyTooLarge,
     TokenMissing,
     TokenMalformed,
@@ -35,6 +39,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     AlreadyRunning,
     AlreadyStopped,
+    /// `create`: an instance of that name exists already.
+    AlreadyExists,
     Busy,
     NoSystemd,
     LxdError,
@@ -44,9 +50,11 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
+        ErrorCode::UnknownImage,
+        ErrorCode::UnknownProfile,
         ErrorCode::BodyTooLarge,
         ErrorCode::TokenMissing,
         ErrorCode::TokenMalformed,
@@ -70,6 +78,7 @@ impl ErrorCode {
         ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyRunning,
         ErrorCode::AlreadyStopped,
+        ErrorCode::AlreadyExists,
         ErrorCode::Busy,
         ErrorCode::NoSystemd,
         ErrorCode::LxdError,
@@ -82,6 +91,8 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::InvalidName => "invalid_name",
+            ErrorCode::UnknownImage => "unknown_image",
+            ErrorCode::UnknownProfile => "unknown_profile",
             ErrorCode::BodyTooLarge => "body_too_large",
             ErrorCode::TokenMissing => "token_missing",
             ErrorCode::TokenMalformed => "token_malformed",
@@ -105,6 +116,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::AlreadyRunning => "already_running",
             ErrorCode::AlreadyStopped => "already_stopped",
+            ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Busy => "busy",
             ErrorCode::NoSystemd => "no_systemd",
             ErrorCode::LxdError => "lxd_error",
@@ -118,7 +130,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::InvalidRequest | ErrorCode::BodyTooLarge => 400,
-            ErrorCode::InvalidName => 422,
+            ErrorCode::InvalidName | ErrorCode::UnknownImage | ErrorCode::UnknownProfile => 422,
             ErrorCode::TokenMissing
             | ErrorCode::TokenMalformed
             | ErrorCode::UnknownKey
@@ -138,7 +150,11 @@ impl ErrorCode {
             | ErrorCode::ForbiddenConfig => 403,
             ErrorCode::NotFound | ErrorCode::UnitNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::AlreadyRunning | ErrorCode::AlreadyStopped | ErrorCode::Busy | ErrorCode::NoSystemd => 409,
+            ErrorCode::AlreadyRunning
+            | ErrorCode::AlreadyStopped
+            | ErrorCode::AlreadyExists
+            | ErrorCode::Busy
+            | ErrorCode::NoSystemd => 409,
             ErrorCode::Internal => 500,
             ErrorCode::LxdError => 502,
             ErrorCode::LxdUnavailable => 503,
@@ -216,6 +232,19 @@ mod tests {
     fn service_codes_are_stable_with_their_status() {
         assert_eq!((ErrorCode::NoSystemd.as_str(), ErrorCode::NoSystemd.http_status()), ("no_systemd", 409));
         assert_eq!((ErrorCode::UnitNotFound.as_str(), ErrorCode::UnitNotFound.http_status()), ("unit_not_found", 404));
+    }
+
+    #[test]
+    fn create_codes_are_stable_with_their_status() {
+        assert_eq!(
+            (ErrorCode::AlreadyExists.as_str(), ErrorCode::AlreadyExists.http_status()),
+            ("already_exists", 409)
+        );
+        assert_eq!((ErrorCode::UnknownImage.as_str(), ErrorCode::UnknownImage.http_status()), ("unknown_image", 422));
+        assert_eq!(
+            (ErrorCode::UnknownProfile.as_str(), ErrorCode::UnknownProfile.http_status()),
+            ("unknown_profile", 422)
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod api;
+pub mod config_policy;
 pub mod error;
 pub mod names;
 pub mod signature;

@@ -336,7 +336,15 @@ pub fn verify_operation_token(
             format!("the token is for the action `{}`, not `{}`", claims.act, expect.action),
         ));
     }
-    if claims.ctr.as_deref() != expect.container {
+    // `create` has no container in its path: its `ctr` must be there, and is
+    // compared with the body's `name` once the body is read
+    // (`check_created_container`).
+    let container_matches = if expect.action.container_in_body() {
+        expect.container.is_none() && claims.ctr.is_some()
+    } else {
+        claims.ctr.as_deref() == expect.container
+    };
+    if !container_matches {
         return Err(Rejection::new(ErrorCode::TokenWrongContainer, "the token is for another container"));
     }
     if claims.svc.as_deref() != expect.service {
@@ -404,6 +412,28 @@ pub fn check_body_hash(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
         Ok(())
     } else {
         Err(Rejection::new(ErrorCode::TokenBodyMismatch, "the request body is not the one the token was minted for"))
+    }
+}
+
+/// For `create`, whose container is named in the body: the body's `name`
+/// must be the token's `ctr`. Checked after `check_body_hash`, before the
+/// token is consumed. A body without a string `name` passes here and is
+/// refused by the route's own parsing (`invalid_request`).
+pub fn check_created_container(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
+    if !claims.act.container_in_body() {
+        return Ok(());
+    }
+    #[derive(Deserialize)]
+    struct Named {
+        name: Option<serde_json::Value>,
+    }
+    let named = serde_json::from_slice::<Named>(body).ok().and_then(|named| named.name);
+    match named {
+        Some(serde_json::Value::String(name)) if Some(name.as_str()) != claims.ctr.as_deref() => Err(Rejection::new(
+            ErrorCode::TokenWrongContainer,
+            "the token is for creating another container than the body's name",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -698,6 +728,39 @@ mod tests {
             ErrorCode::TokenWrongContainer,
             "a list token must not carry a container"
         );
+    }
+
+    #[test]
+    fn a_create_token_needs_a_container_but_the_path_has_none() {
+        let create_expect = Expectations { action: Action::Create, container: None, ..expect() };
+        let mut c = claims();
+        c.act = Action::Create;
+        c.ctr = Some("c2".into());
+        assert!(verify_operation_token(&mint(&c), &ring(), &create_expect, NOW).is_ok());
+        c.ctr = None;
+        assert_eq!(
+            verify_operation_token(&mint(&c), &ring(), &create_expect, NOW).unwrap_err().code,
+            ErrorCode::TokenWrongContainer,
+            "a create token names the container it creates"
+        );
+    }
+
+    #[test]
+    fn a_create_body_must_name_the_tokens_container() {
+        let mut c = claims();
+        c.act = Action::Create;
+        c.ctr = Some("c2".into());
+        assert!(check_created_container(&c, br#"{"name":"c2","image":"x"}"#).is_ok());
+        assert_eq!(
+            check_created_container(&c, br#"{"name":"c3","image":"x"}"#).unwrap_err().code,
+            ErrorCode::TokenWrongContainer
+        );
+        // Not this check's business: the route refuses these as invalid_request.
+        for body in [&b"not json"[..], br#"{"image":"x"}"#, br#"{"name":3}"#, b""] {
+            assert!(check_created_container(&c, body).is_ok(), "{}", String::from_utf8_lossy(body));
+        }
+        // Other actions have their container in the path.
+        assert!(check_created_container(&claims(), br#"{"name":"other"}"#).is_ok());
     }
 
     #[test]

@@ -133,6 +133,12 @@ impl LxdProject {
         state["pid"].as_i64().filter(|pid| *pid > 0)
     }
 
+    /// The instance as LXD's API describes it; `None` when it does not exist.
+    pub fn instance(&self, name: &str) -> Option<serde_json::Value> {
+        let text = lxc_quietly(&["query", &format!("/1.0/instances/{name}?project={}", self.name)]).ok()?;
+        Some(serde_json::from_str(&text).expect("lxc query answers JSON"))
+    }
+
     fn delete_everything(&self) -> Result<(), String> {
         let names = lxc_quietly(&["list", "--project", &self.name, "--format", "csv", "-c", "n"])?;
         for name in names.lines().map(str::trim).filter(|name| !name.is_empty()) {

@@ -18,6 +18,12 @@ pub enum LxdError {
     AlreadyRunning,
     #[error("the instance is already stopped")]
     AlreadyStopped,
+    /// An instance of that name exists (a create).
+    #[error("an instance of that name already exists")]
+    AlreadyExists,
+    /// LXD refused the configuration or devices of a create or update.
+    #[error("LXD refused the configuration: {0}")]
+    InvalidConfig(String),
     /// Another operation holds the instance.
     #[error("the instance is busy: {0}")]
     Busy(String),
@@ -43,6 +49,10 @@ pub(crate) fn classify(status: u16, message: &str) -> LxdError {
         LxdError::AlreadyRunning
     } else if lower.contains("already stopped") || lower.contains("instance is not running") {
         LxdError::AlreadyStopped
+    } else if lower.contains("already exists") {
+        LxdError::AlreadyExists
+    } else if lower.starts_with("invalid config") || lower.starts_with("invalid devices") {
+        LxdError::InvalidConfig(message.to_owned())
     } else if lower.contains("is busy running") {
         LxdError::Busy(message.to_owned())
     } else if lower.contains("failed shutting down instance") {
@@ -68,6 +78,14 @@ mod tests {
             classify(400, "Failed to create instance start operation: Instance is busy running a \"stop\" operation"),
             LxdError::Busy(_)
         ));
+    }
+
+    #[test]
+    fn a_create_of_an_existing_name_and_refused_config_are_named() {
+        let duplicate = "Failed creating instance record: Add instance info to the database: This \"instances\" entry already exists";
+        assert!(matches!(classify(400, duplicate), LxdError::AlreadyExists));
+        assert!(matches!(classify(500, "Invalid config: Invalid value: lots"), LxdError::InvalidConfig(_)));
+        assert!(matches!(classify(400, "Invalid devices: Device validation failed"), LxdError::InvalidConfig(_)));
     }
 
     #[test]

@@ -5,15 +5,18 @@
 //! the hot paths (`status` and `state`; lifecycle is the action plus its
 //! wait; exec adds its websockets), a pooled connection, `recursion=1`
 //! lists and never a state call per instance. `events` holds one websocket
-//! per open stream and nothing else.
+//! per open stream and nothing else. Creation (`provision`) reads the name,
+//! the alias and each profile first (a few ms each) to answer precise errors.
 
 mod cgroup;
 mod error;
 mod events;
 mod exec;
+mod images;
 mod instances;
 mod model;
 mod operations;
+mod provision;
 mod transport;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +29,8 @@ use tokio::time::Instant;
 pub use error::LxdError;
 pub use exec::EXEC_CONNECT_TIMEOUT;
 pub use instances::{LIFECYCLE_MARGIN, LOG_TAIL_BYTES};
+pub(crate) use model::{Device, root_disk, sized_root_disk};
+pub use provision::NewInstance;
 
 use transport::{Transport, encode};
 

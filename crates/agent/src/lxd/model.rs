@@ -21,6 +21,34 @@ pub(crate) struct Instance {
     pub expanded_config: HashMap<String, String>,
     #[serde(default)]
     pub expanded_devices: HashMap<String, HashMap<String, String>>,
+    /// The instance's own configuration (without its profiles').
+    #[serde(default)]
+    pub config: HashMap<String, String>,
+}
+
+/// A device as LXD describes it: its keys (`type`, `path`, `pool`, …).
+pub(crate) type Device = HashMap<String, String>;
+
+/// The root disk among `devices`: the disk mounted at `/`, with its name.
+pub(crate) fn root_disk(devices: &HashMap<String, Device>) -> Option<(&str, &Device)> {
+    // LXD refuses an instance with two root disks, so there is one; the
+    // lowest name all the same, so the choice never depends on hash order.
+    devices
+        .iter()
+        .filter(|(_, device)| {
+            device.get("type").map(String::as_str) == Some("disk")
+                && device.get("path").map(String::as_str) == Some("/")
+        })
+        .min_by_key(|(name, _)| name.as_str())
+        .map(|(name, device)| (name.as_str(), device))
+}
+
+/// The root disk with its size set to `disk_mb` MiB, under the same device
+/// name so it overrides the profile's (an instance has one root disk).
+pub(crate) fn sized_root_disk(name: &str, device: &Device, disk_mb: u64) -> HashMap<String, Device> {
+    let mut sized = device.clone();
+    sized.insert("size".to_owned(), format!("{disk_mb}MiB"));
+    HashMap::from([(name.to_owned(), sized)])
 }
 
 impl Instance {
@@ -244,6 +272,24 @@ mod tests {
         let mut networks: Vec<&str> = instance.networks().collect();
         networks.sort_unstable();
         assert_eq!(networks, vec!["br1", "lxdbr0"]);
+    }
+
+    #[test]
+    fn the_root_disk_is_the_disk_at_slash_and_its_override_keeps_its_keys() {
+        let devices: HashMap<String, Device> = serde_json::from_value(serde_json::json!({
+            "eth0": {"type": "nic", "network": "lxdbr0"},
+            "data": {"type": "disk", "path": "/data", "pool": "default", "source": "vol"},
+            "rootfs": {"type": "disk", "path": "/", "pool": "fast", "limits.read": "100MB"}
+        }))
+        .unwrap();
+        let (name, device) = root_disk(&devices).unwrap();
+        assert_eq!((name, device["pool"].as_str()), ("rootfs", "fast"));
+        let sized = sized_root_disk(name, device, 300);
+        assert_eq!(sized.len(), 1);
+        assert_eq!(sized["rootfs"]["size"], "300MiB");
+        assert_eq!(sized["rootfs"]["limits.read"], "100MB");
+        assert_eq!(sized["rootfs"]["path"], "/");
+        assert!(root_disk(&HashMap::new()).is_none());
     }
 
     #[test]

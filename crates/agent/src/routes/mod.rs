@@ -7,7 +7,9 @@ mod containers;
 mod events;
 mod exec;
 mod health;
+mod images;
 mod lifecycle;
+mod provision;
 mod services;
 mod token;
 
@@ -22,6 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::show)) // open: no token, nothing secret
         .route("/token", web::post().to(token::issue)) // signed with a key (X-SMP-Signature)
         .service(guarded(Method::GET, "/containers", Action::List, containers::list))
+        .service(guarded(Method::POST, "/containers", Action::Create, provision::create)) // body checked by config_policy; ctr = its name
+        .service(guarded(Method::PATCH, "/container/{id}", Action::Update, provision::update)) // body checked by config_policy
+        .service(guarded(Method::DELETE, "/container/{id}", Action::Delete, provision::delete))
+        .service(guarded(Method::GET, "/images", Action::Images, images::list))
         .service(guarded(Method::POST, "/container/{id}/start", Action::Start, lifecycle::start))
         .service(guarded(Method::POST, "/container/{id}/stop", Action::Stop, lifecycle::stop))
         .service(guarded(Method::POST, "/container/{id}/restart", Action::Restart, lifecycle::restart))

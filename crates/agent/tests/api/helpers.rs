@@ -108,6 +108,25 @@ impl TestAgent {
         Answer { status, body }
     }
 
+    /// A fresh valid token with `adm` = `admin`.
+    pub fn token_as(&self, admin: bool, action: Action, container: Option<&str>, body: &[u8]) -> String {
+        let mut claims = self.claims(action, container);
+        claims.adm = admin;
+        if !body.is_empty() {
+            claims.bh = Some(body_hash(body));
+        }
+        self.mint(&claims)
+    }
+
+    /// Calls a guarded route with a fresh valid token with `adm` = `admin`
+    /// (for `create`, `container` is the body's name).
+    pub async fn act_as(&self, admin: bool, action: Action, container: &str, body: &[u8]) -> Answer {
+        let ctr = action.needs_container().then_some(container);
+        let token = self.token_as(admin, action, ctr, body);
+        let (method, path) = route_of(action, container);
+        self.send(method, &path, Some(&token), body).await
+    }
+
     /// Calls a guarded container route with a fresh valid token.
     pub async fn act(&self, action: Action, container: &str, body: &[u8]) -> Answer {
         let token = self.token(action, Some(container), body);
@@ -138,6 +157,10 @@ pub fn valid_claims(action: Action, container: Option<&str>) -> Claims {
 pub fn route_of(action: Action, container: &str) -> (&'static str, String) {
     match action {
         Action::List => ("GET", "/containers".into()),
+        Action::Create => ("POST", "/containers".into()),
+        Action::Images => ("GET", "/images".into()),
+        Action::Update => ("PATCH", format!("/container/{container}")),
+        Action::Delete => ("DELETE", format!("/container/{container}")),
         Action::State | Action::Logs => ("GET", format!("/container/{container}/{action}")),
         _ => ("POST", format!("/container/{container}/{action}")),
     }

@@ -9,6 +9,7 @@ mod faults;
 mod helpers;
 mod lxd_client;
 mod lxd_fixture;
+mod provision;
 mod routes;
 mod services;
 mod signed_token;
