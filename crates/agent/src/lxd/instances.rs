@@ -107,7 +107,8 @@ impl LxdClient {
         self.change_state(name, "restart", timeout_s, force, deadline).await
     }
 
-    async fn change_state(
+    /// PUTs `action` to the instance's state and waits for its operation.
+    pub(super) async fn change_state(
         &self,
         name: &InstanceName,
         action: &str,

@@ -148,26 +148,7 @@ impl LxdClient {
         let deadline = Instant::now() + deadline;
         let running = !matches!(self.status(name).await?, smp_proto::api::ContainerStatus::Stopped);
         if running {
-            let body = serde_json::json!({ "action": "stop", "timeout": 0, "force": true });
-            let body = serde_json::to_vec(&body).map_err(|e| LxdError::Protocol(e.to_string()))?;
-            let stopped: Result<(), LxdError> = async {
-                let operation: operations::Operation = self
-                    .transport()
-                    .request_json(
-                        Method::PUT,
-                        &self.instance_path(name, "/state"),
-                        Some(body),
-                        deadline.min(self.request_deadline()),
-                    )
-                    .await?;
-                let what = format!("forced stop of {name} before its deletion");
-                operations::wait(self.transport(), self.project(), &operation.id, deadline, &what)
-                    .await?
-                    .into_result()
-                    .map(drop)
-            }
-            .await;
-            match stopped {
+            match self.change_state(name, "stop", 0, true, deadline).await {
                 // Stopped meanwhile (by itself, or by someone else): fine.
                 Ok(()) | Err(LxdError::AlreadyStopped) => {}
                 Err(error) => return Err(error),
