@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use super::auth::CurrentUser;
 use crate::db::audit::{self, AuditQuery, AuditRow, Visible};
 use crate::db::containers;
+use crate::db::services::Candidates;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
 use crate::openapi::{AuditPage, ErrorBody};
@@ -94,7 +95,8 @@ pub(crate) fn search_as(
         Decision::Allow => Visible::All,
         _ => {
             let owned = containers::tree_ids_of(connection, current.user.id.0)?;
-            let services = super::services::visible(connection, current, None)?;
+            let candidates = Candidates::OwnedOrOn { owner: current.user.id.0, containers: &owned };
+            let services = super::services::visible(connection, current, Some(candidates))?;
             let objects = owned
                 .iter()
                 .map(|id| format!("container:{id}"))
