@@ -80,6 +80,18 @@ impl Browser {
         self.client().find(Locator::Css(css)).await.unwrap().text().await.unwrap()
     }
 
+    /// Waits (bounded) until the page has loaded and htmx has processed it:
+    /// a click before that reaches the browser's own form submission, not
+    /// htmx (htmx is loaded with `defer` and binds on DOMContentLoaded).
+    async fn wait_for_htmx(&self) {
+        let started = Instant::now();
+        let probe = "return document.readyState === 'complete' && typeof htmx !== 'undefined'";
+        while !self.client().execute(probe, vec![]).await.is_ok_and(|ready| ready == json!(true)) {
+            assert!(started.elapsed() < PAGE_WAIT, "htmx never processed {:?}", self.client().current_url().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits (bounded) until the element at `css` shows text containing `wanted`.
     async fn wait_for_text(&self, css: &str, wanted: &str) {
         let started = Instant::now();
@@ -214,6 +226,7 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     owner.clear().await.unwrap();
     owner.send_keys("mia").await.unwrap();
     let set = format!("//input[@id='owner-{id}']/following-sibling::button");
+    admin.wait_for_htmx().await;
     admin.client().find(Locator::XPath(&set)).await.unwrap().click().await.unwrap();
     admin.wait_for_text("tbody", "Saved").await;
     admin.screenshot("admin-containers").await;
@@ -230,6 +243,7 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     let command = member.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("#exec-command")).await.unwrap();
     command.send_keys("echo\nhello from the browser").await.unwrap();
     let run = "//form[@hx-post][.//textarea[@id='exec-command']]//button";
+    member.wait_for_htmx().await;
     member.client().find(Locator::XPath(run)).await.unwrap().click().await.unwrap();
     member.wait_for_text("#exec-result", "hello from the browser").await;
     assert!(member.text_of("#exec-result").await.contains("Exit code 0"));
@@ -306,6 +320,7 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
     sign_in(&admin, &panel, "root", PASSWORD).await;
     admin.client().goto(&format!("{panel}/containers/{container}")).await.unwrap();
     admin.wait_for_text("#service-list", TEST_UNIT).await;
+    admin.wait_for_htmx().await;
     admin.client().find(Locator::Css("#add-service summary")).await.unwrap().click().await.unwrap();
     let list_units = "//button[normalize-space()='List the units of d-web']";
     admin.client().find(Locator::XPath(list_units)).await.unwrap().click().await.unwrap();
