@@ -17,9 +17,9 @@ use secrecy::ExposeSecret as _;
 use serde::de::DeserializeOwned;
 use smp_proto::action::Action;
 use smp_proto::api::{
-    ContainerEvent, ContainerList, ContainerState, ExecAnswer, ExecRequest, Health, LifecycleAnswer, LogSource,
-    LogsAnswer, LogsQuery, ServiceActionAnswer, ServiceList, ServiceLogsAnswer, ServiceLogsQuery, ServiceState,
-    StopRequest,
+    ContainerEvent, ContainerList, ContainerState, CreateRequest, ExecAnswer, ExecRequest, Health, ImageList,
+    LifecycleAnswer, LogSource, LogsAnswer, LogsQuery, ServiceActionAnswer, ServiceList, ServiceLogsAnswer,
+    ServiceLogsQuery, ServiceState, StopRequest, UpdateAnswer, UpdateRequest,
 };
 use smp_proto::error::{ErrorBody, ErrorCode};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
@@ -346,6 +346,35 @@ impl AgentClient {
             text.push_str(&format!("&lines={lines}"));
         }
         self.call(caller, &Call::new(Action::Logs).container(container).query(&text)).await
+    }
+}
+
+impl AgentClient {
+    /// `create` (and start, if asked): the token's `ctr` is the new name.
+    pub async fn create(&self, caller: &Caller, request: &CreateRequest) -> Result<LifecycleAnswer, AgentCallError> {
+        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
+        self.call(caller, &Call::new(Action::Create).container(&request.name).body(&body)).await
+    }
+
+    /// `update`: configuration keys merged in (`""` removes one), and the root disk's size.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        container: &str,
+        request: &UpdateRequest,
+    ) -> Result<UpdateAnswer, AgentCallError> {
+        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
+        self.call(caller, &Call::new(Action::Update).container(container).body(&body)).await
+    }
+
+    /// `delete`, stopping the container first if it runs.
+    pub async fn delete(&self, caller: &Caller, container: &str) -> Result<LifecycleAnswer, AgentCallError> {
+        self.call(caller, &Call::new(Action::Delete).container(container)).await
+    }
+
+    /// `images`: the aliases the caller may create from (members: the agent's `member_images`).
+    pub async fn images(&self, caller: &Caller) -> Result<ImageList, AgentCallError> {
+        self.call(caller, &Call::new(Action::Images)).await
     }
 }
 

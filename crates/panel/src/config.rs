@@ -11,6 +11,8 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::db::Backend;
+use crate::db::containers::Limits;
+use crate::db::quotas::Quota;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./smp-panel.db";
 pub const ENV_PREFIX: &str = "SMP_PANEL_";
@@ -38,6 +40,11 @@ pub struct Config {
     /// Unset: the host name, else `panel`.
     #[serde(default)]
     pub instance: Option<String>,
+    /// The quota of a member an admin gave none of her own. Default: no
+    /// sub-containers at all (every field 0).
+    pub default_quota: Quota,
+    /// The limits of a sub-container whose creator gives none.
+    pub default_limits: Limits,
 }
 
 /// The bottom layer of the figment (PANEL.md's defaults).
@@ -47,10 +54,18 @@ struct Defaults {
     listen: &'static str,
     sync_interval_s: u64,
     allow_signup: bool,
+    default_quota: Quota,
+    default_limits: Limits,
 }
 
-const DEFAULTS: Defaults =
-    Defaults { database_url: DEFAULT_DATABASE_URL, listen: "127.0.0.1:8080", sync_interval_s: 30, allow_signup: true };
+const DEFAULTS: Defaults = Defaults {
+    database_url: DEFAULT_DATABASE_URL,
+    listen: "127.0.0.1:8080",
+    sync_interval_s: 30,
+    allow_signup: true,
+    default_quota: Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0) },
+    default_limits: Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) },
+};
 
 /// A configuration that cannot be used; the message says how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +111,11 @@ impl Config {
         if !(1..=3600).contains(&self.sync_interval_s) {
             return Err(ConfigError(format!("sync_interval_s = {} must be between 1 and 3600", self.sync_interval_s)));
         }
+        self.default_quota.validate().map_err(|message| ConfigError(format!("default_quota: {message}")))?;
+        self.default_limits.validate().map_err(|message| ConfigError(format!("default_limits: {message}")))?;
+        if [self.default_limits.cpu, self.default_limits.memory_mb, self.default_limits.disk_mb].contains(&None) {
+            return Err(ConfigError("default_limits: give cpu, memory_mb and disk_mb".into()));
+        }
         Ok(())
     }
 
@@ -137,6 +157,19 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.sync_interval_s, 30);
         assert_eq!(config.backend(), Backend::Sqlite);
+        let nothing = Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0) };
+        assert_eq!(config.default_quota, nothing);
+        assert_eq!(config.default_limits, Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) });
+    }
+
+    #[test]
+    fn a_default_quota_field_left_out_stays_zero_and_bad_limits_are_refused() {
+        let config = Config::from_toml("[default_quota]\ncontainers = 2\ncpu = 2").unwrap();
+        assert_eq!(config.default_quota.containers, Some(2));
+        assert_eq!(config.default_quota.memory_mb, Some(0));
+        assert!(Config::from_toml("[default_quota]\ncontainers = -1").is_err());
+        assert!(Config::from_toml("[default_limits]\ncpu = 0").is_err());
+        assert!(Config::from_toml("[default_limits]\nmemory_mb = 1").is_err());
     }
 
     #[test]
@@ -204,15 +237,28 @@ mod tests {
         for line in EXAMPLE.lines() {
             let setting = line.strip_prefix("# ").unwrap_or(line);
             let Some((key, _)) = setting.split_once(" = ") else { continue };
-            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.') {
                 continue;
             }
             Config::from_toml(setting).unwrap_or_else(|error| panic!("{setting:?}: {error}"));
             documented.push(key.to_owned());
         }
-        for key in
-            ["database_url", "listen", "sync_interval_s", "allow_signup", "secure_cookies", "key_file", "instance"]
-        {
+        for key in [
+            "database_url",
+            "listen",
+            "sync_interval_s",
+            "allow_signup",
+            "secure_cookies",
+            "key_file",
+            "instance",
+            "default_quota.containers",
+            "default_quota.cpu",
+            "default_quota.memory_mb",
+            "default_quota.disk_mb",
+            "default_limits.cpu",
+            "default_limits.memory_mb",
+            "default_limits.disk_mb",
+        ] {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }
     }

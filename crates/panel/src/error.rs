@@ -43,6 +43,18 @@ pub enum ErrorCode {
     KeyRefused,
     /// A rotation could not confirm the new key (agent unreachable or failing).
     KeyUnverified,
+    /// A create or resize does not fit the member's quota.
+    QuotaExceeded,
+    /// Configuration the caller may not set (PROTOCOL.md's whitelist).
+    ForbiddenConfig,
+    /// A container of that name is already on the machine.
+    AlreadyExists,
+    /// The machine has no image of that alias.
+    UnknownImage,
+    /// The machine's LXD has no profile of that name.
+    UnknownProfile,
+    /// A container with live sub-containers is not deleted.
+    HasChildren,
 }
 
 impl ErrorCode {
@@ -65,6 +77,12 @@ impl ErrorCode {
             ErrorCode::AgentTimeout => "agent_timeout",
             ErrorCode::KeyRefused => "key_refused",
             ErrorCode::KeyUnverified => "key_unverified",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::ForbiddenConfig => "forbidden_config",
+            ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::UnknownImage => "unknown_image",
+            ErrorCode::UnknownProfile => "unknown_profile",
+            ErrorCode::HasChildren => "has_children",
         }
     }
 
@@ -72,12 +90,20 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ErrorCode::CsrfFailed | ErrorCode::Forbidden | ErrorCode::AccountDisabled | ErrorCode::ApprovalPending => {
-                StatusCode::FORBIDDEN
-            }
+            ErrorCode::CsrfFailed
+            | ErrorCode::Forbidden
+            | ErrorCode::AccountDisabled
+            | ErrorCode::ApprovalPending
+            | ErrorCode::ForbiddenConfig => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict | ErrorCode::KeyRefused => StatusCode::CONFLICT,
-            ErrorCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Conflict
+            | ErrorCode::KeyRefused
+            | ErrorCode::QuotaExceeded
+            | ErrorCode::AlreadyExists
+            | ErrorCode::HasChildren => StatusCode::CONFLICT,
+            ErrorCode::InvalidInput | ErrorCode::UnknownImage | ErrorCode::UnknownProfile => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -176,6 +202,10 @@ impl From<AgentCallError> for AppError {
     fn from(error: AgentCallError) -> AppError {
         let code = match &error {
             AgentCallError::Unavailable { .. } => ErrorCode::AgentUnavailable,
+            AgentCallError::Agent { code: AgentCode::ForbiddenConfig, .. } => ErrorCode::ForbiddenConfig,
+            AgentCallError::Agent { code: AgentCode::AlreadyExists, .. } => ErrorCode::AlreadyExists,
+            AgentCallError::Agent { code: AgentCode::UnknownImage, .. } => ErrorCode::UnknownImage,
+            AgentCallError::Agent { code: AgentCode::UnknownProfile, .. } => ErrorCode::UnknownProfile,
             AgentCallError::Agent { status: 503, .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { status: 504, .. } => ErrorCode::AgentTimeout,
             AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => {
@@ -195,11 +225,20 @@ impl From<AgentCallError> for AppError {
             AgentCallError::Agent { machine, status: 401 | 403, .. } => format!(
                 "machine {machine} refused the panel's credentials; nothing was done; an admin must check the machine's key"
             ),
-            // The unit left the container, or the container runs no systemd:
-            // the agent's message says which unit or program.
-            AgentCallError::Agent { code: AgentCode::UnitNotFound | AgentCode::NoSystemd, message, .. } => {
-                message.clone()
-            }
+            // The unit left the container, or the container runs no systemd;
+            // the request's configuration, name, image or profile: the
+            // agent's message says which.
+            AgentCallError::Agent {
+                code:
+                    AgentCode::UnitNotFound
+                    | AgentCode::NoSystemd
+                    | AgentCode::ForbiddenConfig
+                    | AgentCode::AlreadyExists
+                    | AgentCode::UnknownImage
+                    | AgentCode::UnknownProfile,
+                message,
+                ..
+            } => message.clone(),
             AgentCallError::Agent { machine, status: 404, .. } => {
                 format!("the container is no longer on machine {machine}; the list will show it as gone shortly")
             }
@@ -258,6 +297,12 @@ mod tests {
             (ErrorCode::AgentTimeout, 504),
             (ErrorCode::KeyRefused, 409),
             (ErrorCode::KeyUnverified, 503),
+            (ErrorCode::QuotaExceeded, 409),
+            (ErrorCode::ForbiddenConfig, 403),
+            (ErrorCode::AlreadyExists, 409),
+            (ErrorCode::UnknownImage, 422),
+            (ErrorCode::UnknownProfile, 422),
+            (ErrorCode::HasChildren, 409),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

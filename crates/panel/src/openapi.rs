@@ -43,17 +43,23 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::users::list,
         api::users::create,
         api::users::update,
-        api::users::quota,
-        api::users::set_quota,
+        api::quotas::quota,
+        api::quotas::set_quota,
+        api::quotas::set_machine_quota,
+        api::quotas::delete_machine_quota,
+        api::quotas::usage,
         api::machines::list,
         api::machines::add,
         api::machines::get,
         api::machines::delete,
         api::machines::sync,
         api::machines::rotate_key,
+        api::provisioning::images,
         api::containers::list,
+        api::provisioning::create,
         api::containers::get,
-        api::containers::assign,
+        api::provisioning::update,
+        api::provisioning::delete,
         api::containers::start,
         api::containers::stop,
         api::containers::restart,
@@ -202,6 +208,12 @@ pub enum ErrorCode {
     AgentTimeout,
     KeyRefused,
     KeyUnverified,
+    QuotaExceeded,
+    ForbiddenConfig,
+    AlreadyExists,
+    UnknownImage,
+    UnknownProfile,
+    HasChildren,
 }
 
 /// `GET /api/v1/health`'s answer.
@@ -345,6 +357,27 @@ pub mod proto {
         Start,
         Stop,
         Restart,
+        Create,
+        Delete,
+    }
+
+    /// `GET /api/v1/machines/{id}/images`.
+    #[derive(ToSchema)]
+    pub struct ImageList {
+        pub items: Vec<ImageSummary>,
+    }
+
+    /// One image alias of the machine's LXD project.
+    #[derive(ToSchema)]
+    pub struct ImageSummary {
+        /// What a creation takes as `image`.
+        pub alias: String,
+        pub description: String,
+        /// SHA-256, 64 hex digits.
+        pub fingerprint: String,
+        /// e.g. `x86_64`.
+        pub architecture: String,
+        pub size_bytes: u64,
     }
 
     /// Answer of `start`, `stop` and `restart`: the status once LXD is done.
@@ -600,6 +633,15 @@ mod tests {
             duration_ms: 1,
         };
         assert_eq!(properties("LifecycleAnswer"), keys(&lifecycle));
+        let image = real::ImageSummary {
+            alias: "smp-busybox".to_owned(),
+            description: String::new(),
+            fingerprint: "0".repeat(64),
+            architecture: "x86_64".to_owned(),
+            size_bytes: 1,
+        };
+        assert_eq!(properties("ImageSummary"), keys(&image));
+        assert_eq!(properties("ImageList"), keys(&real::ImageList { items: vec![image] }));
         let memory = real::MemoryState { usage_bytes: 1, peak_bytes: 1, limit_bytes: None };
         assert_eq!(properties("MemoryState"), keys(&memory));
         let address = real::NetworkAddress {
@@ -751,6 +793,12 @@ mod tests {
             Code::AgentTimeout,
             Code::KeyRefused,
             Code::KeyUnverified,
+            Code::QuotaExceeded,
+            Code::ForbiddenConfig,
+            Code::AlreadyExists,
+            Code::UnknownImage,
+            Code::UnknownProfile,
+            Code::HasChildren,
         ];
         // A new code fails to compile here until it is added above (and to `ErrorCode` in this file).
         for code in all {
@@ -771,7 +819,13 @@ mod tests {
                 | Code::AgentUnavailable
                 | Code::AgentTimeout
                 | Code::KeyRefused
-                | Code::KeyUnverified => {}
+                | Code::KeyUnverified
+                | Code::QuotaExceeded
+                | Code::ForbiddenConfig
+                | Code::AlreadyExists
+                | Code::UnknownImage
+                | Code::UnknownProfile
+                | Code::HasChildren => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -32,9 +32,18 @@ pub enum Action {
     ContainerLogs,
     /// Change owner or parent.
     ContainerAssign,
-    /// Create a child of this container (or, with `Object::Nothing`, a top-level one).
+    /// Create a child of this container (or, with `Object::Nothing`, a
+    /// top-level one), for oneself and within one's quota.
     ContainerCreate,
+    /// Create a container for anyone, with any configuration and outside
+    /// quotas (the agent's `adm` claim); the object is `Object::Nothing`.
+    ContainerCreateAny,
+    /// Delete it (a member: only a sub-container, `in_quota`).
     ContainerDelete,
+    /// Turn autostart on or off.
+    ContainerConfigure,
+    /// Change its limits (a member: only a sub-container, within her quota).
+    ContainerResize,
     ServiceView,
     ServiceStart,
     ServiceStop,
@@ -48,6 +57,8 @@ pub enum Action {
     MachineView,
     /// Add, delete, sync, rotate keys.
     MachineManage,
+    /// Place a container of one's own on it (list its images for that).
+    MachinePlace,
     UserView,
     /// Create, approve, disable, set quotas.
     UserManage,
@@ -58,7 +69,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 29] = [
         Action::ContainerView,
         Action::ContainerStart,
         Action::ContainerStop,
@@ -68,7 +79,10 @@ impl Action {
         Action::ContainerLogs,
         Action::ContainerAssign,
         Action::ContainerCreate,
+        Action::ContainerCreateAny,
         Action::ContainerDelete,
+        Action::ContainerConfigure,
+        Action::ContainerResize,
         Action::ServiceView,
         Action::ServiceStart,
         Action::ServiceStop,
@@ -80,6 +94,7 @@ impl Action {
         Action::ServiceDelete,
         Action::MachineView,
         Action::MachineManage,
+        Action::MachinePlace,
         Action::UserView,
         Action::UserManage,
         Action::UserAppointAdmin,
@@ -91,9 +106,11 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Object<'a> {
     /// A container; `owners` lists its owner first, then the owner of each
-    /// ancestor up the parent chain (`None` where a container has no owner).
+    /// ancestor up the parent chain (`None` where a container has no owner);
+    /// `in_quota`: a member made it under her quota (a sub-container).
     Container {
         owners: &'a [Option<ActorId>],
+        in_quota: bool,
     },
     /// A service; `owner` its service owner, `container_owners` as above for
     /// the container it runs on.
@@ -132,8 +149,12 @@ const OWNER_CONTAINER_ACTIONS: [Action; 9] = [
     Action::ContainerState,
     Action::ContainerLogs,
     Action::ContainerCreate,
-    Action::ContainerDelete,
+    Action::ContainerConfigure,
 ];
+
+/// What owners may do only to a sub-container (one a member made under
+/// her quota): what an admin gave her stays as the admin made it.
+const SUB_CONTAINER_ACTIONS: [Action; 2] = [Action::ContainerDelete, Action::ContainerResize];
 
 /// What a service owner may do with her own service.
 const SERVICE_OWNER_ACTIONS: [Action; 6] = [
@@ -169,9 +190,11 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
     let owns_tree = |owners: &[Option<ActorId>]| owners.contains(&Some(me));
     let allow_if = |allowed: bool| if allowed { Decision::Allow } else { Decision::Forbid };
     match object {
-        Object::Container { owners } if owns_tree(owners) => {
-            allow_if(OWNER_CONTAINER_ACTIONS.contains(&action) || matches!(action, Action::ServiceCreate))
-        }
+        Object::Container { owners, in_quota } if owns_tree(owners) => allow_if(
+            OWNER_CONTAINER_ACTIONS.contains(&action)
+                || action == Action::ServiceCreate
+                || (*in_quota && SUB_CONTAINER_ACTIONS.contains(&action)),
+        ),
         Object::Service { owner, container_owners } if owns_tree(container_owners) => allow_if(
             SERVICE_OWNER_ACTIONS.contains(&action) || matches!(action, Action::ServiceUpdate | Action::ServiceDelete),
         ),
@@ -179,8 +202,9 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
         Object::Container { .. } | Object::Service { .. } => Decision::Hide,
         Object::User { id, .. } if *id == me => allow_if(action == Action::UserView),
         Object::User { .. } => Decision::Hide,
-        // Machines are infrastructure: admins only (placement for members is issue 7's).
-        Object::Machine => Decision::Forbid,
+        // Machines are infrastructure: members only place their containers
+        // on them (their quotas say how much).
+        Object::Machine => allow_if(action == Action::MachinePlace),
         Object::Nothing => allow_if(action == Action::ContainerCreate),
         Object::Missing => Decision::Hide,
     }
@@ -208,6 +232,12 @@ mod tests {
         /// A container that is a child of someone else's.
         ChildOfOthersContainer,
         UnownedContainer,
+        /// A container I made under my quota.
+        OwnSubContainer,
+        /// A sub-container someone else made under a container of mine.
+        SubContainerUnderMine,
+        /// A sub-container another member made under her own container.
+        OthersSubContainer,
         OwnServiceOnSharedContainer,
         OtherServiceOnSharedContainer,
         ServiceOnMyContainer,
@@ -223,12 +253,15 @@ mod tests {
         Missing,
     }
 
-    const RELATIONS: [Relation; 16] = [
+    const RELATIONS: [Relation; 19] = [
         Relation::OwnContainer,
         Relation::OtherMembersContainer,
         Relation::ChildOfMyContainer,
         Relation::ChildOfOthersContainer,
         Relation::UnownedContainer,
+        Relation::OwnSubContainer,
+        Relation::SubContainerUnderMine,
+        Relation::OthersSubContainer,
         Relation::OwnServiceOnSharedContainer,
         Relation::OtherServiceOnSharedContainer,
         Relation::ServiceOnMyContainer,
@@ -244,11 +277,16 @@ mod tests {
 
     fn object(relation: Relation) -> Object<'static> {
         match relation {
-            Relation::OwnContainer => Object::Container { owners: &[Some(ME)] },
-            Relation::OtherMembersContainer => Object::Container { owners: &[Some(OTHER)] },
-            Relation::ChildOfMyContainer => Object::Container { owners: &[Some(OTHER), Some(ME)] },
-            Relation::ChildOfOthersContainer => Object::Container { owners: &[Some(ME + 10), Some(OTHER)] },
-            Relation::UnownedContainer => Object::Container { owners: &[None] },
+            Relation::OwnContainer => Object::Container { owners: &[Some(ME)], in_quota: false },
+            Relation::OtherMembersContainer => Object::Container { owners: &[Some(OTHER)], in_quota: false },
+            Relation::ChildOfMyContainer => Object::Container { owners: &[Some(OTHER), Some(ME)], in_quota: false },
+            Relation::ChildOfOthersContainer => {
+                Object::Container { owners: &[Some(ME + 10), Some(OTHER)], in_quota: false }
+            }
+            Relation::UnownedContainer => Object::Container { owners: &[None], in_quota: false },
+            Relation::OwnSubContainer => Object::Container { owners: &[Some(ME), Some(ME)], in_quota: true },
+            Relation::SubContainerUnderMine => Object::Container { owners: &[Some(OTHER), Some(ME)], in_quota: true },
+            Relation::OthersSubContainer => Object::Container { owners: &[Some(OTHER), Some(OTHER)], in_quota: true },
             Relation::OwnServiceOnSharedContainer => Object::Service { owner: Some(ME), container_owners: &[None] },
             Relation::OtherServiceOnSharedContainer => {
                 Object::Service { owner: Some(OTHER), container_owners: &[None] }
@@ -283,15 +321,19 @@ mod tests {
             ContainerState,
             ContainerLogs,
             ContainerCreate,
-            ContainerDelete,
+            ContainerConfigure,
             ServiceCreate,
         ];
+        let mut sub_container = lifecycle.clone();
+        sub_container.extend([ContainerDelete, ContainerResize]);
         let service_owner = vec![ServiceView, ServiceStart, ServiceStop, ServiceRestart, ServiceState, ServiceLogs];
         match relation {
             Relation::OwnContainer | Relation::ChildOfMyContainer => (lifecycle, Forbid),
-            Relation::OtherMembersContainer | Relation::ChildOfOthersContainer | Relation::UnownedContainer => {
-                (vec![], Hide)
-            }
+            Relation::OwnSubContainer | Relation::SubContainerUnderMine => (sub_container, Forbid),
+            Relation::OtherMembersContainer
+            | Relation::ChildOfOthersContainer
+            | Relation::UnownedContainer
+            | Relation::OthersSubContainer => (vec![], Hide),
             Relation::OwnServiceOnSharedContainer | Relation::OwnServiceOnOthersContainer => (service_owner, Forbid),
             Relation::OtherServiceOnSharedContainer => (vec![], Hide),
             Relation::ServiceOnMyContainer | Relation::ServiceOnChildOfMyContainer => {
@@ -299,7 +341,7 @@ mod tests {
                 all.extend([ServiceUpdate, ServiceDelete]);
                 (all, Forbid)
             }
-            Relation::Machine => (vec![], Forbid),
+            Relation::Machine => (vec![MachinePlace], Forbid),
             Relation::Myself => (vec![UserView], Forbid),
             Relation::AnotherMember | Relation::AnAdmin => (vec![], Hide),
             Relation::Nothing => (vec![ContainerCreate], Forbid),
@@ -363,7 +405,7 @@ mod tests {
     #[test]
     fn a_service_owner_cannot_exec_or_act_on_the_container_her_service_runs_on() {
         let member = actor(Role::Member);
-        let shared = Object::Container { owners: &[None] };
+        let shared = Object::Container { owners: &[None], in_quota: false };
         for action in [Action::ContainerExec, Action::ContainerRestart, Action::ContainerLogs, Action::ContainerView] {
             assert_eq!(decide(&member, action, &shared), Hide, "{action:?}");
         }

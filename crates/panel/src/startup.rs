@@ -13,6 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::api;
 use crate::config::Config;
+use crate::db::containers::Limits;
+use crate::db::quotas::Quota;
 use crate::db::{self, DbPool};
 use crate::error;
 use crate::openapi;
@@ -38,6 +40,10 @@ pub struct AppState {
     pub jobs: crate::web::Jobs,
     /// `Config::allow_signup`.
     pub allow_signup: bool,
+    /// `Config::default_quota`: a member's quota until an admin sets hers.
+    pub default_quota: Quota,
+    /// `Config::default_limits`: a sub-container's limits its creator left out.
+    pub default_limits: Limits,
 }
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
@@ -75,6 +81,8 @@ impl Application {
             sync_nudge,
             jobs: crate::web::Jobs::default(),
             allow_signup: config.allow_signup,
+            default_quota: config.default_quota,
+            default_limits: config.default_limits,
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -124,13 +124,40 @@ where
     R: Send + 'static,
     V: Send + 'static,
 {
-    let (target, entry) = db::run(pool, move |connection| {
+    let (target, entry) = audited_start(pool, entry, check).await?;
+    let result = call(target).await;
+    audited_finish(pool, entry, result, finish).await
+}
+
+/// The first half of `audited_call`: `check` and its `started` row in one
+/// transaction (or the refusal's row). Returns the entry for `audited_finish`.
+pub async fn audited_start<T, C>(pool: &DbPool, entry: AuditEntry, check: C) -> Result<(T, AuditEntry), AppError>
+where
+    C: FnOnce(&mut DbConnection, &mut AuditEntry) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    db::run(pool, move |connection| {
         let mut entry = entry;
         let target = in_transaction(connection, &mut entry, Outcome::Started, check)?;
         Ok::<_, AppError>((target, entry))
     })
-    .await?;
-    let result = call(target).await;
+    .await
+}
+
+/// The second half of `audited_call`: the outcome of the work done outside
+/// the database; `finish` and the `ok` row in one transaction, or the
+/// error's row.
+pub async fn audited_finish<R, V, F>(
+    pool: &DbPool,
+    entry: AuditEntry,
+    result: Result<R, AppError>,
+    finish: F,
+) -> Result<V, AppError>
+where
+    F: FnOnce(&mut DbConnection, &mut AuditEntry, R) -> Result<V, AppError> + Send + 'static,
+    R: Send + 'static,
+    V: Send + 'static,
+{
     db::run(pool, move |connection| {
         let mut entry = entry;
         match result {

@@ -79,7 +79,7 @@ impl Loaded {
 
     fn object(loaded: &Option<Loaded>) -> Object<'_> {
         match loaded {
-            Some(loaded) => Object::Container { owners: &loaded.owners },
+            Some(loaded) => Object::Container { owners: &loaded.owners, in_quota: loaded.container.in_quota },
             None => Object::Missing,
         }
     }
@@ -92,8 +92,21 @@ pub(crate) fn load_allowed(
     id: ContainerId,
     action: Action,
 ) -> Result<Container, AppError> {
+    load_allowed_for(connection, current, id, &[action])
+}
+
+/// `load_allowed` for every one of `actions` (none: the container is loaded
+/// and decided for nothing, so a missing one is still a 404).
+pub(crate) fn load_allowed_for(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    id: ContainerId,
+    actions: &[Action],
+) -> Result<Container, AppError> {
     let loaded = Loaded::load(connection, id)?;
-    current.decide(action, &Loaded::object(&loaded))?;
+    for action in actions {
+        current.decide(*action, &Loaded::object(&loaded))?;
+    }
     loaded.map(|loaded| loaded.container).ok_or_else(AppError::not_found)
 }
 
@@ -185,8 +198,11 @@ pub(crate) fn visible_among(
         .into_iter()
         .filter(|row| {
             let owners = chains.chain(row);
-            crate::policy::decide(&actor, Action::ContainerView, &Object::Container { owners: &owners })
-                == Decision::Allow
+            crate::policy::decide(
+                &actor,
+                Action::ContainerView,
+                &Object::Container { owners: &owners, in_quota: row.in_quota },
+            ) == Decision::Allow
         })
         .filter(|row| filter.matches(row))
         .collect())
@@ -238,42 +254,12 @@ pub struct Assign {
     /// A container id, or null for none.
     #[serde(default, deserialize_with = "present")]
     pub(crate) parent: Option<Option<i64>>,
+    /// Whether it counts against its owner's quota as her sub-container.
+    #[serde(default)]
+    pub(crate) in_quota: Option<bool>,
 }
 
-/// `PATCH /api/v1/containers/{id}` `{"owner":"alice"}`, `{"parent":12}` (admins).
-#[utoipa::path(
-    patch,
-    path = "/api/v1/containers/{id}",
-    operation_id = "assign_container",
-    tag = "containers",
-    summary = "Set a container's owner and/or parent (admins)",
-    params(("id" = i64, Path, description = "The container's id.")),
-    request_body = Assign,
-    responses(
-        (status = 200, description = "The updated container.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: neither field, an unknown owner or a bad parent.",
-            body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn assign(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    let id = ContainerId(path.into_inner());
-    let updated = assign_container(current, &pool, id, move || body.json()).await?;
-    Ok(HttpResponse::Ok().json(ContainerView::from(updated)))
-}
-
-/// Sets a container's owner and/or parent, audited; `read` reads what to
+/// Sets a container's owner, parent and/or quota counting, audited `container.assign`; `read` reads what to
 /// set once the policy (`ContainerAssign`) allowed it, so that a bad request
 /// is refused and audited like the rest. The API and the web pages assign here.
 pub(crate) async fn assign_container(
@@ -282,14 +268,19 @@ pub(crate) async fn assign_container(
     id: ContainerId,
     read: impl FnOnce() -> Result<Assign, AppError> + Send + 'static,
 ) -> Result<Container, AppError> {
-    audited(pool, current.audit(format!("container:{id}")), move |connection, entry| {
+    let mut entry = current.audit(format!("container:{id}"));
+    entry.action = "container.assign";
+    audited(pool, entry, move |connection, entry| {
         let container = load_allowed(connection, &current, id, Action::ContainerAssign)?;
         entry.machine = Some(container.machine.clone());
-        let Assign { owner, parent } = read()?;
-        if owner.is_none() && parent.is_none() {
+        let Assign { owner, parent, in_quota } = read()?;
+        if owner.is_none() && parent.is_none() && in_quota.is_none() {
             return Err(AppError::invalid_input(
-                "give \"owner\" (a username or null) and/or \"parent\" (an id or null)",
+                "give \"owner\" (a username or null), \"parent\" (an id or null), \"in_quota\", \"autostart\" or \"limits\"",
             ));
+        }
+        if let Some(in_quota) = in_quota {
+            containers::set_in_quota(connection, id, in_quota)?;
         }
         if let Some(owner) = owner {
             let owner_id = match owner {

@@ -14,6 +14,8 @@ pub(crate) mod auth;
 mod body;
 pub(crate) mod containers;
 pub(crate) mod machines;
+pub(crate) mod provisioning;
+pub(crate) mod quotas;
 pub(crate) mod services;
 pub(crate) mod session;
 pub(crate) mod tokens;
@@ -40,17 +42,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(route(Method::GET, "/users", None, users::list)) // CurrentUser + policy UserView
             .service(route(Method::POST, "/users", Some("user.create"), users::create)) // CurrentUser + policy UserManage (+ UserAppointAdmin)
             .service(route(Method::PATCH, "/users/{id}", Some("user.update"), users::update)) // CurrentUser + policy UserManage (+ UserAppointAdmin)
-            .service(route(Method::GET, "/users/{id}/quota", None, users::quota)) // CurrentUser + policy UserView
-            .service(route(Method::PUT, "/users/{id}/quota", Some("user.quota"), users::set_quota)) // CurrentUser + policy UserManage
+            .service(route(Method::GET, "/users/{id}/quota", None, quotas::quota)) // CurrentUser + policy UserView
+            .service(route(Method::PUT, "/users/{id}/quota", Some("user.quota"), quotas::set_quota)) // CurrentUser + policy UserManage
+            .service(route(
+                Method::PUT,
+                "/users/{id}/quota/machines/{machine_id}",
+                Some("user.quota"),
+                quotas::set_machine_quota,
+            )) // CurrentUser + policy UserManage
+            .service(route(
+                Method::DELETE,
+                "/users/{id}/quota/machines/{machine_id}",
+                Some("user.quota"),
+                quotas::delete_machine_quota,
+            )) // CurrentUser + policy UserManage
+            .service(route(Method::GET, "/users/{id}/usage", None, quotas::usage)) // CurrentUser + policy UserView
             .service(route(Method::GET, "/machines", None, machines::list)) // CurrentUser + policy MachineView
             .service(route(Method::POST, "/machines", Some("machine.add"), machines::add)) // CurrentUser + policy MachineManage
             .service(route(Method::GET, "/machines/{id}", None, machines::get)) // CurrentUser + policy MachineView
             .service(route(Method::DELETE, "/machines/{id}", Some("machine.delete"), machines::delete)) // CurrentUser + policy MachineManage
             .service(route(Method::POST, "/machines/{id}/sync", Some("machine.sync"), machines::sync)) // CurrentUser + policy MachineManage
             .service(route(Method::POST, "/machines/{id}/rotate-key", Some("machine.rotate_key"), machines::rotate_key)) // CurrentUser + policy MachineManage
+            .service(route(Method::GET, "/machines/{id}/images", None, provisioning::images)) // CurrentUser + policy MachinePlace
             .service(route(Method::GET, "/containers", None, containers::list)) // CurrentUser + policy ContainerView per row
+            .service(route(Method::POST, "/containers", Some("container.create"), provisioning::create)) // CurrentUser + policy ContainerCreate (parent or Nothing), ContainerCreateAny, MachinePlace; quota
             .service(route(Method::GET, "/containers/{id}", None, containers::get)) // CurrentUser + policy ContainerView
-            .service(route(Method::PATCH, "/containers/{id}", Some("container.assign"), containers::assign)) // CurrentUser + policy ContainerAssign
+            .service(route(Method::PATCH, "/containers/{id}", Some("container.update"), provisioning::update)) // CurrentUser + policy ContainerAssign, or ContainerConfigure/ContainerResize; quota
+            .service(route(Method::DELETE, "/containers/{id}", Some("container.delete"), provisioning::delete)) // CurrentUser + policy ContainerDelete
             .service(route(Method::POST, "/containers/{id}/start", Some("container.start"), containers::start)) // CurrentUser + policy ContainerStart
             .service(route(Method::POST, "/containers/{id}/stop", Some("container.stop"), containers::stop)) // CurrentUser + policy ContainerStop
             .service(route(Method::POST, "/containers/{id}/restart", Some("container.restart"), containers::restart)) // CurrentUser + policy ContainerRestart

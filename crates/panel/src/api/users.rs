@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use super::audited::audited;
 use super::auth::CurrentUser;
 use super::body::Body;
-use crate::db::quotas::{self, Quota};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
@@ -223,90 +222,4 @@ pub(crate) async fn update_user(
         Ok(UserView::from(&user))
     })
     .await
-}
-
-/// The user a quota route names, decided for `action` (a member reads her own).
-fn quota_owner(
-    connection: &mut crate::db::DbConnection,
-    current: &CurrentUser,
-    id: UserId,
-    action: Action,
-) -> Result<User, AppError> {
-    let user = users::find(connection, id)?;
-    let object = match &user {
-        Some(user) => Object::User { id: user.id.0, role: user.role },
-        None => Object::Missing,
-    };
-    current.decide(action, &object)?;
-    user.ok_or_else(AppError::not_found)
-}
-
-/// `GET /api/v1/users/{id}/quota`: admins, and a member for herself.
-#[utoipa::path(
-    get,
-    path = "/api/v1/users/{id}/quota",
-    operation_id = "get_quota",
-    tag = "users",
-    summary = "A user's quota (admins, and a member for herself)",
-    params(("id" = i64, Path, description = "The user's id.")),
-    responses(
-        (status = 200, description = "The quota; null fields are unlimited.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also someone else's, for a member).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn quota(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let quota = db::run(&pool, move |connection| {
-        quota_owner(connection, &current, id, Action::UserView)?;
-        Ok::<_, AppError>(quotas::get(connection, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(quota))
-}
-
-/// `PUT /api/v1/users/{id}/quota` `{"containers","cpu","memory_mb","disk_mb"}` (null: no limit).
-#[utoipa::path(
-    put,
-    path = "/api/v1/users/{id}/quota",
-    operation_id = "set_quota",
-    tag = "users",
-    summary = "Replace a user's quota (admins)",
-    params(("id" = i64, Path, description = "The user's id.")),
-    request_body = Quota,
-    responses(
-        (status = 200, description = "The stored quota.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: a negative limit or a malformed body.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn set_quota(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let stored = audited(&pool, current.audit(format!("user:{id}")), move |connection, _| {
-        quota_owner(connection, &current, id, Action::UserManage)?;
-        let quota: Quota = body.json()?;
-        quota.validate().map_err(AppError::invalid_input)?;
-        quotas::set(connection, id, &quota)?;
-        Ok(quotas::get(connection, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(stored))
 }

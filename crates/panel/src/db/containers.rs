@@ -28,37 +28,137 @@ impl std::fmt::Display for ContainerId {
 
 /// The status of a container that is no longer on its machine.
 pub const STATUS_GONE: &str = "gone";
+/// A reservation: the panel is having the container made.
+pub const STATUS_CREATING: &str = "creating";
+/// A creation that failed (the row is gone; `error` says why).
+pub const STATUS_FAILED: &str = "failed";
+/// How long a `creating` row that its machine does not list is left alone
+/// by the sync before it is taken for a creation that never finished (the
+/// panel stopped in the middle): longer than any creation takes.
+pub const CREATION_GRACE_S: i64 = 900;
 
 /// How deep a parent chain is followed (a deeper one is cut there; the API
 /// refuses to make one).
 pub const MAX_DEPTH: usize = 16;
 
-/// A container with its machine's name and its owner's username.
+/// A container's row, without the names of its machine and owner.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = containers)]
+struct Row {
+    id: i64,
+    machine_id: i64,
+    name: String,
+    owner_id: Option<i64>,
+    parent_id: Option<i64>,
+    status: String,
+    addresses: String,
+    synced_at: i64,
+    gone_at: Option<i64>,
+    in_quota: bool,
+    cpu: Option<i64>,
+    memory_mb: Option<i64>,
+    disk_mb: Option<i64>,
+    autostart: Option<bool>,
+    image: Option<String>,
+    error: Option<String>,
+}
+
+/// A container with its machine's name and its owner's username.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
-    #[diesel(select_expression = containers::id)]
     pub id: i64,
-    #[diesel(select_expression = containers::machine_id)]
     pub machine_id: i64,
-    #[diesel(select_expression = machines::name)]
     pub machine: String,
-    #[diesel(select_expression = containers::name)]
     pub name: String,
-    #[diesel(select_expression = containers::owner_id)]
     pub owner_id: Option<i64>,
-    #[diesel(select_expression = users::username.nullable())]
     pub owner: Option<String>,
-    #[diesel(select_expression = containers::parent_id)]
     pub parent_id: Option<i64>,
-    #[diesel(select_expression = containers::status)]
     pub status: String,
     /// JSON array of addresses, as the sync stored it.
-    #[diesel(select_expression = containers::addresses)]
     pub addresses: String,
-    #[diesel(select_expression = containers::synced_at)]
     pub synced_at: i64,
-    #[diesel(select_expression = containers::gone_at)]
     pub gone_at: Option<i64>,
+    /// Made by a member under her quota: counts against its owner's quota
+    /// with `limits`, and she may resize and delete it.
+    pub in_quota: bool,
+    /// The limits the panel set (or reserved, while `creating`).
+    pub limits: Limits,
+    /// `boot.autostart` as the panel last set it (unknown: `None`).
+    pub autostart: Option<bool>,
+    /// The image it was created from through the panel.
+    pub image: Option<String>,
+    /// Why its creation failed (its status is then `failed`).
+    pub error: Option<String>,
+}
+
+/// A container's resource limits as the panel records them; `None`: not set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// CPUs (`limits.cpu`).
+    pub cpu: Option<i64>,
+    /// Memory in MiB (`limits.memory`).
+    pub memory_mb: Option<i64>,
+    /// Root disk in MiB.
+    pub disk_mb: Option<i64>,
+}
+
+impl Limits {
+    /// The largest CPU count a limit may name.
+    pub const MAX_CPU: i64 = 1024;
+    /// Below this LXD's containers do not boot usefully.
+    pub const MIN_MEMORY_MB: i64 = 16;
+
+    /// Each given limit is in range; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let max_mb = smp_proto::api::MAX_DISK_MB as i64;
+        let checks = [
+            ("cpu", self.cpu, 1, Self::MAX_CPU),
+            ("memory_mb", self.memory_mb, Self::MIN_MEMORY_MB, max_mb),
+            ("disk_mb", self.disk_mb, 1, max_mb),
+        ];
+        for (name, value, min, max) in checks {
+            if let Some(value) = value
+                && !(min..=max).contains(&value)
+            {
+                return Err(format!("{name} must be {min} to {max}, or left out"));
+            }
+        }
+        Ok(())
+    }
+
+    /// These limits with each missing one taken from `fallback`.
+    pub fn or(self, fallback: Limits) -> Limits {
+        Limits {
+            cpu: self.cpu.or(fallback.cpu),
+            memory_mb: self.memory_mb.or(fallback.memory_mb),
+            disk_mb: self.disk_mb.or(fallback.disk_mb),
+        }
+    }
+
+    /// Whether any of these limits is above (or newly set beside) `before`'s.
+    pub fn grows_from(&self, before: &Limits) -> bool {
+        [(self.cpu, before.cpu), (self.memory_mb, before.memory_mb), (self.disk_mb, before.disk_mb)].into_iter().any(
+            |(after, before)| match (after, before) {
+                (Some(after), Some(before)) => after > before,
+                (Some(_), None) => true,
+                (None, _) => false,
+            },
+        )
+    }
+
+    /// The instance configuration keys of the CPU and memory limits (the
+    /// disk is the agent's `disk_mb`).
+    pub fn config(&self) -> std::collections::BTreeMap<String, String> {
+        let mut config = std::collections::BTreeMap::new();
+        if let Some(cpu) = self.cpu {
+            config.insert("limits.cpu".to_owned(), cpu.to_string());
+        }
+        if let Some(memory_mb) = self.memory_mb {
+            config.insert("limits.memory".to_owned(), format!("{memory_mb}MiB"));
+        }
+        config
+    }
 }
 
 impl Container {
@@ -86,15 +186,9 @@ pub struct ListFilter {
     pub live_only: bool,
 }
 
-macro_rules! joined {
-    () => {
-        containers::table.inner_join(machines::table).left_join(users::table)
-    };
-}
-
 /// One container by id, gone or not.
 pub fn get(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Option<Container>> {
-    joined!().filter(containers::id.eq(id.0)).select(Container::as_select()).first(connection).optional()
+    Ok(list(connection, Some(&[id.0]))?.pop())
 }
 
 impl ListFilter {
@@ -110,28 +204,14 @@ impl ListFilter {
 /// query for the rows and one each for their machines' and owners' names,
 /// cheaper than joining them to every row of a long list.
 pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<Vec<Container>> {
-    type Row = (i64, i64, String, Option<i64>, Option<i64>, String, String, i64, Option<i64>);
-    let mut query = containers::table
-        .select((
-            containers::id,
-            containers::machine_id,
-            containers::name,
-            containers::owner_id,
-            containers::parent_id,
-            containers::status,
-            containers::addresses,
-            containers::synced_at,
-            containers::gone_at,
-        ))
-        .order(containers::id)
-        .into_boxed();
+    let mut query = containers::table.select(Row::as_select()).order(containers::id).into_boxed();
     if let Some(ids) = ids {
         query = query.filter(containers::id.eq_any(ids.to_vec()));
     }
     let rows: Vec<Row> = query.load(connection)?;
     let machine_names: HashMap<i64, String> =
         machines::table.select((machines::id, machines::name)).load(connection)?.into_iter().collect();
-    let owner_ids: HashSet<i64> = rows.iter().filter_map(|row| row.3).collect();
+    let owner_ids: HashSet<i64> = rows.iter().filter_map(|row| row.owner_id).collect();
     let owner_names: HashMap<i64, String> = users::table
         .filter(users::id.eq_any(owner_ids.into_iter().collect::<Vec<_>>()))
         .select((users::id, users::username))
@@ -140,18 +220,23 @@ pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<V
         .collect();
     Ok(rows
         .into_iter()
-        .map(|(id, machine_id, name, owner_id, parent_id, status, addresses, synced_at, gone_at)| Container {
-            id,
-            machine_id,
-            machine: machine_names.get(&machine_id).cloned().unwrap_or_default(),
-            name,
-            owner_id,
-            owner: owner_id.and_then(|owner| owner_names.get(&owner).cloned()),
-            parent_id,
-            status,
-            addresses,
-            synced_at,
-            gone_at,
+        .map(|row| Container {
+            id: row.id,
+            machine_id: row.machine_id,
+            machine: machine_names.get(&row.machine_id).cloned().unwrap_or_default(),
+            name: row.name,
+            owner_id: row.owner_id,
+            owner: row.owner_id.and_then(|owner| owner_names.get(&owner).cloned()),
+            parent_id: row.parent_id,
+            status: row.status,
+            addresses: row.addresses,
+            synced_at: row.synced_at,
+            gone_at: row.gone_at,
+            in_quota: row.in_quota,
+            limits: Limits { cpu: row.cpu, memory_mb: row.memory_mb, disk_mb: row.disk_mb },
+            autostart: row.autostart,
+            image: row.image,
+            error: row.error,
         })
         .collect())
 }
@@ -248,6 +333,116 @@ pub fn set_status(connection: &mut DbConnection, id: ContainerId, status: &str, 
         .execute(connection)
 }
 
+/// A container the panel is about to have made.
+#[derive(Debug, Clone)]
+pub struct Reservation<'a> {
+    pub machine: MachineId,
+    pub name: &'a str,
+    pub owner: Option<i64>,
+    pub parent: Option<ContainerId>,
+    pub in_quota: bool,
+    pub limits: Limits,
+    pub autostart: bool,
+    pub image: &'a str,
+}
+
+/// Inserts the `creating` row of a reservation; `Ok(None)` when a live
+/// container of that name is already on the machine.
+pub fn reserve(
+    connection: &mut DbConnection,
+    reservation: &Reservation<'_>,
+    now: i64,
+) -> QueryResult<Option<ContainerId>> {
+    let inserted = diesel::insert_into(containers::table)
+        .values((
+            containers::machine_id.eq(reservation.machine.0),
+            containers::name.eq(reservation.name),
+            containers::owner_id.eq(reservation.owner),
+            containers::parent_id.eq(reservation.parent.map(|parent| parent.0)),
+            containers::status.eq(STATUS_CREATING),
+            containers::synced_at.eq(now),
+            containers::in_quota.eq(reservation.in_quota),
+            containers::cpu.eq(reservation.limits.cpu),
+            containers::memory_mb.eq(reservation.limits.memory_mb),
+            containers::disk_mb.eq(reservation.limits.disk_mb),
+            containers::autostart.eq(Some(reservation.autostart)),
+            containers::image.eq(Some(reservation.image)),
+        ))
+        .execute(connection);
+    match inserted {
+        Ok(_) => {}
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            return Ok(None);
+        }
+        Err(error) => return Err(error),
+    }
+    containers::table
+        .filter(containers::machine_id.eq(reservation.machine.0))
+        .filter(containers::name.eq(reservation.name))
+        .filter(containers::gone_at.is_null())
+        .select(containers::id)
+        .first(connection)
+        .map(|id| Some(ContainerId(id)))
+}
+
+/// A creation failed: the row is gone (it no longer counts), and says why.
+pub fn fail_creation(connection: &mut DbConnection, id: ContainerId, error: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(containers::table.find(id.0).filter(containers::gone_at.is_null()))
+        .set((
+            containers::gone_at.eq(Some(now)),
+            containers::status.eq(STATUS_FAILED),
+            containers::error.eq(Some(error)),
+            containers::synced_at.eq(now),
+        ))
+        .execute(connection)
+}
+
+/// Marks a container the panel deleted as gone.
+pub fn mark_deleted(connection: &mut DbConnection, id: ContainerId, now: i64) -> QueryResult<usize> {
+    mark_gone(connection, id.0, now)
+}
+
+/// The names of the container's live children.
+pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<String>> {
+    containers::table
+        .filter(containers::parent_id.eq(id.0))
+        .filter(containers::gone_at.is_null())
+        .select(containers::name)
+        .order(containers::name)
+        .load(connection)
+}
+
+/// Records the limits the panel set (or reserves, before it sets them).
+pub fn set_limits(connection: &mut DbConnection, id: ContainerId, limits: &Limits) -> QueryResult<usize> {
+    diesel::update(containers::table.find(id.0))
+        .set((
+            containers::cpu.eq(limits.cpu),
+            containers::memory_mb.eq(limits.memory_mb),
+            containers::disk_mb.eq(limits.disk_mb),
+        ))
+        .execute(connection)
+}
+
+pub fn set_autostart(connection: &mut DbConnection, id: ContainerId, autostart: bool) -> QueryResult<usize> {
+    diesel::update(containers::table.find(id.0)).set(containers::autostart.eq(Some(autostart))).execute(connection)
+}
+
+/// Whether the container counts against its owner's quota (an adopted one may).
+pub fn set_in_quota(connection: &mut DbConnection, id: ContainerId, in_quota: bool) -> QueryResult<usize> {
+    diesel::update(containers::table.find(id.0)).set(containers::in_quota.eq(in_quota)).execute(connection)
+}
+
+/// How many live containers each machine has (machines without any are absent).
+pub fn live_count_by_machine(connection: &mut DbConnection) -> QueryResult<HashMap<i64, i64>> {
+    let machine_ids: Vec<i64> =
+        containers::table.filter(containers::gone_at.is_null()).select(containers::machine_id).load(connection)?;
+    let mut counts = HashMap::new();
+    for machine in machine_ids {
+        *counts.entry(machine).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
 /// What one full sync changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SyncReport {
@@ -266,6 +461,7 @@ struct LiveRow {
     status: String,
     addresses: String,
     lxd_created_at: String,
+    synced_at: i64,
 }
 
 fn mark_gone(connection: &mut DbConnection, id: i64, now: i64) -> QueryResult<usize> {
@@ -315,6 +511,7 @@ pub fn apply_list(
                 containers::status,
                 containers::addresses,
                 containers::lxd_created_at,
+                containers::synced_at,
             ))
             .load(connection)?;
         let mut by_name: HashMap<&str, &LiveRow> = live.iter().map(|row| (row.name.as_str(), row)).collect();
@@ -352,7 +549,21 @@ pub fn apply_list(
             }
         }
         for row in by_name.values() {
-            mark_gone(connection, row.id, now)?;
+            if row.status == STATUS_CREATING {
+                // LXD has not made it yet; a reservation older than the
+                // grace is a creation that never finished.
+                if now - row.synced_at < CREATION_GRACE_S {
+                    continue;
+                }
+                fail_creation(
+                    connection,
+                    ContainerId(row.id),
+                    "the creation did not finish (the panel stopped?)",
+                    now,
+                )?;
+            } else {
+                mark_gone(connection, row.id, now)?;
+            }
             report.gone += 1;
         }
         Ok(report)

@@ -1,10 +1,22 @@
-//! The `quotas` table: the limits an admin sets for a member (checked when
-//! she creates containers). No row, or a NULL column, means no limit.
+//! The `quotas` and `machine_quotas` tables: the limits an admin sets for a
+//! member, overall and per machine, and what her sub-containers use of them.
+//!
+//! A member without an overall row has the configured default quota
+//! (`default_quota`, nothing unless an operator says so); a NULL column
+//! means no limit. A machine row bounds her use of that machine on top of
+//! the overall one. Usage is what her live `in_quota` containers reserve,
+//! `creating` ones included; [`reserve_check`] reads it after locking her
+//! user row, inside the transaction that then writes the reservation, so
+//! concurrent creates cannot both take the last unit.
+
+use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::schema::quotas;
+use super::containers::{ContainerId, Limits};
+use super::machines::MachineId;
+use super::schema::{containers, machine_quotas, machines, quotas, users};
 use super::users::UserId;
 use super::{DbConnection, unix_now};
 
@@ -38,9 +50,14 @@ impl Quota {
     }
 }
 
-/// The user's quota (all `None` when none was set).
-pub fn get(connection: &mut DbConnection, user: UserId) -> QueryResult<Quota> {
-    Ok(quotas::table.find(user.0).select(Quota::as_select()).first(connection).optional()?.unwrap_or_default())
+/// The user's overall quota as an admin set it, if one did.
+pub fn stored(connection: &mut DbConnection, user: UserId) -> QueryResult<Option<Quota>> {
+    quotas::table.find(user.0).select(Quota::as_select()).first(connection).optional()
+}
+
+/// The user's overall quota: hers, or `default` when none was set.
+pub fn get(connection: &mut DbConnection, user: UserId, default: &Quota) -> QueryResult<Quota> {
+    Ok(stored(connection, user)?.unwrap_or(*default))
 }
 
 /// Replaces the user's quota.
@@ -59,4 +76,195 @@ pub fn set(connection: &mut DbConnection, user: UserId, quota: &Quota) -> QueryR
             .execute(connection)?;
         Ok(())
     })
+}
+
+/// The user's quota on one machine, if an admin set one.
+pub fn machine_quota(connection: &mut DbConnection, user: UserId, machine: MachineId) -> QueryResult<Option<Quota>> {
+    machine_quotas::table
+        .find((user.0, machine.0))
+        .select((machine_quotas::containers, machine_quotas::cpu, machine_quotas::memory_mb, machine_quotas::disk_mb))
+        .first::<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>(connection)
+        .optional()
+        .map(|row| row.map(|(containers, cpu, memory_mb, disk_mb)| Quota { containers, cpu, memory_mb, disk_mb }))
+}
+
+/// Every machine quota of the user, by machine id.
+pub fn machine_quotas(connection: &mut DbConnection, user: UserId) -> QueryResult<BTreeMap<i64, Quota>> {
+    let rows: Vec<(i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = machine_quotas::table
+        .filter(machine_quotas::user_id.eq(user.0))
+        .select((
+            machine_quotas::machine_id,
+            machine_quotas::containers,
+            machine_quotas::cpu,
+            machine_quotas::memory_mb,
+            machine_quotas::disk_mb,
+        ))
+        .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .map(|(machine, containers, cpu, memory_mb, disk_mb)| (machine, Quota { containers, cpu, memory_mb, disk_mb }))
+        .collect())
+}
+
+/// Sets (`Some`) or removes (`None`) the user's quota on one machine.
+pub fn set_machine_quota(
+    connection: &mut DbConnection,
+    user: UserId,
+    machine: MachineId,
+    quota: Option<&Quota>,
+) -> QueryResult<()> {
+    connection.transaction(|connection| {
+        diesel::delete(machine_quotas::table.find((user.0, machine.0))).execute(connection)?;
+        if let Some(quota) = quota {
+            diesel::insert_into(machine_quotas::table)
+                .values((
+                    machine_quotas::user_id.eq(user.0),
+                    machine_quotas::machine_id.eq(machine.0),
+                    machine_quotas::containers.eq(quota.containers),
+                    machine_quotas::cpu.eq(quota.cpu),
+                    machine_quotas::memory_mb.eq(quota.memory_mb),
+                    machine_quotas::disk_mb.eq(quota.disk_mb),
+                    machine_quotas::updated_at.eq(unix_now()),
+                ))
+                .execute(connection)?;
+        }
+        Ok(())
+    })
+}
+
+/// What a member's sub-containers take: how many, and the sum of their limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Usage {
+    pub containers: i64,
+    pub cpu: i64,
+    pub memory_mb: i64,
+    pub disk_mb: i64,
+}
+
+impl Usage {
+    fn add(&mut self, limits: &Limits) {
+        self.containers += 1;
+        self.cpu += limits.cpu.unwrap_or(0);
+        self.memory_mb += limits.memory_mb.unwrap_or(0);
+        self.disk_mb += limits.disk_mb.unwrap_or(0);
+    }
+}
+
+/// A member's usage overall and on each machine she uses (by machine id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageByMachine {
+    pub overall: Usage,
+    pub machines: BTreeMap<i64, Usage>,
+}
+
+/// What the user's live `in_quota` containers take, leaving out `except`
+/// (a container whose limits are about to change).
+pub fn usage(connection: &mut DbConnection, user: UserId, except: Option<ContainerId>) -> QueryResult<UsageByMachine> {
+    let rows: Vec<(i64, i64, Option<i64>, Option<i64>, Option<i64>)> = containers::table
+        .filter(containers::owner_id.eq(user.0))
+        .filter(containers::in_quota.eq(true))
+        .filter(containers::gone_at.is_null())
+        .filter(containers::id.ne(except.map_or(-1, |id| id.0)))
+        .select((containers::id, containers::machine_id, containers::cpu, containers::memory_mb, containers::disk_mb))
+        .load(connection)?;
+    let mut usage = UsageByMachine::default();
+    for (_, machine, cpu, memory_mb, disk_mb) in rows {
+        let limits = Limits { cpu, memory_mb, disk_mb };
+        usage.overall.add(&limits);
+        usage.machines.entry(machine).or_default().add(&limits);
+    }
+    Ok(usage)
+}
+
+/// Every member's usage, by user id (the admins' usage page).
+pub fn usage_of_everyone(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Usage>> {
+    let rows: Vec<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = containers::table
+        .filter(containers::in_quota.eq(true))
+        .filter(containers::gone_at.is_null())
+        .select((containers::owner_id, containers::cpu, containers::memory_mb, containers::disk_mb))
+        .load(connection)?;
+    let mut usage: BTreeMap<i64, Usage> = BTreeMap::new();
+    for (owner, cpu, memory_mb, disk_mb) in rows {
+        if let Some(owner) = owner {
+            usage.entry(owner).or_default().add(&Limits { cpu, memory_mb, disk_mb });
+        }
+    }
+    Ok(usage)
+}
+
+/// Every stored overall quota, by user id.
+pub fn all_stored(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Quota>> {
+    let rows: Vec<(i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = quotas::table
+        .select((quotas::user_id, quotas::containers, quotas::cpu, quotas::memory_mb, quotas::disk_mb))
+        .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, containers, cpu, memory_mb, disk_mb)| (user, Quota { containers, cpu, memory_mb, disk_mb }))
+        .collect())
+}
+
+/// Why a request does not fit a quota, in words a member understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Exceeded(pub String);
+
+impl Quota {
+    /// Whether `used` plus one more container with `limits` (`count` 1) or
+    /// only a change of limits (`count` 0) stays within this quota; `scope`
+    /// names it in the message ("your quota", "your quota on machine m1").
+    pub fn admits(&self, used: &Usage, count: i64, limits: &Limits, scope: &str) -> Result<(), Exceeded> {
+        let dimensions = [
+            ("containers", "", self.containers, used.containers, count),
+            ("CPUs", "", self.cpu, used.cpu, limits.cpu.unwrap_or(0)),
+            ("memory", " MiB", self.memory_mb, used.memory_mb, limits.memory_mb.unwrap_or(0)),
+            ("disk", " MiB", self.disk_mb, used.disk_mb, limits.disk_mb.unwrap_or(0)),
+        ];
+        for (name, unit, limit, used, asked) in dimensions {
+            if let Some(limit) = limit
+                && asked > 0
+                && used + asked > limit
+            {
+                return Err(Exceeded(format!(
+                    "{scope} allows {limit}{unit} of {name}; your sub-containers take {used}{unit} and this asks {asked}{unit} more"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Locks the user's row until the transaction ends (PostgreSQL: a row lock
+/// that a second reserving transaction waits for; SQLite: the write lock
+/// `write_transaction` already holds), so the usage read next is the one
+/// the reservation is checked against.
+pub fn lock_user(connection: &mut DbConnection, user: UserId) -> QueryResult<()> {
+    diesel::update(users::table.find(user.0)).set(users::id.eq(users::id)).execute(connection).map(|_| ())
+}
+
+/// Inside a write transaction: locks the user, then checks that one more
+/// container (`count` 1) or a change of an existing one's limits (`count`
+/// 0, `except` that container) with `limits` on `machine` fits her overall
+/// quota (or `default`) and her quota on that machine.
+pub fn reserve_check(
+    connection: &mut DbConnection,
+    user: UserId,
+    machine: MachineId,
+    count: i64,
+    limits: &Limits,
+    except: Option<ContainerId>,
+    default: &Quota,
+) -> QueryResult<Result<(), Exceeded>> {
+    lock_user(connection, user)?;
+    let usage = usage(connection, user, except)?;
+    let overall = get(connection, user, default)?;
+    if let Err(exceeded) = overall.admits(&usage.overall, count, limits, "your quota") {
+        return Ok(Err(exceeded));
+    }
+    if let Some(quota) = machine_quota(connection, user, machine)? {
+        let machine_name: String =
+            machines::table.find(machine.0).select(machines::name).first(connection).unwrap_or_default();
+        let used = usage.machines.get(&machine.0).copied().unwrap_or_default();
+        return Ok(quota.admits(&used, count, limits, &format!("your quota on machine {machine_name}")));
+    }
+    Ok(Ok(()))
 }

@@ -69,6 +69,13 @@ diesel::table! {
         synced_at -> BigInt,
         gone_at -> Nullable<BigInt>,
         lxd_created_at -> Text,
+        in_quota -> Bool,
+        cpu -> Nullable<BigInt>,
+        memory_mb -> Nullable<BigInt>,
+        disk_mb -> Nullable<BigInt>,
+        autostart -> Nullable<Bool>,
+        image -> Nullable<Text>,
+        error -> Nullable<Text>,
     }
 }
 
@@ -112,7 +119,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    machine_quotas (user_id, machine_id) {
+        user_id -> BigInt,
+        machine_id -> BigInt,
+        containers -> Nullable<BigInt>,
+        cpu -> Nullable<BigInt>,
+        memory_mb -> Nullable<BigInt>,
+        disk_mb -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(containers -> machines (machine_id));
+diesel::joinable!(machine_quotas -> machines (machine_id));
 diesel::joinable!(containers -> users (owner_id));
 diesel::joinable!(quotas -> users (user_id));
 diesel::joinable!(services -> containers (container_id));
@@ -125,9 +145,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     containers,
     services,
     quotas,
+    machine_quotas,
     audit_log,
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 8] =
-    ["users", "sessions", "personal_access_tokens", "machines", "containers", "services", "quotas", "audit_log"];
+pub const TABLES: [&str; 9] = [
+    "users",
+    "sessions",
+    "personal_access_tokens",
+    "machines",
+    "containers",
+    "services",
+    "quotas",
+    "machine_quotas",
+    "audit_log",
+];

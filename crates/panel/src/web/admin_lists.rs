@@ -137,7 +137,7 @@ pub struct ContainersParams {
 /// unowned container? The policy allows it to admins and hides it from
 /// members (the 404 page, like any object she may not see).
 fn may_assign_any(current: &CurrentUser) -> Result<(), AppError> {
-    current.decide(Action::ContainerAssign, &Object::Container { owners: &[None] })
+    current.decide(Action::ContainerAssign, &Object::Container { owners: &[None], in_quota: false })
 }
 
 /// `GET /admin/containers?machine=ID&owner=NAME&status=S&page=N`: every
@@ -234,7 +234,7 @@ impl AssignForm {
                 AppError::invalid_input("parent: give a container id (a number), or leave it empty for none")
             })?)),
         };
-        Ok(Assign { owner, parent })
+        Ok(Assign { owner, parent, in_quota: None })
     }
 }
 

@@ -308,8 +308,9 @@ async fn quotas_are_set_by_admins_and_read_by_their_member() {
     assert_eq!(get_json(app, &format!("/users/{}/quota", t.alice), &ada).await, (200, quota.clone()));
     let row = app.audit_rows().into_iter().find(|row| row.action == "user.quota").unwrap();
     assert_eq!((row.actor.as_str(), row.outcome.as_str(), row.object), ("ada", "ok", format!("user:{}", t.alice)));
-    let unset = json!({"containers": null, "cpu": null, "memory_mb": null, "disk_mb": null});
-    assert_eq!(get_json(app, &format!("/users/{}/quota", t.bob), &ada).await, (200, unset));
+    // Bob has none of his own: the configured default, nothing.
+    let nothing = json!({"containers": 0, "cpu": 0, "memory_mb": 0, "disk_mb": 0});
+    assert_eq!(get_json(app, &format!("/users/{}/quota", t.bob), &ada).await, (200, nothing));
 
     let alice = app.login("alice", PASSWORD).await;
     assert_eq!(get_json(app, &format!("/users/{}/quota", t.alice), &alice).await, (200, quota.clone()));
@@ -326,9 +327,9 @@ async fn quotas_are_set_by_admins_and_read_by_their_member() {
     let response =
         app.with_session(Method::PUT, &format!("/users/{}/quota", t.bob), &alice).json(&more).send().await.unwrap();
     assert_eq!(error_code(response).await, (404, "not_found".into()));
-    let stored = quotas::get(&mut app.db.connect(), UserId(t.alice)).unwrap();
+    let stored = quotas::stored(&mut app.db.connect(), UserId(t.alice)).unwrap().unwrap();
     assert_eq!((stored.containers, stored.cpu, stored.memory_mb, stored.disk_mb), (Some(3), Some(4), Some(2048), None));
-    assert_eq!(quotas::get(&mut app.db.connect(), UserId(t.bob)).unwrap(), quotas::Quota::default());
+    assert_eq!(quotas::stored(&mut app.db.connect(), UserId(t.bob)).unwrap(), None);
 
     for bad in [
         json!({"containers": -1, "cpu": null, "memory_mb": null, "disk_mb": null}),
@@ -340,7 +341,7 @@ async fn quotas_are_set_by_admins_and_read_by_their_member() {
             app.with_session(Method::PUT, &format!("/users/{}/quota", t.alice), &ada).json(&bad).send().await.unwrap();
         assert_eq!(error_code(response).await, (422, "invalid_input".into()), "{bad}");
     }
-    let stored = quotas::get(&mut app.db.connect(), UserId(t.alice)).unwrap();
+    let stored = quotas::stored(&mut app.db.connect(), UserId(t.alice)).unwrap().unwrap();
     assert_eq!(stored.containers, Some(3), "nothing changed");
     let response = app.with_session(Method::PUT, "/users/999999/quota", &ada).json(&more).send().await.unwrap();
     assert_eq!(error_code(response).await, (404, "not_found".into()));
