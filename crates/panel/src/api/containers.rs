@@ -14,7 +14,7 @@ use super::audited::{AuditEntry, audited, audited_call};
 use super::auth::CurrentUser;
 use super::body::Body;
 use crate::agents::{AgentClient, Caller};
-use crate::db::containers::{self, Container, ContainerId, ListFilter};
+use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter};
 use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
@@ -31,7 +31,8 @@ pub struct ContainerView {
     pub name: String,
     pub machine: String,
     pub machine_id: i64,
-    /// As last seen (`running`, `stopped`, …, `gone` once it left its machine).
+    /// As last seen (`running`, `stopped`, …, `gone` once it left its
+    /// machine); `creating` while the panel has it made, `failed` if that failed.
     pub status: String,
     pub owner: Option<String>,
     pub parent: Option<i64>,
@@ -41,6 +42,17 @@ pub struct ContainerView {
     pub addresses: Box<RawValue>,
     pub synced_at: i64,
     pub gone_at: Option<i64>,
+    /// A member made it under her quota: it counts against its owner's
+    /// quota, and she may resize and delete it.
+    pub in_quota: bool,
+    /// The limits the panel set (null fields: none set through the panel).
+    pub limits: Limits,
+    /// Whether it starts with its machine, as the panel last set it (null: unknown).
+    pub autostart: Option<bool>,
+    /// The image it was created from through the panel.
+    pub image: Option<String>,
+    /// Why its creation failed (status `failed`).
+    pub error: Option<String>,
 }
 
 impl From<Container> for ContainerView {
@@ -60,6 +72,11 @@ impl From<Container> for ContainerView {
             addresses,
             synced_at: container.synced_at,
             gone_at: container.gone_at,
+            in_quota: container.in_quota,
+            limits: container.limits,
+            autostart: container.autostart,
+            image: container.image,
+            error: container.error,
         }
     }
 }

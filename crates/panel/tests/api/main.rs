@@ -20,6 +20,7 @@ mod migrations;
 mod openapi;
 mod panel_agent;
 mod panel_services;
+mod provisioning_api;
 mod real_agent;
 mod rotation;
 mod services_api;
