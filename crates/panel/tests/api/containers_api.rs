@@ -430,7 +430,7 @@ async fn a_state_changing_request_refused_for_its_body_is_audited() {
     assert_eq!(
         rows,
         vec![
-            ("container.assign".into(), "refused".into(), Some("invalid_input".into())),
+            ("container.update".into(), "refused".into(), Some("invalid_input".into())),
             ("container.exec".into(), "refused".into(), Some("invalid_input".into())),
         ]
     );

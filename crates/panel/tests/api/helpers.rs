@@ -221,3 +221,13 @@ pub async fn error_code(response: reqwest::Response) -> (u16, String) {
     let body: serde_json::Value = response.json().await.expect("a JSON error body");
     (status, body["error"]["code"].as_str().expect("error.code").to_owned())
 }
+
+/// How many migrations each backend has (the folders of migrations/sqlite;
+/// migrations/postgresql has the same ones).
+pub fn migration_count() -> usize {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+    std::fs::read_dir(dir)
+        .expect("the migrations folder")
+        .filter(|entry| entry.as_ref().is_ok_and(|entry| entry.path().is_dir()))
+        .count()
+}

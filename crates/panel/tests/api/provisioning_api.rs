@@ -185,7 +185,8 @@ async fn quotas_count_only_live_sub_containers_overall_and_per_machine_and_place
     // Its agent is down too, so that reservation fails; two live
     // sub-containers then stand in for ones that were made.
     let id = placed["id"].as_i64().unwrap();
-    until(Duration::from_secs(30), "the creation on m2 fails", || async { row(&app, id).is_gone().then_some(()) }).await;
+    until(Duration::from_secs(30), "the creation on m2 fails", || async { row(&app, id).is_gone().then_some(()) })
+        .await;
     for name in ["s2", "s3"] {
         sub_container(&app, alice, m2, name, 1);
     }
