@@ -71,3 +71,48 @@ pub fn launch_systemd_with_unit(project: &str, container: &str, unit: &str, unit
     assert_eq!(lxc_exec(project, container, &["sh", "-c", &install, "sh", unit_file]).0, 0, "cannot install {unit}");
     assert_eq!(lxc_exec(project, container, &["systemctl", "start", unit]).0, 0, "cannot start {unit}");
 }
+
+/// Configuration keys a member may not set, as both suites send them (the
+/// agent's with a hand-made member token, the panel's through its API): an
+/// example of every entry of `smp-proto`'s refusal table, then keys an
+/// attacker would try first and one LXD does not know.
+pub fn refused_member_keys() -> Vec<String> {
+    let mut keys: Vec<String> =
+        smp_proto::config_policy::REFUSED_CONFIG_KEYS.iter().map(|refused| refused.pattern.example()).collect();
+    keys.extend(
+        [
+            "security.privileged",
+            "security.nesting",
+            "raw.lxc",
+            "raw.idmap",
+            "raw.apparmor",
+            "raw.seccomp",
+            "security.idmap.isolated",
+            "linux.kernel_modules",
+            "volatile.idmap.next",
+            "security.syscalls.intercept.mknod",
+            "limits.memory.enforce",
+            "no.such.key",
+        ]
+        .map(str::to_owned),
+    );
+    keys
+}
+
+/// One device of every kind that reaches the host (a disk with a host
+/// path, unix-char and unix-block, gpu, usb, pci, proxy, a nic with a
+/// parent, an oversized root disk): no request body takes `devices`.
+pub fn host_devices() -> Vec<serde_json::Value> {
+    use serde_json::json;
+    vec![
+        json!({"host":{"type":"disk","source":"/","path":"/mnt/host"}}),
+        json!({"kmsg":{"type":"unix-char","path":"/dev/kmsg"}}),
+        json!({"sda":{"type":"unix-block","path":"/dev/sda"}}),
+        json!({"gpu":{"type":"gpu"}}),
+        json!({"usb":{"type":"usb","vendorid":"1d6b"}}),
+        json!({"pci":{"type":"pci","address":"0000:00:02.0"}}),
+        json!({"ssh":{"type":"proxy","listen":"tcp:0.0.0.0:2222","connect":"tcp:127.0.0.1:22"}}),
+        json!({"eth1":{"type":"nic","nictype":"macvlan","parent":"eth0"}}),
+        json!({"root":{"type":"disk","path":"/","pool":"default","size":"1TiB"}}),
+    ]
+}

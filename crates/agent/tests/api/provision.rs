@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 use smp_proto::Action;
-use smp_proto::config_policy::{MEMBER_CONFIG_KEYS, REFUSED_CONFIG_KEYS};
+use smp_proto::config_policy::MEMBER_CONFIG_KEYS;
 
 use crate::fake_lxd::{Behaviour, FakeLxd};
 use crate::helpers::{Answer, TestAgent};
@@ -128,24 +128,7 @@ async fn every_refused_key_and_every_device_is_forbidden_for_a_member_with_nothi
     let config_before = project.query("/1.0/instances/c1")["config"].clone();
     let agent = TestAgent::spawn(project.name()).await;
 
-    let mut keys: Vec<String> = REFUSED_CONFIG_KEYS.iter().map(|refused| refused.pattern.example()).collect();
-    keys.extend(
-        [
-            "security.privileged",
-            "security.nesting",
-            "raw.lxc",
-            "raw.idmap",
-            "raw.apparmor",
-            "raw.seccomp",
-            "security.idmap.isolated",
-            "linux.kernel_modules",
-            "volatile.idmap.next",
-            "security.syscalls.intercept.mknod",
-            "limits.memory.enforce",
-            "no.such.key",
-        ]
-        .map(str::to_owned),
-    );
+    let keys = smp_e2e::refused_member_keys();
     for key in &keys {
         let create_answer =
             create(&agent, MEMBER, &json!({"name":"c2","image":"smp-busybox","config":{key.as_str():"true"}})).await;
@@ -154,17 +137,7 @@ async fn every_refused_key_and_every_device_is_forbidden_for_a_member_with_nothi
         assert_eq!((update_answer.status, update_answer.code()), (403, "forbidden_config"), "update with {key}");
     }
 
-    let devices = [
-        json!({"host":{"type":"disk","source":"/","path":"/mnt/host"}}),
-        json!({"kmsg":{"type":"unix-char","path":"/dev/kmsg"}}),
-        json!({"sda":{"type":"unix-block","path":"/dev/sda"}}),
-        json!({"gpu":{"type":"gpu"}}),
-        json!({"usb":{"type":"usb","vendorid":"1d6b"}}),
-        json!({"pci":{"type":"pci","address":"0000:00:02.0"}}),
-        json!({"ssh":{"type":"proxy","listen":"tcp:0.0.0.0:2222","connect":"tcp:127.0.0.1:22"}}),
-        json!({"eth1":{"type":"nic","nictype":"macvlan","parent":"eth0"}}),
-        json!({"root":{"type":"disk","path":"/","pool":"default","size":"1TiB"}}),
-    ];
+    let devices = smp_e2e::host_devices();
     for device in &devices {
         for admin in [MEMBER, ADMIN] {
             let body = json!({"name":"c2","image":"smp-busybox","devices":device});

@@ -520,13 +520,18 @@ pub fn apply_list(
             match by_name.remove(summary.name.as_str()) {
                 Some(row) if row.lxd_created_at.is_empty() || row.lxd_created_at == summary.created_at => {
                     let addresses = addresses_json(&summary.addresses);
-                    if row.status != summary.status.as_str()
-                        || row.addresses != addresses
-                        || row.lxd_created_at != summary.created_at
-                    {
+                    // A creation in flight ends with its own answer (a list
+                    // may catch it created but not yet started); only one
+                    // whose answer never came takes the listed status.
+                    let status = if row.status == STATUS_CREATING && now - row.synced_at < CREATION_GRACE_S {
+                        STATUS_CREATING
+                    } else {
+                        summary.status.as_str()
+                    };
+                    if row.status != status || row.addresses != addresses || row.lxd_created_at != summary.created_at {
                         diesel::update(containers::table.find(row.id))
                             .set((
-                                containers::status.eq(summary.status.as_str()),
+                                containers::status.eq(status),
                                 containers::addresses.eq(addresses),
                                 containers::lxd_created_at.eq(&summary.created_at),
                                 containers::synced_at.eq(now),
@@ -581,16 +586,24 @@ pub enum EventOutcome {
 }
 
 /// Applies one `GET /events` change to the machine's live row of that name.
+/// A row still `creating` is left as it is: its creation's answer decides
+/// (the events of a creation that fails to start end in `deleted`, which
+/// would otherwise hide why it failed).
 pub fn apply_event(
     connection: &mut DbConnection,
     machine: MachineId,
     event: &ContainerEvent,
     now: i64,
 ) -> QueryResult<EventOutcome> {
-    let target = containers::table
+    let live = containers::table
         .filter(containers::machine_id.eq(machine.0))
         .filter(containers::name.eq(&event.name))
         .filter(containers::gone_at.is_null());
+    let creating = live.filter(containers::status.eq(STATUS_CREATING)).count().get_result::<i64>(connection)?;
+    if creating > 0 {
+        return Ok(EventOutcome::Applied);
+    }
+    let target = live;
     let changed = if event.status == ContainerStatus::Deleted {
         diesel::update(target)
             .set((containers::gone_at.eq(Some(now)), containers::status.eq(STATUS_GONE), containers::synced_at.eq(now)))

@@ -19,6 +19,7 @@ mod machines_api;
 mod migrations;
 mod openapi;
 mod panel_agent;
+mod panel_provisioning;
 mod panel_services;
 mod provisioning_api;
 mod real_agent;

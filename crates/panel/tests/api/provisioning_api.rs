@@ -333,3 +333,58 @@ async fn the_sync_keeps_a_fresh_reservation_and_fails_one_that_never_finished() 
     assert_eq!((failed.status.as_str(), failed.is_gone()), ("failed", true));
     assert!(failed.error.unwrap().contains("did not finish"));
 }
+
+#[tokio::test]
+async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_list_or_an_event() {
+    use smp_proto::api::{ContainerEvent, ContainerStatus};
+    let Tree { app, alice, machine, .. } = tree().await;
+    let machine = smp_panel::db::machines::MachineId(machine);
+    let reservation = containers::Reservation {
+        machine,
+        name: "pending",
+        owner: Some(alice),
+        parent: None,
+        in_quota: true,
+        limits: containers::Limits::default(),
+        autostart: false,
+        image: "smp-busybox",
+    };
+    let now = smp_panel::db::unix_now();
+    let id = containers::reserve(&mut app.db.connect(), &reservation, now).unwrap().unwrap();
+    let mut connection = app.db.connect();
+    // LXD has made it but not started it yet, or it failed to start and
+    // the agent deleted it again: the creation's answer will say which.
+    let mut listed: Vec<_> = ["a", "b", "c", "d"]
+        .map(|name| crate::containers_api::summary(name, ContainerStatus::Running, crate::containers_api::CREATED))
+        .into();
+    listed.push(crate::containers_api::summary("pending", ContainerStatus::Stopped, crate::containers_api::CREATED));
+    containers::apply_list(&mut connection, machine, &listed, now).unwrap();
+    for status in [ContainerStatus::Stopped, ContainerStatus::Deleted] {
+        let event = ContainerEvent { name: "pending".into(), status, action: "instance-x".into(), at: String::new() };
+        assert_eq!(
+            containers::apply_event(&mut connection, machine, &event, now).unwrap(),
+            containers::EventOutcome::Applied
+        );
+    }
+    assert_eq!((row(&app, id.0).status.as_str(), row(&app, id.0).is_gone()), ("creating", false));
+    // The answer decides; once it is in, events apply again.
+    containers::set_status(&mut connection, id, "running", now).unwrap();
+    let stopped = ContainerEvent {
+        name: "pending".into(),
+        status: ContainerStatus::Stopped,
+        action: "x".into(),
+        at: String::new(),
+    };
+    containers::apply_event(&mut connection, machine, &stopped, now).unwrap();
+    assert_eq!(row(&app, id.0).status, "stopped");
+    // A reservation whose answer never came but that LXD lists takes the
+    // listed status after the grace.
+    let other = containers::Reservation { name: "orphan", ..reservation };
+    let orphan = containers::reserve(&mut connection, &other, now).unwrap().unwrap();
+    listed.push(crate::containers_api::summary("orphan", ContainerStatus::Running, crate::containers_api::CREATED));
+    containers::apply_list(&mut connection, machine, &listed, now + 1).unwrap();
+    assert_eq!(row(&app, orphan.0).status, "creating");
+    let later = now + 1 + containers::CREATION_GRACE_S;
+    containers::apply_list(&mut connection, machine, &listed, later).unwrap();
+    assert_eq!(row(&app, orphan.0).status, "running");
+}
