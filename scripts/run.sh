@@ -16,6 +16,7 @@
 #     admin `admin` and the approved member `demo` created once, their
 #     generated passwords in admin.password and demo.password (mode 600);
 #     `smp-demo` given to `demo`, and `hello.service` made her service;
+#     a quota of 2 sub-containers for `demo` (once);
 #   - the agent, then the panel in the background, each waited for on its
 #     health route (bounded), then the URL, the admin's username and password
 #     and copy-paste curl lines. Ctrl-C (or the end of either) stops both.
@@ -328,6 +329,13 @@ if [[ -z $SERVICE_ID ]]; then
 else
     say "panel: $UNIT on $SHARED is service $SERVICE_ID"
 fi
+# A quota (once: while hers is still the default, which is nothing) so that
+# she may create sub-containers of her own.
+MEMBER_ID=$(api GET /users | jq -r --arg name "$MEMBER" '.items[] | select(.username == $name) | .id')
+if [[ $(api GET "/users/$MEMBER_ID/usage" | jq -r .default) == true ]]; then
+    api PUT "/users/$MEMBER_ID/quota" '{"containers":2,"cpu":2,"memory_mb":1024,"disk_mb":4096}' >/dev/null
+    say "panel: $MEMBER may create 2 sub-containers (2 CPUs, 1024 MiB, 4096 MiB of disk in all)"
+fi
 rm -f "$jar"
 
 TOKEN="$BIN token --config $CONFIG"
@@ -354,6 +362,8 @@ The panel
   # her service ($UNIT on the shared $SHARED, of which she sees nothing else): restart it, read its journal
   curl -fsS -w '\\n' -b demo.jar -X POST -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" $PANEL_URL/api/v1/services/$SERVICE_ID/restart
   curl -fsS -w '\\n' -b demo.jar "$PANEL_URL/api/v1/services/$SERVICE_ID/logs?lines=5"
+  # a sub-container of hers below $DEMO (her quota: 2); it is 'creating', then 'running': GET it to follow
+  curl -fsS -w '\\n' -b demo.jar -H 'Content-Type: application/json' -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" -d '{"name":"demo-sub","image":"$DEMO_IMAGE","parent":$DEMO_ID,"limits":{"memory_mb":256}}' $PANEL_URL/api/v1/containers
   # what happened (admins see everything; $MEMBER sees her own)
   curl -fsS -w '\\n' -b demo.jar "$PANEL_URL/api/v1/audit?limit=5"
 

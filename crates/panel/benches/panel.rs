@@ -6,7 +6,10 @@
 //! - the web dashboard of a member who owns 100 of them;
 //! - how long after `lxc stop` (outside SMP) the API shows the change;
 //! - a member's restart through the panel beside the same restart made
-//!   directly on LXD's socket, and beside `lxc restart`.
+//!   directly on LXD's socket, and beside `lxc restart`;
+//! - a member's sub-container: create+start through the panel (POST until
+//!   the API shows it running) beside `lxc launch`, and its deletion beside
+//!   `lxc delete --force`.
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -328,6 +331,57 @@ async fn lifecycle_against_lxd() {
         ms(p50) / ms(s50),
         ms(p50) / ms(c50),
         panel.len()
+    );
+
+    // A member's sub-container: create+start through the panel (from the
+    // POST until the API shows it running) beside `lxc launch`, then its
+    // deletion beside `lxc delete --force`.
+    let alice_id = http.get(format!("{api}/me")).bearer_auth(&alice).send().await.unwrap();
+    let alice_id = alice_id.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let quota = json!({"containers": 2, "cpu": null, "memory_mb": null, "disk_mb": null});
+    let set = http.put(format!("{api}/users/{alice_id}/quota")).bearer_auth(&admin).json(&quota).send();
+    assert_eq!(set.await.unwrap().status(), 200);
+    let (mut created, mut launched, mut deleted, mut removed) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..10 {
+        let (panel_name, lxc_name) = (format!("p{round}"), format!("l{round}"));
+        let body = json!({"name": panel_name, "image": "smp-busybox", "parent": id});
+        let began = Instant::now();
+        let response = http.post(format!("{api}/containers")).bearer_auth(&alice).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 202);
+        let sub = response.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        loop {
+            match status_of(sub).await.as_str() {
+                "running" => break,
+                "creating" => tokio::time::sleep(Duration::from_millis(5)).await,
+                other => panic!("the creation ended {other}"),
+            }
+            assert!(began.elapsed() < Duration::from_secs(60), "the creation never finished");
+        }
+        created.push(began.elapsed());
+        launched.push(timed(async { lxc(&["launch", "smp-busybox", &lxc_name, "--project", &project, "-q"]) }).await.1);
+        let request = http.delete(format!("{api}/containers/{sub}")).bearer_auth(&alice);
+        let (response, took) = timed(request.send()).await;
+        assert_eq!(response.unwrap().status(), 200);
+        deleted.push(took);
+        removed.push(timed(async { lxc(&["delete", "--force", &lxc_name, "--project", &project]) }).await.1);
+    }
+    let (c50, l50) = (percentile(&created, 0.5), percentile(&launched, 0.5));
+    println!(
+        "create+start of a sub-container: panel p50 {:>7.1} ms p95 {:>7.1} ms (POST to running in the API) | lxc launch p50 {:>7.1} ms p95 {:>7.1} ms | ratio {:.3} (no goal named, n={})",
+        ms(c50),
+        ms(percentile(&created, 0.95)),
+        ms(l50),
+        ms(percentile(&launched, 0.95)),
+        ms(c50) / ms(l50),
+        created.len()
+    );
+    let (d50, r50) = (percentile(&deleted, 0.5), percentile(&removed, 0.5));
+    println!(
+        "delete of a running sub-container: panel p50 {:>7.1} ms | lxc delete --force p50 {:>7.1} ms | ratio {:.3} (no goal named, n={})",
+        ms(d50),
+        ms(r50),
+        ms(d50) / ms(r50),
+        deleted.len()
     );
 
     lxc(&["delete", "--force", "b1", "--project", &project]);
