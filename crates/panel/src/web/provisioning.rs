@@ -363,7 +363,7 @@ pub async fn create(
 ) -> Page {
     let current = signed_in(current)?;
     let form = read_form(form);
-    let values = form.as_ref().map(NewForm::clone).unwrap_or_default();
+    let values = form.clone().unwrap_or_default();
     let reader = current.clone();
     let created = create_container(current, state.clone(), pool.clone(), move || form?.request()).await;
     let section = match created {
