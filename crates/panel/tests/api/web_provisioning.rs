@@ -69,8 +69,11 @@ async fn signed_in(app: &TestApp, username: &str) -> Browser {
     browser(app, username, PASSWORD).await
 }
 
+/// A form's fields, in order.
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 /// The "New container" form's fields, with `extra` on top of a plain busybox named `name`.
-fn new_form<'a>(name: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+fn new_form<'a>(name: &'a str, extra: &[(&'a str, &'a str)]) -> Fields<'a> {
     let mut form = vec![
         ("name", name),
         ("image", "smp-busybox"),
@@ -147,7 +150,7 @@ async fn refused_creations_say_why_in_the_form_keep_what_she_typed_and_reserve_n
     assert!(html.contains("value=\"x1\"") && html.contains("value=\"256\""), "what she typed is kept: {html}");
 
     set_quota(&app, alice, roomy());
-    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(Fields, &str)> = vec![
         (new_form("-x", &[]), "invalid_input"),
         (new_form("x1", &[("config", "security.privileged=true")]), "forbidden_config"),
         (new_form("x1", &[("cpu", "two")]), "invalid_input"),
@@ -345,7 +348,7 @@ async fn every_new_form_needs_the_csrf_token_and_a_forged_one_changes_nothing() 
     let alice_browser = signed_in(&app, "alice").await;
     let ada = signed_in(&app, "ada").await;
     let before = live_count(&app);
-    let forged: Vec<(String, &Browser, Vec<(&str, &str)>)> = vec![
+    let forged: Vec<(String, &Browser, Fields)> = vec![
         ("/containers/new".to_owned(), &alice_browser, new_form("x1", &[])),
         (format!("/containers/{s1}/autostart"), &alice_browser, vec![("autostart", "true")]),
         (format!("/containers/{s1}/limits"), &alice_browser, vec![("cpu", "2")]),
