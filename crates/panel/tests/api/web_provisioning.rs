@@ -378,3 +378,32 @@ async fn every_new_form_needs_the_csrf_token_and_a_forged_one_changes_nothing() 
         assert!(rows.iter().all(|(_, outcome, code)| outcome == "refused" && code.as_deref() == Some("csrf_failed")));
     }
 }
+
+#[tokio::test]
+async fn an_admin_creates_for_a_member_with_any_configuration_and_nothing_counts_against_her_quota() {
+    let Tree { app, alice, a, .. } = tree().await;
+    let ada = signed_in(&app, "ada").await;
+    let a_text = a.to_string();
+    let extra = [
+        ("owner", "alice"),
+        ("parent", a_text.as_str()),
+        ("profiles", "default"),
+        ("config", "security.nesting=true\nuser.note=made by ada"),
+    ];
+    let (status, html) = htmx_post(&app, "/containers/new", &ada, &new_form("given", &extra)).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(!html.contains("new-container-error"), "{html}");
+    let made = containers::list(&mut app.db.connect(), None).unwrap().into_iter().find(|row| row.name == "given");
+    let made = made.expect("the reservation");
+    assert_eq!((made.owner_id, made.parent_id, made.in_quota), (Some(alice), Some(a), false));
+    assert_eq!(quotas::usage(&mut app.db.connect(), UserId(alice), None).unwrap().overall.containers, 0);
+    let rows = audited(&app, "container.create");
+    assert_eq!(rows.first(), Some(&("ada".to_owned(), "started".to_owned(), None)));
+
+    // A member may not make one for someone else, even with a forged field.
+    set_quota(&app, alice, roomy());
+    let alice_browser = signed_in(&app, "alice").await;
+    let (_, html) = htmx_post(&app, "/containers/new", &alice_browser, &new_form("x1", &[("owner", "bob")])).await;
+    assert!(html.contains("You are not allowed to do this."), "{html}");
+    assert!(audited(&app, "container.create").contains(&refused("alice", "forbidden")));
+}
