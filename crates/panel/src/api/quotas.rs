@@ -141,16 +141,27 @@ pub async fn set_quota(
     path: web::Path<i64>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let stored = audited(&pool, current.audit(format!("user:{id}")), move |connection, _| {
+    let stored = set_quota_of(current, &pool, UserId(path.into_inner()), move || body.json()).await?;
+    Ok(HttpResponse::Ok().json(stored))
+}
+
+/// Replaces `id`'s overall quota with what `read` gives (read once the
+/// policy, `UserManage`, allowed it), audited with the route's action
+/// (`user.quota`). The API and the admin users page set quotas here.
+pub(crate) async fn set_quota_of(
+    current: CurrentUser,
+    pool: &DbPool,
+    id: UserId,
+    read: impl FnOnce() -> Result<Quota, AppError> + Send + 'static,
+) -> Result<Quota, AppError> {
+    audited(pool, current.audit(format!("user:{id}")), move |connection, _| {
         quota_owner(connection, &current, id, Action::UserManage)?;
-        let quota: Quota = body.json()?;
+        let quota = read()?;
         quota.validate().map_err(AppError::invalid_input)?;
         quotas::set(connection, id, &quota)?;
         Ok(quota)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(stored))
+    .await
 }
 
 /// `PUT /api/v1/users/{id}/quota/machines/{machine_id}` (a quota on one

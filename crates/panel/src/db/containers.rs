@@ -412,6 +412,16 @@ pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryRes
         .load(connection)
 }
 
+/// The ids of the container's live children (the container page's sub-containers).
+pub fn live_children_ids(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<i64>> {
+    containers::table
+        .filter(containers::parent_id.eq(id.0))
+        .filter(containers::gone_at.is_null())
+        .select(containers::id)
+        .order(containers::id)
+        .load(connection)
+}
+
 /// Records the limits the panel set (or reserves, before it sets them).
 pub fn set_limits(connection: &mut DbConnection, id: ContainerId, limits: &Limits) -> QueryResult<usize> {
     diesel::update(containers::table.find(id.0))

@@ -20,6 +20,11 @@ use super::schema::{containers, machine_quotas, machines, quotas, users};
 use super::users::UserId;
 use super::{DbConnection, unix_now};
 
+/// A quota row keyed by a user or machine id: (id, containers, cpu, memory_mb, disk_mb).
+type KeyedQuotaRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// A container's (cpu, memory_mb, disk_mb) columns.
+type LimitColumns = (Option<i64>, Option<i64>, Option<i64>);
+
 /// A member's limits; `None` is unlimited.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, utoipa::ToSchema,
@@ -90,7 +95,7 @@ pub fn machine_quota(connection: &mut DbConnection, user: UserId, machine: Machi
 
 /// Every machine quota of the user, by machine id.
 pub fn machine_quotas(connection: &mut DbConnection, user: UserId) -> QueryResult<BTreeMap<i64, Quota>> {
-    let rows: Vec<(i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = machine_quotas::table
+    let rows: Vec<KeyedQuotaRow> = machine_quotas::table
         .filter(machine_quotas::user_id.eq(user.0))
         .select((
             machine_quotas::machine_id,
@@ -160,15 +165,15 @@ pub struct UsageByMachine {
 /// What the user's live `in_quota` containers take, leaving out `except`
 /// (a container whose limits are about to change).
 pub fn usage(connection: &mut DbConnection, user: UserId, except: Option<ContainerId>) -> QueryResult<UsageByMachine> {
-    let rows: Vec<(i64, i64, Option<i64>, Option<i64>, Option<i64>)> = containers::table
+    let rows: Vec<(i64, i64, LimitColumns)> = containers::table
         .filter(containers::owner_id.eq(user.0))
         .filter(containers::in_quota.eq(true))
         .filter(containers::gone_at.is_null())
         .filter(containers::id.ne(except.map_or(-1, |id| id.0)))
-        .select((containers::id, containers::machine_id, containers::cpu, containers::memory_mb, containers::disk_mb))
+        .select((containers::id, containers::machine_id, (containers::cpu, containers::memory_mb, containers::disk_mb)))
         .load(connection)?;
     let mut usage = UsageByMachine::default();
-    for (_, machine, cpu, memory_mb, disk_mb) in rows {
+    for (_, machine, (cpu, memory_mb, disk_mb)) in rows {
         let limits = Limits { cpu, memory_mb, disk_mb };
         usage.overall.add(&limits);
         usage.machines.entry(machine).or_default().add(&limits);
@@ -178,13 +183,13 @@ pub fn usage(connection: &mut DbConnection, user: UserId, except: Option<Contain
 
 /// Every member's usage, by user id (the admins' usage page).
 pub fn usage_of_everyone(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Usage>> {
-    let rows: Vec<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = containers::table
+    let rows: Vec<(Option<i64>, LimitColumns)> = containers::table
         .filter(containers::in_quota.eq(true))
         .filter(containers::gone_at.is_null())
-        .select((containers::owner_id, containers::cpu, containers::memory_mb, containers::disk_mb))
+        .select((containers::owner_id, (containers::cpu, containers::memory_mb, containers::disk_mb)))
         .load(connection)?;
     let mut usage: BTreeMap<i64, Usage> = BTreeMap::new();
-    for (owner, cpu, memory_mb, disk_mb) in rows {
+    for (owner, (cpu, memory_mb, disk_mb)) in rows {
         if let Some(owner) = owner {
             usage.entry(owner).or_default().add(&Limits { cpu, memory_mb, disk_mb });
         }
@@ -194,7 +199,7 @@ pub fn usage_of_everyone(connection: &mut DbConnection) -> QueryResult<BTreeMap<
 
 /// Every stored overall quota, by user id.
 pub fn all_stored(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Quota>> {
-    let rows: Vec<(i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = quotas::table
+    let rows: Vec<KeyedQuotaRow> = quotas::table
         .select((quotas::user_id, quotas::containers, quotas::cpu, quotas::memory_mb, quotas::disk_mb))
         .load(connection)?;
     Ok(rows

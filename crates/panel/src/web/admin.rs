@@ -1,4 +1,4 @@
-//! The admin pages for accounts and machines: users (create, approve, disable, role) and machines (add, health, sync, rotate key).
+//! The admin pages for accounts and machines: users (create, approve, disable, role, quota and usage) and machines (add, health, sync, rotate key).
 //!
 //! Every decision is the API's: the pages call the same functions as
 //! `/api/v1/users` and `/api/v1/machines` (same policy, same audit rows,
@@ -15,15 +15,18 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::account::optional;
+use super::provisioning::usage_text;
 use super::{Chrome, Page, PageError, html, in_place, read_form, signed_in, when};
 use crate::api::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
+use crate::api::quotas::set_quota_of;
 use crate::api::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::api::{AuditAction, CurrentUser};
-use crate::db::DbPool;
 use crate::db::machines::MachineId;
+use crate::db::quotas::{self, Quota};
 use crate::db::users::UserId;
+use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{Action, Object};
 use crate::roles::Role;
@@ -33,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/users").route(web::get().to(users_page))) // CurrentUser + policy UserView (else 404 page)
         .service(post("/admin/users/new", "user.create").route(web::post().to(create))) // CurrentUser (X-CSRF-Token) + policy UserManage (+ UserAppointAdmin)
         .service(post("/admin/users/{id}", "user.update").route(web::post().to(update))) // CurrentUser (X-CSRF-Token) + policy UserManage (+ UserAppointAdmin)
+        .service(post("/admin/users/{id}/quota", "user.quota").route(web::post().to(set_quota))) // CurrentUser (X-CSRF-Token) + policy UserManage (set_quota_of)
         .service(web::resource("/admin/machines").route(web::get().to(machines_page))) // CurrentUser + policy MachineView (else 404 page)
         .service(post("/admin/machines/new", "machine.add").route(web::post().to(add))) // CurrentUser (X-CSRF-Token) + policy MachineManage
         .service(post("/admin/machines/{id}/sync", "machine.sync").route(web::post().to(sync))) // CurrentUser (X-CSRF-Token) + policy MachineManage
@@ -85,6 +89,19 @@ struct UserRow {
     disabled_text: &'static str,
 }
 
+/// A member's quota as the quota form shows it (empty: no limit) and what she uses of it.
+struct QuotaRow {
+    id: i64,
+    username: String,
+    containers: String,
+    cpu: String,
+    memory_mb: String,
+    disk_mb: String,
+    /// She has the configured default quota (no quota of her own).
+    default: bool,
+    used: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin_users_list.html")]
 struct UsersSection {
@@ -94,17 +111,51 @@ struct UsersSection {
     error: Option<String>,
     rows: Vec<UserRow>,
     roles: [&'static str; 3],
+    /// The members' quotas and usage (admins' creations count against none).
+    quotas: Vec<QuotaRow>,
+}
+
+/// The quota rows of `members` (id, username): each one's stored quota (or
+/// the configured default) and what her sub-containers take.
+async fn quota_rows(pool: &DbPool, default: Quota, members: Vec<(i64, String)>) -> Result<Vec<QuotaRow>, PageError> {
+    let (stored, usage) = db::run(pool, move |connection| {
+        Ok::<_, AppError>((quotas::all_stored(connection)?, quotas::usage_of_everyone(connection)?))
+    })
+    .await?;
+    let text = |value: Option<i64>| value.map(|value| value.to_string()).unwrap_or_default();
+    Ok(members
+        .into_iter()
+        .map(|(id, username)| {
+            let own = stored.get(&id).copied();
+            let quota = own.unwrap_or(default);
+            let used = usage.get(&id).copied().unwrap_or_default();
+            QuotaRow {
+                id,
+                username,
+                containers: text(quota.containers),
+                cpu: text(quota.cpu),
+                memory_mb: text(quota.memory_mb),
+                disk_mb: text(quota.disk_mb),
+                default: own.is_none(),
+                used: usage_text(&used, &quota),
+            }
+        })
+        .collect())
 }
 
 async fn users_section(
     pool: &DbPool,
     current: &CurrentUser,
+    default: Quota,
     notice: Option<String>,
     error: Option<String>,
     generated: Option<(String, String)>,
 ) -> Result<UsersSection, PageError> {
-    let rows = list_users(pool, current)
-        .await?
+    let users = list_users(pool, current).await?;
+    let members: Vec<(i64, String)> =
+        users.iter().filter(|user| user.role == Role::Member).map(|user| (user.id, user.username.clone())).collect();
+    let quotas = quota_rows(pool, default, members).await?;
+    let rows = users
         .into_iter()
         .map(|user: UserView| UserRow {
             id: user.id,
@@ -116,15 +167,22 @@ async fn users_section(
             disabled_text: yes_no(user.disabled),
         })
         .collect();
-    Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str) })
+    Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str), quotas })
 }
 
 /// `GET /admin/users`: every account, and the forms that change them.
-pub async fn users_page(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
+pub async fn users_page(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+) -> Page {
     let current = signed_in(current)?;
     gate(&current, Action::UserView, &Object::Nothing)?;
     let chrome = Chrome::of(&current);
-    let section = users_section(&pool, &current, None, None, None).await?.render().map_err(AppError::internal)?;
+    let section = users_section(&pool, &current, state.default_quota, None, None, None)
+        .await?
+        .render()
+        .map_err(AppError::internal)?;
     html(&UsersPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
 }
 
@@ -140,6 +198,7 @@ pub struct CreateForm {
 /// and audit as `POST /api/v1/users`); a generated password is shown once.
 pub async fn create(
     current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     submitted: Result<web::Form<CreateForm>, actix_web::Error>,
 ) -> Page {
@@ -154,11 +213,12 @@ pub async fn create(
             let notice =
                 format!("{} is created ({}) and may sign in.", created.user.username, created.user.role.as_str());
             let generated = created.password.map(|password| (created.user.username, password));
-            users_section(&pool, &current, Some(notice), None, generated).await?
+            users_section(&pool, &current, state.default_quota, Some(notice), None, generated).await?
         }
         Err(error) => {
             gate(&current, Action::UserView, &Object::Nothing)?;
-            users_section(&pool, &current, None, Some(refusal(error, USERS_FORBIDDEN)?), None).await?
+            users_section(&pool, &current, state.default_quota, None, Some(refusal(error, USERS_FORBIDDEN)?), None)
+                .await?
         }
     };
     html(&section)
@@ -178,6 +238,7 @@ pub struct UpdateForm {
 /// the same function and audit as `PATCH /api/v1/users/{id}`.
 pub async fn update(
     current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     submitted: Result<web::Form<UpdateForm>, actix_web::Error>,
@@ -190,20 +251,98 @@ pub async fn update(
     };
     let section = match update_user(&pool, current.clone(), UserId(path.into_inner()), request).await {
         Ok(user) => {
-            let state = match (user.approved, user.disabled) {
+            let standing = match (user.approved, user.disabled) {
                 (_, true) => "disabled",
                 (false, false) => "waiting for approval",
                 (true, false) => "approved and enabled",
             };
-            let notice = format!("{} is now {}, {state}.", user.username, user.role.as_str());
-            users_section(&pool, &current, Some(notice), None, None).await?
+            let notice = format!("{} is now {}, {standing}.", user.username, user.role.as_str());
+            users_section(&pool, &current, state.default_quota, Some(notice), None, None).await?
         }
         Err(error) => {
             gate(&current, Action::UserView, &Object::Nothing)?;
-            users_section(&pool, &current, None, Some(refusal(error, USERS_FORBIDDEN)?), None).await?
+            users_section(&pool, &current, state.default_quota, None, Some(refusal(error, USERS_FORBIDDEN)?), None)
+                .await?
         }
     };
     html(&section)
+}
+
+/// The quota form of a member's row: each field a whole number, or empty for no limit.
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    #[serde(default)]
+    containers: String,
+    #[serde(default)]
+    cpu: String,
+    #[serde(default)]
+    memory_mb: String,
+    #[serde(default)]
+    disk_mb: String,
+}
+
+impl QuotaForm {
+    fn quota(&self) -> Result<Quota, AppError> {
+        let limit = |field: &str, text: &str| match text.trim() {
+            "" => Ok(None),
+            text => text.parse::<i64>().map(Some).map_err(|_| {
+                AppError::invalid_input(format!("{field}: give a whole number, or leave it empty for no limit"))
+            }),
+        };
+        Ok(Quota {
+            containers: limit("containers", &self.containers)?,
+            cpu: limit("CPUs", &self.cpu)?,
+            memory_mb: limit("memory", &self.memory_mb)?,
+            disk_mb: limit("disk", &self.disk_mb)?,
+        })
+    }
+}
+
+/// `POST /admin/users/{id}/quota` (htmx, `containers`, `cpu`, `memory_mb`,
+/// `disk_mb`; empty: no limit): the same function and audit (`user.quota`)
+/// as `PUT /api/v1/users/{id}/quota`.
+pub async fn set_quota(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    submitted: Result<web::Form<QuotaForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let submitted = read_form(submitted);
+    let id = UserId(path.into_inner());
+    let section = match set_quota_of(current.clone(), &pool, id, move || submitted?.quota()).await {
+        Ok(quota) => {
+            let name = list_users(&pool, &current)
+                .await?
+                .into_iter()
+                .find(|user| user.id == id.0)
+                .map_or_else(|| format!("user {id}"), |user| user.username);
+            let notice = format!("The quota of {name} is now: {}.", quota_words(&quota));
+            users_section(&pool, &current, state.default_quota, Some(notice), None, None).await?
+        }
+        Err(error) => {
+            gate(&current, Action::UserView, &Object::Nothing)?;
+            let message = refusal(error, USERS_FORBIDDEN)?;
+            users_section(&pool, &current, state.default_quota, None, Some(message), None).await?
+        }
+    };
+    html(&section)
+}
+
+/// "3 containers, 4 CPUs, 4096 MiB of memory, no limit on disk".
+fn quota_words(quota: &Quota) -> String {
+    let part = |value: Option<i64>, what: &str| match value {
+        Some(value) => format!("{value} {what}"),
+        None => format!("no limit on {what}"),
+    };
+    [
+        part(quota.containers, "containers"),
+        part(quota.cpu, "CPUs"),
+        part(quota.memory_mb, "MiB of memory"),
+        part(quota.disk_mb, "MiB of disk"),
+    ]
+    .join(", ")
 }
 
 // ---------------------------------------------------------------- machines

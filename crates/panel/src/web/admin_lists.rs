@@ -69,6 +69,8 @@ pub struct ContainerRow {
     status: String,
     owner: String,
     parent: String,
+    /// It counts against its owner's quota (as her sub-container).
+    in_quota: bool,
     /// What the last assignment did to this row: `(failed, message)`.
     note: Option<(bool, String)>,
 }
@@ -82,6 +84,7 @@ impl ContainerRow {
             status: container.status,
             owner: container.owner.unwrap_or_default(),
             parent: container.parent_id.map(|parent| parent.to_string()).unwrap_or_default(),
+            in_quota: container.in_quota,
             note,
         }
     }
@@ -216,12 +219,17 @@ pub async fn containers_page(
     })
 }
 
-/// One of the row's two forms: `owner` (a username; empty for none) or
-/// `parent` (a container id; empty for none). A field not sent is left as it is.
+/// One of the row's two forms: `owner` (a username; empty for none) with
+/// the `in_quota` checkbox (adoption: it counts against her quota; the form
+/// says it has the box with `in_quota_shown`, as an unticked box sends
+/// nothing), or `parent` (a container id; empty for none). A field not sent
+/// is left as it is.
 #[derive(Debug, Deserialize)]
 pub struct AssignForm {
     owner: Option<String>,
     parent: Option<String>,
+    in_quota: Option<String>,
+    in_quota_shown: Option<String>,
 }
 
 impl AssignForm {
@@ -234,11 +242,12 @@ impl AssignForm {
                 AppError::invalid_input("parent: give a container id (a number), or leave it empty for none")
             })?)),
         };
-        Ok(Assign { owner, parent, in_quota: None })
+        let in_quota = self.in_quota_shown.map(|_| self.in_quota.is_some());
+        Ok(Assign { owner, parent, in_quota })
     }
 }
 
-/// `POST /admin/containers/{id}/assign` (htmx, form `owner` or `parent`):
+/// `POST /admin/containers/{id}/assign` (htmx, form `owner` and `in_quota`, or `parent`):
 /// the updated row, or the row as it is with what went wrong.
 pub async fn assign(
     current: Result<CurrentUser, AppError>,

@@ -4,8 +4,9 @@
 //! Pages authenticate with the same session cookie as the API (a login here
 //! and `POST /api/v1/login` make the same session) through `CurrentUser`,
 //! and decide with the same policy through the same functions as the API
-//! (`api::containers::visible`, `load_allowed`, `lifecycle`, and
-//! `api::services::*` for the service pages): a container or service a
+//! (`api::containers::visible`, `load_allowed`, `lifecycle`,
+//! `api::provisioning::*` and `api::quotas::*` for sub-containers and
+//! quotas, and `api::services::*` for the service pages): a container or service a
 //! member may not see is the same 404 page as a missing one. State-changing
 //! requests send the session's CSRF token: htmx requests in the
 //! `X-CSRF-Token` header (from `hx-headers` on `<body>`); the one plain form
@@ -19,6 +20,7 @@ mod assets;
 mod jobs;
 mod pages;
 mod panels;
+mod provisioning;
 mod services;
 
 use actix_web::http::StatusCode;
@@ -58,7 +60,31 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/logout").app_data(AuditAction("session.logout")).route(web::post().to(pages::logout))) // CurrentUser (X-CSRF-Token)
         .service(web::resource("/").route(web::get().to(pages::dashboard))) // CurrentUser + policy ContainerView per row
-        .service(web::resource("/containers/{id}").route(web::get().to(pages::container))) // CurrentUser + policy ContainerView
+        // `/containers/new…` before `/containers/{id}`, whose pattern would take "new" as an id.
+        .service(
+            web::resource("/containers/new")
+                .app_data(AuditAction("container.create"))
+                .route(web::get().to(provisioning::new_page)) // CurrentUser + policy ContainerCreate (on ?parent=, or Nothing)
+                .route(web::post().to(provisioning::create)), // CurrentUser (X-CSRF-Token) + create_container: policy ContainerCreate (parent or Nothing), ContainerCreateAny (owner, any config), MachinePlace; quota
+        )
+        .service(web::resource("/containers/new/images").route(web::get().to(provisioning::images))) // CurrentUser + policy MachinePlace (images_of)
+        .service(web::resource("/containers/{id}").route(web::get().to(pages::container))) // CurrentUser + policy ContainerView (controls: ContainerConfigure, ContainerResize, ContainerDelete, ContainerCreate)
+        .service(web::resource("/containers/{id}/progress").route(web::get().to(provisioning::progress))) // CurrentUser + policy ContainerView
+        .service(
+            web::resource("/containers/{id}/autostart")
+                .app_data(AuditAction("container.update"))
+                .route(web::post().to(provisioning::autostart)), // CurrentUser (X-CSRF-Token) + configure: policy ContainerConfigure
+        )
+        .service(
+            web::resource("/containers/{id}/limits")
+                .app_data(AuditAction("container.update"))
+                .route(web::post().to(provisioning::limits)), // CurrentUser (X-CSRF-Token) + configure: policy ContainerResize; quota
+        )
+        .service(
+            web::resource("/containers/{id}/delete")
+                .app_data(AuditAction("container.delete"))
+                .route(web::post().to(provisioning::delete)), // CurrentUser (X-CSRF-Token) + delete_container: policy ContainerDelete; no live sub-containers
+        )
         .service(web::resource("/containers/{id}/status").route(web::get().to(pages::container_status))) // CurrentUser + policy ContainerView
         .service(action("/containers/{id}/start", "container.start")) // CurrentUser (X-CSRF-Token) + policy ContainerStart
         .service(action("/containers/{id}/stop", "container.stop")) // CurrentUser (X-CSRF-Token) + policy ContainerStop
@@ -89,7 +115,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .configure(panels::routes) // the container page's state, logs and exec panels
         .configure(account::routes) // sign-up, approval pending, the account page
-        .configure(admin::routes) // users and machines
+        .configure(admin::routes) // users (and their quotas) and machines
         .configure(admin_lists::routes); // all containers (filters, paging, owner and parent), the audit log
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use smp_proto::api::StopRequest;
 
 use super::jobs::JobState;
+use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
 use super::{Chrome, Page, PageError, html, signed_in, when};
 use crate::api::CurrentUser;
@@ -18,7 +19,7 @@ use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
-use crate::policy::Action;
+use crate::policy::{Action, Object};
 use crate::startup::AppState;
 
 fn addresses(container: &Container) -> String {
@@ -123,6 +124,8 @@ struct Dashboard {
     admin: bool,
     rows: Vec<Row>,
     services: Vec<ServiceRow>,
+    /// Offer "New container" (policy `ContainerCreate`).
+    may_create: bool,
 }
 
 /// Containers in tree order: each parent (that is in the list) followed by
@@ -162,6 +165,7 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
 pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
     let current = signed_in(current)?;
     let chrome = Chrome::of(&current);
+    let may_create = current.decide(Action::ContainerCreate, &Object::Nothing).is_ok();
     let (rows, services) = db::run(&pool, move |connection| {
         let mine = containers::tree_ids_of(connection, current.user.id.0)?;
         let rows = visible_among(connection, &current, Some(&mine), &ListFilter::default())?;
@@ -175,6 +179,7 @@ pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<D
         admin: chrome.admin,
         rows: tree_rows(rows),
         services,
+        may_create,
     })
 }
 
@@ -193,6 +198,13 @@ struct ContainerPage {
     /// The panel services on this container, and whether she may add one.
     services: Vec<ServiceRow>,
     may_add_service: bool,
+    /// Why its creation failed, as a sentence.
+    error: Option<String>,
+    /// The configuration section (`provisioning::config_section`), rendered.
+    config: String,
+    /// Its live sub-containers she may see, and whether she may add one.
+    children: Vec<ChildRow>,
+    may_add_child: bool,
 }
 
 #[derive(Template)]
@@ -201,6 +213,7 @@ struct StatusFragment {
     status: String,
     addresses: String,
     synced_at_iso: String,
+    error: Option<String>,
 }
 
 async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Container, PageError> {
@@ -213,12 +226,17 @@ pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<D
     let current = signed_in(current)?;
     let chrome = Chrome::of(&current);
     let id = ContainerId(path.into_inner());
-    let (container, services) = db::run(&pool, move |connection| {
+    let (container, services, config, children, may_add_child) = db::run(&pool, move |connection| {
         let container = load_allowed(connection, &current, id, Action::ContainerView)?;
         let services = container_services(connection, &current, id)?;
-        Ok::<_, AppError>((container, services))
+        let config = config_section(connection, &current, &container, None, None)?;
+        let children = children_of(connection, &current, id)?;
+        let may_add_child =
+            !container.is_gone() && allowed(load_allowed(connection, &current, id, Action::ContainerCreate))?;
+        Ok::<_, AppError>((container, services, config, children, may_add_child))
     })
     .await?;
+    let config = config.render().map_err(AppError::internal)?;
     html(&ContainerPage {
         csrf: chrome.csrf,
         username: chrome.username,
@@ -229,8 +247,12 @@ pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<D
         name: container.name,
         machine: container.machine,
         status: container.status,
+        error: container.error.as_deref().map(super::sentence),
         services: services.rows,
         may_add_service: services.may_add,
+        config,
+        children,
+        may_add_child,
     })
 }
 
@@ -244,6 +266,7 @@ pub async fn container_status(
     html(&StatusFragment {
         addresses: addresses(&container),
         synced_at_iso: when(container.synced_at),
+        error: container.error.as_deref().map(super::sentence),
         status: container.status,
     })
 }

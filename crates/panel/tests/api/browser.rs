@@ -345,3 +345,72 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
     admin.client().execute("document.getElementById('services').scrollIntoView()", vec![]).await.unwrap();
     admin.screenshot("container-services").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_running_and_deletes_it() {
+    let project = LxdProject::create();
+    project.launch_busybox("c-mia");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    world.add_machine("m1", &agent).await;
+    let parent = world.synced("m1", "c-mia").await;
+    let mia = world.member("mia").await;
+    world.give(parent, "mia").await;
+    let me: serde_json::Value = world.get("/me", &mia).await.json().await.unwrap();
+    let quota = json!({"containers": 2, "cpu": 2, "memory_mb": 1024, "disk_mb": 8192});
+    let path = format!("/users/{}/quota", me["id"]);
+    let set = world.app.with_session(reqwest::Method::PUT, &path, &world.admin).json(&quota).send().await.unwrap();
+    assert_eq!(set.status(), 200);
+    let panel = world.app.address.clone();
+
+    // From her container's page to the form, below that container.
+    let browser = Browser::start().await;
+    sign_in(&browser, &panel, "mia", PASSWORD).await;
+    browser.client().goto(&format!("{panel}/containers/{parent}")).await.unwrap();
+    browser.client().find(Locator::Css("#add-sub-container")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("h1", "New container").await;
+    assert_eq!(browser.client().current_url().await.unwrap().query(), Some(format!("parent={parent}").as_str()));
+    assert!(browser.text_of("#usage").await.contains("0 of 2 containers, 0 of 2 CPUs"), "her quota and usage");
+    let selected = browser.client().find(Locator::Css("#new-parent option[selected]")).await.unwrap();
+    assert_eq!(selected.attr("value").await.unwrap(), Some(parent.to_string()), "c-mia is the parent");
+    browser.wait_for_htmx().await;
+    // The image suggestions come from the real agent.
+    browser.wait_for_text("#image-hint", "smp-busybox").await;
+    browser.client().find(Locator::Css("#new-name")).await.unwrap().send_keys("smp-busybox").await.unwrap();
+    browser.client().find(Locator::Css("#new-image")).await.unwrap().send_keys("smp-busybox").await.unwrap();
+    browser.client().find(Locator::Css("#new-memory")).await.unwrap().send_keys("256").await.unwrap();
+    let create = "//button[normalize-space()='Create the container']";
+    browser.client().find(Locator::XPath(create)).await.unwrap().click().await.unwrap();
+
+    // Its status becomes running on the page, without a reload; LXD runs it.
+    browser.wait_for_text("#creation", "running").await;
+    assert!(project.init_pid("smp-busybox").is_some(), "the sub-container really runs in LXD");
+    assert!(browser.text_of("#usage").await.contains("1 of 2 containers, 1 of 2 CPUs, 256 of 1024 MiB of memory"));
+    browser.client().set_window_size(1280, 1300).await.unwrap();
+    browser.client().execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    browser.screenshot("container-new").await;
+    browser.client().set_window_size(1280, 900).await.unwrap();
+
+    // Its page: in her quota, below c-mia; she deletes it after the confirmation step.
+    browser.client().find(Locator::LinkText("Open its page")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("#status-value", "running").await;
+    assert!(browser.text_of("#config-facts").await.contains("yes: a sub-container of mia"));
+    browser.client().set_window_size(1280, 1500).await.unwrap();
+    browser.screenshot("sub-container").await;
+    browser.client().set_window_size(1280, 900).await.unwrap();
+    browser.client().goto(&format!("{panel}/containers/{parent}")).await.unwrap();
+    browser.wait_for_text("#sub-containers", "smp-busybox").await;
+    browser.client().find(Locator::LinkText("smp-busybox")).await.unwrap().click().await.unwrap();
+    browser.wait_for_htmx().await;
+    browser.client().find(Locator::Css("#delete-container summary")).await.unwrap().click().await.unwrap();
+    let confirm = "//button[normalize-space()='Yes, delete smp-busybox']";
+    browser.client().find(Locator::XPath(confirm)).await.unwrap().click().await.unwrap();
+    let started = Instant::now();
+    while browser.client().current_url().await.unwrap().path() != "/" {
+        assert!(started.elapsed() < PAGE_WAIT, "the page never went to the dashboard after the delete");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listed = crate::real_agent::lxc(&["list", "--project", &project.name, "--format", "csv", "-c", "n"]);
+    assert!(!listed.lines().any(|name| name.trim() == "smp-busybox"), "gone from LXD: {listed}");
+    assert!(listed.lines().any(|name| name.trim() == "c-mia"), "its parent stays: {listed}");
+}

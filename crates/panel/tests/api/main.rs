@@ -32,4 +32,5 @@ mod web_admin;
 mod web_admin_lists;
 mod web_pages;
 mod web_panels;
+mod web_provisioning;
 mod web_services;

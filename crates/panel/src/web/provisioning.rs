@@ -1,0 +1,740 @@
+//! The sub-container pages: the "New container" form (a member within her
+//! quota, an admin for anyone with any configuration), the creation's
+//! progress, and the container page's configuration section (image, limits,
+//! autostart, quota counting; the autostart toggle, the limits form and
+//! delete for who may) and its list of sub-containers.
+//!
+//! Every decision and every audit row is the API's: the handlers call
+//! `api::provisioning::{create_container, configure, delete_container,
+//! images_of}` and `api::quotas::usage_of`. What a page offers is the
+//! policy's answer (`ContainerCreate` for "Add a sub-container",
+//! `ContainerConfigure`, `ContainerResize` and `ContainerDelete` for the
+//! controls). A refused form is answered 200 with the form again, what she
+//! typed kept and the reason in words (htmx swaps no 4xx answer); only the
+//! page errors (not signed in, CSRF, hidden or missing) are whole pages.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Chrome, Page, PageError, html, in_place, is_page_error, read_form, readable, signed_in};
+use crate::api::CurrentUser;
+use crate::api::containers::{load_allowed, visible_among};
+use crate::api::provisioning::{NewContainer, configure, create_container, delete_container, images_of};
+use crate::api::quotas::{UsageView, quota_owner, usage_of};
+use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter, OwnerChains};
+use crate::db::machines::{self, MachineId};
+use crate::db::quotas::{Quota, Usage};
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::{AppError, ErrorCode};
+use crate::policy::{Action, Decision, Object};
+use crate::startup::AppState;
+
+/// Whether the policy allows what `decided` asked: a refusal (hidden or
+/// forbidden) is `false`, any other error stays an error.
+pub(crate) fn allowed<T>(decided: Result<T, AppError>) -> Result<bool, AppError> {
+    match decided {
+        Ok(_) => Ok(true),
+        Err(error) if matches!(error.code, ErrorCode::Forbidden | ErrorCode::NotFound) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit)".
+pub(crate) fn usage_text(used: &Usage, quota: &Quota) -> String {
+    let part = |used: i64, limit: Option<i64>, what: &str| match limit {
+        Some(limit) => format!("{used} of {limit} {what}"),
+        None => format!("{used} {what} (no limit)"),
+    };
+    [
+        part(used.containers, quota.containers, "containers"),
+        part(used.cpu, quota.cpu, "CPUs"),
+        part(used.memory_mb, quota.memory_mb, "MiB of memory"),
+        part(used.disk_mb, quota.disk_mb, "MiB of disk"),
+    ]
+    .join(", ")
+}
+
+// ---------------------------------------------------------------- the new container form
+
+/// The "New container" form as sent (and kept, to be shown again after a refusal).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    image: String,
+    /// Empty: the panel places it.
+    #[serde(default)]
+    machine_id: String,
+    /// Empty: a top-level container.
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    cpu: String,
+    #[serde(default)]
+    memory_mb: String,
+    #[serde(default)]
+    disk_mb: String,
+    #[serde(default)]
+    autostart: Option<String>,
+    /// Admins: whose it is (empty: the admin's own).
+    #[serde(default)]
+    owner: String,
+    /// Admins: LXD profiles, separated by commas or spaces.
+    #[serde(default)]
+    profiles: String,
+    /// Admins: instance configuration, one `key=value` a line.
+    #[serde(default)]
+    config: String,
+}
+
+/// A whole number of a form field, or `None` when left empty.
+fn number(field: &str, text: &str) -> Result<Option<i64>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::invalid_input(format!("{field}: give a whole number, or leave it empty"))),
+    }
+}
+
+/// `key=value` lines; empty lines are skipped.
+fn config_lines(text: &str) -> Result<BTreeMap<String, String>, AppError> {
+    let mut config = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(AppError::invalid_input(format!("configuration: line {} is not key=value", index + 1)));
+        };
+        config.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(config)
+}
+
+impl NewForm {
+    /// The API's request.
+    fn request(&self) -> Result<NewContainer, AppError> {
+        let profiles: Vec<String> = self
+            .profiles
+            .split([',', ' ', '\n', '\r', '\t'])
+            .filter(|profile| !profile.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let limits = Limits {
+            cpu: number("CPUs", &self.cpu)?,
+            memory_mb: number("memory", &self.memory_mb)?,
+            disk_mb: number("disk", &self.disk_mb)?,
+        };
+        Ok(NewContainer {
+            name: self.name.trim().to_owned(),
+            machine_id: number("machine", &self.machine_id)?,
+            image: self.image.trim().to_owned(),
+            limits: (limits != Limits::default()).then_some(limits),
+            parent: number("parent", &self.parent)?,
+            autostart: self.autostart.is_some(),
+            start: true,
+            owner: Some(self.owner.trim().to_owned()).filter(|owner| !owner.is_empty()),
+            profiles: (!profiles.is_empty()).then_some(profiles),
+            config: config_lines(&self.config)?,
+        })
+    }
+
+    /// An empty form below `parent` (if any).
+    fn below(parent: Option<i64>) -> NewForm {
+        NewForm { parent: parent.map(|parent| parent.to_string()).unwrap_or_default(), ..NewForm::default() }
+    }
+}
+
+/// One choice of a select.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// The creation shown above the form: its status until it is made, or why it failed.
+struct Progress {
+    id: i64,
+    name: String,
+    machine: String,
+    status: String,
+    error: Option<String>,
+}
+
+impl Progress {
+    fn of(container: Container) -> Progress {
+        Progress {
+            id: container.id,
+            name: container.name,
+            machine: container.machine,
+            status: container.status,
+            error: container.error.as_deref().map(super::sentence),
+        }
+    }
+
+    fn creating(&self) -> bool {
+        self.status == containers::STATUS_CREATING
+    }
+
+    fn failed(&self) -> bool {
+        self.status == containers::STATUS_FAILED
+    }
+}
+
+#[derive(Template)]
+#[template(path = "container_progress.html")]
+struct ProgressFragment {
+    progress: Progress,
+}
+
+#[derive(Template)]
+#[template(path = "container_new_form.html")]
+struct NewSection {
+    /// Admins: the owner, profiles and configuration fields (`ContainerCreateAny`).
+    any: bool,
+    /// Her quota and use, in words (a member), or `None` (an admin's creations count against no quota).
+    usage: Option<String>,
+    /// Her quota allows no container at all.
+    no_quota: bool,
+    machines: Vec<Choice>,
+    parents: Vec<Choice>,
+    defaults: Limits,
+    values: NewForm,
+    autostart: bool,
+    error: Option<String>,
+    created: Option<Progress>,
+}
+
+#[derive(Template)]
+#[template(path = "container_new.html")]
+struct NewPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    section: String,
+}
+
+/// The containers `current` may create under, from the trees she owns
+/// (plus `wanted`, when the policy lets her create under it): (id, label).
+fn parent_choices(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    wanted: Option<i64>,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let mine = containers::tree_ids_of(connection, current.user.id.0)?;
+    let rows =
+        visible_among(connection, current, Some(&mine), &ListFilter { live_only: true, ..ListFilter::default() })?;
+    let chains = OwnerChains::of(&rows);
+    let actor = current.actor();
+    let mut choices: Vec<(i64, String)> = rows
+        .iter()
+        .filter(|row| !row.is_gone())
+        .filter(|row| {
+            let owners = chains.chain(row);
+            crate::policy::decide(
+                &actor,
+                Action::ContainerCreate,
+                &Object::Container { owners: &owners, in_quota: row.in_quota },
+            ) == Decision::Allow
+        })
+        .map(|row| (row.id, format!("{} (on {})", row.name, row.machine)))
+        .collect();
+    if let Some(wanted) = wanted
+        && !choices.iter().any(|(id, _)| *id == wanted)
+        && let Ok(row) = load_allowed(connection, current, ContainerId(wanted), Action::ContainerCreate)
+        && !row.is_gone()
+    {
+        choices.push((row.id, format!("{} (on {})", row.name, row.machine)));
+    }
+    choices.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    Ok(choices)
+}
+
+/// The form section for `current` with `values`, `error` and the creation just started.
+async fn new_section(
+    current: CurrentUser,
+    state: &AppState,
+    pool: &DbPool,
+    values: NewForm,
+    error: Option<String>,
+    created: Option<Progress>,
+) -> Result<NewSection, PageError> {
+    let default_quota = state.default_quota;
+    let wanted = values.parent.trim().parse::<i64>().ok();
+    let (any, usage, machine_list, parents) = db::run(pool, move |connection| {
+        let any = current.decide(Action::ContainerCreateAny, &Object::Nothing).is_ok();
+        let usage: Option<UsageView> = if any {
+            None
+        } else {
+            let me = quota_owner(connection, &current, current.user.id, Action::UserView)?;
+            Some(usage_of(connection, &me, &default_quota)?)
+        };
+        let machine_list = if current.decide(Action::MachinePlace, &Object::Machine).is_ok() {
+            machines::list(connection).map_err(AppError::internal)?
+        } else {
+            Vec::new()
+        };
+        let parents = parent_choices(connection, &current, wanted)?;
+        Ok::<_, AppError>((any, usage, machine_list, parents))
+    })
+    .await?;
+    let mut machine_choices =
+        vec![Choice { value: String::new(), label: "Automatic: the panel chooses".to_owned(), selected: true }];
+    machine_choices.extend(machine_list.into_iter().map(|machine| Choice {
+        selected: values.machine_id.trim() == machine.id.0.to_string(),
+        value: machine.id.0.to_string(),
+        label: machine.name.to_string(),
+    }));
+    if machine_choices.iter().skip(1).any(|choice| choice.selected) {
+        machine_choices[0].selected = false;
+    }
+    let mut parent_list = vec![Choice {
+        value: String::new(),
+        label: "None: a container of its own".to_owned(),
+        selected: values.parent.trim().is_empty(),
+    }];
+    parent_list.extend(parents.into_iter().map(|(id, label)| Choice {
+        selected: values.parent.trim() == id.to_string(),
+        value: id.to_string(),
+        label,
+    }));
+    let no_quota = usage.as_ref().is_some_and(|usage| usage.quota.containers == Some(0));
+    Ok(NewSection {
+        any,
+        usage: usage.map(|usage| usage_text(&usage.used, &usage.quota)),
+        no_quota,
+        machines: machine_choices,
+        parents: parent_list,
+        defaults: state.default_limits,
+        autostart: values.autostart.is_some(),
+        values,
+        error,
+        created,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewParams {
+    parent: Option<String>,
+}
+
+/// `GET /containers/new[?parent=ID]`: the form, below `parent` when given
+/// (the 404 page if she may not create under it, as for a missing one).
+pub async fn new_page(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    params: web::Query<NewParams>,
+) -> Page {
+    let current = signed_in(current)?;
+    let chrome = Chrome::of(&current);
+    let parent = match params.into_inner().parent.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::not_found())?),
+    };
+    {
+        let current = current.clone();
+        db::run(&pool, move |connection| match parent {
+            Some(parent) => load_allowed(connection, &current, ContainerId(parent), Action::ContainerCreate).map(drop),
+            None => current.decide(Action::ContainerCreate, &Object::Nothing),
+        })
+        .await?;
+    }
+    let section = new_section(current, &state, &pool, NewForm::below(parent), None, None).await?;
+    let section = section.render().map_err(AppError::internal)?;
+    html(&NewPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+}
+
+/// `POST /containers/new` (htmx, the form's fields): reserved through
+/// `create_container`, audited as `container.create`; the form again,
+/// empty, with the new container's progress above it (which polls until it
+/// is made or failed), or as she sent it with what went wrong.
+pub async fn create(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    form: Result<web::Form<NewForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let form = read_form(form);
+    let values = form.clone().unwrap_or_default();
+    let reader = current.clone();
+    let created = create_container(current, state.clone(), pool.clone(), move || form?.request()).await;
+    let section = match created {
+        Ok(container) => {
+            let parent = container.parent_id;
+            let next = NewForm { machine_id: values.machine_id, ..NewForm::below(parent) };
+            new_section(reader, &state, &pool, next, None, Some(Progress::of(container))).await?
+        }
+        Err(error) => {
+            let message = in_place(error)?;
+            new_section(reader, &state, &pool, values, Some(message), None).await?
+        }
+    };
+    html(&section)
+}
+
+/// `GET /containers/{id}/progress`: the creation's progress, which polls
+/// itself every 2 s while the container is `creating`.
+pub async fn progress(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+    let current = signed_in(current)?;
+    let id = ContainerId(path.into_inner());
+    let container =
+        db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView)).await?;
+    html(&ProgressFragment { progress: Progress::of(container) })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImagesParams {
+    machine_id: Option<String>,
+    parent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "container_images.html")]
+struct ImagesFragment {
+    images: Vec<String>,
+    hint: String,
+}
+
+/// `GET /containers/new/images?machine_id=&parent=`: the image aliases the
+/// form suggests, from the chosen machine (else the parent's, else every
+/// machine's), as each agent lists them for her (policy `MachinePlace`).
+pub async fn images(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    params: web::Query<ImagesParams>,
+) -> Page {
+    let current = signed_in(current)?;
+    let params = params.into_inner();
+    let chosen = params.machine_id.as_deref().and_then(|text| text.trim().parse::<i64>().ok());
+    let parent = params.parent.as_deref().and_then(|text| text.trim().parse::<i64>().ok());
+    let reader = current.clone();
+    let machine_list = db::run(&pool, move |connection| {
+        reader.decide(Action::MachinePlace, &Object::Machine)?;
+        let parent_machine = match parent {
+            Some(parent) => load_allowed(connection, &reader, ContainerId(parent), Action::ContainerCreate)
+                .ok()
+                .map(|row| MachineId(row.machine_id)),
+            None => None,
+        };
+        let all = machines::list(connection).map_err(AppError::internal)?;
+        let wanted = chosen.map(MachineId).or(parent_machine);
+        Ok::<_, AppError>(match wanted {
+            Some(wanted) => all.into_iter().filter(|machine| machine.id == wanted).collect(),
+            None => all,
+        })
+    })
+    .await;
+    let machine_list = match machine_list {
+        Ok(list) => list,
+        Err(error) => return html(&ImagesFragment { images: Vec::new(), hint: in_place(error)? }),
+    };
+    let mut images = BTreeSet::new();
+    let mut unreachable = Vec::new();
+    for machine in &machine_list {
+        match images_of(current.clone(), state.clone(), &pool, machine.id).await {
+            Ok(list) => images.extend(list.items.into_iter().map(|image| image.alias)),
+            Err(error) if is_page_error(&error) => return Err(PageError(error)),
+            Err(error) => unreachable.push(format!("{}: {}", machine.name, readable(&error))),
+        }
+    }
+    let images: Vec<String> = images.into_iter().collect();
+    let mut hint = if machine_list.is_empty() {
+        "There is no machine yet.".to_owned()
+    } else if images.is_empty() {
+        "No image could be listed; type its alias.".to_owned()
+    } else {
+        format!("Images offered: {}.", images.join(", "))
+    };
+    if !unreachable.is_empty() {
+        hint.push_str(&format!(" Not listed from {}", unreachable.join(" ")));
+    }
+    html(&ImagesFragment { images, hint })
+}
+
+// ---------------------------------------------------------------- the container page's configuration
+
+/// A sub-container as the container page lists it.
+pub(crate) struct ChildRow {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub limits: String,
+}
+
+/// "1 CPU, 512 MiB memory, 2048 MiB disk"; unset limits are left out.
+fn limits_text(limits: &Limits) -> String {
+    let parts: Vec<String> = [
+        limits.cpu.map(|cpu| if cpu == 1 { "1 CPU".to_owned() } else { format!("{cpu} CPUs") }),
+        limits.memory_mb.map(|mb| format!("{mb} MiB memory")),
+        limits.disk_mb.map(|mb| format!("{mb} MiB disk")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() { "none set by the panel".to_owned() } else { parts.join(", ") }
+}
+
+/// The live children of `id` that `current` may see, by name.
+pub(crate) fn children_of(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    id: ContainerId,
+) -> Result<Vec<ChildRow>, AppError> {
+    let mut rows = Vec::new();
+    for child in containers::live_children_ids(connection, id)? {
+        if let Ok(child) = load_allowed(connection, current, ContainerId(child), Action::ContainerView) {
+            rows.push(ChildRow {
+                id: child.id,
+                limits: limits_text(&child.limits),
+                name: child.name,
+                status: child.status,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok(rows)
+}
+
+/// The configuration section of the container page.
+#[derive(Template)]
+#[template(path = "container_config.html")]
+pub(crate) struct ConfigSection {
+    id: i64,
+    name: String,
+    machine: String,
+    image: String,
+    limits: Limits,
+    limits_text: String,
+    autostart: Option<bool>,
+    in_quota: bool,
+    owner: String,
+    may_configure: bool,
+    may_resize: bool,
+    may_delete: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl ConfigSection {
+    fn autostart_text(&self) -> &'static str {
+        match self.autostart {
+            Some(true) => "on: it starts with its machine",
+            Some(false) => "off",
+            None => "as LXD has it (not set by the panel)",
+        }
+    }
+}
+
+/// The configuration section of `container` for `current`: the controls the policy allows her.
+pub(crate) fn config_section(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    container: &Container,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<ConfigSection, AppError> {
+    let id = container.id();
+    // A container being made, failed or gone takes no change.
+    let live = !container.is_gone() && container.status != containers::STATUS_CREATING;
+    let may = |connection: &mut DbConnection, action| -> Result<bool, AppError> {
+        Ok(live && allowed(load_allowed(connection, current, id, action))?)
+    };
+    Ok(ConfigSection {
+        may_configure: may(connection, Action::ContainerConfigure)?,
+        may_resize: may(connection, Action::ContainerResize)?,
+        may_delete: may(connection, Action::ContainerDelete)?,
+        id: container.id,
+        name: container.name.clone(),
+        machine: container.machine.clone(),
+        image: container.image.clone().unwrap_or_else(|| "not made by the panel".to_owned()),
+        limits: container.limits,
+        limits_text: limits_text(&container.limits),
+        autostart: container.autostart,
+        in_quota: container.in_quota,
+        owner: container.owner.clone().unwrap_or_default(),
+        notice,
+        error,
+    })
+}
+
+/// The section again after a change, with `notice` or `error`.
+async fn config_answer(
+    current: CurrentUser,
+    pool: &DbPool,
+    id: ContainerId,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Page {
+    let section = db::run(pool, move |connection| {
+        let container = load_allowed(connection, &current, id, Action::ContainerView)?;
+        config_section(connection, &current, &container, notice, error)
+    })
+    .await?;
+    html(&section)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AutostartForm {
+    #[serde(default)]
+    autostart: String,
+}
+
+/// `POST /containers/{id}/autostart` (htmx, `autostart=true|false`): set
+/// through `configure`, audited as `container.update`; the section again.
+pub async fn autostart(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    form: Result<web::Form<AutostartForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let id = ContainerId(path.into_inner());
+    let wanted = read_form(form).and_then(|form| match form.autostart.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(AppError::invalid_input("autostart: on or off")),
+    });
+    let reader = current.clone();
+    let wanted = match wanted {
+        Ok(wanted) => wanted,
+        Err(error) => {
+            let error = crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await;
+            return config_answer(reader, &pool, id, None, Some(in_place(error)?)).await;
+        }
+    };
+    match configure(current, state, pool.clone(), id, Some(wanted), None).await {
+        Ok(_) => {
+            let notice = if wanted { "Autostart is on." } else { "Autostart is off." };
+            config_answer(reader, &pool, id, Some(notice.to_owned()), None).await
+        }
+        Err(error) => config_answer(reader, &pool, id, None, Some(in_place(error)?)).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LimitsForm {
+    #[serde(default)]
+    cpu: String,
+    #[serde(default)]
+    memory_mb: String,
+    #[serde(default)]
+    disk_mb: String,
+}
+
+/// `POST /containers/{id}/limits` (htmx, `cpu`, `memory_mb`, `disk_mb`; an
+/// empty one stays as it is): set through `configure` (growing ones checked
+/// against the quota), audited as `container.update`; the section again.
+pub async fn limits(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+    form: Result<web::Form<LimitsForm>, actix_web::Error>,
+) -> Page {
+    let current = signed_in(current)?;
+    let id = ContainerId(path.into_inner());
+    let asked = read_form(form).and_then(|form| {
+        Ok(Limits {
+            cpu: number("CPUs", &form.cpu)?,
+            memory_mb: number("memory", &form.memory_mb)?,
+            disk_mb: number("disk", &form.disk_mb)?,
+        })
+    });
+    let reader = current.clone();
+    let asked = match asked {
+        Ok(asked) => asked,
+        Err(error) => {
+            let error = crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await;
+            return config_answer(reader, &pool, id, None, Some(in_place(error)?)).await;
+        }
+    };
+    match configure(current, state, pool.clone(), id, None, Some(asked)).await {
+        Ok(container) => {
+            let notice = format!("The limits are now {}.", limits_text(&container.limits));
+            config_answer(reader, &pool, id, Some(notice), None).await
+        }
+        Err(error) => config_answer(reader, &pool, id, None, Some(in_place(error)?)).await,
+    }
+}
+
+/// `POST /containers/{id}/delete` (htmx, after the section's confirmation
+/// step): deleted through `delete_container` (refused while it has live
+/// sub-containers), audited as `container.delete`; then the browser goes to
+/// the dashboard, or the reason in words.
+pub async fn delete(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    path: web::Path<i64>,
+) -> Page {
+    let current = signed_in(current)?;
+    let id = ContainerId(path.into_inner());
+    match delete_container(current, state, pool, id).await {
+        Ok(_) => Ok(HttpResponse::Ok().insert_header(("HX-Redirect", "/")).finish()),
+        Err(error) => {
+            let message = match error.code {
+                ErrorCode::HasChildren => format!("Delete its sub-containers first: {}", readable(&error)),
+                _ => in_place(error)?,
+            };
+            html(&super::panels::ErrorFragment { message })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_reads_as_used_of_each_limit_and_says_when_there_is_none() {
+        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048 };
+        let quota = Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: None };
+        assert_eq!(
+            usage_text(&used, &quota),
+            "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit)"
+        );
+    }
+
+    #[test]
+    fn the_form_reads_empty_fields_as_left_out_and_config_as_key_value_lines() {
+        let form = NewForm {
+            name: " box ".into(),
+            image: "smp-busybox".into(),
+            memory_mb: "256".into(),
+            profiles: "default, extra".into(),
+            config: "user.note = hello\n\nlimits.processes=100\n".into(),
+            ..NewForm::default()
+        };
+        let request = form.request().unwrap();
+        assert_eq!(request.name, "box");
+        assert_eq!(request.limits, Some(Limits { cpu: None, memory_mb: Some(256), disk_mb: None }));
+        assert_eq!((request.machine_id, request.parent, request.owner), (None, None, None));
+        assert_eq!(request.profiles, Some(vec!["default".to_owned(), "extra".to_owned()]));
+        assert_eq!(request.config.get("user.note").map(String::as_str), Some("hello"));
+        assert_eq!(request.config.len(), 2);
+        let bad = NewForm { cpu: "two".into(), ..NewForm::default() };
+        assert_eq!(bad.request().unwrap_err().code, ErrorCode::InvalidInput);
+        let bad = NewForm { config: "user.note".into(), ..NewForm::default() };
+        assert_eq!(bad.request().unwrap_err().code, ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn limits_read_in_words_and_unset_ones_are_left_out() {
+        assert_eq!(
+            limits_text(&Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) }),
+            "1 CPU, 512 MiB memory, 2048 MiB disk"
+        );
+        assert_eq!(limits_text(&Limits { cpu: Some(2), ..Limits::default() }), "2 CPUs");
+        assert_eq!(limits_text(&Limits::default()), "none set by the panel");
+    }
+}
