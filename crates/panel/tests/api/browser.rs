@@ -376,7 +376,7 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     browser.wait_for_htmx().await;
     // The image suggestions come from the real agent.
     browser.wait_for_text("#image-hint", "smp-busybox").await;
-    browser.client().find(Locator::Css("#new-name")).await.unwrap().send_keys("smp-busybox").await.unwrap();
+    browser.client().find(Locator::Css("#new-name")).await.unwrap().send_keys("mia-db").await.unwrap();
     browser.client().find(Locator::Css("#new-image")).await.unwrap().send_keys("smp-busybox").await.unwrap();
     browser.client().find(Locator::Css("#new-memory")).await.unwrap().send_keys("256").await.unwrap();
     let create = "//button[normalize-space()='Create the container']";
@@ -384,7 +384,7 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
 
     // Its status becomes running on the page, without a reload; LXD runs it.
     browser.wait_for_text("#creation", "running").await;
-    assert!(project.init_pid("smp-busybox").is_some(), "the sub-container really runs in LXD");
+    assert!(project.init_pid("mia-db").is_some(), "the sub-container really runs in LXD");
     assert!(browser.text_of("#usage").await.contains("1 of 2 containers, 1 of 2 CPUs, 256 of 1024 MiB of memory"));
     browser.client().set_window_size(1280, 1300).await.unwrap();
     browser.client().execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
@@ -399,11 +399,11 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     browser.screenshot("sub-container").await;
     browser.client().set_window_size(1280, 900).await.unwrap();
     browser.client().goto(&format!("{panel}/containers/{parent}")).await.unwrap();
-    browser.wait_for_text("#sub-containers", "smp-busybox").await;
-    browser.client().find(Locator::LinkText("smp-busybox")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("#sub-containers", "mia-db").await;
+    browser.client().find(Locator::LinkText("mia-db")).await.unwrap().click().await.unwrap();
     browser.wait_for_htmx().await;
     browser.client().find(Locator::Css("#delete-container summary")).await.unwrap().click().await.unwrap();
-    let confirm = "//button[normalize-space()='Yes, delete smp-busybox']";
+    let confirm = "//button[normalize-space()='Yes, delete mia-db']";
     browser.client().find(Locator::XPath(confirm)).await.unwrap().click().await.unwrap();
     let started = Instant::now();
     while browser.client().current_url().await.unwrap().path() != "/" {
@@ -411,6 +411,6 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let listed = crate::real_agent::lxc(&["list", "--project", &project.name, "--format", "csv", "-c", "n"]);
-    assert!(!listed.lines().any(|name| name.trim() == "smp-busybox"), "gone from LXD: {listed}");
+    assert!(!listed.lines().any(|name| name.trim() == "mia-db"), "gone from LXD: {listed}");
     assert!(listed.lines().any(|name| name.trim() == "c-mia"), "its parent stays: {listed}");
 }
