@@ -17,8 +17,10 @@ use crate::real_agent::{Agent, LxdProject, SECRET, lxc};
 /// (given to her by the admin), and the members `alice` and `bob`.
 struct Stage {
     world: World,
-    project: LxdProject,
+    // The agent stops before its project is deleted (fields drop in order),
+    // so that a creation still in flight when a test fails leaves nothing.
     _agent: Agent,
+    project: LxdProject,
     alice_id: i64,
     alice: Session,
     bob: Session,
@@ -38,7 +40,7 @@ async fn stage(quota: Value) -> Stage {
     let alice_id = world.get("/me", &alice).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let response = world.app.with_session(Method::PUT, &format!("/users/{alice_id}/quota"), &world.admin);
     assert_eq!(response.json(&quota).send().await.unwrap().status(), 200);
-    Stage { world, project, _agent: agent, alice_id, alice, bob, parent }
+    Stage { world, _agent: agent, project, alice_id, alice, bob, parent }
 }
 
 impl Stage {
