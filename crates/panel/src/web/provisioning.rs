@@ -604,19 +604,32 @@ pub async fn autostart(
         "false" => Ok(false),
         _ => Err(AppError::invalid_input("autostart: on or off")),
     });
-    let reader = current.clone();
-    let wanted = match wanted {
-        Ok(wanted) => wanted,
-        Err(error) => {
-            let error = crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await;
-            return config_answer(reader, &pool, id, None, Some(in_place(error)?)).await;
-        }
+    let notice = |container: &Container| match container.autostart {
+        Some(true) => "Autostart is on.".to_owned(),
+        _ => "Autostart is off.".to_owned(),
     };
-    match configure(current, state, pool.clone(), id, Some(wanted), None).await {
-        Ok(_) => {
-            let notice = if wanted { "Autostart is on." } else { "Autostart is off." };
-            config_answer(reader, &pool, id, Some(notice.to_owned()), None).await
-        }
+    apply_change(current, state, pool, id, wanted.map(|wanted| (Some(wanted), None)), notice).await
+}
+
+/// Sets what the form asked (`autostart`, `limits`) through `configure`,
+/// audited as `container.update` (a form it could not read is audited
+/// refused); the configuration section again, with `notice` of the changed
+/// container or the reason in words.
+async fn apply_change(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+    id: ContainerId,
+    asked: Result<(Option<bool>, Option<Limits>), AppError>,
+    notice: impl FnOnce(&Container) -> String,
+) -> Page {
+    let reader = current.clone();
+    let changed = match asked {
+        Ok((autostart, limits)) => configure(current, state, pool.clone(), id, autostart, limits).await,
+        Err(error) => Err(crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await),
+    };
+    match changed {
+        Ok(container) => config_answer(reader, &pool, id, Some(notice(&container)), None).await,
         Err(error) => config_answer(reader, &pool, id, None, Some(in_place(error)?)).await,
     }
 }
@@ -650,21 +663,8 @@ pub async fn limits(
             disk_mb: number("disk", &form.disk_mb)?,
         })
     });
-    let reader = current.clone();
-    let asked = match asked {
-        Ok(asked) => asked,
-        Err(error) => {
-            let error = crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await;
-            return config_answer(reader, &pool, id, None, Some(in_place(error)?)).await;
-        }
-    };
-    match configure(current, state, pool.clone(), id, None, Some(asked)).await {
-        Ok(container) => {
-            let notice = format!("The limits are now {}.", limits_text(&container.limits));
-            config_answer(reader, &pool, id, Some(notice), None).await
-        }
-        Err(error) => config_answer(reader, &pool, id, None, Some(in_place(error)?)).await,
-    }
+    let notice = |container: &Container| format!("The limits are now {}.", limits_text(&container.limits));
+    apply_change(current, state, pool, id, asked.map(|asked| (None, Some(asked))), notice).await
 }
 
 /// `POST /containers/{id}/delete` (htmx, after the section's confirmation
