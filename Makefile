@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres setup-browser prune-target build lint test test-unit test-panel-postgres bench run clean-lxd
+.PHONY: all setup setup-postgres setup-browser prune-target build lint test test-unit test-panel-postgres bench bench-quick run clean-lxd
 
 all: build
 
@@ -36,10 +36,12 @@ lint:
 SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
-## then the panel's suite once more on PostgreSQL.
+## then the panel's suite once more on PostgreSQL, then every benchmark
+## figure once (bench-quick), so a benchmark that can no longer run fails here.
 test: setup setup-postgres setup-browser prune-target lint build
 	$(CARGO) test --workspace --no-fail-fast
 	$(MAKE) test-panel-postgres
+	$(MAKE) bench-quick
 
 ## The panel's tests on PostgreSQL (each test makes and drops its own database).
 test-panel-postgres: setup-postgres build
@@ -53,6 +55,12 @@ test-unit:
 bench: setup
 	$(CARGO) bench -p smp-agent --bench agent
 	$(CARGO) bench -p smp-panel --bench panel
+
+## The same benchmarks from a round or two each, built like the tests (no
+## release build): the figures mean nothing, a benchmark that fails shows.
+bench-quick: setup
+	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-agent --bench agent
+	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench panel
 
 ## Start SMP on the local LXD: the agent, then the panel on SQLite (state in .run/,
 ## `rm -rf .run` starts over); prints the panel's URL, admin and password.

@@ -11,6 +11,10 @@
 //! agent's restart is two execs (`systemctl restart`, then `systemctl show`
 //! for the answer's state); the "restart+show" line compares it with those
 //! same two execs made in-process.
+//!
+//! `SMP_BENCH_QUICK=1` (`make bench-quick`, which `make test` runs) takes
+//! every figure from a round or two: its numbers mean nothing, but a figure
+//! that can no longer be measured fails the tests instead of rotting unseen.
 
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -47,6 +51,15 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     verifications_per_second();
     runtime.block_on(agent_versus_direct());
+}
+
+fn quick() -> bool {
+    std::env::var_os("SMP_BENCH_QUICK").is_some_and(|value| value != "0")
+}
+
+/// `full` rounds, or at most two in quick mode.
+fn rounds(full: usize) -> usize {
+    if quick() { full.min(2) } else { full }
 }
 
 fn now() -> i64 {
@@ -88,7 +101,8 @@ fn verifications_per_second() {
     };
     let started = Instant::now();
     let mut verified = 0u64;
-    while started.elapsed() < Duration::from_secs(2) {
+    let measure_for = if quick() { Duration::from_millis(100) } else { Duration::from_secs(2) };
+    while started.elapsed() < measure_for {
         for token in &tokens {
             if verify_operation_token(token, &keys, &expect, now()).is_ok() {
                 verified += 1;
@@ -357,13 +371,13 @@ async fn agent_versus_direct() {
     let direct = DirectLxd { socket, project: project.clone(), client };
 
     // Warm both paths (connections, LXD caches).
-    for _ in 0..5 {
+    for _ in 0..rounds(5) {
         through.call(Action::State, &format!("/container/{CONTAINER}/state"), b"").await;
         direct.state().await;
     }
 
     let mut state = Samples::new("state", Some(1.03));
-    for _ in 0..100 {
+    for _ in 0..rounds(100) {
         state.agent.push(timed(through.call(Action::State, &format!("/container/{CONTAINER}/state"), b"")).await);
         state.direct.push(timed(direct.state()).await);
     }
@@ -379,7 +393,7 @@ async fn agent_versus_direct() {
     let name = InstanceName::parse(CONTAINER).expect("name");
     let mut exec = Samples::new("exec true (record)", Some(1.05));
     let mut exec_ws = Samples::new("exec true (websocket)", Some(1.05));
-    for _ in 0..100 {
+    for _ in 0..rounds(100) {
         let agent = timed(through.call(Action::Exec, &format!("/container/{CONTAINER}/exec"), exec_body)).await;
         exec.agent.push(agent);
         exec_ws.agent.push(agent);
@@ -392,7 +406,7 @@ async fn agent_versus_direct() {
     let force = br#"{"force":true}"#;
     let mut start = Samples::new("start", Some(1.05));
     let mut stop = Samples::new("stop --force", Some(1.05));
-    for _ in 0..20 {
+    for _ in 0..rounds(20) {
         stop.agent.push(timed(through.call(Action::Stop, &format!("/container/{CONTAINER}/stop"), force)).await);
         start.agent.push(timed(through.call(Action::Start, &format!("/container/{CONTAINER}/start"), b"")).await);
         stop.direct.push(timed(direct.lifecycle("stop")).await);
@@ -435,7 +449,7 @@ async fn services(through: &ThroughAgent, project: &str) {
     let lxc_journal = || async { assert!(!lxc_exec(project, DEBIAN, &journal_argv).is_empty(), "an empty journal") };
 
     // Warm every path; the restarts also fill the journal past 100 lines.
-    for _ in 0..10 {
+    for _ in 0..rounds(10) {
         agent_restart().await;
         lxc_restart().await;
         in_process.restart().await;
@@ -452,7 +466,7 @@ async fn services(through: &ThroughAgent, project: &str) {
     let mut journal_ws = Samples::new("svc journal (ws)", None);
     // The three sides take turns at going first: in trial runs with a fixed
     // order, whichever call came right after an `lxc exec` was the slower.
-    for round in 0..30 {
+    for round in 0..rounds(30) {
         for side in 0..3 {
             match (round + side) % 3 {
                 0 => {

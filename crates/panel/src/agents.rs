@@ -24,8 +24,10 @@ use smp_proto::api::{
 use smp_proto::error::{ErrorBody, ErrorCode};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
 
+use crate::call_limit::CallPermit;
 use crate::db::machines::Machine;
 use crate::pinning::{self, Fingerprint, PinnedVerifier};
+use crate::policy::AgentTier;
 use crate::secrets::{PanelKey, SecretsError};
 
 /// Lifetime of every token the panel mints.
@@ -35,11 +37,31 @@ pub const TOKEN_TTL_S: i64 = 30;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(660);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Who is acting: the token's `sub`, and `adm` for admins.
-#[derive(Debug, Clone)]
+/// Who is acting: the token's `sub`, and the tier its claims ask for
+/// (`policy::agent_tier` decides it for people). A person's caller holds one
+/// of her slots of calls in flight (`CallLimiter`) until it is dropped.
+#[derive(Debug)]
 pub struct Caller {
     pub username: String,
-    pub admin: bool,
+    pub tier: AgentTier,
+    _slot: Option<CallPermit>,
+}
+
+impl Caller {
+    /// A caller that holds no slot: the panel itself, and tests.
+    pub fn new(subject: &str, tier: AgentTier) -> Caller {
+        Caller { username: subject.to_owned(), tier, _slot: None }
+    }
+
+    /// The panel itself (the sync, a key rotation's check): member tier, no slot.
+    pub fn system(subject: &str) -> Caller {
+        Caller::new(subject, AgentTier::Member)
+    }
+
+    /// A person acting with `tier`, holding `slot` for as long as the caller lives.
+    pub fn person(username: String, tier: AgentTier, slot: CallPermit) -> Caller {
+        Caller { username, tier, _slot: Some(slot) }
+    }
 }
 
 /// Why a call to an agent failed.
@@ -190,7 +212,7 @@ impl AgentClient {
             service: call.service,
             ttl_s: Some(TOKEN_TTL_S),
             subject: &caller.username,
-            admin: caller.admin,
+            admin: caller.tier >= AgentTier::Admin,
             body_hash: body.map(body_hash),
         };
         let mut random = [0u8; 18];

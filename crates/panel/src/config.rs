@@ -45,6 +45,10 @@ pub struct Config {
     pub default_quota: Quota,
     /// The limits of a sub-container whose creator gives none.
     pub default_limits: Limits,
+    /// How many calls to agents one user may have in flight at once (an
+    /// exec, a creation, a state read, …); one more is refused with 429
+    /// `limit_reached` at once.
+    pub max_agent_calls_per_user: usize,
 }
 
 /// The bottom layer of the figment (PANEL.md's defaults).
@@ -56,6 +60,7 @@ struct Defaults {
     allow_signup: bool,
     default_quota: Quota,
     default_limits: Limits,
+    max_agent_calls_per_user: usize,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -65,6 +70,7 @@ const DEFAULTS: Defaults = Defaults {
     allow_signup: true,
     default_quota: Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0) },
     default_limits: Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) },
+    max_agent_calls_per_user: 8,
 };
 
 /// A configuration that cannot be used; the message says how to fix it.
@@ -115,6 +121,12 @@ impl Config {
         self.default_limits.validate().map_err(|message| ConfigError(format!("default_limits: {message}")))?;
         if [self.default_limits.cpu, self.default_limits.memory_mb, self.default_limits.disk_mb].contains(&None) {
             return Err(ConfigError("default_limits: give cpu, memory_mb and disk_mb".into()));
+        }
+        if !(1..=1024).contains(&self.max_agent_calls_per_user) {
+            return Err(ConfigError(format!(
+                "max_agent_calls_per_user = {} must be between 1 and 1024",
+                self.max_agent_calls_per_user
+            )));
         }
         Ok(())
     }
@@ -258,6 +270,7 @@ mod tests {
             "default_limits.cpu",
             "default_limits.memory_mb",
             "default_limits.disk_mb",
+            "max_agent_calls_per_user",
         ] {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }

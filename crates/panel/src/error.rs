@@ -55,6 +55,12 @@ pub enum ErrorCode {
     UnknownProfile,
     /// A container with live sub-containers is not deleted.
     HasChildren,
+    /// Too many calls at once: the user's agent calls in flight
+    /// (`max_agent_calls_per_user`) or the agent's own limits.
+    LimitReached,
+    /// The container of that name on its machine is no longer the one the
+    /// panel knows (deleted and made again): nothing was done.
+    InstanceChanged,
 }
 
 impl ErrorCode {
@@ -83,6 +89,8 @@ impl ErrorCode {
             ErrorCode::UnknownImage => "unknown_image",
             ErrorCode::UnknownProfile => "unknown_profile",
             ErrorCode::HasChildren => "has_children",
+            ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::InstanceChanged => "instance_changed",
         }
     }
 
@@ -100,12 +108,13 @@ impl ErrorCode {
             | ErrorCode::KeyRefused
             | ErrorCode::QuotaExceeded
             | ErrorCode::AlreadyExists
-            | ErrorCode::HasChildren => StatusCode::CONFLICT,
+            | ErrorCode::HasChildren
+            | ErrorCode::InstanceChanged => StatusCode::CONFLICT,
             ErrorCode::InvalidInput | ErrorCode::UnknownImage | ErrorCode::UnknownProfile => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited | ErrorCode::LimitReached => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::AgentError => StatusCode::BAD_GATEWAY,
             ErrorCode::AgentUnavailable | ErrorCode::KeyUnverified => StatusCode::SERVICE_UNAVAILABLE,
@@ -206,6 +215,7 @@ impl From<AgentCallError> for AppError {
             AgentCallError::Agent { code: AgentCode::AlreadyExists, .. } => ErrorCode::AlreadyExists,
             AgentCallError::Agent { code: AgentCode::UnknownImage, .. } => ErrorCode::UnknownImage,
             AgentCallError::Agent { code: AgentCode::UnknownProfile, .. } => ErrorCode::UnknownProfile,
+            AgentCallError::Agent { status: 429, .. } => ErrorCode::LimitReached,
             AgentCallError::Agent { status: 503, .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { status: 504, .. } => ErrorCode::AgentTimeout,
             AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => {
@@ -239,6 +249,9 @@ impl From<AgentCallError> for AppError {
                 message,
                 ..
             } => message.clone(),
+            AgentCallError::Agent { machine, status: 429, .. } => format!(
+                "machine {machine} is busy with as many sessions as it allows; nothing was done; try again when one ends"
+            ),
             AgentCallError::Agent { machine, status: 404, .. } => {
                 format!("the container is no longer on machine {machine}; the list will show it as gone shortly")
             }
@@ -303,6 +316,8 @@ mod tests {
             (ErrorCode::UnknownImage, 422),
             (ErrorCode::UnknownProfile, 422),
             (ErrorCode::HasChildren, 409),
+            (ErrorCode::LimitReached, 429),
+            (ErrorCode::InstanceChanged, 409),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

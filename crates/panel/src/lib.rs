@@ -5,6 +5,7 @@
 //! CSRF, tokens, users), every error through `error::AppError`.
 
 pub mod agents;
+pub mod call_limit;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -170,6 +170,12 @@ pub enum AgentCallFailures {
     Internal(ErrorBody),
     #[response(status = 502, description = "`agent_error`: the agent or its LXD failed.")]
     AgentError(ErrorBody),
+    #[response(
+        status = 429,
+        description = "`limit_reached`: the caller's agent calls in flight (`max_agent_calls_per_user`), or the \
+            agent's own limits, are all taken; nothing was done."
+    )]
+    LimitReached(ErrorBody),
     #[response(status = 503, description = "`agent_unavailable`: the agent cannot be reached.")]
     AgentUnavailable(ErrorBody),
     #[response(status = 504, description = "`agent_timeout`.")]
@@ -214,6 +220,8 @@ pub enum ErrorCode {
     UnknownImage,
     UnknownProfile,
     HasChildren,
+    LimitReached,
+    InstanceChanged,
 }
 
 /// `GET /api/v1/health`'s answer.
@@ -799,6 +807,8 @@ mod tests {
             Code::UnknownImage,
             Code::UnknownProfile,
             Code::HasChildren,
+            Code::LimitReached,
+            Code::InstanceChanged,
         ];
         // A new code fails to compile here until it is added above (and to `ErrorCode` in this file).
         for code in all {
@@ -825,7 +835,9 @@ mod tests {
                 | Code::AlreadyExists
                 | Code::UnknownImage
                 | Code::UnknownProfile
-                | Code::HasChildren => {}
+                | Code::HasChildren
+                | Code::LimitReached
+                | Code::InstanceChanged => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -187,7 +187,7 @@ async fn check_agent_accepts(
         pin,
         instance,
     )?;
-    client.list(&Caller { username: ROTATION_SUBJECT.into(), admin: true }).await.map(|_| ())
+    client.list(&Caller::system(ROTATION_SUBJECT)).await.map(|_| ())
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
 
 use crate::api;
+use crate::call_limit::CallLimiter;
 use crate::config::Config;
 use crate::db::containers::Limits;
 use crate::db::quotas::Quota;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub default_quota: Quota,
     /// `Config::default_limits`: a sub-container's limits its creator left out.
     pub default_limits: Limits,
+    /// `Config::max_agent_calls_per_user`: each user's agent calls in flight.
+    pub agent_calls: CallLimiter,
 }
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
@@ -83,6 +86,7 @@ impl Application {
             allow_signup: config.allow_signup,
             default_quota: config.default_quota,
             default_limits: config.default_limits,
+            agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;

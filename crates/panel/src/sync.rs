@@ -226,7 +226,7 @@ impl Agents {
 }
 
 fn sync_caller() -> Caller {
-    Caller { username: SYNC_SUBJECT.to_owned(), admin: false }
+    Caller::system(SYNC_SUBJECT)
 }
 
 /// Keeps one machine in sync until aborted (see the module note).

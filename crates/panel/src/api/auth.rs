@@ -19,6 +19,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use super::audited::AuditEntry;
+use crate::agents::Caller;
+use crate::call_limit::CallLimiter;
 use crate::db::users::{self, User};
 use crate::db::{self, DbPool, sessions, tokens};
 use crate::error::{AppError, ErrorCode};
@@ -65,7 +67,21 @@ impl CurrentUser {
             action: self.action,
             object: object.into(),
             machine: None,
+            detail: None,
         }
+    }
+
+    /// The caller of this user's agent calls: the tier `policy::agent_tier`
+    /// gives her, and one of her slots of calls in flight, held until the
+    /// caller is dropped; all taken: 429 `limit_reached`, nothing sent.
+    pub fn agent_caller(&self, limiter: &CallLimiter) -> Result<Caller, AppError> {
+        let slot = limiter.try_acquire(self.user.id.0).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::LimitReached,
+                "you already have as many actions running on machines as the panel allows; nothing was done; try again when one ends",
+            )
+        })?;
+        Ok(Caller::person(self.user.username.to_string(), policy::agent_tier(&self.actor()), slot))
     }
 
     /// Asks the policy; Forbid is 403, Hide is the same 404 as a missing object.

@@ -374,7 +374,7 @@ impl Target {
             .map_err(AppError::internal)?
             .ok_or_else(|| AppError::internal("a container's machine row is missing"))?;
         let client = state.agents.client(&machine)?;
-        let caller = Caller { username: current.user.username.to_string(), admin: current.user.role.is_admin() };
+        let caller = current.agent_caller(&state.agent_calls)?;
         Ok(Target { client, name: container.name.clone(), caller })
     }
 }
@@ -411,7 +411,7 @@ async fn act<Q, R, P, A, Fut>(
     status_of: fn(&R) -> Option<&'static str>,
 ) -> Result<R, AppError>
 where
-    P: FnOnce() -> Result<Q, AppError> + Send + 'static,
+    P: FnOnce(&mut AuditEntry) -> Result<Q, AppError> + Send + 'static,
     Q: Send + 'static,
     A: FnOnce(Target, Q) -> Fut,
     Fut: std::future::Future<Output = Result<R, AppError>>,
@@ -422,8 +422,8 @@ where
         &pool,
         entry,
         move |connection, entry| {
-            let target = target(connection, &state, &current, id, action, Some(entry))?;
-            Ok((target, request()?))
+            let target = target(connection, &state, &current, id, action, Some(&mut *entry))?;
+            Ok((target, request(entry)?))
         },
         |(target, request)| call(target, request),
         move |connection, _, answer| {
@@ -570,7 +570,7 @@ pub(crate) async fn lifecycle(
         pool,
         id,
         action,
-        request,
+        |_| request(),
         move |target, request| async move {
             let answer = match action {
                 Action::ContainerStart => target.client.start(&target.caller, &target.name).await?,
@@ -641,11 +641,12 @@ pub(crate) async fn exec_in(
         pool,
         id,
         Action::ContainerExec,
-        move || {
+        move |entry| {
             let request = read()?;
             if request.command.is_empty() {
                 return Err(AppError::invalid_input("command: give the program and its arguments, e.g. [\"uptime\"]"));
             }
+            entry.set_detail(&serde_json::to_string(&request.command).map_err(AppError::internal)?);
             Ok(request)
         },
         |target, request| async move { Ok(target.client.exec(&target.caller, &target.name, &request).await?) },

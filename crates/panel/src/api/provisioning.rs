@@ -32,7 +32,7 @@ use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::openapi::{AgentCallFailures, ErrorBody, proto};
-use crate::policy::{Action, Decision, Object};
+use crate::policy::{Action, AgentTier, Decision, Object};
 use crate::startup::AppState;
 
 /// Body of `POST /api/v1/containers`.
@@ -143,7 +143,8 @@ fn reserve(
         }
         _ => current.user.id,
     };
-    config_policy::check_config(&new.config, any).map_err(rejection)?;
+    let tier = crate::policy::agent_tier(&actor);
+    config_policy::check_config(&new.config, tier >= AgentTier::Admin).map_err(rejection)?;
     if !any && let Some((key, field)) = BUDGETED_KEYS.iter().find(|(key, _)| new.config.contains_key(*key)) {
         return Err(AppError::new(
             ErrorCode::ForbiddenConfig,
@@ -194,7 +195,7 @@ fn reserve(
         disk_mb: limits.disk_mb.map(|mb| mb as u64),
         start: new.start,
     };
-    let caller = Caller { username: current.user.username.to_string(), admin: any };
+    let caller = current.agent_caller(&state.agent_calls)?;
     Ok(Planned { id, machine, request, caller })
 }
 
@@ -626,7 +627,7 @@ pub(crate) async fn images_of(
     pool: &DbPool,
     machine: MachineId,
 ) -> Result<ImageList, AppError> {
-    let caller = Caller { username: current.user.username.to_string(), admin: current.user.role.is_admin() };
+    let caller = current.agent_caller(&state.agent_calls)?;
     let machine = db::run(pool, move |connection| {
         let machine = machines::get(connection, machine).map_err(AppError::internal)?;
         current.decide(Action::MachinePlace, if machine.is_some() { &Object::Machine } else { &Object::Missing })?;

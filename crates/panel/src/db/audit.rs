@@ -41,6 +41,8 @@ pub struct NewAuditRow<'a> {
     pub machine: Option<&'a str>,
     pub outcome: Outcome,
     pub error_code: Option<&'a str>,
+    /// What exactly was asked (an exec's argv), already cut to fit.
+    pub detail: Option<&'a str>,
 }
 
 /// A stored row.
@@ -56,6 +58,9 @@ pub struct AuditRow {
     pub machine: Option<String>,
     pub outcome: String,
     pub error_code: Option<String>,
+    /// What exactly was asked where the action alone does not say it: an
+    /// exec's argv as JSON, cut to 1 KiB (ending `…[cut]`).
+    pub detail: Option<String>,
 }
 
 /// Appends one row.
@@ -70,6 +75,7 @@ pub fn append(connection: &mut DbConnection, row: &NewAuditRow<'_>) -> Result<()
             audit_log::machine.eq(row.machine),
             audit_log::outcome.eq(row.outcome.as_str()),
             audit_log::error_code.eq(row.error_code),
+            audit_log::detail.eq(row.detail),
         ))
         .execute(connection)?;
     Ok(())

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use smp_panel::agents::{AgentCallError, AgentClient, Caller};
+use smp_panel::policy::AgentTier;
 use smp_proto::error::ErrorCode;
 use smp_proto::token::SharedKey;
 
@@ -63,7 +64,7 @@ fn client(url: &str) -> AgentClient {
 }
 
 fn caller() -> Caller {
-    Caller { username: "alice".into(), admin: false }
+    Caller::new("alice", AgentTier::Member)
 }
 
 const PREDATES: &str = r#"{"error":{"code":"token_predates_agent","message":"minted before the agent started"}}"#;

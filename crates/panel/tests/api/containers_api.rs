@@ -646,3 +646,29 @@ async fn an_oversize_stop_or_restart_body_is_413_body_too_large_and_not_attempte
     assert_eq!(answers, expected);
     assert!(!app.audit_rows().iter().any(|row| row.outcome == "started"), "nothing was sent to the agent");
 }
+
+#[tokio::test]
+async fn the_audit_rows_of_an_exec_record_its_argv_cut_to_one_kib() {
+    let t = tree().await;
+    let app = &t.app;
+    let alice = app.login("alice", PASSWORD).await;
+    let exec = |argv: Value| {
+        app.with_session(Method::POST, &format!("/containers/{}/exec", t.a), &alice).json(&json!({"command": argv}))
+    };
+    // The machine's agent is down: the exec is started, then fails.
+    let response = exec(json!(["rm", "-rf", "/srv/old data"])).send().await.unwrap();
+    assert_eq!(json_error(response).await, (503, "agent_unavailable".into()));
+    let long = "x".repeat(3000);
+    exec(json!(["echo", long])).send().await.unwrap();
+    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "container.exec").collect();
+    let details: Vec<(&str, Option<&str>)> =
+        rows.iter().map(|row| (row.outcome.as_str(), row.detail.as_deref())).collect();
+    assert_eq!(&details[..2], [("started", Some(r#"["rm","-rf","/srv/old data"]"#)), ("failed", details[1].1)]);
+    assert_eq!(details[1].1, details[0].1, "the outcome row says what was run too");
+    for row in &rows[2..] {
+        let detail = row.detail.as_deref().unwrap();
+        assert!(detail.len() <= 1024 && detail.starts_with(r#"["echo","xxx"#), "{}", detail.len());
+        assert!(detail.ends_with("…[cut]"), "a cut argv says so");
+    }
+    assert_eq!(rows.len(), 4);
+}

@@ -128,9 +128,15 @@ pub struct TestApp {
 
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with("").await
+}
+
+/// `spawn_app` with more settings (TOML lines) in its config.
+pub async fn spawn_app_with(settings: &str) -> TestApp {
     let db = spawn_db();
     let key_file = db.dir.path().join("panel.key");
-    let toml = format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n", db.url, key_file);
+    let toml =
+        format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n{settings}\n", db.url, key_file);
     let config = smp_panel::Config::from_toml(&toml).expect("a valid test config");
     let application = smp_panel::Application::build(config).await.expect("the panel starts");
     let address = format!("http://127.0.0.1:{}", application.port());

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use smp_panel::Role;
 
-use crate::helpers::{Session, TestApp, error_code, spawn_app};
+use crate::helpers::{Session, TestApp, error_code, spawn_app, spawn_app_with};
 use crate::real_agent::{Agent, LxdProject, SECRET, lxc};
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
@@ -38,7 +38,10 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) async fn new() -> World {
-        let app = spawn_app().await;
+        World::with_app(spawn_app().await).await
+    }
+
+    pub(crate) async fn with_app(app: TestApp) -> World {
         app.user("root", Role::HeadAdmin, PASSWORD, true);
         let admin = app.login("root", PASSWORD).await;
         World { app, admin }
@@ -287,4 +290,59 @@ async fn a_stopped_agent_makes_actions_answer_503_with_a_message_and_the_machine
     let view = world.get(&format!("/machines/{machine}"), &world.admin).await.json::<Value>().await.unwrap();
     assert_eq!(view["status"], "unreachable");
     assert!(view["last_error"].as_str().is_some_and(|error| !error.is_empty()));
+}
+
+/// Whether `path` exists in `container` of `project`.
+fn exists_in(project: &LxdProject, container: &str, path: &str) -> bool {
+    std::process::Command::new("lxc")
+        .args(["exec", container, "--project", &project.name, "--", "test", "-e", path])
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_members_agent_calls_in_flight_are_bounded_and_one_more_is_refused_at_once_without_reaching_the_agent() {
+    let project = LxdProject::create();
+    project.launch_busybox("c-alice");
+    project.launch_busybox("c-bob");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::with_app(spawn_app_with("max_agent_calls_per_user = 1").await).await;
+    world.add_machine("m1", &agent).await;
+    let (alices, bobs) = (world.synced("m1", "c-alice").await, world.synced("m1", "c-bob").await);
+    let (alice, bob) = (world.member("alice").await, world.member("bob").await);
+    world.give(alices, "alice").await;
+    world.give(bobs, "bob").await;
+
+    // Her one allowed call: an exec that works for a while (the `started`
+    // row is written once her slot is taken, before the agent is called).
+    let exec = |session: &Session, container: i64, argv: Value| {
+        world.app.with_session(Method::POST, &format!("/containers/{container}/exec"), session).json(&json!({
+            "command": argv,
+        }))
+    };
+    let long = tokio::spawn(exec(&alice, alices, json!(["sleep", "10"])).send());
+    let in_flight = || {
+        world.app.audit_rows().iter().any(|row| {
+            row.action == "container.exec" && row.outcome == "started" && row.object == format!("container:{alices}")
+        })
+    };
+    until(Duration::from_secs(20), "her long exec started", || async { in_flight().then_some(()) }).await;
+
+    let second = exec(&alice, alices, json!(["touch", "/second"])).send().await.unwrap();
+    assert_eq!(error_code(second).await, (429, "limit_reached".to_owned()));
+    assert!(!exists_in(&project, "c-alice", "/second"), "the refused exec never reached the container");
+    let refused = world.app.audit_rows().into_iter().filter(|row| {
+        row.action == "container.exec" && row.outcome == "refused" && row.error_code.as_deref() == Some("limit_reached")
+    });
+    assert_eq!(refused.count(), 1, "the refusal is audited");
+
+    let bobs_exec = exec(&bob, bobs, json!(["touch", "/bobs"])).send().await.unwrap();
+    assert_eq!(bobs_exec.status(), 200, "another member is not held up by her calls");
+    assert!(exists_in(&project, "c-bob", "/bobs"));
+
+    assert_eq!(long.await.unwrap().unwrap().status(), 200);
+    let again = exec(&alice, alices, json!(["touch", "/again"])).send().await.unwrap();
+    assert_eq!(again.status(), 200, "a finished call gives her slot back");
+    assert!(exists_in(&project, "c-alice", "/again"));
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use smp_panel::agents::{AgentCallError, AgentClient, Caller};
 use smp_panel::pinning::Fingerprint;
+use smp_panel::policy::AgentTier;
 use smp_proto::token::SharedKey;
 
 use crate::helpers::{panel, spawn_db, stderr, stdout};
@@ -184,7 +185,7 @@ impl Drop for Agent {
 }
 
 fn admin() -> Caller {
-    Caller { username: "alice".into(), admin: true }
+    Caller::new("alice", AgentTier::Admin)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_panel::agents::{AgentClient, Caller};
 use smp_panel::db::{self, machines};
+use smp_panel::policy::AgentTier;
 use smp_panel::rotation::{self, RotationError};
 use smp_panel::secrets::PanelKey;
 use smp_proto::error::ErrorCode;
@@ -18,7 +19,7 @@ use crate::real_agent::{Agent, LxdProject, MACHINE, SECRET};
 const SECRET2: &str = "rotated-agent-secret-abcdefghijklmnopqrstuv";
 
 fn admin() -> Caller {
-    Caller { username: "alice".into(), admin: true }
+    Caller::new("alice", AgentTier::Admin)
 }
 
 fn write_secret(db: &TestDb, file: &str, secret: &str) -> String {
