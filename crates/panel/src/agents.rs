@@ -191,6 +191,8 @@ impl AgentClient {
             ttl_s: Some(TOKEN_TTL_S),
             subject: &caller.username,
             admin: caller.admin,
+            host: false,
+            uid: None,
             body_hash: body.map(body_hash),
         };
         let mut random = [0u8; 18];

@@ -143,7 +143,8 @@ fn reserve(
         }
         _ => current.user.id,
     };
-    config_policy::check_config(&new.config, any).map_err(rejection)?;
+    let tier = if any { config_policy::Tier::Admin } else { config_policy::Tier::Member };
+    config_policy::check_config(&new.config, config_policy::Grant::tier(tier)).map_err(rejection)?;
     if !any && let Some((key, field)) = BUDGETED_KEYS.iter().find(|(key, _)| new.config.contains_key(*key)) {
         return Err(AppError::new(
             ErrorCode::ForbiddenConfig,
