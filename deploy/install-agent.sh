@@ -113,6 +113,9 @@ else
         printf '# project = "default"\n'
         printf 'max_ttl_s = 60\n'
         printf 'state_dir = "%s"\n' "$STATE_DIR"
+        printf '# Images members may create from (none until listed):\n'
+        printf '# member_images = ["smp-busybox"]\n'
+        printf '# host_config = false   # true: head admins may set privileged/raw config (root here)\n'
         printf '\n[[keys]]\nid = "k1"\nsecret = "%s"\n' "$secret"
     } >"$tmp"
     chmod 600 "$tmp"

@@ -92,6 +92,8 @@ machine = "$MACHINE"
 listen = "127.0.0.1:8443"
 project = "default"
 state_dir = "$RUN_DIR/state"
+# The images members may create from (an agent offers them none by default).
+member_images = ["$DEMO_IMAGE", "$SHARED_IMAGE"]
 
 [[keys]]
 id = "$KEY_ID"
@@ -102,6 +104,15 @@ EOF
     say "agent config: created $CONFIG (machine $MACHINE, key $KEY_ID)"
 fi
 chmod 600 "$CONFIG"
+# A .run/ from before member_images became an explicit list (empty by
+# default) offers members no image: give it the demo's, before its first table.
+if ! grep -q '^member_images' "$CONFIG"; then
+    awk -v line="member_images = [\"$DEMO_IMAGE\", \"$SHARED_IMAGE\"]" \
+        '!done && /^\[/ { print line; print ""; done = 1 } { print }' "$CONFIG" >"$CONFIG.new"
+    chmod 600 "$CONFIG.new"
+    mv "$CONFIG.new" "$CONFIG"
+    say "agent config: added member_images to $CONFIG"
+fi
 "$BIN" check --config "$CONFIG" >/dev/null || die "the config $CONFIG is not valid (above); fix it or delete .run/ to start over"
 
 # The panel needs the key's secret alone in a file. An older .run/ has only

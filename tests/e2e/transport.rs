@@ -32,7 +32,7 @@ fn the_agent_serves_https_on_a_non_loopback_address_with_the_certificate_fingerp
     let (body, certificate) = health(&client, &agent.url);
     assert_eq!(body["status"], "ok", "{body}");
     assert_eq!(body["machine"], MACHINE, "{body}");
-    assert_eq!(body["lxd"]["project"], project.name.as_str(), "{body}");
+    assert!(body["lxd"].get("project").is_none(), "the open /health names no LXD project: {body}");
     let certificate = certificate.expect("the HTTPS answer carries the agent's certificate");
 
     let finished = run_with_deadline(config.agent_command(&["fingerprint"]), Duration::from_secs(30));

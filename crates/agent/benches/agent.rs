@@ -78,7 +78,9 @@ fn claims(action: Action, container: Option<&str>, service: Option<&str>, body: 
         jti: smp_agent::random::new_jti(),
         act: action,
         adm: false,
+        host: false,
         ctr: container.map(str::to_owned),
+        uid: None,
         svc: service.map(str::to_owned),
         bh: (!body.is_empty()).then(|| body_hash(body)),
     }
@@ -356,7 +358,7 @@ async fn agent_versus_direct() {
     let secret = smp_agent::random::new_secret();
     let state_dir = std::env::temp_dir().join(format!("smp-bench-{}", std::process::id()));
     let toml = format!(
-        "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
+        "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\"]\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
         state_dir.display()
     );
     let agent = Agent::build(Config::from_toml(&toml).expect("config")).await.expect("agent");

@@ -1,5 +1,7 @@
 //! The token extractor every guarded handler takes: each check of
-//! PROTOCOL.md in order, the body read under its cap, and the `jti`
+//! PROTOCOL.md in order, the body read under its cap, a session place for
+//! the routes that hold one (429 `limit_reached` at once when none is
+//! free), the `uid` binding checked against LXD's instance, and the `jti`
 //! consumed last, only when everything else has passed.
 
 use actix_web::dev::Payload;
@@ -10,11 +12,13 @@ use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
 use smp_proto::names::{InstanceName, UnitName};
 use smp_proto::token::{
-    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, verify_operation_token,
+    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, check_instance_uuid,
+    verify_operation_token,
 };
 use smp_proto::{Action, ErrorCode};
 
 use crate::error::AgentError;
+use crate::sessions::{SessionPermit, takes_a_session};
 use crate::startup::{AgentState, unix_now};
 
 /// The token action a route requires, attached to its resource in the route table.
@@ -22,13 +26,15 @@ use crate::startup::{AgentState, unix_now};
 pub struct RequiredAction(pub Action);
 
 /// A request whose token passed every check: its claims, the container and
-/// service of its path, and its body (which the token's `bh` matched).
+/// service of its path, and its body (which the token's `bh` matched). For
+/// exec and state it holds a session place until the handler is done.
 #[derive(Debug)]
 pub struct Authorized {
     pub claims: Claims,
     pub container: Option<InstanceName>,
     pub service: Option<UnitName>,
     pub body: Bytes,
+    _session: Option<SessionPermit>,
 }
 
 impl Authorized {
@@ -77,6 +83,17 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
     let body = read_body(request, payload, state.max_body_bytes).await?;
     check_body_hash(&claims, &body)?;
     check_created_container(&claims, &body)?;
+    // Before LXD is asked anything: a request over the limits costs LXD nothing.
+    let session = match (&container, takes_a_session(action)) {
+        (Some(name), true) => Some(state.sessions.try_acquire(name.as_str())?),
+        _ => None,
+    };
+    // The one check that asks LXD (one GET of the instance, ~2 ms), and only
+    // for tokens bound to an instance: last before the token is spent, so a
+    // token refused as `instance_changed` (or `not_found`) is not consumed.
+    if let (Some(name), Some(_)) = (&container, &claims.uid) {
+        check_instance_uuid(&claims, state.lxd.uuid(name).await?.as_deref())?;
+    }
     state.tokens_seen.consume(&claims.jti, claims.exp + LEEWAY_S, now, ErrorCode::TokenReplayed)?;
 
     tracing::info!(
@@ -86,10 +103,12 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
         ctr = claims.ctr.as_deref().unwrap_or("-"),
         svc = claims.svc.as_deref().unwrap_or("-"),
         adm = claims.adm,
+        host = claims.host,
+        uid = claims.uid.as_deref().unwrap_or("-"),
         jti = %claims.jti,
         "token accepted"
     );
-    Ok(Authorized { claims, container, service, body })
+    Ok(Authorized { claims, container, service, body, _session: session })
 }
 
 fn bearer_token(request: &HttpRequest) -> Result<&str, AgentError> {

@@ -53,6 +53,11 @@ pub enum Command {
         /// Mint an admin token (`adm: true`).
         #[arg(long)]
         admin: bool,
+        /// Mint a host token (`host: true`, with `adm`): the host tier of
+        /// instance configuration (privileged, raw.lxc, …), which the agent
+        /// grants only when its config sets host_config = true.
+        #[arg(long)]
+        host: bool,
         #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
         config: PathBuf,
     },
@@ -72,12 +77,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config } => Agent::build(Config::load(&config)?).await?.run_until_stopped().await?,
         Command::Keygen => println!("{}", new_secret()),
-        Command::Token { action, container, service, body_file, ttl, subject, key_id, admin, config } => {
+        Command::Token { action, container, service, body_file, ttl, subject, key_id, admin, host, config } => {
             let config = Config::load(&config)?;
             let body = body_file
                 .map(|path| std::fs::read(&path).with_context(|| format!("cannot read {}", path.display())))
                 .transpose()?;
-            let request = OfflineToken { action, container, service, body, ttl, subject, key_id, admin };
+            let request = OfflineToken { action, container, service, body, ttl, subject, key_id, admin, host };
             println!("{}", request.mint(&config, unix_now())?);
         }
         Command::Check { config } => check(&config).await?,
@@ -102,6 +107,7 @@ pub struct OfflineToken {
     pub subject: String,
     pub key_id: Option<String>,
     pub admin: bool,
+    pub host: bool,
 }
 
 impl OfflineToken {
@@ -117,7 +123,10 @@ impl OfflineToken {
             service: self.service.as_deref(),
             ttl_s: self.ttl,
             subject: &self.subject,
-            admin: self.admin,
+            // A host token is an admin's too: with host_config off it gets the admin tier.
+            admin: self.admin || self.host,
+            host: self.host,
+            uid: None,
             body_hash: self.body.as_deref().map(body_hash),
         };
         let claims = order.claims("smp-agent-cli", &config.machine, config.max_ttl_s, now, new_jti())?;

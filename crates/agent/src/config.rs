@@ -28,12 +28,21 @@ pub struct Config {
     pub max_ttl_s: i64,
     /// Where the generated TLS certificate lives; nothing else is written.
     pub state_dir: PathBuf,
-    /// Profiles a token without `adm: true` may create containers with.
+    /// Profiles a member token (neither `adm` nor `host`) may create
+    /// containers with.
     pub member_profiles: Vec<String>,
-    /// Image aliases a token without `adm: true` may create from (and
-    /// sees in `GET /images`); absent: every local alias.
-    #[serde(default)]
-    pub member_images: Option<Vec<String>>,
+    /// Image aliases a member token may create from (and sees in
+    /// `GET /images`): an explicit list, empty by default (no image).
+    pub member_images: Vec<String>,
+    /// Whether `host` tokens get the host tier of instance configuration
+    /// (`security.privileged`, `raw.lxc`, …: root on the host). Off by
+    /// default: then no token at all may set those keys.
+    pub host_config: bool,
+    /// Execs and state reads (later: interactive sessions) running at once
+    /// on the whole agent; beyond: 429 `limit_reached`.
+    pub max_sessions: usize,
+    /// The same per container.
+    pub max_sessions_per_container: usize,
     pub keys: Vec<KeyConfig>,
     pub tls: TlsConfig,
     /// Largest request body accepted.
@@ -70,6 +79,10 @@ struct Defaults {
     max_ttl_s: i64,
     state_dir: &'static str,
     member_profiles: [&'static str; 1],
+    member_images: [&'static str; 0],
+    host_config: bool,
+    max_sessions: usize,
+    max_sessions_per_container: usize,
     tls: TlsConfig,
     max_body_bytes: usize,
     exec_output_cap_bytes: usize,
@@ -83,6 +96,10 @@ const DEFAULTS: Defaults = Defaults {
     max_ttl_s: smp_proto::token::DEFAULT_MAX_TTL_S,
     state_dir: "/var/lib/smp-agent",
     member_profiles: ["default"],
+    member_images: [],
+    host_config: false,
+    max_sessions: 64,
+    max_sessions_per_container: 8,
     tls: TlsConfig { cert: None, key: None, disabled: false },
     max_body_bytes: 1024 * 1024,
     exec_output_cap_bytes: 1024 * 1024,
@@ -153,7 +170,7 @@ impl Config {
                 return fail(format!("member_profiles: {}", rejection.message));
             }
         }
-        for alias in self.member_images.iter().flatten() {
+        for alias in &self.member_images {
             if let Err(rejection) = check_image_alias(alias) {
                 return fail(format!("member_images: {}", rejection.message));
             }
@@ -171,6 +188,12 @@ impl Config {
         }
         if !(1..=300).contains(&self.lxd_timeout_s) {
             return fail(format!("lxd_timeout_s = {} must be between 1 and 300", self.lxd_timeout_s));
+        }
+        if !(1..=100_000).contains(&self.max_sessions) || !(1..=100_000).contains(&self.max_sessions_per_container) {
+            return fail(format!(
+                "max_sessions = {} and max_sessions_per_container = {} must be between 1 and 100000",
+                self.max_sessions, self.max_sessions_per_container
+            ));
         }
         if self.max_body_bytes == 0 || self.exec_output_cap_bytes == 0 || self.max_stream_s == 0 {
             return fail("max_body_bytes, exec_output_cap_bytes and max_stream_s must be positive".into());
@@ -227,21 +250,34 @@ mod tests {
         assert_eq!(config.project, "default");
         assert_eq!(config.max_ttl_s, 60);
         assert_eq!(config.member_profiles, vec!["default"]);
+        assert!(config.member_images.is_empty(), "members are offered no image until the operator lists some");
+        assert!(!config.host_config, "no token gets the host tier unless the operator says so");
+        assert_eq!((config.max_sessions, config.max_sessions_per_container), (64, 8));
         assert_eq!(config.state_dir, PathBuf::from("/var/lib/smp-agent"));
         assert!(config.serves_https());
     }
 
     #[test]
-    fn member_images_are_every_local_alias_unless_listed_and_names_are_checked() {
-        assert_eq!(config("").unwrap().member_images, None);
+    fn member_images_are_none_unless_listed_and_names_are_checked() {
+        assert!(config("").unwrap().member_images.is_empty());
         let listed = config("member_images = [\"smp-busybox\"]\nmember_profiles = [\"default\", \"small\"]").unwrap();
-        assert_eq!(listed.member_images, Some(vec!["smp-busybox".to_owned()]));
+        assert_eq!(listed.member_images, vec!["smp-busybox".to_owned()]);
         assert_eq!(listed.member_profiles, vec!["default", "small"]);
-        assert!(config("member_images = []").unwrap().member_images.is_some_and(|images| images.is_empty()));
+        assert!(config("member_images = []").unwrap().member_images.is_empty());
         let error = config("member_images = [\"remote:alpine\"]").unwrap_err();
         assert!(error.to_string().contains("member_images"), "{error}");
         let error = config("member_profiles = [\"a/b\"]").unwrap_err();
         assert!(error.to_string().contains("member_profiles"), "{error}");
+    }
+
+    #[test]
+    fn host_config_and_the_session_limits_are_read_and_checked() {
+        let parsed = config("host_config = true\nmax_sessions = 3\nmax_sessions_per_container = 1").unwrap();
+        assert!(parsed.host_config);
+        assert_eq!((parsed.max_sessions, parsed.max_sessions_per_container), (3, 1));
+        for bad in ["max_sessions = 0", "max_sessions_per_container = 0"] {
+            assert!(config(bad).unwrap_err().to_string().contains("max_sessions"), "{bad}");
+        }
     }
 
     #[test]

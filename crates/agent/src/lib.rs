@@ -5,10 +5,12 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod health;
 pub mod lxd;
 pub mod random;
 pub mod replay;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod tls;
 

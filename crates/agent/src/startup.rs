@@ -13,9 +13,11 @@ use smp_proto::token::KeyRing;
 
 use crate::config::Config;
 use crate::error::AgentError;
+use crate::health::HealthCheck;
 use crate::lxd::LxdClient;
 use crate::replay::ReplayGuard;
 use crate::routes;
+use crate::sessions::SessionLimits;
 use crate::tls::TlsIdentity;
 
 /// Token ids and nonces remembered at once; far above what one host sees
@@ -35,15 +37,21 @@ pub struct AgentState {
     pub max_body_bytes: usize,
     pub exec_output_cap_bytes: usize,
     pub member_profiles: Vec<String>,
-    /// `None`: every local alias.
-    pub member_images: Option<Vec<String>>,
+    /// Empty: members are offered no image.
+    pub member_images: Vec<String>,
+    /// Whether `host` tokens get the host tier (`config_policy::Tier`).
+    pub host_config: bool,
     pub max_stream_s: u64,
+    /// Execs and state reads running now (`max_sessions`, per container).
+    pub sessions: SessionLimits,
+    /// LXD's answer for `GET /health`, at most one LXD call per 5 s.
+    pub health: HealthCheck,
 }
 
 impl AgentState {
-    /// What tokens without `adm: true` may create with.
+    /// What member tokens may create with.
     pub fn member_offer(&self) -> MemberOffer<'_> {
-        MemberOffer { profiles: &self.member_profiles, images: self.member_images.as_deref() }
+        MemberOffer { profiles: &self.member_profiles, images: &self.member_images }
     }
 }
 
@@ -93,7 +101,10 @@ impl Agent {
             exec_output_cap_bytes: config.exec_output_cap_bytes,
             member_profiles: config.member_profiles.clone(),
             member_images: config.member_images.clone(),
+            host_config: config.host_config,
             max_stream_s: config.max_stream_s,
+            sessions: SessionLimits::new(config.max_sessions, config.max_sessions_per_container),
+            health: HealthCheck::default(),
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -119,6 +130,11 @@ impl Agent {
             None => server.listen(listener)?,
         }
         .run();
+        if config.host_config {
+            tracing::warn!(
+                "host_config = true: head admins' host tokens may set privileged and raw configuration (root on this host)"
+            );
+        }
         tracing::info!(machine = %config.machine, port, https, project = %config.project, "smp-agent listening");
         Ok(Agent { server, port, https, fingerprint })
     }

@@ -113,6 +113,7 @@ fn seed_containers(connection: &mut db::DbConnection, dir: &std::path::Path) {
             addresses: vec![format!("10.77.{}.{}", index / 250, index % 250 + 2)],
             instance_type: "container".into(),
             created_at: "2026-11-23T00:00:00Z".into(),
+            uuid: None,
         })
         .collect();
     containers::apply_list(connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
@@ -258,7 +259,7 @@ async fn lifecycle_against_lxd() {
 
     let secret = smp_agent::random::new_secret();
     let toml = format!(
-        "machine = \"bench\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
+        "machine = \"bench\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\"]\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
         dir.path().join("agent").display()
     );
     let agent = smp_agent::Agent::build(smp_agent::Config::from_toml(&toml).expect("agent config")).await.unwrap();

@@ -27,8 +27,8 @@ use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random
 use crate::call_limit::CallPermit;
 use crate::db::machines::Machine;
 use crate::pinning::{self, Fingerprint, PinnedVerifier};
-use crate::policy::AgentTier;
 use crate::secrets::{PanelKey, SecretsError};
+use smp_proto::config_policy::Tier;
 
 /// Lifetime of every token the panel mints.
 pub const TOKEN_TTL_S: i64 = 30;
@@ -43,23 +43,23 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Caller {
     pub username: String,
-    pub tier: AgentTier,
+    pub tier: Tier,
     _slot: Option<CallPermit>,
 }
 
 impl Caller {
     /// A caller that holds no slot: the panel itself, and tests.
-    pub fn new(subject: &str, tier: AgentTier) -> Caller {
+    pub fn new(subject: &str, tier: Tier) -> Caller {
         Caller { username: subject.to_owned(), tier, _slot: None }
     }
 
     /// The panel itself (the sync, a key rotation's check): member tier, no slot.
     pub fn system(subject: &str) -> Caller {
-        Caller::new(subject, AgentTier::Member)
+        Caller::new(subject, Tier::Member)
     }
 
     /// A person acting with `tier`, holding `slot` for as long as the caller lives.
-    pub fn person(username: String, tier: AgentTier, slot: CallPermit) -> Caller {
+    pub fn person(username: String, tier: Tier, slot: CallPermit) -> Caller {
         Caller { username, tier, _slot: Some(slot) }
     }
 }
@@ -212,7 +212,10 @@ impl AgentClient {
             service: call.service,
             ttl_s: Some(TOKEN_TTL_S),
             subject: &caller.username,
-            admin: caller.tier >= AgentTier::Admin,
+            admin: caller.tier >= Tier::Admin,
+            // Only the actions that carry configuration ask for the host tier.
+            host: caller.tier == Tier::Host && matches!(call.action, Action::Create | Action::Update),
+            uid: call.uid.map(str::to_owned),
             body_hash: body.map(body_hash),
         };
         let mut random = [0u8; 18];
@@ -323,7 +326,11 @@ impl AgentClient {
         self.call(caller, &Call::new(Action::List)).await
     }
 
-    pub async fn start(&self, caller: &Caller, container: &str) -> Result<LifecycleAnswer, AgentCallError> {
+    pub async fn start(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<LifecycleAnswer, AgentCallError> {
         self.call(caller, &Call::new(Action::Start).container(container)).await
     }
 
@@ -332,21 +339,25 @@ impl AgentClient {
         &self,
         caller: &Caller,
         action: Action,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         request: &StopRequest,
     ) -> Result<LifecycleAnswer, AgentCallError> {
         let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
         self.call(caller, &Call::new(action).container(container).body(&body)).await
     }
 
-    pub async fn state(&self, caller: &Caller, container: &str) -> Result<ContainerState, AgentCallError> {
+    pub async fn state(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<ContainerState, AgentCallError> {
         self.call(caller, &Call::new(Action::State).container(container)).await
     }
 
     pub async fn exec(
         &self,
         caller: &Caller,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         request: &ExecRequest,
     ) -> Result<ExecAnswer, AgentCallError> {
         let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
@@ -356,7 +367,7 @@ impl AgentClient {
     pub async fn logs(
         &self,
         caller: &Caller,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         query: &LogsQuery,
     ) -> Result<LogsAnswer, AgentCallError> {
         let source = match query.source {
@@ -382,7 +393,7 @@ impl AgentClient {
     pub async fn update(
         &self,
         caller: &Caller,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         request: &UpdateRequest,
     ) -> Result<UpdateAnswer, AgentCallError> {
         let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
@@ -390,7 +401,11 @@ impl AgentClient {
     }
 
     /// `delete`, stopping the container first if it runs.
-    pub async fn delete(&self, caller: &Caller, container: &str) -> Result<LifecycleAnswer, AgentCallError> {
+    pub async fn delete(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<LifecycleAnswer, AgentCallError> {
         self.call(caller, &Call::new(Action::Delete).container(container)).await
     }
 
@@ -402,7 +417,11 @@ impl AgentClient {
 
 impl AgentClient {
     /// The container's systemd services (`service.list`).
-    pub async fn services(&self, caller: &Caller, container: &str) -> Result<ServiceList, AgentCallError> {
+    pub async fn services(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<ServiceList, AgentCallError> {
         self.call(caller, &Call::new(Action::ServiceList).container(container)).await
     }
 
@@ -411,7 +430,7 @@ impl AgentClient {
         &self,
         caller: &Caller,
         action: Action,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         unit: &str,
     ) -> Result<ServiceActionAnswer, AgentCallError> {
         self.call(caller, &Call::new(action).container(container).service(unit)).await
@@ -420,7 +439,7 @@ impl AgentClient {
     pub async fn service_state(
         &self,
         caller: &Caller,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         unit: &str,
     ) -> Result<ServiceState, AgentCallError> {
         self.call(caller, &Call::new(Action::ServiceState).container(container).service(unit)).await
@@ -429,7 +448,7 @@ impl AgentClient {
     pub async fn service_logs(
         &self,
         caller: &Caller,
-        container: &str,
+        container: impl Into<Instance<'_>>,
         unit: &str,
         query: &ServiceLogsQuery,
     ) -> Result<ServiceLogsAnswer, AgentCallError> {
@@ -481,12 +500,36 @@ impl AgentClient {
     }
 }
 
+/// A container as a call names it: its LXD name and, once the panel knows
+/// it, its LXD `volatile.uuid`, which the token binds (`uid`) so that it
+/// never acts on another container made under the same name.
+#[derive(Debug, Clone, Copy)]
+pub struct Instance<'a> {
+    pub name: &'a str,
+    pub uuid: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for Instance<'a> {
+    /// A container known by its name only (the sync, tests).
+    fn from(name: &'a str) -> Instance<'a> {
+        Instance { name, uuid: None }
+    }
+}
+
+impl<'a> From<&'a String> for Instance<'a> {
+    fn from(name: &'a String) -> Instance<'a> {
+        Instance::from(name.as_str())
+    }
+}
+
 /// One request to an agent: the action, what it is bound to, and its query
 /// and body (the token binds the body's hash).
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
     pub action: Action,
     pub container: Option<&'a str>,
+    /// The container's `volatile.uuid`, when known (the `uid` claim).
+    pub uid: Option<&'a str>,
     pub service: Option<&'a str>,
     /// Appended as is (`lines=10`).
     pub query: Option<&'a str>,
@@ -495,11 +538,12 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub fn new(action: Action) -> Call<'a> {
-        Call { action, container: None, service: None, query: None, body: None }
+        Call { action, container: None, uid: None, service: None, query: None, body: None }
     }
 
-    pub fn container(self, container: &'a str) -> Call<'a> {
-        Call { container: Some(container), ..self }
+    pub fn container(self, container: impl Into<Instance<'a>>) -> Call<'a> {
+        let Instance { name, uuid } = container.into();
+        Call { container: Some(name), uid: uuid, ..self }
     }
 
     pub fn service(self, service: &'a str) -> Call<'a> {

@@ -216,6 +216,7 @@ impl From<AgentCallError> for AppError {
             AgentCallError::Agent { code: AgentCode::UnknownImage, .. } => ErrorCode::UnknownImage,
             AgentCallError::Agent { code: AgentCode::UnknownProfile, .. } => ErrorCode::UnknownProfile,
             AgentCallError::Agent { status: 429, .. } => ErrorCode::LimitReached,
+            AgentCallError::Agent { code: AgentCode::InstanceChanged, .. } => ErrorCode::InstanceChanged,
             AgentCallError::Agent { status: 503, .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { status: 504, .. } => ErrorCode::AgentTimeout,
             AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => {
@@ -251,6 +252,9 @@ impl From<AgentCallError> for AppError {
             } => message.clone(),
             AgentCallError::Agent { machine, status: 429, .. } => format!(
                 "machine {machine} is busy with as many sessions as it allows; nothing was done; try again when one ends"
+            ),
+            AgentCallError::Agent { machine, code: AgentCode::InstanceChanged, .. } => format!(
+                "the container of that name on machine {machine} was deleted and made again since the panel last saw it; nothing was done; the list will show the new one shortly"
             ),
             AgentCallError::Agent { machine, status: 404, .. } => {
                 format!("the container is no longer on machine {machine}; the list will show it as gone shortly")

@@ -639,6 +639,7 @@ mod tests {
             action: smp_proto::action::Action::Start,
             status: real::ContainerStatus::Running,
             duration_ms: 1,
+            uuid: None,
         };
         assert_eq!(properties("LifecycleAnswer"), keys(&lifecycle));
         let image = real::ImageSummary {

@@ -6,6 +6,8 @@
 //! actor may see the object: 403) or hide (the actor may not even know it
 //! exists: the same 404 as a missing object).
 
+use smp_proto::config_policy::Tier;
+
 use crate::roles::Role;
 
 /// A user id as the policy sees it.
@@ -166,32 +168,20 @@ const SERVICE_OWNER_ACTIONS: [Action; 6] = [
     Action::ServiceLogs,
 ];
 
-/// The tier of instance configuration an actor's agent tokens ask for
-/// (PROTOCOL.md "Instance configuration tiers"): it decides the `adm` and
-/// `host` claims, and the panel's own check of a creation's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum AgentTier {
-    /// The member whitelist (no `adm`).
-    Member,
-    /// Everything that cannot reach the host (`adm`).
-    Admin,
-    /// Also what gives root on the host (`adm` and `host`), granted only by
-    /// an agent whose own config sets `host_config = true`.
-    Host,
-}
-
-/// Which claims the actor's agent tokens carry. The one place this is
-/// decided: head admins (who have root on the machines anyway) ask for the
-/// host tier, admins for the admin tier, which never reaches the host, and
-/// everyone else, including a disabled or unapproved admin, for the member tier.
-pub fn agent_tier(actor: &Actor) -> AgentTier {
+/// Which tier of instance configuration (PROTOCOL.md) the actor's agent
+/// tokens ask for, and so which claims they carry (`adm`, `host`). The one
+/// place this is decided: head admins (who have root on the machines anyway)
+/// ask for the host tier, which an agent grants only with its own
+/// `host_config = true`; admins for the admin tier, which never reaches the
+/// host; everyone else, a disabled or unapproved admin too, for the member tier.
+pub fn agent_tier(actor: &Actor) -> Tier {
     if actor.disabled || !actor.approved {
-        return AgentTier::Member;
+        return Tier::Member;
     }
     match actor.role {
-        Role::HeadAdmin => AgentTier::Host,
-        Role::Admin => AgentTier::Admin,
-        Role::Member => AgentTier::Member,
+        Role::HeadAdmin => Tier::Host,
+        Role::Admin => Tier::Admin,
+        Role::Member => Tier::Member,
     }
 }
 
@@ -454,13 +444,13 @@ mod tests {
 
     #[test]
     fn only_head_admins_ask_for_the_host_tier_and_only_admins_for_the_admin_tier() {
-        assert_eq!(agent_tier(&actor(Role::HeadAdmin)), AgentTier::Host);
-        assert_eq!(agent_tier(&actor(Role::Admin)), AgentTier::Admin);
-        assert_eq!(agent_tier(&actor(Role::Member)), AgentTier::Member);
+        assert_eq!(agent_tier(&actor(Role::HeadAdmin)), Tier::Host);
+        assert_eq!(agent_tier(&actor(Role::Admin)), Tier::Admin);
+        assert_eq!(agent_tier(&actor(Role::Member)), Tier::Member);
         for (approved, disabled) in [(false, false), (true, true)] {
             for role in Role::ALL {
                 let someone = Actor { id: ME, role, approved, disabled };
-                assert_eq!(agent_tier(&someone), AgentTier::Member, "{role:?} approved={approved} disabled={disabled}");
+                assert_eq!(agent_tier(&someone), Tier::Member, "{role:?} approved={approved} disabled={disabled}");
             }
         }
     }

@@ -103,6 +103,12 @@ impl Action {
         matches!(self, Action::Create)
     }
 
+    /// Whether the action acts on an existing container named in the path
+    /// (every container action but `create`): the actions a `uid` may bind.
+    pub fn container_in_path(self) -> bool {
+        self.needs_container() && !self.container_in_body()
+    }
+
     /// Whether a token for this action must name a service unit (`svc`).
     pub fn needs_service(self) -> bool {
         matches!(

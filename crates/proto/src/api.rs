@@ -23,11 +23,13 @@ pub struct Health {
     pub lxd: LxdHealth,
 }
 
+/// Whether LXD answered the agent's last check (at most one every few
+/// seconds, however many ask). It names no project: an unauthenticated
+/// caller learns nothing of how the host is laid out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LxdHealth {
     pub reachable: bool,
     pub server_version: Option<String>,
-    pub project: String,
 }
 
 /// `POST /token` body: what the operation token will authorize.
@@ -48,7 +50,8 @@ pub struct TokenRequest {
     /// Hex or base64url SHA-256 of the body the token will be used with.
     #[serde(default)]
     pub body_sha256: Option<String>,
-    /// Mint an admin token (`adm: true`); a key holder may.
+    /// Mint an admin token (`adm: true`); a key holder may. There is no
+    /// `host` field: the host tier is never minted over the network.
     #[serde(default)]
     pub admin: bool,
 }
@@ -123,6 +126,11 @@ pub struct ContainerSummary {
     #[serde(rename = "type")]
     pub instance_type: String,
     pub created_at: String,
+    /// LXD's `volatile.uuid` of the instance: it differs for an instance
+    /// deleted and made again under the same name (the `uid` claim binds a
+    /// token to it). Absent when LXD has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 /// Body of `stop` and `restart`; both fields optional.
@@ -153,6 +161,10 @@ pub struct LifecycleAnswer {
     pub action: Action,
     pub status: ContainerStatus,
     pub duration_ms: u64,
+    /// `create`: the new instance's `volatile.uuid` (for the `uid` claim of
+    /// later tokens); absent from other answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 /// Body of `POST /containers` (`create`). Parse it with

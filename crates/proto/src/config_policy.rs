@@ -1,21 +1,114 @@
-//! The member whitelist of instance configuration: what a token without
-//! `adm: true` may ask of `create` and `update`, as two tables (the keys a
-//! member may set, and the keys known to be dangerous with why), and the
-//! checks of those bodies the agent makes before LXD is asked.
+//! The three tiers of instance configuration (PROTOCOL.md "Instance
+//! configuration tiers") and the checks of `create` and `update` bodies the
+//! agent makes with them before LXD is asked.
 //!
-//! It is a whitelist: a member may set exactly the keys of
-//! [`MEMBER_CONFIG_KEYS`], with values of their shape; every other key is
-//! `forbidden_config`. [`REFUSED_CONFIG_KEYS`] only explains the refusal of
-//! the keys people are likely to try (and lets tests try each). Admin tokens
-//! may set any key, but their bodies are parsed the same way: no body takes
-//! devices or an image source, whoever sends it.
+//! A token's tier comes from one function, [`Tier::of_token`]: `host: true`
+//! on an agent whose own `host_config` is on gives [`Tier::Host`]; `adm` or
+//! `host` otherwise [`Tier::Admin`]; anything else [`Tier::Member`]. Each
+//! tier is a whitelist:
+//! - member: exactly the keys of [`MEMBER_CONFIG_KEYS`], with values of their
+//!   shape, the profiles of `member_profiles` and the images of
+//!   `member_images`;
+//! - admin: also the keys of [`ADMIN_CONFIG_KEYS`], everything that cannot
+//!   reach the host, any profile and image of the project;
+//! - host: any well-formed key, values with newlines and tabs (multi-line
+//!   `raw.lxc`).
+//!
+//! Every other key is `forbidden_config`, naming the tier it needs.
+//! [`REFUSED_CONFIG_KEYS`] only explains the refusal of the keys people are
+//! likely to try (and lets tests try each). Whatever the tier, bodies are
+//! parsed the same way: no body takes devices or an image source, and no
+//! body may name a key twice.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use crate::api::{CreateRequest, MAX_DISK_MB, UpdateRequest, size_in_mib};
 use crate::error::{ErrorCode, Rejection};
 use crate::names::InstanceName;
+use crate::token::Claims;
+
+/// What a token may configure, from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// No `adm`, no `host`: the member whitelist.
+    Member,
+    /// `adm: true` (or a `host` token on an agent without `host_config`):
+    /// everything that cannot reach the host.
+    Admin,
+    /// `host: true` on an agent whose config sets `host_config = true`:
+    /// anything, root on the host included.
+    Host,
+}
+
+impl Tier {
+    /// The one decision of a token's tier on an agent whose `host_config`
+    /// is `host_config`.
+    pub fn of_token(claims: &Claims, host_config: bool) -> Tier {
+        if claims.host && host_config {
+            Tier::Host
+        } else if claims.adm || claims.host {
+            Tier::Admin
+        } else {
+            Tier::Member
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Member => "member",
+            Tier::Admin => "admin",
+            Tier::Host => "host",
+        }
+    }
+
+    /// Who holds this tier, for error messages.
+    fn holders(self) -> &'static str {
+        match self {
+            Tier::Member => "members",
+            Tier::Admin => "admins",
+            Tier::Host => "host tokens",
+        }
+    }
+
+    /// How a caller gets this tier, for error messages.
+    fn how_to_get(self) -> &'static str {
+        match self {
+            Tier::Member => "any token",
+            Tier::Admin => "an admin's token (`adm`)",
+            Tier::Host => {
+                "a head admin's `host` token (or `smp-agent token --host`) on an agent whose config sets host_config = true"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one token may configure on this agent: its tier, and whether it
+/// asked for the host tier that the agent's `host_config` keeps off (then
+/// a refusal says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub tier: Tier,
+    pub host_config_off: bool,
+}
+
+impl Grant {
+    /// The grant of a token's claims on an agent with `host_config`.
+    pub fn of_token(claims: &Claims, host_config: bool) -> Grant {
+        Grant { tier: Tier::of_token(claims, host_config), host_config_off: claims.host && !host_config }
+    }
+
+    /// Exactly `tier` (the panel's own checks, tests).
+    pub fn tier(tier: Tier) -> Grant {
+        Grant { tier, host_config_off: false }
+    }
+}
 
 /// A configuration key, or every key under a prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +219,7 @@ pub struct AllowedKey {
     pub meaning: &'static str,
 }
 
-/// The whitelist: everything a token without `adm: true` may set.
+/// The member tier: everything a token with neither `adm` nor `host` may set.
 pub const MEMBER_CONFIG_KEYS: [AllowedKey; 5] = [
     AllowedKey {
         pattern: KeyPattern::Exact("boot.autostart"),
@@ -155,18 +248,65 @@ pub const MEMBER_CONFIG_KEYS: [AllowedKey; 5] = [
     },
 ];
 
-/// A key a member may not set, and why.
+/// A key the admin tier adds to the member's, and why it cannot reach the
+/// host. Admins' values are not shaped here (LXD checks them, and refuses
+/// a bad one with its reason: 400 `invalid_request`).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminKey {
+    pub pattern: KeyPattern,
+    pub why_not_the_host: &'static str,
+}
+
+/// What the admin tier adds to [`MEMBER_CONFIG_KEYS`]: what changes the
+/// container itself and its share of the host, never the host.
+pub const ADMIN_CONFIG_KEYS: [AdminKey; 8] = [
+    AdminKey {
+        pattern: KeyPattern::Prefix("limits."),
+        why_not_the_host: "the container's own limits (CPU priority and allowance, memory enforcement and swap, disk and network priority, huge pages, prlimits): they share the host out differently, inside the container's cgroup and user namespace",
+    },
+    AdminKey {
+        pattern: KeyPattern::Prefix("boot."),
+        why_not_the_host: "when and in which order the container starts and stops with the host; at worst a long host_shutdown_timeout delays the host's shutdown",
+    },
+    AdminKey {
+        pattern: KeyPattern::Prefix("snapshots."),
+        why_not_the_host: "scheduled snapshots of the container's own disk, in the project's pool: they take space, nothing else",
+    },
+    AdminKey {
+        pattern: KeyPattern::Exact("security.nesting"),
+        why_not_the_host: "containers inside the container: they stay in its unprivileged user namespace (LXD only lets it mount its own /proc and /sys again)",
+    },
+    AdminKey {
+        pattern: KeyPattern::Prefix("security.protection."),
+        why_not_the_host: "protects the container against deletion or a shift of its files: it only makes the container harder to remove",
+    },
+    AdminKey {
+        pattern: KeyPattern::Prefix("migration."),
+        why_not_the_host: "how the container would move to another LXD host (no route moves it)",
+    },
+    AdminKey {
+        pattern: KeyPattern::Prefix("environment."),
+        why_not_the_host: "the environment of the container's init and of every exec into it: processes of the container only",
+    },
+    AdminKey {
+        pattern: KeyPattern::Prefix("cloud-init."),
+        why_not_the_host: "data that cloud-init reads inside the container",
+    },
+];
+
+/// A key some tier may not set, and why.
 #[derive(Debug, Clone, Copy)]
 pub struct RefusedKey {
     pub pattern: KeyPattern,
     pub reason: &'static str,
 }
 
-/// Keys a member is likely to try, each with why it is refused. The first
-/// entry that matches a key gives the reason, so specific entries come
-/// before the prefixes that would also match them. Keys that match nothing
-/// here are refused all the same (it is a whitelist), with a generic reason.
-pub const REFUSED_CONFIG_KEYS: [RefusedKey; 30] = [
+/// Keys people are likely to try, each with why it is refused to the tiers
+/// below the one it needs ([`required_tier`]). The first entry that matches
+/// a key gives the reason, so specific entries come before the prefixes
+/// that would also match them. Keys that match nothing here are refused all
+/// the same (it is a whitelist), with a generic reason.
+pub const REFUSED_CONFIG_KEYS: [RefusedKey; 34] = [
     RefusedKey {
         pattern: KeyPattern::Exact("security.privileged"),
         reason: "runs the container without a user namespace: its root is the host's root",
@@ -174,6 +314,10 @@ pub const REFUSED_CONFIG_KEYS: [RefusedKey; 30] = [
     RefusedKey {
         pattern: KeyPattern::Exact("security.nesting"),
         reason: "lets the container run containers of its own, with fewer restrictions on /proc and /sys",
+    },
+    RefusedKey {
+        pattern: KeyPattern::Prefix("security.protection."),
+        reason: "protects the container against deletion or a shift of its files",
     },
     RefusedKey {
         pattern: KeyPattern::Prefix("security.idmap."),
@@ -184,8 +328,16 @@ pub const REFUSED_CONFIG_KEYS: [RefusedKey; 30] = [
         reason: "changes the container's seccomp filter (system call deny and allow lists, mknod, mount, bpf and setxattr interception)",
     },
     RefusedKey {
+        pattern: KeyPattern::Exact("security.devlxd"),
+        reason: "switches the /dev/lxd API between the container and the host",
+    },
+    RefusedKey {
+        pattern: KeyPattern::Prefix("security.devlxd."),
+        reason: "opens more of the host through /dev/lxd (security.devlxd.images serves the host's image store to the container)",
+    },
+    RefusedKey {
         pattern: KeyPattern::Prefix("security."),
-        reason: "every security key changes the container's isolation from the host or its protection",
+        reason: "every other security key changes the container's isolation from the host",
     },
     RefusedKey {
         pattern: KeyPattern::Exact("raw.lxc"),
@@ -270,7 +422,11 @@ pub const REFUSED_CONFIG_KEYS: [RefusedKey; 30] = [
     },
     RefusedKey {
         pattern: KeyPattern::Prefix("cloud-init."),
-        reason: "not in the member whitelist; members use user.user-data and its kin",
+        reason: "cloud-init's data for the container; members use user.user-data and its kin",
+    },
+    RefusedKey {
+        pattern: KeyPattern::Prefix("agent."),
+        reason: "the LXD agent of virtual machines, which talks to the host",
     },
 ];
 
@@ -293,31 +449,49 @@ pub const MAX_KEY_CHARS: usize = 256;
 const MAX_IMAGE_ALIAS_CHARS: usize = 255;
 const MAX_PROFILE_NAME_CHARS: usize = 63;
 
-/// The entry of the whitelist that lets a member set `key`, if any.
+/// The entry of the member whitelist that lets a member set `key`, if any.
 pub fn member_may_set(key: &str) -> Option<&'static AllowedKey> {
     MEMBER_CONFIG_KEYS.iter().find(|allowed| allowed.pattern.matches(key))
 }
 
-/// Why a member may not set `key` (which is not whitelisted).
+/// The entry of [`ADMIN_CONFIG_KEYS`] that lets an admin set `key`, if any
+/// (an admin may also set every member key).
+pub fn admin_adds(key: &str) -> Option<&'static AdminKey> {
+    ADMIN_CONFIG_KEYS.iter().find(|allowed| allowed.pattern.matches(key))
+}
+
+/// The least tier that may set `key`: member for the member whitelist,
+/// admin for [`ADMIN_CONFIG_KEYS`], host for every other key.
+pub fn required_tier(key: &str) -> Tier {
+    if member_may_set(key).is_some() {
+        Tier::Member
+    } else if admin_adds(key).is_some() {
+        Tier::Admin
+    } else {
+        Tier::Host
+    }
+}
+
+/// Why a tier below [`required_tier`] may not set `key`.
 pub fn refusal_reason(key: &str) -> &'static str {
     REFUSED_CONFIG_KEYS
         .iter()
         .find(|refused| refused.pattern.matches(key))
-        .map_or("not in the member whitelist", |refused| refused.reason)
+        .map_or("it is in no whitelist", |refused| refused.reason)
 }
 
-/// What the agent offers tokens without `adm: true`: its config's
-/// `member_profiles` and `member_images` (`None`: every local alias).
+/// What the agent offers members: its config's `member_profiles` and
+/// `member_images` (an explicit list: empty offers no image at all).
 #[derive(Debug, Clone, Copy)]
 pub struct MemberOffer<'a> {
     pub profiles: &'a [String],
-    pub images: Option<&'a [String]>,
+    pub images: &'a [String],
 }
 
 impl MemberOffer<'_> {
     /// Whether a member may use the image alias `alias` (if it exists).
     pub fn offers_image(&self, alias: &str) -> bool {
-        self.images.is_none_or(|images| images.iter().any(|offered| offered == alias))
+        self.images.iter().any(|offered| offered == alias)
     }
 }
 
@@ -329,8 +503,12 @@ fn invalid(message: String) -> Rejection {
     Rejection::new(ErrorCode::InvalidRequest, message)
 }
 
-/// Parses the body of `create`: `devices` and `source` are
-/// `forbidden_config`, any other unknown field or a wrong type `invalid_request`.
+/// Parses the body of `create`: a key named twice anywhere is
+/// `invalid_request` (JSON parsers disagree on which one wins, so no reading
+/// of the body may differ from the route's); `devices` and `source` are
+/// `forbidden_config`; any other unknown field or a wrong type
+/// `invalid_request`. The agent's `create` route and its token check
+/// (`token::check_created_container`) both parse with this function.
 pub fn parse_create_request(body: &[u8]) -> Result<CreateRequest, Rejection> {
     parse_body(body)
 }
@@ -341,6 +519,7 @@ pub fn parse_update_request(body: &[u8]) -> Result<UpdateRequest, Rejection> {
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
+    serde_json::from_slice::<NoDuplicateKeys>(body).map_err(|error| invalid(format!("invalid JSON body: {error}")))?;
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|error| invalid(format!("invalid JSON body: {error}")))?;
     if let Some(object) = value.as_object() {
@@ -353,14 +532,75 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Rejectio
     serde_json::from_value(value).map_err(|error| invalid(format!("invalid JSON body: {error}")))
 }
 
-/// Checks a `create` body for a token with `adm` = `admin`, before LXD is
-/// asked, and returns the new instance's name:
+/// Any JSON value in which no object names a key twice (keys compared
+/// after unescaping); deserializing it fails at the first duplicate.
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("JSON without duplicate keys")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicateKeys, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicateKeys, A::Error> {
+        let mut seen = BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                return Err(serde::de::Error::custom(format!("the key {} is named twice", printable(&key))));
+            }
+            seen.insert(key);
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
+}
+
+/// Checks a `create` body for a token with `grant`, before LXD is asked,
+/// and returns the new instance's name:
 /// 1. the name (`invalid_name`), the image alias and profile names, one
 ///    profile at least and none twice, `disk_mb` (`invalid_request`);
-/// 2. without `adm`: the profiles are in `member_profiles` and the image is
-///    offered (`forbidden_config`);
+/// 2. for the member tier: the profiles are in `member_profiles` and the
+///    image in `member_images` (`forbidden_config`);
 /// 3. the configuration ([`check_config`]).
-pub fn check_create(request: &CreateRequest, admin: bool, offer: &MemberOffer<'_>) -> Result<InstanceName, Rejection> {
+pub fn check_create(request: &CreateRequest, grant: Grant, offer: &MemberOffer<'_>) -> Result<InstanceName, Rejection> {
     let name = InstanceName::parse(&request.name)?;
     check_image_alias(&request.image)?;
     if request.profiles.is_empty() {
@@ -374,7 +614,7 @@ pub fn check_create(request: &CreateRequest, admin: bool, offer: &MemberOffer<'_
         }
     }
     check_disk_mb(request.disk_mb)?;
-    if !admin {
+    if grant.tier == Tier::Member {
         if let Some(profile) = request.profiles.iter().find(|profile| !offer.profiles.contains(profile)) {
             return Err(forbidden(format!(
                 "the profile {profile:?} is not one members may use (member_profiles: {}); an admin may",
@@ -383,56 +623,59 @@ pub fn check_create(request: &CreateRequest, admin: bool, offer: &MemberOffer<'_
         }
         if !offer.offers_image(&request.image) {
             return Err(forbidden(format!(
-                "the image {:?} is not one members may use (GET /images lists them); an admin may",
-                request.image
+                "the image {:?} is not one members may use (member_images: {}; GET /images lists them); an admin may",
+                request.image,
+                if offer.images.is_empty() { "none".to_owned() } else { offer.images.join(", ") }
             )));
         }
     }
-    check_config(&request.config, admin)?;
+    check_config(&request.config, grant)?;
     Ok(name)
 }
 
 /// Checks an `update` body: something to change, `disk_mb`, the configuration.
-pub fn check_update(request: &UpdateRequest, admin: bool) -> Result<(), Rejection> {
+pub fn check_update(request: &UpdateRequest, grant: Grant) -> Result<(), Rejection> {
     if request.config.is_empty() && request.disk_mb.is_none() {
         return Err(invalid("nothing to change: give config, disk_mb or both".into()));
     }
     check_disk_mb(request.disk_mb)?;
-    check_config(&request.config, admin)
+    check_config(&request.config, grant)
 }
 
-/// Checks instance configuration for a token with `adm` = `admin`:
-/// 1. `forbidden_config`: a value with a control character (admins may
-///    use newline and tab, for multi-line `raw.lxc`); without `adm`, a key
-///    outside [`MEMBER_CONFIG_KEYS`] (the reason from [`REFUSED_CONFIG_KEYS`]);
+/// Checks instance configuration for a token with `grant`:
+/// 1. `forbidden_config`: a key that needs a higher tier than the grant's
+///    ([`required_tier`]; the message names the key, why, and the tier it
+///    needs); a value with a control character (the host tier may use
+///    newline and tab, for multi-line `raw.lxc`);
 /// 2. `invalid_request`: a key that is not 1-256 letters, digits, `.`, `_`,
-///    `-`; without `adm`, a value longer than 64 KiB or not of its key's
+///    `-`; for members, a value longer than 64 KiB or not of its key's
 ///    shape (`""` removes a key and is always accepted).
 ///
 /// Every key is checked for 1 before any for 2, so a forbidden key is
 /// always answered as such.
-pub fn check_config(config: &BTreeMap<String, String>, admin: bool) -> Result<(), Rejection> {
+pub fn check_config(config: &BTreeMap<String, String>, grant: Grant) -> Result<(), Rejection> {
     for (key, value) in config {
-        let allowed_control = |c: char| admin && matches!(c, '\n' | '\t');
+        let needed = required_tier(key);
+        if needed > grant.tier {
+            return Err(forbidden(refusal_message(key, needed, grant)));
+        }
+        let multi_line = grant.tier == Tier::Host;
+        let allowed_control = |c: char| multi_line && matches!(c, '\n' | '\t');
         if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
             return Err(forbidden(format!(
                 "the value of {} contains a control character{}",
                 printable(key),
-                if admin { " other than newline or tab" } else { "" }
-            )));
-        }
-        if !admin && member_may_set(key).is_none() {
-            return Err(forbidden(format!(
-                "members may not set {}: {}; members may set {} (an admin may set any key)",
-                printable(key),
-                refusal_reason(key),
-                whitelist_text()
+                if multi_line {
+                    " other than newline or tab"
+                } else {
+                    " (only the host tier may use newline and tab, for a multi-line raw.lxc)"
+                }
             )));
         }
     }
     for (key, value) in config {
         check_key(key)?;
-        if admin || value.is_empty() {
+        if grant.tier != Tier::Member || value.is_empty() {
             continue;
         }
         if value.len() > MAX_MEMBER_VALUE_BYTES {
@@ -450,9 +693,35 @@ pub fn check_config(config: &BTreeMap<String, String>, admin: bool) -> Result<()
     Ok(())
 }
 
+/// "admins may not set "raw.lxc": raw LXC configuration…; it needs the host
+/// tier: …" — what a refusal of `key` to `grant` says.
+fn refusal_message(key: &str, needed: Tier, grant: Grant) -> String {
+    let mut message = format!(
+        "{} may not set {}: {}; it needs the {needed} tier ({})",
+        grant.tier.holders(),
+        printable(key),
+        refusal_reason(key),
+        needed.how_to_get()
+    );
+    if needed == Tier::Host && grant.host_config_off {
+        message.push_str(
+            "; this agent's host_config is off, so no token may set it here (a head admin uses lxc on the host)",
+        );
+    }
+    let _ = write!(message, ". {} may set {}", grant.tier.holders(), tier_keys_text(grant.tier));
+    message
+}
+
 /// `boot.autostart, limits.cpu, limits.memory, limits.processes, user.*`
-fn whitelist_text() -> String {
-    MEMBER_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text()).collect::<Vec<_>>().join(", ")
+/// (and the admin tier's keys after them).
+fn tier_keys_text(tier: Tier) -> String {
+    let member = MEMBER_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text());
+    let admin = ADMIN_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text());
+    match tier {
+        Tier::Member => member.collect::<Vec<_>>().join(", "),
+        Tier::Admin => member.chain(admin).collect::<Vec<_>>().join(", "),
+        Tier::Host => "any key".to_owned(),
+    }
 }
 
 /// A key as it can be shown in a message: quoted and escaped, cut at 80 characters.
@@ -520,19 +789,24 @@ fn check_disk_mb(disk_mb: Option<u64>) -> Result<(), Rejection> {
     }
 }
 
-/// The two tables of docs/protocol.md's member whitelist, as Markdown.
+/// The tables of docs/protocol.md's configuration tiers, as Markdown.
 pub fn whitelist_markdown() -> String {
     let mut text = String::from("| a member may set | values | meaning |\n| --- | --- | --- |\n");
     for allowed in &MEMBER_CONFIG_KEYS {
         let _ = writeln!(text, "| `{}` | {} | {} |", allowed.pattern.text(), allowed.shape.describe(), allowed.meaning);
     }
-    text.push_str("\n| refused | because it |\n| --- | --- |\n");
-    for refused in &REFUSED_CONFIG_KEYS {
-        let _ = writeln!(text, "| `{}` (members) | {} |", refused.pattern.text(), refused.reason);
+    text.push_str("\n| an admin may also set | why it cannot reach the host |\n| --- | --- |\n");
+    for allowed in &ADMIN_CONFIG_KEYS {
+        let _ = writeln!(text, "| `{}` | {} |", allowed.pattern.text(), allowed.why_not_the_host);
     }
-    text.push_str("| any other key (members) | is not in the whitelist |\n");
+    text.push_str("\n| refused | unless the tier is | because it |\n| --- | --- | --- |\n");
+    for refused in &REFUSED_CONFIG_KEYS {
+        let needed = required_tier(&refused.pattern.example());
+        let _ = writeln!(text, "| `{}` | {needed} | {} |", refused.pattern.text(), refused.reason);
+    }
+    text.push_str("| any other key | host | is in no whitelist |\n");
     for (field, reason) in FORBIDDEN_BODY_FIELDS {
-        let _ = writeln!(text, "| a `{field}` field (anyone, admins too) | {reason} |");
+        let _ = writeln!(text, "| a `{field}` field | none: refused to every tier | {reason} |");
     }
     text
 }
@@ -544,6 +818,12 @@ mod tests {
     fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect()
     }
+
+    const MEMBER: Grant = Grant { tier: Tier::Member, host_config_off: false };
+    const ADMIN: Grant = Grant { tier: Tier::Admin, host_config_off: false };
+    const HOST: Grant = Grant { tier: Tier::Host, host_config_off: false };
+    /// A `host` token on an agent whose `host_config` is off.
+    const HOST_OFF: Grant = Grant { tier: Tier::Admin, host_config_off: true };
 
     fn code(result: Result<(), Rejection>) -> Option<ErrorCode> {
         result.err().map(|rejection| rejection.code)
@@ -565,7 +845,7 @@ mod tests {
         for allowed in &MEMBER_CONFIG_KEYS {
             let key = allowed.pattern.example();
             for value in [good_value(allowed.shape), ""] {
-                assert_eq!(code(check_config(&config(&[(&key, value)]), false)), None, "{key} = {value:?}");
+                assert_eq!(code(check_config(&config(&[(&key, value)]), MEMBER)), None, "{key} = {value:?}");
             }
         }
     }
@@ -576,7 +856,7 @@ mod tests {
             let key = allowed.pattern.example();
             for value in ["true\n", "1\0", "a\u{1b}[31m", "x\r", "\u{7f}", "t\u{85}"] {
                 assert_eq!(
-                    code(check_config(&config(&[(&key, value)]), false)),
+                    code(check_config(&config(&[(&key, value)]), MEMBER)),
                     Some(ErrorCode::ForbiddenConfig),
                     "{key} = {value:?}"
                 );
@@ -626,23 +906,119 @@ mod tests {
 
     #[test]
     fn a_member_value_of_the_wrong_shape_is_an_invalid_request_naming_the_shape() {
-        let rejection = check_config(&config(&[("limits.memory", "lots")]), false).unwrap_err();
+        let rejection = check_config(&config(&[("limits.memory", "lots")]), MEMBER).unwrap_err();
         assert_eq!(rejection.code, ErrorCode::InvalidRequest);
         assert!(rejection.message.contains("512MiB"), "{}", rejection.message);
         let long = "x".repeat(MAX_MEMBER_VALUE_BYTES + 1);
-        assert_eq!(code(check_config(&config(&[("user.note", &long)]), false)), Some(ErrorCode::InvalidRequest));
+        assert_eq!(code(check_config(&config(&[("user.note", &long)]), MEMBER)), Some(ErrorCode::InvalidRequest));
     }
 
     #[test]
-    fn every_refused_key_is_forbidden_for_members_with_its_own_reason_and_allowed_for_admins() {
+    fn every_refused_key_is_forbidden_below_its_tier_with_its_own_reason_and_allowed_from_it() {
         for refused in &REFUSED_CONFIG_KEYS {
             let key = refused.pattern.example();
-            assert!(member_may_set(&key).is_none(), "{key} is both allowed and refused");
+            let needed = required_tier(&key);
+            assert!(needed > Tier::Member, "{key} is both allowed to members and refused");
             assert_eq!(refusal_reason(&key), refused.reason, "an earlier entry shadows {}", refused.pattern.text());
-            let rejection = check_config(&config(&[(&key, "true")]), false).unwrap_err();
-            assert_eq!(rejection.code, ErrorCode::ForbiddenConfig, "{key}");
-            assert!(rejection.message.contains(refused.reason), "{key}: {}", rejection.message);
-            assert_eq!(code(check_config(&config(&[(&key, "true")]), true)), None, "admins may set {key}");
+            for grant in [MEMBER, ADMIN, HOST_OFF, HOST] {
+                let result = check_config(&config(&[(&key, "true")]), grant);
+                if grant.tier >= needed {
+                    assert_eq!(code(result), None, "{} may set {key}", grant.tier);
+                } else {
+                    let rejection = result.unwrap_err();
+                    assert_eq!(rejection.code, ErrorCode::ForbiddenConfig, "{key} for {}", grant.tier);
+                    assert!(rejection.message.contains(refused.reason), "{key}: {}", rejection.message);
+                    assert!(rejection.message.contains(&format!("needs the {needed} tier")), "{}", rejection.message);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_admin_key_is_forbidden_for_members_and_allowed_for_admins_and_host_tokens() {
+        for allowed in &ADMIN_CONFIG_KEYS {
+            let key = allowed.pattern.example();
+            assert!(member_may_set(&key).is_none(), "{key} is in both whitelists");
+            assert_eq!(required_tier(&key), Tier::Admin, "{key}");
+            assert_eq!(code(check_config(&config(&[(&key, "1")]), MEMBER)), Some(ErrorCode::ForbiddenConfig), "{key}");
+            for grant in [ADMIN, HOST_OFF, HOST] {
+                assert_eq!(code(check_config(&config(&[(&key, "1")]), grant)), None, "{key} for {grant:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_keys_that_reach_the_host_need_the_host_tier_which_only_a_host_token_on_a_host_config_agent_has() {
+        for key in [
+            "security.privileged",
+            "raw.lxc",
+            "raw.idmap",
+            "raw.apparmor",
+            "raw.seccomp",
+            "security.idmap.isolated",
+            "security.idmap.base",
+            "security.syscalls.intercept.mknod",
+            "security.syscalls.intercept.mount",
+            "linux.kernel_modules",
+            "linux.sysctl.net.ipv4.ip_forward",
+            "security.devlxd",
+            "security.devlxd.images",
+            "nvidia.runtime",
+            "volatile.idmap.next",
+            "volatile.uuid",
+            "image.os",
+            "no.such.key",
+            "security.agent.metrics",
+        ] {
+            assert_eq!(required_tier(key), Tier::Host, "{key}");
+            for grant in [MEMBER, ADMIN, HOST_OFF] {
+                let rejection = check_config(&config(&[(key, "true")]), grant).unwrap_err();
+                assert_eq!(rejection.code, ErrorCode::ForbiddenConfig, "{key} for {grant:?}");
+                assert!(rejection.message.contains(key), "the message names the key: {}", rejection.message);
+                assert!(rejection.message.contains("host tier"), "{}", rejection.message);
+            }
+            assert_eq!(code(check_config(&config(&[(key, "true")]), HOST)), None, "{key}");
+        }
+        let refused = check_config(&config(&[("security.privileged", "true")]), HOST_OFF).unwrap_err();
+        assert!(refused.message.contains("host_config is off"), "{}", refused.message);
+        let refused = check_config(&config(&[("security.privileged", "true")]), ADMIN).unwrap_err();
+        assert!(!refused.message.contains("host_config is off"), "an admin token did not ask: {}", refused.message);
+    }
+
+    #[test]
+    fn a_tokens_tier_comes_from_its_claims_and_the_agents_host_config() {
+        let claims = |adm: bool, host: bool| crate::token::Claims {
+            iss: "i".into(),
+            sub: "s".into(),
+            aud: "a".into(),
+            iat: 1,
+            exp: 2,
+            jti: "j".repeat(22),
+            act: crate::Action::Create,
+            adm,
+            host,
+            ctr: None,
+            uid: None,
+            svc: None,
+            bh: None,
+        };
+        for (adm, host, host_config, tier) in [
+            (false, false, false, Tier::Member),
+            (false, false, true, Tier::Member),
+            (true, false, false, Tier::Admin),
+            (true, false, true, Tier::Admin),
+            (false, true, false, Tier::Admin),
+            (true, true, false, Tier::Admin),
+            (false, true, true, Tier::Host),
+            (true, true, true, Tier::Host),
+        ] {
+            assert_eq!(
+                Tier::of_token(&claims(adm, host), host_config),
+                tier,
+                "adm {adm} host {host} config {host_config}"
+            );
+            let grant = Grant::of_token(&claims(adm, host), host_config);
+            assert_eq!((grant.tier, grant.host_config_off), (tier, host && !host_config));
         }
     }
 
@@ -673,7 +1049,7 @@ mod tests {
             "nvidia.runtime",
             "security.devlxd.images",
         ] {
-            assert_eq!(code(check_config(&config(&[(key, "1")]), false)), Some(ErrorCode::ForbiddenConfig), "{key}");
+            assert_eq!(code(check_config(&config(&[(key, "1")]), MEMBER)), Some(ErrorCode::ForbiddenConfig), "{key}");
         }
     }
 
@@ -681,30 +1057,48 @@ mod tests {
     fn keys_that_only_look_like_whitelisted_ones_are_forbidden_for_members() {
         for key in ["user.", "user", "User.note", "Boot.Autostart", "boot.autostart ", "limits.memoryx", "limits", "x"]
         {
-            let rejection = check_config(&config(&[(key, "1")]), false).unwrap_err();
+            let rejection = check_config(&config(&[(key, "1")]), MEMBER).unwrap_err();
             assert_eq!(rejection.code, ErrorCode::ForbiddenConfig, "{key:?}");
         }
-        assert_eq!(refusal_reason("no.such.key"), "not in the member whitelist");
+        assert_eq!(refusal_reason("no.such.key"), "it is in no whitelist");
     }
 
     #[test]
     fn a_forbidden_key_wins_over_a_badly_shaped_one() {
         let body = config(&[("limits.memory", "lots"), ("security.privileged", "true")]);
-        assert_eq!(code(check_config(&body, false)), Some(ErrorCode::ForbiddenConfig));
+        assert_eq!(code(check_config(&body, MEMBER)), Some(ErrorCode::ForbiddenConfig));
     }
 
     #[test]
-    fn admins_may_set_any_well_formed_key_and_multi_line_values_but_no_other_control_characters() {
+    fn the_host_tier_may_set_any_well_formed_key_and_multi_line_values_but_no_other_control_characters() {
         let raw = config(&[("raw.lxc", "lxc.signal.halt=SIGUSR2\n\tlxc.apparmor.profile=unconfined\n")]);
-        assert_eq!(code(check_config(&raw, true)), None);
-        assert_eq!(code(check_config(&config(&[("limits.memory", "whatever LXD says")]), true)), None);
-        assert_eq!(code(check_config(&config(&[("raw.lxc", "a\0b")]), true)), Some(ErrorCode::ForbiddenConfig));
-        assert_eq!(code(check_config(&config(&[("raw.lxc", "a\rb")]), true)), Some(ErrorCode::ForbiddenConfig));
+        assert_eq!(code(check_config(&raw, HOST)), None);
+        assert_eq!(code(check_config(&config(&[("limits.memory", "whatever LXD says")]), HOST)), None);
+        assert_eq!(code(check_config(&config(&[("limits.memory", "whatever LXD says")]), ADMIN)), None);
+        assert_eq!(code(check_config(&config(&[("raw.lxc", "a\0b")]), HOST)), Some(ErrorCode::ForbiddenConfig));
+        assert_eq!(code(check_config(&config(&[("raw.lxc", "a\rb")]), HOST)), Some(ErrorCode::ForbiddenConfig));
         for key in ["", "a b", "a..b", ".a", "a.", "a/b", "ключ", &"k".repeat(MAX_KEY_CHARS + 1)] {
-            assert_eq!(code(check_config(&config(&[(key, "1")]), true)), Some(ErrorCode::InvalidRequest), "{key:?}");
+            assert_eq!(code(check_config(&config(&[(key, "1")]), HOST)), Some(ErrorCode::InvalidRequest), "{key:?}");
         }
         // A member's user key with a bad suffix matches the whitelist's prefix but not the key grammar.
-        assert_eq!(code(check_config(&config(&[("user.a b", "1")]), false)), Some(ErrorCode::InvalidRequest));
+        assert_eq!(code(check_config(&config(&[("user.a b", "1")]), MEMBER)), Some(ErrorCode::InvalidRequest));
+        assert_eq!(code(check_config(&config(&[("limits.a b", "1")]), ADMIN)), Some(ErrorCode::InvalidRequest));
+    }
+
+    #[test]
+    fn newline_and_tab_are_for_the_host_tier_only() {
+        for grant in [MEMBER, ADMIN, HOST_OFF] {
+            for (key, value) in
+                [("user.note", "a\nb"), ("environment.X", "a\tb"), ("cloud-init.user-data", "#cloud-config\n")]
+            {
+                if required_tier(key) <= grant.tier {
+                    let rejection = check_config(&config(&[(key, value)]), grant).unwrap_err();
+                    assert_eq!(rejection.code, ErrorCode::ForbiddenConfig, "{key} for {grant:?}");
+                    assert!(rejection.message.contains("host tier"), "{}", rejection.message);
+                }
+            }
+        }
+        assert_eq!(code(check_config(&config(&[("user.note", "a\nb")]), HOST)), None);
     }
 
     #[test]
@@ -736,6 +1130,26 @@ mod tests {
     }
 
     #[test]
+    fn a_key_named_twice_anywhere_in_a_body_is_an_invalid_request() {
+        for body in [
+            &br#"{"name":"c2","image":"x","name":"c3"}"#[..],
+            br#"{"name":"c2","n\u0061me":"c3","image":"x"}"#,
+            br#"{"name":"c2","image":"x","config":{"user.a":"1","user.a":"2"}}"#,
+            br#"{"name":"c2","image":"x","start":true,"start":false}"#,
+            br#"{"name":"c2","image":"x","devices":{},"devices":{}}"#,
+        ] {
+            let rejection = parse_create_request(body).unwrap_err();
+            assert_eq!(rejection.code, ErrorCode::InvalidRequest, "{}", String::from_utf8_lossy(body));
+            assert!(rejection.message.contains("named twice"), "{}", rejection.message);
+        }
+        let update = br#"{"config":{"limits.memory":"1GiB","limits.memory":"1%"}}"#;
+        assert_eq!(parse_update_request(update).unwrap_err().code, ErrorCode::InvalidRequest);
+        // The same key in two different objects is no duplicate.
+        assert!(parse_create_request(br#"{"name":"c2","image":"x","config":{"name":"x","image":"y"}}"#).is_ok());
+        assert!(parse_update_request(br#"{"config":{"user.config":"1"},"disk_mb":1}"#).is_ok());
+    }
+
+    #[test]
     fn other_unknown_fields_and_bad_json_are_invalid_requests() {
         for body in [
             &br#"{"name":"c2","image":"x","ephemeral":true}"#[..],
@@ -759,34 +1173,38 @@ mod tests {
         parse_create_request(json.as_bytes()).unwrap()
     }
 
-    fn offer<'a>(profiles: &'a [String], images: Option<&'a [String]>) -> MemberOffer<'a> {
+    fn offer<'a>(profiles: &'a [String], images: &'a [String]) -> MemberOffer<'a> {
         MemberOffer { profiles, images }
     }
 
     #[test]
-    fn a_member_creates_with_member_profiles_and_offered_images_only() {
+    fn a_member_creates_with_member_profiles_and_listed_images_only() {
         let profiles = vec!["default".to_owned(), "small".to_owned()];
         let images = vec!["smp-busybox".to_owned()];
-        let everything = offer(&profiles, None);
-        let listed = offer(&profiles, Some(&images));
+        let nothing: Vec<String> = Vec::new();
+        let listed = offer(&profiles, &images);
         let request = create(
             r#"{"name":"c2","image":"smp-busybox","profiles":["default","small"],"config":{"limits.memory":"256MiB"},"disk_mb":300,"start":true}"#,
         );
-        assert_eq!(check_create(&request, false, &listed).unwrap().as_str(), "c2");
+        assert_eq!(check_create(&request, MEMBER, &listed).unwrap().as_str(), "c2");
+        let refused = check_create(&request, MEMBER, &offer(&profiles, &nothing)).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::ForbiddenConfig, "no member_images: members are offered no image");
+        assert!(refused.message.contains("member_images: none"), "{}", refused.message);
         let other_image = create(r#"{"name":"c2","image":"smp-debian"}"#);
-        assert!(check_create(&other_image, false, &everything).is_ok(), "no member_images: every local alias");
-        assert_eq!(check_create(&other_image, false, &listed).unwrap_err().code, ErrorCode::ForbiddenConfig);
-        assert!(check_create(&other_image, true, &listed).is_ok(), "admins may use any alias");
+        assert_eq!(check_create(&other_image, MEMBER, &listed).unwrap_err().code, ErrorCode::ForbiddenConfig);
+        for grant in [ADMIN, HOST_OFF, HOST] {
+            assert!(check_create(&other_image, grant, &offer(&profiles, &nothing)).is_ok(), "any alias: {grant:?}");
+        }
         let other_profile = create(r#"{"name":"c2","image":"smp-busybox","profiles":["default","privileged"]}"#);
-        assert_eq!(check_create(&other_profile, false, &everything).unwrap_err().code, ErrorCode::ForbiddenConfig);
-        let nothing: Vec<String> = Vec::new();
-        assert!(check_create(&other_profile, true, &offer(&nothing, Some(&nothing))).is_ok(), "admins: any profile");
+        assert_eq!(check_create(&other_profile, MEMBER, &listed).unwrap_err().code, ErrorCode::ForbiddenConfig);
+        assert!(check_create(&other_profile, ADMIN, &offer(&nothing, &nothing)).is_ok(), "admins: any profile");
     }
 
     #[test]
     fn a_create_body_is_checked_name_first_then_its_shape() {
         let profiles = vec!["default".to_owned()];
-        let offer = offer(&profiles, None);
+        let images = vec!["smp-busybox".to_owned()];
+        let offer = offer(&profiles, &images);
         for (body, expected) in [
             (r#"{"name":"-bad","image":"smp-busybox"}"#, ErrorCode::InvalidName),
             (r#"{"name":"c2","image":"remote:alpine"}"#, ErrorCode::InvalidRequest),
@@ -799,20 +1217,24 @@ mod tests {
             (r#"{"name":"c2","image":"smp-busybox","disk_mb":16777217}"#, ErrorCode::InvalidRequest),
             (r#"{"name":"c2","image":"smp-busybox","config":{"security.nesting":"true"}}"#, ErrorCode::ForbiddenConfig),
         ] {
-            assert_eq!(check_create(&create(body), false, &offer).unwrap_err().code, expected, "{body}");
+            assert_eq!(check_create(&create(body), MEMBER, &offer).unwrap_err().code, expected, "{body}");
         }
     }
 
     #[test]
     fn an_update_needs_something_to_change_and_follows_the_same_whitelist() {
         let update = |json: &str| parse_update_request(json.as_bytes()).unwrap();
-        assert!(check_update(&update(r#"{"config":{"boot.autostart":"true"}}"#), false).is_ok());
-        assert!(check_update(&update(r#"{"disk_mb":512}"#), false).is_ok());
-        assert_eq!(check_update(&update("{}"), false).unwrap_err().code, ErrorCode::InvalidRequest);
-        assert_eq!(check_update(&update(r#"{"disk_mb":0}"#), true).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert!(check_update(&update(r#"{"config":{"boot.autostart":"true"}}"#), MEMBER).is_ok());
+        assert!(check_update(&update(r#"{"disk_mb":512}"#), MEMBER).is_ok());
+        assert_eq!(check_update(&update("{}"), MEMBER).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert_eq!(check_update(&update(r#"{"disk_mb":0}"#), ADMIN).unwrap_err().code, ErrorCode::InvalidRequest);
         let nesting = update(r#"{"config":{"security.nesting":"true"}}"#);
-        assert_eq!(check_update(&nesting, false).unwrap_err().code, ErrorCode::ForbiddenConfig);
-        assert!(check_update(&nesting, true).is_ok());
+        assert_eq!(check_update(&nesting, MEMBER).unwrap_err().code, ErrorCode::ForbiddenConfig);
+        assert!(check_update(&nesting, ADMIN).is_ok());
+        let privileged = update(r#"{"config":{"security.privileged":"true"}}"#);
+        assert_eq!(check_update(&privileged, ADMIN).unwrap_err().code, ErrorCode::ForbiddenConfig);
+        assert_eq!(check_update(&privileged, HOST_OFF).unwrap_err().code, ErrorCode::ForbiddenConfig);
+        assert!(check_update(&privileged, HOST).is_ok());
     }
 
     #[test]
@@ -821,7 +1243,7 @@ mod tests {
         let tables = whitelist_markdown();
         assert!(
             page.contains(&tables),
-            "docs/protocol.md must hold the member whitelist exactly as config_policy::whitelist_markdown() renders it:\n{tables}"
+            "docs/protocol.md must hold the tier tables exactly as config_policy::whitelist_markdown() renders it:\n{tables}"
         );
     }
 }

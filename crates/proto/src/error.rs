@@ -43,6 +43,12 @@ pub enum ErrorCode {
     AlreadyExists,
     Busy,
     NoSystemd,
+    /// A token bound to an instance (`uid`) met another instance of the
+    /// same name: the one it was minted for was deleted and re-made.
+    InstanceChanged,
+    /// The agent's concurrency limits (`max_sessions`,
+    /// `max_sessions_per_container`) are reached: retry later.
+    LimitReached,
     LxdError,
     LxdUnavailable,
     Timeout,
@@ -50,7 +56,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
         ErrorCode::UnknownImage,
@@ -81,6 +87,8 @@ impl ErrorCode {
         ErrorCode::AlreadyExists,
         ErrorCode::Busy,
         ErrorCode::NoSystemd,
+        ErrorCode::InstanceChanged,
+        ErrorCode::LimitReached,
         ErrorCode::LxdError,
         ErrorCode::LxdUnavailable,
         ErrorCode::Timeout,
@@ -119,6 +127,8 @@ impl ErrorCode {
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Busy => "busy",
             ErrorCode::NoSystemd => "no_systemd",
+            ErrorCode::InstanceChanged => "instance_changed",
+            ErrorCode::LimitReached => "limit_reached",
             ErrorCode::LxdError => "lxd_error",
             ErrorCode::LxdUnavailable => "lxd_unavailable",
             ErrorCode::Timeout => "timeout",
@@ -154,7 +164,9 @@ impl ErrorCode {
             | ErrorCode::AlreadyStopped
             | ErrorCode::AlreadyExists
             | ErrorCode::Busy
-            | ErrorCode::NoSystemd => 409,
+            | ErrorCode::NoSystemd
+            | ErrorCode::InstanceChanged => 409,
+            ErrorCode::LimitReached => 429,
             ErrorCode::Internal => 500,
             ErrorCode::LxdError => 502,
             ErrorCode::LxdUnavailable => 503,
@@ -245,6 +257,15 @@ mod tests {
             (ErrorCode::UnknownProfile.as_str(), ErrorCode::UnknownProfile.http_status()),
             ("unknown_profile", 422)
         );
+    }
+
+    #[test]
+    fn the_codes_of_the_security_pass_are_stable_with_their_status() {
+        assert_eq!(
+            (ErrorCode::InstanceChanged.as_str(), ErrorCode::InstanceChanged.http_status()),
+            ("instance_changed", 409)
+        );
+        assert_eq!((ErrorCode::LimitReached.as_str(), ErrorCode::LimitReached.http_status()), ("limit_reached", 429));
     }
 
     #[test]

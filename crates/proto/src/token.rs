@@ -97,8 +97,17 @@ pub struct Claims {
     pub act: Action,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adm: bool,
+    /// Asks for the host tier of instance configuration, which the agent
+    /// grants only where its own `host_config` is on (`config_policy::Tier`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ctr: Option<String>,
+    /// The instance's LXD `volatile.uuid` (see [`check_instance_uuid`]): the
+    /// token acts only on that instance, never on another one made later
+    /// under the same name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub svc: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,6 +149,11 @@ pub struct TokenOrder<'a> {
     pub ttl_s: Option<i64>,
     pub subject: &'a str,
     pub admin: bool,
+    /// `host`: asks for the host tier (never granted over the network: only
+    /// `smp-agent token --host` and the panel for head admins set it).
+    pub host: bool,
+    /// `uid`: the instance's LXD `volatile.uuid`, for container actions.
+    pub uid: Option<String>,
     /// `bh`, already in base64url form.
     pub body_hash: Option<String>,
 }
@@ -170,6 +184,14 @@ impl TokenOrder<'_> {
             (Some(_), false) => return Err(invalid(format!("the action {action} takes no service"))),
             (None, false) => None,
         };
+        if let Some(uid) = &self.uid {
+            if !action.container_in_path() {
+                return Err(invalid(format!("the action {action} takes no instance uuid (uid)")));
+            }
+            if !is_instance_uuid(uid) {
+                return Err(invalid("uid must be an LXD volatile.uuid: 36 characters, hex digits and dashes".into()));
+            }
+        }
         let ttl = self.ttl_s.unwrap_or(DEFAULT_TTL_S.min(max_ttl_s));
         if !(1..=max_ttl_s).contains(&ttl) {
             return Err(invalid(format!("ttl must be between 1 and this agent's max_ttl_s ({max_ttl_s})")));
@@ -189,7 +211,9 @@ impl TokenOrder<'_> {
             jti,
             act: action,
             adm: self.admin,
+            host: self.host,
             ctr,
+            uid: self.uid.clone(),
             svc,
             bh: self.body_hash.clone(),
         })
@@ -236,7 +260,11 @@ struct ReceivedClaims {
     #[serde(default)]
     adm: Option<bool>,
     #[serde(default)]
+    host: Option<bool>,
+    #[serde(default)]
     ctr: Option<String>,
+    #[serde(default)]
+    uid: Option<String>,
     #[serde(default)]
     svc: Option<String>,
     #[serde(default)]
@@ -386,6 +414,16 @@ fn parse_claims(payload_b64: &str) -> Result<Claims, Rejection> {
     let act = act.parse::<Action>().map_err(|_| {
         Rejection::new(ErrorCode::TokenWrongAction, "the token is for an action this agent does not know")
     })?;
+    if let Some(uid) = &received.uid {
+        if !is_instance_uuid(uid) {
+            return Err(malformed(
+                "the claim `uid` must be an LXD volatile.uuid (36 characters, hex digits and dashes)",
+            ));
+        }
+        if !act.container_in_path() {
+            return Err(malformed("the claim `uid` binds an action on an existing container; this action has none"));
+        }
+    }
     Ok(Claims {
         iss,
         sub,
@@ -395,7 +433,9 @@ fn parse_claims(payload_b64: &str) -> Result<Claims, Rejection> {
         jti,
         act,
         adm: received.adm.unwrap_or(false),
+        host: received.host.unwrap_or(false),
         ctr: received.ctr,
+        uid: received.uid,
         svc: received.svc,
         bh: received.bh,
     })
@@ -415,24 +455,49 @@ pub fn check_body_hash(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
     }
 }
 
-/// For `create`, whose container is named in the body: the body's `name`
-/// must be the token's `ctr`. Checked after `check_body_hash`, before the
-/// token is consumed. A body without a string `name` passes here and is
-/// refused by the route's own parsing (`invalid_request`).
+/// For `create`, whose container is named in the body: the body, parsed
+/// exactly as the route parses it (`config_policy::parse_create_request`,
+/// which also refuses duplicate keys), must name the token's `ctr`.
+/// Checked after `check_body_hash`, before the token is consumed, and fails
+/// closed: a body that does not parse is refused here with the parse's
+/// error, so no token is spent on it and no other reading of the body than
+/// the route's is ever compared with `ctr`.
 pub fn check_created_container(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
     if !claims.act.container_in_body() {
         return Ok(());
     }
-    #[derive(Deserialize)]
-    struct Named {
-        name: Option<serde_json::Value>,
-    }
-    let named = serde_json::from_slice::<Named>(body).ok().and_then(|named| named.name);
-    match named {
-        Some(serde_json::Value::String(name)) if Some(name.as_str()) != claims.ctr.as_deref() => Err(Rejection::new(
+    let request = crate::config_policy::parse_create_request(body)?;
+    if Some(request.name.as_str()) != claims.ctr.as_deref() {
+        return Err(Rejection::new(
             ErrorCode::TokenWrongContainer,
             "the token is for creating another container than the body's name",
-        )),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `text` has the shape of LXD's `volatile.uuid`: 36 characters,
+/// lower- or upper-case hex digits in groups of 8-4-4-4-12 joined by `-`.
+pub fn is_instance_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    text.len() == 36
+        && groups.iter().map(|group| group.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|group| group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The `uid` check, once the agent has read the instance's `volatile.uuid`
+/// (`actual`; `None` when LXD gave none): a token with `uid` acts only on
+/// that very instance. Checked after every other check of the token and
+/// before it is consumed, so a token refused here was not spent; a token
+/// without `uid` passes (the panel sets it whenever it knows the uuid).
+pub fn check_instance_uuid(claims: &Claims, actual: Option<&str>) -> Result<(), Rejection> {
+    match &claims.uid {
+        Some(expected) if Some(expected.to_ascii_lowercase()) != actual.map(str::to_ascii_lowercase) => {
+            Err(Rejection::new(
+                ErrorCode::InstanceChanged,
+                "the container of that name is not the one the token was minted for (it was deleted and made again); reload and retry",
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -484,7 +549,9 @@ mod tests {
             jti: jti_from_random(&[7; 18]),
             act: Action::Restart,
             adm: false,
+            host: false,
             ctr: Some("c1".into()),
+            uid: None,
             svc: None,
             bh: None,
         }
@@ -745,22 +812,111 @@ mod tests {
         );
     }
 
+    fn create_claims(ctr: &str) -> Claims {
+        Claims { act: Action::Create, ctr: Some(ctr.into()), ..claims() }
+    }
+
     #[test]
     fn a_create_body_must_name_the_tokens_container() {
-        let mut c = claims();
-        c.act = Action::Create;
-        c.ctr = Some("c2".into());
+        let c = create_claims("c2");
         assert!(check_created_container(&c, br#"{"name":"c2","image":"x"}"#).is_ok());
         assert_eq!(
             check_created_container(&c, br#"{"name":"c3","image":"x"}"#).unwrap_err().code,
             ErrorCode::TokenWrongContainer
         );
-        // Not this check's business: the route refuses these as invalid_request.
-        for body in [&b"not json"[..], br#"{"image":"x"}"#, br#"{"name":3}"#, b""] {
-            assert!(check_created_container(&c, body).is_ok(), "{}", String::from_utf8_lossy(body));
-        }
         // Other actions have their container in the path.
         assert!(check_created_container(&claims(), br#"{"name":"other"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_create_body_that_the_route_would_not_parse_fails_the_check_closed_with_the_parse_error() {
+        let c = create_claims("c2");
+        for body in [
+            &b"not json"[..],
+            br#"{"image":"x"}"#,
+            br#"{"name":3,"image":"x"}"#,
+            b"",
+            br#"{"name":"c2","image":"x","ephemeral":true}"#,
+        ] {
+            assert_eq!(
+                check_created_container(&c, body).unwrap_err().code,
+                ErrorCode::InvalidRequest,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let devices = br#"{"name":"c2","image":"x","devices":{"d":{"type":"disk","source":"/"}}}"#;
+        assert_eq!(check_created_container(&c, devices).unwrap_err().code, ErrorCode::ForbiddenConfig);
+    }
+
+    #[test]
+    fn a_create_body_with_two_names_is_refused_whichever_name_the_token_has() {
+        for (ctr, body) in [
+            ("c2", &br#"{"name":"c2","image":"x","name":"victim"}"#[..]),
+            ("victim", br#"{"name":"c2","image":"x","name":"victim"}"#),
+            ("c2", br#"{"name":"c2","image":"x","n\u0061me":"victim"}"#),
+            ("c2", br#"{"name":"c2","image":"x","config":{"user.a":"1","user.a":"2"}}"#),
+        ] {
+            assert_eq!(
+                check_created_container(&create_claims(ctr), body).unwrap_err().code,
+                ErrorCode::InvalidRequest,
+                "{ctr}: {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn the_uid_claim_must_look_like_an_lxd_uuid_and_bind_a_container_in_the_path() {
+        let uuid = "3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3a";
+        let mut good = claims_json();
+        good["uid"] = json!(uuid);
+        assert_eq!(verify(&forge(&hs256_header(), &good, SECRET)).unwrap().uid.as_deref(), Some(uuid));
+        for bad in [
+            json!("3f1c2b9e58d44a8e9a510c2f7d1e6b3a"),
+            json!("3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3"),
+            json!("3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3g"),
+            json!("3f1c2b9e-58d4-4a8e-9a510-c2f7d1e6b3a"),
+            json!("../../../../../../../../../etc/x.y.z"),
+            json!(""),
+            json!(7),
+        ] {
+            let mut payload = claims_json();
+            payload["uid"] = bad.clone();
+            assert_eq!(code_of(&forge(&hs256_header(), &payload, SECRET)), ErrorCode::TokenMalformed, "{bad}");
+        }
+        let mut create = serde_json::to_value(create_claims("c2")).unwrap();
+        create["uid"] = json!(uuid);
+        let create_expect = Expectations { action: Action::Create, container: None, ..expect() };
+        assert_eq!(
+            verify_operation_token(&forge(&hs256_header(), &create, SECRET), &ring(), &create_expect, NOW)
+                .unwrap_err()
+                .code,
+            ErrorCode::TokenMalformed,
+            "a uid names an existing instance; a create has none"
+        );
+    }
+
+    #[test]
+    fn a_token_bound_to_an_instance_uuid_acts_only_on_that_instance() {
+        let uuid = "3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3a";
+        let bound = Claims { uid: Some(uuid.into()), ..claims() };
+        assert!(check_instance_uuid(&bound, Some(uuid)).is_ok());
+        assert!(check_instance_uuid(&bound, Some(&uuid.to_ascii_uppercase())).is_ok());
+        for other in [Some("9e0a7c55-1d2b-4c3d-8e4f-5a6b7c8d9e0f"), None] {
+            assert_eq!(check_instance_uuid(&bound, other).unwrap_err().code, ErrorCode::InstanceChanged);
+        }
+        assert!(check_instance_uuid(&claims(), Some(uuid)).is_ok(), "a token without uid is not bound");
+    }
+
+    #[test]
+    fn host_and_uid_are_left_out_of_a_token_that_does_not_use_them() {
+        let payload = claims_json();
+        assert!(payload.get("host").is_none() && payload.get("uid").is_none(), "{payload}");
+        let verified = verify(&mint(&claims())).unwrap();
+        assert!(!verified.host && verified.uid.is_none());
+        let host = Claims { host: true, adm: true, ..claims() };
+        assert!(verify(&mint(&host)).unwrap().host);
     }
 
     #[test]
@@ -878,7 +1034,17 @@ mod tests {
     }
 
     fn order(action: Action, container: Option<&'static str>, service: Option<&'static str>) -> TokenOrder<'static> {
-        TokenOrder { action, container, service, ttl_s: None, subject: "ops", admin: false, body_hash: None }
+        TokenOrder {
+            action,
+            container,
+            service,
+            ttl_s: None,
+            subject: "ops",
+            admin: false,
+            host: false,
+            uid: None,
+            body_hash: None,
+        }
     }
 
     #[test]
@@ -914,6 +1080,19 @@ mod tests {
             claims(TokenOrder { subject: "a\nb", ..order(Action::List, None, None) }),
             ErrorCode::InvalidRequest
         );
+        let uuid = Some("3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3a".to_owned());
+        assert_eq!(
+            claims(TokenOrder { uid: uuid.clone(), ..order(Action::List, None, None) }),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            claims(TokenOrder { uid: Some("not-a-uuid".into()), ..order(Action::Restart, Some("c1"), None) }),
+            ErrorCode::InvalidRequest
+        );
+        let bound = TokenOrder { uid: uuid.clone(), host: true, ..order(Action::Restart, Some("c1"), None) }
+            .claims("i", "alita", 60, NOW, "j".repeat(22))
+            .unwrap();
+        assert_eq!((bound.uid, bound.host), (uuid, true));
     }
 
     #[test]

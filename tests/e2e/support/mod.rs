@@ -202,6 +202,10 @@ impl Drop for LxdProject {
     }
 }
 
+/// The agent config line of every e2e agent: members may create from the
+/// test images (an agent offers members none by default).
+pub const MEMBER_IMAGES: &str = "member_images = [\"smp-busybox\", \"smp-debian\"]";
+
 /// A private agent configuration in a temporary directory (mode 600), with
 /// its state_dir beside it; removed when dropped.
 pub struct AgentConfig {
@@ -226,7 +230,7 @@ impl AgentConfig {
         let listen = format!("{host}:{}", free_port(host));
         let path = dir.path().join("agent.toml");
         let toml = format!(
-            "machine = \"{MACHINE}\"\nlisten = \"{listen}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n{extra}",
+            "machine = \"{MACHINE}\"\nlisten = \"{listen}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n{MEMBER_IMAGES}\n\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n{extra}",
             dir.path().join("state").display()
         );
         write_private(&path, &toml);

@@ -69,6 +69,19 @@ impl LxdClient {
         Ok(ContainerStatus::from_lxd(&instance.status))
     }
 
+    /// The instance's LXD `volatile.uuid` (`GET /1.0/instances/<n>`, ~2 ms),
+    /// `None` when LXD has none; `NotFound` when there is no instance.
+    pub async fn uuid(&self, name: &InstanceName) -> Result<Option<String>, LxdError> {
+        /// Only the instance's own configuration.
+        #[derive(serde::Deserialize)]
+        struct Own {
+            #[serde(default)]
+            config: std::collections::HashMap<String, String>,
+        }
+        let instance: Own = self.get(&self.instance_path(name, "")).await?;
+        Ok(instance.config.get(model::UUID_KEY).cloned())
+    }
+
     /// The instance's state as `smp-proto` documents it: one
     /// `GET …/state` (the expensive call, tens of ms on a running instance).
     ///

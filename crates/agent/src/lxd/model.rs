@@ -26,6 +26,17 @@ pub(crate) struct Instance {
     pub config: HashMap<String, String>,
 }
 
+/// The configuration key of the instance's LXD uuid (new for every
+/// instance, so a re-made instance of the same name has another one).
+pub(crate) const UUID_KEY: &str = "volatile.uuid";
+
+impl Instance {
+    /// The instance's `volatile.uuid`, if LXD gave one.
+    pub(crate) fn uuid(&self) -> Option<String> {
+        self.config.get(UUID_KEY).or_else(|| self.expanded_config.get(UUID_KEY)).cloned()
+    }
+}
+
 /// A device as LXD describes it: its keys (`type`, `path`, `pool`, …).
 pub(crate) type Device = HashMap<String, String>;
 
@@ -163,6 +174,7 @@ pub(crate) fn summaries(instances: Vec<Instance>, leases: &[Lease]) -> Vec<Conta
         .into_iter()
         .map(|instance| {
             let status = ContainerStatus::from_lxd(&instance.status);
+            let uuid = instance.uuid();
             let mut addresses: Vec<String> = Vec::new();
             if status == ContainerStatus::Running {
                 let hwaddrs = instance.hwaddrs();
@@ -184,6 +196,7 @@ pub(crate) fn summaries(instances: Vec<Instance>, leases: &[Lease]) -> Vec<Conta
                 name: instance.name,
                 status,
                 addresses,
+                uuid,
                 instance_type: instance.instance_type,
                 created_at: instance.created_at,
             }
@@ -243,7 +256,8 @@ mod tests {
         let instances = vec![
             instance(serde_json::json!({"name":"c1","status":"Running","type":"container","created_at":"t",
                 "expanded_config":{"volatile.eth0.hwaddr":"00:16:3E:00:00:01"}})),
-            instance(serde_json::json!({"name":"c2","status":"Running","type":"container","created_at":"t"})),
+            instance(serde_json::json!({"name":"c2","status":"Running","type":"container","created_at":"t",
+                "config":{"volatile.uuid":"3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3a"}})),
             instance(serde_json::json!({"name":"c3","status":"Stopped","type":"container","created_at":"t"})),
         ];
         let leases: Vec<Lease> = serde_json::from_value(serde_json::json!([
@@ -258,6 +272,8 @@ mod tests {
         assert_eq!(list[0].addresses, vec!["10.0.0.5", "fd00::5"]);
         assert_eq!(list[1].addresses, vec!["10.0.0.6"]);
         assert!(list[2].addresses.is_empty());
+        assert_eq!(list[0].uuid, None, "no volatile.uuid: none");
+        assert_eq!(list[1].uuid.as_deref(), Some("3f1c2b9e-58d4-4a8e-9a51-0c2f7d1e6b3a"));
         assert_eq!(list[2].status, ContainerStatus::Stopped);
         assert_eq!(list[0].instance_type, "container");
     }

@@ -61,5 +61,6 @@ fn answer(
         action,
         status,
         duration_ms: began.elapsed().as_millis() as u64,
+        uuid: None,
     }))
 }

@@ -1,14 +1,15 @@
 //! `create`, `update` and `delete` of containers. Each body is parsed and
-//! checked by smp-proto's `config_policy` (the member whitelist unless the
-//! token says `adm: true`) before LXD is asked anything; the LXD requests
-//! are built here from the checked fields, never passed through.
+//! checked by smp-proto's `config_policy` (the token's tier: member, admin,
+//! or host where this agent's `host_config` is on) before LXD is asked
+//! anything; the LXD requests are built here from the checked fields,
+//! never passed through.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, web};
 use smp_proto::api::{ContainerStatus, LifecycleAnswer, UpdateAnswer, size_in_mib};
-use smp_proto::config_policy::{check_create, check_update, parse_create_request, parse_update_request};
+use smp_proto::config_policy::{Grant, check_create, check_update, parse_create_request, parse_update_request};
 use smp_proto::names::InstanceName;
 use smp_proto::{Action, ErrorCode};
 
@@ -29,11 +30,12 @@ const ROLLBACK_RETRY: Duration = Duration::from_millis(250);
 
 /// `POST /containers` (`create`, the token's `ctr` is the body's `name`):
 /// 201 `LifecycleAnswer` once LXD has created the container (and started
-/// it, with `start: true`).
+/// it, with `start: true`), with its new `volatile.uuid`.
 ///
 /// In order: the body (`invalid_request`; `devices` or `source`:
-/// `forbidden_config`), the name (`invalid_name`), the member whitelist
-/// (`forbidden_config`), value shapes (`invalid_request`); then LXD: the
+/// `forbidden_config`; a key named twice: `invalid_request`), the name
+/// (`invalid_name`), the token's tier (`forbidden_config`), value shapes
+/// (`invalid_request`); then LXD: the
 /// name is free (409 `already_exists`), the alias exists and is a container
 /// image (422 `unknown_image`), each profile exists (422
 /// `unknown_profile`); creation; the start. A start that fails deletes the
@@ -41,7 +43,8 @@ const ROLLBACK_RETRY: Duration = Duration::from_millis(250);
 pub async fn create(auth: Authorized, state: web::Data<AgentState>) -> Result<HttpResponse, AgentError> {
     let began = Instant::now();
     let request = parse_create_request(&auth.body)?;
-    let name = check_create(&request, auth.claims.adm, &state.member_offer())?;
+    let grant = Grant::of_token(&auth.claims, state.host_config);
+    let name = check_create(&request, grant, &state.member_offer())?;
 
     if state.lxd.exists(&name).await? {
         return Err(already_exists(&name));
@@ -96,12 +99,22 @@ pub async fn create(auth: Authorized, state: web::Data<AgentState>) -> Result<Ht
         }
         status = ContainerStatus::Running;
     }
-    tracing::info!(%name, image = %request.image, adm = auth.claims.adm, sub = %auth.claims.sub, "container created");
+    // The uuid the panel binds later tokens to (`uid`); an answer without it
+    // is still a success: the container exists.
+    let uuid = match state.lxd.uuid(&name).await {
+        Ok(uuid) => uuid,
+        Err(error) => {
+            tracing::warn!(%name, %error, "cannot read the new container's uuid");
+            None
+        }
+    };
+    tracing::info!(%name, image = %request.image, tier = %grant.tier, sub = %auth.claims.sub, "container created");
     Ok(HttpResponse::Created().json(LifecycleAnswer {
         name: name.to_string(),
         action: Action::Create,
         status,
         duration_ms: elapsed_ms(began),
+        uuid,
     }))
 }
 
@@ -111,7 +124,8 @@ pub async fn create(auth: Authorized, state: web::Data<AgentState>) -> Result<Ht
 pub async fn update(auth: Authorized, state: web::Data<AgentState>) -> Result<web::Json<UpdateAnswer>, AgentError> {
     let began = Instant::now();
     let request = parse_update_request(&auth.body)?;
-    check_update(&request, auth.claims.adm)?;
+    let grant = Grant::of_token(&auth.claims, state.host_config);
+    check_update(&request, grant)?;
     let name = auth.container()?;
     let devices = match request.disk_mb {
         None => HashMap::new(),
@@ -124,7 +138,7 @@ pub async fn update(auth: Authorized, state: web::Data<AgentState>) -> Result<we
     };
     state.lxd.update(name, &request.config, &devices).await?;
     let instance = state.lxd.instance(name).await?;
-    tracing::info!(%name, adm = auth.claims.adm, sub = %auth.claims.sub, "container updated");
+    tracing::info!(%name, tier = %grant.tier, sub = %auth.claims.sub, "container updated");
     let disk_mb = root_disk(&instance.expanded_devices)
         .and_then(|(_, device)| device.get("size"))
         .and_then(|size| size_in_mib(size));
@@ -148,6 +162,7 @@ pub async fn delete(auth: Authorized, state: web::Data<AgentState>) -> Result<we
         action: Action::Delete,
         status: ContainerStatus::Deleted,
         duration_ms: elapsed_ms(began),
+        uuid: None,
     }))
 }
 

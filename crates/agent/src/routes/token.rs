@@ -51,6 +51,10 @@ pub async fn issue(
         ttl_s: wanted.ttl,
         subject: wanted.subject.as_deref().unwrap_or("operator"),
         admin: wanted.admin,
+        // Never over the network: the host tier is minted on the host
+        // (`smp-agent token --host`) or by the panel for head admins.
+        host: false,
+        uid: None,
         body_hash: wanted.body_sha256.as_deref().map(normalize_body_sha256).transpose()?,
     };
     let claims = order.claims("smp-agent:/token", &state.machine, state.max_ttl_s, now, new_jti())?;

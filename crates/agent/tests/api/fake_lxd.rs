@@ -36,6 +36,7 @@ pub enum Behaviour {
 pub struct FakeLxd {
     pub socket_path: PathBuf,
     connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
     server: JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -47,14 +48,15 @@ impl FakeLxd {
         let socket_path = dir.path().join("unix.socket");
         let listener = UnixListener::bind(&socket_path).expect("bind the fake LXD socket");
         let connections = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&connections);
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (counter, request_counter) = (Arc::clone(&connections), Arc::clone(&requests));
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(serve(stream, behaviour.clone()));
+                tokio::spawn(serve(stream, behaviour.clone(), Arc::clone(&request_counter)));
             }
         });
-        FakeLxd { socket_path, connections, server, _dir: dir }
+        FakeLxd { socket_path, connections, requests, server, _dir: dir }
     }
 
     pub fn socket_path(&self) -> &Path {
@@ -64,6 +66,11 @@ impl FakeLxd {
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Requests read so far (by the behaviours that answer requests).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
     }
 }
 
@@ -83,21 +90,21 @@ pub fn dead_socket() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-async fn serve(mut stream: UnixStream, behaviour: Behaviour) {
+async fn serve(mut stream: UnixStream, behaviour: Behaviour, requests: Arc<AtomicUsize>) {
     match behaviour {
         Behaviour::Reset => drop(stream),
         Behaviour::Hang => {
             let mut sink = [0u8; 4096];
             while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
         }
-        Behaviour::Garbage => answer_each_request(stream, 200, "this is not JSON {{{").await,
-        Behaviour::Answer { status, body } => answer_each_request(stream, status, &body).await,
+        Behaviour::Garbage => answer_each_request(stream, 200, "this is not JSON {{{", &requests).await,
+        Behaviour::Answer { status, body } => answer_each_request(stream, status, &body, &requests).await,
     }
 }
 
 /// Reads requests (head and `Content-Length` body) and answers each one,
 /// keeping the connection alive like LXD does.
-async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str) {
+async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str, requests: &AtomicUsize) {
     let mut buffer = Vec::new();
     loop {
         let head_end = loop {
@@ -124,6 +131,7 @@ async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str) {
             }
         }
         buffer.drain(..head_end + body_length);
+        requests.fetch_add(1, Ordering::Relaxed);
         let reply = format!(
             "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()

@@ -10,6 +10,9 @@ use smp_proto::token::{Claims, SharedKey, body_hash, mint_operation_token};
 
 pub const MACHINE: &str = "alita";
 pub const KEY_ID: &str = "k1";
+/// The config line of [`TestAgent::spawn`]: members may create from the
+/// test images (an agent offers members none by default).
+pub const MEMBER_IMAGES: &str = "member_images = [\"smp-busybox\", \"smp-debian\"]";
 
 pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
@@ -45,13 +48,14 @@ impl Answer {
 }
 
 impl TestAgent {
-    /// An agent on the real LXD, serving `project`.
+    /// An agent on the real LXD, serving `project`, offering members the
+    /// test images ([`MEMBER_IMAGES`]).
     pub async fn spawn(project: &str) -> TestAgent {
         Self::spawn_with_secret(project, &random_secret()).await
     }
 
     pub async fn spawn_with_secret(project: &str, secret: &str) -> TestAgent {
-        Self::build(&format!("project = \"{project}\""), secret.to_owned()).await
+        Self::build(&format!("project = \"{project}\"\n{MEMBER_IMAGES}"), secret.to_owned()).await
     }
 
     pub async fn spawn_with(extra_toml: &str) -> TestAgent {
@@ -147,7 +151,9 @@ pub fn valid_claims(action: Action, container: Option<&str>) -> Claims {
         jti: fresh_jti(),
         act: action,
         adm: false,
+        host: false,
         ctr: container.map(str::to_owned),
+        uid: None,
         svc: None,
         bh: None,
     }

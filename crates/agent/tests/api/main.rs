@@ -11,6 +11,7 @@ mod lxd_client;
 mod lxd_fixture;
 mod provision;
 mod routes;
+mod security_pass;
 mod services;
 mod signed_token;
 mod token_checks;

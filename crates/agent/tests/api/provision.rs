@@ -2,8 +2,8 @@
 //! own project: a member's container is really created, started,
 //! reconfigured and removed; every key of the refusal table and every kind
 //! of device is refused with a member token with nothing created in LXD;
-//! admins may set what members may not; images and profiles outside the
-//! member offer are refused.
+//! admins may set what members may not (the host tier: security_pass.rs);
+//! images and profiles outside the member offer are refused.
 
 use serde_json::{Value, json};
 use smp_proto::Action;
@@ -208,14 +208,17 @@ async fn an_admin_token_may_set_what_a_member_may_not() {
 
 /// A container that LXD creates but cannot start is deleted again: a failed
 /// create leaves nothing behind. (Made to fail with a bind mount of a host
-/// path that does not exist, which only an admin's raw.lxc can ask for.)
+/// path that does not exist, which only a host token's raw.lxc can ask for,
+/// on an agent with host_config.)
 #[tokio::test]
 async fn a_container_that_does_not_start_is_deleted_again() {
     let project = TestProject::new("pv-rollback");
-    let agent = TestAgent::spawn(project.name()).await;
+    let agent = TestAgent::spawn_with(&format!("project = \"{}\"\nhost_config = true", project.name())).await;
     let raw = "lxc.mount.entry = /nonexistent-smp-test-path mnt none bind,create=dir 0 0";
-    let body = json!({"name":"c2","image":"smp-busybox","config":{"raw.lxc":raw},"start":true});
-    let answer = create(&agent, ADMIN, &body).await;
+    let body = bytes(&json!({"name":"c2","image":"smp-busybox","config":{"raw.lxc":raw},"start":true}));
+    let mut claims = agent.claims(Action::Create, Some("c2"));
+    (claims.adm, claims.host, claims.bh) = (true, true, Some(smp_proto::token::body_hash(&body)));
+    let answer = agent.send("POST", "/containers", Some(&agent.mint(&claims)), &body).await;
     assert_eq!((answer.status, answer.code()), (502, "lxd_error"), "{}", answer.body);
     assert!(instances(&project).is_empty(), "left behind: {:?}", instances(&project));
 }
@@ -294,7 +297,8 @@ fn aliases(answer: &Answer) -> Vec<String> {
 async fn images_lists_the_local_aliases_and_members_see_only_member_images() {
     let project = TestProject::new("pv-images");
     let everything = TestAgent::spawn(project.name()).await;
-    let answer = everything.send("GET", "/images", Some(&everything.token(Action::Images, None, b"")), b"").await;
+    let answer =
+        everything.send("GET", "/images", Some(&everything.token_as(ADMIN, Action::Images, None, b"")), b"").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let offered = aliases(&answer);
     assert!(offered.contains(&"smp-busybox".to_owned()) && offered.contains(&"smp-debian".to_owned()), "{offered:?}");

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::audited::{AuditEntry, audited, audited_call};
 use super::auth::CurrentUser;
 use super::body::Body;
-use crate::agents::{AgentClient, Caller};
+use crate::agents::{AgentClient, Caller, Instance};
 use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter};
 use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
@@ -351,13 +351,16 @@ pub(crate) struct Target {
     pub(crate) client: AgentClient,
     /// The container's LXD name.
     pub(crate) name: String,
+    /// Its LXD uuid, once known: the token's `uid`.
+    uuid: Option<String>,
     pub(crate) caller: Caller,
 }
 
 impl Target {
     /// The agent of `container`'s machine, for `current` to act on it (the
     /// caller has asked the policy). A gone container is a 409: there is
-    /// nothing to act on.
+    /// nothing to act on; so is one still being created, which is not yet
+    /// the instance it will be (its uuid is not known until it is made).
     pub(crate) fn of(
         connection: &mut DbConnection,
         state: &AppState,
@@ -370,12 +373,23 @@ impl Target {
                 format!("container {} is gone from machine {}; nothing to act on", container.name, container.machine),
             ));
         }
+        if container.status == containers::STATUS_CREATING {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("container {} is still being created; try again once it is running", container.name),
+            ));
+        }
         let machine = machines::get(connection, MachineId(container.machine_id))
             .map_err(AppError::internal)?
             .ok_or_else(|| AppError::internal("a container's machine row is missing"))?;
         let client = state.agents.client(&machine)?;
         let caller = current.agent_caller(&state.agent_calls)?;
-        Ok(Target { client, name: container.name.clone(), caller })
+        Ok(Target { client, name: container.name.clone(), uuid: container.uuid.clone(), caller })
+    }
+
+    /// The container as the token names it: LXD name and uuid.
+    pub(crate) fn instance(&self) -> Instance<'_> {
+        Instance { name: &self.name, uuid: self.uuid.as_deref() }
     }
 }
 
@@ -573,12 +587,18 @@ pub(crate) async fn lifecycle(
         |_| request(),
         move |target, request| async move {
             let answer = match action {
-                Action::ContainerStart => target.client.start(&target.caller, &target.name).await?,
+                Action::ContainerStart => target.client.start(&target.caller, target.instance()).await?,
                 Action::ContainerStop => {
-                    target.client.stop_or_restart(&target.caller, AgentAction::Stop, &target.name, &request).await?
+                    target
+                        .client
+                        .stop_or_restart(&target.caller, AgentAction::Stop, target.instance(), &request)
+                        .await?
                 }
                 _ => {
-                    target.client.stop_or_restart(&target.caller, AgentAction::Restart, &target.name, &request).await?
+                    target
+                        .client
+                        .stop_or_restart(&target.caller, AgentAction::Restart, target.instance(), &request)
+                        .await?
                 }
             };
             Ok(answer)
@@ -649,7 +669,7 @@ pub(crate) async fn exec_in(
             entry.set_detail(&serde_json::to_string(&request.command).map_err(AppError::internal)?);
             Ok(request)
         },
-        |target, request| async move { Ok(target.client.exec(&target.caller, &target.name, &request).await?) },
+        |target, request| async move { Ok(target.client.exec(&target.caller, target.instance(), &request).await?) },
         |_| None,
     )
     .await
@@ -704,7 +724,7 @@ pub(crate) async fn state_of(
     id: ContainerId,
 ) -> Result<ContainerState, AppError> {
     let target = read_target(current, state, pool, id, Action::ContainerState).await?;
-    Ok(target.client.state(&target.caller, &target.name).await?)
+    Ok(target.client.state(&target.caller, target.instance()).await?)
 }
 
 /// `GET /api/v1/containers/{id}/logs?source=console|lxc&lines=N`.
@@ -752,5 +772,5 @@ pub(crate) async fn logs_of(
         return Err(AppError::invalid_input(format!("lines must be 1-{}", smp_proto::api::MAX_LOG_LINES)));
     }
     let target = read_target(current, state, pool, id, Action::ContainerLogs).await?;
-    Ok(target.client.logs(&target.caller, &target.name, &query).await?)
+    Ok(target.client.logs(&target.caller, target.instance(), &query).await?)
 }

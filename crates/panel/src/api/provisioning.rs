@@ -32,7 +32,7 @@ use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::openapi::{AgentCallFailures, ErrorBody, proto};
-use crate::policy::{Action, AgentTier, Decision, Object};
+use crate::policy::{Action, Decision, Object};
 use crate::startup::AppState;
 
 /// Body of `POST /api/v1/containers`.
@@ -144,7 +144,7 @@ fn reserve(
         _ => current.user.id,
     };
     let tier = crate::policy::agent_tier(&actor);
-    config_policy::check_config(&new.config, tier >= AgentTier::Admin).map_err(rejection)?;
+    config_policy::check_config(&new.config, config_policy::Grant::tier(tier)).map_err(rejection)?;
     if !any && let Some((key, field)) = BUDGETED_KEYS.iter().find(|(key, _)| new.config.contains_key(*key)) {
         return Err(AppError::new(
             ErrorCode::ForbiddenConfig,
@@ -337,6 +337,9 @@ async fn make(state: web::Data<AppState>, pool: web::Data<DbPool>, entry: AuditE
     };
     let created = result.is_ok();
     let recorded = audited_finish(&pool, entry, result, move |connection, _, answer| {
+        if let Some(uuid) = &answer.uuid {
+            containers::set_uuid(connection, id, uuid)?;
+        }
         containers::set_status(connection, id, answer.status.as_str(), db::unix_now())?;
         Ok(())
     })
@@ -422,7 +425,7 @@ pub(crate) async fn delete_container(
             Target::of(connection, &state, &current, &container)
         },
         |target| async move {
-            match target.client.delete(&target.caller, &target.name).await {
+            match target.client.delete(&target.caller, target.instance()).await {
                 Ok(_) => Ok(()),
                 Err(AgentCallError::Agent { status: 404, .. }) => Ok(()),
                 Err(error) => Err(AppError::from(error)),
@@ -574,7 +577,7 @@ pub(crate) async fn configure(
         config.insert("boot.autostart".to_owned(), autostart.to_string());
     }
     let request = UpdateRequest { config, disk_mb: limits.and_then(|limits| limits.disk_mb).map(|mb| mb as u64) };
-    let result = target.client.update(&target.caller, &target.name, &request).await.map_err(AppError::from);
+    let result = target.client.update(&target.caller, target.instance(), &request).await.map_err(AppError::from);
     let failed = result.is_err();
     let finished = audited_finish(&pool, entry, result, move |connection, _, _| {
         if let Some(autostart) = autostart {

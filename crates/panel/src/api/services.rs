@@ -294,7 +294,7 @@ pub(crate) async fn create_service(
         },
         |checked| async move {
             let Checked { target, unit, .. } = &checked;
-            let state = target.client.service_state(&target.caller, &target.name, unit.as_str()).await;
+            let state = target.client.service_state(&target.caller, target.instance(), unit.as_str()).await;
             match state {
                 Ok(state) if state.load_state != "not-found" => Ok((checked, state)),
                 Ok(_) | Err(AgentCallError::Agent { code: AgentCode::UnitNotFound, .. }) => {
@@ -518,7 +518,7 @@ pub(crate) async fn service_action(
             Ok((target, service.unit))
         },
         |(target, unit)| async move {
-            Ok(target.client.service_action(&target.caller, agent_action, &target.name, &unit).await?)
+            Ok(target.client.service_action(&target.caller, agent_action, target.instance(), &unit).await?)
         },
         move |connection, _, answer: ServiceActionAnswer| {
             services::set_status(connection, id, &answer.state.active_state, db::unix_now())?;
@@ -577,7 +577,7 @@ pub(crate) async fn state_of(
     id: ServiceId,
 ) -> Result<ServiceState, AppError> {
     let (target, service) = read_target(current, state, pool, id, Action::ServiceState).await?;
-    Ok(target.client.service_state(&target.caller, &target.name, &service.unit).await?)
+    Ok(target.client.service_state(&target.caller, target.instance(), &service.unit).await?)
 }
 
 /// `GET /api/v1/services/{id}/logs?lines=N&since=…`.
@@ -627,7 +627,7 @@ pub(crate) async fn logs_of(
         smp_proto::api::journal_since(since).map_err(AppError::invalid_input)?;
     }
     let (target, service) = read_target(current, state, pool, id, Action::ServiceLogs).await?;
-    Ok(target.client.service_logs(&target.caller, &target.name, &service.unit, &query).await?)
+    Ok(target.client.service_logs(&target.caller, target.instance(), &service.unit, &query).await?)
 }
 
 /// `GET /api/v1/containers/{id}/units`: the container's systemd services as
@@ -673,5 +673,5 @@ pub(crate) async fn units_of(
         Target::of(connection, &state, &current, &container)
     })
     .await?;
-    Ok(target.client.services(&target.caller, &target.name).await?)
+    Ok(target.client.services(&target.caller, target.instance()).await?)
 }

@@ -61,6 +61,7 @@ struct Row {
     autostart: Option<bool>,
     image: Option<String>,
     error: Option<String>,
+    uuid: Option<String>,
 }
 
 /// A container with its machine's name and its owner's username.
@@ -89,6 +90,9 @@ pub struct Container {
     pub image: Option<String>,
     /// Why its creation failed (its status is then `failed`).
     pub error: Option<String>,
+    /// LXD's `volatile.uuid` of the instance, once the panel has seen it:
+    /// bound into every token for it (`uid`).
+    pub uuid: Option<String>,
 }
 
 /// A container's resource limits as the panel records them; `None`: not set.
@@ -237,6 +241,7 @@ pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<V
             autostart: row.autostart,
             image: row.image,
             error: row.error,
+            uuid: row.uuid,
         })
         .collect())
 }
@@ -385,6 +390,11 @@ pub fn reserve(
         .map(|id| Some(ContainerId(id)))
 }
 
+/// Records the LXD uuid a creation answered.
+pub fn set_uuid(connection: &mut DbConnection, id: ContainerId, uuid: &str) -> QueryResult<usize> {
+    diesel::update(containers::table.find(id.0)).set(containers::uuid.eq(Some(uuid))).execute(connection)
+}
+
 /// A creation failed: the row is gone (it no longer counts), and says why.
 pub fn fail_creation(connection: &mut DbConnection, id: ContainerId, error: &str, now: i64) -> QueryResult<usize> {
     diesel::update(containers::table.find(id.0).filter(containers::gone_at.is_null()))
@@ -472,6 +482,19 @@ struct LiveRow {
     addresses: String,
     lxd_created_at: String,
     synced_at: i64,
+    uuid: Option<String>,
+}
+
+impl LiveRow {
+    /// Whether `summary` is this row's instance: the same LXD uuid and
+    /// creation time, where both sides know them.
+    fn is_instance(&self, summary: &ContainerSummary) -> bool {
+        let same_uuid = match (&self.uuid, &summary.uuid) {
+            (Some(known), Some(listed)) => known == listed,
+            _ => true,
+        };
+        same_uuid && (self.lxd_created_at.is_empty() || self.lxd_created_at == summary.created_at)
+    }
 }
 
 fn mark_gone(connection: &mut DbConnection, id: i64, now: i64) -> QueryResult<usize> {
@@ -494,6 +517,7 @@ fn insert(
             containers::addresses.eq(addresses_json(&summary.addresses)),
             containers::synced_at.eq(now),
             containers::lxd_created_at.eq(&summary.created_at),
+            containers::uuid.eq(&summary.uuid),
         ))
         .execute(connection)
 }
@@ -522,13 +546,14 @@ pub fn apply_list(
                 containers::addresses,
                 containers::lxd_created_at,
                 containers::synced_at,
+                containers::uuid,
             ))
             .load(connection)?;
         let mut by_name: HashMap<&str, &LiveRow> = live.iter().map(|row| (row.name.as_str(), row)).collect();
         let mut report = SyncReport { total: list.len(), ..SyncReport::default() };
         for summary in list {
             match by_name.remove(summary.name.as_str()) {
-                Some(row) if row.lxd_created_at.is_empty() || row.lxd_created_at == summary.created_at => {
+                Some(row) if row.is_instance(summary) => {
                     let addresses = addresses_json(&summary.addresses);
                     // A creation in flight ends with its own answer (a list
                     // may catch it created but not yet started); only one
@@ -538,12 +563,18 @@ pub fn apply_list(
                     } else {
                         summary.status.as_str()
                     };
-                    if row.status != status || row.addresses != addresses || row.lxd_created_at != summary.created_at {
+                    let uuid = summary.uuid.as_ref().or(row.uuid.as_ref());
+                    if row.status != status
+                        || row.addresses != addresses
+                        || row.lxd_created_at != summary.created_at
+                        || row.uuid.as_ref() != uuid
+                    {
                         diesel::update(containers::table.find(row.id))
                             .set((
                                 containers::status.eq(status),
                                 containers::addresses.eq(addresses),
                                 containers::lxd_created_at.eq(&summary.created_at),
+                                containers::uuid.eq(uuid),
                                 containers::synced_at.eq(now),
                             ))
                             .execute(connection)?;
@@ -551,7 +582,9 @@ pub fn apply_list(
                     }
                 }
                 Some(row) => {
-                    // Same name, another instance: the old one is gone.
+                    // Same name, another instance (another uuid or creation
+                    // time): the old one is gone, with its owner; the new
+                    // one is nobody's until an admin says otherwise.
                     mark_gone(connection, row.id, now)?;
                     insert(connection, machine, summary, now)?;
                     report.gone += 1;

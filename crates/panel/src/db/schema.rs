@@ -76,6 +76,7 @@ diesel::table! {
         autostart -> Nullable<Bool>,
         image -> Nullable<Text>,
         error -> Nullable<Text>,
+        uuid -> Nullable<Text>,
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use smp_panel::agents::{AgentCallError, AgentClient, Caller};
-use smp_panel::policy::AgentTier;
+use smp_proto::config_policy::Tier;
 use smp_proto::error::ErrorCode;
 use smp_proto::token::SharedKey;
 
@@ -64,7 +64,7 @@ fn client(url: &str) -> AgentClient {
 }
 
 fn caller() -> Caller {
-    Caller::new("alice", AgentTier::Member)
+    Caller::new("alice", Tier::Member)
 }
 
 const PREDATES: &str = r#"{"error":{"code":"token_predates_agent","message":"minted before the agent started"}}"#;

@@ -48,6 +48,7 @@ pub(crate) fn summary(name: &str, status: ContainerStatus, created_at: &str) -> 
         addresses: Vec::new(),
         instance_type: "container".to_owned(),
         created_at: created_at.to_owned(),
+        uuid: None,
     }
 }
 

@@ -346,3 +346,72 @@ async fn a_members_agent_calls_in_flight_are_bounded_and_one_more_is_refused_at_
     assert_eq!(again.status(), 200, "a finished call gives her slot back");
     assert!(exists_in(&project, "c-alice", "/again"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_is_bound_to_the_instance_the_panel_knows_and_never_acts_on_another_of_the_same_name() {
+    use smp_panel::db::containers::{self, ContainerId};
+    let project = LxdProject::create();
+    project.launch_busybox("c-alice");
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    let machine = world.add_machine("m1", &agent).await;
+    let id = world.synced("m1", "c-alice").await;
+    let alice = world.member("alice").await;
+    world.give(id, "alice").await;
+    let lxd_uuid = lxc(&["config", "get", "c-alice", "volatile.uuid", "--project", &project.name]).trim().to_owned();
+    let row = || containers::get(&mut world.app.db.connect(), ContainerId(id)).unwrap().unwrap();
+    assert_eq!(row().uuid.as_deref(), Some(lxd_uuid.as_str()), "the sync stores the instance's uuid");
+    let exec_path = format!("/containers/{id}/exec");
+    let exec = |argv: Value| world.post(&exec_path, &alice, json!({"command": argv}));
+    assert_eq!(exec(json!(["touch", "/known"])).await.status(), 200, "a token for the known instance works");
+
+    // What the panel holds when c-alice was deleted and made again under the
+    // same name since its last look: another instance's uuid.
+    containers::set_uuid(&mut world.app.db.connect(), ContainerId(id), "0b5c1c8e-7a53-4d7e-9a0e-3c2f1b0d9e11").unwrap();
+    let pid = || lxc(&["query", &format!("/1.0/instances/c-alice/state?project={}", project.name)]);
+    let init_pid = serde_json::from_str::<Value>(&pid()).unwrap()["pid"].clone();
+    assert_eq!(error_code(exec(json!(["touch", "/stale"])).await).await, (409, "instance_changed".to_owned()));
+    let restart = world.post(&format!("/containers/{id}/restart"), &alice, json!({})).await;
+    assert_eq!(error_code(restart).await, (409, "instance_changed".to_owned()));
+    assert!(!exists_in(&project, "c-alice", "/stale"), "the exec did not run in the other instance");
+    assert_eq!(serde_json::from_str::<Value>(&pid()).unwrap()["pid"], init_pid, "nor did the restart");
+
+    // The next sync sees the instance is not the one she owned: her row is
+    // gone, and the instance of that name is nobody's until an admin says so.
+    assert_eq!(world.post(&format!("/machines/{machine}/sync"), &world.admin, json!({})).await.status(), 200);
+    assert_eq!(row().status, "gone");
+    assert!(world.container(&alice, "m1", "c-alice").await.is_none(), "she owns no c-alice now");
+    let new = world.container(&world.admin, "m1", "c-alice").await.expect("the instance is listed");
+    assert_eq!((new["owner"].clone(), new["id"] != json!(id)), (Value::Null, true));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_container_still_being_created_takes_no_action_and_nothing_reaches_an_agent() {
+    use smp_panel::db::containers::{self, Limits, Reservation};
+    use smp_panel::db::machines::MachineId;
+    let project = LxdProject::create();
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    let machine = world.add_machine("m1", &agent).await;
+    let reservation = Reservation {
+        machine: MachineId(machine),
+        name: "c-new",
+        owner: None,
+        parent: None,
+        in_quota: false,
+        limits: Limits::default(),
+        autostart: false,
+        image: "smp-busybox",
+    };
+    let id =
+        containers::reserve(&mut world.app.db.connect(), &reservation, smp_panel::db::unix_now()).unwrap().unwrap();
+    for verb in ["start", "stop", "restart", "exec"] {
+        let body = if verb == "exec" { json!({"command": ["true"]}) } else { json!({}) };
+        let response = world.post(&format!("/containers/{id}/{verb}"), &world.admin, body).await;
+        assert_eq!(error_code(response).await, (409, "conflict".to_owned()), "{verb}");
+    }
+    let object = format!("container:{id}");
+    let rows = world.app.audit_rows().into_iter().filter(|row| row.object == object).collect::<Vec<_>>();
+    assert!(rows.iter().all(|row| row.outcome == "refused"), "no call was started: {rows:#?}");
+    assert_eq!(rows.len(), 4);
+}

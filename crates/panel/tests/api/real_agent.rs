@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use smp_panel::agents::{AgentCallError, AgentClient, Caller};
 use smp_panel::pinning::Fingerprint;
-use smp_panel::policy::AgentTier;
+use smp_proto::config_policy::Tier;
 use smp_proto::token::SharedKey;
 
 use crate::helpers::{panel, spawn_db, stderr, stdout};
@@ -114,7 +114,7 @@ impl Agent {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
         let mut toml = format!(
-            "machine = \"{machine}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\n",
+            "machine = \"{machine}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\"]\n",
             dir.path().join("state").display()
         );
         for (id, secret) in keys {
@@ -185,7 +185,7 @@ impl Drop for Agent {
 }
 
 fn admin() -> Caller {
-    Caller::new("alice", AgentTier::Admin)
+    Caller::new("alice", Tier::Admin)
 }
 
 #[tokio::test(flavor = "multi_thread")]

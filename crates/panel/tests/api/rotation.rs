@@ -6,9 +6,9 @@
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_panel::agents::{AgentClient, Caller};
 use smp_panel::db::{self, machines};
-use smp_panel::policy::AgentTier;
 use smp_panel::rotation::{self, RotationError};
 use smp_panel::secrets::PanelKey;
+use smp_proto::config_policy::Tier;
 use smp_proto::error::ErrorCode;
 use smp_proto::names::InstanceName;
 
@@ -19,7 +19,7 @@ use crate::real_agent::{Agent, LxdProject, MACHINE, SECRET};
 const SECRET2: &str = "rotated-agent-secret-abcdefghijklmnopqrstuv";
 
 fn admin() -> Caller {
-    Caller::new("alice", AgentTier::Admin)
+    Caller::new("alice", Tier::Admin)
 }
 
 fn write_secret(db: &TestDb, file: &str, secret: &str) -> String {
