@@ -249,12 +249,11 @@ async fn a_creation_that_fails_says_why_gives_the_reservation_back_and_leaves_no
     assert_eq!(response.status(), 202);
     stage.made(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()).await;
 
-    // LXD makes it and then cannot start it (a bind mount of a host path
-    // that does not exist, which only an admin may ask for): the agent
-    // deletes it again, and the panel says so rather than losing it to the
-    // deletion's event.
-    let raw = "lxc.mount.entry = /nonexistent-smp-test-path mnt none bind,create=dir 0 0";
-    let body = json!({"name": "broken", "image": "smp-busybox", "config": {"raw.lxc": raw}});
+    // LXD makes it and then cannot start it (no file descriptor at all for
+    // its init, which only an admin may ask for): the agent deletes it
+    // again, and the panel says so rather than losing it to the deletion's
+    // event.
+    let body = json!({"name": "broken", "image": "smp-busybox", "config": {"limits.kernel.nofile": "0"}});
     let response = stage.create(&stage.world.admin, body).await;
     assert_eq!(response.status(), 202);
     let failed = stage.made(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()).await;

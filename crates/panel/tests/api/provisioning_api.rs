@@ -221,7 +221,7 @@ async fn admins_create_for_anyone_with_any_configuration_outside_quotas() {
     let ada = app.login("ada", crate::containers_api::PASSWORD).await;
     let body = json!({
         "name": "box", "image": "smp-busybox", "owner": "bob",
-        "config": {"security.nesting": "true", "raw.lxc": "lxc.signal.halt=SIGUSR2"}, "profiles": ["default"],
+        "config": {"security.nesting": "true", "limits.kernel.nofile": "4096"}, "profiles": ["default"],
     });
     let response = post(&app, &ada, body).await;
     assert_eq!(response.status(), 202);
@@ -232,6 +232,9 @@ async fn admins_create_for_anyone_with_any_configuration_outside_quotas() {
     let (status, code) =
         error_code(post(&app, &ada, json!({"name": "box2", "image": "smp-busybox", "devices": {}})).await).await;
     assert_eq!((status, code.as_str()), (403, "forbidden_config"), "devices from no one");
+    let raw = json!({"name": "box3", "image": "smp-busybox", "config": {"raw.lxc": "lxc.signal.halt=SIGUSR2"}});
+    let (status, code) = error_code(post(&app, &ada, raw).await).await;
+    assert_eq!((status, code.as_str()), (403, "forbidden_config"), "raw.lxc reaches the host: not an admin's");
 }
 
 #[tokio::test]

@@ -109,12 +109,15 @@ impl Agent {
         Agent::start_named(MACHINE, project, keys)
     }
 
-    /// An agent for machine `machine` serving LXD project `project`.
+    /// An agent for machine `machine` serving LXD project `project`. It
+    /// offers members the test images, and `smp-busyboks`, an alias that
+    /// does not exist: a member's typo then reaches LXD (422 unknown_image)
+    /// instead of being refused as not offered (403).
     pub fn start_named(machine: &str, project: &str, keys: &[(&str, &str)]) -> Agent {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
         let mut toml = format!(
-            "machine = \"{machine}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\"]\n",
+            "machine = \"{machine}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\", \"smp-busyboks\"]\n",
             dir.path().join("state").display()
         );
         for (id, secret) in keys {
