@@ -233,9 +233,6 @@ impl From<AgentCallError> for AppError {
             AgentCallError::FingerprintMismatch { machine, .. } => format!(
                 "machine {machine} presented a certificate the panel does not trust; nothing was done; an admin must check the machine"
             ),
-            AgentCallError::Agent { machine, status: 401 | 403, .. } => format!(
-                "machine {machine} refused the panel's credentials; nothing was done; an admin must check the machine's key"
-            ),
             // The unit left the container, or the container runs no systemd;
             // the request's configuration, name, image or profile: the
             // agent's message says which.
@@ -252,6 +249,9 @@ impl From<AgentCallError> for AppError {
             } => message.clone(),
             AgentCallError::Agent { machine, status: 429, .. } => format!(
                 "machine {machine} is busy with as many sessions as it allows; nothing was done; try again when one ends"
+            ),
+            AgentCallError::Agent { machine, status: 401 | 403, .. } => format!(
+                "machine {machine} refused the panel's credentials; nothing was done; an admin must check the machine's key"
             ),
             AgentCallError::Agent { machine, code: AgentCode::InstanceChanged, .. } => format!(
                 "the container of that name on machine {machine} was deleted and made again since the panel last saw it; nothing was done; the list will show the new one shortly"

@@ -2,7 +2,8 @@
 //! member creates, starts, restarts and deletes one of her own (and another
 //! member never sees it), every forbidden key and device is refused at the
 //! panel with nothing reserved or created in LXD, the quota runs out, and 50
-//! concurrent creations with one container left make exactly one.
+//! concurrent creations with one container left make exactly one. Admins
+//! never reach the host tier; a head admin only on an agent that allows it.
 
 use std::time::Duration;
 
@@ -269,4 +270,53 @@ async fn a_creation_that_fails_says_why_gives_the_reservation_back_and_leaves_no
         .map(|row| format!("{} {}", row.outcome, row.error_code.unwrap_or_default()))
         .collect();
     assert_eq!(outcomes, ["started ", "refused unknown_image", "started ", "ok ", "started ", "failed agent_error"]);
+}
+
+/// The configurations that give root on the host (PROTOCOL.md's host tier).
+fn host_configs() -> [Value; 2] {
+    [json!({"security.privileged": "true"}), json!({"raw.lxc": "lxc.mount.entry = / mnt none bind 0 0"})]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_never_creates_what_reaches_the_host_and_a_head_admin_only_where_the_agent_allows_it() {
+    let stage = stage(json!({"containers": 1})).await;
+    let world = &stage.world;
+    world.app.user("ada", smp_panel::Role::Admin, crate::panel_agent::PASSWORD, true);
+    let ada = world.app.login("ada", crate::panel_agent::PASSWORD).await;
+    let rows_before = stage.live_rows();
+    for config in host_configs() {
+        let body = json!({"name": "h1", "image": "smp-busybox", "config": config});
+        let (status, code) = error_code(stage.create(&ada, body).await).await;
+        assert_eq!((status, code.as_str()), (403, "forbidden_config"), "an admin's {config}");
+    }
+    assert_eq!(stage.live_rows(), rows_before, "nothing was reserved for the admin");
+
+    // A head admin asks for the host tier; this agent keeps host_config off.
+    for (round, config) in host_configs().into_iter().enumerate() {
+        let body = json!({"name": format!("h{round}"), "image": "smp-busybox", "config": config});
+        let response = stage.create(&world.admin, body).await;
+        assert_eq!(response.status(), 202);
+        let made = stage.made(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()).await;
+        assert_eq!(made["status"], "failed", "{made}");
+        assert!(made["error"].as_str().unwrap().contains("host_config"), "the reason names host_config: {made}");
+    }
+    assert_eq!(stage.instances(), ["c-alice"], "nothing was created in LXD");
+
+    // An agent whose operator allows the host tier: the head admin's works, an admin's still does not.
+    let project = LxdProject::create();
+    let agent = Agent::start_configured("m2", &project.name, &[("k1", SECRET)], "host_config = true");
+    let machine = world.add_machine("m2", &agent).await;
+    for config in host_configs() {
+        let body = json!({"name": "h1", "image": "smp-busybox", "config": config, "machine_id": machine});
+        let (status, code) = error_code(stage.create(&ada, body).await).await;
+        assert_eq!((status, code.as_str()), (403, "forbidden_config"), "an admin's {config} on m2");
+    }
+    let body = json!({"name": "h1", "image": "smp-busybox", "config": host_configs()[0], "machine_id": machine});
+    let response = stage.create(&world.admin, body).await;
+    assert_eq!(response.status(), 202);
+    let made = stage.made(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()).await;
+    assert_eq!(made["status"], "running", "{made}");
+    assert_eq!(lxc(&["config", "get", "h1", "security.privileged", "--project", &project.name]).trim(), "true");
+    drop(agent);
+    lxc(&["delete", "--force", "h1", "--project", &project.name]);
 }

@@ -114,12 +114,19 @@ impl Agent {
     /// does not exist: a member's typo then reaches LXD (422 unknown_image)
     /// instead of being refused as not offered (403).
     pub fn start_named(machine: &str, project: &str, keys: &[(&str, &str)]) -> Agent {
+        Agent::start_configured(machine, project, keys, "")
+    }
+
+    /// `start_named` with more settings (TOML lines) in the agent's config.
+    pub fn start_configured(machine: &str, project: &str, keys: &[(&str, &str)], settings: &str) -> Agent {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
         let mut toml = format!(
             "machine = \"{machine}\"\nlisten = \"0.0.0.0:{port}\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\", \"smp-busyboks\"]\n",
             dir.path().join("state").display()
         );
+        toml.push_str(settings);
+        toml.push('\n');
         for (id, secret) in keys {
             toml.push_str(&format!("\n[[keys]]\nid = \"{id}\"\nsecret = \"{secret}\"\n"));
         }
