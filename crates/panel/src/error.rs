@@ -55,6 +55,12 @@ pub enum ErrorCode {
     UnknownProfile,
     /// A container with live sub-containers is not deleted.
     HasChildren,
+    /// Only a signed-in browser session may do this (make a token), not a token.
+    SessionRequired,
+    /// A `read` token was used for a request that changes state.
+    TokenScope,
+    /// The password typed again (to make a token, to change it) is not the account's.
+    WrongPassword,
 }
 
 impl ErrorCode {
@@ -83,6 +89,9 @@ impl ErrorCode {
             ErrorCode::UnknownImage => "unknown_image",
             ErrorCode::UnknownProfile => "unknown_profile",
             ErrorCode::HasChildren => "has_children",
+            ErrorCode::SessionRequired => "session_required",
+            ErrorCode::TokenScope => "token_scope",
+            ErrorCode::WrongPassword => "wrong_password",
         }
     }
 
@@ -94,7 +103,10 @@ impl ErrorCode {
             | ErrorCode::Forbidden
             | ErrorCode::AccountDisabled
             | ErrorCode::ApprovalPending
-            | ErrorCode::ForbiddenConfig => StatusCode::FORBIDDEN,
+            | ErrorCode::ForbiddenConfig
+            | ErrorCode::SessionRequired
+            | ErrorCode::TokenScope
+            | ErrorCode::WrongPassword => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
@@ -303,6 +315,9 @@ mod tests {
             (ErrorCode::UnknownImage, 422),
             (ErrorCode::UnknownProfile, 422),
             (ErrorCode::HasChildren, 409),
+            (ErrorCode::SessionRequired, 403),
+            (ErrorCode::TokenScope, 403),
+            (ErrorCode::WrongPassword, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

@@ -6,6 +6,7 @@
 //! actor may see the object: 403) or hide (the actor may not even know it
 //! exists: the same 404 as a missing object).
 
+use crate::db::tokens::TokenScope;
 use crate::roles::Role;
 
 /// A user id as the policy sees it.
@@ -208,6 +209,20 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
         Object::Nothing => allow_if(action == Action::ContainerCreate),
         Object::Missing => Decision::Hide,
     }
+}
+
+/// Whether a request made with a personal access token of `scope` may
+/// change state: a `read` token only reads (GET, HEAD); a `write` token
+/// does whatever its owner may (`decide` then says what).
+pub fn token_may_change_state(scope: TokenScope) -> bool {
+    scope == TokenScope::Write
+}
+
+/// Whether a request may make a personal access token: only from a
+/// browser session (with the password typed again), never with a token,
+/// so that a leaked token cannot mint itself successors.
+pub fn may_make_tokens(from_browser_session: bool) -> bool {
+    from_browser_session
 }
 
 #[cfg(test)]
@@ -431,5 +446,13 @@ mod tests {
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Admin }), Forbid);
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::HeadAdmin }), Forbid);
         assert_eq!(decide(&admin, Action::UserAppointAdmin, &Object::User { id: OTHER, role: Role::Member }), Forbid);
+    }
+
+    #[test]
+    fn a_read_token_never_changes_state_and_only_a_session_makes_tokens() {
+        assert!(!token_may_change_state(TokenScope::Read));
+        assert!(token_may_change_state(TokenScope::Write));
+        assert!(may_make_tokens(true));
+        assert!(!may_make_tokens(false));
     }
 }

@@ -16,13 +16,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, html, in_place, read_form, sentence, signed_in, when};
-use crate::api::auth::AuthVia;
-use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
+use crate::api::password::{self, PasswordChange};
+use crate::api::tokens::{
+    CreateToken, DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, create_token, list_tokens, revoke_token,
+};
 use crate::api::{AuditAction, AuditEntry, CurrentUser, audited};
+use crate::db::DbPool;
+use crate::db::tokens::TokenScope;
 use crate::db::users::{self, NewUser};
-use crate::db::{DbPool, sessions};
 use crate::error::{AppError, ErrorCode};
-use crate::password::{Password, verify_password};
+use crate::password::Password;
 use crate::roles::Role;
 use crate::startup::AppState;
 use crate::username::Username;
@@ -176,6 +179,7 @@ struct PasswordSection {
 struct TokenRow {
     id: i64,
     name: String,
+    scope: &'static str,
     created: String,
     expires: String,
     last_used: String,
@@ -205,6 +209,7 @@ async fn tokens_section(
         .map(|info| TokenRow {
             id: info.id,
             name: info.name,
+            scope: info.scope.as_str(),
             created: when(info.created_at),
             expires: info.expires_at.map_or_else(|| "never".to_owned(), when),
             last_used: info.last_used_at.map_or_else(|| "never".to_owned(), when),
@@ -236,49 +241,34 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password` (htmx): the new password, audited as
-/// `user.password`, if the current one is right; the caller's other sessions
-/// end (this one stays). Answers the password section.
+/// `user.password`, if the current one is right; every token of the caller
+/// is revoked and her other sessions end (this one stays), by the same use
+/// case as `PUT /api/v1/me/password`. Answers the password section.
 pub async fn change_password(
     current: Result<CurrentUser, AppError>,
     pool: web::Data<DbPool>,
     submitted: Result<web::Form<PasswordForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let user_id = current.user.id;
-    let entry = current.audit(format!("user:{user_id}"));
-    let this_session = match &current.via {
-        AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
-        AuthVia::Token => None,
-    };
-    // Verifying and hashing take a while: outside the write transaction.
-    let stored_hash = current.user.password_hash.clone();
     let submitted = read_form(submitted);
-    let verdict = web::block(move || {
+    let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
-        if !verify_password(&current_password, &stored_hash) {
-            return Err(AppError::invalid_input("the current password is wrong; nothing was changed"));
-        }
         if new_password != new_password_again {
             return Err(AppError::invalid_input("the two new passwords differ; type the same password twice"));
         }
-        let password = Password::parse(new_password).map_err(|error| AppError::invalid_input(error.to_string()))?;
-        password.hash().map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)
-    .and_then(|verdict| verdict);
-    let changed = audited(&pool, entry, move |connection, _| {
-        let hash = verdict?;
-        users::set_password_hash(connection, user_id, &hash)?;
-        // The other sessions of the account end: whoever knew the old password is out.
-        sessions::revoke_all_but(connection, user_id, this_session.as_deref())?;
-        Ok(())
-    })
-    .await;
-    let section = match changed {
-        Ok(()) => PasswordSection {
-            notice: Some("Your password is changed. Your other sessions have ended.".to_owned()),
+        Ok(PasswordChange { current: current_password, new: new_password })
+    };
+    let section = match password::change_password(&pool, current, request).await {
+        Ok(changed) => PasswordSection {
+            notice: Some(format!(
+                "Your password is changed. Your other sessions have ended ({}) and your tokens are revoked ({}).",
+                changed.sessions_ended, changed.tokens_revoked
+            )),
             error: None,
+        },
+        Err(error) if error.code == ErrorCode::WrongPassword => PasswordSection {
+            notice: None,
+            error: Some("The current password is wrong; nothing was changed.".to_owned()),
         },
         Err(error) => PasswordSection { notice: None, error: Some(in_place(error)?) },
     };
@@ -289,20 +279,31 @@ pub async fn change_password(
 pub struct TokenForm {
     name: String,
     #[serde(default)]
+    password: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
     expires_in_days: Option<String>,
 }
 
-/// The form as the API's request; a bad number of days is an invalid input.
+/// The form as the API's request; a bad number of days or scope is an invalid input.
 fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, AppError> {
-    let TokenForm { name, expires_in_days } = submitted?;
+    let TokenForm { name, password, scope, expires_in_days } = submitted?;
     let expires_in_days = optional(expires_in_days)
         .map(|days| {
             days.parse::<u32>().map_err(|_| {
-                AppError::invalid_input("expires in days: a whole number from 1 to 3650, or empty for no expiry")
+                AppError::invalid_input(format!(
+                    "expires in days: a whole number from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for {DEFAULT_EXPIRES_IN_DAYS}"
+                ))
             })
         })
         .transpose()?;
-    Ok(CreateToken { name, expires_in_days })
+    let scope = match optional(scope).as_deref() {
+        None | Some("read") => TokenScope::Read,
+        Some("write") => TokenScope::Write,
+        Some(_) => return Err(AppError::invalid_input("scope: read or write")),
+    };
+    Ok(CreateToken { name, password, scope: Some(scope), expires_in_days })
 }
 
 /// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
@@ -316,6 +317,10 @@ pub async fn new_token(
     let submitted = read_form(submitted);
     let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
+        Err(error) if error.code == ErrorCode::WrongPassword => {
+            let message = "The password is wrong; no token was made.".to_owned();
+            tokens_section(&pool, &current, None, None, Some(message)).await?
+        }
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,
     };
     html(&section)
