@@ -211,6 +211,22 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
     }
 }
 
+/// Whether `actor` may name `candidate` the owner of a service. Whoever may
+/// see every account (admins) may name any account and hear precisely why
+/// a name does not do; anyone else may name only an approved, enabled
+/// member, and every other account is hidden: the same answer as a name
+/// nobody has, so that usernames cannot be probed through the field.
+pub fn may_name_service_owner(actor: &Actor, candidate: &Actor) -> Decision {
+    if decide(actor, Action::UserView, &Object::Nothing) == Decision::Allow {
+        return Decision::Allow;
+    }
+    if candidate.role == Role::Member && candidate.approved && !candidate.disabled {
+        Decision::Allow
+    } else {
+        Decision::Hide
+    }
+}
+
 /// Whether a request made with a personal access token of `scope` may
 /// change state: a `read` token only reads (GET, HEAD); a `write` token
 /// does whatever its owner may (`decide` then says what).
@@ -446,6 +462,23 @@ mod tests {
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Admin }), Forbid);
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::HeadAdmin }), Forbid);
         assert_eq!(decide(&admin, Action::UserAppointAdmin, &Object::User { id: OTHER, role: Role::Member }), Forbid);
+    }
+
+    #[test]
+    fn members_may_name_only_approved_enabled_members_as_service_owners_and_admins_anyone() {
+        let member = Actor { id: OTHER, role: Role::Member, approved: true, disabled: false };
+        let unapproved = Actor { approved: false, ..member };
+        let disabled = Actor { disabled: true, ..member };
+        let admin = Actor { role: Role::Admin, ..member };
+        for caller in [Role::HeadAdmin, Role::Admin] {
+            for candidate in [member, unapproved, disabled, admin] {
+                assert_eq!(may_name_service_owner(&actor(caller), &candidate), Allow, "{caller:?} {candidate:?}");
+            }
+        }
+        assert_eq!(may_name_service_owner(&actor(Role::Member), &member), Allow);
+        for candidate in [unapproved, disabled, admin] {
+            assert_eq!(may_name_service_owner(&actor(Role::Member), &candidate), Hide, "{candidate:?}");
+        }
     }
 
     #[test]

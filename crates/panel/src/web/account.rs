@@ -3,7 +3,7 @@
 //! Sign-up is a plain form like the login's (there is no session yet): it
 //! makes an unapproved member, audited as `user.signup`, rate-limited with
 //! the login's limiter, and only while `allow_signup` is on (else the 404
-//! page). The account page's forms are htmx requests with the session's CSRF
+//! page); a taken name gets the same page as a free one. The account page's forms are htmx requests with the session's CSRF
 //! header; each answers its section again, with what happened in words (a
 //! refusal is a readable message in a 200 answer, so that htmx swaps it in).
 //! Tokens are made and revoked by the same functions as `/api/v1/tokens`,
@@ -103,7 +103,10 @@ pub struct SignupForm {
 }
 
 /// `POST /signup`: an unapproved member and the approval-pending page, or
-/// the form again with what went wrong in words.
+/// the form again with what went wrong in words. A taken username gets the
+/// very page a free one gets (same status, same words, the password hashed
+/// all the same), and nothing is created or changed for it: sign-up does not
+/// tell who has an account. Its audit row (admins only) says `conflict`.
 pub async fn signup_submit(
     request: HttpRequest,
     pool: web::Data<DbPool>,
@@ -119,7 +122,9 @@ pub async fn signup_submit(
     let enabled = state.allow_signup;
     // The peer address, not a forwarded header, as for the login.
     let allowed = !enabled || request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
-    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+    // The form is checked and the password hashed on the blocking pool,
+    // without holding a database connection, whether the name is free or not.
+    let prepared = web::block(move || {
         if !enabled {
             return Err(AppError::not_found());
         }
@@ -134,19 +139,31 @@ pub async fn signup_submit(
         }
         let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
         let password_hash = password.hash().map_err(AppError::internal)?;
+        Ok((username, password_hash))
+    })
+    .await
+    .map_err(AppError::internal)
+    .and_then(|prepared| prepared);
+    let chosen = prepared.as_ref().map(|(username, _)| username.to_string()).unwrap_or_default();
+    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+        let (username, password_hash) = prepared?;
         let new = NewUser { username: &username, password_hash: &password_hash, role: Role::Member, approved: false };
-        Ok(users::create(connection, &new)?.username.to_string())
+        users::create(connection, &new)?;
+        Ok(())
     })
     .await;
     match created {
-        Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
+        // Taken (`conflict`, audited as refused) reads exactly as made.
+        Ok(()) => html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen }),
+        Err(error) if error.code == ErrorCode::Conflict => {
+            html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen })
+        }
         Err(error) if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
         Err(error) => {
             let message = match error.code {
                 ErrorCode::RateLimited => {
                     "Too many attempts from your address. Wait a minute, then try again.".to_owned()
                 }
-                ErrorCode::Conflict => "That username is taken; choose another.".to_owned(),
                 _ => sentence(&error.message),
             };
             let body = SignupPage::new(Some(message), typed).render().map_err(AppError::internal)?;

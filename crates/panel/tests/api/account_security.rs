@@ -2,13 +2,14 @@
 //! from a browser session with the password typed again, expire within a
 //! year and carry a scope (a `read` token changes nothing); a password change
 //! (API or account page) and a disable end every token and every other
-//! session for good.
+//! session for good; sign-up and the service-owner field answer a taken
+//! username exactly as a free one.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 use smp_panel::Role;
 
-use crate::containers_api::PASSWORD;
+use crate::containers_api::{PASSWORD, tree};
 use crate::helpers::{Session, TestApp, error_code, spawn_app};
 use crate::web_account::{browser, form_login, htmx_post, rows_of, summary};
 
@@ -242,4 +243,92 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
         assert_eq!(response.status(), 200);
     }
     assert_eq!(me_status_with_session(&app, &again).await, 401);
+}
+
+async fn signup(app: &TestApp, username: &str, password: &str) -> (u16, String) {
+    let form = [("username", username), ("password", password), ("password_again", password)];
+    let response = app.client.post(format!("{}/signup", app.address)).form(&form).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn sign_up_answers_a_taken_username_exactly_as_a_free_one_and_changes_nothing_for_the_taken_one() {
+    let app = spawn_app().await;
+    app.user("alice", Role::Member, PASSWORD, true);
+    let (taken_status, taken_page) = signup(&app, "alice", NEW_PASSWORD).await;
+    let (free_status, free_page) = signup(&app, "newbie", NEW_PASSWORD).await;
+    assert_eq!(taken_status, free_status);
+    assert_eq!(free_status, 200);
+    assert_eq!(taken_page.replace("alice", "NAME"), free_page.replace("newbie", "NAME"));
+    assert!(free_page.contains("If the name") && free_page.contains("was free"), "{free_page}");
+
+    assert_eq!(app.login_response("alice", PASSWORD).await.status(), 200, "alice's account is untouched");
+    assert_eq!(error_code(app.login_response("alice", NEW_PASSWORD).await).await, (401, "invalid_credentials".into()));
+    let rows = rows_of(&app, "user.signup");
+    let seen: Vec<_> = rows.iter().map(|row| (summary(row), row.object.as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            (("anonymous", "refused", Some("conflict")), "username:alice"),
+            (("anonymous", "ok", None), "username:newbie")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_member_naming_a_service_owner_cannot_tell_unknown_unapproved_disabled_and_admin_names_apart() {
+    let world = tree().await;
+    let app = &world.app;
+    app.user("una", Role::Member, PASSWORD, false);
+    let dis = app.user("dis", Role::Member, PASSWORD, true);
+    let mut connection = app.db.connect();
+    let changes = smp_panel::db::users::UserChanges { disabled: Some(true), ..Default::default() };
+    smp_panel::db::users::update(&mut connection, smp_panel::db::users::UserId(dis), changes).unwrap();
+    let new = smp_panel::db::services::NewService {
+        container: smp_panel::db::containers::ContainerId(world.c),
+        unit: "bot.service",
+        owner_id: None,
+        description: "",
+        status: "active",
+    };
+    let bot = smp_panel::db::services::create(&mut connection, &new, smp_panel::db::unix_now()).unwrap().0;
+    let bob = app.login("bob", PASSWORD).await;
+
+    let mut answers = Vec::new();
+    for name in ["nobody", "una", "dis", "ada", "root", "not a name!"] {
+        let patch = app
+            .with_session(Method::PATCH, &format!("/services/{bot}"), &bob)
+            .json(&json!({"owner": name}))
+            .send()
+            .await
+            .unwrap();
+        let create = app
+            .with_session(Method::POST, "/services", &bob)
+            .json(&json!({"container_id": world.c, "unit": "web.service", "owner": name}))
+            .send()
+            .await
+            .unwrap();
+        for response in [patch, create] {
+            let status = response.status().as_u16();
+            answers.push((name, status, response.text().await.unwrap()));
+        }
+    }
+    let first = (answers[0].1, answers[0].2.clone());
+    assert_eq!(first.0, 422, "{first:?}");
+    for (name, status, body) in &answers {
+        assert_eq!((*status, body), (first.0, &first.1), "{name}");
+    }
+    let service = smp_panel::db::services::get(&mut connection, smp_panel::db::services::ServiceId(bot)).unwrap();
+    assert_eq!(service.unwrap().owner, None, "nobody became its owner");
+
+    // An admin, who may list the users anyway, learns what is wrong.
+    let root = app.login("root", PASSWORD).await;
+    let response = app
+        .with_session(Method::PATCH, &format!("/services/{bot}"), &root)
+        .json(&json!({"owner": "nobody"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("nobody"), "{body}");
 }

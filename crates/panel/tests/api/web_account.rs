@@ -113,7 +113,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
 
     let (status, html) = signup(&app, &signup_form("newbie", PASSWORD, PASSWORD)).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Your account waits for an admin's approval"), "{html}");
+    assert!(html.contains("your account is made and waits for an admin's approval"), "{html}");
     let newbie = user(&app, "newbie").expect("the account exists");
     assert_eq!((newbie.role, newbie.approved, newbie.disabled), (Role::Member, false, false));
     let rows = rows_of(&app, "user.signup");
@@ -144,12 +144,12 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
 }
 
 #[tokio::test]
-async fn a_taken_username_is_a_readable_refusal() {
+async fn a_taken_username_gets_the_pending_page_and_its_account_is_untouched() {
     let app = spawn_app().await;
     app.user("alice", Role::Member, PASSWORD, true);
     let (status, html) = signup(&app, &signup_form("alice", PASSWORD, PASSWORD)).await;
-    assert_eq!(status, 409);
-    assert!(html.contains("That username is taken; choose another.") && html.contains("value=\"alice\""), "{html}");
+    assert_eq!(status, 200);
+    assert!(html.contains("If the name <strong>alice</strong> was free"), "{html}");
     let row = rows_of(&app, "user.signup").pop().unwrap();
     assert_eq!((summary(&row), row.object.as_str()), (("anonymous", "refused", Some("conflict")), "username:alice"));
     assert!(user(&app, "alice").unwrap().approved, "the existing account is untouched");
