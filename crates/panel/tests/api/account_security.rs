@@ -245,6 +245,23 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
     assert_eq!(me_status_with_session(&app, &again).await, 401);
 }
 
+#[tokio::test]
+async fn disabling_her_on_the_admin_page_ends_her_session_and_token_for_good_too() {
+    let app = spawn_app().await;
+    app.user("root", Role::HeadAdmin, PASSWORD, true);
+    let alice_id = app.user("alice", Role::Member, PASSWORD, true);
+    let alice = app.login("alice", PASSWORD).await;
+    let write = token(&app, &alice, PASSWORD, "write").await;
+    let root = browser(&app, "root", PASSWORD).await;
+    for disabled in ["true", "false"] {
+        let form = [("disabled", disabled)];
+        let (status, html) = htmx_post(&app, &format!("/admin/users/{alice_id}"), &root, &form).await;
+        assert_eq!(status, 200, "{html}");
+    }
+    assert_eq!(me_status_with_session(&app, &alice).await, 401);
+    assert_eq!(me_status_with_token(&app, &write).await, 401);
+}
+
 async fn signup(app: &TestApp, username: &str, password: &str) -> (u16, String) {
     let form = [("username", username), ("password", password), ("password_again", password)];
     let response = app.client.post(format!("{}/signup", app.address)).form(&form).send().await.unwrap();
