@@ -14,10 +14,38 @@ use super::audited::audited;
 use super::auth::{AuthVia, CurrentUser};
 use super::body::Body;
 use super::tokens::wrong_password;
-use crate::db::{DbPool, sessions, tokens, users};
-use crate::error::AppError;
+use crate::db::{self, DbPool, audit, sessions, tokens, unix_now, users};
+use crate::error::{AppError, ErrorCode};
 use crate::openapi::ErrorBody;
 use crate::password::{Password, verify_password};
+
+/// Wrong passwords typed again (a new token, a password change) a user may
+/// make within `WRONG_PASSWORD_WINDOW_S` before the next try is refused.
+pub const MAX_WRONG_PASSWORDS: i64 = 5;
+pub const WRONG_PASSWORD_WINDOW_S: i64 = 15 * 60;
+
+/// Whether the caller may type her password again now: not after
+/// `MAX_WRONG_PASSWORDS` wrong ones in the last `WRONG_PASSWORD_WINDOW_S`
+/// (429 `rate_limited`), so that a stolen session cannot guess the password
+/// at Argon2's speed. Counted from her own `wrong_password` audit rows, so
+/// the limit holds across restarts and panel processes; one short read, the
+/// connection released before any hashing. Concurrent tries may each pass
+/// the count once, so the bound is the limit plus the requests in flight.
+pub(crate) async fn may_retype_password(pool: &DbPool, current: &CurrentUser) -> Result<(), AppError> {
+    let actor_id = current.user.id.0;
+    let since = unix_now() - WRONG_PASSWORD_WINDOW_S;
+    let wrong = db::run(pool, move |connection| {
+        Ok::<_, AppError>(audit::count_refusals_since(connection, actor_id, ErrorCode::WrongPassword.as_str(), since)?)
+    })
+    .await?;
+    if wrong >= MAX_WRONG_PASSWORDS {
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            "too many wrong passwords lately; wait a quarter of an hour, then try again",
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +83,8 @@ pub struct PasswordChanged {
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a malformed body, or a new password against the rules.",
             body = ErrorBody),
+        (status = 429, description = "`rate_limited`: five wrong passwords in a quarter of an hour.",
+            body = ErrorBody),
         (status = 500, description = "`internal`.", body = ErrorBody),
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
@@ -81,8 +111,10 @@ pub(crate) async fn change_password(
         AuthVia::Token => None,
     };
     let stored_hash = current.user.password_hash.clone();
+    let may_retype = may_retype_password(pool, &current).await;
     let new_hash = web::block(move || {
         let PasswordChange { current, new } = request()?;
+        may_retype?;
         if !verify_password(&current, &stored_hash) {
             return Err(wrong_password());
         }

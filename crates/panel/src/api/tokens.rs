@@ -67,6 +67,7 @@ pub(crate) struct CreatedToken {
             `csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: bad name, scope or expiry, or no password.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: five wrong passwords in a quarter of an hour.", body = ErrorBody),
         (status = 500, description = "`internal`.", body = ErrorBody),
     ),
     security(("session_cookie" = [], "csrf_token" = [])),
@@ -110,6 +111,7 @@ pub(crate) async fn create_token(
     let user_id = current.user.id;
     let may_make_tokens = crate::policy::may_make_tokens(matches!(current.via, AuthVia::Session { .. }));
     let stored_hash = current.user.password_hash.clone();
+    let may_retype = super::password::may_retype_password(pool, &current).await;
     let verdict = web::block(move || {
         if !may_make_tokens {
             return Err(AppError::new(
@@ -119,6 +121,7 @@ pub(crate) async fn create_token(
             ));
         }
         let (checked, password) = check_request(request()?)?;
+        may_retype?;
         if !verify_password(&password, &stored_hash) {
             return Err(wrong_password());
         }

@@ -83,6 +83,27 @@ async fn a_token_needs_the_password_again_and_a_browser_session_and_a_wrong_one_
 }
 
 #[tokio::test]
+async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_one_for_a_while() {
+    let app = spawn_app().await;
+    app.user("alice", Role::Member, PASSWORD, true);
+    let session = app.login("alice", PASSWORD).await;
+    for guess in 0..5 {
+        let body = json!({"name": "ci", "password": format!("guess number {guess} of many")});
+        let response = create_token(&app, &session, body).await;
+        assert_eq!(error_code(response).await, (403, "wrong_password".into()), "guess {guess}");
+    }
+    let right = create_token(&app, &session, json!({"name": "ci", "password": PASSWORD})).await;
+    assert_eq!(error_code(right).await, (429, "rate_limited".into()));
+    let change = json!({"current": PASSWORD, "new": NEW_PASSWORD});
+    let response = app.with_session(Method::PUT, "/me/password", &session).json(&change).send().await.unwrap();
+    assert_eq!(error_code(response).await, (429, "rate_limited".into()), "the password change counts the same");
+    assert!(live_tokens(&app, &session).await.is_empty(), "no token was made");
+    assert_eq!(app.login_response("alice", PASSWORD).await.status(), 200, "the password did not change");
+    let limited = app.audit_rows().iter().filter(|row| row.error_code.as_deref() == Some("rate_limited")).count();
+    assert_eq!(limited, 2, "each refusal is audited");
+}
+
+#[tokio::test]
 async fn a_token_expires_in_ninety_days_by_default_and_in_a_year_at_most_and_is_read_only_by_default() {
     let app = spawn_app().await;
     app.user("alice", Role::Member, PASSWORD, true);
