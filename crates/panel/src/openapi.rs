@@ -244,7 +244,8 @@ pub struct TokenInfo {
     pub scope: TokenScope,
     /// Unix time.
     pub created_at: i64,
-    /// Unix time: every token made now expires (null only for none).
+    /// Unix time when it stops working; every token expires (null never comes from a token made since
+    /// the migration `token_scope`).
     pub expires_at: Option<i64>,
     /// Unix time; null: never used.
     pub last_used_at: Option<i64>,
