@@ -130,7 +130,7 @@ async fn token_for(http: &reqwest::Client, api: &str, username: &str) -> String 
         .post(format!("{api}/tokens"))
         .header("Cookie", cookie)
         .header("X-CSRF-Token", csrf)
-        .json(&json!({"name": "bench"}))
+        .json(&json!({"name": "bench", "password": PASSWORD, "scope": "write"}))
         .send()
         .await
         .unwrap();

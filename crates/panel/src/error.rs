@@ -61,6 +61,12 @@ pub enum ErrorCode {
     /// The container of that name on its machine is no longer the one the
     /// panel knows (deleted and made again): nothing was done.
     InstanceChanged,
+    /// Only a signed-in browser session may do this (make a token), not a token.
+    SessionRequired,
+    /// A `read` token was used for a request that changes state.
+    TokenScope,
+    /// The password typed again (to make a token, to change it) is not the account's.
+    WrongPassword,
 }
 
 impl ErrorCode {
@@ -91,6 +97,9 @@ impl ErrorCode {
             ErrorCode::HasChildren => "has_children",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::InstanceChanged => "instance_changed",
+            ErrorCode::SessionRequired => "session_required",
+            ErrorCode::TokenScope => "token_scope",
+            ErrorCode::WrongPassword => "wrong_password",
         }
     }
 
@@ -102,7 +111,10 @@ impl ErrorCode {
             | ErrorCode::Forbidden
             | ErrorCode::AccountDisabled
             | ErrorCode::ApprovalPending
-            | ErrorCode::ForbiddenConfig => StatusCode::FORBIDDEN,
+            | ErrorCode::ForbiddenConfig
+            | ErrorCode::SessionRequired
+            | ErrorCode::TokenScope
+            | ErrorCode::WrongPassword => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
@@ -322,6 +334,9 @@ mod tests {
             (ErrorCode::HasChildren, 409),
             (ErrorCode::LimitReached, 429),
             (ErrorCode::InstanceChanged, 409),
+            (ErrorCode::SessionRequired, 403),
+            (ErrorCode::TokenScope, 403),
+            (ErrorCode::WrongPassword, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

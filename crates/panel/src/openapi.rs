@@ -37,6 +37,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::session::login,
         api::session::logout,
         api::session::me,
+        api::password::change,
         api::tokens::create,
         api::tokens::list,
         api::tokens::revoke,
@@ -222,6 +223,9 @@ pub enum ErrorCode {
     HasChildren,
     LimitReached,
     InstanceChanged,
+    SessionRequired,
+    TokenScope,
+    WrongPassword,
 }
 
 /// `GET /api/v1/health`'s answer.
@@ -245,12 +249,23 @@ pub enum Role {
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
+    pub scope: TokenScope,
     /// Unix time.
     pub created_at: i64,
-    /// Unix time; null: never expires.
+    /// Unix time when it stops working; every token expires (null never comes from a token made since
+    /// the migration `token_scope`).
     pub expires_at: Option<i64>,
     /// Unix time; null: never used.
     pub last_used_at: Option<i64>,
+}
+
+/// What a personal access token may do (`crate::db::tokens::TokenScope`):
+/// `read` only GET and HEAD; `write` anything its owner may do.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TokenScope {
+    Read,
+    Write,
 }
 
 /// `GET /api/v1/tokens`: the caller's live tokens.
@@ -758,6 +773,7 @@ mod tests {
         let info = crate::db::tokens::TokenInfo {
             id: 1,
             name: "ci".to_owned(),
+            scope: crate::db::tokens::TokenScope::Read,
             created_at: 1,
             expires_at: None,
             last_used_at: None,
@@ -810,6 +826,9 @@ mod tests {
             Code::HasChildren,
             Code::LimitReached,
             Code::InstanceChanged,
+            Code::SessionRequired,
+            Code::TokenScope,
+            Code::WrongPassword,
         ];
         // A new code fails to compile here until it is added above (and to `ErrorCode` in this file).
         for code in all {
@@ -838,7 +857,10 @@ mod tests {
                 | Code::UnknownProfile
                 | Code::HasChildren
                 | Code::LimitReached
-                | Code::InstanceChanged => {}
+                | Code::InstanceChanged
+                | Code::SessionRequired
+                | Code::TokenScope
+                | Code::WrongPassword => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -8,6 +8,7 @@
 
 use smp_proto::config_policy::Tier;
 
+use crate::db::tokens::TokenScope;
 use crate::roles::Role;
 
 /// A user id as the policy sees it.
@@ -227,6 +228,36 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
         Object::Nothing => allow_if(action == Action::ContainerCreate),
         Object::Missing => Decision::Hide,
     }
+}
+
+/// Whether `actor` may name `candidate` the owner of a service. Whoever may
+/// see every account (admins) may name any account and hear precisely why
+/// a name does not do; anyone else may name only an approved, enabled
+/// member, and every other account is hidden: the same answer as a name
+/// nobody has, so that usernames cannot be probed through the field.
+pub fn may_name_service_owner(actor: &Actor, candidate: &Actor) -> Decision {
+    if decide(actor, Action::UserView, &Object::Nothing) == Decision::Allow {
+        return Decision::Allow;
+    }
+    if candidate.role == Role::Member && candidate.approved && !candidate.disabled {
+        Decision::Allow
+    } else {
+        Decision::Hide
+    }
+}
+
+/// Whether a request made with a personal access token of `scope` may
+/// change state: a `read` token only reads (GET, HEAD); a `write` token
+/// does whatever its owner may (`decide` then says what).
+pub fn token_may_change_state(scope: TokenScope) -> bool {
+    scope == TokenScope::Write
+}
+
+/// Whether a request may make a personal access token: only from a
+/// browser session (with the password typed again), never with a token,
+/// so that a leaked token cannot mint itself successors.
+pub fn may_make_tokens(from_browser_session: bool) -> bool {
+    from_browser_session
 }
 
 #[cfg(test)]
@@ -463,5 +494,30 @@ mod tests {
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Admin }), Forbid);
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::HeadAdmin }), Forbid);
         assert_eq!(decide(&admin, Action::UserAppointAdmin, &Object::User { id: OTHER, role: Role::Member }), Forbid);
+    }
+
+    #[test]
+    fn members_may_name_only_approved_enabled_members_as_service_owners_and_admins_anyone() {
+        let member = Actor { id: OTHER, role: Role::Member, approved: true, disabled: false };
+        let unapproved = Actor { approved: false, ..member };
+        let disabled = Actor { disabled: true, ..member };
+        let admin = Actor { role: Role::Admin, ..member };
+        for caller in [Role::HeadAdmin, Role::Admin] {
+            for candidate in [member, unapproved, disabled, admin] {
+                assert_eq!(may_name_service_owner(&actor(caller), &candidate), Allow, "{caller:?} {candidate:?}");
+            }
+        }
+        assert_eq!(may_name_service_owner(&actor(Role::Member), &member), Allow);
+        for candidate in [unapproved, disabled, admin] {
+            assert_eq!(may_name_service_owner(&actor(Role::Member), &candidate), Hide, "{candidate:?}");
+        }
+    }
+
+    #[test]
+    fn a_read_token_never_changes_state_and_only_a_session_makes_tokens() {
+        assert!(!token_may_change_state(TokenScope::Read));
+        assert!(token_may_change_state(TokenScope::Write));
+        assert!(may_make_tokens(true));
+        assert!(!may_make_tokens(false));
     }
 }

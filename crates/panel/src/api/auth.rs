@@ -3,7 +3,8 @@
 //! A request authenticates with `Authorization: Bearer smp_…` (a personal
 //! access token; no CSRF check) or with the `smp_session` cookie; a cookie
 //! request whose method changes state must carry `X-CSRF-Token` equal to its
-//! session's token. Disabled and not-yet-approved users cannot act. A refused
+//! session's token. A token of scope `read` may not change state
+//! (`token_scope`). Disabled and not-yet-approved users cannot act. A refused
 //! state-changing request is audited here, with its route's `AuditAction`.
 
 use std::future::Future;
@@ -166,19 +167,20 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
     db::run(&pool, move |connection| {
         let mut entry = AuditEntry::anonymous(action, path);
         let result = (|| {
-            let (user_id, via, csrf_header) = match credential? {
+            let (user_id, via, csrf_header, read_only) = match credential? {
                 Credential::Bearer(token) => {
-                    let user_id = tokens::authenticate(connection, &hash_secret(&token))?.ok_or_else(|| {
-                        AppError::new(ErrorCode::Unauthenticated, "the token is unknown, revoked or expired")
-                    })?;
-                    (user_id, AuthVia::Token, None)
+                    let (user_id, scope) =
+                        tokens::authenticate(connection, &hash_secret(&token))?.ok_or_else(|| {
+                            AppError::new(ErrorCode::Unauthenticated, "the token is unknown, revoked or expired")
+                        })?;
+                    (user_id, AuthVia::Token, None, !policy::token_may_change_state(scope))
                 }
                 Credential::Cookie { secret, csrf_header } => {
                     let session = sessions::find_live(connection, &hash_secret(&secret))?.ok_or_else(|| {
                         AppError::new(ErrorCode::Unauthenticated, "the session has ended; sign in again")
                     })?;
                     let via = AuthVia::Session { id_hash: session.id_hash, csrf_token: session.csrf_token };
-                    (session.user_id, via, csrf_header)
+                    (session.user_id, via, csrf_header, false)
                 }
                 Credential::Nothing => return Err(AppError::unauthenticated()),
             };
@@ -190,6 +192,12 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
             }
             if !user.approved {
                 return Err(AppError::new(ErrorCode::ApprovalPending, "this account awaits an admin's approval"));
+            }
+            if read_only && state_changing {
+                return Err(AppError::new(
+                    ErrorCode::TokenScope,
+                    "this token's scope is read: it may only make GET and HEAD requests; make a write token for this",
+                ));
             }
             if let AuthVia::Session { csrf_token, .. } = &via
                 && state_changing

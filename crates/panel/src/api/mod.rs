@@ -14,6 +14,7 @@ pub(crate) mod auth;
 mod body;
 pub(crate) mod containers;
 pub(crate) mod machines;
+pub(crate) mod password;
 pub(crate) mod provisioning;
 pub(crate) mod quotas;
 pub(crate) mod services;
@@ -36,7 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(route(Method::POST, "/login", Some("session.login"), session::login)) // open (checks the password)
             .service(route(Method::POST, "/logout", Some("session.logout"), session::logout)) // CurrentUser
             .service(route(Method::GET, "/me", None, session::me)) // CurrentUser
-            .service(route(Method::POST, "/tokens", Some("token.create"), tokens::create)) // CurrentUser: self
+            .service(route(Method::PUT, "/me/password", Some("user.password"), password::change)) // CurrentUser: self, knowing the current password
+            .service(route(Method::POST, "/tokens", Some("token.create"), tokens::create)) // CurrentUser: self, from a browser session, with the password again
             .service(route(Method::GET, "/tokens", None, tokens::list)) // CurrentUser: self
             .service(route(Method::DELETE, "/tokens/{id}", Some("token.revoke"), tokens::revoke)) // CurrentUser: self
             .service(route(Method::GET, "/users", None, users::list)) // CurrentUser + policy UserView

@@ -23,15 +23,17 @@ use utoipa::{IntoParams, ToSchema};
 use super::audited::{audited, audited_call};
 use super::auth::CurrentUser;
 use super::body::Body;
-use super::containers::{Target, present, user_named};
+use super::containers::{Target, present};
 use crate::agents::AgentCallError;
 use crate::db::containers::{self, ContainerId};
 use crate::db::services::{self, Candidates, NewService, Service, ServiceError, ServiceId};
+use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::openapi::{AgentCallFailures, ErrorBody, ServiceItems, proto};
-use crate::policy::{Action, Decision, Object};
+use crate::policy::{self, Action, Actor, Decision, Object};
 use crate::startup::AppState;
+use crate::username::Username;
 
 /// The longest description a service may have.
 pub const MAX_DESCRIPTION: usize = 200;
@@ -237,7 +239,8 @@ fn checked_description(description: &str) -> Result<&str, AppError> {
         (status = 409, description = "`conflict`: the container is gone, runs no systemd, or already has this service.",
             body = ErrorBody),
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: a bad unit name, a unit the container does not have, an unknown owner.",
+        (status = 422, description = "`invalid_input`: a bad unit name, a unit the container does not have, an owner who \
+            cannot be named (to members, unknown, unapproved, disabled and admin names answer alike).",
             body = ErrorBody),
         AgentCallFailures,
     ),
@@ -282,7 +285,7 @@ pub(crate) async fn create_service(
             let unit =
                 UnitName::parse(request.unit.trim()).map_err(|rejection| AppError::invalid_input(rejection.message))?;
             let owner_id = match &request.owner {
-                Some(name) => Some(user_named(connection, name)?.0),
+                Some(name) => Some(service_owner_named(connection, &current, name)?.0),
                 None => None,
             };
             let description = request.description.as_deref().map(checked_description).transpose()?.map(str::to_owned);
@@ -326,6 +329,30 @@ pub(crate) async fn create_service(
     .await
 }
 
+/// The account named `name`, if the caller may make it a service owner
+/// (`policy::may_name_service_owner`). To a caller who may not list the
+/// accounts, a name nobody has, a malformed one, an unapproved or disabled
+/// account and an admin all get this same answer, word for word, so that
+/// the field cannot tell her which usernames exist; an admin hears which
+/// name is unknown.
+fn service_owner_named(connection: &mut DbConnection, current: &CurrentUser, name: &str) -> Result<UserId, AppError> {
+    let caller = current.actor();
+    let found = match Username::parse(name) {
+        Ok(username) => users::find_by_username(connection, &username)?,
+        Err(_) => None,
+    };
+    if let Some(user) = found {
+        let candidate = Actor { id: user.id.0, role: user.role, approved: user.approved, disabled: user.disabled };
+        if policy::may_name_service_owner(&caller, &candidate) == Decision::Allow {
+            return Ok(user.id);
+        }
+    }
+    if policy::decide(&caller, Action::UserView, &Object::Nothing) == Decision::Allow {
+        return Err(AppError::invalid_input(format!("owner: there is no user named {name:?}")));
+    }
+    Err(AppError::invalid_input("owner: name an approved member of this panel; that name cannot own a service"))
+}
+
 fn duplicate(unit: &UnitName, container: &str) -> AppError {
     AppError::new(ErrorCode::Conflict, format!("container {container} already has the service {unit}"))
 }
@@ -357,7 +384,8 @@ pub struct ServicePatch {
             body = ErrorBody),
         (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: an empty or malformed body, an unknown owner.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: an empty or malformed body, an owner who cannot be named \
+            (to members, unknown, unapproved, disabled and admin names answer alike).", body = ErrorBody),
         (status = 500, description = "`internal`.", body = ErrorBody),
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
@@ -390,7 +418,7 @@ pub(crate) async fn update_service(
         }
         if let Some(owner) = owner {
             let owner_id = match owner {
-                Some(name) => Some(user_named(connection, &name)?.0),
+                Some(name) => Some(service_owner_named(connection, &current, &name)?.0),
                 None => None,
             };
             services::set_owner(connection, id, owner_id)?;

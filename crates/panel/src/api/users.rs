@@ -10,7 +10,7 @@ use super::audited::audited;
 use super::auth::CurrentUser;
 use super::body::Body;
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
-use crate::db::{self, DbPool};
+use crate::db::{self, DbPool, sessions, tokens};
 use crate::error::{AppError, ErrorCode};
 use crate::openapi::{ErrorBody, UserList};
 use crate::password::Password;
@@ -165,7 +165,8 @@ pub struct UpdateUser {
     params(("id" = i64, Path, description = "The user's id.")),
     request_body = UpdateUser,
     responses(
-        (status = 200, description = "The updated account.", body = UserView),
+        (status = 200, description = "The updated account. Disabling or unapproving it also ends every session \
+            and token of hers, for good.", body = UserView),
         (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`forbidden` (also for locking yourself out), `csrf_failed`, \
             `account_disabled` or `approval_pending`.", body = ErrorBody),
@@ -187,7 +188,8 @@ pub async fn update(
 }
 
 /// Changes an account's role, approval or disabled flag, audited, as the
-/// policy allows; `request` is read inside the audited work after the policy
+/// policy allows (a disable or unapproval also ends her sessions and
+/// tokens, for good); `request` is read inside the audited work after the policy
 /// allowed the change (the API and the users page update accounts here).
 pub(crate) async fn update_user(
     pool: &DbPool,
@@ -219,6 +221,13 @@ pub(crate) async fn update_user(
         }
         let user =
             users::update(connection, id, UserChanges { role, approved, disabled })?.ok_or_else(AppError::not_found)?;
+        // A disable (or an unapproval) ends every session and token of the
+        // account for good, in this transaction: enabling it again brings
+        // none of them back, so a compromise is not revived with it.
+        if disabled == Some(true) || approved == Some(false) {
+            sessions::revoke_all_but(connection, id, None)?;
+            tokens::revoke_all(connection, id)?;
+        }
         Ok(UserView::from(&user))
     })
     .await

@@ -143,3 +143,20 @@ pub fn search(
     }
     select.limit(query.limit).load(connection)
 }
+
+/// How many rows of `actor_id` were refused with `error_code` at or after
+/// `since` (the limit on passwords typed again counts its own refusals).
+pub fn count_refusals_since(
+    connection: &mut DbConnection,
+    actor_id: i64,
+    error_code: &str,
+    since: i64,
+) -> Result<i64, diesel::result::Error> {
+    audit_log::table
+        .filter(audit_log::actor_id.eq(actor_id))
+        .filter(audit_log::at.ge(since))
+        .filter(audit_log::outcome.eq(Outcome::Refused.as_str()))
+        .filter(audit_log::error_code.eq(error_code))
+        .count()
+        .get_result(connection)
+}

@@ -3,7 +3,7 @@
 //! Sign-up is a plain form like the login's (there is no session yet): it
 //! makes an unapproved member, audited as `user.signup`, rate-limited with
 //! the login's limiter, and only while `allow_signup` is on (else the 404
-//! page). The account page's forms are htmx requests with the session's CSRF
+//! page); a taken name gets the same page as a free one. The account page's forms are htmx requests with the session's CSRF
 //! header; each answers its section again, with what happened in words (a
 //! refusal is a readable message in a 200 answer, so that htmx swaps it in).
 //! Tokens are made and revoked by the same functions as `/api/v1/tokens`,
@@ -16,13 +16,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, html, in_place, read_form, sentence, signed_in, when};
-use crate::api::auth::AuthVia;
-use crate::api::tokens::{CreateToken, create_token, list_tokens, revoke_token};
+use crate::api::password::{self, PasswordChange};
+use crate::api::tokens::{
+    CreateToken, DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, create_token, list_tokens, revoke_token,
+};
 use crate::api::{AuditAction, AuditEntry, CurrentUser, audited};
+use crate::db::DbPool;
+use crate::db::tokens::TokenScope;
 use crate::db::users::{self, NewUser};
-use crate::db::{DbPool, sessions};
 use crate::error::{AppError, ErrorCode};
-use crate::password::{Password, verify_password};
+use crate::password::Password;
 use crate::roles::Role;
 use crate::startup::AppState;
 use crate::username::Username;
@@ -100,7 +103,10 @@ pub struct SignupForm {
 }
 
 /// `POST /signup`: an unapproved member and the approval-pending page, or
-/// the form again with what went wrong in words.
+/// the form again with what went wrong in words. A taken username gets the
+/// very page a free one gets (same status, same words, the password hashed
+/// all the same), and nothing is created or changed for it: sign-up does not
+/// tell who has an account. Its audit row (admins only) says `conflict`.
 pub async fn signup_submit(
     request: HttpRequest,
     pool: web::Data<DbPool>,
@@ -116,7 +122,9 @@ pub async fn signup_submit(
     let enabled = state.allow_signup;
     // The peer address, not a forwarded header, as for the login.
     let allowed = !enabled || request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
-    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+    // The form is checked and the password hashed on the blocking pool,
+    // without holding a database connection, whether the name is free or not.
+    let prepared = web::block(move || {
         if !enabled {
             return Err(AppError::not_found());
         }
@@ -131,19 +139,31 @@ pub async fn signup_submit(
         }
         let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
         let password_hash = password.hash().map_err(AppError::internal)?;
+        Ok((username, password_hash))
+    })
+    .await
+    .map_err(AppError::internal)
+    .and_then(|prepared| prepared);
+    let chosen = prepared.as_ref().map(|(username, _)| username.to_string()).unwrap_or_default();
+    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+        let (username, password_hash) = prepared?;
         let new = NewUser { username: &username, password_hash: &password_hash, role: Role::Member, approved: false };
-        Ok(users::create(connection, &new)?.username.to_string())
+        users::create(connection, &new)?;
+        Ok(())
     })
     .await;
     match created {
-        Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
+        // Taken (`conflict`, audited as refused) reads exactly as made.
+        Ok(()) => html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen }),
+        Err(error) if error.code == ErrorCode::Conflict => {
+            html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen })
+        }
         Err(error) if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
         Err(error) => {
             let message = match error.code {
                 ErrorCode::RateLimited => {
                     "Too many attempts from your address. Wait a minute, then try again.".to_owned()
                 }
-                ErrorCode::Conflict => "That username is taken; choose another.".to_owned(),
                 _ => sentence(&error.message),
             };
             let body = SignupPage::new(Some(message), typed).render().map_err(AppError::internal)?;
@@ -176,6 +196,7 @@ struct PasswordSection {
 struct TokenRow {
     id: i64,
     name: String,
+    scope: &'static str,
     created: String,
     expires: String,
     last_used: String,
@@ -205,6 +226,7 @@ async fn tokens_section(
         .map(|info| TokenRow {
             id: info.id,
             name: info.name,
+            scope: info.scope.as_str(),
             created: when(info.created_at),
             expires: info.expires_at.map_or_else(|| "never".to_owned(), when),
             last_used: info.last_used_at.map_or_else(|| "never".to_owned(), when),
@@ -236,49 +258,34 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password` (htmx): the new password, audited as
-/// `user.password`, if the current one is right; the caller's other sessions
-/// end (this one stays). Answers the password section.
+/// `user.password`, if the current one is right; every token of the caller
+/// is revoked and her other sessions end (this one stays), by the same use
+/// case as `PUT /api/v1/me/password`. Answers the password section.
 pub async fn change_password(
     current: Result<CurrentUser, AppError>,
     pool: web::Data<DbPool>,
     submitted: Result<web::Form<PasswordForm>, actix_web::Error>,
 ) -> Page {
     let current = signed_in(current)?;
-    let user_id = current.user.id;
-    let entry = current.audit(format!("user:{user_id}"));
-    let this_session = match &current.via {
-        AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
-        AuthVia::Token => None,
-    };
-    // Verifying and hashing take a while: outside the write transaction.
-    let stored_hash = current.user.password_hash.clone();
     let submitted = read_form(submitted);
-    let verdict = web::block(move || {
+    let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
-        if !verify_password(&current_password, &stored_hash) {
-            return Err(AppError::invalid_input("the current password is wrong; nothing was changed"));
-        }
         if new_password != new_password_again {
             return Err(AppError::invalid_input("the two new passwords differ; type the same password twice"));
         }
-        let password = Password::parse(new_password).map_err(|error| AppError::invalid_input(error.to_string()))?;
-        password.hash().map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)
-    .and_then(|verdict| verdict);
-    let changed = audited(&pool, entry, move |connection, _| {
-        let hash = verdict?;
-        users::set_password_hash(connection, user_id, &hash)?;
-        // The other sessions of the account end: whoever knew the old password is out.
-        sessions::revoke_all_but(connection, user_id, this_session.as_deref())?;
-        Ok(())
-    })
-    .await;
-    let section = match changed {
-        Ok(()) => PasswordSection {
-            notice: Some("Your password is changed. Your other sessions have ended.".to_owned()),
+        Ok(PasswordChange { current: current_password, new: new_password })
+    };
+    let section = match password::change_password(&pool, current, request).await {
+        Ok(changed) => PasswordSection {
+            notice: Some(format!(
+                "Your password is changed. Your other sessions have ended ({}) and your tokens are revoked ({}).",
+                changed.sessions_ended, changed.tokens_revoked
+            )),
             error: None,
+        },
+        Err(error) if error.code == ErrorCode::WrongPassword => PasswordSection {
+            notice: None,
+            error: Some("The current password is wrong; nothing was changed.".to_owned()),
         },
         Err(error) => PasswordSection { notice: None, error: Some(in_place(error)?) },
     };
@@ -289,20 +296,31 @@ pub async fn change_password(
 pub struct TokenForm {
     name: String,
     #[serde(default)]
+    password: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
     expires_in_days: Option<String>,
 }
 
-/// The form as the API's request; a bad number of days is an invalid input.
+/// The form as the API's request; a bad number of days or scope is an invalid input.
 fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, AppError> {
-    let TokenForm { name, expires_in_days } = submitted?;
+    let TokenForm { name, password, scope, expires_in_days } = submitted?;
     let expires_in_days = optional(expires_in_days)
         .map(|days| {
             days.parse::<u32>().map_err(|_| {
-                AppError::invalid_input("expires in days: a whole number from 1 to 3650, or empty for no expiry")
+                AppError::invalid_input(format!(
+                    "expires in days: a whole number from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for {DEFAULT_EXPIRES_IN_DAYS}"
+                ))
             })
         })
         .transpose()?;
-    Ok(CreateToken { name, expires_in_days })
+    let scope = match optional(scope).as_deref() {
+        None | Some("read") => TokenScope::Read,
+        Some("write") => TokenScope::Write,
+        Some(_) => return Err(AppError::invalid_input("scope: read or write")),
+    };
+    Ok(CreateToken { name, password, scope: Some(scope), expires_in_days })
 }
 
 /// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
@@ -316,6 +334,10 @@ pub async fn new_token(
     let submitted = read_form(submitted);
     let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
+        Err(error) if error.code == ErrorCode::WrongPassword => {
+            let message = "The password is wrong; no token was made.".to_owned();
+            tokens_section(&pool, &current, None, None, Some(message)).await?
+        }
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,
     };
     html(&section)

@@ -5,6 +5,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use smp_panel::Role;
+use smp_panel::db::tokens::{NewToken, TokenScope};
+use smp_panel::db::users::UserId;
 
 use crate::helpers::{TestApp, error_code, session_cookie, spawn_app};
 
@@ -115,7 +117,10 @@ async fn a_disabled_users_existing_session_stops_working() {
         .send()
         .await
         .unwrap();
+    // The disable ended her session for good (issue 13): not merely refused.
     let response = app.client.get(app.url("/me")).header("Cookie", &mia.cookie).send().await.unwrap();
+    assert_eq!(error_code(response).await, (401, "unauthenticated".into()));
+    let response = app.login_response("mia", PASSWORD).await;
     assert_eq!(error_code(response).await, (403, "account_disabled".into()));
 }
 
@@ -178,7 +183,7 @@ async fn a_personal_access_token_is_shown_once_works_is_stored_hashed_and_stops_
     let session = app.login("root", PASSWORD).await;
     let response = app
         .with_session(Method::POST, "/tokens", &session)
-        .json(&json!({"name": "ci", "expires_in_days": 30}))
+        .json(&json!({"name": "ci", "password": PASSWORD, "scope": "write", "expires_in_days": 30}))
         .send()
         .await
         .unwrap();
@@ -399,8 +404,9 @@ async fn an_expired_token_gets_401() {
     let token = "smp_expired_token_for_the_test";
     let hash = smp_panel::api::hash_secret(token);
     let past = smp_panel::db::unix_now() - 1;
-    smp_panel::db::tokens::create(&mut app.db.connect(), smp_panel::db::users::UserId(root), "old", &hash, Some(past))
-        .unwrap();
+    let new =
+        NewToken { user_id: UserId(root), name: "old", token_hash: &hash, scope: TokenScope::Write, expires_at: past };
+    smp_panel::db::tokens::create(&mut app.db.connect(), &new).unwrap();
     let response = app.client.get(app.url("/me")).bearer_auth(token).send().await.unwrap();
     assert_eq!(error_code(response).await, (401, "unauthenticated".into()));
 }
@@ -427,7 +433,9 @@ async fn concurrent_logins_and_user_creations_all_succeed() {
     }
     let session = "smp_a_token_made_for_this_test";
     let hash = smp_panel::api::hash_secret(session);
-    smp_panel::db::tokens::create(&mut app.db.connect(), smp_panel::db::users::UserId(root), "t", &hash, None).unwrap();
+    let expires_at = smp_panel::db::unix_now() + 3600;
+    let new = NewToken { user_id: UserId(root), name: "t", token_hash: &hash, scope: TokenScope::Write, expires_at };
+    smp_panel::db::tokens::create(&mut app.db.connect(), &new).unwrap();
     let creates = (0..8).map(|index| {
         app.client
             .post(app.url("/users"))
@@ -472,7 +480,7 @@ async fn a_user_cannot_see_or_revoke_another_users_token() {
     let root = app.login("root", PASSWORD).await;
     let created: Value = app
         .with_session(Method::POST, "/tokens", &root)
-        .json(&json!({"name": "root's"}))
+        .json(&json!({"name": "root's", "password": PASSWORD}))
         .send()
         .await
         .unwrap()

@@ -5,6 +5,7 @@
 // Test code states its expectations with unwrap/expect.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_security;
 mod accounts;
 mod agents;
 mod audit_api;

@@ -113,7 +113,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
 
     let (status, html) = signup(&app, &signup_form("newbie", PASSWORD, PASSWORD)).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Your account waits for an admin's approval"), "{html}");
+    assert!(html.contains("your account is made and waits for an admin's approval"), "{html}");
     let newbie = user(&app, "newbie").expect("the account exists");
     assert_eq!((newbie.role, newbie.approved, newbie.disabled), (Role::Member, false, false));
     let rows = rows_of(&app, "user.signup");
@@ -144,12 +144,12 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
 }
 
 #[tokio::test]
-async fn a_taken_username_is_a_readable_refusal() {
+async fn a_taken_username_gets_the_pending_page_and_its_account_is_untouched() {
     let app = spawn_app().await;
     app.user("alice", Role::Member, PASSWORD, true);
     let (status, html) = signup(&app, &signup_form("alice", PASSWORD, PASSWORD)).await;
-    assert_eq!(status, 409);
-    assert!(html.contains("That username is taken; choose another.") && html.contains("value=\"alice\""), "{html}");
+    assert_eq!(status, 200);
+    assert!(html.contains("If the name <strong>alice</strong> was free"), "{html}");
     let row = rows_of(&app, "user.signup").pop().unwrap();
     assert_eq!((summary(&row), row.object.as_str()), (("anonymous", "refused", Some("conflict")), "username:alice"));
     assert!(user(&app, "alice").unwrap().approved, "the existing account is untouched");
@@ -244,7 +244,7 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     assert_eq!(
         seen,
         [
-            ("alice", "refused", Some("invalid_input")),
+            ("alice", "refused", Some("wrong_password")),
             ("alice", "refused", Some("invalid_input")),
             ("alice", "ok", None)
         ]
@@ -275,12 +275,25 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
     assert_eq!(status, 200);
     assert!(html.contains("You have no tokens."), "{html}");
 
-    let (status, html) = htmx_post(&app, "/account/tokens", &alice, &[("name", "ci"), ("expires_in_days", "x")]).await;
+    for label in ["<label for=\"token-password\"", "<label for=\"token-scope\"", "<label for=\"token-days\""] {
+        assert!(html.contains(label), "{label}: {html}");
+    }
+    let form = [("name", "ci"), ("password", PASSWORD), ("expires_in_days", "x")];
+    let (status, html) = htmx_post(&app, "/account/tokens", &alice, &form).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Expires in days: a whole number from 1 to 3650"), "{html}");
-    let (status, html) = htmx_post(&app, "/account/tokens", &alice, &[("name", "ci"), ("expires_in_days", "30")]).await;
+    assert!(html.contains("Expires in days: a whole number from 1 to 365"), "{html}");
+    let form = [("name", "ci"), ("password", "not her password"), ("scope", "write"), ("expires_in_days", "30")];
+    let (status, html) = htmx_post(&app, "/account/tokens", &alice, &form).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("The password is wrong; no token was made.") && html.contains("You have no tokens."),
+        "{html}"
+    );
+    let form = [("name", "ci"), ("password", PASSWORD), ("scope", "write"), ("expires_in_days", "30")];
+    let (status, html) = htmx_post(&app, "/account/tokens", &alice, &form).await;
     assert_eq!(status, 200);
     assert!(html.contains("it is shown this once"), "{html}");
+    assert!(html.contains("<td>ci</td>\n      <td>write</td>"), "{html}");
     let start = html.find("value=\"smp_").expect("the token in the answer") + "value=\"".len();
     let token = html[start..].split('"').next().unwrap().to_owned();
     assert_eq!(token.len(), 4 + 64, "{token}");
@@ -316,6 +329,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
         created,
         [
             (("alice", "refused", Some("invalid_input")), "token:new".to_owned()),
+            (("alice", "refused", Some("wrong_password")), "token:new".to_owned()),
             (("alice", "ok", None), format!("token:{id}"))
         ]
     );

@@ -238,7 +238,7 @@ async fn adding_a_service_with_the_agent_down_says_so_and_is_audited_and_a_bad_u
     assert!(html.contains("role=\"alert\""), "{html}");
     let (status, html) = htmx_post(app, &path, &alice, &[("unit", "web.service"), ("owner", "nobody-here")]).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Owner: there is no user named"), "{html}");
+    assert!(html.contains("Owner: name an approved member of this panel"), "{html}");
     let object = format!("container:{}", w.tree.a);
     assert_eq!(
         audit_of(app, "service.create"),
@@ -383,7 +383,7 @@ async fn the_manage_form_sets_owner_and_description_audited_and_refuses_readably
 
     let (status, html) = htmx_post(app, &path, &alice, &[("owner", "nobody-here"), ("description", "x")]).await;
     assert_eq!(status, 200);
-    assert!(html.contains("role=\"alert\"") && html.contains("Owner: there is no user named"), "{html}");
+    assert!(html.contains("role=\"alert\"") && html.contains("Owner: name an approved member of this panel"), "{html}");
     let (status, html) = htmx_post(app, &path, &alice, &[("owner", ""), ("description", "")]).await;
     assert_eq!(status, 200);
     assert!(html.contains("Saved."), "{html}");
