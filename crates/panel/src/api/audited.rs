@@ -51,6 +51,7 @@ impl AuditEntry {
                 machine: self.machine.as_deref(),
                 outcome,
                 error_code,
+                count: 1,
             },
         )
     }

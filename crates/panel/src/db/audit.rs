@@ -1,5 +1,9 @@
 //! The `audit_log` table: append-only. This module can insert and read rows;
 //! there is deliberately no function that updates or deletes one.
+//!
+//! Every text a request can fill (`actor`, `object`, `machine`) is cut to
+//! `MAX_TEXT_CHARS` here, the one place rows are written, and marked with
+//! `CUT_MARK`: a stranger's 4 KiB path must not become a 4 KiB row.
 
 use diesel::prelude::*;
 
@@ -28,6 +32,23 @@ impl Outcome {
     }
 }
 
+/// The most characters a text column of a row holds (the mark included).
+pub const MAX_TEXT_CHARS: usize = 256;
+/// What ends a text that was cut to `MAX_TEXT_CHARS`.
+pub const CUT_MARK: &str = "…[cut]";
+
+/// `text` as stored: itself when it fits, else its first characters (cut
+/// on a char boundary) followed by `CUT_MARK`, `MAX_TEXT_CHARS` in all.
+pub fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_TEXT_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep = MAX_TEXT_CHARS - CUT_MARK.chars().count();
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(CUT_MARK);
+    std::borrow::Cow::Owned(cut)
+}
+
 /// One row to append; `at` is taken when it is written.
 #[derive(Debug, Clone)]
 pub struct NewAuditRow<'a> {
@@ -41,6 +62,9 @@ pub struct NewAuditRow<'a> {
     pub machine: Option<&'a str>,
     pub outcome: Outcome,
     pub error_code: Option<&'a str>,
+    /// How many requests the row stands for: 1, or more for the aggregated
+    /// refusals of one source without a credential (`api::anonymous`).
+    pub count: i64,
 }
 
 /// A stored row.
@@ -56,6 +80,8 @@ pub struct AuditRow {
     pub machine: Option<String>,
     pub outcome: String,
     pub error_code: Option<String>,
+    /// How many requests this row stands for (1 unless aggregated).
+    pub count: i64,
 }
 
 /// Appends one row.
@@ -64,12 +90,13 @@ pub fn append(connection: &mut DbConnection, row: &NewAuditRow<'_>) -> Result<()
         .values((
             audit_log::at.eq(unix_now()),
             audit_log::actor_id.eq(row.actor_id),
-            audit_log::actor.eq(row.actor),
-            audit_log::action.eq(row.action),
-            audit_log::object.eq(row.object),
-            audit_log::machine.eq(row.machine),
+            audit_log::actor.eq(bounded(row.actor).as_ref()),
+            audit_log::action.eq(bounded(row.action).as_ref()),
+            audit_log::object.eq(bounded(row.object).as_ref()),
+            audit_log::machine.eq(row.machine.map(bounded).as_deref()),
             audit_log::outcome.eq(row.outcome.as_str()),
             audit_log::error_code.eq(row.error_code),
+            audit_log::count.eq(row.count.max(1)),
         ))
         .execute(connection)?;
     Ok(())
@@ -136,4 +163,20 @@ pub fn search(
         select = select.filter(audit_log::id.lt(before));
     }
     select.limit(query.limit).load(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_text_is_kept_and_a_long_one_is_cut_on_a_char_boundary_and_marked() {
+        assert_eq!(bounded("container:12"), "container:12");
+        let exact = "é".repeat(MAX_TEXT_CHARS);
+        assert_eq!(bounded(&exact), exact);
+        let long = format!("/api/v1/{}", "é".repeat(4096));
+        let cut = bounded(&long);
+        assert_eq!(cut.chars().count(), MAX_TEXT_CHARS);
+        assert!(cut.starts_with("/api/v1/éé") && cut.ends_with(CUT_MARK), "{cut}");
+    }
 }

@@ -103,6 +103,7 @@ diesel::table! {
         outcome -> Text,
         error_code -> Nullable<Text>,
         detail -> Nullable<Text>,
+        count -> BigInt,
     }
 }
 

@@ -282,6 +282,8 @@ struct AuditLine {
     machine: String,
     outcome: String,
     error_code: String,
+    /// How many requests the row stands for (more than 1: aggregated refusals).
+    count: i64,
 }
 
 #[derive(Template)]
@@ -370,6 +372,7 @@ pub async fn audit_page(
             machine: row.machine.unwrap_or_default(),
             outcome: row.outcome,
             error_code: row.error_code.unwrap_or_default(),
+            count: row.count,
         })
         .collect();
     let [actor, action, outcome, object, machine] = filters.map(|(_, value)| value.unwrap_or_default());

@@ -156,6 +156,7 @@ fn append(t: &crate::containers_api::Tree, actor: (i64, &str), action: &str, obj
         machine: Some("m1"),
         outcome,
         error_code: (outcome == Outcome::Refused).then_some("forbidden"),
+        count: 1,
     };
     audit::append(&mut t.app.db.connect(), &row).unwrap();
 }
