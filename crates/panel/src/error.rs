@@ -55,6 +55,8 @@ pub enum ErrorCode {
     UnknownProfile,
     /// A container with live sub-containers is not deleted.
     HasChildren,
+    /// A browser request whose `Origin` is not the panel's (`origin`).
+    OriginMismatch,
 }
 
 impl ErrorCode {
@@ -83,6 +85,7 @@ impl ErrorCode {
             ErrorCode::UnknownImage => "unknown_image",
             ErrorCode::UnknownProfile => "unknown_profile",
             ErrorCode::HasChildren => "has_children",
+            ErrorCode::OriginMismatch => "origin_mismatch",
         }
     }
 
@@ -94,7 +97,8 @@ impl ErrorCode {
             | ErrorCode::Forbidden
             | ErrorCode::AccountDisabled
             | ErrorCode::ApprovalPending
-            | ErrorCode::ForbiddenConfig => StatusCode::FORBIDDEN,
+            | ErrorCode::ForbiddenConfig
+            | ErrorCode::OriginMismatch => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
@@ -303,6 +307,7 @@ mod tests {
             (ErrorCode::UnknownImage, 422),
             (ErrorCode::UnknownProfile, 422),
             (ErrorCode::HasChildren, 409),
+            (ErrorCode::OriginMismatch, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

@@ -214,6 +214,8 @@ pub enum ErrorCode {
     UnknownImage,
     UnknownProfile,
     HasChildren,
+    /// A browser request (login, or a signed-in change) whose `Origin` is not the panel's `public_url`.
+    OriginMismatch,
 }
 
 /// `GET /api/v1/health`'s answer.
@@ -799,6 +801,7 @@ mod tests {
             Code::UnknownImage,
             Code::UnknownProfile,
             Code::HasChildren,
+            Code::OriginMismatch,
         ];
         // A new code fails to compile here until it is added above (and to `ErrorCode` in this file).
         for code in all {
@@ -825,7 +828,8 @@ mod tests {
                 | Code::AlreadyExists
                 | Code::UnknownImage
                 | Code::UnknownProfile
-                | Code::HasChildren => {}
+                | Code::HasChildren
+                | Code::OriginMismatch => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -2,8 +2,9 @@
 //!
 //! Sign-up is a plain form like the login's (there is no session yet): it
 //! makes an unapproved member, audited as `user.signup`, rate-limited with
-//! the login's limiter, and only while `allow_signup` is on (else the 404
-//! page). The account page's forms are htmx requests with the session's CSRF
+//! the login's limiter (by client address), and only while `allow_signup`
+//! is on (else the 404 page); those two refusals are anonymous and their
+//! rows aggregated per source (`api::anonymous`). The account page's forms are htmx requests with the session's CSRF
 //! header; each answers its section again, with what happened in words (a
 //! refusal is a readable message in a 200 answer, so that htmx swaps it in).
 //! Tokens are made and revoked by the same functions as `/api/v1/tokens`,
@@ -114,15 +115,21 @@ pub async fn signup_submit(
         Err(_) => "username:?".to_owned(),
     };
     let enabled = state.allow_signup;
-    // The peer address, not a forwarded header, as for the login.
-    let allowed = !enabled || request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
+    // The client address as the login counts it (`client_addr`).
+    let client = crate::client_addr::client_of(&request, &state.trusted_proxies);
+    let refusal = if !enabled {
+        Some(AppError::not_found())
+    } else if !state.login_limiter.allow_address(client) {
+        Some(AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute"))
+    } else {
+        None
+    };
+    if let Some(error) = refusal {
+        // Refused before any work: aggregated per source, like other anonymous refusals.
+        let error = state.refusals.refuse(client, AuditEntry::anonymous("user.signup", object), error).await;
+        return signup_refused(error, typed);
+    }
     let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
-        if !enabled {
-            return Err(AppError::not_found());
-        }
-        if !allowed {
-            return Err(AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute"));
-        }
         let SignupForm { username, password, password_again } = submitted?;
         let username =
             Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
@@ -137,8 +144,15 @@ pub async fn signup_submit(
     .await;
     match created {
         Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
-        Err(error) if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
-        Err(error) => {
+        Err(error) => signup_refused(error, typed),
+    }
+}
+
+/// The sign-up form again with what went wrong, or the error's page.
+fn signup_refused(error: AppError, typed: String) -> Page {
+    match error {
+        error if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
+        error => {
             let message = match error.code {
                 ErrorCode::RateLimited => {
                     "Too many attempts from your address. Wait a minute, then try again.".to_owned()

@@ -124,20 +124,29 @@ pub struct TestApp {
     pub db: TestDb,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
+    /// The aggregated audit rows of anonymous refusals (`flush_refusals`).
+    refusals: std::sync::Arc<smp_panel::api::anonymous::AnonymousRefusals>,
 }
 
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with("").await
+}
+
+/// `spawn_app` with more lines of TOML configuration (`extra_toml`).
+pub async fn spawn_app_with(extra_toml: &str) -> TestApp {
     let db = spawn_db();
     let key_file = db.dir.path().join("panel.key");
-    let toml = format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n", db.url, key_file);
+    let toml =
+        format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n{extra_toml}\n", db.url, key_file);
     let config = smp_panel::Config::from_toml(&toml).expect("a valid test config");
     let application = smp_panel::Application::build(config).await.expect("the panel starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
+    let refusals = application.refusals();
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, db, client, handle }
+    TestApp { address, db, client, handle, refusals }
 }
 
 impl Drop for TestApp {
@@ -200,6 +209,12 @@ impl TestApp {
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
         db::audit::list(&mut self.db.connect()).unwrap()
+    }
+
+    /// Writes the counts of anonymous refusals not yet written, as the
+    /// periodic flush (or a shutdown) would.
+    pub async fn flush_refusals(&self) {
+        self.refusals.flush_now().await.unwrap();
     }
 }
 
