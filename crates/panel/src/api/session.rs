@@ -244,3 +244,33 @@ pub async fn me(current: CurrentUser) -> HttpResponse {
     };
     HttpResponse::Ok().json(SessionAnswer { user: UserView::from(&current.user), csrf_token })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::users::UserId;
+    use crate::roles::Role;
+
+    fn account(password: &str) -> User {
+        User {
+            id: UserId(7),
+            username: Username::parse("mia").unwrap(),
+            password_hash: Password::parse(password.to_owned()).unwrap().hash().unwrap(),
+            role: Role::Member,
+            approved: true,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+
+    /// Argon2 runs here, and this function is given no connection: the
+    /// login hashes only after the account's connection went back to the pool.
+    #[test]
+    fn the_password_check_needs_no_connection_and_answers_unknown_and_wrong_alike() {
+        let right = "a long enough passphrase";
+        assert_eq!(check_password(Some(account(right)), right).unwrap().id, UserId(7));
+        let wrong = check_password(Some(account(right)), "another long passphrase").unwrap_err();
+        let unknown = check_password(None, right).unwrap_err();
+        assert_eq!((wrong.code, wrong.message), (unknown.code, unknown.message));
+    }
+}
