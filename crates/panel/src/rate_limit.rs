@@ -9,6 +9,7 @@
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -27,20 +28,27 @@ const USERNAME_KEY_CHARS: usize = 64;
 #[derive(Debug)]
 pub struct RateLimiter<K: Hash + Eq + Clone = IpAddr> {
     limiter: DefaultKeyedRateLimiter<K>,
+    /// The unix second of the last pruning: at most one a second, so that a
+    /// flood of keys does not make every attempt scan the whole map.
+    pruned_at: AtomicI64,
 }
 
 impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// `burst` attempts at once, then one more every `refill_every`.
     pub fn new(burst: NonZeroU32, refill_every: Duration) -> RateLimiter<K> {
         let quota = Quota::with_period(refill_every).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst);
-        RateLimiter { limiter: DefaultKeyedRateLimiter::keyed(quota) }
+        RateLimiter { limiter: DefaultKeyedRateLimiter::keyed(quota), pruned_at: AtomicI64::new(0) }
     }
 
     /// Takes one attempt from `key`'s allowance; false when it is used up.
     pub fn allow(&self, key: K) -> bool {
         if self.limiter.len() > PRUNE_ABOVE {
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
+            let now = crate::db::unix_now();
+            let last = self.pruned_at.load(Ordering::Relaxed);
+            if now > last && self.pruned_at.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                self.limiter.retain_recent();
+                self.limiter.shrink_to_fit();
+            }
         }
         if self.limiter.len() > REFUSE_ABOVE {
             return false;
