@@ -320,3 +320,26 @@ async fn an_https_public_url_gives_secure_cookies_on_the_login_page_and_the_api_
         .unwrap();
     assert_eq!(error_code(direct).await, (403, "origin_mismatch".into()));
 }
+
+#[tokio::test]
+async fn the_counts_not_yet_written_are_written_when_the_panel_stops() {
+    let db = crate::helpers::spawn_db();
+    let toml = format!(
+        "database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n",
+        db.url,
+        db.dir.path().join("panel.key")
+    );
+    let application = smp_panel::Application::build(smp_panel::Config::from_toml(&toml).unwrap()).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let handle = application.handle();
+    let serving = tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let response = client.post(format!("{address}/api/v1/logout")).send().await.unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    handle.stop(true).await;
+    serving.await.unwrap().unwrap();
+    let rows = smp_panel::db::audit::list(&mut db.connect()).unwrap();
+    assert_eq!(rows.iter().map(|row| row.count).collect::<Vec<_>>(), [1, 2]);
+}
