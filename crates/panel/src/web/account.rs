@@ -129,7 +129,8 @@ pub async fn signup_submit(
         let error = state.refusals.refuse(client, AuditEntry::anonymous("user.signup", object), error).await;
         return signup_refused(error, typed);
     }
-    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+    // Argon2 on the blocking pool, before a connection (and SQLite's write lock) is taken.
+    let prepared = web::block(move || {
         let SignupForm { username, password, password_again } = submitted?;
         let username =
             Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
@@ -137,7 +138,13 @@ pub async fn signup_submit(
             return Err(AppError::invalid_input("the two passwords differ; type the same password twice"));
         }
         let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
-        let password_hash = password.hash().map_err(AppError::internal)?;
+        Ok((username, password.hash().map_err(AppError::internal)?))
+    })
+    .await
+    .map_err(AppError::internal)
+    .and_then(|prepared| prepared);
+    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
+        let (username, password_hash) = prepared?;
         let new = NewUser { username: &username, password_hash: &password_hash, role: Role::Member, approved: false };
         Ok(users::create(connection, &new)?.username.to_string())
     })
