@@ -26,10 +26,21 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Seconds between two full syncs of a machine's container list.
     pub sync_interval_s: u64,
-    /// Mark the session cookie `Secure` (the panel is reached over https).
-    /// Unset: true unless `listen` is a loopback address.
+    /// The origin browsers see the panel at, e.g. `https://panel.example.org`
+    /// behind a TLS proxy. Unset: `http://` + the bound `listen` address.
+    /// Cookies are `Secure` when it is `https://`; the `Origin` of logins and
+    /// cookie-authenticated writes must be its origin (see `origin`).
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Mark the session cookie `Secure` (the panel is reached over https):
+    /// an explicit override. Unset: true when `public_url` is `https://`;
+    /// without `public_url`, true unless `listen` is a loopback address.
     #[serde(default)]
     pub secure_cookies: Option<bool>,
+    /// Reverse proxies (CIDRs or addresses) whose `X-Forwarded-For` names
+    /// the client (see `client_addr`). Default: none, the TCP peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// The panel key file that encrypts machine secrets (see `secrets`).
     /// Unset: `smp-panel.key` next to the SQLite database, else `./smp-panel.key`.
     #[serde(default)]
@@ -128,12 +139,45 @@ impl Config {
                 self.max_agent_calls_per_user
             )));
         }
+        self.public_url()?;
+        self.trusted_proxies()?;
         Ok(())
+    }
+
+    /// `public_url` parsed: an `http://` or `https://` URL with a host (and
+    /// nothing after the path: no query, fragment or credentials).
+    pub fn public_url(&self) -> Result<Option<url::Url>, ConfigError> {
+        let Some(text) = &self.public_url else { return Ok(None) };
+        let bad = |why: &str| {
+            ConfigError(format!(
+                "public_url = {text:?} {why}; give the origin browsers use, e.g. \"https://panel.example.org\""
+            ))
+        };
+        let url = url::Url::parse(text.trim()).map_err(|error| bad(&format!("is not a URL ({error})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("must start with http:// or https://"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("has no host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("must not have a query, a fragment or credentials"));
+        }
+        Ok(Some(url))
+    }
+
+    /// `trusted_proxies` parsed (see `client_addr`).
+    pub fn trusted_proxies(&self) -> Result<crate::client_addr::TrustedProxies, ConfigError> {
+        crate::client_addr::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|error| ConfigError(format!("trusted_proxies: {error}")))
     }
 
     /// Whether the session cookie carries `Secure` (see `secure_cookies`).
     pub fn secure_cookies(&self) -> bool {
-        self.secure_cookies.unwrap_or(!self.listen.ip().is_loopback())
+        self.secure_cookies.unwrap_or_else(|| match self.public_url() {
+            Ok(Some(url)) => url.scheme() == "https",
+            _ => !self.listen.ip().is_loopback(),
+        })
     }
 
     /// Where the panel key is (see `key_file`).
@@ -219,6 +263,32 @@ mod tests {
     }
 
     #[test]
+    fn an_https_public_url_makes_cookies_secure_on_loopback_and_the_setting_still_wins() {
+        let behind_tls = Config::from_toml("public_url = \"https://panel.example.org\"").unwrap();
+        assert!(behind_tls.secure_cookies(), "loopback behind a TLS proxy: Secure");
+        assert_eq!(behind_tls.public_url().unwrap().unwrap().as_str(), "https://panel.example.org/");
+        let plain = "public_url = \"http://panel.lan:8080\"\nlisten = \"0.0.0.0:8080\"";
+        assert!(!Config::from_toml(plain).unwrap().secure_cookies(), "an http:// origin cannot keep Secure cookies");
+        let forced = "public_url = \"https://panel.example.org\"\nsecure_cookies = false";
+        assert!(!Config::from_toml(forced).unwrap().secure_cookies());
+    }
+
+    #[test]
+    fn a_bad_public_url_or_trusted_proxy_is_refused_with_what_to_write() {
+        for bad in
+            ["panel.example.org", "ftp://panel.example.org", "https://panel.example.org/?x=1", "https://u:p@panel"]
+        {
+            let error = Config::from_toml(&format!("public_url = {bad:?}")).unwrap_err().to_string();
+            assert!(error.contains("public_url") && error.contains("https://panel.example.org"), "{bad}: {error}");
+        }
+        let error = Config::from_toml("trusted_proxies = [\"127.0.0.1/32\", \"10.0.0.0/40\"]").unwrap_err();
+        assert!(error.to_string().contains("trusted_proxies") && error.to_string().contains("10.0.0.0/40"), "{error}");
+        let config = Config::from_toml("trusted_proxies = [\"127.0.0.1/32\", \"::1\"]").unwrap();
+        assert!(config.trusted_proxies().unwrap().contains("::1".parse().unwrap()));
+        assert!(Config::from_toml("").unwrap().trusted_proxies().unwrap().is_empty());
+    }
+
+    #[test]
     fn the_key_file_defaults_next_to_the_database_and_the_instance_is_never_empty() {
         let config = Config::from_toml("database_url = \"sqlite:///var/lib/smp/p.db\"").unwrap();
         assert_eq!(config.key_file(), std::path::Path::new("/var/lib/smp/smp-panel.key"));
@@ -261,6 +331,8 @@ mod tests {
             "sync_interval_s",
             "allow_signup",
             "secure_cookies",
+            "public_url",
+            "trusted_proxies",
             "key_file",
             "instance",
             "default_quota.containers",

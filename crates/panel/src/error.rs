@@ -67,6 +67,8 @@ pub enum ErrorCode {
     TokenScope,
     /// The password typed again (to make a token, to change it) is not the account's.
     WrongPassword,
+    /// A browser request whose `Origin` is not the panel's (`origin`).
+    OriginMismatch,
 }
 
 impl ErrorCode {
@@ -100,6 +102,7 @@ impl ErrorCode {
             ErrorCode::SessionRequired => "session_required",
             ErrorCode::TokenScope => "token_scope",
             ErrorCode::WrongPassword => "wrong_password",
+            ErrorCode::OriginMismatch => "origin_mismatch",
         }
     }
 
@@ -114,7 +117,8 @@ impl ErrorCode {
             | ErrorCode::ForbiddenConfig
             | ErrorCode::SessionRequired
             | ErrorCode::TokenScope
-            | ErrorCode::WrongPassword => StatusCode::FORBIDDEN,
+            | ErrorCode::WrongPassword
+            | ErrorCode::OriginMismatch => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
@@ -337,6 +341,7 @@ mod tests {
             (ErrorCode::SessionRequired, 403),
             (ErrorCode::TokenScope, 403),
             (ErrorCode::WrongPassword, 403),
+            (ErrorCode::OriginMismatch, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

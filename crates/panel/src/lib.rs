@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod call_limit;
 pub mod cli;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod machine_cli;
@@ -24,6 +25,7 @@ pub use username::Username;
 pub mod api;
 pub mod error;
 pub mod openapi;
+pub mod origin;
 pub mod startup;
 
 pub use startup::Application;

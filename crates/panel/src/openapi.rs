@@ -226,6 +226,8 @@ pub enum ErrorCode {
     SessionRequired,
     TokenScope,
     WrongPassword,
+    /// A browser request (login, or a signed-in change) whose `Origin` is not the panel's `public_url`.
+    OriginMismatch,
 }
 
 /// `GET /api/v1/health`'s answer.
@@ -829,6 +831,7 @@ mod tests {
             Code::SessionRequired,
             Code::TokenScope,
             Code::WrongPassword,
+            Code::OriginMismatch,
         ];
         // A new code fails to compile here until it is added above (and to `ErrorCode` in this file).
         for code in all {
@@ -860,7 +863,8 @@ mod tests {
                 | Code::InstanceChanged
                 | Code::SessionRequired
                 | Code::TokenScope
-                | Code::WrongPassword => {}
+                | Code::WrongPassword
+                | Code::OriginMismatch => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

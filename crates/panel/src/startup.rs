@@ -12,14 +12,17 @@ use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
 
 use crate::api;
+use crate::api::anonymous::AnonymousRefusals;
 use crate::call_limit::CallLimiter;
+use crate::client_addr::{TrustedProxies, client_of_service_request};
 use crate::config::Config;
 use crate::db::containers::Limits;
 use crate::db::quotas::Quota;
 use crate::db::{self, DbPool};
 use crate::error;
 use crate::openapi;
-use crate::rate_limit::RateLimiter;
+use crate::origin::PublicOrigin;
+use crate::rate_limit::LoginLimiter;
 use crate::secrets::PanelKey;
 use crate::sync::{Agents, Nudge, Supervisor};
 
@@ -31,8 +34,14 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024;
 pub struct AppState {
     /// Mark the session cookie `Secure`.
     pub secure_cookies: bool,
-    /// Login attempts per client IP.
-    pub login_limiter: RateLimiter,
+    /// Login attempts per client address and per username.
+    pub login_limiter: LoginLimiter,
+    /// Whose `X-Forwarded-For` names the client (`client_addr`).
+    pub trusted_proxies: TrustedProxies,
+    /// The panel's own origin, for the `Origin` checks.
+    pub public_origin: PublicOrigin,
+    /// The audit rows of refusals without a credential, aggregated per source.
+    pub refusals: Arc<AnonymousRefusals>,
     /// Reaching agents (the panel key, this instance's id).
     pub agents: Arc<Agents>,
     /// Wakes the sync supervisor when machines change.
@@ -54,11 +63,26 @@ pub struct Application {
     server: Server,
     port: u16,
     sync: JoinHandle<()>,
+    refusals: Arc<AnonymousRefusals>,
+    flusher: JoinHandle<()>,
 }
 
 impl Application {
     /// Connects to and migrates the database, binds `config.listen`.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let public_url = config.public_url()?;
+        let trusted_proxies = config.trusted_proxies()?;
+        let listener =
+            TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
+        let bound = listener.local_addr()?;
+        let public_origin = PublicOrigin::new(public_url.as_ref(), bound);
+        if public_url.is_none() && bound.ip().is_unspecified() {
+            tracing::warn!(
+                listen = %bound,
+                "public_url is not set and the panel listens on every address: set public_url to the address \
+                 browsers use, so that Origin checks and Secure cookies follow it"
+            );
+        }
         let url = config.database_url.expose_secret().to_owned();
         let pool: DbPool =
             web::block(move || db::connect_and_migrate(&url)).await.context("the database setup thread failed")??;
@@ -76,10 +100,16 @@ impl Application {
             &sync_nudge,
         )
         .spawn();
+        let refusals = Arc::new(AnonymousRefusals::new(pool.clone()));
+        let flusher = tokio::spawn(refusals.clone().run_flusher());
         let pool = web::Data::new(pool);
+        let log_proxies = trusted_proxies.clone();
         let state = web::Data::new(AppState {
             secure_cookies: config.secure_cookies(),
-            login_limiter: RateLimiter::for_login(),
+            login_limiter: LoginLimiter::for_login(),
+            trusted_proxies,
+            public_origin,
+            refusals: refusals.clone(),
             agents,
             sync_nudge,
             jobs: crate::web::Jobs::default(),
@@ -88,9 +118,7 @@ impl Application {
             default_limits: config.default_limits,
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
         });
-        let listener =
-            TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
-        let port = listener.local_addr()?.port();
+        let port = bound.port();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(pool.clone())
@@ -98,7 +126,17 @@ impl Application {
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
-                .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
+                // The client as the limiter and the audit count it (`client_addr`), then the peer.
+                .wrap(middleware::Logger::new("%{client}xi (peer %a) \"%r\" %s %Dms").custom_request_replace(
+                    "client",
+                    {
+                        let proxies = log_proxies.clone();
+                        move |request| {
+                            client_of_service_request(request, &proxies)
+                                .map_or_else(|| "-".to_owned(), |client| client.to_string())
+                        }
+                    },
+                ))
                 // Before `api::configure`: its `/api/v1` scope would shadow the docs routes.
                 .configure(openapi::configure)
                 .configure(api::configure)
@@ -110,7 +148,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = config.backend().as_str(), "smp-panel listening");
-        Ok(Application { server, port, sync })
+        Ok(Application { server, port, sync, refusals, flusher })
     }
 
     pub fn port(&self) -> u16 {
@@ -122,10 +160,19 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped; the sync stops with the server.
+    /// The audit rows of anonymous refusals (tests flush them).
+    pub fn refusals(&self) -> Arc<AnonymousRefusals> {
+        self.refusals.clone()
+    }
+
+    /// Serves until stopped; the sync stops with the server, and the counts
+    /// of anonymous refusals not yet written are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.sync.abort();
+        self.flusher.abort();
+        // Logged inside when it fails; the server's own outcome is the answer.
+        let _ = self.refusals.flush_now().await;
         result
     }
 }

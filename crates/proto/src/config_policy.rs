@@ -659,7 +659,7 @@ pub fn check_config(config: &BTreeMap<String, String>, grant: Grant) -> Result<(
         if needed > grant.tier {
             return Err(forbidden(refusal_message(key, needed, grant)));
         }
-        let multi_line = grant.tier == Tier::Host;
+        let multi_line = grant.tier == Tier::Host || (grant.tier == Tier::Admin && holds_documents(key));
         let allowed_control = |c: char| multi_line && matches!(c, '\n' | '\t');
         if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
             return Err(forbidden(format!(
@@ -668,7 +668,7 @@ pub fn check_config(config: &BTreeMap<String, String>, grant: Grant) -> Result<(
                 if multi_line {
                     " other than newline or tab"
                 } else {
-                    " (only the host tier may use newline and tab, for a multi-line raw.lxc)"
+                    " (newline and tab only for the host tier, and for admins in user.* and cloud-init.*)"
                 }
             )));
         }
@@ -691,6 +691,14 @@ pub fn check_config(config: &BTreeMap<String, String>, grant: Grant) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Keys whose values are documents (cloud-init's YAML user data, notes):
+/// LXD stores them and hands them to the instance, never writing them into
+/// LXC's configuration, so a newline there cannot add a configuration line
+/// (as it could in `environment.*`, which becomes `lxc.environment` lines).
+fn holds_documents(key: &str) -> bool {
+    key.starts_with("user.") || key.starts_with("cloud-init.")
 }
 
 /// "admins may not set "raw.lxc": raw LXC configuration…; it needs the host
@@ -1086,12 +1094,13 @@ mod tests {
     }
 
     #[test]
-    fn newline_and_tab_are_for_the_host_tier_only() {
+    fn newline_and_tab_are_for_the_host_tier_only_and_for_admins_in_documents() {
         for grant in [MEMBER, ADMIN, HOST_OFF] {
             for (key, value) in
                 [("user.note", "a\nb"), ("environment.X", "a\tb"), ("cloud-init.user-data", "#cloud-config\n")]
             {
-                if required_tier(key) <= grant.tier {
+                let admins_document = grant.tier == Tier::Admin && holds_documents(key);
+                if required_tier(key) <= grant.tier && !admins_document {
                     let rejection = check_config(&config(&[(key, value)]), grant).unwrap_err();
                     assert_eq!(rejection.code, ErrorCode::ForbiddenConfig, "{key} for {grant:?}");
                     assert!(rejection.message.contains("host tier"), "{}", rejection.message);
@@ -1244,6 +1253,30 @@ mod tests {
         assert!(
             page.contains(&tables),
             "docs/protocol.md must hold the tier tables exactly as config_policy::whitelist_markdown() renders it:\n{tables}"
+        );
+    }
+
+    #[test]
+    fn admins_may_give_cloud_init_and_user_keys_several_lines_but_no_other_admin_key_and_members_none() {
+        let lines = "#cloud-config\npackages:\n\t- nginx\n";
+        let admin = Grant::tier(Tier::Admin);
+        for key in ["cloud-init.user-data", "user.user-data", "user.note"] {
+            assert_eq!(code(check_config(&config(&[(key, lines)]), admin)), None, "{key}");
+        }
+        for key in ["environment.LANG", "boot.autostart", "limits.memory"] {
+            assert_eq!(
+                code(check_config(&config(&[(key, "x\nlxc.mount.entry = / mnt")]), admin)),
+                Some(ErrorCode::ForbiddenConfig),
+                "{key}"
+            );
+        }
+        assert_eq!(
+            code(check_config(&config(&[("user.user-data", lines)]), Grant::tier(Tier::Member))),
+            Some(ErrorCode::ForbiddenConfig)
+        );
+        assert_eq!(
+            code(check_config(&config(&[("cloud-init.user-data", "a\u{0}b")]), admin)),
+            Some(ErrorCode::ForbiddenConfig)
         );
     }
 }

@@ -28,26 +28,8 @@ pub struct AuditEntry {
     pub object: String,
     pub machine: Option<String>,
     /// What exactly was asked where the action alone does not say it (an
-    /// exec's argv), at most `MAX_DETAIL_BYTES`.
+    /// exec's argv); stored cut to `audit::MAX_DETAIL_BYTES`.
     pub detail: Option<String>,
-}
-
-/// The longest `detail` stored; longer ones are cut and end in `CUT_MARK`.
-pub const MAX_DETAIL_BYTES: usize = 1024;
-/// How a text cut to fit its column ends.
-pub const CUT_MARK: &str = "…[cut]";
-
-/// `text` if it fits in `max_bytes`, else its longest start that fits with
-/// `CUT_MARK` after it (cut on a character boundary).
-pub fn fitted(text: &str, max_bytes: usize) -> String {
-    if text.len() <= max_bytes {
-        return text.to_owned();
-    }
-    let mut end = max_bytes.saturating_sub(CUT_MARK.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{CUT_MARK}", &text[..end])
 }
 
 impl AuditEntry {
@@ -62,9 +44,9 @@ impl AuditEntry {
         }
     }
 
-    /// Records `detail`, cut to `MAX_DETAIL_BYTES`.
-    pub fn set_detail(&mut self, detail: &str) {
-        self.detail = Some(fitted(detail, MAX_DETAIL_BYTES));
+    /// Records what exactly was asked (the row cuts it to fit).
+    pub fn set_detail(&mut self, detail: String) {
+        self.detail = Some(detail);
     }
 
     /// Appends this entry with `outcome`.
@@ -85,6 +67,7 @@ impl AuditEntry {
                 outcome,
                 error_code,
                 detail: self.detail.as_deref(),
+                count: 1,
             },
         )
     }
@@ -205,19 +188,4 @@ where
         }
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_text_that_fits_is_kept_and_a_longer_one_is_cut_on_a_character_boundary_and_marked() {
-        assert_eq!(fitted("short", 10), "short");
-        let long = "é".repeat(600);
-        let cut = fitted(&long, MAX_DETAIL_BYTES);
-        assert!(cut.len() <= MAX_DETAIL_BYTES, "{}", cut.len());
-        assert!(cut.ends_with(CUT_MARK));
-        assert!(cut.trim_end_matches(CUT_MARK).chars().all(|c| c == 'é'));
-    }
 }

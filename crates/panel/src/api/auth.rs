@@ -3,9 +3,12 @@
 //! A request authenticates with `Authorization: Bearer smp_…` (a personal
 //! access token; no CSRF check) or with the `smp_session` cookie; a cookie
 //! request whose method changes state must carry `X-CSRF-Token` equal to its
-//! session's token. A token of scope `read` may not change state
-//! (`token_scope`). Disabled and not-yet-approved users cannot act. A refused
-//! state-changing request is audited here, with its route's `AuditAction`.
+//! session's token and, if it has an `Origin` header, the panel's own origin
+//! (`origin`). A token of scope `read` may not change state (`token_scope`).
+//! Disabled and not-yet-approved users cannot act. A refused
+//! state-changing request is audited here, with its route's `AuditAction`:
+//! a known user's refusal one row each, a stranger's (no credential, or an
+//! unknown one) aggregated per source by `AnonymousRefusals`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,10 +25,12 @@ use subtle::ConstantTimeEq as _;
 use super::audited::AuditEntry;
 use crate::agents::Caller;
 use crate::call_limit::CallLimiter;
+use crate::client_addr::client_of;
 use crate::db::users::{self, User};
 use crate::db::{self, DbPool, sessions, tokens};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Actor, Decision};
+use crate::startup::AppState;
 
 pub const SESSION_COOKIE: &str = "smp_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
@@ -161,13 +166,32 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
         .app_data::<web::Data<DbPool>>()
         .ok_or_else(|| AppError::internal("the database pool is not registered"))?
         .clone();
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("the application state is not registered"))?
+        .clone();
     let state_changing = changes_state(request.method());
-    let credential = credential(&request);
     let path = request.path().to_owned();
+    let client = client_of(&request, &state.trusted_proxies);
+    // No credential at all: refused without touching the database, its row
+    // aggregated per source (a stranger's flood writes one row a minute).
+    let credential = match credential(&request) {
+        Ok(Credential::Nothing) => Err(AppError::unauthenticated()),
+        other => other,
+    };
+    let credential = match credential {
+        Ok(credential) => credential,
+        Err(error) if state_changing => {
+            return Err(state.refusals.refuse(client, AuditEntry::anonymous(action, path), error).await);
+        }
+        Err(error) => return Err(error),
+    };
+    let origin = state.public_origin.check(&request);
+    let refusals = state.refusals.clone();
     db::run(&pool, move |connection| {
         let mut entry = AuditEntry::anonymous(action, path);
         let result = (|| {
-            let (user_id, via, csrf_header, read_only) = match credential? {
+            let (user_id, via, csrf_header, read_only) = match credential {
                 Credential::Bearer(token) => {
                     let (user_id, scope) =
                         tokens::authenticate(connection, &hash_secret(&token))?.ok_or_else(|| {
@@ -201,21 +225,30 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
             }
             if let AuthVia::Session { csrf_token, .. } = &via
                 && state_changing
-                && !csrf_header
+            {
+                // A browser names the page that sent the request: another site's is refused.
+                origin?;
+                if !csrf_header
                     .as_deref()
                     .is_some_and(|header| bool::from(header.as_bytes().ct_eq(csrf_token.as_bytes())))
-            {
-                return Err(AppError::new(
-                    ErrorCode::CsrfFailed,
-                    "send the session's csrf_token (from login or /api/v1/me) in the X-CSRF-Token header",
-                ));
+                {
+                    return Err(AppError::new(
+                        ErrorCode::CsrfFailed,
+                        "send the session's csrf_token (from login or /api/v1/me) in the X-CSRF-Token header",
+                    ));
+                }
             }
             Ok(CurrentUser { user, via, action })
         })();
         if let Err(error) = &result
             && state_changing
         {
-            entry.append_error(connection, error)?;
+            match entry.actor_id {
+                // An unknown or ended token or session: a stranger, aggregated.
+                None => refusals.record(connection, client, &entry, error)?,
+                // A known user: accountable, one row each.
+                Some(_) => entry.append_error(connection, error)?,
+            }
         }
         result
     })

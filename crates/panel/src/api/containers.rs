@@ -666,7 +666,7 @@ pub(crate) async fn exec_in(
             if request.command.is_empty() {
                 return Err(AppError::invalid_input("command: give the program and its arguments, e.g. [\"uptime\"]"));
             }
-            entry.set_detail(&serde_json::to_string(&request.command).map_err(AppError::internal)?);
+            entry.set_detail(serde_json::to_string(&request.command).map_err(AppError::internal)?);
             Ok(request)
         },
         |target, request| async move { Ok(target.client.exec(&target.caller, target.instance(), &request).await?) },

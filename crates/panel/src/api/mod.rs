@@ -8,6 +8,7 @@
 //! the extractor uses to audit a refused authentication and handlers use for
 //! their own row.
 
+pub mod anonymous;
 pub(crate) mod audit;
 mod audited;
 pub(crate) mod auth;

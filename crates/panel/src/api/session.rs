@@ -9,10 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audited::{AuditEntry, audited, refused};
+use super::audited::{AuditEntry, audited};
 use super::auth::{AuthVia, CurrentUser, hash_secret, random_secret, session_cookie_for};
 use super::body::Body;
 use super::users::UserView;
+use crate::client_addr::client_of;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, DbPool, sessions, users};
 use crate::error::{AppError, ErrorCode};
@@ -65,10 +66,12 @@ fn invalid_credentials() -> AppError {
         (status = 200, description = "Signed in; `Set-Cookie: smp_session=…` (HttpOnly, SameSite=Strict).",
             body = SessionAnswer, headers(("Set-Cookie" = String, description = "The `smp_session` cookie."))),
         (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
+        (status = 403, description = "`account_disabled`, `approval_pending`, or `origin_mismatch` (an `Origin` \
+            header that is not the panel's `public_url`).", body = ErrorBody),
         (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: too many attempts from this address.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many attempts from this address or for this username.",
+            body = ErrorBody),
         (status = 500, description = "`internal`.", body = ErrorBody),
     ),
 )]
@@ -80,7 +83,13 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let LoginRequest { username, password } = match body.json() {
         Ok(request) => request,
-        Err(error) => return Err(refused(&pool, AuditEntry::anonymous("session.login", "username:?"), error).await),
+        Err(error) => {
+            let client = client_of(&request, &state.trusted_proxies);
+            return Err(state
+                .refusals
+                .refuse(client, AuditEntry::anonymous("session.login", "username:?"), error)
+                .await);
+        }
     };
     let (user, secret, csrf_token) = sign_in(&request, &pool, &state, username, password).await?;
     Ok(HttpResponse::Ok()
@@ -88,9 +97,18 @@ pub async fn login(
         .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))
 }
 
-/// Checks a password (rate-limited per client address) and opens a session,
-/// audited: the user, the session's secret (the cookie) and its CSRF token.
-/// The login page and `POST /api/v1/login` both sign in here.
+/// Checks a password and opens a session, audited: the user, the
+/// session's secret (the cookie) and its CSRF token. The login page and
+/// `POST /api/v1/login` both sign in here.
+///
+/// In order: a foreign `Origin` is refused (`origin`); the attempt counts
+/// against the client address and the username (`LoginLimiter`); the
+/// account is loaded and its connection given back; Argon2 runs on the
+/// blocking pool holding no connection (so a burst of logins cannot starve
+/// the pool); then the session is written with its audit row. Refusals
+/// before the password is checked are anonymous and aggregated per source
+/// (`AnonymousRefusals`); a wrong password writes its own row (at most as
+/// many as the limiter lets through).
 pub(crate) async fn sign_in(
     request: &HttpRequest,
     pool: &DbPool,
@@ -98,19 +116,24 @@ pub(crate) async fn sign_in(
     username: String,
     password: String,
 ) -> Result<(User, String, String), AppError> {
-    let entry =
+    let mut entry =
         AuditEntry::anonymous("session.login", format!("username:{}", username.chars().take(64).collect::<String>()));
-    // The peer address, not a forwarded header: behind a proxy, the proxy limits.
-    let allowed = request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
-    // The password is checked outside the transaction, so that the
-    // transaction starts with its write (on SQLite a read-then-write
+    let client = client_of(request, &state.trusted_proxies);
+    if let Err(error) = state.public_origin.check(request) {
+        return Err(state.refusals.refuse(client, entry, error).await);
+    }
+    if !state.login_limiter.allow_login(client, &username) {
+        let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
+        return Err(state.refusals.refuse(client, entry, error).await);
+    }
+    let account = db::run(pool, move |connection| load_account(connection, &username)).await?;
+    let verdict = web::block(move || check_password(account, &password))
+        .await
+        .map_err(AppError::internal)
+        .and_then(|verdict| verdict)
+        .and_then(|user| admit(&mut entry, user));
+    // The transaction starts with its write (on SQLite a read-then-write
     // transaction cannot wait for a concurrent writer).
-    let (entry, verdict) = db::run(pool, move |connection| {
-        let mut entry = entry;
-        let verdict = check_login(connection, &mut entry, allowed, &username, &password);
-        Ok::<_, AppError>((entry, verdict))
-    })
-    .await?;
     audited(pool, entry, move |connection, _| {
         let user = verdict?;
         let (secret, csrf_token) = (random_secret(), random_secret());
@@ -120,29 +143,31 @@ pub(crate) async fn sign_in(
     .await
 }
 
-/// The user whose password this is, if they may sign in; fills in the audit
-/// entry's actor once the password is right.
-fn check_login(
-    connection: &mut DbConnection,
-    entry: &mut AuditEntry,
-    allowed: bool,
-    username: &str,
-    password: &str,
-) -> Result<User, AppError> {
-    if !allowed {
-        return Err(AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute"));
+/// The account a login names, if the name is one at all.
+fn load_account(connection: &mut DbConnection, username: &str) -> Result<Option<User>, AppError> {
+    match Username::parse(username) {
+        Ok(name) => Ok(users::find_by_username(connection, &name)?),
+        Err(_) => Ok(None),
     }
-    let user = match Username::parse(username) {
-        Ok(name) => users::find_by_username(connection, &name)?,
-        Err(_) => None,
-    };
-    let Some(user) = user else {
+}
+
+/// The account if `password` is its password (Argon2: call it off the
+/// async runtime and without a database connection). An unknown account is
+/// checked against a dummy hash, so both failures take as long.
+pub(crate) fn check_password(account: Option<User>, password: &str) -> Result<User, AppError> {
+    let Some(user) = account else {
         verify_password(password, dummy_hash());
         return Err(invalid_credentials());
     };
     if !verify_password(password, &user.password_hash) {
         return Err(invalid_credentials());
     }
+    Ok(user)
+}
+
+/// The user whose password was right, if she may sign in; names her in the
+/// audit entry.
+fn admit(entry: &mut AuditEntry, user: User) -> Result<User, AppError> {
     entry.actor_id = Some(user.id.0);
     entry.actor = user.username.to_string();
     entry.object = format!("user:{}", user.id);
@@ -218,4 +243,34 @@ pub async fn me(current: CurrentUser) -> HttpResponse {
         AuthVia::Token => None,
     };
     HttpResponse::Ok().json(SessionAnswer { user: UserView::from(&current.user), csrf_token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::users::UserId;
+    use crate::roles::Role;
+
+    fn account(password: &str) -> User {
+        User {
+            id: UserId(7),
+            username: Username::parse("mia").unwrap(),
+            password_hash: Password::parse(password.to_owned()).unwrap().hash().unwrap(),
+            role: Role::Member,
+            approved: true,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+
+    /// Argon2 runs here, and this function is given no connection: the
+    /// login hashes only after the account's connection went back to the pool.
+    #[test]
+    fn the_password_check_needs_no_connection_and_answers_unknown_and_wrong_alike() {
+        let right = "a long enough passphrase";
+        assert_eq!(check_password(Some(account(right)), right).unwrap().id, UserId(7));
+        let wrong = check_password(Some(account(right)), "another long passphrase").unwrap_err();
+        let unknown = check_password(None, right).unwrap_err();
+        assert_eq!((wrong.code, wrong.message), (unknown.code, unknown.message));
+    }
 }

@@ -1,5 +1,9 @@
 //! The `audit_log` table: append-only. This module can insert and read rows;
 //! there is deliberately no function that updates or deletes one.
+//!
+//! Every text a request can fill (`actor`, `object`, `machine`) is cut to
+//! `MAX_TEXT_CHARS` here, the one place rows are written, and marked with
+//! `CUT_MARK`: a stranger's 4 KiB path must not become a 4 KiB row.
 
 use diesel::prelude::*;
 
@@ -28,6 +32,39 @@ impl Outcome {
     }
 }
 
+/// The most characters a text column of a row holds (the mark included).
+pub const MAX_TEXT_CHARS: usize = 256;
+/// What ends a text that was cut to `MAX_TEXT_CHARS`.
+pub const CUT_MARK: &str = "…[cut]";
+
+/// `text` as stored: itself when it fits, else its first characters (cut
+/// on a char boundary) followed by `CUT_MARK`, `MAX_TEXT_CHARS` in all.
+pub fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_TEXT_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep = MAX_TEXT_CHARS - CUT_MARK.chars().count();
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(CUT_MARK);
+    std::borrow::Cow::Owned(cut)
+}
+
+/// The longest `detail` stored, in bytes; a longer one is cut like the texts.
+pub const MAX_DETAIL_BYTES: usize = 1024;
+
+/// A `detail` as stored: itself when it fits in `MAX_DETAIL_BYTES`, else its
+/// longest start (cut on a char boundary) that fits with `CUT_MARK` after it.
+pub fn bounded_detail(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_DETAIL_BYTES {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = MAX_DETAIL_BYTES - CUT_MARK.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}{CUT_MARK}", &text[..end]))
+}
+
 /// One row to append; `at` is taken when it is written.
 #[derive(Debug, Clone)]
 pub struct NewAuditRow<'a> {
@@ -41,8 +78,11 @@ pub struct NewAuditRow<'a> {
     pub machine: Option<&'a str>,
     pub outcome: Outcome,
     pub error_code: Option<&'a str>,
-    /// What exactly was asked (an exec's argv), already cut to fit.
+    /// What exactly was asked (an exec's argv); cut to `MAX_DETAIL_BYTES` here.
     pub detail: Option<&'a str>,
+    /// How many requests the row stands for: 1, or more for the aggregated
+    /// refusals of one source without a credential (`api::anonymous`).
+    pub count: i64,
 }
 
 /// A stored row.
@@ -61,6 +101,8 @@ pub struct AuditRow {
     /// What exactly was asked where the action alone does not say it: an
     /// exec's argv as JSON, cut to 1 KiB (ending `…[cut]`).
     pub detail: Option<String>,
+    /// How many requests this row stands for (1 unless aggregated).
+    pub count: i64,
 }
 
 /// Appends one row.
@@ -69,13 +111,14 @@ pub fn append(connection: &mut DbConnection, row: &NewAuditRow<'_>) -> Result<()
         .values((
             audit_log::at.eq(unix_now()),
             audit_log::actor_id.eq(row.actor_id),
-            audit_log::actor.eq(row.actor),
-            audit_log::action.eq(row.action),
-            audit_log::object.eq(row.object),
-            audit_log::machine.eq(row.machine),
+            audit_log::actor.eq(bounded(row.actor).as_ref()),
+            audit_log::action.eq(bounded(row.action).as_ref()),
+            audit_log::object.eq(bounded(row.object).as_ref()),
+            audit_log::machine.eq(row.machine.map(bounded).as_deref()),
             audit_log::outcome.eq(row.outcome.as_str()),
             audit_log::error_code.eq(row.error_code),
-            audit_log::detail.eq(row.detail),
+            audit_log::detail.eq(row.detail.map(bounded_detail).as_deref()),
+            audit_log::count.eq(row.count.max(1)),
         ))
         .execute(connection)?;
     Ok(())
@@ -159,4 +202,30 @@ pub fn count_refusals_since(
         .filter(audit_log::error_code.eq(error_code))
         .count()
         .get_result(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_text_is_kept_and_a_long_one_is_cut_on_a_char_boundary_and_marked() {
+        assert_eq!(bounded("container:12"), "container:12");
+        let exact = "é".repeat(MAX_TEXT_CHARS);
+        assert_eq!(bounded(&exact), exact);
+        let long = format!("/api/v1/{}", "é".repeat(4096));
+        let cut = bounded(&long);
+        assert_eq!(cut.chars().count(), MAX_TEXT_CHARS);
+        assert!(cut.starts_with("/api/v1/éé") && cut.ends_with(CUT_MARK), "{cut}");
+    }
+
+    #[test]
+    fn a_detail_that_fits_is_kept_and_a_longer_one_is_cut_to_a_kib_on_a_char_boundary_and_marked() {
+        assert_eq!(bounded_detail(r#"["uptime"]"#), r#"["uptime"]"#);
+        let long = "é".repeat(600);
+        let cut = bounded_detail(&long);
+        assert!(cut.len() <= MAX_DETAIL_BYTES, "{}", cut.len());
+        assert!(cut.ends_with(CUT_MARK));
+        assert!(cut.trim_end_matches(CUT_MARK).chars().all(|c| c == 'é'));
+    }
 }

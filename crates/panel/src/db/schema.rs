@@ -105,6 +105,7 @@ diesel::table! {
         outcome -> Text,
         error_code -> Nullable<Text>,
         detail -> Nullable<Text>,
+        count -> BigInt,
     }
 }
 

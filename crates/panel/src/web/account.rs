@@ -2,8 +2,10 @@
 //!
 //! Sign-up is a plain form like the login's (there is no session yet): it
 //! makes an unapproved member, audited as `user.signup`, rate-limited with
-//! the login's limiter, and only while `allow_signup` is on (else the 404
-//! page); a taken name gets the same page as a free one. The account page's forms are htmx requests with the session's CSRF
+//! the login's limiter (by client address), and only while `allow_signup`
+//! is on (else the 404 page); those two refusals are anonymous and their
+//! rows aggregated per source (`api::anonymous`); a taken name gets the
+//! same page as a free one. The account page's forms are htmx requests with the session's CSRF
 //! header; each answers its section again, with what happened in words (a
 //! refusal is a readable message in a 200 answer, so that htmx swaps it in).
 //! Tokens are made and revoked by the same functions as `/api/v1/tokens`,
@@ -120,17 +122,24 @@ pub async fn signup_submit(
         Err(_) => "username:?".to_owned(),
     };
     let enabled = state.allow_signup;
-    // The peer address, not a forwarded header, as for the login.
-    let allowed = !enabled || request.peer_addr().is_none_or(|peer| state.login_limiter.allow(peer.ip()));
+    // The client address as the login counts it (`client_addr`).
+    let client = crate::client_addr::client_of(&request, &state.trusted_proxies);
+    let refusal = if !enabled {
+        Some(AppError::not_found())
+    } else if !state.login_limiter.allow_address(client) {
+        Some(AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute"))
+    } else {
+        None
+    };
+    if let Some(error) = refusal {
+        // Refused before any work: aggregated per source, like other anonymous refusals.
+        let error = state.refusals.refuse(client, AuditEntry::anonymous("user.signup", object), error).await;
+        return signup_refused(error, typed);
+    }
     // The form is checked and the password hashed on the blocking pool,
-    // without holding a database connection, whether the name is free or not.
+    // before a connection (and SQLite's write lock) is taken, whether the
+    // name is free or not.
     let prepared = web::block(move || {
-        if !enabled {
-            return Err(AppError::not_found());
-        }
-        if !allowed {
-            return Err(AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute"));
-        }
         let SignupForm { username, password, password_again } = submitted?;
         let username =
             Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
@@ -138,8 +147,7 @@ pub async fn signup_submit(
             return Err(AppError::invalid_input("the two passwords differ; type the same password twice"));
         }
         let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
-        let password_hash = password.hash().map_err(AppError::internal)?;
-        Ok((username, password_hash))
+        Ok((username, password.hash().map_err(AppError::internal)?))
     })
     .await
     .map_err(AppError::internal)
@@ -158,8 +166,15 @@ pub async fn signup_submit(
         Err(error) if error.code == ErrorCode::Conflict => {
             html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen })
         }
-        Err(error) if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
-        Err(error) => {
+        Err(error) => signup_refused(error, typed),
+    }
+}
+
+/// The sign-up form again with what went wrong, or the error's page.
+fn signup_refused(error: AppError, typed: String) -> Page {
+    match error {
+        error if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
+        error => {
             let message = match error.code {
                 ErrorCode::RateLimited => {
                     "Too many attempts from your address. Wait a minute, then try again.".to_owned()

@@ -284,6 +284,8 @@ struct AuditLine {
     error_code: String,
     /// What exactly was asked (an exec's argv).
     detail: String,
+    /// How many requests the row stands for (more than 1: aggregated refusals).
+    count: i64,
 }
 
 #[derive(Template)]
@@ -373,6 +375,7 @@ pub async fn audit_page(
             outcome: row.outcome,
             error_code: row.error_code.unwrap_or_default(),
             detail: row.detail.unwrap_or_default(),
+            count: row.count,
         })
         .collect();
     let [actor, action, outcome, object, machine] = filters.map(|(_, value)| value.unwrap_or_default());

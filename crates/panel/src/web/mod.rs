@@ -227,6 +227,7 @@ pub(crate) fn is_page_error(error: &AppError) -> bool {
         ErrorCode::NotFound
             | ErrorCode::Unauthenticated
             | ErrorCode::CsrfFailed
+            | ErrorCode::OriginMismatch
             | ErrorCode::AccountDisabled
             | ErrorCode::ApprovalPending
     )
@@ -267,7 +268,9 @@ impl ResponseError for PageError {
         }
         let (title, message) = match self.0.code {
             ErrorCode::NotFound => ("Not found", "There is nothing here, or nothing you may see."),
-            ErrorCode::Forbidden | ErrorCode::CsrfFailed => ("Not allowed", self.0.message.as_ref()),
+            ErrorCode::Forbidden | ErrorCode::CsrfFailed | ErrorCode::OriginMismatch => {
+                ("Not allowed", self.0.message.as_ref())
+            }
             ErrorCode::Internal => ("Something went wrong", "The panel's log has the details; tell an admin."),
             _ => ("That did not work", self.0.message.as_ref()),
         };

@@ -77,7 +77,8 @@ pub async fn login_submit(
             let message = match error.code {
                 ErrorCode::InvalidCredentials => "Wrong username or password.".to_owned(),
                 ErrorCode::RateLimited => {
-                    "Too many sign-in attempts from your address. Wait a minute, then try again.".to_owned()
+                    "Too many sign-in attempts from your address or for this username. Wait a minute, then try again."
+                        .to_owned()
                 }
                 ErrorCode::ApprovalPending => {
                     "Your account is waiting for an admin's approval. You can sign in once they approve it.".to_owned()

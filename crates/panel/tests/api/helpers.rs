@@ -124,6 +124,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
+    /// The aggregated audit rows of anonymous refusals (`flush_refusals`).
+    refusals: std::sync::Arc<smp_panel::api::anonymous::AnonymousRefusals>,
 }
 
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
@@ -141,9 +143,10 @@ pub async fn spawn_app_with(settings: &str) -> TestApp {
     let application = smp_panel::Application::build(config).await.expect("the panel starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
+    let refusals = application.refusals();
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, db, client, handle }
+    TestApp { address, db, client, handle, refusals }
 }
 
 impl Drop for TestApp {
@@ -206,6 +209,12 @@ impl TestApp {
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
         db::audit::list(&mut self.db.connect()).unwrap()
+    }
+
+    /// Writes the counts of anonymous refusals not yet written, as the
+    /// periodic flush (or a shutdown) would.
+    pub async fn flush_refusals(&self) {
+        self.refusals.flush_now().await.unwrap();
     }
 }
 

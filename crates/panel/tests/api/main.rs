@@ -12,6 +12,7 @@ mod audit_api;
 mod browser;
 mod cli;
 mod containers_api;
+mod floods;
 mod foreign_keys;
 mod helpers;
 mod machine_cli;

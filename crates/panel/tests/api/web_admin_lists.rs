@@ -157,6 +157,7 @@ fn append(t: &crate::containers_api::Tree, actor: (i64, &str), action: &str, obj
         outcome,
         error_code: (outcome == Outcome::Refused).then_some("forbidden"),
         detail: None,
+        count: 1,
     };
     audit::append(&mut t.app.db.connect(), &row).unwrap();
 }
