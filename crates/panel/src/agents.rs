@@ -36,6 +36,11 @@ pub const TOKEN_TTL_S: i64 = 30;
 /// the agent, at most 600 s, plus some slack).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(660);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest answer read from an agent (an exec's two capped streams,
+/// JSON-escaped, fit many times over).
+pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+/// The largest server-sent event read from an agent's `/events`.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 
 /// Who is acting: the token's `sub`, and the tier its claims ask for
 /// (`policy::agent_tier` decides it for people). A person's caller holds one
@@ -255,7 +260,7 @@ impl AgentClient {
             if (200..300).contains(&status) {
                 return Ok(answer);
             }
-            let bytes = answer.bytes().await.map_err(|error| self.transport_error(&error))?;
+            let bytes = self.read_bounded(answer, status).await?;
             let error = match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(body) => AgentCallError::Agent {
                     machine: self.machine.clone(),
@@ -283,12 +288,30 @@ impl AgentClient {
     pub async fn call<T: DeserializeOwned>(&self, caller: &Caller, call: &Call<'_>) -> Result<T, AgentCallError> {
         let answer = self.send(caller, call).await?;
         let status = answer.status().as_u16();
-        let bytes = answer.bytes().await.map_err(|error| self.transport_error(&error))?;
+        let bytes = self.read_bounded(answer, status).await?;
         serde_json::from_slice(&bytes).map_err(|error| AgentCallError::BadAnswer {
             machine: self.machine.clone(),
             status,
             message: error.to_string(),
         })
+    }
+
+    /// The whole body of `answer`, refused past `MAX_ANSWER_BYTES`: a
+    /// compromised host cannot make the panel, which serves every machine,
+    /// run out of memory.
+    async fn read_bounded(&self, mut answer: reqwest::Response, status: u16) -> Result<Vec<u8>, AgentCallError> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = answer.chunk().await.map_err(|error| self.transport_error(&error))? {
+            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(AgentCallError::BadAnswer {
+                    machine: self.machine.clone(),
+                    status,
+                    message: format!("an answer larger than {MAX_ANSWER_BYTES} bytes"),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> AgentCallError {
@@ -617,7 +640,19 @@ impl EventStream {
                 }
             }
             match self.response.chunk().await {
-                Ok(Some(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Ok(Some(chunk)) => {
+                    self.buffer.extend_from_slice(&chunk);
+                    // Whole events are taken off above; what stays is one
+                    // unfinished event, which may not grow without bound.
+                    let unfinished = !self.buffer.windows(2).any(|pair| pair == b"\n\n");
+                    if unfinished && self.buffer.len() > MAX_EVENT_BYTES {
+                        return Err(AgentCallError::BadAnswer {
+                            machine: self.machine.clone(),
+                            status: 200,
+                            message: format!("an event larger than {MAX_EVENT_BYTES} bytes"),
+                        });
+                    }
+                }
                 Ok(None) => return Ok(None),
                 Err(error) => return Err(unavailable(&self.machine, chain(&error))),
             }

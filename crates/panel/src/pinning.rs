@@ -167,7 +167,15 @@ pub fn fetch_fingerprint(host: &str, port: u16) -> anyhow::Result<Fingerprint> {
     let config = Arc::new(client_config(verifier.clone())?);
     let server_name = ServerName::try_from(host.to_owned()).context("invalid host name")?;
     let mut connection = rustls::ClientConnection::new(config, server_name)?;
-    let mut socket = TcpStream::connect((host, port)).with_context(|| format!("cannot connect to {host}:{port}"))?;
+    // Each address with a bounded connect: a host that drops packets does not
+    // hold the caller (and the machine's `started` row) for the OS's minutes.
+    let addresses: Vec<std::net::SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .with_context(|| format!("cannot resolve {host}:{port}"))?
+        .collect();
+    let mut socket = addresses
+        .iter()
+        .find_map(|address| TcpStream::connect_timeout(address, Duration::from_secs(10)).ok())
+        .with_context(|| format!("cannot connect to {host}:{port} within 10 s"))?;
     socket.set_read_timeout(Some(Duration::from_secs(10)))?;
     socket.set_write_timeout(Some(Duration::from_secs(10)))?;
     let mut tls = rustls::Stream::new(&mut connection, &mut socket);

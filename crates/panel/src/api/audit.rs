@@ -85,7 +85,8 @@ pub async fn list(
 /// The rows of `query` that `current` may read, newest first: every row if
 /// the policy allows `AuditViewAll`, else her own actions and actions on the
 /// containers of the trees she owns and on the services she may see (hers
-/// and those on her containers). The API and the web pages search here.
+/// and those on her containers), without the `detail` of others' rows. The
+/// API and the web pages search here.
 pub(crate) fn search_as(
     connection: &mut DbConnection,
     current: &CurrentUser,
@@ -105,5 +106,14 @@ pub(crate) fn search_as(
             Visible::ActorOrObjects { actor_id: current.user.id.0, objects }
         }
     };
-    Ok(audit::search(connection, &visible, query)?)
+    let mut rows = audit::search(connection, &visible, query)?;
+    if let Visible::ActorOrObjects { actor_id, .. } = visible {
+        // What others ran in her containers (an argv may hold their secrets,
+        // and the container may have been someone else's then) stays theirs:
+        // she reads that they acted, not what they ran.
+        for row in rows.iter_mut().filter(|row| row.actor_id != Some(actor_id)) {
+            row.detail = None;
+        }
+    }
+    Ok(rows)
 }

@@ -14,7 +14,8 @@ use super::audited::audited;
 use super::auth::{AuthVia, CurrentUser};
 use super::body::Body;
 use super::tokens::wrong_password;
-use crate::db::{self, DbPool, audit, sessions, tokens, unix_now, users};
+use crate::db::users::UserId;
+use crate::db::{self, DbConnection, DbPool, audit, sessions, tokens, unix_now, users};
 use crate::error::{AppError, ErrorCode};
 use crate::openapi::ErrorBody;
 use crate::password::{Password, verify_password};
@@ -94,6 +95,30 @@ pub async fn change(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -
     Ok(HttpResponse::Ok().json(changed))
 }
 
+/// Inside the transaction that writes a credential after a password check:
+/// the account is still as the check saw it (`users::unchanged_since_check`)
+/// and the session that asked, if any, is still live. Otherwise nothing is
+/// written: a password change or a disable that won the race ends what it
+/// meant to end.
+pub(crate) fn still_as_verified(
+    connection: &mut DbConnection,
+    user: UserId,
+    verified_hash: &str,
+    session: Option<&str>,
+) -> Result<(), AppError> {
+    let session_live = match session {
+        Some(id_hash) => sessions::find_live(connection, id_hash)?.is_some(),
+        None => true,
+    };
+    if !session_live || !users::unchanged_since_check(connection, user, verified_hash)? {
+        return Err(AppError::new(
+            ErrorCode::Unauthenticated,
+            "the password changed, the account was disabled or the session ended while this request ran; nothing was done; sign in again",
+        ));
+    }
+    Ok(())
+}
+
 /// Changes the caller's password (see the module note), audited as the
 /// route's action on `user:ID`. The current password is verified and the new
 /// one hashed on the blocking pool without holding a database connection;
@@ -111,6 +136,7 @@ pub(crate) async fn change_password(
         AuthVia::Token => None,
     };
     let stored_hash = current.user.password_hash.clone();
+    let verified_hash = stored_hash.clone();
     let may_retype = may_retype_password(pool, &current).await;
     let new_hash = web::block(move || {
         let PasswordChange { current, new } = request()?;
@@ -124,8 +150,10 @@ pub(crate) async fn change_password(
     .await
     .map_err(AppError::internal)
     .and_then(|verdict| verdict);
+    let session = this_session.clone();
     audited(pool, entry, move |connection, _| {
         let hash = new_hash?;
+        still_as_verified(connection, user_id, &verified_hash, session.as_deref())?;
         users::set_password_hash(connection, user_id, &hash)?;
         let sessions_ended = sessions::revoke_all_but(connection, user_id, this_session.as_deref())?;
         let tokens_revoked = tokens::revoke_all(connection, user_id)?;

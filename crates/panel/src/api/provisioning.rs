@@ -557,7 +557,10 @@ pub(crate) async fn configure(
         let asked = limits.unwrap_or_default();
         asked.validate().map_err(|message| AppError::invalid_input(format!("limits: {message}")))?;
         let after = asked.or(before);
-        let counted = loaded.in_quota && !current.user.role.is_admin();
+        // Who creates outside quotas also changes limits outside them.
+        let exempt =
+            crate::policy::decide(&current.actor(), Action::ContainerCreateAny, &Object::Nothing) == Decision::Allow;
+        let counted = loaded.in_quota && !exempt;
         if counted
             && after.grows_from(&before)
             && let Some(owner) = loaded.owner_id
@@ -568,10 +571,10 @@ pub(crate) async fn configure(
         }
         containers::set_limits(connection, id, &after)?;
         let target = Target::of(connection, &state, &current, &loaded)?;
-        Ok((target, before))
+        Ok((target, (before, after)))
     })
     .await;
-    let ((target, before), entry) = checked?;
+    let ((target, (before, after)), entry) = checked?;
     let mut config = limits.unwrap_or_default().config();
     if let Some(autostart) = autostart {
         config.insert("boot.autostart".to_owned(), autostart.to_string());
@@ -587,8 +590,12 @@ pub(crate) async fn configure(
     })
     .await;
     if failed {
-        let restored =
-            db::run(&pool, move |connection| Ok::<_, AppError>(containers::set_limits(connection, id, &before)?)).await;
+        // Only if the row still holds this change's limits: another change
+        // made meanwhile (checked against these) is not undone.
+        let restored = db::run(&pool, move |connection| {
+            Ok::<_, AppError>(containers::restore_limits(connection, id, &after, &before)?)
+        })
+        .await;
         if let Err(error) = restored {
             tracing::error!(%error, container = id.0, "the limits of a failed change could not be put back");
         }

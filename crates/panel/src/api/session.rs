@@ -132,10 +132,11 @@ pub(crate) async fn sign_in(
         .map_err(AppError::internal)
         .and_then(|verdict| verdict)
         .and_then(|user| admit(&mut entry, user));
-    // The transaction starts with its write (on SQLite a read-then-write
-    // transaction cannot wait for a concurrent writer).
+    // The account is read again under its row's lock: a password change or
+    // a disable that committed while Argon2 ran wins, and no session is made.
     audited(pool, entry, move |connection, _| {
         let user = verdict?;
+        super::password::still_as_verified(connection, user.id, &user.password_hash, None)?;
         let (secret, csrf_token) = (random_secret(), random_secret());
         sessions::create(connection, &hash_secret(&secret), user.id, &csrf_token, SESSION_LIFETIME_S)?;
         Ok((user, secret, csrf_token))

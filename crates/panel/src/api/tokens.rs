@@ -111,6 +111,11 @@ pub(crate) async fn create_token(
     let user_id = current.user.id;
     let may_make_tokens = crate::policy::may_make_tokens(matches!(current.via, AuthVia::Session { .. }));
     let stored_hash = current.user.password_hash.clone();
+    let verified_hash = stored_hash.clone();
+    let session = match &current.via {
+        AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
+        AuthVia::Token => None,
+    };
     let may_retype = super::password::may_retype_password(pool, &current).await;
     let verdict = web::block(move || {
         if !may_make_tokens {
@@ -132,6 +137,7 @@ pub(crate) async fn create_token(
     .and_then(|verdict| verdict);
     audited(pool, current.audit("token:new"), move |connection, entry| {
         let Checked { name, scope, expires_in_days } = verdict?;
+        super::password::still_as_verified(connection, user_id, &verified_hash, session.as_deref())?;
         let token = format!("{TOKEN_PREFIX}{}", random_secret());
         let expires_at = unix_now() + i64::from(expires_in_days) * 86_400;
         let new = NewToken { user_id, name: &name, token_hash: &hash_secret(&token), scope, expires_at };

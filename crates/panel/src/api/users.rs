@@ -113,36 +113,52 @@ pub async fn create(current: CurrentUser, pool: web::Data<DbPool>, body: Body) -
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Creates an approved account, audited; `request` is read inside the
-/// audited work after the policy allowed it (the API and the users page
-/// create accounts here).
+/// Creates an approved account, audited; `request` is read after the
+/// policy allowed it, and checked and its password hashed on the blocking
+/// pool before a connection (and SQLite's write lock) is taken; a refusal is
+/// audited all the same (the API and the users page create accounts here).
 pub(crate) async fn create_user(
     pool: &DbPool,
     current: CurrentUser,
     request: impl FnOnce() -> Result<CreateUser, AppError> + Send + 'static,
 ) -> Result<CreatedUser, AppError> {
-    audited(pool, current.audit("user:new"), move |connection, entry| {
-        current.decide(Action::UserManage, &Object::Nothing)?;
-        let CreateUser { username, role, password } = request()?;
-        entry.object = format!("username:{}", username.chars().take(64).collect::<String>());
-        if role.is_admin() {
-            current.decide(Action::UserAppointAdmin, &Object::Nothing)?;
-        }
-        let username =
-            Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
-        let (password, generated) = match password {
-            Some(text) => {
-                (Password::parse(text).map_err(|error| AppError::invalid_input(format!("password: {error}")))?, false)
+    let entry = current.audit("user:new");
+    let (object, checked) = web::block(move || {
+        let mut object = None;
+        let checked = (|| -> Result<_, AppError> {
+            current.decide(Action::UserManage, &Object::Nothing)?;
+            let CreateUser { username, role, password } = request()?;
+            object = Some(format!("username:{}", username.chars().take(64).collect::<String>()));
+            if role.is_admin() {
+                current.decide(Action::UserAppointAdmin, &Object::Nothing)?;
             }
-            None => (Password::generate(), true),
-        };
-        let password_hash = password.hash().map_err(AppError::internal)?;
+            let username =
+                Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
+            let (password, generated) = match password {
+                Some(text) => (
+                    Password::parse(text).map_err(|error| AppError::invalid_input(format!("password: {error}")))?,
+                    false,
+                ),
+                None => (Password::generate(), true),
+            };
+            let password_hash = password.hash().map_err(AppError::internal)?;
+            Ok((username, role, password_hash, generated.then(|| password.expose().to_owned())))
+        })();
+        (object, checked)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    audited(pool, entry, move |connection, entry| {
+        if let Some(object) = object {
+            entry.object = object;
+        }
+        let (username, role, password_hash, generated) = checked?;
         let user = users::create(
             connection,
             &NewUser { username: &username, password_hash: &password_hash, role, approved: true },
         )?;
         entry.object = format!("user:{}", user.id);
-        Ok(CreatedUser { user: UserView::from(&user), password: generated.then(|| password.expose().to_owned()) })
+        Ok(CreatedUser { user: UserView::from(&user), password: generated })
     })
     .await
 }

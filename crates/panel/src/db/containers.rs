@@ -443,6 +443,26 @@ pub fn set_limits(connection: &mut DbConnection, id: ContainerId, limits: &Limit
         .execute(connection)
 }
 
+/// Puts `before` back after a failed change to `after`, only while the row
+/// still holds `after` (a change made meanwhile stays); how many rows changed.
+pub fn restore_limits(
+    connection: &mut DbConnection,
+    id: ContainerId,
+    after: &Limits,
+    before: &Limits,
+) -> QueryResult<usize> {
+    super::write_transaction(connection, |connection| {
+        let (cpu, memory_mb, disk_mb) = containers::table
+            .find(id.0)
+            .select((containers::cpu, containers::memory_mb, containers::disk_mb))
+            .first::<(Option<i64>, Option<i64>, Option<i64>)>(connection)?;
+        if (Limits { cpu, memory_mb, disk_mb }) != *after {
+            return Ok(0);
+        }
+        set_limits(connection, id, before)
+    })
+}
+
 pub fn set_autostart(connection: &mut DbConnection, id: ContainerId, autostart: bool) -> QueryResult<usize> {
     diesel::update(containers::table.find(id.0)).set(containers::autostart.eq(Some(autostart))).execute(connection)
 }

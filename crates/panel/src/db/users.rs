@@ -170,6 +170,21 @@ pub fn update(connection: &mut DbConnection, id: UserId, changes: UserChanges) -
 }
 
 /// Replaces a user's password hash (from `Password::hash`).
+/// Inside the write transaction of a credential (a session, a token, a
+/// new password): whether the account is still as the password check saw it,
+/// the same hash, enabled and approved. Its row is locked first
+/// (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serializes writers), so a
+/// password change or a disable that committed while Argon2 ran wins, and
+/// one that comes later finds the credential there and revokes it.
+pub fn unchanged_since_check(
+    connection: &mut DbConnection,
+    id: UserId,
+    verified_hash: &str,
+) -> Result<bool, UserError> {
+    diesel::update(users::table.find(id.0)).set(users::id.eq(users::id)).execute(connection)?;
+    Ok(find(connection, id)?.is_some_and(|user| user.password_hash == verified_hash && !user.disabled && user.approved))
+}
+
 pub fn set_password_hash(connection: &mut DbConnection, id: UserId, hash: &str) -> Result<(), UserError> {
     diesel::update(users::table.find(id.0)).set(users::password_hash.eq(hash)).execute(connection)?;
     Ok(())

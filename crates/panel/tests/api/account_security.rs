@@ -370,3 +370,31 @@ async fn a_member_naming_a_service_owner_cannot_tell_unknown_unapproved_disabled
     let body: Value = response.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("nobody"), "{body}");
 }
+
+#[tokio::test]
+async fn a_credential_checked_against_a_password_that_changed_or_an_account_disabled_meanwhile_is_not_written() {
+    use smp_panel::db::users::{self, UserId};
+    let app = spawn_app().await;
+    let id = UserId(app.user("mia", Role::Member, PASSWORD, true));
+    let mut connection = app.db.connect();
+    let verified = users::find(&mut connection, id).unwrap().unwrap().password_hash;
+    assert!(users::unchanged_since_check(&mut connection, id, &verified).unwrap(), "nothing changed");
+
+    // A password change commits while Argon2 checks the old password for a
+    // new token (or session, or password): the check's hash is stale.
+    let other = smp_panel::password::Password::parse("another long passphrase".into()).unwrap().hash().unwrap();
+    users::set_password_hash(&mut connection, id, &other).unwrap();
+    assert!(!users::unchanged_since_check(&mut connection, id, &verified).unwrap(), "the password changed");
+
+    // A disable commits meanwhile (the hash the check saw is current).
+    let response = app.login_response("mia", "another long passphrase").await;
+    assert_eq!(response.status(), 200);
+    let admin_id = app.user("root", Role::HeadAdmin, PASSWORD, true);
+    let admin = app.login("root", PASSWORD).await;
+    let disabled =
+        app.with_session(Method::PATCH, &format!("/users/{}", id.0), &admin).json(&json!({"disabled": true}));
+    assert_eq!(disabled.send().await.unwrap().status(), 200);
+    assert!(!users::unchanged_since_check(&mut connection, id, &other).unwrap(), "the account is disabled");
+    let admins = users::find(&mut connection, UserId(admin_id)).unwrap().unwrap().password_hash;
+    assert!(users::unchanged_since_check(&mut connection, UserId(admin_id), &admins).unwrap(), "others are untouched");
+}

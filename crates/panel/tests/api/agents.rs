@@ -136,3 +136,17 @@ fn http_to_a_non_loopback_host_or_https_without_a_pin_is_refused() {
     assert!(AgentClient::new("m1", "http://10.0.0.5:8443", key(), None, "t").is_err());
     assert!(AgentClient::new("m1", "https://10.0.0.5:8443", key(), None, "t").is_err());
 }
+
+#[tokio::test]
+async fn an_answer_or_an_event_too_large_to_be_honest_is_a_bad_answer_not_a_full_memory() {
+    let huge = format!("{{\"containers\":\"{}\"}}", "x".repeat(smp_panel::agents::MAX_ANSWER_BYTES));
+    let agent = fake(move |_| (200, huge.clone()));
+    let error = client(&agent.url).list(&caller()).await.unwrap_err();
+    assert!(matches!(&error, AgentCallError::BadAnswer { message, .. } if message.contains("larger than")), "{error}");
+
+    let endless = format!("event: instance\ndata: {}", "x".repeat(smp_panel::agents::MAX_EVENT_BYTES * 2));
+    let agent = fake(move |_| (200, endless.clone()));
+    let mut events = client(&agent.url).events(&caller()).await.unwrap();
+    let error = events.next().await.unwrap_err();
+    assert!(matches!(&error, AgentCallError::BadAnswer { message, .. } if message.contains("larger than")), "{error}");
+}

@@ -96,12 +96,14 @@ impl Browser {
     async fn wait_for_text(&self, css: &str, wanted: &str) {
         let started = Instant::now();
         loop {
-            if let Ok(element) = self.client().find(Locator::Css(css)).await
-                && element.text().await.is_ok_and(|text| text.contains(wanted))
-            {
+            let shown = match self.client().find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::from("(no such element)"),
+            };
+            if shown.contains(wanted) {
                 return;
             }
-            assert!(started.elapsed() < PAGE_WAIT, "{css} never showed {wanted:?}");
+            assert!(started.elapsed() < PAGE_WAIT, "{css} never showed {wanted:?}; it shows {shown:?}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

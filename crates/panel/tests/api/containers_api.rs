@@ -673,3 +673,34 @@ async fn the_audit_rows_of_an_exec_record_its_argv_cut_to_one_kib() {
     }
     assert_eq!(rows.len(), 4);
 }
+
+#[tokio::test]
+async fn a_member_reads_that_others_ran_something_in_her_container_but_not_what() {
+    let t = tree().await;
+    let app = &t.app;
+    let (alice, root) = (app.login("alice", PASSWORD).await, app.login("root", PASSWORD).await);
+    for session in [&root, &alice] {
+        let exec = app.with_session(Method::POST, &format!("/containers/{}/exec", t.a), session);
+        exec.json(&json!({"command": ["sh", "-c", "echo s3cret"]})).send().await.unwrap();
+    }
+    let details = |session: &Session| {
+        let request = app.with_session(Method::GET, "/audit?action=container.exec", session).send();
+        async move {
+            let body: Value = request.await.unwrap().json().await.unwrap();
+            let mut rows: Vec<(String, Value)> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| (row["actor"].as_str().unwrap().to_owned(), row["detail"].clone()))
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            rows
+        }
+    };
+    let argv = json!(r#"["sh","-c","echo s3cret"]"#);
+    let theirs = vec![("alice".to_owned(), argv.clone()), ("alice".to_owned(), argv.clone())];
+    let mine = vec![("root".to_owned(), Value::Null), ("root".to_owned(), Value::Null)];
+    assert_eq!(details(&alice).await, [theirs.clone(), mine].concat(), "root's argv is not hers to read");
+    let all = vec![("root".to_owned(), argv.clone()), ("root".to_owned(), argv)];
+    assert_eq!(details(&root).await, [theirs, all].concat(), "an admin reads every argv");
+}

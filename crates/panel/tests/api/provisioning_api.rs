@@ -391,3 +391,28 @@ async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_li
     containers::apply_list(&mut connection, machine, &listed, later).unwrap();
     assert_eq!(row(&app, orphan.0).status, "running");
 }
+
+#[tokio::test]
+async fn a_failed_change_of_limits_puts_back_its_own_limits_only_and_never_undoes_a_later_change() {
+    use smp_panel::db::containers::{self, ContainerId, Limits};
+    let t = crate::containers_api::tree().await;
+    let mut connection = t.app.db.connect();
+    let id = ContainerId(t.a);
+    let before = Limits { cpu: Some(1), memory_mb: Some(256), disk_mb: Some(1024) };
+    let failing = Limits { memory_mb: Some(512), ..before };
+    let later = Limits { memory_mb: Some(4096), ..before };
+    containers::set_limits(&mut connection, id, &before).unwrap();
+    // Change A (to `failing`) is in flight when change B (to `later`),
+    // checked against A's limits, is made; then A fails.
+    containers::set_limits(&mut connection, id, &failing).unwrap();
+    containers::set_limits(&mut connection, id, &later).unwrap();
+    assert_eq!(containers::restore_limits(&mut connection, id, &failing, &before).unwrap(), 0);
+    assert_eq!(
+        containers::get(&mut connection, id).unwrap().unwrap().limits,
+        later,
+        "B's limits, which LXD enforces, stay counted"
+    );
+    // A failure with nothing made meanwhile puts its own limits back.
+    assert_eq!(containers::restore_limits(&mut connection, id, &later, &before).unwrap(), 1);
+    assert_eq!(containers::get(&mut connection, id).unwrap().unwrap().limits, before);
+}
