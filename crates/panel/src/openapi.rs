@@ -257,7 +257,7 @@ pub struct TokenInfo {
     /// Unix time when it stops working; every token expires (null never comes from a token made since
     /// the migration `token_scope`).
     pub expires_at: Option<i64>,
-    /// Unix time; null: never used.
+    /// Unix time, to the minute (written at most once a minute); null: never used.
     pub last_used_at: Option<i64>,
 }
 

@@ -42,6 +42,7 @@ pub struct TokenInfo {
     pub scope: TokenScope,
     pub created_at: i64,
     pub expires_at: Option<i64>,
+    /// Written at most once a minute (`LAST_USED_PRECISION_S`).
     pub last_used_at: Option<i64>,
 }
 
