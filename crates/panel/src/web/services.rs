@@ -353,10 +353,29 @@ pub async fn state(
     path: web::Path<i64>,
 ) -> Page {
     let current = signed_in(current)?;
-    match state_of(current, app, &pool, ServiceId(path.into_inner())).await {
+    let id = path.into_inner();
+    match state_of(current, app, &pool, ServiceId(id)).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
+        // A machine that failed to answer (busy, restarting) may answer in a
+        // moment: the section asks again by itself rather than stay an error.
+        Err(error)
+            if matches!(
+                error.code,
+                ErrorCode::AgentUnavailable | ErrorCode::AgentTimeout | ErrorCode::AgentError | ErrorCode::LimitReached
+            ) =>
+        {
+            html(&StateRetry { message: in_place(error)?, id })
+        }
         Err(error) => error_fragment(error),
     }
+}
+
+/// The unit's state could not be read: why, and a new try in a few seconds.
+#[derive(Template)]
+#[template(path = "service_state_retry.html")]
+struct StateRetry {
+    message: String,
+    id: i64,
 }
 
 /// The journal's query: how many lines, whether to follow, and (when the

@@ -440,3 +440,16 @@ async fn delete_after_the_confirmation_step_lands_on_the_container_page_and_is_a
         ]
     );
 }
+
+#[tokio::test]
+async fn the_unit_state_asks_again_by_itself_while_the_machine_does_not_answer() {
+    let w = world().await;
+    let app = &w.tree.app;
+    let carol = signed_in(app, "carol").await;
+    // The machine's agent is down: the state cannot be read now.
+    let (status, html) = page(app, &format!("/services/{}/state", w.web), &carol.cookie).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("cannot be reached") && html.contains("Asking again in a few seconds"), "{html}");
+    let retry = format!("hx-get=\"/services/{}/state\" hx-trigger=\"load delay:5s\" hx-target=\"#state\"", w.web);
+    assert!(html.contains(&retry), "the fragment asks again: {html}");
+}
