@@ -21,6 +21,7 @@ use smp_proto::api::{
     LifecycleAnswer, LogSource, LogsAnswer, LogsQuery, ServiceActionAnswer, ServiceList, ServiceLogsAnswer,
     ServiceLogsQuery, ServiceState, StopRequest, UpdateAnswer, UpdateRequest,
 };
+use smp_proto::config_policy::Tier;
 use smp_proto::error::{ErrorBody, ErrorCode};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
 
@@ -28,7 +29,6 @@ use crate::call_limit::CallPermit;
 use crate::db::machines::Machine;
 use crate::pinning::{self, Fingerprint, PinnedVerifier};
 use crate::secrets::{PanelKey, SecretsError};
-use smp_proto::config_policy::Tier;
 
 /// Lifetime of every token the panel mints.
 pub const TOKEN_TTL_S: i64 = 30;

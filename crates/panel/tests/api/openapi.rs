@@ -237,3 +237,44 @@ async fn the_swagger_ui_is_browsable_without_signing_in() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+/// `path` with every `{param}` set to 1 (the requests below never get as
+/// far as looking an object up).
+fn concrete(path: &str) -> String {
+    path.split('/').map(|segment| if segment.starts_with('{') { "1" } else { segment }).collect::<Vec<_>>().join("/")
+}
+
+#[tokio::test]
+async fn every_route_but_the_open_ones_refuses_a_request_without_credentials_and_every_change_one_without_csrf() {
+    let app = spawn_app().await;
+    app.user("mia", smp_panel::Role::Member, crate::containers_api::PASSWORD, true);
+    let session = app.login("mia", crate::containers_api::PASSWORD).await;
+    let rows_before = app.audit_rows().len();
+    let mut changes = 0;
+    for (method, path) in ROUTES {
+        if OPEN.contains(&(*method, *path)) {
+            continue;
+        }
+        let url = format!("{}{}", app.address, concrete(path));
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
+        let what = format!("{method} {path}");
+        let anonymous = app.client.request(method.clone(), &url).json(&serde_json::json!({})).send().await.unwrap();
+        assert_eq!(crate::helpers::error_code(anonymous).await, (401, "unauthenticated".to_owned()), "{what}");
+        if method != reqwest::Method::GET {
+            changes += 1;
+            let forged =
+                app.client.request(method, &url).header("Cookie", &session.cookie).json(&serde_json::json!({}));
+            assert_eq!(
+                crate::helpers::error_code(forged.send().await.unwrap()).await,
+                (403, "csrf_failed".to_owned()),
+                "{what}"
+            );
+        }
+    }
+    assert!(changes > 20, "the sweep reached the state-changing routes ({changes})");
+    // Every refused change is audited: the strangers' aggregated (one row
+    // for the first, the others counted), mia's one row each.
+    let rows: Vec<_> = app.audit_rows().into_iter().skip(rows_before).collect();
+    let hers = rows.iter().filter(|row| row.actor == "mia" && row.error_code.as_deref() == Some("csrf_failed"));
+    assert_eq!(hers.count(), changes, "{rows:#?}");
+}
