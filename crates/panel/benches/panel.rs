@@ -97,7 +97,7 @@ fn create_user(connection: &mut db::DbConnection, name: &str, role: Role, hash: 
 /// A machine `bench` (its agent down: nothing here calls it) with
 /// `CONTAINERS` running containers, as a sync would store them.
 fn seed_containers(connection: &mut db::DbConnection, dir: &std::path::Path) {
-    let key = smp_panel::secrets::PanelKey::load(&dir.join("panel.key")).unwrap();
+    let key = smp_panel::domain::secrets::PanelKey::load(&dir.join("panel.key")).unwrap();
     let name = InstanceName::parse("bench").unwrap();
     let sealed = key.seal("bench", &secrecy::SecretString::from("x".repeat(32))).unwrap();
     let machine = db::machines::insert(
@@ -144,7 +144,7 @@ async fn list_with_ten_thousand_containers() {
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let api = start_panel(&url, dir.path()).await;
     let mut connection = db::establish(&url).unwrap();
-    let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
     create_user(&mut connection, "root", Role::HeadAdmin, &hash);
     seed_containers(&mut connection, dir.path());
     let rows = containers::list(&mut connection, None).unwrap();
@@ -208,7 +208,7 @@ async fn dashboard_with_a_hundred_containers() {
     let api = start_panel(&url, dir.path()).await;
     let site = api.trim_end_matches("/api/v1").to_owned();
     let mut connection = db::establish(&url).unwrap();
-    let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
     let alice = create_user(&mut connection, "alice", Role::Member, &hash);
     seed_containers(&mut connection, dir.path());
     for row in containers::list(&mut connection, None).unwrap().iter().take(100) {
@@ -269,7 +269,7 @@ async fn lifecycle_against_lxd() {
     let database_url = format!("sqlite://{}", dir.path().join("panel.db").display());
     let api = start_panel(&database_url, dir.path()).await;
     let mut connection = db::establish(&database_url).unwrap();
-    let hash = smp_panel::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
     create_user(&mut connection, "root", Role::HeadAdmin, &hash);
     create_user(&mut connection, "alice", Role::Member, &hash);
     let http = reqwest::Client::new();

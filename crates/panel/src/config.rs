@@ -167,8 +167,8 @@ impl Config {
     }
 
     /// `trusted_proxies` parsed (see `client_addr`).
-    pub fn trusted_proxies(&self) -> Result<crate::client_addr::TrustedProxies, ConfigError> {
-        crate::client_addr::TrustedProxies::parse(&self.trusted_proxies)
+    pub fn trusted_proxies(&self) -> Result<crate::http::client_addr::TrustedProxies, ConfigError> {
+        crate::http::client_addr::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|error| ConfigError(format!("trusted_proxies: {error}")))
     }
 
@@ -182,7 +182,9 @@ impl Config {
 
     /// Where the panel key is (see `key_file`).
     pub fn key_file(&self) -> std::path::PathBuf {
-        self.key_file.clone().unwrap_or_else(|| crate::secrets::default_key_file(self.database_url.expose_secret()))
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| crate::domain::secrets::default_key_file(self.database_url.expose_secret()))
     }
 
     /// The instance id (see `instance`).

@@ -11,52 +11,19 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
 
+use crate::agents::call_limit::CallLimiter;
 use crate::api;
-use crate::api::anonymous::AnonymousRefusals;
-use crate::call_limit::CallLimiter;
-use crate::client_addr::{TrustedProxies, client_of_service_request};
+use crate::app::Context;
+use crate::app::login_limit::LoginLimiter;
 use crate::config::Config;
-use crate::db::containers::Limits;
-use crate::db::quotas::Quota;
 use crate::db::{self, DbPool};
+use crate::domain::secrets::PanelKey;
 use crate::error;
-use crate::openapi;
-use crate::origin::PublicOrigin;
-use crate::rate_limit::LoginLimiter;
-use crate::secrets::PanelKey;
+use crate::http::anonymous::AnonymousRefusals;
+use crate::http::client_addr::client_of_service_request;
+use crate::http::origin::PublicOrigin;
+use crate::http::{AppState, MAX_JSON_BYTES};
 use crate::sync::{Agents, Nudge, Supervisor};
-
-/// Largest JSON body accepted, in bytes; larger ones answer 413 `body_too_large`.
-pub const MAX_JSON_BYTES: usize = 64 * 1024;
-
-/// What every request handler shares (besides the pool, its own `web::Data`).
-#[derive(Debug)]
-pub struct AppState {
-    /// Mark the session cookie `Secure`.
-    pub secure_cookies: bool,
-    /// Login attempts per client address and per username.
-    pub login_limiter: LoginLimiter,
-    /// Whose `X-Forwarded-For` names the client (`client_addr`).
-    pub trusted_proxies: TrustedProxies,
-    /// The panel's own origin, for the `Origin` checks.
-    pub public_origin: PublicOrigin,
-    /// The audit rows of refusals without a credential, aggregated per source.
-    pub refusals: Arc<AnonymousRefusals>,
-    /// Reaching agents (the panel key, this instance's id).
-    pub agents: Arc<Agents>,
-    /// Wakes the sync supervisor when machines change.
-    pub sync_nudge: Nudge,
-    /// Actions started from pages, until their outcome is read.
-    pub jobs: crate::web::Jobs,
-    /// `Config::allow_signup`.
-    pub allow_signup: bool,
-    /// `Config::default_quota`: a member's quota until an admin sets hers.
-    pub default_quota: Quota,
-    /// `Config::default_limits`: a sub-container's limits its creator left out.
-    pub default_limits: Limits,
-    /// `Config::max_agent_calls_per_user`: each user's agent calls in flight.
-    pub agent_calls: CallLimiter,
-}
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
 pub struct Application {
@@ -104,25 +71,29 @@ impl Application {
         let flusher = tokio::spawn(refusals.clone().run_flusher());
         let pool = web::Data::new(pool);
         let log_proxies = trusted_proxies.clone();
-        let state = web::Data::new(AppState {
-            secure_cookies: config.secure_cookies(),
+        let context = Arc::new(Context {
             login_limiter: LoginLimiter::for_login(),
-            trusted_proxies,
-            public_origin,
-            refusals: refusals.clone(),
             agents,
             sync_nudge,
-            jobs: crate::web::Jobs::default(),
             allow_signup: config.allow_signup,
             default_quota: config.default_quota,
             default_limits: config.default_limits,
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
         });
+        let state = web::Data::new(AppState {
+            app: context,
+            secure_cookies: config.secure_cookies(),
+            trusted_proxies,
+            public_origin,
+            refusals: refusals.clone(),
+        });
+        let jobs = web::Data::new(crate::web::Jobs::default());
         let port = bound.port();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(pool.clone())
                 .app_data(state.clone())
+                .app_data(jobs.clone())
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
@@ -138,7 +109,7 @@ impl Application {
                     },
                 ))
                 // Before `api::configure`: its `/api/v1` scope would shadow the docs routes.
-                .configure(openapi::configure)
+                .configure(api::docs::configure)
                 .configure(api::configure)
                 // Last: its scope takes every path the API did not.
                 .configure(crate::web::configure)

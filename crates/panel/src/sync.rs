@@ -27,7 +27,7 @@ use crate::db::containers::{self, EventOutcome, SyncReport};
 use crate::db::machines::{self, Machine, MachineId};
 use crate::db::services;
 use crate::db::{self, Backend, DbConnection, DbError, DbPool};
-use crate::secrets::PanelKey;
+use crate::domain::secrets::PanelKey;
 
 /// The PostgreSQL advisory lock key of the sync ("SMP_SYNC" in ASCII).
 pub const SYNC_LOCK_KEY: i64 = 0x534d_505f_5359_4e43;
@@ -101,7 +101,7 @@ impl Agents {
         &self,
         name: &str,
         secret: &SecretString,
-    ) -> Result<crate::secrets::Sealed, crate::secrets::SecretsError> {
+    ) -> Result<crate::domain::secrets::Sealed, crate::domain::secrets::SecretsError> {
         self.key.seal(name, secret)
     }
 

@@ -5,13 +5,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::auth::CurrentUser;
+use crate::api::docs::{AuditPage, ErrorBody};
+use crate::app::CurrentUser;
 use crate::db::audit::{self, AuditQuery, AuditRow, Visible};
 use crate::db::containers;
 use crate::db::services::Candidates;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
-use crate::openapi::{AuditPage, ErrorBody};
 use crate::policy::{Action, Decision, Object};
 
 /// Rows per page unless `limit` says otherwise.

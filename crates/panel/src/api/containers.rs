@@ -10,19 +10,19 @@ use smp_proto::action::Action as AgentAction;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
 use utoipa::{IntoParams, ToSchema};
 
-use super::audited::{AuditEntry, audited, audited_call};
-use super::auth::CurrentUser;
-use super::body::Body;
 use crate::agents::{AgentClient, Caller, Instance};
+use crate::api::docs::{AgentCallFailures, ContainerList, ErrorBody, proto};
+use crate::app::CurrentUser;
+use crate::app::audited::{AuditEntry, audited, audited_call};
 use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter};
 use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
+use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{AgentCallFailures, ContainerList, ErrorBody, proto};
+use crate::http::AppState;
+use crate::http::body::Body;
 use crate::policy::{Action, Decision, Object};
-use crate::startup::AppState;
-use crate::username::Username;
 
 /// A container as the API shows it (PANEL.md's fields, and more).
 #[derive(Debug, Serialize, ToSchema)]

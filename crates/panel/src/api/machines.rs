@@ -8,20 +8,20 @@ use serde::{Deserialize, Serialize};
 use smp_proto::names::InstanceName;
 use utoipa::ToSchema;
 
-use super::audited::{audited, audited_call};
-use super::auth::CurrentUser;
-use super::body::Body;
 use crate::agents::AgentClient;
+use crate::agents::pinning::{self, Fingerprint};
+use crate::api::docs::{AgentCallFailures, ErrorBody, MachineList};
+use crate::app::CurrentUser;
+use crate::app::audited::{audited, audited_call};
+use crate::app::rotation::{self, RotationError};
+use crate::cli::machines::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
-use crate::machine_cli::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
-use crate::openapi::{AgentCallFailures, ErrorBody, MachineList};
-use crate::pinning::{self, Fingerprint};
+use crate::http::AppState;
+use crate::http::body::Body;
 use crate::policy::{Action, Object};
-use crate::rotation::{self, RotationError};
-use crate::startup::AppState;
 use crate::sync::SyncError;
 
 /// A machine as the API shows it: never its secret.

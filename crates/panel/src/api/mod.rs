@@ -8,12 +8,9 @@
 //! the extractor uses to audit a refused authentication and handlers use for
 //! their own row.
 
-pub mod anonymous;
 pub(crate) mod audit;
-mod audited;
-pub(crate) mod auth;
-mod body;
 pub(crate) mod containers;
+pub mod docs;
 pub(crate) mod machines;
 pub(crate) mod password;
 pub(crate) mod provisioning;
@@ -26,8 +23,7 @@ pub(crate) mod users;
 use actix_web::http::Method;
 use actix_web::{Handler, HttpResponse, Resource, Responder, guard, web};
 
-pub use audited::{AuditEntry, audited, refused};
-pub use auth::{AuditAction, AuthVia, CurrentUser, hash_secret};
+use crate::http::AuditAction;
 
 use crate::error::AppError;
 
@@ -121,7 +117,7 @@ pub struct Items<T> {
     operation_id = "health",
     tag = "health",
     summary = "Whether the panel answers (open)",
-    responses((status = 200, description = "The panel answers.", body = crate::openapi::Health)),
+    responses((status = 200, description = "The panel answers.", body = crate::api::docs::Health)),
 )]
 pub(crate) async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))

@@ -10,15 +10,15 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audited::audited;
-use super::auth::{AuthVia, CurrentUser};
-use super::body::Body;
 use super::tokens::wrong_password;
+use crate::api::docs::ErrorBody;
+use crate::app::audited::audited;
+use crate::app::{AuthVia, CurrentUser};
 use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool, audit, sessions, tokens, unix_now, users};
+use crate::domain::password::{Password, verify_password};
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::ErrorBody;
-use crate::password::{Password, verify_password};
+use crate::http::body::Body;
 
 /// Wrong passwords typed again (a new token, a password change) a user may
 /// make within `WRONG_PASSWORD_WINDOW_S` before the next try is refused.

@@ -19,11 +19,11 @@ use smp_proto::error::{ErrorCode as AgentCode, Rejection};
 use smp_proto::names::InstanceName;
 use utoipa::ToSchema;
 
-use super::audited::{AuditEntry, audited_call, audited_finish, audited_start, refused};
-use super::auth::CurrentUser;
-use super::body::Body;
 use super::containers::{Assign, ContainerView, Target, assign_container, load_allowed, load_allowed_for, user_named};
 use crate::agents::{AgentCallError, Caller};
+use crate::api::docs::{AgentCallFailures, ErrorBody, proto};
+use crate::app::CurrentUser;
+use crate::app::audited::{AuditEntry, audited_call, audited_finish, audited_start, refused};
 use crate::db::containers::{self, Container, ContainerId, Limits, Reservation};
 use crate::db::machines::{self, Machine, MachineId};
 use crate::db::quotas;
@@ -31,9 +31,9 @@ use crate::db::services;
 use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{AgentCallFailures, ErrorBody, proto};
+use crate::http::AppState;
+use crate::http::body::Body;
 use crate::policy::{Action, Decision, Object};
-use crate::startup::AppState;
 
 /// Body of `POST /api/v1/containers`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -6,17 +6,17 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::audited::audited;
-use super::auth::CurrentUser;
-use super::body::Body;
+use crate::api::docs::ErrorBody;
+use crate::app::CurrentUser;
+use crate::app::audited::audited;
 use crate::db::machines::{self, MachineId};
 use crate::db::quotas::{self, Quota, Usage};
 use crate::db::users::{self, User, UserId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
-use crate::openapi::ErrorBody;
+use crate::http::AppState;
+use crate::http::body::Body;
 use crate::policy::{Action, Object};
-use crate::startup::AppState;
 
 /// The user a quota route names, decided for `action` (a member reads her own).
 pub(crate) fn quota_owner(

@@ -20,20 +20,20 @@ use smp_proto::error::ErrorCode as AgentCode;
 use smp_proto::names::UnitName;
 use utoipa::{IntoParams, ToSchema};
 
-use super::audited::{audited, audited_call};
-use super::auth::CurrentUser;
-use super::body::Body;
 use super::containers::{Target, present};
 use crate::agents::AgentCallError;
+use crate::api::docs::{AgentCallFailures, ErrorBody, ServiceItems, proto};
+use crate::app::CurrentUser;
+use crate::app::audited::{audited, audited_call};
 use crate::db::containers::{self, ContainerId};
 use crate::db::services::{self, Candidates, NewService, Service, ServiceError, ServiceId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
+use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{AgentCallFailures, ErrorBody, ServiceItems, proto};
+use crate::http::AppState;
+use crate::http::body::Body;
 use crate::policy::{self, Action, Actor, Decision, Object};
-use crate::startup::AppState;
-use crate::username::Username;
 
 /// The longest description a service may have.
 pub const MAX_DESCRIPTION: usize = 200;

@@ -9,18 +9,20 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audited::{AuditEntry, audited};
-use super::auth::{AuthVia, CurrentUser, hash_secret, random_secret, session_cookie_for};
-use super::body::Body;
 use super::users::UserView;
-use crate::client_addr::client_of;
+use crate::api::docs::ErrorBody;
+use crate::app::audited::{AuditEntry, audited};
+use crate::app::{AuthVia, CurrentUser};
 use crate::db::users::User;
 use crate::db::{self, DbConnection, DbPool, sessions, users};
+use crate::domain::credentials::{hash_secret, random_secret};
+use crate::domain::password::{Password, verify_password};
+use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::ErrorBody;
-use crate::password::{Password, verify_password};
-use crate::startup::AppState;
-use crate::username::Username;
+use crate::http::AppState;
+use crate::http::auth::session_cookie_for;
+use crate::http::body::Body;
+use crate::http::client_addr::client_of;
 
 /// How long a session lasts, in seconds (12 hours).
 pub const SESSION_LIFETIME_S: i64 = 12 * 60 * 60;
@@ -250,7 +252,7 @@ pub async fn me(current: CurrentUser) -> HttpResponse {
 mod tests {
     use super::*;
     use crate::db::users::UserId;
-    use crate::roles::Role;
+    use crate::domain::roles::Role;
 
     fn account(password: &str) -> User {
         User {

@@ -12,14 +12,16 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audited::audited;
-use super::auth::{AuthVia, CurrentUser, TOKEN_PREFIX, hash_secret, random_secret};
-use super::body::Body;
+use crate::api::docs::{ErrorBody, TokenList};
+use crate::app::audited::audited;
+use crate::app::{AuthVia, CurrentUser};
 use crate::db::tokens::{self, NewToken, TokenInfo, TokenScope};
 use crate::db::{self, DbPool, unix_now};
+use crate::domain::credentials::{hash_secret, random_secret};
+use crate::domain::password::verify_password;
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{ErrorBody, TokenList};
-use crate::password::verify_password;
+use crate::http::auth::TOKEN_PREFIX;
+use crate::http::body::Body;
 
 const MAX_NAME_CHARS: usize = 64;
 /// A token lives this long unless asked otherwise.
@@ -37,7 +39,7 @@ pub struct CreateToken {
     pub(crate) password: String,
     /// `read` (the default: GET and HEAD only) or `write`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::TokenScope>)]
+    #[schema(value_type = Option<crate::api::docs::TokenScope>)]
     pub(crate) scope: Option<TokenScope>,
     /// 1 to 365; 90 when left out.
     #[schema(minimum = 1, maximum = 365)]
@@ -47,7 +49,7 @@ pub struct CreateToken {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CreatedToken {
     #[serde(flatten)]
-    #[schema(value_type = crate::openapi::TokenInfo)]
+    #[schema(value_type = crate::api::docs::TokenInfo)]
     pub(crate) info: TokenInfo,
     /// Shown this once.
     pub(crate) token: String,

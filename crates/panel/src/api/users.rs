@@ -6,24 +6,24 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audited::audited;
-use super::auth::CurrentUser;
-use super::body::Body;
+use crate::api::docs::{ErrorBody, UserList};
+use crate::app::CurrentUser;
+use crate::app::audited::audited;
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool, sessions, tokens};
+use crate::domain::password::Password;
+use crate::domain::roles::Role;
+use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
-use crate::openapi::{ErrorBody, UserList};
-use crate::password::Password;
+use crate::http::body::Body;
 use crate::policy::{Action, Object};
-use crate::roles::Role;
-use crate::username::Username;
 
 /// A user as the API shows it (PANEL.md's fields).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
-    #[schema(value_type = crate::openapi::Role)]
+    #[schema(value_type = crate::api::docs::Role)]
     pub role: Role,
     pub approved: bool,
     pub disabled: bool,
@@ -73,7 +73,7 @@ pub(crate) async fn list_users(pool: &DbPool, current: &CurrentUser) -> Result<V
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub(crate) username: String,
-    #[schema(value_type = crate::openapi::Role)]
+    #[schema(value_type = crate::api::docs::Role)]
     pub(crate) role: Role,
     /// Leave out to have the panel generate one (answered once).
     #[schema(format = Password)]
@@ -166,7 +166,7 @@ pub(crate) async fn create_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    #[schema(value_type = Option<crate::openapi::Role>)]
+    #[schema(value_type = Option<crate::api::docs::Role>)]
     pub(crate) role: Option<Role>,
     pub(crate) approved: Option<bool>,
     pub(crate) disabled: Option<bool>,

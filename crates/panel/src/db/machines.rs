@@ -9,7 +9,7 @@ use smp_proto::names::InstanceName;
 
 use super::schema::machines;
 use super::{DbConnection, unix_now};
-use crate::secrets::{PanelKey, Sealed, SecretsError};
+use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
 
 /// A machine's id in the panel's database (the API's `id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,8 +5,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::users;
 use super::{DbConnection, unix_now};
-use crate::roles::Role;
-use crate::username::Username;
+use crate::domain::roles::Role;
+use crate::domain::username::Username;
 
 /// A user's id in the panel's database (the API's `id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

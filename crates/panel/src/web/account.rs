@@ -17,20 +17,22 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, html, in_place, read_form, sentence, signed_in, when};
+use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, sentence, when};
 use crate::api::password::{self, PasswordChange};
 use crate::api::tokens::{
     CreateToken, DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, create_token, list_tokens, revoke_token,
 };
-use crate::api::{AuditAction, AuditEntry, CurrentUser, audited};
+use crate::app::CurrentUser;
+use crate::app::audited::{AuditEntry, audited};
 use crate::db::DbPool;
 use crate::db::tokens::TokenScope;
 use crate::db::users::{self, NewUser};
+use crate::domain::password::Password;
+use crate::domain::roles::Role;
+use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
-use crate::password::Password;
-use crate::roles::Role;
-use crate::startup::AppState;
-use crate::username::Username;
+use crate::http::AppState;
+use crate::http::AuditAction;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -113,9 +115,8 @@ pub async fn signup_submit(
     request: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
-    submitted: Result<web::Form<SignupForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<SignupForm>,
 ) -> Page {
-    let submitted = read_form(submitted);
     let typed = submitted.as_ref().map(|form| form.username.clone()).unwrap_or_default();
     let object = match &submitted {
         Ok(form) => format!("username:{}", form.username.chars().take(64).collect::<String>()),
@@ -123,7 +124,7 @@ pub async fn signup_submit(
     };
     let enabled = state.allow_signup;
     // The client address as the login counts it (`client_addr`).
-    let client = crate::client_addr::client_of(&request, &state.trusted_proxies);
+    let client = crate::http::client_addr::client_of(&request, &state.trusted_proxies);
     let refusal = if !enabled {
         Some(AppError::not_found())
     } else if !state.login_limiter.allow_address(client) {
@@ -251,8 +252,7 @@ async fn tokens_section(
 }
 
 /// `GET /account`: change the password; personal access tokens.
-pub async fn account_page(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
-    let current = signed_in(current)?;
+pub async fn account_page(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
     let chrome = Chrome::of(&current);
     let tokens = tokens_section(&pool, &current, None, None, None).await?;
     html(&AccountPage {
@@ -277,12 +277,10 @@ pub struct PasswordForm {
 /// is revoked and her other sessions end (this one stays), by the same use
 /// case as `PUT /api/v1/me/password`. Answers the password section.
 pub async fn change_password(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     pool: web::Data<DbPool>,
-    submitted: Result<web::Form<PasswordForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<PasswordForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
         if new_password != new_password_again {
@@ -341,12 +339,10 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
 /// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
 /// same function and audit as `POST /api/v1/tokens`).
 pub async fn new_token(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     pool: web::Data<DbPool>,
-    submitted: Result<web::Form<TokenForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<TokenForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
         Err(error) if error.code == ErrorCode::WrongPassword => {
@@ -360,8 +356,7 @@ pub async fn new_token(
 
 /// `POST /account/tokens/{id}/revoke` (htmx): revokes one of the caller's
 /// tokens (another's is the 404 page, as in `DELETE /api/v1/tokens/{id}`).
-pub async fn revoke(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
-    let current = signed_in(current)?;
+pub async fn revoke(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let section = match revoke_token(&pool, current.clone(), path.into_inner()).await {
         Ok(()) => tokens_section(&pool, &current, None, Some("The token is revoked.".to_owned()), None).await?,
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,

@@ -16,21 +16,22 @@ use serde::Deserialize;
 
 use super::account::optional;
 use super::provisioning::usage_text;
-use super::{Chrome, Page, PageError, html, in_place, read_form, signed_in, when};
+use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, when};
 use crate::api::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
 use crate::api::quotas::set_quota_of;
 use crate::api::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
-use crate::api::{AuditAction, CurrentUser};
+use crate::app::CurrentUser;
 use crate::db::machines::MachineId;
 use crate::db::quotas::{self, Quota};
 use crate::db::users::UserId;
 use crate::db::{self, DbPool};
+use crate::domain::roles::Role;
 use crate::error::{AppError, ErrorCode};
+use crate::http::AppState;
+use crate::http::AuditAction;
 use crate::policy::{Action, Object};
-use crate::roles::Role;
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/users").route(web::get().to(users_page))) // CurrentUser + policy UserView (else 404 page)
@@ -171,12 +172,7 @@ async fn users_section(
 }
 
 /// `GET /admin/users`: every account, and the forms that change them.
-pub async fn users_page(
-    current: Result<CurrentUser, AppError>,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-) -> Page {
-    let current = signed_in(current)?;
+pub async fn users_page(PageUser(current): PageUser, state: web::Data<AppState>, pool: web::Data<DbPool>) -> Page {
     gate(&current, Action::UserView, &Object::Nothing)?;
     let chrome = Chrome::of(&current);
     let section = users_section(&pool, &current, state.default_quota, None, None, None)
@@ -197,13 +193,11 @@ pub struct CreateForm {
 /// `POST /admin/users/new` (htmx): an approved account (the same function
 /// and audit as `POST /api/v1/users`); a generated password is shown once.
 pub async fn create(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
-    submitted: Result<web::Form<CreateForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<CreateForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let request = move || {
         let CreateForm { username, role, password } = submitted?;
         Ok(CreateUser { username, role, password: optional(password) })
@@ -237,14 +231,12 @@ pub struct UpdateForm {
 /// `POST /admin/users/{id}` (htmx) with `role`, `approved` or `disabled`:
 /// the same function and audit as `PATCH /api/v1/users/{id}`.
 pub async fn update(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    submitted: Result<web::Form<UpdateForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<UpdateForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let request = move || {
         let UpdateForm { role, approved, disabled } = submitted?;
         Ok(UpdateUser { role, approved, disabled })
@@ -302,14 +294,12 @@ impl QuotaForm {
 /// `disk_mb`; empty: no limit): the same function and audit (`user.quota`)
 /// as `PUT /api/v1/users/{id}/quota`.
 pub async fn set_quota(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    submitted: Result<web::Form<QuotaForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<QuotaForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let id = UserId(path.into_inner());
     let section = match set_quota_of(current.clone(), &pool, id, move || submitted?.quota()).await {
         Ok(quota) => {
@@ -420,8 +410,7 @@ async fn machines_section(
 }
 
 /// `GET /admin/machines`: every machine with its health; the head admin's forms.
-pub async fn machines_page(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
-    let current = signed_in(current)?;
+pub async fn machines_page(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
     gate(&current, Action::MachineView, &Object::Machine)?;
     let chrome = Chrome::of(&current);
     let section = machines_section(&pool, &current, None, None, AddValues::default())
@@ -453,13 +442,11 @@ pub struct AddForm {
 
 /// `POST /admin/machines/new` (htmx): the same function and audit as `POST /api/v1/machines`.
 pub async fn add(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
-    submitted: Result<web::Form<AddForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<AddForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let values = match &submitted {
         Ok(form) => AddValues {
             name: form.name.clone(),
@@ -493,12 +480,11 @@ pub async fn add(
 /// `POST /admin/machines/{id}/sync` (htmx): one pass, answered with its
 /// report when done (the same function and audit as `POST /api/v1/machines/{id}/sync`).
 pub async fn sync(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    let current = signed_in(current)?;
     match sync_machine(&state, &pool, current.clone(), MachineId(path.into_inner())).await {
         Ok(answer) => {
             let report = answer.report;
@@ -521,14 +507,12 @@ pub struct RotateForm {
 /// `POST /admin/machines/{id}/rotate-key` (htmx): the same function and
 /// audit as `POST /api/v1/machines/{id}/rotate-key`.
 pub async fn rotate(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    submitted: Result<web::Form<RotateForm>, actix_web::Error>,
+    PageForm(submitted): PageForm<RotateForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let submitted = read_form(submitted);
     let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
     match rotate_machine_key(&state, &pool, current.clone(), MachineId(path.into_inner()), request).await {
         Ok(machine) => {

@@ -15,15 +15,16 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, html, is_page_error, read_form, readable, signed_in, when};
+use super::{Chrome, Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
 use crate::api::containers::{Assign, assign_container, load_allowed, visible};
-use crate::api::{AuditAction, CurrentUser};
+use crate::app::CurrentUser;
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool, users};
+use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
+use crate::http::AuditAction;
 use crate::policy::{Action, Decision, Object};
-use crate::username::Username;
 
 /// Rows per page of both lists.
 const PAGE_SIZE: usize = 50;
@@ -146,11 +147,10 @@ fn may_assign_any(current: &CurrentUser) -> Result<(), AppError> {
 /// `GET /admin/containers?machine=ID&owner=NAME&status=S&page=N`: every
 /// container, filtered, 50 a page, by machine and name.
 pub async fn containers_page(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     pool: web::Data<DbPool>,
     params: web::Query<ContainersParams>,
 ) -> Page {
-    let current = signed_in(current)?;
     may_assign_any(&current)?;
     let chrome = Chrome::of(&current);
     let params = params.into_inner();
@@ -250,14 +250,12 @@ impl AssignForm {
 /// `POST /admin/containers/{id}/assign` (htmx, form `owner` and `in_quota`, or `parent`):
 /// the updated row, or the row as it is with what went wrong.
 pub async fn assign(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    form: Result<web::Form<AssignForm>, actix_web::Error>,
+    PageForm(form): PageForm<AssignForm>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ContainerId(path.into_inner());
-    let form = read_form(form);
     let reader = current.clone();
     match assign_container(current, &pool, id, move || form?.assign()).await {
         Ok(container) => html(&RowFragment { row: ContainerRow::of(container, Some((false, "Saved.".to_owned()))) }),
@@ -329,12 +327,7 @@ fn object_page(object: &str) -> Option<String> {
 /// `GET /admin/audit?actor=&action=&outcome=&object=&machine=&before=ID`:
 /// the audit log, newest first, 50 a page; `before` (the last id shown) is
 /// the next page.
-pub async fn audit_page(
-    current: Result<CurrentUser, AppError>,
-    pool: web::Data<DbPool>,
-    params: web::Query<AuditParams>,
-) -> Page {
-    let current = signed_in(current)?;
+pub async fn audit_page(PageUser(current): PageUser, pool: web::Data<DbPool>, params: web::Query<AuditParams>) -> Page {
     let chrome = Chrome::of(&current);
     let all = crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) == Decision::Allow;
     let params = params.into_inner();

@@ -26,14 +26,20 @@ mod services;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpResponse, ResponseError, web};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
+use serde::de::DeserializeOwned;
 
 pub use jobs::Jobs;
 
-use crate::api::auth::AuthVia;
-use crate::api::{AuditAction, CurrentUser};
+use crate::app::AuthVia;
+use crate::app::CurrentUser;
 use crate::error::{AppError, ErrorCode};
+use crate::http::AuditAction;
 
 /// The policy every page answer carries.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
@@ -147,9 +153,32 @@ pub(crate) fn html(template: &impl Template) -> Page {
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
-/// The signed-in user, or the error page (not signed in: the login page).
-pub(crate) fn signed_in(current: Result<CurrentUser, AppError>) -> Result<CurrentUser, PageError> {
-    Ok(current?)
+/// The signed-in user of a page: `CurrentUser`, refused as a page (the
+/// login page, the 404 page) rather than as the API's JSON.
+pub(crate) struct PageUser(pub CurrentUser);
+
+impl FromRequest for PageUser {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<PageUser, PageError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(request, payload);
+        Box::pin(async move { Ok(PageUser(current.await?)) })
+    }
+}
+
+/// A submitted form, read (`read_form`) but not yet judged: a bad or too
+/// large form is the handler's to answer in place.
+pub(crate) struct PageForm<T>(pub Result<T, AppError>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<PageForm<T>, actix_web::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<T>::from_request(request, payload);
+        Box::pin(async move { Ok(PageForm(read_form(form.await))) })
+    }
 }
 
 /// What the layout shows of the signed-in user.

@@ -8,19 +8,19 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::StopRequest;
 
-use super::jobs::JobState;
+use super::jobs::{JobState, Jobs};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
-use super::{Chrome, Page, PageError, html, signed_in, when};
-use crate::api::CurrentUser;
-use crate::api::auth::session_cookie_for;
+use super::{Chrome, Page, PageError, PageUser, html, when};
 use crate::api::containers::{lifecycle, load_allowed, visible_among};
 use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
+use crate::app::CurrentUser;
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
+use crate::http::AppState;
+use crate::http::auth::session_cookie_for;
 use crate::policy::{Action, Object};
-use crate::startup::AppState;
 
 fn addresses(container: &Container) -> String {
     let list: Vec<String> = serde_json::from_str(&container.addresses).unwrap_or_default();
@@ -94,12 +94,8 @@ pub async fn login_submit(
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.
-pub async fn logout(
-    current: Result<CurrentUser, AppError>,
-    pool: web::Data<DbPool>,
-    state: web::Data<AppState>,
-) -> Page {
-    sign_out(signed_in(current)?, &pool).await?;
+pub async fn logout(PageUser(current): PageUser, pool: web::Data<DbPool>, state: web::Data<AppState>) -> Page {
+    sign_out(current, &pool).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie_for(None, 0, state.secure_cookies))
         .insert_header(("HX-Redirect", "/login"))
@@ -163,8 +159,7 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
 
 /// `GET /`: the containers the user owns and the sub-containers below
 /// them, and the services she owns or that run on those trees.
-pub async fn dashboard(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>) -> Page {
-    let current = signed_in(current)?;
+pub async fn dashboard(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
     let chrome = Chrome::of(&current);
     let may_create = current.decide(Action::ContainerCreate, &Object::Nothing).is_ok();
     let (rows, services) = db::run(&pool, move |connection| {
@@ -223,8 +218,7 @@ async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Contai
 }
 
 /// `GET /containers/{id}`: the same 404 page for a hidden container as for a missing one.
-pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
-    let current = signed_in(current)?;
+pub async fn container(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let chrome = Chrome::of(&current);
     let id = ContainerId(path.into_inner());
     let (container, services, config, children, may_add_child) = db::run(&pool, move |connection| {
@@ -258,12 +252,8 @@ pub async fn container(current: Result<CurrentUser, AppError>, pool: web::Data<D
 }
 
 /// `GET /containers/{id}/status`: the status block, which the page polls.
-pub async fn container_status(
-    current: Result<CurrentUser, AppError>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
-    let container = viewable(signed_in(current)?, &pool, path.into_inner()).await?;
+pub async fn container_status(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+    let container = viewable(current, &pool, path.into_inner()).await?;
     html(&StatusFragment {
         addresses: addresses(&container),
         synced_at_iso: when(container.synced_at),
@@ -295,13 +285,13 @@ pub struct ActionQuery {
 /// once with a job the page polls; the action runs in the background,
 /// audited like the API's.
 pub async fn container_action(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
+    jobs: web::Data<Jobs>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     query: web::Query<ActionQuery>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = path.into_inner();
     // The route's audit action names the action (see `web::action`).
     let (action, label) = match current.action {
@@ -314,15 +304,17 @@ pub async fn container_action(
     let container = match viewable(current.clone(), &pool, id).await {
         Ok(container) => container,
         Err(PageError(error)) => {
-            return Err(PageError(crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await));
+            return Err(PageError(
+                crate::app::audited::refused(&pool, current.audit(format!("container:{id}")), error).await,
+            ));
         }
     };
     let label = format!("{label} {}", container.name);
-    let job = state.jobs.start(current.user.id.0, label.clone());
+    let job = jobs.start(current.user.id.0, label.clone());
     let request = StopRequest { force: query.force, ..StopRequest::default() };
-    let (jobs_state, name) = (state.clone(), container.name);
+    let name = container.name;
     actix_web::rt::spawn(async move {
-        let outcome = lifecycle(current, jobs_state.clone(), pool, ContainerId(id), action, move || Ok(request)).await;
+        let outcome = lifecycle(current, state, pool, ContainerId(id), action, move || Ok(request)).await;
         let state = match outcome {
             Ok(answer) => JobState::Done(format!(
                 "{name} is {} (took {:.1} s).",
@@ -331,7 +323,7 @@ pub async fn container_action(
             )),
             Err(error) => JobState::Failed(error.message.into_owned()),
         };
-        jobs_state.jobs.finish(job, state);
+        jobs.finish(job, state);
     });
     job_started(label, job)
 }
@@ -341,10 +333,9 @@ pub async fn container_action(
 pub const JOB_DONE_EVENT: &str = "job-done";
 
 /// `GET /jobs/{id}`: the job's progress, then its outcome.
-pub async fn job(current: Result<CurrentUser, AppError>, state: web::Data<AppState>, path: web::Path<u64>) -> Page {
-    let current = signed_in(current)?;
+pub async fn job(PageUser(current): PageUser, jobs: web::Data<Jobs>, path: web::Path<u64>) -> Page {
     let id = path.into_inner();
-    let (label, job) = state.jobs.get(id, current.user.id.0).ok_or_else(AppError::not_found)?;
+    let (label, job) = jobs.get(id, current.user.id.0).ok_or_else(AppError::not_found)?;
     let outcome = match job {
         JobState::Running => return html(&JobFragment { outcome: JobView::Running { label, id } }),
         JobState::Done(message) => JobView::Done { message },

@@ -13,13 +13,13 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LogSource, LogsAnswer, LogsQuery};
 
-use super::{Page, PageError, html, is_page_error, read_form, readable, signed_in, when};
+use super::{Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
 use crate::api::containers::{exec_in, logs_of, state_of};
-use crate::api::{AuditAction, CurrentUser};
 use crate::db::containers::ContainerId;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::http::AppState;
+use crate::http::AuditAction;
 // The agent refuses a longer exec.
 use smp_proto::api::MAX_TIMEOUT_S as MAX_EXEC_TIMEOUT_S;
 
@@ -137,12 +137,11 @@ impl StateFragment {
 
 /// `GET /containers/{id}/state`: the state panel, read from the agent.
 pub async fn state(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    let current = signed_in(current)?;
     match state_of(current, app, &pool, ContainerId(path.into_inner())).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
         Err(error) => error_fragment(error),
@@ -198,13 +197,12 @@ impl LogsFragment {
 
 /// `GET /containers/{id}/logs?source=console|lxc&lines=N`: the last lines, newest last.
 pub async fn logs(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     params: web::Query<LogsParams>,
 ) -> Page {
-    let current = signed_in(current)?;
     let query = match params.query() {
         Ok(query) => query,
         Err(error) => return error_fragment(error),
@@ -289,14 +287,12 @@ impl From<ExecAnswer> for ExecFragment {
 /// through the agent, audited like the API's; the form is read once the
 /// policy allowed it, so a bad form is a refused row like the API's bad body.
 pub async fn exec(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    form: Result<web::Form<ExecForm>, actix_web::Error>,
+    PageForm(form): PageForm<ExecForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let form = read_form(form);
     match exec_in(current, app, pool, ContainerId(path.into_inner()), move || form?.request()).await {
         Ok(answer) => html(&ExecFragment::from(answer)),
         Err(error) => error_fragment(error),

@@ -19,18 +19,18 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, html, in_place, is_page_error, read_form, readable, signed_in};
-use crate::api::CurrentUser;
+use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable};
 use crate::api::containers::{load_allowed, visible_among};
 use crate::api::provisioning::{NewContainer, configure, create_container, delete_container, images_of};
 use crate::api::quotas::{UsageView, quota_owner, usage_of};
+use crate::app::CurrentUser;
 use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter, OwnerChains};
 use crate::db::machines::{self, MachineId};
 use crate::db::quotas::{Quota, Usage};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
+use crate::http::AppState;
 use crate::policy::{Action, Decision, Object};
-use crate::startup::AppState;
 
 /// Whether the policy allows what `decided` asked: a refusal (hidden or
 /// forbidden) is `false`, any other error stays an error.
@@ -327,12 +327,11 @@ pub struct NewParams {
 /// `GET /containers/new[?parent=ID]`: the form, below `parent` when given
 /// (the 404 page if she may not create under it, as for a missing one).
 pub async fn new_page(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     params: web::Query<NewParams>,
 ) -> Page {
-    let current = signed_in(current)?;
     let chrome = Chrome::of(&current);
     let parent = match params.into_inner().parent.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -356,13 +355,11 @@ pub async fn new_page(
 /// empty, with the new container's progress above it (which polls until it
 /// is made or failed), or as she sent it with what went wrong.
 pub async fn create(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
-    form: Result<web::Form<NewForm>, actix_web::Error>,
+    PageForm(form): PageForm<NewForm>,
 ) -> Page {
-    let current = signed_in(current)?;
-    let form = read_form(form);
     let values = form.clone().unwrap_or_default();
     let reader = current.clone();
     let created = create_container(current, state.clone(), pool.clone(), move || form?.request()).await;
@@ -382,8 +379,7 @@ pub async fn create(
 
 /// `GET /containers/{id}/progress`: the creation's progress, which polls
 /// itself every 2 s while the container is `creating`.
-pub async fn progress(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
-    let current = signed_in(current)?;
+pub async fn progress(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let id = ContainerId(path.into_inner());
     let container =
         db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView)).await?;
@@ -407,12 +403,11 @@ struct ImagesFragment {
 /// form suggests, from the chosen machine (else the parent's, else every
 /// machine's), as each agent lists them for her (policy `MachinePlace`).
 pub async fn images(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     params: web::Query<ImagesParams>,
 ) -> Page {
-    let current = signed_in(current)?;
     let params = params.into_inner();
     let chosen = params.machine_id.as_deref().and_then(|text| text.trim().parse::<i64>().ok());
     let parent = params.parent.as_deref().and_then(|text| text.trim().parse::<i64>().ok());
@@ -591,15 +586,14 @@ pub struct AutostartForm {
 /// `POST /containers/{id}/autostart` (htmx, `autostart=true|false`): set
 /// through `configure`, audited as `container.update`; the section again.
 pub async fn autostart(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    form: Result<web::Form<AutostartForm>, actix_web::Error>,
+    PageForm(form): PageForm<AutostartForm>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ContainerId(path.into_inner());
-    let wanted = read_form(form).and_then(|form| match form.autostart.trim() {
+    let wanted = form.and_then(|form| match form.autostart.trim() {
         "true" => Ok(true),
         "false" => Ok(false),
         _ => Err(AppError::invalid_input("autostart: on or off")),
@@ -626,7 +620,7 @@ async fn apply_change(
     let reader = current.clone();
     let changed = match asked {
         Ok((autostart, limits)) => configure(current, state, pool.clone(), id, autostart, limits).await,
-        Err(error) => Err(crate::api::refused(&pool, current.audit(format!("container:{id}")), error).await),
+        Err(error) => Err(crate::app::audited::refused(&pool, current.audit(format!("container:{id}")), error).await),
     };
     match changed {
         Ok(container) => config_answer(reader, &pool, id, Some(notice(&container)), None).await,
@@ -648,15 +642,14 @@ pub struct LimitsForm {
 /// empty one stays as it is): set through `configure` (growing ones checked
 /// against the quota), audited as `container.update`; the section again.
 pub async fn limits(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    form: Result<web::Form<LimitsForm>, actix_web::Error>,
+    PageForm(form): PageForm<LimitsForm>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ContainerId(path.into_inner());
-    let asked = read_form(form).and_then(|form| {
+    let asked = form.and_then(|form| {
         Ok(Limits {
             cpu: number("CPUs", &form.cpu)?,
             memory_mb: number("memory", &form.memory_mb)?,
@@ -672,12 +665,11 @@ pub async fn limits(
 /// sub-containers), audited as `container.delete`; then the browser goes to
 /// the dashboard, or the reason in words.
 pub async fn delete(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ContainerId(path.into_inner());
     match delete_container(current, state, pool, id).await {
         Ok(_) => Ok(HttpResponse::Ok().insert_header(("HX-Redirect", "/")).finish()),

@@ -20,21 +20,21 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ServiceActionAnswer, ServiceLogsAnswer, ServiceLogsQuery, ServiceState};
 
-use super::jobs::JobState;
+use super::jobs::{JobState, Jobs};
 use super::pages::{job_outcome, job_started};
 use super::panels::bytes;
-use super::{Chrome, Page, PageError, html, in_place, is_page_error, read_form, readable, signed_in, when};
-use crate::api::CurrentUser;
+use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable, when};
 use crate::api::services::{
     NewServiceRequest, ServicePatch, create_service, delete_service, load_allowed, logs_of, service_action, state_of,
     units_of, visible,
 };
+use crate::app::CurrentUser;
 use crate::db::containers::ContainerId;
 use crate::db::services::{Candidates, Service, ServiceId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
+use crate::http::AppState;
 use crate::policy::Action;
-use crate::startup::AppState;
 
 /// How many journal lines the panel shows unless asked for another count.
 const DEFAULT_JOURNAL_LINES: u32 = 100;
@@ -207,12 +207,7 @@ async fn viewable(current: CurrentUser, pool: &DbPool, id: ServiceId) -> Result<
 }
 
 /// `GET /services/{id}`: the same 404 page for a hidden service as for a missing one.
-pub async fn service_page(
-    current: Result<CurrentUser, AppError>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
-    let current = signed_in(current)?;
+pub async fn service_page(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let chrome = Chrome::of(&current);
     let id = ServiceId(path.into_inner());
     let (service, rights) = db::run(&pool, move |connection| {
@@ -248,12 +243,8 @@ pub async fn service_page(
 }
 
 /// `GET /services/{id}/status`: the status as last seen, which the page polls.
-pub async fn service_status(
-    current: Result<CurrentUser, AppError>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
-    let service = viewable(signed_in(current)?, &pool, ServiceId(path.into_inner())).await?;
+pub async fn service_status(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+    let service = viewable(current, &pool, ServiceId(path.into_inner())).await?;
     html(&StatusFragment { status: service.status, synced_at_iso: when(service.synced_at) })
 }
 
@@ -274,12 +265,12 @@ fn outcome_of(unit: &str, answer: &ServiceActionAnswer) -> JobState {
 /// `POST /services/{id}/{start|stop|restart}`: answers at once with a job
 /// the page polls; the action runs in the background, audited like the API's.
 pub async fn action(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     state: web::Data<AppState>,
+    jobs: web::Data<Jobs>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ServiceId(path.into_inner());
     // The route's audit action names the action (see `web::service_action`).
     let (action, label) = match current.action {
@@ -303,14 +294,13 @@ pub async fn action(
         }
     };
     let label = format!("{label} {}", service.unit);
-    let job = state.jobs.start(current.user.id.0, label.clone());
-    let jobs = state.clone();
+    let job = jobs.start(current.user.id.0, label.clone());
     actix_web::rt::spawn(async move {
-        let outcome = match service_action(current, jobs.clone(), &pool, id, action).await {
+        let outcome = match service_action(current, state, &pool, id, action).await {
             Ok(answer) => outcome_of(&service.unit, &answer),
             Err(error) => JobState::Failed(error.message.into_owned()),
         };
-        jobs.jobs.finish(job, outcome);
+        jobs.finish(job, outcome);
     });
     job_started(label, job)
 }
@@ -347,12 +337,11 @@ impl StateFragment {
 
 /// `GET /services/{id}/state`: the unit's state, read from the agent.
 pub async fn state(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = path.into_inner();
     match state_of(current, app, &pool, ServiceId(id)).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
@@ -453,13 +442,12 @@ fn journal_lines(text: Option<&str>) -> Result<u32, AppError> {
 /// polls itself every 2 s with the fingerprint of what it shows; a poll
 /// with nothing new is answered 204. Paused, it polls nothing.
 pub async fn journal(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     params: web::Query<JournalParams>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ServiceId(path.into_inner());
     let params = params.into_inner();
     let follow = params.follow.as_deref().map(str::trim) != Some("false");
@@ -556,14 +544,12 @@ async fn manage_section(
 /// through `update_service`, audited as `service.update`; the section again
 /// with what happened (and the page's facts, out of band, when saved).
 pub async fn update(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    form: Result<web::Form<ManageForm>, actix_web::Error>,
+    PageForm(form): PageForm<ManageForm>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ServiceId(path.into_inner());
-    let form = read_form(form);
     let reader = current.clone();
     match crate::api::services::update_service(current, &pool, id, move || Ok(form?.patch())).await {
         Ok(_) => manage_section(reader, &pool, id, Some("Saved.".to_owned()), None).await,
@@ -577,8 +563,7 @@ pub async fn update(
 /// deleted through `delete_service`, audited as `service.delete`; then the
 /// browser goes to the container's page (or the dashboard, if the policy
 /// does not let her view the container).
-pub async fn delete(current: Result<CurrentUser, AppError>, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
-    let current = signed_in(current)?;
+pub async fn delete(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let id = ServiceId(path.into_inner());
     // Where it ran, read before it is gone (a refusal here is decided again, and audited, below).
     let before = {
@@ -637,12 +622,11 @@ struct UnitsFragment {
 /// `ServiceCreate` on the container); what went wrong, with the plain unit
 /// input, if the agent cannot list them.
 pub async fn units(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    let current = signed_in(current)?;
     let id = ContainerId(path.into_inner());
     let reader = current.clone();
     let listed = units_of(current, app, &pool, id).await;
@@ -717,15 +701,13 @@ struct CreatedFragment {
 /// the agent whether the unit exists), audited as `service.create`; a link
 /// to it and the list again, or what went wrong.
 pub async fn create(
-    current: Result<CurrentUser, AppError>,
+    PageUser(current): PageUser,
     app: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
-    form: Result<web::Form<NewServiceForm>, actix_web::Error>,
+    PageForm(form): PageForm<NewServiceForm>,
 ) -> Page {
-    let current = signed_in(current)?;
     let container = ContainerId(path.into_inner());
-    let form = read_form(form);
     let reader = current.clone();
     match create_service(current, app, &pool, move || form?.request(container)).await {
         Ok(service) => {

@@ -382,7 +382,7 @@ async fn a_credential_checked_against_a_password_that_changed_or_an_account_disa
 
     // A password change commits while Argon2 checks the old password for a
     // new token (or session, or password): the check's hash is stale.
-    let other = smp_panel::password::Password::parse("another long passphrase".into()).unwrap().hash().unwrap();
+    let other = smp_panel::domain::password::Password::parse("another long passphrase".into()).unwrap().hash().unwrap();
     users::set_password_hash(&mut connection, id, &other).unwrap();
     assert!(!users::unchanged_since_check(&mut connection, id, &verified).unwrap(), "the password changed");
 

@@ -402,7 +402,7 @@ async fn the_sixth_quick_login_attempt_from_one_address_is_rate_limited() {
 async fn an_expired_token_gets_401() {
     let (app, root) = app_with_head_admin().await;
     let token = "smp_expired_token_for_the_test";
-    let hash = smp_panel::api::hash_secret(token);
+    let hash = smp_panel::domain::credentials::hash_secret(token);
     let past = smp_panel::db::unix_now() - 1;
     let new =
         NewToken { user_id: UserId(root), name: "old", token_hash: &hash, scope: TokenScope::Write, expires_at: past };
@@ -432,7 +432,7 @@ async fn concurrent_logins_and_user_creations_all_succeed() {
         assert_eq!(response.status(), 200);
     }
     let session = "smp_a_token_made_for_this_test";
-    let hash = smp_panel::api::hash_secret(session);
+    let hash = smp_panel::domain::credentials::hash_secret(session);
     let expires_at = smp_panel::db::unix_now() + 3600;
     let new = NewToken { user_id: UserId(root), name: "t", token_hash: &hash, scope: TokenScope::Write, expires_at };
     smp_panel::db::tokens::create(&mut app.db.connect(), &new).unwrap();

@@ -3,7 +3,7 @@
 
 use smp_panel::Username;
 use smp_panel::db::users;
-use smp_panel::password::verify_password;
+use smp_panel::domain::password::verify_password;
 
 use crate::helpers::{TestDb, panel, panel_raw, spawn_db, stderr, stdout};
 

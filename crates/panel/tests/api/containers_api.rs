@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use smp_panel::Role;
 use smp_panel::db::containers::{self, ContainerId, ListFilter};
 use smp_panel::db::machines::{self, MachineId, NewMachine};
-use smp_panel::secrets::PanelKey;
+use smp_panel::domain::secrets::PanelKey;
 use smp_proto::api::{ContainerStatus, ContainerSummary};
 use smp_proto::names::InstanceName;
 

@@ -125,7 +125,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
     /// The aggregated audit rows of anonymous refusals (`flush_refusals`).
-    refusals: std::sync::Arc<smp_panel::api::anonymous::AnonymousRefusals>,
+    refusals: std::sync::Arc<smp_panel::http::anonymous::AnonymousRefusals>,
 }
 
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
@@ -170,7 +170,7 @@ impl TestApp {
     /// Stores an account directly (approved unless told otherwise); returns its id.
     pub fn user(&self, name: &str, role: smp_panel::Role, password: &str, approved: bool) -> i64 {
         let mut connection = self.db.connect();
-        let hash = smp_panel::password::Password::parse(password.to_owned()).unwrap().hash().unwrap();
+        let hash = smp_panel::domain::password::Password::parse(password.to_owned()).unwrap().hash().unwrap();
         let username = smp_panel::Username::parse(name).unwrap();
         let new = db::users::NewUser { username: &username, password_hash: &hash, role, approved };
         db::users::create(&mut connection, &new).unwrap().id.0
@@ -203,8 +203,8 @@ impl TestApp {
     }
 
     /// The panel key the app seals machine secrets with.
-    pub fn panel_key(&self) -> smp_panel::secrets::PanelKey {
-        smp_panel::secrets::PanelKey::load(&self.db.dir.path().join("panel.key")).unwrap()
+    pub fn panel_key(&self) -> smp_panel::domain::secrets::PanelKey {
+        smp_panel::domain::secrets::PanelKey::load(&self.db.dir.path().join("panel.key")).unwrap()
     }
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {

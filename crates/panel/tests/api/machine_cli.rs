@@ -86,7 +86,7 @@ fn machine_add_seals_the_secret_and_list_never_prints_it() {
     assert!(!raw.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "the secret is not in the database");
 
     let machine = machines::list(&mut db.migrated()).unwrap().remove(0);
-    let key = smp_panel::secrets::PanelKey::load(&key_file).unwrap();
+    let key = smp_panel::domain::secrets::PanelKey::load(&key_file).unwrap();
     assert_eq!(secrecy::ExposeSecret::expose_secret(&machine.decrypt_secret(&key).unwrap()), SECRET);
     assert_eq!(machine.fingerprint.as_deref(), Some(FINGERPRINT));
 

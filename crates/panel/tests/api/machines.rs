@@ -2,7 +2,7 @@
 
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_panel::db::machines::{self, MachineError, MachineId, NewMachine};
-use smp_panel::secrets::PanelKey;
+use smp_panel::domain::secrets::PanelKey;
 use smp_proto::names::InstanceName;
 
 use crate::helpers::spawn_db;

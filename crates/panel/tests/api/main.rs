@@ -15,6 +15,7 @@ mod containers_api;
 mod floods;
 mod foreign_keys;
 mod helpers;
+mod layers;
 mod machine_cli;
 mod machines;
 mod machines_api;

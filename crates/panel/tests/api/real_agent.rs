@@ -12,8 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use smp_panel::agents::pinning::Fingerprint;
 use smp_panel::agents::{AgentCallError, AgentClient, Caller};
-use smp_panel::pinning::Fingerprint;
 use smp_proto::config_policy::Tier;
 use smp_proto::token::SharedKey;
 

@@ -5,9 +5,9 @@
 
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_panel::agents::{AgentClient, Caller};
+use smp_panel::app::rotation::{self, RotationError};
 use smp_panel::db::{self, machines};
-use smp_panel::rotation::{self, RotationError};
-use smp_panel::secrets::PanelKey;
+use smp_panel::domain::secrets::PanelKey;
 use smp_proto::config_policy::Tier;
 use smp_proto::error::ErrorCode;
 use smp_proto::names::InstanceName;

@@ -1,7 +1,7 @@
 //! The users table through the library: create, find, list, duplicates.
 
 use smp_panel::db::users::{self, NewUser, UserError};
-use smp_panel::password::{Password, verify_password};
+use smp_panel::domain::password::{Password, verify_password};
 use smp_panel::{Role, Username};
 
 use crate::helpers::spawn_db;

@@ -25,10 +25,10 @@ use smp_proto::config_policy::Tier;
 use smp_proto::error::{ErrorBody, ErrorCode};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
 
-use crate::call_limit::CallPermit;
+use crate::agents::call_limit::CallPermit;
+use crate::agents::pinning::{self, Fingerprint, PinnedVerifier};
 use crate::db::machines::Machine;
-use crate::pinning::{self, Fingerprint, PinnedVerifier};
-use crate::secrets::{PanelKey, SecretsError};
+use crate::domain::secrets::{PanelKey, SecretsError};
 
 /// Lifetime of every token the panel mints.
 pub const TOKEN_TTL_S: i64 = 30;
@@ -180,7 +180,7 @@ impl AgentClient {
         pin: Option<Fingerprint>,
         instance: &str,
     ) -> Result<AgentClient, AgentCallError> {
-        let parsed = crate::machine_cli::parse_agent_url(url)
+        let parsed = crate::cli::machines::parse_agent_url(url)
             .map_err(|error| AgentCallError::InvalidCall(format!("{error:#}")))?;
         let builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
         let builder = if parsed.https {

@@ -18,19 +18,17 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
-use rand::Rng as _;
-use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use super::audited::AuditEntry;
-use crate::agents::Caller;
-use crate::call_limit::CallLimiter;
-use crate::client_addr::client_of;
-use crate::db::users::{self, User};
+use crate::app::audited::AuditEntry;
+use crate::app::{AuthVia, CurrentUser};
+use crate::db::users;
 use crate::db::{self, DbPool, sessions, tokens};
+use crate::domain::credentials::hash_secret;
 use crate::error::{AppError, ErrorCode};
-use crate::policy::{self, Actor, Decision};
-use crate::startup::AppState;
+use crate::http::AppState;
+use crate::http::client_addr::client_of;
+use crate::policy;
 
 pub const SESSION_COOKIE: &str = "smp_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
@@ -39,78 +37,6 @@ pub const TOKEN_PREFIX: &str = "smp_";
 /// The audit action of a state-changing route (set in the route table).
 #[derive(Debug, Clone, Copy)]
 pub struct AuditAction(pub &'static str);
-
-/// How the current request authenticated.
-#[derive(Debug, Clone)]
-pub enum AuthVia {
-    /// The session cookie; `id_hash` names the session row.
-    Session {
-        id_hash: String,
-        csrf_token: String,
-    },
-    Token,
-}
-
-/// The authenticated, enabled, approved user making the request.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub user: User,
-    pub via: AuthVia,
-    /// The route's audit action ("request" for routes that change nothing).
-    pub action: &'static str,
-}
-
-impl CurrentUser {
-    pub fn actor(&self) -> Actor {
-        Actor { id: self.user.id.0, role: self.user.role, approved: self.user.approved, disabled: self.user.disabled }
-    }
-
-    /// The audit entry for this user doing the route's action to `object`.
-    pub fn audit(&self, object: impl Into<String>) -> AuditEntry {
-        AuditEntry {
-            actor_id: Some(self.user.id.0),
-            actor: self.user.username.to_string(),
-            action: self.action,
-            object: object.into(),
-            machine: None,
-            detail: None,
-        }
-    }
-
-    /// The caller of this user's agent calls: the tier `policy::agent_tier`
-    /// gives her, and one of her slots of calls in flight, held until the
-    /// caller is dropped; all taken: 429 `limit_reached`, nothing sent.
-    pub fn agent_caller(&self, limiter: &CallLimiter) -> Result<Caller, AppError> {
-        let slot = limiter.try_acquire(self.user.id.0).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::LimitReached,
-                "you already have as many actions running on machines as the panel allows; nothing was done; try again when one ends",
-            )
-        })?;
-        Ok(Caller::person(self.user.username.to_string(), policy::agent_tier(&self.actor()), slot))
-    }
-
-    /// Asks the policy; Forbid is 403, Hide is the same 404 as a missing object.
-    pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
-        match policy::decide(&self.actor(), action, object) {
-            Decision::Allow => Ok(()),
-            Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, crate::error::NOT_ALLOWED)),
-            Decision::Hide => Err(AppError::not_found()),
-        }
-    }
-}
-
-/// SHA-256 of a secret, hex: what sessions and tokens store.
-pub fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// 32 random bytes, hex.
-pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill(&mut bytes);
-    hex::encode(bytes)
-}
 
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)

@@ -13,7 +13,7 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, ErrorCode};
-use crate::startup::MAX_JSON_BYTES;
+use crate::http::MAX_JSON_BYTES;
 
 /// The body as read (or why it could not be), and whether it was sent as JSON.
 #[derive(Debug)]

@@ -9,7 +9,7 @@
 use smp_proto::config_policy::Tier;
 
 use crate::db::tokens::TokenScope;
-use crate::roles::Role;
+use crate::domain::roles::Role;
 
 /// A user id as the policy sees it.
 pub type ActorId = i64;

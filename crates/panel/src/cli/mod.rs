@@ -1,6 +1,8 @@
 //! The `smp-panel` command line (PANEL.md): `serve`, `migrate`, `user create`;
 //! `--config` and `--database-url` work on every subcommand.
 
+pub mod machines;
+
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -9,9 +11,9 @@ use secrecy::ExposeSecret as _;
 
 use crate::config::Config;
 use crate::db::{self, users};
-use crate::password::Password;
-use crate::roles::Role;
-use crate::username::Username;
+use crate::domain::password::Password;
+use crate::domain::roles::Role;
+use crate::domain::username::Username;
 
 /// The exit code of a subcommand that is not built yet.
 pub const EXIT_NOT_IMPLEMENTED: u8 = 2;
@@ -41,7 +43,7 @@ pub enum Command {
     User(UserCommand),
     /// Register and list the agents the panel talks to.
     #[command(subcommand)]
-    Machine(crate::machine_cli::MachineCommand),
+    Machine(machines::MachineCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,7 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve => serve(config)?,
         Command::Migrate => migrate(&config)?,
         Command::User(UserCommand::Create(request)) => create_user(&config, request)?,
-        Command::Machine(command) => crate::machine_cli::run(&config, command)?,
+        Command::Machine(command) => machines::run(&config, command)?,
     }
     Ok(Outcome::Done)
 }

@@ -14,12 +14,12 @@ use secrecy::{ExposeSecret as _, SecretString};
 use smp_proto::error::ErrorCode;
 use smp_proto::token::SharedKey;
 
+use crate::agents::pinning::Fingerprint;
 use crate::agents::{AgentCallError, AgentClient, Caller};
+use crate::cli::machines::{MIN_SECRET_CHARS, check_key_id};
 use crate::db::machines::{self, Machine, MachineError, MachineId};
 use crate::db::{self, DbError, DbPool};
-use crate::machine_cli::{MIN_SECRET_CHARS, check_key_id};
-use crate::pinning::Fingerprint;
-use crate::secrets::{PanelKey, Sealed, SecretsError};
+use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
 
 /// The `sub` of the token that checks the new key (the agent logs it).
 pub const ROTATION_SUBJECT: &str = "smp-panel";

@@ -5,10 +5,11 @@
 //! then it is the right-most address of `X-Forwarded-For` that is not itself
 //! a trusted proxy (the left part of the header is whatever the client
 //! wrote, so only what our own proxies appended is believed). A header that
-//! does not parse falls back to the peer. `limit_key` folds an IPv6 address
+//! does not parse falls back to the peer. `domain::address::limit_key` folds an IPv6 address
 //! to its /64, since one host usually holds a whole /64.
 
-use std::net::{IpAddr, Ipv6Addr};
+use crate::domain::address::canonical;
+use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 use actix_web::dev::ServiceRequest;
@@ -84,13 +85,6 @@ fn parse_forwarded(part: &str) -> Option<IpAddr> {
 }
 
 /// An IPv4 address written as IPv6 (`::ffff:192.0.2.1`) is the IPv4 address.
-fn canonical(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
-        IpAddr::V4(_) => address,
-    }
-}
-
 /// The client address of a request the handler sees (see the module note).
 pub fn client_of(request: &HttpRequest, proxies: &TrustedProxies) -> Option<IpAddr> {
     proxies.client(request.peer_addr().map(|peer| peer.ip()), request.headers())
@@ -99,18 +93,6 @@ pub fn client_of(request: &HttpRequest, proxies: &TrustedProxies) -> Option<IpAd
 /// The same for the access log, which sees the request before any handler.
 pub fn client_of_service_request(request: &ServiceRequest, proxies: &TrustedProxies) -> Option<IpAddr> {
     proxies.client(request.peer_addr().map(|peer| peer.ip()), request.headers())
-}
-
-/// What limits and aggregation count by: an IPv4 address itself, an IPv6
-/// address's /64 (a host gets a /64 and picks any address in it at will).
-pub fn limit_key(address: IpAddr) -> IpAddr {
-    match canonical(address) {
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(Ipv6Addr::from(bits))
-        }
-        v4 => v4,
-    }
 }
 
 #[cfg(test)]
@@ -169,13 +151,5 @@ mod tests {
         let error = TrustedProxies::parse(&["127.0.0.1/33".into()]).unwrap_err();
         assert!(error.contains("127.0.0.1/33"), "{error}");
         assert!(TrustedProxies::parse(&["proxy.example.org".into()]).is_err());
-    }
-
-    #[test]
-    fn ipv6_addresses_of_one_64_share_a_key_and_ipv4_keys_are_the_address() {
-        assert_eq!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:2:ffff::9")));
-        assert_ne!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:3::1")));
-        assert_eq!(limit_key(ip("192.0.2.1")), ip("192.0.2.1"));
-        assert_eq!(limit_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
     }
 }

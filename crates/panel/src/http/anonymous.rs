@@ -20,10 +20,10 @@ use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::audited::AuditEntry;
-use crate::client_addr::limit_key;
+use crate::app::audited::AuditEntry;
 use crate::db::audit::{self, NewAuditRow, Outcome};
 use crate::db::{self, DbConnection, DbPool, unix_now};
+use crate::domain::address::limit_key;
 use crate::error::AppError;
 
 /// Seconds one source's window lasts.

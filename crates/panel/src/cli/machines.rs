@@ -9,10 +9,10 @@ use clap::{Args, Subcommand};
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_proto::names::InstanceName;
 
+use crate::agents::pinning::{self, Fingerprint};
 use crate::config::Config;
 use crate::db::{self, machines};
-use crate::pinning::{self, Fingerprint};
-use crate::secrets::PanelKey;
+use crate::domain::secrets::PanelKey;
 
 /// The shortest agent secret accepted (PROTOCOL.md: at least 32 characters).
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -225,8 +225,14 @@ fn rotate_key(config: &Config, request: RotateKey) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let instance = config.instance();
-    let rotated =
-        runtime.block_on(crate::rotation::rotate_key(&pool, &key, &instance, machine.id, &request.key_id, secret))?;
+    let rotated = runtime.block_on(crate::app::rotation::rotate_key(
+        &pool,
+        &key,
+        &instance,
+        machine.id,
+        &request.key_id,
+        secret,
+    ))?;
     if rotated.key_id == machine.key_id {
         println!(
             "machine {} (id {}) now uses the new secret of key {}; the agent accepted it",

@@ -1,6 +1,6 @@
 //! `RateLimiter`, a limit per key on the `governor` crate, and
 //! `LoginLimiter`: the login's limit per client address (an IPv6 address
-//! counted by its /64, see `client_addr::limit_key`) **and** per username
+//! counted by its /64, see `domain::address::limit_key`) **and** per username
 //! (case-folded), 5 attempts at once, then one more every 12 s, each.
 //! The login page, `POST /api/v1/login` and the sign-up form (by address
 //! only) share one `LoginLimiter`. Kept in memory: a restart forgets it,
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::client_addr::limit_key;
+use crate::domain::address::limit_key;
 
 /// Keys remembered before the idle ones (whose allowance is full again) are forgotten.
 const PRUNE_ABOVE: usize = 100_000;

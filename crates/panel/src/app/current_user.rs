@@ -1,0 +1,70 @@
+//! Who is acting: `CurrentUser`, the signed-in, enabled, approved user a
+//! front end authenticated (the `http` extractor, the SSH gateway later), with
+//! her policy `Actor`, her audit entries and her agent caller.
+
+use crate::agents::Caller;
+use crate::agents::call_limit::CallLimiter;
+use crate::app::audited::AuditEntry;
+use crate::db::users::User;
+use crate::error::{AppError, ErrorCode};
+use crate::policy::{self, Actor, Decision};
+
+/// How the current request authenticated.
+#[derive(Debug, Clone)]
+pub enum AuthVia {
+    /// The session cookie; `id_hash` names the session row.
+    Session {
+        id_hash: String,
+        csrf_token: String,
+    },
+    Token,
+}
+
+/// The authenticated, enabled, approved user making the request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub via: AuthVia,
+    /// The route's audit action ("request" for routes that change nothing).
+    pub action: &'static str,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor { id: self.user.id.0, role: self.user.role, approved: self.user.approved, disabled: self.user.disabled }
+    }
+
+    /// The audit entry for this user doing the route's action to `object`.
+    pub fn audit(&self, object: impl Into<String>) -> AuditEntry {
+        AuditEntry {
+            actor_id: Some(self.user.id.0),
+            actor: self.user.username.to_string(),
+            action: self.action,
+            object: object.into(),
+            machine: None,
+            detail: None,
+        }
+    }
+
+    /// The caller of this user's agent calls: the tier `policy::agent_tier`
+    /// gives her, and one of her slots of calls in flight, held until the
+    /// caller is dropped; all taken: 429 `limit_reached`, nothing sent.
+    pub fn agent_caller(&self, limiter: &CallLimiter) -> Result<Caller, AppError> {
+        let slot = limiter.try_acquire(self.user.id.0).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::LimitReached,
+                "you already have as many actions running on machines as the panel allows; nothing was done; try again when one ends",
+            )
+        })?;
+        Ok(Caller::person(self.user.username.to_string(), policy::agent_tier(&self.actor()), slot))
+    }
+
+    /// Asks the policy; Forbid is 403, Hide is the same 404 as a missing object.
+    pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
+        match policy::decide(&self.actor(), action, object) {
+            Decision::Allow => Ok(()),
+            Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, crate::error::NOT_ALLOWED)),
+            Decision::Hide => Err(AppError::not_found()),
+        }
+    }
+}

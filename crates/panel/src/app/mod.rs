@@ -1,0 +1,39 @@
+//! The use cases: what a member, an owner or an admin can do, each decided by
+//! `policy`, done through `db` and `agents`, and written to the audit log.
+//! Every front end (the JSON API, the pages, the WebSocket, SSH and DNS
+//! front ends to come) calls these and nothing below them; nothing here knows
+//! which front end asked.
+
+pub mod audited;
+pub mod current_user;
+pub mod login_limit;
+pub mod rotation;
+
+use std::sync::Arc;
+
+pub use current_user::{AuthVia, CurrentUser};
+
+use crate::agents::call_limit::CallLimiter;
+use crate::db::containers::Limits;
+use crate::db::quotas::Quota;
+use crate::sync::{Agents, Nudge};
+use login_limit::LoginLimiter;
+
+/// What the use cases share, built once by `startup`.
+#[derive(Debug)]
+pub struct Context {
+    /// Login attempts per client address and per username.
+    pub login_limiter: LoginLimiter,
+    /// Reaching agents (the panel key, this instance's id).
+    pub agents: Arc<Agents>,
+    /// Wakes the sync supervisor when machines change.
+    pub sync_nudge: Nudge,
+    /// `Config::allow_signup`.
+    pub allow_signup: bool,
+    /// `Config::default_quota`: a member's quota until an admin sets hers.
+    pub default_quota: Quota,
+    /// `Config::default_limits`: a sub-container's limits its creator left out.
+    pub default_limits: Limits,
+    /// `Config::max_agent_calls_per_user`: each user's agent calls in flight.
+    pub agent_calls: CallLimiter,
+}
