@@ -278,3 +278,40 @@ async fn every_route_but_the_open_ones_refuses_a_request_without_credentials_and
     let hers = rows.iter().filter(|row| row.actor == "mia" && row.error_code.as_deref() == Some("csrf_failed"));
     assert_eq!(hers.count(), changes, "{rows:#?}");
 }
+
+/// Every `$ref` in `value`, with where it stands.
+fn references<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => out.push((at.clone(), target)),
+                    _ => references(value, format!("{at}/{key}"), out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                references(item, format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_of_the_document_names_a_component_it_holds() {
+    let document = document().await;
+    let mut found = Vec::new();
+    references(&document, String::new(), &mut found);
+    assert!(found.len() > 50, "the document names its schemas by reference: {}", found.len());
+    let dangling: Vec<String> = found
+        .iter()
+        .filter(|(_, target)| {
+            let Some(pointer) = target.strip_prefix('#') else { return true };
+            document.pointer(pointer).is_none()
+        })
+        .map(|(at, target)| format!("{at} → {target}"))
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing:\n{}", dangling.join("\n"));
+}
