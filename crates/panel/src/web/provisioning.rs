@@ -5,8 +5,8 @@
 //! delete for who may) and its list of sub-containers.
 //!
 //! Every decision and every audit row is the API's: the handlers call
-//! `api::provisioning::{create_container, configure, delete_container,
-//! images_of}` and `api::quotas::usage_of`. What a page offers is the
+//! `app::provisioning::{create_container, configure, delete_container,
+//! images_of}` and `app::quotas::usage_of`. What a page offers is the
 //! policy's answer (`ContainerCreate` for "Add a sub-container",
 //! `ContainerConfigure`, `ContainerResize` and `ContainerDelete` for the
 //! controls). A refused form is answered 200 with the form again, what she
@@ -20,10 +20,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable};
-use crate::api::containers::{load_allowed, visible_among};
-use crate::api::provisioning::{NewContainer, configure, create_container, delete_container, images_of};
-use crate::api::quotas::{UsageView, quota_owner, usage_of};
 use crate::app::CurrentUser;
+use crate::app::containers::{load_allowed, view_container, visible_among};
+use crate::app::provisioning::{NewContainer, configure, create_container, delete_container, images_of};
+use crate::app::quotas::{UsageView, quota_owner, usage_of};
 use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter, OwnerChains};
 use crate::db::machines::{self, MachineId};
 use crate::db::quotas::{Quota, Usage};
@@ -362,7 +362,7 @@ pub async fn create(
 ) -> Page {
     let values = form.clone().unwrap_or_default();
     let reader = current.clone();
-    let created = create_container(current, state.clone(), pool.clone(), move || form?.request()).await;
+    let created = create_container(current, state.app.clone(), &pool, move || form?.request()).await;
     let section = match created {
         Ok(container) => {
             let parent = container.parent_id;
@@ -380,9 +380,7 @@ pub async fn create(
 /// `GET /containers/{id}/progress`: the creation's progress, which polls
 /// itself every 2 s while the container is `creating`.
 pub async fn progress(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
-    let id = ContainerId(path.into_inner());
-    let container =
-        db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView)).await?;
+    let container = view_container(current, &pool, ContainerId(path.into_inner())).await?;
     html(&ProgressFragment { progress: Progress::of(container) })
 }
 
@@ -435,7 +433,7 @@ pub async fn images(
     let mut images = BTreeSet::new();
     let mut unreachable = Vec::new();
     for machine in &machine_list {
-        match images_of(current.clone(), state.clone(), &pool, machine.id).await {
+        match images_of(current.clone(), &state.app, &pool, machine.id).await {
             Ok(list) => images.extend(list.items.into_iter().map(|image| image.alias)),
             Err(error) if is_page_error(&error) => return Err(PageError(error)),
             Err(error) => unreachable.push(format!("{}: {}", machine.name, readable(&error))),
@@ -619,7 +617,7 @@ async fn apply_change(
 ) -> Page {
     let reader = current.clone();
     let changed = match asked {
-        Ok((autostart, limits)) => configure(current, state, pool.clone(), id, autostart, limits).await,
+        Ok((autostart, limits)) => configure(current, state.app.clone(), &pool, id, autostart, limits).await,
         Err(error) => Err(crate::app::audited::refused(&pool, current.audit(format!("container:{id}")), error).await),
     };
     match changed {
@@ -671,7 +669,7 @@ pub async fn delete(
     path: web::Path<i64>,
 ) -> Page {
     let id = ContainerId(path.into_inner());
-    match delete_container(current, state, pool, id).await {
+    match delete_container(current, state.app.clone(), &pool, id).await {
         Ok(_) => Ok(HttpResponse::Ok().insert_header(("HX-Redirect", "/")).finish()),
         Err(error) => {
             let message = match error.code {
