@@ -85,10 +85,8 @@ pub async fn quota_of_user(
     pool: &DbPool,
     id: UserId,
 ) -> Result<Quota, AppError> {
-    let default = context.default_quota;
-    db::run(pool, move |connection| {
-        quota_owner(connection, &current, id, Action::UserView)?;
-        Ok::<_, AppError>(quotas::get(connection, id, &default)?)
+    read_viewable(current, context, pool, id, |connection, user, default| {
+        Ok(quotas::get(connection, user.id, default)?)
     })
     .await
 }
@@ -101,10 +99,22 @@ pub async fn usage_of_user(
     pool: &DbPool,
     id: UserId,
 ) -> Result<UsageView, AppError> {
+    read_viewable(current, context, pool, id, usage_of).await
+}
+
+/// What `read` reads of user `id` (given the configured default quota),
+/// once the policy let `current` view her.
+async fn read_viewable<T: Send + 'static>(
+    current: CurrentUser,
+    context: &Context,
+    pool: &DbPool,
+    id: UserId,
+    read: impl FnOnce(&mut DbConnection, &User, &Quota) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
     let default = context.default_quota;
     db::run(pool, move |connection| {
         let user = quota_owner(connection, &current, id, Action::UserView)?;
-        usage_of(connection, &user, &default)
+        read(connection, &user, &default)
     })
     .await
 }

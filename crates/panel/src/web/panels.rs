@@ -13,7 +13,7 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LogSource, LogsAnswer, LogsQuery};
 
-use super::{Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
+use super::{Page, PageForm, PageUser, html, in_place, when};
 use crate::app::containers::{exec_in, logs_of, state_of};
 use crate::db::containers::ContainerId;
 use crate::db::{self, DbPool};
@@ -38,11 +38,8 @@ pub(super) struct ErrorFragment {
 }
 
 /// `error` in place (200, so that htmx swaps it), or as its page.
-fn error_fragment(error: AppError) -> Page {
-    if is_page_error(&error) {
-        return Err(PageError(error));
-    }
-    html(&ErrorFragment { message: readable(&error) })
+pub(super) fn error_fragment(error: AppError) -> Page {
+    html(&ErrorFragment { message: in_place(error)? })
 }
 
 /// `1.5 GiB` for a byte count.
@@ -303,6 +300,7 @@ pub async fn exec(
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use crate::web::readable;
 
     #[test]
     fn sizes_and_cpu_times_read_in_human_units() {

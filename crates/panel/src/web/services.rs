@@ -22,7 +22,7 @@ use smp_proto::api::{ServiceActionAnswer, ServiceLogsAnswer, ServiceLogsQuery, S
 
 use super::jobs::{JobState, Jobs};
 use super::pages::{job_outcome, job_started};
-use super::panels::bytes;
+use super::panels::{bytes, error_fragment};
 use super::provisioning::allowed;
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable, when};
 use crate::app::CurrentUser;
@@ -41,11 +41,6 @@ use crate::policy::Action;
 const DEFAULT_JOURNAL_LINES: u32 = 100;
 /// The counts the journal's "Lines" choice offers.
 const JOURNAL_LINE_CHOICES: [u32; 5] = [50, 100, 200, 500, 1000];
-
-/// `error` in place (200, so that htmx swaps it), or as its page.
-fn error_fragment(error: AppError) -> Page {
-    html(&super::panels::ErrorFragment { message: in_place(error)? })
-}
 
 // ---------------------------------------------------------------- lists
 
