@@ -97,7 +97,7 @@ pub(crate) fn search_as(
         _ => {
             let owned = containers::tree_ids_of(connection, current.user.id.0)?;
             let candidates = Candidates::OwnedOrOn { owner: current.user.id.0, containers: &owned };
-            let services = super::services::visible(connection, current, Some(candidates))?;
+            let services = crate::app::services::visible(connection, current, Some(candidates))?;
             let objects = owned
                 .iter()
                 .map(|id| format!("container:{id}"))

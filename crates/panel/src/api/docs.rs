@@ -291,13 +291,13 @@ pub struct MachineList {
 /// `GET /api/v1/containers`.
 #[derive(ToSchema)]
 pub struct ContainerList {
-    pub items: Vec<api::containers::ContainerView>,
+    pub items: Vec<crate::app::containers::ContainerView>,
 }
 
 /// `GET /api/v1/services`.
 #[derive(ToSchema)]
 pub struct ServiceItems {
-    pub items: Vec<api::services::ServiceView>,
+    pub items: Vec<crate::app::services::ServiceView>,
 }
 
 /// `GET /api/v1/audit`: a page of rows, newest first.

@@ -1,85 +1,19 @@
 //! `/api/v1/users/{id}/quota…` and `/usage`: the limits admins set for a
 //! member, overall and per machine, and what her sub-containers use of them
-//! (a member reads her own; admins read and set anyone's).
+//! (a member reads her own; admins read and set anyone's); the use cases are
+//! `app::quotas`.
 
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::api::docs::ErrorBody;
 use crate::app::CurrentUser;
-use crate::app::audited::audited;
-use crate::db::machines::{self, MachineId};
-use crate::db::quotas::{self, Quota, Usage};
-use crate::db::users::{self, User, UserId};
-use crate::db::{self, DbConnection, DbPool};
+use crate::app::quotas::{UsageView, change_machine_quota, quota_of_user, set_quota_of, usage_of_user};
+use crate::db::DbPool;
+use crate::db::quotas::Quota;
+use crate::db::users::UserId;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::policy::{Action, Object};
-
-/// The user a quota route names, decided for `action` (a member reads her own).
-pub(crate) fn quota_owner(
-    connection: &mut DbConnection,
-    current: &CurrentUser,
-    id: UserId,
-    action: Action,
-) -> Result<User, AppError> {
-    let user = users::find(connection, id)?;
-    let object = match &user {
-        Some(user) => Object::User { id: user.id.0, role: user.role },
-        None => Object::Missing,
-    };
-    current.decide(action, &object)?;
-    user.ok_or_else(AppError::not_found)
-}
-
-/// A member's quotas and what her sub-containers take of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct UsageView {
-    pub user_id: i64,
-    pub username: String,
-    /// Her overall quota (the configured `default_quota` until an admin sets hers).
-    pub quota: Quota,
-    /// Whether `quota` is the configured default.
-    pub default: bool,
-    pub used: Usage,
-    /// Every machine, with her quota there (if any) and what she uses there.
-    pub machines: Vec<MachineUsage>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct MachineUsage {
-    pub machine_id: i64,
-    pub machine: String,
-    /// Her quota on this machine, beside the overall one; null: only the overall one applies.
-    pub quota: Option<Quota>,
-    pub used: Usage,
-}
-
-/// The usage view of `user`.
-pub(crate) fn usage_of(connection: &mut DbConnection, user: &User, default: &Quota) -> Result<UsageView, AppError> {
-    let stored = quotas::stored(connection, user.id)?;
-    let usage = quotas::usage(connection, user.id, None)?;
-    let mut machine_quotas = quotas::machine_quotas(connection, user.id)?;
-    let machines = machines::list(connection)?
-        .into_iter()
-        .map(|machine| MachineUsage {
-            machine_id: machine.id.0,
-            quota: machine_quotas.remove(&machine.id.0),
-            used: usage.machines.get(&machine.id.0).copied().unwrap_or_default(),
-            machine: machine.name.to_string(),
-        })
-        .collect();
-    Ok(UsageView {
-        user_id: user.id.0,
-        username: user.username.to_string(),
-        quota: stored.unwrap_or(*default),
-        default: stored.is_none(),
-        used: usage.overall,
-        machines,
-    })
-}
 
 /// `GET /api/v1/users/{id}/quota`: admins, and a member for herself.
 #[utoipa::path(
@@ -104,13 +38,7 @@ pub async fn quota(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let default = state.default_quota;
-    let quota = db::run(&pool, move |connection| {
-        quota_owner(connection, &current, id, Action::UserView)?;
-        Ok::<_, AppError>(quotas::get(connection, id, &default)?)
-    })
-    .await?;
+    let quota = quota_of_user(current, &state.app, &pool, UserId(path.into_inner())).await?;
     Ok(HttpResponse::Ok().json(quota))
 }
 
@@ -145,25 +73,6 @@ pub async fn set_quota(
     Ok(HttpResponse::Ok().json(stored))
 }
 
-/// Replaces `id`'s overall quota with what `read` gives (read once the
-/// policy, `UserManage`, allowed it), audited with the route's action
-/// (`user.quota`). The API and the admin users page set quotas here.
-pub(crate) async fn set_quota_of(
-    current: CurrentUser,
-    pool: &DbPool,
-    id: UserId,
-    read: impl FnOnce() -> Result<Quota, AppError> + Send + 'static,
-) -> Result<Quota, AppError> {
-    audited(pool, current.audit(format!("user:{id}")), move |connection, _| {
-        quota_owner(connection, &current, id, Action::UserManage)?;
-        let quota = read()?;
-        quota.validate().map_err(AppError::invalid_input)?;
-        quotas::set(connection, id, &quota)?;
-        Ok(quota)
-    })
-    .await
-}
-
 /// `PUT /api/v1/users/{id}/quota/machines/{machine_id}` (a quota on one
 /// machine) and `DELETE` (none there: only the overall quota applies).
 #[utoipa::path(
@@ -195,7 +104,7 @@ pub async fn set_machine_quota(
     path: web::Path<(i64, i64)>,
     body: Body,
 ) -> Result<HttpResponse, AppError> {
-    let stored = change_machine_quota(current, &pool, path.into_inner(), Some(body)).await?;
+    let stored = change_machine_quota(current, &pool, path.into_inner(), Some(move || body.json::<Quota>())).await?;
     Ok(HttpResponse::Ok().json(stored))
 }
 
@@ -224,30 +133,8 @@ pub async fn delete_machine_quota(
     pool: web::Data<DbPool>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    change_machine_quota(current, &pool, path.into_inner(), None).await?;
+    change_machine_quota(current, &pool, path.into_inner(), None::<fn() -> Result<Quota, AppError>>).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Sets (a body) or removes (none) a machine quota, audited `user.quota`.
-pub(crate) async fn change_machine_quota(
-    current: CurrentUser,
-    pool: &DbPool,
-    (user, machine): (i64, i64),
-    body: Option<Body>,
-) -> Result<Option<Quota>, AppError> {
-    let (user, machine) = (UserId(user), MachineId(machine));
-    audited(pool, current.audit(format!("user:{user}")), move |connection, entry| {
-        quota_owner(connection, &current, user, Action::UserManage)?;
-        let machine = machines::get(connection, machine)?.ok_or_else(AppError::not_found)?;
-        entry.machine = Some(machine.name.to_string());
-        let quota = body.map(|body| body.json::<Quota>()).transpose()?;
-        if let Some(quota) = &quota {
-            quota.validate().map_err(AppError::invalid_input)?;
-        }
-        quotas::set_machine_quota(connection, user, machine.id, quota.as_ref())?;
-        Ok(quota)
-    })
-    .await
 }
 
 /// `GET /api/v1/users/{id}/usage`: her quotas and what she uses, overall and per machine.
@@ -273,12 +160,6 @@ pub async fn usage(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let default = state.default_quota;
-    let view = db::run(&pool, move |connection| {
-        let user = quota_owner(connection, &current, id, Action::UserView)?;
-        usage_of(connection, &user, &default)
-    })
-    .await?;
+    let view = usage_of_user(current, &state.app, &pool, UserId(path.into_inner())).await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -5,9 +5,13 @@
 //! which front end asked.
 
 pub mod audited;
+pub mod containers;
 pub mod current_user;
 pub mod login_limit;
+pub mod provisioning;
+pub mod quotas;
 pub mod rotation;
+pub mod services;
 
 use std::sync::Arc;
 

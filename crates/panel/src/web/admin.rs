@@ -20,9 +20,9 @@ use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, when};
 use crate::api::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
-use crate::api::quotas::set_quota_of;
 use crate::api::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::app::CurrentUser;
+use crate::app::quotas::set_quota_of;
 use crate::db::machines::MachineId;
 use crate::db::quotas::{self, Quota};
 use crate::db::users::UserId;

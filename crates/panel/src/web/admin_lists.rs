@@ -4,8 +4,8 @@
 //! Who may open them is the policy's answer, through the same functions as
 //! the API: the containers page asks `ContainerAssign` on an unowned
 //! container (admins only; a member is hidden from it, so she gets the one
-//! 404 page), and lists through `api::containers::visible`; assigning goes
-//! through `api::containers::assign_container`, audited as
+//! 404 page), and lists through `app::containers::visible`; assigning goes
+//! through `app::containers::assign_container`, audited as
 //! `container.assign` like `PATCH /api/v1/containers/{id}`. The audit page
 //! searches through `api::audit::search_as`, so a member who opens it reads
 //! what `GET /api/v1/audit` gives her: her own actions and actions on her
@@ -16,8 +16,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
-use crate::api::containers::{Assign, assign_container, load_allowed, visible};
 use crate::app::CurrentUser;
+use crate::app::containers::{Assign, assign_container, load_allowed, visible};
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool, users};

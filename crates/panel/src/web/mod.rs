@@ -4,9 +4,9 @@
 //! Pages authenticate with the same session cookie as the API (a login here
 //! and `POST /api/v1/login` make the same session) through `CurrentUser`,
 //! and decide with the same policy through the same functions as the API
-//! (`api::containers::visible`, `load_allowed`, `lifecycle`,
-//! `api::provisioning::*` and `api::quotas::*` for sub-containers and
-//! quotas, and `api::services::*` for the service pages): a container or service a
+//! (`app::containers::visible`, `load_allowed`, `lifecycle`,
+//! `app::provisioning::*` and `app::quotas::*` for sub-containers and
+//! quotas, and `app::services::*` for the service pages): a container or service a
 //! member may not see is the same 404 page as a missing one. State-changing
 //! requests send the session's CSRF token: htmx requests in the
 //! `X-CSRF-Token` header (from `hx-headers` on `<body>`); the one plain form

@@ -12,9 +12,9 @@ use super::jobs::{JobState, Jobs};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
 use super::{Chrome, Page, PageError, PageUser, html, when};
-use crate::api::containers::{lifecycle, load_allowed, visible_among};
 use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
 use crate::app::CurrentUser;
+use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
@@ -213,8 +213,7 @@ struct StatusFragment {
 }
 
 async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Container, PageError> {
-    Ok(db::run(pool, move |connection| load_allowed(connection, &current, ContainerId(id), Action::ContainerView))
-        .await?)
+    Ok(view_container(current, pool, ContainerId(id)).await?)
 }
 
 /// `GET /containers/{id}`: the same 404 page for a hidden container as for a missing one.
@@ -314,7 +313,7 @@ pub async fn container_action(
     let request = StopRequest { force: query.force, ..StopRequest::default() };
     let name = container.name;
     actix_web::rt::spawn(async move {
-        let outcome = lifecycle(current, state, pool, ContainerId(id), action, move || Ok(request)).await;
+        let outcome = lifecycle(current, state.app.clone(), &pool, ContainerId(id), action, move || Ok(request)).await;
         let state = match outcome {
             Ok(answer) => JobState::Done(format!(
                 "{name} is {} (took {:.1} s).",

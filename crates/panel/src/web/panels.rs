@@ -1,8 +1,8 @@
 //! The container page's panels: live state (CPU, memory, processes,
 //! addresses), logs and exec, each a fragment the page fetches with htmx.
 //!
-//! Each asks the agent through the same functions as the API
-//! (`api::containers::{state_of, logs_of, exec_in}`), so the policy decides
+//! Each asks the agent through the same use cases as the API
+//! (`app::containers::{state_of, logs_of, exec_in}`), so the policy decides
 //! exactly as there and exec is audited exactly as there (`started`, then the
 //! outcome). A hidden or missing container is the 404 page; anything else
 //! that goes wrong (the agent is down, a bad form) is answered 200 with a
@@ -13,8 +13,8 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LogSource, LogsAnswer, LogsQuery};
 
-use super::{Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
-use crate::api::containers::{exec_in, logs_of, state_of};
+use super::{Page, PageForm, PageUser, html, in_place, when};
+use crate::app::containers::{exec_in, logs_of, state_of};
 use crate::db::containers::ContainerId;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
@@ -38,11 +38,8 @@ pub(super) struct ErrorFragment {
 }
 
 /// `error` in place (200, so that htmx swaps it), or as its page.
-fn error_fragment(error: AppError) -> Page {
-    if is_page_error(&error) {
-        return Err(PageError(error));
-    }
-    html(&ErrorFragment { message: readable(&error) })
+pub(super) fn error_fragment(error: AppError) -> Page {
+    html(&ErrorFragment { message: in_place(error)? })
 }
 
 /// `1.5 GiB` for a byte count.
@@ -138,11 +135,11 @@ impl StateFragment {
 /// `GET /containers/{id}/state`: the state panel, read from the agent.
 pub async fn state(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    match state_of(current, app, &pool, ContainerId(path.into_inner())).await {
+    match state_of(current, state.app.clone(), &pool, ContainerId(path.into_inner())).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
         Err(error) => error_fragment(error),
     }
@@ -198,7 +195,7 @@ impl LogsFragment {
 /// `GET /containers/{id}/logs?source=console|lxc&lines=N`: the last lines, newest last.
 pub async fn logs(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     params: web::Query<LogsParams>,
@@ -207,7 +204,7 @@ pub async fn logs(
         Ok(query) => query,
         Err(error) => return error_fragment(error),
     };
-    match logs_of(current, app, &pool, ContainerId(path.into_inner()), query).await {
+    match logs_of(current, state.app.clone(), &pool, ContainerId(path.into_inner()), query).await {
         Ok(answer) => html(&LogsFragment::of(answer, db::unix_now())),
         Err(error) => error_fragment(error),
     }
@@ -288,12 +285,12 @@ impl From<ExecAnswer> for ExecFragment {
 /// policy allowed it, so a bad form is a refused row like the API's bad body.
 pub async fn exec(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     PageForm(form): PageForm<ExecForm>,
 ) -> Page {
-    match exec_in(current, app, pool, ContainerId(path.into_inner()), move || form?.request()).await {
+    match exec_in(current, state.app.clone(), &pool, ContainerId(path.into_inner()), move || form?.request()).await {
         Ok(answer) => html(&ExecFragment::from(answer)),
         Err(error) => error_fragment(error),
     }
@@ -303,6 +300,7 @@ pub async fn exec(
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use crate::web::readable;
 
     #[test]
     fn sizes_and_cpu_times_read_in_human_units() {

@@ -5,8 +5,8 @@
 //! delete for who may) and its list of sub-containers.
 //!
 //! Every decision and every audit row is the API's: the handlers call
-//! `api::provisioning::{create_container, configure, delete_container,
-//! images_of}` and `api::quotas::usage_of`. What a page offers is the
+//! `app::provisioning::{create_container, update_container, delete_container,
+//! images_of}` and `app::quotas::usage_of`. What a page offers is the
 //! policy's answer (`ContainerCreate` for "Add a sub-container",
 //! `ContainerConfigure`, `ContainerResize` and `ContainerDelete` for the
 //! controls). A refused form is answered 200 with the form again, what she
@@ -20,10 +20,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable};
-use crate::api::containers::{load_allowed, visible_among};
-use crate::api::provisioning::{NewContainer, configure, create_container, delete_container, images_of};
-use crate::api::quotas::{UsageView, quota_owner, usage_of};
 use crate::app::CurrentUser;
+use crate::app::containers::{load_allowed, view_container, visible_among};
+use crate::app::provisioning::{
+    ContainerPatch, NewContainer, create_container, delete_container, images_of, update_container,
+};
+use crate::app::quotas::{UsageView, quota_owner, usage_of};
 use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter, OwnerChains};
 use crate::db::machines::{self, MachineId};
 use crate::db::quotas::{Quota, Usage};
@@ -362,7 +364,7 @@ pub async fn create(
 ) -> Page {
     let values = form.clone().unwrap_or_default();
     let reader = current.clone();
-    let created = create_container(current, state.clone(), pool.clone(), move || form?.request()).await;
+    let created = create_container(current, state.app.clone(), &pool, move || form?.request()).await;
     let section = match created {
         Ok(container) => {
             let parent = container.parent_id;
@@ -380,9 +382,7 @@ pub async fn create(
 /// `GET /containers/{id}/progress`: the creation's progress, which polls
 /// itself every 2 s while the container is `creating`.
 pub async fn progress(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
-    let id = ContainerId(path.into_inner());
-    let container =
-        db::run(&pool, move |connection| load_allowed(connection, &current, id, Action::ContainerView)).await?;
+    let container = view_container(current, &pool, ContainerId(path.into_inner())).await?;
     html(&ProgressFragment { progress: Progress::of(container) })
 }
 
@@ -435,7 +435,7 @@ pub async fn images(
     let mut images = BTreeSet::new();
     let mut unreachable = Vec::new();
     for machine in &machine_list {
-        match images_of(current.clone(), state.clone(), &pool, machine.id).await {
+        match images_of(current.clone(), &state.app, &pool, machine.id).await {
             Ok(list) => images.extend(list.items.into_iter().map(|image| image.alias)),
             Err(error) if is_page_error(&error) => return Err(PageError(error)),
             Err(error) => unreachable.push(format!("{}: {}", machine.name, readable(&error))),
@@ -584,7 +584,7 @@ pub struct AutostartForm {
 }
 
 /// `POST /containers/{id}/autostart` (htmx, `autostart=true|false`): set
-/// through `configure`, audited as `container.update`; the section again.
+/// through `update_container`, audited as `container.update`; the section again.
 pub async fn autostart(
     PageUser(current): PageUser,
     state: web::Data<AppState>,
@@ -592,39 +592,41 @@ pub async fn autostart(
     path: web::Path<i64>,
     PageForm(form): PageForm<AutostartForm>,
 ) -> Page {
-    let id = ContainerId(path.into_inner());
-    let wanted = form.and_then(|form| match form.autostart.trim() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(AppError::invalid_input("autostart: on or off")),
-    });
     let notice = |container: &Container| match container.autostart {
         Some(true) => "Autostart is on.".to_owned(),
         _ => "Autostart is off.".to_owned(),
     };
-    apply_change(current, state, pool, id, wanted.map(|wanted| (Some(wanted), None)), notice).await
+    apply_change(current, &state, &pool, path, form.and_then(AutostartForm::patch), notice).await
 }
 
-/// Sets what the form asked (`autostart`, `limits`) through `configure`,
-/// audited as `container.update` (a form it could not read is audited
-/// refused); the configuration section again, with `notice` of the changed
-/// container or the reason in words.
+impl AutostartForm {
+    fn patch(self) -> Result<ContainerPatch, AppError> {
+        let autostart = match self.autostart.trim() {
+            "true" => true,
+            "false" => false,
+            _ => return Err(AppError::invalid_input("autostart: on or off")),
+        };
+        Ok(ContainerPatch { owner: None, parent: None, in_quota: None, autostart: Some(autostart), limits: None })
+    }
+}
+
+/// Applies what the form asked (autostart or limits) through
+/// `update_container`, audited as `container.update` (a form it could not
+/// read is audited refused); the configuration section again, with
+/// `notice` of the changed container or the reason in words.
 async fn apply_change(
     current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    id: ContainerId,
-    asked: Result<(Option<bool>, Option<Limits>), AppError>,
+    state: &AppState,
+    pool: &DbPool,
+    path: web::Path<i64>,
+    patch: Result<ContainerPatch, AppError>,
     notice: impl FnOnce(&Container) -> String,
 ) -> Page {
+    let id = ContainerId(path.into_inner());
     let reader = current.clone();
-    let changed = match asked {
-        Ok((autostart, limits)) => configure(current, state, pool.clone(), id, autostart, limits).await,
-        Err(error) => Err(crate::app::audited::refused(&pool, current.audit(format!("container:{id}")), error).await),
-    };
-    match changed {
-        Ok(container) => config_answer(reader, &pool, id, Some(notice(&container)), None).await,
-        Err(error) => config_answer(reader, &pool, id, None, Some(in_place(error)?)).await,
+    match update_container(current, state.app.clone(), pool, id, patch).await {
+        Ok(container) => config_answer(reader, pool, id, Some(notice(&container)), None).await,
+        Err(error) => config_answer(reader, pool, id, None, Some(in_place(error)?)).await,
     }
 }
 
@@ -639,7 +641,7 @@ pub struct LimitsForm {
 }
 
 /// `POST /containers/{id}/limits` (htmx, `cpu`, `memory_mb`, `disk_mb`; an
-/// empty one stays as it is): set through `configure` (growing ones checked
+/// empty one stays as it is): set through `update_container` (growing ones checked
 /// against the quota), audited as `container.update`; the section again.
 pub async fn limits(
     PageUser(current): PageUser,
@@ -648,16 +650,19 @@ pub async fn limits(
     path: web::Path<i64>,
     PageForm(form): PageForm<LimitsForm>,
 ) -> Page {
-    let id = ContainerId(path.into_inner());
-    let asked = form.and_then(|form| {
-        Ok(Limits {
-            cpu: number("CPUs", &form.cpu)?,
-            memory_mb: number("memory", &form.memory_mb)?,
-            disk_mb: number("disk", &form.disk_mb)?,
-        })
-    });
     let notice = |container: &Container| format!("The limits are now {}.", limits_text(&container.limits));
-    apply_change(current, state, pool, id, asked.map(|asked| (None, Some(asked))), notice).await
+    apply_change(current, &state, &pool, path, form.and_then(LimitsForm::patch), notice).await
+}
+
+impl LimitsForm {
+    fn patch(self) -> Result<ContainerPatch, AppError> {
+        let limits = Limits {
+            cpu: number("CPUs", &self.cpu)?,
+            memory_mb: number("memory", &self.memory_mb)?,
+            disk_mb: number("disk", &self.disk_mb)?,
+        };
+        Ok(ContainerPatch { owner: None, parent: None, in_quota: None, autostart: None, limits: Some(limits) })
+    }
 }
 
 /// `POST /containers/{id}/delete` (htmx, after the section's confirmation
@@ -671,7 +676,7 @@ pub async fn delete(
     path: web::Path<i64>,
 ) -> Page {
     let id = ContainerId(path.into_inner());
-    match delete_container(current, state, pool, id).await {
+    match delete_container(current, state.app.clone(), &pool, id).await {
         Ok(_) => Ok(HttpResponse::Ok().insert_header(("HX-Redirect", "/")).finish()),
         Err(error) => {
             let message = match error.code {

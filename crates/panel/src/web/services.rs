@@ -5,7 +5,7 @@
 //! service" form and unit picker.
 //!
 //! Every decision and every audit row is the API's: the handlers call
-//! `api::services::{load_allowed, visible, create_service, update_service,
+//! `app::services::{load_allowed, visible, create_service, update_service,
 //! delete_service, service_action, state_of, logs_of, units_of}`. A service
 //! owner sees her service and the name of the container it runs on; the
 //! container's page is linked only when the policy lets her view it. A
@@ -22,13 +22,14 @@ use smp_proto::api::{ServiceActionAnswer, ServiceLogsAnswer, ServiceLogsQuery, S
 
 use super::jobs::{JobState, Jobs};
 use super::pages::{job_outcome, job_started};
-use super::panels::bytes;
+use super::panels::{bytes, error_fragment};
+use super::provisioning::allowed;
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable, when};
-use crate::api::services::{
-    NewServiceRequest, ServicePatch, create_service, delete_service, load_allowed, logs_of, service_action, state_of,
-    units_of, visible,
-};
 use crate::app::CurrentUser;
+use crate::app::services::{
+    NewServiceRequest, ServicePatch, create_service, delete_service, load_allowed, logs_of, service_action, state_of,
+    units_of, update_service, view_service, visible,
+};
 use crate::db::containers::ContainerId;
 use crate::db::services::{Candidates, Service, ServiceId};
 use crate::db::{self, DbConnection, DbPool};
@@ -40,21 +41,6 @@ use crate::policy::Action;
 const DEFAULT_JOURNAL_LINES: u32 = 100;
 /// The counts the journal's "Lines" choice offers.
 const JOURNAL_LINE_CHOICES: [u32; 5] = [50, 100, 200, 500, 1000];
-
-/// Whether the policy allows what `decided` asked: a refusal (hidden or
-/// forbidden) is `false`, any other error stays an error.
-fn allowed<T>(decided: Result<T, AppError>) -> Result<bool, AppError> {
-    match decided {
-        Ok(_) => Ok(true),
-        Err(error) if matches!(error.code, ErrorCode::Forbidden | ErrorCode::NotFound) => Ok(false),
-        Err(error) => Err(error),
-    }
-}
-
-/// `error` in place (200, so that htmx swaps it), or as its page.
-fn error_fragment(error: AppError) -> Page {
-    html(&super::panels::ErrorFragment { message: in_place(error)? })
-}
 
 // ---------------------------------------------------------------- lists
 
@@ -114,7 +100,7 @@ pub(crate) fn container_services(
         .map(ServiceRow::from)
         .collect();
     rows.sort_by(|a, b| a.unit.cmp(&b.unit).then(a.id.cmp(&b.id)));
-    let may_add = allowed(crate::api::containers::load_allowed(connection, current, container, Action::ServiceCreate))?;
+    let may_add = allowed(crate::app::containers::load_allowed(connection, current, container, Action::ServiceCreate))?;
     Ok(ContainerServices { rows, may_add })
 }
 
@@ -191,7 +177,7 @@ struct Rights {
 fn rights_on(connection: &mut DbConnection, current: &CurrentUser, service: &Service) -> Result<Rights, AppError> {
     let id = service.id();
     Ok(Rights {
-        container_link: allowed(crate::api::containers::load_allowed(
+        container_link: allowed(crate::app::containers::load_allowed(
             connection,
             current,
             service.container_id(),
@@ -203,7 +189,7 @@ fn rights_on(connection: &mut DbConnection, current: &CurrentUser, service: &Ser
 }
 
 async fn viewable(current: CurrentUser, pool: &DbPool, id: ServiceId) -> Result<Service, PageError> {
-    Ok(db::run(pool, move |connection| load_allowed(connection, &current, id, Action::ServiceView)).await?)
+    Ok(view_service(current, pool, id).await?)
 }
 
 /// `GET /services/{id}`: the same 404 page for a hidden service as for a missing one.
@@ -287,7 +273,7 @@ pub async fn action(
         // Refused: the API's function refuses it again, audited, and its
         // error is the answer (a hidden service: the one 404 page).
         Err(_) => {
-            return match service_action(current, state, &pool, id, action).await {
+            return match service_action(current, state.app.clone(), &pool, id, action).await {
                 Ok(answer) => job_outcome(label, outcome_of(&answer.state.unit, &answer)),
                 Err(error) => Err(PageError(error)),
             };
@@ -296,7 +282,7 @@ pub async fn action(
     let label = format!("{label} {}", service.unit);
     let job = jobs.start(current.user.id.0, label.clone());
     actix_web::rt::spawn(async move {
-        let outcome = match service_action(current, state, &pool, id, action).await {
+        let outcome = match service_action(current, state.app.clone(), &pool, id, action).await {
             Ok(answer) => outcome_of(&service.unit, &answer),
             Err(error) => JobState::Failed(error.message.into_owned()),
         };
@@ -338,12 +324,12 @@ impl StateFragment {
 /// `GET /services/{id}/state`: the unit's state, read from the agent.
 pub async fn state(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
     let id = path.into_inner();
-    match state_of(current, app, &pool, ServiceId(id)).await {
+    match state_of(current, state.app.clone(), &pool, ServiceId(id)).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
         // A machine that failed to answer (busy, restarting) may answer in a
         // moment: the section asks again by itself rather than stay an error.
@@ -443,7 +429,7 @@ fn journal_lines(text: Option<&str>) -> Result<u32, AppError> {
 /// with nothing new is answered 204. Paused, it polls nothing.
 pub async fn journal(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     params: web::Query<JournalParams>,
@@ -453,9 +439,10 @@ pub async fn journal(
     let follow = params.follow.as_deref().map(str::trim) != Some("false");
     let service = viewable(current.clone(), &pool, id).await?;
     let (lines, answer) = match journal_lines(params.lines.as_deref()) {
-        Ok(lines) => {
-            (lines, logs_of(current, app, &pool, id, ServiceLogsQuery { lines: Some(lines), since: None }).await)
-        }
+        Ok(lines) => (
+            lines,
+            logs_of(current, state.app.clone(), &pool, id, ServiceLogsQuery { lines: Some(lines), since: None }).await,
+        ),
         Err(error) => (DEFAULT_JOURNAL_LINES, Err(error)),
     };
     let shown = match answer {
@@ -551,7 +538,7 @@ pub async fn update(
 ) -> Page {
     let id = ServiceId(path.into_inner());
     let reader = current.clone();
-    match crate::api::services::update_service(current, &pool, id, move || Ok(form?.patch())).await {
+    match update_service(current, &pool, id, move || Ok(form?.patch())).await {
         Ok(_) => manage_section(reader, &pool, id, Some("Saved.".to_owned()), None).await,
         // The form is shown only to who may update: a refusal is the "not allowed" page, as the API's 403.
         Err(error) if is_page_error(&error) || error.code == ErrorCode::Forbidden => Err(PageError(error)),
@@ -577,7 +564,7 @@ pub async fn delete(PageUser(current): PageUser, pool: web::Data<DbPool>, path: 
             let to = match container {
                 Some(container) => {
                     let shown = db::run(&pool, move |connection| {
-                        allowed(crate::api::containers::load_allowed(
+                        allowed(crate::app::containers::load_allowed(
                             connection,
                             &reader,
                             container,
@@ -623,15 +610,15 @@ struct UnitsFragment {
 /// input, if the agent cannot list them.
 pub async fn units(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
     let id = ContainerId(path.into_inner());
     let reader = current.clone();
-    let listed = units_of(current, app, &pool, id).await;
+    let listed = units_of(current, state.app.clone(), &pool, id).await;
     let (container, managed) = db::run(&pool, move |connection| {
-        let container = crate::api::containers::load_allowed(connection, &reader, id, Action::ServiceCreate)?;
+        let container = crate::app::containers::load_allowed(connection, &reader, id, Action::ServiceCreate)?;
         let managed: Vec<String> = visible(connection, &reader, Some(Candidates::OnContainer(id)))?
             .into_iter()
             .map(|service| service.unit)
@@ -702,14 +689,14 @@ struct CreatedFragment {
 /// to it and the list again, or what went wrong.
 pub async fn create(
     PageUser(current): PageUser,
-    app: web::Data<AppState>,
+    state: web::Data<AppState>,
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
     PageForm(form): PageForm<NewServiceForm>,
 ) -> Page {
     let container = ContainerId(path.into_inner());
     let reader = current.clone();
-    match create_service(current, app, &pool, move || form?.request(container)).await {
+    match create_service(current, state.app.clone(), &pool, move || form?.request(container)).await {
         Ok(service) => {
             let listed = db::run(&pool, move |connection| container_services(connection, &reader, container)).await?;
             html(&CreatedFragment { service_id: service.id, unit: service.unit, services: listed.rows })
