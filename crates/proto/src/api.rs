@@ -67,6 +67,7 @@ pub struct TokenAnswer {
 /// An instance's status as the agent reports it (LXD's, in lower case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ContainerStatus {
     Running,
     Stopped,
@@ -136,10 +137,14 @@ pub struct ContainerSummary {
 /// Body of `stop` and `restart`; both fields optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(default))]
 pub struct StopRequest {
+    /// Stop at once instead of asking the instance to shut down.
     #[serde(default)]
     pub force: bool,
+    /// Seconds to wait for a clean stop (at most 600).
     #[serde(default = "default_stop_timeout_s")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 600))]
     pub timeout_s: u32,
 }
 
@@ -156,6 +161,7 @@ impl Default for StopRequest {
 /// Answer of `start`, `stop`, `restart`, `create` (201) and `delete`: the
 /// instance's status once LXD is done (`deleted` after a delete).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LifecycleAnswer {
     pub name: String,
     pub action: Action,
@@ -227,12 +233,14 @@ pub struct UpdateAnswer {
 
 /// `GET /images` (`images`): the aliases a container may be created from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageList {
     pub items: Vec<ImageSummary>,
 }
 
 /// One image alias of the agent's LXD project (container images only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageSummary {
     /// What `create` takes as `image`.
     pub alias: String,
@@ -282,17 +290,29 @@ pub fn size_in_mib(size: &str) -> Option<u64> {
 /// Body of `exec`: an argv, never a shell string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecRequest {
+    /// The program and its arguments.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, example = json!(["uptime"])))]
     pub command: Vec<String>,
+    /// Extra environment variables.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Working directory inside the container.
     #[serde(default = "default_cwd")]
+    #[cfg_attr(feature = "openapi", schema(default = default_cwd))]
     pub cwd: String,
+    /// Uid to run as.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = 0))]
     pub user: u32,
+    /// Written to the program's standard input.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = ""))]
     pub stdin: String,
+    /// Seconds before the program is killed (at most 600).
     #[serde(default = "default_exec_timeout_s")]
+    #[cfg_attr(feature = "openapi", schema(default = default_exec_timeout_s, maximum = 600))]
     pub timeout_s: u32,
 }
 
@@ -306,6 +326,7 @@ fn default_exec_timeout_s() -> u32 {
 
 /// Answer of `exec`; a non-zero exit code is still a 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecAnswer {
     pub exit_code: i32,
     pub stdout: String,
@@ -317,6 +338,7 @@ pub struct ExecAnswer {
 
 /// `GET /container/<id>/state`: a documented subset of LXD's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerState {
     pub name: String,
     pub status: ContainerStatus,
@@ -329,6 +351,7 @@ pub struct ContainerState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemoryState {
     pub usage_bytes: i64,
     pub peak_bytes: i64,
@@ -337,6 +360,7 @@ pub struct MemoryState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkInterface {
     pub name: String,
     pub hwaddr: String,
@@ -347,6 +371,7 @@ pub struct NetworkInterface {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkAddress {
     /// `inet` or `inet6`.
     pub family: String,
@@ -391,6 +416,7 @@ pub fn status_after_lifecycle(action: &str) -> Option<ContainerStatus> {
 /// Where `GET /container/<id>/logs` reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LogSource {
     /// The instance's console: what it wrote since the last read while it
     /// runs (LXD consumes its console buffer on read), the saved console log
@@ -403,15 +429,21 @@ pub enum LogSource {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogsQuery {
+    /// `console` (default) or `lxc`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub source: LogSource,
+    /// How many of the last lines (1-10000; default 100).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10000))]
     pub lines: Option<u32>,
 }
 
 /// Answer of the logs routes: the last lines, newest last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogsAnswer {
     pub source: LogSource,
     pub lines: Vec<String>,
@@ -422,6 +454,7 @@ pub struct LogsAnswer {
 /// One `.service` unit of `GET /container/<id>/services`, as `systemctl
 /// list-units --type=service --all --output=json` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceSummary {
     /// The unit name, e.g. `cron.service`.
     pub unit: String,
@@ -440,6 +473,7 @@ pub struct ServiceSummary {
 
 /// `GET /container/<id>/services` (`service.list`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceList {
     pub items: Vec<ServiceSummary>,
 }
@@ -447,10 +481,12 @@ pub struct ServiceList {
 /// `GET /container/<id>/service/<unit>/state` (`service.state`), from
 /// `systemctl show <unit>` (the agent reads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceState {
     pub unit: String,
     /// The unit's `Description=` (empty when it has none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub description: String,
     pub load_state: String,
     pub active_state: String,
@@ -466,6 +502,7 @@ pub struct ServiceState {
 
 /// Answer of `service.start`, `service.stop` and `service.restart`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceActionAnswer {
     pub action: Action,
     /// `systemctl`'s exit code: 0 when the job succeeded; otherwise the
@@ -481,15 +518,20 @@ pub struct ServiceActionAnswer {
 /// Query of `GET …/service/<unit>/logs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ServiceLogsQuery {
+    /// How many of the last entries (1-10000; default 100).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10000))]
     pub lines: Option<u32>,
+    /// Only entries since: RFC 3339 (`2026-11-23T08:00:00Z`) or `-N` followed by `s`, `min`, `h` or `d` (`-15min`).
     #[serde(default)]
     pub since: Option<String>,
 }
 
 /// One journal entry of a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalLine {
     /// `__REALTIME_TIMESTAMP`: microseconds since the Unix epoch.
     pub at_us: u64,
@@ -499,6 +541,7 @@ pub struct JournalLine {
 
 /// Answer of `service.logs`: the unit's last journal entries, newest last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLogsAnswer {
     pub unit: String,
     pub lines: Vec<JournalLine>,
@@ -758,5 +801,63 @@ mod tests {
         ] {
             assert!(journal_since(bad).is_err(), "{bad:?}");
         }
+    }
+}
+
+/// The `openapi` feature's schemas: `utoipa` takes only literals for limits
+/// and defaults, so these hold them to the constants and to what serde fills in.
+#[cfg(test)]
+#[cfg(feature = "openapi")]
+mod openapi_tests {
+    use serde_json::{Value, json};
+    use utoipa::{IntoParams, PartialSchema};
+
+    use super::*;
+
+    fn schema_of<T: PartialSchema>() -> Value {
+        serde_json::to_value(T::schema()).unwrap()
+    }
+
+    fn query_parameter<T: IntoParams>(name: &str) -> Value {
+        let parameters = serde_json::to_value(T::into_params(|| None)).unwrap();
+        let found = parameters.as_array().unwrap().iter().find(|parameter| parameter["name"] == name);
+        found.unwrap_or_else(|| panic!("no parameter {name}: {parameters}")).clone()
+    }
+
+    #[test]
+    fn the_documented_defaults_are_what_an_empty_body_reads_as() {
+        let stop = schema_of::<StopRequest>();
+        let empty: StopRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(stop["properties"]["force"]["default"], empty.force);
+        assert_eq!(stop["properties"]["timeout_s"]["default"], empty.timeout_s);
+        assert!(stop["required"].is_null(), "{stop}");
+        let exec = schema_of::<ExecRequest>();
+        let least: ExecRequest = serde_json::from_str(r#"{"command":["uptime"]}"#).unwrap();
+        assert_eq!(exec["required"], json!(["command"]));
+        assert_eq!(exec["properties"]["cwd"]["default"], least.cwd);
+        assert_eq!(exec["properties"]["user"]["default"], least.user);
+        assert_eq!(exec["properties"]["stdin"]["default"], least.stdin);
+        assert_eq!(exec["properties"]["timeout_s"]["default"], least.timeout_s);
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_constants() {
+        for schema in [schema_of::<StopRequest>(), schema_of::<ExecRequest>()] {
+            assert_eq!(schema["properties"]["timeout_s"]["maximum"], MAX_TIMEOUT_S, "{schema}");
+        }
+        for lines in [query_parameter::<LogsQuery>("lines"), query_parameter::<ServiceLogsQuery>("lines")] {
+            assert_eq!(lines["schema"]["maximum"], MAX_LOG_LINES, "{lines}");
+            assert_eq!(lines["in"], "query");
+        }
+        let source = query_parameter::<LogsQuery>("source");
+        assert_eq!(source["required"], false);
+        assert_eq!(source["schema"]["enum"], json!(["console", "lxc"]));
+    }
+
+    #[test]
+    fn an_action_is_documented_by_its_claim_string() {
+        let values = schema_of::<Action>()["enum"].clone();
+        let claims: Vec<&str> = Action::ALL.iter().map(|action| action.as_str()).collect();
+        assert_eq!(values, json!(claims));
     }
 }
