@@ -11,7 +11,11 @@ use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, L
 use utoipa::{IntoParams, ToSchema};
 
 use crate::agents::{AgentClient, Caller, Instance};
-use crate::api::docs::{AgentCallFailures, ContainerList, ErrorBody, proto};
+use crate::api::Items;
+use crate::api::responses::{
+    AgentCallFailures, Allowed, AllowedChange, BadQuery, BodyTooLarge, ContainerGone, HiddenContainer, Internal,
+    SignedIn,
+};
 use crate::app::CurrentUser;
 use crate::app::audited::{AuditEntry, audited, audited_call};
 use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter};
@@ -19,7 +23,7 @@ use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::domain::username::Username;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::policy::{Action, Decision, Object};
@@ -152,11 +156,8 @@ pub struct ListQuery {
     summary = "The containers the caller may see",
     params(ListQuery),
     responses(
-        (status = 200, description = "The containers.", body = ContainerList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: a malformed or unknown query parameter.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 200, description = "The containers.", body = Items<ContainerView>),
+        SignedIn, BadQuery, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -235,10 +236,7 @@ pub(crate) fn visible_among(
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
         (status = 200, description = "The container.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, HiddenContainer, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -463,16 +461,10 @@ fn lifecycle_status(answer: &LifecycleAnswer) -> Option<&'static str> {
     summary = "Start the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
-        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
+        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -495,19 +487,12 @@ pub async fn start(
     tag = "containers",
     summary = "Stop the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
-    request_body(content = proto::StopRequest, description = "Optional: an empty body is the defaults."),
+    request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
     responses(
-        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -528,19 +513,12 @@ pub async fn stop(
     tag = "containers",
     summary = "Restart the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
-    request_body(content = proto::StopRequest, description = "Optional: an empty body is the defaults."),
+    request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
     responses(
-        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -616,19 +594,12 @@ pub(crate) async fn lifecycle(
     tag = "containers",
     summary = "Run a program in the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
-    request_body = proto::ExecRequest,
+    request_body = ExecRequest,
     responses(
-        (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = proto::ExecAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = ExecAnswer),
         (status = 422, description = "`invalid_input`: an empty command, a malformed body, or the agent refused it.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -695,13 +666,8 @@ async fn read_target(
     summary = "The container's live state from its agent",
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
-        (status = 200, description = "A documented subset of LXD's state.", body = proto::ContainerState),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        AgentCallFailures,
+        (status = 200, description = "A documented subset of LXD's state.", body = ContainerState),
+        Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -734,16 +700,11 @@ pub(crate) async fn state_of(
     operation_id = "container_logs",
     tag = "containers",
     summary = "The container's last log lines from its agent",
-    params(("id" = i64, Path, description = "The container's id."), proto::LogsQuery),
+    params(("id" = i64, Path, description = "The container's id."), LogsQuery),
     responses(
-        (status = 200, description = "The last lines, newest last.", body = proto::LogsAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
+        (status = 200, description = "The last lines, newest last.", body = LogsAnswer),
         (status = 422, description = "`invalid_input`: a bad `lines` or `source`.", body = ErrorBody),
-        AgentCallFailures,
+        Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

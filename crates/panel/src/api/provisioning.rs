@@ -21,7 +21,9 @@ use utoipa::ToSchema;
 
 use super::containers::{Assign, ContainerView, Target, assign_container, load_allowed, load_allowed_for, user_named};
 use crate::agents::{AgentCallError, Caller};
-use crate::api::docs::{AgentCallFailures, ErrorBody, proto};
+use crate::api::responses::{
+    AgentCallFailures, Allowed, AllowedChange, BodyTooLarge, HiddenContainer, Internal, NotFound, Unauthenticated,
+};
 use crate::app::CurrentUser;
 use crate::app::audited::{AuditEntry, audited_call, audited_finish, audited_start, refused};
 use crate::db::containers::{self, Container, ContainerId, Limits, Reservation};
@@ -30,7 +32,7 @@ use crate::db::quotas;
 use crate::db::services;
 use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::policy::{Action, Decision, Object};
@@ -277,16 +279,14 @@ fn place(
         (status = 202, description = "Reserved: the container (status `creating`) is being made; \
             follow it with `GET /api/v1/containers/{id}` until its status is `running`, `stopped` \
             or `failed` (then `error` says why, and nothing counts against the quota).", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`forbidden` (e.g. `owner` from a member), `forbidden_config` (a key \
             outside the whitelist, a device), `csrf_failed`, `account_disabled` or `approval_pending`.",
             body = ErrorBody),
         (status = 409, description = "`quota_exceeded` (the message says which limit), `already_exists`.",
             body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad name, image, limit, parent or machine.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Unauthenticated, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -370,13 +370,11 @@ async fn make(state: web::Data<AppState>, pool: web::Data<DbPool>, entry: AuditE
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
         (status = 200, description = "Deleted from its machine: the container, now `gone`.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`forbidden` (a member: a container an admin gave her), `csrf_failed`, \
             `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
         (status = 409, description = "`has_children` (delete its sub-containers first), `conflict` (gone \
             already, or still being created).", body = ErrorBody),
-        AgentCallFailures,
+        Unauthenticated, HiddenContainer, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -485,16 +483,11 @@ pub struct ContainerPatch {
     request_body = ContainerPatch,
     responses(
         (status = 200, description = "The updated container.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
         (status = 409, description = "`quota_exceeded`, or `conflict` (gone, or still being created).",
             body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: no field, both kinds of change, an unknown owner, \
             a bad parent or limit.", body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -612,11 +605,8 @@ pub(crate) async fn configure(
     summary = "The images a container may be created from on this machine (members: those offered to them)",
     params(("id" = i64, Path, description = "The machine's id.")),
     responses(
-        (status = 200, description = "The image aliases.", body = proto::ImageList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        AgentCallFailures,
+        (status = 200, description = "The image aliases.", body = ImageList),
+        Allowed, NotFound, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

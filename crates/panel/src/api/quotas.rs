@@ -6,14 +6,14 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::docs::ErrorBody;
+use crate::api::responses::{Allowed, AllowedChange, BodyTooLarge, Internal, NotFound};
 use crate::app::CurrentUser;
 use crate::app::audited::audited;
 use crate::db::machines::{self, MachineId};
 use crate::db::quotas::{self, Quota, Usage};
 use crate::db::users::{self, User, UserId};
 use crate::db::{self, DbConnection, DbPool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::policy::{Action, Object};
@@ -91,10 +91,8 @@ pub(crate) fn usage_of(connection: &mut DbConnection, user: &User, default: &Quo
     params(("id" = i64, Path, description = "The user's id.")),
     responses(
         (status = 200, description = "The quota (the configured default until an admin sets one); null fields are unlimited.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 404, description = "`not_found` (also someone else's, for a member).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -125,13 +123,8 @@ pub async fn quota(
     request_body = Quota,
     responses(
         (status = 200, description = "The stored quota.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a negative limit or a malformed body.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, NotFound, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -179,13 +172,9 @@ pub(crate) async fn set_quota_of(
     request_body = Quota,
     responses(
         (status = 200, description = "The stored quota.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 404, description = "`not_found`: no such user or machine.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a negative limit or a malformed body.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -211,11 +200,8 @@ pub async fn set_machine_quota(
     ),
     responses(
         (status = 204, description = "Removed (or there was none): only the overall quota applies there."),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 404, description = "`not_found`: no such user or machine.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -260,10 +246,8 @@ pub(crate) async fn change_machine_quota(
     params(("id" = i64, Path, description = "The user's id.")),
     responses(
         (status = 200, description = "Quotas and usage.", body = UsageView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 404, description = "`not_found` (also someone else's, for a member).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
