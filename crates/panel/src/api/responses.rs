@@ -31,6 +31,7 @@ macro_rules! error_answers {
 }
 
 const UNAUTHENTICATED: (u16, &str) = (401, "`unauthenticated`.");
+const INTERNAL: (u16, &str) = (500, "`internal`.");
 
 error_answers! {
     /// No credentials, or none that are valid (401) alone: for a route that
@@ -64,10 +65,10 @@ error_answers! {
     /// A call to the agent about a service's unit.
     ServiceGone: [(409, "`conflict`: the container is gone or stopped, or the unit left it.")];
     /// A route that reaches no agent and fails.
-    Internal: [(500, "`internal`.")];
+    Internal: [INTERNAL];
     /// A route that reaches an agent, when the panel or the agent fails.
     AgentCallFailures: [
-        (500, "`internal`."),
+        INTERNAL,
         (502, "`agent_error`: the agent or its LXD failed."),
         (
             429,
