@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use smp_agent::lxd::LxdClient;
 use smp_agent::{Agent, Config};
 use smp_proto::Action;
-use smp_proto::api::{ExecAnswer, ExecRequest, ServiceState};
+use smp_proto::api::{ExecAnswer, ExecRequest};
 use smp_proto::names::InstanceName;
 use smp_proto::token::{
     Claims, Expectations, KeyRing, SharedKey, body_hash, mint_operation_token, verify_operation_token,
@@ -294,7 +294,7 @@ impl InProcessService {
     }
 
     async fn show(&self) {
-        let properties = format!("--property={}", ServiceState::SHOW_PROPERTIES);
+        let properties = format!("--property={}", smp_agent::systemd::SHOW_PROPERTIES);
         self.run(&["systemctl", "show", &properties, "--timestamp=unix", "--no-pager", "--", UNIT]).await;
     }
 

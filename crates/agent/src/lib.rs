@@ -12,6 +12,7 @@ pub mod replay;
 pub mod routes;
 pub mod sessions;
 pub mod startup;
+pub mod systemd;
 pub mod tls;
 
 pub use config::Config;

@@ -14,6 +14,7 @@ use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use smp_proto::error::ErrorCode as AgentCode;
 
@@ -21,8 +22,10 @@ use crate::agents::AgentCallError;
 use crate::db::DbError;
 use crate::db::users::UserError;
 
-/// Every code the panel answers with; `as_str` is what clients see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The `code` of an error: every code the panel answers with. `as_str` is
+/// what clients see; the status follows from it (`status`, docs/api.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthenticated,
     InvalidCredentials,
@@ -175,14 +178,19 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorInner<'a>,
+/// Every refusal and failure: `{"error":{"code","message"}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorInner<'a> {
+/// What went wrong: a stable code for programs, a message for people.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail<'a> {
+    #[schema(value_type = ErrorCode)]
     code: &'static str,
+    /// What happened and what to do; never a secret. Its wording may change.
+    #[schema(example = "not found")]
     message: &'a str,
 }
 
@@ -193,7 +201,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         HttpResponse::build(self.status_code())
-            .json(ErrorBody { error: ErrorInner { code: self.code.as_str(), message: &self.message } })
+            .json(ErrorBody { error: ErrorDetail { code: self.code.as_str(), message: &self.message } })
     }
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One action of PROTOCOL.md's route table; its string form is the `act` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     #[serde(rename = "list")]
     List,

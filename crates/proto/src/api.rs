@@ -67,6 +67,7 @@ pub struct TokenAnswer {
 /// An instance's status as the agent reports it (LXD's, in lower case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ContainerStatus {
     Running,
     Stopped,
@@ -136,10 +137,14 @@ pub struct ContainerSummary {
 /// Body of `stop` and `restart`; both fields optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(default))]
 pub struct StopRequest {
+    /// Stop at once instead of asking the instance to shut down.
     #[serde(default)]
     pub force: bool,
+    /// Seconds to wait for a clean stop (at most 600).
     #[serde(default = "default_stop_timeout_s")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 600))]
     pub timeout_s: u32,
 }
 
@@ -156,6 +161,7 @@ impl Default for StopRequest {
 /// Answer of `start`, `stop`, `restart`, `create` (201) and `delete`: the
 /// instance's status once LXD is done (`deleted` after a delete).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LifecycleAnswer {
     pub name: String,
     pub action: Action,
@@ -227,12 +233,14 @@ pub struct UpdateAnswer {
 
 /// `GET /images` (`images`): the aliases a container may be created from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageList {
     pub items: Vec<ImageSummary>,
 }
 
 /// One image alias of the agent's LXD project (container images only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageSummary {
     /// What `create` takes as `image`.
     pub alias: String,
@@ -282,17 +290,29 @@ pub fn size_in_mib(size: &str) -> Option<u64> {
 /// Body of `exec`: an argv, never a shell string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecRequest {
+    /// The program and its arguments.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, example = json!(["uptime"])))]
     pub command: Vec<String>,
+    /// Extra environment variables.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Working directory inside the container.
     #[serde(default = "default_cwd")]
+    #[cfg_attr(feature = "openapi", schema(default = default_cwd))]
     pub cwd: String,
+    /// Uid to run as.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = 0))]
     pub user: u32,
+    /// Written to the program's standard input.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = ""))]
     pub stdin: String,
+    /// Seconds before the program is killed (at most 600).
     #[serde(default = "default_exec_timeout_s")]
+    #[cfg_attr(feature = "openapi", schema(default = default_exec_timeout_s, maximum = 600))]
     pub timeout_s: u32,
 }
 
@@ -306,6 +326,7 @@ fn default_exec_timeout_s() -> u32 {
 
 /// Answer of `exec`; a non-zero exit code is still a 200.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecAnswer {
     pub exit_code: i32,
     pub stdout: String,
@@ -317,6 +338,7 @@ pub struct ExecAnswer {
 
 /// `GET /container/<id>/state`: a documented subset of LXD's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerState {
     pub name: String,
     pub status: ContainerStatus,
@@ -329,6 +351,7 @@ pub struct ContainerState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemoryState {
     pub usage_bytes: i64,
     pub peak_bytes: i64,
@@ -337,6 +360,7 @@ pub struct MemoryState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkInterface {
     pub name: String,
     pub hwaddr: String,
@@ -347,6 +371,7 @@ pub struct NetworkInterface {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkAddress {
     /// `inet` or `inet6`.
     pub family: String,
@@ -391,6 +416,7 @@ pub fn status_after_lifecycle(action: &str) -> Option<ContainerStatus> {
 /// Where `GET /container/<id>/logs` reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LogSource {
     /// The instance's console: what it wrote since the last read while it
     /// runs (LXD consumes its console buffer on read), the saved console log
@@ -403,15 +429,21 @@ pub enum LogSource {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogsQuery {
+    /// `console` (default) or `lxc`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub source: LogSource,
+    /// How many of the last lines (1-10000; default 100).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10000))]
     pub lines: Option<u32>,
 }
 
 /// Answer of the logs routes: the last lines, newest last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogsAnswer {
     pub source: LogSource,
     pub lines: Vec<String>,
@@ -422,6 +454,7 @@ pub struct LogsAnswer {
 /// One `.service` unit of `GET /container/<id>/services`, as `systemctl
 /// list-units --type=service --all --output=json` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceSummary {
     /// The unit name, e.g. `cron.service`.
     pub unit: String,
@@ -440,69 +473,20 @@ pub struct ServiceSummary {
 
 /// `GET /container/<id>/services` (`service.list`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceList {
     pub items: Vec<ServiceSummary>,
 }
 
-impl ServiceList {
-    /// Parses `systemctl list-units --output=json` (systemd ≥ 246), keeping
-    /// only `.service` units.
-    pub fn from_systemctl_json(text: &str) -> Result<Self, String> {
-        #[derive(Deserialize)]
-        struct Row {
-            unit: String,
-            #[serde(default)]
-            load: String,
-            #[serde(default)]
-            active: String,
-            #[serde(default)]
-            sub: String,
-            #[serde(default)]
-            description: String,
-        }
-        let rows: Vec<Row> =
-            serde_json::from_str(text.trim()).map_err(|error| format!("systemctl list-units: not JSON: {error}"))?;
-        let items = rows
-            .into_iter()
-            .filter(|row| row.unit.ends_with(".service"))
-            .map(|row| ServiceSummary {
-                unit: row.unit,
-                load: row.load,
-                active: row.active,
-                sub: row.sub,
-                description: row.description,
-                enabled: None,
-            })
-            .collect();
-        Ok(ServiceList { items })
-    }
-
-    /// Fills `enabled` from `systemctl list-unit-files --output=json`.
-    pub fn with_unit_file_states(mut self, text: &str) -> Result<Self, String> {
-        #[derive(Deserialize)]
-        struct Row {
-            unit_file: String,
-            state: String,
-        }
-        let rows: Vec<Row> = serde_json::from_str(text.trim())
-            .map_err(|error| format!("systemctl list-unit-files: not JSON: {error}"))?;
-        let states: BTreeMap<String, String> = rows.into_iter().map(|row| (row.unit_file, row.state)).collect();
-        for item in &mut self.items {
-            let template = item.unit.split_once('@').map(|(prefix, _)| format!("{prefix}@.service"));
-            item.enabled =
-                states.get(&item.unit).or_else(|| template.as_ref().and_then(|name| states.get(name))).cloned();
-        }
-        Ok(self)
-    }
-}
-
 /// `GET /container/<id>/service/<unit>/state` (`service.state`), from
-/// `systemctl show <unit> --property=` [`ServiceState::SHOW_PROPERTIES`].
+/// `systemctl show <unit>` (the agent reads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceState {
     pub unit: String,
     /// The unit's `Description=` (empty when it has none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub description: String,
     pub load_state: String,
     pub active_state: String,
@@ -516,51 +500,9 @@ pub struct ServiceState {
     pub memory_bytes: Option<u64>,
 }
 
-impl ServiceState {
-    /// The properties `service.state` asks `systemctl show` for.
-    pub const SHOW_PROPERTIES: &'static str =
-        "Id,Description,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestamp,MemoryCurrent";
-
-    /// Parses `systemctl show`'s `Key=value` lines (in any order; unknown keys ignored).
-    pub fn from_systemctl_show(text: &str) -> Result<Self, String> {
-        let mut values = BTreeMap::new();
-        for line in text.lines() {
-            if let Some((key, value)) = line.split_once('=') {
-                values.insert(key.trim(), value.trim());
-            }
-        }
-        let required = |key: &str| {
-            values
-                .get(key)
-                .filter(|value| !value.is_empty())
-                .map(|value| (*value).to_owned())
-                .ok_or_else(|| format!("systemctl show: no {key}"))
-        };
-        let main_pid = values.get("MainPID").and_then(|pid| pid.parse::<u32>().ok()).filter(|pid| *pid != 0);
-        // `@<seconds>` with `--timestamp=unix`; empty (or `@0`) when never active.
-        let active_since = values
-            .get("ActiveEnterTimestamp")
-            .and_then(|value| value.strip_prefix('@'))
-            .and_then(|seconds| seconds.parse::<i64>().ok())
-            .filter(|seconds| *seconds > 0);
-        // `[not set]` and u64::MAX ("infinity") both mean not accounted.
-        let memory_bytes =
-            values.get("MemoryCurrent").and_then(|value| value.parse::<u64>().ok()).filter(|bytes| *bytes != u64::MAX);
-        Ok(ServiceState {
-            unit: required("Id")?,
-            description: values.get("Description").map(|value| (*value).to_owned()).unwrap_or_default(),
-            load_state: required("LoadState")?,
-            active_state: required("ActiveState")?,
-            sub_state: required("SubState")?,
-            main_pid,
-            active_since,
-            memory_bytes,
-        })
-    }
-}
-
 /// Answer of `service.start`, `service.stop` and `service.restart`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceActionAnswer {
     pub action: Action,
     /// `systemctl`'s exit code: 0 when the job succeeded; otherwise the
@@ -576,15 +518,20 @@ pub struct ServiceActionAnswer {
 /// Query of `GET …/service/<unit>/logs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ServiceLogsQuery {
+    /// How many of the last entries (1-10000; default 100).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10000))]
     pub lines: Option<u32>,
+    /// Only entries since: RFC 3339 (`2026-11-23T08:00:00Z`) or `-N` followed by `s`, `min`, `h` or `d` (`-15min`).
     #[serde(default)]
     pub since: Option<String>,
 }
 
 /// One journal entry of a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalLine {
     /// `__REALTIME_TIMESTAMP`: microseconds since the Unix epoch.
     pub at_us: u64,
@@ -594,36 +541,10 @@ pub struct JournalLine {
 
 /// Answer of `service.logs`: the unit's last journal entries, newest last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLogsAnswer {
     pub unit: String,
     pub lines: Vec<JournalLine>,
-}
-
-impl ServiceLogsAnswer {
-    /// Parses `journalctl -o json` (one JSON object a line). Entries
-    /// without a timestamp are skipped; a line that is not JSON is an error.
-    pub fn from_journal_json(unit: &str, text: &str) -> Result<Self, String> {
-        let mut lines = Vec::new();
-        for line in text.lines().filter(|line| !line.trim().is_empty()) {
-            let entry: serde_json::Value =
-                serde_json::from_str(line).map_err(|error| format!("journalctl: not JSON: {error}"))?;
-            let Some(at_us) = entry["__REALTIME_TIMESTAMP"].as_str().and_then(|at| at.parse::<u64>().ok()) else {
-                continue;
-            };
-            let message = match &entry["MESSAGE"] {
-                serde_json::Value::String(text) => text.clone(),
-                // journald writes a message that is not UTF-8 as an array of bytes.
-                serde_json::Value::Array(bytes) => {
-                    let bytes: Vec<u8> =
-                        bytes.iter().filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect();
-                    String::from_utf8_lossy(&bytes).into_owned()
-                }
-                _ => String::new(),
-            };
-            lines.push(JournalLine { at_us, message });
-        }
-        Ok(ServiceLogsAnswer { unit: unit.to_owned(), lines })
-    }
 }
 
 /// Checks `since` of the service logs route and returns the value to give
@@ -852,62 +773,6 @@ mod tests {
     }
 
     #[test]
-    fn systemctl_list_units_json_becomes_service_summaries() {
-        let text = r#"[{"unit":"cron.service","load":"loaded","active":"active","sub":"running","job":"","description":"Regular background program processing daemon"},{"unit":"dbus.socket","load":"loaded","active":"active","sub":"running","job":"","description":"D-Bus Socket"}]"#;
-        let list = ServiceList::from_systemctl_json(text).unwrap();
-        assert_eq!(list.items.len(), 1);
-        assert_eq!(list.items[0].unit, "cron.service");
-        assert_eq!((list.items[0].active.as_str(), list.items[0].sub.as_str()), ("active", "running"));
-        assert!(ServiceList::from_systemctl_json("UNIT LOAD").is_err());
-        assert_eq!(list.items[0].enabled, None);
-    }
-
-    #[test]
-    fn unit_file_states_fill_enabled_and_instances_take_their_templates() {
-        let units = r#"[{"unit":"cron.service","load":"loaded","active":"active","sub":"running","description":"cron"},
-            {"unit":"getty@tty1.service","load":"loaded","active":"active","sub":"running","description":"Getty"},
-            {"unit":"gone.service","load":"not-found","active":"inactive","sub":"dead","description":"gone.service"}]"#;
-        let files = r#"[{"unit_file":"cron.service","state":"enabled","preset":"enabled"},
-            {"unit_file":"getty@.service","state":"static","preset":null}]"#;
-        let list = ServiceList::from_systemctl_json(units).unwrap().with_unit_file_states(files).unwrap();
-        let enabled: Vec<Option<&str>> = list.items.iter().map(|item| item.enabled.as_deref()).collect();
-        assert_eq!(enabled, [Some("enabled"), Some("static"), None]);
-        assert!(ServiceList::from_systemctl_json(units).unwrap().with_unit_file_states("x").is_err());
-    }
-
-    #[test]
-    fn systemctl_show_becomes_a_typed_state() {
-        let text = "MainPID=412\nMemoryCurrent=1310720\nId=smp-test.service\nDescription=SMP test = fine\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestamp=@1795422926\n";
-        let state = ServiceState::from_systemctl_show(text).unwrap();
-        assert_eq!(state.unit, "smp-test.service");
-        assert_eq!(state.description, "SMP test = fine", "only the first '=' separates");
-        assert_eq!((state.main_pid, state.memory_bytes), (Some(412), Some(1_310_720)));
-        assert_eq!(state.active_since, Some(1_795_422_926));
-        let stopped = "MainPID=0\nMemoryCurrent=[not set]\nId=x.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nActiveEnterTimestamp=\n";
-        let state = ServiceState::from_systemctl_show(stopped).unwrap();
-        assert_eq!((state.main_pid, state.memory_bytes, state.active_since), (None, None, None));
-        assert_eq!(state.load_state, "not-found");
-        assert!(ServiceState::from_systemctl_show("MainPID=1\n").is_err());
-    }
-
-    #[test]
-    fn journal_json_becomes_lines_with_byte_messages_decoded() {
-        let text = concat!(
-            r#"{"__REALTIME_TIMESTAMP":"1795422926884589","MESSAGE":"started","_PID":"1"}"#,
-            "\n",
-            r#"{"__REALTIME_TIMESTAMP":"1795422926884600","MESSAGE":[104,105,255]}"#,
-            "\n",
-            r#"{"MESSAGE":"no timestamp"}"#,
-            "\n"
-        );
-        let answer = ServiceLogsAnswer::from_journal_json("a.service", text).unwrap();
-        assert_eq!(answer.lines.len(), 2);
-        assert_eq!(answer.lines[0], JournalLine { at_us: 1_795_422_926_884_589, message: "started".into() });
-        assert_eq!(answer.lines[1].message, "hi\u{fffd}");
-        assert!(ServiceLogsAnswer::from_journal_json("a.service", "-- No entries --").is_err());
-    }
-
-    #[test]
     fn since_accepts_rfc3339_and_relative_forms_only() {
         assert_eq!(journal_since("1970-01-01T00:00:00Z").unwrap(), "@0");
         assert_eq!(journal_since("2026-11-23T08:00:00Z").unwrap(), "@1795420800");
@@ -936,5 +801,63 @@ mod tests {
         ] {
             assert!(journal_since(bad).is_err(), "{bad:?}");
         }
+    }
+}
+
+/// The `openapi` feature's schemas: `utoipa` takes only literals for limits
+/// and defaults, so these hold them to the constants and to what serde fills in.
+#[cfg(test)]
+#[cfg(feature = "openapi")]
+mod openapi_tests {
+    use serde_json::{Value, json};
+    use utoipa::{IntoParams, PartialSchema};
+
+    use super::*;
+
+    fn schema_of<T: PartialSchema>() -> Value {
+        serde_json::to_value(T::schema()).unwrap()
+    }
+
+    fn query_parameter<T: IntoParams>(name: &str) -> Value {
+        let parameters = serde_json::to_value(T::into_params(|| None)).unwrap();
+        let found = parameters.as_array().unwrap().iter().find(|parameter| parameter["name"] == name);
+        found.unwrap_or_else(|| panic!("no parameter {name}: {parameters}")).clone()
+    }
+
+    #[test]
+    fn the_documented_defaults_are_what_an_empty_body_reads_as() {
+        let stop = schema_of::<StopRequest>();
+        let empty: StopRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(stop["properties"]["force"]["default"], empty.force);
+        assert_eq!(stop["properties"]["timeout_s"]["default"], empty.timeout_s);
+        assert!(stop["required"].is_null(), "{stop}");
+        let exec = schema_of::<ExecRequest>();
+        let least: ExecRequest = serde_json::from_str(r#"{"command":["uptime"]}"#).unwrap();
+        assert_eq!(exec["required"], json!(["command"]));
+        assert_eq!(exec["properties"]["cwd"]["default"], least.cwd);
+        assert_eq!(exec["properties"]["user"]["default"], least.user);
+        assert_eq!(exec["properties"]["stdin"]["default"], least.stdin);
+        assert_eq!(exec["properties"]["timeout_s"]["default"], least.timeout_s);
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_constants() {
+        for schema in [schema_of::<StopRequest>(), schema_of::<ExecRequest>()] {
+            assert_eq!(schema["properties"]["timeout_s"]["maximum"], MAX_TIMEOUT_S, "{schema}");
+        }
+        for lines in [query_parameter::<LogsQuery>("lines"), query_parameter::<ServiceLogsQuery>("lines")] {
+            assert_eq!(lines["schema"]["maximum"], MAX_LOG_LINES, "{lines}");
+            assert_eq!(lines["in"], "query");
+        }
+        let source = query_parameter::<LogsQuery>("source");
+        assert_eq!(source["required"], false);
+        assert_eq!(source["schema"]["enum"], json!(["console", "lxc"]));
+    }
+
+    #[test]
+    fn an_action_is_documented_by_its_claim_string() {
+        let values = schema_of::<Action>()["enum"].clone();
+        let claims: Vec<&str> = Action::ALL.iter().map(|action| action.as_str()).collect();
+        assert_eq!(values, json!(claims));
     }
 }

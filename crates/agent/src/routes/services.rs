@@ -2,7 +2,8 @@
 //! `systemctl` and `journalctl` run through LXD exec (an argv, never a shell
 //! string). The unit name was checked by `UnitName` (systemd's rules, never
 //! starting with `-`) in the token extractor, before anything runs here, and
-//! every argv puts it after `--` or as a `-u` value.
+//! every argv puts it after `--` or as a `-u` value. Their output is read by
+//! [`crate::systemd`].
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use smp_proto::{Action, ErrorCode};
 use crate::auth::Authorized;
 use crate::error::AgentError;
 use crate::startup::AgentState;
+use crate::systemd;
 
 /// How long a `systemctl` job may take (systemd's own start timeout is 90 s).
 const JOB_TIMEOUT_S: u32 = 120;
@@ -40,8 +42,8 @@ pub async fn list(auth: Authorized, state: web::Data<AgentState>) -> Result<web:
     if files.exit_code != 0 {
         return Err(failed("systemctl list-unit-files", &files));
     }
-    let list = ServiceList::from_systemctl_json(&units.stdout).map_err(unexpected)?;
-    Ok(web::Json(list.with_unit_file_states(&files.stdout).map_err(unexpected)?))
+    let list = systemd::parse_list_units(&units.stdout).map_err(unexpected)?;
+    Ok(web::Json(systemd::add_unit_file_states(list, &files.stdout).map_err(unexpected)?))
 }
 
 /// `GET /container/<id>/service/<unit>/state` (`service.state`); 404
@@ -109,7 +111,7 @@ pub async fn logs(
     if answer.exit_code != 0 {
         return Err(failed("journalctl", &answer));
     }
-    Ok(web::Json(ServiceLogsAnswer::from_journal_json(unit.as_str(), &answer.stdout).map_err(unexpected)?))
+    Ok(web::Json(systemd::parse_journal(unit.as_str(), &answer.stdout).map_err(unexpected)?))
 }
 
 async fn job(
@@ -137,13 +139,13 @@ async fn job(
 }
 
 async fn show(state: &AgentState, container: &InstanceName, unit: &UnitName) -> Result<ServiceState, AgentError> {
-    let properties = format!("--property={}", ServiceState::SHOW_PROPERTIES);
+    let properties = format!("--property={}", systemd::SHOW_PROPERTIES);
     let argv = ["systemctl", "show", &properties, "--timestamp=unix", "--no-pager", "--", unit.as_str()];
     let answer = run(state, container, &argv, READ_TIMEOUT_S).await?;
     if answer.exit_code != 0 {
         return Err(failed("systemctl show", &answer));
     }
-    let parsed = ServiceState::from_systemctl_show(&answer.stdout).map_err(unexpected)?;
+    let parsed = systemd::parse_show(&answer.stdout).map_err(unexpected)?;
     if parsed.load_state == "not-found" {
         return Err(unit_not_found(unit));
     }

@@ -2,16 +2,16 @@
 //! admins every row, others their own actions and actions on what they own.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::api::docs::{AuditPage, ErrorBody};
+use crate::api::responses::{Internal, SignedIn};
 use crate::app::CurrentUser;
 use crate::db::audit::{self, AuditQuery, AuditRow, Visible};
 use crate::db::containers;
 use crate::db::services::Candidates;
 use crate::db::{self, DbConnection, DbPool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::policy::{Action, Decision, Object};
 
 /// Rows per page unless `limit` says otherwise.
@@ -50,10 +50,8 @@ pub struct AuditParams {
     params(AuditParams),
     responses(
         (status = 200, description = "One page; `next_before` fetches the next.", body = AuditPage),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad `limit` or an unknown parameter.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        SignedIn, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -79,7 +77,15 @@ pub async fn list(
     };
     let rows = db::run(&pool, move |connection| search_as(connection, &current, &query)).await?;
     let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|row| row.id)).flatten();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": rows, "next_before": next_before })))
+    Ok(HttpResponse::Ok().json(AuditPage { items: rows, next_before }))
+}
+
+/// `GET /api/v1/audit`: a page of rows, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditRow>,
+    /// Pass as `before` for the next page; null on the last page.
+    pub next_before: Option<i64>,
 }
 
 /// The rows of `query` that `current` may read, newest first: every row if

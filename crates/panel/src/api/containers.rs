@@ -4,17 +4,21 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use smp_proto::api::{LogsQuery, StopRequest};
+use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
 use utoipa::IntoParams;
 
-use crate::api::docs::{AgentCallFailures, ContainerList, ErrorBody, proto};
+use crate::api::Items;
+use crate::api::responses::{
+    AgentCallFailures, Allowed, AllowedChange, BadQuery, BodyTooLarge, ContainerGone, HiddenContainer, Internal,
+    SignedIn,
+};
 use crate::app::CurrentUser;
 use crate::app::containers::{
     ContainerFilter, ContainerView, exec_in, lifecycle, list_containers, logs_of, state_of, view_container,
 };
 use crate::db::DbPool;
 use crate::db::containers::ContainerId;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::policy::Action;
@@ -44,11 +48,8 @@ pub struct ListQuery {
     summary = "The containers the caller may see",
     params(ListQuery),
     responses(
-        (status = 200, description = "The containers.", body = ContainerList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: a malformed or unknown query parameter.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 200, description = "The containers.", body = Items<ContainerView>),
+        SignedIn, BadQuery, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -73,10 +74,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
         (status = 200, description = "The container.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, HiddenContainer, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -98,16 +96,10 @@ pub async fn get(
     summary = "Start the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
-        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
+        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -128,19 +120,12 @@ pub async fn start(
     tag = "containers",
     summary = "Stop the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
-    request_body(content = proto::StopRequest, description = "Optional: an empty body is the defaults."),
+    request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
     responses(
-        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -161,19 +146,12 @@ pub async fn stop(
     tag = "containers",
     summary = "Restart the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
-    request_body(content = proto::StopRequest, description = "Optional: an empty body is the defaults."),
+    request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
     responses(
-        (status = 200, description = "Its status once LXD is done.", body = proto::LifecycleAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
         (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -208,19 +186,12 @@ async fn lifecycle_answer(
     tag = "containers",
     summary = "Run a program in the container (audited)",
     params(("id" = i64, Path, description = "The container's id.")),
-    request_body = proto::ExecRequest,
+    request_body = ExecRequest,
     responses(
-        (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = proto::ExecAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
+        (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = ExecAnswer),
         (status = 422, description = "`invalid_input`: an empty command, a malformed body, or the agent refused it.",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -245,13 +216,8 @@ pub async fn exec(
     summary = "The container's live state from its agent",
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
-        (status = 200, description = "A documented subset of LXD's state.", body = proto::ContainerState),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
-        AgentCallFailures,
+        (status = 200, description = "A documented subset of LXD's state.", body = ContainerState),
+        Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -272,16 +238,11 @@ pub async fn container_state(
     operation_id = "container_logs",
     tag = "containers",
     summary = "The container's last log lines from its agent",
-    params(("id" = i64, Path, description = "The container's id."), proto::LogsQuery),
+    params(("id" = i64, Path, description = "The container's id."), LogsQuery),
     responses(
-        (status = 200, description = "The last lines, newest last.", body = proto::LogsAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone (from the panel's list or its machine).",
-            body = ErrorBody),
+        (status = 200, description = "The last lines, newest last.", body = LogsAnswer),
         (status = 422, description = "`invalid_input`: a bad `lines` or `source`.", body = ErrorBody),
-        AgentCallFailures,
+        Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

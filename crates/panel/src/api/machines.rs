@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use crate::agents::AgentClient;
 use crate::agents::pinning::{self, Fingerprint};
-use crate::api::docs::{AgentCallFailures, ErrorBody, MachineList};
+use crate::api::Items;
+use crate::api::responses::{AgentCallFailures, Allowed, AllowedChange, BodyTooLarge, Internal, NotFound};
 use crate::app::CurrentUser;
 use crate::app::audited::{audited, audited_call};
 use crate::app::rotation::{self, RotationError};
@@ -18,7 +19,7 @@ use crate::cli::machines::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbPool};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::policy::{Action, Object};
@@ -102,10 +103,8 @@ fn load(
     tag = "machines",
     summary = "Every machine (admins)",
     responses(
-        (status = 200, description = "The machines; never a secret.", body = MachineList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 200, description = "The machines; never a secret.", body = Items<MachineView>),
+        Allowed, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -132,10 +131,7 @@ pub(crate) async fn list_machines(pool: &DbPool, current: &CurrentUser) -> Resul
     params(("id" = i64, Path, description = "The machine's id.")),
     responses(
         (status = 200, description = "The machine.", body = MachineView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, NotFound, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -178,16 +174,12 @@ pub struct AddMachine {
     request_body = AddMachine,
     responses(
         (status = 201, description = "Added; a sync follows.", body = MachineView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 409, description = "`conflict`: the name is taken.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: bad name, URL, key id, secret or fingerprint.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
         (status = 503, description = "`agent_unavailable`: trust_on_first_use could not fetch the certificate.",
             body = ErrorBody),
+        AllowedChange, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -312,12 +304,8 @@ async fn check_identity(machine: &CheckedMachine, instance: &str) -> Result<(), 
     params(("id" = i64, Path, description = "The machine's id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
         (status = 409, description = "`conflict`: some of its containers still have an owner.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, NotFound, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -371,13 +359,9 @@ pub(crate) struct SyncAnswer {
     params(("id" = i64, Path, description = "The machine's id.")),
     responses(
         (status = 200, description = "The machine after the pass, and what changed.", body = SyncAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
         (status = 409, description = "`conflict`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: the agent refused the request.", body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, NotFound, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -455,17 +439,12 @@ impl From<RotationError> for AppError {
     request_body = RotateKey,
     responses(
         (status = 200, description = "Switched; the machine with its new `key_id`.", body = MachineView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
         (status = 409, description = "`key_refused`: the agent refused the new key; or `conflict`.",
             body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: bad key id or a secret too short.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
         (status = 503, description = "`key_unverified`: the agent could not confirm the new key.",
             body = ErrorBody),
+        AllowedChange, NotFound, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]

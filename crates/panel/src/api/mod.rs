@@ -15,6 +15,7 @@ pub(crate) mod machines;
 pub(crate) mod password;
 pub(crate) mod provisioning;
 pub(crate) mod quotas;
+pub(crate) mod responses;
 pub(crate) mod services;
 pub(crate) mod session;
 pub(crate) mod tokens;
@@ -105,9 +106,16 @@ where
 }
 
 /// PANEL.md's list shape `{"items":[…]}`, serialized straight from the rows.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
+}
+
+/// `GET /api/v1/health`'s answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
 }
 
 /// `GET /api/v1/health`: the panel answers.
@@ -117,10 +125,10 @@ pub struct Items<T> {
     operation_id = "health",
     tag = "health",
     summary = "Whether the panel answers (open)",
-    responses((status = 200, description = "The panel answers.", body = crate::api::docs::Health)),
+    responses((status = 200, description = "The panel answers.", body = Health)),
 )]
 pub(crate) async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Any path or method outside the table.

@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::tokens::wrong_password;
-use crate::api::docs::ErrorBody;
+use crate::api::responses::{BodyTooLarge, Internal, Unauthenticated};
 use crate::app::audited::audited;
 use crate::app::{AuthVia, CurrentUser};
 use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool, audit, sessions, tokens, unix_now, users};
 use crate::domain::password::{Password, verify_password};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::body::Body;
 
 /// Wrong passwords typed again (a new token, a password change) a user may
@@ -78,15 +78,13 @@ pub struct PasswordChanged {
     responses(
         (status = 200, description = "Changed; every token of the caller is revoked and every session but this \
             one has ended.", body = PasswordChanged),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`wrong_password` (nothing changed), `token_scope` (a read token), \
             `csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a malformed body, or a new password against the rules.",
             body = ErrorBody),
         (status = 429, description = "`rate_limited`: five wrong passwords in a quarter of an hour.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Unauthenticated, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]

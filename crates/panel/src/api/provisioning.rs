@@ -4,8 +4,11 @@
 //! the use cases are `app::provisioning`.
 
 use actix_web::{HttpResponse, web};
+use smp_proto::api::ImageList;
 
-use crate::api::docs::{AgentCallFailures, ErrorBody, proto};
+use crate::api::responses::{
+    AgentCallFailures, Allowed, AllowedChange, BodyTooLarge, HiddenContainer, Internal, NotFound, Unauthenticated,
+};
 use crate::app::CurrentUser;
 use crate::app::containers::ContainerView;
 use crate::app::provisioning::{
@@ -14,7 +17,7 @@ use crate::app::provisioning::{
 use crate::db::DbPool;
 use crate::db::containers::ContainerId;
 use crate::db::machines::MachineId;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::http::AppState;
 use crate::http::body::Body;
 
@@ -30,16 +33,14 @@ use crate::http::body::Body;
         (status = 202, description = "Reserved: the container (status `creating`) is being made; \
             follow it with `GET /api/v1/containers/{id}` until its status is `running`, `stopped` \
             or `failed` (then `error` says why, and nothing counts against the quota).", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`forbidden` (e.g. `owner` from a member), `forbidden_config` (a key \
             outside the whitelist, a device), `csrf_failed`, `account_disabled` or `approval_pending`.",
             body = ErrorBody),
         (status = 409, description = "`quota_exceeded` (the message says which limit), `already_exists`.",
             body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad name, image, limit, parent or machine.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Unauthenticated, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -66,13 +67,11 @@ pub async fn create(
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
         (status = 200, description = "Deleted from its machine: the container, now `gone`.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`forbidden` (a member: a container an admin gave her), `csrf_failed`, \
             `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
         (status = 409, description = "`has_children` (delete its sub-containers first), `conflict` (gone \
             already, or still being created).", body = ErrorBody),
-        AgentCallFailures,
+        Unauthenticated, HiddenContainer, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -97,16 +96,11 @@ pub async fn delete(
     request_body = ContainerPatch,
     responses(
         (status = 200, description = "The updated container.", body = ContainerView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
         (status = 409, description = "`quota_exceeded`, or `conflict` (gone, or still being created).",
             body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: no field, both kinds of change, an unknown owner, \
             a bad parent or limit.", body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, HiddenContainer, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -131,11 +125,8 @@ pub async fn update(
     summary = "The images a container may be created from on this machine (members: those offered to them)",
     params(("id" = i64, Path, description = "The machine's id.")),
     responses(
-        (status = 200, description = "The image aliases.", body = proto::ImageList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        AgentCallFailures,
+        (status = 200, description = "The image aliases.", body = ImageList),
+        Allowed, NotFound, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

@@ -5,13 +5,13 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::api::docs::ErrorBody;
+use crate::api::responses::{Allowed, AllowedChange, BodyTooLarge, Internal, NotFound};
 use crate::app::CurrentUser;
 use crate::app::quotas::{UsageView, change_machine_quota, quota_of_user, set_quota_of, usage_of_user};
 use crate::db::DbPool;
 use crate::db::quotas::Quota;
 use crate::db::users::UserId;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::http::AppState;
 use crate::http::body::Body;
 
@@ -25,10 +25,8 @@ use crate::http::body::Body;
     params(("id" = i64, Path, description = "The user's id.")),
     responses(
         (status = 200, description = "The quota (the configured default until an admin sets one); null fields are unlimited.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 404, description = "`not_found` (also someone else's, for a member).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -53,13 +51,8 @@ pub async fn quota(
     request_body = Quota,
     responses(
         (status = 200, description = "The stored quota.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a negative limit or a malformed body.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, NotFound, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -88,13 +81,9 @@ pub async fn set_quota(
     request_body = Quota,
     responses(
         (status = 200, description = "The stored quota.", body = Quota),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 404, description = "`not_found`: no such user or machine.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a negative limit or a malformed body.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -120,11 +109,8 @@ pub async fn set_machine_quota(
     ),
     responses(
         (status = 204, description = "Removed (or there was none): only the overall quota applies there."),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 404, description = "`not_found`: no such user or machine.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -147,10 +133,8 @@ pub async fn delete_machine_quota(
     params(("id" = i64, Path, description = "The user's id.")),
     responses(
         (status = 200, description = "Quotas and usage.", body = UsageView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 404, description = "`not_found` (also someone else's, for a member).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Allowed, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

@@ -4,10 +4,14 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use smp_proto::api::ServiceLogsQuery;
+use smp_proto::api::{ServiceActionAnswer, ServiceList, ServiceLogsAnswer, ServiceLogsQuery, ServiceState};
 use utoipa::IntoParams;
 
-use crate::api::docs::{AgentCallFailures, ErrorBody, ServiceItems, proto};
+use crate::api::Items;
+use crate::api::responses::{
+    AgentCallFailures, Allowed, AllowedChange, BadQuery, BodyTooLarge, HiddenContainer, HiddenService, Internal,
+    ServiceGone, SignedIn,
+};
 use crate::app::CurrentUser;
 use crate::app::services::{
     NewServiceRequest, ServicePatch, ServiceView, create_service, delete_service, list_services, logs_of,
@@ -16,7 +20,7 @@ use crate::app::services::{
 use crate::db::DbPool;
 use crate::db::containers::ContainerId;
 use crate::db::services::ServiceId;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::policy::Action;
@@ -38,11 +42,8 @@ pub struct ListQuery {
     summary = "The services the caller may see",
     params(ListQuery),
     responses(
-        (status = 200, description = "The services.", body = ServiceItems),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: a malformed or unknown query parameter.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 200, description = "The services.", body = Items<ServiceView>),
+        SignedIn, BadQuery, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -65,10 +66,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "The service's id.")),
     responses(
         (status = 200, description = "The service.", body = ServiceView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        SignedIn, HiddenService, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -91,18 +89,14 @@ pub async fn get(
     request_body = NewServiceRequest,
     responses(
         (status = 201, description = "The service.", body = ServiceView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 404, description = "`not_found`: no such container (or one the caller may not see).",
             body = ErrorBody),
         (status = 409, description = "`conflict`: the container is gone, runs no systemd, or already has this service.",
             body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad unit name, a unit the container does not have, an owner who \
             cannot be named (to members, unknown, unapproved, disabled and admin names answer alike).",
             body = ErrorBody),
-        AgentCallFailures,
+        AllowedChange, BodyTooLarge, AgentCallFailures,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -127,14 +121,9 @@ pub async fn create(
     request_body = ServicePatch,
     responses(
         (status = 200, description = "The service as it is now.", body = ServiceView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: an empty or malformed body, an owner who cannot be named \
             (to members, unknown, unapproved, disabled and admin names answer alike).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, HiddenService, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -159,11 +148,7 @@ pub async fn update(
     params(("id" = i64, Path, description = "The service's id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
-        (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, HiddenService, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -187,14 +172,8 @@ macro_rules! service_action_route {
             params(("id" = i64, Path, description = "The service's id.")),
             responses(
                 (status = 200, description = "The unit's state after the job; a failed job is still a 200 with its `exit_code` and `message`.",
-                    body = proto::ServiceActionAnswer),
-                (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-                (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-                    body = ErrorBody),
-                (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
-                (status = 409, description = "`conflict`: the container is gone or stopped, or the unit left it.",
-                    body = ErrorBody),
-                AgentCallFailures,
+                    body = ServiceActionAnswer),
+                AllowedChange, HiddenService, ServiceGone, AgentCallFailures,
             ),
             security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
         )]
@@ -223,13 +202,8 @@ service_action_route!(restart, "restart", "restart_service", "Restart the servic
     summary = "The unit's live state from its agent",
     params(("id" = i64, Path, description = "The service's id.")),
     responses(
-        (status = 200, description = "Active and sub state, main PID, since, memory.", body = proto::ServiceState),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
-        (status = 409, description = "`conflict`: the container is gone or stopped, or the unit left it.",
-            body = ErrorBody),
-        AgentCallFailures,
+        (status = 200, description = "Active and sub state, main PID, since, memory.", body = ServiceState),
+        SignedIn, HiddenService, ServiceGone, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -250,15 +224,12 @@ pub async fn service_state(
     operation_id = "service_logs",
     tag = "services",
     summary = "The unit's journal from its agent, newest last",
-    params(("id" = i64, Path, description = "The service's id."), proto::ServiceLogsQuery),
+    params(("id" = i64, Path, description = "The service's id."), ServiceLogsQuery),
     responses(
-        (status = 200, description = "The unit's last journal entries, newest last.", body = proto::ServiceLogsAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a service the caller may not see).", body = ErrorBody),
+        (status = 200, description = "The unit's last journal entries, newest last.", body = ServiceLogsAnswer),
         (status = 409, description = "`conflict`: the container is gone or stopped.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bad `lines` or `since`.", body = ErrorBody),
-        AgentCallFailures,
+        SignedIn, HiddenService, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -283,13 +254,10 @@ pub async fn logs(
     summary = "The systemd services of a container (to pick one to manage)",
     params(("id" = i64, Path, description = "The container's id.")),
     responses(
-        (status = 200, description = "Unit, description, active and sub state, enabled.", body = proto::ServiceList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found` (also a container the caller may not see).", body = ErrorBody),
+        (status = 200, description = "Unit, description, active and sub state, enabled.", body = ServiceList),
         (status = 409, description = "`conflict`: the container is gone or stopped, or runs no systemd.",
             body = ErrorBody),
-        AgentCallFailures,
+        Allowed, HiddenContainer, AgentCallFailures,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

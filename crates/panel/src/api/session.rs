@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::users::UserView;
-use crate::api::docs::ErrorBody;
+use crate::api::responses::{BodyTooLarge, Internal, SignedIn, SignedInChange};
 use crate::app::audited::{AuditEntry, audited};
 use crate::app::{AuthVia, CurrentUser};
 use crate::db::users::User;
@@ -18,7 +18,7 @@ use crate::db::{self, DbConnection, DbPool, sessions, users};
 use crate::domain::credentials::{hash_secret, random_secret};
 use crate::domain::password::{Password, verify_password};
 use crate::domain::username::Username;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::session_cookie_for;
 use crate::http::body::Body;
@@ -70,11 +70,10 @@ fn invalid_credentials() -> AppError {
         (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
         (status = 403, description = "`account_disabled`, `approval_pending`, or `origin_mismatch` (an `Origin` \
             header that is not the panel's `public_url`).", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many attempts from this address or for this username.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        BodyTooLarge, Internal,
     ),
 )]
 pub async fn login(
@@ -191,11 +190,9 @@ fn admit(entry: &mut AuditEntry, user: User) -> Result<User, AppError> {
     summary = "End the caller's session and clear its cookie",
     responses(
         (status = 204, description = "Signed out; the cookie is cleared."),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: a bearer token has no session (revoke it instead).",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        SignedInChange, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -234,9 +231,7 @@ pub(crate) async fn sign_out(current: CurrentUser, pool: &DbPool) -> Result<(), 
     responses(
         (status = 200, description = "The caller (with `csrf_token` when signed in with a session).",
             body = SessionAnswer),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        SignedIn, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]

@@ -12,14 +12,15 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::docs::{ErrorBody, TokenList};
+use crate::api::Items;
+use crate::api::responses::{BodyTooLarge, Internal, SignedIn, SignedInChange, Unauthenticated};
 use crate::app::audited::audited;
 use crate::app::{AuthVia, CurrentUser};
 use crate::db::tokens::{self, NewToken, TokenInfo, TokenScope};
 use crate::db::{self, DbPool, unix_now};
 use crate::domain::credentials::{hash_secret, random_secret};
 use crate::domain::password::verify_password;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::auth::TOKEN_PREFIX;
 use crate::http::body::Body;
 
@@ -39,7 +40,6 @@ pub struct CreateToken {
     pub(crate) password: String,
     /// `read` (the default: GET and HEAD only) or `write`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::api::docs::TokenScope>)]
     pub(crate) scope: Option<TokenScope>,
     /// 1 to 365; 90 when left out.
     #[schema(minimum = 1, maximum = 365)]
@@ -49,7 +49,6 @@ pub struct CreateToken {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CreatedToken {
     #[serde(flatten)]
-    #[schema(value_type = crate::api::docs::TokenInfo)]
     pub(crate) info: TokenInfo,
     /// Shown this once.
     pub(crate) token: String,
@@ -64,13 +63,11 @@ pub(crate) struct CreatedToken {
     request_body = CreateToken,
     responses(
         (status = 201, description = "Created; `token` is shown this once.", body = CreatedToken),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`session_required` (a bearer token cannot make tokens), `wrong_password`, \
             `csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: bad name, scope or expiry, or no password.", body = ErrorBody),
         (status = 429, description = "`rate_limited`: five wrong passwords in a quarter of an hour.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Unauthenticated, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = [])),
 )]
@@ -162,10 +159,9 @@ pub(crate) fn wrong_password() -> AppError {
     tag = "tokens",
     summary = "The caller's live tokens (never the tokens themselves)",
     responses(
-        (status = 200, description = "The caller's tokens that are neither revoked nor expired.", body = TokenList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        (status = 200, description = "The caller's tokens that are neither revoked nor expired.",
+            body = Items<TokenInfo>),
+        SignedIn, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -189,10 +185,8 @@ pub(crate) async fn list_tokens(pool: &DbPool, current: &CurrentUser) -> Result<
     params(("id" = i64, Path, description = "The token's id.")),
     responses(
         (status = 204, description = "Revoked."),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`csrf_failed`, `account_disabled` or `approval_pending`.", body = ErrorBody),
         (status = 404, description = "`not_found` (also another user's token).", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        SignedInChange, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]

@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::docs::{ErrorBody, UserList};
+use crate::api::Items;
+use crate::api::responses::{AllowedChange, BodyTooLarge, Internal, NotFound, Unauthenticated};
 use crate::app::CurrentUser;
 use crate::app::audited::audited;
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
@@ -14,7 +15,7 @@ use crate::db::{self, DbPool, sessions, tokens};
 use crate::domain::password::Password;
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::body::Body;
 use crate::policy::{Action, Object};
 
@@ -23,7 +24,6 @@ use crate::policy::{Action, Object};
 pub struct UserView {
     pub id: i64,
     pub username: String,
-    #[schema(value_type = crate::api::docs::Role)]
     pub role: Role,
     pub approved: bool,
     pub disabled: bool,
@@ -48,11 +48,10 @@ impl From<&User> for UserView {
     tag = "users",
     summary = "Every account (admins)",
     responses(
-        (status = 200, description = "The accounts.", body = UserList),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 200, description = "The accounts.", body = Items<UserView>),
         (status = 403, description = "`forbidden` (members), `account_disabled` or `approval_pending`.",
             body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Unauthenticated, Internal,
     ),
     security(("session_cookie" = []), ("bearer_token" = [])),
 )]
@@ -73,7 +72,6 @@ pub(crate) async fn list_users(pool: &DbPool, current: &CurrentUser) -> Result<V
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub(crate) username: String,
-    #[schema(value_type = crate::api::docs::Role)]
     pub(crate) role: Role,
     /// Leave out to have the panel generate one (answered once).
     #[schema(format = Password)]
@@ -98,13 +96,9 @@ pub(crate) struct CreatedUser {
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created, approved.", body = CreatedUser),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `csrf_failed`, `account_disabled` or `approval_pending`.",
-            body = ErrorBody),
         (status = 409, description = "`conflict`: the username is taken.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: bad username, role or password.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        AllowedChange, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]
@@ -166,7 +160,6 @@ pub(crate) async fn create_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    #[schema(value_type = Option<crate::api::docs::Role>)]
     pub(crate) role: Option<Role>,
     pub(crate) approved: Option<bool>,
     pub(crate) disabled: Option<bool>,
@@ -183,13 +176,10 @@ pub struct UpdateUser {
     responses(
         (status = 200, description = "The updated account. Disabling or unapproving it also ends every session \
             and token of hers, for good.", body = UserView),
-        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
         (status = 403, description = "`forbidden` (also for locking yourself out), `csrf_failed`, \
             `account_disabled` or `approval_pending`.", body = ErrorBody),
-        (status = 404, description = "`not_found`.", body = ErrorBody),
-        (status = 413, description = "`body_too_large`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`.", body = ErrorBody),
-        (status = 500, description = "`internal`.", body = ErrorBody),
+        Unauthenticated, NotFound, BodyTooLarge, Internal,
     ),
     security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
 )]

@@ -10,7 +10,7 @@ use super::users::UserId;
 use super::{DbConnection, unix_now};
 
 /// What a token may do: `read` only reads (GET, HEAD), `write` may change state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
     /// The safe default: a leaked read token changes nothing.
@@ -34,15 +34,18 @@ impl TokenScope {
     }
 }
 
-/// A token as listed (never its secret or hash).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A personal access token as listed: never the token itself (nor its hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
     pub scope: TokenScope,
+    /// Unix time.
     pub created_at: i64,
+    /// Unix time when it stops working; every token expires (null never comes from a token made since
+    /// the migration `token_scope`).
     pub expires_at: Option<i64>,
-    /// Written at most once a minute (`LAST_USED_PRECISION_S`).
+    /// Unix time, to the minute (written at most once a minute); null: never used.
     pub last_used_at: Option<i64>,
 }
 

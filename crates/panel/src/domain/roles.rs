@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 /// `head_admin` has root on the machines and appoints admins; `admin`
 /// manages every container, service and member; `member` owns things.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     HeadAdmin,
