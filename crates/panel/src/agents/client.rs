@@ -27,6 +27,7 @@ use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random
 
 use crate::agents::call_limit::CallPermit;
 use crate::agents::pinning::{self, Fingerprint, PinnedVerifier};
+use crate::agents::url::AgentUrl;
 use crate::db::machines::Machine;
 use crate::domain::secrets::{PanelKey, SecretsError};
 
@@ -139,8 +140,9 @@ fn unavailable(machine: &str, message: impl Into<String>) -> AgentCallError {
     AgentCallError::Unavailable { machine: machine.to_owned(), message: message.into() }
 }
 
-/// The whole chain of an error, for matching the pin marker and for messages.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// The whole chain of an error (`a: b: c`), for matching the pin marker and
+/// for messages.
+pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -180,8 +182,7 @@ impl AgentClient {
         pin: Option<Fingerprint>,
         instance: &str,
     ) -> Result<AgentClient, AgentCallError> {
-        let parsed = crate::cli::machines::parse_agent_url(url)
-            .map_err(|error| AgentCallError::InvalidCall(format!("{error:#}")))?;
+        let parsed = AgentUrl::parse(url).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
         let builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
         let builder = if parsed.https {
             let pin = pin.ok_or_else(|| {

@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 
 use crate::agents::AgentClient;
 use crate::agents::pinning::{self, Fingerprint};
+use crate::agents::url::{AgentUrl, KeyId, MIN_SECRET_CHARS};
 use crate::api::docs::{AgentCallFailures, ErrorBody, MachineList};
 use crate::app::CurrentUser;
 use crate::app::audited::{audited, audited_call};
 use crate::app::rotation::{self, RotationError};
-use crate::cli::machines::{MIN_SECRET_CHARS, check_key_id, parse_agent_url};
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbPool};
@@ -232,7 +232,7 @@ pub(crate) async fn add_machine(
                 &NewMachine {
                     name: &checked.name,
                     url: &checked.url,
-                    key_id: &checked.key_id,
+                    key_id: checked.key_id.as_str(),
                     secret: &sealed,
                     fingerprint: fingerprint.as_deref(),
                 },
@@ -252,17 +252,16 @@ struct CheckedMachine {
     name: InstanceName,
     /// The base URL without a trailing `/`.
     url: String,
-    key_id: String,
+    key_id: KeyId,
     secret: SecretString,
     pin: Option<Fingerprint>,
 }
 
 fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
     use secrecy::ExposeSecret as _;
-    let invalid = |error: anyhow::Error| AppError::invalid_input(format!("{error:#}").replace("--", ""));
     let name = InstanceName::parse(&request.name).map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
-    let url = parse_agent_url(&request.url).map_err(invalid)?;
-    check_key_id(&request.key_id).map_err(invalid)?;
+    let url = AgentUrl::parse(&request.url).map_err(|error| AppError::invalid_input(format!("url {error}")))?;
+    let key_id = KeyId::parse(&request.key_id).map_err(|error| AppError::invalid_input(format!("key_id {error}")))?;
     let chars = request.secret.expose_secret().chars().count();
     if chars < MIN_SECRET_CHARS {
         return Err(AppError::invalid_input(format!(
@@ -281,7 +280,7 @@ fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
             Some(Fingerprint::parse(text).map_err(|error| AppError::invalid_input(format!("fingerprint: {error}")))?)
         }
         (true, None, true) => Some(pinning::fetch_fingerprint(&url.host, url.port).map_err(|error| {
-            AppError::new(ErrorCode::AgentUnavailable, format!("cannot fetch the agent's certificate: {error:#}"))
+            AppError::new(ErrorCode::AgentUnavailable, format!("cannot fetch the agent's certificate: {error}"))
         })?),
         (true, None, false) => {
             return Err(AppError::invalid_input(
@@ -289,14 +288,13 @@ fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
             ));
         }
     };
-    let url = url.url.as_str().trim_end_matches('/').to_owned();
-    Ok(CheckedMachine { name, url, key_id: request.key_id, secret: request.secret, pin })
+    Ok(CheckedMachine { name, url: url.base(), key_id, secret: request.secret, pin })
 }
 
 /// The new machine's agent must answer to its name (see `confirm_identity`).
 async fn check_identity(machine: &CheckedMachine, instance: &str) -> Result<(), AppError> {
     use secrecy::ExposeSecret as _;
-    let key = smp_proto::token::SharedKey::new(machine.key_id.clone(), machine.secret.expose_secret());
+    let key = smp_proto::token::SharedKey::new(machine.key_id.as_str(), machine.secret.expose_secret());
     let client = AgentClient::new(machine.name.as_str(), &machine.url, key, machine.pin, instance)?;
     client.confirm_identity().await.map_err(|error| AppError::invalid_input(error.to_string()))
 }

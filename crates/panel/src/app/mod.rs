@@ -13,10 +13,11 @@ use std::sync::Arc;
 
 pub use current_user::{AuthVia, CurrentUser};
 
+use crate::agents::Agents;
 use crate::agents::call_limit::CallLimiter;
 use crate::db::containers::Limits;
 use crate::db::quotas::Quota;
-use crate::sync::{Agents, Nudge};
+use crate::sync::Nudge;
 use login_limit::LoginLimiter;
 
 /// What the use cases share, built once by `startup`.

@@ -15,8 +15,8 @@ use smp_proto::error::ErrorCode;
 use smp_proto::token::SharedKey;
 
 use crate::agents::pinning::Fingerprint;
+use crate::agents::url::{KeyId, KeyIdError, MIN_SECRET_CHARS};
 use crate::agents::{AgentCallError, AgentClient, Caller};
-use crate::cli::machines::{MIN_SECRET_CHARS, check_key_id};
 use crate::db::machines::{self, Machine, MachineError, MachineId};
 use crate::db::{self, DbError, DbPool};
 use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
@@ -29,8 +29,9 @@ pub const ROTATION_SUBJECT: &str = "smp-panel";
 #[derive(Debug, thiserror::Error)]
 pub enum RotationError {
     /// The new key id is not one an agent accepts.
+    /// The key id is said in the message, not chained as a `source`.
     #[error("invalid key id: {0}")]
-    InvalidKeyId(String),
+    InvalidKeyId(KeyIdError),
     /// The new secret is too short (checked before anything is stored).
     #[error("the new secret has {chars} characters; it needs at least {MIN_SECRET_CHARS} (e.g. `smp-agent keygen`)")]
     SecretTooShort { chars: usize },
@@ -90,7 +91,7 @@ fn refusal_hint(code: ErrorCode, key_id: &str) -> String {
 
 /// Rotates machine `machine_id` to the key `new_key_id` / `new_secret`:
 ///
-/// 1. checks the key id (`check_key_id`) and that the secret has at least 32
+/// 1. checks the key id (`KeyId`) and that the secret has at least 32
 ///    characters, before anything is stored;
 /// 2. stages the new key, sealed with `key` for the machine's name, beside the
 ///    current one (which stays in use);
@@ -116,7 +117,7 @@ pub async fn rotate_key(
     new_key_id: &str,
     new_secret: SecretString,
 ) -> Result<Machine, RotationError> {
-    check_key_id(new_key_id).map_err(|error| RotationError::InvalidKeyId(format!("{error:#}")))?;
+    KeyId::parse(new_key_id).map_err(RotationError::InvalidKeyId)?;
     let chars = new_secret.expose_secret().chars().count();
     if chars < MIN_SECRET_CHARS {
         return Err(RotationError::SecretTooShort { chars });
