@@ -279,13 +279,13 @@ pub struct TokenList {
 /// `GET /api/v1/users`.
 #[derive(ToSchema)]
 pub struct UserList {
-    pub items: Vec<api::users::UserView>,
+    pub items: Vec<crate::app::users::UserView>,
 }
 
 /// `GET /api/v1/machines`.
 #[derive(ToSchema)]
 pub struct MachineList {
-    pub items: Vec<api::machines::MachineView>,
+    pub items: Vec<crate::app::machines::MachineView>,
 }
 
 /// `GET /api/v1/containers`.

@@ -4,10 +4,16 @@
 //! front ends to come) calls these and nothing below them; nothing here knows
 //! which front end asked.
 
+pub mod audit;
 pub mod audited;
+pub mod blocking;
 pub mod current_user;
 pub mod login_limit;
-pub mod rotation;
+pub mod machines;
+pub mod password;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
 
 use std::sync::Arc;
 

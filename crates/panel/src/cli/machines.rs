@@ -1,6 +1,6 @@
 //! `smp-panel machine add`, `machine list` and `machine rotate-key`
 //! (PANEL.md): register an agent from the shell, its secret sealed with the
-//! panel key, and change its key without downtime (`app::rotation::rotate_key`).
+//! panel key, and change its key without downtime (`app::machines::rotate_key`).
 
 use std::path::{Path, PathBuf};
 
@@ -179,7 +179,7 @@ fn rotate_key(config: &Config, request: RotateKey) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let instance = config.instance();
-    let rotated = runtime.block_on(crate::app::rotation::rotate_key(
+    let rotated = runtime.block_on(crate::app::machines::rotate_key(
         &pool,
         &key,
         &instance,

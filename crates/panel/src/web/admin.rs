@@ -17,12 +17,12 @@ use serde::Deserialize;
 use super::account::optional;
 use super::provisioning::usage_text;
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, when};
-use crate::api::machines::{
+use crate::api::quotas::set_quota_of;
+use crate::app::CurrentUser;
+use crate::app::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
-use crate::api::quotas::set_quota_of;
-use crate::api::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
-use crate::app::CurrentUser;
+use crate::app::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::db::machines::MachineId;
 use crate::db::quotas::{self, Quota};
 use crate::db::users::UserId;
@@ -462,7 +462,7 @@ pub async fn add(
         let trust_on_first_use = trust_on_first_use.is_some();
         Ok(AddMachine { name, url, key_id, secret, fingerprint: optional(fingerprint), trust_on_first_use })
     };
-    match add_machine(&state, &pool, current.clone(), request).await {
+    match add_machine(&state.app, &pool, current.clone(), request).await {
         Ok(machine) => {
             let notice = match &machine.fingerprint {
                 Some(fingerprint) => format!(
@@ -485,7 +485,7 @@ pub async fn sync(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    match sync_machine(&state, &pool, current.clone(), MachineId(path.into_inner())).await {
+    match sync_machine(&state.app, &pool, current.clone(), MachineId(path.into_inner())).await {
         Ok(answer) => {
             let report = answer.report;
             let notice = format!(
@@ -514,7 +514,7 @@ pub async fn rotate(
     PageForm(submitted): PageForm<RotateForm>,
 ) -> Page {
     let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
-    match rotate_machine_key(&state, &pool, current.clone(), MachineId(path.into_inner()), request).await {
+    match rotate_machine_key(&state.app, &pool, current.clone(), MachineId(path.into_inner()), request).await {
         Ok(machine) => {
             let notice = format!("Machine {} now uses key {}.", machine.name, machine.key_id);
             html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
