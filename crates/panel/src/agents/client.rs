@@ -297,6 +297,17 @@ impl AgentClient {
         })
     }
 
+    /// `call` with `request` as its JSON body.
+    async fn call_with_body<T: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        call: Call<'_>,
+        request: &impl serde::Serialize,
+    ) -> Result<T, AgentCallError> {
+        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
+        self.call(caller, &call.body(&body)).await
+    }
+
     /// The whole body of `answer`, refused past `MAX_ANSWER_BYTES`: a
     /// compromised host cannot make the panel, which serves every machine,
     /// run out of memory.
@@ -366,8 +377,7 @@ impl AgentClient {
         container: impl Into<Instance<'_>>,
         request: &StopRequest,
     ) -> Result<LifecycleAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(action).container(container).body(&body)).await
+        self.call_with_body(caller, Call::new(action).container(container), request).await
     }
 
     pub async fn state(
@@ -384,8 +394,7 @@ impl AgentClient {
         container: impl Into<Instance<'_>>,
         request: &ExecRequest,
     ) -> Result<ExecAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(Action::Exec).container(container).body(&body)).await
+        self.call_with_body(caller, Call::new(Action::Exec).container(container), request).await
     }
 
     pub async fn logs(
@@ -409,8 +418,7 @@ impl AgentClient {
 impl AgentClient {
     /// `create` (and start, if asked): the token's `ctr` is the new name.
     pub async fn create(&self, caller: &Caller, request: &CreateRequest) -> Result<LifecycleAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(Action::Create).container(&request.name).body(&body)).await
+        self.call_with_body(caller, Call::new(Action::Create).container(&request.name), request).await
     }
 
     /// `update`: configuration keys merged in (`""` removes one), and the root disk's size.
@@ -420,8 +428,7 @@ impl AgentClient {
         container: impl Into<Instance<'_>>,
         request: &UpdateRequest,
     ) -> Result<UpdateAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(Action::Update).container(container).body(&body)).await
+        self.call_with_body(caller, Call::new(Action::Update).container(container), request).await
     }
 
     /// `delete`, stopping the container first if it runs.

@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 use crate::agents::pinning::{self, Fingerprint};
 use crate::agents::url::{AgentUrl, KeyId, KeyIdError, MIN_SECRET_CHARS};
 use crate::agents::{AgentCallError, AgentClient, Agents, Caller};
-use crate::app::audited::{audited, audited_call};
+use crate::app::audited::{AuditEntry, audited, audited_call};
 use crate::app::{Context, CurrentUser};
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
@@ -94,6 +94,19 @@ fn load(
     let machine = machines::get(connection, id)?;
     current.decide(action, if machine.is_some() { &Object::Machine } else { &Object::Missing })?;
     machine.ok_or_else(AppError::not_found)
+}
+
+/// Machine `id`, if the policy lets the caller manage it (add, delete,
+/// sync, re-key), named in the audit `entry`.
+fn load_managed(
+    connection: &mut DbConnection,
+    current: &CurrentUser,
+    id: MachineId,
+    entry: &mut AuditEntry,
+) -> Result<Machine, AppError> {
+    let machine = load(connection, current, id, Action::MachineManage)?;
+    entry.machine = Some(machine.name.to_string());
+    Ok(machine)
 }
 
 /// Every machine, if the policy lets the caller see them (the API and the
@@ -234,8 +247,7 @@ pub(crate) async fn delete_machine(
     id: MachineId,
 ) -> Result<(), AppError> {
     audited(pool, current.audit(format!("machine:{id}")), move |connection, entry| {
-        let machine = load(connection, &current, id, Action::MachineManage)?;
-        entry.machine = Some(machine.name.to_string());
+        let machine = load_managed(connection, &current, id, entry)?;
         let (_, owned) = containers::count_for_machine(connection, id)?;
         if owned > 0 {
             return Err(AppError::new(
@@ -278,11 +290,7 @@ pub(crate) async fn sync_machine(
     let report = audited_call(
         pool,
         current.audit(format!("machine:{id}")),
-        move |connection, entry| {
-            let machine = load(connection, &current, id, Action::MachineManage)?;
-            entry.machine = Some(machine.name.to_string());
-            Ok(())
-        },
+        move |connection, entry| load_managed(connection, &current, id, entry).map(|_| ()),
         |()| async move { Ok(agents.sync_machine_once(id).await?) },
         |_, _, value| Ok(value),
     )
@@ -327,8 +335,7 @@ pub(crate) async fn rotate_machine_key(
         pool,
         current.audit(format!("machine:{id}")),
         move |connection, entry| {
-            let machine = load(connection, &current, id, Action::MachineManage)?;
-            entry.machine = Some(machine.name.to_string());
+            load_managed(connection, &current, id, entry)?;
             request()
         },
         |RotateKey { key_id, secret }| async move {
