@@ -14,8 +14,6 @@
 //! cannot be reached) clears the staged key and changes nothing else, so a
 //! rotation can never lock the panel out of a machine.
 
-use std::sync::Arc;
-
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use smp_proto::error::ErrorCode as AgentCode;
@@ -25,7 +23,7 @@ use utoipa::ToSchema;
 
 use crate::agents::pinning::{self, Fingerprint};
 use crate::agents::url::{AgentUrl, KeyId, KeyIdError, MIN_SECRET_CHARS};
-use crate::agents::{AgentCallError, AgentClient, Agents, Caller};
+use crate::agents::{AgentCallError, AgentClient, Caller};
 use crate::app::audited::{AuditEntry, audited, audited_call};
 use crate::app::{Context, CurrentUser};
 use crate::db::containers::{self, SyncReport};
@@ -329,7 +327,7 @@ pub(crate) async fn rotate_machine_key(
     id: MachineId,
     request: impl FnOnce() -> Result<RotateKey, AppError> + Send + 'static,
 ) -> Result<MachineView, AppError> {
-    let agents: Arc<Agents> = context.agents.clone();
+    let agents = context.agents.clone();
     let rotation_pool = pool.clone();
     let machine = audited_call(
         pool,
