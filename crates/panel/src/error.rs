@@ -20,6 +20,7 @@ use smp_proto::error::ErrorCode as AgentCode;
 
 use crate::agents::AgentCallError;
 use crate::db::DbError;
+use crate::db::machines::MachineError;
 use crate::db::users::UserError;
 
 /// The `code` of an error: every code the panel answers with. `as_str` is
@@ -223,6 +224,18 @@ impl From<UserError> for AppError {
             UserError::UsernameTaken(name) => {
                 AppError::new(ErrorCode::Conflict, format!("a user named {name:?} already exists"))
             }
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<MachineError> for AppError {
+    fn from(error: MachineError) -> AppError {
+        match error {
+            MachineError::NameTaken(name) => {
+                AppError::new(ErrorCode::Conflict, format!("a machine named {name:?} already exists"))
+            }
+            MachineError::NotFound(_) => AppError::not_found(),
             other => AppError::internal(other),
         }
     }

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
 
+use crate::agents::Agents;
 use crate::agents::call_limit::CallLimiter;
 use crate::api;
 use crate::app::Context;
@@ -23,7 +24,7 @@ use crate::http::anonymous::AnonymousRefusals;
 use crate::http::client_addr::client_of_service_request;
 use crate::http::origin::PublicOrigin;
 use crate::http::{AppState, MAX_JSON_BYTES};
-use crate::sync::{Agents, Nudge, Supervisor};
+use crate::sync::{Nudge, Supervisor};
 
 /// A built panel: listening already, serving once `run_until_stopped` runs.
 pub struct Application {

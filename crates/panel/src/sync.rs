@@ -19,15 +19,14 @@ use secrecy::SecretString;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::agents::{AgentCallError, AgentClient, Caller};
+use crate::agents::{AgentCallError, AgentClient, Agents, Caller};
 use smp_proto::api::ContainerStatus;
 use smp_proto::error::ErrorCode as AgentCode;
 
 use crate::db::containers::{self, EventOutcome, SyncReport};
 use crate::db::machines::{self, Machine, MachineId};
 use crate::db::services;
-use crate::db::{self, Backend, DbConnection, DbError, DbPool};
-use crate::domain::secrets::PanelKey;
+use crate::db::{self, Backend, DbConnection, DbError};
 
 /// The PostgreSQL advisory lock key of the sync ("SMP_SYNC" in ASCII).
 pub const SYNC_LOCK_KEY: i64 = 0x534d_505f_5359_4e43;
@@ -65,46 +64,9 @@ fn failure_status(error: &AgentCallError) -> &'static str {
     }
 }
 
-/// What the sync, the API and the CLI share to reach agents.
-pub struct Agents {
-    pub pool: DbPool,
-    key: PanelKey,
-    instance: String,
-}
-
-impl std::fmt::Debug for Agents {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Agents").field("instance", &self.instance).finish_non_exhaustive()
-    }
-}
-
+/// The sync's passes over the registry of agents (`agents::Agents`, which
+/// only reaches them): the use cases ask for a pass of one machine too.
 impl Agents {
-    pub fn new(pool: DbPool, key: PanelKey, instance: String) -> Agents {
-        Agents { pool, key, instance }
-    }
-
-    pub fn key(&self) -> &PanelKey {
-        &self.key
-    }
-
-    pub fn instance(&self) -> &str {
-        &self.instance
-    }
-
-    /// A client for the machine's current key.
-    pub fn client(&self, machine: &Machine) -> Result<AgentClient, AgentCallError> {
-        AgentClient::for_machine(machine, &self.key, &self.instance)
-    }
-
-    /// Seals a secret for the machine `name` with the panel key.
-    pub fn seal(
-        &self,
-        name: &str,
-        secret: &SecretString,
-    ) -> Result<crate::domain::secrets::Sealed, crate::domain::secrets::SecretsError> {
-        self.key.seal(name, secret)
-    }
-
     async fn machine(&self, id: MachineId) -> Result<Machine, SyncError> {
         db::run(&self.pool, move |connection| {
             machines::get(connection, id).map_err(SyncError::from)?.ok_or(SyncError::NoSuchMachine(id))

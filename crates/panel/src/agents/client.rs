@@ -27,6 +27,7 @@ use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random
 
 use crate::agents::call_limit::CallPermit;
 use crate::agents::pinning::{self, Fingerprint, PinnedVerifier};
+use crate::agents::url::AgentUrl;
 use crate::db::machines::Machine;
 use crate::domain::secrets::{PanelKey, SecretsError};
 
@@ -139,8 +140,9 @@ fn unavailable(machine: &str, message: impl Into<String>) -> AgentCallError {
     AgentCallError::Unavailable { machine: machine.to_owned(), message: message.into() }
 }
 
-/// The whole chain of an error, for matching the pin marker and for messages.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// The whole chain of an error (`a: b: c`), for matching the pin marker and
+/// for messages.
+pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -180,8 +182,7 @@ impl AgentClient {
         pin: Option<Fingerprint>,
         instance: &str,
     ) -> Result<AgentClient, AgentCallError> {
-        let parsed = crate::cli::machines::parse_agent_url(url)
-            .map_err(|error| AgentCallError::InvalidCall(format!("{error:#}")))?;
+        let parsed = AgentUrl::parse(url).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
         let builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
         let builder = if parsed.https {
             let pin = pin.ok_or_else(|| {
@@ -296,6 +297,17 @@ impl AgentClient {
         })
     }
 
+    /// `call` with `request` as its JSON body.
+    async fn call_with_body<T: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        call: Call<'_>,
+        request: &impl serde::Serialize,
+    ) -> Result<T, AgentCallError> {
+        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
+        self.call(caller, &call.body(&body)).await
+    }
+
     /// The whole body of `answer`, refused past `MAX_ANSWER_BYTES`: a
     /// compromised host cannot make the panel, which serves every machine,
     /// run out of memory.
@@ -365,8 +377,7 @@ impl AgentClient {
         container: impl Into<Instance<'_>>,
         request: &StopRequest,
     ) -> Result<LifecycleAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(action).container(container).body(&body)).await
+        self.call_with_body(caller, Call::new(action).container(container), request).await
     }
 
     pub async fn state(
@@ -383,8 +394,7 @@ impl AgentClient {
         container: impl Into<Instance<'_>>,
         request: &ExecRequest,
     ) -> Result<ExecAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(Action::Exec).container(container).body(&body)).await
+        self.call_with_body(caller, Call::new(Action::Exec).container(container), request).await
     }
 
     pub async fn logs(
@@ -408,8 +418,7 @@ impl AgentClient {
 impl AgentClient {
     /// `create` (and start, if asked): the token's `ctr` is the new name.
     pub async fn create(&self, caller: &Caller, request: &CreateRequest) -> Result<LifecycleAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(Action::Create).container(&request.name).body(&body)).await
+        self.call_with_body(caller, Call::new(Action::Create).container(&request.name), request).await
     }
 
     /// `update`: configuration keys merged in (`""` removes one), and the root disk's size.
@@ -419,8 +428,7 @@ impl AgentClient {
         container: impl Into<Instance<'_>>,
         request: &UpdateRequest,
     ) -> Result<UpdateAnswer, AgentCallError> {
-        let body = serde_json::to_value(request).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-        self.call(caller, &Call::new(Action::Update).container(container).body(&body)).await
+        self.call_with_body(caller, Call::new(Action::Update).container(container), request).await
     }
 
     /// `delete`, stopping the container first if it runs.

@@ -20,6 +20,8 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use sha2::{Digest as _, Sha256};
 
+use super::client::chain;
+
 /// The message a pin mismatch carries through rustls, so callers can tell it
 /// from other TLS failures.
 pub const MISMATCH_MARKER: &str = "fingerprint_mismatch";
@@ -158,34 +160,58 @@ pub fn client_config(verifier: Arc<PinnedVerifier>) -> Result<rustls::ClientConf
         .with_no_client_auth())
 }
 
+/// Why `fetch_fingerprint` found no certificate. Each message says its
+/// cause in turn (`a: b: c`), the causes not chained as a `source`, so that
+/// `{:#}` does not print them twice.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}")]
+    Tls(String),
+    #[error("invalid host name: {0}")]
+    HostName(String),
+    #[error("cannot resolve {address}: {cause}")]
+    Resolve { address: String, cause: String },
+    #[error("cannot connect to {address} within 10 s")]
+    Connect { address: String },
+    #[error("{0}")]
+    Socket(String),
+    #[error("TLS handshake with {address} failed: {cause}")]
+    Handshake { address: String, cause: String },
+    #[error("{address} presented no certificate")]
+    NoCertificate { address: String },
+}
+
 /// Connects to `host:port`, completes a TLS handshake accepting any
 /// certificate, and returns that certificate's fingerprint (for
 /// `--trust-on-first-use`; the admin is shown it to compare).
-pub fn fetch_fingerprint(host: &str, port: u16) -> anyhow::Result<Fingerprint> {
-    use anyhow::Context as _;
+pub fn fetch_fingerprint(host: &str, port: u16) -> Result<Fingerprint, FetchError> {
+    let address = format!("{host}:{port}");
+    let tls_error = |error: rustls::Error| FetchError::Tls(chain(&error));
+    let socket_error = |error: std::io::Error| FetchError::Socket(chain(&error));
+    let handshake = |error: std::io::Error| FetchError::Handshake { address: address.clone(), cause: chain(&error) };
     let verifier = Arc::new(PinnedVerifier::new(None));
-    let config = Arc::new(client_config(verifier.clone())?);
-    let server_name = ServerName::try_from(host.to_owned()).context("invalid host name")?;
-    let mut connection = rustls::ClientConnection::new(config, server_name)?;
+    let config = Arc::new(client_config(verifier.clone()).map_err(tls_error)?);
+    let server_name = ServerName::try_from(host.to_owned()).map_err(|error| FetchError::HostName(chain(&error)))?;
+    let mut connection = rustls::ClientConnection::new(config, server_name).map_err(tls_error)?;
     // Each address with a bounded connect: a host that drops packets does not
     // hold the caller (and the machine's `started` row) for the OS's minutes.
     let addresses: Vec<std::net::SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
-        .with_context(|| format!("cannot resolve {host}:{port}"))?
+        .map_err(|error| FetchError::Resolve { address: address.clone(), cause: chain(&error) })?
         .collect();
     let mut socket = addresses
         .iter()
         .find_map(|address| TcpStream::connect_timeout(address, Duration::from_secs(10)).ok())
-        .with_context(|| format!("cannot connect to {host}:{port} within 10 s"))?;
-    socket.set_read_timeout(Some(Duration::from_secs(10)))?;
-    socket.set_write_timeout(Some(Duration::from_secs(10)))?;
+        .ok_or_else(|| FetchError::Connect { address: address.clone() })?;
+    socket.set_read_timeout(Some(Duration::from_secs(10))).map_err(socket_error)?;
+    socket.set_write_timeout(Some(Duration::from_secs(10))).map_err(socket_error)?;
     let mut tls = rustls::Stream::new(&mut connection, &mut socket);
     // Writing forces the handshake; nothing meaningful is sent.
-    tls.flush().with_context(|| format!("TLS handshake with {host}:{port} failed"))?;
+    tls.flush().map_err(handshake)?;
     while tls.conn.is_handshaking() {
-        tls.conn.complete_io(tls.sock).with_context(|| format!("TLS handshake with {host}:{port} failed"))?;
+        tls.conn.complete_io(tls.sock).map_err(handshake)?;
     }
     let _ = tls.read(&mut [0u8; 0]);
-    verifier.seen().with_context(|| format!("{host}:{port} presented no certificate"))
+    verifier.seen().ok_or(FetchError::NoCertificate { address })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `GET /api/v1/audit`: the audit log, newest first, as the policy allows:
-//! admins every row, others their own actions and actions on what they own.
+//! `GET /api/v1/audit`: the audit log, newest first, as the policy allows
+//! (`app::audit`): admins every row, others their own actions and actions on
+//! what they own.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -7,16 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::responses::{Internal, SignedIn};
 use crate::app::CurrentUser;
-use crate::db::audit::{self, AuditQuery, AuditRow, Visible};
-use crate::db::containers;
-use crate::db::services::Candidates;
-use crate::db::{self, DbConnection, DbPool};
+use crate::app::audit::{page_limit, search};
+use crate::db::DbPool;
+use crate::db::audit::{AuditQuery, AuditRow};
 use crate::error::{AppError, ErrorBody};
-use crate::policy::{Action, Decision, Object};
-
-/// Rows per page unless `limit` says otherwise.
-pub const DEFAULT_LIMIT: i64 = 100;
-pub const MAX_LIMIT: i64 = 1000;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -61,10 +56,7 @@ pub async fn list(
     params: web::Query<AuditParams>,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::invalid_input(format!("limit must be 1-{MAX_LIMIT}")));
-    }
+    let limit = page_limit(params.limit)?;
     let query = AuditQuery {
         actor: params.actor,
         action: params.action,
@@ -75,7 +67,7 @@ pub async fn list(
         before: params.before,
         limit,
     };
-    let rows = db::run(&pool, move |connection| search_as(connection, &current, &query)).await?;
+    let rows = search(&pool, current, query).await?;
     let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|row| row.id)).flatten();
     Ok(HttpResponse::Ok().json(AuditPage { items: rows, next_before }))
 }
@@ -86,40 +78,4 @@ pub struct AuditPage {
     pub items: Vec<AuditRow>,
     /// Pass as `before` for the next page; null on the last page.
     pub next_before: Option<i64>,
-}
-
-/// The rows of `query` that `current` may read, newest first: every row if
-/// the policy allows `AuditViewAll`, else her own actions and actions on the
-/// containers of the trees she owns and on the services she may see (hers
-/// and those on her containers), without the `detail` of others' rows. The
-/// API and the web pages search here.
-pub(crate) fn search_as(
-    connection: &mut DbConnection,
-    current: &CurrentUser,
-    query: &AuditQuery,
-) -> Result<Vec<AuditRow>, AppError> {
-    let visible = match crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) {
-        Decision::Allow => Visible::All,
-        _ => {
-            let owned = containers::tree_ids_of(connection, current.user.id.0)?;
-            let candidates = Candidates::OwnedOrOn { owner: current.user.id.0, containers: &owned };
-            let services = crate::app::services::visible(connection, current, Some(candidates))?;
-            let objects = owned
-                .iter()
-                .map(|id| format!("container:{id}"))
-                .chain(services.iter().map(|service| format!("service:{}", service.id)))
-                .collect();
-            Visible::ActorOrObjects { actor_id: current.user.id.0, objects }
-        }
-    };
-    let mut rows = audit::search(connection, &visible, query)?;
-    if let Visible::ActorOrObjects { actor_id, .. } = visible {
-        // What others ran in her containers (an argv may hold their secrets,
-        // and the container may have been someone else's then) stays theirs:
-        // she reads that they acted, not what they ran.
-        for row in rows.iter_mut().filter(|row| row.actor_id != Some(actor_id)) {
-            row.detail = None;
-        }
-    }
-    Ok(rows)
 }

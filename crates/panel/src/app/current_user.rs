@@ -59,12 +59,17 @@ impl CurrentUser {
         Ok(Caller::person(self.user.username.to_string(), policy::agent_tier(&self.actor()), slot))
     }
 
-    /// Asks the policy; Forbid is 403, Hide is the same 404 as a missing object.
+    /// Asks the policy (see `answer`).
     pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
-        match policy::decide(&self.actor(), action, object) {
-            Decision::Allow => Ok(()),
-            Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, crate::error::NOT_ALLOWED)),
-            Decision::Hide => Err(AppError::not_found()),
-        }
+        answer(policy::decide(&self.actor(), action, object))
+    }
+}
+
+/// What a decision answers: Forbid is 403, Hide is the same 404 as a missing object.
+pub fn answer(decision: Decision) -> Result<(), AppError> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, crate::error::NOT_ALLOWED)),
+        Decision::Hide => Err(AppError::not_found()),
     }
 }

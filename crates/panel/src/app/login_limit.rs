@@ -113,33 +113,35 @@ mod tests {
         assert!(limiter.allow(two));
     }
 
+    /// How many of ten logins `limiter` lets through, the `n`th from
+    /// `attempt(n)`'s address and username.
+    fn allowed_of_ten(limiter: &LoginLimiter, attempt: impl Fn(u32) -> (String, String)) -> usize {
+        (0..10)
+            .filter(|n| {
+                let (address, username) = attempt(*n);
+                limiter.allow_login(Some(ip(&address)), &username)
+            })
+            .count()
+    }
+
     #[test]
     fn the_login_limit_allows_five_attempts_at_once() {
         let limiter = LoginLimiter::for_login();
-        let client = Some(ip("192.0.2.9"));
-        assert_eq!((0..10).filter(|n| limiter.allow_login(client, &format!("user{n}"))).count(), 5);
+        assert_eq!(allowed_of_ten(&limiter, |n| ("192.0.2.9".to_owned(), format!("user{n}"))), 5);
     }
 
     #[test]
     fn one_username_is_limited_across_addresses_whatever_its_case() {
         let limiter = LoginLimiter::for_login();
-        let allowed = (0..10)
-            .filter(|n| {
-                let name = if n % 2 == 0 { "Alice" } else { "alice" };
-                limiter.allow_login(Some(ip(&format!("192.0.2.{n}"))), name)
-            })
-            .count();
-        assert_eq!(allowed, 5);
+        let name = |n: u32| if n.is_multiple_of(2) { "Alice" } else { "alice" };
+        assert_eq!(allowed_of_ten(&limiter, |n| (format!("192.0.2.{n}"), name(n).to_owned())), 5);
         assert!(limiter.allow_login(Some(ip("192.0.2.200")), "bob"), "another username is unaffected");
     }
 
     #[test]
     fn addresses_of_one_ipv6_64_share_a_bucket() {
         let limiter = LoginLimiter::for_login();
-        let allowed = (0..10)
-            .filter(|n| limiter.allow_login(Some(ip(&format!("2001:db8:0:1::{n:x}"))), &format!("u{n}")))
-            .count();
-        assert_eq!(allowed, 5);
+        assert_eq!(allowed_of_ten(&limiter, |n| (format!("2001:db8:0:1::{n:x}"), format!("u{n}"))), 5);
         assert!(limiter.allow_login(Some(ip("2001:db8:0:2::1")), "someone"), "the next /64 is another client");
     }
 

@@ -4,23 +4,30 @@
 //! front ends to come) calls these and nothing below them; nothing here knows
 //! which front end asked.
 
+pub mod audit;
 pub mod audited;
+pub mod blocking;
 pub mod containers;
 pub mod current_user;
 pub mod login_limit;
+pub mod machines;
+pub mod password;
 pub mod provisioning;
 pub mod quotas;
-pub mod rotation;
 pub mod services;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
 
 use std::sync::Arc;
 
 pub use current_user::{AuthVia, CurrentUser};
 
+use crate::agents::Agents;
 use crate::agents::call_limit::CallLimiter;
 use crate::db::containers::Limits;
 use crate::db::quotas::Quota;
-use crate::sync::{Agents, Nudge};
+use crate::sync::Nudge;
 use login_limit::LoginLimiter;
 
 /// What the use cases share, built once by `startup`.

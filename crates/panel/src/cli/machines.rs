@@ -1,6 +1,6 @@
 //! `smp-panel machine add`, `machine list` and `machine rotate-key`
 //! (PANEL.md): register an agent from the shell, its secret sealed with the
-//! panel key, and change its key without downtime (see `rotation`).
+//! panel key, and change its key without downtime (`app::machines::rotate_key`).
 
 use std::path::{Path, PathBuf};
 
@@ -10,12 +10,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use smp_proto::names::InstanceName;
 
 use crate::agents::pinning::{self, Fingerprint};
+use crate::agents::url::{AgentUrl, KeyId, MIN_SECRET_CHARS};
 use crate::config::Config;
 use crate::db::{self, machines};
 use crate::domain::secrets::PanelKey;
-
-/// The shortest agent secret accepted (PROTOCOL.md: at least 32 characters).
-pub const MIN_SECRET_CHARS: usize = 32;
 
 #[derive(Debug, Subcommand)]
 pub enum MachineCommand {
@@ -74,58 +72,14 @@ pub fn run(config: &Config, command: MachineCommand) -> anyhow::Result<()> {
     }
 }
 
-/// An agent URL the panel accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentUrl {
-    pub url: url::Url,
-    pub host: String,
-    pub port: u16,
-    pub https: bool,
+/// The URL as the command line says it was wrong (`--url …`).
+fn flagged_url(text: &str) -> anyhow::Result<AgentUrl> {
+    AgentUrl::parse(text).map_err(|error| anyhow::anyhow!("--url {error}"))
 }
 
-fn is_loopback_host(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(address) => address.is_loopback(),
-        url::Host::Ipv6(address) => address.is_loopback(),
-    }
-}
-
-/// Checks an agent URL: http or https, a host, nothing after the path's `/`;
-/// `http://` only for a loopback host (anything else must use TLS).
-pub fn parse_agent_url(text: &str) -> anyhow::Result<AgentUrl> {
-    let url = url::Url::parse(text).with_context(|| format!("--url {text:?} is not a URL"))?;
-    let https = match url.scheme() {
-        "https" => true,
-        "http" => false,
-        other => anyhow::bail!("--url {text:?}: scheme {other:?} is not supported; use https://HOST:PORT"),
-    };
-    let host = url.host().with_context(|| format!("--url {text:?} has no host"))?;
-    anyhow::ensure!(
-        https || is_loopback_host(&host),
-        "--url {text:?}: http:// is only allowed for a loopback host (127.0.0.1, ::1, localhost); use https:// and pin the agent's certificate with --fingerprint"
-    );
-    anyhow::ensure!(
-        url.username().is_empty() && url.password().is_none() && url.query().is_none() && url.fragment().is_none(),
-        "--url {text:?}: give only scheme, host, port and path"
-    );
-    let host = match host {
-        url::Host::Ipv6(address) => address.to_string(),
-        other => other.to_string(),
-    };
-    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
-    Ok(AgentUrl { url, host, port, https })
-}
-
-/// A key id as agents accept it: 1-64 letters, digits, '-', '_' or '.'.
-pub fn check_key_id(key_id: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !key_id.is_empty()
-            && key_id.len() <= 64
-            && key_id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
-        "--key-id {key_id:?}: use 1-64 letters, digits, '-', '_' or '.'"
-    );
-    Ok(())
+/// The key id as the command line says it was wrong (`--key-id …`).
+fn flagged_key_id(text: &str) -> anyhow::Result<KeyId> {
+    KeyId::parse(text).map_err(|error| anyhow::anyhow!("--key-id {error}"))
 }
 
 /// The secret in `path`, trailing line ending removed, at least 32 characters.
@@ -152,8 +106,8 @@ fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
 fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
     // Check everything the user typed before touching the key or the database.
     let name = InstanceName::parse(&request.name).with_context(|| format!("--name {:?}", request.name))?;
-    let url = parse_agent_url(&request.url)?;
-    check_key_id(&request.key_id)?;
+    let url = flagged_url(&request.url)?;
+    let key_id = flagged_key_id(&request.key_id)?;
     let secret = read_secret_file(&request.secret_file)?;
     let fingerprint = match (url.https, request.fingerprint.as_deref(), request.trust_on_first_use) {
         (false, None, false) => None,
@@ -173,11 +127,11 @@ fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
         ),
     };
 
-    let base_url = url.url.as_str().trim_end_matches('/').to_owned();
+    let base_url = url.base();
     let client = crate::agents::AgentClient::new(
         name.as_str(),
         &base_url,
-        smp_proto::token::SharedKey::new(request.key_id.clone(), secret.expose_secret()),
+        smp_proto::token::SharedKey::new(key_id.as_str(), secret.expose_secret()),
         fingerprint,
         &config.instance(),
     )?;
@@ -195,7 +149,7 @@ fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
     let new = machines::NewMachine {
         name: &name,
         url: &base_url,
-        key_id: &request.key_id,
+        key_id: key_id.as_str(),
         secret: &sealed,
         fingerprint: fingerprint_text.as_deref(),
     };
@@ -215,7 +169,7 @@ fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
 fn rotate_key(config: &Config, request: RotateKey) -> anyhow::Result<()> {
     // Check everything the user typed before touching the key or the database.
     let name = InstanceName::parse(&request.name).with_context(|| format!("--name {:?}", request.name))?;
-    check_key_id(&request.key_id)?;
+    let key_id = flagged_key_id(&request.key_id)?;
     let secret = read_secret_file(&request.secret_file)?;
 
     let key = PanelKey::load_or_create(&config.key_file())?;
@@ -225,12 +179,12 @@ fn rotate_key(config: &Config, request: RotateKey) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let instance = config.instance();
-    let rotated = runtime.block_on(crate::app::rotation::rotate_key(
+    let rotated = runtime.block_on(crate::app::machines::rotate_key(
         &pool,
         &key,
         &instance,
         machine.id,
-        &request.key_id,
+        key_id.as_str(),
         secret,
     ))?;
     if rotated.key_id == machine.key_id {
@@ -277,30 +231,6 @@ fn list(config: &Config) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn https_anywhere_and_http_only_on_loopback() {
-        let url = parse_agent_url("https://10.0.0.5:8443").unwrap();
-        assert_eq!((url.host.as_str(), url.port, url.https), ("10.0.0.5", 8443, true));
-        assert_eq!(parse_agent_url("https://agent.example").unwrap().port, 443);
-        for loopback in ["http://127.0.0.1:8443", "http://localhost:1", "http://[::1]:2", "http://127.1.2.3:3"] {
-            assert!(parse_agent_url(loopback).is_ok(), "{loopback}");
-        }
-        let error = format!("{:#}", parse_agent_url("http://10.0.0.5:8443").unwrap_err());
-        assert!(error.contains("use https://"), "{error}");
-        assert!(parse_agent_url("ftp://10.0.0.5").is_err());
-        assert!(parse_agent_url("not a url").is_err());
-        assert!(parse_agent_url("https://u:p@h:1").is_err());
-        assert_eq!(parse_agent_url("http://[::1]:2").unwrap().host, "::1");
-    }
-
-    #[test]
-    fn key_ids_are_short_plain_names() {
-        assert!(check_key_id("panel-2026.1_a").is_ok());
-        for bad in ["", "a b", "é", &"k".repeat(65)] {
-            assert!(check_key_id(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn the_secret_file_loses_its_trailing_newline_and_must_be_long() {

@@ -21,6 +21,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use subtle::ConstantTimeEq as _;
 
 use crate::app::audited::AuditEntry;
+use crate::app::tokens::TOKEN_PREFIX;
 use crate::app::{AuthVia, CurrentUser};
 use crate::db::users;
 use crate::db::{self, DbPool, sessions, tokens};
@@ -32,7 +33,6 @@ use crate::policy;
 
 pub const SESSION_COOKIE: &str = "smp_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
-pub const TOKEN_PREFIX: &str = "smp_";
 
 /// The audit action of a state-changing route (set in the route table).
 #[derive(Debug, Clone, Copy)]

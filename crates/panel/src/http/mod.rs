@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body;
 pub mod client_addr;
 pub mod origin;
+pub mod sign_in;
 
 use std::ops::Deref;
 use std::sync::Arc;

@@ -6,9 +6,6 @@
 //! actor may see the object: 403) or hide (the actor may not even know it
 //! exists: the same 404 as a missing object).
 
-use smp_proto::config_policy::Tier;
-
-use crate::db::tokens::TokenScope;
 use crate::domain::roles::Role;
 
 /// A user id as the policy sees it.
@@ -169,23 +166,6 @@ const SERVICE_OWNER_ACTIONS: [Action; 6] = [
     Action::ServiceLogs,
 ];
 
-/// Which tier of instance configuration (PROTOCOL.md) the actor's agent
-/// tokens ask for, and so which claims they carry (`adm`, `host`). The one
-/// place this is decided: head admins (who have root on the machines anyway)
-/// ask for the host tier, which an agent grants only with its own
-/// `host_config = true`; admins for the admin tier, which never reaches the
-/// host; everyone else, a disabled or unapproved admin too, for the member tier.
-pub fn agent_tier(actor: &Actor) -> Tier {
-    if actor.disabled || !actor.approved {
-        return Tier::Member;
-    }
-    match actor.role {
-        Role::HeadAdmin => Tier::Host,
-        Role::Admin => Tier::Admin,
-        Role::Member => Tier::Member,
-    }
-}
-
 pub fn decide(actor: &Actor, action: Action, object: &Object<'_>) -> Decision {
     if matches!(object, Object::Missing) {
         return Decision::Hide;
@@ -244,20 +224,6 @@ pub fn may_name_service_owner(actor: &Actor, candidate: &Actor) -> Decision {
     } else {
         Decision::Hide
     }
-}
-
-/// Whether a request made with a personal access token of `scope` may
-/// change state: a `read` token only reads (GET, HEAD); a `write` token
-/// does whatever its owner may (`decide` then says what).
-pub fn token_may_change_state(scope: TokenScope) -> bool {
-    scope == TokenScope::Write
-}
-
-/// Whether a request may make a personal access token: only from a
-/// browser session (with the password typed again), never with a token,
-/// so that a leaked token cannot mint itself successors.
-pub fn may_make_tokens(from_browser_session: bool) -> bool {
-    from_browser_session
 }
 
 #[cfg(test)]
@@ -474,19 +440,6 @@ mod tests {
     }
 
     #[test]
-    fn only_head_admins_ask_for_the_host_tier_and_only_admins_for_the_admin_tier() {
-        assert_eq!(agent_tier(&actor(Role::HeadAdmin)), Tier::Host);
-        assert_eq!(agent_tier(&actor(Role::Admin)), Tier::Admin);
-        assert_eq!(agent_tier(&actor(Role::Member)), Tier::Member);
-        for (approved, disabled) in [(false, false), (true, true)] {
-            for role in Role::ALL {
-                let someone = Actor { id: ME, role, approved, disabled };
-                assert_eq!(agent_tier(&someone), Tier::Member, "{role:?} approved={approved} disabled={disabled}");
-            }
-        }
-    }
-
-    #[test]
     fn an_admin_manages_members_and_herself_but_not_other_admins() {
         let admin = actor(Role::Admin);
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Member }), Allow);
@@ -511,13 +464,5 @@ mod tests {
         for candidate in [unapproved, disabled, admin] {
             assert_eq!(may_name_service_owner(&actor(Role::Member), &candidate), Hide, "{candidate:?}");
         }
-    }
-
-    #[test]
-    fn a_read_token_never_changes_state_and_only_a_session_makes_tokens() {
-        assert!(!token_may_change_state(TokenScope::Read));
-        assert!(token_may_change_state(TokenScope::Write));
-        assert!(may_make_tokens(true));
-        assert!(!may_make_tokens(false));
     }
 }

@@ -1,13 +1,15 @@
 //! Authorization, pure: `decide` (the one function every use case asks),
 //! and what follows from it. The caller loads the facts and passes them in.
 
+mod accounts;
+mod claims;
 mod decide;
 mod visibility;
 
-pub use decide::{
-    Action, Actor, ActorId, Decision, Object, agent_tier, decide, may_make_tokens, may_name_service_owner,
-    token_may_change_state,
-};
+pub use accounts::appoints_admin;
+pub use claims::{agent_tier, may_make_tokens, token_may_change_state};
+pub use decide::{Action, Actor, ActorId, Decision, Object, decide, may_name_service_owner};
 pub use visibility::{
-    ListCandidates, container_candidates, exempt_from_quotas, sees_every_account, service_candidates,
+    ListCandidates, container_candidates, exempt_from_quotas, may_list_every_container, own_audit_rows,
+    sees_every_account, sees_every_audit_row, service_candidates, shows_admin_menu, shows_audit_detail,
 };

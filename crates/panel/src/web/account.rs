@@ -1,11 +1,11 @@
 //! Sign-up, the approval-pending page and the account page (password, personal access tokens).
 //!
-//! Sign-up is a plain form like the login's (there is no session yet): it
-//! makes an unapproved member, audited as `user.signup`, rate-limited with
-//! the login's limiter (by client address), and only while `allow_signup`
-//! is on (else the 404 page); those two refusals are anonymous and their
-//! rows aggregated per source (`api::anonymous`); a taken name gets the
-//! same page as a free one. The account page's forms are htmx requests with the session's CSRF
+//! Sign-up is a plain form like the login's (there is no session yet), the
+//! use case `app::users::sign_up`: it makes an unapproved member, audited as
+//! `user.signup`, rate-limited with the login's limiter (by client address),
+//! and only while `allow_signup` is on (else the 404 page); those two
+//! refusals are anonymous and their rows aggregated per source
+//! (`http::anonymous`); a taken name gets the same page as a free one. The account page's forms are htmx requests with the session's CSRF
 //! header; each answers its section again, with what happened in words (a
 //! refusal is a readable message in a 200 answer, so that htmx swaps it in).
 //! Tokens are made and revoked by the same functions as `/api/v1/tokens`,
@@ -18,21 +18,18 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, sentence, when};
-use crate::api::password::{self, PasswordChange};
-use crate::api::tokens::{
+use crate::app::CurrentUser;
+use crate::app::password::{PasswordChange, change_password as change_own_password};
+use crate::app::tokens::{
     CreateToken, DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, create_token, list_tokens, revoke_token,
 };
-use crate::app::CurrentUser;
-use crate::app::audited::{AuditEntry, audited};
+use crate::app::users::SignUp;
 use crate::db::DbPool;
 use crate::db::tokens::TokenScope;
-use crate::db::users::{self, NewUser};
-use crate::domain::password::Password;
-use crate::domain::roles::Role;
-use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 use crate::http::AuditAction;
+use crate::http::sign_in::sign_up;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -99,13 +96,6 @@ pub async fn signup_page(current: Result<CurrentUser, AppError>, state: web::Dat
     html(&SignupPage::new(None, String::new()))
 }
 
-#[derive(Deserialize)]
-pub struct SignupForm {
-    username: String,
-    password: String,
-    password_again: String,
-}
-
 /// `POST /signup`: an unapproved member and the approval-pending page, or
 /// the form again with what went wrong in words. A taken username gets the
 /// very page a free one gets (same status, same words, the password hashed
@@ -115,58 +105,11 @@ pub async fn signup_submit(
     request: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
-    PageForm(submitted): PageForm<SignupForm>,
+    PageForm(submitted): PageForm<SignUp>,
 ) -> Page {
     let typed = submitted.as_ref().map(|form| form.username.clone()).unwrap_or_default();
-    let object = match &submitted {
-        Ok(form) => format!("username:{}", form.username.chars().take(64).collect::<String>()),
-        Err(_) => "username:?".to_owned(),
-    };
-    let enabled = state.allow_signup;
-    // The client address as the login counts it (`client_addr`).
-    let client = crate::http::client_addr::client_of(&request, &state.trusted_proxies);
-    let refusal = if !enabled {
-        Some(AppError::not_found())
-    } else if !state.login_limiter.allow_address(client) {
-        Some(AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute"))
-    } else {
-        None
-    };
-    if let Some(error) = refusal {
-        // Refused before any work: aggregated per source, like other anonymous refusals.
-        let error = state.refusals.refuse(client, AuditEntry::anonymous("user.signup", object), error).await;
-        return signup_refused(error, typed);
-    }
-    // The form is checked and the password hashed on the blocking pool,
-    // before a connection (and SQLite's write lock) is taken, whether the
-    // name is free or not.
-    let prepared = web::block(move || {
-        let SignupForm { username, password, password_again } = submitted?;
-        let username =
-            Username::parse(&username).map_err(|error| AppError::invalid_input(format!("username: {error}")))?;
-        if password != password_again {
-            return Err(AppError::invalid_input("the two passwords differ; type the same password twice"));
-        }
-        let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
-        Ok((username, password.hash().map_err(AppError::internal)?))
-    })
-    .await
-    .map_err(AppError::internal)
-    .and_then(|prepared| prepared);
-    let chosen = prepared.as_ref().map(|(username, _)| username.to_string()).unwrap_or_default();
-    let created = audited(&pool, AuditEntry::anonymous("user.signup", object), move |connection, _| {
-        let (username, password_hash) = prepared?;
-        let new = NewUser { username: &username, password_hash: &password_hash, role: Role::Member, approved: false };
-        users::create(connection, &new)?;
-        Ok(())
-    })
-    .await;
-    match created {
-        // Taken (`conflict`, audited as refused) reads exactly as made.
-        Ok(()) => html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen }),
-        Err(error) if error.code == ErrorCode::Conflict => {
-            html(&PendingPage { csrf: None, username: None, admin: false, new_username: chosen })
-        }
+    match sign_up(&request, &pool, &state, submitted).await {
+        Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
         Err(error) => signup_refused(error, typed),
     }
 }
@@ -288,7 +231,7 @@ pub async fn change_password(
         }
         Ok(PasswordChange { current: current_password, new: new_password })
     };
-    let section = match password::change_password(&pool, current, request).await {
+    let section = match change_own_password(&pool, current, request).await {
         Ok(changed) => PasswordSection {
             notice: Some(format!(
                 "Your password is changed. Your other sessions have ended ({}) and your tokens are revoked ({}).",

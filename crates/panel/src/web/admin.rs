@@ -17,12 +17,12 @@ use serde::Deserialize;
 use super::account::optional;
 use super::provisioning::usage_text;
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, when};
-use crate::api::machines::{
+use crate::app::CurrentUser;
+use crate::app::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
-use crate::api::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
-use crate::app::CurrentUser;
 use crate::app::quotas::set_quota_of;
+use crate::app::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::db::machines::MachineId;
 use crate::db::quotas::{self, Quota};
 use crate::db::users::UserId;
@@ -171,6 +171,26 @@ async fn users_section(
     Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str), quotas })
 }
 
+/// The users section answering a form: once done, with its notice (and a
+/// password the panel generated: the username and it, shown this once);
+/// after a refusal, the 404 page for whoever may not see accounts, else the
+/// section with the refusal in words.
+async fn users_answer(
+    pool: &DbPool,
+    current: &CurrentUser,
+    default: Quota,
+    done: Result<(String, Option<(String, String)>), AppError>,
+) -> Page {
+    let section = match done {
+        Ok((notice, generated)) => users_section(pool, current, default, Some(notice), None, generated).await?,
+        Err(error) => {
+            gate(current, Action::UserView, &Object::Nothing)?;
+            users_section(pool, current, default, None, Some(refusal(error, USERS_FORBIDDEN)?), None).await?
+        }
+    };
+    html(&section)
+}
+
 /// `GET /admin/users`: every account, and the forms that change them.
 pub async fn users_page(PageUser(current): PageUser, state: web::Data<AppState>, pool: web::Data<DbPool>) -> Page {
     gate(&current, Action::UserView, &Object::Nothing)?;
@@ -202,20 +222,11 @@ pub async fn create(
         let CreateForm { username, role, password } = submitted?;
         Ok(CreateUser { username, role, password: optional(password) })
     };
-    let section = match create_user(&pool, current.clone(), request).await {
-        Ok(created) => {
-            let notice =
-                format!("{} is created ({}) and may sign in.", created.user.username, created.user.role.as_str());
-            let generated = created.password.map(|password| (created.user.username, password));
-            users_section(&pool, &current, state.default_quota, Some(notice), None, generated).await?
-        }
-        Err(error) => {
-            gate(&current, Action::UserView, &Object::Nothing)?;
-            users_section(&pool, &current, state.default_quota, None, Some(refusal(error, USERS_FORBIDDEN)?), None)
-                .await?
-        }
-    };
-    html(&section)
+    let done = create_user(&pool, current.clone(), request).await.map(|created| {
+        let notice = format!("{} is created ({}) and may sign in.", created.user.username, created.user.role.as_str());
+        (notice, created.password.map(|password| (created.user.username, password)))
+    });
+    users_answer(&pool, &current, state.default_quota, done).await
 }
 
 #[derive(Deserialize)]
@@ -241,23 +252,15 @@ pub async fn update(
         let UpdateForm { role, approved, disabled } = submitted?;
         Ok(UpdateUser { role, approved, disabled })
     };
-    let section = match update_user(&pool, current.clone(), UserId(path.into_inner()), request).await {
-        Ok(user) => {
-            let standing = match (user.approved, user.disabled) {
-                (_, true) => "disabled",
-                (false, false) => "waiting for approval",
-                (true, false) => "approved and enabled",
-            };
-            let notice = format!("{} is now {}, {standing}.", user.username, user.role.as_str());
-            users_section(&pool, &current, state.default_quota, Some(notice), None, None).await?
-        }
-        Err(error) => {
-            gate(&current, Action::UserView, &Object::Nothing)?;
-            users_section(&pool, &current, state.default_quota, None, Some(refusal(error, USERS_FORBIDDEN)?), None)
-                .await?
-        }
-    };
-    html(&section)
+    let done = update_user(&pool, current.clone(), UserId(path.into_inner()), request).await.map(|user| {
+        let standing = match (user.approved, user.disabled) {
+            (_, true) => "disabled",
+            (false, false) => "waiting for approval",
+            (true, false) => "approved and enabled",
+        };
+        (format!("{} is now {}, {standing}.", user.username, user.role.as_str()), None)
+    });
+    users_answer(&pool, &current, state.default_quota, done).await
 }
 
 /// The quota form of a member's row: each field a whole number, or empty for no limit.
@@ -301,23 +304,18 @@ pub async fn set_quota(
     PageForm(submitted): PageForm<QuotaForm>,
 ) -> Page {
     let id = UserId(path.into_inner());
-    let section = match set_quota_of(current.clone(), &pool, id, move || submitted?.quota()).await {
+    let done = match set_quota_of(current.clone(), &pool, id, move || submitted?.quota()).await {
         Ok(quota) => {
             let name = list_users(&pool, &current)
                 .await?
                 .into_iter()
                 .find(|user| user.id == id.0)
                 .map_or_else(|| format!("user {id}"), |user| user.username);
-            let notice = format!("The quota of {name} is now: {}.", quota_words(&quota));
-            users_section(&pool, &current, state.default_quota, Some(notice), None, None).await?
+            Ok((format!("The quota of {name} is now: {}.", quota_words(&quota)), None))
         }
-        Err(error) => {
-            gate(&current, Action::UserView, &Object::Nothing)?;
-            let message = refusal(error, USERS_FORBIDDEN)?;
-            users_section(&pool, &current, state.default_quota, None, Some(message), None).await?
-        }
+        Err(error) => Err(error),
     };
-    html(&section)
+    users_answer(&pool, &current, state.default_quota, done).await
 }
 
 /// "3 containers, 4 CPUs, 4096 MiB of memory, no limit on disk".
@@ -420,12 +418,23 @@ pub async fn machines_page(PageUser(current): PageUser, pool: web::Data<DbPool>)
     html(&MachinesPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
 }
 
-/// The answer to a machine form that was refused: the 404 page for whoever
-/// may not see machines, else the section with the refusal in words.
-async fn machine_refusal(pool: &DbPool, current: &CurrentUser, error: AppError, values: AddValues) -> Page {
-    gate(current, Action::MachineView, &Object::Machine)?;
-    let message = refusal(error, MACHINES_FORBIDDEN)?;
-    html(&machines_section(pool, current, None, Some(message), values).await?)
+/// The machines section answering a form: once done, with its notice;
+/// after a refusal, the 404 page for whoever may not see machines, else the
+/// section with the refusal in words and the add form's `values` kept.
+async fn machines_answer(
+    pool: &DbPool,
+    current: &CurrentUser,
+    done: Result<String, AppError>,
+    values: AddValues,
+) -> Page {
+    match done {
+        Ok(notice) => html(&machines_section(pool, current, Some(notice), None, AddValues::default()).await?),
+        Err(error) => {
+            gate(current, Action::MachineView, &Object::Machine)?;
+            let message = refusal(error, MACHINES_FORBIDDEN)?;
+            html(&machines_section(pool, current, None, Some(message), values).await?)
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -462,19 +471,14 @@ pub async fn add(
         let trust_on_first_use = trust_on_first_use.is_some();
         Ok(AddMachine { name, url, key_id, secret, fingerprint: optional(fingerprint), trust_on_first_use })
     };
-    match add_machine(&state, &pool, current.clone(), request).await {
-        Ok(machine) => {
-            let notice = match &machine.fingerprint {
-                Some(fingerprint) => format!(
-                    "Machine {} is added, pinned to the certificate {fingerprint}; it syncs shortly.",
-                    machine.name
-                ),
-                None => format!("Machine {} is added; it syncs shortly.", machine.name),
-            };
-            html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
-        }
-        Err(error) => machine_refusal(&pool, &current, error, values).await,
-    }
+    let done =
+        add_machine(&state.app, &pool, current.clone(), request).await.map(|machine| match &machine.fingerprint {
+            Some(fingerprint) => {
+                format!("Machine {} is added, pinned to the certificate {fingerprint}; it syncs shortly.", machine.name)
+            }
+            None => format!("Machine {} is added; it syncs shortly.", machine.name),
+        });
+    machines_answer(&pool, &current, done, values).await
 }
 
 /// `POST /admin/machines/{id}/sync` (htmx): one pass, answered with its
@@ -485,17 +489,14 @@ pub async fn sync(
     pool: web::Data<DbPool>,
     path: web::Path<i64>,
 ) -> Page {
-    match sync_machine(&state, &pool, current.clone(), MachineId(path.into_inner())).await {
-        Ok(answer) => {
-            let report = answer.report;
-            let notice = format!(
-                "Synced {}: {} added, {} updated, {} gone; {} containers in all.",
-                answer.machine.name, report.added, report.updated, report.gone, report.total
-            );
-            html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
-        }
-        Err(error) => machine_refusal(&pool, &current, error, AddValues::default()).await,
-    }
+    let done = sync_machine(&state.app, &pool, current.clone(), MachineId(path.into_inner())).await.map(|answer| {
+        let report = answer.report;
+        format!(
+            "Synced {}: {} added, {} updated, {} gone; {} containers in all.",
+            answer.machine.name, report.added, report.updated, report.gone, report.total
+        )
+    });
+    machines_answer(&pool, &current, done, AddValues::default()).await
 }
 
 #[derive(Deserialize)]
@@ -514,11 +515,8 @@ pub async fn rotate(
     PageForm(submitted): PageForm<RotateForm>,
 ) -> Page {
     let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
-    match rotate_machine_key(&state, &pool, current.clone(), MachineId(path.into_inner()), request).await {
-        Ok(machine) => {
-            let notice = format!("Machine {} now uses key {}.", machine.name, machine.key_id);
-            html(&machines_section(&pool, &current, Some(notice), None, AddValues::default()).await?)
-        }
-        Err(error) => machine_refusal(&pool, &current, error, AddValues::default()).await,
-    }
+    let done = rotate_machine_key(&state.app, &pool, current.clone(), MachineId(path.into_inner()), request)
+        .await
+        .map(|machine| format!("Machine {} now uses key {}.", machine.name, machine.key_id));
+    machines_answer(&pool, &current, done, AddValues::default()).await
 }

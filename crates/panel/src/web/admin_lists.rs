@@ -2,13 +2,13 @@
 //! owner and parent) and the audit log (filters, paging).
 //!
 //! Who may open them is the policy's answer, through the same functions as
-//! the API: the containers page asks `ContainerAssign` on an unowned
-//! container (admins only; a member is hidden from it, so she gets the one
-//! 404 page), and lists through `app::containers::visible`; assigning goes
-//! through `app::containers::assign_container`, audited as
-//! `container.assign` like `PATCH /api/v1/containers/{id}`. The audit page
-//! searches through `api::audit::search_as`, so a member who opens it reads
-//! what `GET /api/v1/audit` gives her: her own actions and actions on her
+//! the API: the containers page asks `policy::may_list_every_container`
+//! (admins only; a member is hidden from it, so she gets the one 404 page),
+//! and lists through `app::containers::visible`; assigning goes through
+//! `app::containers::assign_container`, audited as `container.assign` like
+//! `PATCH /api/v1/containers/{id}`. The audit page searches through
+//! `app::audit::search`, so a member who opens it reads what
+//! `GET /api/v1/audit` gives her: her own actions and actions on her
 //! containers (the page says so); admins read every row.
 
 use actix_web::web;
@@ -16,15 +16,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
-use crate::app::CurrentUser;
+use crate::app::audit::search;
 use crate::app::containers::{Assign, assign_container, load_allowed, visible};
+use crate::app::current_user::answer;
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool, users};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AuditAction;
-use crate::policy::{Action, Decision, Object};
+use crate::policy::{self, Action};
 
 /// Rows per page of both lists.
 const PAGE_SIZE: usize = 50;
@@ -36,7 +37,7 @@ const STATUSES: [&str; 8] = ["running", "stopped", "frozen", "starting", "stoppi
 const OUTCOMES: [&str; 4] = ["ok", "refused", "failed", "started"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/containers").route(web::get().to(containers_page))) // CurrentUser + policy ContainerAssign on an unowned container (admins)
+    cfg.service(web::resource("/admin/containers").route(web::get().to(containers_page))) // CurrentUser + policy may_list_every_container (admins)
         .service(
             web::resource("/admin/containers/{id}/assign")
                 .app_data(AuditAction("container.assign"))
@@ -137,13 +138,6 @@ pub struct ContainersParams {
     page: Option<String>,
 }
 
-/// The one question that opens the all-containers page: may she assign an
-/// unowned container? The policy allows it to admins and hides it from
-/// members (the 404 page, like any object she may not see).
-fn may_assign_any(current: &CurrentUser) -> Result<(), AppError> {
-    current.decide(Action::ContainerAssign, &Object::Container { owners: &[None], in_quota: false })
-}
-
 /// `GET /admin/containers?machine=ID&owner=NAME&status=S&page=N`: every
 /// container, filtered, 50 a page, by machine and name.
 pub async fn containers_page(
@@ -151,7 +145,7 @@ pub async fn containers_page(
     pool: web::Data<DbPool>,
     params: web::Query<ContainersParams>,
 ) -> Page {
-    may_assign_any(&current)?;
+    answer(policy::may_list_every_container(&current.actor()))?;
     let chrome = Chrome::of(&current);
     let params = params.into_inner();
     let (machine, owner, status) = (given(&params.machine), given(&params.owner), given(&params.status));
@@ -329,7 +323,7 @@ fn object_page(object: &str) -> Option<String> {
 /// the next page.
 pub async fn audit_page(PageUser(current): PageUser, pool: web::Data<DbPool>, params: web::Query<AuditParams>) -> Page {
     let chrome = Chrome::of(&current);
-    let all = crate::policy::decide(&current.actor(), Action::AuditViewAll, &Object::Nothing) == Decision::Allow;
+    let all = policy::sees_every_audit_row(&current.actor());
     let params = params.into_inner();
     let filters = [
         ("actor", given(&params.actor)),
@@ -349,7 +343,7 @@ pub async fn audit_page(PageUser(current): PageUser, pool: web::Data<DbPool>, pa
         before,
         limit: PAGE_SIZE as i64,
     };
-    let rows = db::run(&pool, move |connection| crate::api::audit::search_as(connection, &current, &query)).await?;
+    let rows = search(&pool, current, query).await?;
     let older = (rows.len() == PAGE_SIZE).then(|| rows.last().map(|row| row.id)).flatten().map(|last| {
         let mut pairs = filters.to_vec();
         pairs.push(("before", Some(last.to_string())));

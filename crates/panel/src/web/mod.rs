@@ -40,6 +40,7 @@ use crate::app::AuthVia;
 use crate::app::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AuditAction;
+use crate::policy;
 
 /// The policy every page answer carries.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
@@ -194,7 +195,11 @@ impl Chrome {
             AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
             AuthVia::Token => None,
         };
-        Chrome { csrf, username: Some(current.user.username.to_string()), admin: current.user.role.is_admin() }
+        Chrome {
+            csrf,
+            username: Some(current.user.username.to_string()),
+            admin: policy::shows_admin_menu(&current.actor()),
+        }
     }
 }
 

@@ -12,14 +12,15 @@ use super::jobs::{JobState, Jobs};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
 use super::{Chrome, Page, PageError, PageUser, html, when};
-use crate::api::session::{SESSION_LIFETIME_S, sign_in, sign_out};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
+use crate::app::sessions::{SESSION_LIFETIME_S, sign_out};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::session_cookie_for;
+use crate::http::sign_in::sign_in;
 use crate::policy::{Action, Object};
 
 fn addresses(container: &Container) -> String {

@@ -5,7 +5,7 @@
 
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_panel::agents::{AgentClient, Caller};
-use smp_panel::app::rotation::{self, RotationError};
+use smp_panel::app::machines::{self as rotation, RotationError};
 use smp_panel::db::{self, machines};
 use smp_panel::domain::secrets::PanelKey;
 use smp_proto::config_policy::Tier;

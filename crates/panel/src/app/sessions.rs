@@ -1,0 +1,177 @@
+//! Browser sessions: signing in (`sign_in`: the password checked, a session
+//! opened) and out (`sign_out`), behind the login page and
+//! `POST /api/v1/login`, `POST /api/v1/logout` alike. The session row
+//! stores only the SHA-256 of its secret (the cookie the front end sets).
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use crate::app::audited::{AuditEntry, audited};
+use crate::app::blocking::blocking;
+use crate::app::password::{session_of, still_as_verified};
+use crate::app::users::username_object;
+use crate::app::{Context, CurrentUser};
+use crate::db::users::User;
+use crate::db::{self, DbConnection, DbPool, sessions, users};
+use crate::domain::credentials::{hash_secret, random_secret};
+use crate::domain::password::{Password, verify_password};
+use crate::domain::username::Username;
+use crate::error::{AppError, ErrorCode};
+
+/// How long a session lasts, in seconds (12 hours).
+pub const SESSION_LIFETIME_S: i64 = 12 * 60 * 60;
+
+/// Why someone not signed in (a login, a sign-up) got nothing.
+#[derive(Debug)]
+pub enum AnonymousRefusal {
+    /// Refused before any work (over the rate, sign-up off, a foreign
+    /// `Origin`): its row is not written yet; the front end writes it
+    /// aggregated per source (`http::anonymous`), so that a flood from
+    /// strangers cannot grow the audit log.
+    BeforeWork { entry: AuditEntry, error: AppError },
+    /// Refused with its own audit row, written already (a wrong password, a
+    /// bad form).
+    Audited(AppError),
+}
+
+/// The audit entry of a login naming `username` (`?` when it names none):
+/// anonymous until the password proved who she is.
+pub fn login_entry(username: &str) -> AuditEntry {
+    AuditEntry::anonymous("session.login", username_object(username))
+}
+
+/// A valid hash that no password matches, verified against when the user is
+/// unknown so that both failures take the same time.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| Password::generate().hash().unwrap_or_default())
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
+}
+
+/// Checks a password and opens a session, audited: the user, the
+/// session's secret (the cookie) and its CSRF token. The front end has
+/// checked the request's `Origin` and names the `client` address.
+///
+/// In order: the attempt counts against the client address and the
+/// username (`LoginLimiter`); the account is loaded and its connection
+/// given back; Argon2 runs on the blocking pool holding no connection (so
+/// a burst of logins cannot starve the pool); then the session is written
+/// with its audit row. A refusal before the password is checked is
+/// anonymous and left to the front end to write
+/// (`AnonymousRefusal::BeforeWork`); a wrong password writes its own row (at
+/// most as many as the limiter lets through).
+pub async fn sign_in(
+    context: &Context,
+    pool: &DbPool,
+    client: Option<IpAddr>,
+    username: String,
+    password: String,
+) -> Result<(User, String, String), AnonymousRefusal> {
+    let mut entry = login_entry(&username);
+    if !context.login_limiter.allow_login(client, &username) {
+        let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
+        return Err(AnonymousRefusal::BeforeWork { entry, error });
+    }
+    let account = db::run(pool, move |connection| load_account(connection, &username))
+        .await
+        .map_err(AnonymousRefusal::Audited)?;
+    let verdict = blocking(move || check_password(account, &password))
+        .await
+        .and_then(|verdict| verdict)
+        .and_then(|user| admit(&mut entry, user));
+    // The account is read again under its row's lock: a password change or
+    // a disable that committed while Argon2 ran wins, and no session is made.
+    audited(pool, entry, move |connection, _| {
+        let user = verdict?;
+        still_as_verified(connection, user.id, &user.password_hash, None)?;
+        let (secret, csrf_token) = (random_secret(), random_secret());
+        sessions::create(connection, &hash_secret(&secret), user.id, &csrf_token, SESSION_LIFETIME_S)?;
+        Ok((user, secret, csrf_token))
+    })
+    .await
+    .map_err(AnonymousRefusal::Audited)
+}
+
+/// The account a login names, if the name is one at all.
+fn load_account(connection: &mut DbConnection, username: &str) -> Result<Option<User>, AppError> {
+    match Username::parse(username) {
+        Ok(name) => Ok(users::find_by_username(connection, &name)?),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The account if `password` is its password (Argon2: call it off the
+/// async runtime and without a database connection). An unknown account is
+/// checked against a dummy hash, so both failures take as long.
+pub(crate) fn check_password(account: Option<User>, password: &str) -> Result<User, AppError> {
+    let Some(user) = account else {
+        verify_password(password, dummy_hash());
+        return Err(invalid_credentials());
+    };
+    if !verify_password(password, &user.password_hash) {
+        return Err(invalid_credentials());
+    }
+    Ok(user)
+}
+
+/// The user whose password was right, if she may sign in; names her in the
+/// audit entry.
+fn admit(entry: &mut AuditEntry, user: User) -> Result<User, AppError> {
+    entry.actor_id = Some(user.id.0);
+    entry.actor = user.username.to_string();
+    entry.object = format!("user:{}", user.id);
+    if user.disabled {
+        return Err(AppError::new(ErrorCode::AccountDisabled, "this account is disabled"));
+    }
+    if !user.approved {
+        return Err(AppError::new(ErrorCode::ApprovalPending, "this account awaits an admin's approval"));
+    }
+    Ok(user)
+}
+
+/// Revokes the caller's session, audited (the page and the API sign out here).
+pub async fn sign_out(current: CurrentUser, pool: &DbPool) -> Result<(), AppError> {
+    let session = session_of(&current);
+    let entry = current.audit(format!("user:{}", current.user.id));
+    audited(pool, entry, move |connection, _| match session {
+        Some(id_hash) => Ok(sessions::revoke(connection, &id_hash)?),
+        None => {
+            Err(AppError::invalid_input("a token has no session to end; revoke it with DELETE /api/v1/tokens/{id}"))
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::users::UserId;
+    use crate::domain::roles::Role;
+
+    fn account(password: &str) -> User {
+        User {
+            id: UserId(7),
+            username: Username::parse("mia").unwrap(),
+            password_hash: Password::parse(password.to_owned()).unwrap().hash().unwrap(),
+            role: Role::Member,
+            approved: true,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+
+    /// Argon2 runs here, and this function is given no connection: the
+    /// login hashes only after the account's connection went back to the pool.
+    #[test]
+    fn the_password_check_needs_no_connection_and_answers_unknown_and_wrong_alike() {
+        let right = "a long enough passphrase";
+        assert_eq!(check_password(Some(account(right)), right).unwrap().id, UserId(7));
+        let wrong = check_password(Some(account(right)), "another long passphrase").unwrap_err();
+        let unknown = check_password(None, right).unwrap_err();
+        assert_eq!((wrong.code, wrong.message), (unknown.code, unknown.message));
+    }
+}

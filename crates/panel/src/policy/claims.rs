@@ -1,0 +1,72 @@
+//! What a credential carries: the tier (and so the claims) of an actor's
+//! agent tokens, and what the panel's own personal access tokens may do and
+//! be made from.
+
+use smp_proto::config_policy::Tier;
+
+use super::decide::Actor;
+use crate::db::tokens::TokenScope;
+use crate::domain::roles::Role;
+
+/// Which tier of instance configuration (PROTOCOL.md) the actor's agent
+/// tokens ask for, and so which claims they carry (`adm`, `host`). The one
+/// place this is decided: head admins (who have root on the machines anyway)
+/// ask for the host tier, which an agent grants only with its own
+/// `host_config = true`; admins for the admin tier, which never reaches the
+/// host; everyone else, a disabled or unapproved admin too, for the member tier.
+pub fn agent_tier(actor: &Actor) -> Tier {
+    if actor.disabled || !actor.approved {
+        return Tier::Member;
+    }
+    match actor.role {
+        Role::HeadAdmin => Tier::Host,
+        Role::Admin => Tier::Admin,
+        Role::Member => Tier::Member,
+    }
+}
+
+/// Whether a request made with a personal access token of `scope` may
+/// change state: a `read` token only reads (GET, HEAD); a `write` token
+/// does whatever its owner may (`decide` then says what).
+pub fn token_may_change_state(scope: TokenScope) -> bool {
+    scope == TokenScope::Write
+}
+
+/// Whether a request may make a personal access token: only from a
+/// browser session (with the password typed again), never with a token,
+/// so that a leaked token cannot mint itself successors.
+pub fn may_make_tokens(from_browser_session: bool) -> bool {
+    from_browser_session
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ME: i64 = 1;
+
+    fn actor(role: Role) -> Actor {
+        Actor { id: ME, role, approved: true, disabled: false }
+    }
+
+    #[test]
+    fn only_head_admins_ask_for_the_host_tier_and_only_admins_for_the_admin_tier() {
+        assert_eq!(agent_tier(&actor(Role::HeadAdmin)), Tier::Host);
+        assert_eq!(agent_tier(&actor(Role::Admin)), Tier::Admin);
+        assert_eq!(agent_tier(&actor(Role::Member)), Tier::Member);
+        for (approved, disabled) in [(false, false), (true, true)] {
+            for role in Role::ALL {
+                let someone = Actor { id: ME, role, approved, disabled };
+                assert_eq!(agent_tier(&someone), Tier::Member, "{role:?} approved={approved} disabled={disabled}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_token_never_changes_state_and_only_a_session_makes_tokens() {
+        assert!(!token_may_change_state(TokenScope::Read));
+        assert!(token_may_change_state(TokenScope::Write));
+        assert!(may_make_tokens(true));
+        assert!(!may_make_tokens(false));
+    }
+}
