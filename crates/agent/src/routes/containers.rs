@@ -1,8 +1,7 @@
 //! Read-only container routes: the list, one container's state, its logs.
 
 use actix_web::web;
-use smp_proto::ErrorCode;
-use smp_proto::api::{ContainerList, ContainerState, DEFAULT_LOG_LINES, LogsAnswer, LogsQuery, MAX_LOG_LINES};
+use smp_proto::api::{ContainerList, ContainerState, LogsAnswer, LogsQuery};
 
 use crate::auth::Authorized;
 use crate::error::AgentError;
@@ -27,10 +26,7 @@ pub async fn logs(
     query: web::Query<LogsQuery>,
     state: web::Data<AgentState>,
 ) -> Result<web::Json<LogsAnswer>, AgentError> {
-    let wanted = query.lines.unwrap_or(DEFAULT_LOG_LINES);
-    if !(1..=MAX_LOG_LINES).contains(&wanted) {
-        return Err(AgentError::new(ErrorCode::InvalidRequest, format!("lines must be between 1 and {MAX_LOG_LINES}")));
-    }
+    let wanted = super::lines_wanted(query.lines)?;
     let text = state.lxd.logs(auth.container()?, query.source).await?;
     let (lines, truncated) = last_lines(&text, wanted as usize);
     Ok(web::Json(LogsAnswer { source: query.source, lines, truncated }))

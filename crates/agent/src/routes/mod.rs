@@ -35,13 +35,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(guarded(Method::GET, "/container/{id}/state", Action::State, containers::state))
         .service(guarded(Method::GET, "/container/{id}/logs", Action::Logs, containers::logs))
         .service(guarded(Method::GET, "/container/{id}/services", Action::ServiceList, services::list))
-        .service(guarded(Method::POST, "/container/{id}/service/{unit}/start", Action::ServiceStart, services::start))
-        .service(guarded(Method::POST, "/container/{id}/service/{unit}/stop", Action::ServiceStop, services::stop))
+        .service(guarded(Method::POST, "/container/{id}/service/{unit}/start", Action::ServiceStart, services::action))
+        .service(guarded(Method::POST, "/container/{id}/service/{unit}/stop", Action::ServiceStop, services::action))
         .service(guarded(
             Method::POST,
             "/container/{id}/service/{unit}/restart",
             Action::ServiceRestart,
-            services::restart,
+            services::action,
         ))
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/state", Action::ServiceState, services::state))
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/logs", Action::ServiceLogs, services::logs))
@@ -64,4 +64,15 @@ where
 /// Any path or method outside the table.
 pub async fn not_found() -> Result<HttpResponse, AgentError> {
     Err(AgentError::new(ErrorCode::NotFound, "no such route on this agent; see docs/protocol.md"))
+}
+
+/// How many of the last log lines a `lines` query asks for (default 100,
+/// at most 10 000); outside that, 400 `invalid_request` before anything runs.
+fn lines_wanted(asked: Option<u32>) -> Result<u32, AgentError> {
+    let wanted = asked.unwrap_or(smp_proto::api::DEFAULT_LOG_LINES);
+    if !(1..=smp_proto::api::MAX_LOG_LINES).contains(&wanted) {
+        let max = smp_proto::api::MAX_LOG_LINES;
+        return Err(AgentError::new(ErrorCode::InvalidRequest, format!("lines must be between 1 and {max}")));
+    }
+    Ok(wanted)
 }

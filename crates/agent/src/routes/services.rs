@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use actix_web::web;
 use smp_proto::api::{
-    DEFAULT_LOG_LINES, ExecAnswer, ExecRequest, MAX_LOG_LINES, ServiceActionAnswer, ServiceList, ServiceLogsAnswer,
-    ServiceLogsQuery, ServiceState, journal_since,
+    ExecAnswer, ExecRequest, ServiceActionAnswer, ServiceList, ServiceLogsAnswer, ServiceLogsQuery, ServiceState,
+    journal_since,
 };
 use smp_proto::names::{InstanceName, UnitName};
 use smp_proto::{Action, ErrorCode};
@@ -52,28 +52,20 @@ pub async fn state(auth: Authorized, state: web::Data<AgentState>) -> Result<web
     Ok(web::Json(show(&state, auth.container()?, service(&auth)?).await?))
 }
 
-/// `POST /container/<id>/service/<unit>/start` (`service.start`).
-pub async fn start(
+/// `POST /container/<id>/service/<unit>/{start,stop,restart}`
+/// (`service.start`, `service.stop`, `service.restart`): the job the token's
+/// action names, verified already by `Authorized` against the route's.
+pub async fn action(
     auth: Authorized,
     state: web::Data<AgentState>,
 ) -> Result<web::Json<ServiceActionAnswer>, AgentError> {
-    job(&auth, &state, Action::ServiceStart, "start").await
-}
-
-/// `POST /container/<id>/service/<unit>/stop` (`service.stop`).
-pub async fn stop(
-    auth: Authorized,
-    state: web::Data<AgentState>,
-) -> Result<web::Json<ServiceActionAnswer>, AgentError> {
-    job(&auth, &state, Action::ServiceStop, "stop").await
-}
-
-/// `POST /container/<id>/service/<unit>/restart` (`service.restart`).
-pub async fn restart(
-    auth: Authorized,
-    state: web::Data<AgentState>,
-) -> Result<web::Json<ServiceActionAnswer>, AgentError> {
-    job(&auth, &state, Action::ServiceRestart, "restart").await
+    let verb = match auth.claims.act {
+        Action::ServiceStart => "start",
+        Action::ServiceStop => "stop",
+        Action::ServiceRestart => "restart",
+        _ => return Err(AgentError::new(ErrorCode::Internal, "a service action route without its action")),
+    };
+    job(&auth, &state, auth.claims.act, verb).await
 }
 
 /// `GET /container/<id>/service/<unit>/logs?lines=N&since=…` (`service.logs`):
@@ -84,10 +76,7 @@ pub async fn logs(
     query: web::Query<ServiceLogsQuery>,
     state: web::Data<AgentState>,
 ) -> Result<web::Json<ServiceLogsAnswer>, AgentError> {
-    let wanted = query.lines.unwrap_or(DEFAULT_LOG_LINES);
-    if !(1..=MAX_LOG_LINES).contains(&wanted) {
-        return Err(AgentError::new(ErrorCode::InvalidRequest, format!("lines must be between 1 and {MAX_LOG_LINES}")));
-    }
+    let wanted = super::lines_wanted(query.lines)?;
     let since = query
         .since
         .as_deref()
