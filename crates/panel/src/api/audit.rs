@@ -2,16 +2,16 @@
 //! (`app::audit`): admins every row, others their own actions and actions on
 //! what they own.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::responses::{Internal, SignedIn};
-use crate::app::CurrentUser;
+use crate::api::{Answer, json};
 use crate::app::audit::{page_limit, search};
-use crate::db::DbPool;
 use crate::db::audit::{AuditQuery, AuditRow};
-use crate::error::{AppError, ErrorBody};
+use crate::error::ErrorBody;
+use crate::http::Acting;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -36,25 +36,13 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/audit",
-    operation_id = "list_audit",
-    tag = "audit",
-    summary = "The audit log, newest first (admins: every row; others: their own and their containers' and services')",
-    params(AuditParams),
-    responses(
-        (status = 200, description = "One page; `next_before` fetches the next.", body = AuditPage),
-        (status = 422, description = "`invalid_input`: a bad `limit` or an unknown parameter.", body = ErrorBody),
-        SignedIn, Internal,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn list(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    params: web::Query<AuditParams>,
-) -> Result<HttpResponse, AppError> {
+/// The audit log, newest first (admins: every row; others: their own and their containers' and services')
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses(
+    (status = 200, description = "One page; `next_before` fetches the next.", body = AuditPage),
+    (status = 422, description = "`invalid_input`: a bad `limit` or an unknown parameter.", body = ErrorBody),
+    SignedIn, Internal,
+))]
+pub async fn list_audit(acting: Acting, params: web::Query<AuditParams>) -> Answer {
     let params = params.into_inner();
     let limit = page_limit(params.limit)?;
     let query = AuditQuery {
@@ -67,9 +55,9 @@ pub async fn list(
         before: params.before,
         limit,
     };
-    let rows = search(&pool, current, query).await?;
+    let rows = search(&acting.pool, acting.current, query).await?;
     let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|row| row.id)).flatten();
-    Ok(HttpResponse::Ok().json(AuditPage { items: rows, next_before }))
+    json(AuditPage { items: rows, next_before })
 }
 
 /// `GET /api/v1/audit`: a page of rows, newest first.

@@ -2,24 +2,21 @@
 //! caller see them, and the actions (start, stop, restart, exec, state,
 //! logs) sent to the machine's agent; the use cases are `app::containers`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
 use utoipa::IntoParams;
 
-use crate::api::Items;
+use crate::api::params::ContainerPath;
 use crate::api::responses::{
     AgentCallFailures, Allowed, AllowedChange, BadQuery, BodyTooLarge, ContainerGone, HiddenContainer, Internal,
     SignedIn,
 };
-use crate::app::CurrentUser;
-use crate::app::containers::{
-    ContainerFilter, ContainerView, exec_in, lifecycle, list_containers, logs_of, state_of, view_container,
-};
-use crate::db::DbPool;
+use crate::api::{Answer, Items, json};
+use crate::app::containers::{self, ContainerFilter, ContainerView};
 use crate::db::containers::ContainerId;
 use crate::error::{AppError, ErrorBody};
-use crate::http::AppState;
+use crate::http::Acting;
 use crate::http::body::Body;
 use crate::policy::Action;
 
@@ -37,222 +34,105 @@ pub struct ListQuery {
     gone: Option<bool>,
 }
 
-/// `GET /api/v1/containers`: every container the policy lets the caller
-/// see. Admins' lists start from all rows, members' from the trees they
-/// own (the policy shows a member nothing else); each row is then decided.
-#[utoipa::path(
-    get,
-    path = "/api/v1/containers",
-    operation_id = "list_containers",
-    tag = "containers",
-    summary = "The containers the caller may see",
-    params(ListQuery),
-    responses(
-        (status = 200, description = "The containers.", body = Items<ContainerView>),
-        SignedIn, BadQuery, Internal,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn list(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+/// The containers the caller may see
+///
+/// Admins' lists start from all rows, members' from the trees they own (the
+/// policy shows a member nothing else); each row is then decided.
+#[utoipa::path(get, path = "/api/v1/containers", params(ListQuery), responses(
+    (status = 200, description = "The containers.", body = Items<ContainerView>),
+    SignedIn, BadQuery, Internal,
+))]
+pub async fn list_containers(acting: Acting, query: web::Query<ListQuery>) -> Answer {
     let ListQuery { machine_id, owner, status, gone } = query.into_inner();
     let filter = ContainerFilter { machine_id, owner, status, live_only: gone == Some(false) };
-    let items = list_containers(current, &pool, filter).await?;
-    Ok(HttpResponse::Ok().json(super::Items { items }))
+    json(Items { items: containers::list_containers(acting.current, &acting.pool, filter).await? })
 }
 
-/// `GET /api/v1/containers/{id}`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/containers/{id}",
-    operation_id = "get_container",
-    tag = "containers",
-    summary = "One container",
-    params(("id" = i64, Path, description = "The container's id.")),
-    responses(
-        (status = 200, description = "The container.", body = ContainerView),
-        Allowed, HiddenContainer, Internal,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn get(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let container = view_container(current, &pool, ContainerId(path.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(ContainerView::from(container)))
+/// One container
+#[utoipa::path(get, path = "/api/v1/containers/{id}", params(ContainerPath), responses(
+    (status = 200, description = "The container.", body = ContainerView),
+    Allowed, HiddenContainer, Internal,
+))]
+pub async fn get_container(acting: Acting, path: web::Path<ContainerPath>) -> Answer {
+    json(ContainerView::from(containers::view_container(acting.current, &acting.pool, ContainerId(path.id)).await?))
 }
 
-/// `POST /api/v1/containers/{id}/start`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/containers/{id}/start",
-    operation_id = "start_container",
-    tag = "containers",
-    summary = "Start the container (audited)",
-    params(("id" = i64, Path, description = "The container's id.")),
-    responses(
-        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
-        (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
-            body = ErrorBody),
-        AllowedChange, HiddenContainer, ContainerGone, AgentCallFailures,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn start(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    lifecycle_answer(current, &state, &pool, path, Action::ContainerStart, || Ok(StopRequest::default())).await
+/// The container's last log lines from its agent
+#[utoipa::path(get, path = "/api/v1/containers/{id}/logs", params(ContainerPath, LogsQuery), responses(
+    (status = 200, description = "The last lines, newest last.", body = LogsAnswer),
+    (status = 422, description = "`invalid_input`: a bad `lines` or `source`.", body = ErrorBody),
+    Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
+))]
+pub async fn container_logs(acting: Acting, path: web::Path<ContainerPath>, query: web::Query<LogsQuery>) -> Answer {
+    let id = ContainerId(path.id);
+    json(containers::logs_of(acting.current, acting.context, &acting.pool, id, query.into_inner()).await?)
 }
 
-/// `POST /api/v1/containers/{id}/stop` and `/restart`, body `{"force":false,"timeout_s":30}` or none.
-#[utoipa::path(
-    post,
-    path = "/api/v1/containers/{id}/stop",
-    operation_id = "stop_container",
-    tag = "containers",
-    summary = "Stop the container (audited)",
-    params(("id" = i64, Path, description = "The container's id.")),
-    request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
-    responses(
-        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
-        (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
-            body = ErrorBody),
-        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn stop(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    lifecycle_answer(current, &state, &pool, path, Action::ContainerStop, move || body.json_or_default()).await
+/// The container's live state from its agent
+#[utoipa::path(get, path = "/api/v1/containers/{id}/state", params(ContainerPath), responses(
+    (status = 200, description = "A documented subset of LXD's state.", body = ContainerState),
+    Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
+))]
+pub async fn container_state(acting: Acting, path: web::Path<ContainerPath>) -> Answer {
+    json(containers::state_of(acting.current, acting.context, &acting.pool, ContainerId(path.id)).await?)
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/containers/{id}/restart",
-    operation_id = "restart_container",
-    tag = "containers",
-    summary = "Restart the container (audited)",
-    params(("id" = i64, Path, description = "The container's id.")),
-    request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
-    responses(
-        (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
-        (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
-            body = ErrorBody),
-        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn restart(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    lifecycle_answer(current, &state, &pool, path, Action::ContainerRestart, move || body.json_or_default()).await
+/// Start the container (audited)
+#[utoipa::path(post, path = "/api/v1/containers/{id}/start", params(ContainerPath), responses(
+    (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
+    (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the \
+        request.", body = ErrorBody),
+    AllowedChange, HiddenContainer, ContainerGone, AgentCallFailures,
+))]
+pub async fn start_container(acting: Acting, path: web::Path<ContainerPath>) -> Answer {
+    lifecycle(acting, path, Action::ContainerStart, || Ok(StopRequest::default())).await
 }
+
+/// `POST /api/v1/containers/{id}/stop` and `/restart`: one use case, a
+/// body (`{"force":false,"timeout_s":30}`) that may be left out.
+macro_rules! stop_route {
+    ($name:ident, $verb:literal, $summary:literal, $action:expr) => {
+        #[utoipa::path(
+            post, path = concat!("/api/v1/containers/{id}/", $verb), summary = $summary, params(ContainerPath),
+            request_body(content = StopRequest, description = "Optional: an empty body is the defaults."),
+            responses(
+                (status = 200, description = "Its status once LXD is done.", body = LifecycleAnswer),
+                (status = 422, description = "`invalid_input`: a malformed body, or the agent refused the request.",
+                    body = ErrorBody),
+                AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
+            ),
+        )]
+        pub async fn $name(acting: Acting, path: web::Path<ContainerPath>, body: Body) -> Answer {
+            lifecycle(acting, path, $action, move || body.json_or_default()).await
+        }
+    };
+}
+
+stop_route!(stop_container, "stop", "Stop the container (audited)", Action::ContainerStop);
+stop_route!(restart_container, "restart", "Restart the container (audited)", Action::ContainerRestart);
 
 /// Start, stop and restart: the same use case, the same answer.
-async fn lifecycle_answer(
-    current: CurrentUser,
-    state: &AppState,
-    pool: &DbPool,
-    path: web::Path<i64>,
+async fn lifecycle(
+    acting: Acting,
+    path: web::Path<ContainerPath>,
     action: Action,
     request: impl FnOnce() -> Result<StopRequest, AppError> + Send + 'static,
-) -> Result<HttpResponse, AppError> {
-    let answer = lifecycle(current, state.app.clone(), pool, ContainerId(path.into_inner()), action, request).await?;
-    Ok(HttpResponse::Ok().json(answer))
+) -> Answer {
+    let id = ContainerId(path.id);
+    json(containers::lifecycle(acting.current, acting.context, &acting.pool, id, action, request).await?)
 }
 
-/// `POST /api/v1/containers/{id}/exec`, the agent's exec body (argv, never a shell string).
-#[utoipa::path(
-    post,
-    path = "/api/v1/containers/{id}/exec",
-    operation_id = "exec_in_container",
-    tag = "containers",
-    summary = "Run a program in the container (audited)",
-    params(("id" = i64, Path, description = "The container's id.")),
-    request_body = ExecRequest,
-    responses(
-        (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = ExecAnswer),
-        (status = 422, description = "`invalid_input`: an empty command, a malformed body, or the agent refused it.",
-            body = ErrorBody),
-        AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn exec(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    let id = ContainerId(path.into_inner());
-    let answer = exec_in(current, state.app.clone(), &pool, id, move || body.json()).await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// `GET /api/v1/containers/{id}/state`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/containers/{id}/state",
-    operation_id = "container_state",
-    tag = "containers",
-    summary = "The container's live state from its agent",
-    params(("id" = i64, Path, description = "The container's id.")),
-    responses(
-        (status = 200, description = "A documented subset of LXD's state.", body = ContainerState),
-        Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn container_state(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let answer = state_of(current, state.app.clone(), &pool, ContainerId(path.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// `GET /api/v1/containers/{id}/logs?source=console|lxc&lines=N`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/containers/{id}/logs",
-    operation_id = "container_logs",
-    tag = "containers",
-    summary = "The container's last log lines from its agent",
-    params(("id" = i64, Path, description = "The container's id."), LogsQuery),
-    responses(
-        (status = 200, description = "The last lines, newest last.", body = LogsAnswer),
-        (status = 422, description = "`invalid_input`: a bad `lines` or `source`.", body = ErrorBody),
-        Allowed, HiddenContainer, ContainerGone, AgentCallFailures,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn logs(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    query: web::Query<LogsQuery>,
-) -> Result<HttpResponse, AppError> {
-    let answer = logs_of(current, state.app.clone(), &pool, ContainerId(path.into_inner()), query.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(answer))
+/// Run a program in the container (audited)
+///
+/// The agent's exec body: an argv, never a shell string.
+#[utoipa::path(post, path = "/api/v1/containers/{id}/exec", params(ContainerPath),
+    request_body = ExecRequest, responses(
+    (status = 200, description = "Its output; a non-zero exit code is still a 200.", body = ExecAnswer),
+    (status = 422, description = "`invalid_input`: an empty command, a malformed body, or the agent refused \
+        it.", body = ErrorBody),
+    AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, AgentCallFailures,
+))]
+pub async fn exec_in_container(acting: Acting, path: web::Path<ContainerPath>, body: Body) -> Answer {
+    let id = ContainerId(path.id);
+    json(containers::exec_in(acting.current, acting.context, &acting.pool, id, move || body.json()).await?)
 }

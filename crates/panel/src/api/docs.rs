@@ -3,14 +3,20 @@
 //! `/api/v1/docs/` (its assets are compiled in: `utoipa-swagger-ui`'s
 //! `vendored` feature, no download at build time).
 //!
-//! Every route of `api::configure` carries `#[utoipa::path]`; the document
-//! lists them here. Its schemas derive from the real types: the panel's own,
-//! and the agent's bodies the panel passes through (`smp_proto::api`, whose
-//! `openapi` feature derives them). The document holds no data, so it needs
-//! no sign-in.
+//! Every route of `api::configure` carries `#[utoipa::path]`: its summary
+//! is the first line of the handler's doc comment (the rest, if any, its
+//! description), its operation id the handler's name. The document lists
+//! them here, and gives each its tag (`TAGS`) and its security
+//! (`OPEN_ROUTES`, `SESSION_ONLY_ROUTES`) here too. Its schemas derive from
+//! the real types: the panel's own, and the agent's bodies the panel passes
+//! through (`smp_proto::api`, whose `openapi` feature derives them). The
+//! document holds no data, so it needs no sign-in.
 
 use actix_web::{HttpResponse, http::header, web};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -38,51 +44,51 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::session::login,
         api::session::logout,
         api::session::me,
-        api::password::change,
-        api::tokens::create,
-        api::tokens::list,
-        api::tokens::revoke,
-        api::users::list,
-        api::users::create,
-        api::users::update,
-        api::quotas::quota,
+        api::password::change_password,
+        api::tokens::create_token,
+        api::tokens::list_tokens,
+        api::tokens::revoke_token,
+        api::users::list_users,
+        api::users::create_user,
+        api::users::update_user,
+        api::quotas::get_quota,
         api::quotas::set_quota,
         api::quotas::set_machine_quota,
         api::quotas::delete_machine_quota,
-        api::quotas::usage,
-        api::machines::list,
-        api::machines::add,
-        api::machines::get,
-        api::machines::delete,
-        api::machines::sync,
-        api::machines::rotate_key,
-        api::provisioning::images,
-        api::containers::list,
-        api::provisioning::create,
-        api::containers::get,
-        api::provisioning::update,
-        api::provisioning::delete,
-        api::containers::start,
-        api::containers::stop,
-        api::containers::restart,
-        api::containers::exec,
+        api::quotas::get_usage,
+        api::machines::list_machines,
+        api::machines::add_machine,
+        api::machines::get_machine,
+        api::machines::delete_machine,
+        api::machines::sync_machine,
+        api::machines::rotate_machine_key,
+        api::provisioning::machine_images,
+        api::containers::list_containers,
+        api::provisioning::create_container,
+        api::containers::get_container,
+        api::provisioning::update_container,
+        api::provisioning::delete_container,
+        api::containers::start_container,
+        api::containers::stop_container,
+        api::containers::restart_container,
+        api::containers::exec_in_container,
         api::containers::container_state,
-        api::containers::logs,
-        api::services::units,
-        api::services::list,
-        api::services::create,
-        api::services::get,
-        api::services::update,
-        api::services::delete,
-        api::services::start,
-        api::services::stop,
-        api::services::restart,
+        api::containers::container_logs,
+        api::services::container_units,
+        api::services::list_services,
+        api::services::create_service,
+        api::services::get_service,
+        api::services::update_service,
+        api::services::delete_service,
+        api::services::start_service,
+        api::services::stop_service,
+        api::services::restart_service,
         api::services::service_state,
-        api::services::logs,
-        api::audit::list,
+        api::services::service_logs,
+        api::audit::list_audit,
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode)),
-    modifiers(&SecuritySchemes, &OptionalBodies),
+    modifiers(&SecuritySchemes, &RouteSecurity, &RouteTags, &OptionalBodies),
     tags(
         (name = "health", description = "Whether the panel answers."),
         (name = "session", description = "Signing in and out; who am I."),
@@ -131,6 +137,90 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+    }
+}
+
+/// The routes anyone may call: they name no security.
+const OPEN_ROUTES: [(&str, &str); 2] = [("get", "/api/v1/health"), ("post", "/api/v1/login")];
+
+/// The routes only a browser session may call (a token cannot make tokens, issue 13).
+const SESSION_ONLY_ROUTES: [(&str, &str); 1] = [("post", "/api/v1/tokens")];
+
+/// Every other route's security: the session cookie (with `csrf_token`
+/// when the method changes state) or, unless it is session-only, a bearer
+/// token; the `CurrentUser` extractor checks the same.
+struct RouteSecurity;
+
+impl Modify for RouteSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for_each_operation(openapi, |method, path, operation| {
+            let route = (method, path);
+            if OPEN_ROUTES.contains(&route) {
+                operation.security = None;
+                return;
+            }
+            let no_scopes: [&str; 0] = [];
+            let mut session = SecurityRequirement::new("session_cookie", no_scopes);
+            if !matches!(method, "get" | "head" | "options") {
+                session = session.add("csrf_token", no_scopes);
+            }
+            let mut security = vec![session];
+            if !SESSION_ONLY_ROUTES.contains(&route) {
+                security.push(SecurityRequirement::new("bearer_token", no_scopes));
+            }
+            operation.security = Some(security);
+        });
+    }
+}
+
+/// Each route's tag, by the start of its path: the first that matches.
+const TAGS: [(&str, &str); 11] = [
+    ("/api/v1/health", "health"),
+    ("/api/v1/login", "session"),
+    ("/api/v1/logout", "session"),
+    ("/api/v1/me", "session"),
+    ("/api/v1/tokens", "tokens"),
+    ("/api/v1/users", "users"),
+    ("/api/v1/machines", "machines"),
+    // The units to pick from when making a service.
+    ("/api/v1/containers/{id}/units", "services"),
+    ("/api/v1/containers", "containers"),
+    ("/api/v1/services", "services"),
+    ("/api/v1/audit", "audit"),
+];
+
+/// Tags every operation from [`TAGS`] (none if no line matches, which the
+/// tests refuse), in place of utoipa's default, the handler's module path.
+struct RouteTags;
+
+impl Modify for RouteTags {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for_each_operation(openapi, |_, path, operation| {
+            let tag = TAGS.iter().find(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")));
+            operation.tags = tag.map(|(_, tag)| vec![(*tag).to_owned()]);
+        });
+    }
+}
+
+/// Calls `visit` with each operation of the document, its method (as the
+/// document names it: `get`, `post`, …) and its path.
+fn for_each_operation(openapi: &mut utoipa::openapi::OpenApi, mut visit: impl FnMut(&str, &str, &mut Operation)) {
+    for (path, item) in &mut openapi.paths.paths {
+        let operations = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("options", &mut item.options),
+            ("head", &mut item.head),
+            ("patch", &mut item.patch),
+            ("trace", &mut item.trace),
+        ];
+        for (method, operation) in operations {
+            if let Some(operation) = operation {
+                visit(method, path, operation);
+            }
+        }
     }
 }
 

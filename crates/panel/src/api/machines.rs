@@ -4,170 +4,84 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::api::Items;
+use crate::api::params::MachinePath;
 use crate::api::responses::{AgentCallFailures, Allowed, AllowedChange, BodyTooLarge, Internal, NotFound};
-use crate::app::CurrentUser;
-use crate::app::machines::{
-    AddMachine, MachineView, RotateKey, SyncAnswer, add_machine, delete_machine, get_machine, list_machines,
-    rotate_machine_key, sync_machine,
-};
-use crate::db::DbPool;
+use crate::api::{Answer, Items, created, json};
+use crate::app::machines::{self, AddMachine, MachineView, RotateKey, SyncAnswer};
 use crate::db::machines::MachineId;
-use crate::error::{AppError, ErrorBody};
-use crate::http::AppState;
+use crate::error::ErrorBody;
+use crate::http::Acting;
 use crate::http::body::Body;
 
-/// `GET /api/v1/machines`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/machines",
-    operation_id = "list_machines",
-    tag = "machines",
-    summary = "Every machine (admins)",
-    responses(
-        (status = 200, description = "The machines; never a secret.", body = Items<MachineView>),
-        Allowed, Internal,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn list(current: CurrentUser, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let items = list_machines(&pool, &current).await?;
-    Ok(HttpResponse::Ok().json(super::Items { items }))
+/// Every machine (admins)
+#[utoipa::path(get, path = "/api/v1/machines", responses(
+    (status = 200, description = "The machines; never a secret.", body = Items<MachineView>),
+    Allowed, Internal,
+))]
+pub async fn list_machines(acting: Acting) -> Answer {
+    json(Items { items: machines::list_machines(&acting.pool, &acting.current).await? })
 }
 
-/// `GET /api/v1/machines/{id}`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/machines/{id}",
-    operation_id = "get_machine",
-    tag = "machines",
-    summary = "One machine (admins)",
-    params(("id" = i64, Path, description = "The machine's id.")),
-    responses(
-        (status = 200, description = "The machine.", body = MachineView),
-        Allowed, NotFound, Internal,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn get(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let machine = get_machine(&pool, current, MachineId(path.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(machine))
+/// One machine (admins)
+#[utoipa::path(get, path = "/api/v1/machines/{id}", params(MachinePath), responses(
+    (status = 200, description = "The machine.", body = MachineView),
+    Allowed, NotFound, Internal,
+))]
+pub async fn get_machine(acting: Acting, path: web::Path<MachinePath>) -> Answer {
+    json(machines::get_machine(&acting.pool, acting.current, MachineId(path.id)).await?)
 }
 
-/// `POST /api/v1/machines` (head admin): the same checks as `smp-panel machine add`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/machines",
-    operation_id = "add_machine",
-    tag = "machines",
-    summary = "Add a machine (head admin)",
-    request_body = AddMachine,
-    responses(
-        (status = 201, description = "Added; a sync follows.", body = MachineView),
-        (status = 409, description = "`conflict`: the name is taken.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: bad name, URL, key id, secret or fingerprint.",
-            body = ErrorBody),
-        (status = 503, description = "`agent_unavailable`: trust_on_first_use could not fetch the certificate.",
-            body = ErrorBody),
-        AllowedChange, BodyTooLarge, Internal,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn add(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    let machine = add_machine(&state.app, &pool, current, move || body.json()).await?;
-    Ok(HttpResponse::Created().json(machine))
+/// Add a machine (head admin)
+///
+/// The same checks as `smp-panel machine add`.
+#[utoipa::path(post, path = "/api/v1/machines", request_body = AddMachine, responses(
+    (status = 201, description = "Added; a sync follows.", body = MachineView),
+    (status = 409, description = "`conflict`: the name is taken.", body = ErrorBody),
+    (status = 422, description = "`invalid_input`: bad name, URL, key id, secret or fingerprint.", body = ErrorBody),
+    (status = 503, description = "`agent_unavailable`: trust_on_first_use could not fetch the \
+        certificate.", body = ErrorBody),
+    AllowedChange, BodyTooLarge, Internal,
+))]
+pub async fn add_machine(acting: Acting, body: Body) -> Answer {
+    created(machines::add_machine(&acting.context, &acting.pool, acting.current, move || body.json()).await?)
 }
 
-/// `DELETE /api/v1/machines/{id}` (head admin): the machine and its
-/// container rows go; refused while any of its containers has an owner.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/machines/{id}",
-    operation_id = "delete_machine",
-    tag = "machines",
-    summary = "Delete a machine and its container rows (head admin)",
-    params(("id" = i64, Path, description = "The machine's id.")),
-    responses(
-        (status = 204, description = "Deleted."),
-        (status = 409, description = "`conflict`: some of its containers still have an owner.", body = ErrorBody),
-        AllowedChange, NotFound, Internal,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn delete(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    delete_machine(&state.app, &pool, current, MachineId(path.into_inner())).await?;
+/// Delete a machine and its container rows (head admin)
+///
+/// Refused while any of its containers has an owner.
+#[utoipa::path(delete, path = "/api/v1/machines/{id}", params(MachinePath), responses(
+    (status = 204, description = "Deleted."),
+    (status = 409, description = "`conflict`: some of its containers still have an owner.", body = ErrorBody),
+    AllowedChange, NotFound, Internal,
+))]
+pub async fn delete_machine(acting: Acting, path: web::Path<MachinePath>) -> Answer {
+    machines::delete_machine(&acting.context, &acting.pool, acting.current, MachineId(path.id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `POST /api/v1/machines/{id}/sync` (head admin): one full pass, answered when done.
-#[utoipa::path(
-    post,
-    path = "/api/v1/machines/{id}/sync",
-    operation_id = "sync_machine",
-    tag = "machines",
-    summary = "Sync the machine's containers now (head admin)",
-    params(("id" = i64, Path, description = "The machine's id.")),
-    responses(
-        (status = 200, description = "The machine after the pass, and what changed.", body = SyncAnswer),
-        (status = 409, description = "`conflict`.", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: the agent refused the request.", body = ErrorBody),
-        AllowedChange, NotFound, AgentCallFailures,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn sync(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let answer = sync_machine(&state.app, &pool, current, MachineId(path.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(answer))
+/// Sync the machine's containers now (head admin)
+///
+/// One full pass, answered when done.
+#[utoipa::path(post, path = "/api/v1/machines/{id}/sync", params(MachinePath), responses(
+    (status = 200, description = "The machine after the pass, and what changed.", body = SyncAnswer),
+    (status = 409, description = "`conflict`.", body = ErrorBody),
+    (status = 422, description = "`invalid_input`: the agent refused the request.", body = ErrorBody),
+    AllowedChange, NotFound, AgentCallFailures,
+))]
+pub async fn sync_machine(acting: Acting, path: web::Path<MachinePath>) -> Answer {
+    json(machines::sync_machine(&acting.context, &acting.pool, acting.current, MachineId(path.id)).await?)
 }
 
-/// `POST /api/v1/machines/{id}/rotate-key` `{"key_id","secret"}` (head
-/// admin): switches to the new key once the agent has accepted it.
-#[utoipa::path(
-    post,
-    path = "/api/v1/machines/{id}/rotate-key",
-    operation_id = "rotate_machine_key",
-    tag = "machines",
-    summary = "Switch the machine to a new agent key once the agent accepts it (head admin)",
-    params(("id" = i64, Path, description = "The machine's id.")),
-    request_body = RotateKey,
-    responses(
-        (status = 200, description = "Switched; the machine with its new `key_id`.", body = MachineView),
-        (status = 409, description = "`key_refused`: the agent refused the new key; or `conflict`.",
-            body = ErrorBody),
-        (status = 422, description = "`invalid_input`: bad key id or a secret too short.", body = ErrorBody),
-        (status = 503, description = "`key_unverified`: the agent could not confirm the new key.",
-            body = ErrorBody),
-        AllowedChange, NotFound, BodyTooLarge, Internal,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn rotate_key(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
-    let machine =
-        rotate_machine_key(&state.app, &pool, current, MachineId(path.into_inner()), move || body.json()).await?;
-    Ok(HttpResponse::Ok().json(machine))
+/// Switch the machine to a new agent key once the agent accepts it (head admin)
+#[utoipa::path(post, path = "/api/v1/machines/{id}/rotate-key", params(MachinePath),
+    request_body = RotateKey, responses(
+    (status = 200, description = "Switched; the machine with its new `key_id`.", body = MachineView),
+    (status = 409, description = "`key_refused`: the agent refused the new key; or `conflict`.", body = ErrorBody),
+    (status = 422, description = "`invalid_input`: bad key id or a secret too short.", body = ErrorBody),
+    (status = 503, description = "`key_unverified`: the agent could not confirm the new key.", body = ErrorBody),
+    AllowedChange, NotFound, BodyTooLarge, Internal,
+))]
+pub async fn rotate_machine_key(acting: Acting, path: web::Path<MachinePath>, body: Body) -> Answer {
+    let (id, read) = (MachineId(path.id), move || body.json());
+    json(machines::rotate_machine_key(&acting.context, &acting.pool, acting.current, id, read).await?)
 }

@@ -8,16 +8,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::responses::{BodyTooLarge, Internal, SignedIn, SignedInChange};
+use crate::api::{Answer, json};
+use crate::app::AuthVia;
 use crate::app::sessions::{SESSION_LIFETIME_S, login_entry, sign_out};
 use crate::app::users::UserView;
-use crate::app::{AuthVia, CurrentUser};
 use crate::db::DbPool;
-use crate::error::{AppError, ErrorBody};
-use crate::http::AppState;
+use crate::error::ErrorBody;
 use crate::http::auth::session_cookie_for;
 use crate::http::body::Body;
 use crate::http::client_addr::client_of;
 use crate::http::sign_in::sign_in;
+use crate::http::{Acting, AppState};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,31 +39,19 @@ pub struct SessionAnswer {
     csrf_token: Option<String>,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/login",
-    operation_id = "login",
-    tag = "session",
-    summary = "Sign in (open): sets the session cookie, answers the CSRF token",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Signed in; `Set-Cookie: smp_session=…` (HttpOnly, SameSite=Strict).",
-            body = SessionAnswer, headers(("Set-Cookie" = String, description = "The `smp_session` cookie."))),
-        (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
-        (status = 403, description = "`account_disabled`, `approval_pending`, or `origin_mismatch` (an `Origin` \
-            header that is not the panel's `public_url`).", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: too many attempts from this address or for this username.",
-            body = ErrorBody),
-        BodyTooLarge, Internal,
-    ),
-)]
-pub async fn login(
-    request: HttpRequest,
-    pool: web::Data<DbPool>,
-    state: web::Data<AppState>,
-    body: Body,
-) -> Result<HttpResponse, AppError> {
+/// Sign in (open): sets the session cookie, answers the CSRF token
+#[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest, responses(
+    (status = 200, description = "Signed in; `Set-Cookie: smp_session=…` (HttpOnly, SameSite=Strict).",
+        body = SessionAnswer, headers(("Set-Cookie" = String, description = "The `smp_session` cookie."))),
+    (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
+    (status = 403, description = "`account_disabled`, `approval_pending`, or `origin_mismatch` (an `Origin` header \
+        that is not the panel's `public_url`).", body = ErrorBody),
+    (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: too many attempts from this address or for this \
+        username.", body = ErrorBody),
+    BodyTooLarge, Internal,
+))]
+pub async fn login(request: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>, body: Body) -> Answer {
     let LoginRequest { username, password } = match body.json() {
         Ok(request) => request,
         Err(error) => {
@@ -76,46 +65,27 @@ pub async fn login(
         .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/logout",
-    operation_id = "logout",
-    tag = "session",
-    summary = "End the caller's session and clear its cookie",
-    responses(
-        (status = 204, description = "Signed out; the cookie is cleared."),
-        (status = 422, description = "`invalid_input`: a bearer token has no session (revoke it instead).",
-            body = ErrorBody),
-        SignedInChange, Internal,
-    ),
-    security(("session_cookie" = [], "csrf_token" = []), ("bearer_token" = [])),
-)]
-pub async fn logout(
-    current: CurrentUser,
-    pool: web::Data<DbPool>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    sign_out(current, &pool).await?;
+/// End the caller's session and clear its cookie
+#[utoipa::path(post, path = "/api/v1/logout", responses(
+    (status = 204, description = "Signed out; the cookie is cleared."),
+    (status = 422, description = "`invalid_input`: a bearer token has no session (revoke it \
+        instead).", body = ErrorBody),
+    SignedInChange, Internal,
+))]
+pub async fn logout(acting: Acting, state: web::Data<AppState>) -> Answer {
+    sign_out(acting.current, &acting.pool).await?;
     Ok(HttpResponse::NoContent().cookie(session_cookie_for(None, 0, state.secure_cookies)).finish())
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/me",
-    operation_id = "me",
-    tag = "session",
-    summary = "The caller, and the session's CSRF token",
-    responses(
-        (status = 200, description = "The caller (with `csrf_token` when signed in with a session).",
-            body = SessionAnswer),
-        SignedIn, Internal,
-    ),
-    security(("session_cookie" = []), ("bearer_token" = [])),
-)]
-pub async fn me(current: CurrentUser) -> HttpResponse {
-    let csrf_token = match &current.via {
+/// The caller, and the session's CSRF token
+#[utoipa::path(get, path = "/api/v1/me", responses(
+    (status = 200, description = "The caller (with `csrf_token` when signed in with a session).", body = SessionAnswer),
+    SignedIn, Internal,
+))]
+pub async fn me(acting: Acting) -> Answer {
+    let csrf_token = match &acting.current.via {
         AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
         AuthVia::Token => None,
     };
-    HttpResponse::Ok().json(SessionAnswer { user: UserView::from(&current.user), csrf_token })
+    json(SessionAnswer { user: UserView::from(&acting.current.user), csrf_token })
 }

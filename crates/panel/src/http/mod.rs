@@ -1,9 +1,11 @@
 //! What every HTTP front end (the JSON API, the pages, and the WebSocket
 //! routes to come) shares: `AppState`, the `CurrentUser` extractor with its
-//! CSRF and `Origin` checks, the client address, bounded JSON bodies, and the
+//! CSRF and `Origin` checks (and `Acting`, which adds what the use cases
+//! take), the client address, bounded JSON bodies, and the
 //! audit of refusals without a credential. Front ends import this and `app`,
 //! never each other.
 
+pub mod acting;
 pub mod anonymous;
 pub mod auth;
 pub mod body;
@@ -14,6 +16,7 @@ pub mod sign_in;
 use std::ops::Deref;
 use std::sync::Arc;
 
+pub use acting::Acting;
 pub use auth::AuditAction;
 
 use crate::app::Context;

@@ -97,14 +97,15 @@ impl PublicOrigin {
 mod tests {
     use super::*;
 
-    fn bound(text: &str) -> SocketAddr {
-        text.parse().unwrap()
+    /// The origin of a panel with this `public_url`, listening on `bound`.
+    fn panel_origin(public_url: Option<&str>, bound: &str) -> PublicOrigin {
+        let url = public_url.map(|url| url::Url::parse(url).unwrap());
+        PublicOrigin::new(url.as_ref(), bound.parse().unwrap())
     }
 
     #[test]
     fn a_public_url_is_the_one_origin_accepted() {
-        let url = url::Url::parse("https://Panel.Example.org/").unwrap();
-        let origin = PublicOrigin::new(Some(&url), bound("127.0.0.1:8080"));
+        let origin = panel_origin(Some("https://Panel.Example.org/"), "127.0.0.1:8080");
         assert_eq!(origin.url(), "https://panel.example.org");
         assert!(origin.is_https());
         assert!(origin.accepts("https://panel.example.org", None));
@@ -116,7 +117,7 @@ mod tests {
 
     #[test]
     fn without_a_public_url_the_bound_address_is_the_origin_and_localhost_is_its_alias() {
-        let origin = PublicOrigin::new(None, bound("127.0.0.1:41234"));
+        let origin = panel_origin(None, "127.0.0.1:41234");
         assert_eq!(origin.url(), "http://127.0.0.1:41234");
         assert!(!origin.is_https());
         assert!(origin.accepts("http://127.0.0.1:41234", None));
@@ -127,7 +128,7 @@ mod tests {
 
     #[test]
     fn on_an_unspecified_address_the_origin_must_name_the_requests_own_host() {
-        let origin = PublicOrigin::new(None, bound("0.0.0.0:8080"));
+        let origin = panel_origin(None, "0.0.0.0:8080");
         assert!(origin.accepts("http://panel.lan:8080", Some("panel.lan:8080")));
         assert!(origin.accepts("https://panel.lan", Some("panel.lan")));
         assert!(!origin.accepts("http://evil.example", Some("panel.lan:8080")));
