@@ -110,6 +110,13 @@ pub fn panel_raw(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option
     child.wait_with_output().expect("smp-panel ends")
 }
 
+/// Writes `secret` and a newline to `file` in the test's directory; its path.
+pub fn secret_file(db: &TestDb, file: &str, secret: &str) -> String {
+    let path = db.dir.path().join(file);
+    std::fs::write(&path, format!("{secret}\n")).unwrap();
+    path.display().to_string()
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -29,15 +29,11 @@ struct Stage {
 }
 
 async fn stage(quota: Value) -> Stage {
-    let project = LxdProject::create();
-    project.launch_busybox("c-alice");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-alice"]);
+    let (agent, world, _) = World::with_m1(&project).await;
     let parent = world.synced("m1", "c-alice").await;
-    let alice = world.member("alice").await;
+    let alice = world.member_owning("alice", parent).await;
     let bob = world.member("bob").await;
-    world.give(parent, "alice").await;
     let alice_id = world.get("/me", &alice).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let response = world.app.with_session(Method::PUT, &format!("/users/{alice_id}/quota"), &world.admin);
     assert_eq!(response.json(&quota).send().await.unwrap().status(), 200);
