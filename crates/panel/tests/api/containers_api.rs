@@ -133,7 +133,7 @@ pub(crate) fn ids(body: &Value) -> Vec<i64> {
     body["items"].as_array().expect("items").iter().map(|item| item["id"].as_i64().unwrap()).collect()
 }
 
-async fn list_ids(app: &TestApp, path: &str, session: &Session) -> Vec<i64> {
+pub(crate) async fn list_ids(app: &TestApp, path: &str, session: &Session) -> Vec<i64> {
     let (status, body) = get_json(app, path, session).await;
     assert_eq!(status, 200, "{path}: {body}");
     let mut ids = ids(&body);

@@ -11,17 +11,24 @@ use smp_panel::db::containers::ContainerId;
 use smp_panel::db::services::{self, NewService, ServiceId};
 use smp_proto::api::ContainerStatus;
 
-use crate::containers_api::{CREATED, PASSWORD, Tree, add_machine, apply, container_id, get_json, ids, summary, tree};
+use crate::containers_api::{
+    CREATED, PASSWORD, Tree, add_machine, apply, container_id, get_json, list_ids, summary, tree,
+};
 use crate::helpers::{Session, TestApp, error_code};
 
-/// Stores a service row straight in the database; its id.
-fn service(app: &TestApp, container: i64, unit: &str, owner: Option<i64>) -> i64 {
-    let new =
-        NewService { container: ContainerId(container), unit, owner_id: owner, description: "", status: "active" };
+/// Stores an active service row ("Serves the web") straight in the database; its id.
+pub(crate) fn service(app: &TestApp, container: i64, unit: &str, owner: Option<i64>) -> i64 {
+    let new = NewService {
+        container: ContainerId(container),
+        unit,
+        owner_id: owner,
+        description: "Serves the web",
+        status: "active",
+    };
     services::create(&mut app.db.connect(), &new, smp_panel::db::unix_now()).unwrap().0
 }
 
-fn service_row(app: &TestApp, id: i64) -> Option<services::Service> {
+pub(crate) fn service_row(app: &TestApp, id: i64) -> Option<services::Service> {
     services::get(&mut app.db.connect(), ServiceId(id)).unwrap()
 }
 
@@ -63,14 +70,6 @@ async fn send(app: &TestApp, method: Method, path: &str, session: &Session, body
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn sorted_ids(app: &TestApp, path: &str, session: &Session) -> Vec<i64> {
-    let (status, body) = get_json(app, path, session).await;
-    assert_eq!(status, 200, "{path}: {body}");
-    let mut ids = ids(&body);
-    ids.sort_unstable();
-    ids
-}
-
 #[tokio::test]
 async fn each_user_sees_the_services_she_owns_or_that_run_on_her_trees_and_admins_all() {
     let world = services_world().await;
@@ -86,12 +85,12 @@ async fn each_user_sees_the_services_she_owns_or_that_run_on_her_trees_and_admin
     let mut sessions = std::collections::HashMap::new();
     for (name, services) in expected {
         let session = login(app, name).await;
-        assert_eq!(sorted_ids(app, "/services", &session).await, services, "{name}");
+        assert_eq!(list_ids(app, "/services", &session).await, services, "{name}");
         sessions.insert(name, session);
     }
     let sam = &sessions["sam"];
     let on_d = format!("/services?container_id={}", world.tree.d);
-    assert_eq!(sorted_ids(app, &on_d, sam).await, vec![web], "the filter keeps the policy's decision");
+    assert_eq!(list_ids(app, &on_d, sam).await, vec![web], "the filter keeps the policy's decision");
 
     let (status, body) = get_json(app, &format!("/services/{web}"), sam).await;
     assert_eq!(status, 200, "{body}");
@@ -136,11 +135,7 @@ async fn a_service_owner_cannot_manage_her_service_or_reach_its_container_and_is
         assert_eq!(status, 404, "{path}");
     }
     assert_eq!(service_row(app, web), before, "nothing changed");
-    assert_eq!(
-        sorted_ids(app, "/services", &login(app, "root").await).await.len(),
-        4,
-        "nothing was created or deleted"
-    );
+    assert_eq!(list_ids(app, "/services", &login(app, "root").await).await.len(), 4, "nothing was created or deleted");
 
     let rows = app.audit_rows();
     for (_, _, _, expected, action) in &refusals {
@@ -209,7 +204,7 @@ async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any
     let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "service.create").collect();
     assert_eq!(rows.len(), bad_bodies.len(), "every refusal has its row");
     assert!(rows.iter().all(|row| row.outcome == "refused"), "{rows:?}");
-    assert_eq!(sorted_ids(app, "/services", &root).await.len(), 4, "nothing was created");
+    assert_eq!(list_ids(app, "/services", &root).await.len(), 4, "nothing was created");
 
     let sam = login(app, "sam").await;
     for query in ["lines=0", "lines=10001", "since=yesterday", "since=2026-11-23", "colour=red"] {
@@ -242,7 +237,7 @@ async fn container_owners_and_admins_give_services_owners_and_delete_them() {
     let (status, body) =
         send(app, Method::PATCH, &format!("/services/{bot}"), &bob, Some(json!({"owner": "sam"}))).await;
     assert_eq!((status, body["owner"].as_str()), (200, Some("sam")), "{body}");
-    assert!(sorted_ids(app, "/services", &sam).await.contains(&bot), "sam now sees bot");
+    assert!(list_ids(app, "/services", &sam).await.contains(&bot), "sam now sees bot");
     let (status, _) = get_json(app, &format!("/containers/{}", world.tree.c), &sam).await;
     assert_eq!(status, 404, "owning a service shows nothing of its container");
 

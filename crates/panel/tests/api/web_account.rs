@@ -38,6 +38,13 @@ pub(crate) async fn page(app: &TestApp, path: &str, cookie: &str) -> (u16, Strin
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// `page`, which must answer 200: its body.
+pub(crate) async fn page_200(app: &TestApp, path: &str, cookie: &str) -> String {
+    let (status, html) = page(app, path, cookie).await;
+    assert_eq!(status, 200, "{path}");
+    html
+}
+
 /// The CSRF token a page puts in `hx-headers` on its `<body>`.
 pub(crate) fn csrf_of(html: &str) -> String {
     let start =
@@ -50,24 +57,32 @@ pub(crate) async fn browser(app: &TestApp, username: &str, password: &str) -> Br
     let response = form_login(app, username, password).await;
     assert_eq!(response.status(), 303, "{username} signs in");
     let cookie = session_cookie(&response).expect("a session cookie");
-    let (status, html) = page(app, "/", &cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/", &cookie).await;
     Browser { csrf: csrf_of(&html), cookie }
 }
 
+/// `browser` with the test password.
+pub(crate) async fn signed_in(app: &TestApp, username: &str) -> Browser {
+    browser(app, username, PASSWORD).await
+}
+
 /// An htmx POST of `form` to `path`, with the session's CSRF header.
+pub(crate) async fn htmx_send(app: &TestApp, path: &str, who: &Browser, form: &[(&str, &str)]) -> reqwest::Response {
+    let request = app.client.post(format!("{}{path}", app.address)).header("Cookie", &who.cookie);
+    request.header("X-CSRF-Token", &who.csrf).header("HX-Request", "true").form(form).send().await.unwrap()
+}
+
+/// `htmx_send`: status and body.
 pub(crate) async fn htmx_post(app: &TestApp, path: &str, who: &Browser, form: &[(&str, &str)]) -> (u16, String) {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header("Cookie", &who.cookie)
-        .header("X-CSRF-Token", &who.csrf)
-        .header("HX-Request", "true")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+    let response = htmx_send(app, path, who, form).await;
     (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// A POST of `form` with the session `cookie` but without the CSRF header, as
+/// a forged cross-site form would send it: its status.
+pub(crate) async fn forged_post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> u16 {
+    let response = app.client.post(format!("{}{path}", app.address)).header("Cookie", cookie).form(form).send();
+    response.await.unwrap().status().as_u16()
 }
 
 /// The audit rows of `action`.
@@ -131,8 +146,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
     assert!(session_cookie(&pending).is_none());
 
     let ada = browser(&app, "ada", PASSWORD).await;
-    let (status, html) = page(&app, "/admin/users", &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/admin/users", &ada.cookie).await;
     assert!(html.contains("Approve newbie"), "{html}");
     let (status, html) = htmx_post(&app, &format!("/admin/users/{}", newbie.id), &ada, &[("approved", "true")]).await;
     assert_eq!(status, 200);
@@ -213,8 +227,7 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     app.user("alice", Role::Member, PASSWORD, true);
     let alice = browser(&app, "alice", PASSWORD).await;
     let other = browser(&app, "alice", PASSWORD).await;
-    let (status, html) = page(&app, "/account", &alice.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/account", &alice.cookie).await;
     for label in ["<label for=\"current_password\"", "<label for=\"new_password\"", "<label for=\"new_password_again\""]
     {
         assert!(html.contains(label), "{label}: {html}");
@@ -258,15 +271,8 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     assert!(rows.iter().all(|row| row.object == format!("user:{}", user(&app, "alice").unwrap().id)));
     assert!(!format!("{:?}", app.audit_rows()).contains(NEW_PASSWORD));
 
-    let forged = app
-        .client
-        .post(format!("{}/account/password", app.address))
-        .header("Cookie", &alice.cookie)
-        .form(&right)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 403, "no CSRF header: refused");
+    let forged = forged_post(&app, "/account/password", &alice.cookie, &right).await;
+    assert_eq!(forged, 403, "no CSRF header: refused");
     let row = rows_of(&app, "user.password").pop().unwrap();
     assert_eq!(summary(&row), ("alice", "refused", Some("csrf_failed")));
 }
@@ -277,8 +283,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
     app.user("alice", Role::Member, PASSWORD, true);
     app.user("bob", Role::Member, PASSWORD, true);
     let alice = browser(&app, "alice", PASSWORD).await;
-    let (status, html) = page(&app, "/account", &alice.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/account", &alice.cookie).await;
     assert!(html.contains("You have no tokens."), "{html}");
 
     for label in ["<label for=\"token-password\"", "<label for=\"token-scope\"", "<label for=\"token-days\""] {

@@ -12,7 +12,7 @@ use smp_panel::db::machines::{self, MachineId};
 use crate::containers_api::{AGENT_SECRET, PASSWORD, closed_port, tree};
 use crate::helpers::spawn_app;
 use crate::machine_cli::raw_database;
-use crate::web_account::{browser, form_login, htmx_post, page, rows_of, summary};
+use crate::web_account::{browser, form_login, htmx_post, page, page_200, rows_of, summary};
 
 const NEW_SECRET: &str = "a-page-typed-agent-secret-0123456789abcdefXYZ";
 
@@ -62,8 +62,7 @@ async fn an_admin_cannot_make_an_admin_reads_why_and_nothing_changes() {
     let t = tree().await;
     let app = &t.app;
     let ada = browser(app, "ada", PASSWORD).await;
-    let (status, html) = page(app, "/admin/users", &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/admin/users", &ada.cookie).await;
     assert!(html.contains("<label for=\"new-username\">") && html.contains("aria-label=\"Disable alice\""), "{html}");
     assert!(!html.contains("style=") && !html.contains("<script>") && !html.contains("$argon2"), "{html}");
 
@@ -141,8 +140,7 @@ async fn the_head_admin_adds_a_machine_from_the_page_and_its_secret_never_comes_
     let t = tree().await;
     let app = &t.app;
     let root = browser(app, "root", PASSWORD).await;
-    let (status, html) = page(app, "/admin/machines", &root.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/admin/machines", &root.cookie).await;
     assert!(html.contains("<label for=\"machine-secret\">") && html.contains("<label for=\"machine-tofu\">"), "{html}");
     assert!(html.contains("<td>m1</td>") && !html.contains(AGENT_SECRET), "{html}");
 
