@@ -131,6 +131,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
+    /// The serving task, until `stop` has waited for it.
+    serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The aggregated audit rows of anonymous refusals (`flush_refusals`).
     refusals: std::sync::Arc<smp_panel::http::anonymous::AnonymousRefusals>,
 }
@@ -151,9 +153,9 @@ pub async fn spawn_app_with(settings: &str) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
     let refusals = application.refusals();
-    tokio::spawn(application.run_until_stopped());
+    let serving = Some(tokio::spawn(application.run_until_stopped()));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, db, client, handle, refusals }
+    TestApp { address, db, client, handle, serving, refusals }
 }
 
 impl Drop for TestApp {
@@ -216,6 +218,15 @@ impl TestApp {
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
         db::audit::list(&mut self.db.connect()).unwrap()
+    }
+
+    /// Stops the panel gracefully and waits until it has, with all it writes
+    /// on the way out (the database stays until the `TestApp` is dropped).
+    pub async fn stop(&mut self) {
+        self.handle.stop(true).await;
+        if let Some(serving) = self.serving.take() {
+            serving.await.unwrap().unwrap();
+        }
     }
 
     /// Writes the counts of anonymous refusals not yet written, as the

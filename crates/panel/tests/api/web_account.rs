@@ -13,7 +13,7 @@ use smp_panel::db::audit::AuditRow;
 use smp_panel::db::users;
 
 use crate::containers_api::PASSWORD;
-use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_db};
+use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_app_with};
 
 pub(crate) const NEW_PASSWORD: &str = "another long enough passphrase";
 
@@ -191,17 +191,8 @@ async fn signup_is_rate_limited_like_the_login() {
 
 #[tokio::test]
 async fn signup_is_the_404_page_when_it_is_switched_off() {
-    let db = spawn_db();
-    let toml = format!(
-        "database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nallow_signup = false\n",
-        db.url,
-        db.dir.path().join("panel.key")
-    );
-    let application = smp_panel::Application::build(smp_panel::Config::from_toml(&toml).unwrap()).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let handle = application.handle();
-    tokio::spawn(application.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let app = spawn_app_with("allow_signup = false").await;
+    let (client, address) = (&app.client, &app.address);
     let missing = client.get(format!("{address}/nope")).send().await.unwrap();
     let (missing_status, missing_html) = (missing.status(), missing.text().await.unwrap());
     assert_eq!(missing_status, 404);
@@ -210,15 +201,13 @@ async fn signup_is_the_404_page_when_it_is_switched_off() {
     let sent =
         client.post(format!("{address}/signup")).form(&signup_form("newbie", PASSWORD, PASSWORD)).send().await.unwrap();
     assert_eq!((sent.status(), sent.text().await.unwrap()), (missing_status, missing_html));
-    let mut connection = db.connect();
-    assert_eq!(users::count(&mut connection).unwrap(), 0, "nobody was created");
-    let rows = smp_panel::db::audit::list(&mut connection).unwrap();
+    assert_eq!(users::count(&mut app.db.connect()).unwrap(), 0, "nobody was created");
+    let rows = app.audit_rows();
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0].action.as_str(), summary(&rows[0])),
         ("user.signup", ("anonymous", "refused", Some("not_found")))
     );
-    drop(handle.stop(false));
 }
 
 #[tokio::test]
