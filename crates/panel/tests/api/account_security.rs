@@ -11,14 +11,14 @@ use smp_panel::Role;
 
 use crate::containers_api::{PASSWORD, tree};
 use crate::helpers::{Session, TestApp, error_code, spawn_app};
-use crate::web_account::{browser, form_login, htmx_post, rows_of, summary};
+use crate::web_account::{browser, form_login, htmx_post, summary};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 const DAY_S: i64 = 86_400;
 
 /// `POST /api/v1/tokens` with the session cookie and its CSRF header.
 async fn create_token(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
-    app.with_session(Method::POST, "/tokens", session).json(&body).send().await.unwrap()
+    app.send_json(Method::POST, "/tokens", session, &body).await
 }
 
 /// A token made the right way (the session, the password again); the token.
@@ -42,7 +42,7 @@ async fn me_status_with_session(app: &TestApp, session: &Session) -> u16 {
 }
 
 fn token_create_codes(app: &TestApp) -> Vec<(String, Option<String>)> {
-    rows_of(app, "token.create").into_iter().map(|row| (row.outcome, row.error_code)).collect()
+    app.audit_rows_of("token.create").into_iter().map(|row| (row.outcome, row.error_code)).collect()
 }
 
 #[tokio::test]
@@ -95,7 +95,7 @@ async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_on
     let right = create_token(&app, &session, json!({"name": "ci", "password": PASSWORD})).await;
     assert_eq!(error_code(right).await, (429, "rate_limited".into()));
     let change = json!({"current": PASSWORD, "new": NEW_PASSWORD});
-    let response = app.with_session(Method::PUT, "/me/password", &session).json(&change).send().await.unwrap();
+    let response = app.send_json(Method::PUT, "/me/password", &session, &change).await;
     assert_eq!(error_code(response).await, (429, "rate_limited".into()), "the password change counts the same");
     assert!(live_tokens(&app, &session).await.is_empty(), "no token was made");
     assert_eq!(app.login_response("alice", PASSWORD).await.status(), 200, "the password did not change");
@@ -209,7 +209,7 @@ async fn a_password_change_through_the_api_ends_every_token_and_every_other_sess
     assert_eq!(app.login_response("alice", PASSWORD).await.status(), 401);
     assert_eq!(app.login_response("alice", NEW_PASSWORD).await.status(), 200);
 
-    let seen: Vec<_> = rows_of(&app, "user.password").iter().map(|row| summary(row).1.to_owned()).collect();
+    let seen: Vec<_> = app.audit_rows_of("user.password").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(seen, ["refused", "refused", "ok"]);
     assert!(!format!("{:?}", app.audit_rows()).contains(NEW_PASSWORD));
 }
@@ -240,12 +240,8 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
     assert_eq!((me_status_with_session(&app, &alice).await, me_status_with_token(&app, &write).await), (200, 200));
 
     for disabled in [true, false] {
-        let response = app
-            .with_session(Method::PATCH, &format!("/users/{alice_id}"), &root)
-            .json(&json!({"disabled": disabled}))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            app.send_json(Method::PATCH, &format!("/users/{alice_id}"), &root, &json!({"disabled": disabled})).await;
         assert_eq!(response.status(), 200);
     }
     assert_eq!(me_status_with_session(&app, &alice).await, 401, "the session stays ended");
@@ -255,12 +251,8 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
     // Unapproving ends them as well: re-approving brings nothing back.
     let again = app.login("alice", PASSWORD).await;
     for approved in [false, true] {
-        let response = app
-            .with_session(Method::PATCH, &format!("/users/{alice_id}"), &root)
-            .json(&json!({"approved": approved}))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            app.send_json(Method::PATCH, &format!("/users/{alice_id}"), &root, &json!({"approved": approved})).await;
         assert_eq!(response.status(), 200);
     }
     assert_eq!(me_status_with_session(&app, &again).await, 401);
@@ -302,7 +294,7 @@ async fn sign_up_answers_a_taken_username_exactly_as_a_free_one_and_changes_noth
 
     assert_eq!(app.login_response("alice", PASSWORD).await.status(), 200, "alice's account is untouched");
     assert_eq!(error_code(app.login_response("alice", NEW_PASSWORD).await).await, (401, "invalid_credentials".into()));
-    let rows = rows_of(&app, "user.signup");
+    let rows = app.audit_rows_of("user.signup");
     let seen: Vec<_> = rows.iter().map(|row| (summary(row), row.object.as_str())).collect();
     assert_eq!(
         seen,
@@ -334,18 +326,15 @@ async fn a_member_naming_a_service_owner_cannot_tell_unknown_unapproved_disabled
 
     let mut answers = Vec::new();
     for name in ["nobody", "una", "dis", "ada", "root", "not a name!"] {
-        let patch = app
-            .with_session(Method::PATCH, &format!("/services/{bot}"), &bob)
-            .json(&json!({"owner": name}))
-            .send()
-            .await
-            .unwrap();
+        let patch = app.send_json(Method::PATCH, &format!("/services/{bot}"), &bob, &json!({"owner": name})).await;
         let create = app
-            .with_session(Method::POST, "/services", &bob)
-            .json(&json!({"container_id": world.c, "unit": "web.service", "owner": name}))
-            .send()
-            .await
-            .unwrap();
+            .send_json(
+                Method::POST,
+                "/services",
+                &bob,
+                &json!({"container_id": world.c, "unit": "web.service", "owner": name}),
+            )
+            .await;
         for response in [patch, create] {
             let status = response.status().as_u16();
             answers.push((name, status, response.text().await.unwrap()));
@@ -361,12 +350,7 @@ async fn a_member_naming_a_service_owner_cannot_tell_unknown_unapproved_disabled
 
     // An admin, who may list the users anyway, learns what is wrong.
     let root = app.login("root", PASSWORD).await;
-    let response = app
-        .with_session(Method::PATCH, &format!("/services/{bot}"), &root)
-        .json(&json!({"owner": "nobody"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/services/{bot}"), &root, &json!({"owner": "nobody"})).await;
     let body: Value = response.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("nobody"), "{body}");
 }

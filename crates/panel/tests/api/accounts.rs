@@ -93,12 +93,7 @@ async fn disabled_and_unapproved_users_cannot_log_in() {
     let (app, _) = app_with_head_admin().await;
     let gone = app.user("gone", Role::Member, PASSWORD, true);
     let admin = app.login("root", PASSWORD).await;
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{gone}"), &admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{gone}"), &admin, &json!({"disabled": true})).await;
     assert_eq!(response.status(), 200);
     let response = app.login_response("gone", PASSWORD).await;
     assert_eq!(error_code(response).await, (403, "account_disabled".into()));
@@ -182,11 +177,13 @@ async fn a_personal_access_token_is_shown_once_works_is_stored_hashed_and_stops_
     let (app, _) = app_with_head_admin().await;
     let session = app.login("root", PASSWORD).await;
     let response = app
-        .with_session(Method::POST, "/tokens", &session)
-        .json(&json!({"name": "ci", "password": PASSWORD, "scope": "write", "expires_in_days": 30}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/tokens",
+            &session,
+            &json!({"name": "ci", "password": PASSWORD, "scope": "write", "expires_in_days": 30}),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     let token = created["token"].as_str().unwrap().to_owned();
@@ -245,12 +242,7 @@ async fn an_admin_creates_a_member_who_cannot_list_or_patch_users() {
     let (app, root) = app_with_head_admin().await;
     app.user("ada", Role::Admin, PASSWORD, true);
     let admin = app.login("ada", PASSWORD).await;
-    let response = app
-        .with_session(Method::POST, "/users", &admin)
-        .json(&json!({"username": "mia", "role": "member"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/users", &admin, &json!({"username": "mia", "role": "member"})).await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     assert_eq!((created["role"].clone(), created["approved"].clone()), (json!("member"), json!(true)));
@@ -263,23 +255,12 @@ async fn an_admin_creates_a_member_who_cannot_list_or_patch_users() {
     let mia = app.login("mia", &password).await;
     let response = app.with_session(Method::GET, "/users", &mia).send().await.unwrap();
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{root}"), &mia)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{root}"), &mia, &json!({"disabled": true})).await;
     let hidden = error_code(response).await;
-    let response =
-        app.with_session(Method::PATCH, "/users/999999", &mia).json(&json!({"disabled": true})).send().await.unwrap();
+    let response = app.send_json(Method::PATCH, "/users/999999", &mia, &json!({"disabled": true})).await;
     assert_eq!(hidden, error_code(response).await, "another user's account looks missing");
     assert_eq!(hidden, (404, "not_found".into()));
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{mia_id}"), &mia)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{mia_id}"), &mia, &json!({"role": "admin"})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     let row = app.audit_rows().pop().unwrap();
     assert_eq!(
@@ -294,46 +275,23 @@ async fn an_admin_cannot_make_an_admin_but_a_head_admin_can() {
     let member = app.user("mia", Role::Member, PASSWORD, true);
     app.user("ada", Role::Admin, PASSWORD, true);
     let admin = app.login("ada", PASSWORD).await;
-    let response = app
-        .with_session(Method::POST, "/users", &admin)
-        .json(&json!({"username": "al", "role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/users", &admin, &json!({"username": "al", "role": "admin"})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{member}"), &admin)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{member}"), &admin, &json!({"role": "admin"})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     let refused = app.audit_rows().into_iter().filter(|row| row.outcome == "refused").count();
     assert_eq!(refused, 2);
 
     let root = app.login("root", PASSWORD).await;
     let response = app
-        .with_session(Method::POST, "/users", &root)
-        .json(&json!({"username": "al", "role": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(Method::POST, "/users", &root, &json!({"username": "al", "role": "admin", "password": PASSWORD}))
+        .await;
     assert_eq!(response.status(), 201);
     assert!(response.json::<Value>().await.unwrap().get("password").is_none());
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{member}"), &root)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{member}"), &root, &json!({"role": "admin"})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["role"], "admin");
-    let response = app
-        .with_session(Method::POST, "/users", &root)
-        .json(&json!({"username": "al", "role": "member"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/users", &root, &json!({"username": "al", "role": "member"})).await;
     assert_eq!(error_code(response).await, (409, "conflict".into()));
 }
 
@@ -368,7 +326,7 @@ async fn malformed_json_unknown_fields_wrong_types_and_huge_bodies_get_4xx_with_
         .await
         .unwrap();
     assert_eq!(error_code(response).await, (422, "invalid_input".into()));
-    let response = app.with_session(Method::PATCH, "/users/abc", &session).json(&json!({})).send().await.unwrap();
+    let response = app.send_json(Method::PATCH, "/users/abc", &session, &json!({})).await;
     assert_eq!(error_code(response).await.0, 404);
 }
 
@@ -416,8 +374,7 @@ async fn nobody_can_disable_or_demote_their_own_account() {
     let (app, root) = app_with_head_admin().await;
     let session = app.login("root", PASSWORD).await;
     for change in [json!({"disabled": true}), json!({"role": "member"}), json!({"approved": false})] {
-        let response =
-            app.with_session(Method::PATCH, &format!("/users/{root}"), &session).json(&change).send().await.unwrap();
+        let response = app.send_json(Method::PATCH, &format!("/users/{root}"), &session, &change).await;
         assert_eq!(error_code(response).await, (403, "forbidden".into()), "{change}");
     }
     let me = app.with_session(Method::GET, "/me", &session).send().await.unwrap();
@@ -479,11 +436,8 @@ async fn a_user_cannot_see_or_revoke_another_users_token() {
     app.user("mia", Role::Member, PASSWORD, true);
     let root = app.login("root", PASSWORD).await;
     let created: Value = app
-        .with_session(Method::POST, "/tokens", &root)
-        .json(&json!({"name": "root's", "password": PASSWORD}))
-        .send()
+        .send_json(Method::POST, "/tokens", &root, &json!({"name": "root's", "password": PASSWORD}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -335,7 +335,7 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     let me: serde_json::Value = world.get("/me", &mia).await.json().await.unwrap();
     let quota = json!({"containers": 2, "cpu": 2, "memory_mb": 1024, "disk_mb": 8192});
     let path = format!("/users/{}/quota", me["id"]);
-    let set = world.app.with_session(reqwest::Method::PUT, &path, &world.admin).json(&quota).send().await.unwrap();
+    let set = world.app.send_json(reqwest::Method::PUT, &path, &world.admin, &quota).await;
     assert_eq!(set.status(), 200);
     let panel = world.app.address.clone();
 

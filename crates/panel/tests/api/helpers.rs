@@ -211,6 +211,17 @@ impl TestApp {
             .header("X-CSRF-Token", &session.csrf)
     }
 
+    /// `method path` with the session (as `with_session`) and `body` as JSON: the answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.with_session(method, path, session).json(body).send().await.unwrap()
+    }
+
     /// The panel key the app seals machine secrets with.
     pub fn panel_key(&self) -> smp_panel::domain::secrets::PanelKey {
         smp_panel::domain::secrets::PanelKey::load(&self.db.dir.path().join("panel.key")).unwrap()
@@ -218,6 +229,11 @@ impl TestApp {
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
         db::audit::list(&mut self.db.connect()).unwrap()
+    }
+
+    /// The audit rows of `action`, oldest first.
+    pub fn audit_rows_of(&self, action: &str) -> Vec<db::audit::AuditRow> {
+        self.audit_rows().into_iter().filter(|row| row.action == action).collect()
     }
 
     /// Stops the panel gracefully and waits until it has, with all it writes

@@ -74,7 +74,7 @@ impl World {
     }
 
     pub(crate) async fn post(&self, path: &str, session: &Session, body: Value) -> reqwest::Response {
-        self.app.with_session(Method::POST, path, session).json(&body).send().await.unwrap()
+        self.app.send_json(Method::POST, path, session, &body).await
     }
 
     pub(crate) async fn containers(&self, session: &Session) -> Vec<Value> {
@@ -103,11 +103,8 @@ impl World {
     pub(crate) async fn give(&self, container: i64, owner: &str) {
         let response = self
             .app
-            .with_session(Method::PATCH, &format!("/containers/{container}"), &self.admin)
-            .json(&json!({"owner": owner}))
-            .send()
-            .await
-            .unwrap();
+            .send_json(Method::PATCH, &format!("/containers/{container}"), &self.admin, &json!({"owner": owner}))
+            .await;
         assert_eq!(response.status(), 200);
     }
 

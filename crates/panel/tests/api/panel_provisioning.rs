@@ -188,7 +188,7 @@ async fn every_forbidden_key_and_device_is_refused_at_the_panel_with_nothing_res
 
     assert_eq!(stage.instances(), ["c-alice"], "nothing was created in LXD");
     assert_eq!(stage.live_rows(), rows_before, "nothing was reserved");
-    let refused = stage.world.app.audit_rows().into_iter().filter(|row| row.action == "container.create").count();
+    let refused = stage.world.app.audit_rows_of("container.create").into_iter().count();
     assert_eq!(refused, sent, "every refusal is audited, and nothing started");
     // The same member may still create within the whitelist.
     let body = json!({"name": "x1", "image": "smp-busybox", "config": {"user.note": "mine"}, "start": false});
@@ -260,9 +260,8 @@ async fn a_creation_that_fails_says_why_gives_the_reservation_back_and_leaves_no
     let outcomes: Vec<String> = stage
         .world
         .app
-        .audit_rows()
+        .audit_rows_of("container.create")
         .into_iter()
-        .filter(|row| row.action == "container.create")
         .map(|row| format!("{} {}", row.outcome, row.error_code.unwrap_or_default()))
         .collect();
     assert_eq!(outcomes, ["started ", "refused unknown_image", "started ", "ok ", "started ", "failed agent_error"]);

@@ -18,7 +18,7 @@ use crate::helpers::{Session, TestApp, error_code};
 use crate::panel_agent::until;
 
 async fn post(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
-    app.with_session(Method::POST, "/containers", session).json(&body).send().await.unwrap()
+    app.send_json(Method::POST, "/containers", session, &body).await
 }
 
 async fn set_quota(app: &TestApp, admin: &Session, user: i64, quota: Value) {
@@ -177,7 +177,7 @@ async fn quotas_count_only_live_sub_containers_overall_and_per_machine_and_place
     set_quota(&app, &ada, alice, json!({"containers": 2, "cpu": null, "memory_mb": null, "disk_mb": null})).await;
     let none_here = json!({"containers": 0, "cpu": null, "memory_mb": null, "disk_mb": null});
     let path = format!("/users/{alice}/quota/machines/{machine}");
-    let response = app.with_session(Method::PUT, &path, &ada).json(&none_here).send().await.unwrap();
+    let response = app.send_json(Method::PUT, &path, &ada, &none_here).await;
     assert_eq!(response.status(), 200);
 
     let (status, code) = error_code(

@@ -201,7 +201,7 @@ async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any
         let (status, answer) = send(app, Method::POST, "/services", &root, Some(body.clone())).await;
         assert_eq!(status, *expected, "{body}: {answer}");
     }
-    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "service.create").collect();
+    let rows: Vec<_> = app.audit_rows_of("service.create").into_iter().collect();
     assert_eq!(rows.len(), bad_bodies.len(), "every refusal has its row");
     assert!(rows.iter().all(|row| row.outcome == "refused"), "{rows:?}");
     assert_eq!(list_ids(app, "/services", &root).await.len(), 4, "nothing was created");
@@ -215,13 +215,8 @@ async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any
     // A valid request does reach for the agent (down here): started, then failed.
     let (status, _) = send(app, Method::POST, "/services", &root, Some(json!({"container_id": d, "unit": "x"}))).await;
     assert_eq!(status, 503);
-    let outcomes: Vec<String> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "service.create")
-        .skip(bad_bodies.len())
-        .map(|row| row.outcome)
-        .collect();
+    let outcomes: Vec<String> =
+        app.audit_rows_of("service.create").into_iter().skip(bad_bodies.len()).map(|row| row.outcome).collect();
     assert_eq!(outcomes, ["started", "failed"]);
 }
 

@@ -85,11 +85,6 @@ pub(crate) async fn forged_post(app: &TestApp, path: &str, cookie: &str, form: &
     response.await.unwrap().status().as_u16()
 }
 
-/// The audit rows of `action`.
-pub(crate) fn rows_of(app: &TestApp, action: &str) -> Vec<AuditRow> {
-    app.audit_rows().into_iter().filter(|row| row.action == action).collect()
-}
-
 /// (actor, outcome, error code) of a row.
 pub(crate) fn summary(row: &AuditRow) -> (&str, &str, Option<&str>) {
     (row.actor.as_str(), row.outcome.as_str(), row.error_code.as_deref())
@@ -131,7 +126,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
     assert!(html.contains("your account is made and waits for an admin's approval"), "{html}");
     let newbie = user(&app, "newbie").expect("the account exists");
     assert_eq!((newbie.role, newbie.approved, newbie.disabled), (Role::Member, false, false));
-    let rows = rows_of(&app, "user.signup");
+    let rows = app.audit_rows_of("user.signup");
     let seen: Vec<_> = rows.iter().map(|row| (summary(row), row.object.as_str())).collect();
     assert_eq!(
         seen,
@@ -151,7 +146,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
     let (status, html) = htmx_post(&app, &format!("/admin/users/{}", newbie.id), &ada, &[("approved", "true")]).await;
     assert_eq!(status, 200);
     assert!(html.contains("newbie is now member, approved and enabled."), "{html}");
-    let row = rows_of(&app, "user.update").pop().unwrap();
+    let row = app.audit_rows_of("user.update").pop().unwrap();
     assert_eq!((summary(&row), row.object.clone()), (("ada", "ok", None), format!("user:{}", newbie.id)));
 
     assert_eq!(form_login(&app, "newbie", PASSWORD).await.status(), 303, "approved: she signs in");
@@ -164,7 +159,7 @@ async fn a_taken_username_gets_the_pending_page_and_its_account_is_untouched() {
     let (status, html) = signup(&app, &signup_form("alice", PASSWORD, PASSWORD)).await;
     assert_eq!(status, 200);
     assert!(html.contains("If the name <strong>alice</strong> was free"), "{html}");
-    let row = rows_of(&app, "user.signup").pop().unwrap();
+    let row = app.audit_rows_of("user.signup").pop().unwrap();
     assert_eq!((summary(&row), row.object.as_str()), (("anonymous", "refused", Some("conflict")), "username:alice"));
     assert!(user(&app, "alice").unwrap().approved, "the existing account is untouched");
 }
@@ -179,7 +174,7 @@ async fn signup_is_rate_limited_like_the_login() {
     }
     assert_eq!(statuses, [422, 422, 422, 422, 422, 429, 429]);
     let limited = |app: &TestApp| -> Vec<i64> {
-        let rows = rows_of(app, "user.signup").into_iter();
+        let rows = app.audit_rows_of("user.signup").into_iter();
         rows.filter(|row| row.error_code.as_deref() == Some("rate_limited")).map(|row| row.count).collect()
     };
     // Refusals for the rate are audited too, aggregated per source: the
@@ -247,7 +242,7 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     assert_eq!(page(&app, "/account", &alice.cookie).await.0, 200, "this session stays");
     assert_eq!(page(&app, "/account", &other.cookie).await.0, 303, "the other session ended: to the login page");
 
-    let rows = rows_of(&app, "user.password");
+    let rows = app.audit_rows_of("user.password");
     let seen: Vec<_> = rows.iter().map(summary).collect();
     assert_eq!(
         seen,
@@ -262,7 +257,7 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
 
     let forged = forged_post(&app, "/account/password", &alice.cookie, &right).await;
     assert_eq!(forged, 403, "no CSRF header: refused");
-    let row = rows_of(&app, "user.password").pop().unwrap();
+    let row = app.audit_rows_of("user.password").pop().unwrap();
     assert_eq!(summary(&row), ("alice", "refused", Some("csrf_failed")));
 }
 
@@ -323,7 +318,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
     let me = app.client.get(app.url("/me")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(me.status(), 401, "revoked from the page");
 
-    let created_rows = rows_of(&app, "token.create");
+    let created_rows = app.audit_rows_of("token.create");
     let created: Vec<_> = created_rows.iter().map(|row| (summary(row), row.object.clone())).collect();
     assert_eq!(
         created,
@@ -333,7 +328,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
             (("alice", "ok", None), format!("token:{id}"))
         ]
     );
-    let revoked: Vec<_> = rows_of(&app, "token.revoke").iter().map(|row| summary(row).1.to_owned()).collect();
+    let revoked: Vec<_> = app.audit_rows_of("token.revoke").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(revoked, ["refused", "refused", "ok"]);
     let hashes: Vec<String> = {
         #[derive(diesel::QueryableByName)]

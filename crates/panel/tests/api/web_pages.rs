@@ -97,7 +97,7 @@ async fn an_action_on_a_hidden_container_from_the_pages_is_the_404_page_and_audi
         .unwrap();
     assert_eq!(answer.status(), 404);
     assert_eq!(answer.text().await.unwrap(), missing_page, "the one 404 page");
-    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "container.restart").collect();
+    let rows: Vec<_> = app.audit_rows_of("container.restart").into_iter().collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0].outcome.as_str(), rows[0].error_code.as_deref()), ("refused", Some("not_found")));
     assert_eq!(rows[0].object, format!("container:{}", t.c));

@@ -90,7 +90,7 @@ async fn exec_with_the_agent_down_answers_a_readable_fragment_naming_the_machine
     assert_eq!(status, 200, "htmx swaps only 2xx: {html}");
     assert!(html.contains("role=\"alert\""), "{html}");
     assert!(html.contains("Machine m1 cannot be reached right now; try again in a minute"), "{html}");
-    let rows: Vec<_> = t.app.audit_rows().into_iter().filter(|row| row.action == "container.exec").collect();
+    let rows: Vec<_> = t.app.audit_rows_of("container.exec").into_iter().collect();
     let summary: Vec<_> = rows.iter().map(|row| (row.outcome.as_str(), row.error_code.as_deref())).collect();
     assert_eq!(summary, [("started", None), ("failed", Some("agent_unavailable"))]);
     for row in &rows {

@@ -16,7 +16,7 @@ use smp_panel::db::users::UserId;
 use crate::containers_api::{Tree, row, tree};
 use crate::helpers::TestApp;
 use crate::panel_agent::until;
-use crate::web_account::{Browser, forged_post, htmx_post, page, page_200, rows_of, signed_in, summary};
+use crate::web_account::{Browser, forged_post, htmx_post, page, page_200, signed_in, summary};
 
 const SMALL: Limits = Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) };
 
@@ -52,7 +52,7 @@ fn live_count(app: &TestApp) -> usize {
 
 /// (actor, outcome, error code) of each audit row of `action`, oldest first.
 fn audited(app: &TestApp, action: &str) -> Vec<(String, String, Option<String>)> {
-    rows_of(app, action)
+    app.audit_rows_of(action)
         .iter()
         .map(|row| {
             let (actor, outcome, code) = summary(row);
@@ -313,7 +313,7 @@ async fn the_admin_sets_a_members_quota_on_the_users_page_and_adopts_a_container
     let (status, _) = htmx_post(&app, &path, &alice_browser, &[("containers", "99")]).await;
     assert_eq!(status, 404);
     assert_eq!(quotas::stored(&mut app.db.connect(), UserId(alice)).unwrap(), Some(expected));
-    let rows = rows_of(&app, "user.quota");
+    let rows = app.audit_rows_of("user.quota");
     let seen: Vec<_> = rows.iter().map(summary).collect();
     assert_eq!(
         seen,

@@ -15,7 +15,7 @@ use smp_panel::db::services;
 use crate::containers_api::{PASSWORD, Tree, tree};
 use crate::helpers::TestApp;
 use crate::services_api::{service, service_row};
-use crate::web_account::{Browser, forged_post, htmx_post, htmx_send, page, page_200, rows_of, signed_in, summary};
+use crate::web_account::{Browser, forged_post, htmx_post, htmx_send, page, page_200, signed_in, summary};
 
 /// The tree of `containers_api` (alice owns `a`, bob `b` under it and `c`,
 /// nobody `d`; machine m1's agent is down) plus carol, a member who owns no
@@ -44,7 +44,7 @@ type Audited = (String, String, Option<String>, String, Option<String>);
 
 /// The rows of `action`, oldest first.
 fn audit_of(app: &TestApp, action: &str) -> Vec<Audited> {
-    rows_of(app, action)
+    app.audit_rows_of(action)
         .iter()
         .map(|row: &AuditRow| {
             let (actor, outcome, code) = summary(row);
@@ -232,7 +232,7 @@ async fn a_forged_post_without_the_csrf_token_is_refused_audited_and_changes_not
         ("service.delete", "alice"),
         ("service.create", "alice"),
     ] {
-        let rows = rows_of(app, action);
+        let rows = app.audit_rows_of(action);
         let seen: Vec<_> = rows.iter().map(summary).collect();
         assert_eq!(seen, [(actor, "refused", Some("csrf_failed"))], "{action}");
     }
@@ -283,7 +283,7 @@ async fn an_action_with_the_agent_down_ends_with_a_readable_failure_naming_the_m
     let (status, html) = htmx_post(app, &format!("/services/{}/stop", w.db), &carol, &[]).await;
     assert_eq!(status, 404);
     assert!(html.contains("There is nothing here, or nothing you may see."), "{html}");
-    let rows = rows_of(app, "service.stop");
+    let rows = app.audit_rows_of("service.stop");
     assert_eq!(rows.iter().map(summary).collect::<Vec<_>>(), [("carol", "refused", Some("not_found"))]);
 }
 
