@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use smp_panel::Role;
 
 use crate::containers_api::{PASSWORD, tree};
-use crate::helpers::{Session, TestApp, error_code, spawn_app};
+use crate::helpers::{Session, TestApp, error_code, spawn_app, spawn_app_signed_in};
 use crate::web_account::{browser, form_login, htmx_post, summary};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -47,9 +47,7 @@ fn token_create_codes(app: &TestApp) -> Vec<(String, Option<String>)> {
 
 #[tokio::test]
 async fn a_token_needs_the_password_again_and_a_browser_session_and_a_wrong_one_creates_nothing() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
 
     let wrong = create_token(&app, &session, json!({"name": "ci", "password": "not her password at all"})).await;
     assert_eq!(error_code(wrong).await, (403, "wrong_password".into()));
@@ -84,9 +82,7 @@ async fn a_token_needs_the_password_again_and_a_browser_session_and_a_wrong_one_
 
 #[tokio::test]
 async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_one_for_a_while() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
     for guess in 0..5 {
         let body = json!({"name": "ci", "password": format!("guess number {guess} of many")});
         let response = create_token(&app, &session, body).await;
@@ -105,9 +101,7 @@ async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_on
 
 #[tokio::test]
 async fn a_token_expires_in_ninety_days_by_default_and_in_a_year_at_most_and_is_read_only_by_default() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
 
     for days in [0, 366, 3650] {
         let body = json!({"name": "long", "password": PASSWORD, "expires_in_days": days});
@@ -138,9 +132,7 @@ async fn a_token_expires_in_ninety_days_by_default_and_in_a_year_at_most_and_is_
 
 #[tokio::test]
 async fn a_read_token_reads_but_every_state_changing_request_with_it_is_refused_audited_and_does_nothing() {
-    let app = spawn_app().await;
-    app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let session = app.login("root", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("root", Role::HeadAdmin, PASSWORD).await;
     let read = token(&app, &session, PASSWORD, "read").await;
     assert_eq!(me_status_with_token(&app, &read).await, 200);
     let listed = app.client.get(app.url("/users")).bearer_auth(&read).send().await.unwrap();
@@ -178,9 +170,7 @@ async fn a_read_token_reads_but_every_state_changing_request_with_it_is_refused_
 
 #[tokio::test]
 async fn a_password_change_through_the_api_ends_every_token_and_every_other_session_for_good() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let this = app.login("alice", PASSWORD).await;
+    let (app, this) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
     let other = app.login("alice", PASSWORD).await;
     let read = token(&app, &this, PASSWORD, "read").await;
     let write = token(&app, &this, PASSWORD, "write").await;
@@ -216,9 +206,7 @@ async fn a_password_change_through_the_api_ends_every_token_and_every_other_sess
 
 #[tokio::test]
 async fn a_password_change_on_the_account_page_ends_her_tokens_too() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
     let write = token(&app, &session, PASSWORD, "write").await;
     let alice = browser(&app, "alice", PASSWORD).await;
     let right = [("current_password", PASSWORD), ("new_password", NEW_PASSWORD), ("new_password_again", NEW_PASSWORD)];

@@ -18,6 +18,13 @@ async fn app_with_head_admin() -> (TestApp, i64) {
     (app, id)
 }
 
+/// `response` is the error `code` with `status`, and the last audit row is its refusal.
+async fn assert_refused(app: &TestApp, response: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(error_code(response).await, (status, code.to_owned()));
+    let last = app.audit_rows().pop().unwrap();
+    assert_eq!((last.outcome.as_str(), last.error_code.as_deref()), ("refused", Some(code)));
+}
+
 #[tokio::test]
 async fn health_answers_ok_and_unknown_api_routes_answer_a_json_404() {
     let app = spawn_app().await;
@@ -96,9 +103,7 @@ async fn disabled_and_unapproved_users_cannot_log_in() {
     let response = app.send_json(Method::PATCH, &format!("/users/{gone}"), &admin, &json!({"disabled": true})).await;
     assert_eq!(response.status(), 200);
     let response = app.login_response("gone", PASSWORD).await;
-    assert_eq!(error_code(response).await, (403, "account_disabled".into()));
-    let last = app.audit_rows().pop().unwrap();
-    assert_eq!((last.outcome.as_str(), last.error_code.as_deref()), ("refused", Some("account_disabled")));
+    assert_refused(&app, response, 403, "account_disabled").await;
 }
 
 #[tokio::test]
@@ -308,13 +313,7 @@ async fn malformed_json_unknown_fields_wrong_types_and_huge_bodies_get_4xx_with_
         (&huge, 413, "body_too_large"),
     ];
     for (body, status, code) in bodies {
-        let response = app
-            .with_session(Method::POST, "/users", &session)
-            .header("Content-Type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
+        let response = app.send_body(Method::POST, "/users", &session, body.to_owned()).await;
         assert_eq!(error_code(response).await, (status, code.into()), "{}", &body[..body.len().min(60)]);
     }
     let response = app
@@ -351,9 +350,7 @@ async fn the_sixth_quick_login_attempt_from_one_address_is_rate_limited() {
     }
     let response = app.login_response("root", PASSWORD).await;
     assert!(session_cookie(&response).is_none());
-    assert_eq!(error_code(response).await, (429, "rate_limited".into()));
-    let row = app.audit_rows().pop().unwrap();
-    assert_eq!((row.outcome.as_str(), row.error_code.as_deref()), ("refused", Some("rate_limited")));
+    assert_refused(&app, response, 429, "rate_limited").await;
 }
 
 #[tokio::test]

@@ -57,6 +57,12 @@ pub(crate) fn apply(app: &TestApp, machine: i64, list: &[ContainerSummary]) {
     containers::apply_list(&mut app.db.connect(), MachineId(machine), list, smp_panel::db::unix_now()).unwrap();
 }
 
+/// `apply` of the containers `listed` (name, status), each created at `CREATED`.
+pub(crate) fn apply_listed(app: &TestApp, machine: i64, listed: &[(&str, ContainerStatus)]) {
+    let list: Vec<ContainerSummary> = listed.iter().map(|(name, status)| summary(name, *status, CREATED)).collect();
+    apply(app, machine, &list);
+}
+
 /// Every container row of `machine` named `name` (gone ones too), oldest first.
 pub(crate) fn rows_named(app: &TestApp, machine: i64, name: &str) -> Vec<containers::Container> {
     let filter = ListFilter { machine_id: Some(machine), ..ListFilter::default() };
@@ -103,16 +109,8 @@ pub(crate) async fn tree() -> Tree {
     let alice = app.user("alice", Role::Member, PASSWORD, true);
     let bob = app.user("bob", Role::Member, PASSWORD, true);
     let machine = add_machine(&app, "m1");
-    apply(
-        &app,
-        machine,
-        &[
-            summary("a", ContainerStatus::Stopped, CREATED),
-            summary("b", ContainerStatus::Running, CREATED),
-            summary("c", ContainerStatus::Running, CREATED),
-            summary("d", ContainerStatus::Running, CREATED),
-        ],
-    );
+    let (stopped, running) = (ContainerStatus::Stopped, ContainerStatus::Running);
+    apply_listed(&app, machine, &[("a", stopped), ("b", running), ("c", running), ("d", running)]);
     let [a, b, c, d] = ["a", "b", "c", "d"].map(|name| container_id(&app, machine, name));
     set_owner(&app, a, Some(alice));
     set_owner(&app, b, Some(bob));
@@ -243,18 +241,11 @@ async fn the_list_filters_by_machine_owner_status_and_gone() {
     let t = tree().await;
     let app = &t.app;
     let other = add_machine(app, "m2");
-    apply(app, other, &[summary("e", ContainerStatus::Stopped, CREATED)]);
+    apply_listed(app, other, &[("e", ContainerStatus::Stopped)]);
     let e = container_id(app, other, "e");
     // d leaves m1: it is gone.
-    apply(
-        app,
-        t.machine,
-        &[
-            summary("a", ContainerStatus::Stopped, CREATED),
-            summary("b", ContainerStatus::Running, CREATED),
-            summary("c", ContainerStatus::Running, CREATED),
-        ],
-    );
+    let (stopped, running) = (ContainerStatus::Stopped, ContainerStatus::Running);
+    apply_listed(app, t.machine, &[("a", stopped), ("b", running), ("c", running)]);
     let ada = app.login("ada", PASSWORD).await;
     assert_eq!(list_ids(app, &format!("/containers?machine_id={other}"), &ada).await, vec![e]);
     assert_eq!(
@@ -407,14 +398,10 @@ async fn a_container_that_leaves_its_machine_is_gone_and_a_new_one_of_the_same_n
     let t = tree().await;
     let app = &t.app;
     // a disappears.
-    apply(
+    apply_listed(
         app,
         t.machine,
-        &[
-            summary("b", ContainerStatus::Running, CREATED),
-            summary("c", ContainerStatus::Running, CREATED),
-            summary("d", ContainerStatus::Running, CREATED),
-        ],
+        &[("b", ContainerStatus::Running), ("c", ContainerStatus::Running), ("d", ContainerStatus::Running)],
     );
     let alice = app.login("alice", PASSWORD).await;
     let (status, body) = get_json(app, &format!("/containers/{}", t.a), &alice).await;
@@ -453,7 +440,7 @@ async fn act(app: &TestApp, session: &Session, id: i64, verb: &str) -> reqwest::
 async fn actions_on_a_gone_container_are_409_and_audited_as_refused() {
     let t = tree().await;
     let app = &t.app;
-    apply(app, t.machine, &[summary("b", ContainerStatus::Running, CREATED)]);
+    apply_listed(app, t.machine, &[("b", ContainerStatus::Running)]);
     let alice = app.login("alice", PASSWORD).await;
     for verb in ["start", "stop", "restart", "exec"] {
         let response = act(app, &alice, t.a, verb).await;
@@ -558,13 +545,7 @@ async fn bad_action_bodies_are_4xx_in_the_json_error_shape_never_500() {
         (&stop, r#"{"force":true,"colour":1}"#.into(), 422, "invalid_input"),
     ];
     for (path, body, status, code) in cases {
-        let response = app
-            .with_session(Method::POST, path, &alice)
-            .header("Content-Type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+        let response = app.send_body(Method::POST, path, &alice, body.clone()).await;
         assert_eq!(json_error(response).await, (status, code.into()), "{path} {}", &body[..body.len().min(60)]);
     }
     let response =
@@ -586,13 +567,7 @@ async fn an_oversize_stop_or_restart_body_is_413_body_too_large_and_not_attempte
     for verb in ["stop", "restart"] {
         for kib in [100, 300] {
             let body = format!("{{\"force\":true{}}}", " ".repeat(kib * 1024));
-            let response = app
-                .with_session(Method::POST, &format!("/containers/{}/{verb}", t.a), &alice)
-                .header("Content-Type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = app.send_body(Method::POST, &format!("/containers/{}/{verb}", t.a), &alice, body).await;
             let (status, text) = status_and_text(response).await;
             let code = serde_json::from_str::<Value>(&text)
                 .ok()

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::json;
 use smp_panel::Role;
 
-use crate::helpers::{TestApp, error_code, session_cookie, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, error_code, session_cookie, spawn_app, spawn_app_signed_in, spawn_app_with};
 
 const PASSWORD: &str = "a long enough passphrase";
 const EVIL: &str = "http://evil.example";
@@ -89,9 +89,7 @@ async fn five_hundred_anonymous_writes_with_4_kib_paths_from_one_source_write_tw
 
 #[tokio::test]
 async fn a_signed_in_users_refusals_stay_one_row_each() {
-    let app = spawn_app().await;
-    app.user("mia", Role::Member, PASSWORD, true);
-    let mia = app.login("mia", PASSWORD).await;
+    let (app, mia) = spawn_app_signed_in("mia", Role::Member, PASSWORD).await;
     let before = app.audit_rows().len();
     for _ in 0..3 {
         // Her cookie without the CSRF header: refused, and she is named.
@@ -230,9 +228,7 @@ async fn a_foreign_origin_on_the_api_login_and_the_login_form_is_refused_and_ope
 
 #[tokio::test]
 async fn a_cookie_write_with_a_foreign_origin_is_refused_and_changes_nothing() {
-    let app = spawn_app().await;
-    app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let root = app.login("root", PASSWORD).await;
+    let (app, root) = spawn_app_signed_in("root", Role::HeadAdmin, PASSWORD).await;
     let users_before = count_rows(&app, "users");
     let response = app
         .with_session(Method::POST, "/users", &root)

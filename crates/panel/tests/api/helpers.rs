@@ -142,6 +142,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with("").await
 }
 
+/// `spawn_app` with one approved user, `name` of `role`, signed in through the API.
+pub async fn spawn_app_signed_in(name: &str, role: smp_panel::Role, password: &str) -> (TestApp, Session) {
+    let app = spawn_app().await;
+    app.user(name, role, password, true);
+    let session = app.login(name, password).await;
+    (app, session)
+}
+
 /// `spawn_app` with more settings (TOML lines) in its config.
 pub async fn spawn_app_with(settings: &str) -> TestApp {
     let db = spawn_db();
@@ -220,6 +228,19 @@ impl TestApp {
         body: &serde_json::Value,
     ) -> reqwest::Response {
         self.with_session(method, path, session).json(body).send().await.unwrap()
+    }
+
+    /// `method path` with the session, a JSON content type and `body` as it
+    /// is (JSON or not): the answer.
+    pub async fn send_body(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+        body: String,
+    ) -> reqwest::Response {
+        let request = self.with_session(method, path, session).header("Content-Type", "application/json");
+        request.body(body).send().await.unwrap()
     }
 
     /// The panel key the app seals machine secrets with.

@@ -11,8 +11,7 @@ use smp_panel::db::quotas;
 use smp_panel::db::users::UserId;
 
 use crate::containers_api::{
-    AGENT_SECRET, CREATED, PASSWORD, add_machine, apply, closed_port, get_json, panel_key, set_owner, summary, tree,
-    tree_as,
+    AGENT_SECRET, PASSWORD, add_machine, apply_listed, closed_port, get_json, panel_key, set_owner, tree, tree_as,
 };
 use crate::helpers::{TestApp, error_code};
 use crate::machine_cli::raw_database;
@@ -319,7 +318,7 @@ async fn deleting_one_machine_leaves_the_containers_of_another() {
     let t = tree().await;
     let app = &t.app;
     let other = add_machine(app, "m2");
-    apply(app, other, &[summary("e", smp_proto::api::ContainerStatus::Running, CREATED)]);
+    apply_listed(app, other, &[("e", smp_proto::api::ContainerStatus::Running)]);
     let root = app.login("root", PASSWORD).await;
     let response = app.with_session(Method::DELETE, &format!("/machines/{other}"), &root).send().await.unwrap();
     assert_eq!(response.status(), 204);

@@ -11,9 +11,7 @@ use smp_panel::db::containers::ContainerId;
 use smp_panel::db::services::{self, NewService, ServiceId};
 use smp_proto::api::ContainerStatus;
 
-use crate::containers_api::{
-    CREATED, PASSWORD, Tree, add_machine, apply, container_id, get_json, list_ids, summary, tree,
-};
+use crate::containers_api::{PASSWORD, Tree, add_machine, apply_listed, container_id, get_json, list_ids, tree};
 use crate::helpers::{Session, TestApp, error_code};
 
 /// Stores an active service row ("Serves the web") straight in the database; its id.
@@ -52,6 +50,13 @@ async fn services_world() -> Services {
     let bot = service(&tree.app, tree.c, "bot.service", None);
     let api = service(&tree.app, tree.b, "api.service", Some(sam));
     Services { tree, web, db, bot, api }
+}
+
+/// The services world, with `username` signed in through the API.
+async fn services_world_as(username: &str) -> (Services, Session) {
+    let world = services_world().await;
+    let session = login(&world.tree.app, username).await;
+    (world, session)
 }
 
 async fn login(app: &TestApp, name: &str) -> Session {
@@ -110,9 +115,8 @@ async fn each_user_sees_the_services_she_owns_or_that_run_on_her_trees_and_admin
 
 #[tokio::test]
 async fn a_service_owner_cannot_manage_her_service_or_reach_its_container_and_is_audited() {
-    let world = services_world().await;
+    let (world, sam) = services_world_as("sam").await;
     let app = &world.tree.app;
-    let sam = login(app, "sam").await;
     let d = world.tree.d;
     let web = world.web;
     let before = service_row(app, web);
@@ -149,9 +153,8 @@ async fn a_service_owner_cannot_manage_her_service_or_reach_its_container_and_is
 
 #[tokio::test]
 async fn her_actions_reach_for_the_agent_with_started_then_failed_rows_when_it_is_down() {
-    let world = services_world().await;
+    let (world, sam) = services_world_as("sam").await;
     let app = &world.tree.app;
-    let sam = login(app, "sam").await;
     for verb in ["start", "stop", "restart"] {
         let (status, body) = send(app, Method::POST, &format!("/services/{}/{verb}", world.web), &sam, None).await;
         assert_eq!((status, body["error"]["code"].as_str()), (503, Some("agent_unavailable")), "{verb}: {body}");
@@ -181,9 +184,8 @@ async fn her_actions_reach_for_the_agent_with_started_then_failed_rows_when_it_i
 
 #[tokio::test]
 async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any_agent_call() {
-    let world = services_world().await;
+    let (world, root) = services_world_as("root").await;
     let app = &world.tree.app;
-    let root = login(app, "root").await;
     let d = world.tree.d;
     let bad_bodies = [
         (json!({"container_id": d, "unit": "../x"}), 422),
@@ -222,9 +224,8 @@ async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any
 
 #[tokio::test]
 async fn container_owners_and_admins_give_services_owners_and_delete_them() {
-    let world = services_world().await;
+    let (world, bob) = services_world_as("bob").await;
     let app = &world.tree.app;
-    let bob = login(app, "bob").await;
     let alice = login(app, "alice").await;
     let sam = login(app, "sam").await;
     let bot = world.bot;
@@ -296,7 +297,7 @@ async fn a_machine_with_services_is_not_deleted_until_they_are() {
     let world = services_world().await;
     let app = &world.tree.app;
     let machine = add_machine(app, "m2");
-    apply(app, machine, &[summary("shared", ContainerStatus::Running, CREATED)]);
+    apply_listed(app, machine, &[("shared", ContainerStatus::Running)]);
     let shared = container_id(app, machine, "shared");
     let game = service(app, shared, "game.service", None);
     let root = login(app, "root").await;
@@ -312,9 +313,8 @@ async fn a_machine_with_services_is_not_deleted_until_they_are() {
 
 #[tokio::test]
 async fn the_audit_rows_of_a_service_are_read_by_its_owner_and_its_containers_owner_only() {
-    let world = services_world().await;
+    let (world, root) = services_world_as("root").await;
     let app = &world.tree.app;
-    let root = login(app, "root").await;
     for id in [world.web, world.bot] {
         let body = json!({"description": "set by root"});
         let (status, _) = send(app, Method::PATCH, &format!("/services/{id}"), &root, Some(body)).await;

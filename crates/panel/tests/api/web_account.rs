@@ -12,7 +12,7 @@ use smp_panel::Role;
 use smp_panel::db::audit::AuditRow;
 use smp_panel::db::users;
 
-use crate::containers_api::PASSWORD;
+use crate::containers_api::{PASSWORD, Tree, tree};
 use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_app_with};
 
 pub(crate) const NEW_PASSWORD: &str = "another long enough passphrase";
@@ -64,6 +64,13 @@ pub(crate) async fn browser(app: &TestApp, username: &str, password: &str) -> Br
 /// `browser` with the test password.
 pub(crate) async fn signed_in(app: &TestApp, username: &str) -> Browser {
     browser(app, username, PASSWORD).await
+}
+
+/// `containers_api`'s tree, with `username` signed in in a browser.
+pub(crate) async fn tree_signed_in(username: &str) -> (Tree, Browser) {
+    let tree = tree().await;
+    let browser = signed_in(&tree.app, username).await;
+    (tree, browser)
 }
 
 /// An htmx POST of `form` to `path`, with the session's CSRF header.

@@ -9,18 +9,17 @@ use secrecy::ExposeSecret as _;
 use smp_panel::Role;
 use smp_panel::db::machines::{self, MachineId};
 
-use crate::containers_api::{AGENT_SECRET, PASSWORD, closed_port, tree};
+use crate::containers_api::{AGENT_SECRET, PASSWORD, closed_port};
 use crate::helpers::spawn_app;
 use crate::machine_cli::raw_database;
-use crate::web_account::{browser, form_login, htmx_post, page, page_200, summary};
+use crate::web_account::{browser, form_login, htmx_post, page, page_200, summary, tree_signed_in};
 
 const NEW_SECRET: &str = "a-page-typed-agent-secret-0123456789abcdefXYZ";
 
 #[tokio::test]
 async fn a_member_gets_the_same_404_page_for_the_admin_pages_as_for_a_missing_page() {
-    let t = tree().await;
+    let (t, alice) = tree_signed_in("alice").await;
     let app = &t.app;
-    let alice = browser(app, "alice", PASSWORD).await;
     let missing = page(app, "/nope", &alice.cookie).await;
     assert_eq!(missing.0, 404);
     for path in ["/admin/users", "/admin/machines"] {
@@ -59,9 +58,8 @@ async fn a_member_gets_the_same_404_page_for_the_admin_pages_as_for_a_missing_pa
 
 #[tokio::test]
 async fn an_admin_cannot_make_an_admin_reads_why_and_nothing_changes() {
-    let t = tree().await;
+    let (t, ada) = tree_signed_in("ada").await;
     let app = &t.app;
-    let ada = browser(app, "ada", PASSWORD).await;
     let html = page_200(app, "/admin/users", &ada.cookie).await;
     assert!(html.contains("<label for=\"new-username\">") && html.contains("aria-label=\"Disable alice\""), "{html}");
     assert!(!html.contains("style=") && !html.contains("<script>") && !html.contains("$argon2"), "{html}");
@@ -137,9 +135,8 @@ async fn an_admin_creates_disables_and_enables_a_member_and_a_generated_password
 
 #[tokio::test]
 async fn the_head_admin_adds_a_machine_from_the_page_and_its_secret_never_comes_out() {
-    let t = tree().await;
+    let (t, root) = tree_signed_in("root").await;
     let app = &t.app;
-    let root = browser(app, "root", PASSWORD).await;
     let html = page_200(app, "/admin/machines", &root.cookie).await;
     assert!(html.contains("<label for=\"machine-secret\">") && html.contains("<label for=\"machine-tofu\">"), "{html}");
     assert!(html.contains("<td>m1</td>") && !html.contains(AGENT_SECRET), "{html}");
@@ -194,9 +191,8 @@ async fn the_head_admin_adds_a_machine_from_the_page_and_its_secret_never_comes_
 
 #[tokio::test]
 async fn sync_and_key_rotation_from_the_page_answer_readably_and_only_the_head_admin_may() {
-    let t = tree().await;
+    let (t, ada) = tree_signed_in("ada").await;
     let app = &t.app;
-    let ada = browser(app, "ada", PASSWORD).await;
     let (status, html) = page(app, "/admin/machines", &ada.cookie).await;
     assert_eq!(status, 200, "admins read");
     assert!(
