@@ -28,6 +28,15 @@ async fn token(app: &TestApp, session: &Session, password: &str, scope: &str) ->
     response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
+/// The member alice, signed in through the API with a write token: her id,
+/// session and token.
+async fn alice_with_a_write_token(app: &TestApp) -> (i64, Session, String) {
+    let id = app.user("alice", Role::Member, PASSWORD, true);
+    let session = app.login("alice", PASSWORD).await;
+    let write = token(app, &session, PASSWORD, "write").await;
+    (id, session, write)
+}
+
 async fn live_tokens(app: &TestApp, session: &Session) -> Vec<Value> {
     let listed: Value = app.with_session(Method::GET, "/tokens", session).send().await.unwrap().json().await.unwrap();
     listed["items"].as_array().unwrap().clone()
@@ -149,12 +158,10 @@ async fn a_read_token_reads_but_every_state_changing_request_with_it_is_refused_
 
     let users: Value = app.with_session(Method::GET, "/users", &session).send().await.unwrap().json().await.unwrap();
     assert_eq!(users["items"].as_array().unwrap().len(), 1, "no user was created");
-    let refused: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.error_code.as_deref() == Some("token_scope"))
-        .map(|row| (row.action, row.actor, row.outcome))
-        .collect();
+    let refused: Vec<_> = app.audit_rows_where(
+        |row| row.error_code.as_deref() == Some("token_scope"),
+        |row| (row.action, row.actor, row.outcome),
+    );
     assert_eq!(
         refused,
         [
@@ -219,12 +226,8 @@ async fn a_password_change_on_the_account_page_ends_her_tokens_too() {
 
 #[tokio::test]
 async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_brings_none_back() {
-    let app = spawn_app().await;
-    app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let alice_id = app.user("alice", Role::Member, PASSWORD, true);
-    let root = app.login("root", PASSWORD).await;
-    let alice = app.login("alice", PASSWORD).await;
-    let write = token(&app, &alice, PASSWORD, "write").await;
+    let (app, root) = spawn_app_signed_in("root", Role::HeadAdmin, PASSWORD).await;
+    let (alice_id, alice, write) = alice_with_a_write_token(&app).await;
     assert_eq!((me_status_with_session(&app, &alice).await, me_status_with_token(&app, &write).await), (200, 200));
 
     for disabled in [true, false] {
@@ -250,9 +253,7 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
 async fn disabling_her_on_the_admin_page_ends_her_session_and_token_for_good_too() {
     let app = spawn_app().await;
     app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let alice_id = app.user("alice", Role::Member, PASSWORD, true);
-    let alice = app.login("alice", PASSWORD).await;
-    let write = token(&app, &alice, PASSWORD, "write").await;
+    let (alice_id, alice, write) = alice_with_a_write_token(&app).await;
     let root = browser(&app, "root", PASSWORD).await;
     for disabled in ["true", "false"] {
         let form = [("disabled", disabled)];

@@ -379,11 +379,7 @@ async fn a_state_changing_request_refused_for_its_body_is_audited() {
         app.send_json(Method::POST, &format!("/containers/{}/exec", t.c), &ada, &json!({"command": []})).await;
     assert_eq!(json_error(response).await, (422, "invalid_input".into()));
     let rows: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action.starts_with("container."))
-        .map(|row| (row.action, row.outcome, row.error_code))
-        .collect();
+        .audit_rows_where(|row| row.action.starts_with("container."), |row| (row.action, row.outcome, row.error_code));
     assert_eq!(
         rows,
         vec![

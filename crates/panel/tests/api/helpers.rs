@@ -252,6 +252,15 @@ impl TestApp {
         db::audit::list(&mut self.db.connect()).unwrap()
     }
 
+    /// The audit rows `keep` keeps, each as `pick` gives it, oldest first.
+    pub fn audit_rows_where<T>(
+        &self,
+        keep: impl Fn(&db::audit::AuditRow) -> bool,
+        pick: impl FnMut(db::audit::AuditRow) -> T,
+    ) -> Vec<T> {
+        self.audit_rows().into_iter().filter(keep).map(pick).collect()
+    }
+
     /// The audit rows of `action`, oldest first.
     pub fn audit_rows_of(&self, action: &str) -> Vec<db::audit::AuditRow> {
         self.audit_rows().into_iter().filter(|row| row.action == action).collect()

@@ -13,7 +13,7 @@ use smp_panel::db::users::UserId;
 use crate::containers_api::{
     AGENT_SECRET, PASSWORD, add_machine, apply_listed, closed_port, get_json, panel_key, set_owner, tree, tree_as,
 };
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{Session, TestApp, error_code};
 use crate::machine_cli::raw_database;
 
 const NEW_SECRET: &str = "brand-new-agent-secret-0123456789abcdefXYZ";
@@ -38,6 +38,13 @@ fn audit_text(app: &TestApp) -> Vec<String> {
                || '|' || COALESCE(error_code, '') || '|' || COALESCE(detail, '') AS value FROM audit_log";
     let rows: Vec<Row> = diesel::sql_query(sql).load(&mut app.db.connect()).unwrap();
     rows.into_iter().map(|row| row.value).collect()
+}
+
+/// `session` adds machine `m9` at a URL where nothing listens: the URL and the answer.
+async fn add_m9(app: &TestApp, session: &Session) -> (String, reqwest::Response) {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let response = app.send_json(Method::POST, "/machines", session, &add_body("m9", &url)).await;
+    (url, response)
 }
 
 fn assert_no_audit_row_holds(app: &TestApp, secret: &str) {
@@ -87,8 +94,7 @@ async fn admins_list_machines_without_secrets_and_members_are_refused() {
 async fn the_head_admin_adds_a_machine_whose_secret_is_stored_sealed() {
     let (t, root) = tree_as("root").await;
     let app = &t.app;
-    let url = format!("http://127.0.0.1:{}", closed_port());
-    let response = app.send_json(Method::POST, "/machines", &root, &add_body("m9", &url)).await;
+    let (url, response) = add_m9(app, &root).await;
     assert_eq!(response.status(), 201);
     let text = response.text().await.unwrap();
     assert!(!text.contains(NEW_SECRET), "{text}");
@@ -114,8 +120,7 @@ async fn the_head_admin_adds_a_machine_whose_secret_is_stored_sealed() {
 async fn an_admin_cannot_add_a_machine_and_is_audited() {
     let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let url = format!("http://127.0.0.1:{}", closed_port());
-    let response = app.send_json(Method::POST, "/machines", &ada, &add_body("m9", &url)).await;
+    let (_, response) = add_m9(app, &ada).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     assert_eq!(machine_count(app), 1, "nothing inserted");
     let row = app.audit_rows().into_iter().find(|row| row.action == "machine.add").unwrap();

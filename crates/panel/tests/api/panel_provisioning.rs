@@ -141,14 +141,10 @@ async fn a_member_creates_starts_restarts_and_deletes_her_sub_container_and_anot
     assert_eq!(error_code(refused.send().await.unwrap()).await, (403, "forbidden".to_owned()));
     assert_eq!(stage.instances(), ["c-alice"]);
 
-    let outcomes: Vec<(String, String)> = stage
-        .world
-        .app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "container.create" || row.action == "container.delete")
-        .map(|row| (row.action, row.outcome))
-        .collect();
+    let outcomes: Vec<(String, String)> = stage.world.app.audit_rows_where(
+        |row| row.action == "container.create" || row.action == "container.delete",
+        |row| (row.action, row.outcome),
+    );
     let expected = [("container.create", "started"), ("container.create", "ok"), ("container.delete", "refused")];
     for (action, outcome) in expected {
         assert!(outcomes.iter().any(|(a, o)| a == action && o == outcome), "{action} {outcome} in {outcomes:?}");

@@ -115,13 +115,10 @@ async fn a_service_owner_restarts_her_unit_reads_its_journal_and_reaches_nothing
     })
     .await;
 
-    let rows: Vec<(String, String, Option<String>)> = world
-        .app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.actor == "sam" && row.action == "service.restart")
-        .map(|row| (row.object, row.outcome, row.machine))
-        .collect();
+    let rows: Vec<(String, String, Option<String>)> = world.app.audit_rows_where(
+        |row| row.actor == "sam" && row.action == "service.restart",
+        |row| (row.object, row.outcome, row.machine),
+    );
     let object = format!("service:{id}");
     let m1 = Some("m1".to_owned());
     let expected = [

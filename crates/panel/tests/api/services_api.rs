@@ -164,12 +164,10 @@ async fn her_actions_reach_for_the_agent_with_started_then_failed_rows_when_it_i
         let (status, body) = get_json(app, &format!("/services/{}/{path}", world.web), &sam).await;
         assert_eq!((status, body["error"]["code"].as_str()), (503, Some("agent_unavailable")), "{path}: {body}");
     }
-    let rows: Vec<(String, String)> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.actor == "sam" && row.action.starts_with("service."))
-        .map(|row| (row.action, row.outcome))
-        .collect();
+    let rows: Vec<(String, String)> = app.audit_rows_where(
+        |row| row.actor == "sam" && row.action.starts_with("service."),
+        |row| (row.action, row.outcome),
+    );
     let expected: Vec<(String, String)> = ["service.start", "service.stop", "service.restart"]
         .into_iter()
         .flat_map(|action| [(action.to_owned(), "started".to_owned()), (action.to_owned(), "failed".to_owned())])
@@ -261,12 +259,10 @@ async fn container_owners_and_admins_give_services_owners_and_delete_them() {
     let (status, _) = send(app, Method::DELETE, &format!("/services/{}", world.db), &ada, None).await;
     assert_eq!(status, 204, "admins manage every service");
 
-    let ok: Vec<(String, String)> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.outcome == "ok" && row.action.starts_with("service."))
-        .map(|row| (row.actor, row.action))
-        .collect();
+    let ok: Vec<(String, String)> = app.audit_rows_where(
+        |row| row.outcome == "ok" && row.action.starts_with("service."),
+        |row| (row.actor, row.action),
+    );
     let expected = [
         ("bob", "service.update"),
         ("bob", "service.update"),
