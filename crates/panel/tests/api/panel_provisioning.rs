@@ -184,7 +184,7 @@ async fn every_forbidden_key_and_device_is_refused_at_the_panel_with_nothing_res
 
     assert_eq!(stage.instances(), ["c-alice"], "nothing was created in LXD");
     assert_eq!(stage.live_rows(), rows_before, "nothing was reserved");
-    let refused = stage.world.app.audit_rows_of("container.create").into_iter().count();
+    let refused = stage.world.app.audit_rows_of("container.create").len();
     assert_eq!(refused, sent, "every refusal is audited, and nothing started");
     // The same member may still create within the whitelist.
     let body = json!({"name": "x1", "image": "smp-busybox", "config": {"user.note": "mine"}, "start": false});
