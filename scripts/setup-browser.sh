@@ -10,12 +10,10 @@ PACKAGES=(chromium chromium-driver fonts-dejavu-core)
 say() { printf 'setup-browser: %s\n' "$*"; }
 die() { printf 'setup-browser: ERROR: %s\n' "$*" >&2; exit 1; }
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-    if [[ $(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null) != installed ]]; then
-        missing+=("$package")
-    fi
-done
+# shellcheck source=scripts/missing-packages.sh
+source "$ROOT/scripts/missing-packages.sh"
+
+missing_packages "${PACKAGES[@]}"
 if ((${#missing[@]})); then
     [[ $(id -u) == 0 ]] || die "installing ${missing[*]} needs root"
     say "installing ${missing[*]}"

@@ -50,6 +50,10 @@ REBUILD=${SMP_LXD_REBUILD:-}
 T0=$(date +%s.%N)
 WORK=""
 POLICY_RC_CREATED=""
+MADE="" # how ensure_image's MAKE made an image
+
+# shellcheck source=scripts/missing-packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/missing-packages.sh"
 
 say() { printf 'setup-lxd: %s\n' "$*"; }
 die() { printf 'setup-lxd: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -91,12 +95,7 @@ fi
 systemd_is_pid1() { [[ $(cat /proc/1/comm 2>/dev/null) == systemd ]]; }
 
 # ---------------------------------------------------------------- packages --
-missing=()
-for p in "${PACKAGES[@]}"; do
-    if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) != installed ]]; then
-        missing+=("$p")
-    fi
-done
+missing_packages "${PACKAGES[@]}"
 if ((${#missing[@]})); then
     say "packages: installing ${missing[*]}"
     if ! systemd_is_pid1 && [[ ! -e /usr/sbin/policy-rc.d ]]; then
@@ -314,6 +313,27 @@ templates:
 EOF
 }
 
+# ensure_image KIND ALIAS VERSION DESCRIPTION DESCRIPTION_PREFIX MAKE: ALIAS
+# at VERSION. Kept when it is there, re-aliased when an orphan of VERSION is
+# (unless SMP_LXD_REBUILD names KIND or all); else the function MAKE makes
+# and imports it, setting MADE to how ("built and imported"...), and the
+# older orphans go.
+ensure_image() {
+    local kind=$1 alias=$2 version=$3 desc=$4 prefix=$5 make=$6 st t
+    st=$(image_state "$alias" "$version")
+    if [[ $st == ok && $REBUILD != "$kind" && $REBUILD != all ]]; then
+        say "image: $alias is $version (skipped)"
+    elif [[ $st == missing && $REBUILD != "$kind" && $REBUILD != all ]] && adopt_orphan "$alias" "$desc"; then
+        delete_orphans "$prefix"
+        say "image: $alias re-aliased to the existing $version image (done)"
+    else
+        t=$(date +%s.%N)
+        "$make"
+        delete_orphans "$prefix"
+        say "image: $alias $MADE, $version (was $st) in $(elapsed "$t")s (done)"
+    fi
+}
+
 write_templates() { # DIR
     mkdir -p "$1/templates"
     printf '{{ container.name }}\n' >"$1/templates/hostname.tpl"
@@ -490,19 +510,13 @@ EOF
     import_image "$BUSYBOX_ALIAS" "$d/meta.tar" "$d/rootfs.tar"
 }
 
-st=$(image_state "$BUSYBOX_ALIAS" "$SMP_BUSYBOX_IMAGE_VERSION")
-if [[ $st == ok && $REBUILD != busybox && $REBUILD != all ]]; then
-    say "image: $BUSYBOX_ALIAS is $SMP_BUSYBOX_IMAGE_VERSION (skipped)"
-elif [[ $st == missing && $REBUILD != busybox && $REBUILD != all ]] && adopt_orphan "$BUSYBOX_ALIAS" "$BUSYBOX_DESC"; then
-    delete_orphans "$BUSYBOX_DESC_PREFIX"
-    say "image: $BUSYBOX_ALIAS re-aliased to the existing $SMP_BUSYBOX_IMAGE_VERSION image (done)"
-else
-    t=$(date +%s.%N)
+make_busybox() {
     new_work
     build_busybox
-    delete_orphans "$BUSYBOX_DESC_PREFIX"
-    say "image: $BUSYBOX_ALIAS built and imported, $SMP_BUSYBOX_IMAGE_VERSION (was $st) in $(elapsed "$t")s (done)"
-fi
+    MADE="built and imported"
+}
+
+ensure_image busybox "$BUSYBOX_ALIAS" "$SMP_BUSYBOX_IMAGE_VERSION" "$BUSYBOX_DESC" "$BUSYBOX_DESC_PREFIX" make_busybox
 
 # ---- smp-debian
 debian_mirror() {
@@ -615,27 +629,21 @@ EOF
     find "$CACHE_DIR" -maxdepth 1 -name "$DEBIAN_ALIAS-*" ! -name "$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION.*" -delete
 }
 
-st=$(image_state "$DEBIAN_ALIAS" "$SMP_DEBIAN_IMAGE_VERSION")
-if [[ $st == ok && $REBUILD != debian && $REBUILD != all ]]; then
-    say "image: $DEBIAN_ALIAS is $SMP_DEBIAN_IMAGE_VERSION (skipped)"
-elif [[ $st == missing && $REBUILD != debian && $REBUILD != all ]] && adopt_orphan "$DEBIAN_ALIAS" "$DEBIAN_DESC"; then
-    delete_orphans "$DEBIAN_DESC_PREFIX"
-    say "image: $DEBIAN_ALIAS re-aliased to the existing $SMP_DEBIAN_IMAGE_VERSION image (done)"
-else
-    t=$(date +%s.%N)
-    base=$CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION
-    how="imported from cache"
+# From the cached tarballs of this version when there are (and no rebuild is asked for).
+make_debian() {
+    local base=$CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION t
+    MADE="imported from cache"
     if [[ $REBUILD == debian || $REBUILD == all || ! -s $base.meta.tar || ! -s $base.rootfs.tar.gz ]]; then
         new_work
         build_debian
-        how="built and imported"
+        MADE="built and imported"
     fi
-    t2=$(date +%s.%N)
+    t=$(date +%s.%N)
     import_image "$DEBIAN_ALIAS" "$base.meta.tar" "$base.rootfs.tar.gz"
-    say "image: $DEBIAN_ALIAS: imported in $(elapsed "$t2")s"
-    delete_orphans "$DEBIAN_DESC_PREFIX"
-    say "image: $DEBIAN_ALIAS $how, $SMP_DEBIAN_IMAGE_VERSION (was $st) in $(elapsed "$t")s (done)"
-fi
+    say "image: $DEBIAN_ALIAS: imported in $(elapsed "$t")s"
+}
+
+ensure_image debian "$DEBIAN_ALIAS" "$SMP_DEBIAN_IMAGE_VERSION" "$DEBIAN_DESC" "$DEBIAN_DESC_PREFIX" make_debian
 
 say "took $(elapsed "$T0")s"
 echo "lxd ready: pool $POOL, bridge $BRIDGE, images $BUSYBOX_ALIAS $DEBIAN_ALIAS"

@@ -3,17 +3,13 @@
 //! the page promises: `$AGENT`, `$CONFIG`, `$KEY_ID`, `$SECRET`, and
 //! `smp-agent` on `PATH`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::support::{AgentConfig, LxdProject, RunningAgent, agent_bin, clean_command, run_with_deadline};
 
 /// Longest a single example may run (a clean stop and start of busybox take seconds).
 const EXAMPLE_DEADLINE: Duration = Duration::from_secs(120);
-
-fn protocol_md() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/protocol.md")
-}
 
 /// The bodies of the fenced blocks whose info string is exactly `sh`, in order.
 pub(crate) fn sh_blocks(markdown: &str) -> Vec<String> {
@@ -35,6 +31,19 @@ pub(crate) fn sh_blocks(markdown: &str) -> Vec<String> {
         }
     }
     assert!(current.is_none(), "an unclosed ```sh block");
+    blocks
+}
+
+/// The ```sh blocks of the page `page` (`docs/…`, from the repository's
+/// root), which must between them contain every one of `promised`: the page
+/// promises these examples, and losing one must fail here, not silently.
+pub(crate) fn promised_sh_blocks(page: &str, promised: &[&str]) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(page);
+    let blocks = sh_blocks(&std::fs::read_to_string(path).expect(page));
+    let all = blocks.concat();
+    for needle in promised {
+        assert!(all.contains(needle), "no ```sh example of {page} contains {needle:?}");
+    }
     blocks
 }
 
@@ -63,11 +72,7 @@ enum Transport {
 }
 
 fn run_every_example(transport: Transport) {
-    let markdown = std::fs::read_to_string(protocol_md()).expect("docs/protocol.md");
-    let blocks = sh_blocks(&markdown);
-    // The page promises these examples; losing one must fail here, not silently.
-    let all = blocks.concat();
-    for needle in [
+    let promised = [
         "/health",
         "/containers",
         "/container/c1/restart",
@@ -85,9 +90,8 @@ fn run_every_example(transport: Transport) {
         "forbidden_config",
         "--admin",
         "-X DELETE \"$AGENT/container/c2\"",
-    ] {
-        assert!(all.contains(needle), "no ```sh example of docs/protocol.md contains {needle:?}");
-    }
+    ];
+    let blocks = promised_sh_blocks("docs/protocol.md", &promised);
 
     let project = LxdProject::create(if transport == Transport::HttpsWithCaBundle { "docstls" } else { "docs" });
     project.launch_busybox("c1");

@@ -324,6 +324,13 @@ impl Samples {
         Samples { name, agent: Vec::new(), direct: Vec::new(), goal }
     }
 
+    /// One timing of the agent, for each of `all` (they set it beside different direct calls).
+    fn agent_took<const N: usize>(took: Duration, all: [&mut Samples; N]) {
+        for samples in all {
+            samples.agent.push(took);
+        }
+    }
+
     fn print(&self) {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let (a50, a95) = (percentile(&self.agent, 0.5), percentile(&self.agent, 0.95));
@@ -340,6 +347,13 @@ impl Samples {
             self.agent.len()
         );
     }
+}
+
+/// The order in which the three sides (0, 1, 2) go in round `round`: each
+/// goes first in turn (in trial runs with a fixed order, whichever call came
+/// right after an `lxc exec` was the slower).
+fn turns(round: usize) -> impl Iterator<Item = usize> {
+    (0..3).map(move |side| (round + side) % 3)
 }
 
 async fn timed<F: std::future::Future>(future: F) -> Duration {
@@ -397,8 +411,7 @@ async fn agent_versus_direct() {
     let mut exec_ws = Samples::new("exec true (websocket)", Some(1.05));
     for _ in 0..rounds(100) {
         let agent = timed(through.call(Action::Exec, &format!("/container/{CONTAINER}/exec"), exec_body)).await;
-        exec.agent.push(agent);
-        exec_ws.agent.push(agent);
+        Samples::agent_took(agent, [&mut exec, &mut exec_ws]);
         exec.direct.push(timed(direct.exec_true()).await);
         exec_ws.direct.push(timed(async { in_process.exec(&name, &exec_request, 1024).await.expect("exec") }).await);
     }
@@ -466,16 +479,13 @@ async fn services(through: &ThroughAgent, project: &str) {
     let mut restart_show = Samples::new("svc restart+show (ws)", None);
     let mut journal = Samples::new("svc journal (lxc exec)", None);
     let mut journal_ws = Samples::new("svc journal (ws)", None);
-    // The three sides take turns at going first: in trial runs with a fixed
-    // order, whichever call came right after an `lxc exec` was the slower.
+    // The three sides: the agent, `lxc exec`, the in-process websocket client.
     for round in 0..rounds(30) {
-        for side in 0..3 {
-            match (round + side) % 3 {
+        for side in turns(round) {
+            match side {
                 0 => {
                     let agent = timed(agent_restart()).await;
-                    restart.agent.push(agent);
-                    restart_ws.agent.push(agent);
-                    restart_show.agent.push(agent);
+                    Samples::agent_took(agent, [&mut restart, &mut restart_ws, &mut restart_show]);
                 }
                 1 => restart.direct.push(timed(lxc_restart()).await),
                 _ => {
@@ -485,13 +495,9 @@ async fn services(through: &ThroughAgent, project: &str) {
                 }
             }
         }
-        for side in 0..3 {
-            match (round + side) % 3 {
-                0 => {
-                    let agent = timed(agent_journal()).await;
-                    journal.agent.push(agent);
-                    journal_ws.agent.push(agent);
-                }
+        for side in turns(round) {
+            match side {
+                0 => Samples::agent_took(timed(agent_journal()).await, [&mut journal, &mut journal_ws]),
                 1 => journal.direct.push(timed(lxc_journal()).await),
                 _ => journal_ws.direct.push(timed(in_process.journal()).await),
             }

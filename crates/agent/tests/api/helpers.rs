@@ -8,6 +8,8 @@ use smp_agent::{Agent, Config};
 use smp_proto::Action;
 use smp_proto::token::{Claims, SharedKey, body_hash, mint_operation_token};
 
+use crate::lxd_fixture::TestProject;
+
 pub const MACHINE: &str = "alita";
 pub const KEY_ID: &str = "k1";
 /// The config line of [`TestAgent::spawn`]: members may create from the
@@ -19,6 +21,26 @@ pub fn now() -> i64 {
 }
 
 pub use smp_agent::random::{new_jti as fresh_jti, new_secret as random_secret};
+
+/// A fresh LXD project `<prefix>-…` with the busybox `c1` running, and an
+/// agent serving it.
+pub async fn running_c1(prefix: &str) -> (TestProject, TestAgent) {
+    let project = TestProject::new(prefix);
+    project.launch("c1", "smp-busybox");
+    let agent = TestAgent::spawn(project.name()).await;
+    (project, agent)
+}
+
+/// A fresh LXD project `<prefix>-…` with the busybox `c1` made but not
+/// started, c1's config as LXD holds it then (to show that nothing changed
+/// it), and an agent serving the project.
+pub async fn stopped_c1(prefix: &str) -> (TestProject, Value, TestAgent) {
+    let project = TestProject::new(prefix);
+    project.lxc(&["init", "smp-busybox", "c1"]);
+    let config = project.query("/1.0/instances/c1")["config"].clone();
+    let agent = TestAgent::spawn(project.name()).await;
+    (project, config, agent)
+}
 
 pub struct TestAgent {
     pub url: String,

@@ -10,7 +10,7 @@ use smp_proto::Action;
 use smp_proto::config_policy::MEMBER_CONFIG_KEYS;
 
 use crate::fake_lxd::{Behaviour, FakeLxd};
-use crate::helpers::{Answer, TestAgent};
+use crate::helpers::{Answer, TestAgent, stopped_c1};
 use crate::lxd_fixture::TestProject;
 
 const MEMBER: bool = false;
@@ -123,10 +123,7 @@ async fn disk_mb_sets_the_size_of_the_root_disk_of_the_profiles_pool() {
 
 #[tokio::test]
 async fn every_refused_key_and_every_device_is_forbidden_for_a_member_with_nothing_created_or_changed() {
-    let project = TestProject::new("pv-refused");
-    project.lxc(&["init", "smp-busybox", "c1"]);
-    let config_before = project.query("/1.0/instances/c1")["config"].clone();
-    let agent = TestAgent::spawn(project.name()).await;
+    let (project, config_before, agent) = stopped_c1("pv-refused").await;
 
     let keys = smp_e2e::refused_member_keys();
     for key in &keys {
@@ -165,9 +162,7 @@ async fn every_refused_key_and_every_device_is_forbidden_for_a_member_with_nothi
 
 #[tokio::test]
 async fn badly_shaped_member_values_are_invalid_requests_and_change_nothing() {
-    let project = TestProject::new("pv-shapes");
-    project.lxc(&["init", "smp-busybox", "c1"]);
-    let agent = TestAgent::spawn(project.name()).await;
+    let (project, _, agent) = stopped_c1("pv-shapes").await;
     for config in [
         json!({"limits.memory":"lots"}),
         json!({"limits.cpu":"0"}),

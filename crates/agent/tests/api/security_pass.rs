@@ -14,7 +14,7 @@ use smp_proto::Action;
 use smp_proto::token::body_hash;
 
 use crate::fake_lxd::{Behaviour, FakeLxd};
-use crate::helpers::{Answer, MEMBER_IMAGES, TestAgent};
+use crate::helpers::{Answer, MEMBER_IMAGES, TestAgent, stopped_c1};
 use crate::lxd_fixture::TestProject;
 
 /// What an admin would try first to become root on the host.
@@ -68,11 +68,8 @@ fn host_configs() -> Vec<Value> {
 
 #[tokio::test]
 async fn an_admin_token_can_neither_create_nor_make_a_container_that_reaches_the_host_and_lxd_is_untouched() {
-    let project = TestProject::new("sec-admin");
-    project.lxc(&["init", "smp-busybox", "c1"]);
-    let config_before = project.query("/1.0/instances/c1")["config"].clone();
     // An agent with the default host_config (off): no token may, a host token neither.
-    let agent = TestAgent::spawn(project.name()).await;
+    let (project, config_before, agent) = stopped_c1("sec-admin").await;
 
     for config in host_configs() {
         for asks in [MEMBER, ADMIN, HOST] {

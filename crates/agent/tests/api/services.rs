@@ -9,7 +9,7 @@ use std::time::Duration;
 use smp_proto::Action;
 use smp_proto::names::UnitName;
 
-use crate::helpers::{TestAgent, valid_claims};
+use crate::helpers::{TestAgent, running_c1, valid_claims};
 use crate::lxd_fixture::TestProject;
 
 const UNIT: &str = "smp-test.service";
@@ -142,9 +142,7 @@ async fn a_real_unit_is_listed_restarted_with_a_new_main_pid_stopped_and_its_jou
 
 #[tokio::test]
 async fn bad_unit_names_are_refused_before_the_token_is_even_verified() {
-    let project = TestProject::new("svc-names");
-    project.launch("c1", "smp-busybox");
-    let agent = TestAgent::spawn(project.name()).await;
+    let (_project, agent) = running_c1("svc-names").await;
     // A token that is not even a JWT: the name check comes before its
     // verification, so no handler (and no exec) can have run; a busybox
     // exec would have answered no_systemd.
@@ -159,9 +157,7 @@ async fn bad_unit_names_are_refused_before_the_token_is_even_verified() {
 
 #[tokio::test]
 async fn a_token_for_another_unit_or_for_no_unit_is_refused_as_wrong_service() {
-    let project = TestProject::new("svc-token");
-    project.launch("c1", "smp-busybox");
-    let agent = TestAgent::spawn(project.name()).await;
+    let (_project, agent) = running_c1("svc-token").await;
     for unit in [Some("other.service"), Some("smp-test"), None] {
         let token = service_token(&agent, Action::ServiceRestart, "c1", unit);
         let answer = agent.send("POST", "/container/c1/service/smp-test.service/restart", Some(&token), b"").await;
@@ -175,9 +171,7 @@ async fn a_token_for_another_unit_or_for_no_unit_is_refused_as_wrong_service() {
 
 #[tokio::test]
 async fn a_container_without_systemd_answers_no_systemd() {
-    let project = TestProject::new("svc-busybox");
-    project.launch("c1", "smp-busybox");
-    let agent = TestAgent::spawn(project.name()).await;
+    let (_project, agent) = running_c1("svc-busybox").await;
     for action in [Action::ServiceList, Action::ServiceState, Action::ServiceRestart, Action::ServiceLogs] {
         let answer = call(&agent, action, "c1", "smp-test.service", "").await;
         assert_eq!((answer.status, answer.code()), (409, "no_systemd"), "{action}: {}", answer.body);

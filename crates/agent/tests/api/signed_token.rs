@@ -4,8 +4,7 @@
 use serde_json::json;
 use smp_proto::signature::sign_request;
 
-use crate::helpers::{Answer, TestAgent, now};
-use crate::lxd_fixture::TestProject;
+use crate::helpers::{Answer, TestAgent, now, running_c1};
 
 async fn post_token(agent: &TestAgent, body: &[u8], timestamp: i64, nonce: &str, secret: &str) -> Answer {
     let timestamp = timestamp.to_string();
@@ -31,9 +30,7 @@ fn nonce() -> String {
 
 #[tokio::test]
 async fn a_signed_request_gets_a_token_that_really_restarts_the_container_once() {
-    let project = TestProject::new("tk-flow");
-    project.launch("c1", "smp-busybox");
-    let agent = TestAgent::spawn(project.name()).await;
+    let (project, agent) = running_c1("tk-flow").await;
     let body =
         serde_json::to_vec(&json!({"action": "restart", "container": "c1", "ttl": 30, "subject": "ops-ann"})).unwrap();
     let answer = post_token(&agent, &body, now(), &nonce(), &agent.secret).await;

@@ -8,7 +8,7 @@ use serde_json::json;
 use smp_proto::Action;
 use smp_proto::token::{SharedKey, body_hash, mint_operation_token};
 
-use crate::helpers::{TestAgent, now};
+use crate::helpers::{TestAgent, now, running_c1};
 use crate::lxd_fixture::TestProject;
 
 const MARKER: &str = "/tmp/smp-refused-marker";
@@ -23,9 +23,7 @@ struct Scene {
 }
 
 async fn scene(prefix: &str) -> Scene {
-    let project = TestProject::new(prefix);
-    project.launch("c1", "smp-busybox");
-    let agent = TestAgent::spawn(project.name()).await;
+    let (project, agent) = running_c1(prefix).await;
     Scene { project, agent }
 }
 

@@ -10,15 +10,15 @@ use serde_json::{Value, json};
 use smp_panel::Role;
 
 use crate::containers_api::{PASSWORD, tree};
-use crate::helpers::{Session, TestApp, error_code, spawn_app};
-use crate::web_account::{browser, form_login, htmx_post, rows_of, summary};
+use crate::helpers::{Session, TestApp, error_code, spawn_app, spawn_app_signed_in};
+use crate::web_account::{browser, form_login, htmx_post, summary};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 const DAY_S: i64 = 86_400;
 
 /// `POST /api/v1/tokens` with the session cookie and its CSRF header.
 async fn create_token(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
-    app.with_session(Method::POST, "/tokens", session).json(&body).send().await.unwrap()
+    app.send_json(Method::POST, "/tokens", session, &body).await
 }
 
 /// A token made the right way (the session, the password again); the token.
@@ -26,6 +26,15 @@ async fn token(app: &TestApp, session: &Session, password: &str, scope: &str) ->
     let response = create_token(app, session, json!({"name": scope, "password": password, "scope": scope})).await;
     assert_eq!(response.status(), 201);
     response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// The member alice, signed in through the API with a write token: her id,
+/// session and token.
+async fn alice_with_a_write_token(app: &TestApp) -> (i64, Session, String) {
+    let id = app.user("alice", Role::Member, PASSWORD, true);
+    let session = app.login("alice", PASSWORD).await;
+    let write = token(app, &session, PASSWORD, "write").await;
+    (id, session, write)
 }
 
 async fn live_tokens(app: &TestApp, session: &Session) -> Vec<Value> {
@@ -42,14 +51,12 @@ async fn me_status_with_session(app: &TestApp, session: &Session) -> u16 {
 }
 
 fn token_create_codes(app: &TestApp) -> Vec<(String, Option<String>)> {
-    rows_of(app, "token.create").into_iter().map(|row| (row.outcome, row.error_code)).collect()
+    app.audit_rows_of("token.create").into_iter().map(|row| (row.outcome, row.error_code)).collect()
 }
 
 #[tokio::test]
 async fn a_token_needs_the_password_again_and_a_browser_session_and_a_wrong_one_creates_nothing() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
 
     let wrong = create_token(&app, &session, json!({"name": "ci", "password": "not her password at all"})).await;
     assert_eq!(error_code(wrong).await, (403, "wrong_password".into()));
@@ -84,9 +91,7 @@ async fn a_token_needs_the_password_again_and_a_browser_session_and_a_wrong_one_
 
 #[tokio::test]
 async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_one_for_a_while() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
     for guess in 0..5 {
         let body = json!({"name": "ci", "password": format!("guess number {guess} of many")});
         let response = create_token(&app, &session, body).await;
@@ -95,7 +100,7 @@ async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_on
     let right = create_token(&app, &session, json!({"name": "ci", "password": PASSWORD})).await;
     assert_eq!(error_code(right).await, (429, "rate_limited".into()));
     let change = json!({"current": PASSWORD, "new": NEW_PASSWORD});
-    let response = app.with_session(Method::PUT, "/me/password", &session).json(&change).send().await.unwrap();
+    let response = app.send_json(Method::PUT, "/me/password", &session, &change).await;
     assert_eq!(error_code(response).await, (429, "rate_limited".into()), "the password change counts the same");
     assert!(live_tokens(&app, &session).await.is_empty(), "no token was made");
     assert_eq!(app.login_response("alice", PASSWORD).await.status(), 200, "the password did not change");
@@ -105,9 +110,7 @@ async fn five_wrong_passwords_typed_again_stop_further_guesses_even_the_right_on
 
 #[tokio::test]
 async fn a_token_expires_in_ninety_days_by_default_and_in_a_year_at_most_and_is_read_only_by_default() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
 
     for days in [0, 366, 3650] {
         let body = json!({"name": "long", "password": PASSWORD, "expires_in_days": days});
@@ -138,9 +141,7 @@ async fn a_token_expires_in_ninety_days_by_default_and_in_a_year_at_most_and_is_
 
 #[tokio::test]
 async fn a_read_token_reads_but_every_state_changing_request_with_it_is_refused_audited_and_does_nothing() {
-    let app = spawn_app().await;
-    app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let session = app.login("root", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("root", Role::HeadAdmin, PASSWORD).await;
     let read = token(&app, &session, PASSWORD, "read").await;
     assert_eq!(me_status_with_token(&app, &read).await, 200);
     let listed = app.client.get(app.url("/users")).bearer_auth(&read).send().await.unwrap();
@@ -157,12 +158,10 @@ async fn a_read_token_reads_but_every_state_changing_request_with_it_is_refused_
 
     let users: Value = app.with_session(Method::GET, "/users", &session).send().await.unwrap().json().await.unwrap();
     assert_eq!(users["items"].as_array().unwrap().len(), 1, "no user was created");
-    let refused: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.error_code.as_deref() == Some("token_scope"))
-        .map(|row| (row.action, row.actor, row.outcome))
-        .collect();
+    let refused: Vec<_> = app.audit_rows_where(
+        |row| row.error_code.as_deref() == Some("token_scope"),
+        |row| (row.action, row.actor, row.outcome),
+    );
     assert_eq!(
         refused,
         [
@@ -178,9 +177,7 @@ async fn a_read_token_reads_but_every_state_changing_request_with_it_is_refused_
 
 #[tokio::test]
 async fn a_password_change_through_the_api_ends_every_token_and_every_other_session_for_good() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let this = app.login("alice", PASSWORD).await;
+    let (app, this) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
     let other = app.login("alice", PASSWORD).await;
     let read = token(&app, &this, PASSWORD, "read").await;
     let write = token(&app, &this, PASSWORD, "write").await;
@@ -209,16 +206,14 @@ async fn a_password_change_through_the_api_ends_every_token_and_every_other_sess
     assert_eq!(app.login_response("alice", PASSWORD).await.status(), 401);
     assert_eq!(app.login_response("alice", NEW_PASSWORD).await.status(), 200);
 
-    let seen: Vec<_> = rows_of(&app, "user.password").iter().map(|row| summary(row).1.to_owned()).collect();
+    let seen: Vec<_> = app.audit_rows_of("user.password").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(seen, ["refused", "refused", "ok"]);
     assert!(!format!("{:?}", app.audit_rows()).contains(NEW_PASSWORD));
 }
 
 #[tokio::test]
 async fn a_password_change_on_the_account_page_ends_her_tokens_too() {
-    let app = spawn_app().await;
-    app.user("alice", Role::Member, PASSWORD, true);
-    let session = app.login("alice", PASSWORD).await;
+    let (app, session) = spawn_app_signed_in("alice", Role::Member, PASSWORD).await;
     let write = token(&app, &session, PASSWORD, "write").await;
     let alice = browser(&app, "alice", PASSWORD).await;
     let right = [("current_password", PASSWORD), ("new_password", NEW_PASSWORD), ("new_password_again", NEW_PASSWORD)];
@@ -231,21 +226,13 @@ async fn a_password_change_on_the_account_page_ends_her_tokens_too() {
 
 #[tokio::test]
 async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_brings_none_back() {
-    let app = spawn_app().await;
-    app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let alice_id = app.user("alice", Role::Member, PASSWORD, true);
-    let root = app.login("root", PASSWORD).await;
-    let alice = app.login("alice", PASSWORD).await;
-    let write = token(&app, &alice, PASSWORD, "write").await;
+    let (app, root) = spawn_app_signed_in("root", Role::HeadAdmin, PASSWORD).await;
+    let (alice_id, alice, write) = alice_with_a_write_token(&app).await;
     assert_eq!((me_status_with_session(&app, &alice).await, me_status_with_token(&app, &write).await), (200, 200));
 
     for disabled in [true, false] {
-        let response = app
-            .with_session(Method::PATCH, &format!("/users/{alice_id}"), &root)
-            .json(&json!({"disabled": disabled}))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            app.send_json(Method::PATCH, &format!("/users/{alice_id}"), &root, &json!({"disabled": disabled})).await;
         assert_eq!(response.status(), 200);
     }
     assert_eq!(me_status_with_session(&app, &alice).await, 401, "the session stays ended");
@@ -255,12 +242,8 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
     // Unapproving ends them as well: re-approving brings nothing back.
     let again = app.login("alice", PASSWORD).await;
     for approved in [false, true] {
-        let response = app
-            .with_session(Method::PATCH, &format!("/users/{alice_id}"), &root)
-            .json(&json!({"approved": approved}))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            app.send_json(Method::PATCH, &format!("/users/{alice_id}"), &root, &json!({"approved": approved})).await;
         assert_eq!(response.status(), 200);
     }
     assert_eq!(me_status_with_session(&app, &again).await, 401);
@@ -270,9 +253,7 @@ async fn disabling_a_user_ends_her_sessions_and_tokens_and_enabling_her_again_br
 async fn disabling_her_on_the_admin_page_ends_her_session_and_token_for_good_too() {
     let app = spawn_app().await;
     app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let alice_id = app.user("alice", Role::Member, PASSWORD, true);
-    let alice = app.login("alice", PASSWORD).await;
-    let write = token(&app, &alice, PASSWORD, "write").await;
+    let (alice_id, alice, write) = alice_with_a_write_token(&app).await;
     let root = browser(&app, "root", PASSWORD).await;
     for disabled in ["true", "false"] {
         let form = [("disabled", disabled)];
@@ -302,7 +283,7 @@ async fn sign_up_answers_a_taken_username_exactly_as_a_free_one_and_changes_noth
 
     assert_eq!(app.login_response("alice", PASSWORD).await.status(), 200, "alice's account is untouched");
     assert_eq!(error_code(app.login_response("alice", NEW_PASSWORD).await).await, (401, "invalid_credentials".into()));
-    let rows = rows_of(&app, "user.signup");
+    let rows = app.audit_rows_of("user.signup");
     let seen: Vec<_> = rows.iter().map(|row| (summary(row), row.object.as_str())).collect();
     assert_eq!(
         seen,
@@ -334,18 +315,15 @@ async fn a_member_naming_a_service_owner_cannot_tell_unknown_unapproved_disabled
 
     let mut answers = Vec::new();
     for name in ["nobody", "una", "dis", "ada", "root", "not a name!"] {
-        let patch = app
-            .with_session(Method::PATCH, &format!("/services/{bot}"), &bob)
-            .json(&json!({"owner": name}))
-            .send()
-            .await
-            .unwrap();
+        let patch = app.send_json(Method::PATCH, &format!("/services/{bot}"), &bob, &json!({"owner": name})).await;
         let create = app
-            .with_session(Method::POST, "/services", &bob)
-            .json(&json!({"container_id": world.c, "unit": "web.service", "owner": name}))
-            .send()
-            .await
-            .unwrap();
+            .send_json(
+                Method::POST,
+                "/services",
+                &bob,
+                &json!({"container_id": world.c, "unit": "web.service", "owner": name}),
+            )
+            .await;
         for response in [patch, create] {
             let status = response.status().as_u16();
             answers.push((name, status, response.text().await.unwrap()));
@@ -361,12 +339,7 @@ async fn a_member_naming_a_service_owner_cannot_tell_unknown_unapproved_disabled
 
     // An admin, who may list the users anyway, learns what is wrong.
     let root = app.login("root", PASSWORD).await;
-    let response = app
-        .with_session(Method::PATCH, &format!("/services/{bot}"), &root)
-        .json(&json!({"owner": "nobody"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/services/{bot}"), &root, &json!({"owner": "nobody"})).await;
     let body: Value = response.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("nobody"), "{body}");
 }

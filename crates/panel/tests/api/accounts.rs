@@ -18,6 +18,13 @@ async fn app_with_head_admin() -> (TestApp, i64) {
     (app, id)
 }
 
+/// `response` is the error `code` with `status`, and the last audit row is its refusal.
+async fn assert_refused(app: &TestApp, response: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(error_code(response).await, (status, code.to_owned()));
+    let last = app.audit_rows().pop().unwrap();
+    assert_eq!((last.outcome.as_str(), last.error_code.as_deref()), ("refused", Some(code)));
+}
+
 #[tokio::test]
 async fn health_answers_ok_and_unknown_api_routes_answer_a_json_404() {
     let app = spawn_app().await;
@@ -93,17 +100,10 @@ async fn disabled_and_unapproved_users_cannot_log_in() {
     let (app, _) = app_with_head_admin().await;
     let gone = app.user("gone", Role::Member, PASSWORD, true);
     let admin = app.login("root", PASSWORD).await;
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{gone}"), &admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{gone}"), &admin, &json!({"disabled": true})).await;
     assert_eq!(response.status(), 200);
     let response = app.login_response("gone", PASSWORD).await;
-    assert_eq!(error_code(response).await, (403, "account_disabled".into()));
-    let last = app.audit_rows().pop().unwrap();
-    assert_eq!((last.outcome.as_str(), last.error_code.as_deref()), ("refused", Some("account_disabled")));
+    assert_refused(&app, response, 403, "account_disabled").await;
 }
 
 #[tokio::test]
@@ -182,11 +182,13 @@ async fn a_personal_access_token_is_shown_once_works_is_stored_hashed_and_stops_
     let (app, _) = app_with_head_admin().await;
     let session = app.login("root", PASSWORD).await;
     let response = app
-        .with_session(Method::POST, "/tokens", &session)
-        .json(&json!({"name": "ci", "password": PASSWORD, "scope": "write", "expires_in_days": 30}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/tokens",
+            &session,
+            &json!({"name": "ci", "password": PASSWORD, "scope": "write", "expires_in_days": 30}),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     let token = created["token"].as_str().unwrap().to_owned();
@@ -245,12 +247,7 @@ async fn an_admin_creates_a_member_who_cannot_list_or_patch_users() {
     let (app, root) = app_with_head_admin().await;
     app.user("ada", Role::Admin, PASSWORD, true);
     let admin = app.login("ada", PASSWORD).await;
-    let response = app
-        .with_session(Method::POST, "/users", &admin)
-        .json(&json!({"username": "mia", "role": "member"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/users", &admin, &json!({"username": "mia", "role": "member"})).await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     assert_eq!((created["role"].clone(), created["approved"].clone()), (json!("member"), json!(true)));
@@ -263,23 +260,12 @@ async fn an_admin_creates_a_member_who_cannot_list_or_patch_users() {
     let mia = app.login("mia", &password).await;
     let response = app.with_session(Method::GET, "/users", &mia).send().await.unwrap();
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{root}"), &mia)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{root}"), &mia, &json!({"disabled": true})).await;
     let hidden = error_code(response).await;
-    let response =
-        app.with_session(Method::PATCH, "/users/999999", &mia).json(&json!({"disabled": true})).send().await.unwrap();
+    let response = app.send_json(Method::PATCH, "/users/999999", &mia, &json!({"disabled": true})).await;
     assert_eq!(hidden, error_code(response).await, "another user's account looks missing");
     assert_eq!(hidden, (404, "not_found".into()));
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{mia_id}"), &mia)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{mia_id}"), &mia, &json!({"role": "admin"})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     let row = app.audit_rows().pop().unwrap();
     assert_eq!(
@@ -294,46 +280,23 @@ async fn an_admin_cannot_make_an_admin_but_a_head_admin_can() {
     let member = app.user("mia", Role::Member, PASSWORD, true);
     app.user("ada", Role::Admin, PASSWORD, true);
     let admin = app.login("ada", PASSWORD).await;
-    let response = app
-        .with_session(Method::POST, "/users", &admin)
-        .json(&json!({"username": "al", "role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/users", &admin, &json!({"username": "al", "role": "admin"})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{member}"), &admin)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{member}"), &admin, &json!({"role": "admin"})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     let refused = app.audit_rows().into_iter().filter(|row| row.outcome == "refused").count();
     assert_eq!(refused, 2);
 
     let root = app.login("root", PASSWORD).await;
     let response = app
-        .with_session(Method::POST, "/users", &root)
-        .json(&json!({"username": "al", "role": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(Method::POST, "/users", &root, &json!({"username": "al", "role": "admin", "password": PASSWORD}))
+        .await;
     assert_eq!(response.status(), 201);
     assert!(response.json::<Value>().await.unwrap().get("password").is_none());
-    let response = app
-        .with_session(Method::PATCH, &format!("/users/{member}"), &root)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/users/{member}"), &root, &json!({"role": "admin"})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["role"], "admin");
-    let response = app
-        .with_session(Method::POST, "/users", &root)
-        .json(&json!({"username": "al", "role": "member"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/users", &root, &json!({"username": "al", "role": "member"})).await;
     assert_eq!(error_code(response).await, (409, "conflict".into()));
 }
 
@@ -350,13 +313,7 @@ async fn malformed_json_unknown_fields_wrong_types_and_huge_bodies_get_4xx_with_
         (&huge, 413, "body_too_large"),
     ];
     for (body, status, code) in bodies {
-        let response = app
-            .with_session(Method::POST, "/users", &session)
-            .header("Content-Type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
+        let response = app.send_body(Method::POST, "/users", &session, body.to_owned()).await;
         assert_eq!(error_code(response).await, (status, code.into()), "{}", &body[..body.len().min(60)]);
     }
     let response = app
@@ -368,7 +325,7 @@ async fn malformed_json_unknown_fields_wrong_types_and_huge_bodies_get_4xx_with_
         .await
         .unwrap();
     assert_eq!(error_code(response).await, (422, "invalid_input".into()));
-    let response = app.with_session(Method::PATCH, "/users/abc", &session).json(&json!({})).send().await.unwrap();
+    let response = app.send_json(Method::PATCH, "/users/abc", &session, &json!({})).await;
     assert_eq!(error_code(response).await.0, 404);
 }
 
@@ -393,9 +350,7 @@ async fn the_sixth_quick_login_attempt_from_one_address_is_rate_limited() {
     }
     let response = app.login_response("root", PASSWORD).await;
     assert!(session_cookie(&response).is_none());
-    assert_eq!(error_code(response).await, (429, "rate_limited".into()));
-    let row = app.audit_rows().pop().unwrap();
-    assert_eq!((row.outcome.as_str(), row.error_code.as_deref()), ("refused", Some("rate_limited")));
+    assert_refused(&app, response, 429, "rate_limited").await;
 }
 
 #[tokio::test]
@@ -416,8 +371,7 @@ async fn nobody_can_disable_or_demote_their_own_account() {
     let (app, root) = app_with_head_admin().await;
     let session = app.login("root", PASSWORD).await;
     for change in [json!({"disabled": true}), json!({"role": "member"}), json!({"approved": false})] {
-        let response =
-            app.with_session(Method::PATCH, &format!("/users/{root}"), &session).json(&change).send().await.unwrap();
+        let response = app.send_json(Method::PATCH, &format!("/users/{root}"), &session, &change).await;
         assert_eq!(error_code(response).await, (403, "forbidden".into()), "{change}");
     }
     let me = app.with_session(Method::GET, "/me", &session).send().await.unwrap();
@@ -479,11 +433,8 @@ async fn a_user_cannot_see_or_revoke_another_users_token() {
     app.user("mia", Role::Member, PASSWORD, true);
     let root = app.login("root", PASSWORD).await;
     let created: Value = app
-        .with_session(Method::POST, "/tokens", &root)
-        .json(&json!({"name": "root's", "password": PASSWORD}))
-        .send()
+        .send_json(Method::POST, "/tokens", &root, &json!({"name": "root's", "password": PASSWORD}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

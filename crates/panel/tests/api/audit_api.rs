@@ -5,12 +5,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::containers_api::{PASSWORD, Tree, get_json, ids, tree};
+use crate::containers_api::{PASSWORD, Tree, get_json, ids, tree_as};
 use crate::helpers::{Session, TestApp, error_code};
 
 async fn patch(app: &TestApp, session: &Session, id: i64, body: Value) -> u16 {
-    let response =
-        app.with_session(Method::PATCH, &format!("/containers/{id}"), session).json(&body).send().await.unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/containers/{id}"), session, &body).await;
     response.status().as_u16()
 }
 
@@ -20,9 +19,8 @@ async fn post(app: &TestApp, session: &Session, path: &str) -> u16 {
 
 /// A tree with some history: admins assign, alice and bob act (their agent is down).
 async fn history() -> (Tree, Session, Session, Session) {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
     let alice = app.login("alice", PASSWORD).await;
     let bob = app.login("bob", PASSWORD).await;
     assert_eq!(patch(app, &ada, t.a, json!({"owner": "alice"})).await, 200);

@@ -13,7 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::panel_agent::{PASSWORD, World};
-use crate::real_agent::{Agent, LxdProject, SECRET, TEST_UNIT};
+use crate::real_agent::{LxdProject, TEST_UNIT};
 
 /// WebDriver's Tab and Enter keys.
 const TAB: char = '\u{E004}';
@@ -76,6 +76,22 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// The same screenshot at `width`×`height`; the window is back at 1280×900 after.
+    async fn screenshot_sized(&self, name: &str, width: u32, height: u32) {
+        self.client().set_window_size(width, height).await.unwrap();
+        self.screenshot(name).await;
+        self.client().set_window_size(1280, 900).await.unwrap();
+    }
+
+    async fn click(&self, locator: Locator<'_>) {
+        self.client().find(locator).await.unwrap().click().await.unwrap();
+    }
+
+    /// Types `text` into the element at `css`.
+    async fn type_into(&self, css: &str, text: &str) {
+        self.client().find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+    }
+
     async fn text_of(&self, css: &str) -> String {
         self.client().find(Locator::Css(css)).await.unwrap().text().await.unwrap()
     }
@@ -123,29 +139,23 @@ impl Drop for Browser {
 
 /// Signs in through the login form as `username`.
 async fn sign_in(browser: &Browser, panel: &str, username: &str, password: &str) {
+    browser.client().goto(&format!("{panel}/login")).await.unwrap();
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", password).await;
+    browser.click(Locator::Css("button[type=submit]")).await;
     let client = browser.client();
-    client.goto(&format!("{panel}/login")).await.unwrap();
-    client.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
-    client.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
-    client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     client.wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
     assert_eq!(client.current_url().await.unwrap().path(), "/", "signed in, on the dashboard");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_member_signs_in_sees_only_hers_and_a_restart_from_the_page_really_restarts_it() {
-    let project = LxdProject::create();
-    project.launch_busybox("c-alice");
-    project.launch_busybox("c-bob");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-alice", "c-bob"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
     let alices = world.synced("m1", "c-alice").await;
     let bobs = world.synced("m1", "c-bob").await;
-    world.member("alice").await;
-    world.member("bob").await;
-    world.give(alices, "alice").await;
-    world.give(bobs, "bob").await;
+    world.member_owning("alice", alices).await;
+    world.member_owning("bob", bobs).await;
 
     let browser = Browser::start().await;
     let panel = world.app.address.clone();
@@ -157,22 +167,13 @@ async fn a_member_signs_in_sees_only_hers_and_a_restart_from_the_page_really_res
     assert!(!dashboard.contains("c-bob"), "bob's is not");
     browser.screenshot("dashboard").await;
     // A phone's width: the table folds into one block per container.
-    browser.client().set_window_size(390, 844).await.unwrap();
-    browser.screenshot("dashboard-phone").await;
-    browser.client().set_window_size(1280, 900).await.unwrap();
+    browser.screenshot_sized("dashboard-phone", 390, 844).await;
 
-    browser.client().find(Locator::LinkText("c-alice")).await.unwrap().click().await.unwrap();
+    browser.click(Locator::LinkText("c-alice")).await;
     browser.wait_for_text("#status-value", "running").await;
     browser.screenshot("container").await;
     let before = project.init_pid("c-alice").unwrap();
-    browser
-        .client()
-        .find(Locator::XPath("//button[normalize-space()='Restart']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click(Locator::XPath("//button[normalize-space()='Restart']")).await;
     browser.wait_for_text("#job", "c-alice is running").await;
     browser.wait_for_text("#status-value", "running").await;
     let after = project.init_pid("c-alice").expect("c-alice runs again");
@@ -200,11 +201,8 @@ async fn a_member_signs_in_sees_only_hers_and_a_restart_from_the_page_really_res
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_and_runs_a_command_in_it() {
-    let project = LxdProject::create();
-    project.launch_busybox("c-new");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-new"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
     let id = world.synced("m1", "c-new").await;
     world.member("mia").await;
     let panel = world.app.address.clone();
@@ -229,7 +227,7 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     owner.send_keys("mia").await.unwrap();
     let set = format!("//input[@id='owner-{id}']/following-sibling::button");
     admin.wait_for_htmx().await;
-    admin.client().find(Locator::XPath(&set)).await.unwrap().click().await.unwrap();
+    admin.click(Locator::XPath(&set)).await;
     admin.wait_for_text("tbody", "Saved").await;
     admin.screenshot("admin-containers").await;
     for page in ["users", "machines", "audit"] {
@@ -241,12 +239,12 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     // She sees it now, and runs a command in it from its page.
     member.client().goto(&format!("{panel}/")).await.unwrap();
     assert!(member.client().source().await.unwrap().contains("c-new"), "the member now sees c-new");
-    member.client().find(Locator::LinkText("c-new")).await.unwrap().click().await.unwrap();
+    member.click(Locator::LinkText("c-new")).await;
     let command = member.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("#exec-command")).await.unwrap();
     command.send_keys("echo\nhello from the browser").await.unwrap();
     let run = "//form[@hx-post][.//textarea[@id='exec-command']]//button";
     member.wait_for_htmx().await;
-    member.client().find(Locator::XPath(run)).await.unwrap().click().await.unwrap();
+    member.click(Locator::XPath(run)).await;
     member.wait_for_text("#exec-result", "hello from the browser").await;
     assert!(member.text_of("#exec-result").await.contains("Exit code 0"));
     member.screenshot("container-exec").await;
@@ -259,11 +257,8 @@ fn occurrences(text: &str, needle: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows_its_journal() {
-    let project = LxdProject::create();
-    project.launch_debian_with_test_unit("d-web");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_test_unit_on_debian("d-web");
+    let (_agent, world, _) = World::with_m1(&project).await;
     let container = world.synced("m1", "d-web").await;
     world.member("sam").await;
     let create = json!({"container_id": container, "unit": TEST_UNIT, "owner": "sam"});
@@ -279,7 +274,7 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
     assert!(!dashboard.contains("You own no containers yet"), "she has a service");
     assert!(dashboard.contains("d-web"), "the name of the container it runs on");
     browser.screenshot("dashboard-services").await;
-    browser.client().find(Locator::LinkText(TEST_UNIT)).await.unwrap().click().await.unwrap();
+    browser.click(Locator::LinkText(TEST_UNIT)).await;
     assert_eq!(browser.client().current_url().await.unwrap().path(), format!("/services/{service}"));
     browser.wait_for_text("#status-value", "active").await;
     browser.wait_for_text("#state", "running").await;
@@ -287,14 +282,7 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
     let started_before = occurrences(&browser.text_of("#journal").await, "smp-test-started");
 
     let starts = project.test_unit_starts("d-web");
-    browser
-        .client()
-        .find(Locator::XPath("//button[normalize-space()='Restart']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click(Locator::XPath("//button[normalize-space()='Restart']")).await;
     browser.wait_for_text("#job", &format!("{TEST_UNIT} is active (running)")).await;
     assert_eq!(project.test_unit_starts("d-web"), starts + 1, "the page's restart really started the unit again");
     // The followed journal shows the new start's line without a reload.
@@ -304,14 +292,11 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Tall enough to show the whole page, journal included.
-    browser.client().set_window_size(1280, 1700).await.unwrap();
-    browser.screenshot("service").await;
-    browser.client().set_window_size(390, 844).await.unwrap();
-    browser.screenshot("service-phone").await;
-    browser.client().set_window_size(1280, 900).await.unwrap();
+    browser.screenshot_sized("service", 1280, 1700).await;
+    browser.screenshot_sized("service-phone", 390, 844).await;
 
     // Paused, the journal polls no more and offers to follow again.
-    browser.client().find(Locator::Css("#journal-toggle")).await.unwrap().click().await.unwrap();
+    browser.click(Locator::Css("#journal-toggle")).await;
     browser.wait_for_text("#journal-toggle", "Follow").await;
     let pollers = browser.client().find_all(Locator::Css("#journal [hx-trigger='every 2s']")).await.unwrap();
     assert!(pollers.is_empty(), "paused: nothing polls the journal");
@@ -323,25 +308,18 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
     admin.client().goto(&format!("{panel}/containers/{container}")).await.unwrap();
     admin.wait_for_text("#service-list", TEST_UNIT).await;
     admin.wait_for_htmx().await;
-    admin.client().find(Locator::Css("#add-service summary")).await.unwrap().click().await.unwrap();
+    admin.click(Locator::Css("#add-service summary")).await;
     let list_units = "//button[normalize-space()='List the units of d-web']";
-    admin.client().find(Locator::XPath(list_units)).await.unwrap().click().await.unwrap();
+    admin.click(Locator::XPath(list_units)).await;
     admin.wait_for_text("#unit-picker", "systemd-journald.service").await;
     let managed = format!("#new-service-unit option[value='{TEST_UNIT}']");
     let managed = admin.client().find(Locator::Css(&managed)).await.unwrap();
     assert!(managed.attr("disabled").await.unwrap().is_some(), "a unit that is a service already cannot be picked");
     let journald = "#new-service-unit option[value='systemd-journald.service']";
-    admin.client().find(Locator::Css(journald)).await.unwrap().click().await.unwrap();
-    admin
-        .client()
-        .find(Locator::Css("#new-service-description"))
-        .await
-        .unwrap()
-        .send_keys("The journal")
-        .await
-        .unwrap();
+    admin.click(Locator::Css(journald)).await;
+    admin.type_into("#new-service-description", "The journal").await;
     let add = "//button[normalize-space()='Add the service']";
-    admin.client().find(Locator::XPath(add)).await.unwrap().click().await.unwrap();
+    admin.click(Locator::XPath(add)).await;
     admin.wait_for_text("#add-service-result", "systemd-journald.service is a service now").await;
     admin.wait_for_text("#service-list", "The journal").await;
     admin.client().execute("document.getElementById('services').scrollIntoView()", vec![]).await.unwrap();
@@ -350,18 +328,14 @@ async fn a_service_owner_signs_in_restarts_her_service_from_its_page_and_follows
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_running_and_deletes_it() {
-    let project = LxdProject::create();
-    project.launch_busybox("c-mia");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-mia"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
     let parent = world.synced("m1", "c-mia").await;
-    let mia = world.member("mia").await;
-    world.give(parent, "mia").await;
+    let mia = world.member_owning("mia", parent).await;
     let me: serde_json::Value = world.get("/me", &mia).await.json().await.unwrap();
     let quota = json!({"containers": 2, "cpu": 2, "memory_mb": 1024, "disk_mb": 8192});
     let path = format!("/users/{}/quota", me["id"]);
-    let set = world.app.with_session(reqwest::Method::PUT, &path, &world.admin).json(&quota).send().await.unwrap();
+    let set = world.app.send_json(reqwest::Method::PUT, &path, &world.admin, &quota).await;
     assert_eq!(set.status(), 200);
     let panel = world.app.address.clone();
 
@@ -369,7 +343,7 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     let browser = Browser::start().await;
     sign_in(&browser, &panel, "mia", PASSWORD).await;
     browser.client().goto(&format!("{panel}/containers/{parent}")).await.unwrap();
-    browser.client().find(Locator::Css("#add-sub-container")).await.unwrap().click().await.unwrap();
+    browser.click(Locator::Css("#add-sub-container")).await;
     browser.wait_for_text("h1", "New container").await;
     assert_eq!(browser.client().current_url().await.unwrap().query(), Some(format!("parent={parent}").as_str()));
     assert!(browser.text_of("#usage").await.contains("0 of 2 containers, 0 of 2 CPUs"), "her quota and usage");
@@ -378,35 +352,31 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     browser.wait_for_htmx().await;
     // The image suggestions come from the real agent.
     browser.wait_for_text("#image-hint", "smp-busybox").await;
-    browser.client().find(Locator::Css("#new-name")).await.unwrap().send_keys("mia-db").await.unwrap();
-    browser.client().find(Locator::Css("#new-image")).await.unwrap().send_keys("smp-busybox").await.unwrap();
-    browser.client().find(Locator::Css("#new-memory")).await.unwrap().send_keys("256").await.unwrap();
+    browser.type_into("#new-name", "mia-db").await;
+    browser.type_into("#new-image", "smp-busybox").await;
+    browser.type_into("#new-memory", "256").await;
     let create = "//button[normalize-space()='Create the container']";
-    browser.client().find(Locator::XPath(create)).await.unwrap().click().await.unwrap();
+    browser.click(Locator::XPath(create)).await;
 
     // Its status becomes running on the page, without a reload; LXD runs it.
     browser.wait_for_text("#creation", "running").await;
     assert!(project.init_pid("mia-db").is_some(), "the sub-container really runs in LXD");
     assert!(browser.text_of("#usage").await.contains("1 of 2 containers, 1 of 2 CPUs, 256 of 1024 MiB of memory"));
-    browser.client().set_window_size(1280, 1300).await.unwrap();
     browser.client().execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
-    browser.screenshot("container-new").await;
-    browser.client().set_window_size(1280, 900).await.unwrap();
+    browser.screenshot_sized("container-new", 1280, 1300).await;
 
     // Its page: in her quota, below c-mia; she deletes it after the confirmation step.
-    browser.client().find(Locator::LinkText("Open its page")).await.unwrap().click().await.unwrap();
+    browser.click(Locator::LinkText("Open its page")).await;
     browser.wait_for_text("#status-value", "running").await;
     assert!(browser.text_of("#config-facts").await.contains("yes: a sub-container of mia"));
-    browser.client().set_window_size(1280, 1500).await.unwrap();
-    browser.screenshot("sub-container").await;
-    browser.client().set_window_size(1280, 900).await.unwrap();
+    browser.screenshot_sized("sub-container", 1280, 1500).await;
     browser.client().goto(&format!("{panel}/containers/{parent}")).await.unwrap();
     browser.wait_for_text("#sub-containers", "mia-db").await;
-    browser.client().find(Locator::LinkText("mia-db")).await.unwrap().click().await.unwrap();
+    browser.click(Locator::LinkText("mia-db")).await;
     browser.wait_for_htmx().await;
-    browser.client().find(Locator::Css("#delete-container summary")).await.unwrap().click().await.unwrap();
+    browser.click(Locator::Css("#delete-container summary")).await;
     let confirm = "//button[normalize-space()='Yes, delete mia-db']";
-    browser.client().find(Locator::XPath(confirm)).await.unwrap().click().await.unwrap();
+    browser.click(Locator::XPath(confirm)).await;
     let started = Instant::now();
     while browser.client().current_url().await.unwrap().path() != "/" {
         assert!(started.elapsed() < PAGE_WAIT, "the page never went to the dashboard after the delete");

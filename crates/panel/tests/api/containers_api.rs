@@ -57,6 +57,12 @@ pub(crate) fn apply(app: &TestApp, machine: i64, list: &[ContainerSummary]) {
     containers::apply_list(&mut app.db.connect(), MachineId(machine), list, smp_panel::db::unix_now()).unwrap();
 }
 
+/// `apply` of the containers `listed` (name, status), each created at `CREATED`.
+pub(crate) fn apply_listed(app: &TestApp, machine: i64, listed: &[(&str, ContainerStatus)]) {
+    let list: Vec<ContainerSummary> = listed.iter().map(|(name, status)| summary(name, *status, CREATED)).collect();
+    apply(app, machine, &list);
+}
+
 /// Every container row of `machine` named `name` (gone ones too), oldest first.
 pub(crate) fn rows_named(app: &TestApp, machine: i64, name: &str) -> Vec<containers::Container> {
     let filter = ListFilter { machine_id: Some(machine), ..ListFilter::default() };
@@ -103,22 +109,21 @@ pub(crate) async fn tree() -> Tree {
     let alice = app.user("alice", Role::Member, PASSWORD, true);
     let bob = app.user("bob", Role::Member, PASSWORD, true);
     let machine = add_machine(&app, "m1");
-    apply(
-        &app,
-        machine,
-        &[
-            summary("a", ContainerStatus::Stopped, CREATED),
-            summary("b", ContainerStatus::Running, CREATED),
-            summary("c", ContainerStatus::Running, CREATED),
-            summary("d", ContainerStatus::Running, CREATED),
-        ],
-    );
+    let (stopped, running) = (ContainerStatus::Stopped, ContainerStatus::Running);
+    apply_listed(&app, machine, &[("a", stopped), ("b", running), ("c", running), ("d", running)]);
     let [a, b, c, d] = ["a", "b", "c", "d"].map(|name| container_id(&app, machine, name));
     set_owner(&app, a, Some(alice));
     set_owner(&app, b, Some(bob));
     set_parent(&app, b, Some(a));
     set_owner(&app, c, Some(bob));
     Tree { app, machine, alice, bob, a, b, c, d }
+}
+
+/// The tree, with `username` signed in through the API.
+pub(crate) async fn tree_as(username: &str) -> (Tree, Session) {
+    let tree = tree().await;
+    let session = tree.app.login(username, PASSWORD).await;
+    (tree, session)
 }
 
 /// GET `path` as `session`: status and JSON body.
@@ -133,7 +138,7 @@ pub(crate) fn ids(body: &Value) -> Vec<i64> {
     body["items"].as_array().expect("items").iter().map(|item| item["id"].as_i64().unwrap()).collect()
 }
 
-async fn list_ids(app: &TestApp, path: &str, session: &Session) -> Vec<i64> {
+pub(crate) async fn list_ids(app: &TestApp, path: &str, session: &Session) -> Vec<i64> {
     let (status, body) = get_json(app, path, session).await;
     assert_eq!(status, 200, "{path}: {body}");
     let mut ids = ids(&body);
@@ -175,9 +180,8 @@ fn audit_for(app: &TestApp, object: &str) -> Vec<AuditFacts> {
 
 #[tokio::test]
 async fn members_list_exactly_their_trees_and_admins_list_everything() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     let bob = app.login("bob", PASSWORD).await;
     let ada = app.login("ada", PASSWORD).await;
     let root = app.login("root", PASSWORD).await;
@@ -207,9 +211,8 @@ async fn members_list_exactly_their_trees_and_admins_list_everything() {
 
 #[tokio::test]
 async fn a_hidden_container_answers_exactly_like_a_missing_one() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     let hidden =
         status_and_text(app.with_session(Method::GET, &format!("/containers/{}", t.c), &alice).send().await.unwrap())
             .await;
@@ -238,18 +241,11 @@ async fn the_list_filters_by_machine_owner_status_and_gone() {
     let t = tree().await;
     let app = &t.app;
     let other = add_machine(app, "m2");
-    apply(app, other, &[summary("e", ContainerStatus::Stopped, CREATED)]);
+    apply_listed(app, other, &[("e", ContainerStatus::Stopped)]);
     let e = container_id(app, other, "e");
     // d leaves m1: it is gone.
-    apply(
-        app,
-        t.machine,
-        &[
-            summary("a", ContainerStatus::Stopped, CREATED),
-            summary("b", ContainerStatus::Running, CREATED),
-            summary("c", ContainerStatus::Running, CREATED),
-        ],
-    );
+    let (stopped, running) = (ContainerStatus::Stopped, ContainerStatus::Running);
+    apply_listed(app, t.machine, &[("a", stopped), ("b", running), ("c", running)]);
     let ada = app.login("ada", PASSWORD).await;
     assert_eq!(list_ids(app, &format!("/containers?machine_id={other}"), &ada).await, vec![e]);
     assert_eq!(
@@ -279,9 +275,8 @@ async fn the_list_filters_by_machine_owner_status_and_gone() {
 /// that match, even when her own container (their parent) does not.
 #[tokio::test]
 async fn a_members_filtered_list_keeps_the_matching_descendants_of_her_containers() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     // a is stopped, its child b runs (owned by bob).
     assert_eq!(list_ids(app, "/containers?status=running", &alice).await, vec![t.b]);
     assert_eq!(list_ids(app, "/containers?owner=bob", &alice).await, vec![t.b]);
@@ -290,15 +285,11 @@ async fn a_members_filtered_list_keeps_the_matching_descendants_of_her_container
 
 #[tokio::test]
 async fn an_admin_assigns_owner_and_parent_and_it_is_audited() {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
     let response = app
-        .with_session(Method::PATCH, &format!("/containers/{}", t.d), &ada)
-        .json(&json!({"owner": "alice", "parent": t.a}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(Method::PATCH, &format!("/containers/{}", t.d), &ada, &json!({"owner": "alice", "parent": t.a}))
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!((body["owner"].clone(), body["parent"].clone()), (json!("alice"), json!(t.a)));
@@ -313,21 +304,11 @@ async fn an_admin_assigns_owner_and_parent_and_it_is_audited() {
     assert_eq!(list_ids(app, "/containers", &alice).await, sorted(vec![t.a, t.b, t.d]));
 
     // null clears.
-    let response = app
-        .with_session(Method::PATCH, &format!("/containers/{}", t.d), &ada)
-        .json(&json!({"owner": null}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/containers/{}", t.d), &ada, &json!({"owner": null})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["owner"], Value::Null);
     assert_eq!((row(app, t.d).owner_id, row(app, t.d).parent_id), (None, Some(t.a)), "only the owner changed");
-    let response = app
-        .with_session(Method::PATCH, &format!("/containers/{}", t.d), &ada)
-        .json(&json!({"parent": null}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::PATCH, &format!("/containers/{}", t.d), &ada, &json!({"parent": null})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(row(app, t.d).parent_id, None);
     assert_eq!(audit_for(app, &object).len(), 3);
@@ -335,30 +316,15 @@ async fn an_admin_assigns_owner_and_parent_and_it_is_audited() {
 
 #[tokio::test]
 async fn a_member_cannot_assign_hidden_gets_404_own_gets_403_and_nothing_changes() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
-    let hidden = app
-        .with_session(Method::PATCH, &format!("/containers/{}", t.c), &alice)
-        .json(&json!({"owner": "alice"}))
-        .send()
-        .await
-        .unwrap();
+    let hidden =
+        app.send_json(Method::PATCH, &format!("/containers/{}", t.c), &alice, &json!({"owner": "alice"})).await;
     let hidden = status_and_text(hidden).await;
-    let missing = app
-        .with_session(Method::PATCH, "/containers/999999", &alice)
-        .json(&json!({"owner": "alice"}))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.send_json(Method::PATCH, "/containers/999999", &alice, &json!({"owner": "alice"})).await;
     assert_eq!(hidden, status_and_text(missing).await);
     assert_eq!(hidden.0, 404);
-    let own = app
-        .with_session(Method::PATCH, &format!("/containers/{}", t.a), &alice)
-        .json(&json!({"owner": "bob"}))
-        .send()
-        .await
-        .unwrap();
+    let own = app.send_json(Method::PATCH, &format!("/containers/{}", t.a), &alice, &json!({"owner": "bob"})).await;
     assert_eq!(error_code(own).await, (403, "forbidden".into()));
     assert_eq!(row(app, t.c).owner_id, Some(t.bob));
     assert_eq!(row(app, t.a).owner_id, Some(t.alice));
@@ -376,9 +342,8 @@ async fn a_member_cannot_assign_hidden_gets_404_own_gets_403_and_nothing_changes
 
 #[tokio::test]
 async fn invalid_assignments_are_422_and_change_nothing() {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
     let before: Vec<_> = [t.a, t.b, t.c, t.d].map(|id| row(app, id)).to_vec();
     let cases = [
         (t.c, json!({"owner": "nobody"})),
@@ -393,8 +358,7 @@ async fn invalid_assignments_are_422_and_change_nothing() {
         (t.c, json!({"parent": "a"})),
     ];
     for (id, body) in cases {
-        let response =
-            app.with_session(Method::PATCH, &format!("/containers/{id}"), &ada).json(&body).send().await.unwrap();
+        let response = app.send_json(Method::PATCH, &format!("/containers/{id}"), &ada, &body).await;
         assert_eq!(json_error(response).await, (422, "invalid_input".into()), "{body}");
     }
     let after: Vec<_> = [t.a, t.b, t.c, t.d].map(|id| row(app, id)).to_vec();
@@ -405,29 +369,17 @@ async fn invalid_assignments_are_422_and_change_nothing() {
 /// audit row — also one refused for its body.
 #[tokio::test]
 async fn a_state_changing_request_refused_for_its_body_is_audited() {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
     let response = app
-        .with_session(Method::PATCH, &format!("/containers/{}", t.c), &ada)
-        .json(&json!({"owner": "alice", "colour": "blue"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(Method::PATCH, &format!("/containers/{}", t.c), &ada, &json!({"owner": "alice", "colour": "blue"}))
+        .await;
     assert_eq!(json_error(response).await, (422, "invalid_input".into()));
-    let response = app
-        .with_session(Method::POST, &format!("/containers/{}/exec", t.c), &ada)
-        .json(&json!({"command": []}))
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.send_json(Method::POST, &format!("/containers/{}/exec", t.c), &ada, &json!({"command": []})).await;
     assert_eq!(json_error(response).await, (422, "invalid_input".into()));
     let rows: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action.starts_with("container."))
-        .map(|row| (row.action, row.outcome, row.error_code))
-        .collect();
+        .audit_rows_where(|row| row.action.starts_with("container."), |row| (row.action, row.outcome, row.error_code));
     assert_eq!(
         rows,
         vec![
@@ -442,14 +394,10 @@ async fn a_container_that_leaves_its_machine_is_gone_and_a_new_one_of_the_same_n
     let t = tree().await;
     let app = &t.app;
     // a disappears.
-    apply(
+    apply_listed(
         app,
         t.machine,
-        &[
-            summary("b", ContainerStatus::Running, CREATED),
-            summary("c", ContainerStatus::Running, CREATED),
-            summary("d", ContainerStatus::Running, CREATED),
-        ],
+        &[("b", ContainerStatus::Running), ("c", ContainerStatus::Running), ("d", ContainerStatus::Running)],
     );
     let alice = app.login("alice", PASSWORD).await;
     let (status, body) = get_json(app, &format!("/containers/{}", t.a), &alice).await;
@@ -488,7 +436,7 @@ async fn act(app: &TestApp, session: &Session, id: i64, verb: &str) -> reqwest::
 async fn actions_on_a_gone_container_are_409_and_audited_as_refused() {
     let t = tree().await;
     let app = &t.app;
-    apply(app, t.machine, &[summary("b", ContainerStatus::Running, CREATED)]);
+    apply_listed(app, t.machine, &[("b", ContainerStatus::Running)]);
     let alice = app.login("alice", PASSWORD).await;
     for verb in ["start", "stop", "restart", "exec"] {
         let response = act(app, &alice, t.a, verb).await;
@@ -517,9 +465,8 @@ async fn actions_on_a_gone_container_are_409_and_audited_as_refused() {
 
 #[tokio::test]
 async fn actions_on_another_members_container_are_404_audited_and_never_attempted() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     for id in [t.c, t.d, 999_999] {
         for verb in ["start", "stop", "restart", "exec"] {
             let response = act(app, &alice, id, verb).await;
@@ -544,9 +491,8 @@ async fn actions_on_another_members_container_are_404_audited_and_never_attempte
 
 #[tokio::test]
 async fn an_action_whose_agent_is_down_is_503_naming_the_machine_with_started_then_failed_rows() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     // b: alice's child container, owned by bob.
     for verb in ["start", "stop", "restart", "exec"] {
         let response = act(app, &alice, t.b, verb).await;
@@ -576,9 +522,8 @@ async fn an_action_whose_agent_is_down_is_503_naming_the_machine_with_started_th
 
 #[tokio::test]
 async fn bad_action_bodies_are_4xx_in_the_json_error_shape_never_500() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     let exec = format!("/containers/{}/exec", t.a);
     let stop = format!("/containers/{}/stop", t.a);
     let big = format!("{{\"command\":[\"{}\"]}}", "x".repeat(100 * 1024));
@@ -596,13 +541,7 @@ async fn bad_action_bodies_are_4xx_in_the_json_error_shape_never_500() {
         (&stop, r#"{"force":true,"colour":1}"#.into(), 422, "invalid_input"),
     ];
     for (path, body, status, code) in cases {
-        let response = app
-            .with_session(Method::POST, path, &alice)
-            .header("Content-Type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+        let response = app.send_body(Method::POST, path, &alice, body.clone()).await;
         assert_eq!(json_error(response).await, (status, code.into()), "{path} {}", &body[..body.len().min(60)]);
     }
     let response =
@@ -618,20 +557,13 @@ async fn bad_action_bodies_are_4xx_in_the_json_error_shape_never_500() {
 /// an oversize one is refused before anything is sent to the agent.
 #[tokio::test]
 async fn an_oversize_stop_or_restart_body_is_413_body_too_large_and_not_attempted() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     let mut answers = Vec::new();
     for verb in ["stop", "restart"] {
         for kib in [100, 300] {
             let body = format!("{{\"force\":true{}}}", " ".repeat(kib * 1024));
-            let response = app
-                .with_session(Method::POST, &format!("/containers/{}/{verb}", t.a), &alice)
-                .header("Content-Type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = app.send_body(Method::POST, &format!("/containers/{}/{verb}", t.a), &alice, body).await;
             let (status, text) = status_and_text(response).await;
             let code = serde_json::from_str::<Value>(&text)
                 .ok()
@@ -650,9 +582,8 @@ async fn an_oversize_stop_or_restart_body_is_413_body_too_large_and_not_attempte
 
 #[tokio::test]
 async fn the_audit_rows_of_an_exec_record_its_argv_cut_to_one_kib() {
-    let t = tree().await;
+    let (t, alice) = tree_as("alice").await;
     let app = &t.app;
-    let alice = app.login("alice", PASSWORD).await;
     let exec = |argv: Value| {
         app.with_session(Method::POST, &format!("/containers/{}/exec", t.a), &alice).json(&json!({"command": argv}))
     };
@@ -661,7 +592,7 @@ async fn the_audit_rows_of_an_exec_record_its_argv_cut_to_one_kib() {
     assert_eq!(json_error(response).await, (503, "agent_unavailable".into()));
     let long = "x".repeat(3000);
     exec(json!(["echo", long])).send().await.unwrap();
-    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "container.exec").collect();
+    let rows: Vec<_> = app.audit_rows_of("container.exec").into_iter().collect();
     let details: Vec<(&str, Option<&str>)> =
         rows.iter().map(|row| (row.outcome.as_str(), row.detail.as_deref())).collect();
     assert_eq!(&details[..2], [("started", Some(r#"["rm","-rf","/srv/old data"]"#)), ("failed", details[1].1)]);

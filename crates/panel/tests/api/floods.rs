@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::json;
 use smp_panel::Role;
 
-use crate::helpers::{TestApp, error_code, session_cookie, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, error_code, session_cookie, spawn_app, spawn_app_signed_in, spawn_app_with};
 
 const PASSWORD: &str = "a long enough passphrase";
 const EVIL: &str = "http://evil.example";
@@ -89,9 +89,7 @@ async fn five_hundred_anonymous_writes_with_4_kib_paths_from_one_source_write_tw
 
 #[tokio::test]
 async fn a_signed_in_users_refusals_stay_one_row_each() {
-    let app = spawn_app().await;
-    app.user("mia", Role::Member, PASSWORD, true);
-    let mia = app.login("mia", PASSWORD).await;
+    let (app, mia) = spawn_app_signed_in("mia", Role::Member, PASSWORD).await;
     let before = app.audit_rows().len();
     for _ in 0..3 {
         // Her cookie without the CSRF header: refused, and she is named.
@@ -193,28 +191,26 @@ async fn two_ipv6_addresses_of_one_64_share_a_bucket() {
 
 // ---------------------------------------------------------------- item 10: the panel's origin
 
+/// root's sign-in through the API, sent with `Origin: origin`.
+async fn api_login_from(app: &TestApp, origin: &str) -> reqwest::Response {
+    let request = app.client.post(app.url("/login")).header("Origin", origin);
+    request.json(&json!({"username": "root", "password": PASSWORD})).send().await.unwrap()
+}
+
+/// root's sign-in through the login form, sent with `Origin: origin`.
+async fn form_login_from(app: &TestApp, origin: &str) -> reqwest::Response {
+    let request = app.client.post(format!("{}/login", app.address)).header("Origin", origin);
+    request.form(&[("username", "root"), ("password", PASSWORD)]).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_foreign_origin_on_the_api_login_and_the_login_form_is_refused_and_opens_no_session() {
     let app = spawn_app().await;
     app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let api = app
-        .client
-        .post(app.url("/login"))
-        .header("Origin", EVIL)
-        .json(&json!({"username": "root", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let api = api_login_from(&app, EVIL).await;
     assert!(session_cookie(&api).is_none());
     assert_eq!(error_code(api).await, (403, "origin_mismatch".into()));
-    let form = app
-        .client
-        .post(format!("{}/login", app.address))
-        .header("Origin", EVIL)
-        .form(&[("username", "root"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let form = form_login_from(&app, EVIL).await;
     assert!(session_cookie(&form).is_none());
     assert_eq!(form.status(), 403);
     assert!(form.text().await.unwrap().contains("another site"));
@@ -223,32 +219,16 @@ async fn a_foreign_origin_on_the_api_login_and_the_login_form_is_refused_and_ope
     assert_eq!((row.action.as_str(), row.error_code.as_deref()), ("session.login", Some("origin_mismatch")));
 
     // The panel's own origin (and none at all, for scripts) signs in.
-    let own = app
-        .client
-        .post(app.url("/login"))
-        .header("Origin", &app.address)
-        .json(&json!({"username": "root", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let own = api_login_from(&app, &app.address).await;
     assert_eq!(own.status(), 200);
     let localhost = app.address.replace("127.0.0.1", "localhost");
-    let form = app
-        .client
-        .post(format!("{}/login", app.address))
-        .header("Origin", localhost)
-        .form(&[("username", "root"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let form = form_login_from(&app, &localhost).await;
     assert_eq!(form.status(), 303, "localhost is the loopback panel's own name");
 }
 
 #[tokio::test]
 async fn a_cookie_write_with_a_foreign_origin_is_refused_and_changes_nothing() {
-    let app = spawn_app().await;
-    app.user("root", Role::HeadAdmin, PASSWORD, true);
-    let root = app.login("root", PASSWORD).await;
+    let (app, root) = spawn_app_signed_in("root", Role::HeadAdmin, PASSWORD).await;
     let users_before = count_rows(&app, "users");
     let response = app
         .with_session(Method::POST, "/users", &root)
@@ -299,47 +279,22 @@ async fn an_https_public_url_gives_secure_cookies_on_the_login_page_and_the_api_
     let api = app.login_response("root", PASSWORD).await;
     assert_eq!(api.status(), 200);
     assert!(set_cookie(&api).contains("Secure"), "{}", set_cookie(&api));
-    let form = app
-        .client
-        .post(format!("{}/login", app.address))
-        .header("Origin", "https://panel.example.org")
-        .form(&[("username", "root"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let form = form_login_from(&app, "https://panel.example.org").await;
     assert_eq!(form.status(), 303);
     assert!(set_cookie(&form).contains("Secure"), "{}", set_cookie(&form));
     // Behind the proxy, the loopback address is not the origin browsers use.
-    let direct = app
-        .client
-        .post(app.url("/login"))
-        .header("Origin", &app.address)
-        .json(&json!({"username": "root", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let direct = api_login_from(&app, &app.address).await;
     assert_eq!(error_code(direct).await, (403, "origin_mismatch".into()));
 }
 
 #[tokio::test]
 async fn the_counts_not_yet_written_are_written_when_the_panel_stops() {
-    let db = crate::helpers::spawn_db();
-    let toml = format!(
-        "database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n",
-        db.url,
-        db.dir.path().join("panel.key")
-    );
-    let application = smp_panel::Application::build(smp_panel::Config::from_toml(&toml).unwrap()).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let handle = application.handle();
-    let serving = tokio::spawn(application.run_until_stopped());
-    let client = reqwest::Client::new();
+    let mut app = spawn_app().await;
     for _ in 0..3 {
-        let response = client.post(format!("{address}/api/v1/logout")).send().await.unwrap();
+        let response = app.client.post(app.url("/logout")).send().await.unwrap();
         assert_eq!(response.status(), 401);
     }
-    handle.stop(true).await;
-    serving.await.unwrap().unwrap();
-    let rows = smp_panel::db::audit::list(&mut db.connect()).unwrap();
+    app.stop().await;
+    let rows = app.audit_rows();
     assert_eq!(rows.iter().map(|row| row.count).collect::<Vec<_>>(), [1, 2]);
 }

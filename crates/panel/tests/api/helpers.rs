@@ -110,6 +110,13 @@ pub fn panel_raw(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option
     child.wait_with_output().expect("smp-panel ends")
 }
 
+/// Writes `secret` and a newline to `file` in the test's directory; its path.
+pub fn secret_file(db: &TestDb, file: &str, secret: &str) -> String {
+    let path = db.dir.path().join(file);
+    std::fs::write(&path, format!("{secret}\n")).unwrap();
+    path.display().to_string()
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -124,6 +131,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
+    /// The serving task, until `stop` has waited for it.
+    serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The aggregated audit rows of anonymous refusals (`flush_refusals`).
     refusals: std::sync::Arc<smp_panel::http::anonymous::AnonymousRefusals>,
 }
@@ -131,6 +140,14 @@ pub struct TestApp {
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with("").await
+}
+
+/// `spawn_app` with one approved user, `name` of `role`, signed in through the API.
+pub async fn spawn_app_signed_in(name: &str, role: smp_panel::Role, password: &str) -> (TestApp, Session) {
+    let app = spawn_app().await;
+    app.user(name, role, password, true);
+    let session = app.login(name, password).await;
+    (app, session)
 }
 
 /// `spawn_app` with more settings (TOML lines) in its config.
@@ -144,9 +161,9 @@ pub async fn spawn_app_with(settings: &str) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
     let refusals = application.refusals();
-    tokio::spawn(application.run_until_stopped());
+    let serving = Some(tokio::spawn(application.run_until_stopped()));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, db, client, handle, refusals }
+    TestApp { address, db, client, handle, serving, refusals }
 }
 
 impl Drop for TestApp {
@@ -202,6 +219,30 @@ impl TestApp {
             .header("X-CSRF-Token", &session.csrf)
     }
 
+    /// `method path` with the session (as `with_session`) and `body` as JSON: the answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.with_session(method, path, session).json(body).send().await.unwrap()
+    }
+
+    /// `method path` with the session, a JSON content type and `body` as it
+    /// is (JSON or not): the answer.
+    pub async fn send_body(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+        body: String,
+    ) -> reqwest::Response {
+        let request = self.with_session(method, path, session).header("Content-Type", "application/json");
+        request.body(body).send().await.unwrap()
+    }
+
     /// The panel key the app seals machine secrets with.
     pub fn panel_key(&self) -> smp_panel::domain::secrets::PanelKey {
         smp_panel::domain::secrets::PanelKey::load(&self.db.dir.path().join("panel.key")).unwrap()
@@ -209,6 +250,29 @@ impl TestApp {
 
     pub fn audit_rows(&self) -> Vec<db::audit::AuditRow> {
         db::audit::list(&mut self.db.connect()).unwrap()
+    }
+
+    /// The audit rows `keep` keeps, each as `pick` gives it, oldest first.
+    pub fn audit_rows_where<T>(
+        &self,
+        keep: impl Fn(&db::audit::AuditRow) -> bool,
+        pick: impl FnMut(db::audit::AuditRow) -> T,
+    ) -> Vec<T> {
+        self.audit_rows().into_iter().filter(keep).map(pick).collect()
+    }
+
+    /// The audit rows of `action`, oldest first.
+    pub fn audit_rows_of(&self, action: &str) -> Vec<db::audit::AuditRow> {
+        self.audit_rows().into_iter().filter(|row| row.action == action).collect()
+    }
+
+    /// Stops the panel gracefully and waits until it has, with all it writes
+    /// on the way out (the database stays until the `TestApp` is dropped).
+    pub async fn stop(&mut self) {
+        self.handle.stop(true).await;
+        if let Some(serving) = self.serving.take() {
+            serving.await.unwrap().unwrap();
+        }
     }
 
     /// Writes the counts of anonymous refusals not yet written, as the

@@ -2,17 +2,11 @@
 
 use smp_panel::db::machines;
 
-use crate::helpers::{Backend, TestDb, panel, spawn_db, stderr, stdout};
+use crate::helpers::{Backend, TestDb, panel, secret_file, spawn_db, stderr, stdout};
 
 const SECRET: &str = "s3cret-agent-key-0123456789abcdefghijklmnop";
 const FINGERPRINT: &str =
     "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
-
-fn secret_file(db: &TestDb, secret: &str) -> String {
-    let path = db.dir.path().join("agent.secret");
-    std::fs::write(&path, format!("{secret}\n")).unwrap();
-    path.display().to_string()
-}
 
 fn machine_count(db: &TestDb) -> usize {
     machines::list(&mut db.migrated()).unwrap().len()
@@ -52,7 +46,7 @@ pub fn raw_database(db: &TestDb) -> Vec<u8> {
 #[test]
 fn machine_add_seals_the_secret_and_list_never_prints_it() {
     let db = spawn_db();
-    let file = secret_file(&db, SECRET);
+    let file = secret_file(&db, "agent.secret", SECRET);
     let pin = FINGERPRINT.replace(':', "").to_lowercase();
     let output = panel(
         &db,
@@ -109,7 +103,7 @@ fn machine_add_seals_the_secret_and_list_never_prints_it() {
 #[test]
 fn http_on_loopback_needs_no_fingerprint() {
     let db = spawn_db();
-    let file = secret_file(&db, SECRET);
+    let file = secret_file(&db, "agent.secret", SECRET);
     let output = panel(
         &db,
         &[
@@ -133,7 +127,7 @@ fn http_on_loopback_needs_no_fingerprint() {
 #[test]
 fn bad_input_is_refused_readably_and_nothing_is_stored() {
     let db = spawn_db();
-    let good = secret_file(&db, SECRET);
+    let good = secret_file(&db, "agent.secret", SECRET);
     let short = db.dir.path().join("short.secret");
     std::fs::write(&short, "too-short\n").unwrap();
     let short = short.display().to_string();

@@ -5,7 +5,9 @@ use smp_panel::db::machines::{self, MachineError, MachineId, NewMachine};
 use smp_panel::domain::secrets::PanelKey;
 use smp_proto::names::InstanceName;
 
-use crate::helpers::spawn_db;
+use smp_panel::db::DbConnection;
+
+use crate::helpers::{TestDb, spawn_db};
 
 const SECRET: &str = "first-secret-0123456789abcdef0123456789";
 const NEXT_SECRET: &str = "second-secret-0123456789abcdef012345678";
@@ -14,11 +16,24 @@ fn name(text: &str) -> InstanceName {
     InstanceName::parse(text).unwrap()
 }
 
+/// A fresh database (dropped with the `TestDb`), a connection with every
+/// migration applied, and a new panel key.
+fn keyed_db() -> (TestDb, DbConnection, PanelKey) {
+    let db = spawn_db();
+    let connection = db.migrated();
+    (db, connection, PanelKey::from_bytes(&PanelKey::generate_bytes()))
+}
+
+/// Stores machine `text` at `url` with key `key_id`: `SECRET` sealed with `key`, no fingerprint.
+fn store(connection: &mut DbConnection, key: &PanelKey, text: &str, url: &str, key_id: &str) -> machines::Machine {
+    let sealed = key.seal(text, &SecretString::from(SECRET)).unwrap();
+    let new = NewMachine { name: &name(text), url, key_id, secret: &sealed, fingerprint: None };
+    machines::insert(connection, &new).unwrap()
+}
+
 #[test]
 fn a_machine_round_trips_and_its_secret_decrypts_only_with_the_panel_key() {
-    let db = spawn_db();
-    let mut connection = db.migrated();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
+    let (_db, mut connection, key) = keyed_db();
     let m1 = name("m1");
     let sealed = key.seal("m1", &SecretString::from(SECRET)).unwrap();
     let new = NewMachine {
@@ -49,9 +64,7 @@ fn a_machine_round_trips_and_its_secret_decrypts_only_with_the_panel_key() {
 
 #[test]
 fn a_taken_name_is_a_clear_conflict_and_writes_nothing() {
-    let db = spawn_db();
-    let mut connection = db.migrated();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
+    let (_db, mut connection, key) = keyed_db();
     let m1 = name("m1");
     let sealed = key.seal("m1", &SecretString::from(SECRET)).unwrap();
     let new = NewMachine { name: &m1, url: "https://a:1", key_id: "k", secret: &sealed, fingerprint: None };
@@ -67,17 +80,8 @@ fn a_taken_name_is_a_clear_conflict_and_writes_nothing() {
 
 #[test]
 fn list_status_sync_time_and_delete() {
-    let db = spawn_db();
-    let mut connection = db.migrated();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
-    let mut ids = Vec::new();
-    for text in ["beta", "alpha"] {
-        let machine_name = name(text);
-        let sealed = key.seal(text, &SecretString::from(SECRET)).unwrap();
-        let new =
-            NewMachine { name: &machine_name, url: "https://h:1", key_id: "k", secret: &sealed, fingerprint: None };
-        ids.push(machines::insert(&mut connection, &new).unwrap().id);
-    }
+    let (_db, mut connection, key) = keyed_db();
+    let ids = ["beta", "alpha"].map(|text| store(&mut connection, &key, text, "https://h:1", "k").id);
     let names: Vec<String> = machines::list(&mut connection).unwrap().into_iter().map(|m| m.name.to_string()).collect();
     assert_eq!(names, ["beta", "alpha"], "oldest first");
 
@@ -100,13 +104,8 @@ fn list_status_sync_time_and_delete() {
 
 #[test]
 fn rotation_keeps_two_keys_until_the_next_one_is_promoted() {
-    let db = spawn_db();
-    let mut connection = db.migrated();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
-    let m1 = name("m1");
-    let sealed = key.seal("m1", &SecretString::from(SECRET)).unwrap();
-    let new = NewMachine { name: &m1, url: "https://h:1", key_id: "k1", secret: &sealed, fingerprint: None };
-    let id = machines::insert(&mut connection, &new).unwrap().id;
+    let (_db, mut connection, key) = keyed_db();
+    let id = store(&mut connection, &key, "m1", "https://h:1", "k1").id;
     assert!(matches!(machines::promote_next_key(&mut connection, id), Err(MachineError::NoNextKey(_))));
 
     let next = key.seal("m1", &SecretString::from(NEXT_SECRET)).unwrap();
@@ -125,13 +124,8 @@ fn rotation_keeps_two_keys_until_the_next_one_is_promoted() {
 
 #[test]
 fn a_rotation_promotes_or_clears_only_the_key_it_staged_itself() {
-    let db = spawn_db();
-    let mut connection = db.migrated();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
-    let m1 = name("m1");
-    let sealed = key.seal("m1", &SecretString::from(SECRET)).unwrap();
-    let new = NewMachine { name: &m1, url: "https://h:1", key_id: "k1", secret: &sealed, fingerprint: None };
-    let id = machines::insert(&mut connection, &new).unwrap().id;
+    let (_db, mut connection, key) = keyed_db();
+    let id = store(&mut connection, &key, "m1", "https://h:1", "k1").id;
 
     // Rotation A stages k2, then rotation B stages k3 over it.
     let mine = key.seal("m1", &SecretString::from(NEXT_SECRET)).unwrap();

@@ -11,9 +11,9 @@ use smp_panel::db::quotas;
 use smp_panel::db::users::UserId;
 
 use crate::containers_api::{
-    AGENT_SECRET, CREATED, PASSWORD, add_machine, apply, closed_port, get_json, panel_key, set_owner, summary, tree,
+    AGENT_SECRET, PASSWORD, add_machine, apply_listed, closed_port, get_json, panel_key, set_owner, tree, tree_as,
 };
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{Session, TestApp, error_code};
 use crate::machine_cli::raw_database;
 
 const NEW_SECRET: &str = "brand-new-agent-secret-0123456789abcdefXYZ";
@@ -40,6 +40,19 @@ fn audit_text(app: &TestApp) -> Vec<String> {
     rows.into_iter().map(|row| row.value).collect()
 }
 
+/// `session` adds machine `m9` at a URL where nothing listens: the URL and the answer.
+async fn add_m9(app: &TestApp, session: &Session) -> (String, reqwest::Response) {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let response = app.send_json(Method::POST, "/machines", session, &add_body("m9", &url)).await;
+    (url, response)
+}
+
+fn assert_no_audit_row_holds(app: &TestApp, secret: &str) {
+    for text in audit_text(app) {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
 }
@@ -50,9 +63,8 @@ fn add_body(name: &str, url: &str) -> Value {
 
 #[tokio::test]
 async fn admins_list_machines_without_secrets_and_members_are_refused() {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
     let response = app.with_session(Method::GET, "/machines", &ada).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
@@ -80,11 +92,9 @@ async fn admins_list_machines_without_secrets_and_members_are_refused() {
 
 #[tokio::test]
 async fn the_head_admin_adds_a_machine_whose_secret_is_stored_sealed() {
-    let t = tree().await;
+    let (t, root) = tree_as("root").await;
     let app = &t.app;
-    let root = app.login("root", PASSWORD).await;
-    let url = format!("http://127.0.0.1:{}", closed_port());
-    let response = app.with_session(Method::POST, "/machines", &root).json(&add_body("m9", &url)).send().await.unwrap();
+    let (url, response) = add_m9(app, &root).await;
     assert_eq!(response.status(), 201);
     let text = response.text().await.unwrap();
     assert!(!text.contains(NEW_SECRET), "{text}");
@@ -98,24 +108,19 @@ async fn the_head_admin_adds_a_machine_whose_secret_is_stored_sealed() {
     assert_eq!(stored.decrypt_secret(&panel_key(app)).unwrap().expose_secret(), NEW_SECRET);
     assert!(!contains(&stored.sealed_secret().ciphertext, NEW_SECRET));
     assert!(!contains(&raw_database(&app.db), NEW_SECRET), "the secret is nowhere in the database in clear");
-    let outcomes: Vec<String> =
-        app.audit_rows().into_iter().filter(|row| row.action == "machine.add").map(|row| row.outcome).collect();
+    let outcomes: Vec<String> = app.audit_rows_of("machine.add").into_iter().map(|row| row.outcome).collect();
     assert_eq!(outcomes, ["started", "ok"], "the agent is asked who it is between the two rows");
     let row = app.audit_rows().into_iter().rfind(|row| row.action == "machine.add").unwrap();
     assert_eq!(row.actor, "root");
     assert_eq!((row.object, row.machine), (format!("machine:{id}"), Some("m9".to_owned())));
-    for text in audit_text(app) {
-        assert!(!text.contains(NEW_SECRET), "{text}");
-    }
+    assert_no_audit_row_holds(app, NEW_SECRET);
 }
 
 #[tokio::test]
 async fn an_admin_cannot_add_a_machine_and_is_audited() {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
-    let url = format!("http://127.0.0.1:{}", closed_port());
-    let response = app.with_session(Method::POST, "/machines", &ada).json(&add_body("m9", &url)).send().await.unwrap();
+    let (_, response) = add_m9(app, &ada).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     assert_eq!(machine_count(app), 1, "nothing inserted");
     let row = app.audit_rows().into_iter().find(|row| row.action == "machine.add").unwrap();
@@ -123,16 +128,13 @@ async fn an_admin_cannot_add_a_machine_and_is_audited() {
         (row.actor.as_str(), row.outcome.as_str(), row.error_code.as_deref()),
         ("ada", "refused", Some("forbidden"))
     );
-    for text in audit_text(app) {
-        assert!(!text.contains(NEW_SECRET), "{text}");
-    }
+    assert_no_audit_row_holds(app, NEW_SECRET);
 }
 
 #[tokio::test]
 async fn invalid_machines_are_refused_and_no_audit_row_holds_the_secret() {
-    let t = tree().await;
+    let (t, root) = tree_as("root").await;
     let app = &t.app;
-    let root = app.login("root", PASSWORD).await;
     let local = format!("http://127.0.0.1:{}", closed_port());
     let cases = [
         (add_body("m9", "http://10.0.0.5:8443"), 422, "invalid_input"),
@@ -164,16 +166,14 @@ async fn invalid_machines_are_refused_and_no_audit_row_holds_the_secret() {
     let refused =
         app.audit_rows().into_iter().filter(|row| row.action == "machine.add" && row.outcome == "refused").count();
     assert!(refused >= 7, "the refusals past the JSON parsing are audited ({refused})");
-    for text in audit_text(app) {
-        assert!(!text.contains(NEW_SECRET) && !text.contains("short"), "{text}");
-    }
+    assert_no_audit_row_holds(app, NEW_SECRET);
+    assert_no_audit_row_holds(app, "short");
 }
 
 #[tokio::test]
 async fn a_machine_with_owned_containers_cannot_be_deleted_until_they_are_unassigned() {
-    let t = tree().await;
+    let (t, root) = tree_as("root").await;
     let app = &t.app;
-    let root = app.login("root", PASSWORD).await;
     let path = format!("/machines/{}", t.machine);
     let response = app.with_session(Method::DELETE, &path, &root).send().await.unwrap();
     assert_eq!(error_code(response).await, (409, "conflict".into()));
@@ -193,12 +193,8 @@ async fn a_machine_with_owned_containers_cannot_be_deleted_until_they_are_unassi
     assert_eq!(total, 0, "its container rows are removed");
     let (status, body) = get_json(app, "/containers", &ada).await;
     assert_eq!((status, body["items"].clone()), (200, json!([])));
-    let rows: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "machine.delete")
-        .map(|row| (row.actor, row.outcome, row.error_code))
-        .collect();
+    let rows: Vec<_> =
+        app.audit_rows_of("machine.delete").into_iter().map(|row| (row.actor, row.outcome, row.error_code)).collect();
     assert_eq!(
         rows,
         vec![
@@ -213,9 +209,8 @@ async fn a_machine_with_owned_containers_cannot_be_deleted_until_they_are_unassi
 
 #[tokio::test]
 async fn a_sync_with_the_agent_down_is_503_and_marks_the_machine_unreachable() {
-    let t = tree().await;
+    let (t, root) = tree_as("root").await;
     let app = &t.app;
-    let root = app.login("root", PASSWORD).await;
     let response =
         app.with_session(Method::POST, &format!("/machines/{}/sync", t.machine), &root).send().await.unwrap();
     let status = response.status().as_u16();
@@ -226,12 +221,8 @@ async fn a_sync_with_the_agent_down_is_503_and_marks_the_machine_unreachable() {
     assert_eq!(stored.status, "unreachable");
     assert!(stored.last_error.as_deref().is_some_and(|error| !error.is_empty()));
     assert!(!stored.last_error.unwrap().contains(AGENT_SECRET));
-    let rows: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "machine.sync")
-        .map(|row| (row.outcome, row.error_code, row.machine))
-        .collect();
+    let rows: Vec<_> =
+        app.audit_rows_of("machine.sync").into_iter().map(|row| (row.outcome, row.error_code, row.machine)).collect();
     assert_eq!(
         rows,
         vec![
@@ -252,16 +243,10 @@ async fn a_sync_with_the_agent_down_is_503_and_marks_the_machine_unreachable() {
 
 #[tokio::test]
 async fn rotating_the_key_of_a_machine_whose_agent_is_down_is_503_and_keeps_the_key() {
-    let t = tree().await;
+    let (t, root) = tree_as("root").await;
     let app = &t.app;
-    let root = app.login("root", PASSWORD).await;
     let path = format!("/machines/{}/rotate-key", t.machine);
-    let response = app
-        .with_session(Method::POST, &path, &root)
-        .json(&json!({"key_id": "k2", "secret": NEW_SECRET}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, &path, &root, &json!({"key_id": "k2", "secret": NEW_SECRET})).await;
     let text = response.text().await.unwrap();
     assert!(!text.contains(NEW_SECRET), "{text}");
     let body: Value = serde_json::from_str(&text).unwrap();
@@ -269,40 +254,27 @@ async fn rotating_the_key_of_a_machine_whose_agent_is_down_is_503_and_keeps_the_
     let stored = machine(app, t.machine).unwrap();
     assert_eq!((stored.key_id.as_str(), stored.next_key_id()), ("panel", None));
     assert_eq!(stored.decrypt_secret(&panel_key(app)).unwrap().expose_secret(), AGENT_SECRET);
-    let rows: Vec<_> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "machine.rotate_key")
-        .map(|row| (row.outcome, row.error_code))
-        .collect();
+    let rows: Vec<_> =
+        app.audit_rows_of("machine.rotate_key").into_iter().map(|row| (row.outcome, row.error_code)).collect();
     assert_eq!(rows, vec![("started".into(), None), ("failed".into(), Some("key_unverified".into()))]);
-    for text in audit_text(app) {
-        assert!(!text.contains(NEW_SECRET), "{text}");
-    }
+    assert_no_audit_row_holds(app, NEW_SECRET);
     // Bad input is refused before anything is staged.
     for bad in [json!({"key_id": "k2", "secret": "short"}), json!({"key_id": "bad id", "secret": NEW_SECRET})] {
-        let response = app.with_session(Method::POST, &path, &root).json(&bad).send().await.unwrap();
+        let response = app.send_json(Method::POST, &path, &root, &bad).await;
         assert_eq!(error_code(response).await, (422, "invalid_input".into()), "{bad}");
     }
     let ada = app.login("ada", PASSWORD).await;
-    let response = app
-        .with_session(Method::POST, &path, &ada)
-        .json(&json!({"key_id": "k2", "secret": NEW_SECRET}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, &path, &ada, &json!({"key_id": "k2", "secret": NEW_SECRET})).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
     assert_eq!(machine(app, t.machine).unwrap().key_id, "panel");
 }
 
 #[tokio::test]
 async fn quotas_are_set_by_admins_and_read_by_their_member() {
-    let t = tree().await;
+    let (t, ada) = tree_as("ada").await;
     let app = &t.app;
-    let ada = app.login("ada", PASSWORD).await;
     let quota = json!({"containers": 3, "cpu": 4, "memory_mb": 2048, "disk_mb": null});
-    let response =
-        app.with_session(Method::PUT, &format!("/users/{}/quota", t.alice), &ada).json(&quota).send().await.unwrap();
+    let response = app.send_json(Method::PUT, &format!("/users/{}/quota", t.alice), &ada, &quota).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap(), quota);
     assert_eq!(get_json(app, &format!("/users/{}/quota", t.alice), &ada).await, (200, quota.clone()));
@@ -321,11 +293,9 @@ async fn quotas_are_set_by_admins_and_read_by_their_member() {
     assert_eq!(hidden.0, 404);
 
     let more = json!({"containers": 100, "cpu": null, "memory_mb": null, "disk_mb": null});
-    let response =
-        app.with_session(Method::PUT, &format!("/users/{}/quota", t.alice), &alice).json(&more).send().await.unwrap();
+    let response = app.send_json(Method::PUT, &format!("/users/{}/quota", t.alice), &alice, &more).await;
     assert_eq!(error_code(response).await, (403, "forbidden".into()));
-    let response =
-        app.with_session(Method::PUT, &format!("/users/{}/quota", t.bob), &alice).json(&more).send().await.unwrap();
+    let response = app.send_json(Method::PUT, &format!("/users/{}/quota", t.bob), &alice, &more).await;
     assert_eq!(error_code(response).await, (404, "not_found".into()));
     let stored = quotas::stored(&mut app.db.connect(), UserId(t.alice)).unwrap().unwrap();
     assert_eq!((stored.containers, stored.cpu, stored.memory_mb, stored.disk_mb), (Some(3), Some(4), Some(2048), None));
@@ -337,13 +307,12 @@ async fn quotas_are_set_by_admins_and_read_by_their_member() {
         json!({"containers": 1, "gpus": 2}),
         json!({"containers": "many"}),
     ] {
-        let response =
-            app.with_session(Method::PUT, &format!("/users/{}/quota", t.alice), &ada).json(&bad).send().await.unwrap();
+        let response = app.send_json(Method::PUT, &format!("/users/{}/quota", t.alice), &ada, &bad).await;
         assert_eq!(error_code(response).await, (422, "invalid_input".into()), "{bad}");
     }
     let stored = quotas::stored(&mut app.db.connect(), UserId(t.alice)).unwrap().unwrap();
     assert_eq!(stored.containers, Some(3), "nothing changed");
-    let response = app.with_session(Method::PUT, "/users/999999/quota", &ada).json(&more).send().await.unwrap();
+    let response = app.send_json(Method::PUT, "/users/999999/quota", &ada, &more).await;
     assert_eq!(error_code(response).await, (404, "not_found".into()));
 }
 
@@ -354,7 +323,7 @@ async fn deleting_one_machine_leaves_the_containers_of_another() {
     let t = tree().await;
     let app = &t.app;
     let other = add_machine(app, "m2");
-    apply(app, other, &[summary("e", smp_proto::api::ContainerStatus::Running, CREATED)]);
+    apply_listed(app, other, &[("e", smp_proto::api::ContainerStatus::Running)]);
     let root = app.login("root", PASSWORD).await;
     let response = app.with_session(Method::DELETE, &format!("/machines/{other}"), &root).send().await.unwrap();
     assert_eq!(response.status(), 204);

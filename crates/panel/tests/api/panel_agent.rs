@@ -47,12 +47,24 @@ impl World {
         World { app, admin }
     }
 
+    /// A fresh panel with machine `m1`: an agent serving `project`,
+    /// registered (which wakes the sync). The agent, the world and the
+    /// machine's id.
+    pub(crate) async fn with_m1(project: &LxdProject) -> (Agent, World, i64) {
+        World::with_m1_on(spawn_app().await, project).await
+    }
+
+    /// `with_m1` on the panel `app`.
+    pub(crate) async fn with_m1_on(app: TestApp, project: &LxdProject) -> (Agent, World, i64) {
+        let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+        let world = World::with_app(app).await;
+        let machine = world.add_machine("m1", &agent).await;
+        (agent, world, machine)
+    }
+
     /// Registers the agent through the API (which wakes the sync) and returns the machine id.
     pub(crate) async fn add_machine(&self, name: &str, agent: &Agent) -> i64 {
-        let body = json!({
-            "name": name, "url": agent.url(), "key_id": "k1", "secret": SECRET, "fingerprint": agent.fingerprint(),
-        });
-        let response = self.app.with_session(Method::POST, "/machines", &self.admin).json(&body).send().await.unwrap();
+        let response = self.post("/machines", &self.admin, machine_body(name, agent)).await;
         assert_eq!(response.status(), 201);
         response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     }
@@ -62,7 +74,7 @@ impl World {
     }
 
     pub(crate) async fn post(&self, path: &str, session: &Session, body: Value) -> reqwest::Response {
-        self.app.with_session(Method::POST, path, session).json(&body).send().await.unwrap()
+        self.app.send_json(Method::POST, path, session, &body).await
     }
 
     pub(crate) async fn containers(&self, session: &Session) -> Vec<Value> {
@@ -91,11 +103,8 @@ impl World {
     pub(crate) async fn give(&self, container: i64, owner: &str) {
         let response = self
             .app
-            .with_session(Method::PATCH, &format!("/containers/{container}"), &self.admin)
-            .json(&json!({"owner": owner}))
-            .send()
-            .await
-            .unwrap();
+            .send_json(Method::PATCH, &format!("/containers/{container}"), &self.admin, &json!({"owner": owner}))
+            .await;
         assert_eq!(response.status(), 200);
     }
 
@@ -103,18 +112,26 @@ impl World {
         self.app.user(name, Role::Member, PASSWORD, true);
         self.app.login(name, PASSWORD).await
     }
+
+    /// A member `name`, signed in, who owns `container`.
+    pub(crate) async fn member_owning(&self, name: &str, container: i64) -> Session {
+        let session = self.member(name).await;
+        self.give(container, name).await;
+        session
+    }
+}
+
+/// What `POST /machines` takes to register `agent` as machine `name` (with key `k1`).
+fn machine_body(name: &str, agent: &Agent) -> Value {
+    json!({"name": name, "url": agent.url(), "key_id": "k1", "secret": SECRET, "fingerprint": agent.fingerprint()})
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anothers() {
-    let project = LxdProject::create();
-    project.launch_busybox("c-alice");
-    project.launch_busybox("c-bob");
+    let project = LxdProject::with_busyboxes(&["c-alice", "c-bob"]);
     let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
     let world = World::new().await;
-    let misnamed = json!({
-        "name": "m2", "url": agent.url(), "key_id": "k1", "secret": SECRET, "fingerprint": agent.fingerprint(),
-    });
+    let misnamed = machine_body("m2", &agent);
     let (status, code) = error_code(world.post("/machines", &world.admin, misnamed).await).await;
     assert_eq!((status, code.as_str()), (422, "invalid_input"), "the agent answers to m1, not m2");
     let machine = world.add_machine("m1", &agent).await;
@@ -125,9 +142,8 @@ async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anoth
     assert_eq!((sync["total"].as_u64(), sync["machine"]["status"].as_str()), (Some(2), Some("online")));
     let alices = world.synced("m1", "c-alice").await;
     let bobs = world.synced("m1", "c-bob").await;
-    let alice = world.member("alice").await;
+    let alice = world.member_owning("alice", alices).await;
     world.app.user("bob", Role::Member, PASSWORD, true);
-    world.give(alices, "alice").await;
     world.give(bobs, "bob").await;
 
     let mine: Vec<Value> = world.containers(&alice).await;
@@ -199,11 +215,8 @@ async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anoth
 
 #[tokio::test(flavor = "multi_thread")]
 async fn changes_made_outside_smp_reach_the_api_through_the_event_stream() {
-    let project = LxdProject::create();
-    project.launch_busybox("c1");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
     // The sync interval of the test app is 30 s: only events can be this quick.
     let c1 = world.synced("m1", "c1").await;
 
@@ -239,9 +252,7 @@ async fn changes_made_outside_smp_reach_the_api_through_the_event_stream() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_machines_are_two_agents_and_each_action_reaches_its_own() {
-    let (first, second) = (LxdProject::create(), LxdProject::create());
-    first.launch_busybox("web");
-    second.launch_busybox("web");
+    let (first, second) = (LxdProject::with_busyboxes(&["web"]), LxdProject::with_busyboxes(&["web"]));
     let agent_one = Agent::start_named("m1", &first.name, &[("k1", SECRET)]);
     let agent_two = Agent::start_named("m2", &second.name, &[("k1", SECRET)]);
     let world = World::new().await;
@@ -250,8 +261,7 @@ async fn two_machines_are_two_agents_and_each_action_reaches_its_own() {
     let on_one = world.synced("m1", "web").await;
     let on_two = world.synced("m2", "web").await;
     assert_ne!(on_one, on_two, "the same name on two machines is two containers");
-    let carol = world.member("carol").await;
-    world.give(on_two, "carol").await;
+    let carol = world.member_owning("carol", on_two).await;
     let visible = world.containers(&carol).await;
     assert_eq!(visible.len(), 1);
     assert_eq!(visible[0]["machine"], "m2");
@@ -269,11 +279,8 @@ async fn two_machines_are_two_agents_and_each_action_reaches_its_own() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stopped_agent_makes_actions_answer_503_with_a_message_and_the_machine_unreachable() {
-    let project = LxdProject::create();
-    project.launch_busybox("c1");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    let machine = world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (agent, world, machine) = World::with_m1(&project).await;
     let c1 = world.synced("m1", "c1").await;
     drop(agent);
 
@@ -303,16 +310,10 @@ fn exists_in(project: &LxdProject, container: &str, path: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_members_agent_calls_in_flight_are_bounded_and_one_more_is_refused_at_once_without_reaching_the_agent() {
-    let project = LxdProject::create();
-    project.launch_busybox("c-alice");
-    project.launch_busybox("c-bob");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::with_app(spawn_app_with("max_agent_calls_per_user = 1").await).await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-alice", "c-bob"]);
+    let (_agent, world, _) = World::with_m1_on(spawn_app_with("max_agent_calls_per_user = 1").await, &project).await;
     let (alices, bobs) = (world.synced("m1", "c-alice").await, world.synced("m1", "c-bob").await);
-    let (alice, bob) = (world.member("alice").await, world.member("bob").await);
-    world.give(alices, "alice").await;
-    world.give(bobs, "bob").await;
+    let (alice, bob) = (world.member_owning("alice", alices).await, world.member_owning("bob", bobs).await);
 
     // Her one allowed call: an exec that works for a while (the `started`
     // row is written once her slot is taken, before the agent is called).
@@ -350,14 +351,10 @@ async fn a_members_agent_calls_in_flight_are_bounded_and_one_more_is_refused_at_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_is_bound_to_the_instance_the_panel_knows_and_never_acts_on_another_of_the_same_name() {
     use smp_panel::db::containers::{self, ContainerId};
-    let project = LxdProject::create();
-    project.launch_busybox("c-alice");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    let machine = world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-alice"]);
+    let (_agent, world, machine) = World::with_m1(&project).await;
     let id = world.synced("m1", "c-alice").await;
-    let alice = world.member("alice").await;
-    world.give(id, "alice").await;
+    let alice = world.member_owning("alice", id).await;
     let lxd_uuid = lxc(&["config", "get", "c-alice", "volatile.uuid", "--project", &project.name]).trim().to_owned();
     let row = || containers::get(&mut world.app.db.connect(), ContainerId(id)).unwrap().unwrap();
     assert_eq!(row().uuid.as_deref(), Some(lxd_uuid.as_str()), "the sync stores the instance's uuid");
@@ -390,9 +387,7 @@ async fn a_container_still_being_created_takes_no_action_and_nothing_reaches_an_
     use smp_panel::db::containers::{self, Limits, Reservation};
     use smp_panel::db::machines::MachineId;
     let project = LxdProject::create();
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    let machine = world.add_machine("m1", &agent).await;
+    let (_agent, world, machine) = World::with_m1(&project).await;
     let reservation = Reservation {
         machine: MachineId(machine),
         name: "c-new",

@@ -29,15 +29,11 @@ struct Stage {
 }
 
 async fn stage(quota: Value) -> Stage {
-    let project = LxdProject::create();
-    project.launch_busybox("c-alice");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_busyboxes(&["c-alice"]);
+    let (agent, world, _) = World::with_m1(&project).await;
     let parent = world.synced("m1", "c-alice").await;
-    let alice = world.member("alice").await;
+    let alice = world.member_owning("alice", parent).await;
     let bob = world.member("bob").await;
-    world.give(parent, "alice").await;
     let alice_id = world.get("/me", &alice).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let response = world.app.with_session(Method::PUT, &format!("/users/{alice_id}/quota"), &world.admin);
     assert_eq!(response.json(&quota).send().await.unwrap().status(), 200);
@@ -145,14 +141,10 @@ async fn a_member_creates_starts_restarts_and_deletes_her_sub_container_and_anot
     assert_eq!(error_code(refused.send().await.unwrap()).await, (403, "forbidden".to_owned()));
     assert_eq!(stage.instances(), ["c-alice"]);
 
-    let outcomes: Vec<(String, String)> = stage
-        .world
-        .app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "container.create" || row.action == "container.delete")
-        .map(|row| (row.action, row.outcome))
-        .collect();
+    let outcomes: Vec<(String, String)> = stage.world.app.audit_rows_where(
+        |row| row.action == "container.create" || row.action == "container.delete",
+        |row| (row.action, row.outcome),
+    );
     let expected = [("container.create", "started"), ("container.create", "ok"), ("container.delete", "refused")];
     for (action, outcome) in expected {
         assert!(outcomes.iter().any(|(a, o)| a == action && o == outcome), "{action} {outcome} in {outcomes:?}");
@@ -192,7 +184,7 @@ async fn every_forbidden_key_and_device_is_refused_at_the_panel_with_nothing_res
 
     assert_eq!(stage.instances(), ["c-alice"], "nothing was created in LXD");
     assert_eq!(stage.live_rows(), rows_before, "nothing was reserved");
-    let refused = stage.world.app.audit_rows().into_iter().filter(|row| row.action == "container.create").count();
+    let refused = stage.world.app.audit_rows_of("container.create").len();
     assert_eq!(refused, sent, "every refusal is audited, and nothing started");
     // The same member may still create within the whitelist.
     let body = json!({"name": "x1", "image": "smp-busybox", "config": {"user.note": "mine"}, "start": false});
@@ -264,9 +256,8 @@ async fn a_creation_that_fails_says_why_gives_the_reservation_back_and_leaves_no
     let outcomes: Vec<String> = stage
         .world
         .app
-        .audit_rows()
+        .audit_rows_of("container.create")
         .into_iter()
-        .filter(|row| row.action == "container.create")
         .map(|row| format!("{} {}", row.outcome, row.error_code.unwrap_or_default()))
         .collect();
     assert_eq!(outcomes, ["started ", "refused unknown_image", "started ", "ok ", "started ", "failed agent_error"]);

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::error_code;
 use crate::panel_agent::{World, until};
-use crate::real_agent::{Agent, LxdProject, SECRET, TEST_UNIT, lxc};
+use crate::real_agent::{LxdProject, TEST_UNIT, lxc};
 
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
@@ -21,11 +21,8 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_service_owner_restarts_her_unit_reads_its_journal_and_reaches_nothing_else_of_the_container() {
-    let project = LxdProject::create();
-    project.launch_debian_with_test_unit("d1");
-    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
-    let world = World::new().await;
-    let machine = world.add_machine("m1", &agent).await;
+    let project = LxdProject::with_test_unit_on_debian("d1");
+    let (_agent, world, machine) = World::with_m1(&project).await;
     let d1 = world.synced("m1", "d1").await;
     let sam = world.member("sam").await;
     let admin = &world.admin;
@@ -91,8 +88,7 @@ async fn a_service_owner_restarts_her_unit_reads_its_journal_and_reaches_nothing
     assert_eq!(mine, [id]);
 
     // carol owns d1: she manages services on it, sam still sees only his.
-    let carol = world.member("carol").await;
-    world.give(d1, "carol").await;
+    let carol = world.member_owning("carol", d1).await;
     let (status, networkd) =
         json_of(world.post("/services", &carol, json!({"container_id": d1, "unit": "systemd-networkd"})).await).await;
     assert_eq!(status, 201, "{networkd}");
@@ -119,13 +115,10 @@ async fn a_service_owner_restarts_her_unit_reads_its_journal_and_reaches_nothing
     })
     .await;
 
-    let rows: Vec<(String, String, Option<String>)> = world
-        .app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.actor == "sam" && row.action == "service.restart")
-        .map(|row| (row.object, row.outcome, row.machine))
-        .collect();
+    let rows: Vec<(String, String, Option<String>)> = world.app.audit_rows_where(
+        |row| row.actor == "sam" && row.action == "service.restart",
+        |row| (row.object, row.outcome, row.machine),
+    );
     let object = format!("service:{id}");
     let m1 = Some("m1".to_owned());
     let expected = [

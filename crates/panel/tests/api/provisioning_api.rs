@@ -18,7 +18,7 @@ use crate::helpers::{Session, TestApp, error_code};
 use crate::panel_agent::until;
 
 async fn post(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
-    app.with_session(Method::POST, "/containers", session).json(&body).send().await.unwrap()
+    app.send_json(Method::POST, "/containers", session, &body).await
 }
 
 async fn set_quota(app: &TestApp, admin: &Session, user: i64, quota: Value) {
@@ -35,18 +35,25 @@ fn outcomes(app: &TestApp, action: &str) -> Vec<(String, Option<String>)> {
     app.audit_rows().into_iter().filter(|row| row.action == action).map(|row| (row.outcome, row.error_code)).collect()
 }
 
-/// A live sub-container of `owner` on `machine`, as if she had made it; its id.
-fn sub_container(app: &TestApp, owner: i64, machine: i64, name: &str, cpu: i64) -> ContainerId {
-    let reservation = containers::Reservation {
+/// What a creation in flight of `owner`'s busybox `pending` on `machine`
+/// reserves: in her quota, with no parent and no limits.
+fn pending(machine: i64, owner: i64) -> containers::Reservation<'static> {
+    containers::Reservation {
         machine: smp_panel::db::machines::MachineId(machine),
-        name,
+        name: "pending",
         owner: Some(owner),
         parent: None,
         in_quota: true,
-        limits: containers::Limits { cpu: Some(cpu), memory_mb: Some(512), disk_mb: Some(2048) },
+        limits: containers::Limits::default(),
         autostart: false,
         image: "smp-busybox",
-    };
+    }
+}
+
+/// A live sub-container of `owner` on `machine`, as if she had made it; its id.
+fn sub_container(app: &TestApp, owner: i64, machine: i64, name: &str, cpu: i64) -> ContainerId {
+    let limits = containers::Limits { cpu: Some(cpu), memory_mb: Some(512), disk_mb: Some(2048) };
+    let reservation = containers::Reservation { name, limits, ..pending(machine, owner) };
     let mut connection = app.db.connect();
     let id = containers::reserve(&mut connection, &reservation, smp_panel::db::unix_now()).unwrap().unwrap();
     containers::set_status(&mut connection, id, "running", smp_panel::db::unix_now()).unwrap();
@@ -170,7 +177,7 @@ async fn quotas_count_only_live_sub_containers_overall_and_per_machine_and_place
     set_quota(&app, &ada, alice, json!({"containers": 2, "cpu": null, "memory_mb": null, "disk_mb": null})).await;
     let none_here = json!({"containers": 0, "cpu": null, "memory_mb": null, "disk_mb": null});
     let path = format!("/users/{alice}/quota/machines/{machine}");
-    let response = app.with_session(Method::PUT, &path, &ada).json(&none_here).send().await.unwrap();
+    let response = app.send_json(Method::PUT, &path, &ada, &none_here).await;
     assert_eq!(response.status(), 200);
 
     let (status, code) = error_code(
@@ -255,14 +262,9 @@ async fn deletion_is_for_sub_containers_children_first_and_never_while_creating(
 
     // A reservation in flight is not deleted (the agent is down, so reserve it directly).
     let reservation = containers::Reservation {
-        machine: smp_panel::db::machines::MachineId(row(&app, a).machine_id),
-        name: "pending",
-        owner: Some(alice),
         parent: Some(ContainerId(a)),
-        in_quota: true,
         limits: containers::Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) },
-        autostart: false,
-        image: "smp-busybox",
+        ..pending(row(&app, a).machine_id, alice)
     };
     let pending = containers::reserve(&mut app.db.connect(), &reservation, smp_panel::db::unix_now()).unwrap().unwrap();
     let (status, code) = error_code(delete(pending.0, &alice_session).await.unwrap()).await;
@@ -312,18 +314,8 @@ async fn patch_changes_one_kind_of_thing_and_limits_stay_within_the_quota() {
 #[tokio::test]
 async fn the_sync_keeps_a_fresh_reservation_and_fails_one_that_never_finished() {
     let Tree { app, alice, machine, .. } = tree().await;
-    let reservation = containers::Reservation {
-        machine: smp_panel::db::machines::MachineId(machine),
-        name: "pending",
-        owner: Some(alice),
-        parent: None,
-        in_quota: true,
-        limits: containers::Limits::default(),
-        autostart: false,
-        image: "smp-busybox",
-    };
     let now = smp_panel::db::unix_now();
-    let id = containers::reserve(&mut app.db.connect(), &reservation, now).unwrap().unwrap();
+    let id = containers::reserve(&mut app.db.connect(), &pending(machine, alice), now).unwrap().unwrap();
     let listed = ["a", "b", "c", "d"].map(|name| {
         crate::containers_api::summary(name, smp_proto::api::ContainerStatus::Running, crate::containers_api::CREATED)
     });
@@ -341,17 +333,8 @@ async fn the_sync_keeps_a_fresh_reservation_and_fails_one_that_never_finished() 
 async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_list_or_an_event() {
     use smp_proto::api::{ContainerEvent, ContainerStatus};
     let Tree { app, alice, machine, .. } = tree().await;
+    let reservation = pending(machine, alice);
     let machine = smp_panel::db::machines::MachineId(machine);
-    let reservation = containers::Reservation {
-        machine,
-        name: "pending",
-        owner: Some(alice),
-        parent: None,
-        in_quota: true,
-        limits: containers::Limits::default(),
-        autostart: false,
-        image: "smp-busybox",
-    };
     let now = smp_panel::db::unix_now();
     let id = containers::reserve(&mut app.db.connect(), &reservation, now).unwrap().unwrap();
     let mut connection = app.db.connect();

@@ -8,7 +8,7 @@
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use smp_panel::agents::{AgentCallError, AgentClient, Caller};
 use smp_proto::config_policy::Tier;
 use smp_proto::token::SharedKey;
 
-use crate::helpers::{panel, spawn_db, stderr, stdout};
+use crate::helpers::{TestDb, panel, secret_file, spawn_db, stderr, stdout};
 
 pub const MACHINE: &str = "m1";
 pub const SECRET: &str = "real-agent-secret-0123456789abcdef01234567";
@@ -52,6 +52,15 @@ impl LxdProject {
         LxdProject { name }
     }
 
+    /// A new project with a running `smp-busybox` container of each name in `containers`.
+    pub fn with_busyboxes(containers: &[&str]) -> LxdProject {
+        let project = LxdProject::create();
+        for container in containers {
+            project.launch_busybox(container);
+        }
+        project
+    }
+
     pub fn launch_busybox(&self, container: &str) {
         lxc(&["launch", "smp-busybox", container, "--project", &self.name, "-q"]);
     }
@@ -61,9 +70,11 @@ impl LxdProject {
         smp_e2e::lxc_exec(&self.name, container, argv)
     }
 
-    /// Launches `container` from `smp-debian` with `TEST_UNIT` running in it.
-    pub fn launch_debian_with_test_unit(&self, container: &str) {
-        smp_e2e::launch_systemd_with_unit(&self.name, container, TEST_UNIT, TEST_UNIT_FILE);
+    /// A new project with `container` from `smp-debian` running `TEST_UNIT`.
+    pub fn with_test_unit_on_debian(container: &str) -> LxdProject {
+        let project = LxdProject::create();
+        smp_e2e::launch_systemd_with_unit(&project.name, container, TEST_UNIT, TEST_UNIT_FILE);
+        project
     }
 
     /// How many times `TEST_UNIT` has started in `container`.
@@ -194,14 +205,23 @@ impl Drop for Agent {
     }
 }
 
+/// `smp-panel machine add` of `agent` as machine `name` with key `k1`
+/// (`SECRET`, from a file), and then `pin`: `--trust-on-first-use` or
+/// `--fingerprint <it>`.
+pub fn machine_add(db: &TestDb, name: &str, agent: &Agent, pin: &[&str]) -> Output {
+    let (url, file) = (agent.url(), secret_file(db, "k1.secret", SECRET));
+    let mut args = vec!["machine", "add", "--name", name, "--url", &url, "--key-id", "k1", "--secret-file", &file];
+    args.extend_from_slice(pin);
+    panel(db, &args, None)
+}
+
 fn admin() -> Caller {
     Caller::new("alice", Tier::Admin)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_pinned_client_lists_and_restarts_on_the_real_agent() {
-    let project = LxdProject::create();
-    project.launch_busybox("c1");
+    let project = LxdProject::with_busyboxes(&["c1"]);
     let agent = Agent::start(&project.name);
     let pin = Fingerprint::parse(&agent.fingerprint()).unwrap();
     let client = agent.client(pin);
@@ -223,8 +243,7 @@ async fn the_pinned_client_lists_and_restarts_on_the_real_agent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_fingerprint_is_refused_and_nothing_happens() {
-    let project = LxdProject::create();
-    project.launch_busybox("c1");
+    let project = LxdProject::with_busyboxes(&["c1"]);
     let agent = Agent::start(&project.name);
     let right = Fingerprint::parse(&agent.fingerprint()).unwrap();
     let mut wrong_bytes = *right.as_bytes();
@@ -252,26 +271,7 @@ fn machine_add_trust_on_first_use_pins_what_the_agent_presents() {
     let project = LxdProject::create();
     let agent = Agent::start(&project.name);
     let db = spawn_db();
-    let secret_file = db.dir.path().join("secret");
-    std::fs::write(&secret_file, SECRET).unwrap();
-    let url = agent.url();
-    let output = panel(
-        &db,
-        &[
-            "machine",
-            "add",
-            "--name",
-            MACHINE,
-            "--url",
-            &url,
-            "--key-id",
-            "k1",
-            "--secret-file",
-            secret_file.to_str().unwrap(),
-            "--trust-on-first-use",
-        ],
-        None,
-    );
+    let output = machine_add(&db, MACHINE, &agent, &["--trust-on-first-use"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let expected = agent.fingerprint();
     assert!(stdout(&output).contains(&expected), "{} / {expected}", stdout(&output));
@@ -284,26 +284,12 @@ fn machine_add_refuses_an_agent_that_answers_to_another_name() {
     let project = LxdProject::create();
     let agent = Agent::start(&project.name);
     let db = spawn_db();
-    let secret_file = db.dir.path().join("secret");
-    std::fs::write(&secret_file, SECRET).unwrap();
-    let (url, fingerprint) = (agent.url(), agent.fingerprint());
-    let args = [
-        "--url",
-        &url,
-        "--key-id",
-        "k1",
-        "--secret-file",
-        secret_file.to_str().unwrap(),
-        "--fingerprint",
-        &fingerprint,
-    ];
-    let wrong: Vec<&str> = ["machine", "add", "--name", "m2"].into_iter().chain(args).collect();
-    let output = panel(&db, &wrong, None);
+    let pin = ["--fingerprint", &agent.fingerprint()];
+    let output = machine_add(&db, "m2", &agent, &pin);
     assert!(!output.status.success());
     assert!(stderr(&output).contains(&format!("is machine \"{MACHINE}\"")), "{}", stderr(&output));
     assert!(smp_panel::db::machines::list(&mut db.migrated()).unwrap().is_empty(), "nothing was added");
 
-    let right: Vec<&str> = ["machine", "add", "--name", MACHINE].into_iter().chain(args).collect();
-    let output = panel(&db, &right, None);
+    let output = machine_add(&db, MACHINE, &agent, &pin);
     assert!(output.status.success(), "{}", stderr(&output));
 }

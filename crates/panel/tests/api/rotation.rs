@@ -3,6 +3,8 @@
 //! pinned self-signed certificate): the new key is used only once the agent
 //! has accepted it, and a refusal leaves the machine on its current key.
 
+use std::process::Output;
+
 use secrecy::{ExposeSecret as _, SecretString};
 use smp_panel::agents::{AgentClient, Caller};
 use smp_panel::app::machines::{self as rotation, RotationError};
@@ -12,9 +14,9 @@ use smp_proto::config_policy::Tier;
 use smp_proto::error::ErrorCode;
 use smp_proto::names::InstanceName;
 
-use crate::helpers::{TestDb, panel, spawn_db, stderr, stdout};
+use crate::helpers::{TestDb, panel, secret_file, spawn_db, stderr, stdout};
 use crate::machine_cli::raw_database;
-use crate::real_agent::{Agent, LxdProject, MACHINE, SECRET};
+use crate::real_agent::{Agent, LxdProject, MACHINE, SECRET, machine_add};
 
 const SECRET2: &str = "rotated-agent-secret-abcdefghijklmnopqrstuv";
 
@@ -22,10 +24,9 @@ fn admin() -> Caller {
     Caller::new("alice", Tier::Admin)
 }
 
-fn write_secret(db: &TestDb, file: &str, secret: &str) -> String {
-    let path = db.dir.path().join(file);
-    std::fs::write(&path, format!("{secret}\n")).unwrap();
-    path.display().to_string()
+/// `smp-panel machine rotate-key` of machine `name` to key `k2`, its secret in `file`.
+fn rotate_key_to_k2(db: &TestDb, name: &str, file: &str) -> Output {
+    panel(db, &["machine", "rotate-key", "--name", name, "--key-id", "k2", "--secret-file", file], None)
 }
 
 /// Stores machine `m1` at `url` with key `k1` = `SECRET`, sealed with `key`.
@@ -34,6 +35,16 @@ fn register(db: &TestDb, key: &PanelKey, url: &str, fingerprint: Option<&str>) -
     let sealed = key.seal(MACHINE, &SecretString::from(SECRET)).unwrap();
     let new = machines::NewMachine { name: &name, url, key_id: "k1", secret: &sealed, fingerprint };
     machines::insert(&mut db.migrated(), &new).unwrap()
+}
+
+/// A fresh database with machine `m1` at `url` (`register`, sealed with a
+/// new panel key): the database, the key, the machine and a pool on it.
+fn registered(url: &str, fingerprint: Option<&str>) -> (TestDb, PanelKey, machines::Machine, db::DbPool) {
+    let db = spawn_db();
+    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
+    let machine = register(&db, &key, url, fingerprint);
+    let pool = db::connect_and_migrate(&db.url).unwrap();
+    (db, key, machine, pool)
 }
 
 fn stored(db: &TestDb) -> machines::Machine {
@@ -49,31 +60,11 @@ async fn rotating_to_a_key_the_agent_has_switches_the_machine_and_it_keeps_worki
     let project = LxdProject::create();
     let agent = Agent::start_with_keys(&project.name, &[("k1", SECRET), ("k2", SECRET2)]);
     let db = spawn_db();
-    let old_file = write_secret(&db, "k1.secret", SECRET);
-    let new_file = write_secret(&db, "k2.secret", SECRET2);
-    let (url, fingerprint) = (agent.url(), agent.fingerprint());
-    let added = panel(
-        &db,
-        &[
-            "machine",
-            "add",
-            "--name",
-            MACHINE,
-            "--url",
-            &url,
-            "--key-id",
-            "k1",
-            "--secret-file",
-            &old_file,
-            "--fingerprint",
-            &fingerprint,
-        ],
-        None,
-    );
+    let new_file = secret_file(&db, "k2.secret", SECRET2);
+    let added = machine_add(&db, MACHINE, &agent, &["--fingerprint", &agent.fingerprint()]);
     assert!(added.status.success(), "{}", stderr(&added));
 
-    let output =
-        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &new_file], None);
+    let output = rotate_key_to_k2(&db, MACHINE, &new_file);
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("now uses key k2") && out.contains("remove the old key k1 from the agent's config"), "{out}");
@@ -103,10 +94,7 @@ async fn rotating_to_a_key_the_agent_has_switches_the_machine_and_it_keeps_worki
 async fn rotating_to_a_key_the_agent_lacks_changes_nothing_and_says_what_to_do() {
     let project = LxdProject::create();
     let agent = Agent::start_with_keys(&project.name, &[("k1", SECRET)]);
-    let db = spawn_db();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
-    let machine = register(&db, &key, &agent.url(), Some(&agent.fingerprint()));
-    let pool = db::connect_and_migrate(&db.url).unwrap();
+    let (db, key, machine, pool) = registered(&agent.url(), Some(&agent.fingerprint()));
 
     let error =
         rotation::rotate_key(&pool, &key, "test", machine.id, "k2", SecretString::from(SECRET2)).await.unwrap_err();
@@ -133,9 +121,8 @@ async fn rotating_to_a_key_the_agent_lacks_changes_nothing_and_says_what_to_do()
     AgentClient::for_machine(&after, &key, "test").unwrap().list(&admin()).await.expect("k1 still works");
 
     // The command line says the same, exit code 1.
-    let new_file = write_secret(&db, "k2.secret", SECRET2);
-    let output =
-        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &new_file], None);
+    let new_file = secret_file(&db, "k2.secret", SECRET2);
+    let output = rotate_key_to_k2(&db, MACHINE, &new_file);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("add key k2 to the agent's [[keys]] and restart it first"), "{}", stderr(&output));
     assert!(!stderr(&output).contains(SECRET2));
@@ -145,10 +132,7 @@ async fn rotating_to_a_key_the_agent_lacks_changes_nothing_and_says_what_to_do()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_short_secret_or_a_bad_key_id_is_refused_before_anything_is_stored() {
-    let db = spawn_db();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
-    let machine = register(&db, &key, "http://127.0.0.1:1", None);
-    let pool = db::connect_and_migrate(&db.url).unwrap();
+    let (db, key, machine, pool) = registered("http://127.0.0.1:1", None);
 
     let short = "s".repeat(31);
     let error = rotation::rotate_key(&pool, &key, "test", machine.id, "k2", SecretString::from(short.clone()))
@@ -166,23 +150,18 @@ async fn a_short_secret_or_a_bad_key_id_is_refused_before_anything_is_stored() {
     assert_eq!(error.code(), "not_found", "{error:?}");
     assert_eq!(stored(&db), machine, "nothing was stored");
 
-    let short_file = write_secret(&db, "short.secret", &short);
-    let output =
-        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &short_file], None);
+    let short_file = secret_file(&db, "short.secret", &short);
+    let output = rotate_key_to_k2(&db, MACHINE, &short_file);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("at least 32"), "{}", stderr(&output));
-    let output =
-        panel(&db, &["machine", "rotate-key", "--name", "nope", "--key-id", "k2", "--secret-file", &short_file], None);
+    let output = rotate_key_to_k2(&db, "nope", &short_file);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stored(&db), machine, "nothing was stored");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_agent_leaves_the_current_key_in_use() {
-    let db = spawn_db();
-    let key = PanelKey::from_bytes(&PanelKey::generate_bytes());
-    let machine = register(&db, &key, "http://127.0.0.1:1", None);
-    let pool = db::connect_and_migrate(&db.url).unwrap();
+    let (db, key, machine, pool) = registered("http://127.0.0.1:1", None);
 
     let error =
         rotation::rotate_key(&pool, &key, "test", machine.id, "k2", SecretString::from(SECRET2)).await.unwrap_err();
@@ -191,9 +170,8 @@ async fn an_unreachable_agent_leaves_the_current_key_in_use() {
     assert!(error.to_string().contains("the panel still uses key \"k1\""), "{error}");
     assert_eq!(stored(&db), machine, "the staged key was cleared, the current one kept");
 
-    let new_file = write_secret(&db, "k2.secret", SECRET2);
-    let output =
-        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &new_file], None);
+    let new_file = secret_file(&db, "k2.secret", SECRET2);
+    let output = rotate_key_to_k2(&db, MACHINE, &new_file);
     assert_eq!(output.status.code(), Some(1));
     let error = stderr(&output);
     assert_eq!(error.matches("cannot be reached").count(), 1, "the cause is said once: {error}");
@@ -212,9 +190,8 @@ async fn rotate_key_never_needs_the_old_secret_so_it_recovers_a_lost_panel_key()
     let key_file = db.dir.path().join("smp-panel.key");
     assert!(!key_file.exists());
 
-    let new_file = write_secret(&db, "k2.secret", SECRET2);
-    let output =
-        panel(&db, &["machine", "rotate-key", "--name", MACHINE, "--key-id", "k2", "--secret-file", &new_file], None);
+    let new_file = secret_file(&db, "k2.secret", SECRET2);
+    let output = rotate_key_to_k2(&db, MACHINE, &new_file);
     assert!(output.status.success(), "{}", stderr(&output));
     let key = PanelKey::load(&key_file).expect("a new panel key was created");
     let machine = stored(&db);

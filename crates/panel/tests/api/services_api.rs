@@ -11,17 +11,22 @@ use smp_panel::db::containers::ContainerId;
 use smp_panel::db::services::{self, NewService, ServiceId};
 use smp_proto::api::ContainerStatus;
 
-use crate::containers_api::{CREATED, PASSWORD, Tree, add_machine, apply, container_id, get_json, ids, summary, tree};
+use crate::containers_api::{PASSWORD, Tree, add_machine, apply_listed, container_id, get_json, list_ids, tree};
 use crate::helpers::{Session, TestApp, error_code};
 
-/// Stores a service row straight in the database; its id.
-fn service(app: &TestApp, container: i64, unit: &str, owner: Option<i64>) -> i64 {
-    let new =
-        NewService { container: ContainerId(container), unit, owner_id: owner, description: "", status: "active" };
+/// Stores an active service row ("Serves the web") straight in the database; its id.
+pub(crate) fn service(app: &TestApp, container: i64, unit: &str, owner: Option<i64>) -> i64 {
+    let new = NewService {
+        container: ContainerId(container),
+        unit,
+        owner_id: owner,
+        description: "Serves the web",
+        status: "active",
+    };
     services::create(&mut app.db.connect(), &new, smp_panel::db::unix_now()).unwrap().0
 }
 
-fn service_row(app: &TestApp, id: i64) -> Option<services::Service> {
+pub(crate) fn service_row(app: &TestApp, id: i64) -> Option<services::Service> {
     services::get(&mut app.db.connect(), ServiceId(id)).unwrap()
 }
 
@@ -47,6 +52,13 @@ async fn services_world() -> Services {
     Services { tree, web, db, bot, api }
 }
 
+/// The services world, with `username` signed in through the API.
+async fn services_world_as(username: &str) -> (Services, Session) {
+    let world = services_world().await;
+    let session = login(&world.tree.app, username).await;
+    (world, session)
+}
+
 async fn login(app: &TestApp, name: &str) -> Session {
     app.login(name, PASSWORD).await
 }
@@ -61,14 +73,6 @@ async fn send(app: &TestApp, method: Method, path: &str, session: &Session, body
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn sorted_ids(app: &TestApp, path: &str, session: &Session) -> Vec<i64> {
-    let (status, body) = get_json(app, path, session).await;
-    assert_eq!(status, 200, "{path}: {body}");
-    let mut ids = ids(&body);
-    ids.sort_unstable();
-    ids
 }
 
 #[tokio::test]
@@ -86,12 +90,12 @@ async fn each_user_sees_the_services_she_owns_or_that_run_on_her_trees_and_admin
     let mut sessions = std::collections::HashMap::new();
     for (name, services) in expected {
         let session = login(app, name).await;
-        assert_eq!(sorted_ids(app, "/services", &session).await, services, "{name}");
+        assert_eq!(list_ids(app, "/services", &session).await, services, "{name}");
         sessions.insert(name, session);
     }
     let sam = &sessions["sam"];
     let on_d = format!("/services?container_id={}", world.tree.d);
-    assert_eq!(sorted_ids(app, &on_d, sam).await, vec![web], "the filter keeps the policy's decision");
+    assert_eq!(list_ids(app, &on_d, sam).await, vec![web], "the filter keeps the policy's decision");
 
     let (status, body) = get_json(app, &format!("/services/{web}"), sam).await;
     assert_eq!(status, 200, "{body}");
@@ -111,9 +115,8 @@ async fn each_user_sees_the_services_she_owns_or_that_run_on_her_trees_and_admin
 
 #[tokio::test]
 async fn a_service_owner_cannot_manage_her_service_or_reach_its_container_and_is_audited() {
-    let world = services_world().await;
+    let (world, sam) = services_world_as("sam").await;
     let app = &world.tree.app;
-    let sam = login(app, "sam").await;
     let d = world.tree.d;
     let web = world.web;
     let before = service_row(app, web);
@@ -136,11 +139,7 @@ async fn a_service_owner_cannot_manage_her_service_or_reach_its_container_and_is
         assert_eq!(status, 404, "{path}");
     }
     assert_eq!(service_row(app, web), before, "nothing changed");
-    assert_eq!(
-        sorted_ids(app, "/services", &login(app, "root").await).await.len(),
-        4,
-        "nothing was created or deleted"
-    );
+    assert_eq!(list_ids(app, "/services", &login(app, "root").await).await.len(), 4, "nothing was created or deleted");
 
     let rows = app.audit_rows();
     for (_, _, _, expected, action) in &refusals {
@@ -154,9 +153,8 @@ async fn a_service_owner_cannot_manage_her_service_or_reach_its_container_and_is
 
 #[tokio::test]
 async fn her_actions_reach_for_the_agent_with_started_then_failed_rows_when_it_is_down() {
-    let world = services_world().await;
+    let (world, sam) = services_world_as("sam").await;
     let app = &world.tree.app;
-    let sam = login(app, "sam").await;
     for verb in ["start", "stop", "restart"] {
         let (status, body) = send(app, Method::POST, &format!("/services/{}/{verb}", world.web), &sam, None).await;
         assert_eq!((status, body["error"]["code"].as_str()), (503, Some("agent_unavailable")), "{verb}: {body}");
@@ -166,12 +164,10 @@ async fn her_actions_reach_for_the_agent_with_started_then_failed_rows_when_it_i
         let (status, body) = get_json(app, &format!("/services/{}/{path}", world.web), &sam).await;
         assert_eq!((status, body["error"]["code"].as_str()), (503, Some("agent_unavailable")), "{path}: {body}");
     }
-    let rows: Vec<(String, String)> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.actor == "sam" && row.action.starts_with("service."))
-        .map(|row| (row.action, row.outcome))
-        .collect();
+    let rows: Vec<(String, String)> = app.audit_rows_where(
+        |row| row.actor == "sam" && row.action.starts_with("service."),
+        |row| (row.action, row.outcome),
+    );
     let expected: Vec<(String, String)> = ["service.start", "service.stop", "service.restart"]
         .into_iter()
         .flat_map(|action| [(action.to_owned(), "started".to_owned()), (action.to_owned(), "failed".to_owned())])
@@ -186,9 +182,8 @@ async fn her_actions_reach_for_the_agent_with_started_then_failed_rows_when_it_i
 
 #[tokio::test]
 async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any_agent_call() {
-    let world = services_world().await;
+    let (world, root) = services_world_as("root").await;
     let app = &world.tree.app;
-    let root = login(app, "root").await;
     let d = world.tree.d;
     let bad_bodies = [
         (json!({"container_id": d, "unit": "../x"}), 422),
@@ -206,10 +201,10 @@ async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any
         let (status, answer) = send(app, Method::POST, "/services", &root, Some(body.clone())).await;
         assert_eq!(status, *expected, "{body}: {answer}");
     }
-    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "service.create").collect();
+    let rows: Vec<_> = app.audit_rows_of("service.create").into_iter().collect();
     assert_eq!(rows.len(), bad_bodies.len(), "every refusal has its row");
     assert!(rows.iter().all(|row| row.outcome == "refused"), "{rows:?}");
-    assert_eq!(sorted_ids(app, "/services", &root).await.len(), 4, "nothing was created");
+    assert_eq!(list_ids(app, "/services", &root).await.len(), 4, "nothing was created");
 
     let sam = login(app, "sam").await;
     for query in ["lines=0", "lines=10001", "since=yesterday", "since=2026-11-23", "colour=red"] {
@@ -220,21 +215,15 @@ async fn bad_unit_names_owners_duplicates_and_log_queries_are_refused_before_any
     // A valid request does reach for the agent (down here): started, then failed.
     let (status, _) = send(app, Method::POST, "/services", &root, Some(json!({"container_id": d, "unit": "x"}))).await;
     assert_eq!(status, 503);
-    let outcomes: Vec<String> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.action == "service.create")
-        .skip(bad_bodies.len())
-        .map(|row| row.outcome)
-        .collect();
+    let outcomes: Vec<String> =
+        app.audit_rows_of("service.create").into_iter().skip(bad_bodies.len()).map(|row| row.outcome).collect();
     assert_eq!(outcomes, ["started", "failed"]);
 }
 
 #[tokio::test]
 async fn container_owners_and_admins_give_services_owners_and_delete_them() {
-    let world = services_world().await;
+    let (world, bob) = services_world_as("bob").await;
     let app = &world.tree.app;
-    let bob = login(app, "bob").await;
     let alice = login(app, "alice").await;
     let sam = login(app, "sam").await;
     let bot = world.bot;
@@ -242,7 +231,7 @@ async fn container_owners_and_admins_give_services_owners_and_delete_them() {
     let (status, body) =
         send(app, Method::PATCH, &format!("/services/{bot}"), &bob, Some(json!({"owner": "sam"}))).await;
     assert_eq!((status, body["owner"].as_str()), (200, Some("sam")), "{body}");
-    assert!(sorted_ids(app, "/services", &sam).await.contains(&bot), "sam now sees bot");
+    assert!(list_ids(app, "/services", &sam).await.contains(&bot), "sam now sees bot");
     let (status, _) = get_json(app, &format!("/containers/{}", world.tree.c), &sam).await;
     assert_eq!(status, 404, "owning a service shows nothing of its container");
 
@@ -270,12 +259,10 @@ async fn container_owners_and_admins_give_services_owners_and_delete_them() {
     let (status, _) = send(app, Method::DELETE, &format!("/services/{}", world.db), &ada, None).await;
     assert_eq!(status, 204, "admins manage every service");
 
-    let ok: Vec<(String, String)> = app
-        .audit_rows()
-        .into_iter()
-        .filter(|row| row.outcome == "ok" && row.action.starts_with("service."))
-        .map(|row| (row.actor, row.action))
-        .collect();
+    let ok: Vec<(String, String)> = app.audit_rows_where(
+        |row| row.outcome == "ok" && row.action.starts_with("service."),
+        |row| (row.actor, row.action),
+    );
     let expected = [
         ("bob", "service.update"),
         ("bob", "service.update"),
@@ -306,7 +293,7 @@ async fn a_machine_with_services_is_not_deleted_until_they_are() {
     let world = services_world().await;
     let app = &world.tree.app;
     let machine = add_machine(app, "m2");
-    apply(app, machine, &[summary("shared", ContainerStatus::Running, CREATED)]);
+    apply_listed(app, machine, &[("shared", ContainerStatus::Running)]);
     let shared = container_id(app, machine, "shared");
     let game = service(app, shared, "game.service", None);
     let root = login(app, "root").await;
@@ -322,9 +309,8 @@ async fn a_machine_with_services_is_not_deleted_until_they_are() {
 
 #[tokio::test]
 async fn the_audit_rows_of_a_service_are_read_by_its_owner_and_its_containers_owner_only() {
-    let world = services_world().await;
+    let (world, root) = services_world_as("root").await;
     let app = &world.tree.app;
-    let root = login(app, "root").await;
     for id in [world.web, world.bot] {
         let body = json!({"description": "set by root"});
         let (status, _) = send(app, Method::PATCH, &format!("/services/{id}"), &root, Some(body)).await;

@@ -12,8 +12,8 @@ use smp_panel::Role;
 use smp_panel::db::audit::AuditRow;
 use smp_panel::db::users;
 
-use crate::containers_api::PASSWORD;
-use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_db};
+use crate::containers_api::{PASSWORD, Tree, tree};
+use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_app_with};
 
 pub(crate) const NEW_PASSWORD: &str = "another long enough passphrase";
 
@@ -38,6 +38,13 @@ pub(crate) async fn page(app: &TestApp, path: &str, cookie: &str) -> (u16, Strin
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// `page`, which must answer 200: its body.
+pub(crate) async fn page_200(app: &TestApp, path: &str, cookie: &str) -> String {
+    let (status, html) = page(app, path, cookie).await;
+    assert_eq!(status, 200, "{path}");
+    html
+}
+
 /// The CSRF token a page puts in `hx-headers` on its `<body>`.
 pub(crate) fn csrf_of(html: &str) -> String {
     let start =
@@ -50,29 +57,39 @@ pub(crate) async fn browser(app: &TestApp, username: &str, password: &str) -> Br
     let response = form_login(app, username, password).await;
     assert_eq!(response.status(), 303, "{username} signs in");
     let cookie = session_cookie(&response).expect("a session cookie");
-    let (status, html) = page(app, "/", &cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/", &cookie).await;
     Browser { csrf: csrf_of(&html), cookie }
 }
 
+/// `browser` with the test password.
+pub(crate) async fn signed_in(app: &TestApp, username: &str) -> Browser {
+    browser(app, username, PASSWORD).await
+}
+
+/// `containers_api`'s tree, with `username` signed in in a browser.
+pub(crate) async fn tree_signed_in(username: &str) -> (Tree, Browser) {
+    let tree = tree().await;
+    let browser = signed_in(&tree.app, username).await;
+    (tree, browser)
+}
+
 /// An htmx POST of `form` to `path`, with the session's CSRF header.
+pub(crate) async fn htmx_send(app: &TestApp, path: &str, who: &Browser, form: &[(&str, &str)]) -> reqwest::Response {
+    let request = app.client.post(format!("{}{path}", app.address)).header("Cookie", &who.cookie);
+    request.header("X-CSRF-Token", &who.csrf).header("HX-Request", "true").form(form).send().await.unwrap()
+}
+
+/// `htmx_send`: status and body.
 pub(crate) async fn htmx_post(app: &TestApp, path: &str, who: &Browser, form: &[(&str, &str)]) -> (u16, String) {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header("Cookie", &who.cookie)
-        .header("X-CSRF-Token", &who.csrf)
-        .header("HX-Request", "true")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+    let response = htmx_send(app, path, who, form).await;
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-/// The audit rows of `action`.
-pub(crate) fn rows_of(app: &TestApp, action: &str) -> Vec<AuditRow> {
-    app.audit_rows().into_iter().filter(|row| row.action == action).collect()
+/// A POST of `form` with the session `cookie` but without the CSRF header, as
+/// a forged cross-site form would send it: its status.
+pub(crate) async fn forged_post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> u16 {
+    let response = app.client.post(format!("{}{path}", app.address)).header("Cookie", cookie).form(form).send();
+    response.await.unwrap().status().as_u16()
 }
 
 /// (actor, outcome, error code) of a row.
@@ -116,7 +133,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
     assert!(html.contains("your account is made and waits for an admin's approval"), "{html}");
     let newbie = user(&app, "newbie").expect("the account exists");
     assert_eq!((newbie.role, newbie.approved, newbie.disabled), (Role::Member, false, false));
-    let rows = rows_of(&app, "user.signup");
+    let rows = app.audit_rows_of("user.signup");
     let seen: Vec<_> = rows.iter().map(|row| (summary(row), row.object.as_str())).collect();
     assert_eq!(
         seen,
@@ -131,13 +148,12 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
     assert!(session_cookie(&pending).is_none());
 
     let ada = browser(&app, "ada", PASSWORD).await;
-    let (status, html) = page(&app, "/admin/users", &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/admin/users", &ada.cookie).await;
     assert!(html.contains("Approve newbie"), "{html}");
     let (status, html) = htmx_post(&app, &format!("/admin/users/{}", newbie.id), &ada, &[("approved", "true")]).await;
     assert_eq!(status, 200);
     assert!(html.contains("newbie is now member, approved and enabled."), "{html}");
-    let row = rows_of(&app, "user.update").pop().unwrap();
+    let row = app.audit_rows_of("user.update").pop().unwrap();
     assert_eq!((summary(&row), row.object.clone()), (("ada", "ok", None), format!("user:{}", newbie.id)));
 
     assert_eq!(form_login(&app, "newbie", PASSWORD).await.status(), 303, "approved: she signs in");
@@ -150,7 +166,7 @@ async fn a_taken_username_gets_the_pending_page_and_its_account_is_untouched() {
     let (status, html) = signup(&app, &signup_form("alice", PASSWORD, PASSWORD)).await;
     assert_eq!(status, 200);
     assert!(html.contains("If the name <strong>alice</strong> was free"), "{html}");
-    let row = rows_of(&app, "user.signup").pop().unwrap();
+    let row = app.audit_rows_of("user.signup").pop().unwrap();
     assert_eq!((summary(&row), row.object.as_str()), (("anonymous", "refused", Some("conflict")), "username:alice"));
     assert!(user(&app, "alice").unwrap().approved, "the existing account is untouched");
 }
@@ -165,7 +181,7 @@ async fn signup_is_rate_limited_like_the_login() {
     }
     assert_eq!(statuses, [422, 422, 422, 422, 422, 429, 429]);
     let limited = |app: &TestApp| -> Vec<i64> {
-        let rows = rows_of(app, "user.signup").into_iter();
+        let rows = app.audit_rows_of("user.signup").into_iter();
         rows.filter(|row| row.error_code.as_deref() == Some("rate_limited")).map(|row| row.count).collect()
     };
     // Refusals for the rate are audited too, aggregated per source: the
@@ -177,17 +193,8 @@ async fn signup_is_rate_limited_like_the_login() {
 
 #[tokio::test]
 async fn signup_is_the_404_page_when_it_is_switched_off() {
-    let db = spawn_db();
-    let toml = format!(
-        "database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nallow_signup = false\n",
-        db.url,
-        db.dir.path().join("panel.key")
-    );
-    let application = smp_panel::Application::build(smp_panel::Config::from_toml(&toml).unwrap()).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let handle = application.handle();
-    tokio::spawn(application.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let app = spawn_app_with("allow_signup = false").await;
+    let (client, address) = (&app.client, &app.address);
     let missing = client.get(format!("{address}/nope")).send().await.unwrap();
     let (missing_status, missing_html) = (missing.status(), missing.text().await.unwrap());
     assert_eq!(missing_status, 404);
@@ -196,15 +203,13 @@ async fn signup_is_the_404_page_when_it_is_switched_off() {
     let sent =
         client.post(format!("{address}/signup")).form(&signup_form("newbie", PASSWORD, PASSWORD)).send().await.unwrap();
     assert_eq!((sent.status(), sent.text().await.unwrap()), (missing_status, missing_html));
-    let mut connection = db.connect();
-    assert_eq!(users::count(&mut connection).unwrap(), 0, "nobody was created");
-    let rows = smp_panel::db::audit::list(&mut connection).unwrap();
+    assert_eq!(users::count(&mut app.db.connect()).unwrap(), 0, "nobody was created");
+    let rows = app.audit_rows();
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0].action.as_str(), summary(&rows[0])),
         ("user.signup", ("anonymous", "refused", Some("not_found")))
     );
-    drop(handle.stop(false));
 }
 
 #[tokio::test]
@@ -213,8 +218,7 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     app.user("alice", Role::Member, PASSWORD, true);
     let alice = browser(&app, "alice", PASSWORD).await;
     let other = browser(&app, "alice", PASSWORD).await;
-    let (status, html) = page(&app, "/account", &alice.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/account", &alice.cookie).await;
     for label in ["<label for=\"current_password\"", "<label for=\"new_password\"", "<label for=\"new_password_again\""]
     {
         assert!(html.contains(label), "{label}: {html}");
@@ -245,7 +249,7 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     assert_eq!(page(&app, "/account", &alice.cookie).await.0, 200, "this session stays");
     assert_eq!(page(&app, "/account", &other.cookie).await.0, 303, "the other session ended: to the login page");
 
-    let rows = rows_of(&app, "user.password");
+    let rows = app.audit_rows_of("user.password");
     let seen: Vec<_> = rows.iter().map(summary).collect();
     assert_eq!(
         seen,
@@ -258,16 +262,9 @@ async fn the_account_page_changes_the_password_and_the_old_one_and_other_session
     assert!(rows.iter().all(|row| row.object == format!("user:{}", user(&app, "alice").unwrap().id)));
     assert!(!format!("{:?}", app.audit_rows()).contains(NEW_PASSWORD));
 
-    let forged = app
-        .client
-        .post(format!("{}/account/password", app.address))
-        .header("Cookie", &alice.cookie)
-        .form(&right)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 403, "no CSRF header: refused");
-    let row = rows_of(&app, "user.password").pop().unwrap();
+    let forged = forged_post(&app, "/account/password", &alice.cookie, &right).await;
+    assert_eq!(forged, 403, "no CSRF header: refused");
+    let row = app.audit_rows_of("user.password").pop().unwrap();
     assert_eq!(summary(&row), ("alice", "refused", Some("csrf_failed")));
 }
 
@@ -277,8 +274,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
     app.user("alice", Role::Member, PASSWORD, true);
     app.user("bob", Role::Member, PASSWORD, true);
     let alice = browser(&app, "alice", PASSWORD).await;
-    let (status, html) = page(&app, "/account", &alice.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/account", &alice.cookie).await;
     assert!(html.contains("You have no tokens."), "{html}");
 
     for label in ["<label for=\"token-password\"", "<label for=\"token-scope\"", "<label for=\"token-days\""] {
@@ -329,7 +325,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
     let me = app.client.get(app.url("/me")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(me.status(), 401, "revoked from the page");
 
-    let created_rows = rows_of(&app, "token.create");
+    let created_rows = app.audit_rows_of("token.create");
     let created: Vec<_> = created_rows.iter().map(|row| (summary(row), row.object.clone())).collect();
     assert_eq!(
         created,
@@ -339,7 +335,7 @@ async fn a_token_made_on_the_account_page_is_shown_once_works_as_bearer_and_is_r
             (("alice", "ok", None), format!("token:{id}"))
         ]
     );
-    let revoked: Vec<_> = rows_of(&app, "token.revoke").iter().map(|row| summary(row).1.to_owned()).collect();
+    let revoked: Vec<_> = app.audit_rows_of("token.revoke").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(revoked, ["refused", "refused", "ok"]);
     let hashes: Vec<String> = {
         #[derive(diesel::QueryableByName)]

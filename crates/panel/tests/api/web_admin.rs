@@ -9,18 +9,17 @@ use secrecy::ExposeSecret as _;
 use smp_panel::Role;
 use smp_panel::db::machines::{self, MachineId};
 
-use crate::containers_api::{AGENT_SECRET, PASSWORD, closed_port, tree};
+use crate::containers_api::{AGENT_SECRET, PASSWORD, closed_port};
 use crate::helpers::spawn_app;
 use crate::machine_cli::raw_database;
-use crate::web_account::{browser, form_login, htmx_post, page, rows_of, summary};
+use crate::web_account::{browser, form_login, htmx_post, page, page_200, summary, tree_signed_in};
 
 const NEW_SECRET: &str = "a-page-typed-agent-secret-0123456789abcdefXYZ";
 
 #[tokio::test]
 async fn a_member_gets_the_same_404_page_for_the_admin_pages_as_for_a_missing_page() {
-    let t = tree().await;
+    let (t, alice) = tree_signed_in("alice").await;
     let app = &t.app;
-    let alice = browser(app, "alice", PASSWORD).await;
     let missing = page(app, "/nope", &alice.cookie).await;
     assert_eq!(missing.0, 404);
     for path in ["/admin/users", "/admin/machines"] {
@@ -42,9 +41,9 @@ async fn a_member_gets_the_same_404_page_for_the_admin_pages_as_for_a_missing_pa
         (rotate_path.as_str(), vec![("key_id", "k2"), ("secret", NEW_SECRET)], "machine.rotate_key", "forbidden"),
     ];
     for (path, form, action, code) in &forged {
-        let before = rows_of(app, action).len();
+        let before = app.audit_rows_of(action).len();
         assert_eq!(htmx_post(app, path, &alice, form).await, missing, "{path}");
-        let rows = rows_of(app, action);
+        let rows = app.audit_rows_of(action);
         assert_eq!(rows.len(), before + 1, "{path}: one row");
         assert_eq!(summary(rows.last().unwrap()), ("alice", "refused", Some(*code)), "{path}");
     }
@@ -59,11 +58,9 @@ async fn a_member_gets_the_same_404_page_for_the_admin_pages_as_for_a_missing_pa
 
 #[tokio::test]
 async fn an_admin_cannot_make_an_admin_reads_why_and_nothing_changes() {
-    let t = tree().await;
+    let (t, ada) = tree_signed_in("ada").await;
     let app = &t.app;
-    let ada = browser(app, "ada", PASSWORD).await;
-    let (status, html) = page(app, "/admin/users", &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/admin/users", &ada.cookie).await;
     assert!(html.contains("<label for=\"new-username\">") && html.contains("aria-label=\"Disable alice\""), "{html}");
     assert!(!html.contains("style=") && !html.contains("<script>") && !html.contains("$argon2"), "{html}");
 
@@ -83,8 +80,8 @@ async fn an_admin_cannot_make_an_admin_reads_why_and_nothing_changes() {
     assert_eq!(smp_panel::db::users::count(&mut connection).unwrap(), 4, "eve was not created");
     let alice = smp_panel::db::users::find(&mut connection, smp_panel::db::users::UserId(t.alice)).unwrap().unwrap();
     assert_eq!(alice.role, Role::Member, "alice is still a member");
-    assert_eq!(summary(&rows_of(app, "user.create").pop().unwrap()), ("ada", "refused", Some("forbidden")));
-    assert_eq!(summary(&rows_of(app, "user.update").pop().unwrap()), ("ada", "refused", Some("forbidden")));
+    assert_eq!(summary(&app.audit_rows_of("user.create").pop().unwrap()), ("ada", "refused", Some("forbidden")));
+    assert_eq!(summary(&app.audit_rows_of("user.update").pop().unwrap()), ("ada", "refused", Some("forbidden")));
 
     // Her own lockout is refused in words too.
     let ada_id = smp_panel::db::users::find_by_username(&mut connection, &smp_panel::Username::parse("ada").unwrap())
@@ -99,7 +96,7 @@ async fn an_admin_cannot_make_an_admin_reads_why_and_nothing_changes() {
     let (status, html) = htmx_post(app, &format!("/admin/users/{}", t.alice), &root, &[("role", "admin")]).await;
     assert_eq!(status, 200);
     assert!(html.contains("alice is now admin, approved and enabled."), "{html}");
-    assert_eq!(summary(&rows_of(app, "user.update").pop().unwrap()), ("root", "ok", None));
+    assert_eq!(summary(&app.audit_rows_of("user.update").pop().unwrap()), ("root", "ok", None));
 }
 
 #[tokio::test]
@@ -117,7 +114,7 @@ async fn an_admin_creates_disables_and_enables_a_member_and_a_generated_password
     assert_eq!(generated.len(), 24);
     let (_, listed) = page(&app, "/admin/users", &ada.cookie).await;
     assert!(listed.contains("<td>zoe</td>") && !listed.contains(&generated), "shown once: {listed}");
-    let created = rows_of(&app, "user.create").pop().unwrap();
+    let created = app.audit_rows_of("user.create").pop().unwrap();
     assert_eq!(summary(&created), ("ada", "ok", None));
     assert!(!format!("{:?}", app.audit_rows()).contains(&generated));
 
@@ -132,17 +129,15 @@ async fn an_admin_creates_disables_and_enables_a_member_and_a_generated_password
     let (_, html) = htmx_post(&app, &format!("/admin/users/{}", zoe.id), &ada, &[("disabled", "false")]).await;
     assert!(html.contains("zoe is now member, approved and enabled."), "{html}");
     assert_eq!(form_login(&app, "zoe", &generated).await.status(), 303, "the generated password works");
-    let updates: Vec<_> = rows_of(&app, "user.update").iter().map(|row| summary(row).1.to_owned()).collect();
+    let updates: Vec<_> = app.audit_rows_of("user.update").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(updates, ["ok", "ok"]);
 }
 
 #[tokio::test]
 async fn the_head_admin_adds_a_machine_from_the_page_and_its_secret_never_comes_out() {
-    let t = tree().await;
+    let (t, root) = tree_signed_in("root").await;
     let app = &t.app;
-    let root = browser(app, "root", PASSWORD).await;
-    let (status, html) = page(app, "/admin/machines", &root.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/admin/machines", &root.cookie).await;
     assert!(html.contains("<label for=\"machine-secret\">") && html.contains("<label for=\"machine-tofu\">"), "{html}");
     assert!(html.contains("<td>m1</td>") && !html.contains(AGENT_SECRET), "{html}");
 
@@ -176,9 +171,9 @@ async fn the_head_admin_adds_a_machine_from_the_page_and_its_secret_never_comes_
         !raw_database(&app.db).windows(NEW_SECRET.len()).any(|window| window == NEW_SECRET.as_bytes()),
         "never in clear in the database"
     );
-    let outcomes: Vec<_> = rows_of(app, "machine.add").iter().map(|row| summary(row).1.to_owned()).collect();
+    let outcomes: Vec<_> = app.audit_rows_of("machine.add").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(outcomes, ["refused", "started", "ok"]);
-    let row = rows_of(app, "machine.add").pop().unwrap();
+    let row = app.audit_rows_of("machine.add").pop().unwrap();
     assert_eq!(
         (row.actor.as_str(), row.object, row.machine),
         ("root", format!("machine:{}", stored.id), Some("m9".to_owned()))
@@ -196,9 +191,8 @@ async fn the_head_admin_adds_a_machine_from_the_page_and_its_secret_never_comes_
 
 #[tokio::test]
 async fn sync_and_key_rotation_from_the_page_answer_readably_and_only_the_head_admin_may() {
-    let t = tree().await;
+    let (t, ada) = tree_signed_in("ada").await;
     let app = &t.app;
-    let ada = browser(app, "ada", PASSWORD).await;
     let (status, html) = page(app, "/admin/machines", &ada.cookie).await;
     assert_eq!(status, 200, "admins read");
     assert!(
@@ -209,14 +203,14 @@ async fn sync_and_key_rotation_from_the_page_answer_readably_and_only_the_head_a
     let (status, html) = htmx_post(app, &format!("/admin/machines/{}/sync", t.machine), &ada, &[]).await;
     assert_eq!(status, 200);
     assert!(html.contains("Not allowed: only the head admin adds, syncs or re-keys machines."), "{html}");
-    assert_eq!(summary(&rows_of(app, "machine.sync").pop().unwrap()), ("ada", "refused", Some("forbidden")));
+    assert_eq!(summary(&app.audit_rows_of("machine.sync").pop().unwrap()), ("ada", "refused", Some("forbidden")));
 
     let root = browser(app, "root", PASSWORD).await;
     let (status, html) = htmx_post(app, &format!("/admin/machines/{}/sync", t.machine), &root, &[]).await;
     assert_eq!(status, 200, "the agent being down is a message, not an error page");
     assert!(html.contains("class=\"error\"") && html.contains("Machine m1 cannot be reached right now"), "{html}");
     assert!(html.contains("status-unreachable"), "the list shows the machine's new health: {html}");
-    let outcomes: Vec<_> = rows_of(app, "machine.sync").iter().map(|row| summary(row).1.to_owned()).collect();
+    let outcomes: Vec<_> = app.audit_rows_of("machine.sync").iter().map(|row| summary(row).1.to_owned()).collect();
     assert_eq!(outcomes, ["refused", "started", "failed"]);
 
     let form = [("key_id", "k2"), ("secret", NEW_SECRET)];
@@ -226,7 +220,7 @@ async fn sync_and_key_rotation_from_the_page_answer_readably_and_only_the_head_a
     assert!(!html.contains(NEW_SECRET));
     let machine = machines::get(&mut app.db.connect(), MachineId(t.machine)).unwrap().unwrap();
     assert_eq!(machine.key_id, "panel", "the key is unchanged");
-    let row = rows_of(app, "machine.rotate_key").pop().unwrap();
+    let row = app.audit_rows_of("machine.rotate_key").pop().unwrap();
     assert_eq!(summary(&row), ("root", "failed", Some("key_unverified")));
     assert!(!format!("{:?}", app.audit_rows()).contains(NEW_SECRET));
 

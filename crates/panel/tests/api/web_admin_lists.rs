@@ -111,7 +111,7 @@ async fn assigning_an_owner_answers_the_row_and_the_member_then_sees_it_on_her_d
     assert_eq!(row(&t.app, t.d).parent_id, None);
     assert_eq!(row(&t.app, t.d).owner_id, Some(t.alice), "the parent form leaves the owner");
 
-    let audit: Vec<_> = t.app.audit_rows().into_iter().filter(|row| row.action == "container.assign").collect();
+    let audit: Vec<_> = t.app.audit_rows_of("container.assign").into_iter().collect();
     assert_eq!(audit.len(), 3);
     for entry in &audit {
         assert_eq!(

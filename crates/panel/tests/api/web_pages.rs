@@ -8,7 +8,7 @@ use smp_panel::Role;
 
 use crate::containers_api::{PASSWORD, tree};
 use crate::helpers::session_cookie;
-use crate::web_account::{form_login, page};
+use crate::web_account::{form_login, page, page_200};
 
 #[tokio::test]
 async fn the_login_form_signs_in_and_the_dashboard_shows_only_her_trees() {
@@ -19,8 +19,7 @@ async fn the_login_form_signs_in_and_the_dashboard_shows_only_her_trees() {
     assert_eq!(signed_in.headers()[LOCATION], "/");
     let cookie = session_cookie(&signed_in).expect("the login form sets the session cookie");
 
-    let (status, html) = page(app, "/", &cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/", &cookie).await;
     for (id, shown) in [(t.a, true), (t.b, true), (t.c, false), (t.d, false)] {
         assert_eq!(html.contains(&format!("href=\"/containers/{id}\"")), shown, "container {id}: {html}");
     }
@@ -35,8 +34,7 @@ async fn a_member_without_containers_is_told_whom_to_ask() {
     let app = crate::helpers::spawn_app().await;
     app.user("zoe", Role::Member, PASSWORD, true);
     let cookie = session_cookie(&form_login(&app, "zoe", PASSWORD).await).unwrap();
-    let (status, html) = page(&app, "/", &cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/", &cookie).await;
     assert!(html.contains("You own no containers yet — ask an admin."), "{html}");
 }
 
@@ -75,8 +73,7 @@ async fn a_hidden_container_is_the_same_404_page_as_a_missing_one() {
     assert_eq!(missing.0, 404);
     assert_eq!(hidden, missing, "bob's container looks exactly like a missing one");
     assert_eq!(page(app, &format!("/containers/{}/status", t.c), &cookie).await.0, 404);
-    let (status, html) = page(app, &format!("/containers/{}", t.a), &cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/containers/{}", t.a), &cookie).await;
     assert!(html.contains("hx-post=\"/containers/") && html.contains("/restart\""), "{html}");
 }
 
@@ -100,7 +97,7 @@ async fn an_action_on_a_hidden_container_from_the_pages_is_the_404_page_and_audi
         .unwrap();
     assert_eq!(answer.status(), 404);
     assert_eq!(answer.text().await.unwrap(), missing_page, "the one 404 page");
-    let rows: Vec<_> = app.audit_rows().into_iter().filter(|row| row.action == "container.restart").collect();
+    let rows: Vec<_> = app.audit_rows_of("container.restart").into_iter().collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0].outcome.as_str(), rows[0].error_code.as_deref()), ("refused", Some("not_found")));
     assert_eq!(rows[0].object, format!("container:{}", t.c));

@@ -4,57 +4,31 @@
 //! is audited exactly like the API's. Also `Browser`, the signed-in page
 //! client `web_admin_lists` reuses.
 
-use crate::containers_api::{PASSWORD, tree};
-use crate::helpers::{TestApp, session_cookie};
+use crate::containers_api::tree;
+use crate::helpers::TestApp;
+use crate::web_account::{self, forged_post, htmx_post, page, signed_in};
 
-/// A signed-in browser: the session cookie and the CSRF token its pages carry.
+/// A signed-in browser of one panel: `web_account`'s session (the cookie
+/// and the CSRF token its pages carry) and the panel it talks to.
 pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    cookie: String,
-    pub csrf: String,
+    session: web_account::Browser,
 }
 
 impl<'a> Browser<'a> {
     /// Signs in through the login form and reads the CSRF token from the
     /// `hx-headers` of the dashboard's `<body>`, as htmx does.
     pub(crate) async fn sign_in(app: &'a TestApp, username: &str) -> Browser<'a> {
-        let response = app
-            .client
-            .post(format!("{}/login", app.address))
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 303, "{username} signs in");
-        let cookie = session_cookie(&response).expect("the session cookie");
-        let mut browser = Browser { app, cookie, csrf: String::new() };
-        let (_, html) = browser.get("/").await;
-        let start = html.find(r#""X-CSRF-Token":""#).expect("hx-headers on <body>") + r#""X-CSRF-Token":""#.len();
-        browser.csrf = html[start..].split('"').next().unwrap().to_owned();
-        browser
+        Browser { app, session: signed_in(app, username).await }
     }
 
     pub(crate) async fn get(&self, path: &str) -> (u16, String) {
-        let response =
-            self.app.client.get(format!("{}{path}", self.app.address)).header("Cookie", &self.cookie).send().await;
-        let response = response.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
+        page(self.app, path, &self.session.cookie).await
     }
 
     /// An htmx form post: the form, the cookie and the CSRF header.
     pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let response = self
-            .app
-            .client
-            .post(format!("{}{path}", self.app.address))
-            .header("Cookie", &self.cookie)
-            .header("X-CSRF-Token", &self.csrf)
-            .header("HX-Request", "true")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
+        htmx_post(self.app, path, &self.session, form).await
     }
 }
 
@@ -116,7 +90,7 @@ async fn exec_with_the_agent_down_answers_a_readable_fragment_naming_the_machine
     assert_eq!(status, 200, "htmx swaps only 2xx: {html}");
     assert!(html.contains("role=\"alert\""), "{html}");
     assert!(html.contains("Machine m1 cannot be reached right now; try again in a minute"), "{html}");
-    let rows: Vec<_> = t.app.audit_rows().into_iter().filter(|row| row.action == "container.exec").collect();
+    let rows: Vec<_> = t.app.audit_rows_of("container.exec").into_iter().collect();
     let summary: Vec<_> = rows.iter().map(|row| (row.outcome.as_str(), row.error_code.as_deref())).collect();
     assert_eq!(summary, [("started", None), ("failed", Some("agent_unavailable"))]);
     for row in &rows {
@@ -148,16 +122,9 @@ async fn an_empty_command_or_a_bad_timeout_is_refused_readably_and_nothing_is_se
 async fn a_forged_exec_without_the_csrf_token_is_refused_and_audited() {
     let t = tree().await;
     let alice = Browser::sign_in(&t.app, "alice").await;
-    let forged = t
-        .app
-        .client
-        .post(format!("{}/containers/{}/exec", t.app.address, t.a))
-        .header("Cookie", &alice.cookie)
-        .form(&[("command", "uptime")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 403);
+    let path = format!("/containers/{}/exec", t.a);
+    let forged = forged_post(&t.app, &path, &alice.session.cookie, &[("command", "uptime")]).await;
+    assert_eq!(forged, 403);
     assert_eq!(audited(&t.app, "container.exec"), [("refused".to_owned(), Some("csrf_failed".to_owned()))]);
 }
 

@@ -13,10 +13,10 @@ use smp_panel::db::machines::MachineId;
 use smp_panel::db::quotas::{self, Quota};
 use smp_panel::db::users::UserId;
 
-use crate::containers_api::{PASSWORD, Tree, row, tree};
+use crate::containers_api::{Tree, row, tree};
 use crate::helpers::TestApp;
 use crate::panel_agent::until;
-use crate::web_account::{Browser, browser, htmx_post, page, rows_of, summary};
+use crate::web_account::{Browser, forged_post, htmx_post, page, page_200, signed_in, summary};
 
 const SMALL: Limits = Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) };
 
@@ -52,7 +52,7 @@ fn live_count(app: &TestApp) -> usize {
 
 /// (actor, outcome, error code) of each audit row of `action`, oldest first.
 fn audited(app: &TestApp, action: &str) -> Vec<(String, String, Option<String>)> {
-    rows_of(app, action)
+    app.audit_rows_of(action)
         .iter()
         .map(|row| {
             let (actor, outcome, code) = summary(row);
@@ -63,10 +63,6 @@ fn audited(app: &TestApp, action: &str) -> Vec<(String, String, Option<String>)>
 
 fn refused(actor: &str, code: &str) -> (String, String, Option<String>) {
     (actor.to_owned(), "refused".to_owned(), Some(code.to_owned()))
-}
-
-async fn signed_in(app: &TestApp, username: &str) -> Browser {
-    browser(app, username, PASSWORD).await
 }
 
 /// A form's fields, in order.
@@ -126,8 +122,7 @@ async fn a_member_sees_the_new_container_form_with_her_usage_and_may_start_it_be
 
     // An admin's form has the owner, profiles and configuration fields.
     let ada = signed_in(&app, "ada").await;
-    let (status, html) = page(&app, "/containers/new", &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/containers/new", &ada.cookie).await;
     assert!(html.contains("name=\"owner\"") && html.contains("name=\"profiles\"") && html.contains("name=\"config\""));
     assert!(html.contains("counts against no quota"), "{html}");
 }
@@ -213,8 +208,7 @@ async fn a_creation_shows_its_progress_and_a_failure_says_why_and_gives_the_rese
     // The agent is down: the creation fails, the page says why, and the quota is free again.
     let path = format!("/containers/{}/progress", created.id);
     let (progress, _) = until(Duration::from_secs(30), "the creation fails", || async {
-        let (status, html) = page(&app, &path, &alice_browser.cookie).await;
-        assert_eq!(status, 200);
+        let html = page_200(&app, &path, &alice_browser.cookie).await;
         html.contains("status-failed").then_some(html)
     })
     .await;
@@ -294,8 +288,7 @@ async fn the_admin_sets_a_members_quota_on_the_users_page_and_adopts_a_container
     let Tree { app, alice, machine, a, d, .. } = tree().await;
     sub_container(&app, alice, machine, "s1", Some(a));
     let ada = signed_in(&app, "ada").await;
-    let (status, html) = page(&app, "/admin/users", &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(&app, "/admin/users", &ada.cookie).await;
     assert!(html.contains(&format!("id=\"usage-{alice}\">1 of 0 containers")), "her usage, default quota: {html}");
     assert!(html.contains("(the default quota)"), "{html}");
 
@@ -320,7 +313,7 @@ async fn the_admin_sets_a_members_quota_on_the_users_page_and_adopts_a_container
     let (status, _) = htmx_post(&app, &path, &alice_browser, &[("containers", "99")]).await;
     assert_eq!(status, 404);
     assert_eq!(quotas::stored(&mut app.db.connect(), UserId(alice)).unwrap(), Some(expected));
-    let rows = rows_of(&app, "user.quota");
+    let rows = app.audit_rows_of("user.quota");
     let seen: Vec<_> = rows.iter().map(summary).collect();
     assert_eq!(
         seen,
@@ -356,15 +349,7 @@ async fn every_new_form_needs_the_csrf_token_and_a_forged_one_changes_nothing() 
         (format!("/admin/users/{alice}/quota"), &ada, vec![("containers", "9")]),
     ];
     for (path, who, form) in &forged {
-        let response = app
-            .client
-            .post(format!("{}{path}", app.address))
-            .header("Cookie", &who.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 403, "{path}");
+        assert_eq!(forged_post(&app, path, &who.cookie, form).await, 403, "{path}");
     }
     assert_eq!(live_count(&app), before);
     assert_eq!(row(&app, s1).limits, SMALL);

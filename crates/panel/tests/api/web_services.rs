@@ -10,28 +10,12 @@ use std::time::{Duration, Instant};
 
 use smp_panel::Role;
 use smp_panel::db::audit::AuditRow;
-use smp_panel::db::containers::ContainerId;
-use smp_panel::db::services::{self, NewService, ServiceId};
+use smp_panel::db::services;
 
 use crate::containers_api::{PASSWORD, Tree, tree};
 use crate::helpers::TestApp;
-use crate::web_account::{Browser, browser, htmx_post, page, rows_of, summary};
-
-/// Stores a service row straight in the database; its id.
-fn service(app: &TestApp, container: i64, unit: &str, owner: Option<i64>) -> i64 {
-    let new = NewService {
-        container: ContainerId(container),
-        unit,
-        owner_id: owner,
-        description: "Serves the web",
-        status: "active",
-    };
-    services::create(&mut app.db.connect(), &new, smp_panel::db::unix_now()).unwrap().0
-}
-
-fn service_row(app: &TestApp, id: i64) -> Option<services::Service> {
-    services::get(&mut app.db.connect(), ServiceId(id)).unwrap()
-}
+use crate::services_api::{service, service_row};
+use crate::web_account::{Browser, forged_post, htmx_post, htmx_send, page, page_200, signed_in, summary};
 
 /// The tree of `containers_api` (alice owns `a`, bob `b` under it and `c`,
 /// nobody `d`; machine m1's agent is down) plus carol, a member who owns no
@@ -44,17 +28,15 @@ struct World {
     app: i64,
 }
 
-async fn world() -> World {
+/// The world, and `username` signed in in a browser.
+async fn world_signed_in(username: &str) -> (World, Browser) {
     let tree = tree().await;
     let carol = tree.app.user("carol", Role::Member, PASSWORD, true);
     let web = service(&tree.app, tree.d, "web.service", Some(carol));
     let db = service(&tree.app, tree.d, "db.service", Some(tree.bob));
     let app = service(&tree.app, tree.a, "app.service", None);
-    World { tree, web, db, app }
-}
-
-async fn signed_in(app: &TestApp, username: &str) -> Browser {
-    browser(app, username, PASSWORD).await
+    let browser = signed_in(&tree.app, username).await;
+    (World { tree, web, db, app }, browser)
 }
 
 /// (actor, outcome, error code, object, machine) of an audit row.
@@ -62,7 +44,7 @@ type Audited = (String, String, Option<String>, String, Option<String>);
 
 /// The rows of `action`, oldest first.
 fn audit_of(app: &TestApp, action: &str) -> Vec<Audited> {
-    rows_of(app, action)
+    app.audit_rows_of(action)
         .iter()
         .map(|row: &AuditRow| {
             let (actor, outcome, code) = summary(row);
@@ -81,26 +63,11 @@ fn refused(actor: &str, code: &str, object: &str) -> Audited {
     (actor.to_owned(), "refused".to_owned(), Some(code.to_owned()), object.to_owned(), None)
 }
 
-/// A POST with the session cookie but without the CSRF header, as a forged cross-site form would send it.
-async fn forged_post(app: &TestApp, path: &str, who: &Browser, form: &[(&str, &str)]) -> u16 {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header("Cookie", &who.cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    response.status().as_u16()
-}
-
 #[tokio::test]
 async fn a_service_owner_without_containers_sees_her_service_on_the_dashboard_and_not_anothers() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
-    let (status, html) = page(app, "/", &carol.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, "/", &carol.cookie).await;
     assert!(html.contains(&format!("href=\"/services/{}\"", w.web)), "her service is linked: {html}");
     assert!(html.contains(">web.service</a>") && html.contains("Serves the web"), "unit and description: {html}");
     assert!(html.contains("<td>d</td>"), "the name of the container it runs on: {html}");
@@ -126,9 +93,8 @@ async fn a_service_owner_without_containers_sees_her_service_on_the_dashboard_an
 
 #[tokio::test]
 async fn a_hidden_service_is_the_same_404_page_as_a_missing_one_and_so_is_the_container_of_her_service() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
     for suffix in ["", "/status", "/state", "/journal", "/journal?follow=false&lines=50"] {
         let missing = page(app, &format!("/services/999999{suffix}"), &carol.cookie).await;
         let hidden = page(app, &format!("/services/{}{suffix}", w.db), &carol.cookie).await;
@@ -144,11 +110,9 @@ async fn a_hidden_service_is_the_same_404_page_as_a_missing_one_and_so_is_the_co
 
 #[tokio::test]
 async fn her_service_page_has_the_actions_state_and_journal_but_no_manage_form() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
-    let (status, html) = page(app, &format!("/services/{}", w.web), &carol.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/services/{}", w.web), &carol.cookie).await;
     let id = w.web;
     for expected in [
         "<h1>web.service <small>on d</small></h1>".to_owned(),
@@ -174,11 +138,9 @@ async fn her_service_page_has_the_actions_state_and_journal_but_no_manage_form()
 
 #[tokio::test]
 async fn container_owners_and_admins_get_the_manage_form_and_the_container_link() {
-    let w = world().await;
+    let (w, alice) = world_signed_in("alice").await;
     let app = &w.tree.app;
-    let alice = signed_in(app, "alice").await;
-    let (status, html) = page(app, &format!("/services/{}", w.app), &alice.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/services/{}", w.app), &alice.cookie).await;
     for expected in [
         format!("hx-post=\"/services/{}/update\"", w.app),
         "<label for=\"service-owner\">".to_owned(),
@@ -190,19 +152,16 @@ async fn container_owners_and_admins_get_the_manage_form_and_the_container_link(
         assert!(html.contains(&expected), "{expected}: {html}");
     }
     let ada = signed_in(app, "ada").await;
-    let (status, html) = page(app, &format!("/services/{}", w.web), &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/services/{}", w.web), &ada.cookie).await;
     assert!(html.contains(&format!("hx-post=\"/services/{}/update\"", w.web)), "{html}");
     assert!(html.contains(&format!("<a href=\"/containers/{}\">d</a>", w.tree.d)), "{html}");
 }
 
 #[tokio::test]
 async fn the_container_page_lists_its_services_and_offers_to_add_one_to_who_may() {
-    let w = world().await;
+    let (w, ada) = world_signed_in("ada").await;
     let app = &w.tree.app;
-    let ada = signed_in(app, "ada").await;
-    let (status, html) = page(app, &format!("/containers/{}", w.tree.d), &ada.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/containers/{}", w.tree.d), &ada.cookie).await;
     for expected in [
         "<h2 id=\"services-heading\">Services</h2>".to_owned(),
         format!("<a href=\"/services/{}\">web.service</a>", w.web),
@@ -217,17 +176,15 @@ async fn the_container_page_lists_its_services_and_offers_to_add_one_to_who_may(
     }
     // Bob owns `b` (under alice's `a`): no services there yet, and he may add one.
     let bob = signed_in(app, "bob").await;
-    let (status, html) = page(app, &format!("/containers/{}", w.tree.b), &bob.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/containers/{}", w.tree.b), &bob.cookie).await;
     assert!(html.contains("No services on this container yet."), "{html}");
     assert!(html.contains(&format!("hx-post=\"/containers/{}/services\"", w.tree.b)), "{html}");
 }
 
 #[tokio::test]
 async fn adding_a_service_with_the_agent_down_says_so_and_is_audited_and_a_bad_unit_is_refused_first() {
-    let w = world().await;
+    let (w, alice) = world_signed_in("alice").await;
     let app = &w.tree.app;
-    let alice = signed_in(app, "alice").await;
     let path = format!("/containers/{}/services", w.tree.a);
     let (status, html) =
         htmx_post(app, &path, &alice, &[("unit", "cron.service"), ("owner", ""), ("description", "")]).await;
@@ -252,24 +209,22 @@ async fn adding_a_service_with_the_agent_down_says_so_and_is_audited_and_a_bad_u
     assert_eq!(services::list(&mut app.db.connect(), services::Candidates::All).unwrap().len(), 3, "nothing added");
 
     // The unit picker says why it cannot list the units, and keeps the plain input.
-    let (status, html) = page(app, &format!("/containers/{}/units", w.tree.a), &alice.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/containers/{}/units", w.tree.a), &alice.cookie).await;
     assert!(html.contains("Machine m1 cannot be reached right now"), "{html}");
     assert!(html.contains("<input id=\"new-service-unit\" name=\"unit\""), "{html}");
 }
 
 #[tokio::test]
 async fn a_forged_post_without_the_csrf_token_is_refused_audited_and_changes_nothing() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
-    assert_eq!(forged_post(app, &format!("/services/{}/restart", w.web), &carol, &[]).await, 403);
+    assert_eq!(forged_post(app, &format!("/services/{}/restart", w.web), &carol.cookie, &[]).await, 403);
     let alice = signed_in(app, "alice").await;
     let update = format!("/services/{}/update", w.app);
-    assert_eq!(forged_post(app, &update, &alice, &[("owner", "carol"), ("description", "forged")]).await, 403);
-    assert_eq!(forged_post(app, &format!("/services/{}/delete", w.app), &alice, &[]).await, 403);
+    assert_eq!(forged_post(app, &update, &alice.cookie, &[("owner", "carol"), ("description", "forged")]).await, 403);
+    assert_eq!(forged_post(app, &format!("/services/{}/delete", w.app), &alice.cookie, &[]).await, 403);
     let create = format!("/containers/{}/services", w.tree.a);
-    assert_eq!(forged_post(app, &create, &alice, &[("unit", "cron.service")]).await, 403);
+    assert_eq!(forged_post(app, &create, &alice.cookie, &[("unit", "cron.service")]).await, 403);
 
     for (action, actor) in [
         ("service.restart", "carol"),
@@ -277,7 +232,7 @@ async fn a_forged_post_without_the_csrf_token_is_refused_audited_and_changes_not
         ("service.delete", "alice"),
         ("service.create", "alice"),
     ] {
-        let rows = rows_of(app, action);
+        let rows = app.audit_rows_of(action);
         let seen: Vec<_> = rows.iter().map(summary).collect();
         assert_eq!(seen, [(actor, "refused", Some("csrf_failed"))], "{action}");
     }
@@ -304,9 +259,8 @@ async fn job_outcome(app: &TestApp, who: &Browser, started: &str) -> String {
 
 #[tokio::test]
 async fn an_action_with_the_agent_down_ends_with_a_readable_failure_naming_the_machine_and_is_audited() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
     let (status, html) = htmx_post(app, &format!("/services/{}/restart", w.web), &carol, &[]).await;
     assert_eq!(status, 200);
     assert!(html.contains("Restarting web.service…"), "{html}");
@@ -329,17 +283,15 @@ async fn an_action_with_the_agent_down_ends_with_a_readable_failure_naming_the_m
     let (status, html) = htmx_post(app, &format!("/services/{}/stop", w.db), &carol, &[]).await;
     assert_eq!(status, 404);
     assert!(html.contains("There is nothing here, or nothing you may see."), "{html}");
-    let rows = rows_of(app, "service.stop");
+    let rows = app.audit_rows_of("service.stop");
     assert_eq!(rows.iter().map(summary).collect::<Vec<_>>(), [("carol", "refused", Some("not_found"))]);
 }
 
 #[tokio::test]
 async fn the_journal_polls_itself_while_following_answers_204_when_nothing_changed_and_stops_when_paused() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
-    let (status, following) = page(app, &format!("/services/{}/journal?follow=true", w.web), &carol.cookie).await;
-    assert_eq!(status, 200);
+    let following = page_200(app, &format!("/services/{}/journal?follow=true", w.web), &carol.cookie).await;
     assert!(following.contains("hx-trigger=\"every 2s\""), "{following}");
     assert!(following.contains(">Pause</button>"), "{following}");
     let from = following.find("hx-trigger=\"every 2s\"").unwrap();
@@ -369,9 +321,8 @@ async fn the_journal_polls_itself_while_following_answers_204_when_nothing_chang
 
 #[tokio::test]
 async fn the_manage_form_sets_owner_and_description_audited_and_refuses_readably() {
-    let w = world().await;
+    let (w, alice) = world_signed_in("alice").await;
     let app = &w.tree.app;
-    let alice = signed_in(app, "alice").await;
     let path = format!("/services/{}/update", w.app);
     let (status, html) = htmx_post(app, &path, &alice, &[("owner", " carol "), ("description", "The app")]).await;
     assert_eq!(status, 200);
@@ -410,23 +361,14 @@ async fn the_manage_form_sets_owner_and_description_audited_and_refuses_readably
 
 #[tokio::test]
 async fn delete_after_the_confirmation_step_lands_on_the_container_page_and_is_audited() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
     let (status, _) = htmx_post(app, &format!("/services/{}/delete", w.web), &carol, &[]).await;
     assert_eq!(status, 403, "a service owner does not delete");
     assert!(service_row(app, w.web).is_some());
 
     let alice = signed_in(app, "alice").await;
-    let response = app
-        .client
-        .post(format!("{}/services/{}/delete", app.address, w.app))
-        .header("Cookie", &alice.cookie)
-        .header("X-CSRF-Token", &alice.csrf)
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+    let response = htmx_send(app, &format!("/services/{}/delete", w.app), &alice, &[]).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["HX-Redirect"], format!("/containers/{}", w.tree.a).as_str());
     assert!(service_row(app, w.app).is_none(), "deleted");
@@ -443,12 +385,10 @@ async fn delete_after_the_confirmation_step_lands_on_the_container_page_and_is_a
 
 #[tokio::test]
 async fn the_unit_state_asks_again_by_itself_while_the_machine_does_not_answer() {
-    let w = world().await;
+    let (w, carol) = world_signed_in("carol").await;
     let app = &w.tree.app;
-    let carol = signed_in(app, "carol").await;
     // The machine's agent is down: the state cannot be read now.
-    let (status, html) = page(app, &format!("/services/{}/state", w.web), &carol.cookie).await;
-    assert_eq!(status, 200);
+    let html = page_200(app, &format!("/services/{}/state", w.web), &carol.cookie).await;
     assert!(html.contains("cannot be reached") && html.contains("Asking again in a few seconds"), "{html}");
     let retry = format!("hx-get=\"/services/{}/state\" hx-trigger=\"load delay:5s\" hx-target=\"#state\"", w.web);
     assert!(html.contains(&retry), "the fragment asks again: {html}");
