@@ -17,7 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, sentence, when};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, sentence, when};
 use crate::app::CurrentUser;
 use crate::app::password::{PasswordChange, change_password as change_own_password};
 use crate::app::tokens::{
@@ -195,7 +195,8 @@ async fn tokens_section(
 }
 
 /// `GET /account`: change the password; personal access tokens.
-pub async fn account_page(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
+pub async fn account_page(page: PageContext) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let tokens = tokens_section(&pool, &current, None, None, None).await?;
     html(&AccountPage {
@@ -219,11 +220,8 @@ pub struct PasswordForm {
 /// `user.password`, if the current one is right; every token of the caller
 /// is revoked and her other sessions end (this one stays), by the same use
 /// case as `PUT /api/v1/me/password`. Answers the password section.
-pub async fn change_password(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    PageForm(submitted): PageForm<PasswordForm>,
-) -> Page {
+pub async fn change_password(page: PageContext, PageForm(submitted): PageForm<PasswordForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
         if new_password != new_password_again {
@@ -281,11 +279,8 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
 
 /// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
 /// same function and audit as `POST /api/v1/tokens`).
-pub async fn new_token(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    PageForm(submitted): PageForm<TokenForm>,
-) -> Page {
+pub async fn new_token(page: PageContext, PageForm(submitted): PageForm<TokenForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
         Err(error) if error.code == ErrorCode::WrongPassword => {
@@ -299,7 +294,8 @@ pub async fn new_token(
 
 /// `POST /account/tokens/{id}/revoke` (htmx): revokes one of the caller's
 /// tokens (another's is the 404 page, as in `DELETE /api/v1/tokens/{id}`).
-pub async fn revoke(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn revoke(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let section = match revoke_token(&pool, current.clone(), path.into_inner()).await {
         Ok(()) => tokens_section(&pool, &current, None, Some("The token is revoked.".to_owned()), None).await?,
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,

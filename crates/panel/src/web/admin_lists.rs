@@ -15,13 +15,13 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, is_page_error, readable, when};
 use crate::app::audit::search;
 use crate::app::containers::{Assign, assign_container, load_allowed, visible};
 use crate::app::current_user::answer;
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
-use crate::db::{self, DbPool, users};
+use crate::db::{self, users};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AuditAction;
@@ -140,11 +140,8 @@ pub struct ContainersParams {
 
 /// `GET /admin/containers?machine=ID&owner=NAME&status=S&page=N`: every
 /// container, filtered, 50 a page, by machine and name.
-pub async fn containers_page(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    params: web::Query<ContainersParams>,
-) -> Page {
+pub async fn containers_page(page: PageContext, params: web::Query<ContainersParams>) -> Page {
+    let PageContext { current, pool, .. } = page;
     answer(policy::may_list_every_container(&current.actor()))?;
     let chrome = Chrome::of(&current);
     let params = params.into_inner();
@@ -243,12 +240,8 @@ impl AssignForm {
 
 /// `POST /admin/containers/{id}/assign` (htmx, form `owner` and `in_quota`, or `parent`):
 /// the updated row, or the row as it is with what went wrong.
-pub async fn assign(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<AssignForm>,
-) -> Page {
+pub async fn assign(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<AssignForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let id = ContainerId(path.into_inner());
     let reader = current.clone();
     match assign_container(current, &pool, id, move || form?.assign()).await {
@@ -321,7 +314,8 @@ fn object_page(object: &str) -> Option<String> {
 /// `GET /admin/audit?actor=&action=&outcome=&object=&machine=&before=ID`:
 /// the audit log, newest first, 50 a page; `before` (the last id shown) is
 /// the next page.
-pub async fn audit_page(PageUser(current): PageUser, pool: web::Data<DbPool>, params: web::Query<AuditParams>) -> Page {
+pub async fn audit_page(page: PageContext, params: web::Query<AuditParams>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let all = policy::sees_every_audit_row(&current.actor());
     let params = params.into_inner();

@@ -38,8 +38,9 @@ pub use jobs::Jobs;
 
 use crate::app::AuthVia;
 use crate::app::CurrentUser;
+use crate::db::DbPool;
 use crate::error::{AppError, ErrorCode};
-use crate::http::AuditAction;
+use crate::http::{AppState, AuditAction};
 use crate::policy;
 
 /// The policy every page answer carries.
@@ -165,6 +166,32 @@ impl FromRequest for PageUser {
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let current = CurrentUser::from_request(request, payload);
         Box::pin(async move { Ok(PageUser(current.await?)) })
+    }
+}
+
+/// What a page's handler works with: the signed-in user (refused as a page,
+/// as `PageUser` refuses), the shared state and the pool, in one extractor.
+pub(crate) struct PageContext {
+    pub current: CurrentUser,
+    pub state: web::Data<AppState>,
+    pub pool: web::Data<DbPool>,
+}
+
+impl FromRequest for PageContext {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<PageContext, PageError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = PageUser::from_request(request, payload);
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let pool = request.app_data::<web::Data<DbPool>>().cloned();
+        Box::pin(async move {
+            let PageUser(current) = current.await?;
+            match (state, pool) {
+                (Some(state), Some(pool)) => Ok(PageContext { current, state, pool }),
+                _ => Err(PageError(AppError::internal("the pages are mounted without the state or the pool"))),
+            }
+        })
     }
 }
 

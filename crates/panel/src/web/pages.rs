@@ -11,7 +11,7 @@ use smp_proto::api::StopRequest;
 use super::jobs::{JobState, Jobs};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
-use super::{Chrome, Page, PageError, PageUser, html, when};
+use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
 use crate::app::sessions::{SESSION_LIFETIME_S, sign_out};
@@ -95,7 +95,8 @@ pub async fn login_submit(
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.
-pub async fn logout(PageUser(current): PageUser, pool: web::Data<DbPool>, state: web::Data<AppState>) -> Page {
+pub async fn logout(page: PageContext) -> Page {
+    let PageContext { current, state, pool } = page;
     sign_out(current, &pool).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie_for(None, 0, state.secure_cookies))
@@ -160,7 +161,8 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
 
 /// `GET /`: the containers the user owns and the sub-containers below
 /// them, and the services she owns or that run on those trees.
-pub async fn dashboard(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
+pub async fn dashboard(page: PageContext) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let may_create = current.decide(Action::ContainerCreate, &Object::Nothing).is_ok();
     let (rows, services) = db::run(&pool, move |connection| {
@@ -218,7 +220,8 @@ async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Contai
 }
 
 /// `GET /containers/{id}`: the same 404 page for a hidden container as for a missing one.
-pub async fn container(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let id = ContainerId(path.into_inner());
     let (container, services, config, children, may_add_child) = db::run(&pool, move |connection| {
@@ -252,7 +255,8 @@ pub async fn container(PageUser(current): PageUser, pool: web::Data<DbPool>, pat
 }
 
 /// `GET /containers/{id}/status`: the status block, which the page polls.
-pub async fn container_status(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn container_status(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let container = viewable(current, &pool, path.into_inner()).await?;
     html(&StatusFragment {
         addresses: addresses(&container),
@@ -285,13 +289,12 @@ pub struct ActionQuery {
 /// once with a job the page polls; the action runs in the background,
 /// audited like the API's.
 pub async fn container_action(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
+    page: PageContext,
     jobs: web::Data<Jobs>,
-    pool: web::Data<DbPool>,
     path: web::Path<i64>,
     query: web::Query<ActionQuery>,
 ) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = path.into_inner();
     // The route's audit action names the action (see `web::action`).
     let (action, label) = match current.action {
