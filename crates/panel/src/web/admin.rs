@@ -62,6 +62,25 @@ fn refusal(error: AppError, forbidden: &str) -> Result<String, PageError> {
     in_place(error)
 }
 
+/// An admin page: its heading and its section, in `<div id="{id}">` (its forms' `hx-target`).
+#[derive(Template)]
+#[template(path = "admin_page.html")]
+struct AdminPage {
+    csrf: Option<String>,
+    username: Option<String>,
+    admin: bool,
+    title: &'static str,
+    id: &'static str,
+    section: String,
+}
+
+/// The page `title` of `current` with `section` in `<div id="{id}">`.
+fn admin_page(current: &CurrentUser, title: &'static str, id: &'static str, section: &impl Template) -> Page {
+    let chrome = Chrome::of(current);
+    let section = section.render().map_err(AppError::internal)?;
+    html(&AdminPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, title, id, section })
+}
+
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
@@ -69,15 +88,6 @@ fn yes_no(value: bool) -> &'static str {
 // ---------------------------------------------------------------- users
 
 const USERS_FORBIDDEN: &str = "Not allowed: only the head admin gives or takes the admin role or changes an admin's account. Nothing was changed.";
-
-#[derive(Template)]
-#[template(path = "admin_users.html")]
-struct UsersPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
-    section: String,
-}
 
 struct UserRow {
     id: i64,
@@ -194,12 +204,8 @@ async fn users_answer(
 pub async fn users_page(page: PageContext) -> Page {
     let PageContext { current, state, pool } = page;
     gate(&current, Action::UserView, &Object::Nothing)?;
-    let chrome = Chrome::of(&current);
-    let section = users_section(&pool, &current, state.default_quota, None, None, None)
-        .await?
-        .render()
-        .map_err(AppError::internal)?;
-    html(&UsersPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+    let section = users_section(&pool, &current, state.default_quota, None, None, None).await?;
+    admin_page(&current, "Users", "users", &section)
 }
 
 #[derive(Deserialize)]
@@ -320,15 +326,6 @@ fn quota_words(quota: &Quota) -> String {
 const MACHINES_FORBIDDEN: &str =
     "Not allowed: only the head admin adds, syncs or re-keys machines. Nothing was changed.";
 
-#[derive(Template)]
-#[template(path = "admin_machines.html")]
-struct MachinesPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
-    section: String,
-}
-
 struct MachineRow {
     id: i64,
     name: String,
@@ -393,12 +390,8 @@ async fn machines_section(
 pub async fn machines_page(page: PageContext) -> Page {
     let PageContext { current, pool, .. } = page;
     gate(&current, Action::MachineView, &Object::Machine)?;
-    let chrome = Chrome::of(&current);
-    let section = machines_section(&pool, &current, None, None, AddValues::default())
-        .await?
-        .render()
-        .map_err(AppError::internal)?;
-    html(&MachinesPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+    let section = machines_section(&pool, &current, None, None, AddValues::default()).await?;
+    admin_page(&current, "Machines", "machines", &section)
 }
 
 /// The machines section answering a form: once done, with its notice;

@@ -191,14 +191,11 @@ struct ContainerPage {
     id: i64,
     name: String,
     machine: String,
+    /// The status block (`StatusFragment`), rendered.
     status: String,
-    addresses: String,
-    synced_at_iso: String,
     /// The panel services on this container, and whether she may add one.
     services: Vec<ServiceRow>,
     may_add_service: bool,
-    /// Why its creation failed, as a sentence.
-    error: Option<String>,
     /// The configuration section (`provisioning::config_section`), rendered.
     config: String,
     /// Its live sub-containers she may see, and whether she may add one.
@@ -213,6 +210,17 @@ struct StatusFragment {
     addresses: String,
     synced_at_iso: String,
     error: Option<String>,
+}
+
+impl StatusFragment {
+    fn of(container: &Container) -> StatusFragment {
+        StatusFragment {
+            status: container.status.clone(),
+            addresses: addresses(container),
+            synced_at_iso: when(container.synced_at),
+            error: container.error.as_deref().map(super::sentence),
+        }
+    }
 }
 
 async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Container, PageError> {
@@ -240,12 +248,9 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
         username: chrome.username,
         admin: chrome.admin,
         id: container.id,
-        addresses: addresses(&container),
-        synced_at_iso: when(container.synced_at),
+        status: StatusFragment::of(&container).render().map_err(AppError::internal)?,
         name: container.name,
         machine: container.machine,
-        status: container.status,
-        error: container.error.as_deref().map(super::sentence),
         services: services.rows,
         may_add_service: services.may_add,
         config,
@@ -258,12 +263,7 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
 pub async fn container_status(page: PageContext, path: web::Path<i64>) -> Page {
     let PageContext { current, pool, .. } = page;
     let container = viewable(current, &pool, path.into_inner()).await?;
-    html(&StatusFragment {
-        addresses: addresses(&container),
-        synced_at_iso: when(container.synced_at),
-        error: container.error.as_deref().map(super::sentence),
-        status: container.status,
-    })
+    html(&StatusFragment::of(&container))
 }
 
 /// What the job fragment shows.

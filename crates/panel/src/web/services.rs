@@ -153,8 +153,8 @@ struct ServicePage {
     admin: bool,
     id: i64,
     facts: Facts,
+    /// The status block (`StatusFragment`), rendered.
     status: String,
-    synced_at_iso: String,
     /// The manage section, for who may update or delete the service.
     manage: Option<String>,
 }
@@ -164,6 +164,12 @@ struct ServicePage {
 struct StatusFragment {
     status: String,
     synced_at_iso: String,
+}
+
+impl StatusFragment {
+    fn of(service: &Service) -> StatusFragment {
+        StatusFragment { status: service.status.clone(), synced_at_iso: when(service.synced_at) }
+    }
 }
 
 /// Who may see the container, update and delete the service: each the policy's answer.
@@ -222,8 +228,7 @@ pub async fn service_page(page: PageContext, path: web::Path<i64>) -> Page {
         admin: chrome.admin,
         id: service.id,
         facts: Facts::of(&service, rights.container_link),
-        synced_at_iso: when(service.synced_at),
-        status: service.status,
+        status: StatusFragment::of(&service).render().map_err(AppError::internal)?,
         manage,
     })
 }
@@ -232,7 +237,7 @@ pub async fn service_page(page: PageContext, path: web::Path<i64>) -> Page {
 pub async fn service_status(page: PageContext, path: web::Path<i64>) -> Page {
     let PageContext { current, pool, .. } = page;
     let service = viewable(current, &pool, ServiceId(path.into_inner())).await?;
-    html(&StatusFragment { status: service.status, synced_at_iso: when(service.synced_at) })
+    html(&StatusFragment::of(&service))
 }
 
 /// What a finished systemctl job means for the page: done, or failed with
