@@ -348,7 +348,7 @@ pub async fn delete_container(
                     format!(
                         "container {} has sub-containers ({}); delete them first",
                         container.name,
-                        children.join(", ")
+                        children.into_iter().map(|(_, name)| name).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             }

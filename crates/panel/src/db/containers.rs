@@ -15,15 +15,9 @@ use super::DbConnection;
 use super::machines::MachineId;
 use super::schema::{containers, machines, users};
 
-/// A container's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct ContainerId(pub i64);
-
-impl std::fmt::Display for ContainerId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A container's id in the panel's database (the API's `id`).
+    ContainerId
 }
 
 /// The status of a container that is no longer on its machine.
@@ -412,23 +406,13 @@ pub fn mark_deleted(connection: &mut DbConnection, id: ContainerId, now: i64) ->
     mark_gone(connection, id.0, now)
 }
 
-/// The names of the container's live children.
-pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<String>> {
+/// The container's live children, (id, name) by name.
+pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<(i64, String)>> {
     containers::table
         .filter(containers::parent_id.eq(id.0))
         .filter(containers::gone_at.is_null())
-        .select(containers::name)
-        .order(containers::name)
-        .load(connection)
-}
-
-/// The ids of the container's live children (the container page's sub-containers).
-pub fn live_children_ids(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<i64>> {
-    containers::table
-        .filter(containers::parent_id.eq(id.0))
-        .filter(containers::gone_at.is_null())
-        .select(containers::id)
-        .order(containers::id)
+        .select((containers::id, containers::name))
+        .order((containers::name, containers::id))
         .load(connection)
 }
 

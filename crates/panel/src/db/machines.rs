@@ -11,14 +11,9 @@ use super::schema::machines;
 use super::{DbConnection, unix_now};
 use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
 
-/// A machine's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MachineId(pub i64);
-
-impl std::fmt::Display for MachineId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A machine's id in the panel's database (the API's `id`).
+    MachineId
 }
 
 /// The status a machine has before its first sync.
@@ -293,17 +288,7 @@ pub fn promote_next_key(connection: &mut DbConnection, id: MachineId) -> Result<
     super::write_transaction(connection, |connection| {
         let machine = get(connection, id)?.ok_or(MachineError::NotFound(id))?;
         let next = machine.next.ok_or(MachineError::NoNextKey(id))?;
-        diesel::update(machines::table.find(id.0))
-            .set((
-                machines::key_id.eq(&next.key_id),
-                machines::secret_ciphertext.eq(&next.secret.ciphertext),
-                machines::secret_nonce.eq(&next.secret.nonce),
-                machines::next_key_id.eq(None::<String>),
-                machines::next_secret_ciphertext.eq(None::<Vec<u8>>),
-                machines::next_secret_nonce.eq(None::<Vec<u8>>),
-            ))
-            .execute(connection)?;
-        get(connection, id)?.ok_or(MachineError::NotFound(id))
+        promote_staged_key(connection, id, &next.key_id, &next.secret)
     })
 }
 

@@ -7,6 +7,22 @@
 //! a `DbError::UnknownScheme`. Every SQLite connection gets WAL, foreign keys
 //! and a busy timeout before it is handed out.
 
+/// A table's id: `pub struct $name(pub i64)`, shown and (de)serialized as the number.
+macro_rules! row_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(formatter)
+            }
+        }
+    };
+}
+
 pub mod containers;
 pub mod machines;
 pub mod quotas;

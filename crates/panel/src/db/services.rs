@@ -16,15 +16,9 @@ use super::DbConnection;
 use super::containers::{ContainerId, STATUS_GONE};
 use super::schema::{containers, machines, services, users};
 
-/// A service's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct ServiceId(pub i64);
-
-impl std::fmt::Display for ServiceId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A service's id in the panel's database (the API's `id`).
+    ServiceId
 }
 
 /// The status of a unit the panel has not seen yet.

@@ -8,14 +8,9 @@ use super::{DbConnection, unix_now};
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
 
-/// A user's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(pub i64);
-
-impl std::fmt::Display for UserId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A user's id in the panel's database (the API's `id`).
+    UserId
 }
 
 /// An account as stored. `Debug` leaves the password hash out.

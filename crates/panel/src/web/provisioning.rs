@@ -488,7 +488,7 @@ pub(crate) fn children_of(
     id: ContainerId,
 ) -> Result<Vec<ChildRow>, AppError> {
     let mut rows = Vec::new();
-    for child in containers::live_children_ids(connection, id)? {
+    for (child, _) in containers::live_children(connection, id)? {
         if let Ok(child) = load_allowed(connection, current, ContainerId(child), Action::ContainerView) {
             rows.push(ChildRow {
                 id: child.id,
