@@ -11,9 +11,9 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 use smp_proto::api::{ContainerEvent, ContainerStatus, ContainerSummary};
 
-use super::DbConnection;
 use super::machines::MachineId;
 use super::schema::{containers, machines, users};
+use super::{DbConnection, inserted};
 
 row_id! {
     /// A container's id in the panel's database (the API's `id`).
@@ -352,7 +352,7 @@ pub fn reserve(
     reservation: &Reservation<'_>,
     now: i64,
 ) -> QueryResult<Option<ContainerId>> {
-    let inserted = diesel::insert_into(containers::table)
+    let insert = diesel::insert_into(containers::table)
         .values((
             containers::machine_id.eq(reservation.machine.0),
             containers::name.eq(reservation.name),
@@ -368,12 +368,8 @@ pub fn reserve(
             containers::image.eq(Some(reservation.image)),
         ))
         .execute(connection);
-    match inserted {
-        Ok(_) => {}
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            return Ok(None);
-        }
-        Err(error) => return Err(error),
+    if !inserted(insert)? {
+        return Ok(None);
     }
     containers::table
         .filter(containers::machine_id.eq(reservation.machine.0))

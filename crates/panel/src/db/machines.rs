@@ -3,12 +3,12 @@
 //! plaintext comes out only through `Machine::decrypt_secret`.
 
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use secrecy::SecretString;
 use smp_proto::names::InstanceName;
 
 use super::schema::machines;
-use super::{DbConnection, unix_now};
+use super::{DbConnection, inserted, unix_now};
 use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
 
 row_id! {
@@ -173,7 +173,7 @@ impl TryFrom<MachineRow> for Machine {
 /// name is `MachineError::NameTaken` and writes nothing.
 pub fn insert(connection: &mut DbConnection, new: &NewMachine<'_>) -> Result<Machine, MachineError> {
     connection.transaction(|connection| {
-        diesel::insert_into(machines::table)
+        let insert = diesel::insert_into(machines::table)
             .values((
                 machines::name.eq(new.name.as_str()),
                 machines::url.eq(new.url),
@@ -184,13 +184,10 @@ pub fn insert(connection: &mut DbConnection, new: &NewMachine<'_>) -> Result<Mac
                 machines::status.eq(STATUS_UNKNOWN),
                 machines::created_at.eq(unix_now()),
             ))
-            .execute(connection)
-            .map_err(|error| match error {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                    MachineError::NameTaken(new.name.to_string())
-                }
-                other => MachineError::Database(other),
-            })?;
+            .execute(connection);
+        if !inserted(insert)? {
+            return Err(MachineError::NameTaken(new.name.to_string()));
+        }
         find_by_name(connection, new.name)?.ok_or(MachineError::Database(DieselError::NotFound))
     })
 }

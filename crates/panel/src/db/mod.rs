@@ -245,6 +245,16 @@ where
     }
 }
 
+/// An insert's outcome with a unique index's refusal told apart from a
+/// failure: `Ok(false)` when the index refused the row (nothing was written).
+pub(crate) fn inserted(outcome: diesel::QueryResult<usize>) -> diesel::QueryResult<bool> {
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 /// Unix seconds now: how every timestamp is stored.
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
