@@ -31,7 +31,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor { id: self.user.id.0, role: self.user.role, approved: self.user.approved, disabled: self.user.disabled }
+        Actor::from(&self.user)
     }
 
     /// The audit entry for this user doing the route's action to `object`.

@@ -259,8 +259,7 @@ fn service_owner_named(connection: &mut DbConnection, current: &CurrentUser, nam
         Err(_) => None,
     };
     if let Some(user) = found {
-        let candidate = Actor { id: user.id.0, role: user.role, approved: user.approved, disabled: user.disabled };
-        if policy::may_name_service_owner(&caller, &candidate) == Decision::Allow {
+        if policy::may_name_service_owner(&caller, &Actor::from(&user)) == Decision::Allow {
             return Ok(user.id);
         }
     }

@@ -6,6 +6,21 @@ mod claims;
 mod decide;
 mod visibility;
 
+/// What the policy's tests share: the actor they ask for.
+#[cfg(test)]
+mod testing {
+    use super::{Actor, ActorId};
+    use crate::domain::roles::Role;
+
+    /// The asking actor's id.
+    pub const ME: ActorId = 1;
+
+    /// `ME`, approved and enabled, with `role`.
+    pub fn actor(role: Role) -> Actor {
+        Actor { id: ME, role, approved: true, disabled: false }
+    }
+}
+
 pub use accounts::appoints_admin;
 pub use claims::{agent_tier, may_make_tokens, token_may_change_state};
 pub use decide::{Action, Actor, ActorId, Decision, Object, decide, may_name_service_owner};
