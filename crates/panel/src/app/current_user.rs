@@ -63,6 +63,22 @@ impl CurrentUser {
     pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
         answer(policy::decide(&self.actor(), action, object))
     }
+
+    /// `found`, if the policy lets her do `action` to it (`object`: what it
+    /// is to the policy). A missing one is asked about as `Object::Missing`,
+    /// so that a hidden object is the same 404 as a missing one.
+    pub fn decide_found<'o, T>(
+        &self,
+        action: policy::Action,
+        found: Option<T>,
+        object: impl FnOnce(&T) -> policy::Object<'o>,
+    ) -> Result<T, AppError> {
+        let decided = match &found {
+            Some(found) => self.decide(action, &object(found)),
+            None => self.decide(action, &policy::Object::Missing),
+        };
+        decided.and_then(|()| found.ok_or_else(AppError::not_found))
+    }
 }
 
 /// What a decision answers: Forbid is 403, Hide is the same 404 as a missing object.

@@ -83,12 +83,10 @@ pub fn load_allowed(
         Some(service) => containers::owner_chain(connection, service.container_id())?,
         None => Vec::new(),
     };
-    let object = match &service {
-        Some(service) => Object::Service { owner: service.owner_id, container_owners: &container_owners },
-        None => Object::Missing,
-    };
-    current.decide(action, &object)?;
-    service.ok_or_else(AppError::not_found)
+    current.decide_found(action, service, |service| Object::Service {
+        owner: service.owner_id,
+        container_owners: &container_owners,
+    })
 }
 
 /// One service, if the policy lets `current` view it (a hidden one is the
