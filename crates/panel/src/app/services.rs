@@ -256,10 +256,10 @@ fn service_owner_named(connection: &mut DbConnection, current: &CurrentUser, nam
         Ok(username) => users::find_by_username(connection, &username)?,
         Err(_) => None,
     };
-    if let Some(user) = found {
-        if policy::may_name_service_owner(&caller, &Actor::from(&user)) == Decision::Allow {
-            return Ok(user.id);
-        }
+    if let Some(user) = found
+        && policy::may_name_service_owner(&caller, &Actor::from(&user)) == Decision::Allow
+    {
+        return Ok(user.id);
     }
     if policy::sees_every_account(&caller) {
         return Err(AppError::invalid_input(format!("owner: there is no user named {name:?}")));

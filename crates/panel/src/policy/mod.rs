@@ -6,6 +6,14 @@ mod claims;
 mod decide;
 mod visibility;
 
+pub use accounts::appoints_admin;
+pub use claims::{agent_tier, may_make_tokens, token_may_change_state};
+pub use decide::{Action, Actor, ActorId, Decision, Object, decide, may_name_service_owner};
+pub use visibility::{
+    ListCandidates, container_candidates, exempt_from_quotas, may_list_every_container, own_audit_rows,
+    sees_every_account, sees_every_audit_row, service_candidates, shows_admin_menu, shows_audit_detail,
+};
+
 /// What the policy's tests share: the actor they ask for.
 #[cfg(test)]
 mod testing {
@@ -20,11 +28,3 @@ mod testing {
         Actor { id: ME, role, approved: true, disabled: false }
     }
 }
-
-pub use accounts::appoints_admin;
-pub use claims::{agent_tier, may_make_tokens, token_may_change_state};
-pub use decide::{Action, Actor, ActorId, Decision, Object, decide, may_name_service_owner};
-pub use visibility::{
-    ListCandidates, container_candidates, exempt_from_quotas, may_list_every_container, own_audit_rows,
-    sees_every_account, sees_every_audit_row, service_candidates, shows_admin_menu, shows_audit_detail,
-};
