@@ -63,25 +63,21 @@ pub(super) fn optional(text: Option<String>) -> Option<String> {
 #[derive(Template)]
 #[template(path = "signup.html")]
 struct SignupPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     error: Option<String>,
     username_value: String,
 }
 
 impl SignupPage {
     fn new(error: Option<String>, username_value: String) -> SignupPage {
-        SignupPage { csrf: None, username: None, admin: false, error, username_value }
+        SignupPage { chrome: Chrome::default(), error, username_value }
     }
 }
 
 #[derive(Template)]
 #[template(path = "pending.html")]
 struct PendingPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     new_username: String,
 }
 
@@ -109,7 +105,7 @@ pub async fn signup_submit(
 ) -> Page {
     let typed = submitted.as_ref().map(|form| form.username.clone()).unwrap_or_default();
     match sign_up(&request, &pool, &state, submitted).await {
-        Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
+        Ok(new_username) => html(&PendingPage { chrome: Chrome::default(), new_username }),
         Err(error) => signup_refused(error, typed),
     }
 }
@@ -136,9 +132,7 @@ fn signup_refused(error: AppError, typed: String) -> Page {
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     role: &'static str,
     password_section: String,
     tokens_section: String,
@@ -200,9 +194,7 @@ pub async fn account_page(page: PageContext) -> Page {
     let chrome = Chrome::of(&current);
     let tokens = tokens_section(&pool, &current, None, None, None).await?;
     html(&AccountPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         role: current.user.role.as_str(),
         password_section: PasswordSection { notice: None, error: None }.render().map_err(AppError::internal)?,
         tokens_section: tokens.render().map_err(AppError::internal)?,

@@ -66,9 +66,7 @@ fn refusal(error: AppError, forbidden: &str) -> Result<String, PageError> {
 #[derive(Template)]
 #[template(path = "admin_page.html")]
 struct AdminPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     title: &'static str,
     id: &'static str,
     section: String,
@@ -78,7 +76,7 @@ struct AdminPage {
 fn admin_page(current: &CurrentUser, title: &'static str, id: &'static str, section: &impl Template) -> Page {
     let chrome = Chrome::of(current);
     let section = section.render().map_err(AppError::internal)?;
-    html(&AdminPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, title, id, section })
+    html(&AdminPage { chrome, title, id, section })
 }
 
 fn yes_no(value: bool) -> &'static str {

@@ -109,9 +109,7 @@ fn choices(options: impl IntoIterator<Item = (String, String)>, current: &str) -
 #[derive(Template)]
 #[template(path = "admin_containers.html")]
 struct ContainersPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     machines: Vec<Choice>,
     statuses: Vec<Choice>,
     owner: String,
@@ -191,9 +189,7 @@ pub async fn containers_page(page: PageContext, params: web::Query<ContainersPar
     let shown: Vec<ContainerRow> =
         rows.into_iter().skip(first).take(PAGE_SIZE).map(|row| ContainerRow::of(row, None)).collect();
     html(&ContainersPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         machines: choices(on_machines, machine.as_deref().unwrap_or_default()),
         statuses: choices(
             STATUSES.map(|status| (status.to_owned(), status.to_owned())),
@@ -276,9 +272,7 @@ struct AuditLine {
 #[derive(Template)]
 #[template(path = "admin_audit.html")]
 struct AuditPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     all: bool,
     outcomes: Vec<Choice>,
     actor: String,
@@ -361,9 +355,7 @@ pub async fn audit_page(page: PageContext, params: web::Query<AuditParams>) -> P
         .collect();
     let [actor, action, outcome, object, machine] = filters.map(|(_, value)| value.unwrap_or_default());
     html(&AuditPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         all,
         outcomes: choices(OUTCOMES.map(|outcome| (outcome.to_owned(), outcome.to_owned())), &outcome),
         actor,

@@ -209,7 +209,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
     }
 }
 
-/// What the layout shows of the signed-in user.
+/// What the layout shows of the signed-in user (nobody: the default).
+#[derive(Default)]
 pub(crate) struct Chrome {
     pub csrf: Option<String>,
     pub username: Option<String>,
@@ -311,9 +312,7 @@ pub struct PageError(#[from] pub AppError);
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     title: &'a str,
     message: &'a str,
 }
@@ -335,7 +334,7 @@ impl ResponseError for PageError {
             ErrorCode::Internal => ("Something went wrong", "The panel's log has the details; tell an admin."),
             _ => ("That did not work", self.0.message.as_ref()),
         };
-        let page = ErrorPage { csrf: None, username: None, admin: false, title, message };
+        let page = ErrorPage { chrome: Chrome::default(), title, message };
         match page.render() {
             Ok(html) => HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(html),
             Err(error) => {

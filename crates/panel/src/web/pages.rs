@@ -31,9 +31,7 @@ fn addresses(container: &Container) -> String {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     error: Option<String>,
     username_value: String,
     /// Offer "Create an account" (`Config::allow_signup`).
@@ -42,7 +40,7 @@ struct LoginPage {
 
 impl LoginPage {
     fn new(error: Option<String>, username_value: String, signup: bool) -> LoginPage {
-        LoginPage { csrf: None, username: None, admin: false, error, username_value, signup }
+        LoginPage { chrome: Chrome::default(), error, username_value, signup }
     }
 }
 
@@ -118,9 +116,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     rows: Vec<Row>,
     services: Vec<ServiceRow>,
     /// Offer "New container" (policy `ContainerCreate`).
@@ -172,22 +168,13 @@ pub async fn dashboard(page: PageContext) -> Page {
         Ok::<_, AppError>((rows, services))
     })
     .await?;
-    html(&Dashboard {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
-        rows: tree_rows(rows),
-        services,
-        may_create,
-    })
+    html(&Dashboard { chrome, rows: tree_rows(rows), services, may_create })
 }
 
 #[derive(Template)]
 #[template(path = "container.html")]
 struct ContainerPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     id: i64,
     name: String,
     machine: String,
@@ -244,9 +231,7 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
     .await?;
     let config = config.render().map_err(AppError::internal)?;
     html(&ContainerPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         id: container.id,
         status: StatusFragment::of(&container).render().map_err(AppError::internal)?,
         name: container.name,

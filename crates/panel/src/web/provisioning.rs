@@ -230,9 +230,7 @@ struct NewSection {
 #[derive(Template)]
 #[template(path = "container_new.html")]
 struct NewPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     section: String,
 }
 
@@ -359,7 +357,7 @@ pub async fn new_page(page: PageContext, params: web::Query<NewParams>) -> Page 
     }
     let section = new_section(current, &state, &pool, NewForm::below(parent), None, None).await?;
     let section = section.render().map_err(AppError::internal)?;
-    html(&NewPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+    html(&NewPage { chrome, section })
 }
 
 /// `POST /containers/new` (htmx, the form's fields): reserved through

@@ -148,9 +148,7 @@ struct ManageFragment {
 #[derive(Template)]
 #[template(path = "service.html")]
 struct ServicePage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     id: i64,
     facts: Facts,
     /// The status block (`StatusFragment`), rendered.
@@ -223,9 +221,7 @@ pub async fn service_page(page: PageContext, path: web::Path<i64>) -> Page {
         None
     };
     html(&ServicePage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         id: service.id,
         facts: Facts::of(&service, rights.container_link),
         status: StatusFragment::of(&service).render().map_err(AppError::internal)?,
