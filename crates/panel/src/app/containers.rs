@@ -414,19 +414,13 @@ pub async fn lifecycle(
         action,
         |_| request(),
         move |target, request| async move {
+            let client = &target.client;
             let answer = match action {
-                Action::ContainerStart => target.client.start(&target.caller, target.instance()).await?,
-                Action::ContainerStop => {
-                    target
-                        .client
-                        .stop_or_restart(&target.caller, AgentAction::Stop, target.instance(), &request)
-                        .await?
-                }
+                Action::ContainerStart => client.start(&target.caller, target.instance()).await?,
                 _ => {
-                    target
-                        .client
-                        .stop_or_restart(&target.caller, AgentAction::Restart, target.instance(), &request)
-                        .await?
+                    let stop_or_restart =
+                        if action == Action::ContainerStop { AgentAction::Stop } else { AgentAction::Restart };
+                    client.stop_or_restart(&target.caller, stop_or_restart, target.instance(), &request).await?
                 }
             };
             Ok(answer)
