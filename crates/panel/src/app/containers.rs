@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
 use smp_proto::action::Action as AgentAction;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LifecycleAnswer, LogsAnswer, LogsQuery, StopRequest};
 use utoipa::ToSchema;
@@ -14,7 +13,7 @@ use utoipa::ToSchema;
 use crate::agents::{AgentClient, Caller, Instance};
 use crate::app::audited::{AuditEntry, audited, audited_call};
 use crate::app::{Context, CurrentUser};
-use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter};
+use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::machines::{self, MachineId};
 use crate::db::users::{self, UserId};
 use crate::db::{self, DbConnection, DbPool};
@@ -22,60 +21,31 @@ use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Decision, ListCandidates, Object};
 
-/// A container as the API shows it (PANEL.md's fields, and more).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContainerView {
-    pub id: i64,
-    pub name: String,
-    pub machine: String,
-    pub machine_id: i64,
-    /// As last seen (`running`, `stopped`, …, `gone` once it left its
-    /// machine); `creating` while the panel has it made, `failed` if that failed.
-    pub status: String,
-    pub owner: Option<String>,
-    pub parent: Option<i64>,
-    /// The addresses the sync saw, e.g. `["10.77.0.23"]` (kept as the JSON the
-    /// database holds: a list of 10 000 containers re-encodes none of them).
-    #[schema(value_type = Vec<String>)]
-    pub addresses: Box<RawValue>,
-    pub synced_at: i64,
-    pub gone_at: Option<i64>,
-    /// A member made it under her quota: it counts against its owner's
-    /// quota, and she may resize and delete it.
-    pub in_quota: bool,
-    /// The limits the panel set (null fields: none set through the panel).
-    pub limits: Limits,
-    /// Whether it starts with its machine, as the panel last set it (null: unknown).
-    pub autostart: Option<bool>,
-    /// The image it was created from through the panel.
-    pub image: Option<String>,
-    /// Why its creation failed (status `failed`).
-    pub error: Option<String>,
-}
+/// A container as the API shows it: the row itself, which serializes to
+/// PANEL.md's fields (and more) and carries their schema (`Container`).
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct ContainerView(Container);
 
 impl From<Container> for ContainerView {
     fn from(container: Container) -> ContainerView {
-        let addresses = RawValue::from_string(container.addresses).unwrap_or_else(|error| {
-            tracing::warn!(id = container.id, %error, "a container's stored addresses are not JSON");
-            RawValue::from_string("[]".to_owned()).unwrap_or_default()
-        });
-        ContainerView {
-            id: container.id,
-            name: container.name,
-            machine: container.machine,
-            machine_id: container.machine_id,
-            status: container.status,
-            owner: container.owner,
-            parent: container.parent_id,
-            addresses,
-            synced_at: container.synced_at,
-            gone_at: container.gone_at,
-            in_quota: container.in_quota,
-            limits: container.limits,
-            autostart: container.autostart,
-            image: container.image,
-            error: container.error,
-        }
+        ContainerView(container)
+    }
+}
+
+impl utoipa::PartialSchema for ContainerView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        Container::schema()
+    }
+}
+
+impl ToSchema for ContainerView {
+    fn name() -> std::borrow::Cow<'static, str> {
+        Container::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        Container::schemas(schemas);
     }
 }
 
@@ -444,19 +414,13 @@ pub async fn lifecycle(
         action,
         |_| request(),
         move |target, request| async move {
+            let client = &target.client;
             let answer = match action {
-                Action::ContainerStart => target.client.start(&target.caller, target.instance()).await?,
-                Action::ContainerStop => {
-                    target
-                        .client
-                        .stop_or_restart(&target.caller, AgentAction::Stop, target.instance(), &request)
-                        .await?
-                }
+                Action::ContainerStart => client.start(&target.caller, target.instance()).await?,
                 _ => {
-                    target
-                        .client
-                        .stop_or_restart(&target.caller, AgentAction::Restart, target.instance(), &request)
-                        .await?
+                    let stop_or_restart =
+                        if action == Action::ContainerStop { AgentAction::Stop } else { AgentAction::Restart };
+                    client.stop_or_restart(&target.caller, stop_or_restart, target.instance(), &request).await?
                 }
             };
             Ok(answer)

@@ -31,7 +31,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor { id: self.user.id.0, role: self.user.role, approved: self.user.approved, disabled: self.user.disabled }
+        Actor::from(&self.user)
     }
 
     /// The audit entry for this user doing the route's action to `object`.
@@ -62,6 +62,22 @@ impl CurrentUser {
     /// Asks the policy (see `answer`).
     pub fn decide(&self, action: policy::Action, object: &policy::Object<'_>) -> Result<(), AppError> {
         answer(policy::decide(&self.actor(), action, object))
+    }
+
+    /// `found`, if the policy lets her do `action` to it (`object`: what it
+    /// is to the policy). A missing one is asked about as `Object::Missing`,
+    /// so that a hidden object is the same 404 as a missing one.
+    pub fn decide_found<'o, T>(
+        &self,
+        action: policy::Action,
+        found: Option<T>,
+        object: impl FnOnce(&T) -> policy::Object<'o>,
+    ) -> Result<T, AppError> {
+        let decided = match &found {
+            Some(found) => self.decide(action, &object(found)),
+            None => self.decide(action, &policy::Object::Missing),
+        };
+        decided.and_then(|()| found.ok_or_else(AppError::not_found))
     }
 }
 

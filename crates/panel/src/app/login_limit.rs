@@ -99,10 +99,7 @@ impl LoginLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
-    }
+    use crate::domain::address::ip;
 
     #[test]
     fn a_client_gets_its_burst_then_waits_while_others_are_unaffected() {

@@ -89,9 +89,7 @@ fn load(
     id: MachineId,
     action: Action,
 ) -> Result<Machine, AppError> {
-    let machine = machines::get(connection, id)?;
-    current.decide(action, if machine.is_some() { &Object::Machine } else { &Object::Missing })?;
-    machine.ok_or_else(AppError::not_found)
+    current.decide_found(action, machines::get(connection, id)?, |_| Object::Machine)
 }
 
 /// Machine `id`, if the policy lets the caller manage it (add, delete,

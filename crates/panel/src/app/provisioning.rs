@@ -348,7 +348,7 @@ pub async fn delete_container(
                     format!(
                         "container {} has sub-containers ({}); delete them first",
                         container.name,
-                        children.join(", ")
+                        children.into_iter().map(|(_, name)| name).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             }
@@ -519,8 +519,7 @@ pub async fn images_of(
     let caller = current.agent_caller(&context.agent_calls)?;
     let machine = db::run(pool, move |connection| {
         let machine = machines::get(connection, machine).map_err(AppError::internal)?;
-        current.decide(Action::MachinePlace, if machine.is_some() { &Object::Machine } else { &Object::Missing })?;
-        machine.ok_or_else(AppError::not_found)
+        current.decide_found(Action::MachinePlace, machine, |_| Object::Machine)
     })
     .await?;
     let client = context.agents.client(&machine)?;

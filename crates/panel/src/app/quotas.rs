@@ -21,13 +21,7 @@ pub fn quota_owner(
     id: UserId,
     action: Action,
 ) -> Result<User, AppError> {
-    let user = users::find(connection, id)?;
-    let object = match &user {
-        Some(user) => Object::User { id: user.id.0, role: user.role },
-        None => Object::Missing,
-    };
-    current.decide(action, &object)?;
-    user.ok_or_else(AppError::not_found)
+    current.decide_found(action, users::find(connection, id)?, |user| Object::User { id: user.id.0, role: user.role })
 }
 
 /// A member's quotas and what her sub-containers take of them.

@@ -83,12 +83,10 @@ pub fn load_allowed(
         Some(service) => containers::owner_chain(connection, service.container_id())?,
         None => Vec::new(),
     };
-    let object = match &service {
-        Some(service) => Object::Service { owner: service.owner_id, container_owners: &container_owners },
-        None => Object::Missing,
-    };
-    current.decide(action, &object)?;
-    service.ok_or_else(AppError::not_found)
+    current.decide_found(action, service, |service| Object::Service {
+        owner: service.owner_id,
+        container_owners: &container_owners,
+    })
 }
 
 /// One service, if the policy lets `current` view it (a hidden one is the
@@ -258,11 +256,10 @@ fn service_owner_named(connection: &mut DbConnection, current: &CurrentUser, nam
         Ok(username) => users::find_by_username(connection, &username)?,
         Err(_) => None,
     };
-    if let Some(user) = found {
-        let candidate = Actor { id: user.id.0, role: user.role, approved: user.approved, disabled: user.disabled };
-        if policy::may_name_service_owner(&caller, &candidate) == Decision::Allow {
-            return Ok(user.id);
-        }
+    if let Some(user) = found
+        && policy::may_name_service_owner(&caller, &Actor::from(&user)) == Decision::Allow
+    {
+        return Ok(user.id);
     }
     if policy::sees_every_account(&caller) {
         return Err(AppError::invalid_input(format!("owner: there is no user named {name:?}")));

@@ -11,19 +11,13 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 use smp_proto::api::{ContainerEvent, ContainerStatus, ContainerSummary};
 
-use super::DbConnection;
 use super::machines::MachineId;
 use super::schema::{containers, machines, users};
+use super::{DbConnection, inserted};
 
-/// A container's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct ContainerId(pub i64);
-
-impl std::fmt::Display for ContainerId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A container's id in the panel's database (the API's `id`).
+    ContainerId
 }
 
 /// The status of a container that is no longer on its machine.
@@ -64,35 +58,59 @@ struct Row {
     uuid: Option<String>,
 }
 
-/// A container with its machine's name and its owner's username.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A container with its machine's name and its owner's username. The API
+/// shows it as it is (`app::containers::ContainerView`), but for `owner_id`
+/// and `uuid`: its field docs are the API's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ContainerView, description = "A container as the API shows it (PANEL.md's fields, and more).")]
 pub struct Container {
     pub id: i64,
-    pub machine_id: i64,
-    pub machine: String,
     pub name: String,
+    pub machine: String,
+    pub machine_id: i64,
+    /// As last seen (`running`, `stopped`, …, `gone` once it left its
+    /// machine); `creating` while the panel has it made, `failed` if that failed.
+    pub status: String,
+    #[serde(skip)]
     pub owner_id: Option<i64>,
     pub owner: Option<String>,
+    #[serde(rename = "parent")]
     pub parent_id: Option<i64>,
-    pub status: String,
-    /// JSON array of addresses, as the sync stored it.
+    /// The addresses the sync saw, e.g. `["10.77.0.23"]` (kept as the JSON the
+    /// database holds: a list of 10 000 containers re-encodes none of them).
+    #[serde(serialize_with = "raw_json")]
+    #[schema(value_type = Vec<String>)]
     pub addresses: String,
     pub synced_at: i64,
     pub gone_at: Option<i64>,
-    /// Made by a member under her quota: counts against its owner's quota
-    /// with `limits`, and she may resize and delete it.
+    /// A member made it under her quota: it counts against its owner's
+    /// quota, and she may resize and delete it.
     pub in_quota: bool,
-    /// The limits the panel set (or reserved, while `creating`).
+    /// The limits the panel set (null fields: none set through the panel).
+    // While `creating`: the limits reserved.
     pub limits: Limits,
-    /// `boot.autostart` as the panel last set it (unknown: `None`).
+    /// Whether it starts with its machine, as the panel last set it (null: unknown).
+    // LXD's `boot.autostart`.
     pub autostart: Option<bool>,
     /// The image it was created from through the panel.
     pub image: Option<String>,
-    /// Why its creation failed (its status is then `failed`).
+    /// Why its creation failed (status `failed`).
     pub error: Option<String>,
     /// LXD's `volatile.uuid` of the instance, once the panel has seen it:
     /// bound into every token for it (`uid`).
+    #[serde(skip)]
     pub uuid: Option<String>,
+}
+
+/// Stored addresses as the JSON they are, not re-encoded; `[]` if they are not JSON.
+fn raw_json<S: serde::Serializer>(addresses: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    match serde_json::from_str::<&serde_json::value::RawValue>(addresses) {
+        Ok(raw) => serde::Serialize::serialize(raw, serializer),
+        Err(error) => {
+            tracing::warn!(%error, "a container's stored addresses are not JSON");
+            serializer.collect_seq(std::iter::empty::<String>())
+        }
+    }
 }
 
 /// A container's resource limits as the panel records them; `None`: not set.
@@ -358,7 +376,7 @@ pub fn reserve(
     reservation: &Reservation<'_>,
     now: i64,
 ) -> QueryResult<Option<ContainerId>> {
-    let inserted = diesel::insert_into(containers::table)
+    let insert = diesel::insert_into(containers::table)
         .values((
             containers::machine_id.eq(reservation.machine.0),
             containers::name.eq(reservation.name),
@@ -374,12 +392,8 @@ pub fn reserve(
             containers::image.eq(Some(reservation.image)),
         ))
         .execute(connection);
-    match inserted {
-        Ok(_) => {}
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            return Ok(None);
-        }
-        Err(error) => return Err(error),
+    if !inserted(insert)? {
+        return Ok(None);
     }
     containers::table
         .filter(containers::machine_id.eq(reservation.machine.0))
@@ -412,23 +426,13 @@ pub fn mark_deleted(connection: &mut DbConnection, id: ContainerId, now: i64) ->
     mark_gone(connection, id.0, now)
 }
 
-/// The names of the container's live children.
-pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<String>> {
+/// The container's live children, (id, name) by name.
+pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<(i64, String)>> {
     containers::table
         .filter(containers::parent_id.eq(id.0))
         .filter(containers::gone_at.is_null())
-        .select(containers::name)
-        .order(containers::name)
-        .load(connection)
-}
-
-/// The ids of the container's live children (the container page's sub-containers).
-pub fn live_children_ids(connection: &mut DbConnection, id: ContainerId) -> QueryResult<Vec<i64>> {
-    containers::table
-        .filter(containers::parent_id.eq(id.0))
-        .filter(containers::gone_at.is_null())
-        .select(containers::id)
-        .order(containers::id)
+        .select((containers::id, containers::name))
+        .order((containers::name, containers::id))
         .load(connection)
 }
 

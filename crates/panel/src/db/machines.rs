@@ -3,22 +3,17 @@
 //! plaintext comes out only through `Machine::decrypt_secret`.
 
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use secrecy::SecretString;
 use smp_proto::names::InstanceName;
 
 use super::schema::machines;
-use super::{DbConnection, unix_now};
+use super::{DbConnection, inserted, unix_now};
 use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
 
-/// A machine's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MachineId(pub i64);
-
-impl std::fmt::Display for MachineId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A machine's id in the panel's database (the API's `id`).
+    MachineId
 }
 
 /// The status a machine has before its first sync.
@@ -178,7 +173,7 @@ impl TryFrom<MachineRow> for Machine {
 /// name is `MachineError::NameTaken` and writes nothing.
 pub fn insert(connection: &mut DbConnection, new: &NewMachine<'_>) -> Result<Machine, MachineError> {
     connection.transaction(|connection| {
-        diesel::insert_into(machines::table)
+        let insert = diesel::insert_into(machines::table)
             .values((
                 machines::name.eq(new.name.as_str()),
                 machines::url.eq(new.url),
@@ -189,13 +184,10 @@ pub fn insert(connection: &mut DbConnection, new: &NewMachine<'_>) -> Result<Mac
                 machines::status.eq(STATUS_UNKNOWN),
                 machines::created_at.eq(unix_now()),
             ))
-            .execute(connection)
-            .map_err(|error| match error {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                    MachineError::NameTaken(new.name.to_string())
-                }
-                other => MachineError::Database(other),
-            })?;
+            .execute(connection);
+        if !inserted(insert)? {
+            return Err(MachineError::NameTaken(new.name.to_string()));
+        }
         find_by_name(connection, new.name)?.ok_or(MachineError::Database(DieselError::NotFound))
     })
 }
@@ -293,17 +285,7 @@ pub fn promote_next_key(connection: &mut DbConnection, id: MachineId) -> Result<
     super::write_transaction(connection, |connection| {
         let machine = get(connection, id)?.ok_or(MachineError::NotFound(id))?;
         let next = machine.next.ok_or(MachineError::NoNextKey(id))?;
-        diesel::update(machines::table.find(id.0))
-            .set((
-                machines::key_id.eq(&next.key_id),
-                machines::secret_ciphertext.eq(&next.secret.ciphertext),
-                machines::secret_nonce.eq(&next.secret.nonce),
-                machines::next_key_id.eq(None::<String>),
-                machines::next_secret_ciphertext.eq(None::<Vec<u8>>),
-                machines::next_secret_nonce.eq(None::<Vec<u8>>),
-            ))
-            .execute(connection)?;
-        get(connection, id)?.ok_or(MachineError::NotFound(id))
+        promote_staged_key(connection, id, &next.key_id, &next.secret)
     })
 }
 

@@ -7,6 +7,22 @@
 //! a `DbError::UnknownScheme`. Every SQLite connection gets WAL, foreign keys
 //! and a busy timeout before it is handed out.
 
+/// A table's id: `pub struct $name(pub i64)`, shown and (de)serialized as the number.
+macro_rules! row_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(formatter)
+            }
+        }
+    };
+}
+
 pub mod containers;
 pub mod machines;
 pub mod quotas;
@@ -226,6 +242,16 @@ where
             }
             Err(error)
         }
+    }
+}
+
+/// An insert's outcome with a unique index's refusal told apart from a
+/// failure: `Ok(false)` when the index refused the row (nothing was written).
+pub(crate) fn inserted(outcome: diesel::QueryResult<usize>) -> diesel::QueryResult<bool> {
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(error) => Err(error),
     }
 }
 

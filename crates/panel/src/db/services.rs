@@ -10,21 +10,15 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
-use super::DbConnection;
 use super::containers::{ContainerId, STATUS_GONE};
 use super::schema::{containers, machines, services, users};
+use super::{DbConnection, inserted};
 
-/// A service's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct ServiceId(pub i64);
-
-impl std::fmt::Display for ServiceId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A service's id in the panel's database (the API's `id`).
+    ServiceId
 }
 
 /// The status of a unit the panel has not seen yet.
@@ -132,7 +126,7 @@ pub enum ServiceError {
 /// Inserts the service (call it in a transaction); its id. The unique
 /// index decides a duplicate, so two concurrent creates cannot both win.
 pub fn create(connection: &mut DbConnection, new: &NewService<'_>, now: i64) -> Result<ServiceId, ServiceError> {
-    diesel::insert_into(services::table)
+    let insert = diesel::insert_into(services::table)
         .values((
             services::container_id.eq(new.container.0),
             services::unit.eq(new.unit),
@@ -141,11 +135,10 @@ pub fn create(connection: &mut DbConnection, new: &NewService<'_>, now: i64) -> 
             services::status.eq(new.status),
             services::synced_at.eq(now),
         ))
-        .execute(connection)
-        .map_err(|error| match error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ServiceError::Duplicate,
-            other => ServiceError::Query(other),
-        })?;
+        .execute(connection);
+    if !inserted(insert)? {
+        return Err(ServiceError::Duplicate);
+    }
     Ok(ServiceId(
         services::table
             .filter(services::container_id.eq(new.container.0))

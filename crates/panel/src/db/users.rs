@@ -1,21 +1,16 @@
 //! The `users` table: accounts and their queries.
 
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
 use super::schema::users;
-use super::{DbConnection, unix_now};
+use super::{DbConnection, inserted, unix_now};
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
 
-/// A user's id in the panel's database (the API's `id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(pub i64);
-
-impl std::fmt::Display for UserId {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(formatter)
-    }
+row_id! {
+    /// A user's id in the panel's database (the API's `id`).
+    UserId
 }
 
 /// An account as stored. `Debug` leaves the password hash out.
@@ -98,7 +93,7 @@ impl TryFrom<UserRow> for User {
 /// so two concurrent creates cannot both win).
 pub fn create(connection: &mut DbConnection, new: &NewUser<'_>) -> Result<User, UserError> {
     connection.transaction(|connection| {
-        diesel::insert_into(users::table)
+        let insert = diesel::insert_into(users::table)
             .values((
                 users::username.eq(new.username.as_str()),
                 users::password_hash.eq(new.password_hash),
@@ -107,13 +102,10 @@ pub fn create(connection: &mut DbConnection, new: &NewUser<'_>) -> Result<User, 
                 users::disabled.eq(false),
                 users::created_at.eq(unix_now()),
             ))
-            .execute(connection)
-            .map_err(|error| match error {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                    UserError::UsernameTaken(new.username.to_string())
-                }
-                other => UserError::Database(other),
-            })?;
+            .execute(connection);
+        if !inserted(insert)? {
+            return Err(UserError::UsernameTaken(new.username.to_string()));
+        }
         find_by_username(connection, new.username)?.ok_or(UserError::Database(DieselError::NotFound))
     })
 }

@@ -23,13 +23,15 @@ pub fn limit_key(address: IpAddr) -> IpAddr {
     }
 }
 
+/// An address written out (the tests of what counts by address).
+#[cfg(test)]
+pub fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
-    }
 
     #[test]
     fn ipv6_addresses_of_one_64_share_a_key_and_ipv4_keys_are_the_address() {

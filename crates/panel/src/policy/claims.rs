@@ -42,12 +42,7 @@ pub fn may_make_tokens(from_browser_session: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ME: i64 = 1;
-
-    fn actor(role: Role) -> Actor {
-        Actor { id: ME, role, approved: true, disabled: false }
-    }
+    use crate::policy::testing::{ME, actor};
 
     #[test]
     fn only_head_admins_ask_for_the_host_tier_and_only_admins_for_the_admin_tier() {

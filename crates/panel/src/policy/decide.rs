@@ -6,6 +6,7 @@
 //! actor may see the object: 403) or hide (the actor may not even know it
 //! exists: the same 404 as a missing object).
 
+use crate::db::users::User;
 use crate::domain::roles::Role;
 
 /// A user id as the policy sees it.
@@ -18,6 +19,13 @@ pub struct Actor {
     pub role: Role,
     pub approved: bool,
     pub disabled: bool,
+}
+
+impl From<&User> for Actor {
+    /// The account as the policy sees it.
+    fn from(user: &User) -> Actor {
+        Actor { id: user.id.0, role: user.role, approved: user.approved, disabled: user.disabled }
+    }
 }
 
 /// What the actor wants to do.
@@ -229,14 +237,10 @@ pub fn may_name_service_owner(actor: &Actor, candidate: &Actor) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::testing::{ME, actor};
     use Decision::{Allow, Forbid, Hide};
 
-    const ME: ActorId = 1;
     const OTHER: ActorId = 2;
-
-    fn actor(role: Role) -> Actor {
-        Actor { id: ME, role, approved: true, disabled: false }
-    }
 
     /// The relations of the table: how the object stands to the actor.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -102,12 +102,7 @@ pub fn shows_admin_menu(actor: &Actor) -> bool {
 mod tests {
     use super::*;
     use crate::domain::roles::Role;
-
-    const ME: ActorId = 7;
-
-    fn actor(role: Role) -> Actor {
-        Actor { id: ME, role, approved: true, disabled: false }
-    }
+    use crate::policy::testing::{ME, actor};
 
     #[test]
     fn admins_lists_start_from_every_row_and_members_from_their_trees() {

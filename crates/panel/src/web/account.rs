@@ -17,7 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, sentence, when};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, sentence, when};
 use crate::app::CurrentUser;
 use crate::app::password::{PasswordChange, change_password as change_own_password};
 use crate::app::tokens::{
@@ -63,25 +63,21 @@ pub(super) fn optional(text: Option<String>) -> Option<String> {
 #[derive(Template)]
 #[template(path = "signup.html")]
 struct SignupPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     error: Option<String>,
     username_value: String,
 }
 
 impl SignupPage {
     fn new(error: Option<String>, username_value: String) -> SignupPage {
-        SignupPage { csrf: None, username: None, admin: false, error, username_value }
+        SignupPage { chrome: Chrome::default(), error, username_value }
     }
 }
 
 #[derive(Template)]
 #[template(path = "pending.html")]
 struct PendingPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     new_username: String,
 }
 
@@ -109,7 +105,7 @@ pub async fn signup_submit(
 ) -> Page {
     let typed = submitted.as_ref().map(|form| form.username.clone()).unwrap_or_default();
     match sign_up(&request, &pool, &state, submitted).await {
-        Ok(new_username) => html(&PendingPage { csrf: None, username: None, admin: false, new_username }),
+        Ok(new_username) => html(&PendingPage { chrome: Chrome::default(), new_username }),
         Err(error) => signup_refused(error, typed),
     }
 }
@@ -136,9 +132,7 @@ fn signup_refused(error: AppError, typed: String) -> Page {
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     role: &'static str,
     password_section: String,
     tokens_section: String,
@@ -195,13 +189,12 @@ async fn tokens_section(
 }
 
 /// `GET /account`: change the password; personal access tokens.
-pub async fn account_page(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
+pub async fn account_page(page: PageContext) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let tokens = tokens_section(&pool, &current, None, None, None).await?;
     html(&AccountPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         role: current.user.role.as_str(),
         password_section: PasswordSection { notice: None, error: None }.render().map_err(AppError::internal)?,
         tokens_section: tokens.render().map_err(AppError::internal)?,
@@ -219,11 +212,8 @@ pub struct PasswordForm {
 /// `user.password`, if the current one is right; every token of the caller
 /// is revoked and her other sessions end (this one stays), by the same use
 /// case as `PUT /api/v1/me/password`. Answers the password section.
-pub async fn change_password(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    PageForm(submitted): PageForm<PasswordForm>,
-) -> Page {
+pub async fn change_password(page: PageContext, PageForm(submitted): PageForm<PasswordForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
         if new_password != new_password_again {
@@ -281,11 +271,8 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
 
 /// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
 /// same function and audit as `POST /api/v1/tokens`).
-pub async fn new_token(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    PageForm(submitted): PageForm<TokenForm>,
-) -> Page {
+pub async fn new_token(page: PageContext, PageForm(submitted): PageForm<TokenForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
         Err(error) if error.code == ErrorCode::WrongPassword => {
@@ -299,7 +286,8 @@ pub async fn new_token(
 
 /// `POST /account/tokens/{id}/revoke` (htmx): revokes one of the caller's
 /// tokens (another's is the 404 page, as in `DELETE /api/v1/tokens/{id}`).
-pub async fn revoke(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn revoke(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let section = match revoke_token(&pool, current.clone(), path.into_inner()).await {
         Ok(()) => tokens_section(&pool, &current, None, Some("The token is revoked.".to_owned()), None).await?,
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,

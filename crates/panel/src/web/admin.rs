@@ -15,8 +15,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::account::optional;
-use super::provisioning::usage_text;
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, when};
+use super::provisioning::{LimitFields, usage_text};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, when};
 use crate::app::CurrentUser;
 use crate::app::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
@@ -29,7 +29,6 @@ use crate::db::users::UserId;
 use crate::db::{self, DbPool};
 use crate::domain::roles::Role;
 use crate::error::{AppError, ErrorCode};
-use crate::http::AppState;
 use crate::http::AuditAction;
 use crate::policy::{Action, Object};
 
@@ -63,6 +62,23 @@ fn refusal(error: AppError, forbidden: &str) -> Result<String, PageError> {
     in_place(error)
 }
 
+/// An admin page: its heading and its section, in `<div id="{id}">` (its forms' `hx-target`).
+#[derive(Template)]
+#[template(path = "admin_page.html")]
+struct AdminPage {
+    chrome: Chrome,
+    title: &'static str,
+    id: &'static str,
+    section: String,
+}
+
+/// The page `title` of `current` with `section` in `<div id="{id}">`.
+fn admin_page(current: &CurrentUser, title: &'static str, id: &'static str, section: &impl Template) -> Page {
+    let chrome = Chrome::of(current);
+    let section = section.render().map_err(AppError::internal)?;
+    html(&AdminPage { chrome, title, id, section })
+}
+
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
@@ -70,15 +86,6 @@ fn yes_no(value: bool) -> &'static str {
 // ---------------------------------------------------------------- users
 
 const USERS_FORBIDDEN: &str = "Not allowed: only the head admin gives or takes the admin role or changes an admin's account. Nothing was changed.";
-
-#[derive(Template)]
-#[template(path = "admin_users.html")]
-struct UsersPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
-    section: String,
-}
 
 struct UserRow {
     id: i64,
@@ -192,14 +199,11 @@ async fn users_answer(
 }
 
 /// `GET /admin/users`: every account, and the forms that change them.
-pub async fn users_page(PageUser(current): PageUser, state: web::Data<AppState>, pool: web::Data<DbPool>) -> Page {
+pub async fn users_page(page: PageContext) -> Page {
+    let PageContext { current, state, pool } = page;
     gate(&current, Action::UserView, &Object::Nothing)?;
-    let chrome = Chrome::of(&current);
-    let section = users_section(&pool, &current, state.default_quota, None, None, None)
-        .await?
-        .render()
-        .map_err(AppError::internal)?;
-    html(&UsersPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+    let section = users_section(&pool, &current, state.default_quota, None, None, None).await?;
+    admin_page(&current, "Users", "users", &section)
 }
 
 #[derive(Deserialize)]
@@ -212,12 +216,8 @@ pub struct CreateForm {
 
 /// `POST /admin/users/new` (htmx): an approved account (the same function
 /// and audit as `POST /api/v1/users`); a generated password is shown once.
-pub async fn create(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    PageForm(submitted): PageForm<CreateForm>,
-) -> Page {
+pub async fn create(page: PageContext, PageForm(submitted): PageForm<CreateForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let request = move || {
         let CreateForm { username, role, password } = submitted?;
         Ok(CreateUser { username, role, password: optional(password) })
@@ -241,13 +241,8 @@ pub struct UpdateForm {
 
 /// `POST /admin/users/{id}` (htmx) with `role`, `approved` or `disabled`:
 /// the same function and audit as `PATCH /api/v1/users/{id}`.
-pub async fn update(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(submitted): PageForm<UpdateForm>,
-) -> Page {
+pub async fn update(page: PageContext, path: web::Path<i64>, PageForm(submitted): PageForm<UpdateForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let request = move || {
         let UpdateForm { role, approved, disabled } = submitted?;
         Ok(UpdateUser { role, approved, disabled })
@@ -268,12 +263,8 @@ pub async fn update(
 pub struct QuotaForm {
     #[serde(default)]
     containers: String,
-    #[serde(default)]
-    cpu: String,
-    #[serde(default)]
-    memory_mb: String,
-    #[serde(default)]
-    disk_mb: String,
+    #[serde(flatten)]
+    limits: LimitFields,
 }
 
 impl QuotaForm {
@@ -286,9 +277,9 @@ impl QuotaForm {
         };
         Ok(Quota {
             containers: limit("containers", &self.containers)?,
-            cpu: limit("CPUs", &self.cpu)?,
-            memory_mb: limit("memory", &self.memory_mb)?,
-            disk_mb: limit("disk", &self.disk_mb)?,
+            cpu: limit("CPUs", &self.limits.cpu)?,
+            memory_mb: limit("memory", &self.limits.memory_mb)?,
+            disk_mb: limit("disk", &self.limits.disk_mb)?,
         })
     }
 }
@@ -296,13 +287,8 @@ impl QuotaForm {
 /// `POST /admin/users/{id}/quota` (htmx, `containers`, `cpu`, `memory_mb`,
 /// `disk_mb`; empty: no limit): the same function and audit (`user.quota`)
 /// as `PUT /api/v1/users/{id}/quota`.
-pub async fn set_quota(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(submitted): PageForm<QuotaForm>,
-) -> Page {
+pub async fn set_quota(page: PageContext, path: web::Path<i64>, PageForm(submitted): PageForm<QuotaForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = UserId(path.into_inner());
     let done = match set_quota_of(current.clone(), &pool, id, move || submitted?.quota()).await {
         Ok(quota) => {
@@ -337,15 +323,6 @@ fn quota_words(quota: &Quota) -> String {
 
 const MACHINES_FORBIDDEN: &str =
     "Not allowed: only the head admin adds, syncs or re-keys machines. Nothing was changed.";
-
-#[derive(Template)]
-#[template(path = "admin_machines.html")]
-struct MachinesPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
-    section: String,
-}
 
 struct MachineRow {
     id: i64,
@@ -408,14 +385,11 @@ async fn machines_section(
 }
 
 /// `GET /admin/machines`: every machine with its health; the head admin's forms.
-pub async fn machines_page(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
+pub async fn machines_page(page: PageContext) -> Page {
+    let PageContext { current, pool, .. } = page;
     gate(&current, Action::MachineView, &Object::Machine)?;
-    let chrome = Chrome::of(&current);
-    let section = machines_section(&pool, &current, None, None, AddValues::default())
-        .await?
-        .render()
-        .map_err(AppError::internal)?;
-    html(&MachinesPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+    let section = machines_section(&pool, &current, None, None, AddValues::default()).await?;
+    admin_page(&current, "Machines", "machines", &section)
 }
 
 /// The machines section answering a form: once done, with its notice;
@@ -450,12 +424,8 @@ pub struct AddForm {
 }
 
 /// `POST /admin/machines/new` (htmx): the same function and audit as `POST /api/v1/machines`.
-pub async fn add(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    PageForm(submitted): PageForm<AddForm>,
-) -> Page {
+pub async fn add(page: PageContext, PageForm(submitted): PageForm<AddForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let values = match &submitted {
         Ok(form) => AddValues {
             name: form.name.clone(),
@@ -483,12 +453,8 @@ pub async fn add(
 
 /// `POST /admin/machines/{id}/sync` (htmx): one pass, answered with its
 /// report when done (the same function and audit as `POST /api/v1/machines/{id}/sync`).
-pub async fn sync(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
+pub async fn sync(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, state, pool } = page;
     let done = sync_machine(&state.app, &pool, current.clone(), MachineId(path.into_inner())).await.map(|answer| {
         let report = answer.report;
         format!(
@@ -507,13 +473,8 @@ pub struct RotateForm {
 
 /// `POST /admin/machines/{id}/rotate-key` (htmx): the same function and
 /// audit as `POST /api/v1/machines/{id}/rotate-key`.
-pub async fn rotate(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(submitted): PageForm<RotateForm>,
-) -> Page {
+pub async fn rotate(page: PageContext, path: web::Path<i64>, PageForm(submitted): PageForm<RotateForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
     let done = rotate_machine_key(&state.app, &pool, current.clone(), MachineId(path.into_inner()), request)
         .await

@@ -15,13 +15,13 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, is_page_error, readable, when};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, is_page_error, readable, when};
 use crate::app::audit::search;
 use crate::app::containers::{Assign, assign_container, load_allowed, visible};
 use crate::app::current_user::answer;
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
-use crate::db::{self, DbPool, users};
+use crate::db::{self, users};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AuditAction;
@@ -109,9 +109,7 @@ fn choices(options: impl IntoIterator<Item = (String, String)>, current: &str) -
 #[derive(Template)]
 #[template(path = "admin_containers.html")]
 struct ContainersPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     machines: Vec<Choice>,
     statuses: Vec<Choice>,
     owner: String,
@@ -140,11 +138,8 @@ pub struct ContainersParams {
 
 /// `GET /admin/containers?machine=ID&owner=NAME&status=S&page=N`: every
 /// container, filtered, 50 a page, by machine and name.
-pub async fn containers_page(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    params: web::Query<ContainersParams>,
-) -> Page {
+pub async fn containers_page(page: PageContext, params: web::Query<ContainersParams>) -> Page {
+    let PageContext { current, pool, .. } = page;
     answer(policy::may_list_every_container(&current.actor()))?;
     let chrome = Chrome::of(&current);
     let params = params.into_inner();
@@ -194,9 +189,7 @@ pub async fn containers_page(
     let shown: Vec<ContainerRow> =
         rows.into_iter().skip(first).take(PAGE_SIZE).map(|row| ContainerRow::of(row, None)).collect();
     html(&ContainersPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         machines: choices(on_machines, machine.as_deref().unwrap_or_default()),
         statuses: choices(
             STATUSES.map(|status| (status.to_owned(), status.to_owned())),
@@ -243,12 +236,8 @@ impl AssignForm {
 
 /// `POST /admin/containers/{id}/assign` (htmx, form `owner` and `in_quota`, or `parent`):
 /// the updated row, or the row as it is with what went wrong.
-pub async fn assign(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<AssignForm>,
-) -> Page {
+pub async fn assign(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<AssignForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let id = ContainerId(path.into_inner());
     let reader = current.clone();
     match assign_container(current, &pool, id, move || form?.assign()).await {
@@ -283,9 +272,7 @@ struct AuditLine {
 #[derive(Template)]
 #[template(path = "admin_audit.html")]
 struct AuditPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     all: bool,
     outcomes: Vec<Choice>,
     actor: String,
@@ -321,7 +308,8 @@ fn object_page(object: &str) -> Option<String> {
 /// `GET /admin/audit?actor=&action=&outcome=&object=&machine=&before=ID`:
 /// the audit log, newest first, 50 a page; `before` (the last id shown) is
 /// the next page.
-pub async fn audit_page(PageUser(current): PageUser, pool: web::Data<DbPool>, params: web::Query<AuditParams>) -> Page {
+pub async fn audit_page(page: PageContext, params: web::Query<AuditParams>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let all = policy::sees_every_audit_row(&current.actor());
     let params = params.into_inner();
@@ -367,9 +355,7 @@ pub async fn audit_page(PageUser(current): PageUser, pool: web::Data<DbPool>, pa
         .collect();
     let [actor, action, outcome, object, machine] = filters.map(|(_, value)| value.unwrap_or_default());
     html(&AuditPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         all,
         outcomes: choices(OUTCOMES.map(|outcome| (outcome.to_owned(), outcome.to_owned())), &outcome),
         actor,

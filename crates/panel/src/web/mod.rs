@@ -38,8 +38,9 @@ pub use jobs::Jobs;
 
 use crate::app::AuthVia;
 use crate::app::CurrentUser;
+use crate::db::DbPool;
 use crate::error::{AppError, ErrorCode};
-use crate::http::AuditAction;
+use crate::http::{AppState, AuditAction};
 use crate::policy;
 
 /// The policy every page answer carries.
@@ -168,6 +169,32 @@ impl FromRequest for PageUser {
     }
 }
 
+/// What a page's handler works with: the signed-in user (refused as a page,
+/// as `PageUser` refuses), the shared state and the pool, in one extractor.
+pub(crate) struct PageContext {
+    pub current: CurrentUser,
+    pub state: web::Data<AppState>,
+    pub pool: web::Data<DbPool>,
+}
+
+impl FromRequest for PageContext {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<PageContext, PageError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = PageUser::from_request(request, payload);
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let pool = request.app_data::<web::Data<DbPool>>().cloned();
+        Box::pin(async move {
+            let PageUser(current) = current.await?;
+            match (state, pool) {
+                (Some(state), Some(pool)) => Ok(PageContext { current, state, pool }),
+                _ => Err(PageError(AppError::internal("the pages are mounted without the state or the pool"))),
+            }
+        })
+    }
+}
+
 /// A submitted form, read (`read_form`) but not yet judged: a bad or too
 /// large form is the handler's to answer in place.
 pub(crate) struct PageForm<T>(pub Result<T, AppError>);
@@ -182,7 +209,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
     }
 }
 
-/// What the layout shows of the signed-in user.
+/// What the layout shows of the signed-in user (nobody: the default).
+#[derive(Default)]
 pub(crate) struct Chrome {
     pub csrf: Option<String>,
     pub username: Option<String>,
@@ -284,9 +312,7 @@ pub struct PageError(#[from] pub AppError);
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     title: &'a str,
     message: &'a str,
 }
@@ -308,7 +334,7 @@ impl ResponseError for PageError {
             ErrorCode::Internal => ("Something went wrong", "The panel's log has the details; tell an admin."),
             _ => ("That did not work", self.0.message.as_ref()),
         };
-        let page = ErrorPage { csrf: None, username: None, admin: false, title, message };
+        let page = ErrorPage { chrome: Chrome::default(), title, message };
         match page.render() {
             Ok(html) => HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(html),
             Err(error) => {

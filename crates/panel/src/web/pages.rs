@@ -11,7 +11,7 @@ use smp_proto::api::StopRequest;
 use super::jobs::{JobState, Jobs};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
-use super::{Chrome, Page, PageError, PageUser, html, when};
+use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
 use crate::app::sessions::{SESSION_LIFETIME_S, sign_out};
@@ -31,9 +31,7 @@ fn addresses(container: &Container) -> String {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     error: Option<String>,
     username_value: String,
     /// Offer "Create an account" (`Config::allow_signup`).
@@ -42,7 +40,7 @@ struct LoginPage {
 
 impl LoginPage {
     fn new(error: Option<String>, username_value: String, signup: bool) -> LoginPage {
-        LoginPage { csrf: None, username: None, admin: false, error, username_value, signup }
+        LoginPage { chrome: Chrome::default(), error, username_value, signup }
     }
 }
 
@@ -95,7 +93,8 @@ pub async fn login_submit(
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.
-pub async fn logout(PageUser(current): PageUser, pool: web::Data<DbPool>, state: web::Data<AppState>) -> Page {
+pub async fn logout(page: PageContext) -> Page {
+    let PageContext { current, state, pool } = page;
     sign_out(current, &pool).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie_for(None, 0, state.secure_cookies))
@@ -117,9 +116,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     rows: Vec<Row>,
     services: Vec<ServiceRow>,
     /// Offer "New container" (policy `ContainerCreate`).
@@ -160,7 +157,8 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
 
 /// `GET /`: the containers the user owns and the sub-containers below
 /// them, and the services she owns or that run on those trees.
-pub async fn dashboard(PageUser(current): PageUser, pool: web::Data<DbPool>) -> Page {
+pub async fn dashboard(page: PageContext) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let may_create = current.decide(Action::ContainerCreate, &Object::Nothing).is_ok();
     let (rows, services) = db::run(&pool, move |connection| {
@@ -170,33 +168,21 @@ pub async fn dashboard(PageUser(current): PageUser, pool: web::Data<DbPool>) -> 
         Ok::<_, AppError>((rows, services))
     })
     .await?;
-    html(&Dashboard {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
-        rows: tree_rows(rows),
-        services,
-        may_create,
-    })
+    html(&Dashboard { chrome, rows: tree_rows(rows), services, may_create })
 }
 
 #[derive(Template)]
 #[template(path = "container.html")]
 struct ContainerPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     id: i64,
     name: String,
     machine: String,
+    /// The status block (`StatusFragment`), rendered.
     status: String,
-    addresses: String,
-    synced_at_iso: String,
     /// The panel services on this container, and whether she may add one.
     services: Vec<ServiceRow>,
     may_add_service: bool,
-    /// Why its creation failed, as a sentence.
-    error: Option<String>,
     /// The configuration section (`provisioning::config_section`), rendered.
     config: String,
     /// Its live sub-containers she may see, and whether she may add one.
@@ -213,12 +199,24 @@ struct StatusFragment {
     error: Option<String>,
 }
 
+impl StatusFragment {
+    fn of(container: &Container) -> StatusFragment {
+        StatusFragment {
+            status: container.status.clone(),
+            addresses: addresses(container),
+            synced_at_iso: when(container.synced_at),
+            error: container.error.as_deref().map(super::sentence),
+        }
+    }
+}
+
 async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Container, PageError> {
     Ok(view_container(current, pool, ContainerId(id)).await?)
 }
 
 /// `GET /containers/{id}`: the same 404 page for a hidden container as for a missing one.
-pub async fn container(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let id = ContainerId(path.into_inner());
     let (container, services, config, children, may_add_child) = db::run(&pool, move |connection| {
@@ -233,16 +231,11 @@ pub async fn container(PageUser(current): PageUser, pool: web::Data<DbPool>, pat
     .await?;
     let config = config.render().map_err(AppError::internal)?;
     html(&ContainerPage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         id: container.id,
-        addresses: addresses(&container),
-        synced_at_iso: when(container.synced_at),
+        status: StatusFragment::of(&container).render().map_err(AppError::internal)?,
         name: container.name,
         machine: container.machine,
-        status: container.status,
-        error: container.error.as_deref().map(super::sentence),
         services: services.rows,
         may_add_service: services.may_add,
         config,
@@ -252,14 +245,10 @@ pub async fn container(PageUser(current): PageUser, pool: web::Data<DbPool>, pat
 }
 
 /// `GET /containers/{id}/status`: the status block, which the page polls.
-pub async fn container_status(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn container_status(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let container = viewable(current, &pool, path.into_inner()).await?;
-    html(&StatusFragment {
-        addresses: addresses(&container),
-        synced_at_iso: when(container.synced_at),
-        error: container.error.as_deref().map(super::sentence),
-        status: container.status,
-    })
+    html(&StatusFragment::of(&container))
 }
 
 /// What the job fragment shows.
@@ -285,13 +274,12 @@ pub struct ActionQuery {
 /// once with a job the page polls; the action runs in the background,
 /// audited like the API's.
 pub async fn container_action(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
+    page: PageContext,
     jobs: web::Data<Jobs>,
-    pool: web::Data<DbPool>,
     path: web::Path<i64>,
     query: web::Query<ActionQuery>,
 ) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = path.into_inner();
     // The route's audit action names the action (see `web::action`).
     let (action, label) = match current.action {

@@ -13,12 +13,11 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LogSource, LogsAnswer, LogsQuery};
 
-use super::{Page, PageForm, PageUser, html, in_place, when};
+use super::{Page, PageContext, PageForm, html, in_place, when};
 use crate::app::containers::{exec_in, logs_of, state_of};
+use crate::db;
 use crate::db::containers::ContainerId;
-use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::http::AppState;
 use crate::http::AuditAction;
 // The agent refuses a longer exec.
 use smp_proto::api::MAX_TIMEOUT_S as MAX_EXEC_TIMEOUT_S;
@@ -133,12 +132,8 @@ impl StateFragment {
 }
 
 /// `GET /containers/{id}/state`: the state panel, read from the agent.
-pub async fn state(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
+pub async fn state(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, state, pool } = page;
     match state_of(current, state.app.clone(), &pool, ContainerId(path.into_inner())).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
         Err(error) => error_fragment(error),
@@ -193,13 +188,8 @@ impl LogsFragment {
 }
 
 /// `GET /containers/{id}/logs?source=console|lxc&lines=N`: the last lines, newest last.
-pub async fn logs(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    params: web::Query<LogsParams>,
-) -> Page {
+pub async fn logs(page: PageContext, path: web::Path<i64>, params: web::Query<LogsParams>) -> Page {
+    let PageContext { current, state, pool } = page;
     let query = match params.query() {
         Ok(query) => query,
         Err(error) => return error_fragment(error),
@@ -283,13 +273,8 @@ impl From<ExecAnswer> for ExecFragment {
 /// `POST /containers/{id}/exec` (htmx, form `command`, `timeout_s`): runs it
 /// through the agent, audited like the API's; the form is read once the
 /// policy allowed it, so a bad form is a refused row like the API's bad body.
-pub async fn exec(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<ExecForm>,
-) -> Page {
+pub async fn exec(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<ExecForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     match exec_in(current, state.app.clone(), &pool, ContainerId(path.into_inner()), move || form?.request()).await {
         Ok(answer) => html(&ExecFragment::from(answer)),
         Err(error) => error_fragment(error),

@@ -19,7 +19,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, is_page_error, readable};
 use crate::app::CurrentUser;
 use crate::app::containers::{load_allowed, view_container, visible_among};
 use crate::app::provisioning::{
@@ -74,12 +74,8 @@ pub struct NewForm {
     /// Empty: a top-level container.
     #[serde(default)]
     parent: String,
-    #[serde(default)]
-    cpu: String,
-    #[serde(default)]
-    memory_mb: String,
-    #[serde(default)]
-    disk_mb: String,
+    #[serde(flatten)]
+    limits: LimitFields,
     #[serde(default)]
     autostart: Option<String>,
     /// Admins: whose it is (empty: the admin's own).
@@ -101,6 +97,28 @@ fn number(field: &str, text: &str) -> Result<Option<i64>, AppError> {
             .parse::<i64>()
             .map(Some)
             .map_err(|_| AppError::invalid_input(format!("{field}: give a whole number, or leave it empty"))),
+    }
+}
+
+/// The limit fields of a form as typed: `cpu`, `memory_mb`, `disk_mb`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct LimitFields {
+    #[serde(default)]
+    pub cpu: String,
+    #[serde(default)]
+    pub memory_mb: String,
+    #[serde(default)]
+    pub disk_mb: String,
+}
+
+impl LimitFields {
+    /// The limits; an empty field is left out.
+    fn limits(&self) -> Result<Limits, AppError> {
+        Ok(Limits {
+            cpu: number("CPUs", &self.cpu)?,
+            memory_mb: number("memory", &self.memory_mb)?,
+            disk_mb: number("disk", &self.disk_mb)?,
+        })
     }
 }
 
@@ -128,11 +146,7 @@ impl NewForm {
             .filter(|profile| !profile.is_empty())
             .map(str::to_owned)
             .collect();
-        let limits = Limits {
-            cpu: number("CPUs", &self.cpu)?,
-            memory_mb: number("memory", &self.memory_mb)?,
-            disk_mb: number("disk", &self.disk_mb)?,
-        };
+        let limits = self.limits.limits()?;
         Ok(NewContainer {
             name: self.name.trim().to_owned(),
             machine_id: number("machine", &self.machine_id)?,
@@ -216,9 +230,7 @@ struct NewSection {
 #[derive(Template)]
 #[template(path = "container_new.html")]
 struct NewPage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     section: String,
 }
 
@@ -328,12 +340,8 @@ pub struct NewParams {
 
 /// `GET /containers/new[?parent=ID]`: the form, below `parent` when given
 /// (the 404 page if she may not create under it, as for a missing one).
-pub async fn new_page(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    params: web::Query<NewParams>,
-) -> Page {
+pub async fn new_page(page: PageContext, params: web::Query<NewParams>) -> Page {
+    let PageContext { current, state, pool } = page;
     let chrome = Chrome::of(&current);
     let parent = match params.into_inner().parent.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -349,19 +357,15 @@ pub async fn new_page(
     }
     let section = new_section(current, &state, &pool, NewForm::below(parent), None, None).await?;
     let section = section.render().map_err(AppError::internal)?;
-    html(&NewPage { csrf: chrome.csrf, username: chrome.username, admin: chrome.admin, section })
+    html(&NewPage { chrome, section })
 }
 
 /// `POST /containers/new` (htmx, the form's fields): reserved through
 /// `create_container`, audited as `container.create`; the form again,
 /// empty, with the new container's progress above it (which polls until it
 /// is made or failed), or as she sent it with what went wrong.
-pub async fn create(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    PageForm(form): PageForm<NewForm>,
-) -> Page {
+pub async fn create(page: PageContext, PageForm(form): PageForm<NewForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let values = form.clone().unwrap_or_default();
     let reader = current.clone();
     let created = create_container(current, state.app.clone(), &pool, move || form?.request()).await;
@@ -381,7 +385,8 @@ pub async fn create(
 
 /// `GET /containers/{id}/progress`: the creation's progress, which polls
 /// itself every 2 s while the container is `creating`.
-pub async fn progress(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn progress(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let container = view_container(current, &pool, ContainerId(path.into_inner())).await?;
     html(&ProgressFragment { progress: Progress::of(container) })
 }
@@ -402,12 +407,8 @@ struct ImagesFragment {
 /// `GET /containers/new/images?machine_id=&parent=`: the image aliases the
 /// form suggests, from the chosen machine (else the parent's, else every
 /// machine's), as each agent lists them for her (policy `MachinePlace`).
-pub async fn images(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    params: web::Query<ImagesParams>,
-) -> Page {
+pub async fn images(page: PageContext, params: web::Query<ImagesParams>) -> Page {
+    let PageContext { current, state, pool } = page;
     let params = params.into_inner();
     let chosen = params.machine_id.as_deref().and_then(|text| text.trim().parse::<i64>().ok());
     let parent = params.parent.as_deref().and_then(|text| text.trim().parse::<i64>().ok());
@@ -485,7 +486,7 @@ pub(crate) fn children_of(
     id: ContainerId,
 ) -> Result<Vec<ChildRow>, AppError> {
     let mut rows = Vec::new();
-    for child in containers::live_children_ids(connection, id)? {
+    for (child, _) in containers::live_children(connection, id)? {
         if let Ok(child) = load_allowed(connection, current, ContainerId(child), Action::ContainerView) {
             rows.push(ChildRow {
                 id: child.id,
@@ -585,13 +586,8 @@ pub struct AutostartForm {
 
 /// `POST /containers/{id}/autostart` (htmx, `autostart=true|false`): set
 /// through `update_container`, audited as `container.update`; the section again.
-pub async fn autostart(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<AutostartForm>,
-) -> Page {
+pub async fn autostart(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<AutostartForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let notice = |container: &Container| match container.autostart {
         Some(true) => "Autostart is on.".to_owned(),
         _ => "Autostart is off.".to_owned(),
@@ -630,51 +626,28 @@ async fn apply_change(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LimitsForm {
-    #[serde(default)]
-    cpu: String,
-    #[serde(default)]
-    memory_mb: String,
-    #[serde(default)]
-    disk_mb: String,
-}
-
 /// `POST /containers/{id}/limits` (htmx, `cpu`, `memory_mb`, `disk_mb`; an
 /// empty one stays as it is): set through `update_container` (growing ones checked
 /// against the quota), audited as `container.update`; the section again.
-pub async fn limits(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<LimitsForm>,
-) -> Page {
+pub async fn limits(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<LimitFields>) -> Page {
+    let PageContext { current, state, pool } = page;
     let notice = |container: &Container| format!("The limits are now {}.", limits_text(&container.limits));
-    apply_change(current, &state, &pool, path, form.and_then(LimitsForm::patch), notice).await
-}
-
-impl LimitsForm {
-    fn patch(self) -> Result<ContainerPatch, AppError> {
-        let limits = Limits {
-            cpu: number("CPUs", &self.cpu)?,
-            memory_mb: number("memory", &self.memory_mb)?,
-            disk_mb: number("disk", &self.disk_mb)?,
-        };
-        Ok(ContainerPatch { owner: None, parent: None, in_quota: None, autostart: None, limits: Some(limits) })
-    }
+    let patch = form.and_then(|fields| fields.limits()).map(|limits| ContainerPatch {
+        owner: None,
+        parent: None,
+        in_quota: None,
+        autostart: None,
+        limits: Some(limits),
+    });
+    apply_change(current, &state, &pool, path, patch, notice).await
 }
 
 /// `POST /containers/{id}/delete` (htmx, after the section's confirmation
 /// step): deleted through `delete_container` (refused while it has live
 /// sub-containers), audited as `container.delete`; then the browser goes to
 /// the dashboard, or the reason in words.
-pub async fn delete(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
+pub async fn delete(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = ContainerId(path.into_inner());
     match delete_container(current, state.app.clone(), &pool, id).await {
         Ok(_) => Ok(HttpResponse::Ok().insert_header(("HX-Redirect", "/")).finish()),
@@ -707,7 +680,7 @@ mod tests {
         let form = NewForm {
             name: " box ".into(),
             image: "smp-busybox".into(),
-            memory_mb: "256".into(),
+            limits: LimitFields { memory_mb: "256".into(), ..LimitFields::default() },
             profiles: "default, extra".into(),
             config: "user.note = hello\n\nlimits.processes=100\n".into(),
             ..NewForm::default()
@@ -719,7 +692,7 @@ mod tests {
         assert_eq!(request.profiles, Some(vec!["default".to_owned(), "extra".to_owned()]));
         assert_eq!(request.config.get("user.note").map(String::as_str), Some("hello"));
         assert_eq!(request.config.len(), 2);
-        let bad = NewForm { cpu: "two".into(), ..NewForm::default() };
+        let bad = NewForm { limits: LimitFields { cpu: "two".into(), ..LimitFields::default() }, ..NewForm::default() };
         assert_eq!(bad.request().unwrap_err().code, ErrorCode::InvalidInput);
         let bad = NewForm { config: "user.note".into(), ..NewForm::default() };
         assert_eq!(bad.request().unwrap_err().code, ErrorCode::InvalidInput);

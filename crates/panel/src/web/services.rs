@@ -24,7 +24,7 @@ use super::jobs::{JobState, Jobs};
 use super::pages::{job_outcome, job_started};
 use super::panels::{bytes, error_fragment};
 use super::provisioning::allowed;
-use super::{Chrome, Page, PageError, PageForm, PageUser, html, in_place, is_page_error, readable, when};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, is_page_error, readable, when};
 use crate::app::CurrentUser;
 use crate::app::services::{
     NewServiceRequest, ServicePatch, create_service, delete_service, load_allowed, logs_of, service_action, state_of,
@@ -34,7 +34,6 @@ use crate::db::containers::ContainerId;
 use crate::db::services::{Candidates, Service, ServiceId};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
-use crate::http::AppState;
 use crate::policy::Action;
 
 /// How many journal lines the panel shows unless asked for another count.
@@ -149,13 +148,11 @@ struct ManageFragment {
 #[derive(Template)]
 #[template(path = "service.html")]
 struct ServicePage {
-    csrf: Option<String>,
-    username: Option<String>,
-    admin: bool,
+    chrome: Chrome,
     id: i64,
     facts: Facts,
+    /// The status block (`StatusFragment`), rendered.
     status: String,
-    synced_at_iso: String,
     /// The manage section, for who may update or delete the service.
     manage: Option<String>,
 }
@@ -165,6 +162,12 @@ struct ServicePage {
 struct StatusFragment {
     status: String,
     synced_at_iso: String,
+}
+
+impl StatusFragment {
+    fn of(service: &Service) -> StatusFragment {
+        StatusFragment { status: service.status.clone(), synced_at_iso: when(service.synced_at) }
+    }
 }
 
 /// Who may see the container, update and delete the service: each the policy's answer.
@@ -193,7 +196,8 @@ async fn viewable(current: CurrentUser, pool: &DbPool, id: ServiceId) -> Result<
 }
 
 /// `GET /services/{id}`: the same 404 page for a hidden service as for a missing one.
-pub async fn service_page(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn service_page(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let chrome = Chrome::of(&current);
     let id = ServiceId(path.into_inner());
     let (service, rights) = db::run(&pool, move |connection| {
@@ -217,21 +221,19 @@ pub async fn service_page(PageUser(current): PageUser, pool: web::Data<DbPool>, 
         None
     };
     html(&ServicePage {
-        csrf: chrome.csrf,
-        username: chrome.username,
-        admin: chrome.admin,
+        chrome,
         id: service.id,
         facts: Facts::of(&service, rights.container_link),
-        synced_at_iso: when(service.synced_at),
-        status: service.status,
+        status: StatusFragment::of(&service).render().map_err(AppError::internal)?,
         manage,
     })
 }
 
 /// `GET /services/{id}/status`: the status as last seen, which the page polls.
-pub async fn service_status(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn service_status(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let service = viewable(current, &pool, ServiceId(path.into_inner())).await?;
-    html(&StatusFragment { status: service.status, synced_at_iso: when(service.synced_at) })
+    html(&StatusFragment::of(&service))
 }
 
 /// What a finished systemctl job means for the page: done, or failed with
@@ -250,13 +252,8 @@ fn outcome_of(unit: &str, answer: &ServiceActionAnswer) -> JobState {
 
 /// `POST /services/{id}/{start|stop|restart}`: answers at once with a job
 /// the page polls; the action runs in the background, audited like the API's.
-pub async fn action(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    jobs: web::Data<Jobs>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
+pub async fn action(page: PageContext, jobs: web::Data<Jobs>, path: web::Path<i64>) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = ServiceId(path.into_inner());
     // The route's audit action names the action (see `web::service_action`).
     let (action, label) = match current.action {
@@ -322,12 +319,8 @@ impl StateFragment {
 }
 
 /// `GET /services/{id}/state`: the unit's state, read from the agent.
-pub async fn state(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
+pub async fn state(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = path.into_inner();
     match state_of(current, state.app.clone(), &pool, ServiceId(id)).await {
         Ok(state) => html(&StateFragment::of(state, db::unix_now())),
@@ -427,13 +420,8 @@ fn journal_lines(text: Option<&str>) -> Result<u32, AppError> {
 /// unit's last N journal lines, newest last. While following, the fragment
 /// polls itself every 2 s with the fingerprint of what it shows; a poll
 /// with nothing new is answered 204. Paused, it polls nothing.
-pub async fn journal(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    params: web::Query<JournalParams>,
-) -> Page {
+pub async fn journal(page: PageContext, path: web::Path<i64>, params: web::Query<JournalParams>) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = ServiceId(path.into_inner());
     let params = params.into_inner();
     let follow = params.follow.as_deref().map(str::trim) != Some("false");
@@ -530,12 +518,8 @@ async fn manage_section(
 /// `POST /services/{id}/update` (htmx, form `owner`, `description`): saved
 /// through `update_service`, audited as `service.update`; the section again
 /// with what happened (and the page's facts, out of band, when saved).
-pub async fn update(
-    PageUser(current): PageUser,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<ManageForm>,
-) -> Page {
+pub async fn update(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<ManageForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let id = ServiceId(path.into_inner());
     let reader = current.clone();
     match update_service(current, &pool, id, move || Ok(form?.patch())).await {
@@ -550,7 +534,8 @@ pub async fn update(
 /// deleted through `delete_service`, audited as `service.delete`; then the
 /// browser goes to the container's page (or the dashboard, if the policy
 /// does not let her view the container).
-pub async fn delete(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
+pub async fn delete(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, pool, .. } = page;
     let id = ServiceId(path.into_inner());
     // Where it ran, read before it is gone (a refusal here is decided again, and audited, below).
     let before = {
@@ -608,12 +593,8 @@ struct UnitsFragment {
 /// container's systemd services as its agent lists them (policy
 /// `ServiceCreate` on the container); what went wrong, with the plain unit
 /// input, if the agent cannot list them.
-pub async fn units(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-) -> Page {
+pub async fn units(page: PageContext, path: web::Path<i64>) -> Page {
+    let PageContext { current, state, pool } = page;
     let id = ContainerId(path.into_inner());
     let reader = current.clone();
     let listed = units_of(current, state.app.clone(), &pool, id).await;
@@ -687,13 +668,8 @@ struct CreatedFragment {
 /// `description`): the service made through `create_service` (which asks
 /// the agent whether the unit exists), audited as `service.create`; a link
 /// to it and the list again, or what went wrong.
-pub async fn create(
-    PageUser(current): PageUser,
-    state: web::Data<AppState>,
-    pool: web::Data<DbPool>,
-    path: web::Path<i64>,
-    PageForm(form): PageForm<NewServiceForm>,
-) -> Page {
+pub async fn create(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<NewServiceForm>) -> Page {
+    let PageContext { current, state, pool } = page;
     let container = ContainerId(path.into_inner());
     let reader = current.clone();
     match create_service(current, state.app.clone(), &pool, move || form?.request(container)).await {
