@@ -31,6 +31,7 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p smp-proto --all-targets -- -D warnings
 
 # The URL scripts/setup-postgres.sh prints (a test-only role on loopback).
 SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
@@ -40,6 +41,8 @@ SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 ## figure once (bench-quick), so a benchmark that can no longer run fails here.
 test: setup setup-postgres setup-browser prune-target lint build
 	$(CARGO) test --workspace --no-fail-fast
+	# smp-proto alone, without the `openapi` feature the panel turns on.
+	$(CARGO) test -p smp-proto
 	$(MAKE) test-panel-postgres
 	$(MAKE) bench-quick
 
