@@ -42,6 +42,12 @@ impl Authorized {
     pub fn container(&self) -> Result<&InstanceName, AgentError> {
         self.container.as_ref().ok_or_else(|| AgentError::new(ErrorCode::Internal, "route without a container"))
     }
+
+    /// Takes the session place out, for a handler whose work outlives it
+    /// (an interactive route holds it for the WebSocket's life).
+    pub fn take_session(&mut self) -> Option<SessionPermit> {
+        self._session.take()
+    }
 }
 
 impl FromRequest for Authorized {
@@ -50,7 +56,12 @@ impl FromRequest for Authorized {
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let request = request.clone();
-        let payload = payload.take();
+        // An interactive route's payload is its WebSocket stream, left for
+        // the handler; its GET has no body (the token's `bh`, if any, must
+        // then be the empty body's).
+        let interactive =
+            request.app_data::<RequiredAction>().is_some_and(|RequiredAction(action)| action.is_interactive());
+        let payload = if interactive { Payload::None } else { payload.take() };
         Box::pin(async move {
             let result = authorize(&request, payload).await;
             if let Err(error) = &result {

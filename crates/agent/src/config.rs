@@ -53,6 +53,15 @@ pub struct Config {
     pub max_stream_s: u64,
     /// Deadline of one plain LXD request (operations have their own).
     pub lxd_timeout_s: u64,
+    /// An interactive session (terminal, console) with no frame either way
+    /// for this long is closed.
+    pub terminal_idle_s: u64,
+    /// An interactive session is closed this long after it opened, however
+    /// busy.
+    pub terminal_lifetime_s: u64,
+    /// Largest WebSocket message accepted from a client of an interactive
+    /// route (and largest sent to it).
+    pub max_frame_bytes: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +97,9 @@ struct Defaults {
     exec_output_cap_bytes: usize,
     max_stream_s: u64,
     lxd_timeout_s: u64,
+    terminal_idle_s: u64,
+    terminal_lifetime_s: u64,
+    max_frame_bytes: usize,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -105,6 +117,9 @@ const DEFAULTS: Defaults = Defaults {
     exec_output_cap_bytes: 1024 * 1024,
     max_stream_s: 600,
     lxd_timeout_s: 10,
+    terminal_idle_s: 30 * 60,
+    terminal_lifetime_s: 12 * 3600,
+    max_frame_bytes: 64 * 1024,
 };
 
 /// A configuration that cannot be used; the message says how to fix it.
@@ -198,6 +213,15 @@ impl Config {
         if self.max_body_bytes == 0 || self.exec_output_cap_bytes == 0 || self.max_stream_s == 0 {
             return fail("max_body_bytes, exec_output_cap_bytes and max_stream_s must be positive".into());
         }
+        if self.terminal_idle_s == 0 || self.terminal_lifetime_s == 0 || self.terminal_lifetime_s > 7 * 24 * 3600 {
+            return fail(format!(
+                "terminal_idle_s = {} and terminal_lifetime_s = {} must be positive (the lifetime at most 604800, a week)",
+                self.terminal_idle_s, self.terminal_lifetime_s
+            ));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.max_frame_bytes) {
+            return fail(format!("max_frame_bytes = {} must be between 1024 and 16777216", self.max_frame_bytes));
+        }
         Ok(())
     }
 
@@ -277,6 +301,21 @@ mod tests {
         assert_eq!((parsed.max_sessions, parsed.max_sessions_per_container), (3, 1));
         for bad in ["max_sessions = 0", "max_sessions_per_container = 0"] {
             assert!(config(bad).unwrap_err().to_string().contains("max_sessions"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_terminal_limits_default_to_protocol_md_and_are_checked() {
+        let defaults = config("").unwrap();
+        assert_eq!((defaults.terminal_idle_s, defaults.terminal_lifetime_s), (1800, 43_200));
+        assert_eq!(defaults.max_frame_bytes, 65_536);
+        let set = config("terminal_idle_s = 60\nterminal_lifetime_s = 3600\nmax_frame_bytes = 4096").unwrap();
+        assert_eq!((set.terminal_idle_s, set.terminal_lifetime_s, set.max_frame_bytes), (60, 3600, 4096));
+        for bad in ["terminal_idle_s = 0", "terminal_lifetime_s = 0", "terminal_lifetime_s = 604801"] {
+            assert!(config(bad).unwrap_err().to_string().contains("terminal_"), "{bad}");
+        }
+        for bad in ["max_frame_bytes = 10", "max_frame_bytes = 16777217"] {
+            assert!(config(bad).unwrap_err().to_string().contains("max_frame_bytes"), "{bad}");
         }
     }
 

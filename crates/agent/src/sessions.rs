@@ -1,5 +1,5 @@
-//! `SessionLimits`: how many execs, state reads (and, later, interactive
-//! sessions) run at once, on the whole agent and per container. A request
+//! `SessionLimits`: how many execs, state reads and interactive sessions
+//! (terminal, console) run at once, on the whole agent and per container. A request
 //! over either limit is refused at once with 429 `limit_reached`, never
 //! queued, so a flood cannot pile work up in front of LXD.
 //!
@@ -14,9 +14,10 @@ use smp_proto::{Action, ErrorCode, Rejection};
 
 /// Whether requests of `action` hold a session permit while they run: the
 /// routes whose work lasts (an exec runs up to 600 s; a state read is
-/// LXD's most expensive call).
+/// LXD's most expensive call; a terminal or console holds its permit for
+/// the WebSocket's whole life).
 pub fn takes_a_session(action: Action) -> bool {
-    matches!(action, Action::Exec | Action::State)
+    matches!(action, Action::Exec | Action::State | Action::Terminal | Action::Console)
 }
 
 /// The agent's session limits (`max_sessions`, `max_sessions_per_container`).
@@ -61,7 +62,7 @@ impl SessionLimits {
             return Err(Rejection::new(
                 ErrorCode::LimitReached,
                 format!(
-                    "this agent runs {} execs and state reads at once already (max_sessions); retry shortly",
+                    "this agent runs {} execs, state reads and terminals at once already (max_sessions); retry shortly",
                     self.inner.max_total
                 ),
             ));
@@ -71,7 +72,7 @@ impl SessionLimits {
             return Err(Rejection::new(
                 ErrorCode::LimitReached,
                 format!(
-                    "this container has {} execs and state reads running already (max_sessions_per_container); retry when one has ended",
+                    "this container has {} execs, state reads and terminals open already (max_sessions_per_container); retry when one has ended",
                     self.inner.max_per_container
                 ),
             ));
@@ -142,6 +143,7 @@ mod tests {
     #[test]
     fn exec_and_state_take_a_session_and_quick_actions_do_not() {
         assert!(takes_a_session(Action::Exec) && takes_a_session(Action::State));
+        assert!(takes_a_session(Action::Terminal) && takes_a_session(Action::Console));
         for action in [Action::List, Action::Restart, Action::Create, Action::Logs, Action::Events] {
             assert!(!takes_a_session(action), "{action}");
         }

@@ -42,7 +42,11 @@ pub struct AgentState {
     /// Whether `host` tokens get the host tier (`config_policy::Tier`).
     pub host_config: bool,
     pub max_stream_s: u64,
-    /// Execs and state reads running now (`max_sessions`, per container).
+    /// Interactive sessions: idle timeout, lifetime, largest frame.
+    pub terminal_idle: Duration,
+    pub terminal_lifetime: Duration,
+    pub max_frame_bytes: usize,
+    /// Execs, state reads and interactive sessions running now (`max_sessions`, per container).
     pub sessions: SessionLimits,
     /// LXD's answer for `GET /health`, at most one LXD call per 5 s.
     pub health: HealthCheck,
@@ -103,6 +107,9 @@ impl Agent {
             member_images: config.member_images.clone(),
             host_config: config.host_config,
             max_stream_s: config.max_stream_s,
+            terminal_idle: Duration::from_secs(config.terminal_idle_s),
+            terminal_lifetime: Duration::from_secs(config.terminal_lifetime_s),
+            max_frame_bytes: config.max_frame_bytes,
             sessions: SessionLimits::new(config.max_sessions, config.max_sessions_per_container),
             health: HealthCheck::default(),
         });

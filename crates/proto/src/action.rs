@@ -45,10 +45,16 @@ pub enum Action {
     Images,
     #[serde(rename = "events")]
     Events,
+    /// A login shell on a PTY, over a WebSocket.
+    #[serde(rename = "terminal")]
+    Terminal,
+    /// The container's text console, over a WebSocket.
+    #[serde(rename = "console")]
+    Console,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::List,
         Action::Start,
         Action::Stop,
@@ -67,6 +73,8 @@ impl Action {
         Action::Update,
         Action::Images,
         Action::Events,
+        Action::Terminal,
+        Action::Console,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +97,8 @@ impl Action {
             Action::Update => "update",
             Action::Images => "images",
             Action::Events => "events",
+            Action::Terminal => "terminal",
+            Action::Console => "console",
         }
     }
 
@@ -108,6 +118,13 @@ impl Action {
     /// (every container action but `create`): the actions a `uid` may bind.
     pub fn container_in_path(self) -> bool {
         self.needs_container() && !self.container_in_body()
+    }
+
+    /// Whether the action's route is upgraded to a WebSocket (PROTOCOL.md
+    /// "Interactive routes"): a `GET` without a body whose session lasts
+    /// as long as the socket.
+    pub fn is_interactive(self) -> bool {
+        matches!(self, Action::Terminal | Action::Console)
     }
 
     /// Whether a token for this action must name a service unit (`svc`).
@@ -170,6 +187,18 @@ mod tests {
         assert!(!Action::List.needs_container());
         assert!(Action::Restart.needs_container());
         assert!(!Action::Restart.needs_service());
+    }
+
+    #[test]
+    fn terminal_and_console_are_interactive_and_bind_a_container_in_the_path() {
+        for action in [Action::Terminal, Action::Console] {
+            assert!(action.is_interactive(), "{action}");
+            assert!(action.needs_container() && action.container_in_path(), "{action}");
+            assert!(!action.needs_service(), "{action}");
+        }
+        assert_eq!("terminal".parse::<Action>(), Ok(Action::Terminal));
+        assert_eq!("console".parse::<Action>(), Ok(Action::Console));
+        assert!(!Action::Exec.is_interactive() && !Action::Events.is_interactive());
     }
 
     #[test]

@@ -336,6 +336,87 @@ pub struct ExecAnswer {
     pub duration_ms: u64,
 }
 
+/// Smallest and largest terminal width or height (columns, rows); sizes
+/// outside are clamped into this range, never refused.
+pub const MIN_TERMINAL_SIZE: u16 = 1;
+pub const MAX_TERMINAL_SIZE: u16 = 500;
+
+/// A terminal width or height clamped to 1–500.
+pub fn clamp_terminal_size(size: u32) -> u16 {
+    u16::try_from(size.clamp(u32::from(MIN_TERMINAL_SIZE), u32::from(MAX_TERMINAL_SIZE))).unwrap_or(MAX_TERMINAL_SIZE)
+}
+
+/// Query of `GET /container/<id>/terminal` (`terminal`): the PTY's size and
+/// the uid whose login shell runs (root when absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalQuery {
+    #[serde(default = "default_cols")]
+    pub cols: u32,
+    #[serde(default = "default_rows")]
+    pub rows: u32,
+    #[serde(default)]
+    pub user: Option<u32>,
+}
+
+/// Query of `GET /container/<id>/console` (`console`): the console's size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleQuery {
+    #[serde(default = "default_cols")]
+    pub cols: u32,
+    #[serde(default = "default_rows")]
+    pub rows: u32,
+}
+
+fn default_cols() -> u32 {
+    80
+}
+
+fn default_rows() -> u32 {
+    24
+}
+
+/// Highest signal number a client may send (Linux's `SIGRTMAX`).
+pub const MAX_SIGNAL: u8 = 64;
+
+/// A control message from the client of an interactive route, sent as a
+/// WebSocket text frame (binary frames are the terminal's bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum TerminalControl {
+    /// `{"type":"resize","cols":C,"rows":R}`: the PTY's new size.
+    Resize { cols: u32, rows: u32 },
+    /// `{"type":"signal","signal":N}`: a signal to the terminal's process.
+    Signal { signal: u8 },
+}
+
+impl TerminalControl {
+    /// Parses a text frame strictly (unknown types or fields, missing or
+    /// negative numbers, a signal outside 1–64 are errors) and clamps the
+    /// sizes of a resize to 1–500.
+    pub fn parse(text: &str) -> Result<TerminalControl, String> {
+        let control: TerminalControl =
+            serde_json::from_str(text).map_err(|error| format!("invalid control message: {error}"))?;
+        match control {
+            TerminalControl::Resize { cols, rows } => Ok(TerminalControl::Resize {
+                cols: u32::from(clamp_terminal_size(cols)),
+                rows: u32::from(clamp_terminal_size(rows)),
+            }),
+            TerminalControl::Signal { signal } if (1..=MAX_SIGNAL).contains(&signal) => Ok(control),
+            TerminalControl::Signal { signal } => Err(format!("signal {signal} is not between 1 and {MAX_SIGNAL}")),
+        }
+    }
+}
+
+/// A control message from the agent, as a text frame:
+/// `{"type":"exit","code":N}` just before the close (1000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum TerminalEvent {
+    Exit { code: i32 },
+}
+
 /// `GET /container/<id>/state`: a documented subset of LXD's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -859,5 +940,55 @@ mod openapi_tests {
         let values = schema_of::<Action>()["enum"].clone();
         let claims: Vec<&str> = Action::ALL.iter().map(|action| action.as_str()).collect();
         assert_eq!(values, json!(claims));
+    }
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    use super::*;
+
+    #[test]
+    fn resize_and_signal_parse_and_sizes_are_clamped() {
+        assert_eq!(
+            TerminalControl::parse(r#"{"type":"resize","cols":120,"rows":40}"#),
+            Ok(TerminalControl::Resize { cols: 120, rows: 40 })
+        );
+        assert_eq!(
+            TerminalControl::parse(r#"{"type":"resize","cols":0,"rows":100000}"#),
+            Ok(TerminalControl::Resize { cols: 1, rows: 500 })
+        );
+        assert_eq!(
+            TerminalControl::parse(r#"{"type":"signal","signal":2}"#),
+            Ok(TerminalControl::Signal { signal: 2 })
+        );
+    }
+
+    #[test]
+    fn control_messages_are_parsed_strictly() {
+        for text in [
+            "",
+            "resize",
+            r#"{"type":"resize","cols":80}"#,
+            r#"{"type":"resize","cols":-1,"rows":2}"#,
+            r#"{"type":"resize","cols":80,"rows":24,"x":1}"#,
+            r#"{"type":"signal","signal":0}"#,
+            r#"{"type":"signal","signal":65}"#,
+            r#"{"type":"signal","signal":"9"}"#,
+            r#"{"type":"exit","code":0}"#,
+            r#"{"cols":80,"rows":24}"#,
+        ] {
+            assert!(TerminalControl::parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_exit_message_and_the_queries_have_their_documented_shape() {
+        assert_eq!(serde_json::to_string(&TerminalEvent::Exit { code: 3 }).unwrap(), r#"{"type":"exit","code":3}"#);
+        let query: TerminalQuery = serde_json::from_str(r#"{"cols":100,"rows":30,"user":1000}"#).unwrap();
+        assert_eq!((query.cols, query.rows, query.user), (100, 30, Some(1000)));
+        let query: TerminalQuery = serde_json::from_str("{}").unwrap();
+        assert_eq!((query.cols, query.rows, query.user), (80, 24, None));
+        assert!(serde_json::from_str::<ConsoleQuery>(r#"{"user":0}"#).is_err());
+        assert_eq!(clamp_terminal_size(u32::MAX), 500);
     }
 }

@@ -226,7 +226,7 @@ async fn read_capped(mut socket: WebSocket, cap: usize) -> (Vec<u8>, bool) {
 /// The command's exit code from the finished operation. LXD fails the
 /// operation for a missing command but still records `return: 127`; a
 /// failure without an exit code is an error.
-fn exit_code(operation: &Operation) -> Result<i32, LxdError> {
+pub(super) fn exit_code(operation: &Operation) -> Result<i32, LxdError> {
     let code = operation
         .metadata
         .as_ref()

@@ -17,6 +17,7 @@ mod instances;
 mod model;
 mod operations;
 mod provision;
+mod terminal;
 mod transport;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use exec::EXEC_CONNECT_TIMEOUT;
 pub use instances::{LIFECYCLE_MARGIN, LOG_TAIL_BYTES};
 pub(crate) use model::{Device, root_disk, sized_root_disk};
 pub use provision::NewInstance;
+pub use terminal::{Interactive, resize as resize_terminal, signal as signal_terminal};
 
 use transport::{Transport, encode};
 

@@ -11,6 +11,7 @@ mod images;
 mod lifecycle;
 mod provision;
 mod services;
+mod terminal;
 mod token;
 
 use actix_web::http::Method;
@@ -45,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/state", Action::ServiceState, services::state))
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/logs", Action::ServiceLogs, services::logs))
+        .service(guarded(Method::GET, "/container/{id}/terminal", Action::Terminal, terminal::terminal)) // WebSocket
+        .service(guarded(Method::GET, "/container/{id}/console", Action::Console, terminal::console)) // WebSocket
         .service(guarded(Method::GET, "/events", Action::Events, events::stream)); // server-sent events until max_stream_s
 }
 

@@ -605,7 +605,10 @@ impl<'a> Call<'a> {
             Action::Start | Action::Stop | Action::Restart | Action::Exec => {
                 (Method::POST, format!("/container/{}/{action}", ctr()?))
             }
-            Action::State | Action::Logs => (Method::GET, format!("/container/{}/{action}", ctr()?)),
+            // Terminal and console are WebSocket upgrades of these GETs.
+            Action::State | Action::Logs | Action::Terminal | Action::Console => {
+                (Method::GET, format!("/container/{}/{action}", ctr()?))
+            }
             Action::Delete => (Method::DELETE, format!("/container/{}", ctr()?)),
             Action::Update => (Method::PATCH, format!("/container/{}", ctr()?)),
             Action::ServiceList => (Method::GET, format!("/container/{}/services", ctr()?)),

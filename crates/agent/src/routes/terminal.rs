@@ -1,0 +1,222 @@
+//! `GET /container/<id>/terminal` and `GET /container/<id>/console`: the
+//! interactive routes, upgraded to WebSockets and bridged to LXD.
+//!
+//! Everything is checked before the upgrade (the token by `Authorized`, the
+//! session limits, the query) and the LXD side is opened before it too, so
+//! any refusal is a plain JSON error and nothing is left open. The session
+//! permit is then held by the bridge task for the socket's life.
+//!
+//! The bridge: client binary frames → LXD's fd 0 as binary frames (never a
+//! text frame: LXD reads one as the end of input); fd 0 → client binary
+//! frames, cut at `max_frame_bytes`; client text frames are control JSON
+//! (`resize`, `signal`) → LXD's control socket. A text frame that is not a
+//! valid control message closes the socket with 1008 (policy violation):
+//! a client that mixes keystrokes into text frames is broken, and guessing
+//! would either type them or drop them silently. When the process ends the
+//! client gets `{"type":"exit","code":N}` (terminal only) and a 1000
+//! close; when the client goes first (or the idle timeout or the lifetime
+//! is reached) the shell gets SIGHUP and the LXD operation is ended.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use futures_util::{SinkExt as _, StreamExt as _};
+use smp_proto::ErrorCode;
+use smp_proto::api::{ConsoleQuery, TerminalControl, TerminalEvent, TerminalQuery, clamp_terminal_size};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as LxdMessage;
+
+use crate::auth::Authorized;
+use crate::error::AgentError;
+use crate::lxd::{Interactive, LxdClient, resize_terminal, signal_terminal};
+use crate::sessions::SessionPermit;
+use crate::startup::AgentState;
+
+/// How often the agent pings the client.
+pub const PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// `terminal`: a login shell of `user` (root by default) on a PTY.
+pub async fn terminal(
+    mut auth: Authorized,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AgentState>,
+) -> Result<HttpResponse, AgentError> {
+    let query: TerminalQuery = query(&request)?;
+    let name = auth.container()?.clone();
+    let (cols, rows) = (clamp_terminal_size(query.cols), clamp_terminal_size(query.rows));
+    let session = state.lxd.open_terminal(&name, query.user, cols, rows).await?;
+    upgrade(&request, payload, &state, session, auth.take_session())
+}
+
+/// `console`: the instance's text console, its log replayed first.
+pub async fn console(
+    mut auth: Authorized,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AgentState>,
+) -> Result<HttpResponse, AgentError> {
+    let query: ConsoleQuery = query(&request)?;
+    let name = auth.container()?.clone();
+    let (cols, rows) = (clamp_terminal_size(query.cols), clamp_terminal_size(query.rows));
+    let session = state.lxd.open_console(&name, cols, rows).await?;
+    upgrade(&request, payload, &state, session, auth.take_session())
+}
+
+fn query<T: serde::de::DeserializeOwned>(request: &HttpRequest) -> Result<T, AgentError> {
+    web::Query::<T>::from_query(request.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|error| AgentError::new(ErrorCode::InvalidRequest, format!("invalid query: {error}")))
+}
+
+/// Answers the upgrade and leaves the bridge running; on a failed
+/// handshake the LXD side is ended before the error is answered.
+fn upgrade(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &web::Data<AgentState>,
+    session: Interactive,
+    permit: Option<SessionPermit>,
+) -> Result<HttpResponse, AgentError> {
+    let lxd = state.lxd.clone();
+    let (response, client, stream) = match actix_ws::handle(request, payload) {
+        Ok(parts) => parts,
+        Err(error) => {
+            actix_web::rt::spawn(async move { lxd.end_interactive(session).await });
+            return Err(AgentError::new(ErrorCode::InvalidRequest, format!("not a WebSocket upgrade: {error}")));
+        }
+    };
+    let limits = Limits { idle: state.terminal_idle, lifetime: state.terminal_lifetime, frame: state.max_frame_bytes };
+    let stream = stream.max_frame_size(limits.frame).aggregate_continuations().max_continuation_size(limits.frame);
+    actix_web::rt::spawn(async move {
+        let _permit = permit;
+        bridge(lxd, session, client, stream, limits).await;
+    });
+    Ok(response)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    idle: Duration,
+    lifetime: Duration,
+    frame: usize,
+}
+
+/// How the bridge ended.
+enum End {
+    /// The PTY closed: the process ended (or the console went away).
+    Process,
+    /// The client closed, vanished, or must be closed with this reason.
+    Client(Option<CloseReason>),
+}
+
+async fn bridge(
+    lxd: LxdClient,
+    mut session: Interactive,
+    mut client: Session,
+    mut stream: actix_ws::AggregatedMessageStream,
+    limits: Limits,
+) {
+    let started = Instant::now();
+    let lifetime_end = started + limits.lifetime;
+    let mut last_activity = Instant::now();
+    let mut ping = tokio::time::interval_at(started + PING_INTERVAL, PING_INTERVAL);
+    let mut control_open = true;
+
+    let end = 'bridge: {
+        if !session.replay.is_empty() {
+            for chunk in session.replay.clone().chunks(limits.frame) {
+                if client.binary(bytes::Bytes::copy_from_slice(chunk)).await.is_err() {
+                    break 'bridge End::Client(None);
+                }
+            }
+        }
+        loop {
+            let idle_end = last_activity + limits.idle;
+            tokio::select! {
+                message = stream.next() => {
+                    last_activity = Instant::now();
+                    match message {
+                        Some(Ok(AggregatedMessage::Binary(bytes))) => {
+                            if session.data.send(LxdMessage::Binary(bytes)).await.is_err() {
+                                break End::Process;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Text(text))) => match TerminalControl::parse(&text) {
+                            Ok(control) => {
+                                let sent = match control {
+                                    TerminalControl::Resize { cols, rows } => {
+                                        resize_terminal(&mut session.control, clamp_terminal_size(cols), clamp_terminal_size(rows)).await
+                                    }
+                                    TerminalControl::Signal { signal } => signal_terminal(&mut session.control, signal).await,
+                                };
+                                if let Err(error) = sent {
+                                    tracing::info!(%error, "control message not delivered");
+                                }
+                            }
+                            Err(message) => break End::Client(Some(CloseReason { code: CloseCode::Policy, description: Some(message) })),
+                        },
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            if client.pong(&bytes).await.is_err() {
+                                break End::Client(None);
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Close(_))) | None => break End::Client(None),
+                        Some(Err(error)) => {
+                            let code = if matches!(error, actix_ws::ProtocolError::Overflow) { CloseCode::Size } else { CloseCode::Protocol };
+                            break End::Client(Some(CloseReason { code, description: Some(error.to_string()) }));
+                        }
+                    }
+                }
+                message = session.data.next() => {
+                    last_activity = Instant::now();
+                    let bytes = match message {
+                        Some(Ok(LxdMessage::Binary(bytes))) => bytes,
+                        Some(Ok(LxdMessage::Text(text))) => bytes::Bytes::from(text),
+                        Some(Ok(LxdMessage::Ping(_) | LxdMessage::Pong(_) | LxdMessage::Frame(_))) => continue,
+                        Some(Ok(LxdMessage::Close(_)) | Err(_)) | None => break End::Process,
+                    };
+                    for chunk in bytes.chunks(limits.frame) {
+                        if client.binary(bytes.slice_ref(chunk)).await.is_err() {
+                            break 'bridge End::Client(None);
+                        }
+                    }
+                }
+                message = session.control.next(), if control_open => {
+                    // LXD sends nothing useful here; reading answers its pings.
+                    if matches!(message, None | Some(Err(_)) | Some(Ok(LxdMessage::Close(_)))) {
+                        control_open = false;
+                    }
+                }
+                _ = ping.tick() => {
+                    if client.ping(b"").await.is_err() {
+                        break End::Client(None);
+                    }
+                }
+                () = tokio::time::sleep_until(idle_end) => {
+                    break End::Client(Some(CloseReason { code: CloseCode::Away, description: Some("idle timeout (terminal_idle_s)".to_owned()) }));
+                }
+                () = tokio::time::sleep_until(lifetime_end) => {
+                    break End::Client(Some(CloseReason { code: CloseCode::Away, description: Some("session lifetime reached (terminal_lifetime_s)".to_owned()) }));
+                }
+            }
+        }
+    };
+
+    match end {
+        End::Process => {
+            if let Some(code) = lxd.exit_code(&session).await {
+                let exit = serde_json::to_string(&TerminalEvent::Exit { code }).unwrap_or_default();
+                let _ = client.text(exit).await;
+            }
+            let _ = client.close(Some(CloseCode::Normal.into())).await;
+            lxd.end_interactive(session).await;
+        }
+        End::Client(reason) => {
+            let _ = client.close(reason).await;
+            lxd.end_interactive(session).await;
+        }
+    }
+}
