@@ -36,6 +36,9 @@ use crate::startup::AgentState;
 /// How often the agent pings the client.
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 
+/// How long output still in flight is forwarded once the process ended.
+const DRAIN_GRACE: Duration = Duration::from_millis(300);
+
 /// `terminal`: a login shell of `user` (root by default) on a PTY.
 pub async fn terminal(
     mut auth: Authorized,
@@ -123,6 +126,9 @@ async fn bridge(
     let mut last_activity = Instant::now();
     let mut ping = tokio::time::interval_at(started + PING_INTERVAL, PING_INTERVAL);
     let mut control_open = true;
+    let operation_id = session.operation_id().to_owned();
+    let process_ended = lxd.process_ended(&operation_id, session.is_terminal());
+    tokio::pin!(process_ended);
 
     let end = 'bridge: {
         if !session.replay.is_empty() {
@@ -189,6 +195,27 @@ async fn bridge(
                     if matches!(message, None | Some(Err(_)) | Some(Ok(LxdMessage::Close(_)))) {
                         control_open = false;
                     }
+                }
+                () = &mut process_ended => {
+                    // The process is gone: forward what output is still in
+                    // flight (LXD may keep fd 0 open a while), then end.
+                    let drain = async {
+                        while let Some(Ok(message)) = session.data.next().await {
+                            match message {
+                                LxdMessage::Binary(bytes) if !bytes.is_empty() => {
+                                    for chunk in bytes.chunks(limits.frame) {
+                                        if client.binary(bytes.slice_ref(chunk)).await.is_err() {
+                                            return;
+                                        }
+                                    }
+                                }
+                                LxdMessage::Close(_) => return,
+                                _ => {}
+                            }
+                        }
+                    };
+                    let _ = tokio::time::timeout(DRAIN_GRACE, drain).await;
+                    break End::Process;
                 }
                 _ = ping.tick() => {
                     if client.ping(b"").await.is_err() {

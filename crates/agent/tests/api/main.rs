@@ -14,4 +14,5 @@ mod routes;
 mod security_pass;
 mod services;
 mod signed_token;
+mod terminal;
 mod token_checks;
