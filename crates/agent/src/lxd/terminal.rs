@@ -56,11 +56,6 @@ pub struct Interactive {
 }
 
 impl Interactive {
-    /// The LXD operation running the session.
-    pub fn operation_id(&self) -> &str {
-        &self.operation_id
-    }
-
     /// Whether it is a terminal (a process with an exit code), not a console.
     pub fn is_terminal(&self) -> bool {
         self.kind == Kind::Terminal
@@ -222,25 +217,6 @@ impl LxdClient {
             Err(error) => {
                 tracing::info!(%error, instance = %name, "cannot read /etc/passwd; the terminal runs /bin/sh");
                 None
-            }
-        }
-    }
-
-    /// Waits until the terminal's process has ended (its operation
-    /// finished), or forever for a console (whose end is its socket's).
-    pub async fn process_ended(&self, session_operation: &str, is_terminal: bool) {
-        if !is_terminal {
-            return std::future::pending().await;
-        }
-        loop {
-            let deadline = Instant::now() + Duration::from_secs(3600);
-            match operations::wait(self.transport(), self.project(), session_operation, deadline, "terminal").await {
-                Err(LxdError::Timeout(_)) => continue,
-                Ok(_) | Err(LxdError::NotFound(_)) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot follow the terminal's operation");
-                    return std::future::pending().await;
-                }
             }
         }
     }

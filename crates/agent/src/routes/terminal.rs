@@ -37,7 +37,7 @@ use crate::startup::AgentState;
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 
 /// How long output still in flight is forwarded once the process ended.
-const DRAIN_GRACE: Duration = Duration::from_millis(300);
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// `terminal`: a login shell of `user` (root by default) on a PTY.
 pub async fn terminal(
@@ -126,9 +126,6 @@ async fn bridge(
     let mut last_activity = Instant::now();
     let mut ping = tokio::time::interval_at(started + PING_INTERVAL, PING_INTERVAL);
     let mut control_open = true;
-    let operation_id = session.operation_id().to_owned();
-    let process_ended = lxd.process_ended(&operation_id, session.is_terminal());
-    tokio::pin!(process_ended);
 
     let end = 'bridge: {
         if !session.replay.is_empty() {
@@ -191,31 +188,15 @@ async fn bridge(
                     }
                 }
                 message = session.control.next(), if control_open => {
-                    // LXD sends nothing useful here; reading answers its pings.
+                    // LXD closes the control socket when the process has
+                    // ended, then waits for the client to end fd 0 before
+                    // it finishes the operation (LXD 5.0's exec finisher).
                     if matches!(message, None | Some(Err(_)) | Some(Ok(LxdMessage::Close(_)))) {
                         control_open = false;
-                    }
-                }
-                () = &mut process_ended => {
-                    // The process is gone: forward what output is still in
-                    // flight (LXD may keep fd 0 open a while), then end.
-                    let drain = async {
-                        while let Some(Ok(message)) = session.data.next().await {
-                            match message {
-                                LxdMessage::Binary(bytes) if !bytes.is_empty() => {
-                                    for chunk in bytes.chunks(limits.frame) {
-                                        if client.binary(bytes.slice_ref(chunk)).await.is_err() {
-                                            return;
-                                        }
-                                    }
-                                }
-                                LxdMessage::Close(_) => return,
-                                _ => {}
-                            }
+                        if session.is_terminal() {
+                            break End::Process;
                         }
-                    };
-                    let _ = tokio::time::timeout(DRAIN_GRACE, drain).await;
-                    break End::Process;
+                    }
                 }
                 _ = ping.tick() => {
                     if client.ping(b"").await.is_err() {
@@ -234,6 +215,20 @@ async fn bridge(
 
     match end {
         End::Process => {
+            // End fd 0, then forward the output still in flight until LXD's close.
+            let _ = session.data.close(None).await;
+            let drain = async {
+                while let Some(Ok(message)) = session.data.next().await {
+                    if let LxdMessage::Binary(bytes) = message {
+                        for chunk in bytes.chunks(limits.frame) {
+                            if client.binary(bytes.slice_ref(chunk)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(DRAIN_GRACE, drain).await;
             if let Some(code) = lxd.exit_code(&session).await {
                 let exit = serde_json::to_string(&TerminalEvent::Exit { code }).unwrap_or_default();
                 let _ = client.text(exit).await;
