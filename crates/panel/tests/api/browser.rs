@@ -87,6 +87,17 @@ impl Browser {
         self.client().find(locator).await.unwrap().click().await.unwrap();
     }
 
+    /// Waits (bounded) until the browser is on the dashboard after a sign-in,
+    /// then for its heading. The login page has a heading too, so waiting
+    /// for one alone could pass while the form is still being submitted.
+    async fn wait_for_dashboard(&self, panel: &str, why: &str) {
+        let dashboard = url::Url::parse(&format!("{panel}/")).unwrap();
+        let reached = self.client().wait().at_most(PAGE_WAIT).for_url(&dashboard).await;
+        let at = self.client().current_url().await.unwrap();
+        assert!(reached.is_ok(), "{why}: the browser is still at {at}");
+        self.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
+    }
+
     /// Types `text` into the element at `css`.
     async fn type_into(&self, css: &str, text: &str) {
         self.client().find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
@@ -143,9 +154,7 @@ async fn sign_in(browser: &Browser, panel: &str, username: &str, password: &str)
     browser.type_into("#username", username).await;
     browser.type_into("#password", password).await;
     browser.click(Locator::Css("button[type=submit]")).await;
-    let client = browser.client();
-    client.wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
-    assert_eq!(client.current_url().await.unwrap().path(), "/", "signed in, on the dashboard");
+    browser.wait_for_dashboard(panel, "signed in, on the dashboard").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -213,8 +222,7 @@ async fn an_admin_assigns_a_container_on_the_page_and_the_member_then_sees_it_an
     member.client().goto(&format!("{panel}/login")).await.unwrap();
     let username = member.client().find(Locator::Css("#username")).await.unwrap();
     username.send_keys(&format!("mia{TAB}{PASSWORD}{ENTER}")).await.unwrap();
-    member.client().wait().at_most(PAGE_WAIT).for_element(Locator::Css("h1")).await.unwrap();
-    assert_eq!(member.client().current_url().await.unwrap().path(), "/", "signed in from the keyboard");
+    member.wait_for_dashboard(&panel, "signed in from the keyboard").await;
     assert!(member.client().source().await.unwrap().contains("You own no containers yet"));
     member.screenshot("dashboard-empty").await;
 
