@@ -28,7 +28,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::LxdClient;
 use super::error::{LxdError, classify};
 use super::operations::{self, Operation};
-use super::transport::{Transport, WebSocket, encode};
+use super::transport::WebSocket;
 
 /// How long LXD waits for the exec websockets before it fails the
 /// operation; the agent gives up connecting after the same time.
@@ -40,12 +40,7 @@ const KILL_GRACE: Duration = Duration::from_secs(5);
 /// Size of the websocket messages stdin is sent in.
 const STDIN_CHUNK: usize = 64 * 1024;
 
-/// The websocket secrets in a new exec operation's metadata.
-#[derive(Debug, Deserialize)]
-struct ExecMetadata {
-    fds: Fds,
-}
-
+/// The websocket secrets in a new exec operation's metadata (`fds`).
 #[derive(Debug, Deserialize)]
 struct Fds {
     #[serde(rename = "0")]
@@ -107,21 +102,16 @@ impl LxdClient {
                 self.request_deadline().min(deadline),
             )
             .await?;
-        let fds = operation
-            .metadata
-            .clone()
-            .and_then(|metadata| serde_json::from_value::<ExecMetadata>(metadata).ok())
-            .ok_or_else(|| LxdError::Protocol("the exec operation has no websocket secrets".to_owned()))?
-            .fds;
+        let fds: Fds = operation.websocket_secrets("exec")?;
 
         let transport = self.transport();
         let connect_deadline = (Instant::now() + EXEC_CONNECT_TIMEOUT).min(deadline);
         let (stdin, stdout, stderr, mut control) = tokio::time::timeout_at(connect_deadline, async {
             tokio::try_join!(
-                connect(transport, &operation.id, &fds.stdin),
-                connect(transport, &operation.id, &fds.stdout),
-                connect(transport, &operation.id, &fds.stderr),
-                connect(transport, &operation.id, &fds.control),
+                operation.connect(transport, &fds.stdin, "exec"),
+                operation.connect(transport, &fds.stdout, "exec"),
+                operation.connect(transport, &fds.stderr, "exec"),
+                operation.connect(transport, &fds.control, "exec"),
             )
         })
         .await
@@ -177,11 +167,6 @@ impl LxdClient {
 }
 
 /// Opens one exec websocket. Errors never show the URL: it holds the secret.
-async fn connect(transport: &Transport, operation_id: &str, secret: &str) -> Result<WebSocket, LxdError> {
-    let path = format!("/1.0/operations/{}/websocket?secret={}", encode(operation_id), encode(secret));
-    transport.websocket(&path, "exec websocket").await
-}
-
 /// Writes stdin, then closes the socket: LXD closes the command's stdin.
 /// Errors end the writing quietly: a command that exits without reading
 /// its input is not a failure.

@@ -5,10 +5,11 @@
 //! N seconds, so the status is read from the body, never from the HTTP code.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::error::{LxdError, classify};
-use super::transport::{Transport, encode};
+use super::transport::{Transport, WebSocket, encode};
 
 /// LXD's status code for a successful operation; below 200 it still runs,
 /// above it failed (400) or was cancelled (401).
@@ -32,6 +33,22 @@ pub(crate) struct Operation {
 }
 
 impl Operation {
+    /// The websocket secrets (`metadata.fds`) of an operation started with
+    /// `wait-for-websocket` (an exec, a console), in `F`'s names.
+    pub(crate) fn websocket_secrets<F: DeserializeOwned>(&self, what: &str) -> Result<F, LxdError> {
+        self.metadata
+            .as_ref()
+            .and_then(|metadata| metadata.get("fds"))
+            .and_then(|fds| F::deserialize(fds).ok())
+            .ok_or_else(|| LxdError::Protocol(format!("the {what} operation has no websocket secrets")))
+    }
+
+    /// Connects this operation's websocket of `secret`.
+    pub(crate) async fn connect(&self, transport: &Transport, secret: &str, what: &str) -> Result<WebSocket, LxdError> {
+        let path = format!("/1.0/operations/{}/websocket?secret={}", encode(&self.id), encode(secret));
+        transport.websocket(&path, &format!("{what} websocket")).await
+    }
+
     pub(crate) fn is_running(&self) -> bool {
         self.status_code < STATUS_SUCCESS
     }

@@ -68,11 +68,7 @@ enum Kind {
     Console,
 }
 
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    fds: Fds,
-}
-
+/// The websocket secrets in a new interactive operation's metadata (`fds`).
 #[derive(Debug, Deserialize)]
 struct Fds {
     #[serde(rename = "0")]
@@ -189,19 +185,13 @@ impl LxdClient {
             .transport()
             .request_json(Method::POST, &self.instance_path(name, suffix), Some(body), self.request_deadline())
             .await?;
-        let fds = operation
-            .metadata
-            .clone()
-            .and_then(|metadata| serde_json::from_value::<Metadata>(metadata).ok())
-            .ok_or_else(|| LxdError::Protocol("the interactive operation has no websocket secrets".to_owned()))?
-            .fds;
+        let fds: Fds = operation.websocket_secrets("interactive")?;
         let transport = self.transport();
-        let connect = |secret: &str| {
-            let path = format!("/1.0/operations/{}/websocket?secret={}", encode(&operation.id), encode(secret));
-            async move { transport.websocket(&path, "interactive websocket").await }
-        };
         let (data, control) = tokio::time::timeout(EXEC_CONNECT_TIMEOUT, async {
-            tokio::try_join!(connect(&fds.data), connect(&fds.control))
+            tokio::try_join!(
+                operation.connect(transport, &fds.data, "interactive"),
+                operation.connect(transport, &fds.control, "interactive")
+            )
         })
         .await
         .map_err(|_| LxdError::Timeout("LXD did not accept the interactive websockets in time".to_owned()))??;
