@@ -60,6 +60,14 @@ pub struct Config {
     /// exec, a creation, a state read, …); one more is refused with 429
     /// `limit_reached` at once.
     pub max_agent_calls_per_user: usize,
+    /// Seconds a terminal session outlives its last socket (a reload takes it back).
+    pub terminal_grace_s: u64,
+    /// Seconds a terminal session lives at most.
+    pub terminal_lifetime_s: u64,
+    /// Terminal sessions one user may own at once.
+    pub max_terminals_per_user: usize,
+    /// Participants of one shared terminal session, its owner included.
+    pub max_terminal_participants: usize,
 }
 
 /// The bottom layer of the figment (PANEL.md's defaults).
@@ -72,6 +80,10 @@ struct Defaults {
     default_quota: Quota,
     default_limits: Limits,
     max_agent_calls_per_user: usize,
+    terminal_grace_s: u64,
+    terminal_lifetime_s: u64,
+    max_terminals_per_user: usize,
+    max_terminal_participants: usize,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -82,6 +94,10 @@ const DEFAULTS: Defaults = Defaults {
     default_quota: Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0) },
     default_limits: Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) },
     max_agent_calls_per_user: 8,
+    terminal_grace_s: 60,
+    terminal_lifetime_s: 12 * 3600,
+    max_terminals_per_user: 8,
+    max_terminal_participants: 10,
 };
 
 /// A configuration that cannot be used; the message says how to fix it.
@@ -138,6 +154,17 @@ impl Config {
                 "max_agent_calls_per_user = {} must be between 1 and 1024",
                 self.max_agent_calls_per_user
             )));
+        }
+        let ranges: [(&str, u64, u64, u64); 4] = [
+            ("terminal_grace_s", self.terminal_grace_s, 1, 3600),
+            ("terminal_lifetime_s", self.terminal_lifetime_s, 10, 7 * 24 * 3600),
+            ("max_terminals_per_user", self.max_terminals_per_user as u64, 1, 256),
+            ("max_terminal_participants", self.max_terminal_participants as u64, 1, 100),
+        ];
+        for (key, value, low, high) in ranges {
+            if !(low..=high).contains(&value) {
+                return Err(ConfigError(format!("{key} = {value} must be between {low} and {high}")));
+            }
         }
         self.public_url()?;
         self.trusted_proxies()?;
@@ -345,6 +372,10 @@ mod tests {
             "default_limits.memory_mb",
             "default_limits.disk_mb",
             "max_agent_calls_per_user",
+            "terminal_grace_s",
+            "terminal_lifetime_s",
+            "max_terminals_per_user",
+            "max_terminal_participants",
         ] {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }

@@ -1,5 +1,5 @@
 //! `smp-panel`: the central web application of SMP, in layers that import one
-//! way (docs/architecture.md): front ends (`api`, `web`) over `http` and the
+//! way (docs/architecture.md): front ends (`api`, `web`, `ws`) over `http` and the
 //! use cases of `app`, which ask `policy` and act through `db` and `agents`;
 //! `domain` holds the rules with no I/O; `sync` keeps the database in step
 //! with the machines; `cli` is the admin command line; `startup` builds it all.
@@ -17,6 +17,7 @@ pub mod policy;
 pub mod startup;
 pub mod sync;
 pub mod web;
+pub mod ws;
 
 pub use config::Config;
 pub use domain::roles::Role;

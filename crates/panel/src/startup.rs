@@ -16,6 +16,7 @@ use crate::agents::call_limit::CallLimiter;
 use crate::api;
 use crate::app::Context;
 use crate::app::login_limit::LoginLimiter;
+use crate::app::terminals::{TerminalLimits, Terminals, rights};
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::domain::secrets::PanelKey;
@@ -80,6 +81,7 @@ impl Application {
             default_quota: config.default_quota,
             default_limits: config.default_limits,
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
+            terminals: Terminals::new(terminal_limits(&config), rights::watch_audit_log(pool.get_ref().clone())),
         });
         let state = web::Data::new(AppState {
             app: context,
@@ -109,8 +111,9 @@ impl Application {
                         }
                     },
                 ))
-                // Before `api::configure`: its `/api/v1` scope would shadow the docs routes.
+                // Before `api::configure`: its `/api/v1` scope would shadow the docs and WebSocket routes.
                 .configure(api::docs::configure)
+                .configure(crate::ws::configure)
                 .configure(api::configure)
                 // Last: its scope takes every path the API did not.
                 .configure(crate::web::configure)
@@ -146,5 +149,15 @@ impl Application {
         // Logged inside when it fails; the server's own outcome is the answer.
         let _ = self.refusals.flush_now().await;
         result
+    }
+}
+
+/// The limits of terminal sessions, from the configuration.
+fn terminal_limits(config: &Config) -> TerminalLimits {
+    TerminalLimits {
+        grace: Duration::from_secs(config.terminal_grace_s),
+        lifetime: Duration::from_secs(config.terminal_lifetime_s),
+        per_user: config.max_terminals_per_user,
+        participants: config.max_terminal_participants,
     }
 }

@@ -106,6 +106,12 @@ impl AgentCallError {
         }
     }
 
+    /// 401 `token_predates_agent`: the token was minted in the second the
+    /// agent started; one retry with a fresh token is due.
+    pub fn predates_agent(&self) -> bool {
+        matches!(self, AgentCallError::Agent { status: 401, code: ErrorCode::TokenPredatesAgent, .. })
+    }
+
     /// The HTTP status the agent answered, if it answered.
     pub fn agent_status(&self) -> Option<u16> {
         match self {
@@ -118,10 +124,13 @@ impl AgentCallError {
 /// A client for one machine's agent.
 pub struct AgentClient {
     machine: String,
-    base_url: String,
+    pub(super) base_url: String,
     issuer: String,
     key: SharedKey,
     http: reqwest::Client,
+    /// The pinned TLS configuration of an `https://` agent (the WebSocket
+    /// routes connect with it); `None` for a loopback `http://` one.
+    pub(super) tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl std::fmt::Debug for AgentClient {
@@ -136,7 +145,7 @@ impl std::fmt::Debug for AgentClient {
     }
 }
 
-fn unavailable(machine: &str, message: impl Into<String>) -> AgentCallError {
+pub(super) fn unavailable(machine: &str, message: impl Into<String>) -> AgentCallError {
     AgentCallError::Unavailable { machine: machine.to_owned(), message: message.into() }
 }
 
@@ -184,7 +193,7 @@ impl AgentClient {
     ) -> Result<AgentClient, AgentCallError> {
         let parsed = AgentUrl::parse(url).map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
         let builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT);
-        let builder = if parsed.https {
+        let tls = if parsed.https {
             let pin = pin.ok_or_else(|| {
                 AgentCallError::InvalidCall(format!(
                     "machine {machine:?} has an https:// URL but no pinned fingerprint"
@@ -192,9 +201,13 @@ impl AgentClient {
             })?;
             let config = pinning::client_config(Arc::new(PinnedVerifier::new(Some(pin))))
                 .map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
-            builder.use_preconfigured_tls(config)
+            Some(Arc::new(config))
         } else {
-            builder
+            None
+        };
+        let builder = match &tls {
+            Some(config) => builder.use_preconfigured_tls(rustls::ClientConfig::clone(config)),
+            None => builder,
         };
         let http = builder.build().map_err(|error| AgentCallError::InvalidCall(chain(&error)))?;
         Ok(AgentClient {
@@ -203,6 +216,7 @@ impl AgentClient {
             issuer: format!("smp-panel:{instance}"),
             key,
             http,
+            tls,
         })
     }
 
@@ -211,7 +225,7 @@ impl AgentClient {
     }
 
     /// A fresh token for one request.
-    fn mint(&self, caller: &Caller, call: &Call<'_>, body: Option<&[u8]>) -> Result<String, AgentCallError> {
+    pub(super) fn mint(&self, caller: &Caller, call: &Call<'_>, body: Option<&[u8]>) -> Result<String, AgentCallError> {
         let order = TokenOrder {
             action: call.action,
             container: call.container,
@@ -262,26 +276,29 @@ impl AgentClient {
                 return Ok(answer);
             }
             let bytes = self.read_bounded(answer, status).await?;
-            let error = match serde_json::from_slice::<ErrorBody>(&bytes) {
-                Ok(body) => AgentCallError::Agent {
-                    machine: self.machine.clone(),
-                    status,
-                    code: body.error.code,
-                    message: body.error.message,
-                },
-                Err(_) => AgentCallError::BadAnswer {
-                    machine: self.machine.clone(),
-                    status,
-                    message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-                },
-            };
-            let predates =
-                matches!(&error, AgentCallError::Agent { status: 401, code: ErrorCode::TokenPredatesAgent, .. });
-            if predates && !retried {
+            let error = self.refusal(status, &bytes);
+            if error.predates_agent() && !retried {
                 retried = true;
                 continue;
             }
             return Err(error);
+        }
+    }
+
+    /// The typed error of a non-2xx answer: the agent's error JSON, or a bad answer.
+    pub(super) fn refusal(&self, status: u16, bytes: &[u8]) -> AgentCallError {
+        match serde_json::from_slice::<ErrorBody>(bytes) {
+            Ok(body) => AgentCallError::Agent {
+                machine: self.machine.clone(),
+                status,
+                code: body.error.code,
+                message: body.error.message,
+            },
+            Err(_) => AgentCallError::BadAnswer {
+                machine: self.machine.clone(),
+                status,
+                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+            },
         }
     }
 
@@ -326,7 +343,7 @@ impl AgentClient {
         Ok(bytes)
     }
 
-    fn transport_error(&self, error: &reqwest::Error) -> AgentCallError {
+    pub(super) fn transport_error(&self, error: &(dyn std::error::Error + 'static)) -> AgentCallError {
         let text = chain(error);
         if text.contains(pinning::MISMATCH_MARKER) {
             AgentCallError::FingerprintMismatch { machine: self.machine.clone(), message: text }
@@ -590,7 +607,7 @@ impl<'a> Call<'a> {
     }
 
     /// The method and path of the action (PROTOCOL.md's route table).
-    fn route(&self) -> Result<(Method, String), AgentCallError> {
+    pub(super) fn route(&self) -> Result<(Method, String), AgentCallError> {
         let action = self.action;
         let ctr = || {
             self.container.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a container")))

@@ -41,6 +41,13 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
     ),
     paths(
         api::health,
+        api::terminals::terminal_ticket,
+        api::terminals::create_session,
+        api::terminals::list_sessions,
+        api::terminals::end_session,
+        api::terminals::set_participant,
+        api::terminals::remove_participant,
+        api::terminals::session_ticket,
         api::session::login,
         api::session::logout,
         api::session::me,
@@ -96,6 +103,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         (name = "users", description = "Accounts and quotas, as the policy allows."),
         (name = "machines", description = "The agents the panel reaches (admins read, the head admin manages)."),
         (name = "containers", description = "Containers the caller may see, and the actions sent to their agent."),
+        (name = "terminals", description = "Tickets for the terminal WebSocket (`GET /api/v1/terminal`), and shared terminal sessions."),
         (name = "audit", description = "The audit log, as the policy allows."),
     ),
 )]
@@ -174,7 +182,7 @@ impl Modify for RouteSecurity {
 }
 
 /// Each route's tag, by the start of its path: the first that matches.
-const TAGS: [(&str, &str); 11] = [
+const TAGS: [(&str, &str); 13] = [
     ("/api/v1/health", "health"),
     ("/api/v1/login", "session"),
     ("/api/v1/logout", "session"),
@@ -184,7 +192,9 @@ const TAGS: [(&str, &str); 11] = [
     ("/api/v1/machines", "machines"),
     // The units to pick from when making a service.
     ("/api/v1/containers/{id}/units", "services"),
+    ("/api/v1/containers/{id}/terminal", "terminals"),
     ("/api/v1/containers", "containers"),
+    ("/api/v1/terminal-sessions", "terminals"),
     ("/api/v1/services", "services"),
     ("/api/v1/audit", "audit"),
 ];

@@ -20,6 +20,7 @@ pub(crate) mod quotas;
 pub(crate) mod responses;
 pub(crate) mod services;
 pub(crate) mod session;
+pub(crate) mod terminals;
 pub(crate) mod tokens;
 pub(crate) mod users;
 
@@ -72,6 +73,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(route(Method::GET, "/containers/{id}/state", None, containers::container_state)) // CurrentUser + policy ContainerState
         .service(route(Method::GET, "/containers/{id}/logs", None, containers::container_logs)) // CurrentUser + policy ContainerLogs
         .service(route(Method::GET, "/containers/{id}/units", None, services::container_units)) // CurrentUser + policy ServiceCreate on the container
+        .service(route(Method::POST, "/containers/{id}/terminal", "terminal.ticket", terminals::terminal_ticket)) // CurrentUser + policy ContainerTerminal (never a service owner)
+        .service(route(Method::POST, "/terminal-sessions", "terminal_session.create", terminals::create_session)) // CurrentUser + policy ContainerTerminal
+        .service(route(Method::GET, "/terminal-sessions", None, terminals::list_sessions)) // CurrentUser: those she owns or is invited to
+        .service(route(Method::DELETE, "/terminal-sessions/{id}", "terminal_session.end", terminals::end_session)) // CurrentUser + policy TerminalSessionManage
+        .service(route(
+            Method::PUT,
+            "/terminal-sessions/{id}/participants/{username}",
+            "terminal_session.participant",
+            terminals::set_participant,
+        )) // CurrentUser + policy TerminalSessionManage, the owner only
+        .service(route(
+            Method::DELETE,
+            "/terminal-sessions/{id}/participants/{username}",
+            "terminal_session.remove",
+            terminals::remove_participant,
+        )) // CurrentUser + policy TerminalSessionManage, the owner only
+        .service(route(Method::POST, "/terminal-sessions/{id}/ticket", "terminal.ticket", terminals::session_ticket)) // CurrentUser + policy TerminalSessionJoin
         .service(route(Method::GET, "/services", None, services::list_services)) // CurrentUser + policy ServiceView per row
         .service(route(Method::POST, "/services", "service.create", services::create_service)) // CurrentUser + policy ServiceCreate on the container
         .service(route(Method::GET, "/services/{id}", None, services::get_service)) // CurrentUser + policy ServiceView

@@ -296,6 +296,17 @@ impl Target {
         current: &CurrentUser,
         container: &Container,
     ) -> Result<Target, AppError> {
+        Target::check_actionable(container)?;
+        let machine = machines::get(connection, MachineId(container.machine_id))
+            .map_err(AppError::internal)?
+            .ok_or_else(|| AppError::internal("a container's machine row is missing"))?;
+        let client = context.agents.client(&machine)?;
+        let caller = current.agent_caller(&context.agent_calls)?;
+        Ok(Target { client, name: container.name.clone(), uuid: container.uuid.clone(), caller })
+    }
+
+    /// A container that can be acted on: not gone, not still being created.
+    pub(crate) fn check_actionable(container: &Container) -> Result<(), AppError> {
         if container.is_gone() {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -308,12 +319,12 @@ impl Target {
                 format!("container {} is still being created; try again once it is running", container.name),
             ));
         }
-        let machine = machines::get(connection, MachineId(container.machine_id))
-            .map_err(AppError::internal)?
-            .ok_or_else(|| AppError::internal("a container's machine row is missing"))?;
-        let client = context.agents.client(&machine)?;
-        let caller = current.agent_caller(&context.agent_calls)?;
-        Ok(Target { client, name: container.name.clone(), uuid: container.uuid.clone(), caller })
+        Ok(())
+    }
+
+    /// Its LXD uuid, once known.
+    pub(crate) fn uuid(&self) -> Option<&str> {
+        self.uuid.as_deref()
     }
 
     /// The container as the token names it: LXD name and uuid.

@@ -13,11 +13,9 @@ use crate::policy::{self, Actor, Decision};
 #[derive(Debug, Clone)]
 pub enum AuthVia {
     /// The session cookie; `id_hash` names the session row.
-    Session {
-        id_hash: String,
-        csrf_token: String,
-    },
-    Token,
+    Session { id_hash: String, csrf_token: String },
+    /// A bearer token; `hash` names its row.
+    Token { hash: String },
 }
 
 /// The authenticated, enabled, approved user making the request.

@@ -16,6 +16,7 @@ pub mod provisioning;
 pub mod quotas;
 pub mod services;
 pub mod sessions;
+pub mod terminals;
 pub mod tokens;
 pub mod users;
 
@@ -47,4 +48,6 @@ pub struct Context {
     pub default_limits: Limits,
     /// `Config::max_agent_calls_per_user`: each user's agent calls in flight.
     pub agent_calls: CallLimiter,
+    /// Open terminal sessions and their unused tickets.
+    pub terminals: terminals::Terminals,
 }

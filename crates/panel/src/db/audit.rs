@@ -125,6 +125,11 @@ pub fn append(connection: &mut DbConnection, row: &NewAuditRow<'_>) -> Result<()
 }
 
 /// Every row, oldest first.
+/// The id of the newest row (0 for an empty log): it moves whenever anything is audited.
+pub fn latest_id(connection: &mut DbConnection) -> Result<i64, diesel::result::Error> {
+    Ok(audit_log::table.select(diesel::dsl::max(audit_log::id)).first::<Option<i64>>(connection)?.unwrap_or(0))
+}
+
 pub fn list(connection: &mut DbConnection) -> Result<Vec<AuditRow>, diesel::result::Error> {
     audit_log::table.order(audit_log::id).select(AuditRow::as_select()).load(connection)
 }

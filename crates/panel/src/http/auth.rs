@@ -119,11 +119,11 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
         let result = (|| {
             let (user_id, via, csrf_header, read_only) = match credential {
                 Credential::Bearer(token) => {
-                    let (user_id, scope) =
-                        tokens::authenticate(connection, &hash_secret(&token))?.ok_or_else(|| {
-                            AppError::new(ErrorCode::Unauthenticated, "the token is unknown, revoked or expired")
-                        })?;
-                    (user_id, AuthVia::Token, None, !policy::token_may_change_state(scope))
+                    let hash = hash_secret(&token);
+                    let (user_id, scope) = tokens::authenticate(connection, &hash)?.ok_or_else(|| {
+                        AppError::new(ErrorCode::Unauthenticated, "the token is unknown, revoked or expired")
+                    })?;
+                    (user_id, AuthVia::Token { hash }, None, !policy::token_may_change_state(scope))
                 }
                 Credential::Cookie { secret, csrf_header } => {
                     let session = sessions::find_live(connection, &hash_secret(&secret))?.ok_or_else(|| {

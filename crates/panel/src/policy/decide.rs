@@ -38,6 +38,8 @@ pub enum Action {
     ContainerExec,
     ContainerState,
     ContainerLogs,
+    /// Open a terminal or the console in it (never a service owner's).
+    ContainerTerminal,
     /// Change owner or parent.
     ContainerAssign,
     /// Create a child of this container (or, with `Object::Nothing`, a
@@ -74,10 +76,14 @@ pub enum Action {
     UserAppointAdmin,
     /// Every row of the audit log (others see their own).
     AuditViewAll,
+    /// Join a shared terminal session (its owner, or someone she invited).
+    TerminalSessionJoin,
+    /// Invite, change modes, remove participants, end it (its owner; admins may end it).
+    TerminalSessionManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 32] = [
         Action::ContainerView,
         Action::ContainerStart,
         Action::ContainerStop,
@@ -85,6 +91,7 @@ impl Action {
         Action::ContainerExec,
         Action::ContainerState,
         Action::ContainerLogs,
+        Action::ContainerTerminal,
         Action::ContainerAssign,
         Action::ContainerCreate,
         Action::ContainerCreateAny,
@@ -107,6 +114,8 @@ impl Action {
         Action::UserManage,
         Action::UserAppointAdmin,
         Action::AuditViewAll,
+        Action::TerminalSessionJoin,
+        Action::TerminalSessionManage,
     ];
 }
 
@@ -127,6 +136,11 @@ pub enum Object<'a> {
         container_owners: &'a [Option<ActorId>],
     },
     Machine,
+    /// A shared terminal session of `owner`'s; `invited`: the actor is one of its participants.
+    TerminalSession {
+        owner: ActorId,
+        invited: bool,
+    },
     User {
         id: ActorId,
         role: Role,
@@ -148,8 +162,9 @@ pub enum Decision {
 }
 
 /// Lifecycle and inspection of a container, which its owners may do.
-const OWNER_CONTAINER_ACTIONS: [Action; 9] = [
+const OWNER_CONTAINER_ACTIONS: [Action; 10] = [
     Action::ContainerView,
+    Action::ContainerTerminal,
     Action::ContainerStart,
     Action::ContainerStop,
     Action::ContainerRestart,
@@ -180,6 +195,9 @@ pub fn decide(actor: &Actor, action: Action, object: &Object<'_>) -> Decision {
     }
     if actor.disabled || !actor.approved {
         return Decision::Forbid;
+    }
+    if let Object::TerminalSession { owner, invited } = object {
+        return decide_terminal_session(actor, action, *owner, *invited);
     }
     match actor.role {
         Role::HeadAdmin => Decision::Allow,
@@ -214,7 +232,26 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
         // on them (their quotas say how much).
         Object::Machine => allow_if(action == Action::MachinePlace),
         Object::Nothing => allow_if(action == Action::ContainerCreate),
-        Object::Missing => Decision::Hide,
+        Object::Missing | Object::TerminalSession { .. } => Decision::Hide,
+    }
+}
+
+/// A shared terminal shows what its owner types: only she and those she
+/// invited join it, whatever their role; she manages it, and admins may end
+/// it (a forgotten or abusive session) without ever seeing it. Another
+/// member may not know it exists.
+fn decide_terminal_session(actor: &Actor, action: Action, owner: ActorId, invited: bool) -> Decision {
+    let is_owner = actor.id == owner;
+    let admin = actor.role != Role::Member;
+    let allowed = match action {
+        Action::TerminalSessionJoin => is_owner || invited,
+        Action::TerminalSessionManage => is_owner || admin,
+        _ => false,
+    };
+    match (allowed, is_owner || invited || admin) {
+        (true, _) => Decision::Allow,
+        (false, true) => Decision::Forbid,
+        (false, false) => Decision::Hide,
     }
 }
 
@@ -269,11 +306,17 @@ mod tests {
         Myself,
         AnotherMember,
         AnAdmin,
+        /// A shared terminal session I started.
+        OwnTerminalSession,
+        /// Another member's shared terminal session she invited me to.
+        InvitedTerminalSession,
+        /// Another member's shared terminal session I am not part of.
+        OthersTerminalSession,
         Nothing,
         Missing,
     }
 
-    const RELATIONS: [Relation; 19] = [
+    const RELATIONS: [Relation; 22] = [
         Relation::OwnContainer,
         Relation::OtherMembersContainer,
         Relation::ChildOfMyContainer,
@@ -291,6 +334,9 @@ mod tests {
         Relation::Myself,
         Relation::AnotherMember,
         Relation::AnAdmin,
+        Relation::OwnTerminalSession,
+        Relation::InvitedTerminalSession,
+        Relation::OthersTerminalSession,
         Relation::Nothing,
         Relation::Missing,
     ];
@@ -322,6 +368,9 @@ mod tests {
             Relation::Myself => Object::User { id: ME, role: Role::Member },
             Relation::AnotherMember => Object::User { id: OTHER, role: Role::Member },
             Relation::AnAdmin => Object::User { id: OTHER, role: Role::Admin },
+            Relation::OwnTerminalSession => Object::TerminalSession { owner: ME, invited: false },
+            Relation::InvitedTerminalSession => Object::TerminalSession { owner: OTHER, invited: true },
+            Relation::OthersTerminalSession => Object::TerminalSession { owner: OTHER, invited: false },
             Relation::Nothing => Object::Nothing,
             Relation::Missing => Object::Missing,
         }
@@ -340,6 +389,7 @@ mod tests {
             ContainerExec,
             ContainerState,
             ContainerLogs,
+            ContainerTerminal,
             ContainerCreate,
             ContainerConfigure,
             ServiceCreate,
@@ -364,6 +414,9 @@ mod tests {
             Relation::Machine => (vec![MachinePlace], Forbid),
             Relation::Myself => (vec![UserView], Forbid),
             Relation::AnotherMember | Relation::AnAdmin => (vec![], Hide),
+            Relation::OwnTerminalSession => (vec![TerminalSessionJoin, TerminalSessionManage], Forbid),
+            Relation::InvitedTerminalSession => (vec![TerminalSessionJoin], Forbid),
+            Relation::OthersTerminalSession => (vec![], Hide),
             Relation::Nothing => (vec![ContainerCreate], Forbid),
             Relation::Missing => (vec![], Hide),
         }
@@ -374,6 +427,10 @@ mod tests {
         let everything_but = |denied: &[Action]| Action::ALL.into_iter().filter(|a| !denied.contains(a)).collect();
         match relation {
             Relation::Missing => (vec![], Hide),
+            Relation::OwnTerminalSession | Relation::InvitedTerminalSession => {
+                (vec![TerminalSessionJoin, TerminalSessionManage], Forbid)
+            }
+            Relation::OthersTerminalSession => (vec![TerminalSessionManage], Forbid),
             Relation::AnAdmin => (everything_but(&[MachineManage, UserAppointAdmin, UserManage]), Forbid),
             _ => (everything_but(&[MachineManage, UserAppointAdmin]), Forbid),
         }
@@ -382,6 +439,9 @@ mod tests {
     fn head_admin_table(relation: Relation) -> (Vec<Action>, Decision) {
         match relation {
             Relation::Missing => (vec![], Hide),
+            Relation::OwnTerminalSession | Relation::InvitedTerminalSession | Relation::OthersTerminalSession => {
+                admin_table(relation)
+            }
             _ => (Action::ALL.to_vec(), Forbid),
         }
     }

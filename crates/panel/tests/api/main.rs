@@ -29,6 +29,7 @@ mod real_agent;
 mod rotation;
 mod services_api;
 mod sync_lock;
+mod terminal_ws;
 mod users;
 mod web_account;
 mod web_admin;

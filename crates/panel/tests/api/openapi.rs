@@ -58,6 +58,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/services/{id}/state"),
     ("get", "/api/v1/services/{id}/logs"),
     ("get", "/api/v1/audit"),
+    ("post", "/api/v1/containers/{id}/terminal"),
+    ("post", "/api/v1/terminal-sessions"),
+    ("get", "/api/v1/terminal-sessions"),
+    ("delete", "/api/v1/terminal-sessions/{id}"),
+    ("put", "/api/v1/terminal-sessions/{id}/participants/{username}"),
+    ("delete", "/api/v1/terminal-sessions/{id}/participants/{username}"),
+    ("post", "/api/v1/terminal-sessions/{id}/ticket"),
 ];
 
 /// The routes anyone may call; every other one names its security.

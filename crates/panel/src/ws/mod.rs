@@ -1,0 +1,161 @@
+//! The WebSocket front end: `GET /api/v1/terminal`, a browser's terminal.
+//!
+//! Before the upgrade only the `Origin` is checked (present: it must be the
+//! panel's own, so another site's page cannot open a socket with the
+//! member's cookies). The socket then authenticates with its first message,
+//! `{"type":"auth","ticket":"…","cols":C,"rows":R}`, within `AUTH_TIMEOUT`:
+//! the ticket never appears in a URL or a log. After that it relays:
+//! binary frames are keystrokes, text frames are `resize` and `signal`
+//! control messages (PROTOCOL.md's), and the session (`app::terminals`)
+//! sends output, control messages (`attached`, `size`, `mode`,
+//! `participants`, `exit`) and the close with its reason.
+//!
+//! Frames from the browser are at most `MAX_FRAME_BYTES`; a larger one, or
+//! a text frame that is no control message, closes the socket with 1009 or
+//! 1008.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason as WsCloseReason, Session};
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use smp_proto::api::{TerminalControl, clamp_terminal_size};
+
+use crate::app::Context;
+use crate::app::terminals::{self, Attachment, CloseReason, Outbound};
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::http::AppState;
+
+/// The largest frame a browser may send.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+/// How long the socket may wait for its ticket.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the browser is pinged (proxies close silent sockets).
+pub const PING_INTERVAL: Duration = Duration::from_secs(20);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/terminal", web::get().to(terminal)); // Origin, then a ticket as the first message (app::terminals::redeem)
+}
+
+/// The first message.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum Hello {
+    Auth {
+        ticket: String,
+        #[serde(default = "default_cols")]
+        cols: u32,
+        #[serde(default = "default_rows")]
+        rows: u32,
+    },
+}
+
+fn default_cols() -> u32 {
+    80
+}
+
+fn default_rows() -> u32 {
+    24
+}
+
+async fn terminal(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    state.public_origin.check(&request)?;
+    let (response, session, stream) = actix_ws::handle(&request, payload)
+        .map_err(|error| AppError::invalid_input(format!("open this route as a WebSocket: {error}")))?;
+    let stream =
+        stream.max_frame_size(MAX_FRAME_BYTES).aggregate_continuations().max_continuation_size(MAX_FRAME_BYTES);
+    let context = state.app.clone();
+    let pool = pool.get_ref().clone();
+    actix_web::rt::spawn(async move {
+        let reason = relay(context, pool, session.clone(), stream).await;
+        close(session, reason.0, reason.1).await;
+    });
+    Ok(response)
+}
+
+async fn close(session: Session, reason: CloseReason, description: String) {
+    let code = CloseCode::from(reason.code());
+    let _ = session.close(Some(WsCloseReason { code, description: Some(description) })).await;
+}
+
+/// Authenticates the socket, then relays until one side ends; the reason
+/// to close with.
+async fn relay(
+    context: Arc<Context>,
+    pool: DbPool,
+    mut session: Session,
+    mut stream: actix_ws::AggregatedMessageStream,
+) -> (CloseReason, String) {
+    let refused = |reason: CloseReason| (reason, reason.message().to_owned());
+    let hello = match tokio::time::timeout(AUTH_TIMEOUT, stream.next()).await {
+        Ok(Some(Ok(AggregatedMessage::Text(text)))) => serde_json::from_str::<Hello>(&text),
+        Ok(_) | Err(_) => return refused(CloseReason::NoTicket),
+    };
+    let Ok(Hello::Auth { ticket, cols, rows }) = hello else { return refused(CloseReason::NoTicket) };
+    let size = (clamp_terminal_size(cols), clamp_terminal_size(rows));
+    let mut attachment = match terminals::redeem(context, &pool, &ticket, size.0, size.1).await {
+        Ok(attachment) => attachment,
+        Err(refusal) => return refusal,
+    };
+    drop(ticket);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    loop {
+        tokio::select! {
+            message = stream.next() => {
+                if let Some(reason) = from_browser(&mut session, &attachment, message).await {
+                    return refused(reason);
+                }
+            }
+            outbound = attachment.next() => {
+                let sent = match outbound {
+                    Ok(Outbound::Output(bytes)) => session.binary(bytes).await,
+                    Ok(Outbound::Control(text)) => session.text(text).await,
+                    Err(reason) => return refused(reason),
+                };
+                if sent.is_err() {
+                    return refused(CloseReason::Exited);
+                }
+            }
+            _ = ping.tick() => {
+                if session.ping(b"").await.is_err() {
+                    return refused(CloseReason::Exited);
+                }
+            }
+        }
+    }
+}
+
+/// One message from the browser; `Some` when the socket must close.
+async fn from_browser(
+    session: &mut Session,
+    attachment: &Attachment,
+    message: Option<Result<AggregatedMessage, actix_ws::ProtocolError>>,
+) -> Option<CloseReason> {
+    match message {
+        Some(Ok(AggregatedMessage::Binary(bytes))) => {
+            attachment.input(bytes).await;
+            None
+        }
+        Some(Ok(AggregatedMessage::Text(text))) => match TerminalControl::parse(&text) {
+            Ok(control) => {
+                attachment.control(control).await;
+                None
+            }
+            Err(_) => Some(CloseReason::BadFrame),
+        },
+        Some(Ok(AggregatedMessage::Ping(bytes))) => session.pong(&bytes).await.err().map(|_| CloseReason::Exited),
+        Some(Ok(AggregatedMessage::Pong(_))) => None,
+        // The browser went away: the session stays for its grace period.
+        Some(Ok(AggregatedMessage::Close(_))) | None => Some(CloseReason::Exited),
+        Some(Err(actix_ws::ProtocolError::Overflow)) => Some(CloseReason::FrameTooLarge),
+        Some(Err(_)) => Some(CloseReason::BadFrame),
+    }
+}
