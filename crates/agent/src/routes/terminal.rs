@@ -139,15 +139,18 @@ async fn bridge(
             let idle_end = last_activity + limits.idle;
             tokio::select! {
                 message = stream.next() => {
-                    last_activity = Instant::now();
+                    // Only data counts as activity: pings and pongs are
+                    // keepalives, and every client answers the agent's pings.
                     match message {
                         Some(Ok(AggregatedMessage::Binary(bytes))) => {
+                            last_activity = Instant::now();
                             if session.data.send(LxdMessage::Binary(bytes)).await.is_err() {
                                 break End::Process;
                             }
                         }
                         Some(Ok(AggregatedMessage::Text(text))) => match TerminalControl::parse(&text) {
                             Ok(control) => {
+                                last_activity = Instant::now();
                                 let sent = match control {
                                     TerminalControl::Resize { cols, rows } => {
                                         resize_terminal(&mut session.control, clamp_terminal_size(cols), clamp_terminal_size(rows)).await
@@ -174,13 +177,13 @@ async fn bridge(
                     }
                 }
                 message = session.data.next() => {
-                    last_activity = Instant::now();
                     let bytes = match message {
                         Some(Ok(LxdMessage::Binary(bytes))) => bytes,
                         Some(Ok(LxdMessage::Text(text))) => bytes::Bytes::from(text),
                         Some(Ok(LxdMessage::Ping(_) | LxdMessage::Pong(_) | LxdMessage::Frame(_))) => continue,
                         Some(Ok(LxdMessage::Close(_)) | Err(_)) | None => break End::Process,
                     };
+                    last_activity = Instant::now();
                     for chunk in bytes.chunks(limits.frame) {
                         if client.binary(bytes.slice_ref(chunk)).await.is_err() {
                             break 'bridge End::Client(None);

@@ -268,6 +268,31 @@ async fn an_idle_terminal_is_closed_as_going_away_and_leaves_no_process() {
 }
 
 #[tokio::test]
+async fn keepalive_pings_do_not_hold_an_idle_terminal_open() {
+    // The agent's own pings are answered by every client's pongs: if those
+    // counted as activity, no terminal would ever be idle.
+    let (_project, agent) = running_c1_with("term-ping", "terminal_idle_s = 1").await;
+    let mut socket = open_terminal(&agent, "cols=80&rows=24").await;
+    type_line(&mut socket, "echo ready").await;
+    read_until(&mut socket, "ready").await;
+    let mut pings = tokio::time::interval(Duration::from_millis(200));
+    let closed = async {
+        loop {
+            tokio::select! {
+                _ = pings.tick() => socket.send(Message::Ping(Vec::new().into())).await.unwrap(),
+                message = socket.next() => match message {
+                    Some(Ok(Message::Close(frame))) => return frame.map(|frame| frame.code),
+                    Some(Ok(_)) => {}
+                    other => panic!("the socket ended without a close: {other:?}"),
+                },
+            }
+        }
+    };
+    let code = tokio::time::timeout(WAIT, closed).await.expect("the idle terminal is closed although pinged");
+    assert_eq!(code, Some(CloseCode::Away));
+}
+
+#[tokio::test]
 async fn the_lifetime_closes_a_terminal_in_use_and_leaves_no_process() {
     // Idle after 1 s, but typed into every 200 ms: only the lifetime ends it.
     let (project, agent) = running_c1_with("term-life", "terminal_idle_s = 1\nterminal_lifetime_s = 2").await;
