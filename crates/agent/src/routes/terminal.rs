@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use futures_util::{SinkExt as _, StreamExt as _};
 use smp_proto::ErrorCode;
 use smp_proto::api::{ConsoleQuery, TerminalControl, TerminalEvent, TerminalQuery, clamp_terminal_size};
@@ -114,6 +114,21 @@ enum End {
     Client(Option<CloseReason>),
 }
 
+/// What actix-ws 0.3's aggregated stream says (as an I/O error) when a
+/// message's fragments add up to more than `max_continuation_size`.
+const CONTINUATION_TOO_BIG: &str = "Exceeded maximum continuation size";
+
+/// The close code for an error of the client's stream: 1009 (message too
+/// big) for a frame, or a message in fragments, over `max_frame_bytes`;
+/// 1002 (protocol error) for anything else.
+fn close_code(error: &ProtocolError) -> CloseCode {
+    match error {
+        ProtocolError::Overflow => CloseCode::Size,
+        ProtocolError::Io(error) if error.to_string() == CONTINUATION_TOO_BIG => CloseCode::Size,
+        _ => CloseCode::Protocol,
+    }
+}
+
 async fn bridge(
     lxd: LxdClient,
     mut session: Interactive,
@@ -171,8 +186,7 @@ async fn bridge(
                         Some(Ok(AggregatedMessage::Pong(_))) => {}
                         Some(Ok(AggregatedMessage::Close(_))) | None => break End::Client(None),
                         Some(Err(error)) => {
-                            let code = if matches!(error, actix_ws::ProtocolError::Overflow) { CloseCode::Size } else { CloseCode::Protocol };
-                            break End::Client(Some(CloseReason { code, description: Some(error.to_string()) }));
+                            break End::Client(Some(CloseReason { code: close_code(&error), description: Some(error.to_string()) }));
                         }
                     }
                 }

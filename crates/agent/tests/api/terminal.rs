@@ -13,7 +13,8 @@ use smp_proto::Action;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -354,6 +355,24 @@ async fn a_frame_larger_than_max_frame_bytes_closes_with_1009_and_never_reaches_
     assert_eq!(closed.code, Some(CloseCode::Size), "{}", closed.reason);
     assert!(!closed.output.contains("touch /tmp/big"), "the PTY echoed the frame: {:?}", closed.output);
     assert_ne!(project.exec_status("c1", &["test", "-e", "/tmp/big"]), 0, "the oversized frame was typed");
+}
+
+#[tokio::test]
+async fn a_message_in_fragments_larger_than_max_frame_bytes_closes_with_1009_and_never_reaches_the_shell() {
+    let (project, agent) = running_c1_with("term-bigmsg", "max_frame_bytes = 1024").await;
+    let mut socket = open_terminal(&agent, "cols=80&rows=24").await;
+    type_line(&mut socket, "echo ready").await;
+    read_until(&mut socket, "ready").await;
+    // Two fragments of 800 bytes: each fits, the message does not.
+    let line = oversized_line(1600);
+    let (first, last) = line.split_at(800);
+    let fragment = |opcode, fin, bytes: &[u8]| Message::Frame(Frame::message(bytes.to_vec(), opcode, fin));
+    socket.send(fragment(OpCode::Data(Data::Binary), false, first)).await.unwrap();
+    socket.send(fragment(OpCode::Data(Data::Continue), true, last)).await.unwrap();
+    let closed = read_to_close(&mut socket).await;
+    assert_eq!(closed.code, Some(CloseCode::Size), "{}", closed.reason);
+    assert!(!closed.output.contains("touch /tmp/big"), "the PTY echoed the message: {:?}", closed.output);
+    assert_ne!(project.exec_status("c1", &["test", "-e", "/tmp/big"]), 0, "the oversized message was typed");
 }
 
 #[tokio::test]
