@@ -8,8 +8,9 @@
 //!
 //! The bridge: client binary frames → LXD's fd 0 as binary frames (never a
 //! text frame: LXD reads one as the end of input); fd 0 → client binary
-//! frames, cut at `max_frame_bytes`; client text frames are control JSON
-//! (`resize`, `signal`) → LXD's control socket. A text frame that is not a
+//! frames, cut at `max_frame_bytes`; client text frames are control JSON:
+//! `resize` → LXD's control socket, `signal` → the foreground command or
+//! the shell ([`Interactive::signal`]). A text frame that is not a
 //! valid control message closes the socket with 1008 (policy violation):
 //! a client that mixes keystrokes into text frames is broken, and guessing
 //! would either type them or drop them silently. When the process ends the
@@ -29,7 +30,7 @@ use tokio_tungstenite::tungstenite::Message as LxdMessage;
 
 use crate::auth::Authorized;
 use crate::error::AgentError;
-use crate::lxd::{Interactive, LxdClient, resize_terminal, signal_terminal};
+use crate::lxd::{Interactive, LxdClient, resize_terminal};
 use crate::sessions::SessionPermit;
 use crate::startup::AgentState;
 
@@ -170,7 +171,7 @@ async fn bridge(
                                     TerminalControl::Resize { cols, rows } => {
                                         resize_terminal(&mut session.control, clamp_terminal_size(cols), clamp_terminal_size(rows)).await
                                     }
-                                    TerminalControl::Signal { signal } => signal_terminal(&mut session.control, signal).await,
+                                    TerminalControl::Signal { signal } => session.signal(signal).await,
                                 };
                                 if let Err(error) = sent {
                                     tracing::info!(%error, "control message not delivered");

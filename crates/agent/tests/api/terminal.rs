@@ -376,6 +376,32 @@ async fn a_message_in_fragments_larger_than_max_frame_bytes_closes_with_1009_and
 }
 
 #[tokio::test]
+async fn signal_2_interrupts_the_running_command_and_the_shell_goes_on() {
+    let (project, agent) = running_c1("term-sigint").await;
+    let mut socket = open_terminal(&agent, "cols=80&rows=24").await;
+    type_line(&mut socket, "sleep 100").await;
+    let started = TestProject::wait_until(WAIT, || project.exec_stdout("c1", &["ps"]).contains("sleep 100"));
+    assert!(started, "sleep 100 did not start: {}", project.exec_stdout("c1", &["ps"]));
+    socket.send(Message::text(r#"{"type":"signal","signal":2}"#)).await.unwrap();
+    // Typed while sleep still runs, it runs once sleep is interrupted.
+    type_line(&mut socket, "echo after-$((6*7))").await;
+    read_until(&mut socket, "after-42").await;
+    assert!(!project.exec_stdout("c1", &["ps"]).contains("sleep 100"), "sleep outlived the signal");
+}
+
+#[tokio::test]
+async fn signal_9_goes_to_the_shell_which_dies_of_it() {
+    let (_project, agent) = running_c1("term-sigkill").await;
+    let mut socket = open_terminal(&agent, "cols=80&rows=24").await;
+    type_line(&mut socket, "echo ready").await;
+    read_until(&mut socket, "ready").await;
+    socket.send(Message::text(r#"{"type":"signal","signal":9}"#)).await.unwrap();
+    let closed = read_to_close(&mut socket).await;
+    assert_eq!(closed.texts, vec![r#"{"type":"exit","code":137}"#.to_owned()]);
+    assert_eq!(closed.code, Some(CloseCode::Normal));
+}
+
+#[tokio::test]
 async fn a_signal_outside_1_to_64_closes_the_socket_as_a_policy_violation() {
     for signal in [0, 65] {
         let (_project, agent) = running_c1("term-badsig").await;
