@@ -1,10 +1,12 @@
 //! The interactive routes on the real LXD, with a WebSocket client:
 //! a shell that computes, exits with its code, resizes, never takes a text
-//! frame as input, and leaves no process behind, whether the client
-//! closes, the idle timeout or the lifetime is reached; a message over
-//! `max_frame_bytes` or a signal out of range closes it before the shell
-//! sees anything; `user=` on Debian is a bash login as that user;
-//! refusals before the upgrade; the console's boot output.
+//! frame as input, and leaves no process behind (with bash, not even a
+//! background job), whether the client closes, the idle timeout or the
+//! lifetime is reached; signal 2 stops the command in the foreground,
+//! others reach the shell; a message over `max_frame_bytes` or a signal
+//! out of range closes the socket before the shell sees anything; `user=`
+//! on Debian is a bash login as that user; refusals before the upgrade;
+//! the console's boot output.
 
 use std::time::Duration;
 
@@ -163,15 +165,22 @@ async fn a_text_frame_never_reaches_the_shell_and_closes_the_socket_as_a_policy_
 
 /// The PID of the terminal's shell, as the shell itself prints it.
 async fn shell_pid(socket: &mut Client) -> String {
-    // The typed line echoes `PID=$$`; the answer line starts with the digits.
-    type_line(socket, "echo PID=$$").await;
+    printed_pid(socket, "$$").await
+}
+
+/// The PID `variable` holds in the shell (`$$`, `$!`).
+async fn printed_pid(socket: &mut Client, variable: &str) -> String {
+    type_line(socket, &format!("echo PID={variable}")).await;
+    // The typed line echoes `PID=$$`; the answer is `PID=` and digits
+    // ending a line.
     let answer = |seen: &str| {
-        seen.split_once("\r\nPID=").and_then(|(_, rest)| rest.split_once("\r\n")).map(|(pid, _)| pid.to_owned())
+        seen.match_indices("PID=").find_map(|(at, _)| {
+            let (pid, _) = seen[at + 4..].split_once("\r\n")?;
+            (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then(|| pid.to_owned())
+        })
     };
     let output = read_until_with(socket, |seen| answer(seen).is_some()).await;
-    let pid = answer(&output).unwrap();
-    assert!(!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()), "no pid in {output:?}");
-    pid
+    answer(&output).unwrap()
 }
 
 /// Asserts that the shell `pid` and any process whose `ps` line contains
@@ -450,4 +459,23 @@ async fn a_terminal_token_is_refused_on_the_console_route_and_nothing_opens() {
     let (status, body) = open(&agent, "/container/c1/console?cols=80&rows=24", &token).await.err().unwrap();
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("token_wrong_action")));
     assert_no_operation_runs(&project);
+}
+
+#[tokio::test]
+async fn closing_the_client_ends_bash_and_its_background_job() {
+    // bash hangs up its jobs when it gets SIGHUP (busybox's ash does not:
+    // a job put in the background there is the user's).
+    let project = TestProject::new("term-bg");
+    project.launch("c1", "smp-debian");
+    let agent = TestAgent::spawn(project.name()).await;
+    let mut socket = open_terminal(&agent, "cols=80&rows=24").await;
+    let shell = shell_pid(&mut socket).await;
+    type_line(&mut socket, "sleep 1000 &").await;
+    let job = printed_pid(&mut socket, "$!").await;
+    assert_ne!(shell, job);
+    socket.close(None).await.unwrap();
+    drop(socket);
+    let alive = |pid: &str| project.exec_status("c1", &["test", "-d", &format!("/proc/{pid}")]) == 0;
+    let gone = TestProject::wait_until(WAIT, || !alive(&shell) && !alive(&job));
+    assert!(gone, "bash {shell} alive: {}, its job {job} alive: {}", alive(&shell), alive(&job));
 }
