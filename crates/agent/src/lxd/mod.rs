@@ -32,7 +32,7 @@ pub use exec::EXEC_CONNECT_TIMEOUT;
 pub use instances::{LIFECYCLE_MARGIN, LOG_TAIL_BYTES};
 pub(crate) use model::{Device, root_disk, sized_root_disk};
 pub use provision::NewInstance;
-pub use terminal::{Interactive, resize as resize_terminal, signal as signal_terminal};
+pub use terminal::{Interactive, resize as resize_terminal};
 
 use transport::{Transport, encode};
 

@@ -60,6 +60,34 @@ impl Interactive {
     pub fn is_terminal(&self) -> bool {
         self.kind == Kind::Terminal
     }
+
+    /// Delivers a client's signal. LXD sends a signal to the process it
+    /// started, the shell, which ignores SIGINT while a command runs; so a
+    /// terminal's keyboard signals (SIGINT, SIGQUIT, SIGTSTP) are typed as
+    /// their keys (^C, ^\, ^Z), which the PTY turns into the signal for
+    /// the command in the foreground, as a keyboard would. Any other
+    /// signal goes to the shell through LXD's control socket.
+    pub async fn signal(&mut self, signal: u8) -> Result<(), LxdError> {
+        match keyboard_key(signal) {
+            Some(key) if self.kind == Kind::Terminal => self
+                .data
+                .send(Message::binary(vec![key]))
+                .await
+                .map_err(|e| LxdError::Unavailable(format!("terminal input: {e}"))),
+            _ => signal_process(&mut self.control, signal).await,
+        }
+    }
+}
+
+/// The key a PTY with its default settings turns into `signal` for its
+/// foreground command, for the signals a keyboard sends.
+fn keyboard_key(signal: u8) -> Option<u8> {
+    match signal {
+        2 => Some(0x03),  // SIGINT: ^C
+        3 => Some(0x1c),  // SIGQUIT: ^\
+        20 => Some(0x1a), // SIGTSTP: ^Z
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,14 +263,14 @@ impl LxdClient {
     pub async fn end_interactive(&self, mut session: Interactive) {
         let what = "interactive session";
         if session.kind == Kind::Terminal {
-            let _ = tokio::time::timeout(END_GRACE, signal(&mut session.control, 1)).await;
+            let _ = tokio::time::timeout(END_GRACE, signal_process(&mut session.control, 1)).await;
         }
         let _ = tokio::time::timeout(END_GRACE, session.data.close(None)).await;
         if self.ended_within(&session.operation_id, END_GRACE).await {
             return;
         }
         if session.kind == Kind::Terminal {
-            let _ = tokio::time::timeout(END_GRACE, signal(&mut session.control, 9)).await;
+            let _ = tokio::time::timeout(END_GRACE, signal_process(&mut session.control, 9)).await;
         }
         drop(session.control);
         if self.ended_within(&session.operation_id, END_GRACE).await {
@@ -275,8 +303,9 @@ impl LxdClient {
     }
 }
 
-/// Sends `{"command":"signal","signal":N}` on the control socket.
-pub async fn signal(control: &mut WebSocket, signal: u8) -> Result<(), LxdError> {
+/// Sends `{"command":"signal","signal":N}` on the control socket: LXD
+/// signals the process it started (the shell), not its children.
+async fn signal_process(control: &mut WebSocket, signal: u8) -> Result<(), LxdError> {
     let text = serde_json::json!({"command": "signal", "signal": signal}).to_string();
     control.send(Message::text(text)).await.map_err(|e| LxdError::Unavailable(format!("control socket: {e}")))
 }
@@ -308,6 +337,14 @@ mod tests {
         assert_eq!((unknown.gid, unknown.name.as_str(), unknown.shell.as_str()), (4242, "4242", "/bin/sh"));
         let root = Account::from_passwd(None, 0);
         assert_eq!((root.home.as_str(), root.shell.as_str()), ("/root", "/bin/sh"));
+    }
+
+    #[test]
+    fn only_the_keyboard_signals_are_typed_as_their_keys() {
+        assert_eq!([2, 3, 20].map(keyboard_key), [Some(0x03), Some(0x1c), Some(0x1a)]);
+        for signal in [1, 9, 15, 19, 28, 64] {
+            assert_eq!(keyboard_key(signal), None, "{signal}");
+        }
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //!
 //! The bridge: client binary frames → LXD's fd 0 as binary frames (never a
 //! text frame: LXD reads one as the end of input); fd 0 → client binary
-//! frames, cut at `max_frame_bytes`; client text frames are control JSON
-//! (`resize`, `signal`) → LXD's control socket. A text frame that is not a
+//! frames, cut at `max_frame_bytes`; client text frames are control JSON:
+//! `resize` → LXD's control socket, `signal` → the foreground command or
+//! the shell ([`Interactive::signal`]). A text frame that is not a
 //! valid control message closes the socket with 1008 (policy violation):
 //! a client that mixes keystrokes into text frames is broken, and guessing
 //! would either type them or drop them silently. When the process ends the
@@ -20,7 +21,7 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use futures_util::{SinkExt as _, StreamExt as _};
 use smp_proto::ErrorCode;
 use smp_proto::api::{ConsoleQuery, TerminalControl, TerminalEvent, TerminalQuery, clamp_terminal_size};
@@ -29,7 +30,7 @@ use tokio_tungstenite::tungstenite::Message as LxdMessage;
 
 use crate::auth::Authorized;
 use crate::error::AgentError;
-use crate::lxd::{Interactive, LxdClient, resize_terminal, signal_terminal};
+use crate::lxd::{Interactive, LxdClient, resize_terminal};
 use crate::sessions::SessionPermit;
 use crate::startup::AgentState;
 
@@ -114,6 +115,21 @@ enum End {
     Client(Option<CloseReason>),
 }
 
+/// What actix-ws 0.3's aggregated stream says (as an I/O error) when a
+/// message's fragments add up to more than `max_continuation_size`.
+const CONTINUATION_TOO_BIG: &str = "Exceeded maximum continuation size";
+
+/// The close code for an error of the client's stream: 1009 (message too
+/// big) for a frame, or a message in fragments, over `max_frame_bytes`;
+/// 1002 (protocol error) for anything else.
+fn close_code(error: &ProtocolError) -> CloseCode {
+    match error {
+        ProtocolError::Overflow => CloseCode::Size,
+        ProtocolError::Io(error) if error.to_string() == CONTINUATION_TOO_BIG => CloseCode::Size,
+        _ => CloseCode::Protocol,
+    }
+}
+
 async fn bridge(
     lxd: LxdClient,
     mut session: Interactive,
@@ -139,20 +155,23 @@ async fn bridge(
             let idle_end = last_activity + limits.idle;
             tokio::select! {
                 message = stream.next() => {
-                    last_activity = Instant::now();
+                    // Only data counts as activity: pings and pongs are
+                    // keepalives, and every client answers the agent's pings.
                     match message {
                         Some(Ok(AggregatedMessage::Binary(bytes))) => {
+                            last_activity = Instant::now();
                             if session.data.send(LxdMessage::Binary(bytes)).await.is_err() {
                                 break End::Process;
                             }
                         }
                         Some(Ok(AggregatedMessage::Text(text))) => match TerminalControl::parse(&text) {
                             Ok(control) => {
+                                last_activity = Instant::now();
                                 let sent = match control {
                                     TerminalControl::Resize { cols, rows } => {
                                         resize_terminal(&mut session.control, clamp_terminal_size(cols), clamp_terminal_size(rows)).await
                                     }
-                                    TerminalControl::Signal { signal } => signal_terminal(&mut session.control, signal).await,
+                                    TerminalControl::Signal { signal } => session.signal(signal).await,
                                 };
                                 if let Err(error) = sent {
                                     tracing::info!(%error, "control message not delivered");
@@ -168,19 +187,18 @@ async fn bridge(
                         Some(Ok(AggregatedMessage::Pong(_))) => {}
                         Some(Ok(AggregatedMessage::Close(_))) | None => break End::Client(None),
                         Some(Err(error)) => {
-                            let code = if matches!(error, actix_ws::ProtocolError::Overflow) { CloseCode::Size } else { CloseCode::Protocol };
-                            break End::Client(Some(CloseReason { code, description: Some(error.to_string()) }));
+                            break End::Client(Some(CloseReason { code: close_code(&error), description: Some(error.to_string()) }));
                         }
                     }
                 }
                 message = session.data.next() => {
-                    last_activity = Instant::now();
                     let bytes = match message {
                         Some(Ok(LxdMessage::Binary(bytes))) => bytes,
                         Some(Ok(LxdMessage::Text(text))) => bytes::Bytes::from(text),
                         Some(Ok(LxdMessage::Ping(_) | LxdMessage::Pong(_) | LxdMessage::Frame(_))) => continue,
                         Some(Ok(LxdMessage::Close(_)) | Err(_)) | None => break End::Process,
                     };
+                    last_activity = Instant::now();
                     for chunk in bytes.chunks(limits.frame) {
                         if client.binary(bytes.slice_ref(chunk)).await.is_err() {
                             break 'bridge End::Client(None);
