@@ -403,8 +403,16 @@ impl HubTask {
             size: (80, 24),
         };
         let mut recheck = tokio::time::interval_at(started + RECHECK_INTERVAL, RECHECK_INTERVAL);
-        let mut alone_since = Some(Instant::now());
+        let mut alone_since = None;
+        let mut rights_open = true;
+        let lifetime_end = started + lifetime;
         let reason = loop {
+            // The grace period runs from the moment nobody is attached, however they went.
+            if running.sockets.is_empty() {
+                alone_since.get_or_insert_with(Instant::now);
+            } else {
+                alone_since = None;
+            }
             let grace_end = alone_since.map(|since| since + grace);
             tokio::select! {
                 command = commands.recv() => {
@@ -414,19 +422,12 @@ impl HubTask {
                             let answer = running.attach(&spec, &commands_sender(&hub), request).await;
                             let opened = answer.is_ok();
                             let _ = reply.send(answer);
-                            if opened {
-                                alone_since = None;
-                            } else if running.upstream.is_none() && !hub.shared {
+                            if !opened && running.upstream.is_none() && !hub.shared {
                                 // A private terminal that never opened is nothing to keep.
                                 break CloseReason::AgentFailed;
                             }
                         }
-                        Command::Detach(id) => {
-                            running.detach(id, None);
-                            if running.sockets.is_empty() {
-                                alone_since = Some(Instant::now());
-                            }
-                        }
+                        Command::Detach(id) => running.detach(id, None),
                         Command::Input(id, bytes) => {
                             if let Err(reason) = running.input(id, bytes).await {
                                 break reason;
@@ -437,12 +438,7 @@ impl HubTask {
                                 break reason;
                             }
                         }
-                        Command::Refresh => {
-                            running.refresh();
-                            if running.sockets.is_empty() && alone_since.is_none() {
-                                alone_since = Some(Instant::now());
-                            }
-                        }
+                        Command::Refresh => running.refresh(),
                         Command::End(reason) => break reason,
                     }
                 }
@@ -451,18 +447,16 @@ impl HubTask {
                         break reason;
                     }
                 }
-                _ = tokio::time::sleep_until(started + lifetime) => break CloseReason::Lifetime,
+                _ = tokio::time::sleep_until(lifetime_end) => break CloseReason::Lifetime,
                 _ = sleep_until_opt(grace_end) => break CloseReason::Abandoned,
                 _ = recheck.tick() => {
                     if let Err(reason) = running.recheck().await {
                         break reason;
                     }
                 }
-                changed = rights.changed() => {
-                    if changed.is_err() {
-                        // The watcher is gone (the panel stops): the 60 s checks remain.
-                        rights.mark_unchanged();
-                    }
+                changed = rights.changed(), if rights_open => {
+                    // A watcher that is gone (the panel stops) leaves the 60 s checks.
+                    rights_open = changed.is_ok();
                     if let Err(reason) = running.recheck().await {
                         break reason;
                     }
