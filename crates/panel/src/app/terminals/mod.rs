@@ -354,15 +354,12 @@ pub async fn request_ticket(
     request: TicketRequest,
 ) -> Result<TicketAnswer, AppError> {
     let entry = current.audit(format!("container:{id}"));
-    let resumed = match &request.session {
-        Some(text) => Some(own_session(&context, &current, id, text)?),
-        None => None,
-    };
     audited(pool, entry, move |connection, entry| {
         let container = load_allowed(connection, &current, id, Action::ContainerTerminal)?;
         entry.machine = Some(container.machine.clone());
         // Checked now, so that a ticket never names what cannot be opened.
         Target::check_actionable(&container)?;
+        let resumed = request.session.as_deref().map(|text| own_session(&context, &current, id, text)).transpose()?;
         let target = match resumed {
             Some(hub) => {
                 entry.set_detail(format!("session={}", hub.id.0));
