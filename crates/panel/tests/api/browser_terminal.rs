@@ -187,6 +187,7 @@ async fn the_terminal_follows_the_window_size_and_a_reload_takes_the_same_shell_
 
     // A reload takes the same shell back (its variable is still set).
     type_line(&browser, "kept=41").await;
+    wait_for_line(&browser, "the shell's echo of kept=41", |line| line.ends_with("# kept=41")).await;
     browser.client().refresh().await.unwrap();
     wait_connected(&browser).await;
     type_line(&browser, "echo kept-$((kept+1))").await;
@@ -221,4 +222,68 @@ async fn a_service_owner_gets_the_404_page_for_the_terminal_of_her_services_cont
     browser.client().goto(&format!("{}/containers/{}/terminal", t.app.address, t.d)).await.unwrap();
     assert_eq!(browser.text_of("h1").await, "Not found");
     assert!(browser.client().find(Locator::Css("#terminal")).await.is_err(), "no terminal");
+}
+
+/// Waits (bounded) until `script` answers true in `browser`.
+async fn wait_until_true(browser: &Browser, what: &str, script: &str) {
+    let started = Instant::now();
+    while browser.client().execute(script, vec![]).await.unwrap() != json!(true) {
+        assert!(started.elapsed() < TERMINAL_WAIT, "{what}: not within {TERMINAL_WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shared_session_shows_the_owners_shell_to_a_read_only_guest_whose_keys_do_nothing_until_she_may_type() {
+    let project = LxdProject::with_busyboxes(&["c-share"]);
+    let (_agent, world, id, alice) = alice_in_chromium(&project, "c-share").await;
+    world.member("bob").await;
+    let panel = world.app.address.clone();
+
+    // She starts a shared session from her container's page and invites bob to watch.
+    alice.client().goto(&format!("{panel}/containers/{id}")).await.unwrap();
+    alice.wait_for_htmx().await;
+    alice.click(Locator::Css("#start-shared")).await;
+    wait_connected(&alice).await;
+    let path = alice.client().current_url().await.unwrap().path().to_owned();
+    assert!(path.starts_with("/terminal-sessions/"), "on the session's page: {path}");
+    alice.type_into("#invite-username", "bob").await;
+    alice.click(Locator::Css("#invite-form button[type=submit]")).await;
+    alice.wait_for_text("#session-message", "bob may watch.").await;
+    type_line(&alice, "echo shared-$((40+2))").await;
+    wait_for_line(&alice, "shared-42", |line| line == "shared-42").await;
+
+    // He joins from his dashboard: the current screen, her size, read-only.
+    let bob = Browser::start().await;
+    listen_for_csp_violations(&bob).await;
+    sign_in(&bob, &panel, "bob", PASSWORD).await;
+    bob.click(Locator::LinkText("Join the session on c-share")).await;
+    wait_connected(&bob).await;
+    wait_for_line(&bob, "her output", |line| line == "shared-42").await;
+    assert_eq!(bob.text_of("#terminal-mode").await, "read-only");
+    assert_eq!(shown_rows(&bob).await, shown_rows(&alice).await, "he sees her PTY's size");
+    let bobs_row = "#participants li[data-username='bob']";
+    alice.wait_for_text(bobs_row, "read").await;
+    alice.wait_for_text(bobs_row, "connected").await;
+    bob.wait_for_text("#participants", "alice").await;
+
+    // His keys are dropped by the panel: no file appears.
+    type_line(&bob, "touch /tmp/bob-was-here").await;
+    type_line(&alice, "echo after-$((1+1))").await;
+    wait_for_line(&bob, "her next output", |line| line == "after-2").await;
+    assert_ne!(project.exec("c-share", &["test", "-e", "/tmp/bob-was-here"]).0, 0, "his keys changed nothing");
+
+    // She lets him type: his keys reach the shell, and she sees them.
+    alice.click(Locator::XPath("//li[@data-username='bob']//button[normalize-space()='Let type']")).await;
+    wait_until_true(&bob, "his read-only mark goes", "return document.getElementById('terminal-mode').hidden").await;
+    type_line(&bob, "echo bob-$((1+1))").await;
+    wait_for_line(&alice, "his output", |line| line == "bob-2").await;
+    alice.screenshot("terminal-shared").await;
+
+    // Removed, his socket closes with its reason.
+    alice.click(Locator::XPath("//li[@data-username='bob']//button[normalize-space()='Remove']")).await;
+    bob.wait_for_text("#terminal-status", "Closed (4001)").await;
+    for browser in [&alice, &bob] {
+        assert_eq!(violations(browser).await, Vec::<String>::new(), "no CSP violation");
+    }
 }

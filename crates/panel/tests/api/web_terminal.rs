@@ -113,6 +113,9 @@ async fn a_shared_sessions_page_is_for_its_owner_and_those_she_invited_and_she_e
     // Bob is not invited: the 404 page of an unknown session.
     let (_, unknown) = page(app, "/terminal-sessions/000000000000", &bob.cookie).await;
     assert_eq!(page(app, &to, &bob.cookie).await, (404, unknown));
+    // An admin who was not invited may know it exists (she may end it), not watch it.
+    let admin = signed_in(app, "root").await;
+    assert_eq!(page(app, &to, &admin.cookie).await.0, 403);
     assert!(!page_200(app, "/", &bob.cookie).await.contains(&to), "not on his dashboard");
 
     // Invited (through the API, as the page's script does), he joins without her controls.
