@@ -144,6 +144,12 @@ async fn a_member_computes_in_her_containers_terminal_in_chromium_under_the_csp_
     let styled = "return Array.from(document.querySelectorAll('#terminal style')).every((s) => s.sheet !== null)\
         && document.querySelectorAll('#terminal style').length > 0";
     assert_eq!(browser.client().execute(styled, vec![]).await.unwrap(), json!(true), "xterm's <style>s are applied");
+    // The nonce is in the script element's property only: the browser hides the
+    // attribute, and the style elements carry it as a property too.
+    let hidden = "const script = document.querySelector('script[src=\"/assets/terminal.js\"]');\
+        return script.getAttribute('nonce') === '' && script.nonce.length === 32\
+        && !document.documentElement.outerHTML.includes(script.nonce)";
+    assert_eq!(browser.client().execute(hidden, vec![]).await.unwrap(), json!(true), "the nonce is hidden");
     browser.screenshot("terminal").await;
 
     // The CSP is on and the listener hears it: a <style> without the nonce and
