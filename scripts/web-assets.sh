@@ -10,7 +10,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WEB=$ROOT/crates/panel/web
 ASSETS=$ROOT/crates/panel/assets
 # package file in node_modules -> embedded copy
-FILES=("htmx.org/dist/htmx.min.js:htmx.min.js")
+FILES=(
+    "htmx.org/dist/htmx.min.js:htmx.min.js"
+    "@xterm/xterm/lib/xterm.js:xterm.js"
+    "@xterm/xterm/css/xterm.css:xterm.css"
+    "@xterm/addon-fit/lib/addon-fit.js:addon-fit.js"
+)
 
 say() { printf 'web-assets: %s\n' "$*"; }
 die() { printf 'web-assets: ERROR: %s\n' "$*" >&2; exit 1; }

@@ -11,7 +11,8 @@
 //! requests send the session's CSRF token: htmx requests in the
 //! `X-CSRF-Token` header (from `hx-headers` on `<body>`); the one plain form
 //! is the login's. Every page carries a strict Content-Security-Policy (no
-//! inline script or style; assets from the panel only).
+//! inline script or style; assets from the panel only); the terminal pages
+//! add a style nonce of their own to it (see `terminals`).
 
 mod account;
 mod admin;
@@ -22,6 +23,7 @@ mod pages;
 mod panels;
 mod provisioning;
 mod services;
+mod terminals;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -93,6 +95,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(AuditAction("container.delete"))
                 .route(web::post().to(provisioning::delete)), // CurrentUser (X-CSRF-Token) + delete_container: policy ContainerDelete; no live sub-containers
         )
+        .service(web::resource("/containers/{id}/terminal").route(web::get().to(terminals::terminal_page))) // CurrentUser + policy ContainerTerminal (never a service owner); its own CSP (a style nonce)
+        .service(
+            web::resource("/containers/{id}/terminal-sessions")
+                .app_data(AuditAction("terminal_session.create"))
+                .route(web::post().to(terminals::start_shared)), // CurrentUser (X-CSRF-Token) + create_shared: policy ContainerTerminal
+        )
+        .service(
+            web::resource("/containers/{id}/terminal-sessions/{session}/end")
+                .app_data(AuditAction("terminal_session.end"))
+                .route(web::post().to(terminals::end)), // CurrentUser (X-CSRF-Token) + end_session: policy TerminalSessionManage
+        )
+        .service(web::resource("/terminal-sessions/{id}").route(web::get().to(terminals::session_page))) // CurrentUser + policy TerminalSessionJoin (session_view); its own CSP (a style nonce)
         .service(web::resource("/containers/{id}/status").route(web::get().to(pages::container_status))) // CurrentUser + policy ContainerView
         .service(action("/containers/{id}/start", "container.start")) // CurrentUser (X-CSRF-Token) + policy ContainerStart
         .service(action("/containers/{id}/stop", "container.stop")) // CurrentUser (X-CSRF-Token) + policy ContainerStop

@@ -11,6 +11,7 @@ use smp_proto::api::StopRequest;
 use super::jobs::{JobState, Jobs};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
+use super::terminals::{SessionRow, may_open_terminal, session_rows};
 use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
@@ -121,6 +122,8 @@ struct Dashboard {
     services: Vec<ServiceRow>,
     /// Offer "New container" (policy `ContainerCreate`).
     may_create: bool,
+    /// The shared terminal sessions she owns or is invited to.
+    terminal_sessions: Vec<SessionRow>,
 }
 
 /// Containers in tree order: each parent (that is in the list) followed by
@@ -158,9 +161,11 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
 /// `GET /`: the containers the user owns and the sub-containers below
 /// them, and the services she owns or that run on those trees.
 pub async fn dashboard(page: PageContext) -> Page {
-    let PageContext { current, pool, .. } = page;
+    let PageContext { current, pool, state } = page;
     let chrome = Chrome::of(&current);
     let may_create = current.decide(Action::ContainerCreate, &Object::Nothing).is_ok();
+    let mut terminal_sessions = session_rows(&current, &state.app, None, None);
+    terminal_sessions.retain(|session| session.shared);
     let (rows, services) = db::run(&pool, move |connection| {
         let mine = containers::tree_ids_of(connection, current.user.id.0)?;
         let rows = visible_among(connection, &current, Some(&mine), &ListFilter::default())?;
@@ -168,7 +173,7 @@ pub async fn dashboard(page: PageContext) -> Page {
         Ok::<_, AppError>((rows, services))
     })
     .await?;
-    html(&Dashboard { chrome, rows: tree_rows(rows), services, may_create })
+    html(&Dashboard { chrome, rows: tree_rows(rows), services, may_create, terminal_sessions })
 }
 
 #[derive(Template)]
@@ -188,6 +193,11 @@ struct ContainerPage {
     /// Its live sub-containers she may see, and whether she may add one.
     children: Vec<ChildRow>,
     may_add_child: bool,
+    /// Offer "Open terminal" and "Start a shared session" (policy `ContainerTerminal`).
+    may_open_terminal: bool,
+    /// Her open terminal sessions on it, owned or invited (the name
+    /// `container_terminal_sessions.html` reads).
+    sessions: Vec<SessionRow>,
 }
 
 #[derive(Template)]
@@ -216,17 +226,19 @@ async fn viewable(current: CurrentUser, pool: &DbPool, id: i64) -> Result<Contai
 
 /// `GET /containers/{id}`: the same 404 page for a hidden container as for a missing one.
 pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
-    let PageContext { current, pool, .. } = page;
+    let PageContext { current, pool, state } = page;
     let chrome = Chrome::of(&current);
     let id = ContainerId(path.into_inner());
-    let (container, services, config, children, may_add_child) = db::run(&pool, move |connection| {
+    let sessions = session_rows(&current, &state.app, Some(id), None);
+    let (container, services, config, children, may_add_child, may_open_terminal) = db::run(&pool, move |connection| {
         let container = load_allowed(connection, &current, id, Action::ContainerView)?;
         let services = container_services(connection, &current, id)?;
         let config = config_section(connection, &current, &container, None, None)?;
         let children = children_of(connection, &current, id)?;
         let may_add_child =
             !container.is_gone() && allowed(load_allowed(connection, &current, id, Action::ContainerCreate))?;
-        Ok::<_, AppError>((container, services, config, children, may_add_child))
+        let may_open_terminal = !container.is_gone() && may_open_terminal(connection, &current, id)?;
+        Ok::<_, AppError>((container, services, config, children, may_add_child, may_open_terminal))
     })
     .await?;
     let config = config.render().map_err(AppError::internal)?;
@@ -241,6 +253,8 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
         config,
         children,
         may_add_child,
+        may_open_terminal,
+        sessions,
     })
 }
 

@@ -23,14 +23,14 @@ const ENTER: char = '\u{E007}';
 const PAGE_WAIT: Duration = Duration::from_secs(60);
 
 /// `chromedriver` on a free port and one headless Chromium session; both end on drop.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     client: Option<Client>,
     _profile: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    pub(crate) async fn start() -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -64,12 +64,12 @@ impl Browser {
         Browser { driver, client: Some(client), _profile: profile }
     }
 
-    fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         self.client.as_ref().expect("the session is open until drop")
     }
 
     /// Saves a PNG of the window as `target/screenshots/<name>.png`.
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let png = self.client().screenshot().await.expect("a screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -77,20 +77,20 @@ impl Browser {
     }
 
     /// The same screenshot at `width`×`height`; the window is back at 1280×900 after.
-    async fn screenshot_sized(&self, name: &str, width: u32, height: u32) {
+    pub(crate) async fn screenshot_sized(&self, name: &str, width: u32, height: u32) {
         self.client().set_window_size(width, height).await.unwrap();
         self.screenshot(name).await;
         self.client().set_window_size(1280, 900).await.unwrap();
     }
 
-    async fn click(&self, locator: Locator<'_>) {
+    pub(crate) async fn click(&self, locator: Locator<'_>) {
         self.client().find(locator).await.unwrap().click().await.unwrap();
     }
 
     /// Waits (bounded) until the browser is on the dashboard after a sign-in,
     /// then for its heading. The login page has a heading too, so waiting
     /// for one alone could pass while the form is still being submitted.
-    async fn wait_for_dashboard(&self, panel: &str, why: &str) {
+    pub(crate) async fn wait_for_dashboard(&self, panel: &str, why: &str) {
         let dashboard = url::Url::parse(&format!("{panel}/")).unwrap();
         let reached = self.client().wait().at_most(PAGE_WAIT).for_url(&dashboard).await;
         let at = self.client().current_url().await.unwrap();
@@ -99,18 +99,18 @@ impl Browser {
     }
 
     /// Types `text` into the element at `css`.
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         self.client().find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
     }
 
-    async fn text_of(&self, css: &str) -> String {
+    pub(crate) async fn text_of(&self, css: &str) -> String {
         self.client().find(Locator::Css(css)).await.unwrap().text().await.unwrap()
     }
 
     /// Waits (bounded) until the page has loaded and htmx has processed it:
     /// a click before that reaches the browser's own form submission, not
     /// htmx (htmx is loaded with `defer` and binds on DOMContentLoaded).
-    async fn wait_for_htmx(&self) {
+    pub(crate) async fn wait_for_htmx(&self) {
         let started = Instant::now();
         let probe = "return document.readyState === 'complete' && typeof htmx !== 'undefined'";
         while !self.client().execute(probe, vec![]).await.is_ok_and(|ready| ready == json!(true)) {
@@ -120,7 +120,7 @@ impl Browser {
     }
 
     /// Waits (bounded) until the element at `css` shows text containing `wanted`.
-    async fn wait_for_text(&self, css: &str, wanted: &str) {
+    pub(crate) async fn wait_for_text(&self, css: &str, wanted: &str) {
         let started = Instant::now();
         loop {
             let shown = match self.client().find(Locator::Css(css)).await {
@@ -149,7 +149,7 @@ impl Drop for Browser {
 }
 
 /// Signs in through the login form as `username`.
-async fn sign_in(browser: &Browser, panel: &str, username: &str, password: &str) {
+pub(crate) async fn sign_in(browser: &Browser, panel: &str, username: &str, password: &str) {
     browser.client().goto(&format!("{panel}/login")).await.unwrap();
     browser.type_into("#username", username).await;
     browser.type_into("#password", password).await;

@@ -420,6 +420,14 @@ pub fn list_sessions(current: &CurrentUser, context: &Context, container: Option
     list
 }
 
+/// Session `text` as its owner or an invited participant sees it (policy
+/// `TerminalSessionJoin`: anyone else gets the 404 of an unknown session,
+/// an admin who was not invited a 403): the shared session's page shows it.
+pub fn session_view(current: &CurrentUser, context: &Context, text: &str) -> Result<SessionView, AppError> {
+    let hub = session_for(current, context, text, Action::TerminalSessionJoin)?;
+    Ok(SessionView::of(&hub))
+}
+
 /// Session `text` as `current` may see it for `action`: hidden ones are
 /// the same 404 as unknown ones.
 fn session_for(current: &CurrentUser, context: &Context, text: &str, action: Action) -> Result<Arc<Hub>, AppError> {
