@@ -60,6 +60,8 @@ pub struct Config {
     /// exec, a creation, a state read, …); one more is refused with 429
     /// `limit_reached` at once.
     pub max_agent_calls_per_user: usize,
+    /// Seconds a terminal ticket waits for its socket (single use).
+    pub terminal_ticket_ttl_s: u64,
     /// Seconds a terminal session outlives its last socket (a reload takes it back).
     pub terminal_grace_s: u64,
     /// Seconds a terminal session lives at most.
@@ -80,6 +82,7 @@ struct Defaults {
     default_quota: Quota,
     default_limits: Limits,
     max_agent_calls_per_user: usize,
+    terminal_ticket_ttl_s: u64,
     terminal_grace_s: u64,
     terminal_lifetime_s: u64,
     max_terminals_per_user: usize,
@@ -94,6 +97,7 @@ const DEFAULTS: Defaults = Defaults {
     default_quota: Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0) },
     default_limits: Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) },
     max_agent_calls_per_user: 8,
+    terminal_ticket_ttl_s: 30,
     terminal_grace_s: 60,
     terminal_lifetime_s: 12 * 3600,
     max_terminals_per_user: 8,
@@ -155,7 +159,8 @@ impl Config {
                 self.max_agent_calls_per_user
             )));
         }
-        let ranges: [(&str, u64, u64, u64); 4] = [
+        let ranges: [(&str, u64, u64, u64); 5] = [
+            ("terminal_ticket_ttl_s", self.terminal_ticket_ttl_s, 1, 300),
             ("terminal_grace_s", self.terminal_grace_s, 1, 3600),
             ("terminal_lifetime_s", self.terminal_lifetime_s, 10, 7 * 24 * 3600),
             ("max_terminals_per_user", self.max_terminals_per_user as u64, 1, 256),
@@ -372,6 +377,7 @@ mod tests {
             "default_limits.memory_mb",
             "default_limits.disk_mb",
             "max_agent_calls_per_user",
+            "terminal_ticket_ttl_s",
             "terminal_grace_s",
             "terminal_lifetime_s",
             "max_terminals_per_user",

@@ -155,6 +155,7 @@ impl Application {
 /// The limits of terminal sessions, from the configuration.
 fn terminal_limits(config: &Config) -> TerminalLimits {
     TerminalLimits {
+        ticket_ttl: Duration::from_secs(config.terminal_ticket_ttl_s),
         grace: Duration::from_secs(config.terminal_grace_s),
         lifetime: Duration::from_secs(config.terminal_lifetime_s),
         per_user: config.max_terminals_per_user,

@@ -49,7 +49,7 @@ pub struct ParticipantBody {
 /// A ticket for a terminal on the container (audited)
 ///
 /// Send the ticket as the first message of `GET /api/v1/terminal` (a
-/// WebSocket), within 30 s; it opens once. `session` takes back one's own
+/// WebSocket), within `expires_in` seconds (30 unless configured); it opens once. `session` takes back one's own
 /// open session (after a reload).
 #[utoipa::path(post, path = "/api/v1/containers/{id}/terminal", params(ContainerPath),
     request_body = TicketRequest, responses(

@@ -195,6 +195,8 @@ impl CloseReason {
 /// The limits of terminals (from `Config`).
 #[derive(Debug, Clone, Copy)]
 pub struct TerminalLimits {
+    /// How long a ticket waits for its socket.
+    pub ticket_ttl: Duration,
     /// How long a session outlives its last socket.
     pub grace: Duration,
     pub lifetime: Duration,
@@ -216,7 +218,7 @@ pub struct Terminals {
 impl Terminals {
     /// `rights`: `rights::watch_audit_log`'s receiver.
     pub fn new(limits: TerminalLimits, rights: watch::Receiver<i64>) -> Terminals {
-        Terminals { tickets: TicketBook::default(), hubs: Arc::default(), limits, rights }
+        Terminals { tickets: TicketBook::new(limits.ticket_ttl), hubs: Arc::default(), limits, rights }
     }
 
     fn hubs(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Arc<Hub>>> {
@@ -340,7 +342,7 @@ fn issue(context: &Context, ticket: Ticket) -> Result<TicketAnswer, AppError> {
         .tickets
         .issue(ticket, tokio::time::Instant::now().into_std())
         .map_err(|refused| AppError::new(ErrorCode::LimitReached, refused.to_string()))?;
-    Ok(TicketAnswer { ticket: secret, expires_in: tickets::TICKET_TTL.as_secs() })
+    Ok(TicketAnswer { ticket: secret, expires_in: context.terminals.limits.ticket_ttl.as_secs() })
 }
 
 /// A ticket for a terminal on container `id` (policy `ContainerTerminal`:
@@ -559,7 +561,7 @@ pub async fn session_ticket(
 
 /// Redeems a ticket (the socket's first message) and attaches the socket:
 /// the rights behind the ticket are asked again first (they may have ended
-/// in its 30 s), then a new session is started or the named one joined.
+/// while it waited), then a new session is started or the named one joined.
 pub async fn redeem(
     context: Arc<Context>,
     pool: &DbPool,

@@ -1,4 +1,4 @@
-//! Terminal tickets: single-use, 128-bit, 30 s, bound to the user, the way
+//! Terminal tickets: single-use, 128-bit, 30 s (`terminal_ticket_ttl_s`), bound to the user, the way
 //! she signed in, the container and what they open, and kept only as their
 //! SHA-256 (a memory dump of the panel yields no usable ticket).
 //!
@@ -15,7 +15,7 @@ use crate::app::AuthVia;
 use crate::db::containers::ContainerId;
 use crate::domain::credentials::{hash_secret, random_secret};
 
-/// How long a ticket may wait for its socket.
+/// How long a ticket may wait for its socket, unless configured otherwise.
 pub const TICKET_TTL: Duration = Duration::from_secs(30);
 /// Unused tickets one user may hold at once; more are refused.
 pub const MAX_TICKETS_PER_USER: usize = 16;
@@ -57,12 +57,24 @@ pub enum TicketRefused {
 }
 
 /// The unused tickets, by the hash of their secret.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TicketBook {
     held: Mutex<HashMap<String, Held>>,
+    ttl: Duration,
+}
+
+impl Default for TicketBook {
+    fn default() -> TicketBook {
+        TicketBook::new(TICKET_TTL)
+    }
 }
 
 impl TicketBook {
+    /// A book whose tickets wait `ttl` for their socket.
+    pub fn new(ttl: Duration) -> TicketBook {
+        TicketBook { held: Mutex::default(), ttl }
+    }
+
     /// A new ticket's secret (shown once, to its holder).
     pub fn issue(&self, ticket: Ticket, now: Instant) -> Result<String, TicketRefused> {
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -72,7 +84,7 @@ impl TicketBook {
             return Err(TicketRefused::TooMany);
         }
         let secret = random_secret();
-        held.insert(hash_secret(&secret), Held { ticket, expires_at: now + TICKET_TTL });
+        held.insert(hash_secret(&secret), Held { ticket, expires_at: now + self.ttl });
         Ok(secret)
     }
 
@@ -129,5 +141,15 @@ mod tests {
         assert_eq!(book.issue(ticket(1), now).unwrap_err(), TicketRefused::TooMany);
         assert!(book.issue(ticket(2), now).is_ok(), "another user is not affected");
         assert!(book.issue(ticket(1), now + TICKET_TTL).is_ok(), "expired ones make room");
+    }
+
+    #[test]
+    fn a_configured_ttl_is_the_tickets_life() {
+        let book = TicketBook::new(Duration::from_secs(2));
+        let now = Instant::now();
+        let secret = book.issue(ticket(1), now).unwrap();
+        let later = book.issue(ticket(1), now).unwrap();
+        assert!(book.take(&secret, now + Duration::from_secs(1)).is_ok());
+        assert_eq!(book.take(&later, now + Duration::from_secs(2)).unwrap_err(), TicketRefused::Invalid);
     }
 }
