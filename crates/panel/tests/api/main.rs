@@ -30,6 +30,7 @@ mod real_agent;
 mod rotation;
 mod services_api;
 mod sync_lock;
+mod terminal_shared;
 mod terminal_ws;
 mod users;
 mod web_account;
