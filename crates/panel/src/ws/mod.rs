@@ -14,11 +14,14 @@
 //! a text frame that is no control message, closes the socket with 1009 or
 //! 1008.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason as WsCloseReason, Session};
+use bytes::Bytes;
 use futures_util::StreamExt as _;
 use serde::Deserialize;
 use smp_proto::api::{TerminalControl, clamp_terminal_size};
@@ -107,11 +110,17 @@ async fn relay(
     };
     drop(ticket);
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    // Keystrokes waiting for the input rate: no more frames are read
+    // meanwhile (the browser waits), but output keeps flowing to her.
+    let mut typing: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
     loop {
         tokio::select! {
-            message = stream.next() => {
-                if let Some(reason) = from_browser(&mut session, &attachment, message).await {
-                    return refused(reason);
+            () = async { if let Some(typed) = typing.as_mut() { typed.await } }, if typing.is_some() => typing = None,
+            message = stream.next(), if typing.is_none() => {
+                match from_browser(&mut session, &attachment, message).await {
+                    Browser::Typed(bytes) => typing = Some(Box::pin(attachment.input(bytes))),
+                    Browser::Handled => {}
+                    Browser::Close(reason) => return refused(reason),
                 }
             }
             outbound = attachment.next() => {
@@ -133,29 +142,39 @@ async fn relay(
     }
 }
 
-/// One message from the browser; `Some` when the socket must close.
+/// What a message from the browser asks.
+enum Browser {
+    /// Keystrokes, to be typed at the input rate.
+    Typed(Bytes),
+    /// A control message or a ping, done.
+    Handled,
+    /// The socket must close.
+    Close(CloseReason),
+}
+
+/// One message from the browser.
 async fn from_browser(
     session: &mut Session,
     attachment: &Attachment,
     message: Option<Result<AggregatedMessage, actix_ws::ProtocolError>>,
-) -> Option<CloseReason> {
+) -> Browser {
     match message {
-        Some(Ok(AggregatedMessage::Binary(bytes))) => {
-            attachment.input(bytes).await;
-            None
-        }
+        Some(Ok(AggregatedMessage::Binary(bytes))) => Browser::Typed(bytes),
         Some(Ok(AggregatedMessage::Text(text))) => match TerminalControl::parse(&text) {
             Ok(control) => {
                 attachment.control(control).await;
-                None
+                Browser::Handled
             }
-            Err(_) => Some(CloseReason::BadFrame),
+            Err(_) => Browser::Close(CloseReason::BadFrame),
         },
-        Some(Ok(AggregatedMessage::Ping(bytes))) => session.pong(&bytes).await.err().map(|_| CloseReason::Exited),
-        Some(Ok(AggregatedMessage::Pong(_))) => None,
+        Some(Ok(AggregatedMessage::Ping(bytes))) => match session.pong(&bytes).await {
+            Ok(()) => Browser::Handled,
+            Err(_) => Browser::Close(CloseReason::Exited),
+        },
+        Some(Ok(AggregatedMessage::Pong(_))) => Browser::Handled,
         // The browser went away: the session stays for its grace period.
-        Some(Ok(AggregatedMessage::Close(_))) | None => Some(CloseReason::Exited),
-        Some(Err(actix_ws::ProtocolError::Overflow)) => Some(CloseReason::FrameTooLarge),
-        Some(Err(_)) => Some(CloseReason::BadFrame),
+        Some(Ok(AggregatedMessage::Close(_))) | None => Browser::Close(CloseReason::Exited),
+        Some(Err(actix_ws::ProtocolError::Overflow)) => Browser::Close(CloseReason::FrameTooLarge),
+        Some(Err(_)) => Browser::Close(CloseReason::BadFrame),
     }
 }

@@ -627,3 +627,53 @@ async fn a_reload_takes_the_session_back_within_the_grace_and_after_it_no_proces
     .await;
     assert!(closed.detail.unwrap().contains(&format!("session={session}")));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_paste_is_typed_whole_at_the_input_rate_while_its_echo_keeps_flowing() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let mut term = ready(&world, &alice, id).await;
+    term.type_line("cat > /tmp/paste").await;
+
+    // 768 KiB in 16 KiB frames, sent at once, read all along: three times
+    // the input rate's burst, so most of it waits for the rate.
+    let line = format!("{}\n", "p".repeat(63));
+    let paste = line.repeat(768 * 1024 / line.len());
+    let (mut sink, stream) = futures_util::StreamExt::split(term.socket);
+    let sending = async {
+        for frame in paste.as_bytes().chunks(16 * 1024) {
+            sink.send(Message::Binary(frame.to_vec().into())).await.unwrap();
+        }
+        sink.send(Message::Binary(b"\x04".to_vec().into())).await.unwrap();
+        sink.send(Message::Binary(b"wc -c < /tmp/paste | sed 's/^/size-/'\n".to_vec().into())).await.unwrap();
+        sink
+    };
+    let reading = async {
+        let mut stream = stream;
+        let mut seen = String::new();
+        let started = Instant::now();
+        while let Some(message) = tokio::time::timeout(WAIT, stream.next()).await.expect("output in time") {
+            match message.unwrap() {
+                Message::Binary(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+                Message::Close(frame) => panic!("closed during the paste: {frame:?}"),
+                _ => {}
+            }
+            if let Some((_, size)) = seen.rsplit_once("\nsize-")
+                && let Some((size, _)) = size.split_once('\r')
+            {
+                return (size.trim().to_owned(), started.elapsed());
+            }
+            if seen.len() > 4096 {
+                seen.drain(..seen.len() - 2048);
+            }
+        }
+        panic!("the socket ended during the paste");
+    };
+    let (_, (size, took)) = tokio::join!(sending, reading);
+    eprintln!("768 KiB pasted and echoed in {took:?}");
+    assert_eq!(size, paste.len().to_string(), "every byte was typed");
+    // 64 KiB at once, then 256 KiB/s.
+    assert!(took > Duration::from_millis(2500), "the input rate holds: {took:?}");
+}

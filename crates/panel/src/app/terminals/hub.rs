@@ -199,7 +199,7 @@ pub struct Attachment {
     outbound: mpsc::Receiver<Outbound>,
     queued: Arc<AtomicUsize>,
     close: watch::Receiver<Option<CloseReason>>,
-    limiter: DefaultDirectRateLimiter,
+    limiter: Arc<DefaultDirectRateLimiter>,
 }
 
 impl Attachment {
@@ -234,14 +234,20 @@ impl Attachment {
         Ok(message)
     }
 
-    /// Keystrokes (rate-limited here: a flood waits, it is not dropped).
-    pub async fn input(&self, bytes: Bytes) {
-        for chunk in bytes.chunks(INPUT_BURST_BYTES as usize) {
-            if let Some(cells) = u32::try_from(chunk.len()).ok().and_then(NonZeroU32::new) {
-                let _ = self.limiter.until_n_ready(cells).await;
+    /// Types `bytes`: a future that waits for the input rate (a flood
+    /// waits, it is not dropped), then hands them to the session. It
+    /// borrows nothing, so the socket keeps sending output while it waits
+    /// (reading no more keystrokes meanwhile).
+    pub fn input(&self, bytes: Bytes) -> impl Future<Output = ()> + Send + 'static {
+        let (id, commands, limiter) = (self.id, self.commands.clone(), self.limiter.clone());
+        async move {
+            for chunk in bytes.chunks(INPUT_BURST_BYTES as usize) {
+                if let Some(cells) = u32::try_from(chunk.len()).ok().and_then(NonZeroU32::new) {
+                    let _ = limiter.until_n_ready(cells).await;
+                }
             }
+            let _ = commands.send(Command::Input(id, bytes)).await;
         }
-        let _ = self.commands.send(Command::Input(self.id, bytes)).await;
     }
 
     /// A resize or a signal.
@@ -548,10 +554,10 @@ impl Running {
         self.audit(&socket, if owner { "terminal.open" } else { "terminal.join" }, format!("mode={mode}"));
         self.sockets.push(socket);
         self.refresh();
-        let limiter = RateLimiter::direct(
+        let limiter = Arc::new(RateLimiter::direct(
             Quota::per_second(NonZeroU32::new(INPUT_BYTES_PER_SECOND).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(INPUT_BURST_BYTES).unwrap_or(NonZeroU32::MIN)),
-        );
+        ));
         Ok(Attachment {
             id,
             session: self.hub().id.clone(),
