@@ -18,6 +18,7 @@ use crate::helpers::{TestApp, error_code};
 use crate::panel_agent::{PASSWORD, World, until};
 use crate::real_agent::LxdProject;
 use crate::terminal_ws::{Socket, Term, WAIT, auth, exists, participants_of, session_ticket, sessions_of};
+use tokio_tungstenite::tungstenite::Message;
 
 /// Starts a shared session of `owner` on `container`: its id.
 async fn shared(world: &World, owner: &crate::helpers::Session, container: i64) -> String {
@@ -268,4 +269,61 @@ async fn a_guest_who_never_reads_is_dropped_and_does_not_slow_the_owner() {
     let (code, _) = stalled.closed().await;
     assert_eq!(code, Some(4008), "{:?}", stalled.texts);
     assert!(stalled.bytes < flood, "he was dropped before the end: {}", stalled.bytes);
+}
+
+/// `stty size` in `term`'s shell: "rows cols".
+async fn stty_size(term: &mut Term) -> String {
+    // Not an answer already on the screen.
+    term.output.clear();
+    term.type_line("echo size=$(stty size):").await;
+    term.until_found("stty size", |output| {
+        let (_, rest) = output.split_once("\nsize=")?;
+        let (size, _) = rest.split_once(':')?;
+        (!size.is_empty() && size.bytes().all(|byte| byte.is_ascii_digit() || byte == b' ')).then(|| size.to_owned())
+    })
+    .await
+}
+
+/// The size messages `term` got, as (cols, rows).
+fn sizes(term: &Term) -> Vec<(u64, u64)> {
+    let sizes = term.texts.iter().filter(|text| text["type"] == "size");
+    sizes.map(|text| (text["cols"].as_u64().unwrap(), text["rows"].as_u64().unwrap())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_owners_window_sizes_the_terminal_from_the_moment_she_attaches() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let bob = world.member("bob").await;
+    let session = shared(&world, &alice, id).await;
+    assert_eq!(invite(&world, &alice, &session, "bob", "write").await.0, 200);
+
+    // Bob is first: his window does not size the terminal.
+    let ticket = session_ticket(&world.app, &bob, &session).await.unwrap();
+    let mut guest = Term::open_sized(&world.app, &ticket, 60, 20).await;
+    assert_eq!(stty_size(&mut guest).await, "24 80");
+    // Alice's window does, as soon as she is there.
+    let ticket = session_ticket(&world.app, &alice, &session).await.unwrap();
+    let mut owner = Term::open_sized(&world.app, &ticket, 100, 30).await;
+    assert_eq!(sizes(&owner), [(100, 30)], "{:?}", owner.texts);
+    assert_eq!(stty_size(&mut owner).await, "30 100");
+    guest.until_text("the owner's size", |text| *text == json!({"type": "size", "cols": 100, "rows": 30})).await;
+
+    // Bob resizing changes nothing; Alice resizing changes it for both.
+    let resize =
+        |cols: u16, rows: u16| Message::Text(json!({"type": "resize", "cols": cols, "rows": rows}).to_string().into());
+    guest.socket.send(resize(50, 10)).await.unwrap();
+    assert_eq!(stty_size(&mut guest).await, "30 100");
+    owner.socket.send(resize(120, 40)).await.unwrap();
+    guest.until_text("the new size", |text| *text == json!({"type": "size", "cols": 120, "rows": 40})).await;
+    assert_eq!(stty_size(&mut owner).await, "40 120");
+    assert_eq!(sizes(&guest).last(), Some(&(120, 40)));
+
+    // Her reload from a smaller window: the terminal follows it.
+    owner.socket.close(None).await.unwrap();
+    let ticket = session_ticket(&world.app, &alice, &session).await.unwrap();
+    let mut owner = Term::open_sized(&world.app, &ticket, 90, 25).await;
+    assert_eq!(stty_size(&mut owner).await, "25 90");
 }

@@ -71,9 +71,14 @@ pub(crate) async fn connect(app: &TestApp, origin: Option<&str>) -> Result<Socke
     }
 }
 
-/// The auth message with `ticket`.
+/// The auth message with `ticket` (a 100×30 window).
 pub(crate) fn auth(ticket: &str) -> Message {
-    Message::Text(json!({"type": "auth", "ticket": ticket, "cols": 100, "rows": 30}).to_string().into())
+    auth_sized(ticket, 100, 30)
+}
+
+/// The auth message with `ticket` from a `cols`×`rows` window.
+pub(crate) fn auth_sized(ticket: &str, cols: u16, rows: u16) -> Message {
+    Message::Text(json!({"type": "auth", "ticket": ticket, "cols": cols, "rows": rows}).to_string().into())
 }
 
 /// Connects and sends `ticket` as the first message.
@@ -143,7 +148,14 @@ impl Term {
     /// Opens a socket with `ticket` and reads to the screen snapshot that
     /// follows `attached` and `size` (panics on a close).
     pub(crate) async fn open(app: &TestApp, ticket: &str) -> Term {
-        let mut term = Term::with(open_with(app, ticket).await);
+        Term::open_sized(app, ticket, 100, 30).await
+    }
+
+    /// `open` from a `cols`×`rows` window.
+    pub(crate) async fn open_sized(app: &TestApp, ticket: &str, cols: u16, rows: u16) -> Term {
+        let mut socket = connect(app, None).await.expect("the socket opens");
+        socket.send(auth_sized(ticket, cols, rows)).await.unwrap();
+        let mut term = Term::with(socket);
         term.next_output().await;
         assert_eq!(term.texts.first().map(|text| text["type"].clone()), Some(json!("attached")), "{:?}", term.texts);
         term

@@ -514,6 +514,10 @@ impl Running {
         if self.upstream.is_none() {
             let size = if owner { (request.cols, request.rows) } else { self.size };
             self.open_upstream(spec, size).await?;
+        } else if owner && self.resize(request.cols, request.rows).await.is_err() {
+            // Her window sizes the terminal whenever she attaches (after a
+            // guest opened it, or a reload from another window).
+            return Err(session_gone());
         }
         if owner {
             // Her new socket takes the session back from an older one (a reload, another tab).
@@ -619,20 +623,7 @@ impl Running {
         let socket = &self.sockets[index];
         match control {
             TerminalControl::Resize { cols, rows } if socket.owner => {
-                let (cols, rows) = (clamp_terminal_size(cols), clamp_terminal_size(rows));
-                if (cols, rows) == self.size {
-                    return Ok(());
-                }
-                self.size = (cols, rows);
-                self.screen.screen_mut().set_size(rows, cols);
-                let size = control_text(&ControlMessage::Size { cols, rows });
-                for index in 0..self.sockets.len() {
-                    self.deliver(index, Outbound::Control(size.clone()));
-                }
-                self.send_upstream(Message::Text(
-                    control_json(&TerminalControl::Resize { cols: u32::from(cols), rows: u32::from(rows) }).into(),
-                ))
-                .await
+                self.resize(clamp_terminal_size(cols), clamp_terminal_size(rows)).await
             }
             TerminalControl::Signal { .. } if self.task_hub.mode_of(socket.user_id) == Some(ParticipantMode::Write) => {
                 self.send_upstream(Message::Text(control_json(&control).into())).await
@@ -640,6 +631,21 @@ impl Running {
             // A guest's size or a reader's signal changes nothing.
             _ => Ok(()),
         }
+    }
+
+    /// Sizes the PTY (the owner's window), and tells everyone.
+    async fn resize(&mut self, cols: u16, rows: u16) -> Result<(), CloseReason> {
+        if (cols, rows) == self.size {
+            return Ok(());
+        }
+        self.size = (cols, rows);
+        self.screen.screen_mut().set_size(rows, cols);
+        let size = control_text(&ControlMessage::Size { cols, rows });
+        for index in (0..self.sockets.len()).rev() {
+            self.deliver(index, Outbound::Control(size.clone()));
+        }
+        let resize = TerminalControl::Resize { cols: u32::from(cols), rows: u32::from(rows) };
+        self.send_upstream(Message::Text(control_json(&resize).into())).await
     }
 
     async fn send_upstream(&mut self, message: Message) -> Result<(), CloseReason> {
