@@ -84,9 +84,29 @@ async fn terminal(
     Ok(response)
 }
 
+/// The most bytes of a close frame's reason (RFC 6455: 125 with the code).
+const MAX_CLOSE_REASON_BYTES: usize = 123;
+
 async fn close(session: Session, reason: CloseReason, description: String) {
     let code = CloseCode::from(reason.code());
-    let _ = session.close(Some(WsCloseReason { code, description: Some(description) })).await;
+    let description = Some(fit_close_reason(description));
+    let _ = session.close(Some(WsCloseReason { code, description })).await;
+}
+
+/// `text` cut to fit a close frame (ending with `…` when cut): a longer
+/// reason, such as an agent's refusal naming a long machine name, is a
+/// protocol error that browsers answer by dropping the reason and the code.
+fn fit_close_reason(mut text: String) -> String {
+    if text.len() <= MAX_CLOSE_REASON_BYTES {
+        return text;
+    }
+    let mut end = MAX_CLOSE_REASON_BYTES - '…'.len_utf8();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('…');
+    text
 }
 
 /// Authenticates the socket, then relays until one side ends; the reason
@@ -176,5 +196,20 @@ async fn from_browser(
         Some(Ok(AggregatedMessage::Close(_))) | None => Browser::Close(CloseReason::Exited),
         Some(Err(actix_ws::ProtocolError::Overflow)) => Browser::Close(CloseReason::FrameTooLarge),
         Some(Err(_)) => Browser::Close(CloseReason::BadFrame),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_close_reason_is_cut_to_fit_a_control_frame_at_a_character_boundary() {
+        assert_eq!(fit_close_reason("short".into()), "short");
+        let fits = "x".repeat(MAX_CLOSE_REASON_BYTES);
+        assert_eq!(fit_close_reason(fits.clone()), fits);
+        let cut = fit_close_reason(format!("{}é{}", "x".repeat(119), "y".repeat(50)));
+        assert!(cut.len() <= MAX_CLOSE_REASON_BYTES && cut.ends_with('…'), "{cut:?} {}", cut.len());
+        assert!(cut.starts_with(&"x".repeat(119)));
     }
 }

@@ -689,3 +689,24 @@ async fn a_long_paste_is_typed_whole_at_the_input_rate_while_its_echo_keeps_flow
     // 64 KiB at once, then 256 KiB/s.
     assert!(took > Duration::from_millis(2500), "the input rate holds: {took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_machine_that_cannot_open_the_terminal_is_a_readable_close_even_with_a_long_message() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let machine = "a-machine-whose-name-is-long-but-allowed";
+    let agent = crate::real_agent::Agent::start_named(machine, &project.name, &[("k1", crate::real_agent::SECRET)]);
+    let world = World::with_app(spawn_app().await).await;
+    world.add_machine(machine, &agent).await;
+    let id = world.synced(machine, "c1").await;
+    let alice = world.member_owning("alice", id).await;
+
+    let ticket = ticket(&world.app, &alice, id, json!({"mode": "shell"})).await.unwrap();
+    drop(agent);
+    let mut term = Term::with(open_with(&world.app, &ticket).await);
+    let (code, _) = term.closed().await;
+    assert_eq!(code, Some(4502), "{:?}", term.texts);
+    let reason = term.texts.last().unwrap()["reason"].as_str().unwrap().to_owned();
+    assert!(reason.starts_with(&format!("machine {machine} cannot be reached")), "{reason:?}");
+    assert!(reason.len() <= 123, "a close frame's reason has at most 123 bytes: {}", reason.len());
+    assert!(sessions_of(&world, &alice).await.is_empty(), "nothing is left open");
+}
