@@ -99,6 +99,23 @@ async fn the_owner_and_a_write_guest_both_type_and_see_both_a_readers_keys_chang
     let (status, _) = invite(&world, &bob, &session, "carol", "write").await;
     assert_eq!(status, 403, "only the owner chooses");
 
+    // Her ^C is dropped too (the sleep runs to its end); bob's is not.
+    let interrupt = || Message::Text(json!({"type": "signal", "signal": 2}).to_string().into());
+    let runs = |command: &'static str| {
+        let project = &project;
+        move || async move { project.exec("c1", &["ps"]).1.contains(command).then_some(()) }
+    };
+    owner.type_line("sleep 2; echo slept-$((1+1))").await;
+    until(WAIT, "sleep 2 runs", runs("sleep 2")).await;
+    reader.socket.send(interrupt()).await.unwrap();
+    owner.until_output("slept-2").await;
+    owner.type_line("sleep 60; echo never-$((1+1))").await;
+    until(WAIT, "sleep 60 runs", runs("sleep 60")).await;
+    writer.socket.send(interrupt()).await.unwrap();
+    writer.type_line("echo back-$((5+5))").await;
+    let shown = owner.until_output("back-10").await;
+    assert!(!shown.contains("never-2"), "{shown:?}");
+
     // Made a writer, she types.
     assert_eq!(invite(&world, &alice, &session, "carol", "write").await.0, 200);
     reader.until_text("her new mode", |text| *text == json!({"type": "mode", "mode": "write"})).await;
@@ -108,6 +125,10 @@ async fn the_owner_and_a_write_guest_both_type_and_see_both_a_readers_keys_chang
         term.until_output("reader-8").await;
     }
     assert!(exists(&project, "c1", "/tmp/marker"));
+    // A mode message means a change of one's own mode.
+    let modes = |term: &Term| term.texts.iter().filter(|text| text["type"] == "mode").cloned().collect::<Vec<_>>();
+    assert_eq!(modes(&reader), [json!({"type": "mode", "mode": "write"})], "{:?}", reader.texts);
+    assert_eq!((modes(&owner).len(), modes(&writer).len()), (0, 0), "{:?}", writer.texts);
 
     // The owner's container given to dave: the session ends for all three.
     world.give(id, "dave").await;
@@ -326,4 +347,42 @@ async fn only_the_owners_window_sizes_the_terminal_from_the_moment_she_attaches(
     let ticket = session_ticket(&world.app, &alice, &session).await.unwrap();
     let mut owner = Term::open_sized(&world.app, &ticket, 90, 25).await;
     assert_eq!(stty_size(&mut owner).await, "25 90");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_gone_all_at_once_leave_the_session_running_for_the_owner() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let session = shared(&world, &alice, id).await;
+    let mut owner = join(&world, &alice, &session).await;
+    // Three guests: with root and alice, the five sign-ins one address gets at once.
+    let names = ["g1", "g2", "g3"];
+    let mut guests = Vec::new();
+    for name in names {
+        let guest = world.member(name).await;
+        assert_eq!(invite(&world, &alice, &session, name, "read").await.0, 200);
+        guests.push(join(&world, &guest, &session).await);
+    }
+    let mut everyone = vec![("alice", "write", true)];
+    everyone.extend(names.iter().map(|name| (*name, "read", true)));
+    until_participants(&mut owner, &everyone).await;
+
+    // Their network goes: every socket dropped at the same moment, no close frames.
+    drop(guests);
+    let mut alone = vec![("alice", "write", true)];
+    alone.extend(names.iter().map(|name| (*name, "read", false)));
+    until_participants(&mut owner, &alone).await;
+    owner.type_line("echo still-$((6+6))").await;
+    owner.until_output("still-12").await;
+    let (left, _) = until(WAIT, "their leave rows", || async {
+        let rows = world.app.audit_rows_of("terminal.leave");
+        (rows.len() == names.len()).then_some(rows)
+    })
+    .await;
+    for row in left {
+        assert!(row.detail.as_deref().is_some_and(|detail| detail.contains("reason=closed")), "{row:?}");
+    }
+    assert_eq!(sessions_of(&world, &alice).await.len(), 1);
 }

@@ -287,6 +287,8 @@ struct Socket {
     username: String,
     via: AuthVia,
     owner: bool,
+    /// The mode she was last told (`attached`, then `mode` messages).
+    mode: ParticipantMode,
     outbound: mpsc::Sender<Outbound>,
     queued: Arc<AtomicUsize>,
     close: watch::Sender<Option<CloseReason>>,
@@ -295,21 +297,39 @@ struct Socket {
     bytes_out: u64,
 }
 
+/// What became of a message offered to a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Offered {
+    Queued,
+    /// Her queue is full: she is too far behind.
+    TooFar,
+    /// Her socket is gone (its detach is on its way).
+    Gone,
+}
+
 impl Socket {
-    /// Queues `message` if it fits in her bound; false if she is too far behind.
-    fn offer(&mut self, message: Outbound) -> bool {
+    /// Queues `message` if it fits in her bound.
+    fn offer(&mut self, message: Outbound) -> Offered {
         let size = match &message {
             Outbound::Output(bytes) => bytes.len(),
             Outbound::Control(_) => 0,
         };
         // Counted before it is sent: her socket subtracts it when it takes it.
         let queued = self.queued.fetch_add(size, Ordering::Relaxed);
-        if queued + size <= MAX_QUEUED_BYTES && self.outbound.try_send(message).is_ok() {
-            self.bytes_out += size as u64;
-            return true;
-        }
+        let offered = if queued + size > MAX_QUEUED_BYTES {
+            Offered::TooFar
+        } else {
+            match self.outbound.try_send(message) {
+                Ok(()) => {
+                    self.bytes_out += size as u64;
+                    return Offered::Queued;
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => Offered::TooFar,
+                Err(mpsc::error::TrySendError::Closed(_)) => Offered::Gone,
+            }
+        };
         self.queued.fetch_sub(size, Ordering::Relaxed);
-        false
+        offered
     }
 }
 
@@ -380,6 +400,8 @@ struct Running {
     screen: vt100::Parser,
     /// The PTY's size (the owner's).
     size: (u16, u16),
+    /// Who is attached, or someone's mode, changed since it was last published.
+    changed: bool,
 }
 
 #[derive(Serialize)]
@@ -407,12 +429,14 @@ impl HubTask {
             upstream: None,
             screen: vt100::Parser::new(24, 80, 0),
             size: (80, 24),
+            changed: false,
         };
         let mut recheck = tokio::time::interval_at(started + RECHECK_INTERVAL, RECHECK_INTERVAL);
         let mut alone_since = None;
         let mut rights_open = true;
         let lifetime_end = started + lifetime;
         let reason = loop {
+            running.publish();
             // The grace period runs from the moment nobody is attached, however they went.
             if running.sockets.is_empty() {
                 alone_since.get_or_insert_with(Instant::now);
@@ -444,7 +468,7 @@ impl HubTask {
                                 break reason;
                             }
                         }
-                        Command::Refresh => running.refresh(),
+                        Command::Refresh => running.changed = true,
                         Command::End(reason) => break reason,
                     }
                 }
@@ -537,6 +561,7 @@ impl Running {
             username: request.username,
             via: request.via,
             owner,
+            mode,
             outbound,
             queued: queued.clone(),
             close,
@@ -557,7 +582,7 @@ impl Running {
         }
         self.audit(&socket, if owner { "terminal.open" } else { "terminal.join" }, format!("mode={mode}"));
         self.sockets.push(socket);
-        self.refresh();
+        self.changed = true;
         let limiter = Arc::new(RateLimiter::direct(
             Quota::per_second(NonZeroU32::new(INPUT_BYTES_PER_SECOND).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(INPUT_BURST_BYTES).unwrap_or(NonZeroU32::MIN)),
@@ -604,7 +629,7 @@ impl Running {
             reason.map_or("closed", CloseReason::as_str)
         );
         self.audit(&socket, if socket.owner { "terminal.close" } else { "terminal.leave" }, detail);
-        self.refresh();
+        self.changed = true;
     }
 
     async fn input(&mut self, id: u64, bytes: Bytes) -> Result<(), CloseReason> {
@@ -640,10 +665,7 @@ impl Running {
         }
         self.size = (cols, rows);
         self.screen.screen_mut().set_size(rows, cols);
-        let size = control_text(&ControlMessage::Size { cols, rows });
-        for index in (0..self.sockets.len()).rev() {
-            self.deliver(index, Outbound::Control(size.clone()));
-        }
+        self.broadcast(&Outbound::Control(control_text(&ControlMessage::Size { cols, rows })));
         let resize = TerminalControl::Resize { cols: u32::from(cols), rows: u32::from(rows) };
         self.send_upstream(Message::Text(control_json(&resize).into())).await
     }
@@ -658,16 +680,12 @@ impl Running {
         match frame {
             Some(Ok(Message::Binary(bytes))) => {
                 self.screen.process(&bytes);
-                for index in (0..self.sockets.len()).rev() {
-                    self.deliver(index, Outbound::Output(bytes.clone()));
-                }
+                self.broadcast(&Outbound::Output(bytes));
                 None
             }
             Some(Ok(Message::Text(text))) => {
                 // `{"type":"exit","code":N}`: the agent closes right after.
-                for index in (0..self.sockets.len()).rev() {
-                    self.deliver(index, Outbound::Control(text.to_string()));
-                }
+                self.broadcast(&Outbound::Control(text.to_string()));
                 None
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => None,
@@ -675,46 +693,64 @@ impl Running {
         }
     }
 
-    /// Queues `message` for socket `index`, dropping her if she is too far behind.
-    fn deliver(&mut self, index: usize, message: Outbound) {
-        let Some(socket) = self.sockets.get_mut(index) else { return };
-        if !socket.offer(message) {
-            let id = socket.id;
-            self.detach(id, Some(CloseReason::TooSlow));
+    /// Queues `message` for socket `id`: dropped (and closed) if she is too
+    /// far behind, forgotten if her socket is gone.
+    fn deliver(&mut self, id: u64, message: Outbound) {
+        let Some(index) = self.position(id) else { return };
+        match self.sockets[index].offer(message) {
+            Offered::Queued => {}
+            Offered::TooFar => self.detach(id, Some(CloseReason::TooSlow)),
+            Offered::Gone => self.detach(id, None),
         }
     }
 
-    /// Publishes who is attached; drops sockets of removed participants and
-    /// tells the others of a changed mode.
-    fn refresh(&mut self) {
-        let hub = self.task_hub.clone();
-        let removed: Vec<u64> = self
-            .sockets
-            .iter()
-            .filter(|socket| hub.mode_of(socket.user_id).is_none())
-            .map(|socket| socket.id)
-            .collect();
-        for id in removed {
-            self.detach(id, Some(CloseReason::Removed));
+    /// Queues `message` for everyone attached. By id, not by index: a
+    /// delivery may drop a socket and shift the others.
+    fn broadcast(&mut self, message: &Outbound) {
+        for id in self.socket_ids() {
+            self.deliver(id, message.clone());
         }
-        let items = {
-            let mut state = hub.state();
-            for participant in state.participants.values_mut() {
-                participant.attached = self.sockets.iter().any(|socket| socket.user_id == participant.user_id);
+    }
+
+    fn socket_ids(&self) -> Vec<u64> {
+        self.sockets.iter().map(|socket| socket.id).collect()
+    }
+
+    /// When who is attached or someone's mode changed: drops the sockets of
+    /// removed participants, tells each one whose mode changed, and sends
+    /// everyone the participants (again, until no delivery drops anyone, so
+    /// the last list everyone got is the true one).
+    fn publish(&mut self) {
+        while self.changed {
+            let hub = self.task_hub.clone();
+            for id in self.socket_ids() {
+                let removed = self.position(id).is_some_and(|index| hub.mode_of(self.sockets[index].user_id).is_none());
+                if removed {
+                    self.detach(id, Some(CloseReason::Removed));
+                }
             }
-            drop(state);
-            hub.participants()
-        };
-        if !hub.shared {
-            return;
-        }
-        let list = control_text(&ControlMessage::Participants { items: &items });
-        for index in (0..self.sockets.len()).rev() {
-            let user_id = self.sockets[index].user_id;
-            if let Some(mode) = hub.mode_of(user_id) {
-                self.deliver(index, Outbound::Control(control_text(&ControlMessage::Mode { mode })));
+            self.changed = false;
+            let items = {
+                let mut state = hub.state();
+                for participant in state.participants.values_mut() {
+                    participant.attached = self.sockets.iter().any(|socket| socket.user_id == participant.user_id);
+                }
+                drop(state);
+                hub.participants()
+            };
+            if !hub.shared {
+                continue;
             }
-            self.deliver(index, Outbound::Control(list.clone()));
+            let list = Outbound::Control(control_text(&ControlMessage::Participants { items: &items }));
+            for id in self.socket_ids() {
+                let Some(index) = self.position(id) else { continue };
+                let socket = &mut self.sockets[index];
+                if let Some(mode) = hub.mode_of(socket.user_id).filter(|mode| *mode != socket.mode) {
+                    socket.mode = mode;
+                    self.deliver(id, Outbound::Control(control_text(&ControlMessage::Mode { mode })));
+                }
+                self.deliver(id, list.clone());
+            }
         }
     }
 
