@@ -223,13 +223,14 @@ async fn a_late_joiner_sees_the_screen_a_removed_guest_is_closed_at_once_and_the
     // Ended by its owner: closed for everyone at once.
     let delete = world.app.with_session(Method::DELETE, &format!("/terminal-sessions/{session}"), &alice);
     assert_eq!(delete.send().await.unwrap().status(), 204);
+    // Gone as soon as the answer says so: not listed, no ticket for it.
+    assert!(sessions_of(&world, &alice).await.is_empty());
+    assert_eq!(session_ticket(&world.app, &carol, &session).await, Err((404, "not_found".to_owned())));
     for (name, term) in [("alice", &mut owner), ("carol", &mut reader)] {
         let (code, took) = term.closed().await;
         assert_eq!(code, Some(4000), "{name}: {:?}", term.texts);
         assert!(took < Duration::from_secs(1), "{name}: {took:?}");
     }
-    assert!(sessions_of(&world, &alice).await.is_empty());
-    assert_eq!(session_ticket(&world.app, &carol, &session).await, Err((404, "not_found".to_owned())));
 }
 
 /// A socket whose receive buffer is a few KiB (no autotuning), so that a

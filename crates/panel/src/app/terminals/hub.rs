@@ -147,8 +147,11 @@ impl Hub {
         removed
     }
 
-    /// Ends the session for everyone.
+    /// Ends the session for everyone: gone at once for the registry (not
+    /// listed, no ticket, no join) while its task closes the sockets and
+    /// the upstream.
     pub async fn end(&self, reason: CloseReason) {
+        self.state().ended = true;
         self.command(Command::End(reason)).await;
     }
 
@@ -493,8 +496,9 @@ impl HubTask {
                 }
             }
         };
-        running.end(reason).await;
+        // Ended before the goodbyes, which may wait up to 5 s for the agent.
         hub.state().ended = true;
+        running.end(reason).await;
         on_end(&hub.id);
     }
 }

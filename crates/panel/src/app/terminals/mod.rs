@@ -244,7 +244,7 @@ impl Terminals {
         kind: TerminalKind,
         shared: bool,
     ) -> Result<Arc<Hub>, AppError> {
-        let owned = self.hubs().values().filter(|hub| hub.owner_id == current.user.id.0).count();
+        let owned = self.hubs().values().filter(|hub| hub.owner_id == current.user.id.0 && !hub.is_ended()).count();
         if owned >= self.limits.per_user {
             return Err(AppError::new(
                 ErrorCode::LimitReached,
