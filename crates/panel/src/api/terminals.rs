@@ -55,7 +55,8 @@ pub struct ParticipantBody {
     request_body = TicketRequest, responses(
     (status = 200, description = "The ticket.", body = TicketAnswer),
     (status = 422, description = "`invalid_input`: a malformed body.", body = ErrorBody),
-    (status = 429, description = "`limit_reached`: too many unused tickets.", body = ErrorBody),
+    (status = 429, description = "`limit_reached`: too many unused tickets, or (for a new terminal) she owns \
+        `max_terminals_per_user` sessions already.", body = ErrorBody),
     AllowedChange, HiddenContainer, ContainerGone, BodyTooLarge, Internal,
 ))]
 pub async fn terminal_ticket(acting: Acting, path: web::Path<ContainerPath>, body: Body) -> Answer {

@@ -387,3 +387,38 @@ async fn guests_gone_all_at_once_leave_the_session_running_for_the_owner() {
     }
     assert_eq!(sessions_of(&world, &alice).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_owns_only_so_many_sessions_and_each_ends_for_everyone_at_its_lifetime() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let app = crate::helpers::spawn_app_with("terminal_lifetime_s = 10\nmax_terminals_per_user = 2").await;
+    let (_agent, world, _) = World::with_m1_on(app, &project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let bob = world.member("bob").await;
+    let started = Instant::now();
+    let session = shared(&world, &alice, id).await;
+    assert_eq!(invite(&world, &alice, &session, "bob", "read").await.0, 200);
+    let mut owner = join(&world, &alice, &session).await;
+    let mut guest = join(&world, &bob, &session).await;
+    let ticket = crate::terminal_ws::ticket(&world.app, &alice, id, json!({"mode": "shell"})).await.unwrap();
+    let mut private = Term::open(&world.app, &ticket).await;
+
+    // Two are her most: a third is refused before any socket, audited.
+    let third = crate::terminal_ws::ticket(&world.app, &alice, id, json!({"mode": "shell"})).await;
+    assert_eq!(third, Err((429, "limit_reached".to_owned())));
+    let another = world.post("/terminal-sessions", &alice, json!({"container_id": id})).await;
+    assert_eq!(error_code(another).await, (429, "limit_reached".to_owned()));
+    let refused = world.app.audit_rows_of("terminal.ticket");
+    assert!(refused.iter().any(|row| row.error_code.as_deref() == Some("limit_reached")), "{refused:?}");
+
+    // Ten seconds after it began, each session ends for all its sockets.
+    for (name, term) in [("owner", &mut owner), ("guest", &mut guest), ("private", &mut private)] {
+        let (code, _) = term.closed().await;
+        assert_eq!(code, Some(4009), "{name}: {:?}", term.texts);
+    }
+    let lived = started.elapsed();
+    assert!((Duration::from_secs(10)..Duration::from_secs(14)).contains(&lived), "{lived:?}");
+    assert!(sessions_of(&world, &alice).await.is_empty());
+    assert!(crate::terminal_ws::ticket(&world.app, &alice, id, json!({"mode": "shell"})).await.is_ok(), "room again");
+}

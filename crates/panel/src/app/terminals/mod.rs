@@ -234,6 +234,20 @@ impl Terminals {
         self.hubs().len()
     }
 
+    /// Whether `current` may own one more session (`per_user`), else 429.
+    fn check_room(&self, current: &CurrentUser) -> Result<(), AppError> {
+        let owned = self.hubs().values().filter(|hub| hub.owner_id == current.user.id.0 && !hub.is_ended()).count();
+        if owned >= self.limits.per_user {
+            return Err(AppError::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "you have {owned} terminal sessions open, the most the panel allows; end one on its container's page"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Starts a session of `current` on `target`'s container.
     fn start(
         &self,
@@ -244,15 +258,7 @@ impl Terminals {
         kind: TerminalKind,
         shared: bool,
     ) -> Result<Arc<Hub>, AppError> {
-        let owned = self.hubs().values().filter(|hub| hub.owner_id == current.user.id.0 && !hub.is_ended()).count();
-        if owned >= self.limits.per_user {
-            return Err(AppError::new(
-                ErrorCode::LimitReached,
-                format!(
-                    "you have {owned} terminal sessions open, the most the panel allows; end one on its container's page"
-                ),
-            ));
-        }
+        self.check_room(current)?;
         let (container_id, container_name, machine) = facts;
         let facts = HubFacts { id: SessionId::random(), container_id, container_name, machine, kind, shared };
         // A terminal holds no slot of calls in flight for its hours of life;
@@ -369,6 +375,8 @@ pub async fn request_ticket(
             }
             None => {
                 entry.set_detail(format!("kind={}", request.mode));
+                // Refused now rather than as a closed socket (checked again when it opens).
+                context.terminals.check_room(&current)?;
                 TicketTarget::New(request.mode)
             }
         };
