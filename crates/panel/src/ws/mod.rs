@@ -10,9 +10,9 @@
 //! sends output, control messages (`attached`, `size`, `mode`,
 //! `participants`, `exit`) and the close with its reason.
 //!
-//! Frames from the browser are at most `MAX_FRAME_BYTES`; a larger one, or
-//! a text frame that is no control message, closes the socket with 1009 or
-//! 1008.
+//! Frames from the browser are at most `MAX_FRAME_BYTES`, and so are
+//! messages sent in fragments; a larger one, or a text frame that is no
+//! control message, closes the socket with 1009 or 1008.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -162,6 +162,10 @@ async fn relay(
     }
 }
 
+/// What actix-ws 0.3's aggregated stream says (as an I/O error) when a
+/// message's fragments add up to more than `max_continuation_size`.
+const CONTINUATION_TOO_BIG: &str = "Exceeded maximum continuation size";
+
 /// What a message from the browser asks.
 enum Browser {
     /// Keystrokes, to be typed at the input rate.
@@ -195,6 +199,9 @@ async fn from_browser(
         // The browser went away: the session stays for its grace period.
         Some(Ok(AggregatedMessage::Close(_))) | None => Browser::Close(CloseReason::Exited),
         Some(Err(actix_ws::ProtocolError::Overflow)) => Browser::Close(CloseReason::FrameTooLarge),
+        Some(Err(actix_ws::ProtocolError::Io(error))) if error.to_string() == CONTINUATION_TOO_BIG => {
+            Browser::Close(CloseReason::FrameTooLarge)
+        }
         Some(Err(_)) => Browser::Close(CloseReason::BadFrame),
     }
 }

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use smp_panel::Role;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -426,6 +427,24 @@ async fn a_text_frame_never_reaches_the_shell_and_a_frame_over_16_kib_closes_the
     term.socket.send(Message::Binary(big.into())).await.unwrap();
     assert_eq!(term.closed().await.0, Some(1009), "{:?}", term.texts);
     assert!(!exists(&project, "c1", "/tmp/big"), "the oversized frame was typed");
+
+    // A message in fragments is held to the same 16 KiB: two that fit, one that does not.
+    let mut term = Term::open(&world.app, &new().await).await;
+    let fragment = |opcode, fin, bytes: &[u8]| Message::Frame(Frame::message(bytes.to_vec(), opcode, fin));
+    let small = b"touch /tmp/fragments; echo parts-$((5*3))\n";
+    let (first, last) = small.split_at(10);
+    term.socket.send(fragment(OpCode::Data(Data::Binary), false, first)).await.unwrap();
+    term.socket.send(fragment(OpCode::Data(Data::Continue), true, last)).await.unwrap();
+    term.until_output("parts-15").await;
+    let mut line = b"touch /tmp/fragmented; ".to_vec();
+    line.resize(20 * 1024, b' ');
+    line.push(b'\n');
+    let (first, last) = line.split_at(10 * 1024);
+    term.socket.send(fragment(OpCode::Data(Data::Binary), false, first)).await.unwrap();
+    term.socket.send(fragment(OpCode::Data(Data::Continue), true, last)).await.unwrap();
+    assert_eq!(term.closed().await.0, Some(1009), "{:?}", term.texts);
+    assert!(exists(&project, "c1", "/tmp/fragments"));
+    assert!(!exists(&project, "c1", "/tmp/fragmented"), "the oversized message was typed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
