@@ -470,6 +470,11 @@ async fn a_ticket_opens_its_own_container_once_and_is_refused_used_again_expired
     let through_c2 = ticket(&world.app, &alice, c2, json!({"mode": "shell", "session": on_c1.session()})).await;
     assert_eq!(through_c2, Err((404, "not_found".to_owned())));
 
+    // Asked without the session's CSRF token (another site's form): refused.
+    let forged = world.app.client.post(world.app.url(&format!("/containers/{c1}/terminal")));
+    let forged = forged.header("Cookie", &alice.cookie).json(&shell).send().await.unwrap();
+    assert_eq!(error_code(forged).await, (403, "csrf_failed".to_owned()));
+
     // Used again: 4401, nothing opened.
     let mut again = Term::with(open_with(&world.app, &first).await);
     assert_eq!(again.closed().await.0, Some(4401), "{:?}", again.texts);
