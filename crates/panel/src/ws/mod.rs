@@ -36,6 +36,8 @@ use crate::http::AppState;
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 /// How long the socket may wait for its ticket.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one frame to the browser may wait for room before she is dropped.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the browser is pinged (proxies close silent sockets).
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 
@@ -90,7 +92,8 @@ const MAX_CLOSE_REASON_BYTES: usize = 123;
 async fn close(session: Session, reason: CloseReason, description: String) {
     let code = CloseCode::from(reason.code());
     let description = Some(fit_close_reason(description));
-    let _ = session.close(Some(WsCloseReason { code, description })).await;
+    let closing = session.close(Some(WsCloseReason { code, description }));
+    let _ = tokio::time::timeout(SEND_TIMEOUT, closing).await;
 }
 
 /// `text` cut to fit a close frame (ending with `…` when cut): a longer
@@ -144,13 +147,20 @@ async fn relay(
                 }
             }
             outbound = attachment.next() => {
-                let sent = match outbound {
-                    Ok(Outbound::Output(bytes)) => session.binary(bytes).await,
-                    Ok(Outbound::Control(text)) => session.text(text).await,
-                    Err(reason) => return refused(reason),
+                let sending = async {
+                    match outbound {
+                        Ok(Outbound::Output(bytes)) => Ok(session.binary(bytes).await),
+                        Ok(Outbound::Control(text)) => Ok(session.text(text).await),
+                        Err(reason) => Err(reason),
+                    }
                 };
-                if sent.is_err() {
-                    return refused(CloseReason::Exited);
+                // A browser that takes nothing for this long is gone (or
+                // holding the connection open): it is dropped, not waited on.
+                match tokio::time::timeout(SEND_TIMEOUT, sending).await {
+                    Ok(Ok(Ok(()))) => {}
+                    Ok(Err(reason)) => return refused(reason),
+                    Ok(Ok(Err(_))) => return refused(CloseReason::Exited),
+                    Err(_) => return refused(CloseReason::TooSlow),
                 }
             }
             _ = ping.tick() => {

@@ -82,9 +82,10 @@ async fn the_owner_and_a_write_guest_both_type_and_see_both_a_readers_keys_chang
 
     owner.type_line("echo owner-$((1+1))").await;
     writer.type_line("echo guest-$((2+2))").await;
+    // Both lines, in whichever order the shell got them.
     for term in [&mut owner, &mut writer, &mut reader] {
-        term.until_output("owner-2").await;
-        term.until_output("guest-4").await;
+        let both = |output: &str| (output.contains("owner-2") && output.contains("guest-4")).then_some(());
+        term.until_found("both lines", both).await;
     }
 
     // The reader's line is dropped by the panel: not echoed, never run,

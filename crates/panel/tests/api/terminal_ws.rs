@@ -734,3 +734,42 @@ async fn a_machine_that_cannot_open_the_terminal_is_a_readable_close_even_with_a
     assert!(reason.len() <= 123, "a close frame's reason has at most 123 bytes: {}", reason.len());
     assert!(sessions_of(&world, &alice).await.is_empty(), "nothing is left open");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_big_output_reaches_its_owner_whole_at_her_pace_rather_than_closing_her_terminal() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let mut term = ready(&world, &alice, id).await;
+    // About 8 MB of output, read by a slow connection (a pause after each
+    // frame): far past her 256 KiB queue, so the session must wait for her
+    // rather than drop her (4008) mid-way.
+    term.type_line("head -c 6000000 /dev/zero | base64; echo big-$((40+2))").await;
+    let mut shown = 0;
+    let mut tail = String::new();
+    let read = async {
+        while let Some(message) = term.socket.next().await {
+            match message.unwrap() {
+                Message::Binary(bytes) => {
+                    shown += bytes.len();
+                    tail.push_str(&String::from_utf8_lossy(&bytes));
+                    if tail.contains("big-42") {
+                        return;
+                    }
+                    let keep = tail.len().saturating_sub(64);
+                    tail.drain(..keep);
+                    // The connection's pace, not a wait for something.
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                Message::Close(frame) => panic!("closed after {shown} bytes: {frame:?}"),
+                _ => {}
+            }
+        }
+        panic!("the socket ended after {shown} bytes");
+    };
+    tokio::time::timeout(Duration::from_secs(120), read).await.expect("all of it in time");
+    assert!(shown > 8_000_000, "all of it arrived: {shown} bytes");
+    term.type_line("echo still-$((6*7))").await;
+    term.until_output("still-42").await;
+}

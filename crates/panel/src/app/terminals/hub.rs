@@ -7,8 +7,11 @@
 //!   the lifetime.
 //! - Output feeds a `vt100` screen: whoever attaches later first gets that
 //!   screen, not a blank terminal.
-//! - Each participant has a queue bounded in bytes; one that falls behind is
-//!   dropped, never slowing the others or the upstream.
+//! - Each participant has a queue bounded in bytes. The owner paces the
+//!   terminal: while her queue is nearly full the session reads no more
+//!   output from the agent (LXD and the process wait, as they would for a
+//!   slow terminal), so a `cat` of a big file runs at her speed. A guest
+//!   who falls behind is dropped, never slowing the others.
 //! - Only the owner's size drives the PTY; only `write` participants type.
 //! - Rights are asked again every `RECHECK_INTERVAL` and whenever the audit
 //!   log moves (`rights`): a participant whose account or sign-in ended is
@@ -26,12 +29,12 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use smp_proto::api::{TerminalControl, clamp_terminal_size};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{CloseReason, ParticipantMode, SessionId, TerminalKind};
-use crate::agents::{AgentClient, AgentSocket, Call, Caller, Instance};
+use crate::agents::{AgentClient, AgentSocket, Call, Caller, Instance, MAX_AGENT_FRAME_BYTES};
 use crate::app::AuthVia;
 use crate::app::audited::AuditEntry;
 use crate::db::audit::Outcome;
@@ -45,6 +48,10 @@ pub const RECHECK_INTERVAL: Duration = Duration::from_secs(60);
 pub const MAX_QUEUED_BYTES: usize = 256 * 1024;
 /// The most messages queued for one participant (the byte bound usually comes first).
 const MAX_QUEUED_MESSAGES: usize = 1024;
+/// The owner is behind when fewer message places than this are left in her queue.
+const PACING_MESSAGES: usize = 64;
+/// How long the agent may take to accept one frame of keystrokes.
+const UPSTREAM_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Commands waiting for the session's task.
 const COMMAND_QUEUE: usize = 64;
 /// Typing rate: bytes per second a participant may send, and the burst.
@@ -203,6 +210,9 @@ pub struct Attachment {
     queued: Arc<AtomicUsize>,
     close: watch::Receiver<Option<CloseReason>>,
     limiter: Arc<DefaultDirectRateLimiter>,
+    /// The owner's socket wakes the session when it took output (it paces
+    /// the upstream); `None` for guests.
+    drained: Option<Arc<Notify>>,
 }
 
 impl Attachment {
@@ -233,6 +243,9 @@ impl Attachment {
         let message = message.ok_or(otherwise)?;
         if let Outbound::Output(bytes) = &message {
             self.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
+        }
+        if let Some(drained) = &self.drained {
+            drained.notify_one();
         }
         Ok(message)
     }
@@ -311,6 +324,15 @@ enum Offered {
 }
 
 impl Socket {
+    /// Whether the session should wait for her before reading more output:
+    /// the owner paces the terminal (a `cat` of a big file runs at her
+    /// speed, as on any terminal), so her queue never reaches its bound.
+    fn is_behind(&self) -> bool {
+        self.owner
+            && (self.queued.load(Ordering::Relaxed) + MAX_AGENT_FRAME_BYTES > MAX_QUEUED_BYTES
+                || self.outbound.capacity() < PACING_MESSAGES)
+    }
+
     /// Queues `message` if it fits in her bound.
     fn offer(&mut self, message: Outbound) -> Offered {
         let size = match &message {
@@ -405,6 +427,8 @@ struct Running {
     size: (u16, u16),
     /// Who is attached, or someone's mode, changed since it was last published.
     changed: bool,
+    /// Woken by the owner's socket when it took output.
+    drained: Arc<Notify>,
 }
 
 #[derive(Serialize)]
@@ -433,7 +457,9 @@ impl HubTask {
             screen: vt100::Parser::new(24, 80, 0),
             size: (80, 24),
             changed: false,
+            drained: Arc::new(Notify::new()),
         };
+        let drained = running.drained.clone();
         let mut recheck = tokio::time::interval_at(started + RECHECK_INTERVAL, RECHECK_INTERVAL);
         let mut alone_since = None;
         let mut rights_open = true;
@@ -475,11 +501,12 @@ impl HubTask {
                         Command::End(reason) => break reason,
                     }
                 }
-                frame = next_frame(&mut running.upstream) => {
+                frame = next_frame(&mut running.upstream), if !running.owner_is_behind() => {
                     if let Some(reason) = running.relay(frame) {
                         break reason;
                     }
                 }
+                () = drained.notified(), if running.owner_is_behind() => {}
                 _ = tokio::time::sleep_until(lifetime_end) => break CloseReason::Lifetime,
                 _ = sleep_until_opt(grace_end) => break CloseReason::Abandoned,
                 _ = recheck.tick() => {
@@ -527,6 +554,10 @@ async fn next_frame(
 impl Running {
     fn hub(&self) -> &Hub {
         &self.task_hub
+    }
+
+    fn owner_is_behind(&self) -> bool {
+        self.sockets.iter().any(Socket::is_behind)
     }
 
     async fn attach(
@@ -599,6 +630,7 @@ impl Running {
             queued,
             close: close_receiver,
             limiter,
+            drained: owner.then(|| self.drained.clone()),
         })
     }
 
@@ -609,7 +641,9 @@ impl Running {
         let socket = spec.client.open_interactive(&spec.caller, &call).await?;
         self.upstream = Some(socket);
         self.size = (cols, rows);
-        self.screen.screen_mut().set_size(rows, cols);
+        // Made at its size: resizing a screen also allocates its alternate
+        // screen, twice the memory for nothing.
+        self.screen = vt100::Parser::new(rows, cols, 0);
         Ok(())
     }
 
@@ -674,9 +708,14 @@ impl Running {
         self.send_upstream(Message::Text(control_json(&resize).into())).await
     }
 
+    /// Sends to the agent; an agent that takes nothing for
+    /// `UPSTREAM_SEND_TIMEOUT` ends the session rather than freezing it.
     async fn send_upstream(&mut self, message: Message) -> Result<(), CloseReason> {
         let Some(upstream) = &mut self.upstream else { return Ok(()) };
-        upstream.send(message).await.map_err(|_| CloseReason::Exited)
+        match tokio::time::timeout(UPSTREAM_SEND_TIMEOUT, upstream.send(message)).await {
+            Ok(sent) => sent.map_err(|_| CloseReason::Exited),
+            Err(_) => Err(CloseReason::AgentFailed),
+        }
     }
 
     /// One frame from the agent: output fanned out, the exit relayed.
