@@ -23,13 +23,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::helpers::{MEMBER_IMAGES, TestAgent, running_c1};
 use crate::lxd_fixture::TestProject;
 
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long any one expected thing may take.
-const WAIT: Duration = Duration::from_secs(15);
+pub(crate) const WAIT: Duration = Duration::from_secs(15);
 
 /// Opens `path` with `token`: the socket, or the refusal's status and JSON.
-async fn open(agent: &TestAgent, path: &str, token: &str) -> Result<Client, (u16, serde_json::Value)> {
+pub(crate) async fn open(agent: &TestAgent, path: &str, token: &str) -> Result<Client, (u16, serde_json::Value)> {
     let url = format!("{}{path}", agent.url.replacen("http://", "ws://", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
@@ -50,7 +50,7 @@ async fn open_terminal(agent: &TestAgent, query: &str) -> Client {
 
 /// A fresh project with the busybox `c1` running, and an agent serving it
 /// with `config` (TOML lines) added.
-async fn running_c1_with(prefix: &str, config: &str) -> (TestProject, TestAgent) {
+pub(crate) async fn running_c1_with(prefix: &str, config: &str) -> (TestProject, TestAgent) {
     let project = TestProject::new(prefix);
     project.launch("c1", "smp-busybox");
     let agent = TestAgent::spawn_with(&format!("project = \"{}\"\n{MEMBER_IMAGES}\n{config}", project.name())).await;
@@ -194,7 +194,7 @@ fn assert_session_gone(project: &TestProject, pid: &str, child: Option<&str>) {
 }
 
 /// Asserts that LXD runs no operation in the project (nothing was opened).
-fn assert_no_operation_runs(project: &TestProject) {
+pub(crate) fn assert_no_operation_runs(project: &TestProject) {
     let operations = project.query("/1.0/operations");
     assert!(
         operations.get("running").is_none_or(|running| running.as_array().is_none_or(Vec::is_empty)),
