@@ -17,3 +17,4 @@ mod services;
 mod signed_token;
 mod terminal;
 mod token_checks;
+mod tunnel;
