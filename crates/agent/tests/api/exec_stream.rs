@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::helpers::{TestAgent, running_c1};
 use crate::lxd_fixture::TestProject;
-use crate::terminal::{Client, WAIT, assert_no_operation_runs, open};
+use crate::terminal::{Client, WAIT, assert_no_operation_runs, open, running_c1_with};
 
 /// The query of an exec stream of `argv` and `extra` pairs, URL-encoded
 /// as a client sends it.
@@ -203,6 +203,35 @@ async fn data_after_eof_closes_with_1008_and_ends_the_command() {
     assert_eq!(ran.code, Some(CloseCode::Policy), "{ran:?}");
     assert!(ran.reason.contains("after eof"), "{}", ran.reason);
     assert_gone(&project, "sleep 1003");
+}
+
+#[tokio::test]
+async fn an_open_exec_stream_holds_a_session_place_so_the_next_is_refused_with_429() {
+    let (project, agent) = running_c1_with("xs-limit", "max_sessions_per_container = 1").await;
+    let socket = open_exec(&agent, &["cat"], &[]).await;
+    let query = exec_query(&["true"], &[]);
+    let token = agent.token(Action::ExecStream, Some("c1"), query.as_bytes());
+    let (status, body) = open(&agent, &format!("/container/c1/exec-stream?{query}"), &token).await.err().unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("limit_reached")));
+    let token = agent.token(Action::Tunnel, Some("c1"), b"port=22");
+    let (status, body) = open(&agent, "/container/c1/tunnel?port=22", &token).await.err().unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("limit_reached")));
+    // Once cat has ended (and the agent has ended its side), the place is free again.
+    assert!(run(socket, b"done", true).await.exited(0));
+    let again = exec_query(&["echo", "again"], &[]);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let socket = loop {
+        let token = agent.token(Action::ExecStream, Some("c1"), again.as_bytes());
+        match open(&agent, &format!("/container/c1/exec-stream?{again}"), &token).await {
+            Ok(socket) => break socket,
+            Err((429, _)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(refused) => panic!("{refused:?}"),
+        }
+    };
+    assert_eq!(run(socket, b"", true).await.stdout(), "again\n");
+    assert_no_operation_runs(&project);
 }
 
 #[tokio::test]
