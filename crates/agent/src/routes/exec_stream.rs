@@ -115,9 +115,10 @@ async fn pump_input(
                 if input.stdin_ended() {
                     return Some(reason(CloseCode::Policy, "data after eof: stdin has ended"));
                 }
-                // An error means the command no longer reads its stdin
-                // (it closed it or exited): like a pipe's reader gone,
-                // the rest of the input is dropped.
+                // The send waits while the command does not read (a full
+                // pipe holds its writer back); an error means LXD no
+                // longer takes stdin (the command exited), and the rest
+                // of the input is dropped.
                 if !bytes.is_empty() && input.write(bytes).await.is_err() {
                     tracing::debug!("exec stream: stdin no longer read");
                 }

@@ -1,9 +1,10 @@
 //! `exec-stream` on the real LXD, with a WebSocket client that writes and
 //! reads at once: 10 MB of random bytes through `cat` come back identical,
 //! stdin then eof reaches `wc -c`, stderr arrives apart from stdout, exit
-//! code 7 arrives before a normal close, a signal reaches the command, the
-//! login environment and `user`/`cwd` apply, and a client that goes (or
-//! breaks the protocol) leaves nothing running; the token must bind the
+//! code 7 arrives before a normal close (127 for a missing program), a
+//! signal reaches the command, the login environment and `user`/`cwd`
+//! apply, a client that goes (or breaks the protocol) leaves nothing
+//! running, an open stream holds a session place; the token must bind the
 //! exact query, and a refusal opens nothing.
 
 use futures_util::{SinkExt, StreamExt};
@@ -169,6 +170,18 @@ async fn the_command_gets_the_login_environment_of_its_user_in_its_home_or_cwd()
     let user_path = "/usr/local/bin:/usr/bin:/bin";
     assert_eq!(ran.stdout(), format!("/nonexistent|nobody|nobody|C.UTF-8|{user_path}|/tmp|65534:65534\n"), "{ran:?}");
     assert!(ran.exited(0), "{ran:?}");
+}
+
+#[tokio::test]
+async fn a_missing_program_exits_127_and_a_missing_cwd_runs_the_command_in_slash() {
+    let (project, agent) = running_c1("xs-missing").await;
+    let ran = run(open_exec(&agent, &["/no/such/program"], &[]).await, b"", true).await;
+    assert!(ran.exited(127), "{ran:?}");
+    // LXD falls back to `/`, as ssh does when the home directory is missing.
+    let ran = run(open_exec(&agent, &["pwd"], &[("cwd", "/no/such/dir")]).await, b"", true).await;
+    assert_eq!(ran.stdout(), "/\n");
+    assert!(ran.exited(0), "{ran:?}");
+    assert_no_operation_runs(&project);
 }
 
 #[tokio::test]
