@@ -1,5 +1,6 @@
 //! The token extractor every guarded handler takes: each check of
-//! PROTOCOL.md in order, the body read under its cap, a session place for
+//! PROTOCOL.md in order, the body read under its cap (an interactive
+//! route's `bh` binds its query string instead), a session place for
 //! the routes that hold one (429 `limit_reached` at once when none is
 //! free), the `uid` binding checked against LXD's instance, and the `jti`
 //! consumed last, only when everything else has passed.
@@ -12,7 +13,7 @@ use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
 use smp_proto::names::{InstanceName, UnitName};
 use smp_proto::token::{
-    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, check_instance_uuid,
+    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, check_instance_uuid, check_query_hash,
     verify_operation_token,
 };
 use smp_proto::{Action, ErrorCode};
@@ -57,8 +58,8 @@ impl FromRequest for Authorized {
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let request = request.clone();
         // An interactive route's payload is its WebSocket stream, left for
-        // the handler; its GET has no body (the token's `bh`, if any, must
-        // then be the empty body's).
+        // the handler; its GET has no body, and the token's `bh` binds the
+        // query string instead.
         let interactive =
             request.app_data::<RequiredAction>().is_some_and(|RequiredAction(action)| action.is_interactive());
         let payload = if interactive { Payload::None } else { payload.take() };
@@ -92,7 +93,12 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
     };
     let claims = verify_operation_token(token, &state.keys, &expectations, now)?;
     let body = read_body(request, payload, state.max_body_bytes).await?;
-    check_body_hash(&claims, &body)?;
+    if action.is_interactive() {
+        // The raw query as sent (percent-encoded), without the `?`.
+        check_query_hash(&claims, request.query_string())?;
+    } else {
+        check_body_hash(&claims, &body)?;
+    }
     check_created_container(&claims, &body)?;
     // Before LXD is asked anything: a request over the limits costs LXD nothing.
     let session = match (&container, takes_a_session(action)) {

@@ -39,8 +39,13 @@ pub enum Command {
         #[arg(long)]
         service: Option<String>,
         /// The exact body the token will be sent with (binds `bh`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "query")]
         body_file: Option<PathBuf>,
+        /// The exact query string (URL-encoded, without the `?`) of the
+        /// interactive route the token will open (binds `bh`; required by
+        /// exec.stream and tunnel).
+        #[arg(long)]
+        query: Option<String>,
         /// Seconds the token lives (default 30, at most max_ttl_s).
         #[arg(long)]
         ttl: Option<i64>,
@@ -77,11 +82,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config } => Agent::build(Config::load(&config)?).await?.run_until_stopped().await?,
         Command::Keygen => println!("{}", new_secret()),
-        Command::Token { action, container, service, body_file, ttl, subject, key_id, admin, host, config } => {
+        Command::Token { action, container, service, body_file, query, ttl, subject, key_id, admin, host, config } => {
             let config = Config::load(&config)?;
             let body = body_file
                 .map(|path| std::fs::read(&path).with_context(|| format!("cannot read {}", path.display())))
                 .transpose()?;
+            // An interactive route's `bh` is the hash of its query's bytes.
+            let body = body.or(query.map(String::into_bytes));
             let request = OfflineToken { action, container, service, body, ttl, subject, key_id, admin, host };
             println!("{}", request.mint(&config, unix_now())?);
         }
@@ -149,4 +156,61 @@ async fn check(path: &std::path::Path) -> anyhow::Result<()> {
     let version = lxd.server_version().await.with_context(|| format!("LXD does not answer at {}", socket.display()))?;
     println!("lxd ok: version {version} at {} (project {})", socket.display(), config.project);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smp_proto::token::{KeyRing, SharedKey};
+
+    #[test]
+    fn token_query_binds_bh_to_the_query_and_excludes_a_body_file() {
+        let cli = Cli::try_parse_from([
+            "smp-agent",
+            "token",
+            "--action",
+            "tunnel",
+            "--container",
+            "c1",
+            "--query",
+            "port=22",
+        ])
+        .unwrap();
+        let Command::Token { query, body_file, .. } = cli.command else { panic!("not the token command") };
+        assert_eq!((query.as_deref(), body_file), (Some("port=22"), None));
+        let both = ["smp-agent", "token", "--action", "tunnel", "--query", "port=22", "--body-file", "b.json"];
+        assert!(Cli::try_parse_from(both).is_err(), "a token binds a body or a query, not both");
+    }
+
+    #[test]
+    fn an_offline_token_for_a_query_carries_its_hash_as_bh() {
+        let secret = "an-agent-secret-of-at-least-32-chars!!";
+        let config =
+            Config::from_toml(&format!("machine = \"alita\"\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"")).unwrap();
+        let token = OfflineToken {
+            action: Action::Tunnel,
+            container: Some("c1".to_owned()),
+            service: None,
+            body: Some(b"port=22".to_vec()),
+            ttl: None,
+            subject: "ops".to_owned(),
+            key_id: None,
+            admin: false,
+            host: false,
+        }
+        .mint(&config, unix_now())
+        .unwrap();
+        let keys = KeyRing::new(vec![SharedKey::new("k1", secret)]);
+        let expect = smp_proto::token::Expectations {
+            audience: "alita",
+            max_ttl_s: 60,
+            agent_started_at: 0,
+            action: Action::Tunnel,
+            container: Some("c1"),
+            service: None,
+        };
+        let claims = smp_proto::token::verify_operation_token(&token, &keys, &expect, unix_now()).unwrap();
+        assert!(smp_proto::token::check_query_hash(&claims, "port=22").is_ok());
+        assert!(smp_proto::token::check_query_hash(&claims, "port=23").is_err());
+    }
 }

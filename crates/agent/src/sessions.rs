@@ -1,7 +1,8 @@
 //! `SessionLimits`: how many execs, state reads and interactive sessions
-//! (terminal, console) run at once, on the whole agent and per container. A request
-//! over either limit is refused at once with 429 `limit_reached`, never
-//! queued, so a flood cannot pile work up in front of LXD.
+//! (terminal, console, exec stream, tunnel) run at once, on the whole
+//! agent and per container. A request over either limit is refused at
+//! once with 429 `limit_reached`, never queued, so a flood cannot pile
+//! work up in front of LXD.
 //!
 //! Two counting semaphores under one lock: the agent's count and a count
 //! per container name. A container's entry exists only while it has a
@@ -14,10 +15,10 @@ use smp_proto::{Action, ErrorCode, Rejection};
 
 /// Whether requests of `action` hold a session permit while they run: the
 /// routes whose work lasts (an exec runs up to 600 s; a state read is
-/// LXD's most expensive call; a terminal or console holds its permit for
-/// the WebSocket's whole life).
+/// LXD's most expensive call; every interactive route holds its permit
+/// for the WebSocket's whole life).
 pub fn takes_a_session(action: Action) -> bool {
-    matches!(action, Action::Exec | Action::State | Action::Terminal | Action::Console)
+    matches!(action, Action::Exec | Action::State) || action.is_interactive()
 }
 
 /// The agent's session limits (`max_sessions`, `max_sessions_per_container`).
@@ -62,7 +63,7 @@ impl SessionLimits {
             return Err(Rejection::new(
                 ErrorCode::LimitReached,
                 format!(
-                    "this agent runs {} execs, state reads and terminals at once already (max_sessions); retry shortly",
+                    "this agent runs {} execs, state reads and interactive sessions at once already (max_sessions); retry shortly",
                     self.inner.max_total
                 ),
             ));
@@ -72,7 +73,7 @@ impl SessionLimits {
             return Err(Rejection::new(
                 ErrorCode::LimitReached,
                 format!(
-                    "this container has {} execs, state reads and terminals open already (max_sessions_per_container); retry when one has ended",
+                    "this container has {} execs, state reads and interactive sessions open already (max_sessions_per_container); retry when one has ended",
                     self.inner.max_per_container
                 ),
             ));
@@ -144,6 +145,7 @@ mod tests {
     fn exec_and_state_take_a_session_and_quick_actions_do_not() {
         assert!(takes_a_session(Action::Exec) && takes_a_session(Action::State));
         assert!(takes_a_session(Action::Terminal) && takes_a_session(Action::Console));
+        assert!(takes_a_session(Action::ExecStream) && takes_a_session(Action::Tunnel));
         for action in [Action::List, Action::Restart, Action::Create, Action::Logs, Action::Events] {
             assert!(!takes_a_session(action), "{action}");
         }

@@ -51,10 +51,17 @@ pub enum Action {
     /// The container's text console, over a WebSocket.
     #[serde(rename = "console")]
     Console,
+    /// A command without a PTY, its stdin, stdout and stderr kept apart,
+    /// over a WebSocket (`GET /container/<id>/exec-stream`).
+    #[serde(rename = "exec.stream")]
+    ExecStream,
+    /// A TCP byte stream to a port of the container, over a WebSocket.
+    #[serde(rename = "tunnel")]
+    Tunnel,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::List,
         Action::Start,
         Action::Stop,
@@ -75,6 +82,8 @@ impl Action {
         Action::Events,
         Action::Terminal,
         Action::Console,
+        Action::ExecStream,
+        Action::Tunnel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +108,8 @@ impl Action {
             Action::Events => "events",
             Action::Terminal => "terminal",
             Action::Console => "console",
+            Action::ExecStream => "exec.stream",
+            Action::Tunnel => "tunnel",
         }
     }
 
@@ -124,7 +135,15 @@ impl Action {
     /// "Interactive routes"): a `GET` without a body whose session lasts
     /// as long as the socket.
     pub fn is_interactive(self) -> bool {
-        matches!(self, Action::Terminal | Action::Console)
+        matches!(self, Action::Terminal | Action::Console | Action::ExecStream | Action::Tunnel)
+    }
+
+    /// Whether a token for this interactive action must bind its query
+    /// string (`bh` = the query's hash, see `token::check_query_hash`):
+    /// `exec.stream` and `tunnel`, whose query is the command or the port.
+    /// Other interactive routes check `bh` against the query when present.
+    pub fn must_bind_query(self) -> bool {
+        matches!(self, Action::ExecStream | Action::Tunnel)
     }
 
     /// Whether a token for this action must name a service unit (`svc`).
@@ -199,6 +218,22 @@ mod tests {
         assert_eq!("terminal".parse::<Action>(), Ok(Action::Terminal));
         assert_eq!("console".parse::<Action>(), Ok(Action::Console));
         assert!(!Action::Exec.is_interactive() && !Action::Events.is_interactive());
+    }
+
+    #[test]
+    fn exec_stream_and_tunnel_are_interactive_and_must_bind_their_query() {
+        assert_eq!("exec.stream".parse::<Action>(), Ok(Action::ExecStream));
+        assert_eq!("tunnel".parse::<Action>(), Ok(Action::Tunnel));
+        assert_eq!(serde_json::to_string(&Action::ExecStream).unwrap(), r#""exec.stream""#);
+        for action in [Action::ExecStream, Action::Tunnel] {
+            assert!(action.is_interactive() && action.must_bind_query(), "{action}");
+            assert!(action.needs_container() && action.container_in_path(), "{action}");
+            assert!(!action.needs_service(), "{action}");
+        }
+        for action in Action::ALL.into_iter().filter(|action| !matches!(action, Action::ExecStream | Action::Tunnel)) {
+            assert!(!action.must_bind_query(), "{action}");
+        }
+        assert!("exec-stream".parse::<Action>().is_err(), "the claim is exec.stream, the path exec-stream");
     }
 
     #[test]

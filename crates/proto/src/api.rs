@@ -417,6 +417,109 @@ pub enum TerminalEvent {
     Exit { code: i32 },
 }
 
+/// Most arguments an exec's argv may have (`exec` and `exec.stream`).
+pub const MAX_ARGV: usize = 4096;
+
+/// Query of `GET /container/<id>/exec-stream` (`exec.stream`): the argv as
+/// a JSON array of strings (URL-encoded in the query), the uid it runs as
+/// (root when absent) and its working directory (the user's home when
+/// absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecStreamQuery {
+    pub command: String,
+    #[serde(default)]
+    pub user: Option<u32>,
+    #[serde(default)]
+    pub cwd: Option<String>,
+}
+
+impl ExecStreamQuery {
+    /// The argv, checked: a JSON array of 1 to [`MAX_ARGV`] strings, the
+    /// program not empty, no NUL byte anywhere; the error says what is wrong.
+    pub fn argv(&self) -> Result<Vec<String>, String> {
+        let argv: Vec<String> = serde_json::from_str(&self.command)
+            .map_err(|error| format!("command must be a JSON array of strings (the argv): {error}"))?;
+        match argv.first() {
+            None => return Err("command is empty: give at least the program".to_owned()),
+            Some(program) if program.is_empty() => return Err("command's program is an empty string".to_owned()),
+            Some(_) => {}
+        }
+        if argv.len() > MAX_ARGV {
+            return Err(format!("command has more than {MAX_ARGV} arguments"));
+        }
+        if argv.iter().any(|argument| argument.contains('\0')) {
+            return Err("command contains a NUL byte".to_owned());
+        }
+        Ok(argv)
+    }
+
+    /// The working directory asked for, checked: an absolute path without
+    /// a NUL or another control character.
+    pub fn cwd(&self) -> Result<Option<&str>, String> {
+        match self.cwd.as_deref() {
+            None => Ok(None),
+            Some(cwd) if cwd.starts_with('/') && !cwd.chars().any(char::is_control) => Ok(Some(cwd)),
+            Some(_) => Err("cwd must be an absolute path without control characters".to_owned()),
+        }
+    }
+}
+
+/// The first byte of an `exec.stream` output frame: which stream the rest
+/// of the frame's bytes come from.
+pub const STREAM_STDOUT: u8 = 1;
+pub const STREAM_STDERR: u8 = 2;
+
+/// A control message from the client of `exec.stream` or `tunnel`, as a
+/// text frame (binary frames are the bytes for the command's stdin or the
+/// TCP connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum StreamControl {
+    /// `{"type":"eof"}`: the input has ended (stdin closed; the TCP
+    /// connection's sending side shut down).
+    Eof,
+    /// `{"type":"signal","signal":N}`: a signal to the command (exec.stream only).
+    Signal { signal: u8 },
+}
+
+impl StreamControl {
+    /// Parses a text frame strictly (unknown types or fields, a signal
+    /// outside 1–64 are errors).
+    pub fn parse(text: &str) -> Result<StreamControl, String> {
+        let invalid = |error: serde_json::Error| format!("invalid control message: {error}");
+        let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
+        // serde lets a unit variant of an internally tagged enum carry any
+        // field: `eof` is checked to have its tag only.
+        if value.get("type").is_some_and(|tag| tag == "eof")
+            && value.as_object().is_some_and(|fields| fields.len() != 1)
+        {
+            return Err("invalid control message: eof has no other field".to_owned());
+        }
+        let control: StreamControl = serde_json::from_value(value).map_err(invalid)?;
+        match control {
+            StreamControl::Signal { signal } if !(1..=MAX_SIGNAL).contains(&signal) => {
+                Err(format!("signal {signal} is not between 1 and {MAX_SIGNAL}"))
+            }
+            _ => Ok(control),
+        }
+    }
+}
+
+/// Query of `GET /container/<id>/tunnel` (`tunnel`): the container's TCP port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TunnelQuery {
+    pub port: u16,
+}
+
+impl TunnelQuery {
+    /// The port, 1–65535 (0 is refused).
+    pub fn port(&self) -> Result<u16, String> {
+        if self.port == 0 { Err("port must be between 1 and 65535".to_owned()) } else { Ok(self.port) }
+    }
+}
+
 /// `GET /container/<id>/state`: a documented subset of LXD's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -990,5 +1093,61 @@ mod terminal_tests {
         assert_eq!((query.cols, query.rows, query.user), (80, 24, None));
         assert!(serde_json::from_str::<ConsoleQuery>(r#"{"user":0}"#).is_err());
         assert_eq!(clamp_terminal_size(u32::MAX), 500);
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    fn exec_query(command: &str) -> ExecStreamQuery {
+        ExecStreamQuery { command: command.to_owned(), user: None, cwd: None }
+    }
+
+    #[test]
+    fn an_exec_stream_command_is_a_json_argv_checked_like_exec() {
+        assert_eq!(exec_query(r#"["sh","-c","exit 7"]"#).argv().unwrap(), ["sh", "-c", "exit 7"]);
+        for bad in
+            ["", "ls -l", r#""ls""#, "[]", r#"[""]"#, r#"["ls",1]"#, r#"{"command":["ls"]}"#, "[\"ls\",\"a\\u0000b\"]"]
+        {
+            assert!(exec_query(bad).argv().is_err(), "{bad}");
+        }
+        let many = serde_json::to_string(&vec!["x"; MAX_ARGV + 1]).unwrap();
+        assert!(exec_query(&many).argv().unwrap_err().contains("4096"));
+    }
+
+    #[test]
+    fn an_exec_stream_cwd_is_absolute_without_control_characters() {
+        let with_cwd = |cwd: &str| ExecStreamQuery { cwd: Some(cwd.to_owned()), ..exec_query(r#"["pwd"]"#) };
+        assert_eq!(with_cwd("/srv/app").cwd(), Ok(Some("/srv/app")));
+        assert_eq!(exec_query(r#"["pwd"]"#).cwd(), Ok(None));
+        for bad in ["srv", "", "/tmp/a\nb", "/tmp/\0"] {
+            assert!(with_cwd(bad).cwd().is_err(), "{bad:?}");
+        }
+        assert!(serde_json::from_str::<ExecStreamQuery>(r#"{"command":"[]","env":"A=1"}"#).is_err());
+    }
+
+    #[test]
+    fn stream_controls_are_eof_and_signal_parsed_strictly() {
+        assert_eq!(StreamControl::parse(r#"{"type":"eof"}"#), Ok(StreamControl::Eof));
+        assert_eq!(StreamControl::parse(r#"{"type":"signal","signal":15}"#), Ok(StreamControl::Signal { signal: 15 }));
+        for text in [
+            "",
+            "eof",
+            r#"{"type":"eof","now":true}"#,
+            r#"{"type":"signal","signal":0}"#,
+            r#"{"type":"signal","signal":65}"#,
+            r#"{"type":"resize","cols":80,"rows":24}"#,
+        ] {
+            assert!(StreamControl::parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_tunnel_port_is_1_to_65535() {
+        assert_eq!(serde_json::from_str::<TunnelQuery>(r#"{"port":8080}"#).unwrap().port(), Ok(8080));
+        assert!(serde_json::from_str::<TunnelQuery>(r#"{"port":0}"#).unwrap().port().is_err());
+        assert!(serde_json::from_str::<TunnelQuery>(r#"{"port":65536}"#).is_err());
+        assert!(serde_json::from_str::<TunnelQuery>(r#"{"port":22,"host":"10.0.0.1"}"#).is_err());
     }
 }

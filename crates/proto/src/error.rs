@@ -46,6 +46,12 @@ pub enum ErrorCode {
     /// A token bound to an instance (`uid`) met another instance of the
     /// same name: the one it was minted for was deleted and re-made.
     InstanceChanged,
+    /// `tunnel`: the container has no address to connect to (stopped, or
+    /// no global address on its NIC yet).
+    NoAddress,
+    /// `tunnel`: nothing accepted a TCP connection on that port of the
+    /// container (refused, unreachable, or no answer in time).
+    PortUnreachable,
     /// The agent's concurrency limits (`max_sessions`,
     /// `max_sessions_per_container`) are reached: retry later.
     LimitReached,
@@ -56,7 +62,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 38] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
         ErrorCode::UnknownImage,
@@ -88,6 +94,8 @@ impl ErrorCode {
         ErrorCode::Busy,
         ErrorCode::NoSystemd,
         ErrorCode::InstanceChanged,
+        ErrorCode::NoAddress,
+        ErrorCode::PortUnreachable,
         ErrorCode::LimitReached,
         ErrorCode::LxdError,
         ErrorCode::LxdUnavailable,
@@ -128,6 +136,8 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::NoSystemd => "no_systemd",
             ErrorCode::InstanceChanged => "instance_changed",
+            ErrorCode::NoAddress => "no_address",
+            ErrorCode::PortUnreachable => "port_unreachable",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::LxdError => "lxd_error",
             ErrorCode::LxdUnavailable => "lxd_unavailable",
@@ -165,10 +175,11 @@ impl ErrorCode {
             | ErrorCode::AlreadyExists
             | ErrorCode::Busy
             | ErrorCode::NoSystemd
-            | ErrorCode::InstanceChanged => 409,
+            | ErrorCode::InstanceChanged
+            | ErrorCode::NoAddress => 409,
             ErrorCode::LimitReached => 429,
             ErrorCode::Internal => 500,
-            ErrorCode::LxdError => 502,
+            ErrorCode::LxdError | ErrorCode::PortUnreachable => 502,
             ErrorCode::LxdUnavailable => 503,
             ErrorCode::Timeout => 504,
         }
@@ -266,6 +277,15 @@ mod tests {
             ("instance_changed", 409)
         );
         assert_eq!((ErrorCode::LimitReached.as_str(), ErrorCode::LimitReached.http_status()), ("limit_reached", 429));
+    }
+
+    #[test]
+    fn the_tunnel_codes_are_stable_with_their_status() {
+        assert_eq!((ErrorCode::NoAddress.as_str(), ErrorCode::NoAddress.http_status()), ("no_address", 409));
+        assert_eq!(
+            (ErrorCode::PortUnreachable.as_str(), ErrorCode::PortUnreachable.http_status()),
+            ("port_unreachable", 502)
+        );
     }
 
     #[test]

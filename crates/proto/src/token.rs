@@ -455,6 +455,30 @@ pub fn check_body_hash(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
     }
 }
 
+/// The `bh` check of an interactive route (a `GET` upgraded to a
+/// WebSocket, which has no body): `bh` binds the raw query string instead,
+/// the exact bytes after the `?` as sent (percent-encoding and all; empty
+/// when there is none). A token with `bh` is bound to exactly that query;
+/// a token without it passes, except for the actions that must bind their
+/// query (`exec.stream`'s command, `tunnel`'s port), where it is refused.
+pub fn check_query_hash(claims: &Claims, query: &str) -> Result<(), Rejection> {
+    match &claims.bh {
+        Some(expected) if *expected == body_hash(query.as_bytes()) => Ok(()),
+        Some(_) => Err(Rejection::new(
+            ErrorCode::TokenBodyMismatch,
+            "the query string is not the one the token was minted for (its `bh` binds the exact query, without the `?`)",
+        )),
+        None if claims.act.must_bind_query() => Err(Rejection::new(
+            ErrorCode::TokenBodyMismatch,
+            format!(
+                "a token for `{}` must bind the query string: set `bh` to base64url(SHA-256(the exact query, without the `?`))",
+                claims.act
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// For `create`, whose container is named in the body: the body, parsed
 /// exactly as the route parses it (`config_policy::parse_create_request`,
 /// which also refuses duplicate keys), must name the token's `ctr`.
@@ -1014,6 +1038,34 @@ mod tests {
     fn a_token_without_a_body_hash_is_bound_to_an_empty_body() {
         assert!(check_body_hash(&claims(), b"").is_ok());
         assert_eq!(check_body_hash(&claims(), b"{}").unwrap_err().code, ErrorCode::TokenBodyMismatch);
+    }
+
+    #[test]
+    fn an_interactive_token_with_bh_is_bound_to_exactly_that_query_string() {
+        let query = "cols=80&rows=24";
+        let mut c = Claims { act: Action::Terminal, ..claims() };
+        c.bh = Some(body_hash(query.as_bytes()));
+        assert!(check_query_hash(&c, query).is_ok());
+        for other in ["cols=80&rows=25", "rows=24&cols=80", "cols=80&rows=24&user=0", ""] {
+            assert_eq!(check_query_hash(&c, other).unwrap_err().code, ErrorCode::TokenBodyMismatch, "{other}");
+        }
+        c.bh = Some(body_hash(b""));
+        assert!(check_query_hash(&c, "").is_ok(), "no query binds the empty string");
+        assert!(check_query_hash(&Claims { act: Action::Terminal, ..claims() }, query).is_ok(), "bh is optional there");
+    }
+
+    #[test]
+    fn exec_stream_and_tunnel_tokens_must_bind_their_query() {
+        let query = "command=%5B%22id%22%5D";
+        for act in [Action::ExecStream, Action::Tunnel] {
+            let refused = check_query_hash(&Claims { act, ..claims() }, query).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::TokenBodyMismatch, "{act}");
+            assert!(refused.message.contains("must bind the query"), "{}", refused.message);
+            let bound = Claims { act, bh: Some(body_hash(query.as_bytes())), ..claims() };
+            assert!(check_query_hash(&bound, query).is_ok(), "{act}");
+            // The hash is of the bytes as sent: a decoded or re-encoded query differs.
+            assert!(check_query_hash(&bound, r#"command=["id"]"#).is_err(), "{act}");
+        }
     }
 
     #[test]

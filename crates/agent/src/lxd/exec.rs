@@ -42,14 +42,14 @@ const STDIN_CHUNK: usize = 64 * 1024;
 
 /// The websocket secrets in a new exec operation's metadata (`fds`).
 #[derive(Debug, Deserialize)]
-struct Fds {
+pub(super) struct Fds {
     #[serde(rename = "0")]
-    stdin: String,
+    pub stdin: String,
     #[serde(rename = "1")]
-    stdout: String,
+    pub stdout: String,
     #[serde(rename = "2")]
-    stderr: String,
-    control: String,
+    pub stderr: String,
+    pub control: String,
 }
 
 /// Aborts the stdin writer however `exec` returns.

@@ -1,6 +1,7 @@
 //! Instance calls: list, status, state, start/stop/restart and logs.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -96,6 +97,13 @@ impl LxdClient {
             state.memory.usage = cgroup::memory_usage(state.pid).unwrap_or(0);
         }
         Ok(model::container_state(name.as_str(), state, limit))
+    }
+
+    /// Where a tunnel to the instance connects: its status and its first
+    /// global address (`model::tunnel_address`), from one `GET …/state`.
+    pub async fn tunnel_address(&self, name: &InstanceName) -> Result<(ContainerStatus, Option<IpAddr>), LxdError> {
+        let state: InstanceState = self.get(&self.instance_path(name, "/state")).await?;
+        Ok((ContainerStatus::from_lxd(&state.status), model::tunnel_address(&state)))
     }
 
     /// Starts the instance and waits until it runs, at most `deadline`.

@@ -12,6 +12,7 @@ mod cgroup;
 mod error;
 mod events;
 mod exec;
+mod exec_stream;
 mod images;
 mod instances;
 mod model;
@@ -29,6 +30,7 @@ use tokio::time::Instant;
 
 pub use error::LxdError;
 pub use exec::EXEC_CONNECT_TIMEOUT;
+pub use exec_stream::{ExecEnd, ExecInput, ExecOperation, ExecOutput, ExecStream};
 pub use instances::{LIFECYCLE_MARGIN, LOG_TAIL_BYTES};
 pub(crate) use model::{Device, root_disk, sized_root_disk};
 pub use provision::NewInstance;

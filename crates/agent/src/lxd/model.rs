@@ -2,6 +2,7 @@
 //! documented types: instance summaries with lease addresses, and state.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
 
 use serde::Deserialize;
 use smp_proto::api::{
@@ -204,6 +205,25 @@ pub(crate) fn summaries(instances: Vec<Instance>, leases: &[Lease]) -> Vec<Conta
         .collect()
 }
 
+/// The address a tunnel connects to: the first global address on the
+/// instance's NICs (never `lo`, never a loopback or link-local address),
+/// IPv4 before IPv6, NICs in name order and each NIC's addresses in LXD's.
+/// `None` for a stopped instance or one without such an address yet.
+pub(crate) fn tunnel_address(state: &InstanceState) -> Option<IpAddr> {
+    let global = || {
+        state
+            .network
+            .iter()
+            .flatten()
+            .filter(|(name, _)| name.as_str() != "lo")
+            .flat_map(|(_, interface)| &interface.addresses)
+            .filter(|address| address.scope == "global")
+            .filter_map(|address| address.address.parse::<IpAddr>().ok())
+            .filter(|address| !address.is_loopback() && !address.is_unspecified())
+    };
+    global().find(IpAddr::is_ipv4).or_else(|| global().find(IpAddr::is_ipv6))
+}
+
 /// The documented subset of an instance's state.
 pub(crate) fn container_state(name: &str, state: InstanceState, limit_bytes: Option<i64>) -> ContainerState {
     let network = state
@@ -306,6 +326,41 @@ mod tests {
         assert_eq!(sized["rootfs"]["limits.read"], "100MB");
         assert_eq!(sized["rootfs"]["path"], "/");
         assert!(root_disk(&HashMap::new()).is_none());
+    }
+
+    fn state_with_network(network: serde_json::Value) -> InstanceState {
+        serde_json::from_value(serde_json::json!({"status":"Running","pid":7,"network":network})).unwrap()
+    }
+
+    fn inet(family: &str, address: &str, scope: &str) -> serde_json::Value {
+        serde_json::json!({"family":family,"address":address,"netmask":"24","scope":scope})
+    }
+
+    #[test]
+    fn a_tunnel_goes_to_the_first_global_ipv4_of_a_nic_and_else_to_its_global_ipv6() {
+        let state = state_with_network(serde_json::json!({
+            "eth0": {"addresses": [
+                inet("inet6", "fe80::216:3eff:fe00:1", "link"),
+                inet("inet6", "fd42::10", "global"),
+                inet("inet", "10.77.0.10", "global"),
+            ]},
+            "lo": {"addresses": [inet("inet", "127.0.0.1", "local"), inet("inet", "10.9.9.9", "global")]},
+        }));
+        assert_eq!(tunnel_address(&state), Some("10.77.0.10".parse().unwrap()));
+        let v6_only = state_with_network(serde_json::json!({
+            "eth0": {"addresses": [inet("inet6", "fe80::1", "link"), inet("inet6", "fd42::10", "global")]},
+        }));
+        assert_eq!(tunnel_address(&v6_only), Some("fd42::10".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_stopped_instance_or_one_without_a_global_address_has_no_tunnel_address() {
+        assert_eq!(tunnel_address(&state_with_network(serde_json::Value::Null)), None);
+        let link_only = state_with_network(serde_json::json!({
+            "eth0": {"addresses": [inet("inet6", "fe80::1", "link")]},
+            "lo": {"addresses": [inet("inet", "127.0.0.1", "local")]},
+        }));
+        assert_eq!(tunnel_address(&link_only), None);
     }
 
     #[test]

@@ -33,6 +33,12 @@ use super::transport::{WebSocket, encode};
 /// Largest `/etc/passwd` read to find the user's shell.
 const PASSWD_CAP: usize = 1024 * 1024;
 
+/// `PATH` of a command run as root without a login shell.
+const ROOT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// `PATH` of a command run as anyone else.
+const USER_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
 /// Largest console log replayed when a console opens.
 pub const CONSOLE_REPLAY_CAP: usize = 64 * 1024;
 
@@ -143,6 +149,20 @@ impl Account {
         }
     }
 
+    /// The environment of a command run as this account without a login
+    /// shell (`exec.stream`): what a login would set, `PATH` as Debian's
+    /// `login.defs` has it for root and for everyone else.
+    pub(crate) fn environment(&self) -> serde_json::Value {
+        let path = if self.uid == 0 { ROOT_PATH } else { USER_PATH };
+        serde_json::json!({
+            "HOME": self.home,
+            "USER": self.name,
+            "LOGNAME": self.name,
+            "PATH": path,
+            "LANG": "C.UTF-8",
+        })
+    }
+
     /// The exec request of its login shell on a `cols`×`rows` PTY.
     fn exec_body(&self, cols: u16, rows: u16) -> serde_json::Value {
         serde_json::json!({
@@ -228,12 +248,12 @@ impl LxdClient {
 
     /// The container's `/etc/passwd` through LXD's file API, or `None` when
     /// it cannot be read.
-    async fn read_passwd(&self, name: &InstanceName) -> Option<String> {
+    pub(super) async fn read_passwd(&self, name: &InstanceName) -> Option<String> {
         let path = self.path(&format!("/1.0/instances/{}/files", encode(name.as_str())), &[("path", "/etc/passwd")]);
         match self.transport().raw_tail(&path, PASSWD_CAP, self.request_deadline()).await {
             Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
             Err(error) => {
-                tracing::info!(%error, instance = %name, "cannot read /etc/passwd; the terminal runs /bin/sh");
+                tracing::info!(%error, instance = %name, "cannot read /etc/passwd; the session runs with the uid's defaults (/bin/sh, home / or /root)");
                 None
             }
         }
@@ -292,7 +312,8 @@ impl LxdClient {
         }
     }
 
-    async fn ended_within(&self, operation_id: &str, grace: Duration) -> bool {
+    /// Whether LXD reports the operation ended (or gone) within `grace`.
+    pub(super) async fn ended_within(&self, operation_id: &str, grace: Duration) -> bool {
         let deadline = Instant::now() + grace;
         match operations::wait(self.transport(), self.project(), operation_id, deadline, "interactive session").await {
             Ok(_) => true,
@@ -305,7 +326,7 @@ impl LxdClient {
 
 /// Sends `{"command":"signal","signal":N}` on the control socket: LXD
 /// signals the process it started (the shell), not its children.
-async fn signal_process(control: &mut WebSocket, signal: u8) -> Result<(), LxdError> {
+pub(super) async fn signal_process(control: &mut WebSocket, signal: u8) -> Result<(), LxdError> {
     let text = serde_json::json!({"command": "signal", "signal": signal}).to_string();
     control.send(Message::text(text)).await.map_err(|e| LxdError::Unavailable(format!("control socket: {e}")))
 }
@@ -337,6 +358,16 @@ mod tests {
         assert_eq!((unknown.gid, unknown.name.as_str(), unknown.shell.as_str()), (4242, "4242", "/bin/sh"));
         let root = Account::from_passwd(None, 0);
         assert_eq!((root.home.as_str(), root.shell.as_str()), ("/root", "/bin/sh"));
+    }
+
+    #[test]
+    fn the_environment_without_a_login_is_the_accounts_with_a_path_for_its_uid() {
+        let alice = Account::from_passwd(Some(PASSWD), 1000).environment();
+        assert_eq!((alice["HOME"].as_str(), alice["USER"].as_str()), (Some("/home/alice"), Some("alice")));
+        assert_eq!((alice["LOGNAME"].as_str(), alice["LANG"].as_str()), (Some("alice"), Some("C.UTF-8")));
+        assert_eq!(alice["PATH"], USER_PATH);
+        assert_eq!(Account::from_passwd(Some(PASSWD), 0).environment()["PATH"], ROOT_PATH);
+        assert!(alice.get("TERM").is_none(), "no PTY, no TERM");
     }
 
     #[test]

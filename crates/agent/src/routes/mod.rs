@@ -3,9 +3,11 @@
 //! and their handlers take the `Authorized` extractor, which refuses the
 //! request unless the token is valid for exactly that action and path.
 
+mod bridge;
 mod containers;
 mod events;
 mod exec;
+mod exec_stream;
 mod health;
 mod images;
 mod lifecycle;
@@ -13,6 +15,7 @@ mod provision;
 mod services;
 mod terminal;
 mod token;
+mod tunnel;
 
 use actix_web::http::Method;
 use actix_web::{Handler, HttpResponse, Resource, Responder, guard, web};
@@ -48,6 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/logs", Action::ServiceLogs, services::logs))
         .service(guarded(Method::GET, "/container/{id}/terminal", Action::Terminal, terminal::terminal)) // WebSocket
         .service(guarded(Method::GET, "/container/{id}/console", Action::Console, terminal::console)) // WebSocket
+        .service(guarded(Method::GET, "/container/{id}/exec-stream", Action::ExecStream, exec_stream::exec_stream)) // WebSocket; bh binds the query
+        .service(guarded(Method::GET, "/container/{id}/tunnel", Action::Tunnel, tunnel::tunnel)) // WebSocket; bh binds the query
         .service(guarded(Method::GET, "/events", Action::Events, events::stream)); // server-sent events until max_stream_s
 }
 

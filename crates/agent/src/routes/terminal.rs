@@ -68,7 +68,7 @@ pub async fn console(
     upgrade(&request, payload, &state, session, auth.take_session())
 }
 
-fn query<T: serde::de::DeserializeOwned>(request: &HttpRequest) -> Result<T, AgentError> {
+pub(super) fn query<T: serde::de::DeserializeOwned>(request: &HttpRequest) -> Result<T, AgentError> {
     web::Query::<T>::from_query(request.query_string())
         .map(web::Query::into_inner)
         .map_err(|error| AgentError::new(ErrorCode::InvalidRequest, format!("invalid query: {error}")))
@@ -91,7 +91,7 @@ fn upgrade(
             return Err(AgentError::new(ErrorCode::InvalidRequest, format!("not a WebSocket upgrade: {error}")));
         }
     };
-    let limits = Limits { idle: state.terminal_idle, lifetime: state.terminal_lifetime, frame: state.max_frame_bytes };
+    let limits = Limits::of(state);
     let stream = stream.max_frame_size(limits.frame).aggregate_continuations().max_continuation_size(limits.frame);
     actix_web::rt::spawn(async move {
         let _permit = permit;
@@ -100,11 +100,19 @@ fn upgrade(
     Ok(response)
 }
 
+/// The limits of one interactive session (the agent's `terminal_idle_s`,
+/// `terminal_lifetime_s` and `max_frame_bytes`).
 #[derive(Debug, Clone, Copy)]
-struct Limits {
-    idle: Duration,
-    lifetime: Duration,
-    frame: usize,
+pub(super) struct Limits {
+    pub idle: Duration,
+    pub lifetime: Duration,
+    pub frame: usize,
+}
+
+impl Limits {
+    pub(super) fn of(state: &AgentState) -> Limits {
+        Limits { idle: state.terminal_idle, lifetime: state.terminal_lifetime, frame: state.max_frame_bytes }
+    }
 }
 
 /// How the bridge ended.
@@ -122,7 +130,7 @@ const CONTINUATION_TOO_BIG: &str = "Exceeded maximum continuation size";
 /// The close code for an error of the client's stream: 1009 (message too
 /// big) for a frame, or a message in fragments, over `max_frame_bytes`;
 /// 1002 (protocol error) for anything else.
-fn close_code(error: &ProtocolError) -> CloseCode {
+pub(super) fn close_code(error: &ProtocolError) -> CloseCode {
     match error {
         ProtocolError::Overflow => CloseCode::Size,
         ProtocolError::Io(error) if error.to_string() == CONTINUATION_TOO_BIG => CloseCode::Size,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod events;
+mod exec_stream;
 mod fake_lxd;
 mod faults;
 mod helpers;
@@ -16,3 +17,4 @@ mod services;
 mod signed_token;
 mod terminal;
 mod token_checks;
+mod tunnel;

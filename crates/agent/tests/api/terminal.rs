@@ -5,13 +5,15 @@
 //! lifetime is reached; signal 2 stops the command in the foreground,
 //! others reach the shell; a message over `max_frame_bytes` or a signal
 //! out of range closes the socket before the shell sees anything; `user=`
-//! on Debian is a bash login as that user; refusals before the upgrade;
-//! the console's boot output.
+//! on Debian is a bash login as that user; refusals before the upgrade
+//! (a token whose `bh` binds another query string among them); the
+//! console's boot output.
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use smp_proto::Action;
+use smp_proto::token::body_hash;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -23,13 +25,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::helpers::{MEMBER_IMAGES, TestAgent, running_c1};
 use crate::lxd_fixture::TestProject;
 
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long any one expected thing may take.
-const WAIT: Duration = Duration::from_secs(15);
+pub(crate) const WAIT: Duration = Duration::from_secs(15);
 
 /// Opens `path` with `token`: the socket, or the refusal's status and JSON.
-async fn open(agent: &TestAgent, path: &str, token: &str) -> Result<Client, (u16, serde_json::Value)> {
+pub(crate) async fn open(agent: &TestAgent, path: &str, token: &str) -> Result<Client, (u16, serde_json::Value)> {
     let url = format!("{}{path}", agent.url.replacen("http://", "ws://", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
@@ -50,7 +52,7 @@ async fn open_terminal(agent: &TestAgent, query: &str) -> Client {
 
 /// A fresh project with the busybox `c1` running, and an agent serving it
 /// with `config` (TOML lines) added.
-async fn running_c1_with(prefix: &str, config: &str) -> (TestProject, TestAgent) {
+pub(crate) async fn running_c1_with(prefix: &str, config: &str) -> (TestProject, TestAgent) {
     let project = TestProject::new(prefix);
     project.launch("c1", "smp-busybox");
     let agent = TestAgent::spawn_with(&format!("project = \"{}\"\n{MEMBER_IMAGES}\n{config}", project.name())).await;
@@ -194,7 +196,7 @@ fn assert_session_gone(project: &TestProject, pid: &str, child: Option<&str>) {
 }
 
 /// Asserts that LXD runs no operation in the project (nothing was opened).
-fn assert_no_operation_runs(project: &TestProject) {
+pub(crate) fn assert_no_operation_runs(project: &TestProject) {
     let operations = project.query("/1.0/operations");
     assert!(
         operations.get("running").is_none_or(|running| running.as_array().is_none_or(Vec::is_empty)),
@@ -222,6 +224,21 @@ async fn an_exec_token_is_refused_on_the_terminal_route_and_nothing_opens() {
     let (status, body) = open(&agent, "/container/c1/terminal?cols=80&rows=24", &token).await.err().unwrap();
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("token_wrong_action")));
     assert_no_operation_runs(&project);
+}
+
+#[tokio::test]
+async fn a_terminal_token_with_bh_opens_only_the_query_it_binds() {
+    let (project, agent) = running_c1("term-bh").await;
+    let mut claims = agent.claims(Action::Terminal, Some("c1"));
+    claims.bh = Some(body_hash(b"cols=80&rows=24"));
+    let token = agent.mint(&claims);
+    let (status, body) = open(&agent, "/container/c1/terminal?cols=80&rows=24&user=0", &token).await.err().unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("token_body_mismatch")));
+    assert_no_operation_runs(&project);
+    // Refused before it was consumed: the same token opens the query it binds.
+    let mut socket = open(&agent, "/container/c1/terminal?cols=80&rows=24", &token).await.expect("the terminal opens");
+    type_line(&mut socket, "echo bound-$((6*7))").await;
+    read_until(&mut socket, "bound-42").await;
 }
 
 #[tokio::test]

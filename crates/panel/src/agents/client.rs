@@ -622,10 +622,11 @@ impl<'a> Call<'a> {
             Action::Start | Action::Stop | Action::Restart | Action::Exec => {
                 (Method::POST, format!("/container/{}/{action}", ctr()?))
             }
-            // Terminal and console are WebSocket upgrades of these GETs.
-            Action::State | Action::Logs | Action::Terminal | Action::Console => {
+            // Terminal, console and tunnel are WebSocket upgrades of these GETs.
+            Action::State | Action::Logs | Action::Terminal | Action::Console | Action::Tunnel => {
                 (Method::GET, format!("/container/{}/{action}", ctr()?))
             }
+            Action::ExecStream => (Method::GET, format!("/container/{}/exec-stream", ctr()?)),
             Action::Delete => (Method::DELETE, format!("/container/{}", ctr()?)),
             Action::Update => (Method::PATCH, format!("/container/{}", ctr()?)),
             Action::ServiceList => (Method::GET, format!("/container/{}/services", ctr()?)),

@@ -1,8 +1,10 @@
 //! The agent's interactive routes (PROTOCOL.md, "Interactive routes"):
-//! `AgentClient::open_interactive` upgrades `GET /container/<id>/terminal`
-//! or `/console` to a WebSocket with a fresh operation token, over the same
-//! pinned TLS as every other call (or plain TCP to a loopback `http://`
-//! agent), and retries once on 401 `token_predates_agent` like `send`.
+//! `AgentClient::open_interactive` upgrades `GET /container/<id>/terminal`,
+//! `/console`, `/exec-stream` or `/tunnel` to a WebSocket with a fresh
+//! operation token whose `bh` binds the query string it sends, over the
+//! same pinned TLS as every other call (or plain TCP to a loopback
+//! `http://` agent), and retries once on 401 `token_predates_agent` like
+//! `send`.
 //!
 //! The socket's buffers are kept small (`socket_config`): a panel holds one
 //! per open terminal, and tungstenite's defaults (128 KiB each way) would
@@ -34,20 +36,21 @@ fn socket_config() -> WebSocketConfig {
 }
 
 impl AgentClient {
-    /// Opens the interactive route of `call` (its action `terminal` or
-    /// `console`, its container, `query` as `cols=…&rows=…`): the socket, or
-    /// the agent's refusal as a typed error (429 `limit_reached`, 409
-    /// `instance_changed`, …), nothing left open.
+    /// Opens the interactive route of `call` (its action `terminal`,
+    /// `console`, `exec.stream` or `tunnel`, its container, `query` as
+    /// `cols=…&rows=…`, already URL-encoded): the socket, or the agent's
+    /// refusal as a typed error (429 `limit_reached`, 409
+    /// `instance_changed`, …), nothing left open. The token's `bh` is the
+    /// hash of exactly that query (of the empty string without one), as
+    /// the agent requires for `exec.stream` and `tunnel`.
     pub async fn open_interactive(&self, caller: &Caller, call: &Call<'_>) -> Result<AgentSocket, AgentCallError> {
         let (_, path) = call.route()?;
         let base = self.base_url.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
-        let url = match call.query {
-            Some(query) => format!("{base}{path}?{query}"),
-            None => format!("{base}{path}"),
-        };
+        let query = call.query.unwrap_or_default();
+        let url = if query.is_empty() { format!("{base}{path}") } else { format!("{base}{path}?{query}") };
         let mut retried = false;
         loop {
-            let token = self.mint(caller, call, None)?;
+            let token = self.mint(caller, call, Some(query.as_bytes()))?;
             let mut request =
                 url.as_str().into_client_request().map_err(|error| AgentCallError::InvalidCall(error.to_string()))?;
             let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
