@@ -99,8 +99,8 @@ pub(crate) async fn add_key(
         decided?;
         let AddSshKey { name, public_key } = request()?;
         let name = check_name(&name)?;
-        let key = SshPublicKey::parse(&public_key)
-            .map_err(|error| AppError::invalid_input(format!("public_key: {error}")))?;
+        // Each refusal's sentence says it is about the key (and what to do).
+        let key = SshPublicKey::parse(&public_key).map_err(|error| AppError::invalid_input(error.to_string()))?;
         entry.set_detail(key.fingerprint().to_owned());
         // One add at a time per account: the count read next stays true
         // until the insert (PostgreSQL; SQLite's write lock does it anyway).

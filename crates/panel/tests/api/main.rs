@@ -40,4 +40,5 @@ mod web_pages;
 mod web_panels;
 mod web_provisioning;
 mod web_services;
+mod web_ssh_keys;
 mod web_terminal;
