@@ -2,14 +2,14 @@
 //! her `.pub` file (`TYPE BASE64 [COMMENT]`), checked for the SSH gateway.
 //!
 //! Accepted: `ssh-ed25519`, `ecdsa-sha2-nistp256`, `-nistp384`, `-nistp521`,
-//! and `ssh-rsa` with a modulus of 3072 to 16384 bits (NIST and OpenSSH's
-//! own default since 8.9 put RSA below 3072 bits under 128-bit security;
-//! OpenSSH itself refuses more than 16384). Refused, each with a sentence
-//! that says what to do instead: DSA (`ssh-dss`: 1024 bits, dropped by
-//! OpenSSH), security keys (`sk-…@openssh.com`: the gateway would have to
-//! verify their FIDO signatures, which nothing here can test without the
-//! hardware, so not yet), certificates, a private key pasted by mistake, an
-//! RFC 4716 (`---- BEGIN SSH2 PUBLIC KEY ----`) block, several lines, and
+//! and `ssh-rsa` with a modulus of 3072 to 16384 bits (RSA below 3072 bits is
+//! under the 128-bit security NIST asks for after 2030, and 3072 is OpenSSH's
+//! own default since 8.0; OpenSSH refuses more than 16384). Refused, each
+//! with a sentence that says what to do instead: DSA (`ssh-dss`: 1024 bits,
+//! dropped by OpenSSH), security keys (`sk-…@openssh.com`: the gateway would
+//! have to verify their FIDO signatures, which nothing here can test without
+//! the hardware, so not yet), certificates, a private key pasted by mistake,
+//! an RFC 4716 (`---- BEGIN SSH2 PUBLIC KEY ----`) block, several lines, and
 //! anything that does not decode as the key its type names. The comment is
 //! dropped; what is kept is the canonical `TYPE BASE64` and the SHA-256
 //! fingerprint exactly as `ssh-keygen -lf` prints it (`SHA256:…`).
