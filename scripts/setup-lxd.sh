@@ -40,7 +40,8 @@ BUSYBOX_DESC_PREFIX="SMP busybox test image ("
 BUSYBOX_DESC="$BUSYBOX_DESC_PREFIX$SMP_BUSYBOX_IMAGE_VERSION)"
 DEBIAN_DESC_PREFIX="SMP Debian $DEBIAN_SUITE minbase with systemd ("
 DEBIAN_DESC="$DEBIAN_DESC_PREFIX$SMP_DEBIAN_IMAGE_VERSION)"
-PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq)
+# openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh for the gateway's tests).
+PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client)
 CACHE_DIR=/var/cache/smp/images
 LOG_DIR=/var/log/smp
 LXD_LOG=$LOG_DIR/lxd.log

@@ -117,6 +117,7 @@ fn every_sh_example_of_the_api_page_runs_in_order_against_the_real_panel_and_age
         "/api/v1/audit",
         "/units",
         "/api/v1/services",
+        "/api/v1/me/ssh-keys",
     ];
     let blocks = promised_sh_blocks("docs/api.md", &promised);
 
@@ -174,6 +175,16 @@ fn every_sh_example_of_the_api_page_runs_in_order_against_the_real_panel_and_age
     assert!(
         finished.stdout.contains("{\"action\":\"service.restart\",\"exit_code\":0,\"state\":\"active\"}"),
         "mia restarted her service: {}",
+        finished.stdout
+    );
+    assert!(
+        finished.stdout.contains("[{\"name\":\"laptop\",\"algorithm\":\"ssh-ed25519\"}]"),
+        "mia added her key (and ssh-keygen printed the same fingerprint, else the script stopped): {}",
+        finished.stdout
+    );
+    assert!(
+        finished.stdout.contains("\"code\":\"invalid_input\",\"message\":\"this RSA key has 2048 bits"),
+        "an RSA key of 2048 bits is refused in words: {}",
         finished.stdout
     );
     assert!(

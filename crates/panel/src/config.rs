@@ -70,6 +70,30 @@ pub struct Config {
     pub max_terminals_per_user: usize,
     /// Participants of one shared terminal session, its owner included.
     pub max_terminal_participants: usize,
+    /// The SSH gateway (issue 16) listens here once it is built; for now the
+    /// account page shows its port in the `~/.ssh/config` block. Unset (no
+    /// `[ssh]` table): SSH is not enabled on this panel.
+    #[serde(default)]
+    pub ssh: Option<SshConfig>,
+}
+
+/// The `[ssh]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshConfig {
+    /// The address and port of the SSH gateway; `0.0.0.0:2222` when the
+    /// table leaves it out.
+    #[serde(default = "SshConfig::default_listen")]
+    pub listen: SocketAddr,
+}
+
+impl SshConfig {
+    /// The port members' `ssh` uses unless told: 2222 on every address.
+    pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 2222);
+
+    fn default_listen() -> SocketAddr {
+        SshConfig::DEFAULT_LISTEN
+    }
 }
 
 /// The bottom layer of the figment (PANEL.md's defaults).
@@ -250,6 +274,18 @@ mod tests {
         let nothing = Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0) };
         assert_eq!(config.default_quota, nothing);
         assert_eq!(config.default_limits, Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) });
+        assert!(config.ssh.is_none(), "SSH is off unless [ssh] is there");
+    }
+
+    #[test]
+    fn an_ssh_table_enables_ssh_on_2222_unless_it_says_where_and_refuses_unknown_keys() {
+        let config = Config::from_toml("[ssh]").unwrap();
+        assert_eq!(config.ssh.unwrap().listen.to_string(), "0.0.0.0:2222");
+        let config = Config::from_toml("[ssh]\nlisten = \"127.0.0.1:2200\"").unwrap();
+        assert_eq!(config.ssh.unwrap().listen.to_string(), "127.0.0.1:2200");
+        let error = Config::from_toml("[ssh]\nport = 22").unwrap_err();
+        assert!(error.to_string().contains("port"), "{error}");
+        assert!(Config::from_toml("[ssh]\nlisten = \"2222\"").is_err(), "an address and a port");
     }
 
     #[test]
@@ -382,6 +418,7 @@ mod tests {
             "terminal_lifetime_s",
             "max_terminals_per_user",
             "max_terminal_participants",
+            "ssh.listen",
         ] {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }

@@ -89,6 +89,7 @@ impl Application {
             trusted_proxies,
             public_origin,
             refusals: refusals.clone(),
+            ssh_listen: config.ssh.as_ref().map(|ssh| ssh.listen),
         });
         let jobs = web::Data::new(crate::web::Jobs::default());
         let port = bound.port();

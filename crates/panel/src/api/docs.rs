@@ -52,6 +52,9 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::session::logout,
         api::session::me,
         api::password::change_password,
+        api::ssh_keys::list_ssh_keys,
+        api::ssh_keys::add_ssh_key,
+        api::ssh_keys::delete_ssh_key,
         api::tokens::create_token,
         api::tokens::list_tokens,
         api::tokens::revoke_token,
@@ -100,6 +103,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         (name = "health", description = "Whether the panel answers."),
         (name = "session", description = "Signing in and out; who am I."),
         (name = "tokens", description = "The caller's own personal access tokens."),
+        (name = "ssh-keys", description = "The SSH public keys of the caller's own profile (for the SSH gateway)."),
         (name = "users", description = "Accounts and quotas, as the policy allows."),
         (name = "machines", description = "The agents the panel reaches (admins read, the head admin manages)."),
         (name = "containers", description = "Containers the caller may see, and the actions sent to their agent."),
@@ -151,8 +155,9 @@ impl Modify for SecuritySchemes {
 /// The routes anyone may call: they name no security.
 const OPEN_ROUTES: [(&str, &str); 2] = [("get", "/api/v1/health"), ("post", "/api/v1/login")];
 
-/// The routes only a browser session may call (a token cannot make tokens, issue 13).
-const SESSION_ONLY_ROUTES: [(&str, &str); 1] = [("post", "/api/v1/tokens")];
+/// The routes only a browser session may call (a token cannot make tokens,
+/// issue 13, nor add an SSH key, issue 16).
+const SESSION_ONLY_ROUTES: [(&str, &str); 2] = [("post", "/api/v1/tokens"), ("post", "/api/v1/me/ssh-keys")];
 
 /// Every other route's security: the session cookie (with `csrf_token`
 /// when the method changes state) or, unless it is session-only, a bearer
@@ -182,10 +187,11 @@ impl Modify for RouteSecurity {
 }
 
 /// Each route's tag, by the start of its path: the first that matches.
-const TAGS: [(&str, &str); 13] = [
+const TAGS: [(&str, &str); 14] = [
     ("/api/v1/health", "health"),
     ("/api/v1/login", "session"),
     ("/api/v1/logout", "session"),
+    ("/api/v1/me/ssh-keys", "ssh-keys"),
     ("/api/v1/me", "session"),
     ("/api/v1/tokens", "tokens"),
     ("/api/v1/users", "users"),

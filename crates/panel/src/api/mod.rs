@@ -20,6 +20,7 @@ pub(crate) mod quotas;
 pub(crate) mod responses;
 pub(crate) mod services;
 pub(crate) mod session;
+pub(crate) mod ssh_keys;
 pub(crate) mod terminals;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -38,6 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(route(Method::POST, "/logout", "session.logout", session::logout)) // CurrentUser
         .service(route(Method::GET, "/me", None, session::me)) // CurrentUser
         .service(route(Method::PUT, "/me/password", "user.password", password::change_password)) // CurrentUser: self, knowing the current password
+        .service(route(Method::GET, "/me/ssh-keys", None, ssh_keys::list_ssh_keys)) // CurrentUser + policy SshKeyManage: self
+        .service(route(Method::POST, "/me/ssh-keys", "ssh_key.add", ssh_keys::add_ssh_key)) // CurrentUser + policy SshKeyManage: self, from a browser session
+        .service(route(Method::DELETE, "/me/ssh-keys/{id}", "ssh_key.delete", ssh_keys::delete_ssh_key)) // CurrentUser + policy SshKeyManage: self (another's key: 404)
         .service(route(Method::POST, "/tokens", "token.create", tokens::create_token)) // CurrentUser: self, from a browser session, with the password again
         .service(route(Method::GET, "/tokens", None, tokens::list_tokens)) // CurrentUser: self
         .service(route(Method::DELETE, "/tokens/{id}", "token.revoke", tokens::revoke_token)) // CurrentUser: self

@@ -50,3 +50,10 @@ pub struct TokenPath {
     /// The token's id.
     pub id: i64,
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SshKeyPath {
+    /// The SSH key's id.
+    pub id: i64,
+}

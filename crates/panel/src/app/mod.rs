@@ -16,6 +16,7 @@ pub mod provisioning;
 pub mod quotas;
 pub mod services;
 pub mod sessions;
+pub mod ssh_keys;
 pub mod terminals;
 pub mod tokens;
 pub mod users;

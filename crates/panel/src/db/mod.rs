@@ -32,6 +32,7 @@ pub mod users;
 
 pub mod audit;
 pub mod sessions;
+pub mod ssh_keys;
 pub mod tokens;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

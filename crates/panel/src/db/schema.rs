@@ -109,7 +109,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ssh_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        algorithm -> Text,
+        public_key -> Text,
+        fingerprint -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(ssh_keys -> users (user_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::table! {
     quotas (user_id) {
@@ -144,6 +158,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     personal_access_tokens,
+    ssh_keys,
     machines,
     containers,
     services,
@@ -153,10 +168,11 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "users",
     "sessions",
     "personal_access_tokens",
+    "ssh_keys",
     "machines",
     "containers",
     "services",

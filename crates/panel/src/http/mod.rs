@@ -41,6 +41,9 @@ pub struct AppState {
     pub public_origin: PublicOrigin,
     /// The audit rows of refusals without a credential, aggregated per source.
     pub refusals: Arc<AnonymousRefusals>,
+    /// Where the SSH gateway listens (`[ssh] listen`; the account page
+    /// shows its port); `None`: SSH is not enabled on this panel.
+    pub ssh_listen: Option<std::net::SocketAddr>,
 }
 
 impl Deref for AppState {

@@ -39,6 +39,13 @@ pub fn may_make_tokens(from_browser_session: bool) -> bool {
     from_browser_session
 }
 
+/// Whether a request may add an SSH key to its account: like a token, only
+/// from a browser session, so that a leaked token (which expires and can be
+/// revoked) cannot plant a key (which does not expire) and keep a way in.
+pub fn may_add_ssh_keys(from_browser_session: bool) -> bool {
+    from_browser_session
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,10 +65,12 @@ mod tests {
     }
 
     #[test]
-    fn a_read_token_never_changes_state_and_only_a_session_makes_tokens() {
+    fn a_read_token_never_changes_state_and_only_a_session_makes_tokens_or_adds_ssh_keys() {
         assert!(!token_may_change_state(TokenScope::Read));
         assert!(token_may_change_state(TokenScope::Write));
         assert!(may_make_tokens(true));
         assert!(!may_make_tokens(false));
+        assert!(may_add_ssh_keys(true));
+        assert!(!may_add_ssh_keys(false));
     }
 }

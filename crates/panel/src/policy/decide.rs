@@ -80,10 +80,13 @@ pub enum Action {
     TerminalSessionJoin,
     /// Invite, change modes, remove participants, end it (its owner; admins may end it).
     TerminalSessionManage,
+    /// List, add and delete the SSH keys of an account (the object is the
+    /// account): one's own only, whatever one's role.
+    SshKeyManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::ContainerView,
         Action::ContainerStart,
         Action::ContainerStop,
@@ -116,6 +119,7 @@ impl Action {
         Action::AuditViewAll,
         Action::TerminalSessionJoin,
         Action::TerminalSessionManage,
+        Action::SshKeyManage,
     ];
 }
 
@@ -200,6 +204,14 @@ pub fn decide(actor: &Actor, action: Action, object: &Object<'_>) -> Decision {
         return decide_terminal_session(actor, action, *owner, *invited);
     }
     match actor.role {
+        // A key is a way in as her: whoever added one to another account
+        // would act as its owner, in her name in the audit log. Nobody may,
+        // not even the head admin (who disables an account instead).
+        Role::HeadAdmin | Role::Admin
+            if action == Action::SshKeyManage && !matches!(object, Object::User { id, .. } if *id == actor.id) =>
+        {
+            Decision::Forbid
+        }
         Role::HeadAdmin => Decision::Allow,
         Role::Admin => match action {
             Action::MachineManage | Action::UserAppointAdmin => Decision::Forbid,
@@ -226,7 +238,7 @@ fn decide_for_member(me: ActorId, action: Action, object: &Object<'_>) -> Decisi
         ),
         Object::Service { owner: Some(owner), .. } if *owner == me => allow_if(SERVICE_OWNER_ACTIONS.contains(&action)),
         Object::Container { .. } | Object::Service { .. } => Decision::Hide,
-        Object::User { id, .. } if *id == me => allow_if(action == Action::UserView),
+        Object::User { id, .. } if *id == me => allow_if(matches!(action, Action::UserView | Action::SshKeyManage)),
         Object::User { .. } => Decision::Hide,
         // Machines are infrastructure: members only place their containers
         // on them (their quotas say how much).
@@ -412,7 +424,7 @@ mod tests {
                 (all, Forbid)
             }
             Relation::Machine => (vec![MachinePlace], Forbid),
-            Relation::Myself => (vec![UserView], Forbid),
+            Relation::Myself => (vec![UserView, SshKeyManage], Forbid),
             Relation::AnotherMember | Relation::AnAdmin => (vec![], Hide),
             Relation::OwnTerminalSession => (vec![TerminalSessionJoin, TerminalSessionManage], Forbid),
             Relation::InvitedTerminalSession => (vec![TerminalSessionJoin], Forbid),
@@ -431,8 +443,9 @@ mod tests {
                 (vec![TerminalSessionJoin, TerminalSessionManage], Forbid)
             }
             Relation::OthersTerminalSession => (vec![TerminalSessionManage], Forbid),
-            Relation::AnAdmin => (everything_but(&[MachineManage, UserAppointAdmin, UserManage]), Forbid),
-            _ => (everything_but(&[MachineManage, UserAppointAdmin]), Forbid),
+            Relation::AnAdmin => (everything_but(&[MachineManage, UserAppointAdmin, UserManage, SshKeyManage]), Forbid),
+            Relation::Myself => (everything_but(&[MachineManage, UserAppointAdmin]), Forbid),
+            _ => (everything_but(&[MachineManage, UserAppointAdmin, SshKeyManage]), Forbid),
         }
     }
 
@@ -442,7 +455,8 @@ mod tests {
             Relation::OwnTerminalSession | Relation::InvitedTerminalSession | Relation::OthersTerminalSession => {
                 admin_table(relation)
             }
-            _ => (Action::ALL.to_vec(), Forbid),
+            Relation::Myself => (Action::ALL.to_vec(), Forbid),
+            _ => (Action::ALL.into_iter().filter(|action| *action != Action::SshKeyManage).collect(), Forbid),
         }
     }
 
@@ -511,6 +525,17 @@ mod tests {
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::Admin }), Forbid);
         assert_eq!(decide(&admin, Action::UserManage, &Object::User { id: OTHER, role: Role::HeadAdmin }), Forbid);
         assert_eq!(decide(&admin, Action::UserAppointAdmin, &Object::User { id: OTHER, role: Role::Member }), Forbid);
+    }
+
+    #[test]
+    fn nobody_manages_the_ssh_keys_of_another_account_not_even_the_head_admin() {
+        for role in [Role::Member, Role::Admin, Role::HeadAdmin] {
+            let me = actor(role);
+            assert_eq!(decide(&me, Action::SshKeyManage, &Object::User { id: ME, role }), Allow, "{role:?}");
+            let other = Object::User { id: OTHER, role: Role::Member };
+            let expected = if role == Role::Member { Hide } else { Forbid };
+            assert_eq!(decide(&me, Action::SshKeyManage, &other), expected, "{role:?}");
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod pages;
 mod panels;
 mod provisioning;
 mod services;
+mod ssh_keys;
 mod terminals;
 
 use actix_web::http::StatusCode;
@@ -134,6 +135,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/containers/{id}/services")
                 .app_data(AuditAction("service.create"))
                 .route(web::post().to(services::create)), // CurrentUser (X-CSRF-Token) + policy ServiceCreate on the container
+        )
+        .service(
+            web::resource("/account/ssh-keys")
+                .app_data(AuditAction("ssh_key.add"))
+                .route(web::get().to(ssh_keys::ssh_keys_page)) // CurrentUser + policy SshKeyManage: self
+                .route(web::post().to(ssh_keys::add)), // CurrentUser (X-CSRF-Token) + add_key: policy SshKeyManage, self, from a browser session
+        )
+        .service(
+            web::resource("/account/ssh-keys/{id}/delete")
+                .app_data(AuditAction("ssh_key.delete"))
+                .route(web::post().to(ssh_keys::delete)), // CurrentUser (X-CSRF-Token) + delete_key: policy SshKeyManage, self (another's key: 404)
         )
         .configure(panels::routes) // the container page's state, logs and exec panels
         .configure(account::routes) // sign-up, approval pending, the account page

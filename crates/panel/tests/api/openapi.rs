@@ -17,6 +17,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/logout"),
     ("get", "/api/v1/me"),
     ("put", "/api/v1/me/password"),
+    ("get", "/api/v1/me/ssh-keys"),
+    ("post", "/api/v1/me/ssh-keys"),
+    ("delete", "/api/v1/me/ssh-keys/{id}"),
     ("post", "/api/v1/tokens"),
     ("get", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
@@ -70,8 +73,9 @@ const ROUTES: &[(&str, &str)] = &[
 /// The routes anyone may call; every other one names its security.
 const OPEN: &[(&str, &str)] = &[("get", "/api/v1/health"), ("post", "/api/v1/login")];
 
-/// Routes a bearer token may not use (a token cannot make tokens, issue 13).
-const SESSION_ONLY: &[(&str, &str)] = &[("post", "/api/v1/tokens")];
+/// Routes a bearer token may not use (a token cannot make tokens, issue 13,
+/// nor add SSH keys, issue 16).
+const SESSION_ONLY: &[(&str, &str)] = &[("post", "/api/v1/tokens"), ("post", "/api/v1/me/ssh-keys")];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
