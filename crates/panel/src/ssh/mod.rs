@@ -5,9 +5,12 @@
 //! the signature verified): the key's fingerprint must open an enabled,
 //! approved account AND the SSH user must name a target she may use
 //! (`app::ssh::authorize`); anything else is the same "Permission denied
-//! (publickey)". Each connection spends one attempt of its address in the
-//! login limiter shared with the web login; refusals are audited as
-//! anonymous refusals, aggregated per address.
+//! (publickey)". Each refusal spends one attempt of its address in the
+//! login limiter shared with the web login (an accepted key spends none, so
+//! that scripts may connect often); an address whose allowance ran out is
+//! shut out, the right key included, for `SHUT_OUT` after its last refused
+//! attempt (`ShutOut`). Refusals are audited as anonymous refusals,
+//! aggregated per address.
 //!
 //! A session channel runs a PTY shell through `app::terminals` (the same
 //! sessions as the web terminal), or a command through the agent's
@@ -38,6 +41,7 @@ use crate::app::anonymous::AnonymousRefusals;
 use crate::app::ssh::{self as use_cases, Outcome, SshTarget, SshUser, StreamKind};
 use crate::app::terminals::{CloseReason, Outbound};
 use crate::db::DbPool;
+use crate::domain::address::limit_key;
 
 /// Authentication attempts per connection.
 pub const MAX_AUTH_ATTEMPTS: usize = 3;
@@ -50,7 +54,7 @@ pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
 
 /// The host key: read from `path`, or made (ed25519) and written there
 /// (0600, OpenSSH format) the first time.
-pub fn host_key(path: &Path) -> anyhow_free::Result<PrivateKey> {
+pub fn host_key(path: &Path) -> Result<PrivateKey, String> {
     if path.exists() {
         let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         return PrivateKey::from_openssh(text.as_bytes())
@@ -61,11 +65,6 @@ pub fn host_key(path: &Path) -> anyhow_free::Result<PrivateKey> {
     let text = key.to_openssh(LineEnding::LF).map_err(|error| format!("cannot encode the host key: {error}"))?;
     write_private(path, text.as_bytes()).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     Ok(key)
-}
-
-/// Errors of the host key, as sentences (`anyhow` stays at the program's edges).
-mod anyhow_free {
-    pub type Result<T> = std::result::Result<T, String>;
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -84,17 +83,49 @@ pub fn fingerprint(key: &PrivateKey) -> String {
     key.public_key().fingerprint(HashAlg::Sha256).to_string()
 }
 
+/// How long an address over its allowance stays shut out after its last
+/// refused attempt: the login limiter's refill period.
+pub const SHUT_OUT: Duration = Duration::from_secs(12);
+/// Addresses remembered at once (the oldest ones are forgotten beyond).
+const MAX_SHUT_OUT: usize = 10_000;
+
+/// The addresses whose allowance ran out, until when they are shut out.
+#[derive(Default)]
+struct ShutOut(std::sync::Mutex<std::collections::HashMap<IpAddr, Instant>>);
+
+impl ShutOut {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<IpAddr, Instant>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn contains(&self, address: IpAddr) -> bool {
+        self.map().get(&limit_key(address)).is_some_and(|until| *until > Instant::now())
+    }
+
+    fn insert(&self, address: IpAddr) {
+        let now = Instant::now();
+        let mut map = self.map();
+        if map.len() >= MAX_SHUT_OUT {
+            map.retain(|_, until| *until > now);
+        }
+        if map.len() < MAX_SHUT_OUT {
+            map.insert(limit_key(address), now + SHUT_OUT);
+        }
+    }
+}
+
 /// What every connection shares.
 #[derive(Clone)]
 pub struct Gateway {
     context: Arc<Context>,
     pool: DbPool,
     refusals: Arc<AnonymousRefusals>,
+    shut_out: Arc<ShutOut>,
 }
 
 impl Gateway {
     pub fn new(context: Arc<Context>, pool: DbPool, refusals: Arc<AnonymousRefusals>) -> Gateway {
-        Gateway { context, pool, refusals }
+        Gateway { context, pool, refusals, shut_out: Arc::default() }
     }
 
     /// Serves `listener` until the task is aborted.
@@ -125,13 +156,7 @@ impl Server for Gateway {
     type Handler = Connection;
 
     fn new_client(&mut self, peer: Option<std::net::SocketAddr>) -> Connection {
-        Connection {
-            gateway: self.clone(),
-            peer: peer.map(|peer| peer.ip()),
-            counted: false,
-            limited: false,
-            who: None,
-        }
+        Connection { gateway: self.clone(), peer: peer.map(|peer| peer.ip()), who: None }
     }
 }
 
@@ -139,10 +164,6 @@ impl Server for Gateway {
 pub struct Connection {
     gateway: Gateway,
     peer: Option<IpAddr>,
-    /// Its attempt was taken from the address's allowance.
-    counted: bool,
-    /// The address was over its allowance.
-    limited: bool,
     /// Once a signature verified: who, what the SSH user names, and that name.
     who: Option<(SshUser, SshTarget, String)>,
 }
@@ -150,11 +171,7 @@ pub struct Connection {
 impl Connection {
     /// Whether `key` opens a target named `user` (see the module note).
     async fn decide(&mut self, user: &str, key: &russh::keys::PublicKey) -> Option<(SshUser, SshTarget)> {
-        if !self.counted {
-            self.counted = true;
-            self.limited = !self.gateway.context.login_limiter.allow_address(self.peer);
-        }
-        if self.limited {
+        if self.peer.is_some_and(|peer| self.gateway.shut_out.contains(peer)) {
             use_cases::audit_refusal(&self.gateway.refusals, self.peer, user, true).await;
             return None;
         }
@@ -162,6 +179,11 @@ impl Connection {
         match use_cases::authorize(&self.gateway.context, &self.gateway.pool, &fingerprint, user).await {
             Ok(Some(found)) => Some(found),
             Ok(None) => {
+                if !self.gateway.context.login_limiter.allow_address(self.peer)
+                    && let Some(peer) = self.peer
+                {
+                    self.gateway.shut_out.insert(peer);
+                }
                 use_cases::audit_refusal(&self.gateway.refusals, self.peer, user, false).await;
                 None
             }
@@ -299,7 +321,7 @@ async fn session_channel(
     let command = loop {
         match channel.wait().await {
             Some(ChannelMsg::RequestPty { col_width, row_height, .. }) => {
-                pty = Some((clamp_terminal_size(col_width), clamp_terminal_size(row_height)));
+                pty = Some(pty_size(col_width, row_height));
             }
             Some(ChannelMsg::RequestShell { .. }) => break None,
             Some(ChannelMsg::Exec { command, .. }) => match String::from_utf8(command) {
@@ -395,19 +417,24 @@ async fn relay_terminal(
     };
     let private = matches!(target, SshTarget::Container { .. });
     let mut typing: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = None;
+    // After the client's EOF (a piped script ended) the shell runs on: its
+    // output and exit status still come.
+    let mut input_open = true;
     let ended = loop {
         tokio::select! {
             () = async { if let Some(typed) = typing.as_mut() { typed.await } }, if typing.is_some() => typing = None,
             message = reader.wait(), if typing.is_none() => match message {
-                Some(ChannelMsg::Data { data }) => {
+                Some(ChannelMsg::Data { data }) if input_open => {
                     outcome.bytes_in += data.len() as u64;
                     typing = Some(Box::pin(attachment.input(data)));
                 }
                 Some(ChannelMsg::WindowChange { col_width, row_height, .. }) => {
-                    let (cols, rows) = (u32::from(clamp_terminal_size(col_width)), u32::from(clamp_terminal_size(row_height)));
+                    let (cols, rows) = pty_size(col_width, row_height);
+                    let (cols, rows) = (u32::from(cols), u32::from(rows));
                     attachment.control(TerminalControl::Resize { cols, rows }).await;
                 }
-                Some(ChannelMsg::Eof | ChannelMsg::Close) | None => break None,
+                Some(ChannelMsg::Eof) => input_open = false,
+                Some(ChannelMsg::Close) | None => break None,
                 Some(_) => {}
             },
             outbound = attachment.next() => match outbound {
@@ -446,6 +473,12 @@ async fn relay_terminal(
     let _ = writer.eof().await;
     let _ = writer.close().await;
     outcome
+}
+
+/// A PTY's size from the client: 0 means unknown (`ssh -tt` from a pipe), taken as 80×24.
+fn pty_size(cols: u32, rows: u32) -> (u16, u16) {
+    let or = |size: u32, default: u32| clamp_terminal_size(if size == 0 { default } else { size });
+    (or(cols, 80), or(rows, 24))
 }
 
 /// `{"type":"exit","code":N}`'s code.
