@@ -97,7 +97,12 @@ impl Application {
             trusted_proxies,
             public_origin,
             refusals: refusals.clone(),
-            ssh_listen: config.ssh.as_ref().map(|ssh| ssh.listen),
+            // The bound port (`listen` may say 0).
+            // The configured port, or the bound one for `listen = "…:0"`.
+            ssh_listen: config.ssh.as_ref().zip(ssh.as_ref()).map(|(ssh, (port, _, _))| {
+                if ssh.listen.port() == 0 { std::net::SocketAddr::new(ssh.listen.ip(), *port) } else { ssh.listen }
+            }),
+            ssh_host_fingerprint: ssh.as_ref().map(|(_, _, fingerprint)| fingerprint.clone()),
         });
         let jobs = web::Data::new(crate::web::Jobs::default());
         let port = bound.port();
@@ -132,6 +137,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = config.backend().as_str(), "smp-panel listening");
+        let ssh = ssh.map(|(port, task, _)| (port, task));
         Ok(Application { server, port, sync, refusals, flusher, ssh })
     }
 
@@ -182,15 +188,16 @@ fn start_ssh(
     context: Arc<Context>,
     pool: DbPool,
     refusals: Arc<AnonymousRefusals>,
-) -> anyhow::Result<(u16, JoinHandle<()>)> {
+) -> anyhow::Result<(u16, JoinHandle<()>, String)> {
     let path = ssh_host_key_file(config);
     let key = crate::ssh::host_key(&path).map_err(anyhow::Error::msg)?;
     let listener = TcpListener::bind(listen).with_context(|| format!("cannot listen for SSH on {listen}"))?;
     listener.set_nonblocking(true)?;
     let port = listener.local_addr()?.port();
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    tracing::info!(port, fingerprint = %crate::ssh::fingerprint(&key), "smp-panel SSH gateway listening");
-    Ok((port, crate::ssh::Gateway::new(context, pool, refusals).spawn(listener, key)))
+    let fingerprint = crate::ssh::fingerprint(&key);
+    tracing::info!(port, %fingerprint, host_key = %path.display(), "smp-panel SSH gateway listening");
+    Ok((port, crate::ssh::Gateway::new(context, pool, refusals).spawn(listener, key), fingerprint))
 }
 
 /// The limits of terminal sessions, from the configuration.

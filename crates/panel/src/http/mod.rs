@@ -45,6 +45,8 @@ pub struct AppState {
     /// Where the SSH gateway listens (`[ssh] listen`; the account page
     /// shows its port); `None`: SSH is not enabled on this panel.
     pub ssh_listen: Option<std::net::SocketAddr>,
+    /// The SSH host key's `SHA256:…` fingerprint (the account page shows it).
+    pub ssh_host_fingerprint: Option<String>,
 }
 
 impl Deref for AppState {

@@ -567,3 +567,29 @@ async fn relay_stream(socket: use_cases::AgentSocket, channel: Channel<Msg>, exe
     let _ = writer.close().await;
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn the_host_key_is_made_once_private_to_the_panel_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smp-panel.ssh_host_ed25519_key");
+        let made = host_key(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        let again = host_key(&path).unwrap();
+        assert_eq!(fingerprint(&made), fingerprint(&again), "a restart keeps the key");
+        assert!(fingerprint(&made).starts_with("SHA256:"));
+    }
+
+    #[test]
+    fn a_pty_of_unknown_size_is_80_by_24_and_an_exit_message_gives_its_code() {
+        assert_eq!(pty_size(0, 0), (80, 24));
+        assert_eq!(pty_size(132, 43), (132, 43));
+        assert_eq!(exit_code(r#"{"type":"exit","code":7}"#), Some(7));
+        assert_eq!(exit_code(r#"{"type":"size","cols":80,"rows":24}"#), None);
+    }
+}
