@@ -267,3 +267,61 @@ async fn a_local_forward_reaches_httpd_in_her_container_and_no_other_host() {
     let other = client.get(format!("http://127.0.0.1:{others}/")).send().await;
     assert!(other.is_err(), "a forward to another host is refused: {other:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_a_session_shows_the_owners_screen_to_an_invited_reader_and_refuses_the_uninvited() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let bob = world.member("bob").await;
+    let carol = world.member("carol").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (bobs_key, bobs_public) = keygen(dir.path(), "bob");
+    add_key(&world.app, &bob, &bobs_public).await;
+    let (carols_key, carols_public) = keygen(dir.path(), "carol");
+    add_key(&world.app, &carol, &carols_public).await;
+
+    let response = world.post("/terminal-sessions", &alice, json!({"container_id": id})).await;
+    assert_eq!(response.status(), 201);
+    let session = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let invited = world
+        .app
+        .send_json(
+            Method::PUT,
+            &format!("/terminal-sessions/{session}/participants/bob"),
+            &alice,
+            &json!({"mode": "read"}),
+        )
+        .await;
+    assert_eq!(invited.status(), 200);
+    let ticket = crate::terminal_ws::session_ticket(&world.app, &alice, &session).await.unwrap();
+    let mut owner = crate::terminal_ws::Term::open(&world.app, &ticket).await;
+    owner.type_line("echo marker-$((6*7))").await;
+    owner.until_output("marker-42").await;
+
+    let target = format!("join-{session}");
+    let mut child = ssh(&world.app, &bobs_key, &target, &["-tt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(RUN_LIMIT, async {
+        while !String::from_utf8_lossy(&seen).contains("marker-42") {
+            let read = output.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the session ended early: {}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buffer[..read]);
+        }
+    })
+    .await
+    .expect("the owner's screen reaches the reader");
+
+    let (code, _, stderr) = run_with(&world.app, &carols_key, &target, &["-tt"], &[], b"").await;
+    assert_eq!(code, 255, "not invited: {stderr}");
+    assert!(stderr.contains("Permission denied (publickey)"), "{stderr}");
+    drop(child);
+}
