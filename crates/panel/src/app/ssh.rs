@@ -14,10 +14,11 @@ pub use crate::agents::AgentSocket;
 use crate::agents::Caller;
 use crate::app::audited::{AuditEntry, audited};
 use crate::app::containers::{Target, load_allowed, visible};
+use crate::app::terminals::rights;
 use crate::app::terminals::{Attachment, CloseReason, Grant, SessionId, TerminalKind, TicketTarget};
 use crate::app::{AuthVia, Context, CurrentUser};
 use crate::db::containers::{ContainerId, ListFilter};
-use crate::db::ssh_keys::{self, SshKeyId};
+use crate::db::ssh_keys::SshKeyId;
 use crate::db::users::User;
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
@@ -131,14 +132,6 @@ pub async fn authorize(
     Ok(target.map(|target| (who, target)))
 }
 
-/// Whether the key still opens the account (the front end asks when a
-/// connection ends a stream; terminals ask through `rights::signed_in`).
-pub async fn key_still_valid(pool: &DbPool, who: &SshUser) -> bool {
-    let (key_id, user_id) = (who.key_id, who.user.id);
-    let owner = db::run(pool, move |connection| Ok::<_, AppError>(ssh_keys::owner_of(connection, key_id)?)).await;
-    matches!(owner, Ok(Some(owner)) if owner == user_id)
-}
-
 /// A PTY shell on the container (a new private session) or the shared
 /// session `target` names, at `cols`×`rows`, exactly as the web terminal
 /// opens one (the hub writes `terminal.open` / `terminal.close`).
@@ -159,6 +152,25 @@ pub async fn open_terminal(
     };
     let grant = Grant { user_id: who.user.id.0, via: AuthVia::SshKey { key_id: who.key_id.0 }, container_id, target };
     crate::app::terminals::open(context, pool, grant, cols, rows).await
+}
+
+/// Whether the stream of `who` on container `target` may go on: her key
+/// still in her profile, her account enabled and approved, the container
+/// still hers to use (`ContainerTerminal`). An error reads as yes (asked
+/// again at the next change), as the terminals do.
+pub async fn stream_still_allowed(pool: &DbPool, who: &SshUser, target: &SshTarget) -> bool {
+    let SshTarget::Container { id, .. } = target else { return false };
+    let (id, user_id, via) = (*id, who.user.id.0, AuthVia::SshKey { key_id: who.key_id.0 });
+    let checked = db::run(pool, move |connection| {
+        Ok::<_, AppError>(
+            rights::signed_in(connection, user_id, &via)? && rights::owner_may_open(connection, user_id, id)?,
+        )
+    })
+    .await;
+    checked.unwrap_or_else(|error| {
+        tracing::warn!(%error, "the rights of an SSH stream could not be checked; trying again later");
+        true
+    })
 }
 
 /// What a stream runs.

@@ -249,7 +249,7 @@ impl Handler for Connection {
         reply.accept().await;
         tokio::spawn(async move {
             let started = Instant::now();
-            let mut outcome = relay_stream(stream.socket, channel, false).await;
+            let mut outcome = relay_stream(&gateway, &who, &target, stream.socket, channel, false).await;
             outcome.seconds = started.elapsed().as_secs();
             use_cases::audit_close(&gateway.pool, &who, &ssh_user, &target, &outcome).await;
         });
@@ -374,7 +374,7 @@ async fn session_channel(
             )
             .await
             {
-                Ok(stream) => relay_stream(stream.socket, channel, true).await,
+                Ok(stream) => relay_stream(&gateway, &who, &target, stream.socket, channel, true).await,
                 Err(error) => {
                     refuse(format!("smp: {}\r\n", error.message)).await;
                     return;
@@ -494,9 +494,22 @@ fn exit_code(text: &str) -> Option<u32> {
 /// Bytes per frame to the agent (below its 64 KiB frames).
 const MAX_FRAME_TO_AGENT: usize = 32 * 1024;
 
+/// How often a stream's rights are asked again without a change of the audit log.
+const STREAM_RIGHTS_EVERY: Duration = Duration::from_secs(60);
+
 /// A command (`exec`: frames prefixed by their stream) or a tunnel, relayed
-/// both ways until the agent closes; its exit status to the channel.
-async fn relay_stream(socket: use_cases::AgentSocket, channel: Channel<Msg>, exec: bool) -> Outcome {
+/// both ways until the agent closes, or until her rights end (her key
+/// deleted, her account disabled, the container no longer hers: asked
+/// again whenever the audit log moves, as terminals do); its exit status
+/// to the channel.
+async fn relay_stream(
+    gateway: &Gateway,
+    who: &SshUser,
+    target: &SshTarget,
+    socket: use_cases::AgentSocket,
+    channel: Channel<Msg>,
+    exec: bool,
+) -> Outcome {
     let mut outcome = Outcome { reason: "exited", ..Outcome::default() };
     let (mut sink, mut stream) = socket.split();
     let (mut reader, writer) = channel.split();
@@ -527,7 +540,30 @@ async fn relay_stream(socket: use_cases::AgentSocket, channel: Channel<Msg>, exe
             }
         }
     });
-    while let Some(frame) = stream.next().await {
+    let mut rights = gateway.context.terminals.rights_changes();
+    rights.mark_unchanged();
+    let mut rights_open = true;
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + STREAM_RIGHTS_EVERY, STREAM_RIGHTS_EVERY);
+    loop {
+        let ask = tokio::select! {
+            frame = stream.next() => Err(frame),
+            changed = rights.changed(), if rights_open => {
+                rights_open = changed.is_ok();
+                Ok(())
+            }
+            _ = recheck.tick() => Ok(()),
+        };
+        let frame = match ask {
+            Err(frame) => frame,
+            Ok(()) if use_cases::stream_still_allowed(&gateway.pool, who, target).await => continue,
+            Ok(()) => {
+                outcome.reason = "rights_ended";
+                let told = format!("\r\nsmp: {}\r\n", CloseReason::RightsEnded.message());
+                let _ = writer.extended_data_bytes(1, Bytes::from(told)).await;
+                break;
+            }
+        };
+        let Some(frame) = frame else { break };
         let sent = match frame {
             Ok(Message::Binary(bytes)) if exec => match bytes.first() {
                 Some(&STREAM_STDOUT) => {

@@ -163,7 +163,7 @@ async fn unknown_keys_and_other_members_containers_are_refused_exactly_like_miss
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pty_shell_has_a_pts_and_ends_within_seconds_once_its_key_is_deleted() {
+async fn a_pty_shell_has_a_pts_and_it_and_a_running_command_end_within_seconds_once_their_key_is_deleted() {
     let project = LxdProject::with_busyboxes(&["c1"]);
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let id = world.synced("m1", "c1").await;
@@ -198,12 +198,27 @@ async fn a_pty_shell_has_a_pts_and_ends_within_seconds_once_its_key_is_deleted()
     .await
     .expect("tty answers");
 
+    // A command that would run a minute, started (its ssh.open row written) before the key goes.
+    let mut command = ssh(&world.app, &key, "c1", &[]).arg("sleep 60").stdin(Stdio::null()).spawn().unwrap();
+    until(RUN_LIMIT, "the command's ssh.open row", || async {
+        world
+            .app
+            .audit_rows_of("ssh.open")
+            .into_iter()
+            .find(|row| row.detail.as_deref().is_some_and(|d| d.contains("sleep")))
+    })
+    .await;
+
     let deleted = world.app.with_session(Method::DELETE, &format!("/me/ssh-keys/{key_id}"), &alice).send().await;
     assert_eq!(deleted.unwrap().status(), 204);
     let started = std::time::Instant::now();
     let ended = tokio::time::timeout(Duration::from_secs(5), child.wait()).await.expect("the session ends").unwrap();
     assert!(started.elapsed() < Duration::from_secs(3), "ended after {:?}", started.elapsed());
     assert!(!ended.success());
+    let stopped =
+        tokio::time::timeout(Duration::from_secs(5), command.wait()).await.expect("the command ends").unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3), "the command ended after {:?}", started.elapsed());
+    assert_eq!(stopped.code(), Some(255), "no exit status of its own: {stopped:?}");
     let (code, _, stderr) = run(&world.app, &key, "c1", &["true"], b"").await;
     assert_eq!(code, 255, "a deleted key opens nothing: {stderr}");
     assert!(stderr.contains("Permission denied (publickey)"), "{stderr}");

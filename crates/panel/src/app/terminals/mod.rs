@@ -233,6 +233,12 @@ impl Terminals {
         self.hubs().get(id).filter(|hub| !hub.is_ended()).cloned()
     }
 
+    /// The watch of the audit log's newest row: it moves whenever rights
+    /// may have changed (the SSH gateway's streams ask again then too).
+    pub fn rights_changes(&self) -> watch::Receiver<i64> {
+        self.rights.clone()
+    }
+
     /// How many sessions are open (for the bench and the health of the panel).
     pub fn open_sessions(&self) -> usize {
         self.hubs().len()
