@@ -108,8 +108,12 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     assert_eq!((code, String::from_utf8_lossy(&stdout).as_ref()), (0, "hi\n"), "{stderr}");
     let (code, _, stderr) = run(&world.app, &key, "c1", &["exit 7"], b"").await;
     assert_eq!(code, 7, "{stderr}");
-    let (code, stdout, _) = run(&world.app, &key, "c1", &["echo out; echo err >&2"], b"").await;
+    let (code, stdout, stderr) = run(&world.app, &key, "c1", &["echo out; echo err >&2"], b"").await;
     assert_eq!((code, stdout.as_slice()), (0, b"out\n".as_slice()), "stderr is not mixed into stdout");
+    assert_eq!(stderr, "err\n");
+    let (code, _, stderr) = run(&world.app, &key, "smp", &["list"], b"").await;
+    assert_eq!(code, 1, "the member shell is not built yet: {stderr}");
+    assert!(stderr.contains("member shell is not available yet"), "{stderr}");
 
     // A few MB of every byte value through `cat`, both ways.
     let data: Vec<u8> = (0..3 * 1024 * 1024u32).map(|n| (n.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
@@ -121,7 +125,7 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     // Audited: opened and closed, with her key's fingerprint and the exit status.
     let object = format!("container:{id}");
     let opened = world.app.audit_rows_of("ssh.open");
-    assert_eq!(opened.len(), 4, "{opened:?}");
+    assert_eq!(opened.len(), 4, "the member shell opens nothing: {opened:?}");
     assert!(opened.iter().all(|row| row.actor == "alice" && row.object == object && row.outcome == "ok"), "{opened:?}");
     let (closed, _) = until(RUN_LIMIT, "four ssh.close rows", || async {
         let rows = world.app.audit_rows_of("ssh.close");
@@ -281,6 +285,13 @@ async fn a_local_forward_reaches_httpd_in_her_container_and_no_other_host() {
     assert_eq!(body.trim(), "hello-from-c1");
     let other = client.get(format!("http://127.0.0.1:{others}/")).send().await;
     assert!(other.is_err(), "a forward to another host is refused: {other:?}");
+
+    // -R (and with it any listening port on the panel) is refused.
+    let remote = format!("{}:localhost:22", free_port());
+    let (code, _, stderr) =
+        run_with(&world.app, &key, "c1", &["-o", "ExitOnForwardFailure=yes", "-R", &remote], &["sleep 5"], b"").await;
+    assert_eq!(code, 255, "{stderr}");
+    assert!(stderr.contains("remote port forwarding failed"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
