@@ -15,9 +15,10 @@
 //! A session channel runs a PTY shell through `app::terminals` (the same
 //! sessions as the web terminal), or a command through the agent's
 //! `exec-stream` route (with or without a pty-req: a command never gets a
-//! PTY); `direct-tcpip` (`ssh -L`) goes to the container's port through the
-//! agent's `tunnel` route. Remote forwards, agent forwarding, X11 and
-//! subsystems (sftp) are refused. Flow control is russh's windows and the
+//! PTY), and the `sftp` subsystem as the container's own `sftp-server`
+//! command; `direct-tcpip` (`ssh -L`) goes to the container's port through
+//! the agent's `tunnel` route. Remote forwards, agent forwarding, X11 and
+//! other subsystems are refused. Flow control is russh's windows and the
 //! bounded channels between the tasks: nothing is queued without bound.
 
 use std::net::IpAddr;
@@ -42,6 +43,12 @@ use crate::app::ssh::{self as use_cases, Outcome, SshTarget, SshUser, StreamKind
 use crate::app::terminals::{CloseReason, Outbound};
 use crate::db::DbPool;
 use crate::domain::address::limit_key;
+
+/// The `sftp` subsystem (`sftp`, and `scp` in its default SFTP mode): the
+/// container's own `sftp-server`, run like a command, where it has one.
+const SFTP_SERVER: &str = "for server in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server \
+     /usr/lib/sftp-server /usr/libexec/sftp-server; do [ -x \"$server\" ] && exec \"$server\"; done; \
+     echo 'smp: this container has no sftp-server (install openssh-sftp-server, or use scp -O or rsync)' >&2; exit 127";
 
 /// Authentication attempts per connection.
 pub const MAX_AUTH_ATTEMPTS: usize = 3;
@@ -290,10 +297,10 @@ impl Handler for Connection {
     async fn subsystem_request(
         &mut self,
         channel: ChannelId,
-        _: &str,
+        name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_failure(channel)
+        if name == "sftp" { session.channel_success(channel) } else { session.channel_failure(channel) }
     }
 
     async fn x11_request(
@@ -328,6 +335,7 @@ async fn session_channel(
                 Ok(command) => break Some(command),
                 Err(_) => return,
             },
+            Some(ChannelMsg::RequestSubsystem { name, .. }) if name == "sftp" => break Some(SFTP_SERVER.to_owned()),
             Some(ChannelMsg::RequestSubsystem { .. } | ChannelMsg::RequestX11 { .. }) => {}
             Some(ChannelMsg::Eof | ChannelMsg::Close) | None => return,
             Some(_) => {}

@@ -111,6 +111,18 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     let (code, stdout, stderr) = run(&world.app, &key, "c1", &["echo out; echo err >&2"], b"").await;
     assert_eq!((code, stdout.as_slice()), (0, b"out\n".as_slice()), "stderr is not mixed into stdout");
     assert_eq!(stderr, "err\n");
+    // sftp runs the container's sftp-server; busybox has none, and says so.
+    let sftp = Command::new("sftp")
+        .args(["-P", &world.app.ssh_port.unwrap().to_string(), "-b", "-", "-i"])
+        .arg(&key)
+        .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes"])
+        .args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-F", "/dev/null", "c1@127.0.0.1"])
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let sftp = tokio::time::timeout(RUN_LIMIT, sftp).await.unwrap().unwrap();
+    let said = String::from_utf8_lossy(&sftp.stderr);
+    assert!(!sftp.status.success() && said.contains("no sftp-server"), "{said}");
     let (code, _, stderr) = run(&world.app, &key, "smp", &["list"], b"").await;
     assert_eq!(code, 1, "the member shell is not built yet: {stderr}");
     assert!(stderr.contains("member shell is not available yet"), "{stderr}");
@@ -125,11 +137,11 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     // Audited: opened and closed, with her key's fingerprint and the exit status.
     let object = format!("container:{id}");
     let opened = world.app.audit_rows_of("ssh.open");
-    assert_eq!(opened.len(), 4, "the member shell opens nothing: {opened:?}");
+    assert_eq!(opened.len(), 5, "four commands and sftp; the member shell opens nothing: {opened:?}");
     assert!(opened.iter().all(|row| row.actor == "alice" && row.object == object && row.outcome == "ok"), "{opened:?}");
-    let (closed, _) = until(RUN_LIMIT, "four ssh.close rows", || async {
+    let (closed, _) = until(RUN_LIMIT, "five ssh.close rows", || async {
         let rows = world.app.audit_rows_of("ssh.close");
-        (rows.len() == 4).then_some(rows)
+        (rows.len() == 5).then_some(rows)
     })
     .await;
     let details: Vec<String> = closed.iter().map(|row| row.detail.clone().unwrap_or_default()).collect();
