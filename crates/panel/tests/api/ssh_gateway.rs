@@ -1,8 +1,9 @@
 //! The SSH gateway with the real OpenSSH client on the real agent and LXD:
-//! commands with their output and exit status, binary stdin, a PTY shell
-//! that ends when its key is deleted, keys and targets refused alike, the
-//! rate limit per address, `-L` to a port of her own container, and the
-//! audit of it all.
+//! commands with their output and exit status, binary stdin, sftp, a PTY
+//! shell and a command that end when their key is deleted, keys and targets
+//! refused alike, the rate limit per address, `-L` to a port of her own
+//! container (and `-R` refused), joining a shared session, a name shared by
+//! two of her containers, and the audit of it all.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,7 +17,7 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::{Session, TestApp, spawn_app_with};
 use crate::panel_agent::{World, until};
-use crate::real_agent::LxdProject;
+use crate::real_agent::{Agent, LxdProject, SECRET};
 
 /// How long one ssh run may take.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -362,4 +363,29 @@ async fn join_a_session_shows_the_owners_screen_to_an_invited_reader_and_refuses
     assert_eq!(code, 255, "not invited: {stderr}");
     assert!(stderr.contains("Permission denied (publickey)"), "{stderr}");
     drop(child);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_two_of_her_containers_share_asks_for_the_machine_which_then_picks_one() {
+    let (first, second) = (LxdProject::with_busyboxes(&["web"]), LxdProject::with_busyboxes(&["web"]));
+    let agent_one = Agent::start_named("m1", &first.name, &[("k1", SECRET)]);
+    let agent_two = Agent::start_named("m2", &second.name, &[("k1", SECRET)]);
+    let world = World::with_app(app_with_ssh().await).await;
+    world.add_machine("m1", &agent_one).await;
+    world.add_machine("m2", &agent_two).await;
+    let (on_one, on_two) = (world.synced("m1", "web").await, world.synced("m2", "web").await);
+    let alice = world.member_owning("alice", on_one).await;
+    world.give(on_two, "alice").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), "alice");
+    add_key(&world.app, &alice, &public).await;
+
+    let (code, _, stderr) = run(&world.app, &key, "web", &["true"], b"").await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("web.m1") && stderr.contains("web.m2"), "the names to use: {stderr}");
+    let (code, stdout, stderr) = run(&world.app, &key, "web.m2", &["echo two"], b"").await;
+    assert_eq!((code, stdout.as_slice()), (0, b"two\n".as_slice()), "{stderr}");
+    let opened = world.app.audit_rows_of("ssh.open");
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert_eq!((opened[0].object.clone(), opened[0].machine.as_deref()), (format!("container:{on_two}"), Some("m2")));
 }
