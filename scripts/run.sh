@@ -58,6 +58,8 @@ Description=Hello, a demo service of make run
 ExecStart=/bin/sh -c "while true; do echo hello from $$(hostname) at $$(date +%%T); sleep 5; done"
 '
 HEALTH_WAIT_S=15
+SSH_PORT=2222
+SSH_HOST_KEY=$PANEL_DIR/smp-panel.ssh_host_ed25519_key
 
 say() { printf 'run: %s\n' "$*"; }
 die() { printf 'run: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -154,8 +156,15 @@ database_url = "sqlite://$PANEL_DB"
 sync_interval_s = 10
 # The panel key (it encrypts the agent secrets) is smp-panel.key next to the
 # database: $PANEL_DIR/smp-panel.key.
+# The SSH gateway (docs/ssh.md); its host key is smp-panel.ssh_host_ed25519_key beside it.
+[ssh]
+listen = "127.0.0.1:$SSH_PORT"
 EOF
     say "panel config: created $PANEL_CONFIG (SQLite $PANEL_DB)"
+fi
+if ! grep -q '^\[ssh\]' "$PANEL_CONFIG"; then
+    printf '\n# The SSH gateway (docs/ssh.md), added by scripts/run.sh.\n[ssh]\nlisten = "127.0.0.1:%s"\n' "$SSH_PORT" >>"$PANEL_CONFIG"
+    say "panel config: added the SSH gateway on 127.0.0.1:$SSH_PORT to $PANEL_CONFIG"
 fi
 panel() { "$PANEL_BIN" --config "$PANEL_CONFIG" "$@"; }
 
@@ -350,6 +359,8 @@ fi
 rm -f "$jar"
 
 TOKEN="$BIN token --config $CONFIG"
+SSH_FINGERPRINT=$(ssh-keygen -lf "$SSH_HOST_KEY" 2>/dev/null | awk '{print $2}')
+SSH_FINGERPRINT=${SSH_FINGERPRINT:-"(ssh-keygen -lf $SSH_HOST_KEY)"}
 cat <<EOF
 
 SMP is running (ready ${SECONDS}s after scripts/run.sh started): the agent (pid $AGENT_PID) and the panel (pid $PANEL_PID).
@@ -379,6 +390,12 @@ The panel
   curl -fsS -w '\\n' -b demo.jar "$PANEL_URL/api/v1/audit?limit=5"
 
   Every route: docs/api.md; browse them at $PANEL_URL/api/v1/docs/
+
+The SSH gateway (docs/ssh.md)
+  address    127.0.0.1:$SSH_PORT, host key $SSH_FINGERPRINT
+  # put your public key in $MEMBER's profile (logged in as above; or on $PANEL_URL/account/ssh-keys), then ssh into $DEMO
+  curl -fsS -w '\\n' -b demo.jar -H 'Content-Type: application/json' -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" -d "{\"name\":\"make run\",\"public_key\":\"\$(cat ~/.ssh/id_ed25519.pub)\"}" $PANEL_URL/api/v1/me/ssh-keys
+  ssh -p $SSH_PORT -o HostKeyAlias=smp-panel $DEMO@127.0.0.1 uname -a
 
 The agent
   URL        $URL

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod policy;
+pub mod ssh;
 pub mod startup;
 pub mod sync;
 pub mod web;

@@ -34,6 +34,8 @@ pub struct Application {
     sync: JoinHandle<()>,
     refusals: Arc<AnonymousRefusals>,
     flusher: JoinHandle<()>,
+    /// The SSH gateway's port and task, when `[ssh]` is configured.
+    ssh: Option<(u16, JoinHandle<()>)>,
 }
 
 impl Application {
@@ -83,13 +85,24 @@ impl Application {
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
             terminals: Terminals::new(terminal_limits(&config), rights::watch_audit_log(pool.get_ref().clone())),
         });
+        let ssh = match &config.ssh {
+            Some(ssh) => {
+                Some(start_ssh(&config, ssh.listen, context.clone(), pool.get_ref().clone(), refusals.clone())?)
+            }
+            None => None,
+        };
         let state = web::Data::new(AppState {
             app: context,
             secure_cookies: config.secure_cookies(),
             trusted_proxies,
             public_origin,
             refusals: refusals.clone(),
-            ssh_listen: config.ssh.as_ref().map(|ssh| ssh.listen),
+            // The bound port (`listen` may say 0).
+            // The configured port, or the bound one for `listen = "…:0"`.
+            ssh_listen: config.ssh.as_ref().zip(ssh.as_ref()).map(|(ssh, (port, _, _))| {
+                if ssh.listen.port() == 0 { std::net::SocketAddr::new(ssh.listen.ip(), *port) } else { ssh.listen }
+            }),
+            ssh_host_fingerprint: ssh.as_ref().map(|(_, _, fingerprint)| fingerprint.clone()),
         });
         let jobs = web::Data::new(crate::web::Jobs::default());
         let port = bound.port();
@@ -124,11 +137,17 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, backend = config.backend().as_str(), "smp-panel listening");
-        Ok(Application { server, port, sync, refusals, flusher })
+        let ssh = ssh.map(|(port, task, _)| (port, task));
+        Ok(Application { server, port, sync, refusals, flusher, ssh })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The SSH gateway's bound port, when `[ssh]` is configured.
+    pub fn ssh_port(&self) -> Option<u16> {
+        self.ssh.as_ref().map(|(port, _)| *port)
     }
 
     /// Stops the server from elsewhere.
@@ -147,10 +166,38 @@ impl Application {
         let result = self.server.await;
         self.sync.abort();
         self.flusher.abort();
+        if let Some((_, gateway)) = &self.ssh {
+            gateway.abort();
+        }
         // Logged inside when it fails; the server's own outcome is the answer.
         let _ = self.refusals.flush_now().await;
         result
     }
+}
+
+/// The SSH host key's file: beside the panel key (`smp-panel.ssh_host_ed25519_key`).
+pub fn ssh_host_key_file(config: &Config) -> std::path::PathBuf {
+    config.key_file().with_file_name("smp-panel.ssh_host_ed25519_key")
+}
+
+/// Binds `listen` and starts the SSH gateway with the host key beside the
+/// database (made the first time); its fingerprint is logged.
+fn start_ssh(
+    config: &Config,
+    listen: std::net::SocketAddr,
+    context: Arc<Context>,
+    pool: DbPool,
+    refusals: Arc<AnonymousRefusals>,
+) -> anyhow::Result<(u16, JoinHandle<()>, String)> {
+    let path = ssh_host_key_file(config);
+    let key = crate::ssh::host_key(&path).map_err(anyhow::Error::msg)?;
+    let listener = TcpListener::bind(listen).with_context(|| format!("cannot listen for SSH on {listen}"))?;
+    listener.set_nonblocking(true)?;
+    let port = listener.local_addr()?.port();
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let fingerprint = crate::ssh::fingerprint(&key);
+    tracing::info!(port, %fingerprint, host_key = %path.display(), "smp-panel SSH gateway listening");
+    Ok((port, crate::ssh::Gateway::new(context, pool, refusals).spawn(listener, key), fingerprint))
 }
 
 /// The limits of terminal sessions, from the configuration.

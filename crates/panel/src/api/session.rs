@@ -85,7 +85,7 @@ pub async fn logout(acting: Acting, state: web::Data<AppState>) -> Answer {
 pub async fn me(acting: Acting) -> Answer {
     let csrf_token = match &acting.current.via {
         AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
-        AuthVia::Token { .. } => None,
+        AuthVia::Token { .. } | AuthVia::SshKey { .. } => None,
     };
     json(SessionAnswer { user: UserView::from(&acting.current.user), csrf_token })
 }

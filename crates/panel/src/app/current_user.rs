@@ -16,6 +16,8 @@ pub enum AuthVia {
     Session { id_hash: String, csrf_token: String },
     /// A bearer token; `hash` names its row.
     Token { hash: String },
+    /// A profile SSH key, through the SSH gateway; `key_id` names its row.
+    SshKey { key_id: i64 },
 }
 
 /// The authenticated, enabled, approved user making the request.

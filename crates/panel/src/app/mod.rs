@@ -4,6 +4,7 @@
 //! front ends to come) calls these and nothing below them; nothing here knows
 //! which front end asked.
 
+pub mod anonymous;
 pub mod audit;
 pub mod audited;
 pub mod blocking;
@@ -16,6 +17,7 @@ pub mod provisioning;
 pub mod quotas;
 pub mod services;
 pub mod sessions;
+pub mod ssh;
 pub mod ssh_keys;
 pub mod terminals;
 pub mod tokens;

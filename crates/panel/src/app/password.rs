@@ -59,7 +59,7 @@ pub fn wrong_password() -> AppError {
 pub(crate) fn session_of(current: &CurrentUser) -> Option<String> {
     match &current.via {
         AuthVia::Session { id_hash, .. } => Some(id_hash.clone()),
-        AuthVia::Token { .. } => None,
+        AuthVia::Token { .. } | AuthVia::SshKey { .. } => None,
     }
 }
 

@@ -110,6 +110,12 @@ pub fn delete_of(connection: &mut DbConnection, user_id: UserId, id: SshKeyId) -
     Ok(Some(key))
 }
 
+/// The user whose profile holds the key `id`, if it still exists.
+pub fn owner_of(connection: &mut DbConnection, id: SshKeyId) -> Result<Option<UserId>, DieselError> {
+    let found: Option<i64> = ssh_keys::table.find(id.0).select(ssh_keys::user_id).first(connection).optional()?;
+    Ok(found.map(UserId))
+}
+
 /// The key with this fingerprint and the id of the user it belongs to.
 pub fn find_by_fingerprint(
     connection: &mut DbConnection,

@@ -6,7 +6,8 @@
 //! never each other.
 
 pub mod acting;
-pub mod anonymous;
+/// Moved to `app` (the SSH gateway counts its refusals there too); kept under this name.
+pub use crate::app::anonymous;
 pub mod auth;
 pub mod body;
 pub mod client_addr;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Where the SSH gateway listens (`[ssh] listen`; the account page
     /// shows its port); `None`: SSH is not enabled on this panel.
     pub ssh_listen: Option<std::net::SocketAddr>,
+    /// The SSH host key's `SHA256:…` fingerprint (the account page shows it).
+    pub ssh_host_fingerprint: Option<String>,
 }
 
 impl Deref for AppState {

@@ -247,7 +247,7 @@ impl Chrome {
     pub fn of(current: &CurrentUser) -> Chrome {
         let csrf = match &current.via {
             AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
-            AuthVia::Token { .. } => None,
+            AuthVia::Token { .. } | AuthVia::SshKey { .. } => None,
         };
         Chrome {
             csrf,

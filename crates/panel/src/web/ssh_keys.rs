@@ -57,6 +57,8 @@ struct SshKeysPage {
     host_alias: String,
     /// The block names one of her containers (not the placeholder).
     example_container: bool,
+    /// The gateway's host key fingerprint, to compare with what `ssh` shows the first time.
+    host_fingerprint: Option<String>,
 }
 
 /// The keys section: her keys, and what just happened.
@@ -149,6 +151,7 @@ pub async fn ssh_keys_page(page: PageContext, request: HttpRequest) -> Page {
         ssh_config,
         host_alias,
         example_container,
+        host_fingerprint: state.ssh_host_fingerprint.clone(),
     })
 }
 

@@ -135,6 +135,8 @@ pub struct TestApp {
     serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The aggregated audit rows of anonymous refusals (`flush_refusals`).
     refusals: std::sync::Arc<smp_panel::http::anonymous::AnonymousRefusals>,
+    /// The SSH gateway's port, when the settings have an `[ssh]` table.
+    pub ssh_port: Option<u16>,
 }
 
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
@@ -161,9 +163,10 @@ pub async fn spawn_app_with(settings: &str) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
     let refusals = application.refusals();
+    let ssh_port = application.ssh_port();
     let serving = Some(tokio::spawn(application.run_until_stopped()));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, db, client, handle, serving, refusals }
+    TestApp { address, db, client, handle, serving, refusals, ssh_port }
 }
 
 impl Drop for TestApp {

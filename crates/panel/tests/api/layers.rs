@@ -22,8 +22,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("api", &["app", "http", "db", "domain", "error", "policy"]),
     ("web", &["app", "http", "db", "domain", "error", "policy"]),
     ("ws", &["app", "http", "db", "error"]),
+    ("ssh", &["app", "db", "domain", "error"]),
     ("cli", &["agents", "app", "config", "db", "domain", "error", "policy", "startup", "sync"]),
-    ("startup", &["agents", "api", "app", "config", "db", "domain", "error", "http", "sync", "web", "ws"]),
+    ("startup", &["agents", "api", "app", "config", "db", "domain", "error", "http", "ssh", "sync", "web", "ws"]),
 ];
 
 /// Where `anyhow` may appear: the programs' edges and the background loops.

@@ -4,7 +4,7 @@
 //! key's reason in place with what she typed kept, deletes a key; a form
 //! without the CSRF header changes nothing; another's key is the 404 page.
 //! The `~/.ssh/config` block names her container, the host of `public_url`
-//! and the `[ssh]` port, and without `[ssh]` the page says SSH is not enabled.
+//! and the `[ssh]` port with the host key's fingerprint, and without `[ssh]` the page says SSH is not enabled.
 
 use smp_panel::Role;
 use smp_proto::api::ContainerStatus;
@@ -65,13 +65,18 @@ async fn a_member_adds_and_deletes_keys_on_the_page_and_reads_a_refusal_in_place
 
 #[tokio::test]
 async fn the_ssh_config_block_names_her_container_the_public_host_and_the_ssh_port() {
-    let app = spawn_app_with("public_url = \"https://panel.example.org\"\n[ssh]\nlisten = \"127.0.0.1:2200\"").await;
+    // Port 0: the gateway starts with the panel now, on a free port.
+    let app = spawn_app_with("public_url = \"https://panel.example.org\"\n[ssh]\nlisten = \"127.0.0.1:0\"").await;
+    let port = app.ssh_port.unwrap();
     let mia_id = app.user("mia", Role::Member, PASSWORD, true);
     let mia = signed_in(&app, "mia").await;
     let html = page_200(&app, "/account/ssh-keys", &mia.cookie).await;
-    let block =
-        "Host mybox\n    HostName panel.example.org\n    Port 2200\n    User mybox\n    HostKeyAlias smp-panel\n";
-    assert!(html.contains(block), "no container yet: the placeholder: {html}");
+    let block = format!(
+        "Host mybox\n    HostName panel.example.org\n    Port {port}\n    User mybox\n    HostKeyAlias smp-panel\n"
+    );
+    assert!(html.contains(&block), "no container yet: the placeholder: {html}");
+    let fingerprint = html.split("<code id=\"ssh-host-fingerprint\">").nth(1).and_then(|rest| rest.split('<').next());
+    assert!(fingerprint.is_some_and(|shown| shown.starts_with("SHA256:")), "the host key's fingerprint: {html}");
     assert!(!html.contains("SSH is not enabled"), "{html}");
 
     let machine = add_machine(&app, "m1");
@@ -80,8 +85,10 @@ async fn the_ssh_config_block_names_her_container_the_public_host_and_the_ssh_po
         set_owner(&app, container_id(&app, machine, name), Some(mia_id));
     }
     let html = page_200(&app, "/account/ssh-keys", &mia.cookie).await;
-    let block = "Host db1\n    HostName panel.example.org\n    Port 2200\n    User db1\n    HostKeyAlias smp-panel\n";
-    assert!(html.contains(block), "her first container by name: {html}");
+    let block = format!(
+        "Host db1\n    HostName panel.example.org\n    Port {port}\n    User db1\n    HostKeyAlias smp-panel\n"
+    );
+    assert!(html.contains(&block), "her first container by name: {html}");
     assert!(html.contains("<code>ssh db1</code>"), "{html}");
 
     let other = add_machine(&app, "m2");
@@ -95,13 +102,15 @@ async fn the_ssh_config_block_names_her_container_the_public_host_and_the_ssh_po
 }
 
 #[tokio::test]
-async fn without_a_public_url_the_block_names_the_panels_address_and_port_2222() {
-    let app = spawn_app_with("[ssh]").await;
+async fn without_a_public_url_the_block_names_the_panels_address_and_the_gateways_port() {
+    // (The default port, 2222, is the config's unit test: binding it here could clash with `make run`.)
+    let app = spawn_app_with("[ssh]\nlisten = \"127.0.0.1:0\"").await;
     app.user("mia", Role::Member, PASSWORD, true);
     let mia = signed_in(&app, "mia").await;
     let (status, html) = page(&app, "/account/ssh-keys", &mia.cookie).await;
     assert_eq!(status, 200);
-    assert!(html.contains("    HostName 127.0.0.1\n    Port 2222\n"), "the default port: {html}");
+    let lines = format!("    HostName 127.0.0.1\n    Port {}\n", app.ssh_port.unwrap());
+    assert!(html.contains(&lines), "the gateway's port: {html}");
     let (status, _) = page(&app, "/account/ssh-keys", "smp_session=nope").await;
     assert_eq!(status, 303, "signed out: to the login page");
 }

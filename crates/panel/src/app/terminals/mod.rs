@@ -31,7 +31,10 @@ use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Object};
 use hub::{AttachRequest, Hub, HubFacts, HubTask, Upstream};
 pub use hub::{Attachment, Outbound, Participant};
-use tickets::{Ticket, TicketBook, TicketRefused, TicketTarget};
+/// What `open` opens, for whom: a redeemed ticket, or the SSH gateway's own.
+pub use tickets::Ticket as Grant;
+pub use tickets::TicketTarget;
+use tickets::{Ticket, TicketBook, TicketRefused};
 
 /// What a terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -225,8 +228,15 @@ impl Terminals {
         self.hubs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn get(&self, id: &SessionId) -> Option<Arc<Hub>> {
+    /// The open session `id`, if any.
+    pub fn get(&self, id: &SessionId) -> Option<Arc<Hub>> {
         self.hubs().get(id).filter(|hub| !hub.is_ended()).cloned()
+    }
+
+    /// The watch of the audit log's newest row: it moves whenever rights
+    /// may have changed (the SSH gateway's streams ask again then too).
+    pub fn rights_changes(&self) -> watch::Receiver<i64> {
+        self.rights.clone()
     }
 
     /// How many sessions are open (for the bench and the health of the panel).
@@ -567,9 +577,8 @@ pub async fn session_ticket(
     .await
 }
 
-/// Redeems a ticket (the socket's first message) and attaches the socket:
-/// the rights behind the ticket are asked again first (they may have ended
-/// while it waited), then a new session is started or the named one joined.
+/// Redeems a ticket (the socket's first message) and attaches the socket
+/// (`open` with the ticket's grant).
 pub async fn redeem(
     context: Arc<Context>,
     pool: &DbPool,
@@ -583,6 +592,22 @@ pub async fn redeem(
         .tickets
         .take(secret, tokio::time::Instant::now().into_std())
         .map_err(|_: TicketRefused| refused(CloseReason::TicketRefused))?;
+    open(context, pool, ticket, cols, rows).await
+}
+
+/// Opens what `grant` names for its user and attaches her: the rights
+/// behind it are asked again first (they may have ended since it was
+/// granted), then a new session is started or the named one joined. The
+/// WebSocket front end comes here with a redeemed ticket, the SSH gateway
+/// with the grant of a verified profile key (`AuthVia::SshKey`).
+pub async fn open(
+    context: Arc<Context>,
+    pool: &DbPool,
+    ticket: Grant,
+    cols: u16,
+    rows: u16,
+) -> Result<Attachment, (CloseReason, String)> {
+    let refused = |reason: CloseReason| (reason, reason.message().to_owned());
     let hub = match &ticket.target {
         TicketTarget::Session(id) => Some(context.terminals.get(id).ok_or_else(|| refused(CloseReason::Ended))?),
         TicketTarget::New(_) => None,

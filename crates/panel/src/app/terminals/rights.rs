@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::app::AuthVia;
 use crate::db::containers::ContainerId;
-use crate::db::{self, DbConnection, DbPool, audit, containers, sessions, tokens, users};
+use crate::db::{self, DbConnection, DbPool, audit, containers, sessions, ssh_keys, tokens, users};
 use crate::error::AppError;
 use crate::policy::{self, Action, Actor, Decision, Object};
 
@@ -65,7 +65,8 @@ pub fn owner_may_open(
 }
 
 /// Whether `user_id` is still signed in the way she was when she asked
-/// for her ticket (that session or token still live) with an enabled,
+/// for her ticket (that session or token still live, that SSH key still in
+/// her profile) with an enabled,
 /// approved account.
 pub fn signed_in(connection: &mut DbConnection, user_id: i64, via: &AuthVia) -> Result<bool, AppError> {
     let Some(user) = users::find(connection, users::UserId(user_id))? else { return Ok(false) };
@@ -75,6 +76,8 @@ pub fn signed_in(connection: &mut DbConnection, user_id: i64, via: &AuthVia) -> 
     let holder = match via {
         AuthVia::Session { id_hash, .. } => sessions::find_live(connection, id_hash)?.map(|session| session.user_id),
         AuthVia::Token { hash } => tokens::authenticate(connection, hash)?.map(|(user_id, _)| user_id),
+        // The key is still in her profile (deleted: the SSH session ends).
+        AuthVia::SshKey { key_id } => ssh_keys::owner_of(connection, ssh_keys::SshKeyId(*key_id))?,
     };
     Ok(holder == Some(user.id))
 }
