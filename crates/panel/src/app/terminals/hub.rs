@@ -534,6 +534,13 @@ fn commands_sender(hub: &Hub) -> mpsc::Sender<Command> {
     hub.commands.clone()
 }
 
+/// The screen's side for a PTY's: vt100 panics writing a wide character on
+/// a screen one column wide, so the copy kept for joiners is at least 2×2
+/// (the PTY itself keeps the size it was given).
+fn screen_size(side: u16) -> u16 {
+    side.max(2)
+}
+
 async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -643,7 +650,7 @@ impl Running {
         self.size = (cols, rows);
         // Made at its size: resizing a screen also allocates its alternate
         // screen, twice the memory for nothing.
-        self.screen = vt100::Parser::new(rows, cols, 0);
+        self.screen = vt100::Parser::new(screen_size(rows), screen_size(cols), 0);
         Ok(())
     }
 
@@ -702,7 +709,7 @@ impl Running {
             return Ok(());
         }
         self.size = (cols, rows);
-        self.screen.screen_mut().set_size(rows, cols);
+        self.screen.screen_mut().set_size(screen_size(rows), screen_size(cols));
         self.broadcast(&Outbound::Control(control_text(&ControlMessage::Size { cols, rows })));
         let resize = TerminalControl::Resize { cols: u32::from(cols), rows: u32::from(rows) };
         self.send_upstream(Message::Text(control_json(&resize).into())).await
@@ -867,4 +874,16 @@ impl Running {
 
 fn control_json(control: &TerminalControl) -> String {
     serde_json::to_string(control).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_one_column_terminal_keeps_a_screen_that_takes_wide_characters() {
+        let mut screen = vt100::Parser::new(screen_size(1), screen_size(1), 0);
+        screen.process("漢字 and more".as_bytes());
+        assert_eq!(screen.screen().size(), (2, 2));
+    }
 }
