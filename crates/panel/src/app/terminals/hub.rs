@@ -478,7 +478,7 @@ impl HubTask {
                     let Some(command) = command else { break CloseReason::Ended };
                     match command {
                         Command::Attach(request, reply) => {
-                            let answer = running.attach(&spec, &commands_sender(&hub), request).await;
+                            let answer = running.attach(&spec, &hub.commands, request).await;
                             let opened = answer.is_ok();
                             let _ = reply.send(answer);
                             if !opened && running.upstream.is_none() && !hub.shared {
@@ -528,10 +528,6 @@ impl HubTask {
         running.end(reason).await;
         on_end(&hub.id);
     }
-}
-
-fn commands_sender(hub: &Hub) -> mpsc::Sender<Command> {
-    hub.commands.clone()
 }
 
 /// The screen's side for a PTY's: vt100 panics writing a wide character on

@@ -433,7 +433,7 @@ pub fn list_sessions(current: &CurrentUser, context: &Context, container: Option
         .hubs()
         .values()
         .filter(|hub| !hub.is_ended() && container.is_none_or(|id| hub.container_id == id))
-        .filter(|hub| hub.owner_id == me || hub.mode_of(me).is_some())
+        .filter(|hub| hub.mode_of(me).is_some()) // the owner is a participant too
         .map(|hub| SessionView::of(hub))
         .collect();
     list.sort_by_key(|view| view.created_at);
