@@ -265,6 +265,10 @@ async fn exec_leaves_no_output_files_in_lxd() {
 async fn state_reports_pid_processes_memory_limit_and_network_of_a_running_container() {
     let project = TestProject::new("cl-state");
     project.launch_with("c1", IMAGE, &["-c", "limits.memory=256MiB"]);
+    // A container read at once after its launch may not have been charged any
+    // CPU time yet (seen once in CI): make it use some before reading.
+    let busy = "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done";
+    assert_eq!(project.exec_status("c1", &["sh", "-c", busy]), 0);
     let client = client(&project);
     let state = client.state(&name("c1")).await.unwrap();
     assert_eq!(state.name, "c1");
