@@ -47,7 +47,7 @@ pub enum ErrorCode {
     /// same name: the one it was minted for was deleted and re-made.
     InstanceChanged,
     /// `tunnel`: the container has no address to connect to (stopped, or
-    /// no global address on its NIC yet).
+    /// no address leased to its own MAC yet).
     NoAddress,
     /// `tunnel`: nothing accepted a TCP connection on that port of the
     /// container (refused, unreachable, or no answer in time).

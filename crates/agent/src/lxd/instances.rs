@@ -40,22 +40,7 @@ impl LxdClient {
             .filter(|instance| ContainerStatus::from_lxd(&instance.status) == ContainerStatus::Running)
             .flat_map(Instance::networks)
             .collect();
-        let lease_lists = join_all(networks.iter().map(|network| async move {
-            let path = self.path(&format!("/1.0/networks/{}/leases", encode(network)), &[]);
-            (network, self.get::<Vec<Lease>>(&path).await)
-        }))
-        .await;
-        let mut leases = Vec::new();
-        for (network, answer) in lease_lists {
-            match answer {
-                Ok(list) => leases.extend(list),
-                // Debug, not warn: lists run often, and a network without
-                // leases (a managed macvlan) would say so every time.
-                Err(error) => {
-                    tracing::debug!(%network, %error, "cannot read the leases of a network; its addresses are left out")
-                }
-            }
-        }
+        let leases = self.leases(networks).await;
         Ok(model::summaries(instances, &leases))
     }
 
@@ -99,11 +84,39 @@ impl LxdClient {
         Ok(model::container_state(name.as_str(), state, limit))
     }
 
-    /// Where a tunnel to the instance connects: its status and its first
-    /// global address (`model::tunnel_address`), from one `GET …/state`.
+    /// Where a tunnel to the instance connects: its status and an address
+    /// its networks leased to its own MAC (`model::tunnel_address`), from
+    /// one `GET /1.0/instances/<n>` and the leases of its networks.
     pub async fn tunnel_address(&self, name: &InstanceName) -> Result<(ContainerStatus, Option<IpAddr>), LxdError> {
-        let state: InstanceState = self.get(&self.instance_path(name, "/state")).await?;
-        Ok((ContainerStatus::from_lxd(&state.status), model::tunnel_address(&state)))
+        let instance: Instance = self.get(&self.instance_path(name, "")).await?;
+        let status = ContainerStatus::from_lxd(&instance.status);
+        if status != ContainerStatus::Running {
+            return Ok((status, None));
+        }
+        let leases = self.leases(instance.networks().collect()).await;
+        Ok((status, model::tunnel_address(&instance, &leases)))
+    }
+
+    /// The leases and allocations of `networks`, fetched in parallel; best
+    /// effort: a network whose leases cannot be read is logged and skipped.
+    async fn leases(&self, networks: BTreeSet<&str>) -> Vec<Lease> {
+        let lease_lists = join_all(networks.iter().map(|network| async move {
+            let path = self.path(&format!("/1.0/networks/{}/leases", encode(network)), &[]);
+            (network, self.get::<Vec<Lease>>(&path).await)
+        }))
+        .await;
+        let mut leases = Vec::new();
+        for (network, answer) in lease_lists {
+            match answer {
+                Ok(list) => leases.extend(list),
+                // Debug, not warn: lists run often, and a network without
+                // leases (a managed macvlan) would say so every time.
+                Err(error) => {
+                    tracing::debug!(%network, %error, "cannot read the leases of a network; its addresses are left out")
+                }
+            }
+        }
+        leases
     }
 
     /// Starts the instance and waits until it runs, at most `deadline`.

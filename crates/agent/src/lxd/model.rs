@@ -205,23 +205,27 @@ pub(crate) fn summaries(instances: Vec<Instance>, leases: &[Lease]) -> Vec<Conta
         .collect()
 }
 
-/// The address a tunnel connects to: the first global address on the
-/// instance's NICs (never `lo`, never a loopback or link-local address),
-/// IPv4 before IPv6, NICs in name order and each NIC's addresses in LXD's.
-/// `None` for a stopped instance or one without such an address yet.
-pub(crate) fn tunnel_address(state: &InstanceState) -> Option<IpAddr> {
-    let global = || {
-        state
-            .network
+/// The address a tunnel to `instance` connects to: an address its managed
+/// networks leased or allocated to one of its own MAC addresses (those LXD
+/// gave its NICs, `volatile.<dev>.hwaddr`, or an admin set), IPv4 before
+/// IPv6, each family in LXD's order. Never what the instance reports of
+/// itself: root in the container may claim any address, a neighbour's or
+/// the host's bridge address, and the agent dials from the host. A lease's
+/// hostname is the DHCP client's claim too, so only the MAC counts. `None`
+/// for an instance that does not run or has no such lease yet.
+pub(crate) fn tunnel_address(instance: &Instance, leases: &[Lease]) -> Option<IpAddr> {
+    if ContainerStatus::from_lxd(&instance.status) != ContainerStatus::Running {
+        return None;
+    }
+    let hwaddrs = instance.hwaddrs();
+    let leased = || {
+        leases
             .iter()
-            .flatten()
-            .filter(|(name, _)| name.as_str() != "lo")
-            .flat_map(|(_, interface)| &interface.addresses)
-            .filter(|address| address.scope == "global")
-            .filter_map(|address| address.address.parse::<IpAddr>().ok())
-            .filter(|address| !address.is_loopback() && !address.is_unspecified())
+            .filter(|lease| lease.kind != "gateway" && hwaddrs.contains(&lease.hwaddr.to_ascii_lowercase()))
+            .filter_map(|lease| lease.address.parse::<IpAddr>().ok())
+            .filter(|address| !address.is_loopback() && !address.is_unspecified() && !address.is_multicast())
     };
-    global().find(IpAddr::is_ipv4).or_else(|| global().find(IpAddr::is_ipv6))
+    leased().find(IpAddr::is_ipv4).or_else(|| leased().find(IpAddr::is_ipv6))
 }
 
 /// The documented subset of an instance's state.
@@ -328,39 +332,48 @@ mod tests {
         assert!(root_disk(&HashMap::new()).is_none());
     }
 
-    fn state_with_network(network: serde_json::Value) -> InstanceState {
-        serde_json::from_value(serde_json::json!({"status":"Running","pid":7,"network":network})).unwrap()
-    }
-
-    fn inet(family: &str, address: &str, scope: &str) -> serde_json::Value {
-        serde_json::json!({"family":family,"address":address,"netmask":"24","scope":scope})
+    fn leases(json: serde_json::Value) -> Vec<Lease> {
+        serde_json::from_value(json).unwrap()
     }
 
     #[test]
-    fn a_tunnel_goes_to_the_first_global_ipv4_of_a_nic_and_else_to_its_global_ipv6() {
-        let state = state_with_network(serde_json::json!({
-            "eth0": {"addresses": [
-                inet("inet6", "fe80::216:3eff:fe00:1", "link"),
-                inet("inet6", "fd42::10", "global"),
-                inet("inet", "10.77.0.10", "global"),
-            ]},
-            "lo": {"addresses": [inet("inet", "127.0.0.1", "local"), inet("inet", "10.9.9.9", "global")]},
-        }));
-        assert_eq!(tunnel_address(&state), Some("10.77.0.10".parse().unwrap()));
-        let v6_only = state_with_network(serde_json::json!({
-            "eth0": {"addresses": [inet("inet6", "fe80::1", "link"), inet("inet6", "fd42::10", "global")]},
-        }));
-        assert_eq!(tunnel_address(&v6_only), Some("fd42::10".parse().unwrap()));
+    fn a_tunnel_goes_to_an_address_leased_to_the_instances_own_mac_ipv4_first() {
+        let c1 = instance(serde_json::json!({"name":"c1","status":"Running",
+            "expanded_config":{"volatile.eth0.hwaddr":"00:16:3E:00:00:01"}}));
+        let both = leases(serde_json::json!([
+            {"hostname":"lxdbr0.gw","hwaddr":"","address":"10.77.0.1","type":"gateway"},
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:01","address":"fd42::10","type":"dynamic"},
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:01","address":"10.77.0.10","type":"dynamic"},
+        ]));
+        assert_eq!(tunnel_address(&c1, &both), Some("10.77.0.10".parse().unwrap()));
+        assert_eq!(tunnel_address(&c1, &both[..2]), Some("fd42::10".parse().unwrap()));
+        let configured = instance(serde_json::json!({"name":"c1","status":"Running",
+            "expanded_devices":{"eth0":{"type":"nic","network":"lxdbr0","hwaddr":"00:16:3e:00:00:09"}}}));
+        let allocated = leases(serde_json::json!([
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:09","address":"10.77.0.9","type":"static"}]));
+        assert_eq!(tunnel_address(&configured, &allocated), Some("10.77.0.9".parse().unwrap()));
     }
 
     #[test]
-    fn a_stopped_instance_or_one_without_a_global_address_has_no_tunnel_address() {
-        assert_eq!(tunnel_address(&state_with_network(serde_json::Value::Null)), None);
-        let link_only = state_with_network(serde_json::json!({
-            "eth0": {"addresses": [inet("inet6", "fe80::1", "link")]},
-            "lo": {"addresses": [inet("inet", "127.0.0.1", "local")]},
-        }));
-        assert_eq!(tunnel_address(&link_only), None);
+    fn a_lease_of_another_mac_is_never_a_tunnels_address_even_under_the_instances_hostname() {
+        let c1 = instance(serde_json::json!({"name":"c1","status":"Running",
+            "expanded_config":{"volatile.eth0.hwaddr":"00:16:3e:00:00:01"}}));
+        let claimed = leases(serde_json::json!([
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:02","address":"10.77.0.20","type":"dynamic"},
+            {"hostname":"lxdbr0.gw","hwaddr":"00:16:3e:00:00:01","address":"10.77.0.1","type":"gateway"},
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:01","address":"127.0.0.1","type":"dynamic"},
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:01","address":"not an address","type":"dynamic"},
+        ]));
+        assert_eq!(tunnel_address(&c1, &claimed), None);
+    }
+
+    #[test]
+    fn a_stopped_instance_has_no_tunnel_address_though_its_lease_outlives_the_stop() {
+        let c1 = instance(serde_json::json!({"name":"c1","status":"Stopped",
+            "expanded_config":{"volatile.eth0.hwaddr":"00:16:3e:00:00:01"}}));
+        let kept = leases(serde_json::json!([
+            {"hostname":"c1","hwaddr":"00:16:3e:00:00:01","address":"10.77.0.10","type":"dynamic"}]));
+        assert_eq!(tunnel_address(&c1, &kept), None);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! port P of the container's own address over a WebSocket, for `ssh -L`
 //! and the panel's proxies.
 //!
-//! The agent connects from the host to the container's first global
-//! address on its NIC (LXD's state; IPv4 before IPv6) *before* the
+//! The agent connects from the host to an address the container's managed
+//! networks leased to its own MAC (`lxd::model::tunnel_address`; never
+//! what root in the container claims; IPv4 before IPv6) *before* the
 //! upgrade, so a container without an address (409 `no_address`) or a
 //! port nobody listens on (502 `port_unreachable`) is a plain JSON error
 //! and nothing is left open. The token's `bh` must bind the query (the
@@ -54,7 +55,7 @@ pub async fn tunnel(
     let (status, address) = state.lxd.tunnel_address(&name).await?;
     let Some(address) = address else {
         let message = if status == ContainerStatus::Running {
-            format!("{name} has no global address on its network yet (no DHCP lease?); retry in a moment")
+            format!("{name} has no address leased to it on a managed network yet (no DHCP lease?); retry in a moment")
         } else {
             format!("{name} is not running, so it has no address; start it first")
         };

@@ -4,7 +4,7 @@
 //! `eof` half-closes so the peer still answers; a client that goes closes
 //! the connection; an idle tunnel is closed; a closed port, a stopped
 //! container and a token that does not bind the port are refused before
-//! the upgrade.
+//! the upgrade; an address root in the container claims is never dialled.
 
 use futures_util::{SinkExt, StreamExt};
 use rand::RngCore as _;
@@ -14,23 +14,33 @@ use tokio::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::{TestAgent, running_c1, stopped_c1};
+use crate::helpers::{MEMBER_IMAGES, TestAgent, running_c1, stopped_c1};
 use crate::lxd_fixture::TestProject;
 use crate::terminal::{Client, WAIT, open, running_c1_with};
 
 /// Opens a tunnel to `port` of c1 with a token bound to its query.
 async fn open_tunnel(agent: &TestAgent, port: u16) -> Result<Client, (u16, serde_json::Value)> {
-    let query = format!("port={port}");
-    let token = agent.token(Action::Tunnel, Some("c1"), query.as_bytes());
-    open(agent, &format!("/container/c1/tunnel?{query}"), &token).await
+    open_tunnel_to(agent, "c1", port).await
 }
 
-/// Opens a tunnel to `port` once c1 has its address and something listens
-/// there (409 and 502 are retried, within [`WAIT`]).
+/// Opens a tunnel to `port` of `container` with a token bound to its query.
+async fn open_tunnel_to(agent: &TestAgent, container: &str, port: u16) -> Result<Client, (u16, serde_json::Value)> {
+    let query = format!("port={port}");
+    let token = agent.token(Action::Tunnel, Some(container), query.as_bytes());
+    open(agent, &format!("/container/{container}/tunnel?{query}"), &token).await
+}
+
+/// Opens a tunnel to `port` of c1 once it has its address and something
+/// listens there (409 and 502 are retried, within [`WAIT`]).
 async fn open_when_listening(agent: &TestAgent, port: u16) -> Client {
+    open_when_listening_in(agent, "c1", port).await
+}
+
+/// [`open_when_listening`] to `container`.
+async fn open_when_listening_in(agent: &TestAgent, container: &str, port: u16) -> Client {
     let deadline = Instant::now() + WAIT;
     loop {
-        match open_tunnel(agent, port).await {
+        match open_tunnel_to(agent, container, port).await {
             Ok(socket) => return socket,
             Err((409 | 502, _)) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
             Err(refused) => panic!("the tunnel to {port} was refused: {refused:?}"),
@@ -40,8 +50,13 @@ async fn open_when_listening(agent: &TestAgent, port: u16) -> Client {
 
 /// Starts `command` in the background in c1, detached from the exec.
 fn serve(project: &TestProject, command: &str) {
+    serve_in(project, "c1", command);
+}
+
+/// Starts `command` in the background in `container`, detached from the exec.
+fn serve_in(project: &TestProject, container: &str, command: &str) {
     let detached = format!("{command} </dev/null >/dev/null 2>&1 &");
-    assert_eq!(project.exec_status("c1", &["sh", "-c", &detached]), 0, "{command}");
+    assert_eq!(project.exec_status(container, &["sh", "-c", &detached]), 0, "{command}");
 }
 
 /// What a tunnel carried until the agent closed it.
@@ -110,6 +125,37 @@ async fn random_bytes_go_both_ways_and_eof_lets_the_peer_answer_before_it_closes
     assert_eq!(carried.bytes.len(), input.len(), "{}", carried.reason);
     assert_eq!(Sha256::digest(&carried.bytes), Sha256::digest(&input), "the bytes differ");
     assert_eq!(carried.code, Some(CloseCode::Normal), "{}", carried.reason);
+}
+
+/// `container`'s IPv4 address on eth0 with its prefix, as `ip` prints it.
+fn ipv4_of(project: &TestProject, container: &str) -> String {
+    let shown = project.exec_stdout(container, &["ip", "-4", "-o", "addr", "show", "dev", "eth0"]);
+    let mut words = shown.split_whitespace().skip_while(|word| *word != "inet");
+    words.nth(1).unwrap_or_else(|| panic!("no IPv4 address on eth0 of {container}: {shown}")).to_owned()
+}
+
+#[tokio::test]
+async fn a_neighbours_address_claimed_inside_the_container_is_not_where_its_tunnel_goes() {
+    let project = TestProject::new("tun-claim");
+    project.launch("c1", "smp-busybox");
+    project.launch("c2", "smp-busybox");
+    let agent = TestAgent::spawn_with(&format!("project = \"{}\"\n{MEMBER_IMAGES}", project.name())).await;
+    let secret = "mkdir -p /www && echo the-neighbours-page > /www/index.html";
+    assert_eq!(project.exec_status("c2", &["sh", "-c", secret]), 0);
+    serve_in(&project, "c2", "httpd -f -p 8080 -h /www");
+    // The neighbour's server answers its own tunnel (and the host knows its MAC).
+    let carried = exchange(open_when_listening_in(&agent, "c2", 8080).await, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert!(String::from_utf8_lossy(&carried.bytes).ends_with("the-neighbours-page\n"));
+    // Root in c1 gives up its leased address and claims c2's.
+    let leased = || project.exec_stdout("c1", &["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).contains(" inet ");
+    assert!(TestProject::wait_until(WAIT, leased), "c1 got no lease");
+    let claimed = ipv4_of(&project, "c2");
+    let claim = format!("ip addr flush dev eth0 && ip addr add {claimed} dev eth0");
+    assert_eq!(project.exec_status("c1", &["sh", "-c", &claim]), 0);
+    assert_eq!(ipv4_of(&project, "c1"), claimed, "LXD's state of c1 now shows the neighbour's address");
+    // c1's tunnel dials the address leased to c1's own MAC, where nothing answers now.
+    let (status, body) = open_tunnel(&agent, 8080).await.err().expect("the tunnel reached the neighbour");
+    assert_eq!((status, body["error"]["code"].as_str()), (502, Some("port_unreachable")), "{body}");
 }
 
 #[tokio::test]
