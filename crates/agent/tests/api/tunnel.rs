@@ -154,7 +154,7 @@ async fn a_neighbours_address_claimed_inside_the_container_is_not_where_its_tunn
     assert_eq!(project.exec_status("c1", &["sh", "-c", &claim]), 0);
     assert_eq!(ipv4_of(&project, "c1"), claimed, "LXD's state of c1 now shows the neighbour's address");
     // c1's tunnel dials the address leased to c1's own MAC, where nothing answers now.
-    let (status, body) = open_tunnel(&agent, 8080).await.err().expect("the tunnel reached the neighbour");
+    let Err((status, body)) = open_tunnel(&agent, 8080).await else { panic!("the tunnel reached the neighbour") };
     assert_eq!((status, body["error"]["code"].as_str()), (502, Some("port_unreachable")), "{body}");
 }
 
