@@ -70,9 +70,9 @@ pub struct Config {
     pub max_terminals_per_user: usize,
     /// Participants of one shared terminal session, its owner included.
     pub max_terminal_participants: usize,
-    /// The SSH gateway (issue 16) listens here once it is built; for now the
-    /// account page shows its port in the `~/.ssh/config` block. Unset (no
-    /// `[ssh]` table): SSH is not enabled on this panel.
+    /// The SSH gateway (docs/ssh.md); the account page shows its port in
+    /// the `~/.ssh/config` block. Unset (no `[ssh]` table): SSH is not
+    /// enabled on this panel.
     #[serde(default)]
     pub ssh: Option<SshConfig>,
 }
@@ -85,6 +85,11 @@ pub struct SshConfig {
     /// table leaves it out.
     #[serde(default = "SshConfig::default_listen")]
     pub listen: SocketAddr,
+    /// Seconds a channel may go without progress while its client sends
+    /// input the command does not read and does not read the command's
+    /// output, before it is ended (`ssh::write_unless_stalled`).
+    #[serde(default = "SshConfig::default_stall_timeout_s")]
+    pub stall_timeout_s: u64,
 }
 
 impl SshConfig {
@@ -93,6 +98,10 @@ impl SshConfig {
 
     fn default_listen() -> SocketAddr {
         SshConfig::DEFAULT_LISTEN
+    }
+
+    fn default_stall_timeout_s() -> u64 {
+        60
     }
 }
 
@@ -280,7 +289,8 @@ mod tests {
     #[test]
     fn an_ssh_table_enables_ssh_on_2222_unless_it_says_where_and_refuses_unknown_keys() {
         let config = Config::from_toml("[ssh]").unwrap();
-        assert_eq!(config.ssh.unwrap().listen.to_string(), "0.0.0.0:2222");
+        let ssh = config.ssh.unwrap();
+        assert_eq!((ssh.listen.to_string(), ssh.stall_timeout_s), ("0.0.0.0:2222".to_owned(), 60));
         let config = Config::from_toml("[ssh]\nlisten = \"127.0.0.1:2200\"").unwrap();
         assert_eq!(config.ssh.unwrap().listen.to_string(), "127.0.0.1:2200");
         let error = Config::from_toml("[ssh]\nport = 22").unwrap_err();
@@ -419,6 +429,7 @@ mod tests {
             "max_terminals_per_user",
             "max_terminal_participants",
             "ssh.listen",
+            "ssh.stall_timeout_s",
         ] {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }

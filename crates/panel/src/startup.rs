@@ -86,9 +86,7 @@ impl Application {
             terminals: Terminals::new(terminal_limits(&config), rights::watch_audit_log(pool.get_ref().clone())),
         });
         let ssh = match &config.ssh {
-            Some(ssh) => {
-                Some(start_ssh(&config, ssh.listen, context.clone(), pool.get_ref().clone(), refusals.clone())?)
-            }
+            Some(ssh) => Some(start_ssh(&config, ssh, context.clone(), pool.get_ref().clone(), refusals.clone())?),
             None => None,
         };
         let state = web::Data::new(AppState {
@@ -184,20 +182,26 @@ pub fn ssh_host_key_file(config: &Config) -> std::path::PathBuf {
 /// database (made the first time); its fingerprint is logged.
 fn start_ssh(
     config: &Config,
-    listen: std::net::SocketAddr,
+    ssh: &crate::config::SshConfig,
     context: Arc<Context>,
     pool: DbPool,
     refusals: Arc<AnonymousRefusals>,
 ) -> anyhow::Result<(u16, JoinHandle<()>, String)> {
     let path = ssh_host_key_file(config);
     let key = crate::ssh::host_key(&path).map_err(anyhow::Error::msg)?;
+    let listen = ssh.listen;
     let listener = TcpListener::bind(listen).with_context(|| format!("cannot listen for SSH on {listen}"))?;
     listener.set_nonblocking(true)?;
     let port = listener.local_addr()?.port();
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let fingerprint = crate::ssh::fingerprint(&key);
     tracing::info!(port, %fingerprint, host_key = %path.display(), "smp-panel SSH gateway listening");
-    Ok((port, crate::ssh::Gateway::new(context, pool, refusals).spawn(listener, key), fingerprint))
+    Ok((
+        port,
+        crate::ssh::Gateway::new(context, pool, refusals, Duration::from_secs(ssh.stall_timeout_s))
+            .spawn(listener, key),
+        fingerprint,
+    ))
 }
 
 /// The limits of terminal sessions, from the configuration.

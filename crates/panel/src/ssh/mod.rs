@@ -20,6 +20,15 @@
 //! the agent's `tunnel` route. Remote forwards, agent forwarding, X11 and
 //! other subsystems are refused. Flow control is russh's windows and the
 //! bounded channels between the tasks: nothing is queued without bound.
+//!
+//! russh (0.65) opens a client's window again as soon as data arrives, and
+//! when a channel's queue (`channel_buffer_size` messages) is full it stops
+//! reading the whole connection, window adjustments included. So a client
+//! that keeps sending input the command does not read while it does not
+//! read the command's output would hang for ever: the command waits for the
+//! client, the client's adjustments wait behind its input. Such a channel
+//! is ended once neither side moved for `[ssh] stall_timeout_s`
+//! (`write_unless_stalled`), with a message and the audit reason `stalled`.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -128,11 +137,18 @@ pub struct Gateway {
     pool: DbPool,
     refusals: Arc<AnonymousRefusals>,
     shut_out: Arc<ShutOut>,
+    /// `[ssh] stall_timeout_s`.
+    stall_timeout: Duration,
 }
 
 impl Gateway {
-    pub fn new(context: Arc<Context>, pool: DbPool, refusals: Arc<AnonymousRefusals>) -> Gateway {
-        Gateway { context, pool, refusals, shut_out: Arc::default() }
+    pub fn new(
+        context: Arc<Context>,
+        pool: DbPool,
+        refusals: Arc<AnonymousRefusals>,
+        stall_timeout: Duration,
+    ) -> Gateway {
+        Gateway { context, pool, refusals, shut_out: Arc::default(), stall_timeout }
     }
 
     /// Serves `listener` until the task is aborted.
@@ -425,16 +441,22 @@ async fn relay_terminal(
     };
     let private = matches!(target, SshTarget::Container { .. });
     let mut typing: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = None;
+    let typing_since = Waiting::default();
+    let mut stalled = false;
     // After the client's EOF (a piped script ended) the shell runs on: its
     // output and exit status still come.
     let mut input_open = true;
     let ended = loop {
         tokio::select! {
-            () = async { if let Some(typed) = typing.as_mut() { typed.await } }, if typing.is_some() => typing = None,
+            () = async { if let Some(typed) = typing.as_mut() { typed.await } }, if typing.is_some() => {
+                typing = None;
+                typing_since.stop();
+            }
             message = reader.wait(), if typing.is_none() => match message {
                 Some(ChannelMsg::Data { data }) if input_open => {
                     outcome.bytes_in += data.len() as u64;
                     typing = Some(Box::pin(attachment.input(data)));
+                    typing_since.start();
                 }
                 Some(ChannelMsg::WindowChange { col_width, row_height, .. }) => {
                     let (cols, rows) = pty_size(col_width, row_height);
@@ -448,8 +470,13 @@ async fn relay_terminal(
             outbound = attachment.next() => match outbound {
                 Ok(Outbound::Output(bytes)) => {
                     outcome.bytes_out += bytes.len() as u64;
-                    if writer.data_bytes(bytes).await.is_err() {
-                        break None;
+                    match write_unless_stalled(writer.data_bytes(bytes), &typing_since, gateway.stall_timeout).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => break None,
+                        Err(Stalled) => {
+                            stalled = true;
+                            break None;
+                        }
                     }
                 }
                 Ok(Outbound::Control(text)) => {
@@ -461,15 +488,27 @@ async fn relay_terminal(
             },
         }
     };
-    match ended {
-        Some(CloseReason::Exited) | None => {}
+    // Whatever the client still sends is no longer read: russh's loop must
+    // not wait for it while the last words below wait for its window.
+    drop(typing);
+    drop(reader);
+    let last_words = match ended {
+        _ if stalled => {
+            outcome.reason = "stalled";
+            Some(stalled_message(gateway.stall_timeout))
+        }
+        None => {
+            outcome.reason = "client_closed";
+            None
+        }
+        Some(CloseReason::Exited) => None,
         Some(reason) => {
             outcome.reason = reason.as_str();
-            let _ = writer.data_bytes(Bytes::from(format!("\r\nsmp: {}\r\n", reason.message()))).await;
+            Some(format!("\r\nsmp: {}\r\n", reason.message()))
         }
-    }
-    if ended.is_none() {
-        outcome.reason = "client_closed";
+    };
+    if let Some(words) = last_words {
+        let _ = tokio::time::timeout(LAST_WORDS_WAIT, writer.data_bytes(Bytes::from(words))).await;
     }
     // Her own private shell ends with her connection (no grace period: ssh has no reload).
     if private && let Some(hub) = gateway.context.terminals.get(&attachment.session) {
@@ -481,6 +520,66 @@ async fn relay_terminal(
     let _ = writer.eof().await;
     let _ = writer.close().await;
     outcome
+}
+
+/// How long the last words to a client (why its session ended) may wait for its window.
+const LAST_WORDS_WAIT: Duration = Duration::from_secs(10);
+
+/// How often a write waiting for the client's window looks for a stall.
+const STALL_CHECK_EVERY: Duration = Duration::from_millis(500);
+
+/// Since when one side of a channel waits to hand its input on (to the
+/// agent's socket or the terminal); nobody waits: `None`.
+#[derive(Default)]
+struct Waiting(std::sync::Mutex<Option<Instant>>);
+
+impl Waiting {
+    fn since(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn start(&self) {
+        *self.since() = Some(Instant::now());
+    }
+
+    fn stop(&self) {
+        *self.since() = None;
+    }
+
+    fn longer_than(&self, limit: Duration) -> bool {
+        self.since().is_some_and(|since| since.elapsed() >= limit)
+    }
+}
+
+/// A channel on which neither side moved for `[ssh] stall_timeout_s` (see the module note).
+#[derive(Debug)]
+struct Stalled;
+
+/// Awaits `write` (to the client, waiting for its window), unless it has
+/// waited `limit` while the client's input has waited as long to be taken
+/// (`input`): the channel then stalled for good (see the module note).
+async fn write_unless_stalled<T>(
+    write: impl std::future::Future<Output = T>,
+    input: &Waiting,
+    limit: Duration,
+) -> Result<T, Stalled> {
+    let started = Instant::now();
+    let mut write = std::pin::pin!(write);
+    loop {
+        match tokio::time::timeout(STALL_CHECK_EVERY, &mut write).await {
+            Ok(written) => return Ok(written),
+            Err(_) if started.elapsed() >= limit && input.longer_than(limit) => return Err(Stalled),
+            Err(_) => {}
+        }
+    }
+}
+
+fn stalled_message(limit: Duration) -> String {
+    format!(
+        "\r\nsmp: this session stalled and was ended: for {} s the client kept sending input the command did not \
+         read, while it did not read the command's output (see \"Flow control\" in docs/ssh.md)\r\n",
+        limit.as_secs()
+    )
 }
 
 /// A PTY's size from the client: 0 means unknown (`ssh -tt` from a pipe), taken as 80×24.
@@ -522,6 +621,8 @@ async fn relay_stream(
     let (mut sink, mut stream) = socket.split();
     let (mut reader, writer) = channel.split();
     let (counted_in, mut counted_in_receiver) = tokio::sync::watch::channel(0u64);
+    let sending_since = Arc::new(Waiting::default());
+    let sending = sending_since.clone();
     // The channel's bytes to the agent: one bounded step at a time (the
     // socket's buffer), so a slow command slows the client through russh.
     let inbound = tokio::spawn(async move {
@@ -531,11 +632,13 @@ async fn relay_stream(
                 Some(ChannelMsg::Data { data }) => {
                     total += data.len() as u64;
                     counted_in.send_replace(total);
+                    sending.start();
                     for chunk in data.chunks(MAX_FRAME_TO_AGENT) {
                         if sink.send(Message::Binary(Bytes::copy_from_slice(chunk))).await.is_err() {
                             return;
                         }
                     }
+                    sending.stop();
                 }
                 Some(ChannelMsg::Eof) => {
                     let _ = sink.send(Message::Text(r#"{"type":"eof"}"#.into())).await;
@@ -572,37 +675,51 @@ async fn relay_stream(
             }
         };
         let Some(frame) = frame else { break };
+        let stall = gateway.stall_timeout;
         let sent = match frame {
             Ok(Message::Binary(bytes)) if exec => match bytes.first() {
                 Some(&STREAM_STDOUT) => {
                     outcome.bytes_out += bytes.len() as u64 - 1;
-                    writer.data_bytes(bytes.slice(1..)).await
+                    write_unless_stalled(writer.data_bytes(bytes.slice(1..)), &sending_since, stall).await
                 }
                 Some(&STREAM_STDERR) => {
                     outcome.bytes_out += bytes.len() as u64 - 1;
-                    writer.extended_data_bytes(1, bytes.slice(1..)).await
+                    write_unless_stalled(writer.extended_data_bytes(1, bytes.slice(1..)), &sending_since, stall).await
                 }
-                _ => Ok(()),
+                _ => Ok(Ok(())),
             },
             Ok(Message::Binary(bytes)) => {
                 outcome.bytes_out += bytes.len() as u64;
-                writer.data_bytes(bytes).await
+                write_unless_stalled(writer.data_bytes(bytes), &sending_since, stall).await
             }
             Ok(Message::Text(text)) => {
                 if let Some(code) = exit_code(&text) {
                     outcome.exit = Some(code);
                 }
-                Ok(())
+                Ok(Ok(()))
             }
             Ok(Message::Close(_)) | Err(_) => break,
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Ok(())),
         };
-        if sent.is_err() {
-            outcome.reason = "client_closed";
-            break;
+        match sent {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                outcome.reason = "client_closed";
+                break;
+            }
+            Err(Stalled) => {
+                outcome.reason = "stalled";
+                break;
+            }
         }
     }
+    // Dropping the channel's reader lets russh's loop go on (see the module note).
     inbound.abort();
+    let _ = inbound.await;
+    if outcome.reason == "stalled" {
+        let words = Bytes::from(stalled_message(gateway.stall_timeout));
+        let _ = tokio::time::timeout(LAST_WORDS_WAIT, writer.extended_data_bytes(1, words)).await;
+    }
     outcome.bytes_in = *counted_in_receiver.borrow_and_update();
     if exec {
         let _ = writer.exit_status(outcome.exit.unwrap_or(255)).await;

@@ -3,7 +3,8 @@
 //! shell and a command that end when their key is deleted, keys and targets
 //! refused alike, the rate limit per address, `-L` to a port of her own
 //! container (and `-R` refused), joining a shared session, a name shared by
-//! two of her containers, and the audit of it all.
+//! two of her containers, a stalled channel ended rather than hung, and the
+//! audit of it all.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -179,6 +180,26 @@ async fn unknown_keys_and_other_members_containers_are_refused_exactly_like_miss
     assert!(refused.iter().all(|row| row.actor == "anonymous" && row.outcome == "refused"), "{refused:?}");
 }
 
+/// `ssh -tt … user@…` with piped stdin, stdout and stderr.
+fn pty_ssh(app: &TestApp, key: &Path, user: &str) -> Child {
+    ssh(app, key, user, &["-tt"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// Reads `output` onto `seen` until it holds `wanted` (within [`RUN_LIMIT`]); all of it.
+async fn read_until(output: &mut tokio::process::ChildStdout, mut seen: Vec<u8>, wanted: &str) -> Vec<u8> {
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(RUN_LIMIT, async {
+        while !String::from_utf8_lossy(&seen).contains(wanted) {
+            let read = output.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the output ended before {wanted:?}: {}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buffer[..read]);
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {wanted:?} in time: {}", String::from_utf8_lossy(&seen)));
+    seen
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pty_shell_has_a_pts_and_it_and_a_running_command_end_within_seconds_once_their_key_is_deleted() {
     let project = LxdProject::with_busyboxes(&["c1"]);
@@ -189,31 +210,31 @@ async fn a_pty_shell_has_a_pts_and_it_and_a_running_command_end_within_seconds_o
     let (key, public) = keygen(dir.path(), "alice");
     let key_id = add_key(&world.app, &alice, &public).await;
 
-    // A scripted PTY session: `tty` answers a /dev/pts path.
-    let (code, stdout, stderr) = run_with(&world.app, &key, "c1", &["-tt"], &[], b"tty; exit 4\n").await;
-    let stdout = String::from_utf8_lossy(&stdout).into_owned();
-    assert!(stdout.contains("/dev/pts/"), "{stdout:?} {stderr}");
-    assert_eq!(code, 4, "the shell's exit status is ssh's: {stdout:?}");
-    let mut child: Child = ssh(&world.app, &key, "c1", &["-tt"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // A scripted PTY session: `tty` answers a /dev/pts path. The script is
+    // typed at the prompt: what comes before the shell sets its terminal up
+    // is echoed by the line discipline, then flushed (as on any terminal).
+    let mut child = pty_ssh(&world.app, &key, "c1");
     let mut input = child.stdin.take().unwrap();
     let mut output = child.stdout.take().unwrap();
-    input.write_all(b"tty\n").await.unwrap();
-    let mut seen = Vec::new();
-    let mut buffer = [0u8; 4096];
-    tokio::time::timeout(RUN_LIMIT, async {
-        while !String::from_utf8_lossy(&seen).contains("/dev/pts/") {
-            let read = output.read(&mut buffer).await.unwrap();
-            assert!(read > 0, "the shell ended early: {}", String::from_utf8_lossy(&seen));
-            seen.extend_from_slice(&buffer[..read]);
-        }
+    let mut seen = read_until(&mut output, Vec::new(), "c1:~# ").await;
+    input.write_all(b"tty; exit 4\n").await.unwrap();
+    drop(input);
+    let status = tokio::time::timeout(RUN_LIMIT, async {
+        output.read_to_end(&mut seen).await.unwrap();
+        child.wait().await.unwrap()
     })
     .await
-    .expect("tty answers");
+    .expect("the shell exits");
+    let stdout = String::from_utf8_lossy(&seen).into_owned();
+    assert!(stdout.contains("/dev/pts/"), "{stdout:?}");
+    assert_eq!(status.code(), Some(4), "the shell's exit status is ssh's: {stdout:?}");
+
+    let mut child = pty_ssh(&world.app, &key, "c1");
+    let mut input = child.stdin.take().unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let seen = read_until(&mut output, Vec::new(), "c1:~# ").await;
+    input.write_all(b"tty\n").await.unwrap();
+    read_until(&mut output, seen, "/dev/pts/").await;
 
     // A command that would run a minute, started (its ssh.open row written) before the key goes.
     let mut command = ssh(&world.app, &key, "c1", &[]).arg("sleep 60").stdin(Stdio::null()).spawn().unwrap();
@@ -388,4 +409,62 @@ async fn a_name_two_of_her_containers_share_asks_for_the_machine_which_then_pick
     let opened = world.app.audit_rows_of("ssh.open");
     assert_eq!(opened.len(), 1, "{opened:?}");
     assert_eq!((opened[0].object.clone(), opened[0].machine.as_deref()), (format!("container:{on_two}"), Some("m2")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sending_input_its_command_cannot_take_while_reading_slowly_is_ended_with_a_reason_not_hung() {
+    let project = LxdProject::with_busyboxes(&["c1"]);
+    let app = spawn_app_with("[ssh]\nlisten = \"127.0.0.1:0\"\nstall_timeout_s = 2").await;
+    let (_agent, world, _) = World::with_m1_on(app, &project).await;
+    let id = world.synced("m1", "c1").await;
+    let alice = world.member_owning("alice", id).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), "alice");
+    add_key(&world.app, &alice, &public).await;
+    let mut child = ssh(&world.app, &key, "c1", &[])
+        .arg("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // 64 MiB as fast as the client takes it; its echo read at about 400 KB/s
+    // (the pace is the scenario, a slow consumer, not a synchronisation).
+    let mut input = child.stdin.take().unwrap();
+    let writer = tokio::spawn(async move {
+        let block = vec![b'x'; 1024 * 1024];
+        for _ in 0..64 {
+            if input.write_all(&block).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut output = child.stdout.take().unwrap();
+    let reader = tokio::spawn(async move {
+        let mut buffer = vec![0u8; 4096];
+        let mut total = 0usize;
+        while let Ok(read) = output.read(&mut buffer).await {
+            if read == 0 {
+                break;
+            }
+            total += read;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        total
+    });
+    let mut stderr = String::new();
+    let mut errors = child.stderr.take().unwrap();
+    let ended = async {
+        errors.read_to_string(&mut stderr).await.unwrap();
+        child.wait().await.unwrap()
+    };
+    let status = tokio::time::timeout(RUN_LIMIT, ended).await.expect("ssh ends, not hangs");
+    let echoed = reader.await.unwrap();
+    writer.abort();
+    assert_eq!(status.code(), Some(255), "{stderr}");
+    assert!(stderr.contains("this session stalled and was ended"), "{stderr}");
+    assert!(echoed < 64 * 1024 * 1024, "all of it came back, so nothing stalled");
+    let (closed, _) =
+        until(RUN_LIMIT, "an ssh.close row", || async { world.app.audit_rows_of("ssh.close").pop() }).await;
+    assert!(closed.detail.unwrap_or_default().contains("reason=stalled"));
 }
