@@ -124,9 +124,6 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     let sftp = tokio::time::timeout(RUN_LIMIT, sftp).await.unwrap().unwrap();
     let said = String::from_utf8_lossy(&sftp.stderr);
     assert!(!sftp.status.success() && said.contains("no sftp-server"), "{said}");
-    let (code, _, stderr) = run(&world.app, &key, "smp", &["list"], b"").await;
-    assert_eq!(code, 1, "the member shell is not built yet: {stderr}");
-    assert!(stderr.contains("member shell is not available yet"), "{stderr}");
 
     // A few MB of every byte value through `cat`, both ways.
     let data: Vec<u8> = (0..3 * 1024 * 1024u32).map(|n| (n.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
@@ -138,7 +135,7 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     // Audited: opened and closed, with her key's fingerprint and the exit status.
     let object = format!("container:{id}");
     let opened = world.app.audit_rows_of("ssh.open");
-    assert_eq!(opened.len(), 5, "four commands and sftp; the member shell opens nothing: {opened:?}");
+    assert_eq!(opened.len(), 5, "four commands and sftp: {opened:?}");
     assert!(opened.iter().all(|row| row.actor == "alice" && row.object == object && row.outcome == "ok"), "{opened:?}");
     let (closed, _) = until(RUN_LIMIT, "five ssh.close rows", || async {
         let rows = world.app.audit_rows_of("ssh.close");
