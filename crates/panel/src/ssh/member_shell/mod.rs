@@ -38,6 +38,9 @@ const RIGHTS_EVERY: Duration = Duration::from_secs(60);
 /// Containers (and services) `status` without a NAME asks their agents about.
 const MAX_BRIEF_STATUS: usize = 20;
 
+/// What she is told when her rights end.
+const RIGHTS_ENDED: &str = "you may no longer use the member shell (your key was deleted or your account changed)";
+
 const BANNER: &str = "SMP member shell. Type help for the commands, Tab to complete, Ctrl-D to leave.\n";
 
 /// Runs the member shell on `channel`: `command` from an exec request
@@ -199,7 +202,7 @@ impl Shell {
         if use_cases::still_allowed(&self.gateway.pool, &self.who).await {
             return true;
         }
-        self.complain(CloseReason::RightsEnded.message()).await;
+        self.complain(RIGHTS_ENDED).await;
         false
     }
 
@@ -279,7 +282,7 @@ impl Shell {
         match use_cases::refreshed(&self.gateway.pool, &self.who).await {
             Ok(Some(who)) => self.who = who,
             Ok(None) => {
-                self.complain(CloseReason::RightsEnded.message()).await;
+                self.complain(RIGHTS_ENDED).await;
                 return Flow::Ended("rights_ended");
             }
             Err(error) => {
@@ -517,7 +520,7 @@ impl Shell {
         match ended {
             Ending::Detached => Ok(Answer::Text(format!("\nDetached from the console of {label}.\n"))),
             Ending::Closed(CloseReason::RightsEnded) => {
-                self.complain(CloseReason::RightsEnded.message()).await;
+                self.complain(RIGHTS_ENDED).await;
                 Ok(Answer::Ended("rights_ended"))
             }
             Ending::Closed(reason) => {
