@@ -1,6 +1,6 @@
 //! The member shell (`ssh smp@panel`) with the real OpenSSH client on the
 //! real agent and LXD: a scripted interactive session (`ssh -tt`, stdin
-//! driven by the test) restarts her container, sets its autostart,
+//! driven by the test) restarts her container, sets its autostart, attaches its console,
 //! completes names with Tab and answers another member's container like a
 //! missing one; one command without a PTY, and a script of lines; a
 //! service owner sees and acts on her services only; deleting her key ends
@@ -84,7 +84,8 @@ fn autostart_of(project: &LxdProject, container: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn her_interactive_shell_restarts_her_container_sets_autostart_completes_names_and_treats_anothers_as_missing() {
+async fn her_interactive_shell_restarts_sets_autostart_completes_names_attaches_the_console_and_treats_anothers_as_missing()
+ {
     let project = LxdProject::with_busyboxes(&["c1", "c2"]);
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let (c1, c2) = (world.synced("m1", "c1").await, world.synced("m1", "c2").await);
@@ -129,6 +130,16 @@ async fn her_interactive_shell_restarts_her_container_sets_autostart_completes_n
     assert_eq!(project.init_pid("c1"), new_pid, "the Ctrl-C'd line ran nothing");
     let unknown = shell.command("reboot").await;
     assert!(unknown.contains("smp: unknown command \"reboot\"; type help"), "{unknown:?}");
+
+    // The console shows her container's boot output; Ctrl-] comes back to the prompt.
+    shell.send(b"console c1\n").await;
+    shell.until("Ctrl-] detaches.").await;
+    shell.until("smp-init: up").await;
+    shell.send(b"\x1d").await;
+    shell.until("Detached from the console of c1.").await;
+    shell.until("smp> ").await;
+    let after = shell.command("status c1").await;
+    assert!(after.contains("c1 is running"), "the shell goes on: {after:?}");
 
     shell.send(b"quit\n").await;
     let ended = tokio::time::timeout(RUN_LIMIT, shell.child.wait()).await.expect("quit ends it").unwrap();
