@@ -160,12 +160,3 @@ pub async fn refreshed(pool: &DbPool, who: &SshUser) -> Result<Option<SshUser>, 
     .await?;
     Ok(found.map(|user| SshUser { user, key_id: who.key_id, fingerprint: who.fingerprint.clone() }))
 }
-
-/// Whether the shell of `who` may go on (see `refreshed`). An error reads
-/// as yes (asked again at the next change), as the terminals do.
-pub async fn still_allowed(pool: &DbPool, who: &SshUser) -> bool {
-    refreshed(pool, who).await.map(|found| found.is_some()).unwrap_or_else(|error| {
-        tracing::warn!(%error, "the rights of an SSH member shell could not be checked; trying again later");
-        true
-    })
-}

@@ -197,13 +197,18 @@ impl Shell {
         }
     }
 
-    /// Whether her rights still hold; if not, says so.
+    /// Whether her rights still hold (then her role as it is now, for Tab
+    /// too); if not, says so. An error reads as yes, asked again later.
     async fn rights_hold(&mut self) -> bool {
-        if use_cases::still_allowed(&self.gateway.pool, &self.who).await {
-            return true;
+        match use_cases::refreshed(&self.gateway.pool, &self.who).await {
+            Ok(Some(who)) => self.who = who,
+            Ok(None) => {
+                self.complain(RIGHTS_ENDED).await;
+                return false;
+            }
+            Err(error) => tracing::warn!(%error, "the rights of an SSH member shell could not be checked"),
         }
-        self.complain(RIGHTS_ENDED).await;
-        false
+        true
     }
 
     /// Feeds what she typed (or the script's bytes); `Some` when the session ends.
