@@ -27,6 +27,13 @@ use crate::policy::{self, Action, Decision, ListCandidates, Object};
 #[serde(transparent)]
 pub struct ContainerView(Container);
 
+impl ContainerView {
+    /// The row itself (the SSH member shell reads its fields).
+    pub fn into_container(self) -> Container {
+        self.0
+    }
+}
+
 impl From<Container> for ContainerView {
     fn from(container: Container) -> ContainerView {
         ContainerView(container)

@@ -12,6 +12,7 @@ pub mod containers;
 pub mod current_user;
 pub mod login_limit;
 pub mod machines;
+pub mod member_shell;
 pub mod password;
 pub mod provisioning;
 pub mod quotas;

@@ -46,6 +46,8 @@ use smp_proto::api::{STREAM_STDERR, STREAM_STDOUT, TerminalControl, clamp_termin
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
+mod member_shell;
+
 use crate::app::Context;
 use crate::app::anonymous::AnonymousRefusals;
 use crate::app::ssh::{self as use_cases, Outcome, SshTarget, SshUser, StreamKind};
@@ -341,6 +343,7 @@ async fn session_channel(
     mut channel: Channel<Msg>,
 ) {
     let mut pty: Option<(u16, u16)> = None;
+    let mut sftp = false;
     let command = loop {
         match channel.wait().await {
             Some(ChannelMsg::RequestPty { col_width, row_height, .. }) => {
@@ -351,7 +354,10 @@ async fn session_channel(
                 Ok(command) => break Some(command),
                 Err(_) => return,
             },
-            Some(ChannelMsg::RequestSubsystem { name, .. }) if name == "sftp" => break Some(SFTP_SERVER.to_owned()),
+            Some(ChannelMsg::RequestSubsystem { name, .. }) if name == "sftp" => {
+                sftp = true;
+                break Some(SFTP_SERVER.to_owned());
+            }
             Some(ChannelMsg::RequestSubsystem { .. } | ChannelMsg::RequestX11 { .. }) => {}
             Some(ChannelMsg::Eof | ChannelMsg::Close) | None => return,
             Some(_) => {}
@@ -373,11 +379,12 @@ async fn session_channel(
             .await;
             return;
         }
+        SshTarget::MemberShell if sftp => {
+            refuse("smp: the member shell has no files; sftp <container>@… for a container's\r\n".into()).await;
+            return;
+        }
         SshTarget::MemberShell => {
-            refuse(
-                "smp: the member shell is not available yet; ssh <container>@… for a shell in a container\r\n".into(),
-            )
-            .await;
+            member_shell::run(gateway, who, ssh_user, channel, command, pty).await;
             return;
         }
         SshTarget::Container { .. } | SshTarget::Join { .. } => {}

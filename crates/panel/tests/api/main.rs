@@ -31,6 +31,7 @@ mod rotation;
 mod services_api;
 mod ssh_gateway;
 mod ssh_keys_api;
+mod ssh_member_shell;
 mod sync_lock;
 mod terminal_shared;
 mod terminal_ws;
