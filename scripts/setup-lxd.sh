@@ -10,8 +10,11 @@
 #     reaps children, runs udhcpc on eth0 and stops cleanly on SIGPWR,
 #   - image `smp-debian`: debootstrap minbase bookworm with systemd, dbus,
 #     udev (networkd waits for it: /sys is writable in LXD containers),
-#     systemd-networkd (DHCP on eth0), systemd-resolved and iproute2; the
-#     tarballs are cached under /var/cache/smp/images/ for fast re-imports.
+#     systemd-networkd (DHCP on eth0), systemd-resolved, iproute2, and
+#     openssh-sftp-server and rsync for `sftp`, `scp` and `rsync` through the
+#     panel's SSH gateway (no sshd: the gateway runs them over the agent's
+#     exec); the tarballs are cached under /var/cache/smp/images/ for fast
+#     re-imports.
 # Every step prints one line (done/skipped). Fast (< 5 s) when all is there.
 #
 # An image is rebuilt when its alias is missing or when the image's property
@@ -26,7 +29,7 @@
 set -Eeuo pipefail
 
 SMP_BUSYBOX_IMAGE_VERSION="bb-5"
-SMP_DEBIAN_IMAGE_VERSION="deb12-6"
+SMP_DEBIAN_IMAGE_VERSION="deb12-7"
 
 POOL=default
 BRIDGE=lxdbr0
@@ -34,7 +37,10 @@ BRIDGE_ADDR=10.77.0.1/24
 BUSYBOX_ALIAS=smp-busybox
 DEBIAN_ALIAS=smp-debian
 DEBIAN_SUITE=bookworm
-DEBIAN_INCLUDE=systemd-sysv,dbus,udev,iproute2,systemd-resolved
+# openssh-sftp-server and rsync: what `sftp`, `scp` (SFTP mode) and `rsync` run
+# on the far side through the gateway. debootstrap installs no Recommends, so
+# openssh-sftp-server brings no sshd (build_debian checks).
+DEBIAN_INCLUDE=systemd-sysv,dbus,udev,iproute2,systemd-resolved,openssh-sftp-server,rsync
 # Image descriptions: the prefix identifies our images, the version the recipe.
 BUSYBOX_DESC_PREFIX="SMP busybox test image ("
 BUSYBOX_DESC="$BUSYBOX_DESC_PREFIX$SMP_BUSYBOX_IMAGE_VERSION)"
@@ -551,6 +557,9 @@ build_debian() { # -> writes $CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION.
         die "debootstrap failed"
     fi
     say "image: $DEBIAN_ALIAS: debootstrap took $(elapsed "$t")s"
+    [[ -x $root/usr/lib/openssh/sftp-server && -x $root/usr/bin/rsync ]] ||
+        die "the image has no /usr/lib/openssh/sftp-server or /usr/bin/rsync"
+    [[ ! -e $root/usr/sbin/sshd ]] || die "the image would have an sshd (openssh-server came in)"
     # debootstrap unmounts what it mounted, but be sure before we tar.
     local m
     for m in $(awk -v w="$root" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m"; done
@@ -575,6 +584,8 @@ EOF
     systemctl --root="$root" enable systemd-networkd.socket >/dev/null 2>&1 || true
     # Nothing may wait for "network online" at boot.
     systemctl --root="$root" disable systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+    # No rsync daemon (it would only start with an /etc/rsyncd.conf anyway).
+    systemctl --root="$root" disable rsync.service >/dev/null 2>&1 || true
     ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 
     # Hostname: LXD sets the kernel hostname and the templates write
