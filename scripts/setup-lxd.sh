@@ -46,8 +46,13 @@ BUSYBOX_DESC_PREFIX="SMP busybox test image ("
 BUSYBOX_DESC="$BUSYBOX_DESC_PREFIX$SMP_BUSYBOX_IMAGE_VERSION)"
 DEBIAN_DESC_PREFIX="SMP Debian $DEBIAN_SUITE minbase with systemd ("
 DEBIAN_DESC="$DEBIAN_DESC_PREFIX$SMP_DEBIAN_IMAGE_VERSION)"
-# openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh for the gateway's tests).
-PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client)
+# openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh, scp, sftp for the
+# gateway's tests); rsync: the gateway's rsync test.
+PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client rsync)
+# openssh-server: the sshd that `make bench` runs itself on a loopback port beside the gateway
+# (its own config, as the current user). The distro's ssh service must never run from this
+# install (no open port 22 on CI machines): see "sshd for the bench" below.
+SSHD_PACKAGE=openssh-server
 CACHE_DIR=/var/cache/smp/images
 LOG_DIR=/var/log/smp
 LXD_LOG=$LOG_DIR/lxd.log
@@ -122,6 +127,39 @@ if ((${#missing[@]})); then
     say "packages: installed ${missing[*]} (done)"
 else
     say "packages: ${PACKAGES[*]} already installed (skipped)"
+fi
+
+# ---------------------------------------------------------- sshd for the bench --
+# Installed with the service off: /etc/ssh/sshd_not_to_be_run (Debian's
+# ssh.service and init script both refuse to start with it), invoke-rc.d
+# told no (policy-rc.d) during the install, then the units disabled. An
+# openssh-server that was already installed is left as its admin set it.
+missing_packages "$SSHD_PACKAGE"
+if ((${#missing[@]})); then
+    say "packages: installing $SSHD_PACKAGE (service kept off)"
+    mkdir -p /etc/ssh
+    touch /etc/ssh/sshd_not_to_be_run
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        POLICY_RC_CREATED=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >"$LOG_DIR/apt-update.log" 2>&1 ||
+        { cat "$LOG_DIR/apt-update.log" >&2; die "apt-get update failed"; }
+    apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "$SSHD_PACKAGE" \
+        >"$LOG_DIR/apt-install.log" 2>&1 ||
+        { tail -n 40 "$LOG_DIR/apt-install.log" >&2; die "apt-get install failed"; }
+    if [[ -n $POLICY_RC_CREATED ]]; then rm -f /usr/sbin/policy-rc.d; POLICY_RC_CREATED=""; fi
+    if systemd_is_pid1; then
+        systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    else
+        systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+        update-rc.d ssh disable >/dev/null 2>&1 || true
+    fi
+    say "packages: installed $SSHD_PACKAGE, its service disabled and not started (done)"
+else
+    say "packages: $SSHD_PACKAGE already installed (skipped)"
 fi
 
 # -------------------------------------------------------------- lxd daemon --
