@@ -20,15 +20,15 @@ use crate::panel_agent::{World, until};
 use crate::real_agent::{Agent, LxdProject, SECRET};
 
 /// How long one ssh run may take.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
+pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// A panel with the gateway on a random loopback port.
-async fn app_with_ssh() -> TestApp {
+pub(crate) async fn app_with_ssh() -> TestApp {
     spawn_app_with("[ssh]\nlisten = \"127.0.0.1:0\"").await
 }
 
 /// A new ed25519 key pair in `dir` named `name`: its private key's path and public line.
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+pub(crate) fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(name);
     let made = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
@@ -41,7 +41,7 @@ fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
 }
 
 /// Adds `public` to the profile of `session`'s member: the key's id.
-async fn add_key(app: &TestApp, session: &Session, public: &str) -> i64 {
+pub(crate) async fn add_key(app: &TestApp, session: &Session, public: &str) -> i64 {
     let response =
         app.send_json(Method::POST, "/me/ssh-keys", session, &json!({"name": "laptop", "public_key": public})).await;
     assert_eq!(response.status(), 201);
@@ -50,7 +50,7 @@ async fn add_key(app: &TestApp, session: &Session, public: &str) -> i64 {
 }
 
 /// `ssh` to `user@127.0.0.1` on the gateway with `key`, more `args` before the target.
-fn ssh(app: &TestApp, key: &Path, user: &str, args: &[&str]) -> Command {
+pub(crate) fn ssh(app: &TestApp, key: &Path, user: &str, args: &[&str]) -> Command {
     let mut command = Command::new("ssh");
     command
         .args(["-p", &app.ssh_port.unwrap().to_string()])
@@ -64,7 +64,13 @@ fn ssh(app: &TestApp, key: &Path, user: &str, args: &[&str]) -> Command {
 }
 
 /// Runs `ssh … user@… command` with `stdin`: exit code, stdout, stderr.
-async fn run(app: &TestApp, key: &Path, user: &str, command: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
+pub(crate) async fn run(
+    app: &TestApp,
+    key: &Path,
+    user: &str,
+    command: &[&str],
+    stdin: &[u8],
+) -> (i32, Vec<u8>, String) {
     run_with(app, key, user, &[], command, stdin).await
 }
 
