@@ -263,6 +263,10 @@ impl Sshd {
         if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0 {
             std::fs::create_dir_all("/run/sshd").unwrap();
         }
+        // HOME is this directory: the user's shell (bash, run with
+        // SSH_CLIENT set) would source her ~/.bashrc for every command,
+        // which the container's `/bin/sh -c` on the gateway side never
+        // does; the figure is sshd's, not her shell setup's.
         let dir = dir.join("sshd");
         std::fs::create_dir_all(&dir).unwrap();
         let (host_key, _) = keygen(&dir, "host_key");
@@ -276,9 +280,10 @@ impl Sshd {
                 "ListenAddress 127.0.0.1:{port}\nHostKey {}\nAuthorizedKeysFile {}\nPidFile none\n\
                  StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
                  PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nAllowUsers {user}\n\
-                 Subsystem sftp {sftp_server}\n",
+                 Subsystem sftp {sftp_server}\nSetEnv HOME={}\n",
                 host_key.display(),
-                authorized_keys.display()
+                authorized_keys.display(),
+                dir.display()
             ),
         )
         .unwrap();
