@@ -10,8 +10,11 @@
 #     reaps children, runs udhcpc on eth0 and stops cleanly on SIGPWR,
 #   - image `smp-debian`: debootstrap minbase bookworm with systemd, dbus,
 #     udev (networkd waits for it: /sys is writable in LXD containers),
-#     systemd-networkd (DHCP on eth0), systemd-resolved and iproute2; the
-#     tarballs are cached under /var/cache/smp/images/ for fast re-imports.
+#     systemd-networkd (DHCP on eth0), systemd-resolved, iproute2, and
+#     openssh-sftp-server and rsync for `sftp`, `scp` and `rsync` through the
+#     panel's SSH gateway (no sshd: the gateway runs them over the agent's
+#     exec); the tarballs are cached under /var/cache/smp/images/ for fast
+#     re-imports.
 # Every step prints one line (done/skipped). Fast (< 5 s) when all is there.
 #
 # An image is rebuilt when its alias is missing or when the image's property
@@ -26,7 +29,7 @@
 set -Eeuo pipefail
 
 SMP_BUSYBOX_IMAGE_VERSION="bb-5"
-SMP_DEBIAN_IMAGE_VERSION="deb12-6"
+SMP_DEBIAN_IMAGE_VERSION="deb12-7"
 
 POOL=default
 BRIDGE=lxdbr0
@@ -34,14 +37,22 @@ BRIDGE_ADDR=10.77.0.1/24
 BUSYBOX_ALIAS=smp-busybox
 DEBIAN_ALIAS=smp-debian
 DEBIAN_SUITE=bookworm
-DEBIAN_INCLUDE=systemd-sysv,dbus,udev,iproute2,systemd-resolved
+# openssh-sftp-server and rsync: what `sftp`, `scp` (SFTP mode) and `rsync` run
+# on the far side through the gateway. debootstrap installs no Recommends, so
+# openssh-sftp-server brings no sshd (build_debian checks).
+DEBIAN_INCLUDE=systemd-sysv,dbus,udev,iproute2,systemd-resolved,openssh-sftp-server,rsync
 # Image descriptions: the prefix identifies our images, the version the recipe.
 BUSYBOX_DESC_PREFIX="SMP busybox test image ("
 BUSYBOX_DESC="$BUSYBOX_DESC_PREFIX$SMP_BUSYBOX_IMAGE_VERSION)"
 DEBIAN_DESC_PREFIX="SMP Debian $DEBIAN_SUITE minbase with systemd ("
 DEBIAN_DESC="$DEBIAN_DESC_PREFIX$SMP_DEBIAN_IMAGE_VERSION)"
-# openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh for the gateway's tests).
-PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client)
+# openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh, scp, sftp for the
+# gateway's tests); rsync: the gateway's rsync test.
+PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client rsync)
+# openssh-server: the sshd that `make bench` runs itself on a loopback port beside the gateway
+# (its own config, as the current user). The distro's ssh service must never run from this
+# install (no open port 22 on CI machines): see "sshd for the bench" below.
+SSHD_PACKAGE=openssh-server
 CACHE_DIR=/var/cache/smp/images
 LOG_DIR=/var/log/smp
 LXD_LOG=$LOG_DIR/lxd.log
@@ -116,6 +127,39 @@ if ((${#missing[@]})); then
     say "packages: installed ${missing[*]} (done)"
 else
     say "packages: ${PACKAGES[*]} already installed (skipped)"
+fi
+
+# ---------------------------------------------------------- sshd for the bench --
+# Installed with the service off: /etc/ssh/sshd_not_to_be_run (Debian's
+# ssh.service and init script both refuse to start with it), invoke-rc.d
+# told no (policy-rc.d) during the install, then the units disabled. An
+# openssh-server that was already installed is left as its admin set it.
+missing_packages "$SSHD_PACKAGE"
+if ((${#missing[@]})); then
+    say "packages: installing $SSHD_PACKAGE (service kept off)"
+    mkdir -p /etc/ssh
+    touch /etc/ssh/sshd_not_to_be_run
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        POLICY_RC_CREATED=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >"$LOG_DIR/apt-update.log" 2>&1 ||
+        { cat "$LOG_DIR/apt-update.log" >&2; die "apt-get update failed"; }
+    apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "$SSHD_PACKAGE" \
+        >"$LOG_DIR/apt-install.log" 2>&1 ||
+        { tail -n 40 "$LOG_DIR/apt-install.log" >&2; die "apt-get install failed"; }
+    if [[ -n $POLICY_RC_CREATED ]]; then rm -f /usr/sbin/policy-rc.d; POLICY_RC_CREATED=""; fi
+    if systemd_is_pid1; then
+        systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    else
+        systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+        update-rc.d ssh disable >/dev/null 2>&1 || true
+    fi
+    say "packages: installed $SSHD_PACKAGE, its service disabled and not started (done)"
+else
+    say "packages: $SSHD_PACKAGE already installed (skipped)"
 fi
 
 # -------------------------------------------------------------- lxd daemon --
@@ -551,6 +595,9 @@ build_debian() { # -> writes $CACHE_DIR/$DEBIAN_ALIAS-$SMP_DEBIAN_IMAGE_VERSION.
         die "debootstrap failed"
     fi
     say "image: $DEBIAN_ALIAS: debootstrap took $(elapsed "$t")s"
+    [[ -x $root/usr/lib/openssh/sftp-server && -x $root/usr/bin/rsync ]] ||
+        die "the image has no /usr/lib/openssh/sftp-server or /usr/bin/rsync"
+    [[ ! -e $root/usr/sbin/sshd ]] || die "the image would have an sshd (openssh-server came in)"
     # debootstrap unmounts what it mounted, but be sure before we tar.
     local m
     for m in $(awk -v w="$root" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m"; done
@@ -575,6 +622,8 @@ EOF
     systemctl --root="$root" enable systemd-networkd.socket >/dev/null 2>&1 || true
     # Nothing may wait for "network online" at boot.
     systemctl --root="$root" disable systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+    # No rsync daemon (it would only start with an /etc/rsyncd.conf anyway).
+    systemctl --root="$root" disable rsync.service >/dev/null 2>&1 || true
     ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 
     # Hostname: LXD sets the kernel hostname and the templates write

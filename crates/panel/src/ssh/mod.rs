@@ -159,7 +159,12 @@ impl Gateway {
             server_id: russh::SshId::Standard("SSH-2.0-smp".into()),
             methods: MethodSet::from(&[MethodKind::PublicKey][..]),
             auth_rejection_time: AUTH_REJECTION_TIME,
-            auth_rejection_time_initial: Some(AUTH_REJECTION_TIME),
+            // OpenSSH clients open with a "none" request to learn the
+            // methods: answered at once (the same for every user and key,
+            // it tells nothing), or every ssh, scp and rsync would wait a
+            // second before its key is even offered. Refusals of a key
+            // still take AUTH_REJECTION_TIME.
+            auth_rejection_time_initial: Some(Duration::ZERO),
             keys: vec![key],
             max_auth_attempts: MAX_AUTH_ATTEMPTS,
             inactivity_timeout: Some(INACTIVITY_TIMEOUT),

@@ -29,6 +29,7 @@ mod provisioning_api;
 mod real_agent;
 mod rotation;
 mod services_api;
+mod ssh_files;
 mod ssh_gateway;
 mod ssh_keys_api;
 mod ssh_member_shell;
