@@ -58,10 +58,22 @@ pub enum Action {
     /// A TCP byte stream to a port of the container, over a WebSocket.
     #[serde(rename = "tunnel")]
     Tunnel,
+    /// The networks the agent may touch, with their leases (`GET /networks`).
+    #[serde(rename = "network.list")]
+    NetworkList,
+    /// A container's static address on a network (`PUT /container/<id>/address`).
+    #[serde(rename = "address")]
+    Address,
+    /// The host ports forwarded to a container (`GET /container/<id>/forwards`).
+    #[serde(rename = "forward.list")]
+    ForwardList,
+    /// A container's whole set of forwards (`PUT /container/<id>/forwards`).
+    #[serde(rename = "forward.set")]
+    ForwardSet,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 26] = [
         Action::List,
         Action::Start,
         Action::Stop,
@@ -84,6 +96,10 @@ impl Action {
         Action::Console,
         Action::ExecStream,
         Action::Tunnel,
+        Action::NetworkList,
+        Action::Address,
+        Action::ForwardList,
+        Action::ForwardSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,12 +126,16 @@ impl Action {
             Action::Console => "console",
             Action::ExecStream => "exec.stream",
             Action::Tunnel => "tunnel",
+            Action::NetworkList => "network.list",
+            Action::Address => "address",
+            Action::ForwardList => "forward.list",
+            Action::ForwardSet => "forward.set",
         }
     }
 
     /// Whether a token for this action must name a container (`ctr`).
     pub fn needs_container(self) -> bool {
-        !matches!(self, Action::List | Action::Images | Action::Events)
+        !matches!(self, Action::List | Action::Images | Action::Events | Action::NetworkList)
     }
 
     /// Whether the token's container (`ctr`) is the `name` of the request

@@ -52,6 +52,12 @@ pub enum ErrorCode {
     /// `tunnel`: nothing accepted a TCP connection on that port of the
     /// container (refused, unreachable, or no answer in time).
     PortUnreachable,
+    /// `forward.set`: a listen port another container's forward holds.
+    PortTaken,
+    /// `address`: an address another instance holds (leased or static).
+    AddressTaken,
+    /// A network the agent's operator did not list in `[[networks]]`.
+    NetworkNotAllowed,
     /// The agent's concurrency limits (`max_sessions`,
     /// `max_sessions_per_container`) are reached: retry later.
     LimitReached,
@@ -62,7 +68,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 38] = [
+    pub const ALL: [ErrorCode; 41] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
         ErrorCode::UnknownImage,
@@ -96,6 +102,9 @@ impl ErrorCode {
         ErrorCode::InstanceChanged,
         ErrorCode::NoAddress,
         ErrorCode::PortUnreachable,
+        ErrorCode::PortTaken,
+        ErrorCode::AddressTaken,
+        ErrorCode::NetworkNotAllowed,
         ErrorCode::LimitReached,
         ErrorCode::LxdError,
         ErrorCode::LxdUnavailable,
@@ -138,6 +147,9 @@ impl ErrorCode {
             ErrorCode::InstanceChanged => "instance_changed",
             ErrorCode::NoAddress => "no_address",
             ErrorCode::PortUnreachable => "port_unreachable",
+            ErrorCode::PortTaken => "port_taken",
+            ErrorCode::AddressTaken => "address_taken",
+            ErrorCode::NetworkNotAllowed => "network_not_allowed",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::LxdError => "lxd_error",
             ErrorCode::LxdUnavailable => "lxd_unavailable",
@@ -167,7 +179,8 @@ impl ErrorCode {
             | ErrorCode::TokenWrongContainer
             | ErrorCode::TokenWrongService
             | ErrorCode::TokenBodyMismatch
-            | ErrorCode::ForbiddenConfig => 403,
+            | ErrorCode::ForbiddenConfig
+            | ErrorCode::NetworkNotAllowed => 403,
             ErrorCode::NotFound | ErrorCode::UnitNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::AlreadyRunning
@@ -176,7 +189,9 @@ impl ErrorCode {
             | ErrorCode::Busy
             | ErrorCode::NoSystemd
             | ErrorCode::InstanceChanged
-            | ErrorCode::NoAddress => 409,
+            | ErrorCode::NoAddress
+            | ErrorCode::PortTaken
+            | ErrorCode::AddressTaken => 409,
             ErrorCode::LimitReached => 429,
             ErrorCode::Internal => 500,
             ErrorCode::LxdError | ErrorCode::PortUnreachable => 502,

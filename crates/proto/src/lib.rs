@@ -10,6 +10,7 @@ pub mod api;
 pub mod config_policy;
 pub mod error;
 pub mod names;
+pub mod network;
 pub mod signature;
 pub mod token;
 

@@ -627,6 +627,10 @@ impl<'a> Call<'a> {
                 (Method::GET, format!("/container/{}/{action}", ctr()?))
             }
             Action::ExecStream => (Method::GET, format!("/container/{}/exec-stream", ctr()?)),
+            Action::NetworkList => (Method::GET, "/networks".to_owned()),
+            Action::Address => (Method::PUT, format!("/container/{}/address", ctr()?)),
+            Action::ForwardList => (Method::GET, format!("/container/{}/forwards", ctr()?)),
+            Action::ForwardSet => (Method::PUT, format!("/container/{}/forwards", ctr()?)),
             Action::Delete => (Method::DELETE, format!("/container/{}", ctr()?)),
             Action::Update => (Method::PATCH, format!("/container/{}", ctr()?)),
             Action::ServiceList => (Method::GET, format!("/container/{}/services", ctr()?)),
