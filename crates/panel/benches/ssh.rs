@@ -41,13 +41,16 @@ use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use serde_json::{Value, json};
+use serde_json::Value;
 use smp_panel::db::ssh_keys::NewSshKey;
 use smp_panel::domain::ssh_key::SshPublicKey;
 use smp_panel::{Role, db};
 use smp_proto::Action;
 use smp_proto::token::{Claims, SharedKey, body_hash, mint_operation_token};
-use support::{Panel, Project, free_port, median, ms, percentile, quick, rounds, turns, user_with_token, verdict};
+use support::{
+    Panel, Project, add_machine_and_give, free_port, median, ms, percentile, quick, rounds, turns, user_with_token,
+    verdict,
+};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -364,27 +367,7 @@ async fn ssh_figures() {
 
     let http = reqwest::Client::new();
     let api = panel.api.clone();
-    let added = http
-        .post(format!("{api}/machines"))
-        .bearer_auth(&root)
-        .json(&json!({"name": MACHINE, "url": agent_url, "key_id": "k1", "secret": secret}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
-    let started = Instant::now();
-    let id = loop {
-        let items = http.get(format!("{api}/containers")).bearer_auth(&root).send().await.unwrap();
-        let items = items.json::<Value>().await.unwrap();
-        if let Some(item) = items["items"].as_array().unwrap().iter().find(|item| item["name"] == CONTAINER) {
-            break item["id"].as_i64().unwrap();
-        }
-        assert!(started.elapsed() < WAIT, "the sync never listed {CONTAINER}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let assigned =
-        http.patch(format!("{api}/containers/{id}")).bearer_auth(&root).json(&json!({"owner": "alice"})).send();
-    assert_eq!(assigned.await.unwrap().status(), 200);
+    add_machine_and_give(&http, &api, &root, (MACHINE, &agent_url, &secret), CONTAINER, "alice", WAIT).await;
 
     let sshd = Sshd::start(dir.path(), &public).await;
     let shm = format!("/dev/shm/smp-bench-ssh-{}.bin", std::process::id());

@@ -42,7 +42,9 @@ use serde_json::{Value, json};
 use smp_panel::{Role, db};
 use smp_proto::Action;
 use smp_proto::token::{Claims, SharedKey, mint_operation_token};
-use support::{Panel, Project, lxc, ms, percentile, quick, rounds, turns, user_with_token, verdict};
+use support::{
+    Panel, Project, add_machine_and_give, lxc, ms, percentile, quick, rounds, turns, user_with_token, verdict,
+};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -435,27 +437,7 @@ async fn terminals() {
 
     let http = reqwest::Client::new();
     let api = panel.api.clone();
-    let added = http
-        .post(format!("{api}/machines"))
-        .bearer_auth(&root)
-        .json(&json!({"name": MACHINE, "url": agent_url, "key_id": "k1", "secret": secret}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
-    let started = Instant::now();
-    let id = loop {
-        let items = http.get(format!("{api}/containers")).bearer_auth(&root).send().await.unwrap();
-        let items = items.json::<Value>().await.unwrap();
-        if let Some(item) = items["items"].as_array().unwrap().iter().find(|item| item["name"] == CONTAINER) {
-            break item["id"].as_i64().unwrap();
-        }
-        assert!(started.elapsed() < WAIT, "the sync never listed {CONTAINER}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let assigned =
-        http.patch(format!("{api}/containers/{id}")).bearer_auth(&root).json(&json!({"owner": "alice"})).send();
-    assert_eq!(assigned.await.unwrap().status(), 200);
+    let id = add_machine_and_give(&http, &api, &root, (MACHINE, &agent_url, &secret), CONTAINER, "alice", WAIT).await;
 
     // The three sides: the panel, the agent, `lxc exec -t` on a PTY.
     let mut sides = [

@@ -199,3 +199,42 @@ pub fn user_with_token(
     db::tokens::create(connection, &new).unwrap();
     (user, token)
 }
+
+/// Adds the machine `machine` (its agent at `agent_url` with key `k1` and
+/// `secret`) to the panel as `root`, waits (at most `wait`) until the sync
+/// lists `container`, and gives it to `owner`: the container's id.
+pub async fn add_machine_and_give(
+    http: &reqwest::Client,
+    api: &str,
+    root: &str,
+    (machine, agent_url, secret): (&str, &str, &str),
+    container: &str,
+    owner: &str,
+    wait: Duration,
+) -> i64 {
+    let added = http
+        .post(format!("{api}/machines"))
+        .bearer_auth(root)
+        .json(&serde_json::json!({"name": machine, "url": agent_url, "key_id": "k1", "secret": secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let started = Instant::now();
+    let id = loop {
+        let items = http.get(format!("{api}/containers")).bearer_auth(root).send().await.unwrap();
+        let items = items.json::<serde_json::Value>().await.unwrap();
+        if let Some(item) = items["items"].as_array().unwrap().iter().find(|item| item["name"] == container) {
+            break item["id"].as_i64().unwrap();
+        }
+        assert!(started.elapsed() < wait, "the sync never listed {container}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let given = http
+        .patch(format!("{api}/containers/{id}"))
+        .bearer_auth(root)
+        .json(&serde_json::json!({"owner": owner}))
+        .send();
+    assert_eq!(given.await.unwrap().status(), 200);
+    id
+}
