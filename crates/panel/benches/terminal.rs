@@ -43,7 +43,8 @@ use smp_panel::{Role, db};
 use smp_proto::Action;
 use smp_proto::token::{Claims, SharedKey, mint_operation_token};
 use support::{
-    Panel, Project, add_machine_and_give, lxc, ms, percentile, quick, rounds, turns, user_with_token, verdict,
+    Panel, Project, add_machine_and_give, lxc, ms, percentile, quick, rounds, start_agent, turns, user_with_token,
+    verdict,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -402,16 +403,13 @@ async fn terminals() {
     let memory_terminals = if quick() { 2 } else { 50 };
 
     let dir = tempfile::tempdir().unwrap();
-    let secret = smp_agent::random::new_secret();
-    let agent_toml = format!(
-        "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\"]\nmax_sessions = 400\nmax_sessions_per_container = 300\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
-        project.name,
-        dir.path().join("agent").display()
-    );
-    let agent =
-        smp_agent::Agent::build(smp_agent::Config::from_toml(&agent_toml).expect("agent config")).await.unwrap();
-    let agent_url = format!("http://127.0.0.1:{}", agent.port());
-    tokio::spawn(agent.run_until_stopped());
+    let (agent_url, secret) = start_agent(
+        MACHINE,
+        &project,
+        dir.path(),
+        "member_images = [\"smp-busybox\"]\nmax_sessions = 400\nmax_sessions_per_container = 300",
+    )
+    .await;
     let key = SharedKey::new("k1", &secret);
 
     let database_url = format!("sqlite://{}", dir.path().join("panel.db").display());

@@ -238,3 +238,18 @@ pub async fn add_machine_and_give(
     assert_eq!(given.await.unwrap().status(), 200);
     id
 }
+
+/// An agent for `machine` in this process on `project` (its state in
+/// `dir/agent`, `extra` TOML before its key): its URL and its key's secret.
+pub async fn start_agent(machine: &str, project: &Project, dir: &Path, extra: &str) -> (String, String) {
+    let secret = smp_agent::random::new_secret();
+    let toml = format!(
+        "machine = \"{machine}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{}\"\nstate_dir = \"{}\"\n{extra}\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
+        project.name,
+        dir.join("agent").display()
+    );
+    let agent = smp_agent::Agent::build(smp_agent::Config::from_toml(&toml).expect("agent config")).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", agent.port());
+    tokio::spawn(agent.run_until_stopped());
+    (url, secret)
+}
