@@ -1,0 +1,237 @@
+//! The network routes (PROTOCOL.md "Network routes", issue 17): the listed
+//! networks with their leases, a container's static address, and the ports
+//! of the host forwarded to it. Only networks of `[[networks]]`; any other
+//! is 403 `network_not_allowed`. Changes of one network run one at a time
+//! (its lock), and a forward is rewritten with LXD's ETag besides.
+
+use std::net::IpAddr;
+
+use actix_web::web;
+use futures_util::future::try_join_all;
+use smp_proto::ErrorCode;
+use smp_proto::api::{ContainerStatus, StopRequest};
+use smp_proto::network::{
+    AddressAnswer, AddressRequest, Forward, ForwardsAnswer, ForwardsList, ForwardsRequest, NetworkList, NetworkView,
+};
+
+use crate::auth::{Authorized, json};
+use crate::error::AgentError;
+use crate::lxd::{LxdError, NetworkForward, NetworkInfo, held_by_another};
+use crate::routes::lifecycle::START_DEADLINE;
+use crate::startup::AgentState;
+
+/// How often a forward write that lost the ETag race is tried again.
+const FORWARD_ATTEMPTS: usize = 5;
+
+/// `GET /networks` (`network.list`): each listed network LXD has, with its
+/// subnets, gateways and the leases LXD shows this project.
+pub async fn list(_auth: Authorized, state: web::Data<AgentState>) -> Result<web::Json<NetworkList>, AgentError> {
+    let views = try_join_all(state.networks.iter().map(|config| {
+        let state = state.clone();
+        async move {
+            let Some(network) = state.lxd.network(&config.name).await? else {
+                tracing::warn!(network = %config.name, "a network of [[networks]] does not exist in LXD; left out");
+                return Ok::<_, AgentError>(None);
+            };
+            let leases = state.lxd.network_leases(&config.name).await?;
+            Ok(Some(NetworkView {
+                name: config.name.clone(),
+                ipv4_subnet: network.ipv4.map(|net| net.trunc().to_string()),
+                ipv4_gateway: network.ipv4.map(|net| net.addr()),
+                ipv6_subnet: network.ipv6.map(|net| net.trunc().to_string()),
+                ipv6_gateway: network.ipv6.map(|net| net.addr()),
+                public: config.public,
+                listen_address: config.listen_address,
+                forward_ports: config.forward_ports,
+                leases,
+            }))
+        }
+    }))
+    .await?;
+    Ok(web::Json(NetworkList { networks: views.into_iter().flatten().collect() }))
+}
+
+/// The network LXD has of that name, else 404.
+async fn lxd_network(state: &AgentState, name: &str) -> Result<NetworkInfo, AgentError> {
+    state.lxd.network(name).await?.ok_or_else(|| {
+        AgentError::new(ErrorCode::NotFound, format!("LXD has no network {name:?}; ask the machine's admin"))
+    })
+}
+
+fn invalid(message: String) -> AgentError {
+    AgentError::new(ErrorCode::InvalidRequest, message)
+}
+
+/// `PUT /container/<id>/address` (`address`): static addresses on the
+/// container's NIC on that network (null: back to DHCP) by overriding the
+/// whole NIC entry, then a restart when it runs (stop, then start).
+pub async fn address(auth: Authorized, state: web::Data<AgentState>) -> Result<web::Json<AddressAnswer>, AgentError> {
+    let request: AddressRequest = json(&auth.body)?;
+    request.check().map_err(invalid)?;
+    let container = auth.container()?;
+    let (_, lock) = state.network(&request.network)?;
+    let network = lxd_network(&state, &request.network).await?;
+    if let Some(why) = request.ipv4.and_then(|address| network.refuse_ipv4(address)) {
+        return Err(invalid(why));
+    }
+    if let Some(why) = request.ipv6.and_then(|address| network.refuse_ipv6(address)) {
+        return Err(invalid(why));
+    }
+
+    let running = {
+        // Checked and written under the network's lock: two requests for
+        // one address never both pass the check.
+        let _held = lock.lock().await;
+        let instance = state.lxd.instance(container).await?;
+        let nic = instance.nic_on(&request.network).ok_or_else(|| {
+            AgentError::new(
+                ErrorCode::NoAddress,
+                format!("{container} has no NIC on network {}; give it one first", request.network),
+            )
+        })?;
+        if nic.ipv4() == request.ipv4 && nic.ipv6() == request.ipv6 {
+            return Ok(web::Json(AddressAnswer {
+                network: request.network,
+                ipv4: request.ipv4,
+                ipv6: request.ipv6,
+                restarted: false,
+            }));
+        }
+        let hwaddr = instance.hwaddr_of(&nic);
+        let leases = state.lxd.network_leases(&request.network).await?;
+        let wanted = request.ipv4.map(IpAddr::V4).into_iter().chain(request.ipv6.map(IpAddr::V6));
+        for address in wanted {
+            if let Some(holder) = held_by_another(&leases, address, hwaddr.as_deref()) {
+                return Err(AgentError::new(
+                    ErrorCode::AddressTaken,
+                    format!("{address} is held by {holder} on network {}; choose another", request.network),
+                ));
+            }
+        }
+        let entry = nic.with_addresses(request.ipv4, request.ipv6);
+        state.lxd.set_device(container, &nic.device, &entry).await.map_err(|error| match error {
+            // LXD's own check, across projects: another NIC has it statically.
+            LxdError::InvalidConfig(message) if message.contains("already") => AgentError::new(
+                ErrorCode::AddressTaken,
+                format!("LXD says the address is taken on network {}: {message}", request.network),
+            ),
+            other => other.into(),
+        })?;
+        ContainerStatus::from_lxd(&instance.status) == ContainerStatus::Running
+    };
+    if running {
+        let stop = StopRequest::default();
+        match state.lxd.stop(container, stop.force, stop.timeout_s).await {
+            Ok(()) | Err(LxdError::AlreadyStopped) => {}
+            Err(error) => return Err(error.into()),
+        }
+        state.lxd.start(container, START_DEADLINE).await?;
+    }
+    Ok(web::Json(AddressAnswer {
+        network: request.network,
+        ipv4: request.ipv4,
+        ipv6: request.ipv6,
+        restarted: running,
+    }))
+}
+
+/// `GET /container/<id>/forwards` (`forward.list`): its forwards on every
+/// listed network with forwards that it has a NIC on (none without a
+/// static address there).
+pub async fn list_forwards(
+    auth: Authorized,
+    state: web::Data<AgentState>,
+) -> Result<web::Json<ForwardsList>, AgentError> {
+    let instance = state.lxd.instance(auth.container()?).await?;
+    let mut items = Vec::new();
+    for config in &state.networks {
+        let (Some((listen_address, _)), Some(nic)) = (config.forwards(), instance.nic_on(&config.name)) else {
+            continue;
+        };
+        let forwards = match nic.address_like(listen_address) {
+            Some(address) => state
+                .lxd
+                .forward(&config.name, listen_address)
+                .await?
+                .map(|(forward, _)| forward.forwards_to(address))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        items.push(ForwardsAnswer { network: config.name.clone(), listen_address, forwards });
+    }
+    Ok(web::Json(ForwardsList { items }))
+}
+
+/// `PUT /container/<id>/forwards` (`forward.set`): the container's whole
+/// set on the network's forward, other containers' ports untouched.
+pub async fn set_forwards(
+    auth: Authorized,
+    state: web::Data<AgentState>,
+) -> Result<web::Json<ForwardsAnswer>, AgentError> {
+    let request: ForwardsRequest = json(&auth.body)?;
+    let container = auth.container()?;
+    let (config, lock) = state.network(&request.network)?;
+    let (listen_address, range) = config.forwards().ok_or_else(|| {
+        invalid(format!(
+            "network {} has no forwards: its [[networks]] entry has no listen_address and forward_ports",
+            request.network
+        ))
+    })?;
+    request.check(range).map_err(invalid)?;
+    let mut wanted: Vec<Forward> = request.forwards.clone();
+    wanted.sort_by_key(|forward| (forward.protocol, forward.listen_port));
+
+    let _held = lock.lock().await;
+    let instance = state.lxd.instance(container).await?;
+    let address = instance.nic_on(&request.network).and_then(|nic| nic.address_like(listen_address)).ok_or_else(|| {
+        AgentError::new(
+            ErrorCode::NoAddress,
+            format!(
+                "{container} has no fixed {} address on network {}: a forward needs one, give it a fixed address first",
+                if listen_address.is_ipv4() { "IPv4" } else { "IPv6" },
+                request.network
+            ),
+        )
+    })?;
+    for attempt in 1..=FORWARD_ATTEMPTS {
+        let written = match state.lxd.forward(&request.network, listen_address).await? {
+            None if wanted.is_empty() => Ok(()),
+            None => {
+                let empty = NetworkForward { description: String::new(), config: Default::default(), ports: vec![] };
+                let fresh = empty.replacing(address, &wanted).map_err(port_taken)?;
+                state.lxd.create_forward(&request.network, listen_address, &fresh).await
+            }
+            Some((current, etag)) => {
+                let next = current.replacing(address, &wanted).map_err(port_taken)?;
+                if current.forwards_to(address) == wanted {
+                    Ok(())
+                } else {
+                    state.lxd.put_forward(&request.network, listen_address, &next, etag.as_deref()).await
+                }
+            }
+        };
+        match written {
+            Ok(()) => {
+                return Ok(web::Json(ForwardsAnswer { network: request.network, listen_address, forwards: wanted }));
+            }
+            // Someone changed it since we read it (412), or made it (exists):
+            // read it again.
+            Err(LxdError::Api { status: 412, .. } | LxdError::AlreadyExists) if attempt < FORWARD_ATTEMPTS => {
+                tracing::info!(network = %request.network, attempt, "the forward changed under us; reading it again");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(AgentError::new(ErrorCode::Busy, "the network's forward keeps changing; retry shortly"))
+}
+
+fn port_taken(taken: Forward) -> AgentError {
+    AgentError::new(
+        ErrorCode::PortTaken,
+        format!(
+            "{} port {} is forwarded to another container; choose another",
+            taken.protocol.as_str(),
+            taken.listen_port
+        ),
+    )
+}
