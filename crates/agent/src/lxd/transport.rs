@@ -217,9 +217,14 @@ fn decode_sync<T: DeserializeOwned>(
     if envelope.kind == "error" {
         return Err(classify(envelope.error_code, &envelope.error));
     }
-    envelope.metadata.ok_or_else(|| {
-        LxdError::Protocol(format!("{method} {}: answer has no metadata", path_without_query(path_and_query)))
-    })
+    match envelope.metadata {
+        Some(metadata) => Ok(metadata),
+        // LXD answers a creation or an update with `"metadata": null`: fine
+        // for a caller that ignores it (`IgnoredAny`), an error otherwise.
+        None => T::deserialize(serde_json::Value::Null).map_err(|_| {
+            LxdError::Protocol(format!("{method} {}: answer has no metadata", path_without_query(path_and_query)))
+        }),
+    }
 }
 
 /// Maps a non-2xx answer to an error, from LXD's error JSON when it is one.
