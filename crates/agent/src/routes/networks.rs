@@ -110,11 +110,16 @@ pub async fn address(auth: Authorized, state: web::Data<AgentState>) -> Result<w
         }
         let entry = nic.with_addresses(request.ipv4, request.ipv6);
         state.lxd.set_device(container, &nic.device, &entry).await.map_err(|error| match error {
-            // LXD's own check, across projects: another NIC has it statically.
-            LxdError::InvalidConfig(message) if message.contains("already") => AgentError::new(
-                ErrorCode::AddressTaken,
-                format!("LXD says the address is taken on network {}: {message}", request.network),
-            ),
+            // LXD's own check, across projects: another NIC has it statically
+            // ("IP address … already defined on another NIC", LXD 5.0.2).
+            LxdError::Api { message, .. } | LxdError::InvalidConfig(message)
+                if message.contains("already defined on another NIC") =>
+            {
+                AgentError::new(
+                    ErrorCode::AddressTaken,
+                    format!("LXD says the address is taken on network {}: {message}", request.network),
+                )
+            }
             other => other.into(),
         })?;
         ContainerStatus::from_lxd(&instance.status) == ContainerStatus::Running

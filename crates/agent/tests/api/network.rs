@@ -402,3 +402,17 @@ async fn each_network_route_refuses_a_token_for_another_action_container_or_body
     }
     assert!(own_devices(&project, "c1").get("eth0").is_none(), "no refused request changed c1");
 }
+
+#[tokio::test]
+async fn an_address_another_projects_container_holds_is_address_taken_and_changes_nothing() {
+    let (project, agent) = scene("net-taken", &format!("[[networks]]\nname = \"{NETWORK}\"\n")).await;
+    let neighbours = TestProject::new("net-taken-other");
+    neighbours.lxc(&["init", "smp-busybox", "n1"]);
+    let ipv4 = format!("10.77.0.{}", free_octet());
+    neighbours.lxc(&["config", "device", "override", "n1", "eth0", &format!("ipv4.address={ipv4}")]);
+    let before = own_devices(&project, "c1");
+    let taken = agent.set_address("c1", json!({"network": NETWORK, "ipv4": ipv4})).await;
+    assert_eq!((taken.status, taken.code()), (409, "address_taken"), "{}", taken.body);
+    assert_eq!(own_devices(&project, "c1"), before);
+    assert_eq!(project.status("c1"), "Running", "not restarted");
+}
