@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 use hyper::Method;
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -176,7 +177,7 @@ pub fn held_by_another(leases: &[LeaseView], address: IpAddr, own_hwaddr: Option
 
 /// A network forward as LXD holds it: the agent keeps every field it does
 /// not change as it came (other containers' ports above all).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NetworkForward {
     #[serde(default)]
     pub description: String,
@@ -280,6 +281,27 @@ impl NetworkForward {
     }
 }
 
+impl NetworkForward {
+    /// This forward with the ports to `from` carried to `to` (a container's
+    /// new static address), or dropped when `to` is `None` (no static
+    /// address: no forward); `None` when no port goes to `from`.
+    pub fn retargeting(&self, from: IpAddr, to: Option<IpAddr>) -> Option<NetworkForward> {
+        if !self.ports.iter().any(|port| port.targets(from)) {
+            return None;
+        }
+        let ports = self
+            .ports
+            .iter()
+            .filter_map(|port| match (port.targets(from), to) {
+                (false, _) => Some(port.clone()),
+                (true, Some(to)) => Some(ForwardPort { target_address: to.to_string(), ..port.clone() }),
+                (true, None) => None,
+            })
+            .collect();
+        Some(NetworkForward { ports, ..self.clone() })
+    }
+}
+
 /// `POST /1.0/networks/<n>/forwards`.
 #[derive(Serialize)]
 struct NewForward<'a> {
@@ -330,6 +352,45 @@ impl LxdClient {
     fn forward_path(&self, network: &str, listen_address: Option<IpAddr>) -> String {
         let tail = listen_address.map(|address| format!("/{}", encode(&address.to_string()))).unwrap_or_default();
         self.path(&format!("/1.0/networks/{}/forwards{tail}", encode(network)), &[])
+    }
+
+    /// A lock on `network`'s forwards shared by every agent of this host
+    /// (each serves its own project, all share the host's networks): an
+    /// advisory `flock` on LXD's directory of the network (next to LXD's
+    /// socket; LXD's own directory when the network has none), released
+    /// when the file is dropped. Needed because LXD 5.0.2 ignores
+    /// `If-Match` on a forward's PUT. `None` (logged) when the directory
+    /// cannot be opened or locked: the agent's own lock still holds.
+    pub async fn lock_forwards(&self, network: &str, within: Duration) -> Result<Option<std::fs::File>, LxdError> {
+        let Some(lxd_dir) = self.socket().parent() else { return Ok(None) };
+        let network_dir = lxd_dir.join("networks").join(network);
+        let path = if network_dir.is_dir() { network_dir } else { lxd_dir.to_path_buf() };
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot open LXD's directory to lock a forward host-wide");
+                return Ok(None);
+            }
+        };
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(file)),
+                Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(LxdError::Timeout(format!(
+                        "another agent of this host held the forwards of {network} for {} s",
+                        within.as_secs()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(error)) => {
+                    tracing::warn!(path = %path.display(), %error, "cannot lock a forward host-wide");
+                    return Ok(None);
+                }
+            }
+        }
     }
 
     /// The forward of `network` on `listen_address` with its ETag, or `None`.
@@ -493,5 +554,14 @@ mod tests {
         let udp_beside = Forward { protocol: ForwardProtocol::Udp, listen_port: 20012, target_port: 1 };
         assert!(forward.replacing(mine, &[udp_beside]).is_ok(), "udp and tcp ports are distinct");
         assert!(forward.replacing(mine, &[]).unwrap().forwards_to(mine).is_empty());
+
+        let moved_to: IpAddr = "10.77.0.7".parse().unwrap();
+        let moved = forward.retargeting(mine, Some(moved_to)).unwrap();
+        assert_eq!(moved.forwards_to(moved_to), forward.forwards_to(mine), "the same ports, to the new address");
+        assert!(moved.forwards_to(mine).is_empty());
+        assert_eq!(moved.ports[2], forward.ports[2]);
+        let dropped = forward.retargeting(mine, None).unwrap();
+        assert_eq!(dropped.ports, vec![forward.ports[2].clone()]);
+        assert!(forward.retargeting("10.77.0.9".parse().unwrap(), None).is_none(), "nothing to carry");
     }
 }

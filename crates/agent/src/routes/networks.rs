@@ -5,6 +5,7 @@
 //! (its lock), and a forward is rewritten with LXD's ETag besides.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use actix_web::web;
 use futures_util::future::try_join_all;
@@ -22,6 +23,8 @@ use crate::startup::AgentState;
 
 /// How often a forward write that lost the ETag race is tried again.
 const FORWARD_ATTEMPTS: usize = 5;
+/// Longest wait for another agent of this host to finish with a forward.
+const HOST_LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// `GET /networks` (`network.list`): each listed network LXD has, with its
 /// subnets, gateways and the leases LXD shows this project.
@@ -69,7 +72,7 @@ pub async fn address(auth: Authorized, state: web::Data<AgentState>) -> Result<w
     let request: AddressRequest = json(&auth.body)?;
     request.check().map_err(invalid)?;
     let container = auth.container()?;
-    let (_, lock) = state.network(&request.network)?;
+    let (config, lock) = state.network(&request.network)?;
     let network = lxd_network(&state, &request.network).await?;
     if let Some(why) = request.ipv4.and_then(|address| network.refuse_ipv4(address)) {
         return Err(invalid(why));
@@ -106,6 +109,22 @@ pub async fn address(auth: Authorized, state: web::Data<AgentState>) -> Result<w
                     ErrorCode::AddressTaken,
                     format!("{address} is held by {holder} on network {}; choose another", request.network),
                 ));
+            }
+        }
+        // The container's forwards follow its address (none without one),
+        // before the NIC changes: a failure after this leaves forwards to
+        // the new address, which a retry of the same request completes.
+        if let Some((listen_address, _)) = config.forwards()
+            && let Some(old) = nic.address_like(listen_address)
+        {
+            let new = match listen_address {
+                IpAddr::V4(_) => request.ipv4.map(IpAddr::V4),
+                IpAddr::V6(_) => request.ipv6.map(IpAddr::V6),
+            };
+            if new != Some(old) {
+                let retarget = |current: &NetworkForward| Ok(current.retargeting(old, new));
+                rewrite_forward(&state, &request.network, listen_address, retarget).await?;
+                tracing::info!(%container, %old, ?new, "the container's forwards follow its address");
             }
         }
         let entry = nic.with_addresses(request.ipv4, request.ipv6);
@@ -198,31 +217,49 @@ pub async fn set_forwards(
             ),
         )
     })?;
+    let change = |current: &NetworkForward| {
+        if current.forwards_to(address) == wanted {
+            return Ok(None);
+        }
+        current.replacing(address, &wanted).map(Some).map_err(port_taken)
+    };
+    rewrite_forward(&state, &request.network, listen_address, change).await?;
+    Ok(web::Json(ForwardsAnswer { network: request.network, listen_address, forwards: wanted }))
+}
+
+/// Rewrites the forward of `network` on `listen_address` as `change` says
+/// (given the forward LXD has, or an empty one when it has none; `None`:
+/// nothing to write): read, change, write with the ETag, and read again
+/// when another writer came first. The caller holds the network's lock;
+/// this takes the host-wide one too (other agents of this host).
+async fn rewrite_forward(
+    state: &AgentState,
+    network: &str,
+    listen_address: IpAddr,
+    change: impl Fn(&NetworkForward) -> Result<Option<NetworkForward>, AgentError>,
+) -> Result<(), AgentError> {
+    let _host_wide = state.lxd.lock_forwards(network, HOST_LOCK_WAIT).await?;
     for attempt in 1..=FORWARD_ATTEMPTS {
-        let written = match state.lxd.forward(&request.network, listen_address).await? {
-            None if wanted.is_empty() => Ok(()),
-            None => {
-                let empty = NetworkForward { description: String::new(), config: Default::default(), ports: vec![] };
-                let fresh = empty.replacing(address, &wanted).map_err(port_taken)?;
-                state.lxd.create_forward(&request.network, listen_address, &fresh).await
-            }
-            Some((current, etag)) => {
-                let next = current.replacing(address, &wanted).map_err(port_taken)?;
-                if current.forwards_to(address) == wanted {
-                    Ok(())
-                } else {
-                    state.lxd.put_forward(&request.network, listen_address, &next, etag.as_deref()).await
-                }
-            }
+        let (written, creating) = match state.lxd.forward(network, listen_address).await? {
+            None => match change(&NetworkForward::default())? {
+                Some(fresh) => (state.lxd.create_forward(network, listen_address, &fresh).await, true),
+                None => (Ok(()), false),
+            },
+            Some((current, etag)) => match change(&current)? {
+                Some(next) => (state.lxd.put_forward(network, listen_address, &next, etag.as_deref()).await, false),
+                None => (Ok(()), false),
+            },
         };
         match written {
-            Ok(()) => {
-                return Ok(web::Json(ForwardsAnswer { network: request.network, listen_address, forwards: wanted }));
+            Ok(()) => return Ok(()),
+            // Someone changed it since we read it (412), or made it first (a
+            // creation LXD refuses: "already exists", a UNIQUE constraint,
+            // "overlaps"): read it again; a refusal that stays is reported.
+            Err(LxdError::Api { status: 412, .. }) if attempt < FORWARD_ATTEMPTS => {
+                tracing::info!(%network, attempt, "the forward changed under us; reading it again");
             }
-            // Someone changed it since we read it (412), or made it (exists):
-            // read it again.
-            Err(LxdError::Api { status: 412, .. } | LxdError::AlreadyExists) if attempt < FORWARD_ATTEMPTS => {
-                tracing::info!(network = %request.network, attempt, "the forward changed under us; reading it again");
+            Err(LxdError::AlreadyExists | LxdError::Api { .. }) if creating && attempt < FORWARD_ATTEMPTS => {
+                tracing::info!(%network, attempt, "the forward's creation was refused; reading it again");
             }
             Err(error) => return Err(error.into()),
         }

@@ -327,6 +327,17 @@ async fn a_forward_carries_an_outside_client_to_httpd_in_c1_until_an_empty_set_r
     assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(listed.body["items"][0]["forwards"], json!([tcp(20080, 80)]));
 
+    // A new address: the forward follows it.
+    let moved_to = format!("10.77.0.{}", free_octet());
+    assert_eq!(agent.set_address("c1", json!({"network": NETWORK, "ipv4": moved_to})).await.status, 200);
+    assert_eq!(outside.lxd_forward()["ports"][0]["target_address"], moved_to.as_str());
+    assert!(wait_for_ipv4(&project, "c1", &moved_to));
+    assert_eq!(project.exec_status("c1", &["sh", "-c", serve]), 0);
+    assert!(
+        TestProject::wait_until(Duration::from_secs(10), || outside.get(&url).is_some()),
+        "the outside host reaches httpd at c1's new address"
+    );
+
     let removed = agent.set_forwards("c1", NETWORK, json!([])).await;
     assert_eq!((removed.status, &removed.body["forwards"]), (200, &json!([])));
     assert_eq!(outside.lxd_forward()["ports"], json!([]));
@@ -368,6 +379,47 @@ async fn two_containers_forwards_set_at_once_both_end_up_in_lxd_and_neither_take
     let c1_list = agent.send("GET", "/container/c1/forwards", Some(&token), b"").await;
     assert_eq!(c1_list.body["items"][0]["forwards"], json!([tcp(20001, 80), tcp(20002, 22)]));
     assert_eq!(outside.lxd_forward()["ports"].as_array().unwrap().len(), 3);
+    // c2 back to DHCP: its forward goes (a forward needs a fixed address), c1's stay.
+    assert_eq!(agent.set_address("c2", json!({"network": NETWORK, "ipv4": null})).await.status, 200);
+    let left: Vec<Value> = outside.lxd_forward()["ports"].as_array().unwrap().clone();
+    assert_eq!(left.iter().map(|port| port["listen_port"].as_str().unwrap()).collect::<Vec<_>>(), ["20001", "20002"]);
+}
+
+#[tokio::test]
+async fn agents_of_two_projects_writing_one_forward_at_once_never_lose_each_others_ports() {
+    let outside = Outside::new();
+    let networks = lxdbr0_with_forwards(&outside.listen_address);
+    let ((project_a, agent_a), (project_b, agent_b)) =
+        tokio::join!(scene("net-etag-a", &networks), scene("net-etag-b", &networks));
+    for (agent, octet) in [(&agent_a, free_octet()), (&agent_b, free_octet())] {
+        let answer = agent.set_address("c1", json!({"network": NETWORK, "ipv4": format!("10.77.0.{octet}")})).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    // Each agent rewrites its c1's set ten times while the other does the
+    // same. Each write reads the forward first, and LXD 5.0.2 ignores
+    // If-Match on a forward, so only the agents' host-wide lock keeps one
+    // from putting back a forward without the other's latest ports (and
+    // from racing the other's creation of it, which LXD refuses).
+    let writes = |agent: &'static str| {
+        let (agent, base) = if agent == "a" { (&agent_a, 20010) } else { (&agent_b, 20050) };
+        async move {
+            for round in 0..10u16 {
+                let set = json!([tcp(base + round, 80), tcp(base + 20 + round, 22)]);
+                let answer = agent.set_forwards("c1", NETWORK, set).await;
+                assert_eq!(answer.status, 200, "{}", answer.body);
+            }
+        }
+    };
+    tokio::join!(writes("a"), writes("b"));
+    let mut ports: Vec<String> = outside.lxd_forward()["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|port| port["listen_port"].as_str().unwrap().to_owned())
+        .collect();
+    ports.sort();
+    assert_eq!(ports, ["20019", "20039", "20059", "20079"], "each agent's last set, nothing else");
+    drop((project_a, project_b));
 }
 
 #[tokio::test]
