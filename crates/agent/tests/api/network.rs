@@ -468,3 +468,19 @@ async fn an_address_another_projects_container_holds_is_address_taken_and_change
     assert_eq!(own_devices(&project, "c1"), before);
     assert_eq!(project.status("c1"), "Running", "not restarted");
 }
+
+#[tokio::test]
+async fn a_stopped_containers_address_is_set_without_starting_it_and_a_nic_less_one_is_no_address() {
+    let (project, agent) = scene("net-stopped", &format!("[[networks]]\nname = \"{NETWORK}\"\n")).await;
+    project.lxc(&["init", "smp-busybox", "c2"]);
+    let ipv4 = format!("10.77.0.{}", free_octet());
+    let answer = agent.set_address("c2", json!({"network": NETWORK, "ipv4": ipv4})).await;
+    assert_eq!((answer.status, answer.body["restarted"].as_bool()), (200, Some(false)), "{}", answer.body);
+    assert_eq!(project.status("c2"), "Stopped");
+    assert_eq!(own_devices(&project, "c2")["eth0"]["ipv4.address"], ipv4.as_str());
+
+    project.lxc(&["init", "smp-busybox", "c3", "--no-profiles", "-s", "default"]);
+    let none = agent.set_address("c3", json!({"network": NETWORK, "ipv4": format!("10.77.0.{}", free_octet())})).await;
+    assert_eq!((none.status, none.code()), (409, "no_address"), "{}", none.body);
+    assert!(none.body["error"]["message"].as_str().unwrap().contains("no NIC"));
+}
