@@ -111,22 +111,6 @@ pub async fn address(auth: Authorized, state: web::Data<AgentState>) -> Result<w
                 ));
             }
         }
-        // The container's forwards follow its address (none without one),
-        // before the NIC changes: a failure after this leaves forwards to
-        // the new address, which a retry of the same request completes.
-        if let Some((listen_address, _)) = config.forwards()
-            && let Some(old) = nic.address_like(listen_address)
-        {
-            let new = match listen_address {
-                IpAddr::V4(_) => request.ipv4.map(IpAddr::V4),
-                IpAddr::V6(_) => request.ipv6.map(IpAddr::V6),
-            };
-            if new != Some(old) {
-                let retarget = |current: &NetworkForward| Ok(current.retargeting(old, new));
-                rewrite_forward(&state, &request.network, listen_address, retarget).await?;
-                tracing::info!(%container, %old, ?new, "the container's forwards follow its address");
-            }
-        }
         let entry = nic.with_addresses(request.ipv4, request.ipv6);
         state.lxd.set_device(container, &nic.device, &entry).await.map_err(|error| match error {
             // LXD's own check, across projects: another NIC has it statically
@@ -141,6 +125,27 @@ pub async fn address(auth: Authorized, state: web::Data<AgentState>) -> Result<w
             }
             other => other.into(),
         })?;
+        // The container's forwards follow its address (none without one),
+        // once LXD took the new address; if they cannot, the NIC goes back
+        // as it was, so no forward ever points at an address it lacks.
+        if let Some((listen_address, _)) = config.forwards()
+            && let Some(old) = nic.address_like(listen_address)
+        {
+            let new = match listen_address {
+                IpAddr::V4(_) => request.ipv4.map(IpAddr::V4),
+                IpAddr::V6(_) => request.ipv6.map(IpAddr::V6),
+            };
+            if new != Some(old) {
+                let retarget = |current: &NetworkForward| Ok(current.retargeting(old, new));
+                if let Err(error) = rewrite_forward(&state, &request.network, listen_address, retarget).await {
+                    if let Err(undo) = state.lxd.set_device(container, &nic.device, &nic.entry).await {
+                        tracing::error!(%container, %undo, "cannot put the NIC back after its forwards failed to follow");
+                    }
+                    return Err(error);
+                }
+                tracing::info!(%container, %old, ?new, "the container's forwards follow its address");
+            }
+        }
         ContainerStatus::from_lxd(&instance.status) == ContainerStatus::Running
     };
     if running {
