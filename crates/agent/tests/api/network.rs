@@ -457,16 +457,22 @@ async fn each_network_route_refuses_a_token_for_another_action_container_or_body
 
 #[tokio::test]
 async fn an_address_another_projects_container_holds_is_address_taken_and_changes_nothing() {
-    let (project, agent) = scene("net-taken", &format!("[[networks]]\nname = \"{NETWORK}\"\n")).await;
+    let outside = Outside::new();
+    let (project, agent) = scene("net-taken", &lxdbr0_with_forwards(&outside.listen_address)).await;
+    let own = format!("10.77.0.{}", free_octet());
+    assert_eq!(agent.set_address("c1", json!({"network": NETWORK, "ipv4": own})).await.status, 200);
+    assert_eq!(agent.set_forwards("c1", NETWORK, json!([tcp(20090, 80)])).await.status, 200);
     let neighbours = TestProject::new("net-taken-other");
     neighbours.lxc(&["init", "smp-busybox", "n1"]);
-    let ipv4 = format!("10.77.0.{}", free_octet());
-    neighbours.lxc(&["config", "device", "override", "n1", "eth0", &format!("ipv4.address={ipv4}")]);
-    let before = own_devices(&project, "c1");
-    let taken = agent.set_address("c1", json!({"network": NETWORK, "ipv4": ipv4})).await;
+    let theirs = format!("10.77.0.{}", free_octet());
+    neighbours.lxc(&["config", "device", "override", "n1", "eth0", &format!("ipv4.address={theirs}")]);
+    let before = (own_devices(&project, "c1"), outside.lxd_forward());
+    let pid = project.init_pid("c1");
+    let taken = agent.set_address("c1", json!({"network": NETWORK, "ipv4": theirs})).await;
     assert_eq!((taken.status, taken.code()), (409, "address_taken"), "{}", taken.body);
-    assert_eq!(own_devices(&project, "c1"), before);
-    assert_eq!(project.status("c1"), "Running", "not restarted");
+    assert_eq!((own_devices(&project, "c1"), outside.lxd_forward()), before, "the NIC and the forward as they were");
+    assert_eq!(outside.lxd_forward()["ports"][0]["target_address"], own.as_str(), "never to the neighbour");
+    assert_eq!(project.init_pid("c1"), pid, "not restarted");
 }
 
 #[tokio::test]
