@@ -206,7 +206,17 @@ pub async fn set_forwards(
             request.network
         ))
     })?;
-    request.check(range).map_err(invalid)?;
+    request.check().map_err(invalid)?;
+    if let Some(outside) = request.outside(range) {
+        return Err(AgentError::new(
+            ErrorCode::PortTaken,
+            format!(
+                "{} port {} is outside this network's forward ports {range}",
+                outside.protocol.as_str(),
+                outside.listen_port
+            ),
+        ));
+    }
     let mut wanted: Vec<Forward> = request.forwards.clone();
     wanted.sort_by_key(|forward| (forward.protocol, forward.listen_port));
 

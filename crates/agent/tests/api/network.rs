@@ -302,7 +302,7 @@ async fn a_forward_carries_an_outside_client_to_httpd_in_c1_until_an_empty_set_r
     assert_eq!(project.exec_status("c1", &["sh", "-c", serve]), 0, "httpd again after the restart");
 
     let outside_range = agent.set_forwards("c1", NETWORK, json!([tcp(30080, 80)])).await;
-    assert_eq!((outside_range.status, outside_range.code()), (400, "invalid_request"));
+    assert_eq!((outside_range.status, outside_range.code()), (409, "port_taken"));
     let began = std::time::Instant::now();
     let set = agent.set_forwards("c1", NETWORK, json!([tcp(20080, 80)])).await;
     assert_eq!(set.status, 200, "{}", set.body);
