@@ -49,6 +49,8 @@ DEBIAN_DESC="$DEBIAN_DESC_PREFIX$SMP_DEBIAN_IMAGE_VERSION)"
 # openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh, scp, sftp for the
 # gateway's tests); rsync: the gateway's rsync test.
 PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client rsync)
+# bind9-dnsutils: `dig`, the client of the panel's DNS tests and bench (issue 17).
+PACKAGES+=(bind9-dnsutils)
 # openssh-server: the sshd that `make bench` runs itself on a loopback port beside the gateway
 # (its own config, as the current user). The distro's ssh service must never run from this
 # install (no open port 22 on CI machines): see "sshd for the bench" below.

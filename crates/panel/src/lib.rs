@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dns;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -10,6 +10,7 @@ pub mod audited;
 pub mod blocking;
 pub mod containers;
 pub mod current_user;
+pub mod dns;
 pub mod login_limit;
 pub mod machines;
 pub mod member_shell;
