@@ -266,3 +266,31 @@ fn bind(listen: SocketAddr) -> Result<(tokio::net::UdpSocket, tokio::net::TcpLis
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zone_and_ns_must_be_domain_names_and_an_ns_inside_the_zone_reserves_its_label() {
+        let settings = Settings::new("ct.example.org.", "ns.ct.example.org", 60).unwrap();
+        assert_eq!(settings.origin.to_ascii(), "ct.example.org.");
+        assert_eq!(settings.reserved.as_deref(), Some("ns"));
+        let outside = Settings::new("ct.example.org", "panel.example.org", 60).unwrap();
+        assert_eq!(outside.reserved, None, "an NS outside the zone takes no container's name");
+        let deeper = Settings::new("ct.example.org", "a.ns.ct.example.org", 60).unwrap();
+        assert_eq!(deeper.reserved, None);
+        for bad in ["", ".", "ct..example", "ct_example.org", "-ct.example.org"] {
+            let error = Settings::new(bad, "ns.example.org", 60).unwrap_err();
+            assert!(error.to_string().contains("zone"), "{bad:?}: {error}");
+        }
+        assert!(Settings::new("ct.example.org", "ns example", 60).unwrap_err().to_string().contains("ns"));
+    }
+
+    #[test]
+    fn serials_grow_even_within_one_second() {
+        let first = next_serial(0);
+        assert!(first > 1_700_000_000);
+        assert_eq!(next_serial(first + 5), first + 6);
+    }
+}
