@@ -60,6 +60,7 @@ bench: setup
 	$(CARGO) bench -p smp-panel --bench panel
 	$(CARGO) bench -p smp-panel --bench terminal
 	$(CARGO) bench -p smp-panel --bench ssh
+	$(CARGO) bench -p smp-panel --bench dns
 
 ## The same benchmarks from a round or two each, built like the tests (no
 ## release build): the figures mean nothing, a benchmark that fails shows.
@@ -68,6 +69,7 @@ bench-quick: setup
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench panel
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench terminal
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench ssh
+	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench dns
 
 ## Start SMP on the local LXD: the agent, then the panel on SQLite (state in .run/,
 ## `rm -rf .run` starts over); prints the panel's URL, admin and password.

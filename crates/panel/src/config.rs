@@ -75,6 +75,47 @@ pub struct Config {
     /// enabled on this panel.
     #[serde(default)]
     pub ssh: Option<SshConfig>,
+    /// The authoritative DNS server for container names (docs/dns.md).
+    /// Unset (no `[dns]` table): the panel answers no DNS.
+    #[serde(default)]
+    pub dns: Option<DnsConfig>,
+}
+
+/// The `[dns]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsConfig {
+    /// The address and port answered on, UDP and TCP; `0.0.0.0:53` when the
+    /// table leaves it out.
+    #[serde(default = "DnsConfig::default_listen")]
+    pub listen: SocketAddr,
+    /// The zone the panel is authoritative for, e.g. `ct.example.org`.
+    pub zone: String,
+    /// The name of the zone's name server (its NS and the SOA's MNAME);
+    /// `ns.<zone>` when left out.
+    #[serde(default)]
+    pub ns: Option<String>,
+    /// The TTL of every answer, and the SOA's minimum (negative answers).
+    #[serde(default = "DnsConfig::default_ttl_s")]
+    pub ttl_s: u32,
+}
+
+impl DnsConfig {
+    /// Port 53 on every address.
+    pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 53);
+
+    fn default_listen() -> SocketAddr {
+        DnsConfig::DEFAULT_LISTEN
+    }
+
+    fn default_ttl_s() -> u32 {
+        60
+    }
+
+    /// `ns`, else `ns.<zone>`.
+    pub fn ns_name(&self) -> String {
+        self.ns.clone().unwrap_or_else(|| format!("ns.{}", self.zone.trim_end_matches('.')))
+    }
 }
 
 /// The `[ssh]` table.
@@ -299,6 +340,22 @@ mod tests {
     }
 
     #[test]
+    fn a_dns_table_needs_a_zone_and_defaults_to_port_53_ns_dot_zone_and_a_minute() {
+        assert!(Config::from_toml("").unwrap().dns.is_none(), "DNS is off unless [dns] is there");
+        let error = Config::from_toml("[dns]").unwrap_err();
+        assert!(error.to_string().contains("zone"), "{error}");
+        let dns = Config::from_toml("[dns]\nzone = \"ct.example.org\"").unwrap().dns.unwrap();
+        assert_eq!(
+            (dns.listen.to_string(), dns.ns_name(), dns.ttl_s),
+            ("0.0.0.0:53".to_owned(), "ns.ct.example.org".to_owned(), 60)
+        );
+        let dns =
+            Config::from_toml("[dns]\nzone = \"ct.test\"\nns = \"ns1.example.org\"\nttl_s = 5").unwrap().dns.unwrap();
+        assert_eq!((dns.ns_name(), dns.ttl_s), ("ns1.example.org".to_owned(), 5));
+        assert!(Config::from_toml("[dns]\nzone = \"ct.test\"\nrecursion = true").is_err(), "unknown keys");
+    }
+
+    #[test]
     fn a_default_quota_field_left_out_stays_zero_and_bad_limits_are_refused() {
         let config = Config::from_toml("[default_quota]\ncontainers = 2\ncpu = 2").unwrap();
         assert_eq!(config.default_quota.containers, Some(2));
@@ -402,7 +459,13 @@ mod tests {
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.') {
                 continue;
             }
-            Config::from_toml(setting).unwrap_or_else(|error| panic!("{setting:?}: {error}"));
+            // `[dns]` needs its zone: the other dns keys are tried beside it.
+            let setting = if key.starts_with("dns.") && key != "dns.zone" {
+                format!("{setting}\ndns.zone = \"ct.example.org\"")
+            } else {
+                setting.to_owned()
+            };
+            Config::from_toml(&setting).unwrap_or_else(|error| panic!("{setting:?}: {error}"));
             documented.push(key.to_owned());
         }
         for key in [
@@ -430,6 +493,10 @@ mod tests {
             "max_terminal_participants",
             "ssh.listen",
             "ssh.stall_timeout_s",
+            "dns.listen",
+            "dns.zone",
+            "dns.ns",
+            "dns.ttl_s",
         ] {
             assert!(documented.iter().any(|documented| documented == key), "{key} is not in the example");
         }

@@ -1,5 +1,5 @@
 //! `smp-panel`: the central web application of SMP, in layers that import one
-//! way (docs/architecture.md): front ends (`api`, `web`, `ws`) over `http` and the
+//! way (docs/architecture.md): front ends (`api`, `web`, `ws` over `http`; `ssh`, `dns`) and the
 //! use cases of `app`, which ask `policy` and act through `db` and `agents`;
 //! `domain` holds the rules with no I/O; `sync` keeps the database in step
 //! with the machines; `cli` is the admin command line; `startup` builds it all.
@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dns;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -36,6 +36,8 @@ pub struct Application {
     flusher: JoinHandle<()>,
     /// The SSH gateway's port and task, when `[ssh]` is configured.
     ssh: Option<(u16, JoinHandle<()>)>,
+    /// The DNS server's port and task, when `[dns]` is configured.
+    dns: Option<crate::dns::Running>,
 }
 
 impl Application {
@@ -89,6 +91,13 @@ impl Application {
             Some(ssh) => Some(start_ssh(&config, ssh, context.clone(), pool.get_ref().clone(), refusals.clone())?),
             None => None,
         };
+        let dns = match &config.dns {
+            Some(dns) => {
+                let settings = crate::dns::Settings::new(&dns.zone, &dns.ns_name(), dns.ttl_s)?;
+                Some(crate::dns::start(dns.listen, settings, pool.get_ref().clone()).await?)
+            }
+            None => None,
+        };
         let state = web::Data::new(AppState {
             app: context,
             secure_cookies: config.secure_cookies(),
@@ -136,7 +145,7 @@ impl Application {
         .run();
         tracing::info!(port, backend = config.backend().as_str(), "smp-panel listening");
         let ssh = ssh.map(|(port, task, _)| (port, task));
-        Ok(Application { server, port, sync, refusals, flusher, ssh })
+        Ok(Application { server, port, sync, refusals, flusher, ssh, dns })
     }
 
     pub fn port(&self) -> u16 {
@@ -146,6 +155,11 @@ impl Application {
     /// The SSH gateway's bound port, when `[ssh]` is configured.
     pub fn ssh_port(&self) -> Option<u16> {
         self.ssh.as_ref().map(|(port, _)| *port)
+    }
+
+    /// The DNS server's bound port (UDP and TCP), when `[dns]` is configured.
+    pub fn dns_port(&self) -> Option<u16> {
+        self.dns.as_ref().map(|dns| dns.port)
     }
 
     /// Stops the server from elsewhere.
@@ -166,6 +180,9 @@ impl Application {
         self.flusher.abort();
         if let Some((_, gateway)) = &self.ssh {
             gateway.abort();
+        }
+        if let Some(dns) = &self.dns {
+            dns.task.abort();
         }
         // Logged inside when it fails; the server's own outcome is the answer.
         let _ = self.refusals.flush_now().await;

@@ -1,7 +1,7 @@
 //! The use cases: what a member, an owner or an admin can do, each decided by
 //! `policy`, done through `db` and `agents`, and written to the audit log.
-//! Every front end (the JSON API, the pages, the WebSocket, SSH and DNS
-//! front ends to come) calls these and nothing below them; nothing here knows
+//! Every front end (the JSON API, the pages, the WebSocket, the SSH gateway
+//! and the DNS server) calls these and nothing below them; nothing here knows
 //! which front end asked.
 
 pub mod anonymous;
@@ -10,6 +10,7 @@ pub mod audited;
 pub mod blocking;
 pub mod containers;
 pub mod current_user;
+pub mod dns;
 pub mod login_limit;
 pub mod machines;
 pub mod member_shell;

@@ -24,6 +24,7 @@ macro_rules! row_id {
 }
 
 pub mod containers;
+pub mod dns;
 pub mod machines;
 pub mod quotas;
 pub mod schema;

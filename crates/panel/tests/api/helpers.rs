@@ -137,6 +137,8 @@ pub struct TestApp {
     refusals: std::sync::Arc<smp_panel::http::anonymous::AnonymousRefusals>,
     /// The SSH gateway's port, when the settings have an `[ssh]` table.
     pub ssh_port: Option<u16>,
+    /// The DNS server's port (UDP and TCP), when the settings have a `[dns]` table.
+    pub dns_port: Option<u16>,
 }
 
 /// Builds `Application` on port 0 over `spawn_db()` and serves it in the background.
@@ -164,9 +166,10 @@ pub async fn spawn_app_with(settings: &str) -> TestApp {
     let handle = application.handle();
     let refusals = application.refusals();
     let ssh_port = application.ssh_port();
+    let dns_port = application.dns_port();
     let serving = Some(tokio::spawn(application.run_until_stopped()));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, db, client, handle, serving, refusals, ssh_port }
+    TestApp { address, db, client, handle, serving, refusals, ssh_port, dns_port }
 }
 
 impl Drop for TestApp {

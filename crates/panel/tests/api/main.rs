@@ -13,6 +13,7 @@ mod browser;
 mod browser_terminal;
 mod cli;
 mod containers_api;
+mod dns;
 mod floods;
 mod foreign_keys;
 mod helpers;
