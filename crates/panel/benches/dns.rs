@@ -25,6 +25,9 @@
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[allow(dead_code)] // each bench uses a part of it
+mod support;
+
 use std::net::SocketAddr;
 use std::process::Command;
 use std::sync::Arc;
@@ -40,6 +43,7 @@ use smp_panel::db::machines::{self, MachineId, NewMachine};
 use smp_panel::domain::secrets::PanelKey;
 use smp_proto::api::{ContainerStatus, ContainerSummary};
 use smp_proto::names::InstanceName;
+use support::{percentile, quick, verdict};
 
 const ZONE: &str = "ct.bench";
 const CONTAINERS: usize = 10_000;
@@ -48,21 +52,6 @@ const PER_CLIENT: usize = 256;
 /// UDP clients of the load, each with one query in flight.
 const CONCURRENCY: usize = 64;
 const GOAL_QPS: f64 = 20_000.0;
-
-fn quick() -> bool {
-    std::env::var_os("SMP_BENCH_QUICK").is_some_and(|value| value != "0")
-}
-
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-/// How a figure stands against its goal: a miss is loud.
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}
 
 /// Pins the calling thread to `cpu` when the machine has more than one.
 fn pin(cpu: usize) -> bool {
