@@ -47,10 +47,23 @@ const UNIT: &str = "smp-bench.service";
 const UNIT_FILE: &str = "[Unit]\nDescription=SMP bench service\nStartLimitIntervalSec=0\n\n[Service]\n\
     ExecStart=/bin/sh -c 'echo smp-bench-started; exec sleep infinity'\n";
 
+mod forward;
+
 fn main() {
+    if let Ok(task) = std::env::var(forward::CLIENT_ENV) {
+        forward::client(&task);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    verifications_per_second();
-    runtime.block_on(agent_versus_direct());
+    match std::env::var("SMP_BENCH_ONLY").unwrap_or_default().as_str() {
+        "" => {
+            verifications_per_second();
+            runtime.block_on(agent_versus_direct());
+            runtime.block_on(forward::forward_latency());
+        }
+        "forward" => runtime.block_on(forward::forward_latency()),
+        other => panic!("SMP_BENCH_ONLY={other:?}: the one figure that runs alone is \"forward\""),
+    }
 }
 
 fn quick() -> bool {
@@ -196,12 +209,20 @@ impl ThroughAgent {
         self.send(&claims(action, Some(DEBIAN), Some(UNIT), b""), path, b"").await
     }
 
+    /// The answer's body; panics unless it is a success.
     async fn send(&self, claims: &Claims, path: &str, body: &[u8]) -> Value {
+        let (status, answer) = self.try_send(claims, path, body).await;
+        assert!(status.is_success(), "{} {path}: {status} {answer}", claims.act);
+        answer
+    }
+
+    /// The answer's status and body, whatever it is.
+    async fn try_send(&self, claims: &Claims, path: &str, body: &[u8]) -> (reqwest::StatusCode, Value) {
         let token = mint_operation_token(&self.key, claims).expect("mint");
-        let method = if matches!(claims.act, Action::State | Action::ServiceLogs) {
-            reqwest::Method::GET
-        } else {
-            reqwest::Method::POST
+        let method = match claims.act {
+            Action::State | Action::ServiceLogs => reqwest::Method::GET,
+            Action::Address | Action::ForwardSet => reqwest::Method::PUT,
+            _ => reqwest::Method::POST,
         };
         let response = self
             .http
@@ -213,8 +234,7 @@ impl ThroughAgent {
             .expect("agent answers");
         let status = response.status();
         let text = response.text().await.expect("agent body");
-        assert!(status.is_success(), "{} {path}: {status} {text}", claims.act);
-        serde_json::from_str(&text).expect("JSON")
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 }
 
