@@ -105,6 +105,7 @@ struct QuotaRow {
     cpu: String,
     memory_mb: String,
     disk_mb: String,
+    forwards: String,
     /// She has the configured default quota (no quota of her own).
     default: bool,
     used: String,
@@ -144,6 +145,7 @@ async fn quota_rows(pool: &DbPool, default: Quota, members: Vec<(i64, String)>) 
                 cpu: text(quota.cpu),
                 memory_mb: text(quota.memory_mb),
                 disk_mb: text(quota.disk_mb),
+                forwards: text(quota.forwards),
                 default: own.is_none(),
                 used: usage_text(&used, &quota),
             }
@@ -263,6 +265,8 @@ pub async fn update(page: PageContext, path: web::Path<i64>, PageForm(submitted)
 pub struct QuotaForm {
     #[serde(default)]
     containers: String,
+    #[serde(default)]
+    forwards: String,
     #[serde(flatten)]
     limits: LimitFields,
 }
@@ -280,6 +284,7 @@ impl QuotaForm {
             cpu: limit("CPUs", &self.limits.cpu)?,
             memory_mb: limit("memory", &self.limits.memory_mb)?,
             disk_mb: limit("disk", &self.limits.disk_mb)?,
+            forwards: limit("forwarded ports", &self.forwards)?,
         })
     }
 }
@@ -315,6 +320,7 @@ fn quota_words(quota: &Quota) -> String {
         part(quota.cpu, "CPUs"),
         part(quota.memory_mb, "MiB of memory"),
         part(quota.disk_mb, "MiB of disk"),
+        part(quota.forwards, "forwarded ports"),
     ]
     .join(", ")
 }
