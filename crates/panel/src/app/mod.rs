@@ -13,6 +13,7 @@ pub mod current_user;
 pub mod login_limit;
 pub mod machines;
 pub mod member_shell;
+pub mod networks;
 pub mod password;
 pub mod provisioning;
 pub mod quotas;
@@ -54,4 +55,6 @@ pub struct Context {
     pub agent_calls: CallLimiter,
     /// Open terminal sessions and their unused tickets.
     pub terminals: terminals::Terminals,
+    /// One change of a container's forwards at a time reaches its agent.
+    pub forward_locks: networks::ForwardLocks,
 }
