@@ -26,6 +26,7 @@ use crate::app::audited::{AuditEntry, audited_call, audited_finish, audited_star
 use crate::app::{Context, CurrentUser};
 use crate::db::containers::{self, Container, ContainerId, Limits, Reservation};
 use crate::db::machines::{self, Machine, MachineId};
+use crate::db::networks;
 use crate::db::quotas;
 use crate::db::services;
 use crate::db::users::UserId;
@@ -365,6 +366,9 @@ pub async fn delete_container(
             let now = db::unix_now();
             let container = containers::get(connection, id)?.ok_or_else(AppError::not_found)?;
             containers::mark_deleted(connection, id, now)?;
+            // Its ports and addresses are free again (LXD's forwards to it
+            // are the agent's to remove with the instance).
+            networks::forget_container(connection, id)?;
             services::follow_container(
                 connection,
                 container.machine_id,

@@ -41,6 +41,9 @@ pub struct MachineNetwork {
     pub listen_address: Option<String>,
     /// The ports forwards take on `listen_address`, e.g. `20000-29999`.
     pub forward_ports: Option<String>,
+    /// What the last sync found different between LXD's forwards on this
+    /// network and the panel's (null: nothing). The sync never deletes.
+    pub drift: Option<String>,
     pub updated_at: i64,
 }
 
@@ -51,11 +54,23 @@ impl MachineNetwork {
     }
 }
 
-type NetworkRow =
-    (i64, String, String, Option<String>, Option<String>, bool, Option<String>, Option<i64>, Option<i64>, i64);
+type NetworkRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
 
 fn network_from_row(row: NetworkRow) -> MachineNetwork {
-    let (machine_id, machine, name, ipv4_subnet, ipv6_subnet, public, listen_address, first, last, updated_at) = row;
+    let (machine_id, machine, name, ipv4_subnet, ipv6_subnet, public, listen_address, first, last, drift, updated_at) =
+        row;
     let forward_ports = match (first, last) {
         (Some(first), Some(last)) => Some(if first == last { first.to_string() } else { format!("{first}-{last}") }),
         _ => None,
@@ -69,6 +84,7 @@ fn network_from_row(row: NetworkRow) -> MachineNetwork {
         public,
         listen_address,
         forward_ports,
+        drift,
         updated_at,
     }
 }
@@ -86,6 +102,7 @@ fn load_networks(connection: &mut DbConnection, machine: Option<MachineId>) -> Q
             machine_networks::listen_address,
             machine_networks::forward_first,
             machine_networks::forward_last,
+            machine_networks::drift,
             machine_networks::updated_at,
         ))
         .order((machine_networks::machine_id, machine_networks::name))
@@ -139,6 +156,22 @@ pub fn replace_networks(
         }
         Ok(())
     })
+}
+
+/// Records what the sync found different on a network of the machine (`None`: nothing).
+pub fn set_drift(
+    connection: &mut DbConnection,
+    machine: MachineId,
+    network: &str,
+    drift: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(
+        machine_networks::table
+            .filter(machine_networks::machine_id.eq(machine.0))
+            .filter(machine_networks::name.eq(network)),
+    )
+    .set(machine_networks::drift.eq(drift))
+    .execute(connection)
 }
 
 /// A container's static address on one network, as an admin set it.

@@ -160,6 +160,7 @@ diesel::table! {
         listen_address -> Nullable<Text>,
         forward_first -> Nullable<BigInt>,
         forward_last -> Nullable<BigInt>,
+        drift -> Nullable<Text>,
         updated_at -> BigInt,
     }
 }

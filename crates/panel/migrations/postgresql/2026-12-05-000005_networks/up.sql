@@ -1,7 +1,8 @@
 -- Addresses and port forwards (issue 17). Keep in step with ../../sqlite/.
 -- machine_networks: what each agent's GET /networks last said of the
 -- networks its operator lets it touch (refreshed by the sync and when a
--- machine is added). container_addresses: the static addresses admins set,
+-- machine is added), and drift: what the last sync found different
+-- between LXD's forwards and the panel's rows (NULL: nothing). container_addresses: the static addresses admins set,
 -- one row per container and network, unique per machine and network so
 -- two containers never get the same one. forwards: the host ports
 -- forwarded to containers, unique per machine, protocol and listen port,
@@ -17,6 +18,7 @@ CREATE TABLE machine_networks (
     listen_address TEXT,
     forward_first BIGINT,
     forward_last BIGINT,
+    drift TEXT,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (machine_id, name)
 );
