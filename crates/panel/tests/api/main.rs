@@ -15,6 +15,7 @@ mod cli;
 mod containers_api;
 mod floods;
 mod foreign_keys;
+mod forwards_api;
 mod helpers;
 mod layers;
 mod machine_cli;
