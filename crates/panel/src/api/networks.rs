@@ -8,7 +8,9 @@ use actix_web::{HttpResponse, web};
 use smp_proto::network::{AddressAnswer, AddressRequest};
 
 use crate::api::params::{ContainerPath, ForwardPath};
-use crate::api::responses::{AgentCallFailures, Allowed, AllowedChange, BodyTooLarge, HiddenContainer, Internal};
+use crate::api::responses::{
+    AgentCallFailures, Allowed, AllowedChange, BodyTooLarge, HiddenContainer, Internal, Unauthenticated,
+};
 use crate::api::{Answer, Items, created, json};
 use crate::app::networks::{self, ForwardView, NewForwardRequest};
 use crate::db::containers::ContainerId;
@@ -50,7 +52,7 @@ pub async fn list_every_forward(acting: Acting) -> Answer {
         body = ErrorBody),
     (status = 422, description = "`invalid_input`: not an address a container can have, outside the subnet, or \
         a malformed body.", body = ErrorBody),
-    HiddenContainer, BodyTooLarge, AgentCallFailures,
+    HiddenContainer, Unauthenticated, BodyTooLarge, AgentCallFailures,
 ))]
 pub async fn set_address(acting: Acting, path: web::Path<ContainerPath>, body: Body) -> Answer {
     let read = move || body.json::<AddressRequest>();
