@@ -225,6 +225,10 @@ async fn a_member_forwards_within_her_quota_and_one_more_is_quota_exceeded() {
     let (status, code) = error_code(forward(&setup, &setup.alice_session, setup.a, tcp_ssh).await).await;
     assert_eq!((status, code.as_str()), (409, "quota_exceeded"));
     assert_eq!(rows_of(&setup, setup.a).len(), 2);
+    let page = setup.app.client.get(format!("{}/containers/{}", setup.app.address, setup.a));
+    let page = page.header("Cookie", &setup.alice_session.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("tcp port 22: reach it at 127.0.0.1:20000"), "{page}");
+    assert!(page.contains("Fixed address on lxdbr0: 10.77.0.50"), "{page}");
     let (_, usage) =
         crate::containers_api::get_json(&setup.app, &format!("/users/{}/usage", setup.alice), &setup.alice_session)
             .await;
