@@ -350,6 +350,10 @@ mod tests {
             Code::TokenScope,
             Code::WrongPassword,
             Code::OriginMismatch,
+            Code::PortTaken,
+            Code::AddressTaken,
+            Code::NoAddress,
+            Code::NetworkNotAllowed,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -382,7 +386,11 @@ mod tests {
                 | Code::SessionRequired
                 | Code::TokenScope
                 | Code::WrongPassword
-                | Code::OriginMismatch => {}
+                | Code::OriginMismatch
+                | Code::PortTaken
+                | Code::AddressTaken
+                | Code::NoAddress
+                | Code::NetworkNotAllowed => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");
