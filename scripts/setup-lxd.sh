@@ -3,9 +3,10 @@
 #
 # Installs (if missing) and starts (if not answering) LXD, then makes sure of:
 #   - storage pool `default` (dir) and a root disk on the default profile,
-#   - managed bridge `lxdbr0` (10.77.0.1/24, NAT, no IPv6, dns.mode=none so
-#     instance names may repeat across projects) and a nic `eth0` on the
-#     default profile,
+#   - managed bridge `lxdbr0` (10.77.0.1/24, NAT; IPv6 fd42:77::1/64, a ULA,
+#     NAT, stateful DHCPv6 so a container can be given a static IPv6 address;
+#     dns.mode=none so instance names may repeat across projects) and a nic
+#     `eth0` on the default profile,
 #   - image `smp-busybox`: busybox-static + a tiny sh init (/sbin/init) that
 #     reaps children, runs udhcpc on eth0 and stops cleanly on SIGPWR,
 #   - image `smp-debian`: debootstrap minbase bookworm with systemd, dbus,
@@ -34,6 +35,7 @@ SMP_DEBIAN_IMAGE_VERSION="deb12-7"
 POOL=default
 BRIDGE=lxdbr0
 BRIDGE_ADDR=10.77.0.1/24
+BRIDGE_ADDR6=fd42:77::1/64
 BUSYBOX_ALIAS=smp-busybox
 DEBIAN_ALIAS=smp-debian
 DEBIAN_SUITE=bookworm
@@ -48,7 +50,9 @@ DEBIAN_DESC_PREFIX="SMP Debian $DEBIAN_SUITE minbase with systemd ("
 DEBIAN_DESC="$DEBIAN_DESC_PREFIX$SMP_DEBIAN_IMAGE_VERSION)"
 # openssh-client: ssh-keygen for docs/api.md's SSH keys example (and ssh, scp, sftp for the
 # gateway's tests); rsync: the gateway's rsync test.
-PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client rsync)
+# bind9-dnsutils: `dig`, for the panel's DNS tests; iproute2: `ip netns` for the forward tests'
+# outside host.
+PACKAGES=(lxd lxd-client iptables busybox-static debootstrap curl jq openssh-client rsync bind9-dnsutils iproute2)
 # openssh-server: the sshd that `make bench` runs itself on a loopback port beside the gateway
 # (its own config, as the current user). The distro's ssh service must never run from this
 # install (no open port 22 on CI machines): see "sshd for the bench" below.
@@ -241,10 +245,28 @@ if net_yaml=$(lxc network show "$BRIDGE" 2>/dev/null); then
         say "bridge: '$BRIDGE' exists as an unmanaged host bridge, using it as is (skipped)"
     fi
 else
-    lxc network create "$BRIDGE" ipv4.address="$BRIDGE_ADDR" ipv4.nat=true ipv6.address=none \
-        dns.mode=none >/dev/null
+    lxc network create "$BRIDGE" ipv4.address="$BRIDGE_ADDR" ipv4.nat=true ipv6.address="$BRIDGE_ADDR6" \
+        ipv6.nat=true ipv6.dhcp.stateful=true dns.mode=none >/dev/null
     bridge_managed=1
-    say "bridge: created '$BRIDGE' $BRIDGE_ADDR nat, no ipv6, dns.mode none (done)"
+    say "bridge: created '$BRIDGE' $BRIDGE_ADDR and $BRIDGE_ADDR6 nat, stateful DHCPv6, dns.mode none (done)"
+fi
+# IPv6: a ULA with NAT, and stateful DHCPv6 (dnsmasq hands out addresses;
+# LXD refuses a NIC's static ipv6.address without it). An IPv6 address an
+# admin set on the bridge is kept; only a bridge without IPv6 gets ours.
+# With stateful DHCPv6 the router advertisements carry no SLAAC prefix, so
+# containers without a DHCPv6 client (busybox's udhcpc, networkd with
+# DHCP=ipv4) keep IPv4 only, and LXD lists no EUI-64 address for them.
+if [[ -n $bridge_managed ]]; then
+    v6=$(lxc network get "$BRIDGE" ipv6.address 2>/dev/null || true)
+    if [[ -z $v6 || $v6 == none ]]; then
+        lxc network set "$BRIDGE" ipv6.address="$BRIDGE_ADDR6" ipv6.nat=true ipv6.dhcp.stateful=true
+        say "bridge: gave '$BRIDGE' IPv6 $BRIDGE_ADDR6, nat, stateful DHCPv6 (done)"
+    elif [[ $(lxc network get "$BRIDGE" ipv6.dhcp.stateful 2>/dev/null) != true ]]; then
+        lxc network set "$BRIDGE" ipv6.dhcp.stateful=true
+        say "bridge: set ipv6.dhcp.stateful=true on '$BRIDGE' (IPv6 $v6) (done)"
+    else
+        say "bridge: '$BRIDGE' has IPv6 $v6 with stateful DHCPv6 (skipped)"
+    fi
 fi
 # With DNS records on (the default dns.mode=managed), LXD refuses to start an
 # instance whose name is already used by a running instance of ANOTHER project

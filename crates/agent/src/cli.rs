@@ -155,6 +155,28 @@ async fn check(path: &std::path::Path) -> anyhow::Result<()> {
     let lxd = LxdClient::new(socket.clone(), config.project.clone());
     let version = lxd.server_version().await.with_context(|| format!("LXD does not answer at {}", socket.display()))?;
     println!("lxd ok: version {version} at {} (project {})", socket.display(), config.project);
+    for listed in &config.networks {
+        let Some(network) =
+            lxd.network(&listed.name).await.with_context(|| format!("reading network {}", listed.name))?
+        else {
+            anyhow::bail!(
+                "[[networks]] {:?}: LXD has no such network (in project {}); `lxc network list` shows those it has",
+                listed.name,
+                config.project
+            );
+        };
+        let ipv6 = match network.ipv6 {
+            Some(net) if network.ipv6_stateful => format!("{} (static IPv6 addresses possible)", net.trunc()),
+            Some(net) => format!("{} (no static IPv6: set ipv6.dhcp.stateful=true)", net.trunc()),
+            None => "no IPv6".to_owned(),
+        };
+        let forwards = match listed.forwards() {
+            Some((address, ports)) => format!("forwards on {address} ports {ports}"),
+            None => "no forwards".to_owned(),
+        };
+        let ipv4 = network.ipv4.map_or("no IPv4".to_owned(), |net| net.trunc().to_string());
+        println!("network {} ok: {ipv4}, {ipv6}, {forwards}, public {}", listed.name, listed.public);
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! variables over it; validated before anything starts.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use smp_proto::config_policy::{check_image_alias, check_profile_name};
 use smp_proto::names::InstanceName;
+use smp_proto::network::PortRange;
 use smp_proto::token::{KeyRing, MIN_SECRET_CHARS, SharedKey};
 
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/smp-agent/agent.toml";
@@ -62,6 +63,35 @@ pub struct Config {
     /// Largest WebSocket message accepted from a client of an interactive
     /// route (and largest sent to it).
     pub max_frame_bytes: usize,
+    /// The LXD networks the network routes may touch (`[[networks]]`);
+    /// none by default: every network route then answers 403.
+    #[serde(default)]
+    pub networks: Vec<NetworkConfig>,
+}
+
+/// One `[[networks]]` entry: a managed LXD network the operator lets the
+/// agent read, give static addresses on and forward ports to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// The LXD network's name (`lxdbr0`).
+    pub name: String,
+    /// The host's address that this network's forwards listen on; without
+    /// it (and `forward_ports`) the network has no forwards.
+    pub listen_address: Option<IpAddr>,
+    /// The ports forwards may take on `listen_address` (`"20000-29999"`).
+    pub forward_ports: Option<PortRange>,
+    /// Whether the network's addresses are reachable from outside (the
+    /// operator says so; the panel's DNS answers them then).
+    #[serde(default)]
+    pub public: bool,
+}
+
+impl NetworkConfig {
+    /// The listen address and port range of a network with forwards.
+    pub fn forwards(&self) -> Option<(IpAddr, PortRange)> {
+        self.listen_address.zip(self.forward_ports)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,7 +252,53 @@ impl Config {
         if !(1024..=16 * 1024 * 1024).contains(&self.max_frame_bytes) {
             return fail(format!("max_frame_bytes = {} must be between 1024 and 16777216", self.max_frame_bytes));
         }
+        self.validate_networks()
+    }
+
+    fn validate_networks(&self) -> Result<(), ConfigError> {
+        let mut names = HashSet::new();
+        let mut listen_addresses = HashSet::new();
+        for network in &self.networks {
+            let name = &network.name;
+            if name.is_empty()
+                || name.len() > 63
+                || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                || name.starts_with(['-', '.'])
+            {
+                return Err(ConfigError(format!(
+                    "[[networks]] name = {name:?} is not an LXD network name (1-63 letters, digits, '-', '_' or '.')"
+                )));
+            }
+            if !names.insert(name.as_str()) {
+                return Err(ConfigError(format!("[[networks]] {name:?} is listed twice; list each network once")));
+            }
+            match (network.listen_address, network.forward_ports) {
+                (Some(address), Some(_)) => {
+                    if address.is_unspecified() || address.is_multicast() || address.is_loopback() {
+                        return Err(ConfigError(format!(
+                            "[[networks]] {name:?}: listen_address = {address} cannot take forwards; give one of this host's own addresses"
+                        )));
+                    }
+                    if !listen_addresses.insert(address) {
+                        return Err(ConfigError(format!(
+                            "[[networks]] {name:?}: listen_address = {address} is given to two networks; LXD forwards one address on one network"
+                        )));
+                    }
+                }
+                (None, None) => {}
+                _ => {
+                    return Err(ConfigError(format!(
+                        "[[networks]] {name:?}: give both listen_address and forward_ports (forwards), or neither (no forwards)"
+                    )));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The `[[networks]]` entry of `name`, if the operator listed it.
+    pub fn network(&self, name: &str) -> Option<&NetworkConfig> {
+        self.networks.iter().find(|network| network.name == name)
     }
 
     /// The keys as the token verifier wants them.
@@ -373,6 +449,38 @@ mod tests {
         assert!(error.to_string().contains("chmod 600"), "{error}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(Config::load(&path).unwrap().machine, "alita");
+    }
+
+    #[test]
+    fn networks_are_none_by_default_and_each_is_checked_at_start() {
+        assert!(config("").unwrap().networks.is_empty(), "no network route may touch anything unlisted");
+        let listed = config(
+            "[[networks]]\nname = \"lxdbr0\"\nlisten_address = \"198.18.0.1\"\nforward_ports = \"20000-29999\"\n\
+             [[networks]]\nname = \"public0\"\npublic = true",
+        )
+        .unwrap();
+        let lxdbr0 = listed.network("lxdbr0").unwrap();
+        assert!(!lxdbr0.public, "public is false unless said");
+        assert_eq!(lxdbr0.forwards().unwrap().0.to_string(), "198.18.0.1");
+        assert_eq!(lxdbr0.forwards().unwrap().1.to_string(), "20000-29999");
+        assert!(listed.network("public0").unwrap().public && listed.network("public0").unwrap().forwards().is_none());
+        assert!(listed.network("lxdbr1").is_none());
+        for (bad, says) in [
+            ("[[networks]]\nname = \"a/b\"", "not an LXD network name"),
+            ("[[networks]]\nname = \"n\"\n[[networks]]\nname = \"n\"", "listed twice"),
+            ("[[networks]]\nname = \"n\"\nlisten_address = \"198.18.0.1\"", "both listen_address and forward_ports"),
+            ("[[networks]]\nname = \"n\"\nforward_ports = \"1-2\"", "both listen_address and forward_ports"),
+            (
+                "[[networks]]\nname = \"n\"\nlisten_address = \"0.0.0.0\"\nforward_ports = \"1-2\"",
+                "cannot take forwards",
+            ),
+            ("[[networks]]\nname = \"n\"\nlisten_address = \"198.18.0.1\"\nforward_ports = \"9-1\"", "ends before"),
+            ("[[networks]]\nname = \"n\"\nlisten_address = \"nope\"\nforward_ports = \"1-2\"", "listen_address"),
+            ("[[networks]]\nname = \"n\"\nmtu = 1500", "mtu"),
+        ] {
+            let error = config(bad).unwrap_err().to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `Agent::build` turns a `Config` into a bound server (port 0 works, for
 //! tests) with its shared `AgentState`; `run_until_stopped` serves it.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,7 +12,7 @@ use smp_proto::ErrorCode;
 use smp_proto::config_policy::MemberOffer;
 use smp_proto::token::KeyRing;
 
-use crate::config::Config;
+use crate::config::{Config, NetworkConfig};
 use crate::error::AgentError;
 use crate::health::HealthCheck;
 use crate::lxd::LxdClient;
@@ -50,12 +51,30 @@ pub struct AgentState {
     pub sessions: SessionLimits,
     /// LXD's answer for `GET /health`, at most one LXD call per 5 s.
     pub health: HealthCheck,
+    /// The networks the network routes may touch (`[[networks]]`).
+    pub networks: Vec<NetworkConfig>,
+    /// One lock per listed network: address and forward changes of a
+    /// network run one at a time (a forward is one LXD object for all).
+    pub network_locks: HashMap<String, tokio::sync::Mutex<()>>,
 }
 
 impl AgentState {
     /// What member tokens may create with.
     pub fn member_offer(&self) -> MemberOffer<'_> {
         MemberOffer { profiles: &self.member_profiles, images: &self.member_images }
+    }
+
+    /// The `[[networks]]` entry of `name` and its lock; 403
+    /// `network_not_allowed` for a network the operator did not list.
+    pub fn network(&self, name: &str) -> Result<(&NetworkConfig, &tokio::sync::Mutex<()>), AgentError> {
+        let config = self.networks.iter().find(|network| network.name == name);
+        match (config, self.network_locks.get(name)) {
+            (Some(config), Some(lock)) => Ok((config, lock)),
+            _ => Err(AgentError::new(
+                ErrorCode::NetworkNotAllowed,
+                format!("network {name:?} is not one this agent may touch; its operator lists them in [[networks]]"),
+            )),
+        }
     }
 }
 
@@ -112,6 +131,12 @@ impl Agent {
             max_frame_bytes: config.max_frame_bytes,
             sessions: SessionLimits::new(config.max_sessions, config.max_sessions_per_container),
             health: HealthCheck::default(),
+            network_locks: config
+                .networks
+                .iter()
+                .map(|network| (network.name.clone(), tokio::sync::Mutex::new(())))
+                .collect(),
+            networks: config.networks.clone(),
         });
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;

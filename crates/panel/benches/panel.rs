@@ -21,7 +21,9 @@
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::process::Command;
+#[allow(dead_code)] // each bench uses a part of it
+mod support;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -31,6 +33,7 @@ use smp_panel::db::machines::{MachineId, NewMachine};
 use smp_panel::{Application, Config, Role, Username, db};
 use smp_proto::api::{ContainerStatus, ContainerSummary};
 use smp_proto::names::InstanceName;
+use support::{lxc, ms, percentile, rounds};
 
 const CONTAINERS: usize = 10_000;
 const PER_MEMBER: usize = 10;
@@ -45,30 +48,10 @@ fn main() {
     });
 }
 
-/// `full` rounds, or at most two in quick mode.
-fn rounds(full: usize) -> usize {
-    if std::env::var_os("SMP_BENCH_QUICK").is_some_and(|value| value != "0") { full.min(2) } else { full }
-}
-
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
 async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, Duration) {
     let started = Instant::now();
     let value = future.await;
     (value, started.elapsed())
-}
-
-fn lxc(args: &[&str]) {
-    let status = Command::new("lxc").args(args).status().expect("lxc runs");
-    assert!(status.success(), "lxc {args:?}");
 }
 
 /// A panel on a random port over `database_url`; its base URL.

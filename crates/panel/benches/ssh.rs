@@ -31,6 +31,9 @@
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[allow(dead_code)] // each bench uses a part of it
+mod support;
+
 use std::fs::File;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -38,14 +41,16 @@ use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use serde_json::{Value, json};
+use serde_json::Value;
 use smp_panel::db::ssh_keys::NewSshKey;
-use smp_panel::db::tokens::{NewToken, TokenScope};
-use smp_panel::domain::credentials::{hash_secret, random_secret};
 use smp_panel::domain::ssh_key::SshPublicKey;
-use smp_panel::{Role, Username, db};
+use smp_panel::{Role, db};
 use smp_proto::Action;
 use smp_proto::token::{Claims, SharedKey, body_hash, mint_operation_token};
+use support::{
+    Panel, Project, add_machine_and_give, free_port, median, ms, percentile, quick, rounds, start_agent, turns,
+    user_with_token, verdict,
+};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -61,168 +66,6 @@ const FRAME: usize = 32 * 1024;
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(ssh_figures());
-}
-
-fn quick() -> bool {
-    std::env::var_os("SMP_BENCH_QUICK").is_some_and(|value| value != "0")
-}
-
-/// `full` rounds, or at most two in quick mode.
-fn rounds(full: usize) -> usize {
-    if quick() { full.min(2) } else { full }
-}
-
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
-}
-
-/// How a figure stands against its goal: a miss is loud.
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}
-
-/// The order in which `sides` sides go in round `round`: each goes first in turn.
-fn turns(round: usize, sides: usize) -> impl Iterator<Item = usize> {
-    (0..sides).map(move |side| (round + side) % sides)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn lxc(args: &[&str]) -> String {
-    let output = std::process::Command::new("lxc").args(args).stdin(Stdio::null()).output().expect("lxc runs");
-    assert!(output.status.success(), "lxc {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The bench's LXD project with its Debian container; deleted when dropped.
-struct Project {
-    name: String,
-}
-
-impl Project {
-    /// `smp-debian` (it has an `sftp-server`), up once its systemd is.
-    fn with_debian() -> Project {
-        let name = format!("smp-bench-ssh-{}", std::process::id());
-        lxc(&["project", "create", &name, "-c", "features.images=false", "-c", "features.profiles=false"]);
-        let project = Project { name };
-        lxc(&["launch", "smp-debian", CONTAINER, "--project", &project.name, "-q"]);
-        let started = Instant::now();
-        loop {
-            let state = std::process::Command::new("lxc")
-                .args(["exec", CONTAINER, "--project", &project.name, "--", "systemctl", "is-system-running", "--wait"])
-                .stdin(Stdio::null())
-                .output()
-                .expect("lxc runs");
-            let state = String::from_utf8_lossy(&state.stdout);
-            if matches!(state.trim(), "running" | "degraded") {
-                break;
-            }
-            assert!(started.elapsed() < WAIT, "systemd did not come up in {CONTAINER}: {state}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        project
-    }
-}
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        for args in
-            [vec!["delete", "--force", CONTAINER, "--project", &self.name], vec!["project", "delete", &self.name]]
-        {
-            let _ = std::process::Command::new("lxc").args(&args).stdin(Stdio::null()).stdout(Stdio::null()).status();
-        }
-    }
-}
-
-/// The `smp-panel serve` process of this build; killed when dropped.
-struct Panel {
-    child: std::process::Child,
-    api: String,
-    log: PathBuf,
-}
-
-impl Panel {
-    /// Starts the panel with `settings` (TOML, its tables last) on a free
-    /// port and waits until it answers its health route.
-    async fn start(dir: &Path, settings: &str) -> Panel {
-        let port = free_port();
-        let config = dir.join("panel.toml");
-        std::fs::write(&config, format!("listen = \"127.0.0.1:{port}\"\n{settings}")).unwrap();
-        let log = dir.join("panel.log");
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_smp-panel"));
-        command.arg("--config").arg(&config).arg("serve").current_dir(dir);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SMP_PANEL_") {
-                command.env_remove(key);
-            }
-        }
-        let child = command
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .expect("smp-panel starts");
-        let mut panel = Panel { child, api: format!("http://127.0.0.1:{port}/api/v1"), log };
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(answer) = http.get(format!("{}/health", panel.api)).send().await
-                && answer.status() == 200
-            {
-                return panel;
-            }
-            assert!(panel.child.try_wait().unwrap().is_none(), "smp-panel exited: {}", panel.log_text());
-            assert!(started.elapsed() < WAIT, "smp-panel did not answer in time: {}", panel.log_text());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Panel {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A user in the panel's database and a write token of hers (made
-/// directly in the database: a login would only measure Argon2).
-fn user_with_token(connection: &mut db::DbConnection, name: &str, role: Role, hash: &str) -> (db::users::User, String) {
-    let username = Username::parse(name).unwrap();
-    let user = db::users::create(
-        connection,
-        &db::users::NewUser { username: &username, password_hash: hash, role, approved: true },
-    )
-    .unwrap();
-    let token = format!("smp_{}", random_secret());
-    let new = NewToken {
-        user_id: user.id,
-        name: "bench",
-        token_hash: &hash_secret(&token),
-        scope: TokenScope::Write,
-        expires_at: db::unix_now() + 86_400,
-    };
-    db::tokens::create(connection, &new).unwrap();
-    (user, token)
 }
 
 /// A new ed25519 key pair in `dir`: its private key's path and public line.
@@ -482,18 +325,11 @@ impl DirectAgent {
 }
 
 async fn ssh_figures() {
-    let project = Project::with_debian();
+    let project = Project::launch("ssh", "smp-debian", CONTAINER);
+    // It has an `sftp-server`; up once its systemd is.
+    project.wait_for_systemd(WAIT);
     let dir = tempfile::tempdir().unwrap();
-    let secret = smp_agent::random::new_secret();
-    let agent_toml = format!(
-        "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-debian\"]\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
-        project.name,
-        dir.path().join("agent").display()
-    );
-    let agent =
-        smp_agent::Agent::build(smp_agent::Config::from_toml(&agent_toml).expect("agent config")).await.unwrap();
-    let agent_url = format!("http://127.0.0.1:{}", agent.port());
-    tokio::spawn(agent.run_until_stopped());
+    let (agent_url, secret) = start_agent(MACHINE, &project, dir.path(), "member_images = [\"smp-debian\"]").await;
     let direct = DirectAgent { url: agent_url.clone(), key: SharedKey::new("k1", &secret) };
 
     let database_url = format!("sqlite://{}", dir.path().join("panel.db").display());
@@ -502,7 +338,7 @@ async fn ssh_figures() {
         "database_url = {database_url:?}\nkey_file = {:?}\nsync_interval_s = 3600\n[ssh]\nlisten = \"127.0.0.1:{ssh_port}\"\n",
         dir.path().join("panel.key"),
     );
-    let panel = Panel::start(dir.path(), &settings).await;
+    let panel = Panel::start(dir.path(), &settings, WAIT).await;
     let (key, public) = keygen(dir.path(), "alice");
     let mut connection = db::establish(&database_url).unwrap();
     let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
@@ -522,27 +358,7 @@ async fn ssh_figures() {
 
     let http = reqwest::Client::new();
     let api = panel.api.clone();
-    let added = http
-        .post(format!("{api}/machines"))
-        .bearer_auth(&root)
-        .json(&json!({"name": MACHINE, "url": agent_url, "key_id": "k1", "secret": secret}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
-    let started = Instant::now();
-    let id = loop {
-        let items = http.get(format!("{api}/containers")).bearer_auth(&root).send().await.unwrap();
-        let items = items.json::<Value>().await.unwrap();
-        if let Some(item) = items["items"].as_array().unwrap().iter().find(|item| item["name"] == CONTAINER) {
-            break item["id"].as_i64().unwrap();
-        }
-        assert!(started.elapsed() < WAIT, "the sync never listed {CONTAINER}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let assigned =
-        http.patch(format!("{api}/containers/{id}")).bearer_auth(&root).json(&json!({"owner": "alice"})).send();
-    assert_eq!(assigned.await.unwrap().status(), 200);
+    add_machine_and_give(&http, &api, &root, (MACHINE, &agent_url, &secret), CONTAINER, "alice", WAIT).await;
 
     let sshd = Sshd::start(dir.path(), &public).await;
     let shm = format!("/dev/shm/smp-bench-ssh-{}.bin", std::process::id());

@@ -29,19 +29,23 @@
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[allow(dead_code)] // each bench uses a part of it
+mod support;
+
 use std::fs::File;
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
-use smp_panel::db::tokens::{NewToken, TokenScope};
-use smp_panel::domain::credentials::{hash_secret, random_secret};
-use smp_panel::{Role, Username, db};
+use smp_panel::{Role, db};
 use smp_proto::Action;
 use smp_proto::token::{Claims, SharedKey, mint_operation_token};
+use support::{
+    Panel, Project, add_machine_and_give, lxc, ms, percentile, quick, rounds, start_agent, turns, user_with_token,
+    verdict,
+};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -75,164 +79,27 @@ fn main() {
     runtime.block_on(terminals());
 }
 
-fn quick() -> bool {
-    std::env::var_os("SMP_BENCH_QUICK").is_some_and(|value| value != "0")
+/// The panel process's resident size (`VmRSS`), KiB.
+fn rss_kib(panel: &Panel) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", panel.child.id())).unwrap();
+    let line = status.lines().find(|line| line.starts_with("VmRSS:")).expect("a VmRSS line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// `full` rounds, or at most two in quick mode.
-fn rounds(full: usize) -> usize {
-    if quick() { full.min(2) } else { full }
-}
-
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-/// How a figure stands against its goal: a miss is loud.
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}
-
-/// The order in which the three sides (0, 1, 2) go in round `round`: each
-/// goes first in turn.
-fn turns(round: usize) -> impl Iterator<Item = usize> {
-    (0..3).map(move |side| (round + side) % 3)
-}
-
-fn lxc(args: &[&str]) {
-    let status = Command::new("lxc").args(args).stdin(Stdio::null()).status().expect("lxc runs");
-    assert!(status.success(), "lxc {args:?}");
-}
-
-/// The bench's LXD project with its container; deleted when dropped.
-struct Project {
-    name: String,
-}
-
-impl Project {
-    fn with_busybox() -> Project {
-        let name = format!("smp-bench-term-{}", std::process::id());
-        lxc(&["project", "create", &name, "-c", "features.images=false", "-c", "features.profiles=false"]);
-        let project = Project { name };
-        lxc(&["launch", "smp-busybox", CONTAINER, "--project", &project.name, "-q"]);
-        project
+/// The resident size once it has stopped growing (four readings 250 ms
+/// apart without growth, at most 10 s): allocations of the last steps
+/// (audit rows, rights checks) have happened.
+async fn settled_rss_kib(panel: &Panel) -> u64 {
+    let started = Instant::now();
+    let mut last = rss_kib(panel);
+    let mut steady = 0;
+    while steady < 4 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = rss_kib(panel);
+        steady = if now <= last { steady + 1 } else { 0 };
+        last = last.max(now);
     }
-}
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        for args in
-            [vec!["delete", "--force", CONTAINER, "--project", &self.name], vec!["project", "delete", &self.name]]
-        {
-            let _ = Command::new("lxc").args(&args).stdin(Stdio::null()).stdout(Stdio::null()).status();
-        }
-    }
-}
-
-/// The `smp-panel serve` process of this build; killed when dropped.
-struct Panel {
-    child: Child,
-    api: String,
-    log: PathBuf,
-}
-
-impl Panel {
-    /// Starts the panel with `settings` (TOML) on a free port and waits
-    /// until it answers its health route.
-    async fn start(dir: &Path, settings: &str) -> Panel {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let config = dir.join("panel.toml");
-        std::fs::write(&config, format!("listen = \"127.0.0.1:{port}\"\n{settings}")).unwrap();
-        let log = dir.join(format!("panel-{port}.log"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_smp-panel"));
-        command.arg("--config").arg(&config).arg("serve").current_dir(dir);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SMP_PANEL_") {
-                command.env_remove(key);
-            }
-        }
-        let child = command
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .expect("smp-panel starts");
-        let mut panel = Panel { child, api: format!("http://127.0.0.1:{port}/api/v1"), log };
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(answer) = http.get(format!("{}/health", panel.api)).send().await
-                && answer.status() == 200
-            {
-                return panel;
-            }
-            assert!(panel.child.try_wait().unwrap().is_none(), "smp-panel exited: {}", panel.log_text());
-            assert!(started.elapsed() < WAIT, "smp-panel did not answer in time: {}", panel.log_text());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The process's resident size (`VmRSS`), KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let line = status.lines().find(|line| line.starts_with("VmRSS:")).expect("a VmRSS line");
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-
-    /// The resident size once it has stopped growing (four readings 250 ms
-    /// apart without growth, at most 10 s): allocations of the last steps
-    /// (audit rows, rights checks) have happened.
-    async fn settled_rss_kib(&self) -> u64 {
-        let started = Instant::now();
-        let mut last = self.rss_kib();
-        let mut steady = 0;
-        while steady < 4 && started.elapsed() < Duration::from_secs(10) {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            let now = self.rss_kib();
-            steady = if now <= last { steady + 1 } else { 0 };
-            last = last.max(now);
-        }
-        last
-    }
-}
-
-impl Drop for Panel {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A user in the panel's database and a write token of hers (made
-/// directly in the database: fifty logins would only measure Argon2).
-fn user_with_token(connection: &mut db::DbConnection, name: &str, role: Role, hash: &str) -> String {
-    let username = Username::parse(name).unwrap();
-    let user = db::users::create(
-        connection,
-        &db::users::NewUser { username: &username, password_hash: hash, role, approved: true },
-    )
-    .unwrap();
-    let token = format!("smp_{}", random_secret());
-    let new = NewToken {
-        user_id: user.id,
-        name: "bench",
-        token_hash: &hash_secret(&token),
-        scope: TokenScope::Write,
-        expires_at: db::unix_now() + 86_400,
-    };
-    db::tokens::create(connection, &new).unwrap();
-    token
+    last
 }
 
 /// One shell, however it is reached, and output read past what was waited for.
@@ -529,23 +396,20 @@ impl PanelAccess<'_> {
 }
 
 async fn terminals() {
-    let project = Project::with_busybox();
+    let project = Project::launch("term", "smp-busybox", CONTAINER);
     let file_bytes: usize = if quick() { 1 << 20 } else { 10 << 20 };
     let make_file = format!("head -c {file_bytes} /dev/urandom | base64 > /tmp/big");
     lxc(&["exec", CONTAINER, "--project", &project.name, "--", "sh", "-c", &make_file]);
     let memory_terminals = if quick() { 2 } else { 50 };
 
     let dir = tempfile::tempdir().unwrap();
-    let secret = smp_agent::random::new_secret();
-    let agent_toml = format!(
-        "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\"]\nmax_sessions = 400\nmax_sessions_per_container = 300\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
-        project.name,
-        dir.path().join("agent").display()
-    );
-    let agent =
-        smp_agent::Agent::build(smp_agent::Config::from_toml(&agent_toml).expect("agent config")).await.unwrap();
-    let agent_url = format!("http://127.0.0.1:{}", agent.port());
-    tokio::spawn(agent.run_until_stopped());
+    let (agent_url, secret) = start_agent(
+        MACHINE,
+        &project,
+        dir.path(),
+        "member_images = [\"smp-busybox\"]\nmax_sessions = 400\nmax_sessions_per_container = 300",
+    )
+    .await;
     let key = SharedKey::new("k1", &secret);
 
     let database_url = format!("sqlite://{}", dir.path().join("panel.db").display());
@@ -555,15 +419,15 @@ async fn terminals() {
         memory_terminals + 8,
         memory_terminals + 2,
     );
-    let panel = Panel::start(dir.path(), &settings).await;
+    let panel = Panel::start(dir.path(), &settings, WAIT).await;
     let mut connection = db::establish(&database_url).unwrap();
     let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
-    let root = user_with_token(&mut connection, "root", Role::HeadAdmin, &hash);
-    let alice = user_with_token(&mut connection, "alice", Role::Member, &hash);
+    let (_, root) = user_with_token(&mut connection, "root", Role::HeadAdmin, &hash);
+    let (_, alice) = user_with_token(&mut connection, "alice", Role::Member, &hash);
     let guests: Vec<(String, String)> = (0..=memory_terminals)
         .map(|index| {
             let name = format!("guest{index}");
-            let token = user_with_token(&mut connection, &name, Role::Member, &hash);
+            let (_, token) = user_with_token(&mut connection, &name, Role::Member, &hash);
             (name, token)
         })
         .collect();
@@ -571,27 +435,7 @@ async fn terminals() {
 
     let http = reqwest::Client::new();
     let api = panel.api.clone();
-    let added = http
-        .post(format!("{api}/machines"))
-        .bearer_auth(&root)
-        .json(&json!({"name": MACHINE, "url": agent_url, "key_id": "k1", "secret": secret}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
-    let started = Instant::now();
-    let id = loop {
-        let items = http.get(format!("{api}/containers")).bearer_auth(&root).send().await.unwrap();
-        let items = items.json::<Value>().await.unwrap();
-        if let Some(item) = items["items"].as_array().unwrap().iter().find(|item| item["name"] == CONTAINER) {
-            break item["id"].as_i64().unwrap();
-        }
-        assert!(started.elapsed() < WAIT, "the sync never listed {CONTAINER}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let assigned =
-        http.patch(format!("{api}/containers/{id}")).bearer_auth(&root).json(&json!({"owner": "alice"})).send();
-    assert_eq!(assigned.await.unwrap().status(), 200);
+    let id = add_machine_and_give(&http, &api, &root, (MACHINE, &agent_url, &secret), CONTAINER, "alice", WAIT).await;
 
     // The three sides: the panel, the agent, `lxc exec -t` on a PTY.
     let mut sides = [
@@ -613,11 +457,11 @@ async fn terminals() {
     // Memory, each figure in a fresh panel process (same database): what
     // the previous figures allocated and freed would hide new allocations.
     for size in [(80, 24), (COLS, ROWS)] {
-        let panel = Panel::start(dir.path(), &settings).await;
+        let panel = Panel::start(dir.path(), &settings, WAIT).await;
         memory_per_terminal(&panel, &http, &alice, id, memory_terminals, size).await;
         drop(panel);
     }
-    let panel = Panel::start(dir.path(), &settings).await;
+    let panel = Panel::start(dir.path(), &settings, WAIT).await;
     memory_per_participant(&panel, &http, &alice, id, &guests).await;
     drop(panel);
     drop(project);
@@ -631,7 +475,7 @@ async fn echo_figure(sides: &mut [Typist; 3]) {
     }
     let mut took: [Vec<Duration>; 3] = Default::default();
     for round in 0..rounds(200) {
-        for side in turns(round) {
+        for side in turns(round, 3) {
             took[side].push(sides[side].keystroke().await);
         }
     }
@@ -665,7 +509,7 @@ async fn throughput_figure(sides: &mut [Typist; 3], panel: &PanelAccess<'_>, fil
     let mut cats: [Vec<Cat>; 3] = Default::default();
     // The first round warms (the file in the container's page cache, every path once).
     for round in 0..=rounds(5) {
-        for side in turns(round) {
+        for side in turns(round, 3) {
             let cat = cat_through(&mut sides[side].shell).await;
             if let Some(why) = &cat.ended {
                 assert_eq!(side, 0, "only the panel may end a terminal that falls behind: {why}");
@@ -736,7 +580,7 @@ async fn memory_per_terminal(
     warm.prepare().await;
     warm.close().await;
     until_sessions(http, api, alice, 0).await;
-    let before = panel.settled_rss_kib().await;
+    let before = settled_rss_kib(panel).await;
     let mut open = Vec::new();
     for _ in 0..count {
         let mut shell = panel_terminal(http, api, alice, id, size).await;
@@ -744,7 +588,7 @@ async fn memory_per_terminal(
         open.push(shell);
     }
     until_sessions(http, api, alice, count).await;
-    let after = panel.settled_rss_kib().await;
+    let after = settled_rss_kib(panel).await;
     let per = after.saturating_sub(before) as f64 / count as f64;
     println!(
         "panel memory per open terminal, {}x{}: {per:>6.0} KiB (RSS {before} KiB → {after} KiB with {count} terminals; goal <= 300 KiB: {})",
@@ -789,7 +633,7 @@ async fn memory_per_participant(
     let mut warm = Shell::ws(panel_socket(api, &ticket_of(warm_token.clone()).await, (COLS, ROWS)).await);
     warm.read_until(SNAPSHOT_PROMPT).await;
     warm.close().await;
-    let before = panel.settled_rss_kib().await;
+    let before = settled_rss_kib(panel).await;
     let mut joined = Vec::new();
     for (_, token) in &guests[1..] {
         let mut guest = Shell::ws(panel_socket(api, &ticket_of(token.clone()).await, (COLS, ROWS)).await);
@@ -802,7 +646,7 @@ async fn memory_per_participant(
     for guest in &mut joined {
         guest.read_until(b"shared").await;
     }
-    let after = panel.settled_rss_kib().await;
+    let after = settled_rss_kib(panel).await;
     let count = joined.len();
     let per = after.saturating_sub(before) as f64 / count as f64;
     println!(

@@ -222,10 +222,10 @@ pub struct ForwardsRequest {
 }
 
 impl ForwardsRequest {
-    /// Refuses a set that is not one: a port 0, a listen port outside
-    /// `range`, the same (protocol, listen port) twice, more than
+    /// Refuses a set that is not one (`invalid_request`): a port 0, the
+    /// same (protocol, listen port) twice, more than
     /// [`MAX_FORWARDS_PER_CONTAINER`].
-    pub fn check(&self, range: PortRange) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), String> {
         if self.forwards.len() > MAX_FORWARDS_PER_CONTAINER {
             return Err(format!("at most {MAX_FORWARDS_PER_CONTAINER} forwards per container"));
         }
@@ -234,14 +234,17 @@ impl ForwardsRequest {
             if forward.listen_port == 0 || forward.target_port == 0 {
                 return Err("ports must be between 1 and 65535".to_owned());
             }
-            if !range.contains(forward.listen_port) {
-                return Err(format!("listen port {} is outside this network's range {range}", forward.listen_port));
-            }
             if !seen.insert((forward.protocol, forward.listen_port)) {
                 return Err(format!("{} port {} is given twice", forward.protocol.as_str(), forward.listen_port));
             }
         }
         Ok(())
+    }
+
+    /// The first forward whose listen port is outside `range`: a port the
+    /// network cannot give (PROTOCOL.md: 409 `port_taken`).
+    pub fn outside(&self, range: PortRange) -> Option<Forward> {
+        self.forwards.iter().copied().find(|forward| !range.contains(forward.listen_port))
     }
 }
 
@@ -298,18 +301,21 @@ mod tests {
     }
 
     #[test]
-    fn a_forward_set_must_stay_in_the_range_without_repeats_zero_ports_or_excess() {
+    fn a_forward_set_has_no_repeats_zero_ports_or_excess_and_says_which_port_is_outside_the_range() {
         let range: PortRange = "20000-20009".parse().unwrap();
         let set = |forwards: &str| -> ForwardsRequest {
             serde_json::from_str(&format!(r#"{{"network":"lxdbr0","forwards":[{forwards}]}}"#)).unwrap()
         };
         let tcp = r#"{"protocol":"tcp","listen_port":20000,"target_port":22}"#;
         let udp_same_port = r#"{"protocol":"udp","listen_port":20000,"target_port":53}"#;
-        assert!(set(&format!("{tcp},{udp_same_port}")).check(range).is_ok(), "tcp and udp may share a port");
-        assert!(set(&format!("{tcp},{tcp}")).check(range).unwrap_err().contains("twice"));
-        assert!(set(r#"{"protocol":"tcp","listen_port":30000,"target_port":22}"#).check(range).is_err());
-        assert!(set(r#"{"protocol":"tcp","listen_port":20001,"target_port":0}"#).check(range).is_err());
-        assert!(set("").check(range).is_ok(), "an empty set removes them all");
+        assert!(set(&format!("{tcp},{udp_same_port}")).check().is_ok(), "tcp and udp may share a port");
+        assert_eq!(set(&format!("{tcp},{udp_same_port}")).outside(range), None);
+        assert!(set(&format!("{tcp},{tcp}")).check().unwrap_err().contains("twice"));
+        let far = set(r#"{"protocol":"tcp","listen_port":30000,"target_port":22}"#);
+        assert!(far.check().is_ok());
+        assert_eq!(far.outside(range).map(|forward| forward.listen_port), Some(30000));
+        assert!(set(r#"{"protocol":"tcp","listen_port":20001,"target_port":0}"#).check().is_err());
+        assert!(set("").check().is_ok(), "an empty set removes them all");
         assert!(
             serde_json::from_str::<ForwardsRequest>(
                 r#"{"network":"n","forwards":[{"protocol":"sctp","listen_port":1,"target_port":1}]}"#
@@ -319,7 +325,6 @@ mod tests {
         let many: Vec<String> = (0..=MAX_FORWARDS_PER_CONTAINER)
             .map(|n| format!(r#"{{"protocol":"tcp","listen_port":{},"target_port":1}}"#, 20000 + n))
             .collect();
-        let wide: PortRange = "20000-29999".parse().unwrap();
-        assert!(set(&many.join(",")).check(wide).is_err());
+        assert!(set(&many.join(",")).check().is_err());
     }
 }

@@ -16,6 +16,7 @@ mod exec_stream;
 mod images;
 mod instances;
 mod model;
+mod networks;
 mod operations;
 mod provision;
 mod terminal;
@@ -33,6 +34,7 @@ pub use exec::EXEC_CONNECT_TIMEOUT;
 pub use exec_stream::{ExecEnd, ExecInput, ExecOperation, ExecOutput, ExecStream};
 pub use instances::{LIFECYCLE_MARGIN, LOG_TAIL_BYTES};
 pub(crate) use model::{Device, root_disk, sized_root_disk};
+pub use networks::{ForwardPort, NetworkForward, NetworkInfo, Nic, held_by_another};
 pub use provision::NewInstance;
 pub use terminal::{Interactive, resize as resize_terminal};
 

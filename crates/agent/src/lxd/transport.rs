@@ -72,6 +72,7 @@ impl Transport {
         method: Method,
         path_and_query: &str,
         body: Option<Vec<u8>>,
+        if_match: Option<&str>,
     ) -> Result<Response<Incoming>, LxdError> {
         let uri: Uri = format!("unix://{}:0{}", self.host, path_and_query)
             .parse()
@@ -79,6 +80,9 @@ impl Transport {
         let mut builder = Request::builder().method(method.clone()).uri(uri);
         if body.is_some() {
             builder = builder.header(hyper::header::CONTENT_TYPE, "application/json");
+        }
+        if let Some(etag) = if_match {
+            builder = builder.header(hyper::header::IF_MATCH, etag);
         }
         let request = builder
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
@@ -101,15 +105,31 @@ impl Transport {
         body: Option<Vec<u8>>,
         deadline: Instant,
     ) -> Result<T, LxdError> {
-        let (status, bytes) = self
+        Ok(self.request_json_etag(method, path_and_query, body, None, deadline).await?.0)
+    }
+
+    /// [`Transport::request_json`] sending `If-Match: <if_match>` when given
+    /// (LXD answers 412 when the object changed since), and returning the
+    /// answer's `ETag` with its metadata.
+    pub(crate) async fn request_json_etag<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        if_match: Option<&str>,
+        deadline: Instant,
+    ) -> Result<(T, Option<String>), LxdError> {
+        let (status, etag, bytes) = self
             .with_deadline(deadline, &method, path_and_query, async {
-                let answer = self.send(method.clone(), path_and_query, body).await?;
+                let answer = self.send(method.clone(), path_and_query, body, if_match).await?;
                 let status = answer.status();
+                let etag =
+                    answer.headers().get(hyper::header::ETAG).and_then(|value| value.to_str().ok()).map(str::to_owned);
                 let bytes = read_capped(answer.into_body(), MAX_JSON_BYTES, &method, path_and_query).await?;
-                Ok((status, bytes))
+                Ok((status, etag, bytes))
             })
             .await?;
-        decode_sync(status, &bytes, &method, path_and_query)
+        Ok((decode_sync(status, &bytes, &method, path_and_query)?, etag))
     }
 
     /// A request whose answer is raw bytes (log files, the console): returns
@@ -124,7 +144,7 @@ impl Transport {
         let method = Method::GET;
         let (status, bytes) = self
             .with_deadline(deadline, &method, path_and_query, async {
-                let answer = self.send(Method::GET, path_and_query, None).await?;
+                let answer = self.send(Method::GET, path_and_query, None, None).await?;
                 let status = answer.status();
                 let bytes = if status.is_success() {
                     read_tail(answer.into_body(), cap, &method, path_and_query).await?
@@ -197,9 +217,14 @@ fn decode_sync<T: DeserializeOwned>(
     if envelope.kind == "error" {
         return Err(classify(envelope.error_code, &envelope.error));
     }
-    envelope.metadata.ok_or_else(|| {
-        LxdError::Protocol(format!("{method} {}: answer has no metadata", path_without_query(path_and_query)))
-    })
+    match envelope.metadata {
+        Some(metadata) => Ok(metadata),
+        // LXD answers a creation or an update with `"metadata": null`: fine
+        // for a caller that ignores it (`IgnoredAny`), an error otherwise.
+        None => T::deserialize(serde_json::Value::Null).map_err(|_| {
+            LxdError::Protocol(format!("{method} {}: answer has no metadata", path_without_query(path_and_query)))
+        }),
+    }
 }
 
 /// Maps a non-2xx answer to an error, from LXD's error JSON when it is one.

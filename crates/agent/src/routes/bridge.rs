@@ -1,5 +1,6 @@
 //! What the byte-stream routes (`exec-stream`, `tunnel`) share: the
-//! upgrade, and a supervisor that runs a bridge's two directions at once.
+//! upgrade, the client's frames read as data or control messages, and a
+//! supervisor that runs a bridge's two directions at once.
 //!
 //! The two directions run concurrently, never one after the other in one
 //! loop: a command that echoes its input (`cat`) or a TCP peer that answers
@@ -17,12 +18,15 @@ use std::cell::Cell;
 use std::future::Future;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessageStream, CloseCode, CloseReason, Session};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytes::{BufMut as _, Bytes, BytesMut};
 use smp_proto::ErrorCode;
 use tokio::time::Instant;
 
-use super::terminal::{Limits, PING_INTERVAL};
+use futures_util::StreamExt as _;
+use smp_proto::api::StreamControl;
+
+use super::terminal::{Limits, PING_INTERVAL, close_code};
 use crate::error::AgentError;
 use crate::sessions::SessionPermit;
 
@@ -93,6 +97,39 @@ pub(super) async fn supervise<T>(
             () = tokio::time::sleep_until(lifetime_end) => {
                 return Outcome::Client(Some(reason(CloseCode::Away, "session lifetime reached (terminal_lifetime_s)")));
             }
+        }
+    }
+}
+
+/// What the client of a byte stream sends: bytes, or a control message.
+pub(super) enum ClientFrame {
+    Data(Bytes),
+    Control(StreamControl),
+}
+
+/// The client's next data or control frame, pings answered on the way;
+/// `Err(None)` once the client went, `Err(Some(reason))` when it must be
+/// closed (a text frame that is no control message, a protocol error).
+pub(super) async fn next_client_frame(
+    messages: &mut AggregatedMessageStream,
+    client: &mut Session,
+) -> Result<ClientFrame, Option<CloseReason>> {
+    loop {
+        match messages.next().await {
+            Some(Ok(AggregatedMessage::Binary(bytes))) => return Ok(ClientFrame::Data(bytes)),
+            Some(Ok(AggregatedMessage::Text(text))) => {
+                return StreamControl::parse(&text)
+                    .map(ClientFrame::Control)
+                    .map_err(|message| Some(reason(CloseCode::Policy, &message)));
+            }
+            Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                if client.pong(&bytes).await.is_err() {
+                    return Err(None);
+                }
+            }
+            Some(Ok(AggregatedMessage::Pong(_))) => {}
+            Some(Ok(AggregatedMessage::Close(_))) | None => return Err(None),
+            Some(Err(error)) => return Err(Some(reason(close_code(&error), &error.to_string()))),
         }
     }
 }

@@ -18,13 +18,12 @@
 //! SIGHUP, then SIGKILL, and the LXD operation is ended.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
-use futures_util::StreamExt as _;
+use actix_ws::{AggregatedMessageStream, CloseCode, Session};
 use smp_proto::ErrorCode;
 use smp_proto::api::{ExecStreamQuery, StreamControl, TerminalEvent};
 
-use super::bridge::{Activity, Gone, Outcome, reason, send_frames, supervise, upgrade};
-use super::terminal::{Limits, close_code, query};
+use super::bridge::{Activity, ClientFrame, Gone, Outcome, next_client_frame, reason, send_frames, supervise, upgrade};
+use super::terminal::{Limits, query};
 use crate::auth::Authorized;
 use crate::error::AgentError;
 use crate::lxd::{ExecEnd, ExecInput, ExecOutput, ExecStream, LxdClient};
@@ -109,8 +108,8 @@ async fn pump_input(
     activity: &Activity,
 ) -> Option<actix_ws::CloseReason> {
     loop {
-        match messages.next().await {
-            Some(Ok(AggregatedMessage::Binary(bytes))) => {
+        match next_client_frame(messages, &mut client).await {
+            Ok(ClientFrame::Data(bytes)) => {
                 activity.touch();
                 if input.stdin_ended() {
                     return Some(reason(CloseCode::Policy, "data after eof: stdin has ended"));
@@ -123,27 +122,17 @@ async fn pump_input(
                     tracing::debug!("exec stream: stdin no longer read");
                 }
             }
-            Some(Ok(AggregatedMessage::Text(text))) => match StreamControl::parse(&text) {
-                Ok(StreamControl::Eof) => {
-                    activity.touch();
-                    input.end_stdin().await;
-                }
-                Ok(StreamControl::Signal { signal }) => {
-                    activity.touch();
-                    if let Err(error) = input.signal(signal).await {
-                        tracing::info!(%error, "exec stream: signal not delivered");
-                    }
-                }
-                Err(message) => return Some(reason(CloseCode::Policy, &message)),
-            },
-            Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                if client.pong(&bytes).await.is_err() {
-                    return None;
+            Ok(ClientFrame::Control(StreamControl::Eof)) => {
+                activity.touch();
+                input.end_stdin().await;
+            }
+            Ok(ClientFrame::Control(StreamControl::Signal { signal })) => {
+                activity.touch();
+                if let Err(error) = input.signal(signal).await {
+                    tracing::info!(%error, "exec stream: signal not delivered");
                 }
             }
-            Some(Ok(AggregatedMessage::Pong(_))) => {}
-            Some(Ok(AggregatedMessage::Close(_))) | None => return None,
-            Some(Err(error)) => return Some(reason(close_code(&error), &error.to_string())),
+            Err(closed) => return closed,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::error::AgentError;
 use crate::startup::AgentState;
 
 /// How long a start may take before the agent answers `timeout`.
-const START_DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const START_DEADLINE: Duration = Duration::from_secs(60);
 
 /// `POST /container/<id>/start` (`start`); 409 `already_running` if it runs.
 pub async fn start(auth: Authorized, state: web::Data<AgentState>) -> Result<web::Json<LifecycleAnswer>, AgentError> {

@@ -11,6 +11,7 @@ mod exec_stream;
 mod health;
 mod images;
 mod lifecycle;
+mod networks;
 mod provision;
 mod services;
 mod terminal;
@@ -53,6 +54,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(guarded(Method::GET, "/container/{id}/console", Action::Console, terminal::console)) // WebSocket
         .service(guarded(Method::GET, "/container/{id}/exec-stream", Action::ExecStream, exec_stream::exec_stream)) // WebSocket; bh binds the query
         .service(guarded(Method::GET, "/container/{id}/tunnel", Action::Tunnel, tunnel::tunnel)) // WebSocket; bh binds the query
+        .service(guarded(Method::GET, "/networks", Action::NetworkList, networks::list)) // only [[networks]]
+        .service(guarded(Method::PUT, "/container/{id}/address", Action::Address, networks::address))
+        .service(guarded(Method::GET, "/container/{id}/forwards", Action::ForwardList, networks::list_forwards))
+        .service(guarded(Method::PUT, "/container/{id}/forwards", Action::ForwardSet, networks::set_forwards))
         .service(guarded(Method::GET, "/events", Action::Events, events::stream)); // server-sent events until max_stream_s
 }
 

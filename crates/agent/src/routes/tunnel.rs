@@ -24,17 +24,16 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
+use actix_ws::{AggregatedMessageStream, CloseCode, Session};
 use bytes::Bytes;
-use futures_util::StreamExt as _;
 use smp_proto::ErrorCode;
 use smp_proto::api::{ContainerStatus, StreamControl, TunnelQuery};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::bridge::{Activity, Gone, Outcome, reason, send_frames, supervise, upgrade};
-use super::terminal::{Limits, close_code, query};
+use super::bridge::{Activity, ClientFrame, Gone, Outcome, next_client_frame, reason, send_frames, supervise, upgrade};
+use super::terminal::{Limits, query};
 use crate::auth::Authorized;
 use crate::error::AgentError;
 use crate::startup::AgentState;
@@ -120,8 +119,8 @@ async fn pump_input(
 ) -> Option<actix_ws::CloseReason> {
     let mut shut = false;
     loop {
-        match messages.next().await {
-            Some(Ok(AggregatedMessage::Binary(bytes))) => {
+        match next_client_frame(messages, &mut client).await {
+            Ok(ClientFrame::Data(bytes)) => {
                 activity.touch();
                 if shut {
                     return Some(reason(CloseCode::Policy, "data after eof: the sending side is shut down"));
@@ -130,25 +129,15 @@ async fn pump_input(
                     return Some(reason(CloseCode::Error, &format!("the connection failed: {error}")));
                 }
             }
-            Some(Ok(AggregatedMessage::Text(text))) => match StreamControl::parse(&text) {
-                Ok(StreamControl::Eof) => {
-                    activity.touch();
-                    shut = true;
-                    let _ = to_peer.shutdown().await;
-                }
-                Ok(StreamControl::Signal { .. }) => {
-                    return Some(reason(CloseCode::Policy, "a tunnel takes no signal"));
-                }
-                Err(message) => return Some(reason(CloseCode::Policy, &message)),
-            },
-            Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                if client.pong(&bytes).await.is_err() {
-                    return None;
-                }
+            Ok(ClientFrame::Control(StreamControl::Eof)) => {
+                activity.touch();
+                shut = true;
+                let _ = to_peer.shutdown().await;
             }
-            Some(Ok(AggregatedMessage::Pong(_))) => {}
-            Some(Ok(AggregatedMessage::Close(_))) | None => return None,
-            Some(Err(error)) => return Some(reason(close_code(&error), &error.to_string())),
+            Ok(ClientFrame::Control(StreamControl::Signal { .. })) => {
+                return Some(reason(CloseCode::Policy, "a tunnel takes no signal"));
+            }
+            Err(closed) => return closed,
         }
     }
 }

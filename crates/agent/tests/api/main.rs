@@ -10,6 +10,7 @@ mod faults;
 mod helpers;
 mod lxd_client;
 mod lxd_fixture;
+mod network;
 mod provision;
 mod routes;
 mod security_pass;
