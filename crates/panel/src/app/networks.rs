@@ -394,10 +394,13 @@ fn reserve_forward(
     let protocol = request.protocol.as_str();
     let listen_port = match request.listen_port {
         Some(port) if !range.contains(port) => {
-            return Err(AppError::invalid_input(format!(
-                "listen_port {port} is outside network {}'s range {range}",
-                network.name
-            )));
+            return Err(AppError::new(
+                ErrorCode::PortTaken,
+                format!(
+                    "listen_port {port} is outside network {}'s range {range}: leave it out for a free one",
+                    network.name
+                ),
+            ));
         }
         Some(port) if taken.binary_search(&port).is_ok() => {
             return Err(AppError::new(

@@ -24,6 +24,7 @@ mod machines_api;
 mod migrations;
 mod openapi;
 mod panel_agent;
+mod panel_forwards;
 mod panel_provisioning;
 mod panel_services;
 mod provisioning_api;
