@@ -16,11 +16,15 @@ use serde_json::{Value, json};
 use smp_panel::Role;
 use smp_panel::db::machines::{self, MachineId, NewMachine};
 use smp_panel::db::networks;
+use smp_proto::api::ContainerList;
 use smp_proto::api::ContainerStatus;
 use smp_proto::names::InstanceName;
-use smp_proto::network::{AddressAnswer, AddressRequest, Forward, ForwardsAnswer, ForwardsRequest, NetworkView};
+use smp_proto::network::{
+    AddressAnswer, AddressRequest, Forward, ForwardProtocol, ForwardsAnswer, ForwardsList, ForwardsRequest,
+    NetworkList, NetworkView,
+};
 
-use crate::containers_api::{AGENT_SECRET, PASSWORD, apply_listed, container_id, set_owner};
+use crate::containers_api::{AGENT_SECRET, CREATED, PASSWORD, apply_listed, container_id, set_owner, summary};
 use crate::helpers::{Session, TestApp, error_code, spawn_app_with};
 
 /// What the fake agent holds: each container's forwards as last set, how
@@ -31,6 +35,33 @@ struct Held {
     address_calls: AtomicUsize,
     forward_calls: AtomicUsize,
     failing: AtomicBool,
+    /// What `GET /containers` and `GET /networks` answer; `None`: 503.
+    listing: Mutex<Option<(ContainerList, NetworkList)>>,
+}
+
+fn unavailable() -> HttpResponse {
+    HttpResponse::ServiceUnavailable().json(json!({"error": {"code": "lxd_unavailable", "message": "not now"}}))
+}
+
+async fn list_containers(held: web::Data<Held>) -> HttpResponse {
+    match &*held.listing.lock().unwrap() {
+        Some((containers, _)) => HttpResponse::Ok().json(containers),
+        None => unavailable(),
+    }
+}
+
+async fn list_networks(held: web::Data<Held>) -> HttpResponse {
+    match &*held.listing.lock().unwrap() {
+        Some((_, networks)) => HttpResponse::Ok().json(networks),
+        None => unavailable(),
+    }
+}
+
+async fn get_forwards(held: web::Data<Held>, name: web::Path<String>) -> HttpResponse {
+    let forwards = held.forwards.lock().unwrap().get(name.as_str()).cloned().unwrap_or_default();
+    let answer =
+        ForwardsAnswer { network: "lxdbr0".to_owned(), listen_address: "127.0.0.1".parse().unwrap(), forwards };
+    HttpResponse::Ok().json(ForwardsList { items: vec![answer] })
 }
 
 fn lxd_error() -> HttpResponse {
@@ -69,11 +100,11 @@ async fn fake_agent() -> (String, Arc<Held>) {
         App::new()
             .app_data(data.clone())
             .route("/container/{name}/forwards", web::put().to(put_forwards))
+            .route("/container/{name}/forwards", web::get().to(get_forwards))
+            .route("/containers", web::get().to(list_containers))
+            .route("/networks", web::get().to(list_networks))
             .route("/container/{name}/address", web::put().to(put_address))
-            .default_service(web::to(|| async {
-                HttpResponse::ServiceUnavailable()
-                    .json(json!({"error": {"code": "lxd_unavailable", "message": "not in this fake"}}))
-            }))
+            .default_service(web::to(|| async { unavailable() }))
     })
     .workers(1)
     .bind("127.0.0.1:0")
@@ -88,6 +119,7 @@ async fn fake_agent() -> (String, Arc<Held>) {
 /// lxdbr0 (10.77.0.0/24) forwards on 127.0.0.1 in `range`; alice owns `a`
 /// and `a2`, bob owns `c`.
 struct Setup {
+    lxdbr0: NetworkView,
     app: TestApp,
     held: Arc<Held>,
     machine: i64,
@@ -127,11 +159,11 @@ async fn setup(range: &str) -> Setup {
         forward_ports: Some(range.parse().unwrap()),
         leases: Vec::new(),
     };
-    networks::replace_networks(&mut app.db.connect(), MachineId(machine), &[lxdbr0], smp_panel::db::unix_now())
+    networks::replace_networks(&mut app.db.connect(), MachineId(machine), &[lxdbr0.clone()], smp_panel::db::unix_now())
         .unwrap();
     let ada = app.login("ada", PASSWORD).await;
     let alice_session = app.login("alice", PASSWORD).await;
-    Setup { app, held, machine, alice, a, a2, c, ada, alice_session }
+    Setup { lxdbr0, app, held, machine, alice, a, a2, c, ada, alice_session }
 }
 
 async fn send(app: &TestApp, method: Method, path: &str, session: &Session, body: Value) -> reqwest::Response {
@@ -339,4 +371,31 @@ async fn fifty_concurrent_requests_for_the_last_free_port_give_exactly_one_forwa
     assert_eq!(ports, vec![20000, 20001]);
     let held: usize = ["a", "a2"].iter().map(|name| held_ports(&setup, name).len()).sum();
     assert_eq!(held, 2, "the agent holds the two forwards and nothing else");
+}
+
+#[tokio::test]
+async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_deletes_nothing() {
+    let setup = setup("20000-20009").await;
+    assert_eq!(set_address(&setup, setup.a, "10.77.0.50").await.status(), 200);
+    set_forward_quota(&setup, setup.alice, Some(1)).await;
+    let created = forward(&setup, &setup.alice_session, setup.a, json!({"protocol": "tcp", "target_port": 22})).await;
+    assert_eq!(created.status(), 201);
+    // LXD lost the panel's forward and holds one the panel never made.
+    let stray = Forward { protocol: ForwardProtocol::Tcp, listen_port: 20007, target_port: 80 };
+    setup.held.forwards.lock().unwrap().insert("a".to_owned(), vec![stray]);
+    let listed = ["a", "a2", "c"].map(|name| summary(name, ContainerStatus::Running, CREATED));
+    let networks = NetworkList { networks: vec![setup.lxdbr0.clone()] };
+    *setup.held.listing.lock().unwrap() = Some((ContainerList { items: listed.to_vec() }, networks));
+    let calls = setup.held.forward_calls.load(Ordering::SeqCst);
+
+    let root = setup.app.login("root", PASSWORD).await;
+    let response = send(&setup.app, Method::POST, &format!("/machines/{}/sync", setup.machine), &root, json!({})).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let (status, body) = crate::containers_api::get_json(&setup.app, "/networks", &setup.ada).await;
+    assert_eq!(status, 200);
+    let drift = body["items"][0]["drift"].as_str().unwrap_or_default().to_owned();
+    assert!(drift.contains("a:") && drift.contains("tcp 20000->22") && drift.contains("tcp 20007->80"), "{drift}");
+    assert_eq!(rows_of(&setup, setup.a).len(), 1, "the panel's forward stays");
+    assert_eq!(held_ports(&setup, "a"), vec![(20007, 80)], "LXD's stays too");
+    assert_eq!(setup.held.forward_calls.load(Ordering::SeqCst), calls, "the sync wrote nothing");
 }
