@@ -159,8 +159,13 @@ async fn setup(range: &str) -> Setup {
         forward_ports: Some(range.parse().unwrap()),
         leases: Vec::new(),
     };
-    networks::replace_networks(&mut app.db.connect(), MachineId(machine), &[lxdbr0.clone()], smp_panel::db::unix_now())
-        .unwrap();
+    networks::replace_networks(
+        &mut app.db.connect(),
+        MachineId(machine),
+        std::slice::from_ref(&lxdbr0),
+        smp_panel::db::unix_now(),
+    )
+    .unwrap();
     let ada = app.login("ada", PASSWORD).await;
     let alice_session = app.login("alice", PASSWORD).await;
     Setup { lxdbr0, app, held, machine, alice, a, a2, c, ada, alice_session }
