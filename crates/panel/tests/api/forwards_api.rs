@@ -403,4 +403,13 @@ async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_de
     assert_eq!(rows_of(&setup, setup.a).len(), 1, "the panel's forward stays");
     assert_eq!(held_ports(&setup, "a"), vec![(20007, 80)], "LXD's stays too");
     assert_eq!(setup.held.forward_calls.load(Ordering::SeqCst), calls, "the sync wrote nothing");
+
+    let page = setup.app.client.get(format!("{}/admin/networks", setup.app.address));
+    let page = page.header("Cookie", &setup.ada.cookie).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("tcp 20007") && page.contains("127.0.0.1:20000"),
+        "the admin page shows drift and forwards: {page}"
+    );
 }
