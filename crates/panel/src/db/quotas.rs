@@ -38,9 +38,15 @@ pub struct Quota {
     pub cpu: Option<i64>,
     pub memory_mb: Option<i64>,
     pub disk_mb: Option<i64>,
-    /// Ports of the host forwarded to her containers (issue 17).
-    #[serde(default)]
+    /// Ports of the host forwarded to her containers (issue 17). Left out
+    /// of a body: 0 (a client that predates it gives no forwards); null: no limit.
+    #[serde(default = "no_forwards")]
     pub forwards: Option<i64>,
+}
+
+/// A quota that leaves `forwards` out allows none.
+fn no_forwards() -> Option<i64> {
+    Some(0)
 }
 
 impl Quota {
