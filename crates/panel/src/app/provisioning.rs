@@ -353,9 +353,19 @@ pub async fn delete_container(
                     ),
                 ));
             }
-            Target::of(connection, &context, &current, &container)
+            let forwarded: std::collections::BTreeSet<String> =
+                networks::forwards_of(connection, id)?.into_iter().map(|row| row.network).collect();
+            Ok((Target::of(connection, &context, &current, &container)?, forwarded))
         },
-        |target| async move {
+        |(target, forwarded)| async move {
+            // Its forwards first: LXD keeps a network forward to an address
+            // whose instance is gone, and a later container may get it.
+            for network in forwarded {
+                let empty = smp_proto::network::ForwardsRequest { network, forwards: Vec::new() };
+                if let Err(error) = target.client.set_forwards(&target.caller, target.instance(), &empty).await {
+                    tracing::warn!(%error, container = id.0, "the forwards of a container being deleted stay in LXD");
+                }
+            }
             match target.client.delete(&target.caller, target.instance()).await {
                 Ok(_) => Ok(()),
                 Err(AgentCallError::Agent { status: 404, .. }) => Ok(()),

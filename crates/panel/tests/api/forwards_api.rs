@@ -57,6 +57,11 @@ async fn list_networks(held: web::Data<Held>) -> HttpResponse {
     }
 }
 
+async fn delete_container(name: web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok()
+        .json(json!({"name": name.into_inner(), "action": "delete", "status": "deleted", "duration_ms": 1}))
+}
+
 async fn get_forwards(held: web::Data<Held>, name: web::Path<String>) -> HttpResponse {
     let forwards = held.forwards.lock().unwrap().get(name.as_str()).cloned().unwrap_or_default();
     let answer =
@@ -102,6 +107,7 @@ async fn fake_agent() -> (String, Arc<Held>) {
             .route("/container/{name}/forwards", web::put().to(put_forwards))
             .route("/container/{name}/forwards", web::get().to(get_forwards))
             .route("/containers", web::get().to(list_containers))
+            .route("/container/{name}", web::delete().to(delete_container))
             .route("/networks", web::get().to(list_networks))
             .route("/container/{name}/address", web::put().to(put_address))
             .default_service(web::to(|| async { unavailable() }))
@@ -412,4 +418,20 @@ async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_de
         page.contains("tcp 20007") && page.contains("127.0.0.1:20000"),
         "the admin page shows drift and forwards: {page}"
     );
+}
+
+#[tokio::test]
+async fn deleting_a_container_takes_its_forwards_out_of_lxd_first_and_frees_its_ports() {
+    let setup = setup("20000-20009").await;
+    assert_eq!(set_address(&setup, setup.a, "10.77.0.50").await.status(), 200);
+    set_forward_quota(&setup, setup.alice, Some(1)).await;
+    let created = forward(&setup, &setup.alice_session, setup.a, json!({"protocol": "tcp", "target_port": 22})).await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(held_ports(&setup, "a"), vec![(20000, 22)]);
+
+    let response = send(&setup.app, Method::DELETE, &format!("/containers/{}", setup.a), &setup.ada, json!({})).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    assert!(held_ports(&setup, "a").is_empty(), "its forward left LXD before the container");
+    assert!(rows_of(&setup, setup.a).is_empty());
+    assert_eq!(set_address(&setup, setup.c, "10.77.0.50").await.status(), 200, "its address is free again");
 }
