@@ -22,11 +22,13 @@ use crate::http::body::Body;
 /// Every machine's networks as their agents last listed them (admins)
 #[utoipa::path(get, path = "/api/v1/networks", responses(
     (status = 200, description = "The networks each agent may touch: subnets, whether public, where forwards \
-        listen and their port range.", body = Items<MachineNetwork>),
+        listen and their port range, the drift the last sync found, and the leases each agent lists now (null \
+        where it could not answer).", body = Items<MachineNetwork>),
+    (status = 429, description = "`limit_reached`: the caller's agent calls in flight are all taken.", body = ErrorBody),
     Allowed, Internal,
 ))]
 pub async fn list_networks(acting: Acting) -> Answer {
-    json(Items { items: networks::every_network(acting.current, &acting.pool).await? })
+    json(Items { items: networks::every_network_with_leases(acting.current, &acting.context, &acting.pool).await? })
 }
 
 /// Every forward of every machine (admins)

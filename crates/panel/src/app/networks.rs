@@ -134,6 +134,41 @@ pub async fn every_network(current: CurrentUser, pool: &DbPool) -> Result<Vec<Ma
     .await
 }
 
+/// `every_network`, with each network's leases as its agent lists them
+/// now (one `network.list` per machine, one machine at a time; a machine
+/// whose agent fails keeps `leases` null).
+pub async fn every_network_with_leases(
+    current: CurrentUser,
+    context: &Context,
+    pool: &DbPool,
+) -> Result<Vec<MachineNetwork>, AppError> {
+    let mut listed = every_network(current.clone(), pool).await?;
+    let mut machines: Vec<i64> = listed.iter().map(|network| network.machine_id).collect();
+    machines.dedup();
+    for machine in machines {
+        let row = db::run(pool, move |connection| {
+            crate::db::machines::get(connection, MachineId(machine)).map_err(AppError::internal)
+        })
+        .await?;
+        let Some(row) = row else { continue };
+        let caller = current.agent_caller(&context.agent_calls)?;
+        let answer = match context.agents.client(&row) {
+            Ok(client) => client.networks(&caller).await,
+            Err(error) => Err(error),
+        };
+        match answer {
+            Ok(answer) => {
+                for network in listed.iter_mut().filter(|network| network.machine_id == machine) {
+                    network.leases =
+                        answer.networks.iter().find(|view| view.name == network.name).map(|view| view.leases.clone());
+                }
+            }
+            Err(error) => tracing::info!(%error, machine, "cannot read the machine's leases"),
+        }
+    }
+    Ok(listed)
+}
+
 /// The network `name` of the container's machine, as its agent listed it.
 fn machine_network(
     connection: &mut DbConnection,

@@ -45,6 +45,10 @@ pub struct MachineNetwork {
     /// network and the panel's (null: nothing). The sync never deletes.
     pub drift: Option<String>,
     pub updated_at: i64,
+    /// Its DHCP leases and static allocations as the agent lists them now
+    /// (`GET /api/v1/networks` asks each machine); null when not asked or
+    /// the agent could not answer.
+    pub leases: Option<Vec<smp_proto::network::LeaseView>>,
 }
 
 impl MachineNetwork {
@@ -86,6 +90,7 @@ fn network_from_row(row: NetworkRow) -> MachineNetwork {
         forward_ports,
         drift,
         updated_at,
+        leases: None,
     }
 }
 

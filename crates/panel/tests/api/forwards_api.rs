@@ -20,7 +20,7 @@ use smp_proto::api::ContainerList;
 use smp_proto::api::ContainerStatus;
 use smp_proto::names::InstanceName;
 use smp_proto::network::{
-    AddressAnswer, AddressRequest, Forward, ForwardProtocol, ForwardsAnswer, ForwardsList, ForwardsRequest,
+    AddressAnswer, AddressRequest, Forward, ForwardProtocol, ForwardsAnswer, ForwardsList, ForwardsRequest, LeaseView,
     NetworkList, NetworkView,
 };
 
@@ -395,7 +395,13 @@ async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_de
     let stray = Forward { protocol: ForwardProtocol::Tcp, listen_port: 20007, target_port: 80 };
     setup.held.forwards.lock().unwrap().insert("a".to_owned(), vec![stray]);
     let listed = ["a", "a2", "c"].map(|name| summary(name, ContainerStatus::Running, CREATED));
-    let networks = NetworkList { networks: vec![setup.lxdbr0.clone()] };
+    let lease = LeaseView {
+        hostname: "a".to_owned(),
+        hwaddr: "00:16:3e:00:00:01".to_owned(),
+        address: "10.77.0.50".to_owned(),
+        kind: "static".to_owned(),
+    };
+    let networks = NetworkList { networks: vec![NetworkView { leases: vec![lease], ..setup.lxdbr0.clone() }] };
     *setup.held.listing.lock().unwrap() = Some((ContainerList { items: listed.to_vec() }, networks));
     let calls = setup.held.forward_calls.load(Ordering::SeqCst);
 
@@ -405,6 +411,7 @@ async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_de
     let (status, body) = crate::containers_api::get_json(&setup.app, "/networks", &setup.ada).await;
     assert_eq!(status, 200);
     let drift = body["items"][0]["drift"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(body["items"][0]["leases"][0]["address"], "10.77.0.50", "the leases come from the agent: {body}");
     assert!(drift.contains("a:") && drift.contains("tcp 20000->22") && drift.contains("tcp 20007->80"), "{drift}");
     assert_eq!(rows_of(&setup, setup.a).len(), 1, "the panel's forward stays");
     assert_eq!(held_ports(&setup, "a"), vec![(20007, 80)], "LXD's stays too");
