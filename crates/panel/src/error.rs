@@ -73,6 +73,14 @@ pub enum ErrorCode {
     WrongPassword,
     /// A browser request whose `Origin` is not the panel's (`origin`).
     OriginMismatch,
+    /// The listen port asked for is taken, or every port of the range is.
+    PortTaken,
+    /// Another container of the machine has that address on that network.
+    AddressTaken,
+    /// A forward needs the container's static address: an admin sets one first.
+    NoAddress,
+    /// The machine's agent may not touch that network.
+    NetworkNotAllowed,
 }
 
 impl ErrorCode {
@@ -107,6 +115,10 @@ impl ErrorCode {
             ErrorCode::TokenScope => "token_scope",
             ErrorCode::WrongPassword => "wrong_password",
             ErrorCode::OriginMismatch => "origin_mismatch",
+            ErrorCode::PortTaken => "port_taken",
+            ErrorCode::AddressTaken => "address_taken",
+            ErrorCode::NoAddress => "no_address",
+            ErrorCode::NetworkNotAllowed => "network_not_allowed",
         }
     }
 
@@ -122,14 +134,18 @@ impl ErrorCode {
             | ErrorCode::SessionRequired
             | ErrorCode::TokenScope
             | ErrorCode::WrongPassword
-            | ErrorCode::OriginMismatch => StatusCode::FORBIDDEN,
+            | ErrorCode::OriginMismatch
+            | ErrorCode::NetworkNotAllowed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
             | ErrorCode::QuotaExceeded
             | ErrorCode::AlreadyExists
             | ErrorCode::HasChildren
-            | ErrorCode::InstanceChanged => StatusCode::CONFLICT,
+            | ErrorCode::InstanceChanged
+            | ErrorCode::PortTaken
+            | ErrorCode::AddressTaken
+            | ErrorCode::NoAddress => StatusCode::CONFLICT,
             ErrorCode::InvalidInput | ErrorCode::UnknownImage | ErrorCode::UnknownProfile => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -254,6 +270,10 @@ impl From<AgentCallError> for AppError {
             AgentCallError::Agent { code: AgentCode::UnknownProfile, .. } => ErrorCode::UnknownProfile,
             AgentCallError::Agent { status: 429, .. } => ErrorCode::LimitReached,
             AgentCallError::Agent { code: AgentCode::InstanceChanged, .. } => ErrorCode::InstanceChanged,
+            AgentCallError::Agent { code: AgentCode::PortTaken, .. } => ErrorCode::PortTaken,
+            AgentCallError::Agent { code: AgentCode::AddressTaken, .. } => ErrorCode::AddressTaken,
+            AgentCallError::Agent { code: AgentCode::NoAddress, .. } => ErrorCode::NoAddress,
+            AgentCallError::Agent { code: AgentCode::NetworkNotAllowed, .. } => ErrorCode::NetworkNotAllowed,
             AgentCallError::Agent { status: 503, .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { status: 504, .. } => ErrorCode::AgentTimeout,
             AgentCallError::Agent { status: 404, .. } | AgentCallError::Agent { status: 409, .. } => {
@@ -280,7 +300,11 @@ impl From<AgentCallError> for AppError {
                     | AgentCode::ForbiddenConfig
                     | AgentCode::AlreadyExists
                     | AgentCode::UnknownImage
-                    | AgentCode::UnknownProfile,
+                    | AgentCode::UnknownProfile
+                    | AgentCode::PortTaken
+                    | AgentCode::AddressTaken
+                    | AgentCode::NoAddress
+                    | AgentCode::NetworkNotAllowed,
                 message,
                 ..
             } => message.clone(),
@@ -363,6 +387,10 @@ mod tests {
             (ErrorCode::TokenScope, 403),
             (ErrorCode::WrongPassword, 403),
             (ErrorCode::OriginMismatch, 403),
+            (ErrorCode::PortTaken, 409),
+            (ErrorCode::AddressTaken, 409),
+            (ErrorCode::NoAddress, 409),
+            (ErrorCode::NetworkNotAllowed, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

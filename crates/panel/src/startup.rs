@@ -16,6 +16,7 @@ use crate::agents::call_limit::CallLimiter;
 use crate::api;
 use crate::app::Context;
 use crate::app::login_limit::LoginLimiter;
+use crate::app::networks::ForwardLocks;
 use crate::app::terminals::{TerminalLimits, Terminals, rights};
 use crate::config::Config;
 use crate::db::{self, DbPool};
@@ -86,6 +87,7 @@ impl Application {
             default_limits: config.default_limits,
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
             terminals: Terminals::new(terminal_limits(&config), rights::watch_audit_log(pool.get_ref().clone())),
+            forward_locks: ForwardLocks::default(),
         });
         let ssh = match &config.ssh {
             Some(ssh) => Some(start_ssh(&config, ssh, context.clone(), pool.get_ref().clone(), refusals.clone())?),

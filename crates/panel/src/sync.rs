@@ -10,7 +10,7 @@
 //! the advisory lock `SYNC_LOCK_KEY` runs them; with SQLite there is one
 //! instance by construction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,7 @@ use smp_proto::error::ErrorCode as AgentCode;
 
 use crate::db::containers::{self, EventOutcome, SyncReport};
 use crate::db::machines::{self, Machine, MachineId};
+use crate::db::networks;
 use crate::db::services;
 use crate::db::{self, Backend, DbConnection, DbError};
 
@@ -102,7 +103,86 @@ impl Agents {
         })
         .await?;
         report.services = self.sync_services(id, &client).await?;
+        self.sync_networks(id, &client).await?;
         Ok(report)
+    }
+
+    /// Refreshes what the panel knows of the machine's networks (one
+    /// `network.list`), then compares, for each container that has forwards
+    /// in the panel, LXD's forwards (one `forward.list` each) with the
+    /// panel's rows, and records what differs on the network (`drift`) and
+    /// in the log. Nothing is deleted or changed on either side: an admin
+    /// decides. An agent that cannot list (an older one) leaves all as it was.
+    async fn sync_networks(&self, id: MachineId, client: &AgentClient) -> Result<(), SyncError> {
+        let caller = sync_caller();
+        let listed = match client.networks(&caller).await {
+            Ok(listed) => listed,
+            Err(error) => {
+                tracing::info!(machine = %id, %error, "cannot list the networks");
+                return Ok(());
+            }
+        };
+        let rows = db::run(&self.pool, move |connection| {
+            networks::replace_networks(connection, id, &listed.networks, db::unix_now())?;
+            networks::forwards_of_machine(connection, id).map_err(SyncError::from)
+        })
+        .await?;
+        let mut by_container: BTreeMap<String, Vec<networks::ForwardRow>> = BTreeMap::new();
+        for row in rows {
+            by_container.entry(row.container.clone()).or_default().push(row);
+        }
+        let mut drift: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (container, rows) in &by_container {
+            let held = match client.forwards(&caller, container).await {
+                Ok(held) => held,
+                Err(error) => {
+                    tracing::info!(machine = %id, %container, %error, "cannot list the container's forwards");
+                    continue;
+                }
+            };
+            let networks: BTreeSet<&str> = rows.iter().map(|row| row.network.as_str()).collect();
+            for network in networks {
+                let panel: BTreeSet<(&str, u16, u16)> = rows
+                    .iter()
+                    .filter(|row| row.network == network)
+                    .map(|row| (row.protocol.as_str(), row.listen_port, row.target_port))
+                    .collect();
+                let lxd: BTreeSet<(&str, u16, u16)> = held
+                    .items
+                    .iter()
+                    .filter(|answer| answer.network == network)
+                    .flat_map(|answer| answer.forwards.iter())
+                    .map(|forward| (forward.protocol.as_str(), forward.listen_port, forward.target_port))
+                    .collect();
+                let words = |set: &BTreeSet<(&str, u16, u16)>, other: &BTreeSet<(&str, u16, u16)>| -> Vec<String> {
+                    set.difference(other)
+                        .map(|(protocol, listen, target)| format!("{protocol} {listen}->{target}"))
+                        .collect()
+                };
+                let (only_lxd, only_panel) = (words(&lxd, &panel), words(&panel, &lxd));
+                if !only_lxd.is_empty() || !only_panel.is_empty() {
+                    let mut text = format!("{container}:");
+                    if !only_panel.is_empty() {
+                        text.push_str(&format!(" the panel has {} that LXD does not;", only_panel.join(", ")));
+                    }
+                    if !only_lxd.is_empty() {
+                        text.push_str(&format!(" LXD has {} that the panel does not;", only_lxd.join(", ")));
+                    }
+                    tracing::warn!(machine = %id, network, drift = %text, "forwards drifted");
+                    drift.entry(network.to_owned()).or_default().push(text);
+                }
+            }
+        }
+        if drift.is_empty() {
+            return Ok(());
+        }
+        db::run(&self.pool, move |connection| {
+            for (network, lines) in &drift {
+                networks::set_drift(connection, id, network, Some(&lines.join(" ")))?;
+            }
+            Ok::<_, SyncError>(())
+        })
+        .await
     }
 
     /// Refreshes the status of the machine's services (after its containers,

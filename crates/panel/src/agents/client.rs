@@ -23,6 +23,7 @@ use smp_proto::api::{
 };
 use smp_proto::config_policy::Tier;
 use smp_proto::error::{ErrorBody, ErrorCode};
+use smp_proto::network::{AddressAnswer, AddressRequest, ForwardsAnswer, ForwardsList, ForwardsRequest, NetworkList};
 use smp_proto::token::{Claims, SharedKey, TokenOrder, body_hash, jti_from_random, mint_operation_token};
 
 use crate::agents::call_limit::CallPermit;
@@ -460,6 +461,42 @@ impl AgentClient {
     /// `images`: the aliases the caller may create from (members: the agent's `member_images`).
     pub async fn images(&self, caller: &Caller) -> Result<ImageList, AgentCallError> {
         self.call(caller, &Call::new(Action::Images)).await
+    }
+}
+
+impl AgentClient {
+    /// `network.list`: the networks the agent may touch, with their leases.
+    pub async fn networks(&self, caller: &Caller) -> Result<NetworkList, AgentCallError> {
+        self.call(caller, &Call::new(Action::NetworkList)).await
+    }
+
+    /// `address`: the container's static address on a network (null: back to DHCP).
+    pub async fn set_address(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        request: &AddressRequest,
+    ) -> Result<AddressAnswer, AgentCallError> {
+        self.call_with_body(caller, Call::new(Action::Address).container(container), request).await
+    }
+
+    /// `forward.list`: the host ports forwarded to the container, per network.
+    pub async fn forwards(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<ForwardsList, AgentCallError> {
+        self.call(caller, &Call::new(Action::ForwardList).container(container)).await
+    }
+
+    /// `forward.set`: the container's whole set of forwards on a network.
+    pub async fn set_forwards(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        request: &ForwardsRequest,
+    ) -> Result<ForwardsAnswer, AgentCallError> {
+        self.call_with_body(caller, Call::new(Action::ForwardSet).container(container), request).await
     }
 }
 

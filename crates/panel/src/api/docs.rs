@@ -84,6 +84,12 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::containers::exec_in_container,
         api::containers::container_state,
         api::containers::container_logs,
+        api::networks::set_address,
+        api::networks::list_forwards,
+        api::networks::create_forward,
+        api::networks::delete_forward,
+        api::networks::list_networks,
+        api::networks::list_every_forward,
         api::services::container_units,
         api::services::list_services,
         api::services::create_service,
@@ -108,6 +114,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         (name = "machines", description = "The agents the panel reaches (admins read, the head admin manages)."),
         (name = "containers", description = "Containers the caller may see, and the actions sent to their agent."),
         (name = "terminals", description = "Tickets for the terminal WebSocket (`GET /api/v1/terminal`), and shared terminal sessions."),
+        (name = "networks", description = "Static addresses (admins), ports of the host forwarded to containers             (their owners within the `forwards` quota), and the machines' networks."),
         (name = "audit", description = "The audit log, as the policy allows."),
     ),
 )]
@@ -187,7 +194,7 @@ impl Modify for RouteSecurity {
 }
 
 /// Each route's tag, by the start of its path: the first that matches.
-const TAGS: [(&str, &str); 14] = [
+const TAGS: [(&str, &str); 18] = [
     ("/api/v1/health", "health"),
     ("/api/v1/login", "session"),
     ("/api/v1/logout", "session"),
@@ -199,7 +206,11 @@ const TAGS: [(&str, &str); 14] = [
     // The units to pick from when making a service.
     ("/api/v1/containers/{id}/units", "services"),
     ("/api/v1/containers/{id}/terminal", "terminals"),
+    ("/api/v1/containers/{id}/address", "networks"),
+    ("/api/v1/containers/{id}/forwards", "networks"),
     ("/api/v1/containers", "containers"),
+    ("/api/v1/networks", "networks"),
+    ("/api/v1/forwards", "networks"),
     ("/api/v1/terminal-sessions", "terminals"),
     ("/api/v1/services", "services"),
     ("/api/v1/audit", "audit"),
@@ -339,6 +350,10 @@ mod tests {
             Code::TokenScope,
             Code::WrongPassword,
             Code::OriginMismatch,
+            Code::PortTaken,
+            Code::AddressTaken,
+            Code::NoAddress,
+            Code::NetworkNotAllowed,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -371,7 +386,11 @@ mod tests {
                 | Code::SessionRequired
                 | Code::TokenScope
                 | Code::WrongPassword
-                | Code::OriginMismatch => {}
+                | Code::OriginMismatch
+                | Code::PortTaken
+                | Code::AddressTaken
+                | Code::NoAddress
+                | Code::NetworkNotAllowed => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

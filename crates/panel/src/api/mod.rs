@@ -13,6 +13,7 @@ pub(crate) mod audit;
 pub(crate) mod containers;
 pub mod docs;
 pub(crate) mod machines;
+pub(crate) mod networks;
 pub(crate) mod params;
 pub(crate) mod password;
 pub(crate) mod provisioning;
@@ -76,6 +77,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(route(Method::POST, "/containers/{id}/exec", "container.exec", containers::exec_in_container)) // CurrentUser + policy ContainerExec; audited `started`, then the outcome
         .service(route(Method::GET, "/containers/{id}/state", None, containers::container_state)) // CurrentUser + policy ContainerState
         .service(route(Method::GET, "/containers/{id}/logs", None, containers::container_logs)) // CurrentUser + policy ContainerLogs
+        .service(route(Method::PUT, "/containers/{id}/address", "container.address", networks::set_address)) // CurrentUser + policy ContainerAddress (admins)
+        .service(route(Method::GET, "/containers/{id}/forwards", None, networks::list_forwards)) // CurrentUser + policy ContainerForward
+        .service(route(Method::POST, "/containers/{id}/forwards", "forward.create", networks::create_forward)) // CurrentUser + policy ContainerForward; quota `forwards`
+        .service(route(Method::DELETE, "/containers/{id}/forwards/{fid}", "forward.delete", networks::delete_forward)) // CurrentUser + policy ContainerForward
+        .service(route(Method::GET, "/networks", None, networks::list_networks)) // CurrentUser + policy NetworkView
+        .service(route(Method::GET, "/forwards", None, networks::list_every_forward)) // CurrentUser + policy NetworkView
         .service(route(Method::GET, "/containers/{id}/units", None, services::container_units)) // CurrentUser + policy ServiceCreate on the container
         .service(route(Method::POST, "/containers/{id}/terminal", "terminal.ticket", terminals::terminal_ticket)) // CurrentUser + policy ContainerTerminal (never a service owner)
         .service(route(Method::POST, "/terminal-sessions", "terminal_session.create", terminals::create_session)) // CurrentUser + policy ContainerTerminal

@@ -57,3 +57,13 @@ pub struct SshKeyPath {
     /// The SSH key's id.
     pub id: i64,
 }
+
+/// One forward of a container.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ForwardPath {
+    /// The container's id.
+    pub id: i64,
+    /// The forward's id.
+    pub fid: i64,
+}

@@ -14,6 +14,7 @@ pub mod dns;
 pub mod login_limit;
 pub mod machines;
 pub mod member_shell;
+pub mod networks;
 pub mod password;
 pub mod provisioning;
 pub mod quotas;
@@ -55,4 +56,6 @@ pub struct Context {
     pub agent_calls: CallLimiter,
     /// Open terminal sessions and their unused tickets.
     pub terminals: terminals::Terminals,
+    /// One change of a container's forwards at a time reaches its agent.
+    pub forward_locks: networks::ForwardLocks,
 }

@@ -26,6 +26,7 @@ use crate::app::audited::{AuditEntry, audited_call, audited_finish, audited_star
 use crate::app::{Context, CurrentUser};
 use crate::db::containers::{self, Container, ContainerId, Limits, Reservation};
 use crate::db::machines::{self, Machine, MachineId};
+use crate::db::networks;
 use crate::db::quotas;
 use crate::db::services;
 use crate::db::users::UserId;
@@ -352,9 +353,19 @@ pub async fn delete_container(
                     ),
                 ));
             }
-            Target::of(connection, &context, &current, &container)
+            let forwarded: std::collections::BTreeSet<String> =
+                networks::forwards_of(connection, id)?.into_iter().map(|row| row.network).collect();
+            Ok((Target::of(connection, &context, &current, &container)?, forwarded))
         },
-        |target| async move {
+        |(target, forwarded)| async move {
+            // Its forwards first: LXD keeps a network forward to an address
+            // whose instance is gone, and a later container may get it.
+            for network in forwarded {
+                let empty = smp_proto::network::ForwardsRequest { network, forwards: Vec::new() };
+                if let Err(error) = target.client.set_forwards(&target.caller, target.instance(), &empty).await {
+                    tracing::warn!(%error, container = id.0, "the forwards of a container being deleted stay in LXD");
+                }
+            }
             match target.client.delete(&target.caller, target.instance()).await {
                 Ok(_) => Ok(()),
                 Err(AgentCallError::Agent { status: 404, .. }) => Ok(()),
@@ -365,6 +376,9 @@ pub async fn delete_container(
             let now = db::unix_now();
             let container = containers::get(connection, id)?.ok_or_else(AppError::not_found)?;
             containers::mark_deleted(connection, id, now)?;
+            // Its ports and addresses are free again (LXD's forwards to it
+            // are the agent's to remove with the instance).
+            networks::forget_container(connection, id)?;
             services::follow_container(
                 connection,
                 container.machine_id,

@@ -26,6 +26,7 @@ macro_rules! row_id {
 pub mod containers;
 pub mod dns;
 pub mod machines;
+pub mod networks;
 pub mod quotas;
 pub mod schema;
 pub mod services;

@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use super::containers::{ContainerId, Limits};
 use super::machines::MachineId;
-use super::schema::{containers, machine_quotas, machines, quotas, users};
+use super::schema::{containers, forwards, machine_quotas, machines, quotas, users};
 use super::users::UserId;
 use super::{DbConnection, unix_now};
 
-/// A quota row keyed by a user or machine id: (id, containers, cpu, memory_mb, disk_mb).
-type KeyedQuotaRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// A quota row keyed by a user or machine id: (id, containers, cpu, memory_mb, disk_mb, forwards).
+type KeyedQuotaRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// A quota row's limits: (containers, cpu, memory_mb, disk_mb, forwards).
+type QuotaColumns = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 /// A container's (cpu, memory_mb, disk_mb) columns.
 type LimitColumns = (Option<i64>, Option<i64>, Option<i64>);
 
@@ -36,9 +38,22 @@ pub struct Quota {
     pub cpu: Option<i64>,
     pub memory_mb: Option<i64>,
     pub disk_mb: Option<i64>,
+    /// Ports of the host forwarded to her containers (issue 17). Left out
+    /// of a body: 0 (a client that predates it gives no forwards); null: no limit.
+    #[serde(default = "no_forwards")]
+    pub forwards: Option<i64>,
+}
+
+/// A quota that leaves `forwards` out allows none.
+fn no_forwards() -> Option<i64> {
+    Some(0)
 }
 
 impl Quota {
+    fn from_columns((containers, cpu, memory_mb, disk_mb, forwards): QuotaColumns) -> Quota {
+        Quota { containers, cpu, memory_mb, disk_mb, forwards }
+    }
+
     /// A negative limit makes no sense; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
         for (name, value) in [
@@ -46,6 +61,7 @@ impl Quota {
             ("cpu", self.cpu),
             ("memory_mb", self.memory_mb),
             ("disk_mb", self.disk_mb),
+            ("forwards", self.forwards),
         ] {
             if value.is_some_and(|value| value < 0) {
                 return Err(format!("{name} must be 0 or more, or null for no limit"));
@@ -76,6 +92,7 @@ pub fn set(connection: &mut DbConnection, user: UserId, quota: &Quota) -> QueryR
                 quotas::cpu.eq(quota.cpu),
                 quotas::memory_mb.eq(quota.memory_mb),
                 quotas::disk_mb.eq(quota.disk_mb),
+                quotas::forwards.eq(quota.forwards),
                 quotas::updated_at.eq(unix_now()),
             ))
             .execute(connection)?;
@@ -87,10 +104,16 @@ pub fn set(connection: &mut DbConnection, user: UserId, quota: &Quota) -> QueryR
 pub fn machine_quota(connection: &mut DbConnection, user: UserId, machine: MachineId) -> QueryResult<Option<Quota>> {
     machine_quotas::table
         .find((user.0, machine.0))
-        .select((machine_quotas::containers, machine_quotas::cpu, machine_quotas::memory_mb, machine_quotas::disk_mb))
-        .first::<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>(connection)
+        .select((
+            machine_quotas::containers,
+            machine_quotas::cpu,
+            machine_quotas::memory_mb,
+            machine_quotas::disk_mb,
+            machine_quotas::forwards,
+        ))
+        .first::<QuotaColumns>(connection)
         .optional()
-        .map(|row| row.map(|(containers, cpu, memory_mb, disk_mb)| Quota { containers, cpu, memory_mb, disk_mb }))
+        .map(|row| row.map(Quota::from_columns))
 }
 
 /// Every machine quota of the user, by machine id.
@@ -103,11 +126,14 @@ pub fn machine_quotas(connection: &mut DbConnection, user: UserId) -> QueryResul
             machine_quotas::cpu,
             machine_quotas::memory_mb,
             machine_quotas::disk_mb,
+            machine_quotas::forwards,
         ))
         .load(connection)?;
     Ok(rows
         .into_iter()
-        .map(|(machine, containers, cpu, memory_mb, disk_mb)| (machine, Quota { containers, cpu, memory_mb, disk_mb }))
+        .map(|(machine, containers, cpu, memory_mb, disk_mb, forwards)| {
+            (machine, Quota::from_columns((containers, cpu, memory_mb, disk_mb, forwards)))
+        })
         .collect())
 }
 
@@ -129,6 +155,7 @@ pub fn set_machine_quota(
                     machine_quotas::cpu.eq(quota.cpu),
                     machine_quotas::memory_mb.eq(quota.memory_mb),
                     machine_quotas::disk_mb.eq(quota.disk_mb),
+                    machine_quotas::forwards.eq(quota.forwards),
                     machine_quotas::updated_at.eq(unix_now()),
                 ))
                 .execute(connection)?;
@@ -144,6 +171,8 @@ pub struct Usage {
     pub cpu: i64,
     pub memory_mb: i64,
     pub disk_mb: i64,
+    /// Her forwards that count against her quota.
+    pub forwards: i64,
 }
 
 impl Usage {
@@ -178,6 +207,10 @@ pub fn usage(connection: &mut DbConnection, user: UserId, except: Option<Contain
         usage.overall.add(&limits);
         usage.machines.entry(machine).or_default().add(&limits);
     }
+    for (machine, count) in forward_counts(connection, user)? {
+        usage.overall.forwards += count;
+        usage.machines.entry(machine).or_default().forwards += count;
+    }
     Ok(usage)
 }
 
@@ -194,17 +227,31 @@ pub fn usage_of_everyone(connection: &mut DbConnection) -> QueryResult<BTreeMap<
             usage.entry(owner).or_default().add(&Limits { cpu, memory_mb, disk_mb });
         }
     }
+    let forwarders: Vec<Option<i64>> =
+        forwards::table.filter(forwards::in_quota.eq(true)).select(forwards::user_id).load(connection)?;
+    for user in forwarders.into_iter().flatten() {
+        usage.entry(user).or_default().forwards += 1;
+    }
     Ok(usage)
 }
 
 /// Every stored overall quota, by user id.
 pub fn all_stored(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Quota>> {
     let rows: Vec<KeyedQuotaRow> = quotas::table
-        .select((quotas::user_id, quotas::containers, quotas::cpu, quotas::memory_mb, quotas::disk_mb))
+        .select((
+            quotas::user_id,
+            quotas::containers,
+            quotas::cpu,
+            quotas::memory_mb,
+            quotas::disk_mb,
+            quotas::forwards,
+        ))
         .load(connection)?;
     Ok(rows
         .into_iter()
-        .map(|(user, containers, cpu, memory_mb, disk_mb)| (user, Quota { containers, cpu, memory_mb, disk_mb }))
+        .map(|(user, containers, cpu, memory_mb, disk_mb, forwards)| {
+            (user, Quota::from_columns((containers, cpu, memory_mb, disk_mb, forwards)))
+        })
         .collect())
 }
 
@@ -270,6 +317,54 @@ pub fn reserve_check(
             machines::table.find(machine.0).select(machines::name).first(connection).unwrap_or_default();
         let used = usage.machines.get(&machine.0).copied().unwrap_or_default();
         return Ok(quota.admits(&used, count, limits, &format!("your quota on machine {machine_name}")));
+    }
+    Ok(Ok(()))
+}
+
+/// How many of the user's forwards count against her quota, by machine id.
+fn forward_counts(connection: &mut DbConnection, user: UserId) -> QueryResult<BTreeMap<i64, i64>> {
+    let machines: Vec<i64> = forwards::table
+        .filter(forwards::user_id.eq(user.0))
+        .filter(forwards::in_quota.eq(true))
+        .select(forwards::machine_id)
+        .load(connection)?;
+    let mut counts = BTreeMap::new();
+    for machine in machines {
+        *counts.entry(machine).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// Inside a write transaction: locks the user, then checks that one more
+/// forward on `machine` fits her overall `forwards` quota (or `default`'s)
+/// and her quota on that machine.
+pub fn forward_check(
+    connection: &mut DbConnection,
+    user: UserId,
+    machine: MachineId,
+    default: &Quota,
+) -> QueryResult<Result<(), Exceeded>> {
+    lock_user(connection, user)?;
+    let counts = forward_counts(connection, user)?;
+    let overall: i64 = counts.values().sum();
+    let exceeded = |scope: &str, limit: i64, used: i64| {
+        Exceeded(format!(
+            "{scope} allows {limit} forwarded port{}; you have {used}: delete one or ask an admin for more",
+            if limit == 1 { "" } else { "s" }
+        ))
+    };
+    if let Some(limit) = get(connection, user, default)?.forwards
+        && overall + 1 > limit
+    {
+        return Ok(Err(exceeded("your quota", limit, overall)));
+    }
+    if let Some(limit) = machine_quota(connection, user, machine)?.and_then(|quota| quota.forwards) {
+        let used = counts.get(&machine.0).copied().unwrap_or(0);
+        if used + 1 > limit {
+            let machine_name: String =
+                machines::table.find(machine.0).select(machines::name).first(connection).unwrap_or_default();
+            return Ok(Err(exceeded(&format!("your quota on machine {machine_name}"), limit, used)));
+        }
     }
     Ok(Ok(()))
 }

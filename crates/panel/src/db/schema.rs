@@ -133,6 +133,7 @@ diesel::table! {
         memory_mb -> Nullable<BigInt>,
         disk_mb -> Nullable<BigInt>,
         updated_at -> BigInt,
+        forwards -> Nullable<BigInt>,
     }
 }
 
@@ -145,10 +146,55 @@ diesel::table! {
         memory_mb -> Nullable<BigInt>,
         disk_mb -> Nullable<BigInt>,
         updated_at -> BigInt,
+        forwards -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    machine_networks (machine_id, name) {
+        machine_id -> BigInt,
+        name -> Text,
+        ipv4_subnet -> Nullable<Text>,
+        ipv6_subnet -> Nullable<Text>,
+        public -> Bool,
+        listen_address -> Nullable<Text>,
+        forward_first -> Nullable<BigInt>,
+        forward_last -> Nullable<BigInt>,
+        drift -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    container_addresses (container_id, network) {
+        container_id -> BigInt,
+        machine_id -> BigInt,
+        network -> Text,
+        ipv4 -> Nullable<Text>,
+        ipv6 -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    forwards (id) {
+        id -> BigInt,
+        container_id -> BigInt,
+        machine_id -> BigInt,
+        network -> Text,
+        protocol -> Text,
+        listen_port -> BigInt,
+        target_port -> BigInt,
+        user_id -> Nullable<BigInt>,
+        in_quota -> Bool,
+        created_at -> BigInt,
     }
 }
 
 diesel::joinable!(containers -> machines (machine_id));
+diesel::joinable!(forwards -> containers (container_id));
+diesel::joinable!(container_addresses -> containers (container_id));
+diesel::joinable!(machine_networks -> machines (machine_id));
 diesel::joinable!(machine_quotas -> machines (machine_id));
 diesel::joinable!(containers -> users (owner_id));
 diesel::joinable!(quotas -> users (user_id));
@@ -164,11 +210,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     quotas,
     machine_quotas,
+    machine_networks,
+    container_addresses,
+    forwards,
     audit_log,
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 13] = [
     "users",
     "sessions",
     "personal_access_tokens",
@@ -178,5 +227,8 @@ pub const TABLES: [&str; 10] = [
     "services",
     "quotas",
     "machine_quotas",
+    "machine_networks",
+    "container_addresses",
+    "forwards",
     "audit_log",
 ];

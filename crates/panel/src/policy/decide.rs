@@ -54,6 +54,13 @@ pub enum Action {
     ContainerConfigure,
     /// Change its limits (a member: only a sub-container, within her quota).
     ContainerResize,
+    /// Give it a static address on a network of its machine (admins).
+    ContainerAddress,
+    /// List, create and delete the host ports forwarded to it (its owners,
+    /// within their `forwards` quota; admins).
+    ContainerForward,
+    /// Every machine's networks and every forward (admins; the object is `Object::Machine`).
+    NetworkView,
     ServiceView,
     ServiceStart,
     ServiceStop,
@@ -86,7 +93,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 36] = [
         Action::ContainerView,
         Action::ContainerStart,
         Action::ContainerStop,
@@ -101,6 +108,9 @@ impl Action {
         Action::ContainerDelete,
         Action::ContainerConfigure,
         Action::ContainerResize,
+        Action::ContainerAddress,
+        Action::ContainerForward,
+        Action::NetworkView,
         Action::ServiceView,
         Action::ServiceStart,
         Action::ServiceStop,
@@ -166,7 +176,7 @@ pub enum Decision {
 }
 
 /// Lifecycle and inspection of a container, which its owners may do.
-const OWNER_CONTAINER_ACTIONS: [Action; 10] = [
+const OWNER_CONTAINER_ACTIONS: [Action; 11] = [
     Action::ContainerView,
     Action::ContainerTerminal,
     Action::ContainerStart,
@@ -177,6 +187,7 @@ const OWNER_CONTAINER_ACTIONS: [Action; 10] = [
     Action::ContainerLogs,
     Action::ContainerCreate,
     Action::ContainerConfigure,
+    Action::ContainerForward,
 ];
 
 /// What owners may do only to a sub-container (one a member made under
@@ -404,6 +415,7 @@ mod tests {
             ContainerTerminal,
             ContainerCreate,
             ContainerConfigure,
+            ContainerForward,
             ServiceCreate,
         ];
         let mut sub_container = lifecycle.clone();
@@ -514,6 +526,25 @@ mod tests {
                     assert_ne!(decide(&someone, action, &object(Relation::OwnContainer)), Allow, "{role:?} {action:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn admins_set_addresses_and_see_every_forward_owners_forward_and_service_owners_do_neither() {
+        let member = actor(Role::Member);
+        let own = Object::Container { owners: &[Some(ME)], in_quota: false };
+        let others = Object::Container { owners: &[Some(OTHER)], in_quota: false };
+        let shared = Object::Container { owners: &[None], in_quota: false };
+        assert_eq!(decide(&member, Action::ContainerForward, &own), Allow);
+        assert_eq!(decide(&member, Action::ContainerAddress, &own), Forbid, "admins set addresses");
+        assert_eq!(decide(&member, Action::ContainerForward, &others), Hide, "another's container is a 404");
+        assert_eq!(decide(&member, Action::ContainerForward, &shared), Hide, "a service owner's container too");
+        assert_eq!(decide(&member, Action::NetworkView, &Object::Machine), Forbid);
+        for role in [Role::Admin, Role::HeadAdmin] {
+            for action in [Action::ContainerAddress, Action::ContainerForward] {
+                assert_eq!(decide(&actor(role), action, &others), Allow, "{role:?} {action:?}");
+            }
+            assert_eq!(decide(&actor(role), Action::NetworkView, &Object::Machine), Allow, "{role:?}");
         }
     }
 

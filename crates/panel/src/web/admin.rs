@@ -21,6 +21,7 @@ use crate::app::CurrentUser;
 use crate::app::machines::{
     AddMachine, MachineView, RotateKey, add_machine, list_machines, rotate_machine_key, sync_machine,
 };
+use crate::app::networks::{every_forward, every_network};
 use crate::app::quotas::set_quota_of;
 use crate::app::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::db::machines::MachineId;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/admin/users/{id}", "user.update").route(web::post().to(update))) // CurrentUser (X-CSRF-Token) + policy UserManage (+ UserAppointAdmin)
         .service(post("/admin/users/{id}/quota", "user.quota").route(web::post().to(set_quota))) // CurrentUser (X-CSRF-Token) + policy UserManage (set_quota_of)
         .service(web::resource("/admin/machines").route(web::get().to(machines_page))) // CurrentUser + policy MachineView (else 404 page)
+        .service(web::resource("/admin/networks").route(web::get().to(networks_page))) // CurrentUser + policy NetworkView (else 404 page)
         .service(post("/admin/machines/new", "machine.add").route(web::post().to(add))) // CurrentUser (X-CSRF-Token) + policy MachineManage
         .service(post("/admin/machines/{id}/sync", "machine.sync").route(web::post().to(sync))) // CurrentUser (X-CSRF-Token) + policy MachineManage
         .service(post("/admin/machines/{id}/rotate-key", "machine.rotate_key").route(web::post().to(rotate))); // CurrentUser (X-CSRF-Token) + policy MachineManage
@@ -105,6 +107,7 @@ struct QuotaRow {
     cpu: String,
     memory_mb: String,
     disk_mb: String,
+    forwards: String,
     /// She has the configured default quota (no quota of her own).
     default: bool,
     used: String,
@@ -144,6 +147,7 @@ async fn quota_rows(pool: &DbPool, default: Quota, members: Vec<(i64, String)>) 
                 cpu: text(quota.cpu),
                 memory_mb: text(quota.memory_mb),
                 disk_mb: text(quota.disk_mb),
+                forwards: text(quota.forwards),
                 default: own.is_none(),
                 used: usage_text(&used, &quota),
             }
@@ -263,6 +267,8 @@ pub async fn update(page: PageContext, path: web::Path<i64>, PageForm(submitted)
 pub struct QuotaForm {
     #[serde(default)]
     containers: String,
+    #[serde(default)]
+    forwards: String,
     #[serde(flatten)]
     limits: LimitFields,
 }
@@ -280,6 +286,7 @@ impl QuotaForm {
             cpu: limit("CPUs", &self.limits.cpu)?,
             memory_mb: limit("memory", &self.limits.memory_mb)?,
             disk_mb: limit("disk", &self.limits.disk_mb)?,
+            forwards: limit("forwarded ports", &self.forwards)?,
         })
     }
 }
@@ -315,6 +322,7 @@ fn quota_words(quota: &Quota) -> String {
         part(quota.cpu, "CPUs"),
         part(quota.memory_mb, "MiB of memory"),
         part(quota.disk_mb, "MiB of disk"),
+        part(quota.forwards, "forwarded ports"),
     ]
     .join(", ")
 }
@@ -480,4 +488,69 @@ pub async fn rotate(page: PageContext, path: web::Path<i64>, PageForm(submitted)
         .await
         .map(|machine| format!("Machine {} now uses key {}.", machine.name, machine.key_id));
     machines_answer(&pool, &current, done, AddValues::default()).await
+}
+
+// ---------------------------------------------------------------- networks and forwards
+
+struct NetworkLine {
+    machine: String,
+    name: String,
+    public: bool,
+    subnets: String,
+    forwards_on: String,
+    drift: String,
+}
+
+struct ForwardLine {
+    reach: String,
+    container_id: i64,
+    container: String,
+    machine: String,
+    target: String,
+    owner: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_networks.html")]
+struct NetworksSection {
+    networks: Vec<NetworkLine>,
+    forwards: Vec<ForwardLine>,
+}
+
+/// `GET /admin/networks`: every machine's networks (with drift) and every forward (admins).
+pub async fn networks_page(page: PageContext) -> Page {
+    let PageContext { current, pool, .. } = page;
+    gate(&current, Action::NetworkView, &Object::Machine)?;
+    let networks = every_network(current.clone(), &pool).await?;
+    let forwards = every_forward(current.clone(), &pool).await?;
+    let networks = networks
+        .into_iter()
+        .map(|network| NetworkLine {
+            subnets: [network.ipv4_subnet.clone(), network.ipv6_subnet.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
+            forwards_on: match (&network.listen_address, &network.forward_ports) {
+                (Some(address), Some(ports)) => format!("{address} ports {ports}"),
+                _ => "no forwards".to_owned(),
+            },
+            drift: network.drift.clone().unwrap_or_else(|| "none".to_owned()),
+            machine: network.machine,
+            name: network.name,
+            public: network.public,
+        })
+        .collect();
+    let forwards = forwards
+        .into_iter()
+        .map(|forward| ForwardLine {
+            reach: forward.reach.clone().unwrap_or_else(|| format!("port {}", forward.row.listen_port)),
+            container_id: forward.row.container_id,
+            target: format!("{} {}", forward.row.protocol.as_str(), forward.row.target_port),
+            owner: forward.row.owner.clone().unwrap_or_default(),
+            container: forward.row.container,
+            machine: forward.row.machine,
+        })
+        .collect();
+    admin_page(&current, "Networks and forwards", "networks", &NetworksSection { networks, forwards })
 }

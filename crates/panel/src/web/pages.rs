@@ -15,8 +15,10 @@ use super::terminals::{SessionRow, may_open_terminal, session_rows};
 use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
+use crate::app::networks::{ForwardView, reachability};
 use crate::app::sessions::{SESSION_LIFETIME_S, sign_out};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
+use crate::db::networks::StaticAddress;
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
@@ -198,6 +200,12 @@ struct ContainerPage {
     /// Her open terminal sessions on it, owned or invited (the name
     /// `container_terminal_sessions.html` reads).
     sessions: Vec<SessionRow>,
+    /// Whether she may see how it is reached (policy `ContainerForward`).
+    shows_reach: bool,
+    /// Its fixed addresses, one line per network.
+    fixed_addresses: Vec<String>,
+    /// Its forwards: "tcp port 22: reach it at 203.0.113.7:20022".
+    forwards: Vec<String>,
 }
 
 #[derive(Template)]
@@ -230,6 +238,7 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
     let chrome = Chrome::of(&current);
     let id = ContainerId(path.into_inner());
     let sessions = session_rows(&current, &state.app, Some(id), None);
+    let reach = reachability(current.clone(), &pool, id).await.ok();
     let (container, services, config, children, may_add_child, may_open_terminal) = db::run(&pool, move |connection| {
         let container = load_allowed(connection, &current, id, Action::ContainerView)?;
         let services = container_services(connection, &current, id)?;
@@ -255,7 +264,32 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
         may_add_child,
         may_open_terminal,
         sessions,
+        shows_reach: reach.is_some(),
+        fixed_addresses: reach.iter().flat_map(|reach| reach.addresses.iter()).map(fixed_address).collect(),
+        forwards: reach.iter().flat_map(|reach| reach.forwards.iter()).map(forward_line).collect(),
     })
+}
+
+/// "lxdbr0: 10.77.0.50, fd42:77::50".
+fn fixed_address(address: &StaticAddress) -> String {
+    let ips: Vec<String> =
+        [address.ipv4.map(|ip| ip.to_string()), address.ipv6.map(|ip| ip.to_string())].into_iter().flatten().collect();
+    format!("{}: {}", address.network, ips.join(", "))
+}
+
+/// "tcp port 22: reach it at 203.0.113.7:20022".
+fn forward_line(forward: &ForwardView) -> String {
+    let row = &forward.row;
+    match &forward.reach {
+        Some(reach) => format!("{} port {}: reach it at {reach}", row.protocol.as_str(), row.target_port),
+        None => format!(
+            "{} port {} from port {} of machine {}",
+            row.protocol.as_str(),
+            row.target_port,
+            row.listen_port,
+            row.machine
+        ),
+    }
 }
 
 /// `GET /containers/{id}/status`: the status block, which the page polls.

@@ -44,7 +44,7 @@ pub(crate) fn allowed<T>(decided: Result<T, AppError>) -> Result<bool, AppError>
     }
 }
 
-/// "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit)".
+/// "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit), 0 of 2 forwarded ports".
 pub(crate) fn usage_text(used: &Usage, quota: &Quota) -> String {
     let part = |used: i64, limit: Option<i64>, what: &str| match limit {
         Some(limit) => format!("{used} of {limit} {what}"),
@@ -55,6 +55,7 @@ pub(crate) fn usage_text(used: &Usage, quota: &Quota) -> String {
         part(used.cpu, quota.cpu, "CPUs"),
         part(used.memory_mb, quota.memory_mb, "MiB of memory"),
         part(used.disk_mb, quota.disk_mb, "MiB of disk"),
+        part(used.forwards, quota.forwards, "forwarded ports"),
     ]
     .join(", ")
 }
@@ -667,11 +668,12 @@ mod tests {
 
     #[test]
     fn usage_reads_as_used_of_each_limit_and_says_when_there_is_none() {
-        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048 };
-        let quota = Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: None };
+        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048, forwards: 0 };
+        let quota =
+            Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: None, forwards: Some(2) };
         assert_eq!(
             usage_text(&used, &quota),
-            "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit)"
+            "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit), 0 of 2 forwarded ports"
         );
     }
 

@@ -68,6 +68,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/terminal-sessions/{id}/participants/{username}"),
     ("delete", "/api/v1/terminal-sessions/{id}/participants/{username}"),
     ("post", "/api/v1/terminal-sessions/{id}/ticket"),
+    ("put", "/api/v1/containers/{id}/address"),
+    ("get", "/api/v1/containers/{id}/forwards"),
+    ("post", "/api/v1/containers/{id}/forwards"),
+    ("delete", "/api/v1/containers/{id}/forwards/{fid}"),
+    ("get", "/api/v1/networks"),
+    ("get", "/api/v1/forwards"),
 ];
 
 /// The routes anyone may call; every other one names its security.

@@ -22,7 +22,7 @@ async fn a_member_gets_the_same_404_page_for_the_admin_pages_as_for_a_missing_pa
     let app = &t.app;
     let missing = page(app, "/nope", &alice.cookie).await;
     assert_eq!(missing.0, 404);
-    for path in ["/admin/users", "/admin/machines"] {
+    for path in ["/admin/users", "/admin/machines", "/admin/networks"] {
         assert_eq!(page(app, path, &alice.cookie).await, missing, "{path}");
     }
     // Her forged forms: the same 404 page, nothing changed, audited like the API's refusals.
