@@ -2,16 +2,19 @@
 //! each live container's addresses (the ONE place that says which addresses
 //! a name answers with), `publish` decides which names exist.
 //!
-//! Addresses published now: the ones the sync stored in
-//! `containers.addresses` (what LXD reports on its managed networks, i.e.
-//! the DHCP lease or static address on the bridge), loopback, link-local and
-//! unspecified ones left out. Issue 17's static addresses and networks
-//! marked public change `records` only.
+//! A name answers (PANEL.md) with the container's addresses on its
+//! machine's networks marked `public` (those the sync stored in
+//! `containers.addresses` that lie in such a network's subnet), else with
+//! its machine's listen addresses (where its forwards are reached), else
+//! with nothing (its names are NXDOMAIN): a private bridge address is never
+//! published. Loopback, link-local and unspecified addresses never are.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::db::networks::MachineNetwork;
 use crate::db::{self, DbPool};
+use crate::domain::address::in_subnet;
 use crate::error::AppError;
 
 /// One live container and the addresses its names answer with.
@@ -28,13 +31,43 @@ pub struct DnsRecord {
 /// Every live container with the addresses it is published with, ordered
 /// by machine and name (two reads of the same rows are equal).
 pub async fn records(pool: &DbPool) -> Result<Vec<DnsRecord>, AppError> {
-    let rows = db::run(pool, |connection| db::dns::live_names(connection).map_err(AppError::internal)).await?;
+    let (rows, networks) = db::run(pool, |connection| {
+        let rows = db::dns::live_names(connection).map_err(AppError::internal)?;
+        let networks = db::networks::all_networks(connection).map_err(AppError::internal)?;
+        Ok::<_, AppError>((rows, networks))
+    })
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
+            let mine: Vec<&MachineNetwork> =
+                networks.iter().filter(|network| network.machine_id == row.machine_id).collect();
             let listed: Vec<String> = serde_json::from_str(&row.addresses).unwrap_or_default();
+            let public: Vec<IpAddr> = listed
+                .iter()
+                .filter_map(|text| text.parse::<IpAddr>().ok())
+                .filter(|address| {
+                    mine.iter().filter(|network| network.public).any(|network| {
+                        [&network.ipv4_subnet, &network.ipv6_subnet]
+                            .into_iter()
+                            .flatten()
+                            .any(|subnet| in_subnet(*address, subnet))
+                    })
+                })
+                .collect();
+            let published = if public.is_empty() {
+                let mut listen: Vec<IpAddr> = mine
+                    .iter()
+                    .filter_map(|network| network.listen_address.as_deref()?.parse::<IpAddr>().ok())
+                    .collect();
+                listen.sort_unstable();
+                listen.dedup();
+                listen
+            } else {
+                public
+            };
             let (mut ipv4s, mut ipv6s) = (Vec::new(), Vec::new());
-            for address in listed.iter().filter_map(|text| text.parse::<IpAddr>().ok()) {
+            for address in published {
                 match address {
                     IpAddr::V4(v4) if !(v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()) => {
                         ipv4s.push(v4)

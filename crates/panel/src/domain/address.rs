@@ -23,6 +23,24 @@ pub fn limit_key(address: IpAddr) -> IpAddr {
     }
 }
 
+/// Whether `address` lies in `subnet`, written `10.77.0.0/24` or
+/// `fd42:77::/64`; false for another family or a subnet that does not parse.
+pub fn in_subnet(address: IpAddr, subnet: &str) -> bool {
+    let Some((base, length)) = subnet.split_once('/') else { return false };
+    let (Ok(base), Ok(length)) = (base.parse::<IpAddr>(), length.parse::<u32>()) else { return false };
+    match (address, base) {
+        (IpAddr::V4(address), IpAddr::V4(base)) if length <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - length).unwrap_or(0);
+            u32::from(address) & mask == u32::from(base) & mask
+        }
+        (IpAddr::V6(address), IpAddr::V6(base)) if length <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - length).unwrap_or(0);
+            u128::from(address) & mask == u128::from(base) & mask
+        }
+        _ => false,
+    }
+}
+
 /// An address written out (the tests of what counts by address).
 #[cfg(test)]
 pub fn ip(text: &str) -> IpAddr {
@@ -32,6 +50,20 @@ pub fn ip(text: &str) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_in_a_subnet_of_its_own_family_by_its_prefix() {
+        assert!(in_subnet(ip("10.77.0.50"), "10.77.0.0/24"));
+        assert!(in_subnet(ip("10.77.0.50"), "10.77.0.1/24"), "a gateway's form of the subnet");
+        assert!(!in_subnet(ip("10.77.1.50"), "10.77.0.0/24"));
+        assert!(in_subnet(ip("203.0.113.9"), "0.0.0.0/0"));
+        assert!(in_subnet(ip("fd42:77::50"), "fd42:77::/64"));
+        assert!(!in_subnet(ip("fd42:78::50"), "fd42:77::/64"));
+        assert!(!in_subnet(ip("10.77.0.50"), "fd42:77::/64"), "another family");
+        for broken in ["10.77.0.0", "10.77.0.0/33", "nonsense/24", ""] {
+            assert!(!in_subnet(ip("10.77.0.50"), broken), "{broken}");
+        }
+    }
 
     #[test]
     fn ipv6_addresses_of_one_64_share_a_key_and_ipv4_keys_are_the_address() {

@@ -1,6 +1,7 @@
 //! The panel's authoritative DNS server, asked by the real `dig` (bind9-dnsutils,
 //! which `make setup` installs) over UDP and TCP on loopback: container names
-//! answered with the `aa` flag and their synced addresses, NXDOMAIN with the
+//! answered with the `aa` flag and their addresses on a public network (else
+//! their machine's listen address, never a private one), NXDOMAIN with the
 //! SOA for unknown names, REFUSED for other zones, the apex's SOA and NS, and
 //! a deletion or an address change answered within a second.
 
@@ -8,6 +9,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use smp_proto::api::{ContainerStatus, ContainerSummary};
+
+use smp_panel::db::machines::MachineId;
+use smp_panel::db::networks;
+use smp_proto::network::NetworkView;
 
 use crate::containers_api::{CREATED, add_machine, apply};
 use crate::helpers::{TestApp, spawn_app_with};
@@ -102,14 +107,38 @@ fn listed(name: &str, addresses: &[&str]) -> ContainerSummary {
     }
 }
 
-/// A panel answering `ct.test` on a loopback port, with machines `m1` and
-/// `m2` whose containers the sync's own path stored: `c1` (an IPv4 and an
-/// IPv6), `web` on both machines, `bad_name` (not a DNS label) on `m1`.
+/// A network of the agent's list as the sync stores it.
+fn network(name: &str, subnets: (&str, Option<&str>), public: bool, listen_address: Option<&str>) -> NetworkView {
+    NetworkView {
+        name: name.to_owned(),
+        ipv4_subnet: Some(subnets.0.to_owned()),
+        ipv4_gateway: None,
+        ipv6_subnet: subnets.1.map(str::to_owned),
+        ipv6_gateway: None,
+        public,
+        listen_address: listen_address.map(|address| address.parse().unwrap()),
+        forward_ports: listen_address.map(|_| "20000-20099".parse().unwrap()),
+        leases: Vec::new(),
+    }
+}
+
+/// A panel answering `ct.test` on a loopback port, with machines `m1` (its
+/// network `pub` marked public: its containers' own addresses are
+/// published) and `m2` (a private bridge with forwards on 198.51.100.7:
+/// its containers answer with that address), whose containers the sync's
+/// own path stored: `c1` (an IPv4 and an IPv6), `web` on both machines,
+/// `bad_name` (not a DNS label) and `lan` (an address on no public network)
+/// on `m1`.
 async fn panel_with_zone() -> (TestApp, u16, i64) {
     let app = spawn_app_with("[dns]\nlisten = \"127.0.0.1:0\"\nzone = \"ct.test\"\nttl_s = 30").await;
     let port = app.dns_port.expect("[dns] starts the DNS server");
     let m1 = add_machine(&app, "m1");
     let m2 = add_machine(&app, "m2");
+    let now = smp_panel::db::unix_now();
+    let public = network("pub", ("10.77.0.0/24", Some("fd42:77::/64")), true, None);
+    networks::replace_networks(&mut app.db.connect(), MachineId(m1), &[public], now).unwrap();
+    let private = network("lxdbr0", ("10.78.0.0/24", None), false, Some("198.51.100.7"));
+    networks::replace_networks(&mut app.db.connect(), MachineId(m2), &[private], now).unwrap();
     apply(
         &app,
         m1,
@@ -117,6 +146,7 @@ async fn panel_with_zone() -> (TestApp, u16, i64) {
             listed("c1", &["10.77.0.23", "fd42:77::23"]),
             listed("web", &["10.77.0.30"]),
             listed("bad_name", &["10.77.0.31"]),
+            listed("lan", &["192.168.5.5"]),
         ],
     );
     apply(&app, m2, &[listed("web", &["10.78.0.30"])]);
@@ -164,7 +194,10 @@ async fn dig_gets_a_container_s_addresses_with_the_aa_flag_over_udp_and_tcp() {
         // A name on two machines is published only with its machine.
         assert_eq!(dig(port, "web.ct.test", "A", &[]).status, "NXDOMAIN");
         assert_eq!(dig(port, "web.m1.ct.test", "A", &[]).data("A"), ["10.77.0.30"]);
-        assert_eq!(dig(port, "web.m2.ct.test", "A", &["+tcp"]).data("A"), ["10.78.0.30"]);
+        // A machine without a public network: its listen address, never the private one.
+        assert_eq!(dig(port, "web.m2.ct.test", "A", &["+tcp"]).data("A"), ["198.51.100.7"]);
+        // An address on no public network of a machine that forwards nothing: no name.
+        assert_eq!(dig(port, "lan.ct.test", "A", &[]).status, "NXDOMAIN");
         // A name that is not a DNS label is not published (bad_name.m1 would be asked as is).
         assert_eq!(dig(port, "bad_name.m1.ct.test", "A", &[]).status, "NXDOMAIN");
         // An IPv4-only name has no AAAA: NOERROR, no answer, the SOA.
