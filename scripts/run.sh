@@ -59,6 +59,10 @@ ExecStart=/bin/sh -c "while true; do echo hello from $$(hostname) at $$(date +%%
 '
 HEALTH_WAIT_S=15
 SSH_PORT=2222
+DNS_PORT=5300
+DNS_ZONE=smp.test
+NETWORK=lxdbr0
+FORWARD_PORTS=20000-20999
 SSH_HOST_KEY=$PANEL_DIR/smp-panel.ssh_host_ed25519_key
 
 say() { printf 'run: %s\n' "$*"; }
@@ -115,6 +119,23 @@ if ! grep -q '^member_images' "$CONFIG"; then
     mv "$CONFIG.new" "$CONFIG"
     say "agent config: added member_images to $CONFIG"
 fi
+# The network members' forwards go through (docs/agent.md "Networks"): lxdbr0,
+# forwarded from this host's own address (the one its default route leaves
+# from), when it has one.
+if ! grep -q '^\[\[networks\]\]' "$CONFIG"; then
+    default_dev=$(ip -4 route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
+    host_address=""
+    if [[ -n $default_dev ]]; then
+        host_address=$(ip -4 -o addr show dev "$default_dev" 2>/dev/null | awk '{ split($4, a, "/"); print a[1]; exit }')
+    fi
+    {
+        printf '\n# The network members reach their containers through (added by scripts/run.sh).\n[[networks]]\nname = "%s"\n' "$NETWORK"
+        if [[ -n $host_address ]]; then
+            printf 'listen_address = "%s"\nforward_ports = "%s"\n' "$host_address" "$FORWARD_PORTS"
+        fi
+    } >>"$CONFIG"
+    say "agent config: added network $NETWORK${host_address:+ (forwards on $host_address:$FORWARD_PORTS)} to $CONFIG"
+fi
 "$BIN" check --config "$CONFIG" >/dev/null || die "the config $CONFIG is not valid (above); fix it or delete .run/ to start over"
 
 # The panel needs the key's secret alone in a file. An older .run/ has only
@@ -161,6 +182,10 @@ sync_interval_s = 10
 listen = "127.0.0.1:$SSH_PORT"
 EOF
     say "panel config: created $PANEL_CONFIG (SQLite $PANEL_DB)"
+fi
+if ! grep -q '^\[dns\]' "$PANEL_CONFIG"; then
+    printf '\n# The DNS server for container names (docs/dns.md), added by scripts/run.sh.\n[dns]\nlisten = "127.0.0.1:%s"\nzone = "%s"\n' "$DNS_PORT" "$DNS_ZONE" >>"$PANEL_CONFIG"
+    say "panel config: added the DNS server for $DNS_ZONE on 127.0.0.1:$DNS_PORT to $PANEL_CONFIG"
 fi
 if ! grep -q '^\[ssh\]' "$PANEL_CONFIG"; then
     printf '\n# The SSH gateway (docs/ssh.md), added by scripts/run.sh.\n[ssh]\nlisten = "127.0.0.1:%s"\n' "$SSH_PORT" >>"$PANEL_CONFIG"
@@ -396,6 +421,10 @@ The SSH gateway (docs/ssh.md)
   # put your public key in $MEMBER's profile (logged in as above; or on $PANEL_URL/account/ssh-keys), then ssh into $DEMO
   curl -fsS -w '\\n' -b demo.jar -H 'Content-Type: application/json' -H "X-CSRF-Token: \$(curl -fsS -b demo.jar $PANEL_URL/api/v1/me | jq -r .csrf_token)" -d "{\"name\":\"make run\",\"public_key\":\"\$(cat ~/.ssh/id_ed25519.pub)\"}" $PANEL_URL/api/v1/me/ssh-keys
   ssh -p $SSH_PORT -o HostKeyAlias=smp-panel $DEMO@127.0.0.1 uname -a
+
+The DNS server (docs/dns.md)
+  # $DEMO's name: its address on a public network, else this host's forward address
+  dig @127.0.0.1 -p $DNS_PORT $DEMO.$DNS_ZONE A +norec
 
 The agent
   URL        $URL
