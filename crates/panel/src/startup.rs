@@ -112,6 +112,7 @@ impl Application {
                 if ssh.listen.port() == 0 { std::net::SocketAddr::new(ssh.listen.ip(), *port) } else { ssh.listen }
             }),
             ssh_host_fingerprint: ssh.as_ref().map(|(_, _, fingerprint)| fingerprint.clone()),
+            dns_zone: config.dns.as_ref().map(|dns| dns.zone.trim_end_matches('.').to_ascii_lowercase()),
         });
         let jobs = web::Data::new(crate::web::Jobs::default());
         let port = bound.port();

@@ -47,6 +47,9 @@ pub struct AppState {
     pub ssh_listen: Option<std::net::SocketAddr>,
     /// The SSH host key's `SHA256:…` fingerprint (the account page shows it).
     pub ssh_host_fingerprint: Option<String>,
+    /// The zone the DNS server answers for (`[dns] zone`; container pages
+    /// show their names in it); `None`: no DNS server on this panel.
+    pub dns_zone: Option<String>,
 }
 
 impl Deref for AppState {

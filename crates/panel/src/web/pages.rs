@@ -206,6 +206,8 @@ struct ContainerPage {
     fixed_addresses: Vec<String>,
     /// Its forwards: "tcp port 22: reach it at 203.0.113.7:20022".
     forwards: Vec<String>,
+    /// Its DNS name, `<container>.<machine>.<zone>`, when the panel answers DNS.
+    dns_name: Option<String>,
 }
 
 #[derive(Template)]
@@ -251,6 +253,7 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
     })
     .await?;
     let config = config.render().map_err(AppError::internal)?;
+    let dns_name = state.dns_zone.as_ref().map(|zone| format!("{}.{}.{zone}", container.name, container.machine));
     html(&ContainerPage {
         chrome,
         id: container.id,
@@ -267,6 +270,7 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
         shows_reach: reach.is_some(),
         fixed_addresses: reach.iter().flat_map(|reach| reach.addresses.iter()).map(fixed_address).collect(),
         forwards: reach.iter().flat_map(|reach| reach.forwards.iter()).map(forward_line).collect(),
+        dns_name,
     })
 }
 

@@ -138,7 +138,8 @@ struct Setup {
 }
 
 async fn setup(range: &str) -> Setup {
-    let app = spawn_app_with("max_agent_calls_per_user = 64").await;
+    let app =
+        spawn_app_with("max_agent_calls_per_user = 64\n[dns]\nlisten = \"127.0.0.1:0\"\nzone = \"ct.test\"").await;
     app.user("root", Role::HeadAdmin, PASSWORD, true);
     app.user("ada", Role::Admin, PASSWORD, true);
     let alice = app.user("alice", Role::Member, PASSWORD, true);
@@ -272,6 +273,7 @@ async fn a_member_forwards_within_her_quota_and_one_more_is_quota_exceeded() {
     let page = page.header("Cookie", &setup.alice_session.cookie).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("tcp port 22: reach it at 127.0.0.1:20000"), "{page}");
     assert!(page.contains("Fixed address on lxdbr0: 10.77.0.50"), "{page}");
+    assert!(page.contains("Its DNS name: <code>a.m1.ct.test</code>"), "{page}");
     let (_, usage) =
         crate::containers_api::get_json(&setup.app, &format!("/users/{}/usage", setup.alice), &setup.alice_session)
             .await;
