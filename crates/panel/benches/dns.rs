@@ -12,7 +12,8 @@
 //!   `Query time`, in whole ms) and as one Rust client sees it (one query at
 //!   a time, no load).
 //!
-//! The zone holds `CONTAINERS` containers on two machines (rows written by
+//! The zone holds `CONTAINERS` containers on two machines whose network is
+//! marked public, so their own addresses are published (rows written by
 //! the sync's own path into a fresh SQLite database); each load client asks
 //! its own `PER_CLIENT` of their names in turn. Also printed: what the
 //! server's refresher costs with that zone (its read every 250 ms, and a
@@ -43,6 +44,7 @@ use smp_panel::db::machines::{self, MachineId, NewMachine};
 use smp_panel::domain::secrets::PanelKey;
 use smp_proto::api::{ContainerStatus, ContainerSummary};
 use smp_proto::names::InstanceName;
+use smp_proto::network::NetworkView;
 use support::{percentile, quick, verdict};
 
 const ZONE: &str = "ct.bench";
@@ -145,6 +147,19 @@ fn fill(pool: &db::DbPool, key_file: &std::path::Path) -> Vec<Name> {
         let new =
             NewMachine { name: &name, url: "http://127.0.0.1:9", key_id: "panel", secret: &sealed, fingerprint: None };
         let id = machines::insert(&mut connection, &new).unwrap().id;
+        // Its network is public: the containers' own addresses are published.
+        let public = NetworkView {
+            name: "pub".to_owned(),
+            ipv4_subnet: Some("10.77.0.0/16".to_owned()),
+            ipv4_gateway: None,
+            ipv6_subnet: None,
+            ipv6_gateway: None,
+            public: true,
+            listen_address: None,
+            forward_ports: None,
+            leases: Vec::new(),
+        };
+        db::networks::replace_networks(&mut connection, MachineId(id.0), &[public], db::unix_now()).unwrap();
         let list: Vec<ContainerSummary> = (0..count)
             .map(|index| {
                 let number = offset + index;
