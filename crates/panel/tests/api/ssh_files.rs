@@ -16,7 +16,7 @@ use tokio::process::Command;
 use crate::helpers::TestApp;
 use crate::panel_agent::World;
 use crate::real_agent::{LxdProject, lxc};
-use crate::ssh_gateway::{RUN_LIMIT, add_key, app_with_ssh, keygen, run};
+use crate::ssh_gateway::{RUN_LIMIT, app_with_ssh, her_key, run};
 
 /// The options every tool passes to `ssh` (`-o` pairs and the key): no
 /// known_hosts, no config, no prompts.
@@ -99,9 +99,7 @@ async fn scp_sftp_and_rsync_carry_files_into_her_debian_container_and_back_uncha
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let id = world.synced("m1", "d1").await;
     let alice = world.member_owning("alice", id).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (dir, key, _) = her_key(&world.app, &alice, "alice").await;
     let app = &world.app;
     let local = |name: &str| dir.path().join(name);
     let remote = |path: &str| format!("d1@127.0.0.1:{path}");

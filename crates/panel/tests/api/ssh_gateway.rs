@@ -50,6 +50,16 @@ pub(crate) async fn add_key(app: &TestApp, session: &Session, public: &str) -> i
     body["id"].as_i64().unwrap()
 }
 
+/// A new key pair named `name` in a new temporary directory (the private
+/// key lives as long as it), its public key added to `session`'s profile:
+/// the directory, the private key's path and the key's id.
+pub(crate) async fn her_key(app: &TestApp, session: &Session, name: &str) -> (tempfile::TempDir, PathBuf, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), name);
+    let key_id = add_key(app, session, &public).await;
+    (dir, key, key_id)
+}
+
 /// `ssh` to `user@127.0.0.1` on the gateway with `key`, more `args` before the target.
 pub(crate) fn ssh(app: &TestApp, key: &Path, user: &str, args: &[&str]) -> Command {
     let mut command = Command::new("ssh");
@@ -108,9 +118,7 @@ async fn a_member_runs_commands_in_her_container_with_their_output_exit_status_a
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let id = world.synced("m1", "c1").await;
     let alice = world.member_owning("alice", id).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
 
     let (code, stdout, stderr) = run(&world.app, &key, "c1", &["echo", "hi"], b"").await;
     assert_eq!((code, String::from_utf8_lossy(&stdout).as_ref()), (0, "hi\n"), "{stderr}");
@@ -163,9 +171,7 @@ async fn unknown_keys_and_other_members_containers_are_refused_exactly_like_miss
     let (c1, c2) = (world.synced("m1", "c1").await, world.synced("m1", "c2").await);
     let alice = world.member_owning("alice", c1).await;
     world.member_owning("bob", c2).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (dir, key, _) = her_key(&world.app, &alice, "alice").await;
     let (stranger, _) = keygen(dir.path(), "stranger");
 
     let unknown_key = run(&world.app, &stranger, "c1", &["true"], b"").await;
@@ -209,9 +215,7 @@ async fn a_pty_shell_has_a_pts_and_it_and_a_running_command_end_within_seconds_o
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let id = world.synced("m1", "c1").await;
     let alice = world.member_owning("alice", id).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    let key_id = add_key(&world.app, &alice, &public).await;
+    let (_dir, key, key_id) = her_key(&world.app, &alice, "alice").await;
 
     // A scripted PTY session: `tty` answers a /dev/pts path. The script is
     // typed at the prompt: what comes before the shell sets its terminal up
@@ -272,9 +276,7 @@ async fn twenty_wrong_keys_from_one_address_shut_it_out_even_with_the_right_key(
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let id = world.synced("m1", "c1").await;
     let alice = world.member_owning("alice", id).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (dir, key, _) = her_key(&world.app, &alice, "alice").await;
     let (stranger, _) = keygen(dir.path(), "stranger");
 
     let attempts = (0..20).map(|_| run(&world.app, &stranger, "c1", &["true"], b""));
@@ -297,9 +299,7 @@ async fn a_local_forward_reaches_httpd_in_her_container_and_no_other_host() {
     let (c1, c2) = (world.synced("m1", "c1").await, world.synced("m1", "c2").await);
     let alice = world.member_owning("alice", c1).await;
     world.member_owning("bob", c2).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
     let served = "mkdir -p /www && echo hello-from-c1 > /www/index.html && httpd -p 8080 -h /www";
     let (code, _, stderr) = run(&world.app, &key, "c1", &[served], b"").await;
     assert_eq!(code, 0, "{stderr}");
@@ -400,9 +400,7 @@ async fn a_name_two_of_her_containers_share_asks_for_the_machine_which_then_pick
     let (on_one, on_two) = (world.synced("m1", "web").await, world.synced("m2", "web").await);
     let alice = world.member_owning("alice", on_one).await;
     world.give(on_two, "alice").await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
 
     let (code, _, stderr) = run(&world.app, &key, "web", &["true"], b"").await;
     assert_eq!(code, 1, "{stderr}");
@@ -421,9 +419,7 @@ async fn a_client_sending_input_its_command_cannot_take_while_reading_slowly_is_
     let (_agent, world, _) = World::with_m1_on(app, &project).await;
     let id = world.synced("m1", "c1").await;
     let alice = world.member_owning("alice", id).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
     let mut child = ssh(&world.app, &key, "c1", &[])
         .arg("cat")
         .stdin(Stdio::piped())

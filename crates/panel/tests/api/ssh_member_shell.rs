@@ -18,7 +18,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 use crate::helpers::TestApp;
 use crate::panel_agent::{World, until};
 use crate::real_agent::{LxdProject, lxc};
-use crate::ssh_gateway::{RUN_LIMIT, add_key, app_with_ssh, keygen, run, ssh};
+use crate::ssh_gateway::{RUN_LIMIT, add_key, app_with_ssh, her_key, keygen, run, ssh};
 
 /// `ssh -tt smp@…` driven through its stdin, read until what is awaited.
 struct Shell {
@@ -91,9 +91,7 @@ async fn her_interactive_shell_restarts_sets_autostart_completes_names_attaches_
     let (c1, c2) = (world.synced("m1", "c1").await, world.synced("m1", "c2").await);
     let alice = world.member_owning("alice", c1).await;
     world.member_owning("bob", c2).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
     let (c1_pid, c2_pid) = (project.init_pid("c1").unwrap(), project.init_pid("c2").unwrap());
 
     let mut shell = Shell::open(&world.app, &key).await;
@@ -164,9 +162,7 @@ async fn without_a_pty_one_command_runs_with_its_exit_status_and_stdin_lines_are
     let (c1, c2) = (world.synced("m1", "c1").await, world.synced("m1", "c2").await);
     let alice = world.member_owning("alice", c1).await;
     world.member_owning("bob", c2).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    add_key(&world.app, &alice, &public).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
 
     let (code, stdout, stderr) = run(&world.app, &key, "smp", &["list"], b"").await;
     let stdout = String::from_utf8_lossy(&stdout).into_owned();
@@ -235,9 +231,7 @@ async fn deleting_her_key_ends_her_open_member_shell_within_seconds() {
     let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
     let c1 = world.synced("m1", "c1").await;
     let alice = world.member_owning("alice", c1).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(dir.path(), "alice");
-    let key_id = add_key(&world.app, &alice, &public).await;
+    let (_dir, key, key_id) = her_key(&world.app, &alice, "alice").await;
 
     let mut shell = Shell::open(&world.app, &key).await;
     let listed = shell.command("list").await;
