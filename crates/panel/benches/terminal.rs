@@ -9,9 +9,12 @@
 //!   of text) through the same three. When the panel closes its socket as
 //!   too far behind (4008), that round counts as such, with the output read
 //!   until then, and the next one opens a new terminal;
+//!   Beside them, for scale, `cat` of the same file on a PTY of this host
+//!   without LXD: the ceiling that LXD's exec PTY relay takes all three from;
 //! - the panel's memory per open terminal (at 80×24 and at 200×50, a
-//!   full-window browser terminal) and per participant of one shared
-//!   session: the resident size of the panel process before and after.
+//!   full-window browser terminal), each at its prompt (so its screen copy
+//!   has rested: `app/terminals/screen.rs`), and per participant of one
+//!   shared session: the resident size of the panel process before and after.
 //!
 //! A figure that misses its goal says `MISSED` on its line.
 //!
@@ -449,6 +452,7 @@ async fn terminals() {
     echo_figure(&mut sides).await;
     let access = PanelAccess { http: &http, api: &api, token: &alice, container: id };
     throughput_figure(&mut sides, &access, file_bytes).await;
+    host_pty_figure(&project.name, dir.path());
     for side in sides {
         side.shell.close().await;
     }
@@ -551,6 +555,41 @@ async fn throughput_figure(sides: &mut [Typist; 3], panel: &PanelAccess<'_>, fil
     }
 }
 
+/// For scale: `cat` of the same file on a PTY of this host, no LXD in
+/// between (the same PTY reading as the `lxc exec -t` side). What separates
+/// it from the three sides above is LXD's relay of its exec PTY, which all
+/// three go through.
+fn host_pty_figure(project: &str, dir: &std::path::Path) {
+    let copy = dir.join("big");
+    let from = format!("{CONTAINER}/tmp/big");
+    lxc(&["file", "pull", &from, copy.to_str().unwrap(), "--project", project]);
+    let mut rates = Vec::new();
+    for _ in 0..=rounds(5) {
+        let size = nix::pty::Winsize { ws_row: ROWS, ws_col: COLS, ws_xpixel: 0, ws_ypixel: 0 };
+        let pty = nix::pty::openpty(&size, None).expect("openpty");
+        let started = Instant::now();
+        let mut child = Command::new("cat").arg(&copy).stdout(Stdio::from(pty.slave)).spawn().expect("cat starts");
+        let mut master = File::from(pty.master);
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut bytes = 0;
+        // EIO once `cat` has ended and the slave is closed.
+        while let Ok(read) = master.read(&mut buffer)
+            && read > 0
+        {
+            bytes += read;
+        }
+        rates.push(bytes as f64 / 1e6 / started.elapsed().as_secs_f64());
+        child.wait().unwrap();
+    }
+    rates.remove(0); // the warming round
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "cat of the same file on a PTY of this host, without LXD: {:>6.1} MB/s (median, n={}; the ceiling LXD's exec PTY relay takes the three sides above from)",
+        rates[rates.len() / 2],
+        rates.len()
+    );
+}
+
 /// Waits (bounded) until the panel lists `count` sessions of `token`'s user.
 async fn until_sessions(http: &reqwest::Client, api: &str, token: &str, count: usize) {
     let started = Instant::now();
@@ -591,7 +630,7 @@ async fn memory_per_terminal(
     let after = settled_rss_kib(panel).await;
     let per = after.saturating_sub(before) as f64 / count as f64;
     println!(
-        "panel memory per open terminal, {}x{}: {per:>6.0} KiB (RSS {before} KiB → {after} KiB with {count} terminals; goal <= 300 KiB: {})",
+        "panel memory per open terminal, {}x{}: {per:>6.0} KiB (RSS {before} KiB → {after} KiB with {count} terminals at their prompt; goal <= 300 KiB: {})",
         size.0,
         size.1,
         verdict(per <= 300.0)

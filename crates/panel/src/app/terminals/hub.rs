@@ -5,8 +5,9 @@
 //!   is the one attaching) and stays open while anyone is attached, then
 //!   for the grace period (a reload takes the session back), at most for
 //!   the lifetime.
-//! - Output feeds a `vt100` screen: whoever attaches later first gets that
-//!   screen, not a blank terminal.
+//! - Output feeds a copy of the screen (`screen`): whoever attaches later
+//!   first gets that screen, not a blank terminal. After `REST_AFTER`
+//!   without output the copy keeps only what redraws it, not its grid.
 //! - Each participant has a queue bounded in bytes. The owner paces the
 //!   terminal: while her queue is nearly full the session reads no more
 //!   output from the agent (LXD and the process wait, as they would for a
@@ -33,6 +34,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::screen::Screen;
 use super::{CloseReason, ParticipantMode, SessionId, TerminalKind};
 use crate::agents::{AgentClient, AgentSocket, Call, Caller, Instance, MAX_AGENT_FRAME_BYTES};
 use crate::app::AuthVia;
@@ -57,6 +59,8 @@ const COMMAND_QUEUE: usize = 64;
 /// Typing rate: bytes per second a participant may send, and the burst.
 const INPUT_BYTES_PER_SECOND: u32 = 256 * 1024;
 const INPUT_BURST_BYTES: u32 = 64 * 1024;
+/// How long a terminal is without output before its screen copy rests.
+const REST_AFTER: Duration = Duration::from_secs(1);
 
 /// What the session needs to open its upstream.
 #[derive(Debug)]
@@ -422,7 +426,9 @@ struct Running {
     sockets: Vec<Socket>,
     next_id: u64,
     upstream: Option<AgentSocket>,
-    screen: vt100::Parser,
+    screen: Screen,
+    /// When the screen copy rests, unless more output comes first.
+    rest_at: Option<Instant>,
     /// The PTY's size (the owner's).
     size: (u16, u16),
     /// Who is attached, or someone's mode, changed since it was last published.
@@ -454,7 +460,8 @@ impl HubTask {
             sockets: Vec::new(),
             next_id: 1,
             upstream: None,
-            screen: vt100::Parser::new(24, 80, 0),
+            screen: Screen::new(24, 80),
+            rest_at: None,
             size: (80, 24),
             changed: false,
             drained: Arc::new(Notify::new()),
@@ -509,6 +516,10 @@ impl HubTask {
                 () = drained.notified(), if running.owner_is_behind() => {}
                 _ = tokio::time::sleep_until(lifetime_end) => break CloseReason::Lifetime,
                 _ = sleep_until_opt(grace_end) => break CloseReason::Abandoned,
+                _ = sleep_until_opt(running.rest_at) => {
+                    running.screen.rest();
+                    running.rest_at = None;
+                }
                 _ = recheck.tick() => {
                     if let Err(reason) = running.recheck().await {
                         break reason;
@@ -528,13 +539,6 @@ impl HubTask {
         running.end(reason).await;
         on_end(&hub.id);
     }
-}
-
-/// The screen's side for a PTY's: vt100 panics writing a wide character on
-/// a screen one column wide, so the copy kept for joiners is at least 2×2
-/// (the PTY itself keeps the size it was given).
-fn screen_size(side: u16) -> u16 {
-    side.max(2)
 }
 
 async fn sleep_until_opt(deadline: Option<Instant>) {
@@ -612,7 +616,7 @@ impl Running {
         let first = [
             Outbound::Control(control_text(&attached)),
             Outbound::Control(control_text(&ControlMessage::Size { cols: self.size.0, rows: self.size.1 })),
-            Outbound::Output(Bytes::from(self.screen.screen().state_formatted())),
+            Outbound::Output(self.screen.snapshot()),
         ];
         let mut socket = socket;
         for message in first {
@@ -644,9 +648,7 @@ impl Running {
         let socket = spec.client.open_interactive(&spec.caller, &call).await?;
         self.upstream = Some(socket);
         self.size = (cols, rows);
-        // Made at its size: resizing a screen also allocates its alternate
-        // screen, twice the memory for nothing.
-        self.screen = vt100::Parser::new(screen_size(rows), screen_size(cols), 0);
+        self.screen = Screen::new(rows, cols);
         Ok(())
     }
 
@@ -705,7 +707,7 @@ impl Running {
             return Ok(());
         }
         self.size = (cols, rows);
-        self.screen.screen_mut().set_size(screen_size(rows), screen_size(cols));
+        self.screen.set_size(rows, cols);
         self.broadcast(&Outbound::Control(control_text(&ControlMessage::Size { cols, rows })));
         let resize = TerminalControl::Resize { cols: u32::from(cols), rows: u32::from(rows) };
         self.send_upstream(Message::Text(control_json(&resize).into())).await
@@ -726,6 +728,7 @@ impl Running {
         match frame {
             Some(Ok(Message::Binary(bytes))) => {
                 self.screen.process(&bytes);
+                self.rest_at = Some(Instant::now() + REST_AFTER);
                 self.broadcast(&Outbound::Output(bytes));
                 None
             }
@@ -870,16 +873,4 @@ impl Running {
 
 fn control_json(control: &TerminalControl) -> String {
     serde_json::to_string(control).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_one_column_terminal_keeps_a_screen_that_takes_wide_characters() {
-        let mut screen = vt100::Parser::new(screen_size(1), screen_size(1), 0);
-        screen.process("漢字 and more".as_bytes());
-        assert_eq!(screen.screen().size(), (2, 2));
-    }
 }

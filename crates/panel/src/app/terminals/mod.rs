@@ -11,6 +11,7 @@
 
 pub mod hub;
 pub mod rights;
+pub mod screen;
 pub mod tickets;
 
 use std::collections::HashMap;
