@@ -2,7 +2,7 @@
 //! lxdbr0: an admin fixes a member's container's address through the API
 //! (and `ip addr` inside shows it after the restart), the member forwards a
 //! port, and a client in a network namespace this test makes (the "outside"
-//! host, a veth pair in 198.19.0.0/16) reaches busybox httpd in her
+//! host, a veth pair in 198.18.17.0/24) reaches busybox httpd in her
 //! container through the machine's listen address and the allocated port,
 //! until she deletes the forward. And a static IPv6 set through the panel
 //! on a public network is what `dig AAAA` gets for the container's name.
@@ -35,7 +35,7 @@ fn run(program: &str, args: &[&str]) -> String {
 }
 
 /// The "outside" host: a network namespace joined to this host by a veth
-/// pair in 198.19.252.0/24 (benchmarking range, never routed; a /30 per
+/// pair in 198.18.17.0/24 (benchmarking range, never routed; a /30 per
 /// process). The host side's address is the agent's `listen_address` for
 /// lxdbr0. LXD's forward on it, the namespace and the pair go on drop.
 struct Outside {
@@ -49,7 +49,7 @@ impl Outside {
         let id = std::process::id();
         let (host_link, ns_link) = (format!("smpph{}", id % 1_000_000), format!("smppn{}", id % 1_000_000));
         let base = (id % 60) * 4;
-        let (host_side, ns_side) = (format!("198.19.252.{}", base + 1), format!("198.19.252.{}", base + 2));
+        let (host_side, ns_side) = (format!("198.18.17.{}", base + 1), format!("198.18.17.{}", base + 2));
         let namespace = format!("smpt-pft-{id}");
         run("ip", &["netns", "add", &namespace]);
         let outside = Outside { namespace, host_link: host_link.clone(), listen_address: host_side.clone() };
