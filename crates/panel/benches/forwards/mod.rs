@@ -8,6 +8,11 @@
 //! writes (each adding one port to the set) and 50 concurrent writes (the
 //! agent serialises them per network). In turns, each side first in turn.
 //!
+//! Not like for like: each winner sends the container's whole set as the
+//! database holds it when its turn comes (one at a time per container), so
+//! a later winner often finds LXD already holding the set and the agent
+//! writes nothing; the panel may well be quicker than 25 sequential writes.
+//!
 //! No traffic: the forward's listen address (198.18.117.x, benchmarking
 //! range) exists on no interface; allocating only talks to LXD's API.
 
