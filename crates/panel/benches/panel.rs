@@ -9,7 +9,12 @@
 //!   directly on LXD's socket, and beside `lxc restart`;
 //! - a member's sub-container: create+start through the panel (POST until
 //!   the API shows it running) beside `lxc launch`, and its deletion beside
-//!   `lxc delete --force`.
+//!   `lxc delete --force`;
+//! - port allocation under 50 concurrent forward requests of a member
+//!   through the panel (real agent, real LXD) beside the agent's
+//!   `PUT …/forwards` they wrap (`forwards/`).
+//!
+//! `SMP_BENCH_ONLY=forwards` runs only the last figure.
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -21,6 +26,7 @@
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod forwards;
 #[allow(dead_code)] // each bench uses a part of it
 mod support;
 
@@ -41,11 +47,16 @@ const PASSWORD: &str = "bench-password-0123";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    runtime.block_on(async {
-        list_with_ten_thousand_containers().await;
-        dashboard_with_a_hundred_containers().await;
-        lifecycle_against_lxd().await;
-    });
+    match std::env::var("SMP_BENCH_ONLY").unwrap_or_default().as_str() {
+        "" => runtime.block_on(async {
+            list_with_ten_thousand_containers().await;
+            dashboard_with_a_hundred_containers().await;
+            lifecycle_against_lxd().await;
+            forwards::port_allocation_under_fifty_concurrent_requests().await;
+        }),
+        "forwards" => runtime.block_on(forwards::port_allocation_under_fifty_concurrent_requests()),
+        other => panic!("SMP_BENCH_ONLY={other:?}: the one figure that runs alone is \"forwards\""),
+    }
 }
 
 async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, Duration) {
@@ -56,8 +67,13 @@ async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, Duration)
 
 /// A panel on a random port over `database_url`; its base URL.
 async fn start_panel(database_url: &str, dir: &std::path::Path) -> String {
+    start_panel_with(database_url, dir, "").await
+}
+
+/// `start_panel` with `extra` top-level settings.
+async fn start_panel_with(database_url: &str, dir: &std::path::Path, extra: &str) -> String {
     let toml = format!(
-        "database_url = {database_url:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nsync_interval_s = 3600\n",
+        "database_url = {database_url:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nsync_interval_s = 3600\n{extra}\n",
         dir.join("panel.key")
     );
     let application = Application::build(Config::from_toml(&toml).expect("config")).await.expect("panel");

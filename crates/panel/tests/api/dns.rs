@@ -20,15 +20,15 @@ use crate::helpers::{TestApp, spawn_app_with};
 /// What `dig` printed: the status, the header's flags, and the answer and
 /// authority sections' records as (name, type, data).
 #[derive(Debug)]
-struct Answer {
-    status: String,
-    flags: Vec<String>,
+pub(crate) struct Answer {
+    pub(crate) status: String,
+    pub(crate) flags: Vec<String>,
     answer: Vec<(String, String, String)>,
     authority: Vec<(String, String, String)>,
 }
 
 impl Answer {
-    fn data(&self, kind: &str) -> Vec<String> {
+    pub(crate) fn data(&self, kind: &str) -> Vec<String> {
         let mut data: Vec<String> =
             self.answer.iter().filter(|(_, record, _)| record == kind).map(|(_, _, data)| data.clone()).collect();
         data.sort();
@@ -37,7 +37,7 @@ impl Answer {
 }
 
 /// Whether `dig` is there; under CI it must be (`make setup` installs it).
-fn dig_available() -> bool {
+pub(crate) fn dig_available() -> bool {
     let found = Command::new("dig").arg("-v").output().is_ok_and(|output| output.status.success());
     if !found {
         assert!(std::env::var_os("CI").is_none(), "dig is missing: run `make setup` (bind9-dnsutils)");
@@ -47,7 +47,7 @@ fn dig_available() -> bool {
 }
 
 /// `dig @127.0.0.1 -p PORT NAME TYPE +norec` (and `extra`), one try of one second.
-fn dig(port: u16, name: &str, kind: &str, extra: &[&str]) -> Answer {
+pub(crate) fn dig(port: u16, name: &str, kind: &str, extra: &[&str]) -> Answer {
     let output = Command::new("dig")
         .args(["@127.0.0.1", "-p", &port.to_string(), name, kind, "+norec", "+time=1", "+tries=1"])
         .args(["+noall", "+comments", "+answer", "+authority"])

@@ -25,6 +25,7 @@ mod machines_api;
 mod migrations;
 mod openapi;
 mod panel_agent;
+mod panel_forward_traffic;
 mod panel_forwards;
 mod panel_provisioning;
 mod panel_services;
