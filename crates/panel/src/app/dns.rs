@@ -4,7 +4,9 @@
 //!
 //! A name answers (PANEL.md) with the container's addresses on its
 //! machine's networks marked `public` (those the sync stored in
-//! `containers.addresses` that lie in such a network's subnet), else with
+//! `containers.addresses` that lie in such a network's subnet; where an
+//! admin set a static address on such a network, that one for its family
+//! from the moment it is set, not from the next sync), else with
 //! its machine's listen addresses (where its forwards are reached), else
 //! with nothing (its names are NXDOMAIN): a private bridge address is never
 //! published. Loopback, link-local and unspecified addresses never are.
@@ -12,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::db::networks::MachineNetwork;
+use crate::db::networks::{MachineNetwork, StaticAddress};
 use crate::db::{self, DbPool};
 use crate::domain::address::in_subnet;
 use crate::error::AppError;
@@ -31,10 +33,11 @@ pub struct DnsRecord {
 /// Every live container with the addresses it is published with, ordered
 /// by machine and name (two reads of the same rows are equal).
 pub async fn records(pool: &DbPool) -> Result<Vec<DnsRecord>, AppError> {
-    let (rows, networks) = db::run(pool, |connection| {
+    let (rows, networks, statics) = db::run(pool, |connection| {
         let rows = db::dns::live_names(connection).map_err(AppError::internal)?;
         let networks = db::networks::all_networks(connection).map_err(AppError::internal)?;
-        Ok::<_, AppError>((rows, networks))
+        let statics = db::networks::all_addresses(connection).map_err(AppError::internal)?;
+        Ok::<_, AppError>((rows, networks, statics))
     })
     .await?;
     Ok(rows
@@ -43,18 +46,15 @@ pub async fn records(pool: &DbPool) -> Result<Vec<DnsRecord>, AppError> {
             let mine: Vec<&MachineNetwork> =
                 networks.iter().filter(|network| network.machine_id == row.machine_id).collect();
             let listed: Vec<String> = serde_json::from_str(&row.addresses).unwrap_or_default();
-            let public: Vec<IpAddr> = listed
-                .iter()
-                .filter_map(|text| text.parse::<IpAddr>().ok())
-                .filter(|address| {
-                    mine.iter().filter(|network| network.public).any(|network| {
-                        [&network.ipv4_subnet, &network.ipv6_subnet]
-                            .into_iter()
-                            .flatten()
-                            .any(|subnet| in_subnet(*address, subnet))
-                    })
-                })
-                .collect();
+            let mut public: Vec<IpAddr> = Vec::new();
+            for network in mine.iter().filter(|network| network.public) {
+                let fixed = statics
+                    .iter()
+                    .find(|fixed| fixed.container_id == row.container_id && fixed.network == network.name);
+                public.extend(public_addresses(network, &listed, fixed));
+            }
+            public.sort_unstable();
+            public.dedup();
             let published = if public.is_empty() {
                 let mut listen: Vec<IpAddr> = mine
                     .iter()
@@ -81,6 +81,30 @@ pub async fn records(pool: &DbPool) -> Result<Vec<DnsRecord>, AppError> {
             DnsRecord { name: row.container, machine: row.machine, ipv4s, ipv6s }
         })
         .collect())
+}
+
+/// The container's addresses on one public `network`: those the sync
+/// listed that lie in its subnets, each family replaced by the static
+/// address the panel holds for it there, if any.
+fn public_addresses(network: &MachineNetwork, listed: &[String], fixed: Option<&StaticAddress>) -> Vec<IpAddr> {
+    let families = [
+        (network.ipv4_subnet.as_deref(), fixed.and_then(|fixed| fixed.ipv4).map(IpAddr::V4)),
+        (network.ipv6_subnet.as_deref(), fixed.and_then(|fixed| fixed.ipv6).map(IpAddr::V6)),
+    ];
+    let mut addresses = Vec::new();
+    for (subnet, fixed) in families {
+        let Some(subnet) = subnet else { continue };
+        match fixed {
+            Some(fixed) => addresses.push(fixed),
+            None => addresses.extend(
+                listed
+                    .iter()
+                    .filter_map(|text| text.parse::<IpAddr>().ok())
+                    .filter(|address| in_subnet(*address, subnet)),
+            ),
+        }
+    }
+    addresses
 }
 
 /// A name of the zone, relative to it (`c1` or `c1.m1`, lower case), and
@@ -167,6 +191,36 @@ pub fn publish(records: &[DnsRecord], reserved: Option<&str>) -> Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_static_address_replaces_the_synced_one_of_its_family_in_the_networks_subnet() {
+        let network = MachineNetwork {
+            machine_id: 1,
+            machine: "m1".into(),
+            name: "lxdbr0".into(),
+            ipv4_subnet: Some("10.77.0.0/24".into()),
+            ipv6_subnet: Some("fd42:77::/64".into()),
+            public: true,
+            listen_address: None,
+            forward_ports: None,
+            drift: None,
+            updated_at: 0,
+            leases: None,
+        };
+        let listed: Vec<String> = ["10.77.0.9", "fd42:77::9", "192.0.2.9"].map(String::from).to_vec();
+        let synced = public_addresses(&network, &listed, None);
+        assert_eq!(synced, ["10.77.0.9".parse::<IpAddr>().unwrap(), "fd42:77::9".parse().unwrap()]);
+        let fixed = StaticAddress {
+            container_id: 1,
+            machine_id: 1,
+            network: "lxdbr0".into(),
+            ipv4: None,
+            ipv6: Some("fd42:77::5".parse().unwrap()),
+            updated_at: 0,
+        };
+        let published = public_addresses(&network, &listed, Some(&fixed));
+        assert_eq!(published, ["10.77.0.9".parse::<IpAddr>().unwrap(), "fd42:77::5".parse().unwrap()]);
+    }
 
     fn record(name: &str, machine: &str, addresses: &[&str]) -> DnsRecord {
         let parsed: Vec<IpAddr> = addresses.iter().map(|text| text.parse().unwrap()).collect();

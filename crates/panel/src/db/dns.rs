@@ -10,6 +10,7 @@ use super::schema::{containers, machines};
 /// One live container as the zone needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct NameRow {
+    pub container_id: i64,
     pub machine_id: i64,
     pub machine: String,
     pub container: String,
@@ -23,7 +24,7 @@ pub fn live_names(connection: &mut DbConnection) -> QueryResult<Vec<NameRow>> {
     containers::table
         .inner_join(machines::table)
         .filter(containers::gone_at.is_null())
-        .select((machines::id, machines::name, containers::name, containers::addresses))
+        .select((containers::id, machines::id, machines::name, containers::name, containers::addresses))
         .order_by((machines::name.asc(), containers::name.asc(), containers::id.asc()))
         .load(connection)
 }

@@ -231,6 +231,15 @@ pub fn addresses_of(connection: &mut DbConnection, container: ContainerId) -> Qu
     Ok(rows.into_iter().map(address_from_row).collect())
 }
 
+/// Every static address the panel holds.
+pub fn all_addresses(connection: &mut DbConnection) -> QueryResult<Vec<StaticAddress>> {
+    let rows: Vec<AddressRow> = container_addresses::table
+        .order((container_addresses::container_id, container_addresses::network))
+        .select(ADDRESS_COLUMNS)
+        .load(connection)?;
+    Ok(rows.into_iter().map(address_from_row).collect())
+}
+
 /// Every static address of a machine's containers.
 pub fn addresses_of_machine(connection: &mut DbConnection, machine: MachineId) -> QueryResult<Vec<StaticAddress>> {
     let rows: Vec<AddressRow> = container_addresses::table
