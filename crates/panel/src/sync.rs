@@ -11,6 +11,7 @@
 //! instance by construction.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -108,11 +109,15 @@ impl Agents {
     }
 
     /// Refreshes what the panel knows of the machine's networks (one
-    /// `network.list`), then compares, for each container that has forwards
-    /// in the panel, LXD's forwards (one `forward.list` each) with the
-    /// panel's rows, and records what differs on the network (`drift`) and
-    /// in the log. Nothing is deleted or changed on either side: an admin
-    /// decides. An agent that cannot list (an older one) leaves all as it was.
+    /// `network.list`), then compares what LXD has with what the panel
+    /// holds, and records what differs on the network (`drift`) and in the
+    /// log: the static addresses (LXD's static leases of the panel's live
+    /// containers against the panel's rows) and, for each container with a
+    /// static address or forwards in the panel, its forwards (one
+    /// `forward.list` each; a forward needs a static address, so no other
+    /// container can have one the agent made). Nothing is deleted or
+    /// changed on either side: an admin decides. An agent that cannot list
+    /// (an older one) leaves all as it was.
     async fn sync_networks(&self, id: MachineId, client: &AgentClient) -> Result<(), SyncError> {
         let caller = sync_caller();
         let listed = match client.networks(&caller).await {
@@ -122,16 +127,48 @@ impl Agents {
                 return Ok(());
             }
         };
-        let rows = db::run(&self.pool, move |connection| {
+        let leases = listed.networks.clone();
+        let (rows, addresses, live) = db::run(&self.pool, move |connection| {
             networks::replace_networks(connection, id, &listed.networks, db::unix_now())?;
-            networks::forwards_of_machine(connection, id).map_err(SyncError::from)
+            let rows = networks::forwards_of_machine(connection, id)?;
+            let addresses = networks::named_addresses_of_machine(connection, id)?;
+            let live = containers::live_names_of_machine(connection, id)?;
+            Ok::<_, SyncError>((rows, addresses, live))
         })
         .await?;
+        let mut drift: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for network in &leases {
+            let panel: BTreeSet<(&str, String)> = addresses
+                .iter()
+                .filter(|(_, name, _)| *name == network.name)
+                .map(|(container, _, address)| (container.as_str(), address.to_string()))
+                .collect();
+            let lxd: BTreeSet<(&str, String)> = network
+                .leases
+                .iter()
+                .filter(|lease| lease.kind == "static" && live.contains(&lease.hostname))
+                .filter_map(|lease| Some((lease.hostname.as_str(), lease.address.parse::<IpAddr>().ok()?.to_string())))
+                .collect();
+            for (container, address) in panel.difference(&lxd) {
+                drift
+                    .entry(network.name.clone())
+                    .or_default()
+                    .push(format!("{container}: the panel has static address {address} that LXD does not;"));
+            }
+            for (container, address) in lxd.difference(&panel) {
+                drift
+                    .entry(network.name.clone())
+                    .or_default()
+                    .push(format!("{container}: LXD has static address {address} that the panel does not;"));
+            }
+        }
         let mut by_container: BTreeMap<String, Vec<networks::ForwardRow>> = BTreeMap::new();
+        for (container, _, _) in &addresses {
+            by_container.entry(container.clone()).or_default();
+        }
         for row in rows {
             by_container.entry(row.container.clone()).or_default().push(row);
         }
-        let mut drift: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (container, rows) in &by_container {
             let held = match client.forwards(&caller, container).await {
                 Ok(held) => held,
@@ -140,7 +177,16 @@ impl Agents {
                     continue;
                 }
             };
-            let networks: BTreeSet<&str> = rows.iter().map(|row| row.network.as_str()).collect();
+            let networks: BTreeSet<&str> = rows
+                .iter()
+                .map(|row| row.network.as_str())
+                .chain(
+                    held.items
+                        .iter()
+                        .filter(|answer| !answer.forwards.is_empty())
+                        .map(|answer| answer.network.as_str()),
+                )
+                .collect();
             for network in networks {
                 let panel: BTreeSet<(&str, u16, u16)> = rows
                     .iter()
@@ -168,13 +214,15 @@ impl Agents {
                     if !only_lxd.is_empty() {
                         text.push_str(&format!(" LXD has {} that the panel does not;", only_lxd.join(", ")));
                     }
-                    tracing::warn!(machine = %id, network, drift = %text, "forwards drifted");
                     drift.entry(network.to_owned()).or_default().push(text);
                 }
             }
         }
         if drift.is_empty() {
             return Ok(());
+        }
+        for (network, lines) in &drift {
+            tracing::warn!(machine = %id, network, drift = %lines.join(" "), "the network drifted");
         }
         db::run(&self.pool, move |connection| {
             for (network, lines) in &drift {

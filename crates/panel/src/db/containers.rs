@@ -436,6 +436,19 @@ pub fn live_children(connection: &mut DbConnection, id: ContainerId) -> QueryRes
         .load(connection)
 }
 
+/// The names of the machine's live containers.
+pub fn live_names_of_machine(
+    connection: &mut DbConnection,
+    machine: crate::db::machines::MachineId,
+) -> QueryResult<std::collections::BTreeSet<String>> {
+    let names: Vec<String> = containers::table
+        .filter(containers::machine_id.eq(machine.0))
+        .filter(containers::gone_at.is_null())
+        .select(containers::name)
+        .load(connection)?;
+    Ok(names.into_iter().collect())
+}
+
 /// Records the limits the panel set (or reserves, before it sets them).
 pub fn set_limits(connection: &mut DbConnection, id: ContainerId, limits: &Limits) -> QueryResult<usize> {
     diesel::update(containers::table.find(id.0))

@@ -293,6 +293,31 @@ pub fn put_address(connection: &mut DbConnection, address: &StaticAddress) -> Qu
     })
 }
 
+/// The static addresses of a machine's live containers, each with its
+/// container's name: (name, network, address), one row per family set.
+pub fn named_addresses_of_machine(
+    connection: &mut DbConnection,
+    machine: MachineId,
+) -> QueryResult<Vec<(String, String, IpAddr)>> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = container_addresses::table
+        .inner_join(containers::table)
+        .filter(container_addresses::machine_id.eq(machine.0))
+        .filter(containers::gone_at.is_null())
+        .select((containers::name, container_addresses::network, container_addresses::ipv4, container_addresses::ipv6))
+        .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(name, network, ipv4, ipv6)| {
+            [ipv4, ipv6]
+                .into_iter()
+                .flatten()
+                .filter_map(|text| text.parse::<IpAddr>().ok())
+                .map(move |address| (name.clone(), network.clone(), address))
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
 /// Who holds `ip` on `network` of `machine`, if anyone: the container's name.
 pub fn address_holder(
     connection: &mut DbConnection,

@@ -387,9 +387,10 @@ async fn fifty_concurrent_requests_for_the_last_free_port_give_exactly_one_forwa
 }
 
 #[tokio::test]
-async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_deletes_nothing() {
+async fn the_sync_reports_forwards_and_addresses_that_drifted_between_lxd_and_the_panel_and_deletes_nothing() {
     let setup = setup("20000-20009").await;
     assert_eq!(set_address(&setup, setup.a, "10.77.0.50").await.status(), 200);
+    assert_eq!(set_address(&setup, setup.a2, "10.77.0.51").await.status(), 200);
     set_forward_quota(&setup, setup.alice, Some(1)).await;
     let created = forward(&setup, &setup.alice_session, setup.a, json!({"protocol": "tcp", "target_port": 22})).await;
     assert_eq!(created.status(), 201);
@@ -397,13 +398,16 @@ async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_de
     let stray = Forward { protocol: ForwardProtocol::Tcp, listen_port: 20007, target_port: 80 };
     setup.held.forwards.lock().unwrap().insert("a".to_owned(), vec![stray]);
     let listed = ["a", "a2", "c"].map(|name| summary(name, ContainerStatus::Running, CREATED));
-    let lease = LeaseView {
-        hostname: "a".to_owned(),
+    let lease = |hostname: &str, address: &str| LeaseView {
+        hostname: hostname.to_owned(),
         hwaddr: "00:16:3e:00:00:01".to_owned(),
-        address: "10.77.0.50".to_owned(),
+        address: address.to_owned(),
         kind: "static".to_owned(),
     };
-    let networks = NetworkList { networks: vec![NetworkView { leases: vec![lease], ..setup.lxdbr0.clone() }] };
+    // LXD lost a2's static address, holds one for c the panel never set,
+    // and one for a container the panel does not know (not its business).
+    let leases = vec![lease("a", "10.77.0.50"), lease("c", "10.77.0.60"), lease("stranger", "10.77.0.61")];
+    let networks = NetworkList { networks: vec![NetworkView { leases, ..setup.lxdbr0.clone() }] };
     *setup.held.listing.lock().unwrap() = Some((ContainerList { items: listed.to_vec() }, networks));
     let calls = setup.held.forward_calls.load(Ordering::SeqCst);
 
@@ -415,6 +419,9 @@ async fn the_sync_reports_forwards_that_drifted_between_lxd_and_the_panel_and_de
     let drift = body["items"][0]["drift"].as_str().unwrap_or_default().to_owned();
     assert_eq!(body["items"][0]["leases"][0]["address"], "10.77.0.50", "the leases come from the agent: {body}");
     assert!(drift.contains("a:") && drift.contains("tcp 20000->22") && drift.contains("tcp 20007->80"), "{drift}");
+    assert!(drift.contains("a2: the panel has static address 10.77.0.51 that LXD does not"), "{drift}");
+    assert!(drift.contains("c: LXD has static address 10.77.0.60 that the panel does not"), "{drift}");
+    assert!(!drift.contains("10.77.0.50") && !drift.contains("stranger"), "{drift}");
     assert_eq!(rows_of(&setup, setup.a).len(), 1, "the panel's forward stays");
     assert_eq!(held_ports(&setup, "a"), vec![(20007, 80)], "LXD's stays too");
     assert_eq!(setup.held.forward_calls.load(Ordering::SeqCst), calls, "the sync wrote nothing");
