@@ -116,3 +116,95 @@ pub fn host_devices() -> Vec<serde_json::Value> {
         json!({"root":{"type":"disk","path":"/","pool":"default","size":"1TiB"}}),
     ]
 }
+
+/// Runs a command to its end; panics with its stderr unless it succeeds.
+/// Its standard output.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {program} (install it: make setup): {error}"));
+    assert!(
+        output.status.success(),
+        "{program} {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The "outside" host of the network tests and benches: a network
+/// namespace joined to this host by a veth pair with a /30 of the
+/// benchmarking range 198.18.0.0/15 (never routed), so that their traffic
+/// goes only to a host they made themselves. The host side's address is
+/// where an agent's forwards listen; the namespace routes everything to it.
+/// The namespace and the pair go on drop.
+pub struct OutsideHost {
+    namespace: String,
+    host_link: String,
+    host_address: String,
+}
+
+impl OutsideHost {
+    /// The namespace `smp-<name>` and links `<link>h`/`<link>n` (`link` at
+    /// most 12 characters: interface names have 15), on the /30 whose first
+    /// address is `198.<b>.<c>.<d>` (`d` a multiple of 4): the host side
+    /// takes `d + 1`, the namespace `d + 2`.
+    pub fn new(name: &str, link: &str, [b, c, d]: [u32; 3]) -> OutsideHost {
+        assert!(
+            (18..=19).contains(&b) && c < 256 && d % 4 == 0 && d < 256 && link.len() <= 12,
+            "a /30 of 198.18.0.0/15"
+        );
+        let (host_side, ns_side) = (format!("198.{b}.{c}.{}", d + 1), format!("198.{b}.{c}.{}", d + 2));
+        let (host_link, ns_link) = (format!("{link}h"), format!("{link}n"));
+        let namespace = format!("smp-{name}");
+        run("ip", &["netns", "add", &namespace]);
+        let outside = OutsideHost { namespace, host_link: host_link.clone(), host_address: host_side.clone() };
+        run("ip", &["link", "add", &host_link, "type", "veth", "peer", "name", &ns_link]);
+        run("ip", &["link", "set", &ns_link, "netns", &outside.namespace]);
+        run("ip", &["addr", "add", &format!("{host_side}/30"), "dev", &host_link]);
+        run("ip", &["link", "set", &host_link, "up"]);
+        outside.exec(&["ip", "addr", "add", &format!("{ns_side}/30"), "dev", &ns_link]);
+        outside.exec(&["ip", "link", "set", &ns_link, "up"]);
+        outside.exec(&["ip", "link", "set", "lo", "up"]);
+        outside.exec(&["ip", "route", "add", "default", "via", &host_side]);
+        outside
+    }
+
+    /// This host's address on the pair (where forwards listen).
+    pub fn host_address(&self) -> &str {
+        &self.host_address
+    }
+
+    /// The namespace's name (for `ip netns exec`).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Runs `command` in the namespace; its standard output.
+    pub fn exec(&self, command: &[&str]) -> String {
+        let mut args = vec!["netns", "exec", &self.namespace];
+        args.extend(command);
+        run("ip", &args)
+    }
+
+    /// An HTTP GET from the outside host: the page, or `None` when nothing
+    /// answers within 2 s (refused, reset or silent).
+    pub fn get(&self, url: &str) -> Option<String> {
+        let output = Command::new("ip")
+            .args(["netns", "exec", &self.namespace, "curl", "-sS", "--max-time", "2", url])
+            .stdin(Stdio::null())
+            .output()
+            .expect("cannot run ip netns exec curl");
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
+impl Drop for OutsideHost {
+    fn drop(&mut self) {
+        let quiet = |args: &[&str]| Command::new("ip").args(args).stdin(Stdio::null()).output();
+        let _ = quiet(&["netns", "del", &self.namespace]);
+        let _ = quiet(&["link", "del", &self.host_link]);
+    }
+}

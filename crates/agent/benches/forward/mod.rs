@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use smp_agent::lxd::LxdClient;
 use smp_agent::{Agent, Config};
+use smp_e2e::OutsideHost;
 use smp_proto::Action;
 use smp_proto::token::SharedKey;
 
@@ -97,24 +98,12 @@ pub fn client(task: &str) {
     println!("{}", serde_json::to_string(&ClientSamples { nanos }).expect("JSON"));
 }
 
-fn run(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    assert!(
-        output.status.success(),
-        "{program} {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// Everything the figure makes, undone on drop (a panic included): LXD's
 /// forward on the listen address, the namespace and its veth pair, the
 /// container and the project, the agent's state directory.
 struct Scene {
     project: String,
-    namespace: String,
-    host_link: String,
+    outside: OutsideHost,
     listen_address: String,
     state_dir: PathBuf,
 }
@@ -125,34 +114,17 @@ impl Scene {
     fn new() -> Scene {
         let pid = std::process::id();
         let id = pid % 384;
-        let (a, b) = (250 + id / 64, (id % 64) * 4);
-        let (host_side, ns_side) = (format!("198.19.{a}.{}", b + 1), format!("198.19.{a}.{}", b + 2));
+        let outside =
+            OutsideHost::new(&format!("bench-fwd-{pid}"), &format!("smpb{id}"), [19, 250 + id / 64, (id % 64) * 4]);
         let scene = Scene {
             project: format!("smp-bench-fwd-{pid}"),
-            namespace: format!("smpb-fwd-{pid}"),
-            host_link: format!("smpbh{id}"),
-            listen_address: host_side.clone(),
+            listen_address: outside.host_address().to_owned(),
+            outside,
             state_dir: std::env::temp_dir().join(format!("smp-bench-fwd-{pid}")),
         };
-        let ns_link = format!("smpbn{id}");
-        run("ip", &["netns", "add", &scene.namespace]);
-        run("ip", &["link", "add", &scene.host_link, "type", "veth", "peer", "name", &ns_link]);
-        run("ip", &["link", "set", &ns_link, "netns", &scene.namespace]);
-        run("ip", &["addr", "add", &format!("{host_side}/30"), "dev", &scene.host_link]);
-        run("ip", &["link", "set", &scene.host_link, "up"]);
-        scene.in_namespace(&["ip", "addr", "add", &format!("{ns_side}/30"), "dev", &ns_link]);
-        scene.in_namespace(&["ip", "link", "set", &ns_link, "up"]);
-        scene.in_namespace(&["ip", "link", "set", "lo", "up"]);
-        scene.in_namespace(&["ip", "route", "add", "default", "via", &host_side]);
         lxc(&["project", "create", &scene.project, "-c", "features.images=false", "-c", "features.profiles=false"]);
         lxc(&["launch", "smp-busybox", CONTAINER, "--project", &scene.project]);
         scene
-    }
-
-    fn in_namespace(&self, command: &[&str]) -> String {
-        let mut args = vec!["netns", "exec", &self.namespace];
-        args.extend(command);
-        run("ip", &args)
     }
 
     /// The IPv4 address of eth0 in the container, as `ip` shows it there.
@@ -166,13 +138,13 @@ impl Scene {
     fn measure(&self, task: &ClientTask) -> Vec<Vec<Duration>> {
         let exe = std::env::current_exe().expect("the bench's own binary");
         let output = Command::new("ip")
-            .args(["netns", "exec", &self.namespace])
+            .args(["netns", "exec", self.outside.namespace()])
             .arg(exe)
             .env(CLIENT_ENV, serde_json::to_string(task).expect("JSON"))
             .output()
             .expect("ip netns exec runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "the client in {} failed: {stderr}", self.namespace);
+        assert!(output.status.success(), "the client in {} failed: {stderr}", self.outside.namespace());
         let samples: ClientSamples = serde_json::from_slice(&output.stdout).expect("the client's samples");
         samples.nanos.into_iter().map(|nanos| nanos.into_iter().map(Duration::from_nanos).collect()).collect()
     }
@@ -184,8 +156,6 @@ impl Drop for Scene {
             let _ = Command::new(program).args(args).output();
         };
         quiet("lxc", &["network", "forward", "delete", NETWORK, &self.listen_address]);
-        quiet("ip", &["netns", "del", &self.namespace]);
-        quiet("ip", &["link", "del", &self.host_link]);
         quiet("lxc", &["delete", "--force", CONTAINER, "--project", &self.project]);
         quiet("lxc", &["project", "delete", &self.project]);
         let _ = std::fs::remove_dir_all(&self.state_dir);

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use smp_e2e::OutsideHost;
 use smp_proto::Action;
 use smp_proto::token::body_hash;
 
@@ -50,65 +51,26 @@ fn free_octet() -> u8 {
         .expect("no free address in 10.77.0.100-249")
 }
 
-/// Runs a command; panics with its stderr unless it succeeds.
-fn run(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {program} (install it: make setup): {error}"));
-    assert!(
-        output.status.success(),
-        "{program} {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The "outside" host: a network namespace joined to the host by a veth
-/// pair in 198.19.0.0/16 (benchmarking range, never routed); the host
-/// side's address is the network's `listen_address`. Its forward on lxdbr0
-/// and the namespace go on drop.
+/// The "outside" host (`smp_e2e::OutsideHost`, a /30 of 198.19.0-249.x:
+/// the panel's tests take 198.18.17.x, the agent's bench 198.19.250-255.x),
+/// whose address on the pair is the network's `listen_address`; LXD's
+/// forward on it goes on drop, before the namespace.
 struct Outside {
-    namespace: String,
-    host_side: String,
+    host: OutsideHost,
     listen_address: String,
 }
 
 impl Outside {
     fn new() -> Outside {
         let id = unique() % 16_000;
-        let namespace = format!("smpt-fwd-{}-{id}", std::process::id());
-        let (host_link, ns_link) = (format!("smpfh{id}"), format!("smpfn{id}"));
-        let (a, b) = (id / 64, (id % 64) * 4);
-        let (host_side, ns_side) = (format!("198.19.{a}.{}", b + 1), format!("198.19.{a}.{}", b + 2));
-        run("ip", &["netns", "add", &namespace]);
-        let outside = Outside { namespace, host_side: host_link.clone(), listen_address: host_side.clone() };
-        run("ip", &["link", "add", &host_link, "type", "veth", "peer", "name", &ns_link]);
-        run("ip", &["link", "set", &ns_link, "netns", &outside.namespace]);
-        run("ip", &["addr", "add", &format!("{host_side}/30"), "dev", &host_link]);
-        run("ip", &["link", "set", &host_link, "up"]);
-        outside.exec(&["ip", "addr", "add", &format!("{ns_side}/30"), "dev", &ns_link]);
-        outside.exec(&["ip", "link", "set", &ns_link, "up"]);
-        outside.exec(&["ip", "link", "set", "lo", "up"]);
-        outside.exec(&["ip", "route", "add", "default", "via", &host_side]);
-        outside
+        let name = format!("fwd-{}-{id}", std::process::id());
+        let host = OutsideHost::new(&name, &format!("smpf{id}"), [19, id / 64, (id % 64) * 4]);
+        let listen_address = host.host_address().to_owned();
+        Outside { host, listen_address }
     }
 
-    fn exec(&self, command: &[&str]) -> String {
-        let mut args = vec!["netns", "exec", &self.namespace];
-        args.extend(command);
-        run("ip", &args)
-    }
-
-    /// An HTTP GET from the outside host; the page, or `None` when nothing
-    /// answers within 2 s.
     fn get(&self, url: &str) -> Option<String> {
-        let output = Command::new("ip")
-            .args(["netns", "exec", &self.namespace, "curl", "-sS", "--max-time", "2", url])
-            .output()
-            .expect("cannot run ip netns exec curl");
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        self.host.get(url)
     }
 
     /// LXD's forward on this listen address, as JSON (`Null` if none).
@@ -124,8 +86,6 @@ impl Outside {
 impl Drop for Outside {
     fn drop(&mut self) {
         let _ = Command::new("lxc").args(["network", "forward", "delete", NETWORK, &self.listen_address]).output();
-        let _ = Command::new("ip").args(["netns", "del", &self.namespace]).output();
-        let _ = Command::new("ip").args(["link", "del", &self.host_side]).output();
     }
 }
 

@@ -12,73 +12,32 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
+use smp_e2e::{OutsideHost, run};
 
 use crate::dns::{dig, dig_available};
 use crate::helpers::spawn_app_with;
 use crate::panel_agent::{World, until};
 use crate::real_agent::{Agent, LxdProject, SECRET};
 
-/// Runs a command; panics with its stderr unless it succeeds.
-fn run(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {program} (install it: make setup): {error}"));
-    assert!(
-        output.status.success(),
-        "{program} {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The "outside" host: a network namespace joined to this host by a veth
-/// pair in 198.18.17.0/24 (benchmarking range, never routed; a /30 per
-/// process). The host side's address is the agent's `listen_address` for
-/// lxdbr0. LXD's forward on it, the namespace and the pair go on drop.
+/// The "outside" host (`smp_e2e::OutsideHost`, a /30 of 198.18.17.0/24
+/// per process: the agent's tests and bench take 198.19.x), whose address
+/// on the pair is the agent's `listen_address` for lxdbr0; LXD's forward
+/// on it goes on drop, before the namespace.
 struct Outside {
-    namespace: String,
-    host_link: String,
+    host: OutsideHost,
     listen_address: String,
 }
 
 impl Outside {
     fn new() -> Outside {
         let id = std::process::id();
-        let (host_link, ns_link) = (format!("smpph{}", id % 1_000_000), format!("smppn{}", id % 1_000_000));
-        let base = (id % 60) * 4;
-        let (host_side, ns_side) = (format!("198.18.17.{}", base + 1), format!("198.18.17.{}", base + 2));
-        let namespace = format!("smpt-pft-{id}");
-        run("ip", &["netns", "add", &namespace]);
-        let outside = Outside { namespace, host_link: host_link.clone(), listen_address: host_side.clone() };
-        run("ip", &["link", "add", &host_link, "type", "veth", "peer", "name", &ns_link]);
-        run("ip", &["link", "set", &ns_link, "netns", &outside.namespace]);
-        run("ip", &["addr", "add", &format!("{host_side}/30"), "dev", &host_link]);
-        run("ip", &["link", "set", &host_link, "up"]);
-        outside.exec(&["ip", "addr", "add", &format!("{ns_side}/30"), "dev", &ns_link]);
-        outside.exec(&["ip", "link", "set", &ns_link, "up"]);
-        outside.exec(&["ip", "link", "set", "lo", "up"]);
-        outside.exec(&["ip", "route", "add", "default", "via", &host_side]);
-        outside
+        let host = OutsideHost::new(&format!("pft-{id}"), &format!("smpp{}", id % 1_000_000), [18, 17, (id % 60) * 4]);
+        let listen_address = host.host_address().to_owned();
+        Outside { host, listen_address }
     }
 
-    fn exec(&self, command: &[&str]) -> String {
-        let mut args = vec!["netns", "exec", &self.namespace];
-        args.extend(command);
-        run("ip", &args)
-    }
-
-    /// An HTTP GET from the outside host: the page, or `None` when nothing
-    /// answers within 2 s (refused, reset or silent).
     fn get(&self, url: &str) -> Option<String> {
-        let output = Command::new("ip")
-            .args(["netns", "exec", &self.namespace, "curl", "-sS", "--max-time", "2", url])
-            .stdin(Stdio::null())
-            .output()
-            .expect("cannot run ip netns exec curl");
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        self.host.get(url)
     }
 
     /// The ports of LXD's forward on the listen address (none if it has none).
@@ -95,10 +54,8 @@ impl Outside {
 
 impl Drop for Outside {
     fn drop(&mut self) {
-        let quiet = |program: &str, args: &[&str]| Command::new(program).args(args).stdin(Stdio::null()).output();
-        let _ = quiet("lxc", &["network", "forward", "delete", "lxdbr0", &self.listen_address]);
-        let _ = quiet("ip", &["netns", "del", &self.namespace]);
-        let _ = quiet("ip", &["link", "del", &self.host_link]);
+        let quiet = |args: &[&str]| Command::new("lxc").args(args).stdin(Stdio::null()).output();
+        let _ = quiet(&["network", "forward", "delete", "lxdbr0", &self.listen_address]);
     }
 }
 
