@@ -11,6 +11,8 @@ diesel::table! {
         approved -> Bool,
         disabled -> Bool,
         created_at -> BigInt,
+        auth_method -> Text,
+        external_id -> Nullable<Text>,
     }
 }
 
