@@ -313,7 +313,8 @@ pub async fn run_directory_check(directory: Arc<Directory>, pool: DbPool) {
 }
 
 async fn check_round(directory: &Directory, pool: &DbPool) -> Result<(), AppError> {
-    let accounts = db::run(pool, |connection| Ok::<_, AppError>(users::directory_accounts_signed_in(connection)?)).await?;
+    let accounts =
+        db::run(pool, |connection| Ok::<_, AppError>(users::directory_accounts_signed_in(connection)?)).await?;
     for (id, username) in accounts {
         let verdict = directory.look_up(username.as_str()).await?;
         let reason = match verdict {

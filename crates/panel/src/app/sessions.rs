@@ -77,11 +77,11 @@ pub async fn sign_in(
         return Err(AnonymousRefusal::BeforeWork { entry, error });
     }
     let name = username.clone();
-    let account = db::run(pool, move |connection| load_account(connection, &name))
-        .await
-        .map_err(AnonymousRefusal::Audited)?;
+    let account =
+        db::run(pool, move |connection| load_account(connection, &name)).await.map_err(AnonymousRefusal::Audited)?;
     // The directory's accounts and unknown usernames go to LDAP, when configured.
-    let directory = context.directory.as_ref().filter(|_| account.as_ref().is_none_or(|user| user.auth_method == AuthMethod::Ldap));
+    let directory =
+        context.directory.as_ref().filter(|_| account.as_ref().is_none_or(|user| user.auth_method == AuthMethod::Ldap));
     let verdict = match directory {
         Some(directory) => {
             entry.set_detail(format!("method={}", AuthMethod::Ldap));

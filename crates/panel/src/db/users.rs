@@ -180,20 +180,19 @@ pub fn directory_accounts_signed_in(connection: &mut DbConnection) -> Result<Vec
     let rows: Vec<(i64, String)> = users::table
         .filter(users::auth_method.eq(AuthMethod::Ldap.as_str()))
         .filter(users::disabled.eq(false))
-        .filter(
-            diesel::dsl::exists(
-                sessions::table
-                    .filter(sessions::user_id.eq(users::id))
-                    .filter(sessions::revoked_at.is_null())
-                    .filter(sessions::expires_at.gt(now)),
-            ),
-        )
+        .filter(diesel::dsl::exists(
+            sessions::table
+                .filter(sessions::user_id.eq(users::id))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now)),
+        ))
         .order(users::id)
         .select((users::id, users::username))
         .load(connection)?;
     rows.into_iter()
         .map(|(id, name)| {
-            let username = Username::parse(&name).map_err(|error| UserError::InvalidRow { id, reason: error.to_string() })?;
+            let username =
+                Username::parse(&name).map_err(|error| UserError::InvalidRow { id, reason: error.to_string() })?;
             Ok((UserId(id), username))
         })
         .collect()

@@ -154,7 +154,8 @@ impl LdapConfig {
         if self.group_roles.is_empty() {
             return Err("[ldap.group_roles] maps no group to a role: nobody could sign in".into());
         }
-        for (key, value) in [("connect_timeout_s", self.connect_timeout_s), ("operation_timeout_s", self.operation_timeout_s)]
+        for (key, value) in
+            [("connect_timeout_s", self.connect_timeout_s), ("operation_timeout_s", self.operation_timeout_s)]
         {
             if !(1..=60).contains(&value) {
                 return Err(format!("{key} = {value} must be between 1 and 60"));

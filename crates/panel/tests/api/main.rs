@@ -19,6 +19,7 @@ mod foreign_keys;
 mod forwards_api;
 mod helpers;
 mod layers;
+mod ldap;
 mod machine_cli;
 mod machines;
 mod machines_api;
