@@ -11,6 +11,13 @@
 //!   the API shows it running) beside `lxc launch`, and its deletion beside
 //!   `lxc delete --force`.
 //!
+//! - LDAP sign-in (issue 18): `POST /api/v1/login` of a directory account
+//!   (search, group test, bind, then the session) beside the panel's own
+//!   directory client alone and beside a bare ldap3 search+bind, against the
+//!   same private slapd on loopback.
+//!
+//! `SMP_BENCH_ONLY=ldap` (or `list`, `dashboard`, `lifecycle`) runs one figure.
+//!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
 //!
@@ -23,6 +30,10 @@
 
 #[allow(dead_code)] // each bench uses a part of it
 mod support;
+
+#[allow(dead_code)] // the tests use more of it
+#[path = "../tests/api/slapd.rs"]
+mod slapd;
 
 use std::time::{Duration, Instant};
 
@@ -42,9 +53,21 @@ const PASSWORD: &str = "bench-password-0123";
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
-        list_with_ten_thousand_containers().await;
-        dashboard_with_a_hundred_containers().await;
-        lifecycle_against_lxd().await;
+        // `SMP_BENCH_ONLY=ldap` (or list, dashboard, lifecycle) runs that figure alone.
+        let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
+        let wanted = |name: &str| only.is_empty() || name.contains(only.as_str());
+        if wanted("list") {
+            list_with_ten_thousand_containers().await;
+        }
+        if wanted("dashboard") {
+            dashboard_with_a_hundred_containers().await;
+        }
+        if wanted("ldap") {
+            ldap_sign_in().await;
+        }
+        if wanted("lifecycle") {
+            lifecycle_against_lxd().await;
+        }
     });
 }
 
@@ -386,4 +409,86 @@ async fn lifecycle_against_lxd() {
 
     lxc(&["delete", "--force", "b1", "--project", &project]);
     lxc(&["project", "delete", &project]);
+}
+
+/// LDAP sign-in latency: each round signs a different directory user in
+/// (her account made by a warm-up sign-in) through `POST /api/v1/login`,
+/// through the panel's `Directory` alone, and with bare ldap3 calls (connect,
+/// service bind, search, user bind), interleaved. Each login comes from its
+/// own address (`X-Forwarded-For` from a trusted loopback proxy) so the
+/// login rate limit is not what is measured.
+async fn ldap_sign_in() {
+    let people = rounds(30);
+    let slapd = slapd::Slapd::start(false);
+    let mut seed = String::new();
+    for index in 0..people {
+        seed.push_str(&slapd::person(&format!("p{index}")));
+    }
+    slapd.ldif("ldapadd", &seed);
+    let mut members = format!("dn: {}\nchangetype: modify\nadd: member\n", slapd::MEMBERS);
+    for index in 0..people {
+        members.push_str(&format!("member: uid=p{index},ou=people,{}\n", slapd::SUFFIX));
+    }
+    slapd.ldif("ldapmodify", &members);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "database_url = \"sqlite://{}\"\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nsync_interval_s = 3600\n\
+         trusted_proxies = [\"127.0.0.1/32\"]\n{}",
+        dir.path().join("ldap.db").display(),
+        dir.path().join("panel.key"),
+        slapd.panel_settings("")
+    );
+    let config = Config::from_toml(&toml).expect("config");
+    let directory = smp_panel::app::ldap::Directory::new(config.ldap.clone().unwrap()).unwrap();
+    let application = Application::build(config).await.expect("panel");
+    let api = format!("http://127.0.0.1:{}/api/v1", application.port());
+    tokio::spawn(application.run_until_stopped());
+    let http = reqwest::Client::new();
+    let login = |index: usize, round: usize| {
+        http.post(format!("{api}/login"))
+            .header("X-Forwarded-For", format!("10.9.{round}.{}", index + 1))
+            .json(&json!({"username": format!("p{index}"), "password": slapd::PASSWORD}))
+            .send()
+    };
+    for index in 0..people {
+        assert_eq!(login(index, 0).await.unwrap().status(), 200, "first sign-in of p{index}");
+    }
+    let (mut panel, mut client, mut bare) = (Vec::new(), Vec::new(), Vec::new());
+    for index in 0..people {
+        let (response, took) = timed(login(index, 1)).await;
+        assert_eq!(response.unwrap().status(), 200);
+        panel.push(took);
+        let (verdict, took) = timed(directory.authenticate(&format!("p{index}"), slapd::PASSWORD)).await;
+        assert!(matches!(verdict.unwrap(), smp_panel::app::ldap::Verdict::Found { password_ok: true, .. }));
+        client.push(took);
+        let (_, took) = timed(bare_search_and_bind(&slapd, &format!("p{index}"))).await;
+        bare.push(took);
+    }
+    for (what, samples) in [
+        ("LDAP sign-in, POST /api/v1/login            ", &panel),
+        ("LDAP sign-in, the panel's directory client   ", &client),
+        ("LDAP sign-in, bare ldap3 search+bind (direct)", &bare),
+    ] {
+        println!(
+            "{what} p50 {:>7.2} ms p95 {:>7.2} ms (n={}, slapd on loopback)",
+            ms(percentile(samples, 0.5)),
+            ms(percentile(samples, 0.95)),
+            samples.len()
+        );
+    }
+}
+
+/// What any LDAP sign-in must do at least: connect, bind as the service
+/// account, search her entry, bind as her.
+async fn bare_search_and_bind(slapd: &slapd::Slapd, uid: &str) {
+    let (connection, mut ldap) = ldap3::LdapConnAsync::new(&slapd.url()).await.unwrap();
+    tokio::spawn(async move { connection.drive().await });
+    ldap.simple_bind(slapd::SERVICE_DN, slapd::SERVICE_PASSWORD).await.unwrap().success().unwrap();
+    let filter = format!("(uid={})", ldap3::ldap_escape(uid));
+    let base = format!("ou=people,{}", slapd::SUFFIX);
+    let (entries, _) =
+        ldap.search(&base, ldap3::Scope::Subtree, &filter, vec!["1.1"]).await.unwrap().success().unwrap();
+    let dn = ldap3::SearchEntry::construct(entries.into_iter().next().unwrap()).dn;
+    ldap.simple_bind(&dn, slapd::PASSWORD).await.unwrap().success().unwrap();
+    ldap.unbind().await.unwrap();
 }

@@ -33,6 +33,7 @@ mod provisioning_api;
 mod real_agent;
 mod rotation;
 mod services_api;
+mod slapd;
 mod ssh_files;
 mod ssh_gateway;
 mod ssh_keys_api;
