@@ -12,8 +12,9 @@ use smp_panel::Role;
 use smp_panel::app::ldap::{Directory, Verdict};
 use smp_panel::domain::ldap::LdapConfig;
 
-use crate::helpers::{TestApp, error_code, spawn_app_with};
+use crate::helpers::{TestApp, error_code, session_cookie, spawn_app_with};
 use crate::slapd::{ADMINS, MEMBERS, PASSWORD, SUFFIX, Slapd};
+use crate::web_account::form_login;
 
 async fn panel_with(slapd: &Slapd, extra: &str) -> TestApp {
     spawn_app_with(&slapd.panel_settings(extra)).await
@@ -107,6 +108,10 @@ async fn a_member_taken_out_of_her_group_loses_her_session_and_cannot_sign_in_ag
     assert_eq!(me().await.unwrap().status(), 401);
     let (status, code) = error_code(app.login_response("bob", PASSWORD).await).await;
     assert_eq!((status, code.as_str()), (403, "forbidden"), "right password, no mapped group");
+    let form = form_login(&app, "bob", PASSWORD).await;
+    assert_eq!(form.status(), 403);
+    let page = form.text().await.unwrap();
+    assert!(page.contains("in no group that may use this panel"), "the login page says why: {page}");
     let revokes = app.audit_rows_of("session.revoke");
     assert!(
         revokes.iter().any(|row| row.detail.as_deref() == Some("method=ldap reason=in no mapped group")),
@@ -131,9 +136,16 @@ async fn the_head_admin_signs_in_while_the_directory_is_down_and_directory_users
     let mut slapd = Slapd::start(false);
     let app = panel_with(&slapd, "connect_timeout_s = 2\noperation_timeout_s = 2").await;
     app.user("root", Role::HeadAdmin, "the head admin passphrase", true);
-    app.login("mia", PASSWORD).await;
+    let signed_in = form_login(&app, "mia", PASSWORD).await;
+    assert_eq!(signed_in.status(), 303, "the login form signs a directory user in");
+    assert!(session_cookie(&signed_in).is_some());
     slapd.stop();
-    app.login("root", "the head admin passphrase").await;
+    // Five attempts in all from this address: the login limit's burst.
+    assert_eq!(form_login(&app, "root", "the head admin passphrase").await.status(), 303);
+    let form = form_login(&app, "mia", PASSWORD).await;
+    assert_eq!(form.status(), 503);
+    let page = form.text().await.unwrap();
+    assert!(page.contains("directory (LDAP) cannot be reached"), "a readable page: {page}");
     for username in ["mia", "newcomer"] {
         let started = Instant::now();
         let response = app.login_response(username, PASSWORD).await;
@@ -146,7 +158,7 @@ async fn the_head_admin_signs_in_while_the_directory_is_down_and_directory_users
 }
 
 #[tokio::test]
-async fn ldaps_with_the_configured_test_ca_signs_in_and_without_it_the_directory_is_unavailable() {
+async fn ldaps_and_starttls_with_the_configured_test_ca_sign_in_and_without_it_the_directory_is_unavailable() {
     let slapd = Slapd::start(true);
     let (tls_port, ca) = slapd.tls.clone().unwrap();
     let settings = slapd
@@ -154,6 +166,10 @@ async fn ldaps_with_the_configured_test_ca_signs_in_and_without_it_the_directory
         .replace(&slapd.url(), &format!("ldaps://127.0.0.1:{tls_port}"));
     let app = spawn_app_with(&settings).await;
     app.login("ada", PASSWORD).await;
+    // StartTLS on the plain port, with the same CA.
+    let starttls = slapd.panel_settings(&format!("starttls = true\nca_file = {ca:?}"));
+    let app = spawn_app_with(&starttls).await;
+    app.login("mia", PASSWORD).await;
     // Without the CA the certificate is not trusted: no sign-in over an unverified channel.
     let untrusted = slapd.panel_settings("").replace(&slapd.url(), &format!("ldaps://127.0.0.1:{tls_port}"));
     let app = spawn_app_with(&untrusted).await;
