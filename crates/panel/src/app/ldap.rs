@@ -20,7 +20,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 use secrecy::{ExposeSecret as _, SecretString};
 
-use crate::app::audited::AuditEntry;
+use crate::app::audited::{AuditEntry, audited};
 use crate::db::users::{self, DirectoryAccount, User, UserError, UserId};
 use crate::db::{self, DbPool, sessions, tokens};
 use crate::domain::ldap::{AuthMethod, LdapConfig};
@@ -32,6 +32,10 @@ use crate::error::{AppError, ErrorCode};
 const INVALID_CREDENTIALS: u32 = 49;
 /// LDAP's result code for a base that does not exist (a mapped group deleted).
 const NO_SUCH_OBJECT: u32 = 32;
+
+/// The `reason=` of the audit row of an account that lost its access.
+const GONE: &str = "gone from the directory";
+const NO_GROUP: &str = "in no mapped group";
 
 /// What the directory says of a username.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,33 +273,35 @@ pub(crate) async fn sign_in_with_directory(
         Verdict::Found { password_ok: false, role: Some(_), .. } => Err(invalid_credentials()),
         Verdict::Found { role: None, password_ok, .. } => {
             if let Some(id) = had {
-                end_access(pool, id).await?;
+                end_access(pool, id, NO_GROUP).await?;
             }
             Err(if password_ok { no_mapped_group() } else { invalid_credentials() })
         }
         Verdict::NoAccount => {
             if let Some(id) = had {
-                end_access(pool, id).await?;
+                end_access(pool, id, GONE).await?;
             }
             Err(invalid_credentials())
         }
     }
 }
 
-/// Ends every session and token of a directory account that lost its access.
-async fn end_access(pool: &DbPool, id: UserId) -> Result<(), AppError> {
-    db::run(pool, move |connection| {
-        use diesel::Connection as _;
-        connection.transaction::<_, AppError, _>(|connection| {
-            sessions::revoke_all_but(connection, id, None)?;
-            tokens::revoke_all(connection, id)?;
-            Ok(())
-        })
+/// Ends every session and token of a directory account that lost its
+/// access, audited `session.revoke` (actor `directory`, detail
+/// `method=ldap reason=…`).
+async fn end_access(pool: &DbPool, id: UserId, reason: &str) -> Result<(), AppError> {
+    let mut entry = AuditEntry::anonymous("session.revoke", format!("user:{id}"));
+    entry.actor = "directory".into();
+    entry.set_detail(format!("method=ldap reason={reason}"));
+    audited(pool, entry, move |connection, _| {
+        sessions::revoke_all_but(connection, id, None)?;
+        tokens::revoke_all(connection, id)?;
+        Ok(())
     })
     .await
 }
 
-/// Checks every directory account that has a live session, one after the
+/// Checks every directory account that has a live session or token, one after the
 /// other, every `recheck_interval_s`: gone from the directory or from every
 /// mapped group, her sessions and tokens end (audited `session.revoke`,
 /// detail `method=ldap reason=…`); a changed group changes her role. An
@@ -318,23 +324,15 @@ async fn check_round(directory: &Directory, pool: &DbPool) -> Result<(), AppErro
     for (id, username) in accounts {
         let verdict = directory.look_up(username.as_str()).await?;
         let reason = match verdict {
-            Verdict::NoAccount => "gone from the directory",
-            Verdict::Found { role: None, .. } => "in no mapped group",
+            Verdict::NoAccount => GONE,
+            Verdict::Found { role: None, .. } => NO_GROUP,
             Verdict::Found { role: Some(role), .. } => {
                 db::run(pool, move |connection| Ok::<_, AppError>(users::set_directory_role(connection, id, role)?))
                     .await?;
                 continue;
             }
         };
-        let mut entry = AuditEntry::anonymous("session.revoke", format!("user:{id}"));
-        entry.actor = "directory".into();
-        entry.set_detail(format!("method=ldap reason={reason}"));
-        crate::app::audited::audited(pool, entry, move |connection, _| {
-            sessions::revoke_all_but(connection, id, None)?;
-            tokens::revoke_all(connection, id)?;
-            Ok(())
-        })
-        .await?;
+        end_access(pool, id, reason).await?;
     }
     Ok(())
 }

@@ -172,20 +172,27 @@ pub fn set_directory_role(connection: &mut DbConnection, id: UserId, role: Role)
     Ok(())
 }
 
-/// Directory accounts with a live session: the periodic directory check
-/// looks at these (id, username).
+/// Directory accounts with a live session or token: the periodic
+/// directory check looks at these (id, username).
 pub fn directory_accounts_signed_in(connection: &mut DbConnection) -> Result<Vec<(UserId, Username)>, UserError> {
-    use super::schema::sessions;
+    use super::schema::{personal_access_tokens as tokens, sessions};
     let now = unix_now();
+    let live_session = diesel::dsl::exists(
+        sessions::table
+            .filter(sessions::user_id.eq(users::id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now)),
+    );
+    let live_token = diesel::dsl::exists(
+        tokens::table
+            .filter(tokens::user_id.eq(users::id))
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::expires_at.is_null().or(tokens::expires_at.gt(now))),
+    );
     let rows: Vec<(i64, String)> = users::table
         .filter(users::auth_method.eq(AuthMethod::Ldap.as_str()))
         .filter(users::disabled.eq(false))
-        .filter(diesel::dsl::exists(
-            sessions::table
-                .filter(sessions::user_id.eq(users::id))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
-        ))
+        .filter(live_session.or(live_token))
         .order(users::id)
         .select((users::id, users::username))
         .load(connection)?;

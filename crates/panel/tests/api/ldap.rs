@@ -129,6 +129,12 @@ async fn a_user_deleted_from_the_directory_loses_her_sessions_at_the_next_sign_i
     assert_eq!((status, code.as_str()), (401, "invalid_credentials"));
     let response = app.with_session(reqwest::Method::GET, "/me", &session).send().await.unwrap();
     assert_eq!(response.status(), 401, "her session ended with her directory entry");
+    let revokes = app.audit_rows_of("session.revoke");
+    assert!(
+        revokes.iter().any(|row| row.actor == "directory"
+            && row.detail.as_deref() == Some("method=ldap reason=gone from the directory")),
+        "{revokes:?}"
+    );
 }
 
 #[tokio::test]
