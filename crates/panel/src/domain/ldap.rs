@@ -220,6 +220,19 @@ mod tests {
     }
 
     #[test]
+    fn active_directory_nested_groups_use_the_in_chain_rule_with_the_dn_escaped() {
+        let mut config = config();
+        config.user_filter = "(sAMAccountName={username})".into();
+        config.group_filter = "(member:1.2.840.113556.1.4.1941:={dn})".into();
+        assert!(config.validate().is_ok());
+        assert_eq!(config.user_filter_for("mia"), "(sAMAccountName=mia)");
+        assert_eq!(
+            config.group_filter_for("CN=Mia (IT),OU=People,DC=corp"),
+            "(member:1.2.840.113556.1.4.1941:=CN=Mia \\28IT\\29,OU=People,DC=corp)"
+        );
+    }
+
+    #[test]
     fn admin_groups_are_tested_before_member_groups_whatever_their_names() {
         let order: Vec<Role> = config().groups_in_order().into_iter().map(|(_, role)| role).collect();
         assert_eq!(order, [Role::Admin, Role::Member]);
