@@ -81,6 +81,16 @@ async fn a_wrong_password_an_empty_one_and_a_filter_injection_in_the_username_ar
     for username in ["*)(uid=*", "*", "mia)(|(uid=*"] {
         assert_eq!(directory.authenticate(username, PASSWORD).await.unwrap(), Verdict::NoAccount, "{username}");
     }
+    // Her password is the directory's: the panel does not change it.
+    let session = app.login("mia", PASSWORD).await;
+    let change = app
+        .with_session(reqwest::Method::PUT, "/me/password", &session)
+        .json(&serde_json::json!({"current": PASSWORD, "new": "another long passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = (change.status().as_u16(), change.text().await.unwrap());
+    assert!(status == 422 && body.contains("change its password there"), "{status} {body}");
     let Verdict::Found { role, password_ok, .. } = directory.authenticate("mia", PASSWORD).await.unwrap() else {
         panic!("mia is in the directory")
     };
