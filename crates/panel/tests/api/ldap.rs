@@ -6,6 +6,8 @@
 //! session, the head admin signing in while the directory is down, LDAPS
 //! with a CA made by the test. `scripts/setup-ldap.sh` installs slapd.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use smp_panel::Role;
@@ -191,4 +193,67 @@ async fn ldaps_and_starttls_with_the_configured_test_ca_sign_in_and_without_it_t
     let app = spawn_app_with(&untrusted).await;
     let (status, code) = error_code(app.login_response("ada", PASSWORD).await).await;
     assert_eq!((status, code.as_str()), (503, "directory_unavailable"));
+}
+
+/// A "directory" that takes connections and never answers: each sign-in
+/// that asks it waits for `operation_timeout_s`.
+/// Its port, its task and how many connections it holds.
+async fn silent_directory() -> (u16, tokio::task::JoinHandle<()>, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (port, task, accepted)
+}
+
+#[tokio::test]
+async fn sixteen_sign_ins_waiting_on_a_silent_directory_hold_no_database_connection_and_local_sign_ins_go_on() {
+    let slapd = Slapd::start(false);
+    let (port, _silent, accepted) = silent_directory().await;
+    let settings = slapd
+        .panel_settings("connect_timeout_s = 2\noperation_timeout_s = 3")
+        .replace(&slapd.url(), &format!("ldap://127.0.0.1:{port}"));
+    let app = spawn_app_with(&format!("trusted_proxies = [\"127.0.0.1/32\"]\n{settings}")).await;
+    app.user("root", Role::HeadAdmin, "the head admin passphrase", true);
+    // Twice the pool's 8 connections, each from its own address (the login limit is per address).
+    let waiting: Vec<_> = (0..16)
+        .map(|index| {
+            let request = app
+                .client
+                .post(app.url("/login"))
+                .header("X-Forwarded-For", format!("10.8.0.{}", index + 1))
+                .json(&serde_json::json!({"username": format!("stranger{index}"), "password": PASSWORD}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    // Once all 16 wait on the directory, sign in locally.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while accepted.load(Ordering::SeqCst) < 16 {
+        assert!(Instant::now() < deadline, "only {} sign-ins reached the directory", accepted.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let started = Instant::now();
+    let local = app
+        .client
+        .post(app.url("/login"))
+        .header("X-Forwarded-For", "10.8.1.1")
+        .json(&serde_json::json!({"username": "root", "password": "the head admin passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    let local_took = started.elapsed();
+    assert_eq!(local.status(), 200);
+    assert!(waiting.iter().all(|task| !task.is_finished()), "the directory sign-ins were still waiting");
+    assert!(local_took < Duration::from_secs(2), "a local sign-in took {local_took:?} beside 16 waiting on LDAP");
+    for task in waiting {
+        let (status, code) = error_code(task.await.unwrap().unwrap()).await;
+        assert_eq!((status, code.as_str()), (503, "directory_unavailable"));
+    }
 }
