@@ -245,9 +245,10 @@ fn no_mapped_group() -> AppError {
 /// The directory's part of a sign-in: `account` is what the panel has under
 /// that name (`None`: unknown), read before and its connection given back.
 /// Her password right and a mapped group: her account, created at the
-/// first sign-in and given her groups' role at each. Gone from the
-/// directory or from every mapped group: an account she had loses its
-/// sessions and tokens, whatever password was typed.
+/// first sign-in and given her groups' role at each (and enabled again if
+/// the directory had disabled her). Gone from the directory or from every
+/// mapped group: an account she had is disabled and loses its sessions and
+/// tokens, whatever password was typed.
 pub(crate) async fn sign_in_with_directory(
     directory: &Directory,
     pool: &DbPool,
@@ -286,14 +287,17 @@ pub(crate) async fn sign_in_with_directory(
     }
 }
 
-/// Ends every session and token of a directory account that lost its
-/// access, audited `session.revoke` (actor `directory`, detail
-/// `method=ldap reason=…`).
+/// Disables a directory account that lost its access (her next good
+/// sign-in enables her again) and ends every session and token of hers,
+/// audited `session.revoke` (actor `directory`, detail `method=ldap
+/// reason=…`): SSH refuses a disabled account, and her terminals close on
+/// the new audit row (`terminals::rights`).
 async fn end_access(pool: &DbPool, id: UserId, reason: &str) -> Result<(), AppError> {
     let mut entry = AuditEntry::anonymous("session.revoke", format!("user:{id}"));
     entry.actor = "directory".into();
     entry.set_detail(format!("method=ldap reason={reason}"));
     audited(pool, entry, move |connection, _| {
+        users::disable_from_directory(connection, id)?;
         sessions::revoke_all_but(connection, id, None)?;
         tokens::revoke_all(connection, id)?;
         Ok(())
@@ -301,9 +305,9 @@ async fn end_access(pool: &DbPool, id: UserId, reason: &str) -> Result<(), AppEr
     .await
 }
 
-/// Checks every directory account that has a live session or token, one after the
-/// other, every `recheck_interval_s`: gone from the directory or from every
-/// mapped group, her sessions and tokens end (audited `session.revoke`,
+/// Checks every enabled directory account, one after the other, every
+/// `recheck_interval_s`: gone from the directory or from every mapped
+/// group, she is disabled and her sessions and tokens end (audited `session.revoke`,
 /// detail `method=ldap reason=…`); a changed group changes her role. An
 /// outage skips the round (nothing is ended because the directory is down).
 pub async fn run_directory_check(directory: Arc<Directory>, pool: DbPool) {
@@ -320,7 +324,7 @@ pub async fn run_directory_check(directory: Arc<Directory>, pool: DbPool) {
 
 async fn check_round(directory: &Directory, pool: &DbPool) -> Result<(), AppError> {
     let accounts =
-        db::run(pool, |connection| Ok::<_, AppError>(users::directory_accounts_signed_in(connection)?)).await?;
+        db::run(pool, |connection| Ok::<_, AppError>(users::directory_accounts_enabled(connection)?)).await?;
     for (id, username) in accounts {
         let verdict = directory.look_up(username.as_str()).await?;
         let reason = match verdict {

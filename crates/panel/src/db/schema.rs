@@ -13,6 +13,7 @@ diesel::table! {
         created_at -> BigInt,
         auth_method -> Text,
         external_id -> Nullable<Text>,
+        directory_disabled -> Bool,
     }
 }
 

@@ -140,6 +140,10 @@ pub fn upsert_from_directory(connection: &mut DbConnection, account: &DirectoryA
                 diesel::update(users::table.find(user.id.0))
                     .set((users::role.eq(account.role.as_str()), users::external_id.eq(account.dn)))
                     .execute(connection)?;
+                // Disabled because she had left the directory's groups: back in, enabled again.
+                diesel::update(users::table.find(user.id.0).filter(users::directory_disabled.eq(true)))
+                    .set((users::disabled.eq(false), users::directory_disabled.eq(false)))
+                    .execute(connection)?;
             }
             None => {
                 let insert = diesel::insert_into(users::table)
@@ -172,27 +176,22 @@ pub fn set_directory_role(connection: &mut DbConnection, id: UserId, role: Role)
     Ok(())
 }
 
-/// Directory accounts with a live session or token: the periodic
-/// directory check looks at these (id, username).
-pub fn directory_accounts_signed_in(connection: &mut DbConnection) -> Result<Vec<(UserId, Username)>, UserError> {
-    use super::schema::{personal_access_tokens as tokens, sessions};
-    let now = unix_now();
-    let live_session = diesel::dsl::exists(
-        sessions::table
-            .filter(sessions::user_id.eq(users::id))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now)),
-    );
-    let live_token = diesel::dsl::exists(
-        tokens::table
-            .filter(tokens::user_id.eq(users::id))
-            .filter(tokens::revoked_at.is_null())
-            .filter(tokens::expires_at.is_null().or(tokens::expires_at.gt(now))),
-    );
+/// Disables directory account `id` because she left the directory or
+/// every mapped group (`directory_disabled`: her next good sign-in enables
+/// her again). A local account is left alone.
+pub fn disable_from_directory(connection: &mut DbConnection, id: UserId) -> Result<(), UserError> {
+    diesel::update(users::table.find(id.0).filter(users::auth_method.eq(AuthMethod::Ldap.as_str())))
+        .set((users::disabled.eq(true), users::directory_disabled.eq(true)))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Every enabled directory account: the periodic directory check looks at
+/// these (id, username).
+pub fn directory_accounts_enabled(connection: &mut DbConnection) -> Result<Vec<(UserId, Username)>, UserError> {
     let rows: Vec<(i64, String)> = users::table
         .filter(users::auth_method.eq(AuthMethod::Ldap.as_str()))
         .filter(users::disabled.eq(false))
-        .filter(live_session.or(live_token))
         .order(users::id)
         .select((users::id, users::username))
         .load(connection)?;

@@ -124,6 +124,15 @@ async fn a_member_taken_out_of_her_group_loses_her_session_and_cannot_sign_in_ag
     assert_eq!(form.status(), 403);
     let page = form.text().await.unwrap();
     assert!(page.contains("in no group that may use this panel"), "the login page says why: {page}");
+    let name = smp_panel::Username::parse("bob").unwrap();
+    let bob = smp_panel::db::users::find_by_username(&mut app.db.connect(), &name).unwrap().unwrap();
+    assert!(bob.disabled, "disabled by the directory: SSH and terminals refuse her too");
+    // Back in the group, she signs in again: the directory's disable was the directory's.
+    slapd.ldif(
+        "ldapmodify",
+        &format!("dn: {MEMBERS}\nchangetype: modify\nadd: member\nmember: uid=bob,ou=people,{SUFFIX}\n"),
+    );
+    app.login("bob", PASSWORD).await;
     let revokes = app.audit_rows_of("session.revoke");
     assert!(
         revokes.iter().any(|row| row.detail.as_deref() == Some("method=ldap reason=in no mapped group")),
