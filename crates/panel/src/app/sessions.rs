@@ -52,7 +52,9 @@ fn invalid_credentials() -> AppError {
     AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
 }
 
-/// Checks a password and opens a session, audited: the user, the
+/// Checks a password (the panel's own, or with `[ldap]` the directory's for
+/// its accounts and unknown usernames: `app::ldap`, audit detail
+/// `method=ldap`/`method=local`) and opens a session, audited: the user, the
 /// session's secret (the cookie) and its CSRF token. The front end has
 /// checked the request's `Origin` and names the `client` address.
 ///
