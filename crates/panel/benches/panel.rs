@@ -440,10 +440,22 @@ async fn ldap_sign_in() {
     );
     let config = Config::from_toml(&toml).expect("config");
     let directory = smp_panel::app::ldap::Directory::new(config.ldap.clone().unwrap()).unwrap();
+    // Local accounts beside them, for the password sign-in (Argon2) of the same panel.
+    let mut connection = db::establish(&format!("sqlite://{}", dir.path().join("ldap.db").display())).unwrap();
+    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
     let application = Application::build(config).await.expect("panel");
     let api = format!("http://127.0.0.1:{}/api/v1", application.port());
     tokio::spawn(application.run_until_stopped());
+    for index in 0..people {
+        create_user(&mut connection, &format!("local{index}"), Role::Member, &hash);
+    }
     let http = reqwest::Client::new();
+    let local_login = |index: usize| {
+        http.post(format!("{api}/login"))
+            .header("X-Forwarded-For", format!("10.9.2.{}", index + 1))
+            .json(&json!({"username": format!("local{index}"), "password": PASSWORD}))
+            .send()
+    };
     let login = |index: usize, round: usize| {
         http.post(format!("{api}/login"))
             .header("X-Forwarded-For", format!("10.9.{round}.{}", index + 1))
@@ -453,7 +465,7 @@ async fn ldap_sign_in() {
     for index in 0..people {
         assert_eq!(login(index, 0).await.unwrap().status(), 200, "first sign-in of p{index}");
     }
-    let (mut panel, mut client, mut bare) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut panel, mut client, mut bare, mut local) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for index in 0..people {
         let (response, took) = timed(login(index, 1)).await;
         assert_eq!(response.unwrap().status(), 200);
@@ -463,11 +475,15 @@ async fn ldap_sign_in() {
         client.push(took);
         let (_, took) = timed(bare_search_and_bind(&slapd, &format!("p{index}"))).await;
         bare.push(took);
+        let (response, took) = timed(local_login(index)).await;
+        assert_eq!(response.unwrap().status(), 200);
+        local.push(took);
     }
     for (what, samples) in [
         ("LDAP sign-in, POST /api/v1/login            ", &panel),
         ("LDAP sign-in, the panel's directory client   ", &client),
         ("LDAP sign-in, bare ldap3 search+bind (direct)", &bare),
+        ("password sign-in (local, Argon2), same panel ", &local),
     ] {
         println!(
             "{what} p50 {:>7.2} ms p95 {:>7.2} ms (n={}, slapd on loopback)",
