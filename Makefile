@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres setup-browser prune-target build lint test test-unit test-panel-postgres bench bench-quick run clean-lxd
+.PHONY: all setup setup-postgres setup-browser setup-ldap prune-target build lint test test-unit test-panel-postgres bench bench-quick run clean-lxd
 
 all: build
 
@@ -19,6 +19,11 @@ setup-browser:
 ## Install (if missing), start and prepare PostgreSQL for the panel's tests. Idempotent.
 setup-postgres:
 	bash scripts/setup-postgres.sh
+
+## Install (if missing) Debian's slapd and ldap-utils for the LDAP sign-in tests and bench
+## (the tests start their own slapd on loopback; the system one is kept off). Idempotent.
+setup-ldap:
+	bash scripts/setup-ldap.sh
 
 ## Drop day-old incremental caches and this workspace's own stale artifacts
 ## from the shared target directory (it otherwise grows by gigabytes a day).
@@ -39,7 +44,7 @@ SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
 ## then the panel's suite once more on PostgreSQL, then every benchmark
 ## figure once (bench-quick), so a benchmark that can no longer run fails here.
-test: setup setup-postgres setup-browser prune-target lint build
+test: setup setup-postgres setup-browser setup-ldap prune-target lint build
 	$(CARGO) test --workspace --no-fail-fast
 	# smp-proto alone, without the `openapi` feature the panel turns on.
 	$(CARGO) test -p smp-proto
@@ -47,7 +52,7 @@ test: setup setup-postgres setup-browser prune-target lint build
 	$(MAKE) bench-quick
 
 ## The panel's tests on PostgreSQL (each test makes and drops its own database).
-test-panel-postgres: setup-postgres build
+test-panel-postgres: setup-postgres setup-ldap build
 	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
 
 ## Unit tests only (no LXD needed).
@@ -55,7 +60,7 @@ test-unit:
 	$(CARGO) test --workspace --lib --bins
 
 ## Figures of the issues, each beside the direct LXD call, in one run.
-bench: setup
+bench: setup setup-ldap
 	$(CARGO) bench -p smp-agent --bench agent
 	$(CARGO) bench -p smp-panel --bench panel
 	$(CARGO) bench -p smp-panel --bench terminal
@@ -64,7 +69,7 @@ bench: setup
 
 ## The same benchmarks from a round or two each, built like the tests (no
 ## release build): the figures mean nothing, a benchmark that fails shows.
-bench-quick: setup
+bench-quick: setup setup-ldap
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-agent --bench agent
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench panel
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench terminal

@@ -12,9 +12,14 @@
 //!   `lxc delete --force`;
 //! - port allocation under 50 concurrent forward requests of a member
 //!   through the panel (real agent, real LXD) beside the agent's
-//!   `PUT …/forwards` they wrap (`forwards/`).
+//!   `PUT …/forwards` they wrap (`forwards/`);
+//! - LDAP sign-in (issue 18): `POST /api/v1/login` of a directory account
+//!   (search, group test, bind, then the session) beside the panel's own
+//!   directory client alone and beside a bare ldap3 search+bind, against the
+//!   same private slapd on loopback.
 //!
-//! `SMP_BENCH_ONLY=forwards` runs only the last figure.
+//! `SMP_BENCH_ONLY=list` (or `dashboard`, `ldap`, `lifecycle`, `forwards`)
+//! runs that figure alone.
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -29,6 +34,10 @@
 mod forwards;
 #[allow(dead_code)] // each bench uses a part of it
 mod support;
+
+#[allow(dead_code)] // the tests use more of it
+#[path = "../tests/api/slapd.rs"]
+mod slapd;
 
 use std::time::{Duration, Instant};
 
@@ -47,16 +56,28 @@ const PASSWORD: &str = "bench-password-0123";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    match std::env::var("SMP_BENCH_ONLY").unwrap_or_default().as_str() {
-        "" => runtime.block_on(async {
+    runtime.block_on(async {
+        // `SMP_BENCH_ONLY=<figure>` runs that figure alone.
+        let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
+        let figures = ["list", "dashboard", "ldap", "lifecycle", "forwards"];
+        assert!(only.is_empty() || figures.contains(&only.as_str()), "SMP_BENCH_ONLY={only:?}: one of {figures:?}");
+        let wanted = |name: &str| only.is_empty() || name == only;
+        if wanted("list") {
             list_with_ten_thousand_containers().await;
+        }
+        if wanted("dashboard") {
             dashboard_with_a_hundred_containers().await;
+        }
+        if wanted("ldap") {
+            ldap_sign_in().await;
+        }
+        if wanted("lifecycle") {
             lifecycle_against_lxd().await;
+        }
+        if wanted("forwards") {
             forwards::port_allocation_under_fifty_concurrent_requests().await;
-        }),
-        "forwards" => runtime.block_on(forwards::port_allocation_under_fifty_concurrent_requests()),
-        other => panic!("SMP_BENCH_ONLY={other:?}: the one figure that runs alone is \"forwards\""),
-    }
+        }
+    });
 }
 
 async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, Duration) {
@@ -402,4 +423,102 @@ async fn lifecycle_against_lxd() {
 
     lxc(&["delete", "--force", "b1", "--project", &project]);
     lxc(&["project", "delete", &project]);
+}
+
+/// LDAP sign-in latency: each round signs a different directory user in
+/// (her account made by a warm-up sign-in) through `POST /api/v1/login`,
+/// through the panel's `Directory` alone, and with bare ldap3 calls (connect,
+/// service bind, search, user bind), interleaved. Each login comes from its
+/// own address (`X-Forwarded-For` from a trusted loopback proxy) so the
+/// login rate limit is not what is measured.
+async fn ldap_sign_in() {
+    let people = rounds(30);
+    let slapd = slapd::Slapd::start(false);
+    let mut seed = String::new();
+    for index in 0..people {
+        seed.push_str(&slapd::person(&format!("p{index}")));
+    }
+    slapd.ldif("ldapadd", &seed);
+    let mut members = format!("dn: {}\nchangetype: modify\nadd: member\n", slapd::MEMBERS);
+    for index in 0..people {
+        members.push_str(&format!("member: uid=p{index},ou=people,{}\n", slapd::SUFFIX));
+    }
+    slapd.ldif("ldapmodify", &members);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "database_url = \"sqlite://{}\"\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nsync_interval_s = 3600\n\
+         trusted_proxies = [\"127.0.0.1/32\"]\n{}",
+        dir.path().join("ldap.db").display(),
+        dir.path().join("panel.key"),
+        slapd.panel_settings("")
+    );
+    let config = Config::from_toml(&toml).expect("config");
+    let directory = smp_panel::app::ldap::Directory::new(config.ldap.clone().unwrap()).unwrap();
+    // Local accounts beside them, for the password sign-in (Argon2) of the same panel.
+    let mut connection = db::establish(&format!("sqlite://{}", dir.path().join("ldap.db").display())).unwrap();
+    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let application = Application::build(config).await.expect("panel");
+    let api = format!("http://127.0.0.1:{}/api/v1", application.port());
+    tokio::spawn(application.run_until_stopped());
+    for index in 0..people {
+        create_user(&mut connection, &format!("local{index}"), Role::Member, &hash);
+    }
+    let http = reqwest::Client::new();
+    let local_login = |index: usize| {
+        http.post(format!("{api}/login"))
+            .header("X-Forwarded-For", format!("10.9.2.{}", index + 1))
+            .json(&json!({"username": format!("local{index}"), "password": PASSWORD}))
+            .send()
+    };
+    let login = |index: usize, round: usize| {
+        http.post(format!("{api}/login"))
+            .header("X-Forwarded-For", format!("10.9.{round}.{}", index + 1))
+            .json(&json!({"username": format!("p{index}"), "password": slapd::PASSWORD}))
+            .send()
+    };
+    for index in 0..people {
+        assert_eq!(login(index, 0).await.unwrap().status(), 200, "first sign-in of p{index}");
+    }
+    let (mut panel, mut client, mut bare, mut local) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for index in 0..people {
+        let (response, took) = timed(login(index, 1)).await;
+        assert_eq!(response.unwrap().status(), 200);
+        panel.push(took);
+        let (verdict, took) = timed(directory.authenticate(&format!("p{index}"), slapd::PASSWORD)).await;
+        assert!(matches!(verdict.unwrap(), smp_panel::app::ldap::Verdict::Found { password_ok: true, .. }));
+        client.push(took);
+        let (_, took) = timed(bare_search_and_bind(&slapd, &format!("p{index}"))).await;
+        bare.push(took);
+        let (response, took) = timed(local_login(index)).await;
+        assert_eq!(response.unwrap().status(), 200);
+        local.push(took);
+    }
+    for (what, samples) in [
+        ("LDAP sign-in, POST /api/v1/login            ", &panel),
+        ("LDAP sign-in, the panel's directory client   ", &client),
+        ("LDAP sign-in, bare ldap3 search+bind (direct)", &bare),
+        ("password sign-in (local, Argon2), same panel ", &local),
+    ] {
+        println!(
+            "{what} p50 {:>7.2} ms p95 {:>7.2} ms (n={}, slapd on loopback)",
+            ms(percentile(samples, 0.5)),
+            ms(percentile(samples, 0.95)),
+            samples.len()
+        );
+    }
+}
+
+/// What any LDAP sign-in must do at least: connect, bind as the service
+/// account, search her entry, bind as her.
+async fn bare_search_and_bind(slapd: &slapd::Slapd, uid: &str) {
+    let (connection, mut ldap) = ldap3::LdapConnAsync::new(&slapd.url()).await.unwrap();
+    tokio::spawn(async move { connection.drive().await });
+    ldap.simple_bind(slapd::SERVICE_DN, slapd::SERVICE_PASSWORD).await.unwrap().success().unwrap();
+    let filter = format!("(uid={})", ldap3::ldap_escape(uid));
+    let base = format!("ou=people,{}", slapd::SUFFIX);
+    let (entries, _) =
+        ldap.search(&base, ldap3::Scope::Subtree, &filter, vec!["1.1"]).await.unwrap().success().unwrap();
+    let dn = ldap3::SearchEntry::construct(entries.into_iter().next().unwrap()).dn;
+    ldap.simple_bind(&dn, slapd::PASSWORD).await.unwrap().success().unwrap();
+    ldap.unbind().await.unwrap();
 }

@@ -79,6 +79,10 @@ pub struct Config {
     /// Unset (no `[dns]` table): the panel answers no DNS.
     #[serde(default)]
     pub dns: Option<DnsConfig>,
+    /// Signing in with an LDAP directory or Active Directory (docs/configuration.md).
+    /// Unset (no `[ldap]` table): local passwords only.
+    #[serde(default)]
+    pub ldap: Option<crate::domain::ldap::LdapConfig>,
 }
 
 /// The `[dns]` table.
@@ -247,6 +251,9 @@ impl Config {
         }
         self.public_url()?;
         self.trusted_proxies()?;
+        if let Some(ldap) = &self.ldap {
+            ldap.validate().map_err(|message| ConfigError(format!("[ldap]: {message}")))?;
+        }
         Ok(())
     }
 
@@ -354,6 +361,22 @@ mod tests {
             Config::from_toml("[dns]\nzone = \"ct.test\"\nns = \"ns1.example.org\"\nttl_s = 5").unwrap().dns.unwrap();
         assert_eq!((dns.ns_name(), dns.ttl_s), ("ns1.example.org".to_owned(), 5));
         assert!(Config::from_toml("[dns]\nzone = \"ct.test\"\nrecursion = true").is_err(), "unknown keys");
+    }
+
+    #[test]
+    fn an_ldap_table_takes_panel_md_keys_with_bounded_default_timeouts_and_refuses_a_bad_url() {
+        assert!(Config::from_toml("").unwrap().ldap.is_none(), "LDAP is off unless [ldap] is there");
+        let table = "[ldap]\nurl = \"ldaps://ldap.example.org\"\nbind_dn = \"cn=smp,dc=example,dc=org\"\n\
+            bind_password_file = \"/etc/smp-panel/ldap.secret\"\nuser_base = \"ou=people,dc=example,dc=org\"\n\
+            user_filter = \"(uid={username})\"\n[ldap.group_roles]\n\
+            \"cn=smp-admins,ou=groups,dc=example,dc=org\" = \"admin\"\n\
+            \"cn=smp-members,ou=groups,dc=example,dc=org\" = \"member\"\n";
+        let ldap = Config::from_toml(table).unwrap().ldap.unwrap();
+        assert_eq!((ldap.connect_timeout_s, ldap.operation_timeout_s, ldap.starttls), (5, 5, false));
+        assert_eq!(ldap.group_roles.len(), 2);
+        let error = Config::from_toml(&table.replace("ldaps://", "https://")).unwrap_err().to_string();
+        assert!(error.contains("[ldap]") && error.contains("ldap://"), "{error}");
+        assert!(Config::from_toml(&table.replace("\"member\"", "\"head_admin\"")).is_err(), "only admin or member");
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub enum ErrorCode {
     NoAddress,
     /// The machine's agent may not touch that network.
     NetworkNotAllowed,
+    /// The LDAP directory could not be reached or did not answer in time
+    /// (a sign-in of a directory account or of an unknown username).
+    DirectoryUnavailable,
 }
 
 impl ErrorCode {
@@ -119,6 +122,7 @@ impl ErrorCode {
             ErrorCode::AddressTaken => "address_taken",
             ErrorCode::NoAddress => "no_address",
             ErrorCode::NetworkNotAllowed => "network_not_allowed",
+            ErrorCode::DirectoryUnavailable => "directory_unavailable",
         }
     }
 
@@ -153,7 +157,9 @@ impl ErrorCode {
             ErrorCode::RateLimited | ErrorCode::LimitReached => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::AgentError => StatusCode::BAD_GATEWAY,
-            ErrorCode::AgentUnavailable | ErrorCode::KeyUnverified => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::AgentUnavailable | ErrorCode::KeyUnverified | ErrorCode::DirectoryUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorCode::AgentTimeout => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -391,6 +397,7 @@ mod tests {
             (ErrorCode::AddressTaken, 409),
             (ErrorCode::NoAddress, 409),
             (ErrorCode::NetworkNotAllowed, 403),
+            (ErrorCode::DirectoryUnavailable, 503),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

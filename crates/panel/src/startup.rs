@@ -39,6 +39,8 @@ pub struct Application {
     ssh: Option<(u16, JoinHandle<()>)>,
     /// The DNS server's port and task, when `[dns]` is configured.
     dns: Option<crate::dns::Running>,
+    /// The periodic check of directory accounts, when `[ldap]` is configured.
+    directory_check: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -74,6 +76,13 @@ impl Application {
             &sync_nudge,
         )
         .spawn();
+        let directory = match config.ldap.clone() {
+            Some(ldap) => Some(Arc::new(crate::app::ldap::Directory::new(ldap).map_err(anyhow::Error::msg)?)),
+            None => None,
+        };
+        let directory_check = directory
+            .clone()
+            .map(|directory| tokio::spawn(crate::app::ldap::run_directory_check(directory, pool.clone())));
         let refusals = Arc::new(AnonymousRefusals::new(pool.clone()));
         let flusher = tokio::spawn(refusals.clone().run_flusher());
         let pool = web::Data::new(pool);
@@ -88,6 +97,7 @@ impl Application {
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),
             terminals: Terminals::new(terminal_limits(&config), rights::watch_audit_log(pool.get_ref().clone())),
             forward_locks: ForwardLocks::default(),
+            directory: directory.clone(),
         });
         let ssh = match &config.ssh {
             Some(ssh) => Some(start_ssh(&config, ssh, context.clone(), pool.get_ref().clone(), refusals.clone())?),
@@ -148,7 +158,7 @@ impl Application {
         .run();
         tracing::info!(port, backend = config.backend().as_str(), "smp-panel listening");
         let ssh = ssh.map(|(port, task, _)| (port, task));
-        Ok(Application { server, port, sync, refusals, flusher, ssh, dns })
+        Ok(Application { server, port, sync, refusals, flusher, ssh, dns, directory_check })
     }
 
     pub fn port(&self) -> u16 {
@@ -181,6 +191,9 @@ impl Application {
         let result = self.server.await;
         self.sync.abort();
         self.flusher.abort();
+        if let Some(check) = &self.directory_check {
+            check.abort();
+        }
         if let Some((_, gateway)) = &self.ssh {
             gateway.abort();
         }

@@ -354,6 +354,7 @@ mod tests {
             Code::AddressTaken,
             Code::NoAddress,
             Code::NetworkNotAllowed,
+            Code::DirectoryUnavailable,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -390,7 +391,8 @@ mod tests {
                 | Code::PortTaken
                 | Code::AddressTaken
                 | Code::NoAddress
-                | Code::NetworkNotAllowed => {}
+                | Code::NetworkNotAllowed
+                | Code::DirectoryUnavailable => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

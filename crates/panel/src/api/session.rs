@@ -45,10 +45,13 @@ pub struct SessionAnswer {
         body = SessionAnswer, headers(("Set-Cookie" = String, description = "The `smp_session` cookie."))),
     (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
     (status = 403, description = "`account_disabled`, `approval_pending`, or `origin_mismatch` (an `Origin` header \
-        that is not the panel's `public_url`).", body = ErrorBody),
+        that is not the panel's `public_url`); `forbidden`: a directory (LDAP) account in no mapped group.",
+        body = ErrorBody),
     (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
     (status = 429, description = "`rate_limited`: too many attempts from this address or for this \
         username.", body = ErrorBody),
+    (status = 503, description = "`directory_unavailable`: the LDAP directory (`[ldap]`) cannot be reached, for \
+        a directory account or an unknown username.", body = ErrorBody),
     BodyTooLarge, Internal,
 ))]
 pub async fn login(request: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>, body: Body) -> Answer {

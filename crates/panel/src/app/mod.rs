@@ -11,6 +11,7 @@ pub mod blocking;
 pub mod containers;
 pub mod current_user;
 pub mod dns;
+pub mod ldap;
 pub mod login_limit;
 pub mod machines;
 pub mod member_shell;
@@ -58,4 +59,7 @@ pub struct Context {
     pub terminals: terminals::Terminals,
     /// One change of a container's forwards at a time reaches its agent.
     pub forward_locks: networks::ForwardLocks,
+    /// The LDAP directory of `[ldap]`, if any: sign-ins try it for its
+    /// accounts and for unknown usernames.
+    pub directory: Option<Arc<ldap::Directory>>,
 }

@@ -123,8 +123,14 @@ pub async fn change_password(
     let stored_hash = current.user.password_hash.clone();
     let verified_hash = stored_hash.clone();
     let may_retype = may_retype_password(pool, &current).await;
+    let from_directory = current.user.auth_method == crate::domain::ldap::AuthMethod::Ldap;
     let new_hash = blocking(move || {
         let PasswordChange { current, new } = request()?;
+        if from_directory {
+            return Err(AppError::invalid_input(
+                "this account signs in with the directory (LDAP): change its password there, not in the panel",
+            ));
+        }
         may_retype?;
         if !verify_password(&current, &stored_hash) {
             return Err(wrong_password());

@@ -14,6 +14,7 @@ use crate::app::{Context, CurrentUser};
 use crate::db::users::User;
 use crate::db::{self, DbConnection, DbPool, sessions, users};
 use crate::domain::credentials::{hash_secret, random_secret};
+use crate::domain::ldap::AuthMethod;
 use crate::domain::password::{Password, verify_password};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
@@ -51,7 +52,9 @@ fn invalid_credentials() -> AppError {
     AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
 }
 
-/// Checks a password and opens a session, audited: the user, the
+/// Checks a password (the panel's own, or with `[ldap]` the directory's for
+/// its accounts and unknown usernames: `app::ldap`, audit detail
+/// `method=ldap`/`method=local`) and opens a session, audited: the user, the
 /// session's secret (the cookie) and its CSRF token. The front end has
 /// checked the request's `Origin` and names the `client` address.
 ///
@@ -75,13 +78,23 @@ pub async fn sign_in(
         let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
         return Err(AnonymousRefusal::BeforeWork { entry, error });
     }
-    let account = db::run(pool, move |connection| load_account(connection, &username))
-        .await
-        .map_err(AnonymousRefusal::Audited)?;
-    let verdict = blocking(move || check_password(account, &password))
-        .await
-        .and_then(|verdict| verdict)
-        .and_then(|user| admit(&mut entry, user));
+    let name = username.clone();
+    let account =
+        db::run(pool, move |connection| load_account(connection, &name)).await.map_err(AnonymousRefusal::Audited)?;
+    // The directory's accounts and unknown usernames go to LDAP, when configured.
+    let directory =
+        context.directory.as_ref().filter(|_| account.as_ref().is_none_or(|user| user.auth_method == AuthMethod::Ldap));
+    let verdict = match directory {
+        Some(directory) => {
+            entry.set_detail(format!("method={}", AuthMethod::Ldap));
+            crate::app::ldap::sign_in_with_directory(directory, pool, account, &username, &password).await
+        }
+        None => {
+            entry.set_detail(format!("method={}", AuthMethod::Local));
+            blocking(move || check_password(account, &password)).await.and_then(|verdict| verdict)
+        }
+    };
+    let verdict = verdict.and_then(|user| admit(&mut entry, user));
     // The account is read again under its row's lock: a password change or
     // a disable that committed while Argon2 ran wins, and no session is made.
     audited(pool, entry, move |connection, _| {
@@ -161,6 +174,7 @@ mod tests {
             approved: true,
             disabled: false,
             created_at: 0,
+            auth_method: crate::domain::ldap::AuthMethod::Local,
         }
     }
 

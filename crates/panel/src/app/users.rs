@@ -28,6 +28,8 @@ pub struct UserView {
     pub role: Role,
     pub approved: bool,
     pub disabled: bool,
+    /// How she signs in: `local` (her password here) or `ldap` (the directory's).
+    pub auth_method: crate::domain::ldap::AuthMethod,
 }
 
 impl From<&User> for UserView {
@@ -38,6 +40,7 @@ impl From<&User> for UserView {
             role: user.role,
             approved: user.approved,
             disabled: user.disabled,
+            auth_method: user.auth_method,
         }
     }
 }

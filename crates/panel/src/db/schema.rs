@@ -11,6 +11,9 @@ diesel::table! {
         approved -> Bool,
         disabled -> Bool,
         created_at -> BigInt,
+        auth_method -> Text,
+        external_id -> Nullable<Text>,
+        directory_disabled -> Bool,
     }
 }
 

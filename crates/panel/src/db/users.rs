@@ -5,6 +5,7 @@ use diesel::result::Error as DieselError;
 
 use super::schema::users;
 use super::{DbConnection, inserted, unix_now};
+use crate::domain::ldap::{AuthMethod, NO_LOCAL_PASSWORD};
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
 
@@ -23,6 +24,8 @@ pub struct User {
     pub approved: bool,
     pub disabled: bool,
     pub created_at: i64,
+    /// How she signs in (her own password, or the directory's).
+    pub auth_method: AuthMethod,
 }
 
 impl std::fmt::Debug for User {
@@ -35,6 +38,7 @@ impl std::fmt::Debug for User {
             .field("approved", &self.approved)
             .field("disabled", &self.disabled)
             .field("created_at", &self.created_at)
+            .field("auth_method", &self.auth_method)
             .finish_non_exhaustive()
     }
 }
@@ -69,6 +73,7 @@ struct UserRow {
     approved: bool,
     disabled: bool,
     created_at: i64,
+    auth_method: String,
 }
 
 impl TryFrom<UserRow> for User {
@@ -84,6 +89,7 @@ impl TryFrom<UserRow> for User {
             approved: row.approved,
             disabled: row.disabled,
             created_at: row.created_at,
+            auth_method: row.auth_method.parse::<AuthMethod>().map_err(invalid)?,
         })
     }
 }
@@ -108,6 +114,94 @@ pub fn create(connection: &mut DbConnection, new: &NewUser<'_>) -> Result<User, 
         }
         find_by_username(connection, new.username)?.ok_or(UserError::Database(DieselError::NotFound))
     })
+}
+
+/// What the directory said of an account at a successful sign-in.
+#[derive(Debug)]
+pub struct DirectoryAccount<'a> {
+    pub username: &'a Username,
+    /// Her DN in the directory.
+    pub dn: &'a str,
+    /// The role her groups give her.
+    pub role: Role,
+}
+
+/// The account of a directory user who just proved her password: created
+/// (approved, no local password) at her first sign-in, else given the role
+/// her groups give her now and her current DN. A local account of that
+/// name is `UsernameTaken`: the directory never takes a local account over.
+pub fn upsert_from_directory(connection: &mut DbConnection, account: &DirectoryAccount<'_>) -> Result<User, UserError> {
+    connection.transaction(|connection| {
+        match find_by_username(connection, account.username)? {
+            Some(user) if user.auth_method != AuthMethod::Ldap => {
+                return Err(UserError::UsernameTaken(account.username.to_string()));
+            }
+            Some(user) => {
+                diesel::update(users::table.find(user.id.0))
+                    .set((users::role.eq(account.role.as_str()), users::external_id.eq(account.dn)))
+                    .execute(connection)?;
+                // Disabled because she had left the directory's groups: back in, enabled again.
+                diesel::update(users::table.find(user.id.0).filter(users::directory_disabled.eq(true)))
+                    .set((users::disabled.eq(false), users::directory_disabled.eq(false)))
+                    .execute(connection)?;
+            }
+            None => {
+                let insert = diesel::insert_into(users::table)
+                    .values((
+                        users::username.eq(account.username.as_str()),
+                        users::password_hash.eq(NO_LOCAL_PASSWORD),
+                        users::role.eq(account.role.as_str()),
+                        users::approved.eq(true),
+                        users::disabled.eq(false),
+                        users::created_at.eq(unix_now()),
+                        users::auth_method.eq(AuthMethod::Ldap.as_str()),
+                        users::external_id.eq(account.dn),
+                    ))
+                    .execute(connection);
+                if !inserted(insert)? {
+                    return Err(UserError::UsernameTaken(account.username.to_string()));
+                }
+            }
+        }
+        find_by_username(connection, account.username)?.ok_or(UserError::Database(DieselError::NotFound))
+    })
+}
+
+/// Gives directory account `id` the role its groups give it now (the
+/// periodic directory check); a local account is left alone.
+pub fn set_directory_role(connection: &mut DbConnection, id: UserId, role: Role) -> Result<(), UserError> {
+    diesel::update(users::table.find(id.0).filter(users::auth_method.eq(AuthMethod::Ldap.as_str())))
+        .set(users::role.eq(role.as_str()))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Disables directory account `id` because she left the directory or
+/// every mapped group (`directory_disabled`: her next good sign-in enables
+/// her again). A local account is left alone.
+pub fn disable_from_directory(connection: &mut DbConnection, id: UserId) -> Result<(), UserError> {
+    diesel::update(users::table.find(id.0).filter(users::auth_method.eq(AuthMethod::Ldap.as_str())))
+        .set((users::disabled.eq(true), users::directory_disabled.eq(true)))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Every enabled directory account: the periodic directory check looks at
+/// these (id, username).
+pub fn directory_accounts_enabled(connection: &mut DbConnection) -> Result<Vec<(UserId, Username)>, UserError> {
+    let rows: Vec<(i64, String)> = users::table
+        .filter(users::auth_method.eq(AuthMethod::Ldap.as_str()))
+        .filter(users::disabled.eq(false))
+        .order(users::id)
+        .select((users::id, users::username))
+        .load(connection)?;
+    rows.into_iter()
+        .map(|(id, name)| {
+            let username =
+                Username::parse(&name).map_err(|error| UserError::InvalidRow { id, reason: error.to_string() })?;
+            Ok((UserId(id), username))
+        })
+        .collect()
 }
 
 pub fn find_by_username(connection: &mut DbConnection, username: &Username) -> Result<Option<User>, UserError> {

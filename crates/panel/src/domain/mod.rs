@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod credentials;
+pub mod ldap;
 pub mod password;
 pub mod roles;
 pub mod secrets;

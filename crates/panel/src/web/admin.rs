@@ -97,6 +97,8 @@ struct UserRow {
     disabled: bool,
     approved_text: &'static str,
     disabled_text: &'static str,
+    /// How she signs in: `local` or `ldap`.
+    sign_in: &'static str,
 }
 
 /// A member's quota as the quota form shows it (empty: no limit) and what she uses of it.
@@ -177,6 +179,7 @@ async fn users_section(
             disabled: user.disabled,
             approved_text: yes_no(user.approved),
             disabled_text: yes_no(user.disabled),
+            sign_in: user.auth_method.as_str(),
         })
         .collect();
     Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str), quotas })

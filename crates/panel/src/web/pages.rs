@@ -86,6 +86,13 @@ pub async fn login_submit(
                     "Your account is waiting for an admin's approval. You can sign in once they approve it.".to_owned()
                 }
                 ErrorCode::AccountDisabled => "This account is disabled. Ask an admin if this is a mistake.".to_owned(),
+                ErrorCode::DirectoryUnavailable => {
+                    "The sign-in directory (LDAP) cannot be reached just now. Try again \
+                     in a few minutes."
+                        .to_owned()
+                }
+                // A directory account in no group that may use the panel (`app::ldap`).
+                ErrorCode::Forbidden => format!("Your account may not sign in here: {}.", error.message),
                 _ => return Err(error.into()),
             };
             let body =
