@@ -192,18 +192,20 @@ impl Config {
     /// then `database_url` if given (the command line's `--database-url`).
     pub fn load(path: Option<&Path>, database_url: Option<&str>) -> Result<Config, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
+        let mut text = String::new();
         if let Some(path) = path {
             if !path.is_file() {
                 return Err(ConfigError(format!("cannot read the config file {}: no such file", path.display())));
             }
             figment = figment.merge(Toml::file_exact(path));
+            text = std::fs::read_to_string(path).unwrap_or_default();
         }
         figment =
             figment.merge(Env::prefixed(ENV_PREFIX).split("__").map(|key| key.as_str().to_ascii_lowercase().into()));
         if let Some(url) = database_url {
             figment = figment.merge(Serialized::default("database_url", url));
         }
-        Self::from_figment(figment).map_err(|ConfigError(message)| match path {
+        Self::from_figment(figment, &text).map_err(|ConfigError(message)| match path {
             Some(path) => ConfigError(format!("{}: {message}", path.display())),
             None => ConfigError(message),
         })
@@ -211,11 +213,16 @@ impl Config {
 
     /// Parses and validates a TOML string on top of the defaults (no environment).
     pub fn from_toml(toml: &str) -> Result<Config, ConfigError> {
-        Self::from_figment(Figment::from(Serialized::defaults(DEFAULTS)).merge(Toml::string(toml)))
+        Self::from_figment(Figment::from(Serialized::defaults(DEFAULTS)).merge(Toml::string(toml)), toml)
     }
 
-    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
-        let config: Config = figment.extract().map_err(|error| ConfigError(error.to_string()))?;
+    /// `toml_text`: the file's text, for what figment does not keep (the
+    /// order of `[ldap.group_roles]`).
+    fn from_figment(figment: Figment, toml_text: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = figment.extract().map_err(|error| ConfigError(error.to_string()))?;
+        if let Some(ldap) = &mut config.ldap {
+            ldap.group_order = crate::domain::ldap::group_order(toml_text);
+        }
         config.validate()?;
         Ok(config)
     }

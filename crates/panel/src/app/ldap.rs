@@ -42,7 +42,7 @@ const NO_GROUP: &str = "in no mapped group";
 pub enum Verdict {
     /// No entry matches the user filter (or more than one: ambiguous, refused).
     NoAccount,
-    /// Her entry: the role of the strongest mapped group she is in (`None`:
+    /// Her entry: the role of the first mapped group she is in (`None`:
     /// none), and whether the password was hers (`false` when not tried).
     Found { dn: String, role: Option<Role>, password_ok: bool },
 }

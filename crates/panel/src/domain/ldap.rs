@@ -97,10 +97,16 @@ pub struct LdapConfig {
     /// groups: `"(member:1.2.840.113556.1.4.1941:={dn})"`.
     #[serde(default = "LdapConfig::default_group_filter")]
     pub group_filter: String,
-    /// Group DN → `"admin"` or `"member"`. The strongest role among the
-    /// groups she is in wins (admin before member); none: no access.
+    /// Group DN → `"admin"` or `"member"`, tried in the order of the file
+    /// (`group_order`): the first group she is in gives her role; none: no
+    /// access.
     #[serde(default)]
     pub group_roles: BTreeMap<String, GroupRole>,
+    /// The DNs of `group_roles` in the order the file lists them (figment
+    /// keeps tables sorted, so `Config` reads the order from the TOML text;
+    /// a group it did not see there comes after, by name).
+    #[serde(skip)]
+    pub group_order: Vec<String>,
     /// Seconds to open a connection (TCP and TLS) before the directory
     /// counts as unreachable.
     #[serde(default = "LdapConfig::default_connect_timeout_s")]
@@ -178,13 +184,26 @@ impl LdapConfig {
         self.group_filter.replace("{dn}", &ldap3::ldap_escape(dn))
     }
 
-    /// The groups to test, strongest role first.
+    /// The groups to test, in the order of the file (first match wins).
     pub fn groups_in_order(&self) -> Vec<(&str, Role)> {
         let mut groups: Vec<(&str, Role)> =
             self.group_roles.iter().map(|(dn, role)| (dn.as_str(), role.role())).collect();
-        groups.sort_by_key(|(_, role)| if role.is_admin() { 0 } else { 1 });
+        let position = |dn: &str| self.group_order.iter().position(|listed| listed == dn).unwrap_or(usize::MAX);
+        groups.sort_by_key(|(dn, _)| position(dn));
         groups
     }
+}
+
+/// The keys of `[ldap.group_roles]` in the order `toml_text` lists them
+/// (none when it has no such table or does not parse).
+pub fn group_order(toml_text: &str) -> Vec<String> {
+    let Ok(table) = toml_text.parse::<toml::Table>() else { return Vec::new() };
+    table
+        .get("ldap")
+        .and_then(|ldap| ldap.get("group_roles"))
+        .and_then(toml::Value::as_table)
+        .map(|roles| roles.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -205,6 +224,7 @@ mod tests {
             user_filter: LdapConfig::default_user_filter(),
             group_filter: LdapConfig::default_group_filter(),
             group_roles,
+            group_order: Vec::new(),
             connect_timeout_s: 5,
             operation_timeout_s: 5,
             recheck_interval_s: 300,
@@ -233,9 +253,17 @@ mod tests {
     }
 
     #[test]
-    fn admin_groups_are_tested_before_member_groups_whatever_their_names() {
-        let order: Vec<Role> = config().groups_in_order().into_iter().map(|(_, role)| role).collect();
-        assert_eq!(order, [Role::Admin, Role::Member]);
+    fn groups_are_tried_in_the_order_of_the_file_whatever_their_names() {
+        let text = "[ldap.group_roles]\n\"cn=z-admins,dc=x\" = \"admin\"\n\"cn=a-members,dc=x\" = \"member\"\n";
+        let mut config = config();
+        config.group_order = group_order(text);
+        assert_eq!(config.group_order, ["cn=z-admins,dc=x", "cn=a-members,dc=x"]);
+        let order: Vec<&str> = config.groups_in_order().into_iter().map(|(dn, _)| dn).collect();
+        assert_eq!(order, ["cn=z-admins,dc=x", "cn=a-members,dc=x"]);
+        config.group_order =
+            group_order(&text.replace("z-admins", "q").replace("a-members", "z-admins").replace("q", "a-members"));
+        let order: Vec<&str> = config.groups_in_order().into_iter().map(|(dn, _)| dn).collect();
+        assert_eq!(order, ["cn=a-members,dc=x", "cn=z-admins,dc=x"], "member first when the file says so");
     }
 
     #[test]
