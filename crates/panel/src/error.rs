@@ -81,6 +81,11 @@ pub enum ErrorCode {
     NoAddress,
     /// The machine's agent may not touch that network.
     NetworkNotAllowed,
+    /// The account has TOTP on: the login needs `totp` (or `recovery_code`) too.
+    TotpRequired,
+    /// A TOTP code or recovery code that is wrong, used already, or from
+    /// outside its time window.
+    TotpInvalid,
 }
 
 impl ErrorCode {
@@ -119,13 +124,17 @@ impl ErrorCode {
             ErrorCode::AddressTaken => "address_taken",
             ErrorCode::NoAddress => "no_address",
             ErrorCode::NetworkNotAllowed => "network_not_allowed",
+            ErrorCode::TotpRequired => "totp_required",
+            ErrorCode::TotpInvalid => "totp_invalid",
         }
     }
 
     /// The one place a status is chosen.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials | ErrorCode::TotpRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             ErrorCode::CsrfFailed
             | ErrorCode::Forbidden
             | ErrorCode::AccountDisabled
@@ -135,7 +144,8 @@ impl ErrorCode {
             | ErrorCode::TokenScope
             | ErrorCode::WrongPassword
             | ErrorCode::OriginMismatch
-            | ErrorCode::NetworkNotAllowed => StatusCode::FORBIDDEN,
+            | ErrorCode::NetworkNotAllowed
+            | ErrorCode::TotpInvalid => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
@@ -391,6 +401,8 @@ mod tests {
             (ErrorCode::AddressTaken, 409),
             (ErrorCode::NoAddress, 409),
             (ErrorCode::NetworkNotAllowed, 403),
+            (ErrorCode::TotpRequired, 401),
+            (ErrorCode::TotpInvalid, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

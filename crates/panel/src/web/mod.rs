@@ -67,8 +67,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/login")
                 .route(web::get().to(pages::login_page)) // open
-                .route(web::post().to(pages::login_submit)), // open (checks the password, rate-limited)
+                .route(web::post().to(pages::login_submit)), // open (checks the password, rate-limited; TOTP: the code step)
         )
+        .service(web::resource("/login/code").route(web::post().to(pages::login_code))) // open (the ticket of a right password + the TOTP code, rate-limited)
         .service(web::resource("/logout").app_data(AuditAction("session.logout")).route(web::post().to(pages::logout))) // CurrentUser (X-CSRF-Token)
         .service(web::resource("/").route(web::get().to(pages::dashboard))) // CurrentUser + policy ContainerView per row
         // `/containers/new…` before `/containers/{id}`, whose pattern would take "new" as an id.
