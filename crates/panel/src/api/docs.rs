@@ -167,7 +167,13 @@ const OPEN_ROUTES: [(&str, &str); 2] = [("get", "/api/v1/health"), ("post", "/ap
 
 /// The routes only a browser session may call (a token cannot make tokens,
 /// issue 13, nor add an SSH key, issue 16).
-const SESSION_ONLY_ROUTES: [(&str, &str); 2] = [("post", "/api/v1/tokens"), ("post", "/api/v1/me/ssh-keys")];
+const SESSION_ONLY_ROUTES: [(&str, &str); 5] = [
+    ("post", "/api/v1/tokens"),
+    ("post", "/api/v1/me/ssh-keys"),
+    ("post", "/api/v1/me/totp"),
+    ("put", "/api/v1/me/totp"),
+    ("delete", "/api/v1/me/totp"),
+];
 
 /// Every other route's security: the session cookie (with `csrf_token`
 /// when the method changes state) or, unless it is session-only, a bearer
@@ -357,6 +363,8 @@ mod tests {
             Code::AddressTaken,
             Code::NoAddress,
             Code::NetworkNotAllowed,
+            Code::TotpRequired,
+            Code::TotpInvalid,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -393,7 +401,9 @@ mod tests {
                 | Code::PortTaken
                 | Code::AddressTaken
                 | Code::NoAddress
-                | Code::NetworkNotAllowed => {}
+                | Code::NetworkNotAllowed
+                | Code::TotpRequired
+                | Code::TotpInvalid => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -341,9 +341,12 @@ pub fn second_factor(
     outcome.map(|_| ())
 }
 
-/// Each user's TOTP state, for the admins' user list.
-pub fn active_users(connection: &mut DbConnection) -> Result<Vec<UserId>, AppError> {
-    Ok(totp::active_users(connection)?)
+/// The TOTP state of each enrolled user (the others': `Off`), for the admins' user list.
+pub fn states(connection: &mut DbConnection) -> Result<std::collections::HashMap<UserId, TotpState>, AppError> {
+    Ok(totp::enrolments(connection)?
+        .into_iter()
+        .map(|(id, active)| (id, if active { TotpState::Active } else { TotpState::Pending }))
+        .collect())
 }
 
 /// Logins of the web's two steps whose password was right and whose code

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::app::audited::{AuditEntry, audited};
 use crate::app::blocking::blocking;
 use crate::app::sessions::AnonymousRefusal;
+use crate::app::totp::TotpState;
 use crate::app::{Context, CurrentUser};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool, sessions, tokens};
@@ -28,6 +29,10 @@ pub struct UserView {
     pub role: Role,
     pub approved: bool,
     pub disabled: bool,
+    /// Her TOTP second factor (`off`, `pending`, `active`): in the list of
+    /// users only (`GET /api/v1/users`, the admins' page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totp: Option<TotpState>,
 }
 
 impl From<&User> for UserView {
@@ -38,6 +43,7 @@ impl From<&User> for UserView {
             role: user.role,
             approved: user.approved,
             disabled: user.disabled,
+            totp: None,
         }
     }
 }
@@ -46,8 +52,19 @@ impl From<&User> for UserView {
 /// users page list them here).
 pub(crate) async fn list_users(pool: &DbPool, current: &CurrentUser) -> Result<Vec<UserView>, AppError> {
     current.decide(Action::UserView, &Object::Nothing)?;
-    db::run(pool, move |connection| Ok::<_, AppError>(users::list(connection)?.iter().map(UserView::from).collect()))
-        .await
+    db::run(pool, move |connection| {
+        let states = crate::app::totp::states(connection)?;
+        Ok::<_, AppError>(
+            users::list(connection)?
+                .iter()
+                .map(|user| UserView {
+                    totp: Some(states.get(&user.id).copied().unwrap_or(TotpState::Off)),
+                    ..UserView::from(user)
+                })
+                .collect(),
+        )
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]

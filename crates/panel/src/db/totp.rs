@@ -40,11 +40,10 @@ pub fn is_active(connection: &mut DbConnection, user: UserId) -> Result<bool, di
     Ok(active == Some(true))
 }
 
-/// The ids of the users with an active TOTP (the admin's user list).
-pub fn active_users(connection: &mut DbConnection) -> Result<Vec<UserId>, diesel::result::Error> {
-    let ids: Vec<i64> =
-        user_totp::table.filter(user_totp::active.eq(true)).select(user_totp::user_id).load(connection)?;
-    Ok(ids.into_iter().map(UserId).collect())
+/// Every enrolment: the user and whether it is active (the admins' user list).
+pub fn enrolments(connection: &mut DbConnection) -> Result<Vec<(UserId, bool)>, diesel::result::Error> {
+    let rows: Vec<(i64, bool)> = user_totp::table.select((user_totp::user_id, user_totp::active)).load(connection)?;
+    Ok(rows.into_iter().map(|(id, active)| (UserId(id), active)).collect())
 }
 
 /// Replaces `user`'s enrolment (and recovery codes) with a new, inactive one.

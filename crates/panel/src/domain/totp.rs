@@ -52,6 +52,12 @@ impl TotpSecret {
         Ok(TotpSecret(bytes.try_into().map_err(|_| TotpError::BadSecret)?))
     }
 
+    /// The secret of its base32 text (as `base32` gives it), if it is one.
+    pub fn from_base32(text: &str) -> Result<TotpSecret, TotpError> {
+        let secret = Secret::try_from_base32(text).map_err(|_| TotpError::BadSecret)?;
+        TotpSecret::from_bytes(secret.as_bytes())
+    }
+
     /// The raw bytes, to seal with the panel key.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
@@ -148,6 +154,7 @@ mod tests {
         let svg = secret.qr_svg("mia").unwrap();
         assert!(svg.contains("<svg") && !svg.contains("style"), "{svg}");
         assert_eq!(format!("{secret:?}"), "TotpSecret(..)");
+        assert_eq!(TotpSecret::from_base32(&secret.base32()).unwrap().as_bytes(), secret.as_bytes());
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::app::machines::{
 };
 use crate::app::networks::{every_forward, every_network};
 use crate::app::quotas::set_quota_of;
+use crate::app::totp::TotpState;
 use crate::app::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::db::machines::MachineId;
 use crate::db::quotas::{self, Quota};
@@ -97,6 +98,8 @@ struct UserRow {
     disabled: bool,
     approved_text: &'static str,
     disabled_text: &'static str,
+    /// Her second factor: off, pending or active.
+    totp: &'static str,
 }
 
 /// A member's quota as the quota form shows it (empty: no limit) and what she uses of it.
@@ -177,6 +180,7 @@ async fn users_section(
             disabled: user.disabled,
             approved_text: yes_no(user.approved),
             disabled_text: yes_no(user.disabled),
+            totp: user.totp.map_or("off", TotpState::as_str),
         })
         .collect();
     Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str), quotas })

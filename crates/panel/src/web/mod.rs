@@ -22,6 +22,7 @@ mod jobs;
 mod pages;
 mod panels;
 mod provisioning;
+mod security;
 mod services;
 mod ssh_keys;
 mod terminals;
@@ -150,6 +151,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .configure(panels::routes) // the container page's state, logs and exec panels
         .configure(account::routes) // sign-up, approval pending, the account page
+        .configure(security::routes) // the account's TOTP second factor
         .configure(admin::routes) // users (and their quotas) and machines
         .configure(admin_lists::routes); // all containers (filters, paging, owner and parent), the audit log
 }
