@@ -429,3 +429,44 @@ impl PendingLogins {
         self.lock().remove(&crate::domain::credentials::hash_secret(ticket));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::username::Username;
+
+    fn mia() -> User {
+        User {
+            id: UserId(7),
+            username: Username::parse("mia").unwrap(),
+            password_hash: "$argon2id$v=19$…".to_owned(),
+            role: Role::Member,
+            approved: true,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_pending_login_takes_five_codes_at_most_and_ends_when_finished() {
+        let pending = PendingLogins::default();
+        let ticket = pending.start(&mia()).unwrap();
+        for _ in 0..MAX_CODE_TRIES {
+            assert_eq!(pending.try_code(&ticket).unwrap().user_id, UserId(7));
+        }
+        assert!(pending.try_code(&ticket).is_none(), "the sixth code finds nothing");
+        let other = pending.start(&mia()).unwrap();
+        pending.finish(&other);
+        assert!(pending.try_code(&other).is_none());
+        assert!(pending.try_code("not a ticket").is_none());
+    }
+
+    #[test]
+    fn debug_never_shows_a_code_or_a_password_hash() {
+        let factor = SecondFactor { totp: Some("123456".to_owned()), recovery_code: None };
+        assert!(!format!("{factor:?}").contains("123456"));
+        let pending = PendingLogins::default();
+        let ticket = pending.start(&mia()).unwrap();
+        assert!(!format!("{:?}", pending.try_code(&ticket).unwrap()).contains("argon2"));
+    }
+}

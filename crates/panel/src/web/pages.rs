@@ -140,7 +140,9 @@ fn login_refused(state: &AppState, error: AppError, username: String, ticket: Op
         ErrorCode::TotpInvalid => {
             "That code is wrong or was used already. Type the code your app shows now, or a recovery code.".to_owned()
         }
-        ErrorCode::Unauthenticated => "This sign-in has expired. Type your password again.".to_owned(),
+        ErrorCode::Unauthenticated | ErrorCode::TotpRequired => {
+            "This sign-in has expired or now needs a code. Type your password again.".to_owned()
+        }
         _ => return Err(error.into()),
     };
     let page = LoginPage { ticket, ..LoginPage::new(Some(message), username, state.allow_signup) };
