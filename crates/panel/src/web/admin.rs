@@ -54,7 +54,14 @@ fn post(path: &str, audit_action: &'static str) -> actix_web::Resource {
 /// Whoever the policy does not let read `action`'s objects gets the 404 page
 /// (as for a page that does not exist), whatever else went wrong.
 fn gate(current: &CurrentUser, action: Action, object: &Object<'_>) -> Result<(), PageError> {
-    current.decide(action, object).map_err(|_| PageError(AppError::not_found()))
+    current.decide(action, object).map_err(|_| {
+        if current.admin_withheld {
+            // An admin whose rights wait for TOTP: to the page where she enrols.
+            PageError(AppError::new(ErrorCode::TotpRequired, "turn on a second factor to act as an admin"))
+        } else {
+            PageError(AppError::not_found())
+        }
+    })
 }
 
 /// A refusal on these pages, in words (see `account::readable`).

@@ -355,6 +355,10 @@ impl ResponseError for PageError {
         if matches!(self.0.code, ErrorCode::Unauthenticated) {
             return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
         }
+        if matches!(self.0.code, ErrorCode::TotpRequired) {
+            // An admin whose rights wait for a second factor (`web::admin`'s gate).
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, "/account/security")).finish();
+        }
         let (title, message) = match self.0.code {
             ErrorCode::NotFound => ("Not found", "There is nothing here, or nothing you may see."),
             ErrorCode::Forbidden | ErrorCode::CsrfFailed | ErrorCode::OriginMismatch => {

@@ -184,8 +184,10 @@ async fn an_admin_without_totp_under_require_totp_for_admins_acts_as_a_member_un
     let (status, html) = page(&app, "/account/security", &cookie).await;
     assert_eq!(status, 200);
     assert!(html.contains("totp-required-for-admins"), "{html}");
-    let (status, _) = page(&app, "/admin/users", &cookie).await;
-    assert_ne!(status, 200, "the users page is not hers while her rights are withheld");
+    let users_page = app.client.get(format!("{}/admin/users", app.address)).header("Cookie", &cookie);
+    let users_page = users_page.send().await.unwrap();
+    assert_eq!(users_page.status(), 303, "the users page is not hers while her rights are withheld");
+    assert_eq!(users_page.headers()[LOCATION], "/account/security", "she is sent to enrol");
 
     enrolled(&app, &session, early_in_a_step().await).await;
     let users = app.with_session(Method::GET, "/users", &session).send().await.unwrap();
