@@ -268,3 +268,48 @@ async fn the_security_page_enrols_with_a_qr_code_image_shows_the_recovery_codes_
     let qr = app.client.get(format!("{}/account/security/qr.svg", app.address)).header("Cookie", &browser.cookie);
     assert_eq!(qr.send().await.unwrap().status(), 404, "no QR code once active");
 }
+
+/// In real Chromium: she sets up her second factor on the security page
+/// (the QR code image renders under the strict CSP), turns it on with a
+/// code, and the next sign-in takes the password, then the code, in two
+/// forms.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_chromium_she_enrols_on_the_security_page_and_then_signs_in_in_two_steps() {
+    use fantoccini::Locator;
+
+    let app = spawn_app().await;
+    app.user("mia", Role::Member, PASSWORD, true);
+    let browser = crate::browser::Browser::start().await;
+    crate::browser::sign_in(&browser, &app.address, "mia", PASSWORD).await;
+    browser.client().goto(&format!("{}/account/security", app.address)).await.unwrap();
+    browser.wait_for_htmx().await;
+    browser.click(Locator::Css("#totp button[type=submit]")).await;
+    browser.wait_for_text("#totp", "Recovery codes").await;
+    // The QR code is an image that really rendered (an SVG served under the CSP).
+    let started = std::time::Instant::now();
+    let probe = "const qr = document.getElementById('totp-qr'); return qr !== null && qr.complete && qr.naturalWidth";
+    loop {
+        let width = browser.client().execute(probe, vec![]).await.unwrap();
+        if width.as_u64().is_some_and(|width| width > 0) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the QR code image never rendered: {width}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.screenshot("account-security").await;
+    let secret = TotpSecret::from_base32(&browser.text_of("#totp-secret").await).unwrap();
+    let now = early_in_a_step().await;
+    browser.type_into("#activate_code", &secret.code_at(now - 30)).await;
+    browser.click(Locator::Css("#activate_code ~ button")).await;
+    browser.wait_for_text("#totp", "Your second factor is on").await;
+
+    browser.client().delete_all_cookies().await.unwrap();
+    browser.client().goto(&format!("{}/login", app.address)).await.unwrap();
+    browser.type_into("#username", "mia").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click(Locator::Css("button[type=submit]")).await;
+    browser.client().wait().for_element(Locator::Css("#code")).await.unwrap();
+    browser.type_into("#code", &secret.code_at(now)).await;
+    browser.click(Locator::Css("#login-code button[type=submit]")).await;
+    browser.wait_for_dashboard(&app.address, "signed in with the password and the code").await;
+}
