@@ -17,6 +17,8 @@
 //!   probe's cheap DB-backed request (`GET /api/v1/me`) during 20
 //!   concurrent logins, beside the same probe idle (the pool has 8).
 //!
+//! `SMP_BENCH_ONLY=list|dashboard|sign_in|lifecycle` runs one of them.
+//!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
 //!
@@ -47,11 +49,22 @@ const PASSWORD: &str = "bench-password-0123";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    // `SMP_BENCH_ONLY=sign_in` takes the sign-in figures alone.
+    let only = std::env::var("SMP_BENCH_ONLY").ok();
+    let runs = |name: &str| only.as_deref().is_none_or(|only| only == name);
     runtime.block_on(async {
-        list_with_ten_thousand_containers().await;
-        dashboard_with_a_hundred_containers().await;
-        sign_in_latency().await;
-        lifecycle_against_lxd().await;
+        if runs("list") {
+            list_with_ten_thousand_containers().await;
+        }
+        if runs("dashboard") {
+            dashboard_with_a_hundred_containers().await;
+        }
+        if runs("sign_in") {
+            sign_in_latency().await;
+        }
+        if runs("lifecycle") {
+            lifecycle_against_lxd().await;
+        }
     });
 }
 
