@@ -13,13 +13,18 @@
 //! - port allocation under 50 concurrent forward requests of a member
 //!   through the panel (real agent, real LXD) beside the agent's
 //!   `PUT …/forwards` they wrap (`forwards/`);
+//! - sign-in latency (issue 18): `POST /api/v1/login` with the password,
+//!   and with password + TOTP code, beside a bare Argon2 verify in-process;
+//!   and that Argon2 never holds a database connection while it hashes: a
+//!   probe's cheap DB-backed request (`GET /api/v1/me`) during 20
+//!   concurrent logins, beside the same probe idle (the pool has 8);
 //! - LDAP sign-in (issue 18): `POST /api/v1/login` of a directory account
 //!   (search, group test, bind, then the session) beside the panel's own
 //!   directory client alone and beside a bare ldap3 search+bind, against the
 //!   same private slapd on loopback.
 //!
-//! `SMP_BENCH_ONLY=list` (or `dashboard`, `ldap`, `lifecycle`, `forwards`)
-//! runs that figure alone.
+//! `SMP_BENCH_ONLY=list` (or `dashboard`, `sign_in`, `ldap`, `lifecycle`,
+//! `forwards`) runs that figure alone.
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -56,10 +61,11 @@ const PASSWORD: &str = "bench-password-0123";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    // `SMP_BENCH_ONLY=sign_in` takes the sign-in figures alone.
     runtime.block_on(async {
         // `SMP_BENCH_ONLY=<figure>` runs that figure alone.
         let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
-        let figures = ["list", "dashboard", "ldap", "lifecycle", "forwards"];
+        let figures = ["list", "dashboard", "sign_in", "ldap", "lifecycle", "forwards"];
         assert!(only.is_empty() || figures.contains(&only.as_str()), "SMP_BENCH_ONLY={only:?}: one of {figures:?}");
         let wanted = |name: &str| only.is_empty() || name == only;
         if wanted("list") {
@@ -67,6 +73,9 @@ fn main() {
         }
         if wanted("dashboard") {
             dashboard_with_a_hundred_containers().await;
+        }
+        if wanted("sign_in") {
+            sign_in_latency().await;
         }
         if wanted("ldap") {
             ldap_sign_in().await;
@@ -521,4 +530,212 @@ async fn bare_search_and_bind(slapd: &slapd::Slapd, uid: &str) {
     let dn = ldap3::SearchEntry::construct(entries.into_iter().next().unwrap()).dn;
     ldap.simple_bind(&dn, slapd::PASSWORD).await.unwrap().success().unwrap();
     ldap.unbind().await.unwrap();
+}
+
+/// A panel that believes `X-Forwarded-For` from loopback, so that each
+/// login can come from its own address (the login limit allows 5 at once
+/// per address and per username; the bench signs in hundreds of times).
+async fn start_panel_behind_proxy(database_url: &str, dir: &std::path::Path) -> String {
+    let toml = format!(
+        "database_url = {database_url:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\nsync_interval_s = 3600\n\
+         trusted_proxies = [\"127.0.0.1\"]\n",
+        dir.join("panel.key")
+    );
+    let application = Application::build(Config::from_toml(&toml).expect("config")).await.expect("panel");
+    let url = format!("http://127.0.0.1:{}/api/v1", application.port());
+    tokio::spawn(application.run_until_stopped());
+    url
+}
+
+/// `POST /login` as `username` from the address numbered `from`, with `extra` fields; its status.
+async fn login_from(http: &reqwest::Client, api: &str, username: &str, from: usize, extra: Value) -> u16 {
+    let mut body = json!({"username": username, "password": PASSWORD});
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    let address = format!("10.{}.{}.{}", from / 65536 % 256, from / 256 % 256, from % 256);
+    let request = http.post(format!("{api}/login")).header("X-Forwarded-For", address).json(&body);
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// The unix time once at least 5 s of the current 30 s TOTP step remain.
+async fn early_in_a_step() -> u64 {
+    loop {
+        let now = db::unix_now() as u64;
+        if now % 30 < 25 {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign_in_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("signin.db").display());
+    let api = start_panel_behind_proxy(&url, dir.path()).await;
+    let mut connection = db::establish(&url).unwrap();
+    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let users = rounds(40).max(2);
+    for n in 0..users {
+        create_user(&mut connection, &format!("pw{n}"), Role::Member, &hash);
+        create_user(&mut connection, &format!("otp{n}"), Role::Member, &hash);
+    }
+    for n in 0..20 {
+        create_user(&mut connection, &format!("burst{n}"), Role::Member, &hash);
+    }
+    create_user(&mut connection, "probe", Role::Member, &hash);
+    let http = reqwest::Client::new();
+    let mut from = 0;
+    let mut next_address = || {
+        from += 1;
+        from
+    };
+
+    // A bare Argon2 verify in this process (the panel's own function).
+    let mut argon_times = Vec::new();
+    for _ in 0..users {
+        let started = Instant::now();
+        assert!(smp_panel::domain::password::verify_password(PASSWORD, &hash));
+        argon_times.push(started.elapsed());
+    }
+
+    let mut password_times = Vec::new();
+    for n in 0..users {
+        let (status, took) = timed(login_from(&http, &api, &format!("pw{n}"), next_address(), json!({}))).await;
+        assert_eq!(status, 200);
+        password_times.push(took);
+    }
+
+    // Each TOTP user: sign in, enrol, confirm with the code of the step
+    // before; then the timed login with the code of this step.
+    let mut totp_times = Vec::new();
+    for n in 0..users {
+        let name = format!("otp{n}");
+        let address = format!("10.200.{}.{}", n / 256, n % 256);
+        let response = http
+            .post(format!("{api}/login"))
+            .header("X-Forwarded-For", &address)
+            .json(&json!({"username": name, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let csrf = response.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
+        let with_session = |method: reqwest::Method| {
+            http.request(method, format!("{api}/me/totp"))
+                .header("Cookie", &cookie)
+                .header("X-CSRF-Token", &csrf)
+                .header("X-Forwarded-For", &address)
+        };
+        let enrolment: Value = with_session(reqwest::Method::POST).send().await.unwrap().json().await.unwrap();
+        let secret = smp_panel::domain::totp::TotpSecret::from_base32(enrolment["secret"].as_str().unwrap()).unwrap();
+        let now = early_in_a_step().await;
+        let confirm = with_session(reqwest::Method::PUT).json(&json!({"code": secret.code_at(now - 30)}));
+        assert_eq!(confirm.send().await.unwrap().status(), 204);
+        let code = secret.code_at(db::unix_now() as u64);
+        let (status, took) = timed(login_from(&http, &api, &name, next_address(), json!({"totp": code}))).await;
+        assert_eq!(status, 200);
+        totp_times.push(took);
+    }
+
+    // The pool stays available: a probe's GET /me (one DB read) while 20
+    // logins hash at once, beside the same probe idle.
+    let token = {
+        let response = http
+            .post(format!("{api}/login"))
+            .header("X-Forwarded-For", "10.250.0.1")
+            .json(&json!({"username": "probe", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let csrf = response.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
+        let created = http
+            .post(format!("{api}/tokens"))
+            .header("Cookie", cookie)
+            .header("X-CSRF-Token", csrf)
+            .header("X-Forwarded-For", "10.250.0.1")
+            .json(&json!({"name": "probe", "password": PASSWORD, "scope": "read"}))
+            .send()
+            .await
+            .unwrap();
+        created.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    };
+    let probe = || {
+        let request = http.get(format!("{api}/me")).bearer_auth(&token);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+        }
+    };
+    let mut idle = Vec::new();
+    for _ in 0..rounds(50) {
+        idle.push(timed(probe()).await.1);
+    }
+    let burst_rounds = rounds(5);
+    let mut during = Vec::new();
+    let mut burst_times = Vec::new();
+    for round in 0..burst_rounds {
+        let logins = futures_util::future::join_all((0..20).map(|n| {
+            let (http, api) = (http.clone(), api.clone());
+            let from = 100_000 + round * 20 + n;
+            async move { timed(login_from(&http, &api, &format!("burst{n}"), from, json!({}))).await }
+        }));
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let logins = async {
+            let answers = logins.await;
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            answers
+        };
+        // Probes one after another until every login has answered.
+        let probing = async {
+            let mut samples = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                samples.push(timed(probe()).await.1);
+            }
+            samples
+        };
+        let (logins, samples) = tokio::join!(logins, probing);
+        for (status, took) in logins {
+            assert_eq!(status, 200, "each of the 20 logins signs in");
+            burst_times.push(took);
+        }
+        during.extend(samples);
+    }
+    println!(
+        "bare argon2 verify in-process           p50 {:>7.2} ms (n={})",
+        ms(percentile(&argon_times, 0.5)),
+        argon_times.len()
+    );
+    println!(
+        "sign-in, password (POST /login)         p50 {:>7.2} ms p95 {:>7.2} ms (n={})",
+        ms(percentile(&password_times, 0.5)),
+        ms(percentile(&password_times, 0.95)),
+        password_times.len()
+    );
+    println!(
+        "sign-in, password + TOTP code           p50 {:>7.2} ms p95 {:>7.2} ms (n={})",
+        ms(percentile(&totp_times, 0.5)),
+        ms(percentile(&totp_times, 0.95)),
+        totp_times.len()
+    );
+    println!(
+        "20 concurrent logins, each              p50 {:>7.2} ms max {:>7.2} ms (n={})",
+        ms(percentile(&burst_times, 0.5)),
+        ms(percentile(&burst_times, 1.0)),
+        burst_times.len()
+    );
+    println!(
+        "GET /me (one DB read) idle              p50 {:>7.2} ms p95 {:>7.2} ms (n={})",
+        ms(percentile(&idle, 0.5)),
+        ms(percentile(&idle, 0.95)),
+        idle.len()
+    );
+    println!(
+        "GET /me during the 20 logins            p50 {:>7.2} ms p95 {:>7.2} ms max {:>7.2} ms (pool of 8; \
+         goal: far below one login's time, argon2 holds no connection, n={})",
+        ms(percentile(&during, 0.5)),
+        ms(percentile(&during, 0.95)),
+        ms(percentile(&during, 1.0)),
+        during.len()
+    );
 }

@@ -47,6 +47,9 @@ pub struct Config {
     pub key_file: Option<std::path::PathBuf>,
     /// Whether people may create their own (unapproved) accounts at `/signup`.
     pub allow_signup: bool,
+    /// Admins without an active TOTP second factor act as members (issue 18).
+    #[serde(default)]
+    pub require_totp_for_admins: bool,
     /// This panel's instance id: tokens it mints say `iss = smp-panel:<instance>`.
     /// Unset: the host name, else `panel`.
     #[serde(default)]
@@ -504,6 +507,7 @@ mod tests {
             "listen",
             "sync_interval_s",
             "allow_signup",
+            "require_totp_for_admins",
             "secure_cookies",
             "public_url",
             "trusted_proxies",

@@ -84,6 +84,11 @@ pub enum ErrorCode {
     /// The LDAP directory could not be reached or did not answer in time
     /// (a sign-in of a directory account or of an unknown username).
     DirectoryUnavailable,
+    /// The account has TOTP on: the login needs `totp` (or `recovery_code`) too.
+    TotpRequired,
+    /// A TOTP code or recovery code that is wrong, used already, or from
+    /// outside its time window.
+    TotpInvalid,
 }
 
 impl ErrorCode {
@@ -123,13 +128,17 @@ impl ErrorCode {
             ErrorCode::NoAddress => "no_address",
             ErrorCode::NetworkNotAllowed => "network_not_allowed",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
+            ErrorCode::TotpRequired => "totp_required",
+            ErrorCode::TotpInvalid => "totp_invalid",
         }
     }
 
     /// The one place a status is chosen.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials | ErrorCode::TotpRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             ErrorCode::CsrfFailed
             | ErrorCode::Forbidden
             | ErrorCode::AccountDisabled
@@ -139,7 +148,8 @@ impl ErrorCode {
             | ErrorCode::TokenScope
             | ErrorCode::WrongPassword
             | ErrorCode::OriginMismatch
-            | ErrorCode::NetworkNotAllowed => StatusCode::FORBIDDEN,
+            | ErrorCode::NetworkNotAllowed
+            | ErrorCode::TotpInvalid => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::KeyRefused
@@ -398,6 +408,8 @@ mod tests {
             (ErrorCode::NoAddress, 409),
             (ErrorCode::NetworkNotAllowed, 403),
             (ErrorCode::DirectoryUnavailable, 503),
+            (ErrorCode::TotpRequired, 401),
+            (ErrorCode::TotpInvalid, 403),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

@@ -92,6 +92,8 @@ impl Application {
             agents,
             sync_nudge,
             allow_signup: config.allow_signup,
+            require_totp_for_admins: config.require_totp_for_admins,
+            pending_logins: Default::default(),
             default_quota: config.default_quota,
             default_limits: config.default_limits,
             agent_calls: CallLimiter::new(config.max_agent_calls_per_user),

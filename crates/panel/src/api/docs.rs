@@ -55,6 +55,9 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::ssh_keys::list_ssh_keys,
         api::ssh_keys::add_ssh_key,
         api::ssh_keys::delete_ssh_key,
+        api::totp::enrol,
+        api::totp::activate,
+        api::totp::disable,
         api::tokens::create_token,
         api::tokens::list_tokens,
         api::tokens::revoke_token,
@@ -164,7 +167,13 @@ const OPEN_ROUTES: [(&str, &str); 2] = [("get", "/api/v1/health"), ("post", "/ap
 
 /// The routes only a browser session may call (a token cannot make tokens,
 /// issue 13, nor add an SSH key, issue 16).
-const SESSION_ONLY_ROUTES: [(&str, &str); 2] = [("post", "/api/v1/tokens"), ("post", "/api/v1/me/ssh-keys")];
+const SESSION_ONLY_ROUTES: [(&str, &str); 5] = [
+    ("post", "/api/v1/tokens"),
+    ("post", "/api/v1/me/ssh-keys"),
+    ("post", "/api/v1/me/totp"),
+    ("put", "/api/v1/me/totp"),
+    ("delete", "/api/v1/me/totp"),
+];
 
 /// Every other route's security: the session cookie (with `csrf_token`
 /// when the method changes state) or, unless it is session-only, a bearer
@@ -355,6 +364,8 @@ mod tests {
             Code::NoAddress,
             Code::NetworkNotAllowed,
             Code::DirectoryUnavailable,
+            Code::TotpRequired,
+            Code::TotpInvalid,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -392,7 +403,9 @@ mod tests {
                 | Code::AddressTaken
                 | Code::NoAddress
                 | Code::NetworkNotAllowed
-                | Code::DirectoryUnavailable => {}
+                | Code::DirectoryUnavailable
+                | Code::TotpRequired
+                | Code::TotpInvalid => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

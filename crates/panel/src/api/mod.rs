@@ -24,6 +24,7 @@ pub(crate) mod session;
 pub(crate) mod ssh_keys;
 pub(crate) mod terminals;
 pub(crate) mod tokens;
+pub(crate) mod totp;
 pub(crate) mod users;
 
 use actix_web::http::Method;
@@ -43,6 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(route(Method::GET, "/me/ssh-keys", None, ssh_keys::list_ssh_keys)) // CurrentUser + policy SshKeyManage: self
         .service(route(Method::POST, "/me/ssh-keys", "ssh_key.add", ssh_keys::add_ssh_key)) // CurrentUser + policy SshKeyManage: self, from a browser session
         .service(route(Method::DELETE, "/me/ssh-keys/{id}", "ssh_key.delete", ssh_keys::delete_ssh_key)) // CurrentUser + policy SshKeyManage: self (another's key: 404)
+        .service(route(Method::POST, "/me/totp", "totp.enrol", totp::enrol)) // CurrentUser + policy may_manage_totp: self, from a browser session
+        .service(route(Method::PUT, "/me/totp", "totp.activate", totp::activate)) // CurrentUser + policy may_manage_totp: self, with a first code (login rate limit)
+        .service(route(Method::DELETE, "/me/totp", "totp.disable", totp::disable)) // CurrentUser + policy may_manage_totp: self, with a code (login rate limit)
         .service(route(Method::POST, "/tokens", "token.create", tokens::create_token)) // CurrentUser: self, from a browser session, with the password again
         .service(route(Method::GET, "/tokens", None, tokens::list_tokens)) // CurrentUser: self
         .service(route(Method::DELETE, "/tokens/{id}", "token.revoke", tokens::revoke_token)) // CurrentUser: self

@@ -11,6 +11,7 @@ use crate::api::responses::{BodyTooLarge, Internal, SignedIn, SignedInChange};
 use crate::api::{Answer, json};
 use crate::app::AuthVia;
 use crate::app::sessions::{SESSION_LIFETIME_S, login_entry, sign_out};
+use crate::app::totp::SecondFactor;
 use crate::app::users::UserView;
 use crate::db::DbPool;
 use crate::error::ErrorBody;
@@ -26,6 +27,13 @@ pub struct LoginRequest {
     username: String,
     #[schema(format = Password)]
     password: String,
+    /// The six-digit code of her authenticator app, for an account with TOTP.
+    #[serde(default)]
+    totp: Option<String>,
+    /// Instead of `totp`: one of her recovery codes (each works once).
+    #[serde(default)]
+    #[schema(format = Password)]
+    recovery_code: Option<String>,
 }
 
 /// The user, plus the CSRF token when the request came with a session.
@@ -43,9 +51,11 @@ pub struct SessionAnswer {
 #[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in; `Set-Cookie: smp_session=…` (HttpOnly, SameSite=Strict).",
         body = SessionAnswer, headers(("Set-Cookie" = String, description = "The `smp_session` cookie."))),
-    (status = 401, description = "`invalid_credentials`: unknown username or wrong password.", body = ErrorBody),
-    (status = 403, description = "`account_disabled`, `approval_pending`, or `origin_mismatch` (an `Origin` header \
-        that is not the panel's `public_url`); `forbidden`: a directory (LDAP) account in no mapped group.",
+    (status = 401, description = "`invalid_credentials`: unknown username or wrong password; `totp_required`: the \
+        password is right and the account has TOTP: send `totp` (or `recovery_code`) too.", body = ErrorBody),
+    (status = 403, description = "`account_disabled`, `approval_pending`, `totp_invalid` (a wrong, used or too old \
+        code or recovery code), or `origin_mismatch` (an `Origin` header that is not the panel's `public_url`); \
+        `forbidden`: a directory (LDAP) account in no mapped group.",
         body = ErrorBody),
     (status = 422, description = "`invalid_input`: malformed body.", body = ErrorBody),
     (status = 429, description = "`rate_limited`: too many attempts from this address or for this \
@@ -55,14 +65,15 @@ pub struct SessionAnswer {
     BodyTooLarge, Internal,
 ))]
 pub async fn login(request: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>, body: Body) -> Answer {
-    let LoginRequest { username, password } = match body.json() {
+    let LoginRequest { username, password, totp, recovery_code } = match body.json() {
         Ok(request) => request,
         Err(error) => {
             let client = client_of(&request, &state.trusted_proxies);
             return Err(state.refusals.refuse(client, login_entry("?"), error).await);
         }
     };
-    let (user, secret, csrf_token) = sign_in(&request, &pool, &state, username, password).await?;
+    let (user, secret, csrf_token) =
+        sign_in(&request, &pool, &state, username, password, SecondFactor { totp, recovery_code }).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie_for(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies))
         .json(SessionAnswer { user: UserView::from(&user), csrf_token: Some(csrf_token) }))

@@ -27,11 +27,15 @@ pub struct CurrentUser {
     pub via: AuthVia,
     /// The route's audit action ("request" for routes that change nothing).
     pub action: &'static str,
+    /// An admin without TOTP under `require_totp_for_admins`: she acts as a
+    /// member (`actor`) until she enrols (`app::totp::admin_withheld`).
+    pub admin_withheld: bool,
 }
 
 impl CurrentUser {
+    /// Her policy actor: a member while her admin rights are withheld.
     pub fn actor(&self) -> Actor {
-        Actor::from(&self.user)
+        policy::acting_as(Actor::from(&self.user), self.admin_withheld)
     }
 
     /// The audit entry for this user doing the route's action to `object`.

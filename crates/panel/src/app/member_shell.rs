@@ -149,14 +149,22 @@ pub async fn open_console(
 /// profile, her account enabled and approved, and her role as it is now
 /// (an admin made a member acts as a member from her next command);
 /// `None` when her rights ended.
-pub async fn refreshed(pool: &DbPool, who: &SshUser) -> Result<Option<SshUser>, AppError> {
+pub async fn refreshed(context: &Context, pool: &DbPool, who: &SshUser) -> Result<Option<SshUser>, AppError> {
     let (user_id, via) = (who.user.id.0, AuthVia::SshKey { key_id: who.key_id.0 });
+    let required = context.require_totp_for_admins;
     let found = db::run(pool, move |connection| {
         if !rights::signed_in(connection, user_id, &via)? {
             return Ok::<_, AppError>(None);
         }
-        Ok(users::find(connection, users::UserId(user_id))?)
+        let Some(user) = users::find(connection, users::UserId(user_id))? else { return Ok(None) };
+        let admin_withheld = crate::app::totp::admin_withheld(connection, required, &user)?;
+        Ok(Some((user, admin_withheld)))
     })
     .await?;
-    Ok(found.map(|user| SshUser { user, key_id: who.key_id, fingerprint: who.fingerprint.clone() }))
+    Ok(found.map(|(user, admin_withheld)| SshUser {
+        user,
+        key_id: who.key_id,
+        fingerprint: who.fingerprint.clone(),
+        admin_withheld,
+    }))
 }

@@ -25,6 +25,7 @@ pub mod ssh;
 pub mod ssh_keys;
 pub mod terminals;
 pub mod tokens;
+pub mod totp;
 pub mod users;
 
 use std::sync::Arc;
@@ -49,6 +50,10 @@ pub struct Context {
     pub sync_nudge: Nudge,
     /// `Config::allow_signup`.
     pub allow_signup: bool,
+    /// `Config::require_totp_for_admins`: an admin without TOTP acts as a member.
+    pub require_totp_for_admins: bool,
+    /// The web's logins whose password was right, awaiting their code.
+    pub pending_logins: totp::PendingLogins,
     /// `Config::default_quota`: a member's quota until an admin sets hers.
     pub default_quota: Quota,
     /// `Config::default_limits`: a sub-container's limits its creator left out.

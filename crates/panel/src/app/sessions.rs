@@ -6,9 +6,10 @@
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use crate::app::audited::{AuditEntry, audited};
+use crate::app::audited::{AuditEntry, audited, refused};
 use crate::app::blocking::blocking;
 use crate::app::password::{session_of, still_as_verified};
+use crate::app::totp::{self, SecondFactor};
 use crate::app::users::username_object;
 use crate::app::{Context, CurrentUser};
 use crate::db::users::User;
@@ -54,7 +55,8 @@ fn invalid_credentials() -> AppError {
 
 /// Checks a password (the panel's own, or with `[ldap]` the directory's for
 /// its accounts and unknown usernames: `app::ldap`, audit detail
-/// `method=ldap`/`method=local`) and opens a session, audited: the user, the
+/// `method=ldap`/`method=local`; then, for an account with active TOTP, its
+/// second factor: `totp::second_factor`) and opens a session, audited: the user, the
 /// session's secret (the cookie) and its CSRF token. The front end has
 /// checked the request's `Origin` and names the `client` address.
 ///
@@ -65,14 +67,108 @@ fn invalid_credentials() -> AppError {
 /// with its audit row. A refusal before the password is checked is
 /// anonymous and left to the front end to write
 /// (`AnonymousRefusal::BeforeWork`); a wrong password writes its own row (at
-/// most as many as the limiter lets through).
+/// most as many as the limiter lets through). The second factor is checked
+/// and used up in the transaction that opens the session, so a code that
+/// wins no session is not spent, and of two logins with one code one wins.
 pub async fn sign_in(
     context: &Context,
     pool: &DbPool,
     client: Option<IpAddr>,
     username: String,
     password: String,
+    second: SecondFactor,
 ) -> Result<(User, String, String), AnonymousRefusal> {
+    let (entry, verdict) = check_login(context, pool, client, username, password).await?;
+    open_session(context, pool, entry, verdict, second).await
+}
+
+/// What the web's password step gives: a session, or (the account has
+/// TOTP) a ticket for the code step, no session yet.
+pub enum PasswordStep {
+    SignedIn(User, String, String),
+    CodeNeeded(String),
+}
+
+/// The web's first step (the login page): as `sign_in` without a second
+/// factor, except that a right password for an account with TOTP gives a
+/// ticket (`PendingLogins`) for `sign_in_with_code`, audited as refused
+/// `totp_required`.
+pub async fn sign_in_or_ask(
+    context: &Context,
+    pool: &DbPool,
+    client: Option<IpAddr>,
+    username: String,
+    password: String,
+) -> Result<PasswordStep, AnonymousRefusal> {
+    let (mut entry, verdict) = check_login(context, pool, client, username, password).await?;
+    if let Ok(user) = &verdict {
+        let id = user.id;
+        let active = db::run(pool, move |connection| Ok::<_, AppError>(db::totp::is_active(connection, id)?))
+            .await
+            .map_err(AnonymousRefusal::Audited)?;
+        if active {
+            totp::name_outcome(&mut entry, "required");
+            let Some(ticket) = context.pending_logins.start(user) else {
+                let error = AppError::new(ErrorCode::RateLimited, "too many sign-ins at once; wait a minute");
+                return Err(AnonymousRefusal::Audited(refused(pool, entry, error).await));
+            };
+            let asked = AppError::new(ErrorCode::TotpRequired, "the password is right; the code is asked next");
+            refused(pool, entry, asked).await;
+            return Ok(PasswordStep::CodeNeeded(ticket));
+        }
+    }
+    let (user, secret, csrf_token) = open_session(context, pool, entry, verdict, SecondFactor::default()).await?;
+    Ok(PasswordStep::SignedIn(user, secret, csrf_token))
+}
+
+/// The web's second step: the code (or recovery code) for the login of
+/// `ticket`, counted against the login's limits like a password; a session
+/// if it is right, the account unchanged since its password was checked.
+pub async fn sign_in_with_code(
+    context: &Context,
+    pool: &DbPool,
+    client: Option<IpAddr>,
+    ticket: String,
+    second: SecondFactor,
+) -> Result<(User, String, String), AnonymousRefusal> {
+    let Some(pending) = context.pending_logins.try_code(&ticket) else {
+        let error = AppError::new(ErrorCode::Unauthenticated, "this sign-in has expired; type your password again");
+        return Err(AnonymousRefusal::BeforeWork { entry: login_entry("?"), error });
+    };
+    let mut entry = login_entry(&pending.username);
+    if !context.login_limiter.allow_login(client, &pending.username) {
+        let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
+        return Err(AnonymousRefusal::BeforeWork { entry, error });
+    }
+    let id = pending.user_id;
+    let account = db::run(pool, move |connection| Ok::<_, AppError>(users::find(connection, id)?))
+        .await
+        .map_err(AnonymousRefusal::Audited)?;
+    if let Some(user) = &account {
+        entry.set_detail(format!("method={}", user.auth_method));
+    }
+    let verdict = account
+        .filter(|user| user.password_hash == pending.password_hash)
+        .ok_or_else(invalid_credentials)
+        .and_then(|user| admit(&mut entry, user));
+    let opened = open_session(context, pool, entry, verdict, second).await;
+    if opened.is_ok() {
+        context.pending_logins.finish(&ticket);
+    }
+    opened
+}
+
+/// The login's first part: the limits, the account, the password (Argon2
+/// on the blocking pool, holding no connection), and whether she may sign
+/// in: the audit entry (naming her once the password proved who she is)
+/// and the verdict.
+async fn check_login(
+    context: &Context,
+    pool: &DbPool,
+    client: Option<IpAddr>,
+    username: String,
+    password: String,
+) -> Result<(AuditEntry, Result<User, AppError>), AnonymousRefusal> {
     let mut entry = login_entry(&username);
     if !context.login_limiter.allow_login(client, &username) {
         let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
@@ -95,11 +191,25 @@ pub async fn sign_in(
         }
     };
     let verdict = verdict.and_then(|user| admit(&mut entry, user));
-    // The account is read again under its row's lock: a password change or
-    // a disable that committed while Argon2 ran wins, and no session is made.
-    audited(pool, entry, move |connection, _| {
+    Ok((entry, verdict))
+}
+
+/// The login's last part, one transaction with its audit row: the account
+/// is read again under its row's lock (a password change or a disable that
+/// committed while Argon2 ran wins, and no session is made), the second
+/// factor checked and used up (`totp::second_factor`), the session written.
+async fn open_session(
+    context: &Context,
+    pool: &DbPool,
+    entry: AuditEntry,
+    verdict: Result<User, AppError>,
+    second: SecondFactor,
+) -> Result<(User, String, String), AnonymousRefusal> {
+    let agents = context.agents.clone();
+    audited(pool, entry, move |connection, entry| {
         let user = verdict?;
         still_as_verified(connection, user.id, &user.password_hash, None)?;
+        totp::second_factor(connection, agents.key(), entry, user.id, &second)?;
         let (secret, csrf_token) = (random_secret(), random_secret());
         sessions::create(connection, &hash_secret(&secret), user.id, &csrf_token, SESSION_LIFETIME_S)?;
         Ok((user, secret, csrf_token))

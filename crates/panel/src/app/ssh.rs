@@ -35,12 +35,19 @@ pub struct SshUser {
     pub user: User,
     pub key_id: SshKeyId,
     pub fingerprint: String,
+    /// `require_totp_for_admins` and no active TOTP: she acts as a member.
+    pub admin_withheld: bool,
 }
 
 impl SshUser {
     /// As the use cases see her: signed in with that key.
     pub fn current(&self, action: &'static str) -> CurrentUser {
-        CurrentUser { user: self.user.clone(), via: AuthVia::SshKey { key_id: self.key_id.0 }, action }
+        CurrentUser {
+            user: self.user.clone(),
+            via: AuthVia::SshKey { key_id: self.key_id.0 },
+            action,
+            admin_withheld: self.admin_withheld,
+        }
     }
 }
 
@@ -88,7 +95,8 @@ pub async fn authorize(
     let Some((user, key_id)) = crate::app::ssh_keys::authenticate(pool, fingerprint).await? else {
         return Ok(None);
     };
-    let who = SshUser { user, key_id, fingerprint: fingerprint.to_owned() };
+    let admin_withheld = crate::app::totp::withheld(context, pool, &user).await?;
+    let who = SshUser { user, key_id, fingerprint: fingerprint.to_owned(), admin_withheld };
     if ssh_user == MEMBER_SHELL {
         return Ok(Some((who, SshTarget::MemberShell)));
     }
@@ -97,7 +105,7 @@ pub async fn authorize(
         let me = who.user.id.0;
         let invited = hub.owner_id != me && hub.mode_of(me).is_some();
         let object = Object::TerminalSession { owner: hub.owner_id, invited };
-        if policy::decide(&policy::Actor::from(&who.user), Action::TerminalSessionJoin, &object)
+        if policy::decide(&who.current("terminal.join").actor(), Action::TerminalSessionJoin, &object)
             != policy::Decision::Allow
         {
             return Ok(None);

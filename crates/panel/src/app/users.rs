@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::app::audited::{AuditEntry, audited};
 use crate::app::blocking::blocking;
 use crate::app::sessions::AnonymousRefusal;
+use crate::app::totp::TotpState;
 use crate::app::{Context, CurrentUser};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool, sessions, tokens};
@@ -30,6 +31,10 @@ pub struct UserView {
     pub disabled: bool,
     /// How she signs in: `local` (her password here) or `ldap` (the directory's).
     pub auth_method: crate::domain::ldap::AuthMethod,
+    /// Her TOTP second factor (`off`, `pending`, `active`): in the list of
+    /// users only (`GET /api/v1/users`, the admins' page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totp: Option<TotpState>,
 }
 
 impl From<&User> for UserView {
@@ -41,6 +46,7 @@ impl From<&User> for UserView {
             approved: user.approved,
             disabled: user.disabled,
             auth_method: user.auth_method,
+            totp: None,
         }
     }
 }
@@ -49,8 +55,19 @@ impl From<&User> for UserView {
 /// users page list them here).
 pub(crate) async fn list_users(pool: &DbPool, current: &CurrentUser) -> Result<Vec<UserView>, AppError> {
     current.decide(Action::UserView, &Object::Nothing)?;
-    db::run(pool, move |connection| Ok::<_, AppError>(users::list(connection)?.iter().map(UserView::from).collect()))
-        .await
+    db::run(pool, move |connection| {
+        let states = crate::app::totp::states(connection)?;
+        Ok::<_, AppError>(
+            users::list(connection)?
+                .iter()
+                .map(|user| UserView {
+                    totp: Some(states.get(&user.id).copied().unwrap_or(TotpState::Off)),
+                    ..UserView::from(user)
+                })
+                .collect(),
+        )
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]

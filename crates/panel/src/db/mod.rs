@@ -36,6 +36,7 @@ pub mod audit;
 pub mod sessions;
 pub mod ssh_keys;
 pub mod tokens;
+pub mod totp;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

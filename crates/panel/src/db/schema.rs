@@ -125,6 +125,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_totp (user_id) {
+        user_id -> BigInt,
+        secret_ciphertext -> Binary,
+        secret_nonce -> Binary,
+        active -> Bool,
+        last_step -> BigInt,
+        created_at -> BigInt,
+        activated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    totp_recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(user_totp -> users (user_id));
+diesel::joinable!(totp_recovery_codes -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(ssh_keys -> users (user_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
@@ -217,10 +240,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     container_addresses,
     forwards,
     audit_log,
+    user_totp,
+    totp_recovery_codes,
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 15] = [
     "users",
     "sessions",
     "personal_access_tokens",
@@ -234,4 +259,6 @@ pub const TABLES: [&str; 13] = [
     "container_addresses",
     "forwards",
     "audit_log",
+    "user_totp",
+    "totp_recovery_codes",
 ];

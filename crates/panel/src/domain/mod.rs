@@ -1,6 +1,7 @@
 //! The panel's own rules with no I/O beyond files they are given: passwords
 //! (Argon2id), usernames, roles, the panel key and sealed secrets, the
-//! random credentials of sessions and tokens, and SSH public keys.
+//! random credentials of sessions and tokens, SSH public keys, and the
+//! TOTP second factor.
 
 pub mod address;
 pub mod credentials;
@@ -9,4 +10,5 @@ pub mod password;
 pub mod roles;
 pub mod secrets;
 pub mod ssh_key;
+pub mod totp;
 pub mod username;

@@ -114,6 +114,7 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
     };
     let origin = state.public_origin.check(&request);
     let refusals = state.refusals.clone();
+    let require_totp = state.app.require_totp_for_admins;
     db::run(&pool, move |connection| {
         let mut entry = AuditEntry::anonymous(action, path);
         let result = (|| {
@@ -164,7 +165,8 @@ async fn authenticate(request: HttpRequest, action: &'static str) -> Result<Curr
                     ));
                 }
             }
-            Ok(CurrentUser { user, via, action })
+            let admin_withheld = crate::app::totp::admin_withheld(connection, require_totp, &user)?;
+            Ok(CurrentUser { user, via, action, admin_withheld })
         })();
         if let Err(error) = &result
             && state_changing

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
-use crate::app::sessions::{self, AnonymousRefusal};
+use crate::app::sessions::{self, AnonymousRefusal, PasswordStep};
+use crate::app::totp::SecondFactor;
 use crate::app::users::{self, SignUp};
 use crate::db::DbPool;
 use crate::db::users::User;
@@ -23,11 +24,46 @@ pub async fn sign_in(
     state: &AppState,
     username: String,
     password: String,
+    second: SecondFactor,
 ) -> Result<(User, String, String), AppError> {
     let client = client_of(request, &state.trusted_proxies);
     let outcome = match state.public_origin.check(request) {
-        Ok(()) => sessions::sign_in(&state.app, pool, client, username, password).await,
+        Ok(()) => sessions::sign_in(&state.app, pool, client, username, password, second).await,
         Err(error) => Err(AnonymousRefusal::BeforeWork { entry: sessions::login_entry(&username), error }),
+    };
+    settle(state, client, outcome).await
+}
+
+/// The web's password step (`app::sessions::sign_in_or_ask`) unless the
+/// request's `Origin` is foreign.
+pub async fn sign_in_or_ask(
+    request: &HttpRequest,
+    pool: &DbPool,
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<PasswordStep, AppError> {
+    let client = client_of(request, &state.trusted_proxies);
+    let outcome = match state.public_origin.check(request) {
+        Ok(()) => sessions::sign_in_or_ask(&state.app, pool, client, username, password).await,
+        Err(error) => Err(AnonymousRefusal::BeforeWork { entry: sessions::login_entry(&username), error }),
+    };
+    settle(state, client, outcome).await
+}
+
+/// The web's code step (`app::sessions::sign_in_with_code`) unless the
+/// request's `Origin` is foreign.
+pub async fn sign_in_with_code(
+    request: &HttpRequest,
+    pool: &DbPool,
+    state: &AppState,
+    ticket: String,
+    second: SecondFactor,
+) -> Result<(User, String, String), AppError> {
+    let client = client_of(request, &state.trusted_proxies);
+    let outcome = match state.public_origin.check(request) {
+        Ok(()) => sessions::sign_in_with_code(&state.app, pool, client, ticket, second).await,
+        Err(error) => Err(AnonymousRefusal::BeforeWork { entry: sessions::login_entry("?"), error }),
     };
     settle(state, client, outcome).await
 }

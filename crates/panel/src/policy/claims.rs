@@ -46,6 +46,26 @@ pub fn may_add_ssh_keys(from_browser_session: bool) -> bool {
     from_browser_session
 }
 
+/// Whether a request may enrol, confirm or remove its account's TOTP
+/// second factor: like an SSH key, only from a browser session, so that a
+/// leaked token can neither replace nor remove it.
+pub fn may_manage_totp(from_browser_session: bool) -> bool {
+    from_browser_session
+}
+
+/// Whether an admin's rights are withheld (`require_totp_for_admins`,
+/// issue 18): it is required and she has no active TOTP. A member has
+/// none to withhold.
+pub fn withholds_admin(role: Role, totp_active: bool, required: bool) -> bool {
+    required && role != Role::Member && !totp_active
+}
+
+/// The actor as she may act: one whose admin rights are withheld acts as a
+/// member, in every decision (`CurrentUser::actor`).
+pub fn acting_as(actor: Actor, admin_withheld: bool) -> Actor {
+    if admin_withheld { Actor { role: Role::Member, ..actor } } else { actor }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +82,21 @@ mod tests {
                 assert_eq!(agent_tier(&someone), Tier::Member, "{role:?} approved={approved} disabled={disabled}");
             }
         }
+    }
+
+    #[test]
+    fn an_admin_without_totp_acts_as_a_member_only_where_it_is_required() {
+        for role in [Role::Admin, Role::HeadAdmin] {
+            assert!(withholds_admin(role, false, true));
+            assert!(!withholds_admin(role, true, true));
+            assert!(!withholds_admin(role, false, false));
+            let withheld = acting_as(actor(role), true);
+            assert_eq!((withheld.role, withheld.id), (Role::Member, ME));
+            assert_eq!(agent_tier(&withheld), Tier::Member);
+            assert_eq!(acting_as(actor(role), false).role, role);
+        }
+        assert!(!withholds_admin(Role::Member, false, true));
+        assert!(may_manage_totp(true) && !may_manage_totp(false));
     }
 
     #[test]

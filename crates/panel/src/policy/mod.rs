@@ -7,7 +7,9 @@ mod decide;
 mod visibility;
 
 pub use accounts::appoints_admin;
-pub use claims::{agent_tier, may_add_ssh_keys, may_make_tokens, token_may_change_state};
+pub use claims::{
+    acting_as, agent_tier, may_add_ssh_keys, may_make_tokens, may_manage_totp, token_may_change_state, withholds_admin,
+};
 pub use decide::{Action, Actor, ActorId, Decision, Object, decide, may_name_service_owner};
 pub use visibility::{
     ListCandidates, container_candidates, exempt_from_quotas, may_list_every_container, own_audit_rows,

@@ -23,6 +23,7 @@ use crate::app::machines::{
 };
 use crate::app::networks::{every_forward, every_network};
 use crate::app::quotas::set_quota_of;
+use crate::app::totp::TotpState;
 use crate::app::users::{CreateUser, UpdateUser, UserView, create_user, list_users, update_user};
 use crate::db::machines::MachineId;
 use crate::db::quotas::{self, Quota};
@@ -53,7 +54,14 @@ fn post(path: &str, audit_action: &'static str) -> actix_web::Resource {
 /// Whoever the policy does not let read `action`'s objects gets the 404 page
 /// (as for a page that does not exist), whatever else went wrong.
 fn gate(current: &CurrentUser, action: Action, object: &Object<'_>) -> Result<(), PageError> {
-    current.decide(action, object).map_err(|_| PageError(AppError::not_found()))
+    current.decide(action, object).map_err(|_| {
+        if current.admin_withheld {
+            // An admin whose rights wait for TOTP: to the page where she enrols.
+            PageError(AppError::new(ErrorCode::TotpRequired, "turn on a second factor to act as an admin"))
+        } else {
+            PageError(AppError::not_found())
+        }
+    })
 }
 
 /// A refusal on these pages, in words (see `account::readable`).
@@ -99,6 +107,8 @@ struct UserRow {
     disabled_text: &'static str,
     /// How she signs in: `local` or `ldap`.
     sign_in: &'static str,
+    /// Her second factor: off, pending or active.
+    totp: &'static str,
 }
 
 /// A member's quota as the quota form shows it (empty: no limit) and what she uses of it.
@@ -180,6 +190,7 @@ async fn users_section(
             approved_text: yes_no(user.approved),
             disabled_text: yes_no(user.disabled),
             sign_in: user.auth_method.as_str(),
+            totp: user.totp.map_or("off", TotpState::as_str),
         })
         .collect();
     Ok(UsersSection { generated, notice, error, rows, roles: Role::ALL.map(Role::as_str), quotas })

@@ -22,6 +22,7 @@ mod jobs;
 mod pages;
 mod panels;
 mod provisioning;
+mod security;
 mod services;
 mod ssh_keys;
 mod terminals;
@@ -67,8 +68,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/login")
                 .route(web::get().to(pages::login_page)) // open
-                .route(web::post().to(pages::login_submit)), // open (checks the password, rate-limited)
+                .route(web::post().to(pages::login_submit)), // open (checks the password, rate-limited; TOTP: the code step)
         )
+        .service(web::resource("/login/code").route(web::post().to(pages::login_code))) // open (the ticket of a right password + the TOTP code, rate-limited)
         .service(web::resource("/logout").app_data(AuditAction("session.logout")).route(web::post().to(pages::logout))) // CurrentUser (X-CSRF-Token)
         .service(web::resource("/").route(web::get().to(pages::dashboard))) // CurrentUser + policy ContainerView per row
         // `/containers/new…` before `/containers/{id}`, whose pattern would take "new" as an id.
@@ -149,6 +151,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .configure(panels::routes) // the container page's state, logs and exec panels
         .configure(account::routes) // sign-up, approval pending, the account page
+        .configure(security::routes) // the account's TOTP second factor
         .configure(admin::routes) // users (and their quotas) and machines
         .configure(admin_lists::routes); // all containers (filters, paging, owner and parent), the audit log
 }
@@ -351,6 +354,10 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         if matches!(self.0.code, ErrorCode::Unauthenticated) {
             return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
+        }
+        if matches!(self.0.code, ErrorCode::TotpRequired) {
+            // An admin whose rights wait for a second factor (`web::admin`'s gate).
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, "/account/security")).finish();
         }
         let (title, message) = match self.0.code {
             ErrorCode::NotFound => ("Not found", "There is nothing here, or nothing you may see."),

@@ -16,14 +16,16 @@ use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
 use crate::app::networks::{ForwardView, reachability};
-use crate::app::sessions::{SESSION_LIFETIME_S, sign_out};
+use crate::app::sessions::{PasswordStep, SESSION_LIFETIME_S, sign_out};
+use crate::app::totp::{SecondFactor, looks_like_totp, withheld};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::networks::StaticAddress;
+use crate::db::users::User;
 use crate::db::{self, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::session_cookie_for;
-use crate::http::sign_in::sign_in;
+use crate::http::sign_in::{sign_in_or_ask, sign_in_with_code};
 use crate::policy::{Action, Object};
 
 fn addresses(container: &Container) -> String {
@@ -39,11 +41,13 @@ struct LoginPage {
     username_value: String,
     /// Offer "Create an account" (`Config::allow_signup`).
     signup: bool,
+    /// The code step: the ticket of the login whose password was right.
+    ticket: Option<String>,
 }
 
 impl LoginPage {
     fn new(error: Option<String>, username_value: String, signup: bool) -> LoginPage {
-        LoginPage { chrome: Chrome::default(), error, username_value, signup }
+        LoginPage { chrome: Chrome::default(), error, username_value, signup, ticket: None }
     }
 }
 
@@ -61,8 +65,10 @@ pub struct LoginForm {
     password: String,
 }
 
-/// `POST /login`: the session cookie and the dashboard, or the form again
-/// with what went wrong in words.
+/// `POST /login`: the session cookie and the dashboard (an admin whose
+/// rights wait for TOTP: the security page), the code step for an account
+/// with TOTP (no session yet), or the form again with what went wrong in
+/// words.
 pub async fn login_submit(
     request: HttpRequest,
     pool: web::Data<DbPool>,
@@ -70,36 +76,83 @@ pub async fn login_submit(
     form: web::Form<LoginForm>,
 ) -> Page {
     let LoginForm { username, password } = form.into_inner();
-    match sign_in(&request, &pool, &state, username.clone(), password).await {
-        Ok((_, secret, _)) => Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie_for(Some(&secret), SESSION_LIFETIME_S, state.secure_cookies))
-            .insert_header((header::LOCATION, "/"))
-            .finish()),
+    match sign_in_or_ask(&request, &pool, &state, username.clone(), password).await {
+        Ok(PasswordStep::SignedIn(user, secret, _)) => signed_in(&state, &pool, &user, &secret).await,
+        Ok(PasswordStep::CodeNeeded(ticket)) => {
+            let page = LoginPage { ticket: Some(ticket), ..LoginPage::new(None, username, state.allow_signup) };
+            html(&page)
+        }
+        Err(error) => login_refused(&state, error, username, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginCodeForm {
+    ticket: String,
+    code: String,
+}
+
+/// `POST /login/code`: the second step; a wrong code asks again (until
+/// the login's tries are used up, then the password again).
+pub async fn login_code(
+    request: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    form: web::Form<LoginCodeForm>,
+) -> Page {
+    let LoginCodeForm { ticket, code } = form.into_inner();
+    let second = if looks_like_totp(&code) {
+        SecondFactor { totp: Some(code), recovery_code: None }
+    } else {
+        SecondFactor { totp: None, recovery_code: Some(code) }
+    };
+    match sign_in_with_code(&request, &pool, &state, ticket.clone(), second).await {
+        Ok((user, secret, _)) => signed_in(&state, &pool, &user, &secret).await,
         Err(error) => {
-            let message = match error.code {
-                ErrorCode::InvalidCredentials => "Wrong username or password.".to_owned(),
-                ErrorCode::RateLimited => {
-                    "Too many sign-in attempts from your address or for this username. Wait a minute, then try again."
-                        .to_owned()
-                }
-                ErrorCode::ApprovalPending => {
-                    "Your account is waiting for an admin's approval. You can sign in once they approve it.".to_owned()
-                }
-                ErrorCode::AccountDisabled => "This account is disabled. Ask an admin if this is a mistake.".to_owned(),
-                ErrorCode::DirectoryUnavailable => {
-                    "The sign-in directory (LDAP) cannot be reached just now. Try again \
-                     in a few minutes."
-                        .to_owned()
-                }
-                // A directory account in no group that may use the panel (`app::ldap`).
-                ErrorCode::Forbidden => format!("Your account may not sign in here: {}.", error.message),
-                _ => return Err(error.into()),
-            };
-            let body =
-                LoginPage::new(Some(message), username, state.allow_signup).render().map_err(AppError::internal)?;
-            Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
+            let ticket = (error.code == ErrorCode::TotpInvalid).then_some(ticket);
+            login_refused(&state, error, String::new(), ticket)
         }
     }
+}
+
+/// The session cookie, and the dashboard (or, for an admin whose rights
+/// wait for TOTP, the security page to enrol).
+async fn signed_in(state: &AppState, pool: &DbPool, user: &User, secret: &str) -> Page {
+    let withheld = withheld(&state.app, pool, user).await?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(session_cookie_for(Some(secret), SESSION_LIFETIME_S, state.secure_cookies))
+        .insert_header((header::LOCATION, if withheld { "/account/security" } else { "/" }))
+        .finish())
+}
+
+/// The login page again with what went wrong in words (`ticket`: the code step again).
+fn login_refused(state: &AppState, error: AppError, username: String, ticket: Option<String>) -> Page {
+    let message = match error.code {
+        ErrorCode::InvalidCredentials => "Wrong username or password.".to_owned(),
+        ErrorCode::RateLimited => {
+            "Too many sign-in attempts from your address or for this username. Wait a minute, then try again."
+                .to_owned()
+        }
+        ErrorCode::ApprovalPending => {
+            "Your account is waiting for an admin's approval. You can sign in once they approve it.".to_owned()
+        }
+        ErrorCode::AccountDisabled => "This account is disabled. Ask an admin if this is a mistake.".to_owned(),
+        ErrorCode::DirectoryUnavailable => {
+            "The sign-in directory (LDAP) cannot be reached just now. Try again in a few minutes.".to_owned()
+        }
+        // A directory account in no group that may use the panel (`app::ldap`).
+        ErrorCode::Forbidden => format!("Your account may not sign in here: {}.", error.message),
+        ErrorCode::TotpInvalid => {
+            "That code is wrong or was used already. Type the code your app shows now, or a recovery code.".to_owned()
+        }
+        ErrorCode::Unauthenticated | ErrorCode::TotpRequired => {
+            "This sign-in has expired or now needs a code. Type your password again.".to_owned()
+        }
+        _ => return Err(error.into()),
+    };
+    let page = LoginPage { ticket, ..LoginPage::new(Some(message), username, state.allow_signup) };
+    let body = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.

@@ -64,9 +64,9 @@ async fn a_directory_user_signs_in_and_gets_an_approved_account_with_her_groups_
     app.login("mia", PASSWORD).await;
     assert_eq!(find(&users_seen_by_admin(&app).await, "mia")["role"], "admin");
     let logins = app.audit_rows_of("session.login");
-    let ok_ldap = logins.iter().filter(|row| row.detail.as_deref() == Some("method=ldap")).count();
+    let ok_ldap = logins.iter().filter(|row| row.detail.as_deref() == Some("method=ldap totp=off")).count();
     assert!(ok_ldap >= 3, "each directory sign-in is audited with its method: {logins:?}");
-    assert!(logins.iter().any(|row| row.actor == "root" && row.detail.as_deref() == Some("method=local")));
+    assert!(logins.iter().any(|row| row.actor == "root" && row.detail.as_deref() == Some("method=local totp=off")));
 }
 
 #[tokio::test]

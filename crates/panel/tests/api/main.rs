@@ -42,6 +42,7 @@ mod ssh_member_shell;
 mod sync_lock;
 mod terminal_shared;
 mod terminal_ws;
+mod totp_api;
 mod users;
 mod web_account;
 mod web_admin;

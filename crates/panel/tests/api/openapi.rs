@@ -20,6 +20,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/me/ssh-keys"),
     ("post", "/api/v1/me/ssh-keys"),
     ("delete", "/api/v1/me/ssh-keys/{id}"),
+    ("post", "/api/v1/me/totp"),
+    ("put", "/api/v1/me/totp"),
+    ("delete", "/api/v1/me/totp"),
     ("post", "/api/v1/tokens"),
     ("get", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
@@ -80,8 +83,14 @@ const ROUTES: &[(&str, &str)] = &[
 const OPEN: &[(&str, &str)] = &[("get", "/api/v1/health"), ("post", "/api/v1/login")];
 
 /// Routes a bearer token may not use (a token cannot make tokens, issue 13,
-/// nor add SSH keys, issue 16).
-const SESSION_ONLY: &[(&str, &str)] = &[("post", "/api/v1/tokens"), ("post", "/api/v1/me/ssh-keys")];
+/// nor add SSH keys, issue 16, nor manage the TOTP second factor, issue 18).
+const SESSION_ONLY: &[(&str, &str)] = &[
+    ("post", "/api/v1/tokens"),
+    ("post", "/api/v1/me/ssh-keys"),
+    ("post", "/api/v1/me/totp"),
+    ("put", "/api/v1/me/totp"),
+    ("delete", "/api/v1/me/totp"),
+];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 

@@ -620,7 +620,8 @@ pub async fn open(
                 return Ok(Err(CloseReason::RightsEnded));
             }
             let user = users::find(connection, users::UserId(ticket.user_id))?.ok_or_else(AppError::not_found)?;
-            let current = CurrentUser { user, via: ticket.via.clone(), action: "terminal.open" };
+            let admin_withheld = crate::app::totp::admin_withheld(connection, context.require_totp_for_admins, &user)?;
+            let current = CurrentUser { user, via: ticket.via.clone(), action: "terminal.open", admin_withheld };
             let hub = match (hub, ticket.target) {
                 (Some(hub), _) => {
                     let invited = hub.owner_id != ticket.user_id && hub.mode_of(ticket.user_id).is_some();

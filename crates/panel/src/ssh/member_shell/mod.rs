@@ -200,7 +200,7 @@ impl Shell {
     /// Whether her rights still hold (then her role as it is now, for Tab
     /// too); if not, says so. An error reads as yes, asked again later.
     async fn rights_hold(&mut self) -> bool {
-        match use_cases::refreshed(&self.gateway.pool, &self.who).await {
+        match use_cases::refreshed(&self.gateway.context, &self.gateway.pool, &self.who).await {
             Ok(Some(who)) => self.who = who,
             Ok(None) => {
                 self.complain(RIGHTS_ENDED).await;
@@ -284,7 +284,7 @@ impl Shell {
             }
         };
         // Her rights and role as they are now.
-        match use_cases::refreshed(&self.gateway.pool, &self.who).await {
+        match use_cases::refreshed(&self.gateway.context, &self.gateway.pool, &self.who).await {
             Ok(Some(who)) => self.who = who,
             Ok(None) => {
                 self.complain(RIGHTS_ENDED).await;
