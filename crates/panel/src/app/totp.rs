@@ -83,6 +83,18 @@ pub struct SecondFactor {
     pub recovery_code: Option<String>,
 }
 
+impl SecondFactor {
+    /// What someone typed in one field: six digits are a TOTP code,
+    /// anything else a recovery code.
+    pub fn typed(code: String) -> SecondFactor {
+        if looks_like_totp(&code) {
+            SecondFactor { totp: Some(code), recovery_code: None }
+        } else {
+            SecondFactor { totp: None, recovery_code: Some(code) }
+        }
+    }
+}
+
 impl std::fmt::Debug for SecondFactor {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
@@ -120,6 +132,24 @@ fn wrong_code() -> AppError {
 
 fn rate_limited() -> AppError {
     AppError::new(ErrorCode::RateLimited, "too many attempts; wait a minute")
+}
+
+/// What checking a typed code starts with (turning TOTP on or off): a
+/// browser session, her audit entry, and an attempt counted against the
+/// login's limits (refused and audited past them).
+async fn code_check(
+    context: &Context,
+    current: &CurrentUser,
+    pool: &DbPool,
+    client: Option<IpAddr>,
+) -> Result<(UserId, AuditEntry), AppError> {
+    may_manage(current)?;
+    let user = current.user.id;
+    let entry = current.audit(format!("user:{user}"));
+    if !context.login_limiter.allow_login(client, current.user.username.as_str()) {
+        return Err(crate::app::audited::refused(pool, entry, rate_limited()).await);
+    }
+    Ok((user, entry))
 }
 
 fn may_manage(current: &CurrentUser) -> Result<(), AppError> {
@@ -224,12 +254,7 @@ pub async fn activate(
     client: Option<IpAddr>,
     code: String,
 ) -> Result<(), AppError> {
-    may_manage(&current)?;
-    let user = current.user.id;
-    let mut entry = current.audit(format!("user:{user}"));
-    if !context.login_limiter.allow_login(client, current.user.username.as_str()) {
-        return Err(crate::app::audited::refused(pool, entry, rate_limited()).await);
-    }
+    let (user, mut entry) = code_check(context, &current, pool, client).await?;
     let key_row = db::run(pool, move |connection| Ok::<_, AppError>(totp::find(connection, user)?)).await?;
     let secret = match key_row {
         Some(row) if !row.active => Some(secret_of(context.agents.key(), user, &row)?),
@@ -259,21 +284,12 @@ pub async fn disable(
     client: Option<IpAddr>,
     code: String,
 ) -> Result<(), AppError> {
-    may_manage(&current)?;
-    let user = current.user.id;
-    let mut entry = current.audit(format!("user:{user}"));
-    if !context.login_limiter.allow_login(client, current.user.username.as_str()) {
-        return Err(crate::app::audited::refused(pool, entry, rate_limited()).await);
-    }
+    let (user, mut entry) = code_check(context, &current, pool, client).await?;
     let row = db::run(pool, move |connection| Ok::<_, AppError>(totp::find(connection, user)?))
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::Conflict, "no second factor is enrolled"))?;
     let secret = if row.active { Some(secret_of(context.agents.key(), user, &row)?) } else { None };
-    let factor = if looks_like_totp(&code) {
-        SecondFactor { totp: Some(code), recovery_code: None }
-    } else {
-        SecondFactor { totp: None, recovery_code: Some(code) }
-    };
+    let factor = SecondFactor::typed(code);
     entry.set_detail(format!("method={}", if factor.totp.is_some() { "totp" } else { "recovery_code" }));
     audited(pool, entry, move |connection, _| {
         if let Some(secret) = secret {
@@ -286,7 +302,7 @@ pub async fn disable(
 }
 
 /// Six digits: a TOTP code (anything else typed is taken as a recovery code).
-pub fn looks_like_totp(code: &str) -> bool {
+fn looks_like_totp(code: &str) -> bool {
     let code = code.trim();
     code.len() == 6 && code.bytes().all(|byte| byte.is_ascii_digit())
 }

@@ -17,7 +17,7 @@ use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
 use crate::app::networks::{ForwardView, reachability};
 use crate::app::sessions::{PasswordStep, SESSION_LIFETIME_S, sign_out};
-use crate::app::totp::{SecondFactor, looks_like_totp, withheld};
+use crate::app::totp::{SecondFactor, withheld};
 use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::networks::StaticAddress;
 use crate::db::users::User;
@@ -101,12 +101,7 @@ pub async fn login_code(
     form: web::Form<LoginCodeForm>,
 ) -> Page {
     let LoginCodeForm { ticket, code } = form.into_inner();
-    let second = if looks_like_totp(&code) {
-        SecondFactor { totp: Some(code), recovery_code: None }
-    } else {
-        SecondFactor { totp: None, recovery_code: Some(code) }
-    };
-    match sign_in_with_code(&request, &pool, &state, ticket.clone(), second).await {
+    match sign_in_with_code(&request, &pool, &state, ticket.clone(), SecondFactor::typed(code)).await {
         Ok((user, secret, _)) => signed_in(&state, &pool, &user, &secret).await,
         Err(error) => {
             let ticket = (error.code == ErrorCode::TotpInvalid).then_some(ticket);
