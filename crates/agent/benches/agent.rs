@@ -227,6 +227,19 @@ struct ThroughAgent {
 }
 
 impl ThroughAgent {
+    /// An agent of config `toml` (key `k1` = `secret`) served in this
+    /// process, and the client that calls it.
+    async fn start(toml: &str, secret: &str) -> ThroughAgent {
+        let agent = Agent::build(Config::from_toml(toml).expect("config")).await.expect("agent");
+        let through = ThroughAgent {
+            url: format!("http://127.0.0.1:{}", agent.port()),
+            key: SharedKey::new("k1", secret),
+            http: reqwest::Client::new(),
+        };
+        tokio::spawn(agent.run_until_stopped());
+        through
+    }
+
     /// A container action on `CONTAINER`.
     async fn call(&self, action: Action, path: &str, body: &[u8]) -> Value {
         self.send(&claims(action, Some(CONTAINER), None, body), path, body).await
@@ -423,13 +436,7 @@ async fn agent_versus_direct() {
         "machine = \"{MACHINE}\"\nlisten = \"127.0.0.1:0\"\nproject = \"{project}\"\nstate_dir = \"{}\"\nmember_images = [\"smp-busybox\", \"smp-debian\"]\n[[keys]]\nid = \"k1\"\nsecret = \"{secret}\"\n",
         state_dir.display()
     );
-    let agent = Agent::build(Config::from_toml(&toml).expect("config")).await.expect("agent");
-    let through = ThroughAgent {
-        url: format!("http://127.0.0.1:{}", agent.port()),
-        key: SharedKey::new("k1", &secret),
-        http: reqwest::Client::new(),
-    };
-    tokio::spawn(agent.run_until_stopped());
+    let through = ThroughAgent::start(&toml, &secret).await;
     let socket = LxdClient::discover_socket(None).expect("LXD socket");
     let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(UnixConnector);
     let direct = DirectLxd { socket, project: project.clone(), client };

@@ -18,10 +18,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use smp_agent::lxd::LxdClient;
-use smp_agent::{Agent, Config};
 use smp_e2e::OutsideHost;
 use smp_proto::Action;
-use smp_proto::token::SharedKey;
 
 use crate::{DirectLxd, ThroughAgent, claims, lxc, lxc_exec, percentile, quick, rounds, timed};
 
@@ -195,13 +193,7 @@ pub async fn forward_latency() {
         scene.listen_address,
         LISTEN_PORT + 99,
     );
-    let agent = Agent::build(Config::from_toml(&toml).expect("config")).await.expect("agent");
-    let through = ThroughAgent {
-        url: format!("http://127.0.0.1:{}", agent.port()),
-        key: SharedKey::new("k1", &secret),
-        http: reqwest::Client::new(),
-    };
-    tokio::spawn(agent.run_until_stopped());
+    let through = ThroughAgent::start(&toml, &secret).await;
     let put = |action: Action, path: &'static str, body: Value| {
         let through = &through;
         async move {
