@@ -352,6 +352,7 @@ async fn ssh_figures() {
         algorithm: parsed.algorithm(),
         public_key: parsed.public_key(),
         fingerprint: parsed.fingerprint(),
+        imported: false,
     };
     db::ssh_keys::create(&mut connection, &new).unwrap().expect("a new key");
     drop(connection);

@@ -86,6 +86,10 @@ pub struct Config {
     /// Unset (no `[ldap]` table): local passwords only.
     #[serde(default)]
     pub ldap: Option<crate::domain::ldap::LdapConfig>,
+    /// Signing in with an OpenID Connect provider (docs/configuration.md).
+    /// Unset (no `[oidc]` table): no "Sign in with …" button.
+    #[serde(default)]
+    pub oidc: Option<crate::domain::oidc::OidcConfig>,
 }
 
 /// The `[dns]` table.
@@ -263,6 +267,9 @@ impl Config {
         self.trusted_proxies()?;
         if let Some(ldap) = &self.ldap {
             ldap.validate().map_err(|message| ConfigError(format!("[ldap]: {message}")))?;
+        }
+        if let Some(oidc) = &self.oidc {
+            oidc.validate().map_err(|message| ConfigError(format!("[oidc]: {message}")))?;
         }
         Ok(())
     }

@@ -89,6 +89,11 @@ pub enum ErrorCode {
     /// A TOTP code or recovery code that is wrong, used already, or from
     /// outside its time window.
     TotpInvalid,
+    /// An OpenID Connect sign-in that cannot be accepted: the provider said
+    /// no, or its answer failed a check (state, code, ID token, nonce).
+    SignInFailed,
+    /// The OpenID Connect provider could not be reached or did not answer in time.
+    ProviderUnavailable,
 }
 
 impl ErrorCode {
@@ -130,6 +135,8 @@ impl ErrorCode {
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
             ErrorCode::TotpRequired => "totp_required",
             ErrorCode::TotpInvalid => "totp_invalid",
+            ErrorCode::SignInFailed => "sign_in_failed",
+            ErrorCode::ProviderUnavailable => "provider_unavailable",
         }
     }
 
@@ -160,6 +167,7 @@ impl ErrorCode {
             | ErrorCode::PortTaken
             | ErrorCode::AddressTaken
             | ErrorCode::NoAddress => StatusCode::CONFLICT,
+            ErrorCode::SignInFailed => StatusCode::BAD_REQUEST,
             ErrorCode::InvalidInput | ErrorCode::UnknownImage | ErrorCode::UnknownProfile => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -167,9 +175,10 @@ impl ErrorCode {
             ErrorCode::RateLimited | ErrorCode::LimitReached => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::AgentError => StatusCode::BAD_GATEWAY,
-            ErrorCode::AgentUnavailable | ErrorCode::KeyUnverified | ErrorCode::DirectoryUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ErrorCode::AgentUnavailable
+            | ErrorCode::KeyUnverified
+            | ErrorCode::DirectoryUnavailable
+            | ErrorCode::ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::AgentTimeout => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -410,6 +419,8 @@ mod tests {
             (ErrorCode::DirectoryUnavailable, 503),
             (ErrorCode::TotpRequired, 401),
             (ErrorCode::TotpInvalid, 403),
+            (ErrorCode::SignInFailed, 400),
+            (ErrorCode::ProviderUnavailable, 503),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

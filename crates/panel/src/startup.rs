@@ -83,6 +83,18 @@ impl Application {
         let directory_check = directory
             .clone()
             .map(|directory| tokio::spawn(crate::app::ldap::run_directory_check(directory, pool.clone())));
+        let oidc = match config.oidc.clone() {
+            Some(_) if public_url.is_none() && bound.ip().is_unspecified() => {
+                anyhow::bail!(
+                    "[oidc] needs public_url: the provider sends browsers back to {{public_url}}{}",
+                    crate::app::oidc::CALLBACK_PATH
+                )
+            }
+            Some(oidc) => {
+                Some(Arc::new(crate::app::oidc::Provider::new(oidc, public_origin.url()).map_err(anyhow::Error::msg)?))
+            }
+            None => None,
+        };
         let refusals = Arc::new(AnonymousRefusals::new(pool.clone()));
         let flusher = tokio::spawn(refusals.clone().run_flusher());
         let pool = web::Data::new(pool);
@@ -100,6 +112,7 @@ impl Application {
             terminals: Terminals::new(terminal_limits(&config), rights::watch_audit_log(pool.get_ref().clone())),
             forward_locks: ForwardLocks::default(),
             directory: directory.clone(),
+            oidc,
         });
         let ssh = match &config.ssh {
             Some(ssh) => Some(start_ssh(&config, ssh, context.clone(), pool.get_ref().clone(), refusals.clone())?),
@@ -136,17 +149,21 @@ impl Application {
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
-                // The client as the limiter and the audit count it (`client_addr`), then the peer.
-                .wrap(middleware::Logger::new("%{client}xi (peer %a) \"%r\" %s %Dms").custom_request_replace(
-                    "client",
-                    {
-                        let proxies = log_proxies.clone();
-                        move |request| {
-                            client_of_service_request(request, &proxies)
-                                .map_or_else(|| "-".to_owned(), |client| client.to_string())
-                        }
-                    },
-                ))
+                // The client as the limiter and the audit count it (`client_addr`), then the peer;
+                // the path without its query (an OpenID Connect callback's holds its code).
+                .wrap(
+                    middleware::Logger::new("%{client}xi (peer %a) \"%{request}xi\" %s %Dms")
+                        .custom_request_replace("client", {
+                            let proxies = log_proxies.clone();
+                            move |request| {
+                                client_of_service_request(request, &proxies)
+                                    .map_or_else(|| "-".to_owned(), |client| client.to_string())
+                            }
+                        })
+                        .custom_request_replace("request", |request| {
+                            format!("{} {} {:?}", request.method(), request.path(), request.version())
+                        }),
+                )
                 // Before `api::configure`: its `/api/v1` scope would shadow the docs and WebSocket routes.
                 .configure(api::docs::configure)
                 .configure(crate::ws::configure)

@@ -366,6 +366,8 @@ mod tests {
             Code::DirectoryUnavailable,
             Code::TotpRequired,
             Code::TotpInvalid,
+            Code::SignInFailed,
+            Code::ProviderUnavailable,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -405,7 +407,9 @@ mod tests {
                 | Code::NetworkNotAllowed
                 | Code::DirectoryUnavailable
                 | Code::TotpRequired
-                | Code::TotpInvalid => {}
+                | Code::TotpInvalid
+                | Code::SignInFailed
+                | Code::ProviderUnavailable => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -32,7 +32,7 @@ pub async fn list_tokens(acting: Acting) -> Answer {
     Unauthenticated, BodyTooLarge, Internal,
 ))]
 pub async fn create_token(acting: Acting, body: Body) -> Answer {
-    created(tokens::create_token(&acting.pool, acting.current, move || body.json()).await?)
+    created(tokens::create_token(&acting.context, &acting.pool, acting.current, move || body.json()).await?)
 }
 
 /// Revoke one of the caller's tokens

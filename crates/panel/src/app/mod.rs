@@ -16,6 +16,7 @@ pub mod login_limit;
 pub mod machines;
 pub mod member_shell;
 pub mod networks;
+pub mod oidc;
 pub mod password;
 pub mod provisioning;
 pub mod quotas;
@@ -67,4 +68,6 @@ pub struct Context {
     /// The LDAP directory of `[ldap]`, if any: sign-ins try it for its
     /// accounts and for unknown usernames.
     pub directory: Option<Arc<ldap::Directory>>,
+    /// The OpenID Connect provider of `[oidc]`, if any ("Sign in with …").
+    pub oidc: Option<Arc<oidc::Provider>>,
 }

@@ -16,9 +16,10 @@ use utoipa::ToSchema;
 
 use crate::app::audited::audited;
 use crate::app::blocking::blocking;
-use crate::app::{AuthVia, CurrentUser};
+use crate::app::{AuthVia, Context, CurrentUser};
 use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool, audit, sessions, tokens, unix_now, users};
+use crate::domain::ldap::AuthMethod;
 use crate::domain::password::{Password, verify_password};
 use crate::error::{AppError, ErrorCode};
 
@@ -48,6 +49,65 @@ pub async fn may_retype_password(pool: &DbPool, current: &CurrentUser) -> Result
         ));
     }
     Ok(())
+}
+
+/// How recent the sign-in of an account without a password here (from an
+/// OpenID Connect provider) must be for what otherwise asks her password.
+pub const RECENT_SIGN_IN_S: i64 = 600;
+
+/// She proves again that she is herself before a token is made: her
+/// password (after `may_retype_password`), checked as she signs in with it
+/// (the panel's Argon2 hash on the blocking pool, or the directory's bind
+/// for an LDAP account); an account from an OpenID Connect provider has no
+/// password here, so her session must be younger than `RECENT_SIGN_IN_S`.
+pub(crate) async fn reconfirm(
+    context: &Context,
+    pool: &DbPool,
+    current: &CurrentUser,
+    password: String,
+) -> Result<(), AppError> {
+    match current.user.auth_method {
+        AuthMethod::Local => {
+            may_retype_password(pool, current).await?;
+            let stored_hash = current.user.password_hash.clone();
+            let right = blocking(move || verify_password(&password, &stored_hash)).await?;
+            if right { Ok(()) } else { Err(wrong_password()) }
+        }
+        AuthMethod::Ldap => {
+            may_retype_password(pool, current).await?;
+            let Some(directory) = &context.directory else {
+                return Err(AppError::invalid_input("this account came from LDAP, and this panel has no [ldap] now"));
+            };
+            match directory.authenticate(current.user.username.as_str(), &password).await? {
+                crate::app::ldap::Verdict::Found { password_ok: true, role: Some(_), .. } => Ok(()),
+                _ => Err(wrong_password()),
+            }
+        }
+        AuthMethod::Oidc => {
+            let session = session_of(current);
+            let since = unix_now() - RECENT_SIGN_IN_S;
+            let recent = db::run(pool, move |connection| {
+                let created = match &session {
+                    Some(id_hash) => sessions::created_at(connection, id_hash)?,
+                    None => None,
+                };
+                Ok::<_, AppError>(created.is_some_and(|created| created >= since))
+            })
+            .await?;
+            if recent {
+                return Ok(());
+            }
+            let provider = context.oidc.as_ref().map_or("your provider", |provider| provider.name());
+            Err(AppError::new(
+                ErrorCode::SessionRequired,
+                format!(
+                    "this account has no password here: sign out, sign in with {provider} again, then make the \
+                     token within {} minutes",
+                    RECENT_SIGN_IN_S / 60
+                ),
+            ))
+        }
+    }
 }
 
 /// The answer to a password typed again that is not the account's.
@@ -123,13 +183,21 @@ pub async fn change_password(
     let stored_hash = current.user.password_hash.clone();
     let verified_hash = stored_hash.clone();
     let may_retype = may_retype_password(pool, &current).await;
-    let from_directory = current.user.auth_method == crate::domain::ldap::AuthMethod::Ldap;
+    let elsewhere = current.user.auth_method;
     let new_hash = blocking(move || {
         let PasswordChange { current, new } = request()?;
-        if from_directory {
-            return Err(AppError::invalid_input(
-                "this account signs in with the directory (LDAP): change its password there, not in the panel",
-            ));
+        match elsewhere {
+            AuthMethod::Local => {}
+            AuthMethod::Ldap => {
+                return Err(AppError::invalid_input(
+                    "this account signs in with the directory (LDAP): change its password there, not in the panel",
+                ));
+            }
+            AuthMethod::Oidc => {
+                return Err(AppError::invalid_input(
+                    "this account signs in with an OpenID Connect provider and has no password here",
+                ));
+            }
         }
         may_retype?;
         if !verify_password(&current, &stored_hash) {

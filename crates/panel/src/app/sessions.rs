@@ -82,8 +82,8 @@ pub async fn sign_in(
     open_session(context, pool, entry, verdict, second).await
 }
 
-/// What the web's password step gives: a session, or (the account has
-/// TOTP) a ticket for the code step, no session yet.
+/// What the web's first step (a password, a provider's callback) gives: a
+/// session, or (the account has TOTP) a ticket for the code step, no session yet.
 pub enum PasswordStep {
     SignedIn(User, String, String),
     CodeNeeded(String),
@@ -100,7 +100,20 @@ pub async fn sign_in_or_ask(
     username: String,
     password: String,
 ) -> Result<PasswordStep, AnonymousRefusal> {
-    let (mut entry, verdict) = check_login(context, pool, client, username, password).await?;
+    let (entry, verdict) = check_login(context, pool, client, username, password).await?;
+    ask_code_or_open(context, pool, entry, verdict).await
+}
+
+/// After a first factor that proved who she is (her password, the
+/// directory's, or an OpenID Connect provider's: `app::oidc`): for an
+/// account with TOTP a ticket for `sign_in_with_code` (audited as refused
+/// `totp_required`), else her session.
+pub(crate) async fn ask_code_or_open(
+    context: &Context,
+    pool: &DbPool,
+    mut entry: AuditEntry,
+    verdict: Result<User, AppError>,
+) -> Result<PasswordStep, AnonymousRefusal> {
     if let Ok(user) = &verdict {
         let id = user.id;
         let active = db::run(pool, move |connection| Ok::<_, AppError>(db::totp::is_active(connection, id)?))
@@ -242,7 +255,7 @@ pub(crate) fn check_password(account: Option<User>, password: &str) -> Result<Us
 
 /// The user whose password was right, if she may sign in; names her in the
 /// audit entry.
-fn admit(entry: &mut AuditEntry, user: User) -> Result<User, AppError> {
+pub(crate) fn admit(entry: &mut AuditEntry, user: User) -> Result<User, AppError> {
     entry.actor_id = Some(user.id.0);
     entry.actor = user.username.to_string();
     entry.object = format!("user:{}", user.id);

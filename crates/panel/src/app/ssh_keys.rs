@@ -123,6 +123,7 @@ pub(crate) async fn add_key(
             algorithm: key.algorithm(),
             public_key: key.public_key(),
             fingerprint: key.fingerprint(),
+            imported: false,
         };
         let stored = ssh_keys::create(connection, &new)?.ok_or_else(|| already_on_an_account(None))?;
         entry.object = format!("ssh_key:{}", stored.id);

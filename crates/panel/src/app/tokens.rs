@@ -4,22 +4,23 @@
 //! creation; only its SHA-256 is stored.
 //!
 //! A token is made only from a signed-in browser session, with the password
-//! typed again: a stolen token or an unattended session alone cannot mint a
-//! longer-lived credential. Every token expires (90 days unless asked, a
+//! typed again (`password::reconfirm`: the directory's for an LDAP account;
+//! an account from an OpenID Connect provider has none and must have signed
+//! in within the last ten minutes): a stolen token or an unattended session
+//! alone cannot mint a longer-lived credential. Every token expires (90 days unless asked, a
 //! year at most) and has a scope: `read` (the default) may only GET and
 //! HEAD, `write` anything its owner may do.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::CurrentUser;
 use crate::app::audited::audited;
-use crate::app::blocking::blocking;
-use crate::app::password::{may_retype_password, session_of, still_as_verified, wrong_password};
+use crate::app::password::reconfirm;
+use crate::app::password::{session_of, still_as_verified};
+use crate::app::{Context, CurrentUser};
 use crate::db::tokens::{self, NewToken, TokenInfo, TokenScope};
 use crate::db::{self, DbPool, unix_now};
 use crate::domain::credentials::{hash_secret, random_secret};
-use crate::domain::password::verify_password;
 use crate::error::{AppError, ErrorCode};
 
 /// What every personal access token starts with.
@@ -81,18 +82,16 @@ fn check_request(request: CreateToken) -> Result<(Checked, String), AppError> {
 /// blocking pool without holding a database connection, then the token is
 /// written with its row. The API and the account page create tokens here.
 pub(crate) async fn create_token(
+    context: &Context,
     pool: &DbPool,
     current: CurrentUser,
     request: impl FnOnce() -> Result<CreateToken, AppError> + Send + 'static,
 ) -> Result<CreatedToken, AppError> {
     let user_id = current.user.id;
     let session = session_of(&current);
-    let may_make_tokens = crate::policy::may_make_tokens(session.is_some());
-    let stored_hash = current.user.password_hash.clone();
-    let verified_hash = stored_hash.clone();
-    let may_retype = may_retype_password(pool, &current).await;
-    let verdict = blocking(move || {
-        if !may_make_tokens {
+    let verified_hash = current.user.password_hash.clone();
+    let verdict = async {
+        if !crate::policy::may_make_tokens(session.is_some()) {
             return Err(AppError::new(
                 ErrorCode::SessionRequired,
                 "tokens are made from a signed-in browser session (the account page or POST /api/v1/tokens with \
@@ -100,14 +99,10 @@ pub(crate) async fn create_token(
             ));
         }
         let (checked, password) = check_request(request()?)?;
-        may_retype?;
-        if !verify_password(&password, &stored_hash) {
-            return Err(wrong_password());
-        }
+        reconfirm(context, pool, &current, password).await?;
         Ok(checked)
-    })
-    .await
-    .and_then(|verdict| verdict);
+    }
+    .await;
     audited(pool, current.audit("token:new"), move |connection, entry| {
         let Checked { name, scope, expires_in_days } = verdict?;
         still_as_verified(connection, user_id, &verified_hash, session.as_deref())?;

@@ -33,6 +33,7 @@ pub mod services;
 pub mod users;
 
 pub mod audit;
+pub mod oidc_logins;
 pub mod sessions;
 pub mod ssh_keys;
 pub mod tokens;

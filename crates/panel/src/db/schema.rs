@@ -122,6 +122,16 @@ diesel::table! {
         fingerprint -> Text,
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
+        imported -> Bool,
+    }
+}
+
+diesel::table! {
+    oidc_logins (state_hash) {
+        state_hash -> Text,
+        pkce_verifier -> Text,
+        nonce -> Text,
+        created_at -> BigInt,
     }
 }
 
@@ -242,10 +252,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     user_totp,
     totp_recovery_codes,
+    oidc_logins,
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "users",
     "sessions",
     "personal_access_tokens",
@@ -261,4 +272,5 @@ pub const TABLES: [&str; 15] = [
     "audit_log",
     "user_totp",
     "totp_recovery_codes",
+    "oidc_logins",
 ];

@@ -53,6 +53,11 @@ pub fn find_live(connection: &mut DbConnection, id_hash: &str) -> Result<Option<
     }))
 }
 
+/// When the session `id_hash` was opened (unix time), if it exists.
+pub fn created_at(connection: &mut DbConnection, id_hash: &str) -> Result<Option<i64>, diesel::result::Error> {
+    sessions::table.filter(sessions::id.eq(id_hash)).select(sessions::created_at).first(connection).optional()
+}
+
 /// Marks the session revoked; it never authenticates again.
 pub fn revoke(connection: &mut DbConnection, id_hash: &str) -> Result<(), diesel::result::Error> {
     diesel::update(sessions::table.filter(sessions::id.eq(id_hash)).filter(sessions::revoked_at.is_null()))

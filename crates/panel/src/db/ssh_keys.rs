@@ -38,6 +38,9 @@ pub struct SshKey {
     /// Unix time of the last sign-in with it through the SSH gateway, to the
     /// minute (written at most once a minute); null: never used.
     pub last_used_at: Option<i64>,
+    /// Imported from the OpenID Connect provider (GitLab) at her sign-in,
+    /// and replaced at each: a key removed there goes here too.
+    pub imported: bool,
 }
 
 impl SshKey {
@@ -54,6 +57,7 @@ pub struct NewSshKey<'a> {
     pub algorithm: &'a str,
     pub public_key: &'a str,
     pub fingerprint: &'a str,
+    pub imported: bool,
 }
 
 /// Stores a key and returns it as listed; `None` (nothing written) when a
@@ -70,6 +74,7 @@ pub fn create(connection: &mut DbConnection, new: &NewSshKey<'_>) -> Result<Opti
                 ssh_keys::public_key.eq(new.public_key),
                 ssh_keys::fingerprint.eq(new.fingerprint),
                 ssh_keys::created_at.eq(unix_now()),
+                ssh_keys::imported.eq(new.imported),
             ))
             .execute(connection);
         if !inserted(insert)? {
@@ -142,4 +147,52 @@ pub fn touch(connection: &mut DbConnection, id: SshKeyId) -> Result<bool, Diesel
         .set(ssh_keys::last_used_at.eq(now))
         .execute(connection)?;
     Ok(changed == 1)
+}
+
+/// What `replace_imported` changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportChange {
+    pub added: usize,
+    pub removed: usize,
+    /// Keys left out: on another account already, or over `max_keys`.
+    pub skipped: usize,
+}
+
+/// Makes the imported keys of `user_id` exactly `keys` (each with
+/// `imported`): her imported keys not among them are deleted, the new ones
+/// added while she has fewer than `max_keys`; a key already on her account
+/// (added by hand) stays as it is, one on another account is skipped. Her
+/// own keys are never touched. One transaction.
+pub fn replace_imported(
+    connection: &mut DbConnection,
+    user_id: UserId,
+    keys: &[NewSshKey<'_>],
+    max_keys: i64,
+) -> Result<ImportChange, DieselError> {
+    connection.transaction(|connection| {
+        let mut change = ImportChange::default();
+        let wanted: Vec<&str> = keys.iter().map(|key| key.fingerprint).collect();
+        let gone = ssh_keys::table
+            .filter(ssh_keys::user_id.eq(user_id.0))
+            .filter(ssh_keys::imported.eq(true))
+            .filter(ssh_keys::fingerprint.ne_all(&wanted));
+        change.removed = diesel::delete(gone).execute(connection)?;
+        let mine: Vec<String> =
+            ssh_keys::table.filter(ssh_keys::user_id.eq(user_id.0)).select(ssh_keys::fingerprint).load(connection)?;
+        let mut count = mine.len() as i64;
+        for key in keys.iter().filter(|key| !mine.iter().any(|fingerprint| fingerprint == key.fingerprint)) {
+            if count >= max_keys {
+                change.skipped += 1;
+                continue;
+            }
+            match create(connection, &NewSshKey { user_id, imported: true, ..*key })? {
+                Some(_) => {
+                    change.added += 1;
+                    count += 1;
+                }
+                None => change.skipped += 1,
+            }
+        }
+        Ok(change)
+    })
 }

@@ -167,6 +167,68 @@ pub fn upsert_from_directory(connection: &mut DbConnection, account: &DirectoryA
     })
 }
 
+/// The account of an OpenID Connect provider's subject (`external_id`:
+/// `OidcConfig::external_id`), if she signed in before.
+pub fn find_from_provider(connection: &mut DbConnection, external_id: &str) -> Result<Option<User>, UserError> {
+    users::table
+        .filter(users::auth_method.eq(AuthMethod::Oidc.as_str()))
+        .filter(users::external_id.eq(external_id))
+        .select(UserRow::as_select())
+        .first(connection)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// How many names `create_from_provider` tries (`base`, `base-2`, …).
+const PROVIDER_NAME_TRIES: u32 = 100;
+
+/// Creates the account of a provider's subject at her first sign-in (a
+/// member, no local password, approved if `approved`), named by the first
+/// free candidate of `base` (`base`, `base-2`, …); each try is a savepoint
+/// of its own, so a name taken meanwhile only moves on to the next. Two
+/// first sign-ins of one subject at once make one account: the unique index
+/// on (`auth_method`, `external_id`) refuses the second, which gets the first's.
+pub fn create_from_provider(
+    connection: &mut DbConnection,
+    base: &Username,
+    external_id: &str,
+    approved: bool,
+) -> Result<User, UserError> {
+    for n in 1..=PROVIDER_NAME_TRIES {
+        let Some(name) = crate::domain::oidc::username_candidate(base, n) else { break };
+        let created = connection.transaction(|connection| {
+            let insert = diesel::insert_into(users::table)
+                .values((
+                    users::username.eq(name.as_str()),
+                    users::password_hash.eq(crate::domain::oidc::NO_LOCAL_PASSWORD),
+                    users::role.eq(Role::Member.as_str()),
+                    users::approved.eq(approved),
+                    users::disabled.eq(false),
+                    users::created_at.eq(unix_now()),
+                    users::auth_method.eq(AuthMethod::Oidc.as_str()),
+                    users::external_id.eq(external_id),
+                ))
+                .execute(connection);
+            if !inserted(insert)? {
+                // Rolls the savepoint back: on PostgreSQL nothing more could run in it.
+                return Err(DieselError::RollbackTransaction);
+            }
+            Ok(())
+        });
+        match created {
+            Ok(()) => {}
+            Err(DieselError::RollbackTransaction) => match find_from_provider(connection, external_id)? {
+                Some(user) => return Ok(user),
+                None => continue,
+            },
+            Err(error) => return Err(error.into()),
+        }
+        return find_from_provider(connection, external_id)?.ok_or(UserError::Database(DieselError::NotFound));
+    }
+    Err(UserError::UsernameTaken(base.to_string()))
+}
+
 /// Gives directory account `id` the role its groups give it now (the
 /// periodic directory check); a local account is left alone.
 pub fn set_directory_role(connection: &mut DbConnection, id: UserId, role: Role) -> Result<(), UserError> {

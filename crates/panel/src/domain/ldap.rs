@@ -18,6 +18,8 @@ use crate::domain::roles::Role;
 pub enum AuthMethod {
     Local,
     Ldap,
+    /// An OpenID Connect provider's (`[oidc]`, `domain::oidc`).
+    Oidc,
 }
 
 impl AuthMethod {
@@ -25,6 +27,7 @@ impl AuthMethod {
         match self {
             AuthMethod::Local => "local",
             AuthMethod::Ldap => "ldap",
+            AuthMethod::Oidc => "oidc",
         }
     }
 }
@@ -42,6 +45,7 @@ impl FromStr for AuthMethod {
         match text {
             "local" => Ok(AuthMethod::Local),
             "ldap" => Ok(AuthMethod::Ldap),
+            "oidc" => Ok(AuthMethod::Oidc),
             other => Err(format!("unknown sign-in method {other:?}")),
         }
     }

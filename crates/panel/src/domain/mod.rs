@@ -1,11 +1,12 @@
 //! The panel's own rules with no I/O beyond files they are given: passwords
 //! (Argon2id), usernames, roles, the panel key and sealed secrets, the
-//! random credentials of sessions and tokens, SSH public keys, and the
-//! TOTP second factor.
+//! random credentials of sessions and tokens, SSH public keys, the
+//! TOTP second factor, and the `[ldap]` and `[oidc]` sign-in tables.
 
 pub mod address;
 pub mod credentials;
 pub mod ldap;
+pub mod oidc;
 pub mod password;
 pub mod roles;
 pub mod secrets;

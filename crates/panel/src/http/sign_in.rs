@@ -1,5 +1,5 @@
 //! Signing in and signing up over HTTP (the login page, `POST /api/v1/login`,
-//! the sign-up page): what the use cases of `app::sessions` and `app::users`
+//! the sign-up page, the OpenID Connect provider's pages): what the use cases of `app::sessions` and `app::users`
 //! do not see of the request (its client address, its `Origin`), and the
 //! aggregated audit rows (`anonymous`) of what they refuse before any work.
 
@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
+use crate::app::oidc::{Callback, Provider};
 use crate::app::sessions::{self, AnonymousRefusal, PasswordStep};
 use crate::app::totp::SecondFactor;
 use crate::app::users::{self, SignUp};
@@ -91,4 +92,30 @@ async fn settle<T>(
         Err(AnonymousRefusal::BeforeWork { entry, error }) => Err(state.refusals.refuse(client, entry, error).await),
         Err(AnonymousRefusal::Audited(error)) => Err(error),
     }
+}
+
+/// The OpenID Connect provider's callback (`app::oidc::Provider::finish`):
+/// no `Origin` check (the provider's redirect is a navigation from its
+/// site); the browser's state cookie binds the callback to her sign-in.
+pub async fn sign_in_with_provider(
+    request: &HttpRequest,
+    pool: &DbPool,
+    state: &AppState,
+    provider: &Provider,
+    browser_state: Option<String>,
+    callback: Callback,
+) -> Result<PasswordStep, AppError> {
+    let client = client_of(request, &state.trusted_proxies);
+    settle(state, client, provider.finish(&state.app, pool, client, browser_state, callback).await).await
+}
+
+/// The first half of an OpenID Connect sign-in (`app::oidc::Provider::start`):
+/// the provider's URL and the state for the browser's cookie.
+pub async fn start_with_provider(
+    request: &HttpRequest,
+    pool: &DbPool,
+    state: &AppState,
+    provider: &Provider,
+) -> Result<(String, String), AppError> {
+    provider.start(&state.app, pool, client_of(request, &state.trusted_proxies)).await
 }

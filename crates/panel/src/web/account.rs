@@ -272,8 +272,8 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
 /// `POST /account/tokens` (htmx): a new token, shown once in the answer (the
 /// same function and audit as `POST /api/v1/tokens`).
 pub async fn new_token(page: PageContext, PageForm(submitted): PageForm<TokenForm>) -> Page {
-    let PageContext { current, pool, .. } = page;
-    let section = match create_token(&pool, current.clone(), move || token_request(submitted)).await {
+    let PageContext { current, pool, state } = page;
+    let section = match create_token(&state.app, &pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
         Err(error) if error.code == ErrorCode::WrongPassword => {
             let message = "The password is wrong; no token was made.".to_owned();

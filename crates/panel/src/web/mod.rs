@@ -19,6 +19,7 @@ mod admin;
 mod admin_lists;
 mod assets;
 mod jobs;
+mod oidc;
 mod pages;
 mod panels;
 mod provisioning;
@@ -152,6 +153,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(panels::routes) // the container page's state, logs and exec panels
         .configure(account::routes) // sign-up, approval pending, the account page
         .configure(security::routes) // the account's TOTP second factor
+        .configure(oidc::routes) // "Sign in with …" (OpenID Connect)
         .configure(admin::routes) // users (and their quotas) and machines
         .configure(admin_lists::routes); // all containers (filters, paging, owner and parent), the audit log
 }

@@ -43,11 +43,20 @@ struct LoginPage {
     signup: bool,
     /// The code step: the ticket of the login whose password was right.
     ticket: Option<String>,
+    /// "Sign in with {name}" (`[oidc]`).
+    provider: Option<String>,
 }
 
 impl LoginPage {
-    fn new(error: Option<String>, username_value: String, signup: bool) -> LoginPage {
-        LoginPage { chrome: Chrome::default(), error, username_value, signup, ticket: None }
+    fn new(error: Option<String>, username_value: String, state: &AppState) -> LoginPage {
+        LoginPage {
+            chrome: Chrome::default(),
+            error,
+            username_value,
+            signup: state.allow_signup,
+            ticket: None,
+            provider: state.oidc.as_ref().map(|provider| provider.name().to_owned()),
+        }
     }
 }
 
@@ -56,7 +65,7 @@ pub async fn login_page(current: Result<CurrentUser, AppError>, state: web::Data
     if current.is_ok() {
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
     }
-    html(&LoginPage::new(None, String::new(), state.allow_signup))
+    html(&LoginPage::new(None, String::new(), &state))
 }
 
 #[derive(Deserialize)]
@@ -78,10 +87,7 @@ pub async fn login_submit(
     let LoginForm { username, password } = form.into_inner();
     match sign_in_or_ask(&request, &pool, &state, username.clone(), password).await {
         Ok(PasswordStep::SignedIn(user, secret, _)) => signed_in(&state, &pool, &user, &secret).await,
-        Ok(PasswordStep::CodeNeeded(ticket)) => {
-            let page = LoginPage { ticket: Some(ticket), ..LoginPage::new(None, username, state.allow_signup) };
-            html(&page)
-        }
+        Ok(PasswordStep::CodeNeeded(ticket)) => html(&code_step(&state, ticket)),
         Err(error) => login_refused(&state, error, username, None),
     }
 }
@@ -110,18 +116,29 @@ pub async fn login_code(
     }
 }
 
+/// The login page's code step for the login of `ticket`.
+pub(super) fn code_step(state: &AppState, ticket: String) -> impl Template {
+    LoginPage { ticket: Some(ticket), ..LoginPage::new(None, String::new(), state) }
+}
+
 /// The session cookie, and the dashboard (or, for an admin whose rights
 /// wait for TOTP, the security page to enrol).
 async fn signed_in(state: &AppState, pool: &DbPool, user: &User, secret: &str) -> Page {
-    let withheld = withheld(&state.app, pool, user).await?;
+    let next = after_sign_in(state, pool, user).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_cookie_for(Some(secret), SESSION_LIFETIME_S, state.secure_cookies))
-        .insert_header((header::LOCATION, if withheld { "/account/security" } else { "/" }))
+        .insert_header((header::LOCATION, next))
         .finish())
 }
 
+/// Where she goes once signed in: the dashboard, or for an admin whose
+/// rights wait for TOTP the security page to enrol.
+pub(super) async fn after_sign_in(state: &AppState, pool: &DbPool, user: &User) -> Result<&'static str, AppError> {
+    Ok(if withheld(&state.app, pool, user).await? { "/account/security" } else { "/" })
+}
+
 /// The login page again with what went wrong in words (`ticket`: the code step again).
-fn login_refused(state: &AppState, error: AppError, username: String, ticket: Option<String>) -> Page {
+pub(super) fn login_refused(state: &AppState, error: AppError, username: String, ticket: Option<String>) -> Page {
     let message = match error.code {
         ErrorCode::InvalidCredentials => "Wrong username or password.".to_owned(),
         ErrorCode::RateLimited => {
@@ -137,6 +154,8 @@ fn login_refused(state: &AppState, error: AppError, username: String, ticket: Op
         }
         // A directory account in no group that may use the panel (`app::ldap`).
         ErrorCode::Forbidden => format!("Your account may not sign in here: {}.", error.message),
+        // An OpenID Connect sign-in (`app::oidc`): its message says what went wrong.
+        ErrorCode::SignInFailed | ErrorCode::ProviderUnavailable => capitalized(&error.message),
         ErrorCode::TotpInvalid => {
             "That code is wrong or was used already. Type the code your app shows now, or a recovery code.".to_owned()
         }
@@ -145,9 +164,16 @@ fn login_refused(state: &AppState, error: AppError, username: String, ticket: Op
         }
         _ => return Err(error.into()),
     };
-    let page = LoginPage { ticket, ..LoginPage::new(Some(message), username, state.allow_signup) };
+    let page = LoginPage { ticket, ..LoginPage::new(Some(message), username, state) };
     let body = page.render().map_err(AppError::internal)?;
     Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// `text` with a capital first letter and a full stop.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.

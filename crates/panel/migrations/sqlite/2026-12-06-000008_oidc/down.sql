@@ -1,0 +1,2 @@
+ALTER TABLE ssh_keys DROP COLUMN imported;
+DROP TABLE oidc_logins;
