@@ -80,7 +80,7 @@ impl OidcPeer {
         // Both pipes are drained for the peer's whole life so that it never blocks writing.
         let stderr = Arc::new(Mutex::new(String::new()));
         let kept = stderr.clone();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             let mut reader = BufReader::new(stderr_pipe);
             let mut line = String::new();
             while reader.read_line(&mut line).is_ok_and(|read| read > 0) {
@@ -103,8 +103,8 @@ impl OidcPeer {
         let Some(issuer) = line.trim_end().strip_prefix("listening ").map(str::to_owned) else {
             let _ = child.kill();
             let _ = child.wait();
-            // Lets the stderr thread read what the dead peer wrote.
-            std::thread::sleep(Duration::from_millis(100));
+            // All the dead peer wrote: its stderr reader ends at the pipe's end.
+            let _ = stderr_reader.join();
             panic!(
                 "the OIDC test peer (node provider.mjs in {}) did not print `listening URL` within {START_TIMEOUT:?} \
                  (first line {line:?}); run make setup-oidc. Its stderr:\n{}",
