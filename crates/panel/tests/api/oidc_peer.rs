@@ -227,7 +227,7 @@ impl Drop for OidcPeer {
 
 #[cfg(test)]
 mod self_test {
-    use super::{OidcPeer, PeerStats, Tamper};
+    use super::OidcPeer;
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use sha2::Digest as _;
@@ -292,6 +292,8 @@ mod self_test {
 
     #[tokio::test]
     async fn the_oidc_test_peer_signs_in_serves_gitlab_keys_refuses_a_replayed_code_and_tampers_on_request() {
+        // Used only here (the bench includes this file without its tests).
+        use super::{PeerStats, Tamper};
         let started = std::time::Instant::now();
         let peer = OidcPeer::start();
         eprintln!("the OIDC test peer started in {:?}", started.elapsed());

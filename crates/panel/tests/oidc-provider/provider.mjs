@@ -212,7 +212,16 @@ ${message ? `<p id="error">${escapeHtml(message)}</p>` : ''}
 }
 
 async function interaction(req, res, uid) {
-  const details = await provider.interactionDetails(req, res);
+  let details;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch (error) {
+    // No sign-in in progress in this browser (or it expired): a page, not a 500.
+    send(res, 400, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in expired</title></head>
+<body><h1>Sign-in expired</h1><p id="error">${escapeHtml(error.error_description ?? error.message)}</p></body></html>
+`, 'text/html');
+    return;
+  }
   if (details.uid !== uid) {
     send(res, 400, loginPage(uid, 'This sign-in is not the one in progress.'), 'text/html');
     return;
