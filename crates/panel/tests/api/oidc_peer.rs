@@ -206,7 +206,10 @@ impl OidcPeer {
                 response = browser.get(url.clone()).send().await.unwrap();
             } else if status == reqwest::StatusCode::OK && url.path().starts_with("/interaction/") && !posted {
                 let page = response.text().await.unwrap();
-                assert!(page.contains("id=\"sign-in\""), "no login form at {url}:\n{page}");
+                assert!(
+                    page.contains("id=\"login\"") && page.contains("id=\"sign-in\"") && !page.contains("<script"),
+                    "no plain login form at {url}:\n{page}"
+                );
                 posted = true;
                 response = browser.post(url.clone()).form(&[("login", login)]).send().await.unwrap();
             } else {

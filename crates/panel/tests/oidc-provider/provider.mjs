@@ -135,7 +135,12 @@ const provider = new Provider(issuer, {
   conformIdTokenClaims: false,
   pkce: { required: () => true },
   clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-  cookies: { keys: ['smp-oidc-test-peer-cookie-key-1', 'smp-oidc-test-peer-cookie-key-2'] },
+  // Cookies are per host, not per port: names of the peer's own, so that a
+  // browser never mixes them with the panel's, also on 127.0.0.1.
+  cookies: {
+    keys: ['smp-oidc-test-peer-cookie-key-1', 'smp-oidc-test-peer-cookie-key-2'],
+    names: { session: 'oidc_peer_session', interaction: 'oidc_peer_interaction', resume: 'oidc_peer_resume' },
+  },
   features: { devInteractions: { enabled: false } },
   // Every lifetime set (the library notices defaults on stdout otherwise).
   ttl: {
