@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres setup-browser setup-ldap prune-target build lint test test-unit test-panel-postgres bench bench-quick run clean-lxd
+.PHONY: all setup setup-postgres setup-browser setup-ldap setup-oidc prune-target build lint test test-unit test-panel-postgres bench bench-quick run clean-lxd
 
 all: build
 
@@ -25,6 +25,11 @@ setup-postgres:
 setup-ldap:
 	bash scripts/setup-ldap.sh
 
+## Install (if missing) Debian's nodejs and npm and, from its lockfile, the npm oidc-provider
+## the OpenID Connect tests and bench start on loopback (crates/panel/tests/oidc-provider). Idempotent.
+setup-oidc:
+	bash scripts/setup-oidc.sh
+
 ## Drop day-old incremental caches and this workspace's own stale artifacts
 ## from the shared target directory (it otherwise grows by gigabytes a day).
 prune-target:
@@ -44,7 +49,7 @@ SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
 ## then the panel's suite once more on PostgreSQL, then every benchmark
 ## figure once (bench-quick), so a benchmark that can no longer run fails here.
-test: setup setup-postgres setup-browser setup-ldap prune-target lint build
+test: setup setup-postgres setup-browser setup-ldap setup-oidc prune-target lint build
 	$(CARGO) test --workspace --no-fail-fast
 	# smp-proto alone, without the `openapi` feature the panel turns on.
 	$(CARGO) test -p smp-proto
@@ -52,7 +57,7 @@ test: setup setup-postgres setup-browser setup-ldap prune-target lint build
 	$(MAKE) bench-quick
 
 ## The panel's tests on PostgreSQL (each test makes and drops its own database).
-test-panel-postgres: setup-postgres setup-ldap build
+test-panel-postgres: setup-postgres setup-ldap setup-oidc build
 	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
 
 ## Unit tests only (no LXD needed).
@@ -60,7 +65,7 @@ test-unit:
 	$(CARGO) test --workspace --lib --bins
 
 ## Figures of the issues, each beside the direct LXD call, in one run.
-bench: setup setup-ldap
+bench: setup setup-ldap setup-oidc
 	$(CARGO) bench -p smp-agent --bench agent
 	$(CARGO) bench -p smp-panel --bench panel
 	$(CARGO) bench -p smp-panel --bench terminal
@@ -69,7 +74,7 @@ bench: setup setup-ldap
 
 ## The same benchmarks from a round or two each, built like the tests (no
 ## release build): the figures mean nothing, a benchmark that fails shows.
-bench-quick: setup setup-ldap
+bench-quick: setup setup-ldap setup-oidc
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-agent --bench agent
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench panel
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench terminal
