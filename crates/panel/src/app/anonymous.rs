@@ -49,6 +49,8 @@ pub struct Refusal {
     pub object: String,
     pub outcome: Outcome,
     pub error_code: &'static str,
+    /// The entry's detail (`method=oidc` of a provider's sign-in), if any.
+    pub detail: Option<String>,
 }
 
 /// A row to write: a refusal and how many requests it stands for.
@@ -162,6 +164,7 @@ impl AnonymousRefusals {
             object: audit::bounded(&entry.object).into_owned(),
             outcome,
             error_code: error.code.as_str(),
+            detail: entry.detail.clone(),
         };
         self.windows().note(client, refusal, unix_now())
     }
@@ -238,7 +241,7 @@ fn write(connection: &mut DbConnection, rows: &[PendingRow]) -> Result<(), diese
                     machine: None,
                     outcome: row.refusal.outcome,
                     error_code: Some(row.refusal.error_code),
-                    detail: None,
+                    detail: row.refusal.detail.as_deref(),
                     count: row.count,
                 },
             )?;
@@ -257,6 +260,7 @@ mod tests {
             object: object.to_owned(),
             outcome: Outcome::Refused,
             error_code: "unauthenticated",
+            detail: None,
         }
     }
 

@@ -30,6 +30,7 @@
 //! no page.
 
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreProviderMetadata};
@@ -42,6 +43,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::app::Context;
 use crate::app::audited::{AuditEntry, audited};
+use crate::app::login_limit::LoginLimiter;
 use crate::app::sessions::{AnonymousRefusal, PasswordStep, admit, ask_code_or_open, login_entry};
 use crate::app::ssh_keys::MAX_KEYS_PER_USER;
 use crate::db::audit::Outcome;
@@ -58,12 +60,14 @@ use crate::error::{AppError, ErrorCode};
 pub const CALLBACK_PATH: &str = "/auth/oidc/callback";
 /// How long a discovery document is trusted before it is fetched again.
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
-/// The provider's keys are fetched again at most this often (an unknown
-/// `kid` asks for it; a stream of forged tokens cannot make the panel
-/// fetch in a loop).
+/// The provider's keys are fetched again (an unknown `kid` asks for it) at
+/// most this often: a stream of tokens naming unknown keys cannot make the
+/// panel fetch in a loop.
 const JWKS_REFRESH_MIN: Duration = Duration::from_secs(5);
 /// The most bytes read of the SSH keys' answer.
 const MAX_KEYS_ANSWER_BYTES: usize = 256 * 1024;
+/// Starts and callbacks one address may send at once (then one every 2 s).
+const SIGN_INS_BURST: NonZeroU32 = NonZeroU32::new(30).unwrap();
 /// The most characters of a provider's error description shown.
 const MAX_DESCRIPTION_CHARS: usize = 200;
 
@@ -76,7 +80,8 @@ type Client =
 struct Discovered {
     metadata: CoreProviderMetadata,
     fetched: Instant,
-    keys_fetched: Instant,
+    /// When the keys were last fetched again for an unknown `kid`.
+    keys_refreshed: Option<Instant>,
 }
 
 /// The provider of `[oidc]`, built once at start-up.
@@ -86,6 +91,10 @@ pub struct Provider {
     redirect_uri: RedirectUrl,
     http: reqwest::Client,
     discovered: tokio::sync::Mutex<Option<Discovered>>,
+    /// Starts and callbacks per client address: a sign-in here is two
+    /// requests and cannot be guessed at, so it has a limiter of its own,
+    /// wider than the password's.
+    limiter: LoginLimiter,
 }
 
 impl std::fmt::Debug for Provider {
@@ -129,6 +138,7 @@ impl Provider {
             redirect_uri,
             http,
             discovered: tokio::sync::Mutex::new(None),
+            limiter: LoginLimiter::new(SIGN_INS_BURST, Duration::from_secs(2)),
         })
     }
 
@@ -146,8 +156,7 @@ impl Provider {
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|error| self.unavailable(error))?;
         let metadata =
             CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(|error| self.unavailable(error))?;
-        let now = Instant::now();
-        let discovered = Discovered { metadata, fetched: now, keys_fetched: now };
+        let discovered = Discovered { metadata, fetched: Instant::now(), keys_refreshed: None };
         *cached = Some(discovered.clone());
         Ok(discovered)
     }
@@ -157,14 +166,14 @@ impl Provider {
     async fn refresh_keys(&self) -> Result<Option<Discovered>, AppError> {
         let mut cached = self.discovered.lock().await;
         let Some(discovered) = cached.as_mut() else { return Ok(None) };
-        if discovered.keys_fetched.elapsed() < JWKS_REFRESH_MIN {
+        if discovered.keys_refreshed.is_some_and(|refreshed| refreshed.elapsed() < JWKS_REFRESH_MIN) {
             return Ok(None);
         }
         let keys = JsonWebKeySet::fetch_async(discovered.metadata.jwks_uri(), &self.http)
             .await
             .map_err(|error| self.unavailable(error))?;
         discovered.metadata = discovered.metadata.clone().set_jwks(keys);
-        discovered.keys_fetched = Instant::now();
+        discovered.keys_refreshed = Some(Instant::now());
         Ok(Some(discovered.clone()))
     }
 
@@ -194,13 +203,8 @@ impl Provider {
 
     /// The first half: the provider's authorization URL for a new sign-in,
     /// and its `state` for the browser's cookie.
-    pub async fn start(
-        &self,
-        context: &Context,
-        pool: &DbPool,
-        client: Option<IpAddr>,
-    ) -> Result<(String, String), AppError> {
-        if !context.login_limiter.allow_address(client) {
+    pub async fn start(&self, pool: &DbPool, client: Option<IpAddr>) -> Result<(String, String), AppError> {
+        if !self.limiter.allow_address(client) {
             return Err(AppError::new(ErrorCode::RateLimited, "too many sign-in attempts; wait a minute"));
         }
         let discovered = self.discovered().await?;
@@ -238,7 +242,7 @@ impl Provider {
         let mut entry = login_entry("?");
         entry.set_detail(format!("method={}", AuthMethod::Oidc));
         let before_work = |entry: AuditEntry, error: AppError| AnonymousRefusal::BeforeWork { entry, error };
-        if !context.login_limiter.allow_address(client) {
+        if !self.limiter.allow_address(client) {
             let error = AppError::new(ErrorCode::RateLimited, "too many sign-in attempts; wait a minute");
             return Err(before_work(entry, error));
         }

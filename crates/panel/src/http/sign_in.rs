@@ -117,5 +117,5 @@ pub async fn start_with_provider(
     state: &AppState,
     provider: &Provider,
 ) -> Result<(String, String), AppError> {
-    provider.start(&state.app, pool, client_of(request, &state.trusted_proxies)).await
+    provider.start(pool, client_of(request, &state.trusted_proxies)).await
 }

@@ -26,6 +26,7 @@ use crate::app::tokens::{
 use crate::app::users::SignUp;
 use crate::db::DbPool;
 use crate::db::tokens::TokenScope;
+use crate::domain::ldap::AuthMethod;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 use crate::http::AuditAction;
@@ -136,6 +137,8 @@ struct AccountPage {
     role: &'static str,
     password_section: String,
     tokens_section: String,
+    /// Where she signs in when it is not this panel's password.
+    signs_in_with: Option<String>,
 }
 
 #[derive(Template)]
@@ -163,6 +166,8 @@ struct TokensSection {
     notice: Option<String>,
     error: Option<String>,
     rows: Vec<TokenRow>,
+    /// The form asks her password (an account from an OpenID Connect provider has none here).
+    password_asked: bool,
 }
 
 /// The tokens section: the caller's live tokens, and what just happened.
@@ -185,19 +190,28 @@ async fn tokens_section(
             last_used: info.last_used_at.map_or_else(|| "never".to_owned(), when),
         })
         .collect();
-    Ok(TokensSection { created, notice, error, rows })
+    let password_asked = current.user.auth_method != AuthMethod::Oidc;
+    Ok(TokensSection { created, notice, error, rows, password_asked })
 }
 
 /// `GET /account`: change the password; personal access tokens.
 pub async fn account_page(page: PageContext) -> Page {
-    let PageContext { current, pool, .. } = page;
+    let PageContext { current, pool, state } = page;
     let chrome = Chrome::of(&current);
     let tokens = tokens_section(&pool, &current, None, None, None).await?;
+    let signs_in_with = match current.user.auth_method {
+        AuthMethod::Local => None,
+        AuthMethod::Ldap => Some("the directory (LDAP)".to_owned()),
+        AuthMethod::Oidc => {
+            Some(state.oidc.as_ref().map_or("your OpenID Connect provider", |provider| provider.name()).to_owned())
+        }
+    };
     html(&AccountPage {
         chrome,
         role: current.user.role.as_str(),
         password_section: PasswordSection { notice: None, error: None }.render().map_err(AppError::internal)?,
         tokens_section: tokens.render().map_err(AppError::internal)?,
+        signs_in_with,
     })
 }
 

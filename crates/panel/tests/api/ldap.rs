@@ -266,3 +266,26 @@ async fn sixteen_sign_ins_waiting_on_a_silent_directory_hold_no_database_connect
         assert_eq!((status, code.as_str()), (503, "directory_unavailable"));
     }
 }
+
+#[tokio::test]
+async fn a_directory_user_makes_a_token_with_her_directory_password_and_a_wrong_one_is_refused() {
+    let slapd = Slapd::start(false);
+    let app = panel_with(&slapd, "").await;
+    let session = app.login("mia", PASSWORD).await;
+    let asked = |password: &str| serde_json::json!({"name": "ci", "password": password});
+    let response = app.send_json(reqwest::Method::POST, "/tokens", &session, &asked("not her passphrase")).await;
+    let (status, code) = error_code(response).await;
+    assert_eq!((status, code.as_str()), (403, "wrong_password"));
+    let response = app.send_json(reqwest::Method::POST, "/tokens", &session, &asked(PASSWORD)).await;
+    assert_eq!(response.status(), 201, "the directory confirms her password");
+    let token: serde_json::Value = response.json().await.unwrap();
+    let me = app.client.get(app.url("/me")).bearer_auth(token["token"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(me.status(), 200, "the token works");
+    // Taken out of every mapped group, she cannot make another one.
+    slapd.ldif(
+        "ldapmodify",
+        &format!("dn: {MEMBERS}\nchangetype: modify\ndelete: member\nmember: uid=mia,ou=people,{SUFFIX}\n"),
+    );
+    let response = app.send_json(reqwest::Method::POST, "/tokens", &session, &asked(PASSWORD)).await;
+    assert_eq!(response.status(), 403);
+}

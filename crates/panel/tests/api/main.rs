@@ -24,6 +24,7 @@ mod machine_cli;
 mod machines;
 mod machines_api;
 mod migrations;
+mod oidc;
 mod oidc_peer;
 mod openapi;
 mod panel_agent;
