@@ -21,10 +21,12 @@
 //! - LDAP sign-in (issue 18): `POST /api/v1/login` of a directory account
 //!   (search, group test, bind, then the session) beside the panel's own
 //!   directory client alone and beside a bare ldap3 search+bind, against the
-//!   same private slapd on loopback.
+//!   same private slapd on loopback;
+//! - OpenID Connect sign-in (issue 18): the callback beside the provider's
+//!   token endpoint (and GitLab's keys route) it wraps (`oidc/`).
 //!
-//! `SMP_BENCH_ONLY=list` (or `dashboard`, `sign_in`, `ldap`, `lifecycle`,
-//! `forwards`) runs that figure alone.
+//! `SMP_BENCH_ONLY=list` (or `dashboard`, `sign_in`, `ldap`, `oidc`,
+//! `lifecycle`, `forwards`) runs that figure alone.
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -37,12 +39,17 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod forwards;
+mod oidc;
 #[allow(dead_code)] // each bench uses a part of it
 mod support;
 
 #[allow(dead_code)] // the tests use more of it
 #[path = "../tests/api/slapd.rs"]
 mod slapd;
+
+#[allow(dead_code)] // the tests use more of it
+#[path = "../tests/api/oidc_peer.rs"]
+mod oidc_peer;
 
 use std::time::{Duration, Instant};
 
@@ -65,7 +72,7 @@ fn main() {
     runtime.block_on(async {
         // `SMP_BENCH_ONLY=<figure>` runs that figure alone.
         let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
-        let figures = ["list", "dashboard", "sign_in", "ldap", "lifecycle", "forwards"];
+        let figures = ["list", "dashboard", "sign_in", "ldap", "oidc", "lifecycle", "forwards"];
         assert!(only.is_empty() || figures.contains(&only.as_str()), "SMP_BENCH_ONLY={only:?}: one of {figures:?}");
         let wanted = |name: &str| only.is_empty() || name == only;
         if wanted("list") {
@@ -79,6 +86,9 @@ fn main() {
         }
         if wanted("ldap") {
             ldap_sign_in().await;
+        }
+        if wanted("oidc") {
+            oidc::callback_latency().await;
         }
         if wanted("lifecycle") {
             lifecycle_against_lxd().await;

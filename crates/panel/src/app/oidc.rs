@@ -68,7 +68,7 @@ const JWKS_REFRESH_MIN: Duration = Duration::from_secs(5);
 const MAX_KEYS_ANSWER_BYTES: usize = 256 * 1024;
 /// Starts and callbacks one address may send at once (then one every 2 s).
 const SIGN_INS_BURST: NonZeroU32 = NonZeroU32::new(30).unwrap();
-/// The most characters of a provider's error description shown.
+/// The most characters of a provider's error (and its description) shown.
 const MAX_DESCRIPTION_CHARS: usize = 200;
 
 /// The client as discovered: its authorization and token endpoints set.
@@ -110,6 +110,8 @@ pub struct Callback {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// The issuer that answered (RFC 9207), when the provider says it.
+    pub iss: Option<String>,
 }
 
 impl Provider {
@@ -266,7 +268,7 @@ impl Provider {
         browser_state: Option<String>,
         callback: Callback,
     ) -> Result<Identity, AppError> {
-        let Callback { code, state, error, error_description } = callback;
+        let Callback { code, state, error, error_description, iss } = callback;
         // Her sign-in is used up whatever the provider said.
         let pending = match &state {
             Some(state) => {
@@ -275,14 +277,6 @@ impl Provider {
             }
             None => None,
         };
-        if let Some(error) = error {
-            let description: String =
-                error_description.unwrap_or_default().chars().take(MAX_DESCRIPTION_CHARS).collect();
-            let said = if description.is_empty() { error.clone() } else { format!("{error} ({description})") };
-            return Err(
-                self.failed(format_args!("the provider answered {said}"), &format!("{} said {said}", self.config.name))
-            );
-        }
         // Compared as SHA-256 digests: no timing tells how much of a guess was right.
         let same_browser = matches!((&state, &browser_state), (Some(state), Some(cookie)) if hash_secret(state) == hash_secret(cookie));
         if !same_browser {
@@ -297,6 +291,24 @@ impl Provider {
                 "this sign-in has expired or was used already; start again from the sign-in page",
             ));
         };
+        if let Some(error) = error {
+            // Her provider's words, cut and without control characters (they reach the log and the page).
+            let said: String = match error_description {
+                Some(description) => format!("{error} ({description})"),
+                None => error,
+            }
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_DESCRIPTION_CHARS)
+            .collect();
+            return Err(
+                self.failed(format_args!("the provider answered {said}"), &format!("{} said {said}", self.config.name))
+            );
+        }
+        // An answer from another provider sent her here (a mix-up) is not this one's.
+        if iss.is_some_and(|iss| iss.trim_end_matches('/') != self.config.issuer.trim_end_matches('/')) {
+            return Err(self.failed("the callback names another issuer", "the answer came from another provider"));
+        }
         let Some(code) = code else {
             return Err(self.failed("a callback without a code", "the provider sent no authorization code"));
         };

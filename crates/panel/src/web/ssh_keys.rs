@@ -34,6 +34,8 @@ struct KeyRow {
     fingerprint: String,
     added: String,
     last_used: String,
+    /// Imported from the OpenID Connect provider (GitLab) at her sign-in.
+    imported: bool,
 }
 
 #[derive(Template)]
@@ -79,6 +81,7 @@ async fn keys_section(
             fingerprint: key.fingerprint,
             added: when(key.created_at),
             last_used: key.last_used_at.map_or_else(|| "never".to_owned(), when),
+            imported: key.imported,
         })
         .collect();
     let (name_value, key_value) = typed;

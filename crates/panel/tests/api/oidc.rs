@@ -2,7 +2,7 @@
 //! npm `oidc-provider` (`oidc_peer`, started per test on loopback, with
 //! GitLab's `/api/v4/user/keys` beside it): a Chromium sign-in making an
 //! unapproved account whose GitLab key opens the SSH gateway once approved;
-//! a forged state, a missing state cookie, a replayed code, an ID token for
+//! a forged state, a missing state cookie, another issuer, a replayed code, an ID token for
 //! another audience and one with a wrong nonce each refused with nothing
 //! made; the provider's keys fetched again for an unknown `kid`; imported
 //! keys following GitLab; usernames made unique and accounts found by `sub`;
@@ -256,6 +256,15 @@ async fn a_forged_state_a_missing_cookie_a_replayed_code_another_audience_and_a_
     refused("used state")(status, &page, "has expired or was used already");
     assert_eq!(fixture.session_count(), 0);
 
+    // Her real answer, said to come from another issuer (RFC 9207's `iss`): a mix-up.
+    let started = fixture.start().await;
+    let callback = fixture.provider_returns(&started, "mia").await;
+    assert!(query_param(&callback, "iss").is_some(), "the peer names itself: {callback}");
+    let mixed_up = with_param(&callback, "iss", "https://another-provider.example");
+    let response = fixture.callback(&mixed_up, Some(&started.state_cookie)).await;
+    let (status, page) = (response.status().as_u16(), response.text().await.unwrap());
+    refused("another issuer")(status, &page, "the answer came from another provider");
+
     // A code that signed in once, brought again with a fresh sign-in's state.
     let started = fixture.start().await;
     let callback = fixture.provider_returns(&started, "mia").await;
@@ -310,7 +319,7 @@ async fn a_forged_state_a_missing_cookie_a_replayed_code_another_audience_and_a_
         })
         .map(|row| row.count)
         .sum();
-    assert_eq!(refusals, 7, "each refusal is audited: {logins:?}");
+    assert_eq!(refusals, 8, "each refusal is audited: {logins:?}");
 }
 
 #[tokio::test]
