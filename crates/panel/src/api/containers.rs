@@ -12,8 +12,8 @@ use crate::api::responses::{
     AgentCallFailures, Allowed, AllowedChange, BadQuery, BodyTooLarge, ContainerGone, HiddenContainer, Internal,
     SignedIn,
 };
-use crate::api::{Answer, Items, json};
-use crate::app::containers::{self, ContainerFilter, ContainerView};
+use crate::api::{Answer, json};
+use crate::app::containers::{self, ContainerFilter, ContainerView, PageRequest};
 use crate::db::containers::ContainerId;
 use crate::error::{AppError, ErrorBody};
 use crate::http::Acting;
@@ -32,20 +32,38 @@ pub struct ListQuery {
     status: Option<String>,
     /// `false` leaves out containers that are gone (default: shown).
     gone: Option<bool>,
+    /// At most this many (1 to 1000; default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// Only those after this id: the previous page's `next`.
+    after: Option<i64>,
 }
 
-/// The containers the caller may see
+/// A page of containers, by id.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ContainerPage {
+    pub items: Vec<ContainerView>,
+    /// Pass it as `after` for the next page; `null`: this was the last.
+    pub next: Option<i64>,
+}
+
+/// The containers the caller may see, a page at a time
 ///
 /// Admins' lists start from all rows, members' from the trees they own (the
-/// policy shows a member nothing else); each row is then decided.
+/// policy shows a member nothing else); each row is then decided. By id,
+/// `limit` at a time (100 unless asked); `next` is the `after` of the next
+/// page, `null` on the last.
 #[utoipa::path(get, path = "/api/v1/containers", params(ListQuery), responses(
-    (status = 200, description = "The containers.", body = Items<ContainerView>),
+    (status = 200, description = "A page of the containers.", body = ContainerPage),
+    (status = 422, description = "`invalid_input`: `limit` outside 1 to 1000.", body = ErrorBody),
     SignedIn, BadQuery, Internal,
 ))]
 pub async fn list_containers(acting: Acting, query: web::Query<ListQuery>) -> Answer {
-    let ListQuery { machine_id, owner, status, gone } = query.into_inner();
+    let ListQuery { machine_id, owner, status, gone, limit, after } = query.into_inner();
     let filter = ContainerFilter { machine_id, owner, status, live_only: gone == Some(false) };
-    json(Items { items: containers::list_containers(acting.current, &acting.pool, filter).await? })
+    let page = PageRequest { after, limit };
+    let (items, next) = containers::list_containers(acting.current, &acting.pool, filter, page).await?;
+    json(ContainerPage { items, next })
 }
 
 /// One container

@@ -121,28 +121,89 @@ pub struct ContainerFilter {
     pub live_only: bool,
 }
 
-/// Every container the policy lets `current` see that `filter` selects, by id.
+/// The most containers one page of a list holds, and how many when the
+/// caller does not say.
+pub const MAX_PAGE: u32 = 1000;
+pub const DEFAULT_PAGE: u32 = 100;
+
+/// Which page of a list: those after the id `after` (the previous page's
+/// `next`), `limit` of them at most.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// A page of containers the policy lets `current` see that `filter`
+/// selects, by id, and the `next` page's `after` when more follow. Only the
+/// page's rows (and their ancestors, for the owner chains the policy
+/// decides on) are read, so the first page of 10 000 costs what any page does.
 pub async fn list_containers(
     current: CurrentUser,
     pool: &DbPool,
     filter: ContainerFilter,
-) -> Result<Vec<ContainerView>, AppError> {
+    page: PageRequest,
+) -> Result<(Vec<ContainerView>, Option<i64>), AppError> {
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid_input(format!("limit: 1 to {MAX_PAGE}")));
+    }
     let ContainerFilter { machine_id, owner, status, live_only } = filter;
     db::run(pool, move |connection| {
         let owner_id = match owner {
             Some(name) => match Username::parse(&name).ok().map(|name| users::find_by_username(connection, &name)) {
                 Some(found) => match found? {
                     Some(user) => Some(user.id.0),
-                    None => return Ok(Vec::new()),
+                    None => return Ok((Vec::new(), None)),
                 },
-                None => return Ok(Vec::new()),
+                None => return Ok((Vec::new(), None)),
             },
             None => None,
         };
         let filter = ListFilter { machine_id, owner_id, status, live_only };
-        Ok::<_, AppError>(visible(connection, &current, &filter)?.into_iter().map(ContainerView::from).collect())
+        let candidates = match policy::container_candidates(&current.actor()) {
+            ListCandidates::All => None,
+            ListCandidates::TreesOf(owner) => Some(containers::tree_ids_of(connection, owner)?),
+        };
+        let after = page.after.unwrap_or(0);
+        let (rows, more) = containers::page(connection, candidates.as_deref(), &filter, after, i64::from(limit))?;
+        let next = if more { rows.last().map(|row| row.id) } else { None };
+        let chains = containers::ancestor_links(connection, &rows)?;
+        let actor = current.actor();
+        let items = rows
+            .into_iter()
+            .filter(|row| {
+                let owners = chains.chain(row);
+                policy::decide(
+                    &actor,
+                    Action::ContainerView,
+                    &Object::Container { owners: &owners, in_quota: row.in_quota },
+                ) == Decision::Allow
+            })
+            .map(ContainerView::from)
+            .collect();
+        Ok::<_, AppError>((items, next))
     })
     .await
+}
+
+/// Every page of `list_containers`, followed to the end (the member
+/// shell's `list`; the admin CLI's `container list`).
+pub async fn list_all_containers(
+    current: &CurrentUser,
+    pool: &DbPool,
+    filter: &ContainerFilter,
+) -> Result<Vec<ContainerView>, AppError> {
+    let mut all = Vec::new();
+    let mut page = PageRequest { after: None, limit: Some(MAX_PAGE) };
+    loop {
+        let (items, next) = list_containers(current.clone(), pool, filter.clone(), page).await?;
+        all.extend(items);
+        match next {
+            Some(after) => page.after = Some(after),
+            None => return Ok(all),
+        }
+    }
 }
 
 /// Every container `current` may see that `filter` selects, by id. The

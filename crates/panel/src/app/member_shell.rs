@@ -31,10 +31,10 @@ pub struct ShellObjects {
     pub services: Vec<ServiceView>,
 }
 
-/// Her live containers and her services (`list_containers`, `list_services`).
+/// Her live containers and her services (`list_all_containers`, `list_services`).
 pub async fn objects(pool: &DbPool, who: &SshUser) -> Result<ShellObjects, AppError> {
     let filter = ContainerFilter { live_only: true, ..ContainerFilter::default() };
-    let containers = containers::list_containers(who.current("request"), pool, filter).await?;
+    let containers = containers::list_all_containers(&who.current("request"), pool, &filter).await?;
     let services = services::list_services(who.current("request"), pool, None).await?;
     Ok(ShellObjects { containers: containers.into_iter().map(|view| view.into_container()).collect(), services })
 }

@@ -231,6 +231,97 @@ pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<V
         query = query.filter(containers::id.eq_any(ids.to_vec()));
     }
     let rows: Vec<Row> = query.load(connection)?;
+    named(connection, rows)
+}
+
+/// One page of a list: the containers among `ids` (every container if
+/// `None`) that `filter` selects, with an id above `after`, by id, at most
+/// `limit` of them; and whether more follow. The filter runs in the query,
+/// so a page costs the same whatever the table's size.
+pub fn page(
+    connection: &mut DbConnection,
+    ids: Option<&[i64]>,
+    filter: &ListFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Container>, bool)> {
+    let mut query = containers::table
+        .select(Row::as_select())
+        .filter(containers::id.gt(after))
+        .order(containers::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(ids) = ids {
+        query = query.filter(containers::id.eq_any(ids.to_vec()));
+    }
+    if let Some(machine_id) = filter.machine_id {
+        query = query.filter(containers::machine_id.eq(machine_id));
+    }
+    if let Some(owner_id) = filter.owner_id {
+        query = query.filter(containers::owner_id.eq(owner_id));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(containers::status.eq(status.clone()));
+    }
+    if filter.live_only {
+        query = query.filter(containers::gone_at.is_null());
+    }
+    let mut rows: Vec<Row> = query.load(connection)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    Ok((named(connection, rows)?, more))
+}
+
+/// The links (owner, parent) of the ancestors of `rows` that are not among
+/// them: with `rows`, what `OwnerChains` needs for a page of a list.
+pub fn ancestor_links(connection: &mut DbConnection, rows: &[Container]) -> QueryResult<OwnerChains> {
+    let mut links: HashMap<i64, (Option<i64>, Option<i64>)> =
+        rows.iter().map(|row| (row.id, (row.owner_id, row.parent_id))).collect();
+    let mut wanted: Vec<i64> =
+        rows.iter().filter_map(|row| row.parent_id).filter(|id| !links.contains_key(id)).collect();
+    for _ in 0..MAX_DEPTH {
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            break;
+        }
+        let found: Vec<(i64, Option<i64>, Option<i64>)> = containers::table
+            .filter(containers::id.eq_any(&wanted))
+            .select((containers::id, containers::owner_id, containers::parent_id))
+            .load(connection)?;
+        wanted = found.iter().filter_map(|(_, _, parent)| *parent).filter(|id| !links.contains_key(id)).collect();
+        links.extend(found.into_iter().map(|(id, owner, parent)| (id, (owner, parent))));
+    }
+    Ok(OwnerChains { links })
+}
+
+/// The ids of the containers `filter` selects, by machine name, name and
+/// id: the admin's list of every container, whose page then loads only its
+/// own rows (`list`).
+pub fn ids_by_machine_and_name(connection: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<i64>> {
+    let mut query = containers::table
+        .inner_join(machines::table)
+        .select((containers::id, machines::name, containers::name))
+        .order((machines::name, containers::name, containers::id))
+        .into_boxed();
+    if let Some(machine_id) = filter.machine_id {
+        query = query.filter(containers::machine_id.eq(machine_id));
+    }
+    if let Some(owner_id) = filter.owner_id {
+        query = query.filter(containers::owner_id.eq(owner_id));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(containers::status.eq(status.clone()));
+    }
+    if filter.live_only {
+        query = query.filter(containers::gone_at.is_null());
+    }
+    let rows: Vec<(i64, String, String)> = query.load(connection)?;
+    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+}
+
+/// `rows` with their machines' and owners' names.
+fn named(connection: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<Container>> {
     let machine_names: HashMap<i64, String> =
         machines::table.select((machines::id, machines::name)).load(connection)?.into_iter().collect();
     let owner_ids: HashSet<i64> = rows.iter().filter_map(|row| row.owner_id).collect();

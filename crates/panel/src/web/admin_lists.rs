@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, is_page_error, readable, when};
 use crate::app::audit::search;
-use crate::app::containers::{Assign, assign_container, load_allowed, visible};
+use crate::app::containers::{Assign, assign_container, load_allowed, visible_among};
 use crate::app::current_user::answer;
 use crate::db::audit::AuditQuery;
 use crate::db::containers::{Container, ContainerId, ListFilter};
-use crate::db::{self, users};
+use crate::db::{self, containers, machines, users};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AuditAction;
@@ -147,29 +147,27 @@ pub async fn containers_page(page: PageContext, params: web::Query<ContainersPar
     let machine_id = machine.as_deref().and_then(|id| id.parse::<i64>().ok());
     let wanted_owner = owner.clone();
     let wanted_status = status.clone();
-    let (all, owner_id) = db::run(&pool, move |connection| {
+    let (owner_id, on_machines, ids) = db::run(&pool, move |connection| {
         let owner_id = match wanted_owner.as_deref().map(Username::parse) {
             Some(Ok(name)) => users::find_by_username(connection, &name)?.map(|user| user.id.0),
             _ => None,
         };
-        Ok::<_, AppError>((visible(connection, &current, &ListFilter::default())?, owner_id))
+        let on_machines: Vec<(String, String)> = machines::list(connection)?
+            .into_iter()
+            .map(|machine| (machine.id.to_string(), machine.name.to_string()))
+            .collect();
+        let filter = ListFilter { machine_id, owner_id, status: wanted_status, live_only: false };
+        let ids = containers::ids_by_machine_and_name(connection, &filter)?;
+        Ok::<_, AppError>((owner_id, on_machines, ids))
     })
     .await?;
-    let mut on_machines: Vec<(String, String)> =
-        all.iter().map(|row| (row.machine_id.to_string(), row.machine.clone())).collect();
-    on_machines.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    on_machines.dedup();
 
     let message = match (&owner, owner_id) {
         (Some(name), None) => Some(format!("There is no user named {name:?}, so no container is shown.")),
         _ => None,
     };
-    let filter = ListFilter { machine_id, owner_id, status: wanted_status, live_only: false };
-    let mut rows: Vec<Container> =
-        if message.is_some() { Vec::new() } else { all.into_iter().filter(|row| filter.matches(row)).collect() };
-    rows.sort_by(|a, b| a.machine.cmp(&b.machine).then_with(|| a.name.cmp(&b.name)).then(a.id.cmp(&b.id)));
-
-    let total = rows.len();
+    let ids = if message.is_some() { Vec::new() } else { ids };
+    let total = ids.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = params.page.as_deref().and_then(|page| page.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
     let link = |page: usize| {
@@ -186,8 +184,14 @@ pub async fn containers_page(page: PageContext, params: web::Query<ContainersPar
     let previous = (page > 1).then(|| link(page - 1));
     let next = (page < pages).then(|| link(page + 1));
     let first = (page - 1) * PAGE_SIZE;
-    let shown: Vec<ContainerRow> =
-        rows.into_iter().skip(first).take(PAGE_SIZE).map(|row| ContainerRow::of(row, None)).collect();
+    // Only the shown page's rows are read, each decided by the policy.
+    let page_ids: Vec<i64> = ids.into_iter().skip(first).take(PAGE_SIZE).collect();
+    let shown: Vec<ContainerRow> = db::run(&pool, move |connection| {
+        let mut rows = visible_among(connection, &current, Some(&page_ids), &ListFilter::default())?;
+        rows.sort_by_key(|row| page_ids.iter().position(|id| *id == row.id));
+        Ok::<_, AppError>(rows.into_iter().map(|row| ContainerRow::of(row, None)).collect())
+    })
+    .await?;
     html(&ContainersPage {
         chrome,
         machines: choices(on_machines, machine.as_deref().unwrap_or_default()),

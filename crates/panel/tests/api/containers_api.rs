@@ -635,3 +635,42 @@ async fn a_member_reads_that_others_ran_something_in_her_container_but_not_what(
     let all = vec![("root".to_owned(), argv.clone()), ("root".to_owned(), argv)];
     assert_eq!(details(&root).await, [theirs, all].concat(), "an admin reads every argv");
 }
+
+#[tokio::test]
+async fn the_list_comes_in_pages_that_follow_next_and_a_child_alone_on_a_later_page_stays_visible() {
+    let (tree, alice) = tree_as("alice").await;
+    let (status, first) = get_json(&tree.app, "/containers?limit=1", &alice).await;
+    assert_eq!((status, ids(&first)), (200, vec![tree.a]));
+    let next = first["next"].as_i64().expect("more follow");
+    let (_, second) = get_json(&tree.app, &format!("/containers?limit=1&after={next}"), &alice).await;
+    assert_eq!(ids(&second), [tree.b], "bob's child of her `a`, alone on its page, is still hers to see");
+    assert!(second["next"].is_null(), "{second}");
+
+    let root = tree.app.login("root", PASSWORD).await;
+    let (mut seen, mut after, mut pages) = (Vec::new(), None::<i64>, 0);
+    loop {
+        let path = match after {
+            Some(after) => format!("/containers?limit=3&after={after}"),
+            None => "/containers?limit=3".to_owned(),
+        };
+        let (status, page) = get_json(&tree.app, &path, &root).await;
+        assert_eq!(status, 200);
+        assert!(ids(&page).len() <= 3);
+        seen.extend(ids(&page));
+        pages += 1;
+        match page["next"].as_i64() {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!((seen, pages), (vec![tree.a, tree.b, tree.c, tree.d], 2), "every container once, by id");
+    let (_, all) = get_json(&tree.app, "/containers", &root).await;
+    assert_eq!((ids(&all).len(), all["next"].is_null()), (4, true), "100 a page unless asked");
+    let (_, filtered) = get_json(&tree.app, "/containers?limit=1&status=running&after=0", &root).await;
+    assert_eq!(ids(&filtered), [tree.b], "the filter runs before the page is cut");
+    for bad in ["limit=0", "limit=1001", "limit=x", "after=y"] {
+        let response = tree.app.with_session(Method::GET, &format!("/containers?{bad}"), &root).send().await.unwrap();
+        let (status, code) = error_code(response).await;
+        assert!(matches!((status, code.as_str()), (422, "invalid_input") | (400, _)), "{bad}: {status} {code}");
+    }
+}
