@@ -1,6 +1,8 @@
-//! The `smp-panel` command line (PANEL.md): `serve`, `migrate`, `user create`;
+//! The `smp-panel` command line (PANEL.md): `serve`, `migrate`, `user create`,
+//! `machine …`, `container list`;
 //! `--config` and `--database-url` work on every subcommand.
 
+pub mod containers;
 pub mod machines;
 
 use std::path::PathBuf;
@@ -44,6 +46,15 @@ pub enum Command {
     /// Register and list the agents the panel talks to.
     #[command(subcommand)]
     Machine(machines::MachineCommand),
+    /// Read the containers the panel knows.
+    #[command(subcommand)]
+    Container(ContainerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContainerCommand {
+    /// Every container, a page at a time (tab-separated, by id).
+    List(containers::ListContainers),
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Migrate => migrate(&config)?,
         Command::User(UserCommand::Create(request)) => create_user(&config, request)?,
         Command::Machine(command) => machines::run(&config, command)?,
+        Command::Container(ContainerCommand::List(request)) => containers::list(&config, request)?,
     }
     Ok(Outcome::Done)
 }
@@ -96,7 +108,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     })
 }
 
-fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
+pub(crate) fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
     let mut connection = db::establish(config.database_url.expose_secret())?;
     db::run_migrations(&mut connection)?;
     Ok(connection)

@@ -168,3 +168,42 @@ fn bad_input_is_refused_readably_and_nothing_is_stored() {
     }
     assert_eq!(machine_count(&db), 0);
 }
+
+#[test]
+fn container_list_prints_every_container_across_pages_and_filters_by_machine_owner_and_status() {
+    use smp_panel::db::containers;
+    use smp_panel::db::machines::{MachineId, NewMachine};
+    use smp_proto::api::{ContainerStatus, ContainerSummary};
+    let db = spawn_db();
+    let mut connection = db.migrated();
+    let name = smp_proto::names::InstanceName::parse("m1").unwrap();
+    let key = smp_panel::domain::secrets::PanelKey::load_or_create(&db.dir.path().join("cli.key")).unwrap();
+    let sealed = key.seal("m1", &secrecy::SecretString::from(SECRET)).unwrap();
+    let new = NewMachine { name: &name, url: "http://127.0.0.1:1", key_id: "k1", secret: &sealed, fingerprint: None };
+    let machine = machines::insert(&mut connection, &new).unwrap().id;
+    // More than one page of 1000.
+    let list: Vec<ContainerSummary> = (0..1205)
+        .map(|index| ContainerSummary {
+            name: format!("c{index}"),
+            status: if index % 2 == 0 { ContainerStatus::Running } else { ContainerStatus::Stopped },
+            addresses: Vec::new(),
+            instance_type: "container".into(),
+            created_at: "2026-12-06T00:00:00Z".into(),
+            uuid: None,
+        })
+        .collect();
+    containers::apply_list(&mut connection, MachineId(machine.0), &list, smp_panel::db::unix_now()).unwrap();
+    drop(connection);
+
+    let all = panel(&db, &["container", "list"], None);
+    assert!(all.status.success(), "{}", stderr(&all));
+    let lines: Vec<String> = stdout(&all).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], "ID\tMACHINE\tNAME\tSTATUS\tOWNER\tPARENT\tADDRESSES");
+    assert_eq!(lines.len(), 1 + 1205, "every container once, across two pages");
+    assert!(lines[1].contains("\tm1\tc0\trunning\t-\t-\t"), "{}", lines[1]);
+    let stopped = panel(&db, &["container", "list", "--machine", "m1", "--status", "stopped"], None);
+    assert_eq!(stdout(&stopped).lines().count(), 1 + 602);
+    let unknown = panel(&db, &["container", "list", "--owner", "nobody"], None);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("--owner \"nobody\": no user of that name"), "{}", stderr(&unknown));
+}
