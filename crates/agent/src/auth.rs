@@ -111,7 +111,7 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
     if let (Some(name), Some(_)) = (&container, &claims.uid) {
         check_instance_uuid(&claims, state.lxd.uuid(name).await?.as_deref())?;
     }
-    state.tokens_seen.consume(&claims.jti, claims.exp + LEEWAY_S, now, ErrorCode::TokenReplayed)?;
+    state.tokens_seen.consume(&claims.jti, claims.exp.saturating_add(LEEWAY_S), now, ErrorCode::TokenReplayed)?;
 
     tracing::info!(
         sub = %claims.sub,
@@ -176,6 +176,9 @@ pub fn json_or_default<T: serde::de::DeserializeOwned + Default>(body: &[u8]) ->
 
 /// Parses a JSON body; the error names what is wrong with it.
 pub fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AgentError> {
+    if !smp_proto::api::is_json_object(body) {
+        return Err(AgentError::new(ErrorCode::InvalidRequest, "invalid JSON body: the body must be a JSON object"));
+    }
     serde_json::from_slice(body)
         .map_err(|error| AgentError::new(ErrorCode::InvalidRequest, format!("invalid JSON body: {error}")))
 }
