@@ -29,6 +29,7 @@ use crate::db::quotas::Quota;
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password};
 use crate::domain::ssh_key::SshPublicKey;
 use crate::domain::username::{MAX_USERNAME_CHARS, Username};
+use crate::http::body::parse_json;
 
 /// The body as `http::body::Body::json` reads it: `None` when the route would
 /// answer `invalid_input`.
@@ -36,7 +37,7 @@ fn read<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    serde_json::from_slice(body).ok()
+    parse_json(body).ok()
 }
 
 /// Whether the body is a JSON object with the field `name`, and its value.
