@@ -58,6 +58,9 @@ def seeds() -> dict:
         claims(act="service.restart", svc="web.service"),
         claims(act="create", ctr="c2"),
         claims(act="list", ctr=None),
+        # Regressions: the ends of i64 overflowed the time checks.
+        claims(exp=2**63 - 1),
+        claims(iat=-(2**63)),
     ]
     token_seeds = [token(c) for c in token_claims] + [compact(c) for c in token_claims]
     token_seeds.append(hashlib.sha256(b"hello").hexdigest().encode())
@@ -69,6 +72,9 @@ def seeds() -> dict:
     ]
     signature_seeds = [signed_request(compact(r)) for r in requests]
     signature_seeds.append(signed_request(b"", timestamp=NOW - 30, nonce="a" * 64))
+    # Regressions: timestamps at the ends of i64 overflowed the skew check; an array body.
+    signature_seeds += [signed_request(b"{}", timestamp=t) for t in (-(2**63), -(2**63) + NOW, 2**63 - 1)]
+    signature_seeds.append(signed_request(b'["restart","c1"]'))
     create = {"name": "c2", "image": "smp-busybox", "profiles": ["default"], "config": {"limits.cpu": "2", "limits.memory": "512MiB", "boot.autostart": "true", "user.note": "x"}, "disk_mb": 1024, "start": True}
     config_seeds = [
         compact(create),
@@ -77,6 +83,8 @@ def seeds() -> dict:
         compact({"name": "c5", "image": "x", "devices": {"d": {"type": "disk", "source": "/"}}}),
         compact({"config": {"limits.processes": "100", "user.a": ""}, "disk_mb": 2048}),
         compact({"config": {"limits.cpu": "0-1", "limits.memory": "50%"}}),
+        # Regression: serde reads a struct from an array of its fields.
+        compact(["c6", "smp-busybox", ["default"], {"user.a": "1"}]),
     ]
     names = ["c1", "web-01", "web", "web.service", "getty@tty1.service", "a.socket", "smp-busybox", "images/debian/12", "default", UUID, "ann", "../x", "-rf", "a b"]
     bodies = [
@@ -103,6 +111,8 @@ def seeds() -> dict:
         {"mode": "write"},
         {"force": True, "timeout_s": 10},
         {"command": ["uptime"], "env": {"A": "1"}, "cwd": "/root", "user": 0},
+        # Regression (panel_bodies' first crash): an array was read as {"owner": "f["}.
+        ["f["],
     ]
     return {
         "token": token_seeds,
