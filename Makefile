@@ -75,9 +75,11 @@ FUZZ_SECONDS ?= 60
 fuzz: setup-fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
-## The fuzz targets still build and are lint-clean (fuzz/ is not in the workspace).
+## The fuzz targets still build and are lint-clean (fuzz/ is not in the workspace),
+## and so is the panel's `fuzzing` feature they use.
 fuzz-check: setup-fuzz
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy -p smp-panel --features fuzzing --lib -- -D warnings
 	cd fuzz && cargo +nightly clippy --locked --bins -- -D warnings
 
 ## Unit tests only (no LXD needed).
