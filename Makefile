@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres setup-browser setup-ldap setup-oidc prune-target build lint test test-unit test-panel-postgres bench bench-quick run clean-lxd
+.PHONY: all setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz prune-target build lint test test-unit test-panel-postgres fuzz fuzz-check bench bench-quick run clean-lxd
 
 all: build
 
@@ -30,6 +30,11 @@ setup-ldap:
 setup-oidc:
 	bash scripts/setup-oidc.sh
 
+## Install (if missing) cargo-fuzz, pinned, from crates.io for `make fuzz` (needs the rustup
+## toolchain nightly, which it does not fetch). Idempotent.
+setup-fuzz:
+	bash scripts/setup-fuzz.sh
+
 ## Drop day-old incremental caches and this workspace's own stale artifacts
 ## from the shared target directory (it otherwise grows by gigabytes a day).
 prune-target:
@@ -49,16 +54,33 @@ SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
 ## then the panel's suite once more on PostgreSQL, then every benchmark
 ## figure once (bench-quick), so a benchmark that can no longer run fails here.
-test: setup setup-postgres setup-browser setup-ldap setup-oidc prune-target lint build
+test: setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz prune-target lint build
 	$(CARGO) test --workspace --no-fail-fast
 	# smp-proto alone, without the `openapi` feature the panel turns on.
 	$(CARGO) test -p smp-proto
+	$(MAKE) fuzz-check
 	$(MAKE) test-panel-postgres
 	$(MAKE) bench-quick
 
 ## The panel's tests on PostgreSQL (each test makes and drops its own database).
 test-panel-postgres: setup-postgres setup-ldap setup-oidc build
 	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
+
+## Seconds each fuzz target runs in `make fuzz`.
+FUZZ_SECONDS ?= 60
+
+## The fuzz targets of fuzz/ (cargo fuzz, libFuzzer): each for FUZZ_SECONDS, one
+## at a time; fails when one finds a crash (its input lands in fuzz/artifacts/).
+## Not part of `make test`, which only checks that they build (fuzz-check).
+fuzz: setup-fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
+## The fuzz targets still build and are lint-clean (fuzz/ is not in the workspace),
+## and so is the panel's `fuzzing` feature they use.
+fuzz-check: setup-fuzz
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy -p smp-panel --features fuzzing --lib -- -D warnings
+	cd fuzz && cargo +nightly clippy --locked --bins -- -D warnings
 
 ## Unit tests only (no LXD needed).
 test-unit:

@@ -111,7 +111,7 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
     if let (Some(name), Some(_)) = (&container, &claims.uid) {
         check_instance_uuid(&claims, state.lxd.uuid(name).await?.as_deref())?;
     }
-    state.tokens_seen.consume(&claims.jti, claims.exp + LEEWAY_S, now, ErrorCode::TokenReplayed)?;
+    state.tokens_seen.consume(&claims.jti, claims.exp.saturating_add(LEEWAY_S), now, ErrorCode::TokenReplayed)?;
 
     tracing::info!(
         sub = %claims.sub,
@@ -176,6 +176,30 @@ pub fn json_or_default<T: serde::de::DeserializeOwned + Default>(body: &[u8]) ->
 
 /// Parses a JSON body; the error names what is wrong with it.
 pub fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AgentError> {
+    if !smp_proto::api::is_json_object(body) {
+        return Err(AgentError::new(ErrorCode::InvalidRequest, "invalid JSON body: the body must be a JSON object"));
+    }
     serde_json::from_slice(body)
         .map_err(|error| AgentError::new(ErrorCode::InvalidRequest, format!("invalid JSON body: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smp_proto::api::StopRequest;
+
+    #[test]
+    fn a_body_that_is_not_a_json_object_is_an_invalid_request() {
+        // serde reads a struct from an array of its fields in order (`[true, 5]` as a stop's
+        // force and timeout), a form PROTOCOL.md does not document.
+        for body in [&b"[true, 5]"[..], b" [true]", b"null", b"5"] {
+            let refused = json::<StopRequest>(body).unwrap_err();
+            assert_eq!(refused.code(), ErrorCode::InvalidRequest, "{}", String::from_utf8_lossy(body));
+            assert!(refused.0.message.contains("JSON object"), "{}", refused.0.message);
+            assert_eq!(json_or_default::<StopRequest>(body).unwrap_err().code(), ErrorCode::InvalidRequest);
+        }
+        let stop: StopRequest = json(b" {\"force\": true}").unwrap();
+        assert!(stop.force);
+        assert!(!json_or_default::<StopRequest>(b"").unwrap().force);
+    }
 }

@@ -7,6 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
 
+/// Whether the JSON text `body` is an object (its first character past
+/// whitespace is `{`). Every request body is one; serde would also read a
+/// struct from an array of its fields in order (`["c2","img"]`), a form no
+/// route documents, so the parsers refuse anything but an object first.
+pub fn is_json_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
 /// Default and highest number of log lines a logs route returns.
 pub const DEFAULT_LOG_LINES: u32 = 100;
 pub const MAX_LOG_LINES: u32 = 10_000;

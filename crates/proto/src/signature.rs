@@ -27,7 +27,7 @@ pub struct SignedHeaders<'a> {
 /// Until when a request's nonce must be remembered: the request stays
 /// acceptable until its timestamp is 30 s in the past, whenever it arrived.
 pub fn nonce_remembered_until(timestamp: i64) -> i64 {
-    timestamp + MAX_CLOCK_SKEW_S + crate::token::LEEWAY_S
+    timestamp.saturating_add(MAX_CLOCK_SKEW_S + crate::token::LEEWAY_S)
 }
 
 /// The string that is signed.
@@ -76,7 +76,8 @@ pub fn verify_signed_request(
         .timestamp
         .parse()
         .map_err(|_| Rejection::new(ErrorCode::TimestampSkew, "X-SMP-Timestamp must be unix seconds"))?;
-    if (timestamp - now).abs() > MAX_CLOCK_SKEW_S {
+    // abs_diff: `(timestamp - now).abs()` overflows at the ends of i64.
+    if timestamp.abs_diff(now) > MAX_CLOCK_SKEW_S.unsigned_abs() {
         return Err(Rejection::new(
             ErrorCode::TimestampSkew,
             "X-SMP-Timestamp is more than 30 s from the agent's clock; check both clocks",
@@ -173,6 +174,18 @@ mod tests {
     fn a_timestamp_that_is_not_a_number_is_refused_as_skew() {
         let ts = "yesterday";
         assert_eq!(check("k1", ts, NONCE, &good_signature(ts), BODY).unwrap_err().code, ErrorCode::TimestampSkew);
+    }
+
+    #[test]
+    fn a_signed_timestamp_at_the_ends_of_i64_is_refused_as_skew_not_accepted_or_a_panic() {
+        // i64::MIN + NOW made `(timestamp - now).abs()` overflow: a panic with
+        // overflow checks, and without them abs(i64::MIN) stayed negative,
+        // inside the window, and the nonce was remembered until long ago.
+        for ts in [i64::MIN, i64::MIN + NOW, i64::MIN + NOW + 1, i64::MAX] {
+            let ts = ts.to_string();
+            assert_eq!(check("k1", &ts, NONCE, &good_signature(&ts), BODY).unwrap_err().code, ErrorCode::TimestampSkew);
+        }
+        assert_eq!(nonce_remembered_until(i64::MAX), i64::MAX);
     }
 
     #[test]

@@ -331,17 +331,17 @@ pub fn verify_operation_token(
 
     let claims = parse_claims(payload_b64)?;
 
-    // 4.–7. Time.
-    if now > claims.exp + LEEWAY_S {
+    // 4.–7. Time, saturating: a signed claim may be at the ends of i64.
+    if now > claims.exp.saturating_add(LEEWAY_S) {
         return Err(Rejection::new(ErrorCode::TokenExpired, "the token has expired; mint a new one"));
     }
-    if claims.iat > now + LEEWAY_S {
+    if claims.iat > now.saturating_add(LEEWAY_S) {
         return Err(Rejection::new(
             ErrorCode::TokenNotYetValid,
             "the token was issued in the future; check the clocks of both machines",
         ));
     }
-    if claims.exp - claims.iat > expect.max_ttl_s {
+    if claims.exp.saturating_sub(claims.iat) > expect.max_ttl_s {
         return Err(Rejection::new(
             ErrorCode::TokenTtlTooLong,
             format!("the token lives longer than this agent's max_ttl_s ({})", expect.max_ttl_s),
@@ -993,6 +993,23 @@ mod tests {
         let mut c = claims();
         c.sub = "ann\nINFO fake log line".into();
         assert_eq!(code_of(&mint(&c)), ErrorCode::TokenMalformed);
+    }
+
+    #[test]
+    fn claims_at_the_ends_of_i64_are_refused_not_a_panic() {
+        // `exp + LEEWAY_S` and `exp - iat` overflowed on such claims of a
+        // correctly signed token: a panic with overflow checks.
+        for (iat, exp, code) in [
+            (NOW - 10, i64::MAX, ErrorCode::TokenTtlTooLong),
+            (i64::MIN, NOW + 10, ErrorCode::TokenTtlTooLong),
+            (i64::MIN, i64::MAX, ErrorCode::TokenTtlTooLong),
+            (i64::MAX - 1, i64::MAX, ErrorCode::TokenNotYetValid),
+        ] {
+            let mut payload = claims_json();
+            payload["iat"] = json!(iat);
+            payload["exp"] = json!(exp);
+            assert_eq!(code_of(&forge(&hs256_header(), &payload, SECRET)), code, "iat {iat}, exp {exp}");
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@
 pub(crate) mod audit;
 pub(crate) mod containers;
 pub mod docs;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub(crate) mod machines;
 pub(crate) mod networks;
 pub(crate) mod params;

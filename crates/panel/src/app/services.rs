@@ -161,7 +161,7 @@ pub struct NewServiceRequest {
 }
 
 /// A description must be short and printable.
-fn checked_description(description: &str) -> Result<&str, AppError> {
+pub(crate) fn checked_description(description: &str) -> Result<&str, AppError> {
     let description = description.trim();
     if description.chars().count() > MAX_DESCRIPTION || description.chars().any(char::is_control) {
         return Err(AppError::invalid_input(format!(

@@ -51,7 +51,7 @@ fn decide_own(current: &CurrentUser) -> Result<(), AppError> {
     current.decide(Action::SshKeyManage, &me)
 }
 
-fn check_name(name: &str) -> Result<String, AppError> {
+pub(crate) fn check_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(AppError::invalid_input(format!(

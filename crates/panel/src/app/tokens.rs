@@ -56,13 +56,15 @@ pub(crate) struct CreatedToken {
 }
 
 /// A token request that passed every check but the password's.
-struct Checked {
-    name: String,
-    scope: TokenScope,
-    expires_in_days: u32,
+pub(crate) struct Checked {
+    pub(crate) name: String,
+    pub(crate) scope: TokenScope,
+    pub(crate) expires_in_days: u32,
 }
 
-fn check_request(request: CreateToken) -> Result<(Checked, String), AppError> {
+/// The checks of a token request before the password's: the name trimmed,
+/// 1 to 64 characters; `expires_in_days` 1 to 365 (90 when left out).
+pub(crate) fn check_request(request: CreateToken) -> Result<(Checked, String), AppError> {
     let CreateToken { name, password, scope, expires_in_days } = request;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {

@@ -30,7 +30,7 @@ impl Body {
         if bytes.iter().all(u8::is_ascii_whitespace) || !self.is_json {
             return Err(AppError::invalid_input("send a JSON body with Content-Type: application/json"));
         }
-        serde_json::from_slice(bytes).map_err(|error| AppError::invalid_input(format!("invalid JSON body: {error}")))
+        parse_json(bytes)
     }
 
     /// The body as `T`, or `T::default()` when there is none.
@@ -41,6 +41,16 @@ impl Body {
     fn bytes(&self) -> Result<&Bytes, AppError> {
         self.read.as_ref().map_err(Clone::clone)
     }
+}
+
+/// A JSON body as `T`: a JSON object (serde would also read a struct from
+/// an array of its fields in order, a form the API does not document), or
+/// `invalid_input` naming what is wrong.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if !smp_proto::api::is_json_object(bytes) {
+        return Err(AppError::invalid_input("invalid JSON body: the body must be a JSON object"));
+    }
+    serde_json::from_slice(bytes).map_err(|error| AppError::invalid_input(format!("invalid JSON body: {error}")))
 }
 
 impl FromRequest for Body {
@@ -68,5 +78,23 @@ impl FromRequest for Body {
             });
             Ok(Body { read, is_json })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::containers::Assign;
+
+    #[test]
+    fn a_body_sent_as_a_json_array_of_the_fields_is_refused_as_invalid_input() {
+        // Found by the panel_bodies fuzz target: `["f["]` was read as {"owner": "f["}.
+        for body in [&br#"["f["]"#[..], br#"  ["bob", null, true]"#, b"null", b"7", br#""owner""#] {
+            let error = parse_json::<Assign>(body).map(|_| ()).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidInput, "{}", String::from_utf8_lossy(body));
+            assert!(error.message.contains("JSON object"), "{}", error.message);
+        }
+        let assign = parse_json::<Assign>(b" \n{\"owner\": null}").unwrap();
+        assert_eq!(assign.owner, Some(None));
     }
 }

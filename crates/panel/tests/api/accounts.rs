@@ -305,8 +305,10 @@ async fn malformed_json_unknown_fields_wrong_types_and_huge_bodies_get_4xx_with_
     let (app, _) = app_with_head_admin().await;
     let session = app.login("root", PASSWORD).await;
     let huge = format!("{{\"username\":\"{}\",\"role\":\"member\"}}", "a".repeat(2 * 1024 * 1024));
-    let bodies: [(&str, u16, &str); 5] = [
+    let bodies: [(&str, u16, &str); 6] = [
         ("{not json", 422, "invalid_input"),
+        // The fields as an array, in order (serde's other form of a struct; found by fuzzing).
+        (r#"["mallory","admin","a-long-enough-password"]"#, 422, "invalid_input"),
         (r#"{"username":"x","role":"member","shoe_size":42}"#, 422, "invalid_input"),
         (r#"{"username":12,"role":"member"}"#, 422, "invalid_input"),
         (r#"{"username":"x","role":"emperor"}"#, 422, "invalid_input"),

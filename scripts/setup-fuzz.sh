@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make setup-fuzz`: cargo-fuzz (from crates.io, pinned, --locked) for the
+# fuzz targets of fuzz/ (`make fuzz`, `make fuzz-check`). They need the
+# nightly toolchain (libFuzzer's coverage instrumentation is unstable):
+# the rustup toolchain `nightly` must be there already; this script does not
+# fetch toolchains. Idempotent: installs cargo-fuzz only when it is missing
+# or another version.
+set -Eeuo pipefail
+CARGO_FUZZ_VERSION=0.13.2
+
+say() { printf 'setup-fuzz: %s\n' "$*"; }
+die() { printf 'setup-fuzz: ERROR: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || die "cargo is not on PATH"
+cargo +nightly --version >/dev/null 2>&1 ||
+    die "the rustup toolchain 'nightly' is missing (rustup toolchain install nightly); cargo fuzz needs it"
+installed=$(cargo fuzz --version 2>/dev/null | awk '{print $2}' || true)
+if [[ $installed == "$CARGO_FUZZ_VERSION" ]]; then
+    say "cargo-fuzz $installed already installed (skipped)"
+else
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (found: ${installed:-none})"
+    # Its own target directory: the build of the tool never mixes with SMP's.
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/smp/target}/cargo-fuzz-install" \
+        cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --jobs 1 ||
+        die "cargo install cargo-fuzz $CARGO_FUZZ_VERSION failed"
+fi
+[[ $(cargo fuzz --version 2>/dev/null | awk '{print $2}') == "$CARGO_FUZZ_VERSION" ]] ||
+    die "cargo fuzz --version is not $CARGO_FUZZ_VERSION after installing it"
+say "$(cargo +nightly --version), cargo-fuzz $CARGO_FUZZ_VERSION"
