@@ -2,6 +2,11 @@
 # Builds go to a target directory outside the checkout so CI reuses them.
 export CARGO_TARGET_DIR ?= /var/cache/smp/target
 export CARGO_TERM_COLOR ?= never
+# CI builds a fresh checkout whose incremental caches no later run reuses
+# (gigabytes a run on a shared target directory): off there.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL ?= 0
+endif
 CARGO ?= cargo
 
 .PHONY: all setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz prune-target build lint test test-unit test-panel-postgres fuzz fuzz-check bench bench-quick run clean-lxd

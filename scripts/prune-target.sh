@@ -2,7 +2,9 @@
 # Keeps the shared cargo target directory ($CARGO_TARGET_DIR) from filling the
 # disk across CI runs: removes incremental-compilation caches and this
 # workspace's own test and library artifacts not touched for a day (cargo
-# rebuilds what it needs; third-party dependencies are kept). Idempotent.
+# rebuilds what it needs; third-party dependencies are kept). With less than
+# 20 GiB free on its disk it removes every incremental cache, and every
+# artifact not touched for a day, third-party ones too. Idempotent.
 set -euo pipefail
 TARGET=${CARGO_TARGET_DIR:-/var/cache/smp/target}
 [[ -d $TARGET ]] || exit 0
@@ -17,4 +19,13 @@ for profile in "$TARGET"/debug "$TARGET"/release; do
             -o -name 'smp_*' -o -name 'libsmp_*' \) -delete
     fi
 done
+free_kib=$(df -Pk "$TARGET" | awk 'NR == 2 { print $4 }')
+if ((free_kib < 20 * 1024 * 1024)); then
+    printf 'prune-target: only %s GiB free: removing incremental caches and day-old artifacts\n' "$((free_kib / 1024 / 1024))"
+    for profile in "$TARGET"/debug "$TARGET"/release; do
+        [[ -d $profile ]] || continue
+        rm -rf "$profile/incremental"
+        [[ -d $profile/deps ]] && find "$profile/deps" -maxdepth 1 -type f -mtime +0 -delete
+    done
+fi
 printf 'prune-target: %s uses %s\n' "$TARGET" "$(du -sh "$TARGET" | cut -f1)"

@@ -169,19 +169,7 @@ pub async fn list_containers(
         let (rows, more) = containers::page(connection, candidates.as_deref(), &filter, after, i64::from(limit))?;
         let next = if more { rows.last().map(|row| row.id) } else { None };
         let chains = containers::ancestor_links(connection, &rows)?;
-        let actor = current.actor();
-        let items = rows
-            .into_iter()
-            .filter(|row| {
-                let owners = chains.chain(row);
-                policy::decide(
-                    &actor,
-                    Action::ContainerView,
-                    &Object::Container { owners: &owners, in_quota: row.in_quota },
-                ) == Decision::Allow
-            })
-            .map(ContainerView::from)
-            .collect();
+        let items = viewable(&current, rows, &chains).map(ContainerView::from).collect();
         Ok::<_, AppError>((items, next))
     })
     .await
@@ -234,19 +222,22 @@ pub fn visible_among(
 ) -> Result<Vec<Container>, AppError> {
     let rows = containers::list(connection, candidates)?;
     let chains = containers::OwnerChains::of(&rows);
+    Ok(viewable(current, rows, &chains).filter(|row| filter.matches(row)).collect())
+}
+
+/// The `rows` the policy lets `current` view, each decided on its owner
+/// chain (`chains` knows the links of the rows and of their ancestors).
+fn viewable<'a>(
+    current: &CurrentUser,
+    rows: Vec<Container>,
+    chains: &'a containers::OwnerChains,
+) -> impl Iterator<Item = Container> + 'a {
     let actor = current.actor();
-    Ok(rows
-        .into_iter()
-        .filter(|row| {
-            let owners = chains.chain(row);
-            policy::decide(
-                &actor,
-                Action::ContainerView,
-                &Object::Container { owners: &owners, in_quota: row.in_quota },
-            ) == Decision::Allow
-        })
-        .filter(|row| filter.matches(row))
-        .collect())
+    rows.into_iter().filter(move |row| {
+        let owners = chains.chain(row);
+        policy::decide(&actor, Action::ContainerView, &Object::Container { owners: &owners, in_quota: row.in_quota })
+            == Decision::Allow
+    })
 }
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.

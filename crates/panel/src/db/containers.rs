@@ -234,6 +234,28 @@ pub fn list(connection: &mut DbConnection, ids: Option<&[i64]>) -> QueryResult<V
     named(connection, rows)
 }
 
+/// `query` narrowed to what the `ListFilter` `filter` selects, in SQL (one
+/// macro for the boxed queries of `page` and `ids_by_machine_and_name`,
+/// whose types differ).
+macro_rules! with_filter {
+    ($query:expr, $filter:expr) => {{
+        let (mut query, filter) = ($query, $filter);
+        if let Some(machine_id) = filter.machine_id {
+            query = query.filter(containers::machine_id.eq(machine_id));
+        }
+        if let Some(owner_id) = filter.owner_id {
+            query = query.filter(containers::owner_id.eq(owner_id));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(containers::status.eq(status.clone()));
+        }
+        if filter.live_only {
+            query = query.filter(containers::gone_at.is_null());
+        }
+        query
+    }};
+}
+
 /// One page of a list: the containers among `ids` (every container if
 /// `None`) that `filter` selects, with an id above `after`, by id, at most
 /// `limit` of them; and whether more follow. The filter runs in the query,
@@ -254,18 +276,7 @@ pub fn page(
     if let Some(ids) = ids {
         query = query.filter(containers::id.eq_any(ids.to_vec()));
     }
-    if let Some(machine_id) = filter.machine_id {
-        query = query.filter(containers::machine_id.eq(machine_id));
-    }
-    if let Some(owner_id) = filter.owner_id {
-        query = query.filter(containers::owner_id.eq(owner_id));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(containers::status.eq(status.clone()));
-    }
-    if filter.live_only {
-        query = query.filter(containers::gone_at.is_null());
-    }
+    query = with_filter!(query, filter);
     let mut rows: Vec<Row> = query.load(connection)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit.max(0) as usize);
@@ -304,18 +315,7 @@ pub fn ids_by_machine_and_name(connection: &mut DbConnection, filter: &ListFilte
         .select((containers::id, machines::name, containers::name))
         .order((machines::name, containers::name, containers::id))
         .into_boxed();
-    if let Some(machine_id) = filter.machine_id {
-        query = query.filter(containers::machine_id.eq(machine_id));
-    }
-    if let Some(owner_id) = filter.owner_id {
-        query = query.filter(containers::owner_id.eq(owner_id));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(containers::status.eq(status.clone()));
-    }
-    if filter.live_only {
-        query = query.filter(containers::gone_at.is_null());
-    }
+    query = with_filter!(query, filter);
     let rows: Vec<(i64, String, String)> = query.load(connection)?;
     Ok(rows.into_iter().map(|(id, _, _)| id).collect())
 }
