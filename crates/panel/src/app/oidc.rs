@@ -20,9 +20,11 @@
 //! `auto_approve`; named from `preferred_username`, made unique), then
 //! signed in like any other (disabled, unapproved and TOTP as for a
 //! password). With `preset = "gitlab"` her SSH keys are read from
-//! `/api/v4/user/keys` at each sign-in and become her imported keys
-//! (`ssh_keys.imported`): new ones added, removed ones deleted, her own
-//! untouched; a failure there is logged and keeps the keys she had.
+//! `/api/v4/user/keys` at each sign-in that opens her session and become
+//! her imported keys (`ssh_keys.imported`): new ones added, removed ones
+//! deleted, her own untouched; a failure there is logged and keeps the keys
+//! she had. A sign-in that still waits for her TOTP code imports nothing
+//! (the keys would open the SSH gateway without the code).
 //!
 //! No call to the provider holds a database connection, each is bounded by
 //! `timeout_s`, redirects are never followed, and answers are read up to a
@@ -254,10 +256,14 @@ impl Provider {
         };
         let user = self.account(pool, &identity).await.map_err(AnonymousRefusal::Audited)?;
         let verdict = admit(&mut entry, user);
-        if let (Ok(user), Some(access_token)) = (&verdict, &identity.access_token) {
+        let step = ask_code_or_open(context, pool, entry, verdict).await?;
+        // Only once she is signed in: keys imported before her TOTP code
+        // would let whoever holds her provider account past her second
+        // factor, through the SSH gateway.
+        if let (PasswordStep::SignedIn(user, ..), Some(access_token)) = (&step, &identity.access_token) {
             self.import_keys(pool, user, access_token).await;
         }
-        ask_code_or_open(context, pool, entry, verdict).await
+        Ok(step)
     }
 
     /// The callback's checks, the code's exchange and the ID token's

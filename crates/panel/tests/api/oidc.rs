@@ -445,3 +445,21 @@ async fn without_an_oidc_table_there_is_no_button_and_no_route() {
         assert_eq!(response.status(), 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn with_a_second_factor_on_no_gitlab_key_is_imported_before_her_code() {
+    let fixture = fixture("auto_approve = true").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), "added-at-gitlab");
+    let session = fixture.signed_in("mia").await;
+    let now = crate::totp_api::early_in_a_step().await;
+    crate::totp_api::enrolled(&fixture.app, &session, now).await;
+    fixture.peer.set_keys("mia", &[public]).await;
+    let response = fixture.sign_in("mia").await;
+    assert!(cookie_named(&response, "smp_session").is_none(), "no session before the code");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"login-code\""), "the code step: {page}");
+    assert!(fixture.app.audit_rows_of("ssh_key.import").is_empty());
+    let (code, _, _) = run(&fixture.app, &key, "smp", &["list"], b"").await;
+    assert_ne!(code, 0, "a key added at GitLab does not open the gateway before her code");
+}

@@ -29,7 +29,7 @@ fn unix_now() -> u64 {
 /// The unix time once at least 5 s of the current 30 s step remain (waits
 /// at most 5 s), so that codes made now for the step before, this one and
 /// the next stay valid while the test uses them.
-async fn early_in_a_step() -> u64 {
+pub(crate) async fn early_in_a_step() -> u64 {
     for _ in 0..60 {
         let now = unix_now();
         if now % 30 < 25 {
@@ -51,7 +51,7 @@ async fn enrol(app: &TestApp, session: &Session) -> (Value, TotpSecret) {
 
 /// Enrols and activates with the code of the step before `now` (so that
 /// the code of `now` is still unused): the secret and the recovery codes.
-async fn enrolled(app: &TestApp, session: &Session, now: u64) -> (TotpSecret, Vec<String>) {
+pub(crate) async fn enrolled(app: &TestApp, session: &Session, now: u64) -> (TotpSecret, Vec<String>) {
     let (body, secret) = enrol(app, session).await;
     let response = app.send_json(Method::PUT, "/me/totp", session, &json!({"code": secret.code_at(now - 30)})).await;
     assert_eq!(response.status(), 204);
