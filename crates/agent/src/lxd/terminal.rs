@@ -43,7 +43,10 @@ const USER_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 pub const CONSOLE_REPLAY_CAP: usize = 64 * 1024;
 
 /// How long the shell gets to end after SIGHUP, and again after SIGKILL.
-const END_GRACE: Duration = Duration::from_secs(2);
+/// bash hangs up its background jobs when SIGHUP reaches it; on a loaded
+/// host (LXD relays the signal) 2 s was sometimes too short, bash was
+/// killed before it could, and a `sleep 1000 &` outlived the terminal.
+const END_GRACE: Duration = Duration::from_secs(5);
 
 /// How long LXD gets to report an ended process's exit code.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
