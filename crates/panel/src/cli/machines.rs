@@ -97,12 +97,6 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(trimmed.to_owned()))
 }
 
-fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
-    let mut connection = db::establish(config.database_url.expose_secret())?;
-    db::run_migrations(&mut connection)?;
-    Ok(connection)
-}
-
 fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
     // Check everything the user typed before touching the key or the database.
     let name = InstanceName::parse(&request.name).with_context(|| format!("--name {:?}", request.name))?;
@@ -145,7 +139,7 @@ fn add(config: &Config, request: AddMachine) -> anyhow::Result<()> {
     let key = PanelKey::load_or_create(&key_file)?;
     let sealed = key.seal(name.as_str(), &secret)?;
     let fingerprint_text = fingerprint.map(|fingerprint| fingerprint.to_string());
-    let mut connection = connect(config)?;
+    let mut connection = super::connect(config)?;
     let new = machines::NewMachine {
         name: &name,
         url: &base_url,
@@ -202,7 +196,7 @@ fn rotate_key(config: &Config, request: RotateKey) -> anyhow::Result<()> {
 }
 
 fn list(config: &Config) -> anyhow::Result<()> {
-    let mut connection = connect(config)?;
+    let mut connection = super::connect(config)?;
     let all = machines::list(&mut connection)?;
     if all.is_empty() {
         println!("no machines; add one with `smp-panel machine add`");
