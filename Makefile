@@ -9,7 +9,7 @@ export CARGO_INCREMENTAL ?= 0
 endif
 CARGO ?= cargo
 
-.PHONY: all setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz prune-target build lint test test-unit test-panel-postgres fuzz fuzz-check bench bench-quick run clean-lxd
+.PHONY: all setup setup-deb deb test-deb setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz setup-schemathesis prune-target build lint test test-unit test-panel-postgres test-faults fuzz fuzz-check bench bench-quick run clean-lxd
 
 all: build
 
@@ -40,6 +40,44 @@ setup-oidc:
 setup-fuzz:
 	bash scripts/setup-fuzz.sh
 
+## Install (if missing) schemathesis from PyPI, pinned with hashes (scripts/schemathesis-requirements.txt),
+## into a venv outside the checkout (/var/cache/smp/schemathesis-venv) for the panel's test of its
+## API against its OpenAPI document (crates/panel/tests/api/schemathesis.rs). Idempotent.
+setup-schemathesis:
+	bash scripts/setup-schemathesis.sh
+
+## Install (if missing) cargo-deb, pinned, from crates.io, and Debian's dpkg-dev
+## (dpkg-shlibdeps) for `make deb`. Idempotent.
+setup-deb:
+	bash scripts/setup-deb.sh
+
+## The packages' version: the workspace's.
+DEB_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+DEB_DIR := $(CARGO_TARGET_DIR)/debian
+AGENT_DEB := $(DEB_DIR)/smp-agent_$(DEB_VERSION)_amd64.deb
+PANEL_DEB := $(DEB_DIR)/smp-panel_$(DEB_VERSION)_amd64.deb
+
+## The Debian packages smp-agent_<version>_amd64.deb and smp-panel_<version>_amd64.deb
+## (release build, cargo-deb; metadata in each crate's Cargo.toml) in $(CARGO_TARGET_DIR)/debian/,
+## their debug symbols beside them in smp-…-dbgsym_<version>_amd64.ddeb.
+## One release build of both (cargo-deb building each alone would build their
+## shared dependencies twice, with different features), then packaging only.
+deb: setup-deb
+	$(CARGO) build --release --locked -p smp-agent -p smp-panel --bins
+	$(CARGO) deb --no-build --dbgsym -p smp-agent
+	$(CARGO) deb --no-build --dbgsym -p smp-panel
+	@ls -l $(AGENT_DEB) $(PANEL_DEB)
+
+## Both packages installed, started, checked, upgraded and downgraded as
+## docs/operations.md says (the next release played by the panel's package with
+## a higher version), and purged, on a real systemd: an LXD container of
+## smp-debian without network; their dependencies are downloaded on the host
+## first (scripts/setup-deb-deps.sh). Figures: /var/cache/smp/deb-figures.txt.
+test-deb: setup deb
+	bash scripts/setup-deb-deps.sh $(AGENT_DEB) $(PANEL_DEB)
+	bash scripts/test-deb.sh $(AGENT_DEB) $(PANEL_DEB) \
+		/var/cache/smp/deb-deps/$$(lxc image list smp-debian --format csv -c f | head -n 1)/install.list
+
 ## Drop day-old incremental caches and this workspace's own stale artifacts
 ## from the shared target directory (it otherwise grows by gigabytes a day).
 prune-target:
@@ -54,22 +92,38 @@ lint:
 	$(CARGO) clippy -p smp-proto --all-targets -- -D warnings
 
 # The URL scripts/setup-postgres.sh prints (a test-only role on loopback).
-SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test
+SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test?gssencmode=disable
+
+## Where the tests keep what the panel answered and every log, for the
+## secrets scan at the end of `make test` (scripts/scan_secrets.py).
+SMP_LEAK_DIR ?= /var/cache/smp/leak-scan
+test: export SMP_LEAK_DIR := $(SMP_LEAK_DIR)
 
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
-## then the panel's suite once more on PostgreSQL, then every benchmark
-## figure once (bench-quick), so a benchmark that can no longer run fails here.
-test: setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz prune-target lint build
+## then the panel's suite once more on PostgreSQL, the fault suite, the Debian
+## packages on a real systemd (test-deb), every
+## benchmark figure once (bench-quick), so a benchmark that can no longer run
+## fails here, and last the secrets scan of everything the panel's tests kept.
+test: setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz setup-schemathesis prune-target lint build
+	rm -rf "$(SMP_LEAK_DIR)" && mkdir -p "$(SMP_LEAK_DIR)"
 	$(CARGO) test --workspace --no-fail-fast
 	# smp-proto alone, without the `openapi` feature the panel turns on.
 	$(CARGO) test -p smp-proto
 	$(MAKE) fuzz-check
 	$(MAKE) test-panel-postgres
+	$(MAKE) test-faults
+	$(MAKE) test-deb
 	$(MAKE) bench-quick
+	python3 scripts/scan_secrets.py "$(SMP_LEAK_DIR)"
 
 ## The panel's tests on PostgreSQL (each test makes and drops its own database).
-test-panel-postgres: setup-postgres setup-ldap setup-oidc build
+test-panel-postgres: setup-postgres setup-ldap setup-oidc setup-schemathesis build
 	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
+
+## The fault suite (crates/panel/tests/faults): freezes and restarts LXD and PostgreSQL
+## and kills the panel, so it runs alone, one test at a time, after the other tests.
+test-faults: setup setup-postgres build
+	SMP_TEST_POSTGRES_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --test faults -- --test-threads=1
 
 ## Seconds each fuzz target runs in `make fuzz`.
 FUZZ_SECONDS ?= 60
@@ -94,6 +148,8 @@ test-unit:
 ## Figures of the issues, each beside the direct LXD call, in one run.
 bench: setup setup-ldap setup-oidc
 	$(CARGO) bench -p smp-agent --bench agent
+	# The panel's load figure starts the release smp-agent binary beside the bench.
+	$(CARGO) build --release -p smp-agent --bins
 	$(CARGO) bench -p smp-panel --bench panel
 	$(CARGO) bench -p smp-panel --bench terminal
 	$(CARGO) bench -p smp-panel --bench ssh
@@ -103,6 +159,8 @@ bench: setup setup-ldap setup-oidc
 ## release build): the figures mean nothing, a benchmark that fails shows.
 bench-quick: setup setup-ldap setup-oidc
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-agent --bench agent
+	# The panel's load figure starts the smp-agent binary beside the bench.
+	$(CARGO) build -p smp-agent --bins
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench panel
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench terminal
 	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench ssh

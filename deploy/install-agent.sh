@@ -149,7 +149,7 @@ elif ! systemd_running; then
     say "systemd: not PID 1 here; start the agent yourself: $BIN serve --config $CONFIG (skipped)"
 else
     tmp=$(mktemp)
-    sed -e "s#/usr/local/bin/smp-agent#$BIN#g" \
+    sed -e "s#/usr/bin/smp-agent#$BIN#g" \
         -e "s#/etc/smp-agent/agent.toml#$CONFIG#g" \
         -e "s#/var/lib/smp-agent#$STATE_DIR#g" "$UNIT_SRC" >"$tmp"
     if [[ -e $UNIT_DST ]] && cmp -s "$tmp" "$UNIT_DST"; then

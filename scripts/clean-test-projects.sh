@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Deletes LXD projects left behind by interrupted test runs or benches
-# (names starting with smpt-, smp-e2e- or smp-bench-), with their instances.
+# (names starting with smpt-, smp-e2e-, smp-bench- or smp-deb-), with their instances.
 set -euo pipefail
-for project in $(lxc project list --format csv | cut -d, -f1 | sed 's/ (current)//' | grep -E '^(smpt-|smp-e2e-|smp-bench-)' || true); do
+for project in $(lxc project list --format csv | cut -d, -f1 | sed 's/ (current)//' | grep -E '^(smpt-|smp-e2e-|smp-bench-|smp-deb-)' || true); do
     for instance in $(lxc list --project "$project" --format csv -c n); do
         lxc delete --force "$instance" --project "$project"
     done

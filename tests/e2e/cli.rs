@@ -42,8 +42,9 @@ fn check_passes_a_good_config_and_refuses_a_short_secret_duplicate_ids_and_a_rea
 
     let finished = check(&config.path);
     assert!(finished.success(), "check refused a good config:\n{}{}", finished.stdout, finished.stderr);
-    assert!(finished.stdout.contains("config ok"), "{}", finished.stdout);
-    assert!(finished.stdout.contains("lxd ok"), "{}", finished.stdout);
+    assert_eq!(finished.stdout.lines().count(), 1, "one line: {}", finished.stdout);
+    assert!(finished.stdout.starts_with("ok: machine e2e, 1 key(s)"), "{}", finished.stdout);
+    assert!(finished.stdout.contains("; lxd "), "{}", finished.stdout);
     assert!(finished.stdout.contains(&project.name), "check names the project it will serve: {}", finished.stdout);
 
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -81,4 +82,44 @@ fn the_example_config_is_refused_until_its_secret_is_replaced_and_then_passes_ch
     let finished = check(&filled);
     assert!(finished.success(), "the example with a real secret fails check:\n{}{}", finished.stdout, finished.stderr);
     assert!(finished.stdout.contains("machine alita"), "{}", finished.stdout);
+}
+
+#[test]
+fn the_packaged_config_reads_its_key_from_the_secret_file_and_check_says_what_is_wrong_in_one_line() {
+    let packaged = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/debian/agent.toml");
+    let text = std::fs::read_to_string(&packaged).expect("deploy/debian/agent.toml");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let secret = dir.path().join("k1.secret");
+    write_private(&secret, &format!("{}\n", keygen()));
+    let with_socket = |socket: &str| {
+        text.replace("/etc/smp-agent/k1.secret", secret.to_str().expect("a UTF-8 path"))
+            .replace("lxd_socket = \"/var/lib/lxd/unix.socket\"", &format!("lxd_socket = {socket:?}"))
+    };
+
+    // The packaged config, with this host's LXD: check passes.
+    let host_lxd = dir.path().join("host.toml");
+    let socket = ["/var/lib/lxd/unix.socket", "/var/snap/lxd/common/lxd/unix.socket"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .expect("this host's LXD socket (make setup)");
+    write_private(&host_lxd, &with_socket(socket));
+    let finished = check(&host_lxd);
+    assert!(finished.success(), "check refused the packaged config:\n{}{}", finished.stdout, finished.stderr);
+    assert!(finished.stdout.starts_with("ok: machine change-me, 1 key(s)"), "{}", finished.stdout);
+
+    // As in a host without LXD (the package's container test): one line, exit 1.
+    let no_lxd = dir.path().join("no-lxd.toml");
+    write_private(&no_lxd, &with_socket(&dir.path().join("absent.socket").display().to_string()));
+    let finished = check(&no_lxd);
+    assert_refused(&finished, "a socket nobody listens on", "LXD does not answer at");
+    assert_eq!(finished.stderr.lines().count(), 1, "{}", finished.stderr);
+    assert!(finished.stdout.is_empty(), "nothing but the problem: {}", finished.stdout);
+
+    // The secret file others may read, then none at all: refused, the secret never echoed.
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).expect("chmod 644");
+    let refused = check(&host_lxd);
+    assert_refused(&refused, "a secret file others may read", "chmod 600");
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    std::fs::remove_file(&secret).expect("the secret file removed");
+    assert_refused(&check(&host_lxd), "a missing secret file", "cannot read the secret_file");
 }

@@ -51,8 +51,21 @@ pub fn lxc_exec(project: &str, container: &str, argv: &[&str]) -> (i32, String) 
 /// `project`, waits (at most 90 s) until its systemd runs, then installs
 /// `unit` with the text `unit_file` and starts it.
 pub fn launch_systemd_with_unit(project: &str, container: &str, unit: &str, unit_file: &str) {
+    launch_systemd_with_unit_configured(project, container, unit, unit_file, &[]);
+}
+
+/// `launch_systemd_with_unit` with instance configuration (`KEY=VALUE`, each
+/// given to `lxc launch -c`).
+pub fn launch_systemd_with_unit_configured(
+    project: &str,
+    container: &str,
+    unit: &str,
+    unit_file: &str,
+    config: &[&str],
+) {
     let launched = Command::new("lxc")
         .args(["launch", "smp-debian", container, "--project", project, "-q"])
+        .args(config.iter().flat_map(|item| ["-c", item]))
         .stdin(Stdio::null())
         .output()
         .expect("lxc runs");

@@ -12,6 +12,11 @@
 //! for the answer's state); the "restart+show" line compares it with those
 //! same two execs made in-process.
 //!
+//! The token figure (issue 19, `tokens/`): 1000 concurrent requests to the
+//! real `smp-agent serve` binary, 250 tokens each sent 4 times at once,
+//! exactly one acceptance per `jti`, beside a bare verification in-process.
+//! `SMP_BENCH_ONLY=tokens` (or `forward`) runs that figure alone.
+//!
 //! `SMP_BENCH_QUICK=1` (`make bench-quick`, which `make test` runs) takes
 //! every figure from a round or two: its numbers mean nothing, but a figure
 //! that can no longer be measured fails the tests instead of rotting unseen.
@@ -48,6 +53,7 @@ const UNIT_FILE: &str = "[Unit]\nDescription=SMP bench service\nStartLimitInterv
     ExecStart=/bin/sh -c 'echo smp-bench-started; exec sleep infinity'\n";
 
 mod forward;
+mod tokens;
 
 fn main() {
     if let Ok(task) = std::env::var(forward::CLIENT_ENV) {
@@ -62,9 +68,11 @@ fn main() {
             verifications_per_second();
             runtime.block_on(agent_versus_direct());
             runtime.block_on(forward::forward_latency());
+            runtime.block_on(tokens::concurrent_token_checks_with_replays());
         }
         "forward" => runtime.block_on(forward::forward_latency()),
-        other => panic!("SMP_BENCH_ONLY={other:?}: the one figure that runs alone is \"forward\""),
+        "tokens" => runtime.block_on(tokens::concurrent_token_checks_with_replays()),
+        other => panic!("SMP_BENCH_ONLY={other:?}: the figures that run alone are \"forward\" and \"tokens\""),
     }
 }
 

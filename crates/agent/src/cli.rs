@@ -80,7 +80,15 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { config } => Agent::build(Config::load(&config)?).await?.run_until_stopped().await?,
+        Command::Serve { config } => {
+            let agent = Agent::build(Config::load(&config)?).await?;
+            let stopping = crate::notify::stopping_on_signal();
+            crate::notify::ready();
+            let served = agent.run_until_stopped().await;
+            stopping.abort();
+            crate::notify::stopping();
+            served?
+        }
         Command::Keygen => println!("{}", new_secret()),
         Command::Token { action, container, service, body_file, query, ttl, subject, key_id, admin, host, config } => {
             let config = Config::load(&config)?;
@@ -141,20 +149,23 @@ impl OfflineToken {
     }
 }
 
+/// `smp-agent check`: one line "ok: …" (the config, LXD, each listed
+/// network), or the first problem as the error (`main` prints it, one line,
+/// and exits 1). Changes nothing.
 async fn check(path: &std::path::Path) -> anyhow::Result<()> {
     let config = Config::load(path)?;
-    println!(
-        "config ok: machine {}, {} key(s), listen {} ({}), max_ttl_s {}",
+    let mut parts = vec![format!(
+        "machine {}, {} key(s), listen {} ({}), max_ttl_s {}",
         config.machine,
         config.keys.len(),
         config.listen,
         if config.serves_https() { "https" } else { "plain http" },
         config.max_ttl_s
-    );
+    )];
     let socket = LxdClient::discover_socket(config.lxd_socket.as_deref()).context("no LXD socket found")?;
     let lxd = LxdClient::new(socket.clone(), config.project.clone());
     let version = lxd.server_version().await.with_context(|| format!("LXD does not answer at {}", socket.display()))?;
-    println!("lxd ok: version {version} at {} (project {})", socket.display(), config.project);
+    parts.push(format!("lxd {version} at {} (project {})", socket.display(), config.project));
     for listed in &config.networks {
         let Some(network) =
             lxd.network(&listed.name).await.with_context(|| format!("reading network {}", listed.name))?
@@ -175,8 +186,9 @@ async fn check(path: &std::path::Path) -> anyhow::Result<()> {
             None => "no forwards".to_owned(),
         };
         let ipv4 = network.ipv4.map_or("no IPv4".to_owned(), |net| net.trunc().to_string());
-        println!("network {} ok: {ipv4}, {ipv6}, {forwards}, public {}", listed.name, listed.public);
+        parts.push(format!("network {}: {ipv4}, {ipv6}, {forwards}, public {}", listed.name, listed.public));
     }
+    println!("ok: {}", parts.join("; "));
     Ok(())
 }
 

@@ -98,7 +98,18 @@ impl NetworkConfig {
 #[serde(deny_unknown_fields)]
 pub struct KeyConfig {
     pub id: String,
+    /// The secret itself, or (with `secret_file`) read from that file at load.
+    #[serde(default = "no_secret")]
     pub secret: SecretString,
+    /// A file (mode 600) holding the secret, one line: what the Debian
+    /// package's first install writes with `smp-agent keygen`, and what
+    /// `smp-panel machine add --secret-file` reads.
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+}
+
+fn no_secret() -> SecretString {
+    SecretString::from(String::new())
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -161,7 +172,7 @@ impl Config {
     /// Loads `path` (which must exist and be private to its owner), applies
     /// `SMP_AGENT_…` variables over it, and validates the result.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        check_file_is_private(path)?;
+        check_file_is_private(path, "the config file")?;
         Self::from_figment(
             Figment::from(Serialized::defaults(DEFAULTS))
                 .merge(Toml::file_exact(path))
@@ -176,9 +187,28 @@ impl Config {
     }
 
     fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
-        let config: Config = figment.extract().map_err(|error| ConfigError(error.to_string()))?;
+        let mut config: Config = figment.extract().map_err(|error| ConfigError(error.to_string()))?;
+        config.read_secret_files()?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Fills the `secret` of each key that names a `secret_file` (which must
+    /// be private to its owner); a key with both is refused.
+    fn read_secret_files(&mut self) -> Result<(), ConfigError> {
+        for key in &mut self.keys {
+            let Some(path) = &key.secret_file else { continue };
+            if !key.secret.expose_secret().is_empty() {
+                return Err(ConfigError(format!("key {:?} has both `secret` and `secret_file`; keep one", key.id)));
+            }
+            check_file_is_private(path, "the secret_file")?;
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                ConfigError(format!("key {:?}: cannot read secret_file {}: {error}", key.id, path.display()))
+            })?;
+            let line = text.strip_suffix('\n').unwrap_or(&text);
+            key.secret = SecretString::from(line.strip_suffix('\r').unwrap_or(line).to_owned());
+        }
+        Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -316,11 +346,10 @@ impl Config {
 }
 
 #[cfg(unix)]
-fn check_file_is_private(path: &Path) -> Result<(), ConfigError> {
+fn check_file_is_private(path: &Path, what: &str) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
-    let metadata = std::fs::metadata(path).map_err(|error| {
-        ConfigError(format!("cannot read the config file {}: {error} (see docs/agent.md)", path.display()))
-    })?;
+    let metadata = std::fs::metadata(path)
+        .map_err(|error| ConfigError(format!("cannot read {what} {}: {error} (see docs/agent.md)", path.display())))?;
     let mode = metadata.permissions().mode();
     if mode & 0o077 != 0 {
         return Err(ConfigError(format!(
@@ -436,6 +465,33 @@ mod tests {
     fn a_secret_never_appears_in_debug_output() {
         let debug = format!("{:?}", config("").unwrap());
         assert!(!debug.contains("0123456789abcdef0123456789abcdef"), "{debug}");
+    }
+
+    #[test]
+    fn a_secret_file_gives_its_key_the_secret_and_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("k1.secret");
+        std::fs::write(&secret, "0123456789abcdef0123456789abcdef\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let toml =
+            format!("machine = \"alita\"\n[[keys]]\nid = \"k1\"\nsecret_file = {:?}\n", secret.display().to_string());
+        let config = Config::from_toml(&toml).unwrap();
+        assert_eq!(
+            config.keys[0].secret.expose_secret(),
+            "0123456789abcdef0123456789abcdef",
+            "the line ending is dropped"
+        );
+
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let error = Config::from_toml(&toml).unwrap_err().to_string();
+        assert!(error.contains("chmod 600"), "{error}");
+
+        let both = format!("{toml}secret = \"0123456789abcdef0123456789abcdef\"\n");
+        assert!(Config::from_toml(&both).unwrap_err().to_string().contains("both `secret` and `secret_file`"));
+        let missing = toml.replace("k1.secret", "absent.secret");
+        let error = Config::from_toml(&missing).unwrap_err().to_string();
+        assert!(error.contains("cannot read the secret_file") && error.contains("absent.secret"), "{error}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod lxd;
+pub mod notify;
 pub mod random;
 pub mod replay;
 pub mod routes;

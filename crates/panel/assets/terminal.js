@@ -82,6 +82,17 @@
   let owner = !shared || manages;
   let exitCode = null;
 
+  // What the page says, in its language (terminal_texts.html): `%name`
+  // placeholders are filled from `values`.
+  const texts = document.getElementById('terminal-texts').dataset;
+  function tr(name, values) {
+    let text = texts[name] || name;
+    for (const key in values || {}) {
+      text = text.split('%' + key).join(String(values[key]));
+    }
+    return text;
+  }
+
   function status(text, closed) {
     statusLine.textContent = text;
     statusLine.classList.toggle('closed', Boolean(closed));
@@ -200,16 +211,16 @@
 
   // ---- The socket ----------------------------------------------------------
   const MEANINGS = {
-    1000: 'the terminal ended',
-    1006: 'the connection was lost',
-    1008: 'the panel refused a message',
-    1009: 'a message was too large',
+    1000: 'ended',
+    1006: 'lost',
+    1008: 'refused',
+    1009: 'tooLarge',
   };
 
   function closedText(event) {
-    const reason = event.reason || MEANINGS[event.code] || 'the connection ended';
-    const exited = exitCode === null ? '' : ' (exit code ' + exitCode + ')';
-    return 'Closed (' + event.code + '): ' + reason + exited + '. Reconnect opens it again.';
+    const reason = event.reason || tr(MEANINGS[event.code] || 'connectionEnded');
+    const exited = exitCode === null ? '' : ' ' + tr('exitCode', { code: exitCode });
+    return tr('closed', { code: event.code, reason: reason, exited: exited });
   }
 
   function showMode(readOnly) {
@@ -226,7 +237,7 @@
         if (storageKey && message.owner) {
           sessionStorage.setItem(storageKey, message.session);
         }
-        status('Connected' + (message.mode === 'read' ? ', read-only' : '') + '.');
+        status(tr(message.mode === 'read' ? 'connectedReadOnly' : 'connected'));
         fitToBox();
         sendSize();
         term.focus();
@@ -238,7 +249,7 @@
         break;
       case 'mode':
         showMode(message.mode === 'read');
-        status('Connected' + (message.mode === 'read' ? ', read-only' : '') + '.');
+        status(tr(message.mode === 'read' ? 'connectedReadOnly' : 'connected'));
         break;
       case 'participants':
         renderParticipants(Array.isArray(message.items) ? message.items : []);
@@ -261,13 +272,13 @@
     }
     exitCode = null;
     term.reset();
-    status('Asking for a ticket…');
+    status(tr('asking'));
     let secret;
     try {
       secret = await ticket();
     } catch (error) {
       if (mine === attempt) {
-        status('Cannot open the terminal: ' + error.message, true);
+        status(tr('cannotOpen', { reason: error.message }), true);
       }
       return;
     }
@@ -279,7 +290,7 @@
     const ws = new WebSocket(scheme + '//' + window.location.host + '/api/v1/terminal');
     ws.binaryType = 'arraybuffer';
     socket = ws;
-    status('Connecting…');
+    status(tr('connecting'));
     ws.onopen = function () {
       ws.send(JSON.stringify({ type: 'auth', ticket: secret, cols: term.cols, rows: term.rows }));
       secret = null;
@@ -336,18 +347,18 @@
       row.dataset.username = participant.username;
       row.append(
         span('participant-name', participant.username),
-        span('participant-mode', participant.owner ? 'owner' : participant.mode),
-        span('participant-attached', participant.attached ? 'connected' : 'not connected'),
+        span('participant-mode', tr(participant.owner ? 'owner' : participant.mode === 'write' ? 'modeWrite' : 'modeRead')),
+        span('participant-attached', tr(participant.attached ? 'attached' : 'notAttached')),
       );
       if (manages && !participant.owner) {
         const next = participant.mode === 'read' ? 'write' : 'read';
-        const text = next === 'write' ? 'Let type' : 'Make read-only';
+        const text = tr(next === 'write' ? 'letType' : 'makeReadOnly');
         const controls = document.createElement('div');
         controls.append(
           button(text, text + ': ' + participant.username, function () {
             invite(participant.username, next);
           }),
-          button('Remove', 'Remove ' + participant.username, function () {
+          button(tr('remove'), tr('removeLabel', { name: participant.username }), function () {
             remove(participant.username);
           }),
         );
@@ -365,7 +376,7 @@
   async function invite(username, mode) {
     const result = await api('PUT', participantPath(username), { mode: mode });
     if (result.status === 200) {
-      say(username + (mode === 'write' ? ' may type.' : ' may watch.'));
+      say(tr(mode === 'write' ? 'mayType' : 'mayWatch', { name: username }));
       return true;
     }
     say(problem(result));
@@ -374,7 +385,7 @@
 
   async function remove(username) {
     const result = await api('DELETE', participantPath(username));
-    say(result.status === 204 ? username + ' was removed.' : problem(result));
+    say(result.status === 204 ? tr('removed', { name: username }) : problem(result));
   }
 
   const inviteForm = document.getElementById('invite-form');
@@ -392,11 +403,11 @@
   const endButton = document.getElementById('end-session');
   if (endButton) {
     endButton.addEventListener('click', async function () {
-      if (!window.confirm('End this session for everyone? Its shell gets a hangup.')) {
+      if (!window.confirm(tr('endConfirm'))) {
         return;
       }
       const result = await api('DELETE', '/terminal-sessions/' + shared);
-      say(result.status === 204 ? 'The session has ended.' : problem(result));
+      say(result.status === 204 ? tr('sessionEnded') : problem(result));
     });
   }
 

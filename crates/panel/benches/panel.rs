@@ -23,10 +23,14 @@
 //!   directory client alone and beside a bare ldap3 search+bind, against the
 //!   same private slapd on loopback;
 //! - OpenID Connect sign-in (issue 18): the callback beside the provider's
-//!   token endpoint (and GitLab's keys route) it wraps (`oidc/`).
+//!   token endpoint (and GitLab's keys route) it wraps (`oidc/`);
+//! - load and soak (issue 19): 200 concurrent members' clients for 60 s
+//!   (their container lists, their containers' pages, restarts through the
+//!   real agent binary on LXD): latency, errors, and the RSS of the panel
+//!   and of the agent before and after (`load/`).
 //!
 //! `SMP_BENCH_ONLY=list` (or `dashboard`, `sign_in`, `ldap`, `oidc`,
-//! `lifecycle`, `forwards`) runs that figure alone.
+//! `lifecycle`, `forwards`, `load`) runs that figure alone.
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -39,6 +43,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod forwards;
+mod load;
 mod oidc;
 #[allow(dead_code)] // each bench uses a part of it
 mod support;
@@ -72,7 +77,7 @@ fn main() {
     runtime.block_on(async {
         // `SMP_BENCH_ONLY=<figure>` runs that figure alone.
         let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
-        let figures = ["list", "dashboard", "sign_in", "ldap", "oidc", "lifecycle", "forwards"];
+        let figures = ["list", "dashboard", "sign_in", "ldap", "oidc", "lifecycle", "forwards", "load"];
         assert!(only.is_empty() || figures.contains(&only.as_str()), "SMP_BENCH_ONLY={only:?}: one of {figures:?}");
         let wanted = |name: &str| only.is_empty() || name == only;
         if wanted("list") {
@@ -95,6 +100,9 @@ fn main() {
         }
         if wanted("forwards") {
             forwards::port_allocation_under_fifty_concurrent_requests().await;
+        }
+        if wanted("load") {
+            load::two_hundred_clients_for_a_minute().await;
         }
     });
 }
@@ -271,8 +279,8 @@ async fn list_with_ten_thousand_containers() {
     );
     println!(
         "panel RSS with {CONTAINERS} containers: {:.1} MB after the lists above (goal <= 60 MB; smp-panel serve, \
-         its own process: {:.1} MB started, {:.1} MB once seeded, {:.1} MB after two sign-ins, Argon2's area \
-         being 19.9 MB)",
+         its own process: {:.1} MB started, {:.1} MB once seeded, {:.1} MB after two sign-ins, whose Argon2 \
+         areas of 19.9 MB are given back)",
         megabytes(rss_listed),
         megabytes(rss_started),
         megabytes(rss_seeded),

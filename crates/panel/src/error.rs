@@ -94,6 +94,9 @@ pub enum ErrorCode {
     SignInFailed,
     /// The OpenID Connect provider could not be reached or did not answer in time.
     ProviderUnavailable,
+    /// The panel's own database cannot be reached, is restarting, or stayed
+    /// locked by another process past the busy timeout: nothing was done.
+    DatabaseUnavailable,
 }
 
 impl ErrorCode {
@@ -137,6 +140,7 @@ impl ErrorCode {
             ErrorCode::TotpInvalid => "totp_invalid",
             ErrorCode::SignInFailed => "sign_in_failed",
             ErrorCode::ProviderUnavailable => "provider_unavailable",
+            ErrorCode::DatabaseUnavailable => "database_unavailable",
         }
     }
 
@@ -178,7 +182,8 @@ impl ErrorCode {
             ErrorCode::AgentUnavailable
             | ErrorCode::KeyUnverified
             | ErrorCode::DirectoryUnavailable
-            | ErrorCode::ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            | ErrorCode::ProviderUnavailable
+            | ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::AgentTimeout => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -194,11 +199,15 @@ pub const NOT_ALLOWED: &str = "you are not allowed to do this";
 pub struct AppError {
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
+    /// An agent call whose outcome is unknown: sent, but its answer lost or
+    /// LXD past its timeout. Its outcome row comes from LXD's state later
+    /// (`app::audited`), and a page's job waits for it.
+    pub outcome_unknown: bool,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> AppError {
-        AppError { code, message: message.into() }
+        AppError { code, message: message.into(), outcome_unknown: false }
     }
 
     /// Logs `detail` in full and tells the caller only that something failed.
@@ -247,15 +256,27 @@ impl ResponseError for AppError {
     }
 }
 
+impl AppError {
+    /// The answer while the database cannot serve (`DbError::is_unavailable`):
+    /// logged in full, told to the caller without the driver's words.
+    fn database_unavailable(detail: impl std::fmt::Display) -> AppError {
+        tracing::warn!(%detail, "the database is unavailable");
+        AppError::new(
+            ErrorCode::DatabaseUnavailable,
+            "the panel's database cannot be reached right now; nothing was done; try again in a minute",
+        )
+    }
+}
+
 impl From<DbError> for AppError {
     fn from(error: DbError) -> AppError {
-        AppError::internal(error)
+        if error.is_unavailable() { AppError::database_unavailable(error) } else { AppError::internal(error) }
     }
 }
 
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> AppError {
-        AppError::internal(error)
+        AppError::from(DbError::Query(error))
     }
 }
 
@@ -265,6 +286,7 @@ impl From<UserError> for AppError {
             UserError::UsernameTaken(name) => {
                 AppError::new(ErrorCode::Conflict, format!("a user named {name:?} already exists"))
             }
+            UserError::Database(error) => AppError::from(error),
             other => AppError::internal(other),
         }
     }
@@ -277,6 +299,7 @@ impl From<MachineError> for AppError {
                 AppError::new(ErrorCode::Conflict, format!("a machine named {name:?} already exists"))
             }
             MachineError::NotFound(_) => AppError::not_found(),
+            MachineError::Database(error) => AppError::from(error),
             other => AppError::internal(other),
         }
     }
@@ -288,7 +311,7 @@ impl From<AgentCallError> for AppError {
     /// message is kept where it is about her request or LXD's refusal.
     fn from(error: AgentCallError) -> AppError {
         let code = match &error {
-            AgentCallError::Unavailable { .. } => ErrorCode::AgentUnavailable,
+            AgentCallError::Unavailable { .. } | AgentCallError::AnswerLost { .. } => ErrorCode::AgentUnavailable,
             AgentCallError::Agent { code: AgentCode::ForbiddenConfig, .. } => ErrorCode::ForbiddenConfig,
             AgentCallError::Agent { code: AgentCode::AlreadyExists, .. } => ErrorCode::AlreadyExists,
             AgentCallError::Agent { code: AgentCode::UnknownImage, .. } => ErrorCode::UnknownImage,
@@ -311,6 +334,9 @@ impl From<AgentCallError> for AppError {
         let message = match &error {
             AgentCallError::Unavailable { machine, .. } => format!(
                 "machine {machine} cannot be reached right now; try again in a minute, and tell an admin if it lasts"
+            ),
+            AgentCallError::AnswerLost { machine, .. } => format!(
+                "machine {machine} stopped answering during the action, which may have been done; the panel will read its outcome from LXD: check the status in a moment"
             ),
             AgentCallError::FingerprintMismatch { machine, .. } => format!(
                 "machine {machine} presented a certificate the panel does not trust; nothing was done; an admin must check the machine"
@@ -363,7 +389,7 @@ impl From<AgentCallError> for AppError {
             AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => String::new(),
         };
         tracing::warn!(%error, "agent call failed");
-        AppError::new(code, message)
+        AppError { outcome_unknown: error.outcome_unknown(), ..AppError::new(code, message) }
     }
 }
 
@@ -421,6 +447,7 @@ mod tests {
             (ErrorCode::TotpInvalid, 403),
             (ErrorCode::SignInFailed, 400),
             (ErrorCode::ProviderUnavailable, 503),
+            (ErrorCode::DatabaseUnavailable, 503),
         ];
         for (code, status) in table {
             assert_eq!(code.status().as_u16(), status, "{}", code.as_str());

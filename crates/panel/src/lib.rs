@@ -14,6 +14,7 @@ pub mod dns;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod notify;
 pub mod policy;
 pub mod ssh;
 pub mod startup;

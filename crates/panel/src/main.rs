@@ -7,6 +7,7 @@ fn main() -> std::process::ExitCode {
     match smp_panel::cli::run(Cli::parse()) {
         Ok(Outcome::Done) => std::process::ExitCode::SUCCESS,
         Ok(Outcome::NotImplemented) => std::process::ExitCode::from(EXIT_NOT_IMPLEMENTED),
+        Ok(Outcome::Failed) => std::process::ExitCode::FAILURE,
         Err(error) => {
             eprintln!("smp-panel: {error:#}");
             std::process::ExitCode::FAILURE

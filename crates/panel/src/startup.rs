@@ -62,6 +62,18 @@ impl Application {
         let url = config.database_url.expose_secret().to_owned();
         let pool: DbPool =
             web::block(move || db::connect_and_migrate(&url)).await.context("the database setup thread failed")??;
+        // What a killed predecessor left in flight is settled by the sync
+        // from LXD's state; its pages' jobs that wait for nothing end now.
+        let orphaned = db::run(&pool, |connection| {
+            Ok::<_, db::DbError>(db::in_flight::orphan_the_dead(connection, true, db::unix_now())?)
+        })
+        .await?;
+        if orphaned > 0 {
+            tracing::warn!(
+                orphaned,
+                "actions a stopped panel left in flight get their outcome from LXD at the next sync"
+            );
+        }
         let key_file = config.key_file();
         let key = web::block(move || PanelKey::load_or_create(&key_file))
             .await
@@ -139,13 +151,11 @@ impl Application {
             ssh_host_fingerprint: ssh.as_ref().map(|(_, _, fingerprint)| fingerprint.clone()),
             dns_zone: config.dns.as_ref().map(|dns| dns.zone.trim_end_matches('.').to_ascii_lowercase()),
         });
-        let jobs = web::Data::new(crate::web::Jobs::default());
         let port = bound.port();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(pool.clone())
                 .app_data(state.clone())
-                .app_data(jobs.clone())
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))

@@ -25,6 +25,7 @@ use smp_proto::api::ContainerStatus;
 use smp_proto::error::ErrorCode as AgentCode;
 
 use crate::db::containers::{self, EventOutcome, SyncReport};
+use crate::db::in_flight;
 use crate::db::machines::{self, Machine, MachineId};
 use crate::db::networks;
 use crate::db::services;
@@ -59,7 +60,7 @@ impl From<diesel::result::Error> for SyncError {
 /// The machine status a failed contact leaves.
 fn failure_status(error: &AgentCallError) -> &'static str {
     match error {
-        AgentCallError::Unavailable { .. } => "unreachable",
+        AgentCallError::Unavailable { .. } | AgentCallError::AnswerLost { .. } => "unreachable",
         AgentCallError::FingerprintMismatch { .. } => "fingerprint_mismatch",
         AgentCallError::Agent { status: 401 | 403, .. } => "rejected",
         _ => "error",
@@ -96,10 +97,17 @@ impl Agents {
                 return Err(error.into());
             }
         };
+        let machine_name = machine.name.to_string();
         let mut report = db::run(&self.pool, move |connection| {
             let now = db::unix_now();
             let report = containers::apply_list(connection, id, &list.items, now)?;
             machines::record_sync(connection, id, now)?;
+            // The actions whose answer was lost get their outcome from
+            // what LXD's list has just shown.
+            let settled = in_flight::settle_orphans(connection, &machine_name, now)?;
+            if settled > 0 {
+                tracing::info!(machine = %machine_name, settled, "actions whose answer was lost got their outcome from LXD");
+            }
             Ok::<_, SyncError>(report)
         })
         .await?;
@@ -414,6 +422,14 @@ impl Supervisor {
                     leader = Leadership::try_acquire(&self.database_url).await;
                 }
                 if leader.is_some() {
+                    // Once a tick: the actions of panels dead for longer than
+                    // any call lasts are orphaned, for the passes to settle.
+                    let orphaned = db::run(&self.agents.pool, |connection| {
+                        Ok::<_, SyncError>(in_flight::orphan_the_dead(connection, false, db::unix_now())?)
+                    });
+                    if let Err(error) = orphaned.await {
+                        tracing::warn!(%error, "cannot orphan the actions of dead panels");
+                    }
                     match db::run(&self.agents.pool, |connection| machines::list(connection).map_err(SyncError::from))
                         .await
                     {

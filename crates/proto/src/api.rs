@@ -152,7 +152,7 @@ pub struct StopRequest {
     pub force: bool,
     /// Seconds to wait for a clean stop (at most 600).
     #[serde(default = "default_stop_timeout_s")]
-    #[cfg_attr(feature = "openapi", schema(maximum = 600))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
     pub timeout_s: u32,
 }
 
@@ -320,7 +320,7 @@ pub struct ExecRequest {
     pub stdin: String,
     /// Seconds before the program is killed (at most 600).
     #[serde(default = "default_exec_timeout_s")]
-    #[cfg_attr(feature = "openapi", schema(default = default_exec_timeout_s, maximum = 600))]
+    #[cfg_attr(feature = "openapi", schema(default = default_exec_timeout_s, minimum = 1, maximum = 600))]
     pub timeout_s: u32,
 }
 

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
@@ -15,6 +17,7 @@ use hyper_util::rt::TokioExecutor;
 use hyperlocal::UnixConnector;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::UnixStream;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -26,7 +29,58 @@ use super::error::{LxdError, classify};
 pub(crate) const MAX_JSON_BYTES: usize = 32 * 1024 * 1024;
 
 /// A websocket to LXD over its own unix socket connection.
-pub(crate) type WebSocket = WebSocketStream<UnixStream>;
+pub(crate) type WebSocket = WebSocketStream<LxdStream>;
+
+/// A connection to LXD whose writes, once LXD has closed its end, are
+/// dropped instead of failing.
+///
+/// Why: LXD 5.0.2 pings each exec websocket ("keepalive") and closes it
+/// as soon as the command has exited and its output is sent. tungstenite
+/// answers a ping with a pong on the next read; when that pong meets the
+/// closed end (EPIPE), the read returns the error and the frames LXD sent
+/// before closing (the command's last output, the end of the stream) are
+/// never read. On a busy host, four `echo`s at once lost their output
+/// about one time in twenty, `lxc exec` alike. What LXD sent stays
+/// readable; what the agent would still write (a pong, stdin, a signal)
+/// is moot once LXD has closed, and the read side reports the end.
+#[derive(Debug)]
+pub struct LxdStream(UnixStream);
+
+impl LxdStream {
+    /// Whether `error` says that LXD has closed its end.
+    fn peer_closed(error: &std::io::Error) -> bool {
+        matches!(error.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset)
+    }
+}
+
+impl AsyncRead for LxdStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for LxdStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.get_mut().0).poll_write(cx, buf) {
+            Poll::Ready(Err(error)) if Self::peer_closed(&error) => Poll::Ready(Ok(buf.len())),
+            other => other,
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match Pin::new(&mut self.get_mut().0).poll_flush(cx) {
+            Poll::Ready(Err(error)) if Self::peer_closed(&error) => Poll::Ready(Ok(())),
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match Pin::new(&mut self.get_mut().0).poll_shutdown(cx) {
+            Poll::Ready(Err(error)) if Self::peer_closed(&error) => Poll::Ready(Ok(())),
+            other => other,
+        }
+    }
+}
 
 /// The pooled HTTP client bound to one socket.
 #[derive(Debug)]
@@ -169,7 +223,7 @@ impl Transport {
             .await
             .map_err(|e| LxdError::Unavailable(format!("{what}: cannot connect to {}: {e}", self.socket.display())))?;
         let url = format!("ws://lxd{path_and_query}");
-        match tokio_tungstenite::client_async(url, stream).await {
+        match tokio_tungstenite::client_async(url, LxdStream(stream)).await {
             Ok((websocket, _)) => Ok(websocket),
             Err(WsError::Http(answer)) => {
                 let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -193,7 +247,16 @@ impl Transport {
         work: impl Future<Output = Result<T, LxdError>>,
     ) -> Result<T, LxdError> {
         tokio::time::timeout_at(deadline, work).await.map_err(|_| {
-            LxdError::Timeout(format!("LXD did not answer {method} {} in time", path_without_query(path_and_query)))
+            let path = path_without_query(path_and_query);
+            let what = format!("LXD did not answer {method} {path} in time");
+            // A read that LXD never answered changed nothing: LXD is not
+            // answering (503). A change, or the wait on the operation of
+            // one, may have been made (504).
+            if *method == Method::GET && !path.ends_with("/wait") {
+                LxdError::Unavailable(what)
+            } else {
+                LxdError::Timeout(what)
+            }
         })?
     }
 }
@@ -344,6 +407,52 @@ pub(crate) fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+
+    /// LXD's side of an exec output socket at a quick command's end: a
+    /// keepalive ping, the output, the end of the stream, then the
+    /// connection closed before anything is read.
+    async fn ping_output_and_close(server: UnixStream) {
+        let mut socket = tokio_tungstenite::accept_async(server).await.unwrap();
+        socket.send(Message::Ping("keepalive".into())).await.unwrap();
+        socket.send(Message::binary(&b"hi\n"[..])).await.unwrap();
+        socket.send(Message::text("")).await.unwrap();
+        drop(socket);
+    }
+
+    /// The frames read on `client` after `ping_output_and_close`, until the first error or the end.
+    async fn read_all<S>(client: S) -> (Vec<Message>, Option<String>)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let (mut socket, _) = tokio_tungstenite::client_async("ws://lxd/exec", client).await.unwrap();
+        let mut frames = Vec::new();
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(frame) => frames.push(frame),
+                Err(error) => return (frames, Some(error.to_string())),
+            }
+        }
+        (frames, None)
+    }
+
+    #[tokio::test]
+    async fn output_lxd_sent_before_closing_is_read_though_the_answer_to_its_ping_cannot_be_written() {
+        // A bare connection: the pong meets the closed end and the output is lost.
+        let (client, server) = UnixStream::pair().unwrap();
+        let (_, (frames, error)) = tokio::join!(ping_output_and_close(server), read_all(client));
+        assert_eq!(frames, [Message::Ping("keepalive".into())], "this is what LXD's keepalive did to the output");
+        assert!(error.is_some_and(|error| error.contains("Broken pipe")));
+
+        let (client, server) = UnixStream::pair().unwrap();
+        let (_, (frames, _)) = tokio::join!(ping_output_and_close(server), read_all(LxdStream(client)));
+        assert_eq!(
+            frames,
+            [Message::Ping("keepalive".into()), Message::binary(&b"hi\n"[..]), Message::text("")],
+            "the output and the end of the stream arrive"
+        );
+    }
 
     #[test]
     fn query_values_are_percent_encoded() {

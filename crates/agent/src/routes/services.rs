@@ -127,31 +127,14 @@ async fn job(
     }))
 }
 
-/// How many times `systemctl show` runs before its output counts as
-/// unexpected (see `show`).
-const SHOW_ATTEMPTS: usize = 3;
-
 async fn show(state: &AgentState, container: &InstanceName, unit: &UnitName) -> Result<ServiceState, AgentError> {
     let properties = format!("--property={}", systemd::SHOW_PROPERTIES);
     let argv = ["systemctl", "show", &properties, "--timestamp=unix", "--no-pager", "--", unit.as_str()];
-    let mut attempt = 1;
-    let parsed = loop {
-        let answer = run(state, container, &argv, READ_TIMEOUT_S).await?;
-        if answer.exit_code != 0 {
-            return Err(failed("systemctl show", &answer));
-        }
-        match systemd::parse_show(&answer.stdout) {
-            Ok(parsed) => break parsed,
-            // LXD before 5.14 sometimes loses an exec's output on a busy
-            // host (canonical/lxd#11890: exit 0, no output; seen here in
-            // `make bench` on 2 cores). `show` only reads, so it is asked again.
-            Err(message) if attempt < SHOW_ATTEMPTS => {
-                tracing::warn!(%message, attempt, "systemctl show: asking again");
-                attempt += 1;
-            }
-            Err(message) => return Err(unexpected(message)),
-        }
-    };
+    let answer = run(state, container, &argv, READ_TIMEOUT_S).await?;
+    if answer.exit_code != 0 {
+        return Err(failed("systemctl show", &answer));
+    }
+    let parsed = systemd::parse_show(&answer.stdout).map_err(unexpected)?;
     if parsed.load_state == "not-found" {
         return Err(unit_not_found(unit));
     }

@@ -1,5 +1,7 @@
 //! What LXD cannot be made to do, through the agent's HTTP API on a fake
-//! LXD socket: a hang is 504 `timeout`, a missing socket 503
+//! LXD socket: a read LXD never answers is 503 `lxd_unavailable` (nothing
+//! was done; a change past its deadline is 504 `timeout`, see
+//! `lxd_client`), a missing socket 503
 //! `lxd_unavailable`, garbage 502 `lxd_error`, and refused tokens never
 //! reach LXD at all.
 
@@ -15,12 +17,12 @@ async fn agent_on(socket: &std::path::Path) -> TestAgent {
 }
 
 #[tokio::test]
-async fn a_hanging_lxd_answers_504_timeout_within_the_deadline() {
+async fn a_hanging_lxd_answers_a_read_503_lxd_unavailable_within_the_deadline() {
     let fake = FakeLxd::start(Behaviour::Hang).await;
     let agent = agent_on(fake.socket_path()).await;
     let started = Instant::now();
     let answer = agent.act(Action::State, "c1", b"").await;
-    assert_eq!((answer.status, answer.code()), (504, "timeout"), "{}", answer.body);
+    assert_eq!((answer.status, answer.code()), (503, "lxd_unavailable"), "{}", answer.body);
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 

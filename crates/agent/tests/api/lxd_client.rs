@@ -329,13 +329,13 @@ async fn every_call_on_an_unknown_container_is_not_found() {
 }
 
 #[tokio::test]
-async fn a_socket_that_never_answers_times_out_within_the_deadline() {
+async fn a_socket_that_never_answers_times_out_within_the_deadline_a_read_as_unavailable_a_change_as_timeout() {
     let fake = FakeLxd::start(Behaviour::Hang).await;
     let client =
         LxdClient::new(fake.socket_path.clone(), "default".to_owned()).with_request_timeout(Duration::from_millis(300));
     let started = Instant::now();
     let error = client.server_version().await.unwrap_err();
-    assert!(matches!(error, LxdError::Timeout(_)), "{error:?}");
+    assert!(matches!(error, LxdError::Unavailable(_)), "a read that LXD never answered changed nothing: {error:?}");
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     let error = client.stop(&name("c1"), false, 30).await.unwrap_err();
     assert!(matches!(error, LxdError::Timeout(_)), "{error:?}");

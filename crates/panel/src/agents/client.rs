@@ -77,6 +77,11 @@ pub enum AgentCallError {
     /// The agent could not be reached (refused, reset, timed out, DNS).
     #[error("unavailable: the agent of machine {machine:?} cannot be reached: {message}")]
     Unavailable { machine: String, message: String },
+    /// The request was sent but its answer never came whole (the agent died,
+    /// the connection broke, the panel's timeout passed): it may have been
+    /// done, and only LXD's state can tell.
+    #[error("answer_lost: the agent of machine {machine:?} took the request but its answer was lost: {message}")]
+    AnswerLost { machine: String, message: String },
     /// The agent presented a certificate other than the pinned one; nothing was sent.
     #[error("fingerprint_mismatch: machine {machine:?}: {message}")]
     FingerprintMismatch { machine: String, message: String },
@@ -99,6 +104,7 @@ impl AgentCallError {
     pub fn code(&self) -> &str {
         match self {
             AgentCallError::Unavailable { .. } => "unavailable",
+            AgentCallError::AnswerLost { .. } => "answer_lost",
             AgentCallError::FingerprintMismatch { .. } => "fingerprint_mismatch",
             AgentCallError::Agent { code, .. } => code.as_str(),
             AgentCallError::BadAnswer { .. } => "bad_agent_answer",
@@ -111,6 +117,12 @@ impl AgentCallError {
     /// agent started; one retry with a fresh token is due.
     pub fn predates_agent(&self) -> bool {
         matches!(self, AgentCallError::Agent { status: 401, code: ErrorCode::TokenPredatesAgent, .. })
+    }
+
+    /// Whether the call may have been done although it failed: sent with its
+    /// answer lost, or LXD past its timeout (504; LXD may still finish).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, AgentCallError::AnswerLost { .. } | AgentCallError::Agent { status: 504, .. })
     }
 
     /// The HTTP status the agent answered, if it answered.
@@ -271,7 +283,7 @@ impl AgentClient {
             if let Some(body) = &body {
                 request = request.header("content-type", "application/json").body(body.clone());
             }
-            let answer = request.send().await.map_err(|error| self.transport_error(&error))?;
+            let answer = request.send().await.map_err(|error| self.send_error(&error))?;
             let status = answer.status().as_u16();
             if (200..300).contains(&status) {
                 return Ok(answer);
@@ -331,7 +343,7 @@ impl AgentClient {
     /// run out of memory.
     async fn read_bounded(&self, mut answer: reqwest::Response, status: u16) -> Result<Vec<u8>, AgentCallError> {
         let mut bytes = Vec::new();
-        while let Some(chunk) = answer.chunk().await.map_err(|error| self.transport_error(&error))? {
+        while let Some(chunk) = answer.chunk().await.map_err(|error| self.lost(&error))? {
             if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
                 return Err(AgentCallError::BadAnswer {
                     machine: self.machine.clone(),
@@ -342,6 +354,16 @@ impl AgentClient {
             bytes.extend_from_slice(&chunk);
         }
         Ok(bytes)
+    }
+
+    /// A request that failed: not sent when no connection was made (or the
+    /// pin refused the agent), else sent with its answer lost.
+    fn send_error(&self, error: &reqwest::Error) -> AgentCallError {
+        if error.is_connect() { self.transport_error(error) } else { self.lost(error) }
+    }
+
+    fn lost(&self, error: &(dyn std::error::Error + 'static)) -> AgentCallError {
+        AgentCallError::AnswerLost { machine: self.machine.clone(), message: chain(error) }
     }
 
     pub(super) fn transport_error(&self, error: &(dyn std::error::Error + 'static)) -> AgentCallError {

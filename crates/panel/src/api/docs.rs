@@ -368,6 +368,7 @@ mod tests {
             Code::TotpInvalid,
             Code::SignInFailed,
             Code::ProviderUnavailable,
+            Code::DatabaseUnavailable,
         ];
         // A new code fails to compile here until it is added above.
         for code in all {
@@ -409,7 +410,8 @@ mod tests {
                 | Code::TotpRequired
                 | Code::TotpInvalid
                 | Code::SignInFailed
-                | Code::ProviderUnavailable => {}
+                | Code::ProviderUnavailable
+                | Code::DatabaseUnavailable => {}
             }
         }
         let documented: Vec<String> = enum_values("ErrorCode");

@@ -177,7 +177,7 @@ impl AnonymousRefusals {
         entry: &AuditEntry,
         error: &AppError,
     ) -> Result<(), AppError> {
-        write(connection, &self.note(client, entry, error)).map_err(AppError::internal)
+        write(connection, &self.note(client, entry, error)).map_err(AppError::from)
     }
 
     /// Counts the refusal and returns its error; touches the database only
@@ -187,7 +187,7 @@ impl AnonymousRefusals {
         if rows.is_empty() {
             return error;
         }
-        let written = db::run(&self.pool, move |connection| write(connection, &rows).map_err(AppError::internal)).await;
+        let written = db::run(&self.pool, move |connection| write(connection, &rows).map_err(AppError::from)).await;
         match written {
             Ok(()) => error,
             Err(failure) => failure,
@@ -205,7 +205,7 @@ impl AnonymousRefusals {
             return Ok(());
         }
         let total: i64 = rows.iter().map(|row| row.count).sum();
-        let written = db::run(&self.pool, move |connection| write(connection, &rows).map_err(AppError::internal)).await;
+        let written = db::run(&self.pool, move |connection| write(connection, &rows).map_err(AppError::from)).await;
         if let Err(error) = &written {
             tracing::error!(%error, lost = total, "cannot write the counts of anonymous refusals");
         }

@@ -10,13 +10,27 @@
 //! no transaction can undo: the check runs as in `audited` but its row says
 //! `started`, so nothing is sent to an agent unless that row is written;
 //! then the call; then the outcome row, in one transaction with what the
-//! answer changes in the database.
+//! answer changes in the database. Between the two, the call is in
+//! `actions_in_flight` (written and removed in the same transactions as the
+//! rows). A call whose outcome is unknown (its answer lost, LXD past its
+//! timeout: `AppError::outcome_unknown`) writes no outcome row: its row is
+//! orphaned, and the sync writes the outcome from LXD's state
+//! (`db::in_flight::settle_orphans`), as it does for the calls of a panel
+//! process that was killed.
 
 use std::future::Future;
 
 use crate::db::audit::{self, NewAuditRow, Outcome};
+use crate::db::in_flight::{self, InFlight, process_id, random_id};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
+
+tokio::task_local! {
+    /// The page's job (`db::jobs`) the current task runs, if a page started
+    /// it: its action's row in flight names it, so that whoever gives the
+    /// action its outcome ends the job too.
+    pub static CURRENT_JOB: i64;
+}
 
 /// Who does what to which object on which machine; the work may fill in the
 /// object and machine (or the actor, for a login) once it knows them.
@@ -30,6 +44,8 @@ pub struct AuditEntry {
     /// What exactly was asked where the action alone does not say it (an
     /// exec's argv); stored cut to `audit::MAX_DETAIL_BYTES`.
     pub detail: Option<String>,
+    /// Its row in `actions_in_flight` once `audited_start` wrote `started`.
+    pub in_flight: Option<i64>,
 }
 
 impl AuditEntry {
@@ -41,6 +57,7 @@ impl AuditEntry {
             object: object.into(),
             machine: None,
             detail: None,
+            in_flight: None,
         }
     }
 
@@ -72,10 +89,16 @@ impl AuditEntry {
         )
     }
 
-    /// Appends the row of a refused (4xx) or failed (5xx) request.
+    /// Appends the row of a refused (4xx) or failed (5xx) request; none
+    /// while the database is unavailable (the write would wait as long
+    /// again and fail too: nothing was done, and the request log has it).
     pub fn append_error(&self, connection: &mut DbConnection, error: &AppError) -> Result<(), AppError> {
+        if error.code == crate::error::ErrorCode::DatabaseUnavailable {
+            tracing::warn!(action = self.action, object = %self.object, "not audited: the database is unavailable");
+            return Ok(());
+        }
         let outcome = if error.code.status().is_server_error() { Outcome::Failed } else { Outcome::Refused };
-        self.append(connection, outcome, Some(error.code.as_str())).map_err(AppError::internal)
+        self.append(connection, outcome, Some(error.code.as_str())).map_err(AppError::from)
     }
 }
 
@@ -153,9 +176,30 @@ where
     C: FnOnce(&mut DbConnection, &mut AuditEntry) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    // Read here: the work below runs on a thread of the blocking pool.
+    let job_id = CURRENT_JOB.try_with(|job| *job).ok();
     db::run(pool, move |connection| {
         let mut entry = entry;
-        let target = in_transaction(connection, &mut entry, Outcome::Started, check)?;
+        let id = random_id();
+        let target = in_transaction(connection, &mut entry, Outcome::Started, |connection, entry| {
+            let target = check(connection, entry)?;
+            in_flight::insert(
+                connection,
+                &InFlight {
+                    id,
+                    instance: process_id().to_owned(),
+                    started_at: db::unix_now(),
+                    actor_id: entry.actor_id,
+                    actor: audit::bounded(&entry.actor).into_owned(),
+                    action: entry.action.to_owned(),
+                    object: audit::bounded(&entry.object).into_owned(),
+                    machine: entry.machine.as_deref().map(|machine| audit::bounded(machine).into_owned()),
+                    job_id,
+                },
+            )?;
+            Ok(target)
+        })?;
+        entry.in_flight = Some(id);
         Ok::<_, AppError>((target, entry))
     })
     .await
@@ -177,12 +221,30 @@ where
 {
     db::run(pool, move |connection| {
         let mut entry = entry;
+        let in_flight = entry.in_flight;
         match result {
             Ok(value) => in_transaction(connection, &mut entry, Outcome::Ok, |connection, entry| {
-                finish(connection, entry, value)
+                let value = finish(connection, entry, value)?;
+                if let Some(id) = in_flight {
+                    in_flight::remove(connection, id)?;
+                }
+                Ok(value)
             }),
+            Err(error) if error.outcome_unknown && in_flight.is_some() => {
+                // No outcome row: the sync reads it from LXD's state.
+                if let Some(id) = in_flight {
+                    in_flight::orphan(connection, id)?;
+                }
+                Err(error)
+            }
             Err(error) => {
-                entry.append_error(connection, &error)?;
+                db::write_transaction::<_, AppError, _>(connection, |connection| {
+                    entry.append_error(connection, &error)?;
+                    if let Some(id) = in_flight {
+                        in_flight::remove(connection, id)?;
+                    }
+                    Ok(())
+                })?;
                 Err(error)
             }
         }

@@ -47,6 +47,7 @@ impl CurrentUser {
             object: object.into(),
             machine: None,
             detail: None,
+            in_flight: None,
         }
     }
 

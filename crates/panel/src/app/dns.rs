@@ -34,9 +34,9 @@ pub struct DnsRecord {
 /// by machine and name (two reads of the same rows are equal).
 pub async fn records(pool: &DbPool) -> Result<Vec<DnsRecord>, AppError> {
     let (rows, networks, statics) = db::run(pool, |connection| {
-        let rows = db::dns::live_names(connection).map_err(AppError::internal)?;
-        let networks = db::networks::all_networks(connection).map_err(AppError::internal)?;
-        let statics = db::networks::all_addresses(connection).map_err(AppError::internal)?;
+        let rows = db::dns::live_names(connection).map_err(AppError::from)?;
+        let networks = db::networks::all_networks(connection).map_err(AppError::from)?;
+        let statics = db::networks::all_addresses(connection).map_err(AppError::from)?;
         Ok::<_, AppError>((rows, networks, statics))
     })
     .await?;

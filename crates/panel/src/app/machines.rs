@@ -122,14 +122,17 @@ pub(crate) async fn get_machine(pool: &DbPool, current: CurrentUser, id: Machine
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMachine {
-    /// The machine's name (as the agent calls itself).
+    /// The machine's name (as the agent calls itself): 1-63 letters,
+    /// digits and `-`, starting with a letter, not ending with `-`.
+    #[schema(pattern = "^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
     pub(crate) name: String,
     /// The agent's base URL, `http://` or `https://`.
     pub(crate) url: String,
-    /// The id of the agent key the panel signs with.
+    /// The id of the agent key the panel signs with: 1-64 letters, digits, `-`, `_`, `.`.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub(crate) key_id: String,
-    /// The agent key's secret (`smp-agent keygen`); stored sealed, never answered.
-    #[schema(value_type = String, format = Password, write_only)]
+    /// The agent key's secret (`smp-agent keygen`); stored sealed, never answered; at least 32 characters.
+    #[schema(value_type = String, format = Password, write_only, min_length = 32)]
     pub(crate) secret: SecretString,
     /// Required for an `https://` URL unless `trust_on_first_use`.
     pub(crate) fingerprint: Option<String>,
@@ -299,10 +302,11 @@ pub(crate) async fn sync_machine(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {
-    /// The new key's id, as configured on the agent.
+    /// The new key's id, as configured on the agent: 1-64 letters, digits, `-`, `_`, `.`.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub(crate) key_id: String,
-    /// The new key's secret; stored sealed, never answered.
-    #[schema(value_type = String, format = Password, write_only)]
+    /// The new key's secret; stored sealed, never answered; at least 32 characters.
+    #[schema(value_type = String, format = Password, write_only, min_length = 32)]
     pub(crate) secret: SecretString,
 }
 

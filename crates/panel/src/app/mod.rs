@@ -11,6 +11,7 @@ pub mod blocking;
 pub mod containers;
 pub mod current_user;
 pub mod dns;
+pub mod jobs;
 pub mod ldap;
 pub mod login_limit;
 pub mod machines;

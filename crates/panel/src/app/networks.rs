@@ -322,12 +322,13 @@ pub async fn set_address(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewForwardRequest {
-    #[schema(value_type = String, example = "tcp")]
     pub protocol: ForwardProtocol,
     /// The container's port.
+    #[schema(minimum = 1, maximum = 65535)]
     pub target_port: u16,
     /// A port of the host from the network's range; left out: the lowest free one.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 65535)]
     pub listen_port: Option<u16>,
     /// Which of the container's networks with a static address; left out:
     /// the first (by name) whose machine network has forwards.

@@ -154,7 +154,7 @@ pub struct PasswordChange {
     #[schema(format = Password)]
     pub(crate) current: String,
     /// The new one: 12 to 1024 characters.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12, max_length = 1024)]
     pub(crate) new: String,
 }
 

@@ -38,13 +38,16 @@ use crate::policy::{self, Action, Object};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewContainer {
-    /// The LXD name: 1-63 letters, digits and `-`, starting with a letter.
+    /// The LXD name: 1-63 letters, digits and `-`, starting with a letter, not ending with `-`.
+    #[schema(pattern = "^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
     pub name: String,
     /// Where to create it. Left out: the parent's machine, else the machine
     /// with the fewest containers among those where it fits the quota.
     #[serde(default)]
     pub machine_id: Option<i64>,
-    /// An image alias of the machine (`GET /api/v1/machines/{id}/images`).
+    /// An image alias of the machine (`GET /api/v1/machines/{id}/images`):
+    /// 1-255 letters, digits, `-`, `_`, `.`, `/`, not starting with `.`, `/` or `-`.
+    #[schema(pattern = "^[A-Za-z0-9_][A-Za-z0-9._/-]{0,254}$")]
     pub image: String,
     /// Members: each left out takes the panel's `default_limits`; the
     /// limits count against the creator's quota.
@@ -297,6 +300,7 @@ async fn make(context: Arc<Context>, pool: DbPool, entry: AuditEntry, planned: P
         Err(error) => Err(AppError::from(error)),
     };
     let created = result.is_ok();
+    let outcome_unknown = result.as_ref().is_err_and(|error| error.outcome_unknown);
     let recorded = audited_finish(&pool, entry, result, move |connection, _, answer| {
         if let Some(uuid) = &answer.uuid {
             containers::set_uuid(connection, id, uuid)?;
@@ -305,6 +309,11 @@ async fn make(context: Arc<Context>, pool: DbPool, entry: AuditEntry, planned: P
         Ok(())
     })
     .await;
+    if outcome_unknown {
+        // LXD may have made it: the row stays `creating` until the sync
+        // reads LXD's list (`db::in_flight::settle_orphans`).
+        return;
+    }
     if let Err(error) = recorded {
         // The reservation is given back: the row is gone and says why.
         let reason = error.message.to_string();

@@ -235,7 +235,7 @@ pub async fn create_service(
             };
             let id = services::create(connection, &new, db::unix_now()).map_err(|error| match error {
                 ServiceError::Duplicate => duplicate(&checked.unit, &checked.target.name),
-                ServiceError::Query(error) => AppError::internal(error),
+                ServiceError::Query(error) => AppError::from(error),
             })?;
             entry.object = format!("service:{id}");
             services::get(connection, id)?.ok_or_else(AppError::not_found)

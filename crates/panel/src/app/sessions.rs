@@ -298,6 +298,7 @@ mod tests {
             disabled: false,
             created_at: 0,
             auth_method: crate::domain::ldap::AuthMethod::Local,
+            language: None,
         }
     }
 

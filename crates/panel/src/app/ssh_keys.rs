@@ -38,7 +38,7 @@ const MAX_NAME_CHARS: usize = 64;
 #[serde(deny_unknown_fields)]
 pub struct AddSshKey {
     /// Her label for it (which computer it is on), 1 to 64 characters.
-    #[schema(example = "laptop")]
+    #[schema(example = "laptop", min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub(crate) name: String,
     /// One OpenSSH public key line, as in the `.pub` file: `TYPE BASE64 [COMMENT]`.
     #[schema(example = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… mia@laptop")]

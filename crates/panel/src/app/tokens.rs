@@ -34,7 +34,8 @@ pub const MAX_EXPIRES_IN_DAYS: u32 = 365;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
-    /// 1 to 64 characters.
+    /// 1 to 64 characters (spaces around it are trimmed; not only spaces).
+    #[schema(min_length = 1, max_length = 64, pattern = "\\S")]
     pub(crate) name: String,
     /// The caller's password, typed again.
     #[schema(format = Password)]

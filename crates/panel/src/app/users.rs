@@ -1,7 +1,8 @@
 //! Accounts: listed, created and changed as the policy allows (admins
 //! manage members; only a head admin makes admins; a member gets 404 for
 //! anyone else's account), and signing up (`sign_up`: an unapproved member,
-//! while `allow_signup` is on). The API and the pages call these.
+//! while `allow_signup` is on), and her own choice of the pages' language
+//! (`set_own_language`). The API and the pages call these.
 
 use std::net::IpAddr;
 
@@ -15,6 +16,7 @@ use crate::app::totp::TotpState;
 use crate::app::{Context, CurrentUser};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool, sessions, tokens};
+use crate::domain::language::Language;
 use crate::domain::password::Password;
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
@@ -73,10 +75,12 @@ pub(crate) async fn list_users(pool: &DbPool, current: &CurrentUser) -> Result<V
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    /// 1 to 32 lowercase letters, digits, `_`, `.` and `-`, the first a letter.
+    #[schema(pattern = "^[a-z][a-z0-9_.-]{0,31}$")]
     pub(crate) username: String,
     pub(crate) role: Role,
-    /// Leave out to have the panel generate one (answered once).
-    #[schema(format = Password)]
+    /// Leave out to have the panel generate one (answered once); 12 to 1024 characters.
+    #[schema(format = Password, min_length = 12, max_length = 1024)]
     pub(crate) password: Option<String>,
 }
 
@@ -262,4 +266,14 @@ pub async fn sign_up(
         Err(error) if error.code == ErrorCode::Conflict => Ok(chosen),
         Err(error) => Err(AnonymousRefusal::Audited(error)),
     }
+}
+
+/// Sets the caller's own language for the pages (`None`: her browser's),
+/// audited as the route's action on `user:ID` with the code as detail. It
+/// is hers alone and changes no right, so the policy has nothing to decide.
+pub async fn set_own_language(pool: &DbPool, current: CurrentUser, language: Option<Language>) -> Result<(), AppError> {
+    let user_id = current.user.id;
+    let mut entry = current.audit(format!("user:{user_id}"));
+    entry.detail = Some(format!("language={}", language.map_or("browser", Language::code)));
+    audited(pool, entry, move |connection, _| Ok(users::set_language(connection, user_id, language)?)).await
 }

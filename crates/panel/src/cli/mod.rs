@@ -1,7 +1,8 @@
-//! The `smp-panel` command line (PANEL.md): `serve`, `migrate`, `user create`,
-//! `machine …`, `container list`;
+//! The `smp-panel` command line (PANEL.md): `serve`, `migrate`, `check`,
+//! `user create`, `machine …`, `container list`, `backup`, `restore`;
 //! `--config` and `--database-url` work on every subcommand.
 
+pub mod backup;
 pub mod containers;
 pub mod machines;
 
@@ -40,6 +41,10 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Say what is wrong with the config, one line each (exit 1), or one
+    /// line "ok …" (exit 0): it parses, the database answers, the key file
+    /// is there, private and 32 bytes. Changes nothing.
+    Check,
     /// Manage accounts without the web UI.
     #[command(subcommand)]
     User(UserCommand),
@@ -49,6 +54,12 @@ pub enum Command {
     /// Read the containers the panel knows.
     #[command(subcommand)]
     Container(ContainerCommand),
+    /// Write a consistent backup of the database to one file while the panel
+    /// runs (never the panel key: keep key_file separately).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into the database (an empty one, or any with --force);
+    /// an older backup is migrated.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +92,8 @@ pub struct CreateUser {
 pub enum Outcome {
     Done,
     NotImplemented,
+    /// A check found problems (each already printed): exit 1.
+    Failed,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -88,9 +101,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Serve => serve(config)?,
         Command::Migrate => migrate(&config)?,
+        Command::Check => return Ok(check(&config, cli.config.as_deref())),
         Command::User(UserCommand::Create(request)) => create_user(&config, request)?,
         Command::Machine(command) => machines::run(&config, command)?,
         Command::Container(ContainerCommand::List(request)) => containers::list(&config, request)?,
+        Command::Backup(request) => backup::backup(&config, request)?,
+        Command::Restore(request) => backup::restore(&config, request)?,
     }
     Ok(Outcome::Done)
 }
@@ -104,7 +120,12 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let application = crate::startup::Application::build(config).await?;
-        application.run_until_stopped().await.context("the server stopped with an error")
+        let stopping = crate::notify::stopping_on_signal();
+        crate::notify::ready();
+        let served = application.run_until_stopped().await;
+        stopping.abort();
+        crate::notify::stopping();
+        served.context("the server stopped with an error")
     })
 }
 
@@ -119,6 +140,67 @@ fn migrate(config: &Config) -> anyhow::Result<()> {
     let applied = db::run_migrations(&mut connection)?;
     println!("{} database migrated: {applied} migration(s) applied", config.backend().as_str());
     Ok(())
+}
+
+/// `smp-panel check`: the config has parsed already (else `run` failed with
+/// its one line); the database and the key file are tried, read only.
+fn check(config: &Config, path: Option<&std::path::Path>) -> Outcome {
+    let mut problems = Vec::new();
+    let database = match check_database(config) {
+        Ok(state) => state,
+        Err(problem) => {
+            problems.push(problem);
+            String::new()
+        }
+    };
+    let key_file = config.key_file();
+    let key = if !key_file.exists() {
+        problems.push(format!(
+            "key file {} does not exist: `serve` creates it on first start; if machines were added before, restore it from your backup",
+            key_file.display()
+        ));
+        String::new()
+    } else {
+        match crate::domain::secrets::PanelKey::load(&key_file) {
+            Ok(_) => format!("key file {} ok", key_file.display()),
+            Err(error) => {
+                problems.push(format!("key file: {error}"));
+                String::new()
+            }
+        }
+    };
+    if problems.is_empty() {
+        let source = path.map_or_else(|| "defaults and environment".to_owned(), |path| path.display().to_string());
+        println!("ok: config {source}, listen {}, {database}, {key}", config.listen);
+        Outcome::Done
+    } else {
+        for problem in problems {
+            // One line each, whatever the driver's message held.
+            eprintln!("smp-panel check: {}", problem.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        Outcome::Failed
+    }
+}
+
+/// What the database says, or what is wrong with it, in one line.
+fn check_database(config: &Config) -> Result<String, String> {
+    let url = config.database_url.expose_secret();
+    let backend = config.backend();
+    if let Ok((db::Backend::Sqlite, file)) = db::Backend::from_url(url) {
+        let file = std::path::Path::new(file);
+        if !file.exists() {
+            let directory =
+                file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            return if directory.is_dir() {
+                Ok(format!("SQLite database {} not created yet (serve or migrate creates it)", file.display()))
+            } else {
+                Err(format!("database: the directory {} of the SQLite file does not exist", directory.display()))
+            };
+        }
+    }
+    let mut connection = db::establish(url).map_err(|error| format!("database: {error}"))?;
+    let pending = db::pending_migrations(&mut connection).map_err(|error| format!("database: {error}"))?;
+    Ok(format!("{} database answers ({pending} migration(s) pending)", backend.as_str()))
 }
 
 fn create_user(config: &Config, request: CreateUser) -> anyhow::Result<()> {

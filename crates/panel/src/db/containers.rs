@@ -26,10 +26,6 @@ pub const STATUS_GONE: &str = "gone";
 pub const STATUS_CREATING: &str = "creating";
 /// A creation that failed (the row is gone; `error` says why).
 pub const STATUS_FAILED: &str = "failed";
-/// How long a `creating` row that its machine does not list is left alone
-/// by the sync before it is taken for a creation that never finished (the
-/// panel stopped in the middle): longer than any creation takes.
-pub const CREATION_GRACE_S: i64 = 900;
 
 /// How deep a parent chain is followed (a deeper one is cut there; the API
 /// refuses to make one).
@@ -609,7 +605,6 @@ struct LiveRow {
     status: String,
     addresses: String,
     lxd_created_at: String,
-    synced_at: i64,
     uuid: Option<String>,
 }
 
@@ -665,6 +660,15 @@ pub fn apply_list(
     now: i64,
 ) -> QueryResult<SyncReport> {
     super::write_transaction(connection, |connection| {
+        // Two passes over one machine (the sync's and an admin's "sync now")
+        // apply one after the other: SQLite's `BEGIN IMMEDIATE` does that, on
+        // PostgreSQL the machine's row is locked (else both inserted a new
+        // container and one failed on `containers_live_name`: a 500).
+        if let DbConnection::Postgresql(postgresql) = connection {
+            diesel::sql_query("SELECT id FROM machines WHERE id = $1 FOR UPDATE")
+                .bind::<diesel::sql_types::BigInt, _>(machine.0)
+                .execute(postgresql)?;
+        }
         let live: Vec<LiveRow> = containers::table
             .filter(containers::machine_id.eq(machine.0).and(containers::gone_at.is_null()))
             .select((
@@ -673,7 +677,6 @@ pub fn apply_list(
                 containers::status,
                 containers::addresses,
                 containers::lxd_created_at,
-                containers::synced_at,
                 containers::uuid,
             ))
             .load(connection)?;
@@ -685,8 +688,8 @@ pub fn apply_list(
                     let addresses = addresses_json(&summary.addresses);
                     // A creation in flight ends with its own answer (a list
                     // may catch it created but not yet started); only one
-                    // whose answer never came takes the listed status.
-                    let status = if row.status == STATUS_CREATING && now - row.synced_at < CREATION_GRACE_S {
+                    // whose answer never comes takes the listed status.
+                    let status = if row.status == STATUS_CREATING && creation_awaited(connection, row.id)? {
                         STATUS_CREATING
                     } else {
                         summary.status.as_str()
@@ -726,15 +729,15 @@ pub fn apply_list(
         }
         for row in by_name.values() {
             if row.status == STATUS_CREATING {
-                // LXD has not made it yet; a reservation older than the
-                // grace is a creation that never finished.
-                if now - row.synced_at < CREATION_GRACE_S {
+                // LXD has not made it yet; a creation that nobody awaits
+                // and that LXD had all the time to make never finished.
+                if super::in_flight::may_still_happen(connection, &format!("container:{}", row.id), now)? {
                     continue;
                 }
                 fail_creation(
                     connection,
                     ContainerId(row.id),
-                    "the creation did not finish (the panel stopped?)",
+                    "the creation did not finish: its answer was lost and LXD does not have the container",
                     now,
                 )?;
             } else {
@@ -744,6 +747,12 @@ pub fn apply_list(
         }
         Ok(report)
     })
+}
+
+/// Whether a panel process still awaits the creation of container `id`
+/// (its call is in flight and not orphaned).
+fn creation_awaited(connection: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    super::in_flight::awaited(connection, &format!("container:{id}"))
 }
 
 /// What an event did to the table.

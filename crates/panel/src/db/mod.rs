@@ -33,15 +33,20 @@ pub mod services;
 pub mod users;
 
 pub mod audit;
+pub mod in_flight;
+pub mod jobs;
 pub mod oidc_logins;
 pub mod sessions;
 pub mod ssh_keys;
 pub mod tokens;
 pub mod totp;
 
+mod threads;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::connection::SimpleConnection as _;
+use diesel::migration::{Migration as _, MigrationSource};
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection as _};
 use diesel::{Connection as _, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
@@ -62,6 +67,15 @@ const SQLITE_PRAGMAS: &str =
 pub enum DbConnection {
     Sqlite(SqliteConnection),
     Postgresql(PgConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+            DbConnection::Postgresql(_) => Backend::Postgresql,
+        }
+    }
 }
 
 /// Which database a URL names.
@@ -111,11 +125,57 @@ pub enum DbError {
     Migration(String),
     #[error("cannot get a database connection from the pool: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// Every connection stayed in use for `POOL_WAIT`.
+    #[error("every database connection stayed busy for {} s", POOL_WAIT.as_secs())]
+    Busy,
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("the database worker thread failed: {0}")]
     Blocking(String),
 }
+
+impl DbError {
+    /// Whether the database could not serve rather than refused the work:
+    /// no connection (the server is down or restarting, the pool timed out),
+    /// a connection lost under a query, or SQLite's file still locked by
+    /// another process once the busy timeout passed. Such an error is
+    /// answered 503 `database_unavailable`; the pool replaces the broken
+    /// connections, so the panel recovers by itself when the database does.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Connect { .. } | DbError::Pool(_) | DbError::Busy => true,
+            DbError::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            // A connection lost inside a transaction cannot even roll back;
+            // the pool drops it (`has_broken`).
+            DbError::Query(Error::BrokenTransactionManager) => true,
+            DbError::Query(Error::DatabaseError(_, information)) => {
+                UNAVAILABLE_MESSAGES.iter().any(|message| information.message().contains(message))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Driver messages of a database that cannot serve for now: SQLite's busy
+/// file (`SQLITE_BUSY`, `SQLITE_LOCKED`) and a PostgreSQL server that shuts
+/// down, restarts or dropped the connection (SQLSTATE 57P01–57P03, 08xxx;
+/// diesel gives the message only).
+const UNAVAILABLE_MESSAGES: &[&str] = &[
+    "database is locked",
+    "database table is locked",
+    "terminating connection due to administrator command",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "server closed the connection unexpectedly",
+    "no connection to the server",
+    "could not connect to server",
+    "connection to server",
+];
 
 /// Opens one connection to the database `url` names (see the module note).
 pub fn establish(url: &str) -> Result<DbConnection, DbError> {
@@ -128,10 +188,35 @@ pub fn establish(url: &str) -> Result<DbConnection, DbError> {
             connection.batch_execute(SQLITE_PRAGMAS).map_err(|error| connect_error(error.to_string()))?;
             Ok(DbConnection::Sqlite(connection))
         }
-        Backend::Postgresql => PgConnection::establish(target)
-            .map(DbConnection::Postgresql)
-            .map_err(|error| connect_error(error.to_string())),
+        Backend::Postgresql => {
+            without_openssl_exit_handler();
+            PgConnection::establish(target)
+                .map(DbConnection::Postgresql)
+                .map_err(|error| connect_error(error.to_string()))
+        }
     }
+}
+
+/// libpq hashes SCRAM passwords and speaks TLS with the system's OpenSSL,
+/// which by default frees its tables in an exit handler. A process that
+/// exits while one of the pool's threads is still connecting (a test binary
+/// at its end, the panel stopping) then crashes in that thread. Initialising
+/// OpenSSL first, as `openssl_sys::init` does, leaves the handler out; the
+/// memory goes back with the process anyway. Idempotent.
+fn without_openssl_exit_handler() {
+    openssl_sys::init();
+}
+
+/// How many migrations of the connection's backend are not applied yet
+/// (`smp-panel check`); nothing is changed.
+pub fn pending_migrations(connection: &mut DbConnection) -> Result<usize, DbError> {
+    let pending = match connection {
+        DbConnection::Sqlite(connection) => connection.pending_migrations(SQLITE_MIGRATIONS).map(|list| list.len()),
+        DbConnection::Postgresql(connection) => {
+            connection.pending_migrations(POSTGRESQL_MIGRATIONS).map(|list| list.len())
+        }
+    };
+    pending.map_err(|error| DbError::Migration(error.to_string()))
 }
 
 /// Applies every pending migration of the connection's backend; a database
@@ -144,6 +229,139 @@ pub fn run_migrations(connection: &mut DbConnection) -> Result<usize, DbError> {
         }
     };
     applied.map_err(|error| DbError::Migration(error.to_string()))
+}
+
+/// The version of a migration as diesel records it: the folder name's date
+/// and number without dashes (`2026-12-06-000009_…` → `20261206000009`).
+pub fn migration_version(name: &str) -> String {
+    name.split('_').next().unwrap_or(name).replace('-', "")
+}
+
+/// The migrations this binary embeds for `backend`, oldest first, by name
+/// (`2026-12-06-000009_actions_in_flight`).
+pub fn known_migrations(backend: Backend) -> Result<Vec<String>, DbError> {
+    let names: Result<Vec<String>, _> = match backend {
+        Backend::Sqlite => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|list| list.iter().map(|migration| migration.name().to_string()).collect()),
+        Backend::Postgresql => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRESQL_MIGRATIONS)
+            .map(|list| list.iter().map(|migration| migration.name().to_string()).collect()),
+    };
+    let mut names = names.map_err(|error| DbError::Migration(error.to_string()))?;
+    names.sort_by_key(|name| migration_version(name));
+    Ok(names)
+}
+
+/// The version of the newest migration this binary knows for `backend`: the
+/// schema version it writes into backups and the newest it restores.
+pub fn latest_known_version(backend: Backend) -> Result<String, DbError> {
+    known_migrations(backend)?
+        .last()
+        .map(|name| migration_version(name))
+        .ok_or_else(|| DbError::Migration("this binary embeds no migrations".into()))
+}
+
+/// Orders migration versions (digits; a longer one is newer).
+pub fn version_order(left: &str, right: &str) -> std::cmp::Ordering {
+    left.len().cmp(&right.len()).then_with(|| left.cmp(right))
+}
+
+/// The version of the last migration applied to the database, read from
+/// diesel's `__diesel_schema_migrations` (`None`: the table is empty). An
+/// error when the table does not exist: not a panel database.
+pub fn latest_applied_version(connection: &mut DbConnection) -> Result<Option<String>, DbError> {
+    use diesel::RunQueryDsl as _;
+    use diesel::sql_types::Text;
+
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let query = diesel::sql_query("SELECT version FROM __diesel_schema_migrations");
+    let versions: Vec<Version> = match connection {
+        DbConnection::Sqlite(connection) => query.load(connection)?,
+        DbConnection::Postgresql(connection) => query.load(connection)?,
+    };
+    Ok(versions.into_iter().map(|row| row.version).max_by(|left, right| version_order(left, right)))
+}
+
+/// Applies the embedded migrations in order up to and including the one
+/// named `last` (e.g. a previous release's last migration, for the upgrade
+/// test), skipping those already applied; how many it applied.
+pub fn run_migrations_through(connection: &mut DbConnection, last: &str) -> Result<usize, DbError> {
+    let names = known_migrations(connection.backend())?;
+    if !names.iter().any(|name| name == last) {
+        return Err(DbError::Migration(format!("no migration named {last:?} in this binary")));
+    }
+    // diesel's harness makes its table of applied migrations if missing.
+    let applied = match connection {
+        DbConnection::Sqlite(connection) => connection.applied_migrations(),
+        DbConnection::Postgresql(connection) => connection.applied_migrations(),
+    }
+    .map_err(|error| DbError::Migration(error.to_string()))?;
+    let applied =
+        applied.into_iter().map(|version| version.to_string()).max_by(|left, right| version_order(left, right));
+    let mut count = 0;
+    for name in names {
+        let version = migration_version(&name);
+        let already = applied.as_deref().is_some_and(|applied| version_order(&version, applied).is_le());
+        if !already {
+            let outcome = match connection {
+                DbConnection::Sqlite(connection) => {
+                    let list = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                        .map_err(|error| DbError::Migration(error.to_string()))?;
+                    match list.iter().find(|migration| migration.name().to_string() == name) {
+                        Some(migration) => connection.run_migration(migration).map(drop),
+                        None => Ok(()),
+                    }
+                }
+                DbConnection::Postgresql(connection) => {
+                    let list = MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRESQL_MIGRATIONS)
+                        .map_err(|error| DbError::Migration(error.to_string()))?;
+                    match list.iter().find(|migration| migration.name().to_string() == name) {
+                        Some(migration) => connection.run_migration(migration).map(drop),
+                        None => Ok(()),
+                    }
+                }
+            };
+            outcome.map_err(|error| DbError::Migration(format!("{name}: {error}")))?;
+            count += 1;
+        }
+        if name == last {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// Every table of the database with rows in it, and how many, leaving out
+/// diesel's record of migrations: what makes a database "not empty" for
+/// `smp-panel restore`. Reads only.
+pub fn tables_with_rows(connection: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
+    use diesel::RunQueryDsl as _;
+    use diesel::sql_types::BigInt;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+    let mut found = Vec::new();
+    for table in table_names(connection)? {
+        if table == "__diesel_schema_migrations" {
+            continue;
+        }
+        let query = diesel::sql_query(format!("SELECT COUNT(*) AS count FROM \"{}\"", table.replace('"', "\"\"")));
+        let counted: Vec<Count> = match connection {
+            DbConnection::Sqlite(connection) => query.load(connection)?,
+            DbConnection::Postgresql(connection) => query.load(connection)?,
+        };
+        let count = counted.first().map_or(0, |row| row.count);
+        if count > 0 {
+            found.push((table, count));
+        }
+    }
+    Ok(found)
 }
 
 /// The names of the tables in the database (including diesel's own
@@ -196,11 +414,40 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-pub type DbPool = Pool<ConnectionManager>;
+/// The pool of connections, as many slots as it has connections, and as
+/// many threads (`threads`): `run` takes a slot, then hands its work to a
+/// thread, so requests waiting for a connection wait as tasks, not as
+/// threads. (Waiting on a thread, 200 clients kept 250–320 threads alive,
+/// each with its stack and allocator arena: the panel's memory grew by 60 %
+/// under load.)
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager>,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    threads: threads::DbThreads,
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("DbPool").field("free_slots", &self.slots.available_permits()).finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<ConnectionManager>;
+
+    fn deref(&self) -> &Pool<ConnectionManager> {
+        &self.pool
+    }
+}
 pub type PooledDbConnection = PooledConnection<ConnectionManager>;
 
 /// Connections a pool keeps at most; SQLite has one writer anyway.
 const POOL_SIZE: u32 = 8;
+/// The longest a request waits for a connection (the database down or
+/// restarting, every connection busy) before its 503 `database_unavailable`;
+/// SQLite's busy timeout (`SQLITE_PRAGMAS`) is as long.
+pub const POOL_WAIT: Duration = Duration::from_secs(5);
 
 /// Checks the URL, opens one connection (so a bad URL or a down server is
 /// one clear error, not a pool timeout), runs the migrations on it, and
@@ -211,9 +458,11 @@ pub fn connect_and_migrate(url: &str) -> Result<DbPool, DbError> {
     drop(first);
     let pool = Pool::builder()
         .max_size(POOL_SIZE)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(POOL_WAIT)
         .build(ConnectionManager { url: url.to_owned() })?;
-    Ok(pool)
+    let threads = threads::DbThreads::start(POOL_SIZE as usize)
+        .map_err(|error| DbError::Blocking(format!("cannot start the database threads: {error}")))?;
+    Ok(DbPool { pool, slots: std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE as usize)), threads })
 }
 
 /// Runs `work` in a transaction, committed if it returns `Ok`, rolled back
@@ -269,8 +518,9 @@ pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
 }
 
-/// Runs `work` with a pooled connection on actix's blocking thread pool, so
-/// that neither the pool's wait nor the query blocks the async runtime.
+/// Runs `work` with a pooled connection on one of the pool's threads, so
+/// that neither the pool's wait nor the query blocks the async runtime; a
+/// slot of the pool (`DbPool`) first, waited for as a task, at most `POOL_WAIT`.
 /// Errors of `work` pass through; pool and thread errors become `E` via `DbError`.
 pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
@@ -278,15 +528,23 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let pool = pool.clone();
-    let outcome = actix_web::web::block(move || {
-        let mut connection = pool.get().map_err(DbError::Pool)?;
-        work(&mut connection)
-    })
-    .await;
+    let slot = match tokio::time::timeout(POOL_WAIT, pool.slots.clone().acquire_owned()).await {
+        Ok(Ok(slot)) => slot,
+        _ => return Err(E::from(DbError::Busy)),
+    };
+    let connections = pool.pool.clone();
+    let outcome = pool
+        .threads
+        .run(move || {
+            let _slot = slot;
+            let mut connection = connections.get().map_err(DbError::Pool)?;
+            work(&mut connection)
+        })
+        .await;
     match outcome {
         Ok(result) => result,
-        Err(error) => Err(E::from(DbError::Blocking(error.to_string()))),
+        Err(threads::Unanswered::Full) => Err(E::from(DbError::Busy)),
+        Err(threads::Unanswered::Lost) => Err(E::from(DbError::Blocking("the database work panicked".to_owned()))),
     }
 }
 

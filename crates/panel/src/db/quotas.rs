@@ -34,13 +34,18 @@ type LimitColumns = (Option<i64>, Option<i64>, Option<i64>);
 #[diesel(table_name = quotas)]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
+    #[schema(minimum = 0)]
     pub containers: Option<i64>,
+    #[schema(minimum = 0)]
     pub cpu: Option<i64>,
+    #[schema(minimum = 0)]
     pub memory_mb: Option<i64>,
+    #[schema(minimum = 0)]
     pub disk_mb: Option<i64>,
     /// Ports of the host forwarded to her containers (issue 17). Left out
     /// of a body: 0 (a client that predates it gives no forwards); null: no limit.
     #[serde(default = "no_forwards")]
+    #[schema(minimum = 0)]
     pub forwards: Option<i64>,
 }
 

@@ -14,6 +14,7 @@ diesel::table! {
         auth_method -> Text,
         external_id -> Nullable<Text>,
         directory_disabled -> Bool,
+        language -> Nullable<Text>,
     }
 }
 
@@ -136,6 +137,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    actions_in_flight (id) {
+        id -> BigInt,
+        instance -> Text,
+        started_at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        object -> Text,
+        machine -> Nullable<Text>,
+        job_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        label -> Text,
+        state -> Text,
+        message -> Nullable<Text>,
+        instance -> Text,
+        started_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     user_totp (user_id) {
         user_id -> BigInt,
         secret_ciphertext -> Binary,
@@ -253,10 +281,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_totp,
     totp_recovery_codes,
     oidc_logins,
+    actions_in_flight,
+    jobs,
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 18] = [
     "users",
     "sessions",
     "personal_access_tokens",
@@ -273,4 +303,6 @@ pub const TABLES: [&str; 16] = [
     "user_totp",
     "totp_recovery_codes",
     "oidc_logins",
+    "actions_in_flight",
+    "jobs",
 ];

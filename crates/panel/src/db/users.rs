@@ -5,6 +5,7 @@ use diesel::result::Error as DieselError;
 
 use super::schema::users;
 use super::{DbConnection, inserted, unix_now};
+use crate::domain::language::Language;
 use crate::domain::ldap::{AuthMethod, NO_LOCAL_PASSWORD};
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
@@ -26,6 +27,8 @@ pub struct User {
     pub created_at: i64,
     /// How she signs in (her own password, or the directory's).
     pub auth_method: AuthMethod,
+    /// The language she chose for the pages (`None`: her browser's).
+    pub language: Option<Language>,
 }
 
 impl std::fmt::Debug for User {
@@ -39,6 +42,7 @@ impl std::fmt::Debug for User {
             .field("disabled", &self.disabled)
             .field("created_at", &self.created_at)
             .field("auth_method", &self.auth_method)
+            .field("language", &self.language)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +78,7 @@ struct UserRow {
     disabled: bool,
     created_at: i64,
     auth_method: String,
+    language: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -90,6 +95,10 @@ impl TryFrom<UserRow> for User {
             disabled: row.disabled,
             created_at: row.created_at,
             auth_method: row.auth_method.parse::<AuthMethod>().map_err(invalid)?,
+            language: match row.language.as_deref() {
+                None => None,
+                Some(code) => Some(Language::parse(code).ok_or_else(|| invalid(format!("unknown language {code:?}")))?),
+            },
         })
     }
 }
@@ -335,5 +344,13 @@ pub fn unchanged_since_check(
 
 pub fn set_password_hash(connection: &mut DbConnection, id: UserId, hash: &str) -> Result<(), UserError> {
     diesel::update(users::table.find(id.0)).set(users::password_hash.eq(hash)).execute(connection)?;
+    Ok(())
+}
+
+/// Sets the language of `id`'s pages (`None`: her browser's).
+pub fn set_language(connection: &mut DbConnection, id: UserId, language: Option<Language>) -> Result<(), UserError> {
+    diesel::update(users::table.find(id.0))
+        .set(users::language.eq(language.map(Language::code)))
+        .execute(connection)?;
     Ok(())
 }

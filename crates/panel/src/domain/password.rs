@@ -3,12 +3,17 @@
 //! into a PHC string. A password or its hash is never logged or printed,
 //! except a generated password, printed once to the admin who asked for it.
 //!
-//! Argon2's working memory is one area for the whole process, reused by
-//! every hash and check in turn (`with_memory`): allocated afresh for each,
-//! the 19 MiB stayed in the allocator's arena of every thread that ever
-//! hashed, and two sign-ins tripled the panel's resident memory. One at a
-//! time also keeps a burst of sign-ins on one core, the rest of the panel
-//! on the others; each takes about 17 ms.
+//! Hashes and checks run one at a time (`with_memory`), each in a working
+//! area of its own (19 MiB) that is given back to the system after it. A
+//! plain 19 MiB vector stayed in glibc's arena of every thread that ever
+//! hashed (two sign-ins tripled the panel's resident memory; kept as one
+//! shared area, it stayed for good: 20 of the panel's 66 MB), because glibc
+//! raises its mmap threshold to the size of each large block freed. Above
+//! 32 MiB it never does (mallopt(3)), so each area asks for more capacity
+//! than that: its own mapping, unmapped when freed, whose pages beyond the
+//! 19 MiB used are never touched and so never resident. One at a time also
+//! keeps a burst of sign-ins on one core, the rest of the panel on the
+//! others; each takes about 17 ms.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -94,17 +99,20 @@ impl Password {
 /// 1 KiB blocks): a row with more never verifies.
 const MAX_BLOCKS: usize = 64 * 1024;
 
-/// The process's one Argon2 working memory (see the module note).
-static MEMORY: Mutex<Vec<Block>> = Mutex::new(Vec::new());
+/// Held by the one hash or check running (see the module note).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// Runs `work` with `blocks` blocks of the shared working memory, one
-/// caller at a time (call it off the async runtime: it may wait).
+/// The capacity each working area asks for, in 1 KiB blocks: above glibc's
+/// largest mmap threshold (32 MiB on 64-bit; see the module note).
+const AREA_CAPACITY: usize = 33 * 1024;
+
+/// Runs `work` with a working area of `blocks` blocks, given back after it,
+/// one caller at a time (call it off the async runtime: it may wait).
 fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    let mut memory = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
-    }
-    work(&mut memory[..blocks])
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut area = Vec::with_capacity(blocks.max(AREA_CAPACITY));
+    area.resize(blocks, Block::default());
+    work(&mut area)
 }
 
 /// Whether `candidate` is the password of the stored PHC string (its own

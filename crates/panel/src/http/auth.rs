@@ -189,6 +189,14 @@ impl FromRequest for CurrentUser {
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let action = request.app_data::<AuditAction>().map_or("request", |action| action.0);
-        Box::pin(authenticate(request.clone(), action))
+        let authenticated = authenticate(request.clone(), action);
+        Box::pin(async move {
+            let current = authenticated.await?;
+            // A page is in her own language from here on (the API is not).
+            if let Some(language) = current.user.language {
+                super::page_language::choose(language);
+            }
+            Ok(current)
+        })
     }
 }

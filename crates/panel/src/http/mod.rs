@@ -1,8 +1,8 @@
 //! What every HTTP front end (the JSON API, the pages, and the WebSocket
 //! routes to come) shares: `AppState`, the `CurrentUser` extractor with its
 //! CSRF and `Origin` checks (and `Acting`, which adds what the use cases
-//! take), the client address, bounded JSON bodies, and the
-//! audit of refusals without a credential. Front ends import this and `app`,
+//! take), the client address, bounded JSON bodies, the language of the
+//! page being answered, and the audit of refusals without a credential. Front ends import this and `app`,
 //! never each other.
 
 pub mod acting;
@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod client_addr;
 pub mod origin;
+pub mod page_language;
 pub mod sign_in;
 
 use std::ops::Deref;

@@ -11,7 +11,8 @@
 //!
 //! Without `public_url` the origin is `http://` + the bound address (the
 //! port a test bound, not 0); on a loopback address `http://localhost:PORT`
-//! is the same panel and is accepted too. On an unspecified address
+//! is the same panel and is accepted too (so it is for a `public_url` on a
+//! loopback IPv4 address). On an unspecified address
 //! (`0.0.0.0`, `::`) without `public_url` the panel cannot know its name:
 //! it accepts an `Origin` whose host is the request's own `Host` (which a
 //! foreign page cannot set), and warns at start that `public_url` should be set.
@@ -38,12 +39,13 @@ impl PublicOrigin {
     /// or, when it is absent, the address the panel is bound to.
     pub fn new(public_url: Option<&url::Url>, bound: SocketAddr) -> PublicOrigin {
         if let Some(url) = public_url {
-            let origin = url.origin().ascii_serialization().to_ascii_lowercase();
-            return PublicOrigin {
-                url: url.as_str().trim_end_matches('/').to_owned(),
-                origins: vec![origin],
-                from_host: false,
-            };
+            let mut origins = vec![url.origin().ascii_serialization().to_ascii_lowercase()];
+            if let (Some(url::Host::Ipv4(ip)), Some(port)) = (url.host(), url.port_or_known_default())
+                && ip.is_loopback()
+            {
+                origins.push(format!("{}://localhost:{port}", url.scheme()));
+            }
+            return PublicOrigin { url: url.as_str().trim_end_matches('/').to_owned(), origins, from_host: false };
         }
         let url = format!("http://{bound}");
         let mut origins = vec![url.clone()];
@@ -124,6 +126,15 @@ mod tests {
         assert!(origin.accepts("http://localhost:41234", None));
         assert!(!origin.accepts("http://127.0.0.1:41235", None));
         assert!(!origin.accepts("http://evil.example", Some("evil.example")));
+    }
+
+    #[test]
+    fn a_loopback_public_url_has_localhost_for_alias_too() {
+        let origin = panel_origin(Some("http://127.0.0.1:5000"), "127.0.0.1:41234");
+        assert!(origin.accepts("http://127.0.0.1:5000", None));
+        assert!(origin.accepts("http://localhost:5000", None));
+        assert!(!origin.accepts("http://127.0.0.1:41234", None), "the public URL, not the bound address");
+        assert!(!origin.accepts("http://localhost:41234", None));
     }
 
     #[test]

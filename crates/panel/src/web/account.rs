@@ -1,4 +1,5 @@
-//! Sign-up, the approval-pending page and the account page (password, personal access tokens).
+//! Sign-up, the approval-pending page and the account page (password, the
+//! pages' language, personal access tokens).
 //!
 //! Sign-up is a plain form like the login's (there is no session yet), the
 //! use case `app::users::sign_up`: it makes an unapproved member, audited as
@@ -15,6 +16,10 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+
+use fluent_templates::fluent_bundle::FluentValue;
+
+use super::i18n::{Translate as _, lookup, t};
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, sentence, when};
@@ -23,9 +28,10 @@ use crate::app::password::{PasswordChange, change_password as change_own_passwor
 use crate::app::tokens::{
     CreateToken, DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, create_token, list_tokens, revoke_token,
 };
-use crate::app::users::SignUp;
+use crate::app::users::{SignUp, set_own_language};
 use crate::db::DbPool;
 use crate::db::tokens::TokenScope;
+use crate::domain::language::Language;
 use crate::domain::ldap::AuthMethod;
 use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
@@ -43,6 +49,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/account/password")
             .app_data(AuditAction("user.password"))
             .route(web::post().to(change_password)), // CurrentUser (X-CSRF-Token): self, knowing the current password
+    )
+    .service(
+        web::resource("/account/language")
+            .app_data(AuditAction("user.language"))
+            .route(web::post().to(change_language)), // CurrentUser (X-CSRF-Token): self
     )
     .service(
         web::resource("/account/tokens").app_data(AuditAction("token.create")).route(web::post().to(new_token)), // CurrentUser (X-CSRF-Token): self
@@ -117,9 +128,7 @@ fn signup_refused(error: AppError, typed: String) -> Page {
         error if matches!(error.code, ErrorCode::NotFound | ErrorCode::Internal) => Err(error.into()),
         error => {
             let message = match error.code {
-                ErrorCode::RateLimited => {
-                    "Too many attempts from your address. Wait a minute, then try again.".to_owned()
-                }
+                ErrorCode::RateLimited => t("account-signup-rate-limited"),
                 _ => sentence(&error.message),
             };
             let body = SignupPage::new(Some(message), typed).render().map_err(AppError::internal)?;
@@ -136,9 +145,29 @@ struct AccountPage {
     chrome: Chrome,
     role: &'static str,
     password_section: String,
+    language_section: String,
     tokens_section: String,
     /// Where she signs in when it is not this panel's password.
     signs_in_with: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account_language.html")]
+struct LanguageSection {
+    /// Her choice; `None`: her browser's.
+    chosen: Option<Language>,
+    languages: [Language; 3],
+    error: Option<String>,
+}
+
+impl LanguageSection {
+    fn new(chosen: Option<Language>, error: Option<String>) -> LanguageSection {
+        LanguageSection { chosen, languages: Language::ALL, error }
+    }
+
+    fn is_chosen(&self, language: &Language) -> bool {
+        self.chosen == Some(*language)
+    }
 }
 
 #[derive(Template)]
@@ -186,8 +215,8 @@ async fn tokens_section(
             name: info.name,
             scope: info.scope.as_str(),
             created: when(info.created_at),
-            expires: info.expires_at.map_or_else(|| "never".to_owned(), when),
-            last_used: info.last_used_at.map_or_else(|| "never".to_owned(), when),
+            expires: info.expires_at.map_or_else(|| t("account-never"), when),
+            last_used: info.last_used_at.map_or_else(|| t("account-never"), when),
         })
         .collect();
     let password_asked = current.user.auth_method != AuthMethod::Oidc;
@@ -201,15 +230,16 @@ pub async fn account_page(page: PageContext) -> Page {
     let tokens = tokens_section(&pool, &current, None, None, None).await?;
     let signs_in_with = match current.user.auth_method {
         AuthMethod::Local => None,
-        AuthMethod::Ldap => Some("the directory (LDAP)".to_owned()),
-        AuthMethod::Oidc => {
-            Some(state.oidc.as_ref().map_or("your OpenID Connect provider", |provider| provider.name()).to_owned())
-        }
+        AuthMethod::Ldap => Some(t("account-signs-in-with-ldap")),
+        AuthMethod::Oidc => Some(
+            state.oidc.as_ref().map_or_else(|| t("account-signs-in-with-oidc"), |provider| provider.name().to_owned()),
+        ),
     };
     html(&AccountPage {
         chrome,
         role: current.user.role.as_str(),
         password_section: PasswordSection { notice: None, error: None }.render().map_err(AppError::internal)?,
+        language_section: LanguageSection::new(current.user.language, None).render().map_err(AppError::internal)?,
         tokens_section: tokens.render().map_err(AppError::internal)?,
         signs_in_with,
     })
@@ -228,28 +258,61 @@ pub struct PasswordForm {
 /// case as `PUT /api/v1/me/password`. Answers the password section.
 pub async fn change_password(page: PageContext, PageForm(submitted): PageForm<PasswordForm>) -> Page {
     let PageContext { current, pool, .. } = page;
+    // In the page's language here: the check runs on another thread.
+    let passwords_differ = t("account-passwords-differ");
     let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
         if new_password != new_password_again {
-            return Err(AppError::invalid_input("the two new passwords differ; type the same password twice"));
+            return Err(AppError::invalid_input(passwords_differ));
         }
         Ok(PasswordChange { current: current_password, new: new_password })
     };
     let section = match change_own_password(&pool, current, request).await {
         Ok(changed) => PasswordSection {
-            notice: Some(format!(
-                "Your password is changed. Your other sessions have ended ({}) and your tokens are revoked ({}).",
-                changed.sessions_ended, changed.tokens_revoked
+            notice: Some(lookup(
+                crate::http::page_language::current(),
+                "account-password-changed",
+                &[
+                    ("sessions", FluentValue::from(changed.sessions_ended.to_string())),
+                    ("tokens", FluentValue::from(changed.tokens_revoked.to_string())),
+                ],
             )),
             error: None,
         },
-        Err(error) if error.code == ErrorCode::WrongPassword => PasswordSection {
-            notice: None,
-            error: Some("The current password is wrong; nothing was changed.".to_owned()),
-        },
+        Err(error) if error.code == ErrorCode::WrongPassword => {
+            PasswordSection { notice: None, error: Some(t("account-current-password-wrong")) }
+        }
         Err(error) => PasswordSection { notice: None, error: Some(in_place(error)?) },
     };
     html(&section)
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    /// A language's code; empty: her browser's.
+    language: String,
+}
+
+/// `POST /account/language` (htmx): her pages' language (empty: her
+/// browser's), audited as `user.language`; the whole page reloads in it.
+/// An unknown code says so in the section and changes nothing.
+pub async fn change_language(page: PageContext, PageForm(submitted): PageForm<LanguageForm>) -> Page {
+    let PageContext { current, pool, .. } = page;
+    let before = current.user.language;
+    let chosen = submitted.and_then(|LanguageForm { language }| match language.trim() {
+        "" => Ok(None),
+        code => Language::parse(code).map(Some).ok_or_else(|| {
+            AppError::invalid_input(format!("there is no language {code:?} here; choose one of the list"))
+        }),
+    });
+    let refused = match chosen {
+        Ok(language) => match set_own_language(&pool, current, language).await {
+            Ok(()) => return Ok(HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish()),
+            Err(error) => error,
+        },
+        Err(error) => error,
+    };
+    html(&LanguageSection::new(before, Some(in_place(refused)?)))
 }
 
 #[derive(Deserialize)]
@@ -269,8 +332,13 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
     let expires_in_days = optional(expires_in_days)
         .map(|days| {
             days.parse::<u32>().map_err(|_| {
-                AppError::invalid_input(format!(
-                    "expires in days: a whole number from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for {DEFAULT_EXPIRES_IN_DAYS}"
+                AppError::invalid_input(lookup(
+                    crate::http::page_language::current(),
+                    "account-token-days-invalid",
+                    &[
+                        ("max", FluentValue::from(MAX_EXPIRES_IN_DAYS.to_string())),
+                        ("default", FluentValue::from(DEFAULT_EXPIRES_IN_DAYS.to_string())),
+                    ],
                 ))
             })
         })
@@ -278,7 +346,7 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
     let scope = match optional(scope).as_deref() {
         None | Some("read") => TokenScope::Read,
         Some("write") => TokenScope::Write,
-        Some(_) => return Err(AppError::invalid_input("scope: read or write")),
+        Some(_) => return Err(AppError::invalid_input(t("account-token-scope-invalid"))),
     };
     Ok(CreateToken { name, password, scope: Some(scope), expires_in_days })
 }
@@ -290,7 +358,7 @@ pub async fn new_token(page: PageContext, PageForm(submitted): PageForm<TokenFor
     let section = match create_token(&state.app, &pool, current.clone(), move || token_request(submitted)).await {
         Ok(created) => tokens_section(&pool, &current, Some((created.info.name, created.token)), None, None).await?,
         Err(error) if error.code == ErrorCode::WrongPassword => {
-            let message = "The password is wrong; no token was made.".to_owned();
+            let message = t("account-token-password-wrong");
             tokens_section(&pool, &current, None, None, Some(message)).await?
         }
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,
@@ -303,7 +371,7 @@ pub async fn new_token(page: PageContext, PageForm(submitted): PageForm<TokenFor
 pub async fn revoke(page: PageContext, path: web::Path<i64>) -> Page {
     let PageContext { current, pool, .. } = page;
     let section = match revoke_token(&pool, current.clone(), path.into_inner()).await {
-        Ok(()) => tokens_section(&pool, &current, None, Some("The token is revoked.".to_owned()), None).await?,
+        Ok(()) => tokens_section(&pool, &current, None, Some(t("account-token-revoked")), None).await?,
         Err(error) => tokens_section(&pool, &current, None, None, Some(in_place(error)?)).await?,
     };
     html(&section)

@@ -11,10 +11,13 @@
 
 use actix_web::web;
 use askama::Template;
+use fluent_templates::fluent_bundle::FluentValue;
+
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::account::optional;
+use super::i18n::{Translate as _, say, t, text};
 use super::provisioning::{LimitFields, usage_text};
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, when};
 use crate::app::CurrentUser;
@@ -77,25 +80,33 @@ fn refusal(error: AppError, forbidden: &str) -> Result<String, PageError> {
 #[template(path = "admin_page.html")]
 struct AdminPage {
     chrome: Chrome,
-    title: &'static str,
+    title: String,
     id: &'static str,
     section: String,
 }
 
 /// The page `title` of `current` with `section` in `<div id="{id}">`.
-fn admin_page(current: &CurrentUser, title: &'static str, id: &'static str, section: &impl Template) -> Page {
+fn admin_page(current: &CurrentUser, title: String, id: &'static str, section: &impl Template) -> Page {
     let chrome = Chrome::of(current);
     let section = section.render().map_err(AppError::internal)?;
     html(&AdminPage { chrome, title, id, section })
 }
 
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
+/// A number argument of `say` (plurals; written without grouping, as before).
+fn number(value: impl TryInto<i64>) -> FluentValue<'static> {
+    FluentValue::from(value.try_into().unwrap_or(i64::MAX))
+}
+
+fn yes_no(value: bool) -> String {
+    if value { t("admin-yes") } else { t("admin-no") }
+}
+
+/// A role as the page's language names it ("member", "admin", "head_admin" in English).
+fn role_name(role: Role) -> String {
+    say("admin-role", &[("role", text(role.as_str()))])
 }
 
 // ---------------------------------------------------------------- users
-
-const USERS_FORBIDDEN: &str = "Not allowed: only the head admin gives or takes the admin role or changes an admin's account. Nothing was changed.";
 
 struct UserRow {
     id: i64,
@@ -103,8 +114,8 @@ struct UserRow {
     role: &'static str,
     approved: bool,
     disabled: bool,
-    approved_text: &'static str,
-    disabled_text: &'static str,
+    approved_text: String,
+    disabled_text: String,
     /// How she signs in: `local` or `ldap`.
     sign_in: &'static str,
     /// Her second factor: off, pending or active.
@@ -210,7 +221,8 @@ async fn users_answer(
         Ok((notice, generated)) => users_section(pool, current, default, Some(notice), None, generated).await?,
         Err(error) => {
             gate(current, Action::UserView, &Object::Nothing)?;
-            users_section(pool, current, default, None, Some(refusal(error, USERS_FORBIDDEN)?), None).await?
+            let message = refusal(error, &t("admin-users-forbidden"))?;
+            users_section(pool, current, default, None, Some(message), None).await?
         }
     };
     html(&section)
@@ -221,7 +233,7 @@ pub async fn users_page(page: PageContext) -> Page {
     let PageContext { current, state, pool } = page;
     gate(&current, Action::UserView, &Object::Nothing)?;
     let section = users_section(&pool, &current, state.default_quota, None, None, None).await?;
-    admin_page(&current, "Users", "users", &section)
+    admin_page(&current, t("nav-users"), "users", &section)
 }
 
 #[derive(Deserialize)]
@@ -241,7 +253,10 @@ pub async fn create(page: PageContext, PageForm(submitted): PageForm<CreateForm>
         Ok(CreateUser { username, role, password: optional(password) })
     };
     let done = create_user(&pool, current.clone(), request).await.map(|created| {
-        let notice = format!("{} is created ({}) and may sign in.", created.user.username, created.user.role.as_str());
+        let notice = say(
+            "admin-user-created",
+            &[("name", text(&created.user.username)), ("role", text(role_name(created.user.role)))],
+        );
         (notice, created.password.map(|password| (created.user.username, password)))
     });
     users_answer(&pool, &current, state.default_quota, done).await
@@ -268,10 +283,11 @@ pub async fn update(page: PageContext, path: web::Path<i64>, PageForm(submitted)
     let done = update_user(&pool, current.clone(), UserId(path.into_inner()), request).await.map(|user| {
         let standing = match (user.approved, user.disabled) {
             (_, true) => "disabled",
-            (false, false) => "waiting for approval",
-            (true, false) => "approved and enabled",
+            (false, false) => "waiting",
+            (true, false) => "enabled",
         };
-        (format!("{} is now {}, {standing}.", user.username, user.role.as_str()), None)
+        let args = [("name", text(&user.username)), ("role", text(role_name(user.role))), ("standing", text(standing))];
+        (say("admin-user-updated", &args), None)
     });
     users_answer(&pool, &current, state.default_quota, done).await
 }
@@ -317,34 +333,31 @@ pub async fn set_quota(page: PageContext, path: web::Path<i64>, PageForm(submitt
                 .await?
                 .into_iter()
                 .find(|user| user.id == id.0)
-                .map_or_else(|| format!("user {id}"), |user| user.username);
-            Ok((format!("The quota of {name} is now: {}.", quota_words(&quota)), None))
+                .map_or_else(|| say("admin-user-number", &[("id", text(id))]), |user| user.username);
+            Ok((say("admin-quota-set", &[("name", text(name)), ("quota", text(quota_words(&quota)))]), None))
         }
         Err(error) => Err(error),
     };
     users_answer(&pool, &current, state.default_quota, done).await
 }
 
-/// "3 containers, 4 CPUs, 4096 MiB of memory, no limit on disk".
+/// "3 containers, 4 CPUs, 4096 MiB of memory, no limit on MiB of disk", in the page's language.
 fn quota_words(quota: &Quota) -> String {
-    let part = |value: Option<i64>, what: &str| match value {
-        Some(value) => format!("{value} {what}"),
-        None => format!("no limit on {what}"),
+    let part = |value: Option<i64>, some: &str, none: &str| match value {
+        Some(value) => say(some, &[("count", number(value))]),
+        None => t(none),
     };
     [
-        part(quota.containers, "containers"),
-        part(quota.cpu, "CPUs"),
-        part(quota.memory_mb, "MiB of memory"),
-        part(quota.disk_mb, "MiB of disk"),
-        part(quota.forwards, "forwarded ports"),
+        part(quota.containers, "admin-quota-words-containers", "admin-quota-words-no-containers"),
+        part(quota.cpu, "admin-quota-words-cpus", "admin-quota-words-no-cpus"),
+        part(quota.memory_mb, "admin-quota-words-memory", "admin-quota-words-no-memory"),
+        part(quota.disk_mb, "admin-quota-words-disk", "admin-quota-words-no-disk"),
+        part(quota.forwards, "admin-quota-words-forwards", "admin-quota-words-no-forwards"),
     ]
-    .join(", ")
+    .join(&t("usage-separator"))
 }
 
 // ---------------------------------------------------------------- machines
-
-const MACHINES_FORBIDDEN: &str =
-    "Not allowed: only the head admin adds, syncs or re-keys machines. Nothing was changed.";
 
 struct MachineRow {
     id: i64,
@@ -366,10 +379,10 @@ impl From<MachineView> for MachineRow {
             url: machine.url,
             key_id: machine.key_id,
             next_key_id: machine.next_key_id,
-            fingerprint: machine.fingerprint.unwrap_or_else(|| "none".to_owned()),
+            fingerprint: machine.fingerprint.unwrap_or_else(|| t("admin-none")),
             status: machine.status,
-            last_error: machine.last_error.unwrap_or_else(|| "none".to_owned()),
-            last_sync: machine.last_sync_at.map_or_else(|| "never".to_owned(), when),
+            last_error: machine.last_error.unwrap_or_else(|| t("admin-none")),
+            last_sync: machine.last_sync_at.map_or_else(|| t("admin-never"), when),
         }
     }
 }
@@ -411,7 +424,7 @@ pub async fn machines_page(page: PageContext) -> Page {
     let PageContext { current, pool, .. } = page;
     gate(&current, Action::MachineView, &Object::Machine)?;
     let section = machines_section(&pool, &current, None, None, AddValues::default()).await?;
-    admin_page(&current, "Machines", "machines", &section)
+    admin_page(&current, t("nav-machines"), "machines", &section)
 }
 
 /// The machines section answering a form: once done, with its notice;
@@ -427,7 +440,7 @@ async fn machines_answer(
         Ok(notice) => html(&machines_section(pool, current, Some(notice), None, AddValues::default()).await?),
         Err(error) => {
             gate(current, Action::MachineView, &Object::Machine)?;
-            let message = refusal(error, MACHINES_FORBIDDEN)?;
+            let message = refusal(error, &t("admin-machines-forbidden"))?;
             html(&machines_section(pool, current, None, Some(message), values).await?)
         }
     }
@@ -466,9 +479,9 @@ pub async fn add(page: PageContext, PageForm(submitted): PageForm<AddForm>) -> P
     let done =
         add_machine(&state.app, &pool, current.clone(), request).await.map(|machine| match &machine.fingerprint {
             Some(fingerprint) => {
-                format!("Machine {} is added, pinned to the certificate {fingerprint}; it syncs shortly.", machine.name)
+                say("admin-machine-added-pinned", &[("name", text(&machine.name)), ("fingerprint", text(fingerprint))])
             }
-            None => format!("Machine {} is added; it syncs shortly.", machine.name),
+            None => say("admin-machine-added", &[("name", text(&machine.name))]),
         });
     machines_answer(&pool, &current, done, values).await
 }
@@ -479,9 +492,15 @@ pub async fn sync(page: PageContext, path: web::Path<i64>) -> Page {
     let PageContext { current, state, pool } = page;
     let done = sync_machine(&state.app, &pool, current.clone(), MachineId(path.into_inner())).await.map(|answer| {
         let report = answer.report;
-        format!(
-            "Synced {}: {} added, {} updated, {} gone; {} containers in all.",
-            answer.machine.name, report.added, report.updated, report.gone, report.total
+        say(
+            "admin-machine-synced",
+            &[
+                ("name", text(&answer.machine.name)),
+                ("added", number(report.added)),
+                ("updated", number(report.updated)),
+                ("gone", number(report.gone)),
+                ("total", number(report.total)),
+            ],
         )
     });
     machines_answer(&pool, &current, done, AddValues::default()).await
@@ -500,7 +519,7 @@ pub async fn rotate(page: PageContext, path: web::Path<i64>, PageForm(submitted)
     let request = move || submitted.map(|RotateForm { key_id, secret }| RotateKey { key_id, secret });
     let done = rotate_machine_key(&state.app, &pool, current.clone(), MachineId(path.into_inner()), request)
         .await
-        .map(|machine| format!("Machine {} now uses key {}.", machine.name, machine.key_id));
+        .map(|machine| say("admin-machine-rotated", &[("name", text(&machine.name)), ("key", text(&machine.key_id))]));
     machines_answer(&pool, &current, done, AddValues::default()).await
 }
 
@@ -546,10 +565,12 @@ pub async fn networks_page(page: PageContext) -> Page {
                 .collect::<Vec<_>>()
                 .join(", "),
             forwards_on: match (&network.listen_address, &network.forward_ports) {
-                (Some(address), Some(ports)) => format!("{address} ports {ports}"),
-                _ => "no forwards".to_owned(),
+                (Some(address), Some(ports)) => {
+                    say("admin-networks-forwards-on", &[("address", text(address)), ("ports", text(ports))])
+                }
+                _ => t("admin-networks-no-forwards"),
             },
-            drift: network.drift.clone().unwrap_or_else(|| "none".to_owned()),
+            drift: network.drift.clone().unwrap_or_else(|| t("admin-none")),
             machine: network.machine,
             name: network.name,
             public: network.public,
@@ -566,5 +587,5 @@ pub async fn networks_page(page: PageContext) -> Page {
             machine: forward.row.machine,
         })
         .collect();
-    admin_page(&current, "Networks and forwards", "networks", &NetworksSection { networks, forwards })
+    admin_page(&current, t("admin-networks-title"), "networks", &NetworksSection { networks, forwards })
 }

@@ -13,8 +13,10 @@
 
 use actix_web::web;
 use askama::Template;
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
+use super::i18n::{Translate as _, lookup, say, t, text};
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, is_page_error, readable, when};
 use crate::app::audit::search;
 use crate::app::containers::{Assign, assign_container, load_allowed, visible_among};
@@ -24,7 +26,7 @@ use crate::db::containers::{Container, ContainerId, ListFilter};
 use crate::db::{self, containers, machines, users};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
-use crate::http::AuditAction;
+use crate::http::{AuditAction, page_language};
 use crate::policy::{self, Action};
 
 /// Rows per page of both lists.
@@ -101,7 +103,7 @@ struct Choice {
 
 /// "any" first, then `options` (value, label), the one equal to `current` selected.
 fn choices(options: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Choice> {
-    let mut list = vec![Choice { value: String::new(), label: "any".to_owned(), selected: current.is_empty() }];
+    let mut list = vec![Choice { value: String::new(), label: t("admin-filter-any"), selected: current.is_empty() }];
     list.extend(options.into_iter().map(|(value, label)| Choice { selected: value == current, value, label }));
     list
 }
@@ -120,6 +122,18 @@ struct ContainersPage {
     last: usize,
     previous: Option<String>,
     next: Option<String>,
+}
+
+impl ContainersPage {
+    /// "Containers 1–50 of 124." in the page's language.
+    fn range(&self) -> String {
+        let number = |value: usize| FluentValue::from(i64::try_from(value).unwrap_or(i64::MAX));
+        lookup(
+            page_language::current(),
+            "admin-containers-range",
+            &[("first", number(self.first)), ("last", number(self.last)), ("total", number(self.total))],
+        )
+    }
 }
 
 #[derive(Template)]
@@ -163,7 +177,11 @@ pub async fn containers_page(page: PageContext, params: web::Query<ContainersPar
     .await?;
 
     let message = match (&owner, owner_id) {
-        (Some(name), None) => Some(format!("There is no user named {name:?}, so no container is shown.")),
+        (Some(name), None) => Some(lookup(
+            page_language::current(),
+            "admin-containers-no-user",
+            &[("name", FluentValue::from(name.clone())), ("quoted", FluentValue::from(format!("{name:?}")))],
+        )),
         _ => None,
     };
     let ids = if message.is_some() { Vec::new() } else { ids };
@@ -196,7 +214,7 @@ pub async fn containers_page(page: PageContext, params: web::Query<ContainersPar
         chrome,
         machines: choices(on_machines, machine.as_deref().unwrap_or_default()),
         statuses: choices(
-            STATUSES.map(|status| (status.to_owned(), status.to_owned())),
+            STATUSES.map(|status| (status.to_owned(), say("container-status", &[("status", text(status))]))),
             status.as_deref().unwrap_or_default(),
         ),
         owner: owner.unwrap_or_default(),
@@ -245,7 +263,7 @@ pub async fn assign(page: PageContext, path: web::Path<i64>, PageForm(form): Pag
     let id = ContainerId(path.into_inner());
     let reader = current.clone();
     match assign_container(current, &pool, id, move || form?.assign()).await {
-        Ok(container) => html(&RowFragment { row: ContainerRow::of(container, Some((false, "Saved.".to_owned()))) }),
+        Ok(container) => html(&RowFragment { row: ContainerRow::of(container, Some((false, t("admin-saved")))) }),
         // Only admins assign: a member's refusal is the "not allowed" page, as the API's 403.
         Err(error) if is_page_error(&error) || error.code == ErrorCode::Forbidden => Err(PageError(error)),
         Err(error) => {
@@ -361,7 +379,10 @@ pub async fn audit_page(page: PageContext, params: web::Query<AuditParams>) -> P
     html(&AuditPage {
         chrome,
         all,
-        outcomes: choices(OUTCOMES.map(|outcome| (outcome.to_owned(), outcome.to_owned())), &outcome),
+        outcomes: choices(
+            OUTCOMES.map(|outcome| (outcome.to_owned(), say("admin-audit-outcome", &[("outcome", text(outcome))]))),
+            &outcome,
+        ),
         actor,
         action,
         object,

@@ -18,7 +18,7 @@ mod account;
 mod admin;
 mod admin_lists;
 mod assets;
-mod jobs;
+pub(crate) mod i18n;
 mod oidc;
 mod pages;
 mod panels;
@@ -37,9 +37,9 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
+#[allow(unused_imports)]
+use i18n::Translate as _;
 use serde::de::DeserializeOwned;
-
-pub use jobs::Jobs;
 
 use crate::app::AuthVia;
 use crate::app::CurrentUser;
@@ -58,6 +58,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
+            .wrap(actix_web::middleware::from_fn(crate::http::page_language::in_page_language))
             .wrap(security_headers())
             .configure(routes)
             .default_service(web::to(|| async { Err::<HttpResponse, _>(PageError(AppError::not_found())) })),
@@ -307,7 +308,7 @@ pub(crate) fn sentence(message: &str) -> String {
 /// error's details stay in the log.
 pub(crate) fn readable(error: &AppError) -> String {
     if matches!(error.code, ErrorCode::Internal) {
-        return "Something went wrong in the panel; its log has the details. Tell an admin.".to_owned();
+        return i18n::t("error-internal-in-place");
     }
     sentence(&error.message)
 }
@@ -362,14 +363,14 @@ impl ResponseError for PageError {
             return HttpResponse::SeeOther().insert_header((header::LOCATION, "/account/security")).finish();
         }
         let (title, message) = match self.0.code {
-            ErrorCode::NotFound => ("Not found", "There is nothing here, or nothing you may see."),
+            ErrorCode::NotFound => (i18n::t("error-not-found"), i18n::t("error-not-found-message")),
             ErrorCode::Forbidden | ErrorCode::CsrfFailed | ErrorCode::OriginMismatch => {
-                ("Not allowed", self.0.message.as_ref())
+                (i18n::t("error-not-allowed"), self.0.message.to_string())
             }
-            ErrorCode::Internal => ("Something went wrong", "The panel's log has the details; tell an admin."),
-            _ => ("That did not work", self.0.message.as_ref()),
+            ErrorCode::Internal => (i18n::t("error-internal"), i18n::t("error-internal-message")),
+            _ => (i18n::t("error-did-not-work"), self.0.message.to_string()),
         };
-        let page = ErrorPage { chrome: Chrome::default(), title, message };
+        let page = ErrorPage { chrome: Chrome::default(), title: &title, message: &message };
         match page.render() {
             Ok(html) => HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(html),
             Err(error) => {

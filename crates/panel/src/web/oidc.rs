@@ -16,6 +16,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::i18n::Translate as _;
 use super::pages::{after_sign_in, code_step, login_refused};
 use super::{Page, html};
 use crate::app::oidc::Callback;

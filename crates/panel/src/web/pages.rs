@@ -2,19 +2,21 @@
 
 use std::collections::{HashMap, HashSet};
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::StopRequest;
 
-use super::jobs::{JobState, Jobs};
+use super::i18n::{Translate as _, lookup, text};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
 use super::terminals::{SessionRow, may_open_terminal, session_rows};
 use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
+use crate::app::jobs::{self, JobState};
 use crate::app::networks::{ForwardView, reachability};
 use crate::app::sessions::{PasswordStep, SESSION_LIFETIME_S, sign_out};
 use crate::app::totp::{SecondFactor, withheld};
@@ -22,15 +24,16 @@ use crate::db::containers::{self, Container, ContainerId, ListFilter};
 use crate::db::networks::StaticAddress;
 use crate::db::users::User;
 use crate::db::{self, DbPool};
+use crate::domain::language::Language;
 use crate::error::{AppError, ErrorCode};
-use crate::http::AppState;
 use crate::http::auth::session_cookie_for;
 use crate::http::sign_in::{sign_in_or_ask, sign_in_with_code};
+use crate::http::{AppState, page_language};
 use crate::policy::{Action, Object};
 
 fn addresses(container: &Container) -> String {
     let list: Vec<String> = serde_json::from_str(&container.addresses).unwrap_or_default();
-    if list.is_empty() { "none".to_owned() } else { list.join(", ") }
+    if list.is_empty() { super::i18n::t("panel-none") } else { list.join(", ") }
 }
 
 #[derive(Template)]
@@ -45,6 +48,8 @@ struct LoginPage {
     ticket: Option<String>,
     /// "Sign in with {name}" (`[oidc]`).
     provider: Option<String>,
+    /// The switcher's languages.
+    languages: [Language; 3],
 }
 
 impl LoginPage {
@@ -56,16 +61,40 @@ impl LoginPage {
             signup: state.allow_signup,
             ticket: None,
             provider: state.oidc.as_ref().map(|provider| provider.name().to_owned()),
+            languages: Language::ALL,
         }
     }
 }
 
-/// `GET /login` (signed in already: the dashboard).
-pub async fn login_page(current: Result<CurrentUser, AppError>, state: web::Data<AppState>) -> Page {
+/// The login page's switcher: `?lang=fr`.
+#[derive(Deserialize)]
+pub struct LanguageQuery {
+    lang: Option<String>,
+}
+
+/// `GET /login` (signed in already: the dashboard); `?lang=` (the
+/// switcher) answers in that language and keeps it in a cookie for the
+/// visitor's next pages.
+pub async fn login_page(
+    current: Result<CurrentUser, AppError>,
+    state: web::Data<AppState>,
+    query: web::Query<LanguageQuery>,
+) -> Page {
     if current.is_ok() {
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
     }
-    html(&LoginPage::new(None, String::new(), &state))
+    let Some(language) = query.lang.as_deref().and_then(Language::parse) else {
+        return html(&LoginPage::new(None, String::new(), &state));
+    };
+    page_language::choose(language);
+    let mut response = html(&LoginPage::new(None, String::new(), &state))?;
+    let cookie = Cookie::build(page_language::LANGUAGE_COOKIE, language.code())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    response.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -194,6 +223,7 @@ struct Row {
     status: String,
     addresses: String,
     synced_at_iso: String,
+    synced_at: i64,
     depth: usize,
 }
 
@@ -232,6 +262,7 @@ fn tree_rows(containers: Vec<Container>) -> Vec<Row> {
             id: container.id,
             addresses: addresses(&container),
             synced_at_iso: when(container.synced_at),
+            synced_at: container.synced_at,
             name: container.name,
             machine: container.machine,
             status: container.status,
@@ -386,7 +417,7 @@ pub async fn container_status(page: PageContext, path: web::Path<i64>) -> Page {
 
 /// What the job fragment shows.
 pub enum JobView {
-    Running { label: String, id: u64 },
+    Running { label: String, id: i64 },
     Done { message: String },
     Failed { message: String },
 }
@@ -406,20 +437,17 @@ pub struct ActionQuery {
 /// `POST /containers/{id}/{start|stop|restart}[?force=true]`: answers at
 /// once with a job the page polls; the action runs in the background,
 /// audited like the API's.
-pub async fn container_action(
-    page: PageContext,
-    jobs: web::Data<Jobs>,
-    path: web::Path<i64>,
-    query: web::Query<ActionQuery>,
-) -> Page {
+pub async fn container_action(page: PageContext, path: web::Path<i64>, query: web::Query<ActionQuery>) -> Page {
     let PageContext { current, state, pool } = page;
     let id = path.into_inner();
     // The route's audit action names the action (see `web::action`).
-    let (action, label) = match current.action {
-        "container.start" => (Action::ContainerStart, "Starting"),
-        "container.stop" => (Action::ContainerStop, "Stopping"),
-        _ => (Action::ContainerRestart, "Restarting"),
+    let (action, verb) = match current.action {
+        "container.start" => (Action::ContainerStart, "start"),
+        "container.stop" => (Action::ContainerStop, "stop"),
+        _ => (Action::ContainerRestart, "restart"),
     };
+    // The job's texts are written when it ends, after this request: in the language read now.
+    let language = page_language::current();
     // Decide now, so that a hidden container answers the 404 page at once
     // (audited as a refusal, like the API's).
     let container = match viewable(current.clone(), &pool, id).await {
@@ -430,22 +458,23 @@ pub async fn container_action(
             ));
         }
     };
-    let label = format!("{label} {}", container.name);
-    let job = jobs.start(current.user.id.0, label.clone());
+    let label = lookup(language, "job-container-action", &[("action", text(verb)), ("name", text(&container.name))]);
     let request = StopRequest { force: query.force, ..StopRequest::default() };
     let name = container.name;
-    actix_web::rt::spawn(async move {
-        let outcome = lifecycle(current, state.app.clone(), &pool, ContainerId(id), action, move || Ok(request)).await;
-        let state = match outcome {
-            Ok(answer) => JobState::Done(format!(
-                "{name} is {} (took {:.1} s).",
-                answer.status.as_str(),
-                answer.duration_ms as f64 / 1000.0
-            )),
-            Err(error) => JobState::Failed(error.message.into_owned()),
-        };
-        jobs.finish(job, state);
-    });
+    let owner = current.user.id.0;
+    let work_pool = pool.clone();
+    let work = async move {
+        let answer =
+            lifecycle(current, state.app.clone(), &work_pool, ContainerId(id), action, move || Ok(request)).await?;
+        let status = lookup(language, "container-status", &[("status", text(answer.status.as_str()))]);
+        let seconds = format!("{:.1}", answer.duration_ms as f64 / 1000.0);
+        Ok(JobState::Done(lookup(
+            language,
+            "job-container-done",
+            &[("name", text(&name)), ("status", text(status)), ("seconds", text(seconds))],
+        )))
+    };
+    let job = jobs::start(&pool, owner, label.clone(), work).await?;
     job_started(label, job)
 }
 
@@ -454,13 +483,13 @@ pub async fn container_action(
 pub const JOB_DONE_EVENT: &str = "job-done";
 
 /// `GET /jobs/{id}`: the job's progress, then its outcome.
-pub async fn job(PageUser(current): PageUser, jobs: web::Data<Jobs>, path: web::Path<u64>) -> Page {
+pub async fn job(PageUser(current): PageUser, pool: web::Data<DbPool>, path: web::Path<i64>) -> Page {
     let id = path.into_inner();
-    let (label, job) = jobs.get(id, current.user.id.0).ok_or_else(AppError::not_found)?;
+    let (label, job) = jobs::read(&pool, id, current.user.id.0).await?.ok_or_else(AppError::not_found)?;
     let outcome = match job {
         JobState::Running => return html(&JobFragment { outcome: JobView::Running { label, id } }),
         JobState::Done(message) => JobView::Done { message },
-        JobState::Failed(message) => JobView::Failed { message: format!("{label} failed: {message}") },
+        JobState::Failed(message) => JobView::Failed { message: failed(&label, &message) },
     };
     let mut answer = html(&JobFragment { outcome })?;
     answer
@@ -469,8 +498,13 @@ pub async fn job(PageUser(current): PageUser, jobs: web::Data<Jobs>, path: web::
     Ok(answer)
 }
 
+/// "Restarting c1 failed: why" in the page's language.
+fn failed(label: &str, why: &str) -> String {
+    lookup(page_language::current(), "job-failed", &[("label", text(label)), ("why", text(why))])
+}
+
 /// The first answer of a job started by a page: its progress, which polls `/jobs/{id}`.
-pub(crate) fn job_started(label: String, id: u64) -> Page {
+pub(crate) fn job_started(label: String, id: i64) -> Page {
     html(&JobFragment { outcome: JobView::Running { label, id } })
 }
 
@@ -479,7 +513,7 @@ pub(crate) fn job_outcome(label: &str, state: JobState) -> Page {
     let outcome = match state {
         JobState::Running => return Err(AppError::internal("a job outcome that is still running").into()),
         JobState::Done(message) => JobView::Done { message },
-        JobState::Failed(message) => JobView::Failed { message: format!("{label} failed: {message}") },
+        JobState::Failed(message) => JobView::Failed { message: failed(label, &message) },
     };
     html(&JobFragment { outcome })
 }

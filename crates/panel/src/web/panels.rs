@@ -10,9 +10,11 @@
 
 use actix_web::web;
 use askama::Template;
+
 use serde::Deserialize;
 use smp_proto::api::{ContainerState, ExecAnswer, ExecRequest, LogSource, LogsAnswer, LogsQuery};
 
+use super::i18n::Translate as _;
 use super::{Page, PageContext, PageForm, html, in_place, when};
 use crate::app::containers::{exec_in, logs_of, state_of};
 use crate::db;

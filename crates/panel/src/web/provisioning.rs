@@ -17,8 +17,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
+use super::i18n::{self, Translate as _, lookup};
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, is_page_error, readable};
 use crate::app::CurrentUser;
 use crate::app::containers::{load_allowed, view_container, visible_among};
@@ -30,8 +32,9 @@ use crate::db::containers::{self, Container, ContainerId, Limits, ListFilter, Ow
 use crate::db::machines::{self, MachineId};
 use crate::db::quotas::{Quota, Usage};
 use crate::db::{self, DbConnection, DbPool};
+use crate::domain::language::Language;
 use crate::error::{AppError, ErrorCode};
-use crate::http::AppState;
+use crate::http::{AppState, page_language};
 use crate::policy::{Action, Decision, Object};
 
 /// Whether the policy allows what `decided` asked: a refusal (hidden or
@@ -44,20 +47,33 @@ pub(crate) fn allowed<T>(decided: Result<T, AppError>) -> Result<bool, AppError>
     }
 }
 
-/// "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit), 0 of 2 forwarded ports".
+/// "1 of 3 containers, 1 of 4 CPUs, 256 of 4,096 MiB of memory, 2,048 MiB of disk (no limit), 0 of 2 forwarded ports".
 pub(crate) fn usage_text(used: &Usage, quota: &Quota) -> String {
-    let part = |used: i64, limit: Option<i64>, what: &str| match limit {
-        Some(limit) => format!("{used} of {limit} {what}"),
-        None => format!("{used} {what} (no limit)"),
+    let language = page_language::current();
+    // `of`: "2 of 3 containers" (plural by the limit); `unlimited`: "2 containers (no limit)".
+    let part = |used: i64, limit: Option<i64>, (of, unlimited): (&str, &str)| {
+        let shown = ("used", FluentValue::from(i18n::number(language, used)));
+        match limit {
+            Some(limit) => lookup(
+                language,
+                of,
+                &[
+                    shown,
+                    ("limit", FluentValue::from(i18n::number(language, limit))),
+                    ("count", FluentValue::from(limit)),
+                ],
+            ),
+            None => lookup(language, unlimited, &[shown, ("count", FluentValue::from(used))]),
+        }
     };
     [
-        part(used.containers, quota.containers, "containers"),
-        part(used.cpu, quota.cpu, "CPUs"),
-        part(used.memory_mb, quota.memory_mb, "MiB of memory"),
-        part(used.disk_mb, quota.disk_mb, "MiB of disk"),
-        part(used.forwards, quota.forwards, "forwarded ports"),
+        part(used.containers, quota.containers, ("usage-containers-of", "usage-containers-unlimited")),
+        part(used.cpu, quota.cpu, ("usage-cpus-of", "usage-cpus-unlimited")),
+        part(used.memory_mb, quota.memory_mb, ("usage-memory-of", "usage-memory-unlimited")),
+        part(used.disk_mb, quota.disk_mb, ("usage-disk-of", "usage-disk-unlimited")),
+        part(used.forwards, quota.forwards, ("usage-forwards-of", "usage-forwards-unlimited")),
     ]
-    .join(", ")
+    .join(&lookup(language, "usage-separator", &[]))
 }
 
 // ---------------------------------------------------------------- the new container form
@@ -291,7 +307,7 @@ async fn new_section(
             Some(usage_of(connection, &me, &default_quota)?)
         };
         let machine_list = if current.decide(Action::MachinePlace, &Object::Machine).is_ok() {
-            machines::list(connection).map_err(AppError::internal)?
+            machines::list(connection).map_err(AppError::from)?
         } else {
             Vec::new()
         };
@@ -422,7 +438,7 @@ pub async fn images(page: PageContext, params: web::Query<ImagesParams>) -> Page
                 .map(|row| MachineId(row.machine_id)),
             None => None,
         };
-        let all = machines::list(connection).map_err(AppError::internal)?;
+        let all = machines::list(connection).map_err(AppError::from)?;
         let wanted = chosen.map(MachineId).or(parent_machine);
         Ok::<_, AppError>(match wanted {
             Some(wanted) => all.into_iter().filter(|machine| machine.id == wanted).collect(),
@@ -464,20 +480,25 @@ pub(crate) struct ChildRow {
     pub id: i64,
     pub name: String,
     pub status: String,
-    pub limits: String,
+    pub limits: Limits,
 }
 
-/// "1 CPU, 512 MiB memory, 2048 MiB disk"; unset limits are left out.
-fn limits_text(limits: &Limits) -> String {
+/// "1 CPU, 512 MiB memory, 2,048 MiB disk" in `language`; unset limits are left out.
+pub(crate) fn limits_text(language: Language, limits: &Limits) -> String {
+    let mib = |key: &str, mib: i64| lookup(language, key, &[("mib", FluentValue::from(i18n::number(language, mib)))]);
     let parts: Vec<String> = [
-        limits.cpu.map(|cpu| if cpu == 1 { "1 CPU".to_owned() } else { format!("{cpu} CPUs") }),
-        limits.memory_mb.map(|mb| format!("{mb} MiB memory")),
-        limits.disk_mb.map(|mb| format!("{mb} MiB disk")),
+        limits.cpu.map(|cpu| lookup(language, "limits-cpus", &[("count", FluentValue::from(cpu))])),
+        limits.memory_mb.map(|mb| mib("limits-memory", mb)),
+        limits.disk_mb.map(|mb| mib("limits-disk", mb)),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if parts.is_empty() { "none set by the panel".to_owned() } else { parts.join(", ") }
+    if parts.is_empty() {
+        lookup(language, "limits-none", &[])
+    } else {
+        parts.join(&lookup(language, "usage-separator", &[]))
+    }
 }
 
 /// The live children of `id` that `current` may see, by name.
@@ -489,12 +510,7 @@ pub(crate) fn children_of(
     let mut rows = Vec::new();
     for (child, _) in containers::live_children(connection, id)? {
         if let Ok(child) = load_allowed(connection, current, ContainerId(child), Action::ContainerView) {
-            rows.push(ChildRow {
-                id: child.id,
-                limits: limits_text(&child.limits),
-                name: child.name,
-                status: child.status,
-            });
+            rows.push(ChildRow { id: child.id, limits: child.limits, name: child.name, status: child.status });
         }
     }
     rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
@@ -508,9 +524,9 @@ pub(crate) struct ConfigSection {
     id: i64,
     name: String,
     machine: String,
-    image: String,
+    /// `None`: not made by the panel.
+    image: Option<String>,
     limits: Limits,
-    limits_text: String,
     autostart: Option<bool>,
     in_quota: bool,
     owner: String,
@@ -522,11 +538,12 @@ pub(crate) struct ConfigSection {
 }
 
 impl ConfigSection {
-    fn autostart_text(&self) -> &'static str {
+    /// The key of what its autostart is.
+    fn autostart_key(&self) -> &'static str {
         match self.autostart {
-            Some(true) => "on: it starts with its machine",
-            Some(false) => "off",
-            None => "as LXD has it (not set by the panel)",
+            Some(true) => "config-autostart-is-on",
+            Some(false) => "config-autostart-is-off",
+            None => "config-autostart-as-lxd",
         }
     }
 }
@@ -552,9 +569,8 @@ pub(crate) fn config_section(
         id: container.id,
         name: container.name.clone(),
         machine: container.machine.clone(),
-        image: container.image.clone().unwrap_or_else(|| "not made by the panel".to_owned()),
+        image: container.image.clone(),
         limits: container.limits,
-        limits_text: limits_text(&container.limits),
         autostart: container.autostart,
         in_quota: container.in_quota,
         owner: container.owner.clone().unwrap_or_default(),
@@ -632,7 +648,11 @@ async fn apply_change(
 /// against the quota), audited as `container.update`; the section again.
 pub async fn limits(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<LimitFields>) -> Page {
     let PageContext { current, state, pool } = page;
-    let notice = |container: &Container| format!("The limits are now {}.", limits_text(&container.limits));
+    let language = page_language::current();
+    let notice = move |container: &Container| {
+        let limits = limits_text(language, &container.limits);
+        lookup(language, "config-limits-now", &[("limits", FluentValue::from(limits))])
+    };
     let patch = form.and_then(|fields| fields.limits()).map(|limits| ContainerPatch {
         owner: None,
         parent: None,
@@ -673,7 +693,7 @@ mod tests {
             Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: None, forwards: Some(2) };
         assert_eq!(
             usage_text(&used, &quota),
-            "1 of 3 containers, 1 of 4 CPUs, 256 of 4096 MiB of memory, 2048 MiB of disk (no limit), 0 of 2 forwarded ports"
+            "1 of 3 containers, 1 of 4 CPUs, 256 of 4,096 MiB of memory, 2,048 MiB of disk (no limit), 0 of 2 forwarded ports"
         );
     }
 
@@ -702,11 +722,13 @@ mod tests {
 
     #[test]
     fn limits_read_in_words_and_unset_ones_are_left_out() {
+        let english = Language::English;
         assert_eq!(
-            limits_text(&Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) }),
-            "1 CPU, 512 MiB memory, 2048 MiB disk"
+            limits_text(english, &Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) }),
+            "1 CPU, 512 MiB memory, 2,048 MiB disk"
         );
-        assert_eq!(limits_text(&Limits { cpu: Some(2), ..Limits::default() }), "2 CPUs");
-        assert_eq!(limits_text(&Limits::default()), "none set by the panel");
+        assert_eq!(limits_text(english, &Limits { cpu: Some(2), ..Limits::default() }), "2 CPUs");
+        assert_eq!(limits_text(english, &Limits::default()), "none set by the panel");
+        assert_eq!(limits_text(Language::Polish, &Limits { cpu: Some(5), ..Limits::default() }), "5 procesorów");
     }
 }

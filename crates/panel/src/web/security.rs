@@ -11,6 +11,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+
+use super::i18n::{Translate as _, t};
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageContext, PageForm, html, in_place};
@@ -114,7 +116,7 @@ pub async fn activate(request: HttpRequest, page: PageContext, PageForm(form): P
     };
     let answer = match outcome {
         Ok(()) => {
-            let notice = "Your second factor is on: from now on, signing in asks for a code.".to_owned();
+            let notice = t("account-totp-turned-on");
             section(&pool, &current, None, Some(notice), None).await?
         }
         Err(error) => section(&pool, &current, None, None, Some(readable(error)?)).await?,
@@ -132,7 +134,7 @@ pub async fn disable(request: HttpRequest, page: PageContext, PageForm(form): Pa
     };
     let answer = match outcome {
         Ok(()) => {
-            let notice = "Your second factor is off: signing in asks for your password only.".to_owned();
+            let notice = t("account-totp-turned-off");
             section(&pool, &current, None, Some(notice), None).await?
         }
         Err(error) => section(&pool, &current, None, None, Some(readable(error)?)).await?,
@@ -143,9 +145,7 @@ pub async fn disable(request: HttpRequest, page: PageContext, PageForm(form): Pa
 /// A refused code in words.
 fn readable(error: AppError) -> Result<String, super::PageError> {
     match error.code {
-        ErrorCode::TotpInvalid => Ok("That code is wrong or was used already; nothing was changed. Type the code \
-                                      your app shows now."
-            .to_owned()),
+        ErrorCode::TotpInvalid => Ok(t("account-totp-code-wrong")),
         _ => in_place(error),
     }
 }

@@ -20,12 +20,13 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::{ServiceActionAnswer, ServiceLogsAnswer, ServiceLogsQuery, ServiceState};
 
-use super::jobs::{JobState, Jobs};
+use super::i18n::{Translate as _, lookup, t, text};
 use super::pages::{job_outcome, job_started};
 use super::panels::{bytes, error_fragment};
 use super::provisioning::allowed;
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, is_page_error, readable, when};
 use crate::app::CurrentUser;
+use crate::app::jobs::{self, JobState};
 use crate::app::services::{
     NewServiceRequest, ServicePatch, create_service, delete_service, load_allowed, logs_of, service_action, state_of,
     units_of, update_service, view_service, visible,
@@ -33,7 +34,9 @@ use crate::app::services::{
 use crate::db::containers::ContainerId;
 use crate::db::services::{Candidates, Service, ServiceId};
 use crate::db::{self, DbConnection, DbPool};
+use crate::domain::language::Language;
 use crate::error::{AppError, ErrorCode};
+use crate::http::page_language;
 use crate::policy::Action;
 
 /// How many journal lines the panel shows unless asked for another count.
@@ -236,31 +239,45 @@ pub async fn service_status(page: PageContext, path: web::Path<i64>) -> Page {
     html(&StatusFragment::of(&service))
 }
 
-/// What a finished systemctl job means for the page: done, or failed with
-/// systemctl's exit code and message, and the state the unit is left in.
-fn outcome_of(unit: &str, answer: &ServiceActionAnswer) -> JobState {
+/// What a finished systemctl job means for the page, in `language` (the
+/// job runs after its request: the page's language is read before):
+/// done, or failed with systemctl's exit code and message, and the state
+/// the unit is left in.
+fn outcome_of(language: Language, unit: &str, answer: &ServiceActionAnswer) -> JobState {
     let state = &answer.state;
-    let now = format!("{unit} is {} ({})", state.active_state, state.sub_state);
+    let active = lookup(language, "service-state", &[("state", text(&state.active_state))]);
+    let now = lookup(
+        language,
+        "service-job-now",
+        &[("unit", text(unit)), ("state", text(active)), ("sub", text(&state.sub_state))],
+    );
     if answer.exit_code == 0 {
-        JobState::Done(format!("{now} (took {:.1} s).", answer.duration_ms as f64 / 1000.0))
+        let seconds = format!("{:.1}", answer.duration_ms as f64 / 1000.0);
+        JobState::Done(lookup(language, "service-job-done", &[("now", text(now)), ("seconds", text(seconds))]))
     } else {
         let why = answer.message.trim();
-        let why = if why.is_empty() { "it gave no message".to_owned() } else { why.to_owned() };
-        JobState::Failed(format!("systemctl exited with code {}: {why} {now}.", answer.exit_code))
+        let why = if why.is_empty() { lookup(language, "service-job-no-message", &[]) } else { why.to_owned() };
+        JobState::Failed(lookup(
+            language,
+            "service-job-failed",
+            &[("code", text(answer.exit_code)), ("why", text(why)), ("now", text(now))],
+        ))
     }
 }
 
 /// `POST /services/{id}/{start|stop|restart}`: answers at once with a job
 /// the page polls; the action runs in the background, audited like the API's.
-pub async fn action(page: PageContext, jobs: web::Data<Jobs>, path: web::Path<i64>) -> Page {
+pub async fn action(page: PageContext, path: web::Path<i64>) -> Page {
     let PageContext { current, state, pool } = page;
     let id = ServiceId(path.into_inner());
+    let language = page_language::current();
     // The route's audit action names the action (see `web::service_action`).
-    let (action, label) = match current.action {
-        "service.start" => (Action::ServiceStart, "Starting"),
-        "service.stop" => (Action::ServiceStop, "Stopping"),
-        _ => (Action::ServiceRestart, "Restarting"),
+    let (action, verb) = match current.action {
+        "service.start" => (Action::ServiceStart, "start"),
+        "service.stop" => (Action::ServiceStop, "stop"),
+        _ => (Action::ServiceRestart, "restart"),
     };
+    let label = lookup(language, "service-job-action", &[("action", text(verb))]);
     let decided = {
         let current = current.clone();
         db::run(&pool, move |connection| load_allowed(connection, &current, id, action)).await
@@ -271,20 +288,19 @@ pub async fn action(page: PageContext, jobs: web::Data<Jobs>, path: web::Path<i6
         // error is the answer (a hidden service: the one 404 page).
         Err(_) => {
             return match service_action(current, state.app.clone(), &pool, id, action).await {
-                Ok(answer) => job_outcome(label, outcome_of(&answer.state.unit, &answer)),
+                Ok(answer) => job_outcome(&label, outcome_of(language, &answer.state.unit, &answer)),
                 Err(error) => Err(PageError(error)),
             };
         }
     };
-    let label = format!("{label} {}", service.unit);
-    let job = jobs.start(current.user.id.0, label.clone());
-    actix_web::rt::spawn(async move {
-        let outcome = match service_action(current, state.app.clone(), &pool, id, action).await {
-            Ok(answer) => outcome_of(&service.unit, &answer),
-            Err(error) => JobState::Failed(error.message.into_owned()),
-        };
-        jobs.finish(job, outcome);
-    });
+    let label = lookup(language, "service-job-action-unit", &[("action", text(verb)), ("unit", text(&service.unit))]);
+    let owner = current.user.id.0;
+    let work_pool = pool.clone();
+    let work = async move {
+        let answer = service_action(current, state.app.clone(), &work_pool, id, action).await?;
+        Ok(outcome_of(language, &service.unit, &answer))
+    };
+    let job = jobs::start(&pool, owner, label.clone(), work).await?;
     job_started(label, job)
 }
 
@@ -308,11 +324,12 @@ impl StateFragment {
             active: state.active_state,
             sub: state.sub_state,
             load: state.load_state,
-            main_pid: state.main_pid.map_or_else(|| "none".to_owned(), |pid| pid.to_string()),
-            since: state.active_since.map_or_else(|| "never".to_owned(), when),
-            memory: state
-                .memory_bytes
-                .map_or_else(|| "not accounted".to_owned(), |memory| bytes(i64::try_from(memory).unwrap_or(i64::MAX))),
+            main_pid: state.main_pid.map_or_else(|| t("service-pid-none"), |pid| pid.to_string()),
+            since: state.active_since.map_or_else(|| t("service-state-never"), when),
+            memory: state.memory_bytes.map_or_else(
+                || t("service-state-not-accounted"),
+                |memory| bytes(i64::try_from(memory).unwrap_or(i64::MAX)),
+            ),
             read_at: when(now),
         }
     }
@@ -407,11 +424,15 @@ fn fingerprint(lines: u32, shown: &Result<ServiceLogsAnswer, String>) -> String 
 }
 
 /// The journal's `lines`: the default when not given; `logs_of` checks the range.
-fn journal_lines(text: Option<&str>) -> Result<u32, AppError> {
-    match text.map(str::trim) {
+fn journal_lines(asked: Option<&str>) -> Result<u32, AppError> {
+    match asked.map(str::trim) {
         None | Some("") => Ok(DEFAULT_JOURNAL_LINES),
-        Some(text) => text.parse::<u32>().map_err(|_| {
-            AppError::invalid_input(format!("lines: give a whole number from 1 to {}", smp_proto::api::MAX_LOG_LINES))
+        Some(lines) => lines.parse::<u32>().map_err(|_| {
+            AppError::invalid_input(lookup(
+                page_language::current(),
+                "service-journal-lines-invalid",
+                &[("max", text(smp_proto::api::MAX_LOG_LINES))],
+            ))
         }),
     }
 }
@@ -523,7 +544,7 @@ pub async fn update(page: PageContext, path: web::Path<i64>, PageForm(form): Pag
     let id = ServiceId(path.into_inner());
     let reader = current.clone();
     match update_service(current, &pool, id, move || Ok(form?.patch())).await {
-        Ok(_) => manage_section(reader, &pool, id, Some("Saved.".to_owned()), None).await,
+        Ok(_) => manage_section(reader, &pool, id, Some(t("service-saved")), None).await,
         // The form is shown only to who may update: a refusal is the "not allowed" page, as the API's 403.
         Err(error) if is_page_error(&error) || error.code == ErrorCode::Forbidden => Err(PageError(error)),
         Err(error) => manage_section(reader, &pool, id, None, Some(readable(&error))).await,
@@ -642,9 +663,11 @@ fn optional(text: Option<String>) -> Option<String> {
 }
 
 impl NewServiceForm {
-    fn request(self, container: ContainerId) -> Result<NewServiceRequest, AppError> {
+    /// The API's request; `no_unit` is what to say when no unit is given
+    /// (in the page's language, read before: this runs on the blocking pool).
+    fn request(self, container: ContainerId, no_unit: String) -> Result<NewServiceRequest, AppError> {
         if self.unit.trim().is_empty() {
-            return Err(AppError::invalid_input("choose the unit (or type its name, e.g. cron.service)"));
+            return Err(AppError::invalid_input(no_unit));
         }
         Ok(NewServiceRequest {
             container_id: container.0,
@@ -672,7 +695,8 @@ pub async fn create(page: PageContext, path: web::Path<i64>, PageForm(form): Pag
     let PageContext { current, state, pool } = page;
     let container = ContainerId(path.into_inner());
     let reader = current.clone();
-    match create_service(current, state.app.clone(), &pool, move || form?.request(container)).await {
+    let no_unit = t("service-no-unit");
+    match create_service(current, state.app.clone(), &pool, move || form?.request(container, no_unit)).await {
         Ok(service) => {
             let listed = db::run(&pool, move |connection| container_services(connection, &reader, container)).await?;
             html(&CreatedFragment { service_id: service.id, unit: service.unit, services: listed.rows })
@@ -711,7 +735,7 @@ mod tests {
             state: state("failed", "failed"),
             duration_ms: 300,
         };
-        match outcome_of("web.service", &failed) {
+        match outcome_of(Language::English, "web.service", &failed) {
             JobState::Failed(message) => assert_eq!(
                 message,
                 "systemctl exited with code 1: Job for web.service failed because the control process exited \
@@ -722,7 +746,7 @@ mod tests {
         let done = ServiceActionAnswer { exit_code: 0, message: String::new(), ..failed };
         let done = ServiceActionAnswer { state: state("active", "running"), duration_ms: 1500, ..done };
         assert!(
-            matches!(outcome_of("web.service", &done), JobState::Done(message) if message == "web.service is active (running) (took 1.5 s).")
+            matches!(outcome_of(Language::English, "web.service", &done), JobState::Done(message) if message == "web.service is active (running) (took 1.5 s).")
         );
     }
 

@@ -12,6 +12,10 @@
 
 use actix_web::{HttpRequest, web};
 use askama::Template;
+
+use fluent_templates::fluent_bundle::FluentValue;
+
+use super::i18n::{Translate as _, lookup, t};
 use serde::Deserialize;
 
 use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, when};
@@ -80,7 +84,7 @@ async fn keys_section(
             algorithm: key.algorithm,
             fingerprint: key.fingerprint,
             added: when(key.created_at),
-            last_used: key.last_used_at.map_or_else(|| "never".to_owned(), when),
+            last_used: key.last_used_at.map_or_else(|| t("account-never"), when),
             imported: key.imported,
         })
         .collect();
@@ -174,7 +178,11 @@ pub async fn add(page: PageContext, PageForm(submitted): PageForm<KeyForm>) -> P
     let request = move || submitted.map(|KeyForm { name, public_key }| AddSshKey { name, public_key });
     let section = match add_key(&pool, current.clone(), request).await {
         Ok(key) => {
-            let notice = format!("The key “{}” is added ({}).", key.name, key.fingerprint);
+            let notice = lookup(
+                crate::http::page_language::current(),
+                "account-ssh-key-added",
+                &[("name", FluentValue::from(key.name)), ("fingerprint", FluentValue::from(key.fingerprint))],
+            );
             keys_section(&pool, &current, Some(notice), None, Default::default()).await?
         }
         Err(error) => keys_section(&pool, &current, None, Some(in_place(error)?), typed).await?,
@@ -188,7 +196,7 @@ pub async fn delete(page: PageContext, path: web::Path<i64>) -> Page {
     let PageContext { current, pool, .. } = page;
     let section = match delete_key(&pool, current.clone(), SshKeyId(path.into_inner())).await {
         Ok(()) => {
-            let notice = "The key is deleted; it no longer lets you in.".to_owned();
+            let notice = t("account-ssh-key-deleted");
             keys_section(&pool, &current, Some(notice), None, Default::default()).await?
         }
         Err(error) => keys_section(&pool, &current, None, Some(in_place(error)?), Default::default()).await?,

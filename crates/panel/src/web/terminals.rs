@@ -24,6 +24,7 @@ use askama::Template;
 use rand::Rng as _;
 use serde::Deserialize;
 
+use super::i18n::Translate as _;
 use super::panels::error_fragment;
 use super::provisioning::allowed;
 use super::{CONTENT_SECURITY_POLICY, Chrome, Page, PageContext, html, when};

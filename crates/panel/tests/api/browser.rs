@@ -369,7 +369,7 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     // Its status becomes running on the page, without a reload; LXD runs it.
     browser.wait_for_text("#creation", "running").await;
     assert!(project.init_pid("mia-db").is_some(), "the sub-container really runs in LXD");
-    assert!(browser.text_of("#usage").await.contains("1 of 2 containers, 1 of 2 CPUs, 256 of 1024 MiB of memory"));
+    assert!(browser.text_of("#usage").await.contains("1 of 2 containers, 1 of 2 CPUs, 256 of 1,024 MiB of memory"));
     browser.client().execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
     browser.screenshot_sized("container-new", 1280, 1300).await;
 

@@ -28,26 +28,33 @@ pub struct TestDb {
 }
 
 pub fn spawn_db() -> TestDb {
-    let dir = tempfile::tempdir().expect("a temporary directory");
     match std::env::var(PG_ENV) {
-        Ok(base) if !base.is_empty() => {
-            let suffix: String =
-                rand::rng().sample_iter(&Alphanumeric).take(12).map(|c| char::from(c).to_ascii_lowercase()).collect();
-            let name = format!("smp_test_{suffix}");
-            let mut admin = db::establish(&base).unwrap_or_else(|error| {
-                panic!("{PG_ENV} is set but PostgreSQL cannot be reached: {error} (run scripts/setup-postgres.sh)")
-            });
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .unwrap_or_else(|error| panic!("cannot create the test database {name}: {error}"));
-            let url = replace_database(&base, &name);
-            TestDb { url, backend: Backend::Postgresql, dir, admin: Some((base, name)) }
-        }
-        _ => {
-            let url = format!("sqlite://{}", dir.path().join("panel.db").display());
-            TestDb { url, backend: Backend::Sqlite, dir, admin: None }
-        }
+        Ok(base) if !base.is_empty() => spawn_postgresql_db(&base),
+        _ => spawn_sqlite_db(),
     }
+}
+
+/// A fresh SQLite file, whatever `SMP_TEST_DATABASE_URL` says.
+pub fn spawn_sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("panel.db").display());
+    TestDb { url, backend: Backend::Sqlite, dir, admin: None }
+}
+
+/// A fresh PostgreSQL database made with the role of `base`.
+pub fn spawn_postgresql_db(base: &str) -> TestDb {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let suffix: String =
+        rand::rng().sample_iter(&Alphanumeric).take(12).map(|c| char::from(c).to_ascii_lowercase()).collect();
+    let name = format!("smp_test_{suffix}");
+    let mut admin = db::establish(base).unwrap_or_else(|error| {
+        panic!("PostgreSQL cannot be reached at the test URL: {error} (run scripts/setup-postgres.sh)")
+    });
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .unwrap_or_else(|error| panic!("cannot create the test database {name}: {error}"));
+    let url = replace_database(base, &name);
+    TestDb { url, backend: Backend::Postgresql, dir, admin: Some((base.to_owned(), name)) }
 }
 
 /// `postgres://u:p@h:port/OLD?opts` → `postgres://u:p@h:port/NEW?opts`.
@@ -156,13 +163,38 @@ pub async fn spawn_app_signed_in(name: &str, role: smp_panel::Role, password: &s
 
 /// `spawn_app` with more settings (TOML lines) in its config.
 pub async fn spawn_app_with(settings: &str) -> TestApp {
-    let db = spawn_db();
+    spawn_app_over(spawn_db(), settings).await
+}
+
+/// `spawn_app_with` over the database `db`.
+pub async fn spawn_app_over(db: TestDb, settings: &str) -> TestApp {
     let key_file = db.dir.path().join("panel.key");
-    let toml =
-        format!("database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n{settings}\n", db.url, key_file);
+    // With the secrets scan on, the tests reach the panel through its
+    // answers' recorder, whose address is then the panel's public URL.
+    crate::leaks::capture_panel_log();
+    let recorder = if settings.contains("public_url") { None } else { crate::leaks::recorder().await };
+    let public_url = recorder
+        .as_ref()
+        .map(|recorder| format!("public_url = \"http://{}\"\n", recorder.local_addr().unwrap()))
+        .unwrap_or_default();
+    let toml = format!(
+        "database_url = {:?}\nlisten = \"127.0.0.1:0\"\nkey_file = {:?}\n{public_url}{settings}\n",
+        db.url, key_file
+    );
     let config = smp_panel::Config::from_toml(&toml).expect("a valid test config");
     let application = smp_panel::Application::build(config).await.expect("the panel starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
+    if let Ok(key) = std::fs::read(&key_file) {
+        crate::leaks::record_secret_bytes(&key);
+    }
+    let served = std::net::SocketAddr::from(([127, 0, 0, 1], application.port()));
+    let address = match recorder {
+        Some(recorder) => {
+            let address = format!("http://{}", recorder.local_addr().unwrap());
+            crate::leaks::record(recorder, served);
+            address
+        }
+        None => format!("http://{served}"),
+    };
     let handle = application.handle();
     let refusals = application.refusals();
     let ssh_port = application.ssh_port();
@@ -192,6 +224,7 @@ impl TestApp {
 
     /// Stores an account directly (approved unless told otherwise); returns its id.
     pub fn user(&self, name: &str, role: smp_panel::Role, password: &str, approved: bool) -> i64 {
+        crate::leaks::record_secret(password);
         let mut connection = self.db.connect();
         let hash = smp_panel::domain::password::Password::parse(password.to_owned()).unwrap().hash().unwrap();
         let username = smp_panel::Username::parse(name).unwrap();

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 /// (`ws`, `ssh`, `dns`) gets a line like `api`'s.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
+    // READY=1 / STOPPING=1 to systemd for `serve` (deploy/smp-panel.service).
+    ("notify", &[]),
     ("db", &["domain"]),
     ("policy", &["db", "domain"]),
     ("agents", &["db", "domain"]),
@@ -24,7 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("ws", &["app", "http", "db", "error"]),
     ("ssh", &["app", "db", "domain", "error"]),
     ("dns", &["app", "db"]),
-    ("cli", &["agents", "app", "config", "db", "domain", "error", "policy", "startup", "sync"]),
+    ("cli", &["agents", "app", "config", "db", "domain", "error", "notify", "policy", "startup", "sync"]),
     (
         "startup",
         &["agents", "api", "app", "config", "db", "domain", "error", "dns", "http", "ssh", "sync", "web", "ws"],

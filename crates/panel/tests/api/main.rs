@@ -9,7 +9,9 @@ mod account_security;
 mod accounts;
 mod agents;
 mod audit_api;
+mod backups;
 mod browser;
+mod browser_languages;
 mod browser_terminal;
 mod cli;
 mod containers_api;
@@ -18,8 +20,12 @@ mod floods;
 mod foreign_keys;
 mod forwards_api;
 mod helpers;
+mod jobs;
 mod layers;
+// keep_log_line serves the fault suite's panel processes.
 mod ldap;
+#[allow(dead_code)]
+mod leaks;
 mod machine_cli;
 mod machines;
 mod machines_api;
@@ -34,7 +40,11 @@ mod panel_provisioning;
 mod panel_services;
 mod provisioning_api;
 mod real_agent;
+// Shared with the fault suite, which alone kills and restarts agents.
+#[allow(dead_code)]
+mod real_lxd;
 mod rotation;
+mod schemathesis;
 mod services_api;
 mod slapd;
 mod ssh_files;
@@ -45,10 +55,12 @@ mod sync_lock;
 mod terminal_shared;
 mod terminal_ws;
 mod totp_api;
+mod upgrades;
 mod users;
 mod web_account;
 mod web_admin;
 mod web_admin_lists;
+mod web_languages;
 mod web_pages;
 mod web_panels;
 mod web_provisioning;

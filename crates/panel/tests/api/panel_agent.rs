@@ -127,6 +127,24 @@ fn machine_body(name: &str, agent: &Agent) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn eight_syncs_of_one_new_machine_at_once_all_answer_and_list_each_container_once() {
+    let project = LxdProject::with_busyboxes(&["c-one", "c-two"]);
+    let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);
+    let world = World::new().await;
+    let machine = world.add_machine("m1", &agent).await;
+    let path = format!("/machines/{machine}/sync");
+    let syncs = (0..8).map(|_| world.post(&path, &world.admin, json!({})));
+    for answer in futures_util::future::join_all(syncs).await {
+        assert_eq!(answer.status(), 200, "{:?}", answer.text().await);
+    }
+    let listed: Value = world.get("/containers?limit=1000", &world.admin).await.json().await.unwrap();
+    let mut names: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|item| item["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["c-one", "c-two"], "one row each");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_member_restarts_her_container_and_cannot_see_restart_or_exec_in_anothers() {
     let project = LxdProject::with_busyboxes(&["c-alice", "c-bob"]);
     let agent = Agent::start_named("m1", &project.name, &[("k1", SECRET)]);

@@ -311,22 +311,54 @@ async fn patch_changes_one_kind_of_thing_and_limits_stay_within_the_quota() {
     assert!(actions.contains(&"container.assign".to_owned()) && actions.contains(&"container.update".to_owned()));
 }
 
+/// A creation's call in flight, awaited by this process (as `audited_start`
+/// writes it beside the reservation); `in_flight::orphan` loses its answer.
+fn awaited_creation(connection: &mut smp_panel::db::DbConnection, id: containers::ContainerId, now: i64) -> i64 {
+    use smp_panel::db::in_flight::{self, InFlight};
+    let row = InFlight {
+        id: in_flight::random_id(),
+        instance: in_flight::process_id().to_owned(),
+        started_at: now,
+        actor_id: None,
+        actor: "alice".into(),
+        action: "container.create".into(),
+        object: format!("container:{}", id.0),
+        machine: Some("m1".into()),
+        job_id: None,
+    };
+    in_flight::insert(connection, &row).unwrap();
+    row.id
+}
+
 #[tokio::test]
-async fn the_sync_keeps_a_fresh_reservation_and_fails_one_that_never_finished() {
+async fn the_sync_keeps_an_awaited_reservation_and_fails_one_whose_answer_was_lost_once_lxd_had_the_time() {
     let Tree { app, alice, machine, .. } = tree().await;
     let now = smp_panel::db::unix_now();
     let id = containers::reserve(&mut app.db.connect(), &pending(machine, alice), now).unwrap().unwrap();
+    let mut connection = app.db.connect();
+    let call = awaited_creation(&mut connection, id, now);
     let listed = ["a", "b", "c", "d"].map(|name| {
         crate::containers_api::summary(name, smp_proto::api::ContainerStatus::Running, crate::containers_api::CREATED)
     });
-    let mut connection = app.db.connect();
     containers::apply_list(&mut connection, smp_panel::db::machines::MachineId(machine), &listed, now).unwrap();
     assert_eq!(row(&app, id.0).status, "creating", "LXD has not made it yet");
-    let later = now + containers::CREATION_GRACE_S;
+    smp_panel::db::in_flight::orphan(&mut connection, call).unwrap();
+    containers::apply_list(&mut connection, smp_panel::db::machines::MachineId(machine), &listed, now).unwrap();
+    assert_eq!(row(&app, id.0).status, "creating", "its answer was lost, but LXD may still be making it");
+    assert_eq!(smp_panel::db::in_flight::settle_orphans(&mut connection, "m1", now).unwrap(), 0, "not judged yet");
+    let later = now + smp_panel::db::in_flight::LONGEST_CALL_S;
     containers::apply_list(&mut connection, smp_panel::db::machines::MachineId(machine), &listed, later).unwrap();
     let failed = row(&app, id.0);
     assert_eq!((failed.status.as_str(), failed.is_gone()), ("failed", true));
     assert!(failed.error.unwrap().contains("did not finish"));
+    assert_eq!(
+        smp_panel::db::in_flight::settle_orphans(&mut connection, "m1", later).unwrap(),
+        1,
+        "the lost creation gets its outcome row"
+    );
+    let outcome = app.audit_rows().pop().unwrap();
+    assert_eq!((outcome.action.as_str(), outcome.outcome.as_str()), ("container.create", "failed"));
+    assert_eq!(outcome.error_code.as_deref(), Some("answer_lost"));
 }
 
 #[tokio::test]
@@ -338,6 +370,7 @@ async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_li
     let now = smp_panel::db::unix_now();
     let id = containers::reserve(&mut app.db.connect(), &reservation, now).unwrap().unwrap();
     let mut connection = app.db.connect();
+    awaited_creation(&mut connection, id, now);
     // LXD has made it but not started it yet, or it failed to start and
     // the agent deleted it again: the creation's answer will say which.
     let mut listed: Vec<_> = ["a", "b", "c", "d"]
@@ -363,15 +396,16 @@ async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_li
     };
     containers::apply_event(&mut connection, machine, &stopped, now).unwrap();
     assert_eq!(row(&app, id.0).status, "stopped");
-    // A reservation whose answer never came but that LXD lists takes the
-    // listed status after the grace.
+    // A reservation whose answer was lost but that LXD lists takes the
+    // listed status once no process awaits it.
     let other = containers::Reservation { name: "orphan", ..reservation };
     let orphan = containers::reserve(&mut connection, &other, now).unwrap().unwrap();
+    let call = awaited_creation(&mut connection, orphan, now);
     listed.push(crate::containers_api::summary("orphan", ContainerStatus::Running, crate::containers_api::CREATED));
     containers::apply_list(&mut connection, machine, &listed, now + 1).unwrap();
     assert_eq!(row(&app, orphan.0).status, "creating");
-    let later = now + 1 + containers::CREATION_GRACE_S;
-    containers::apply_list(&mut connection, machine, &listed, later).unwrap();
+    smp_panel::db::in_flight::orphan(&mut connection, call).unwrap();
+    containers::apply_list(&mut connection, machine, &listed, now + 1).unwrap();
     assert_eq!(row(&app, orphan.0).status, "running");
 }
 

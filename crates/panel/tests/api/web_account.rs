@@ -130,7 +130,7 @@ async fn signup_makes_an_unapproved_member_who_signs_in_once_an_admin_approves_h
 
     let (status, html) = signup(&app, &signup_form("newbie", PASSWORD, PASSWORD)).await;
     assert_eq!(status, 200);
-    assert!(html.contains("your account is made and waits for an admin's approval"), "{html}");
+    assert!(html.contains("your account is made and waits for an admin&#39;s approval"), "{html}");
     let newbie = user(&app, "newbie").expect("the account exists");
     assert_eq!((newbie.role, newbie.approved, newbie.disabled), (Role::Member, false, false));
     let rows = app.audit_rows_of("user.signup");

@@ -96,7 +96,7 @@ async fn a_member_sees_the_new_container_form_with_her_usage_and_may_start_it_be
     let (status, html) = page(&app, &format!("/containers/new?parent={a}"), &alice_browser.cookie).await;
     assert_eq!(status, 200, "{html}");
     assert!(
-        html.contains("1 of 3 containers, 1 of 4 CPUs, 512 of 4096 MiB of memory, 2048 of 20480 MiB of disk"),
+        html.contains("1 of 3 containers, 1 of 4 CPUs, 512 of 4,096 MiB of memory, 2,048 of 20,480 MiB of disk"),
         "her usage: {html}"
     );
     assert!(html.contains(&format!("<option value=\"{a}\" selected>a (on m1)</option>")), "a is preselected: {html}");
@@ -242,7 +242,7 @@ async fn delete_refuses_a_container_with_sub_containers_and_a_member_manages_onl
     let (_, html) = page(&app, &format!("/containers/{s1}"), &alice_browser.cookie).await;
     assert!(html.contains("Delete this container") && html.contains(&format!("/containers/{s1}/limits")), "{html}");
     assert!(html.contains("Turn autostart on") && html.contains("yes: a sub-container of alice"), "{html}");
-    assert!(html.contains("1 CPU, 512 MiB memory, 2048 MiB disk") && html.contains("smp-busybox"), "{html}");
+    assert!(html.contains("1 CPU, 512 MiB memory, 2,048 MiB disk") && html.contains("smp-busybox"), "{html}");
     assert!(html.contains(">s2</a>"), "its sub-container is listed: {html}");
 
     let (status, html) = htmx_post(&app, &format!("/containers/{s1}/delete"), &alice_browser, &[]).await;

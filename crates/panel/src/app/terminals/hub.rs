@@ -857,6 +857,7 @@ impl Running {
             object: format!("container:{}", hub.container_id),
             machine: Some(hub.machine.clone()),
             detail: Some(format!("session={} kind={} {detail}", hub.id.0, hub.kind)),
+            in_flight: None,
         };
         let pool = self.pool.clone();
         tokio::spawn(async move {
