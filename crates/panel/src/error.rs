@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -22,6 +23,8 @@ use crate::agents::AgentCallError;
 use crate::db::DbError;
 use crate::db::machines::MachineError;
 use crate::db::users::UserError;
+use crate::domain::language::Language;
+use crate::texts;
 
 /// The `code` of an error: every code the panel answers with. `as_str` is
 /// what clients see; the status follows from it (`status`, docs/api.md).
@@ -198,16 +201,51 @@ pub const NOT_ALLOWED: &str = "you are not allowed to do this";
 #[error("{}: {message}", code.as_str())]
 pub struct AppError {
     pub code: ErrorCode,
+    /// What the API answers, in English.
     pub message: Cow<'static, str>,
     /// An agent call whose outcome is unknown: sent, but its answer lost or
     /// LXD past its timeout. Its outcome row comes from LXD's state later
     /// (`app::audited`), and a page's job waits for it.
     pub outcome_unknown: bool,
+    /// The message as a key of the Fluent files, for a page to say it in
+    /// its reader's language (`message_in`); `None`: a message with words
+    /// of someone else's (LXD's, a provider's), shown as it is.
+    pub text: Option<Text>,
+}
+
+/// A message of the Fluent files (`locales/*/errors-*.ftl`): its key and
+/// its arguments.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, FluentValue<'static>)>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> AppError {
-        AppError { code, message: message.into(), outcome_unknown: false }
+        AppError { code, message: message.into(), outcome_unknown: false, text: None }
+    }
+
+    /// An error whose message is `key` of the Fluent files with `args`
+    /// (`texts::text(value)` for words and numbers to be written as they
+    /// are, a number for a plural): the API answers its English text, a page
+    /// its reader's language.
+    pub fn said(code: ErrorCode, key: &'static str, args: &[(&'static str, FluentValue<'static>)]) -> AppError {
+        let message = texts::lookup(Language::English, key, args);
+        AppError { text: Some(Text { key, args: args.to_vec() }), ..AppError::new(code, message) }
+    }
+
+    /// `said` with `invalid_input`.
+    pub fn invalid(key: &'static str, args: &[(&'static str, FluentValue<'static>)]) -> AppError {
+        AppError::said(ErrorCode::InvalidInput, key, args)
+    }
+
+    /// The message in `language` when it has a text, else as the API says it.
+    pub fn message_in(&self, language: Language) -> Cow<'_, str> {
+        match &self.text {
+            Some(text) => Cow::Owned(texts::lookup(language, text.key, &text.args)),
+            None => Cow::Borrowed(&self.message),
+        }
     }
 
     /// Logs `detail` in full and tells the caller only that something failed.
@@ -261,10 +299,7 @@ impl AppError {
     /// logged in full, told to the caller without the driver's words.
     fn database_unavailable(detail: impl std::fmt::Display) -> AppError {
         tracing::warn!(%detail, "the database is unavailable");
-        AppError::new(
-            ErrorCode::DatabaseUnavailable,
-            "the panel's database cannot be reached right now; nothing was done; try again in a minute",
-        )
+        AppError::said(ErrorCode::DatabaseUnavailable, "error-database-unavailable", &[])
     }
 }
 
@@ -283,9 +318,11 @@ impl From<diesel::result::Error> for AppError {
 impl From<UserError> for AppError {
     fn from(error: UserError) -> AppError {
         match error {
-            UserError::UsernameTaken(name) => {
-                AppError::new(ErrorCode::Conflict, format!("a user named {name:?} already exists"))
-            }
+            UserError::UsernameTaken(name) => AppError::said(
+                ErrorCode::Conflict,
+                "error-username-taken",
+                &[("name", texts::text(format!("{name:?}")))],
+            ),
             UserError::Database(error) => AppError::from(error),
             other => AppError::internal(other),
         }
@@ -295,9 +332,11 @@ impl From<UserError> for AppError {
 impl From<MachineError> for AppError {
     fn from(error: MachineError) -> AppError {
         match error {
-            MachineError::NameTaken(name) => {
-                AppError::new(ErrorCode::Conflict, format!("a machine named {name:?} already exists"))
-            }
+            MachineError::NameTaken(name) => AppError::said(
+                ErrorCode::Conflict,
+                "error-machine-name-taken",
+                &[("name", texts::text(format!("{name:?}")))],
+            ),
             MachineError::NotFound(_) => AppError::not_found(),
             MachineError::Database(error) => AppError::from(error),
             other => AppError::internal(other),
@@ -331,19 +370,14 @@ impl From<AgentCallError> for AppError {
             AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => return AppError::internal(error),
             _ => ErrorCode::AgentError,
         };
-        let message = match &error {
-            AgentCallError::Unavailable { machine, .. } => format!(
-                "machine {machine} cannot be reached right now; try again in a minute, and tell an admin if it lasts"
-            ),
-            AgentCallError::AnswerLost { machine, .. } => format!(
-                "machine {machine} stopped answering during the action, which may have been done; the panel will read its outcome from LXD: check the status in a moment"
-            ),
-            AgentCallError::FingerprintMismatch { machine, .. } => format!(
-                "machine {machine} presented a certificate the panel does not trust; nothing was done; an admin must check the machine"
-            ),
+        let on = |key, machine: &dyn std::fmt::Display| AppError::said(code, key, &[("machine", texts::text(machine))]);
+        let answer = match &error {
+            AgentCallError::Unavailable { machine, .. } => on("error-agent-unreachable", machine),
+            AgentCallError::AnswerLost { machine, .. } => on("error-agent-answer-lost", machine),
+            AgentCallError::FingerprintMismatch { machine, .. } => on("error-agent-fingerprint", machine),
             // The unit left the container, or the container runs no systemd;
             // the request's configuration, name, image or profile: the
-            // agent's message says which.
+            // agent's message says which, in its words.
             AgentCallError::Agent {
                 code:
                     AgentCode::UnitNotFound
@@ -358,38 +392,26 @@ impl From<AgentCallError> for AppError {
                     | AgentCode::NetworkNotAllowed,
                 message,
                 ..
-            } => message.clone(),
-            AgentCallError::Agent { machine, status: 429, .. } => format!(
-                "machine {machine} is busy with as many sessions as it allows; nothing was done; try again when one ends"
-            ),
-            AgentCallError::Agent { machine, status: 401 | 403, .. } => format!(
-                "machine {machine} refused the panel's credentials; nothing was done; an admin must check the machine's key"
-            ),
-            AgentCallError::Agent { machine, code: AgentCode::InstanceChanged, .. } => format!(
-                "the container of that name on machine {machine} was deleted and made again since the panel last saw it; nothing was done; the list will show the new one shortly"
-            ),
-            AgentCallError::Agent { machine, status: 404, .. } => {
-                format!("the container is no longer on machine {machine}; the list will show it as gone shortly")
+            } => AppError::new(code, message.clone()),
+            AgentCallError::Agent { machine, status: 429, .. } => on("error-agent-busy", machine),
+            AgentCallError::Agent { machine, status: 401 | 403, .. } => on("error-agent-credentials", machine),
+            AgentCallError::Agent { machine, code: AgentCode::InstanceChanged, .. } => {
+                on("error-agent-instance-changed", machine)
             }
-            AgentCallError::Agent { machine, status: 503, .. } => {
-                format!(
-                    "LXD on machine {machine} is not answering; try again in a minute, and tell an admin if it lasts"
-                )
-            }
-            AgentCallError::Agent { machine, status: 504, .. } => format!(
-                "LXD on machine {machine} did not finish in time; the action may still complete: check the status in a moment"
+            AgentCallError::Agent { machine, status: 404, .. } => on("error-agent-container-gone", machine),
+            AgentCallError::Agent { machine, status: 503, .. } => on("error-agent-lxd-unavailable", machine),
+            AgentCallError::Agent { machine, status: 504, .. } => on("error-agent-lxd-timeout", machine),
+            AgentCallError::Agent { machine, status: 502, message, .. } => AppError::said(
+                code,
+                "error-agent-lxd-failed",
+                &[("machine", texts::text(machine)), ("detail", texts::text(message))],
             ),
-            AgentCallError::Agent { machine, status: 502, message, .. } => {
-                format!("LXD on machine {machine} failed: {message}")
-            }
-            AgentCallError::Agent { message, .. } => message.clone(),
-            AgentCallError::BadAnswer { machine, .. } => format!(
-                "machine {machine} answered something the panel does not understand (are the panel and agent versions compatible?)"
-            ),
-            AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => String::new(),
+            AgentCallError::Agent { message, .. } => AppError::new(code, message.clone()),
+            AgentCallError::BadAnswer { machine, .. } => on("error-agent-bad-answer", machine),
+            AgentCallError::InvalidCall(_) | AgentCallError::Secret(_) => AppError::new(code, String::new()),
         };
         tracing::warn!(%error, "agent call failed");
-        AppError { outcome_unknown: error.outcome_unknown(), ..AppError::new(code, message) }
+        AppError { outcome_unknown: error.outcome_unknown(), ..answer }
     }
 }
 

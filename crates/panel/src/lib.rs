@@ -19,6 +19,7 @@ pub mod policy;
 pub mod ssh;
 pub mod startup;
 pub mod sync;
+pub mod texts;
 pub mod web;
 pub mod ws;
 

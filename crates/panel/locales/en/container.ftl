@@ -87,3 +87,13 @@ usage-forwards-unlimited = { $used } forwarded { $count ->
     [one] port
    *[other] ports
 } (no limit)
+
+## Notices of the new-container form and the Manage section (web/provisioning.rs)
+
+provisioning-no-machine = There is no machine yet.
+provisioning-no-image = No image could be listed; type its alias.
+provisioning-images-offered = Images offered: { $images }.
+provisioning-images-not-listed = Not listed from { $machines }
+container-autostart-on = Autostart is on.
+container-autostart-off = Autostart is off.
+container-delete-children-first = Delete its sub-containers first: { $why }

@@ -58,6 +58,17 @@ sign-in-new-here = New here?
 sign-in-create-account = Create an account
 sign-in-approved-by-admin = ; an admin approves it.
 
+## A refused sign-in (web/pages.rs)
+
+login-refused-credentials = Wrong username or password.
+login-refused-rate-limited = Too many sign-in attempts from your address or for this username. Wait a minute, then try again.
+login-refused-approval-pending = Your account is waiting for an admin's approval. You can sign in once they approve it.
+login-refused-disabled = This account is disabled. Ask an admin if this is a mistake.
+login-refused-directory-unavailable = The sign-in directory (LDAP) cannot be reached just now. Try again in a few minutes.
+login-refused-forbidden = Your account may not sign in here: { $why }.
+login-refused-code-wrong = That code is wrong or was used already. Type the code your app shows now, or a recovery code.
+login-refused-expired = This sign-in has expired or now needs a code. Type your password again.
+
 ## The dashboard (dashboard.html)
 
 dashboard-my-containers = My containers

@@ -81,3 +81,13 @@ usage-forwards-unlimited = { $used } { $count ->
     [one] port redirigé
    *[other] ports redirigés
 } (sans limite)
+
+## Les avis du formulaire de nouveau conteneur et de la section Gérer (web/provisioning.rs)
+
+provisioning-no-machine = Il n’y a encore aucune machine.
+provisioning-no-image = Aucune image n’a pu être listée ; saisissez son alias.
+provisioning-images-offered = Images proposées : { $images }.
+provisioning-images-not-listed = Impossible d’obtenir la liste de { $machines }
+container-autostart-on = Il démarre avec sa machine (autostart).
+container-autostart-off = Il ne démarre pas avec sa machine (autostart).
+container-delete-children-first = Supprimez d’abord ses sous-conteneurs : { $why }

@@ -59,6 +59,17 @@ sign-in-new-here = Première visite ?
 sign-in-create-account = Créez un compte
 sign-in-approved-by-admin = {"\u202F"}; un administrateur le validera.
 
+## Une connexion refusée (web/pages.rs)
+
+login-refused-credentials = Nom d’utilisateur ou mot de passe incorrect.
+login-refused-rate-limited = Trop de tentatives de connexion depuis votre adresse ou pour ce nom d’utilisateur. Attendez une minute, puis réessayez.
+login-refused-approval-pending = Votre compte attend l’approbation d’un administrateur. Vous pourrez vous connecter dès qu’il l’aura approuvé.
+login-refused-disabled = Ce compte est désactivé. Demandez à un administrateur s’il s’agit d’une erreur.
+login-refused-directory-unavailable = L’annuaire de connexion (LDAP) est injoignable pour le moment. Réessayez dans quelques minutes.
+login-refused-forbidden = Votre compte ne peut pas se connecter ici : { $why }.
+login-refused-code-wrong = Ce code est incorrect ou a déjà servi. Saisissez le code que votre application affiche maintenant, ou un code de secours.
+login-refused-expired = Cette connexion a expiré ou demande maintenant un code. Saisissez à nouveau votre mot de passe.
+
 ## Le tableau de bord (dashboard.html)
 
 dashboard-my-containers = Mes conteneurs

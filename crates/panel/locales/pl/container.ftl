@@ -94,3 +94,13 @@ usage-forwards-unlimited = { $used } { $count ->
     [few] przekierowane porty
    *[many] przekierowanych portów
 } (bez limitu)
+
+## Komunikaty formularza nowego kontenera i sekcji Zarządzaj (web/provisioning.rs)
+
+provisioning-no-machine = Nie ma jeszcze żadnej maszyny.
+provisioning-no-image = Nie udało się pobrać listy obrazów; wpisz alias obrazu.
+provisioning-images-offered = Dostępne obrazy: { $images }.
+provisioning-images-not-listed = Nie udało się pobrać listy z { $machines }
+container-autostart-on = Uruchamia się razem z maszyną (autostart).
+container-autostart-off = Nie uruchamia się razem z maszyną (autostart).
+container-delete-children-first = Najpierw usuń jego podkontenery: { $why }

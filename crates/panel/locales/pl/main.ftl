@@ -58,6 +58,17 @@ sign-in-new-here = Pierwszy raz tutaj?
 sign-in-create-account = Załóż konto
 sign-in-approved-by-admin = , które zatwierdzi administrator.
 
+## Odmowa logowania (web/pages.rs)
+
+login-refused-credentials = Nieprawidłowa nazwa użytkownika lub hasło.
+login-refused-rate-limited = Zbyt wiele prób logowania z Twojego adresu lub na tę nazwę użytkownika. Odczekaj minutę i spróbuj ponownie.
+login-refused-approval-pending = Twoje konto czeka na zatwierdzenie przez administratora. Zalogujesz się, gdy je zatwierdzi.
+login-refused-disabled = To konto jest wyłączone. Zapytaj administratora, jeśli to pomyłka.
+login-refused-directory-unavailable = Katalog logowania (LDAP) jest teraz nieosiągalny. Spróbuj ponownie za kilka minut.
+login-refused-forbidden = Twoje konto nie może się tu zalogować: { $why }.
+login-refused-code-wrong = Ten kod jest nieprawidłowy albo został już użyty. Wpisz kod, który aplikacja pokazuje teraz, albo kod zapasowy.
+login-refused-expired = To logowanie wygasło albo wymaga teraz kodu. Wpisz ponownie hasło.
+
 ## Pulpit (dashboard.html)
 
 dashboard-my-containers = Moje kontenery

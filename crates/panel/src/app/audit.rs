@@ -9,6 +9,7 @@ use crate::db::services::Candidates;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
 use crate::policy;
+use crate::texts;
 
 /// Rows per page unless the reader asks otherwise.
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -19,7 +20,7 @@ pub const MAX_LIMIT: i64 = 1000;
 pub fn page_limit(asked: Option<i64>) -> Result<i64, AppError> {
     let limit = asked.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::invalid_input(format!("limit must be 1-{MAX_LIMIT}")));
+        return Err(AppError::invalid("error-services-audit-limit", &[("max", texts::text(MAX_LIMIT))]));
     }
     Ok(limit)
 }

@@ -20,6 +20,7 @@ use crate::db::{self, DbConnection, DbPool};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Decision, ListCandidates, Object};
+use crate::texts;
 
 /// A container as the API shows it: the row itself, which serializes to
 /// PANEL.md's fields (and more) and carries their schema (`Container`).
@@ -146,7 +147,7 @@ pub async fn list_containers(
 ) -> Result<(Vec<ContainerView>, Option<i64>), AppError> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid_input(format!("limit: 1 to {MAX_PAGE}")));
+        return Err(AppError::invalid("error-containers-page-limit", &[("max", texts::text(MAX_PAGE))]));
     }
     let ContainerFilter { machine_id, owner, status, live_only } = filter;
     db::run(pool, move |connection| {
@@ -279,9 +280,7 @@ pub async fn assign_container(
         entry.machine = Some(container.machine.clone());
         let Assign { owner, parent, in_quota } = read()?;
         if owner.is_none() && parent.is_none() && in_quota.is_none() {
-            return Err(AppError::invalid_input(
-                "give \"owner\" (a username or null), \"parent\" (an id or null), \"in_quota\", \"autostart\" or \"limits\"",
-            ));
+            return Err(AppError::invalid("error-containers-assign-nothing", &[]));
         }
         if let Some(in_quota) = in_quota {
             containers::set_in_quota(connection, id, in_quota)?;
@@ -306,7 +305,7 @@ pub async fn assign_container(
 
 /// The account named `name`, for a container's owner.
 pub fn user_named(connection: &mut DbConnection, name: &str) -> Result<UserId, AppError> {
-    let unknown = || AppError::invalid_input(format!("owner: there is no user named {name:?}"));
+    let unknown = || AppError::invalid("error-containers-owner-unknown", &[("name", texts::text(format!("{name:?}")))]);
     let username = Username::parse(name).map_err(|_| unknown())?;
     Ok(users::find_by_username(connection, &username)?.ok_or_else(unknown)?.id)
 }
@@ -315,19 +314,19 @@ pub fn user_named(connection: &mut DbConnection, name: &str) -> Result<UserId, A
 fn check_parent(connection: &mut DbConnection, id: ContainerId, parent: ContainerId) -> Result<(), AppError> {
     let row = containers::get(connection, parent)?
         .filter(|row| !row.is_gone())
-        .ok_or_else(|| AppError::invalid_input(format!("parent: there is no live container with id {parent}")))?;
+        .ok_or_else(|| AppError::invalid("error-containers-parent-not-live", &[("id", texts::text(parent))]))?;
     let mut next = Some(row.id);
     let mut depth = 1;
     while let Some(current) = next {
         if current == id.0 {
-            return Err(AppError::invalid_input("parent: a container cannot be its own ancestor"));
+            return Err(AppError::invalid("error-containers-own-ancestor", &[]));
         }
         depth += 1;
         if depth > containers::MAX_DEPTH {
-            return Err(AppError::invalid_input(format!(
-                "parent: containers nest at most {} deep",
-                containers::MAX_DEPTH
-            )));
+            return Err(AppError::invalid(
+                "error-containers-too-deep",
+                &[("depth", texts::text(containers::MAX_DEPTH))],
+            ));
         }
         next = containers::get(connection, ContainerId(current))?.and_then(|row| row.parent_id);
     }
@@ -367,15 +366,17 @@ impl Target {
     /// A container that can be acted on: not gone, not still being created.
     pub(crate) fn check_actionable(container: &Container) -> Result<(), AppError> {
         if container.is_gone() {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::Conflict,
-                format!("container {} is gone from machine {}; nothing to act on", container.name, container.machine),
+                "error-containers-gone-from-machine",
+                &[("name", texts::text(&container.name)), ("machine", texts::text(&container.machine))],
             ));
         }
         if container.status == containers::STATUS_CREATING {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::Conflict,
-                format!("container {} is still being created; try again once it is running", container.name),
+                "error-containers-creating-try-later",
+                &[("name", texts::text(&container.name))],
             ));
         }
         Ok(())
@@ -520,7 +521,7 @@ pub async fn exec_in(
         move |entry| {
             let request = read()?;
             if request.command.is_empty() {
-                return Err(AppError::invalid_input("command: give the program and its arguments, e.g. [\"uptime\"]"));
+                return Err(AppError::invalid("error-containers-exec-command", &[]));
             }
             entry.set_detail(serde_json::to_string(&request.command).map_err(AppError::internal)?);
             Ok(request)
@@ -546,7 +547,8 @@ pub async fn state_of(
 /// Refuses a count of log lines outside 1 to `MAX_LOG_LINES`, before an agent is asked.
 pub(crate) fn check_log_lines(lines: Option<u32>) -> Result<(), AppError> {
     if lines.is_some_and(|lines| !(1..=smp_proto::api::MAX_LOG_LINES).contains(&lines)) {
-        return Err(AppError::invalid_input(format!("lines must be 1-{}", smp_proto::api::MAX_LOG_LINES)));
+        let max = texts::text(smp_proto::api::MAX_LOG_LINES);
+        return Err(AppError::invalid("error-containers-log-lines", &[("max", max)]));
     }
     Ok(())
 }

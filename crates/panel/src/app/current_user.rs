@@ -55,12 +55,9 @@ impl CurrentUser {
     /// gives her, and one of her slots of calls in flight, held until the
     /// caller is dropped; all taken: 429 `limit_reached`, nothing sent.
     pub fn agent_caller(&self, limiter: &CallLimiter) -> Result<Caller, AppError> {
-        let slot = limiter.try_acquire(self.user.id.0).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::LimitReached,
-                "you already have as many actions running on machines as the panel allows; nothing was done; try again when one ends",
-            )
-        })?;
+        let slot = limiter
+            .try_acquire(self.user.id.0)
+            .ok_or_else(|| AppError::said(ErrorCode::LimitReached, "error-account-too-many-actions", &[]))?;
         Ok(Caller::person(self.user.username.to_string(), policy::agent_tier(&self.actor()), slot))
     }
 
@@ -90,7 +87,8 @@ impl CurrentUser {
 pub fn answer(decision: Decision) -> Result<(), AppError> {
     match decision {
         Decision::Allow => Ok(()),
-        Decision::Forbid => Err(AppError::new(ErrorCode::Forbidden, crate::error::NOT_ALLOWED)),
+        // Its English is `error::NOT_ALLOWED`, which pages recognize it by.
+        Decision::Forbid => Err(AppError::said(ErrorCode::Forbidden, "error-account-not-allowed", &[])),
         Decision::Hide => Err(AppError::not_found()),
     }
 }

@@ -65,10 +65,7 @@ impl std::fmt::Debug for Directory {
 /// The error of an unreachable or failing directory (its cause goes to the log only).
 fn unavailable(cause: impl std::fmt::Display) -> AppError {
     tracing::warn!("LDAP directory unavailable: {cause}");
-    AppError::new(
-        ErrorCode::DirectoryUnavailable,
-        "the sign-in directory (LDAP) cannot be reached just now; try again in a few minutes",
-    )
+    AppError::said(ErrorCode::DirectoryUnavailable, "error-services-ldap-unavailable", &[])
 }
 
 impl Directory {
@@ -232,14 +229,11 @@ fn tls_with_ca(path: &std::path::Path) -> Result<rustls::ClientConfig, String> {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
+    AppError::said(ErrorCode::InvalidCredentials, "error-services-ldap-credentials", &[])
 }
 
 fn no_mapped_group() -> AppError {
-    AppError::new(
-        ErrorCode::Forbidden,
-        "your directory account is in no group that may use this panel; ask an admin of the directory",
-    )
+    AppError::said(ErrorCode::Forbidden, "error-services-ldap-no-group", &[])
 }
 
 /// The directory's part of a sign-in: `account` is what the panel has under

@@ -14,6 +14,7 @@
 //! cannot be reached) clears the staged key and changes nothing else, so a
 //! rotation can never lock the panel out of a machine.
 
+use fluent_templates::fluent_bundle::FluentValue;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use smp_proto::error::ErrorCode as AgentCode;
@@ -22,8 +23,8 @@ use smp_proto::token::SharedKey;
 use utoipa::ToSchema;
 
 use crate::agents::pinning::{self, Fingerprint};
-use crate::agents::url::{AgentUrl, KeyId, KeyIdError, MIN_SECRET_CHARS};
-use crate::agents::{AgentCallError, AgentClient, Caller};
+use crate::agents::url::{AgentUrl, AgentUrlError, KeyId, KeyIdError, MIN_SECRET_CHARS};
+use crate::agents::{AgentCallError, AgentClient, Caller, IdentityError};
 use crate::app::audited::{AuditEntry, audited, audited_call};
 use crate::app::{Context, CurrentUser};
 use crate::db::containers::{self, SyncReport};
@@ -33,6 +34,7 @@ use crate::domain::secrets::{PanelKey, Sealed, SecretsError};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{Action, Object};
 use crate::sync::SyncError;
+use crate::texts;
 
 /// A machine as the API shows it: never its secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -199,42 +201,77 @@ struct CheckedMachine {
 
 fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
     let name = InstanceName::parse(&request.name).map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
-    let url = AgentUrl::parse(&request.url).map_err(|error| AppError::invalid_input(format!("url {error}")))?;
-    let key_id = KeyId::parse(&request.key_id).map_err(|error| AppError::invalid_input(format!("key_id {error}")))?;
+    let url = AgentUrl::parse(&request.url).map_err(url_refused)?;
+    // `KeyIdError` quotes the key id as it was given.
+    let key_id = KeyId::parse(&request.key_id).map_err(|_| {
+        AppError::invalid("error-machines-key-id", &[("key_id", texts::text(format!("{:?}", request.key_id)))])
+    })?;
     let chars = request.secret.expose_secret().chars().count();
     if chars < MIN_SECRET_CHARS {
-        return Err(AppError::invalid_input(format!(
-            "secret: it has {chars} characters; it needs at least {MIN_SECRET_CHARS} (smp-agent keygen makes one)"
-        )));
+        return Err(AppError::invalid(
+            "error-machines-secret-too-short",
+            &[("chars", FluentValue::from(chars)), ("min", FluentValue::from(MIN_SECRET_CHARS))],
+        ));
     }
     let pin = match (url.https, request.fingerprint.as_deref(), request.trust_on_first_use) {
         (false, None, false) => None,
         (false, _, _) => {
-            return Err(AppError::invalid_input("fingerprint and trust_on_first_use apply only to https:// URLs"));
+            return Err(AppError::invalid("error-machines-pin-without-https", &[]));
         }
         (true, Some(_), true) => {
-            return Err(AppError::invalid_input("give either fingerprint or trust_on_first_use, not both"));
+            return Err(AppError::invalid("error-machines-pin-twice", &[]));
         }
         (true, Some(text), false) => {
             Some(Fingerprint::parse(text).map_err(|error| AppError::invalid_input(format!("fingerprint: {error}")))?)
         }
         (true, None, true) => Some(pinning::fetch_fingerprint(&url.host, url.port).map_err(|error| {
-            AppError::new(ErrorCode::AgentUnavailable, format!("cannot fetch the agent's certificate: {error}"))
+            AppError::said(
+                ErrorCode::AgentUnavailable,
+                "error-machines-certificate-unfetched",
+                &[("error", texts::text(error))],
+            )
         })?),
         (true, None, false) => {
-            return Err(AppError::invalid_input(
-                "an https:// agent needs its fingerprint (smp-agent fingerprint prints it) or trust_on_first_use",
-            ));
+            return Err(AppError::invalid("error-machines-pin-missing", &[]));
         }
     };
     Ok(CheckedMachine { name, url: url.base(), key_id, secret: request.secret, pin })
+}
+
+/// `url …`: why the agent URL is refused, in `AgentUrlError`'s words.
+fn url_refused(error: AgentUrlError) -> AppError {
+    let quoted = |text: &str| texts::text(format!("{text:?}"));
+    match error {
+        AgentUrlError::NotAUrl { text, reason } => AppError::invalid(
+            "error-machines-url-not-a-url",
+            &[("url", quoted(&text)), ("reason", texts::text(reason))],
+        ),
+        AgentUrlError::Scheme { text, scheme } => {
+            AppError::invalid("error-machines-url-scheme", &[("url", quoted(&text)), ("scheme", quoted(&scheme))])
+        }
+        AgentUrlError::NoHost { text } => AppError::invalid("error-machines-url-no-host", &[("url", quoted(&text))]),
+        AgentUrlError::PlainHttpBeyondLoopback { text } => {
+            AppError::invalid("error-machines-url-plain-http", &[("url", quoted(&text))])
+        }
+        AgentUrlError::MoreThanAnAddress { text } => {
+            AppError::invalid("error-machines-url-more-than-an-address", &[("url", quoted(&text))])
+        }
+    }
 }
 
 /// The new machine's agent must answer to its name (see `confirm_identity`).
 async fn check_identity(machine: &CheckedMachine, instance: &str) -> Result<(), AppError> {
     let key = SharedKey::new(machine.key_id.as_str(), machine.secret.expose_secret());
     let client = AgentClient::new(machine.name.as_str(), &machine.url, key, machine.pin, instance)?;
-    client.confirm_identity().await.map_err(|error| AppError::invalid_input(error.to_string()))
+    client.confirm_identity().await.map_err(|error| match error {
+        IdentityError::OtherName { url, found } => AppError::invalid(
+            "error-machines-agent-other-name",
+            &[("url", texts::text(url)), ("found", texts::text(format!("{found:?}")))],
+        ),
+        IdentityError::OtherCertificate { url } => {
+            AppError::invalid("error-machines-agent-other-certificate", &[("url", texts::text(url))])
+        }
+    })
 }
 
 /// Deletes machine `id` and its container rows, audited; refused while any
@@ -249,16 +286,18 @@ pub(crate) async fn delete_machine(
         let machine = load_managed(connection, &current, id, entry)?;
         let (_, owned) = containers::count_for_machine(connection, id)?;
         if owned > 0 {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::Conflict,
-                format!("{owned} container(s) of machine {} still have an owner; unassign them first", machine.name),
+                "error-machines-delete-owned-containers",
+                &[("count", FluentValue::from(owned)), ("machine", texts::text(&machine.name))],
             ));
         }
         let services = crate::db::services::count_for_machine(connection, id.0)?;
         if services > 0 {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::Conflict,
-                format!("{services} service(s) run on containers of machine {}; delete them first", machine.name),
+                "error-machines-delete-services",
+                &[("count", FluentValue::from(services)), ("machine", texts::text(&machine.name))],
             ));
         }
         containers::delete_for_machine(connection, id)?;
@@ -311,10 +350,53 @@ pub struct RotateKey {
 }
 
 impl From<RotationError> for AppError {
+    /// The words of `RotationError`'s `Display` (which the CLI prints), as
+    /// texts of the Fluent files.
     fn from(error: RotationError) -> AppError {
-        match error.app_code() {
-            Some(code) => AppError::new(code, error.to_string()),
-            None => AppError::internal(error),
+        let Some(code) = error.app_code() else { return AppError::internal(error) };
+        let quoted = |text: &str| texts::text(format!("{text:?}"));
+        match &error {
+            RotationError::SecretTooShort { chars } => AppError::said(
+                code,
+                "error-machines-rotation-secret-too-short",
+                &[("chars", FluentValue::from(*chars)), ("min", FluentValue::from(MIN_SECRET_CHARS))],
+            ),
+            RotationError::NotFound(id) | RotationError::Machine(MachineError::NotFound(id)) => {
+                AppError::said(code, "error-machines-no-machine", &[("id", texts::text(id))])
+            }
+            RotationError::Machine(MachineError::StagedKeyChanged(id)) => {
+                AppError::said(code, "error-machines-rotation-staged-key-changed", &[("id", texts::text(id))])
+            }
+            RotationError::AgentRefused { machine, key_id, current, code: agent_code, message } => {
+                let key = match agent_code {
+                    AgentCode::TokenSignature => "error-machines-rotation-refused-other-secret",
+                    _ => "error-machines-rotation-refused-unknown-key",
+                };
+                AppError::said(
+                    code,
+                    key,
+                    &[
+                        ("machine", quoted(machine)),
+                        ("key_id", quoted(key_id)),
+                        ("key_name", texts::text(key_id)),
+                        ("agent_code", texts::text(agent_code.as_str())),
+                        ("detail", texts::text(message)),
+                        ("current", quoted(current)),
+                    ],
+                )
+            }
+            RotationError::Unverified { machine, key_id, current, cause } => AppError::said(
+                code,
+                "error-machines-rotation-unverified",
+                &[
+                    ("machine", quoted(machine)),
+                    ("key_id", quoted(key_id)),
+                    ("cause", texts::text(cause)),
+                    ("current", quoted(current)),
+                ],
+            ),
+            // `KeyIdError` keeps the key id to itself: its English as it is.
+            _ => AppError::new(code, error.to_string()),
         }
     }
 }

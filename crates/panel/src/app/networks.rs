@@ -15,6 +15,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
 use smp_proto::network::{
     AddressAnswer, AddressRequest, Forward, ForwardProtocol, ForwardsRequest, MAX_FORWARDS_PER_CONTAINER,
@@ -31,6 +32,7 @@ use crate::db::quotas;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Object};
+use crate::texts;
 
 /// How many locks the containers' forward changes share (by container id).
 const FORWARD_LOCK_STRIPES: usize = 64;
@@ -180,14 +182,14 @@ fn machine_network(
         return Ok(network);
     }
     let known: Vec<String> = networks::networks_of(connection, machine)?.into_iter().map(|n| n.name).collect();
-    let listed = if known.is_empty() { "none (yet: the sync reads them)".to_owned() } else { known.join(", ") };
-    Err(AppError::new(
-        ErrorCode::NetworkNotAllowed,
-        format!(
-            "machine {}'s agent may not touch a network named {name:?}; the networks it lists: {listed}",
-            container.machine
-        ),
-    ))
+    let mut args = vec![("machine", texts::text(&container.machine)), ("name", texts::text(format!("{name:?}")))];
+    let key = if known.is_empty() {
+        "error-machines-network-not-allowed-none-listed"
+    } else {
+        args.push(("networks", texts::text(known.join(", "))));
+        "error-machines-network-not-allowed"
+    };
+    Err(AppError::said(ErrorCode::NetworkNotAllowed, key, &args))
 }
 
 /// Whether `ip` is inside `subnet` (CIDR); an unreadable subnet holds nothing.
@@ -250,17 +252,21 @@ pub async fn set_address(
             match subnet {
                 Some(subnet) if inside(subnet, ip) => {}
                 Some(subnet) => {
-                    return Err(AppError::invalid_input(format!(
-                        "{ip} is outside network {}'s subnet {subnet}",
-                        network.name
-                    )));
+                    return Err(AppError::invalid(
+                        "error-machines-address-outside-subnet",
+                        &[
+                            ("ip", texts::text(ip)),
+                            ("network", texts::text(&network.name)),
+                            ("subnet", texts::text(subnet)),
+                        ],
+                    ));
                 }
                 None => {
-                    return Err(AppError::invalid_input(format!(
-                        "network {} has no {} subnet",
-                        network.name,
-                        if ip.is_ipv4() { "IPv4" } else { "IPv6" }
-                    )));
+                    let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+                    return Err(AppError::invalid(
+                        "error-machines-network-no-subnet",
+                        &[("network", texts::text(&network.name)), ("family", texts::text(family))],
+                    ));
                 }
             }
         }
@@ -270,12 +276,10 @@ pub async fn set_address(
             previous.as_ref().is_some_and(|previous| (previous.ipv4, previous.ipv6) == (request.ipv4, request.ipv6));
         let forwarded = networks::forwards_of(connection, id)?.iter().any(|row| row.network == request.network);
         if forwarded && !unchanged {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::Conflict,
-                format!(
-                    "container {} has forwards on {}, which lead to its address; delete them first, then change the address",
-                    container.name, request.network
-                ),
+                "error-machines-address-has-forwards",
+                &[("container", texts::text(&container.name)), ("network", texts::text(&request.network))],
             ));
         }
         let wanted = StaticAddress {
@@ -293,18 +297,28 @@ pub async fn set_address(
                 if let Some(holder) =
                     networks::address_holder(connection, MachineId(container.machine_id), &request.network, ip)?
                 {
-                    holders.push(format!("{ip} is container {holder}'s"));
+                    holders.push((ip, holder));
                 }
             }
-            return Err(AppError::new(
-                ErrorCode::AddressTaken,
-                format!(
-                    "on network {} of machine {}, {}; nothing was changed",
-                    request.network,
-                    container.machine,
-                    holders.join(" and ")
-                ),
-            ));
+            let mut args =
+                vec![("network", texts::text(&request.network)), ("machine", texts::text(&container.machine))];
+            let key = match holders.as_slice() {
+                [] => "error-machines-address-taken-unknown",
+                [(ip, holder)] => {
+                    args.extend([("ip", texts::text(ip)), ("holder", texts::text(holder))]);
+                    "error-machines-address-taken"
+                }
+                [(ip, holder), (ip2, holder2), ..] => {
+                    args.extend([
+                        ("ip", texts::text(ip)),
+                        ("holder", texts::text(holder)),
+                        ("ip2", texts::text(ip2)),
+                        ("holder2", texts::text(holder2)),
+                    ]);
+                    "error-machines-addresses-taken"
+                }
+            };
+            return Err(AppError::said(ErrorCode::AddressTaken, key, &args));
         }
         let target = Target::of(connection, &checking, &current, &container)?;
         Ok((target, container, request, previous))
@@ -382,7 +396,7 @@ fn reserve_forward(
     let container = load_allowed(connection, current, id, Action::ContainerForward)?;
     Target::check_actionable(&container)?;
     if request.target_port == 0 || request.listen_port == Some(0) {
-        return Err(AppError::invalid_input("ports are between 1 and 65535"));
+        return Err(AppError::invalid("error-machines-port-range", &[]));
     }
     let machine = MachineId(container.machine_id);
     let addresses = networks::addresses_of(connection, id)?;
@@ -397,32 +411,32 @@ fn reserve_forward(
         }
     }
     let Some((network, _listen, range)) = with_forwards.into_iter().next() else {
-        let message = if addresses.is_empty() {
-            format!(
-                "container {} has no fixed address, and a forward needs one: ask an admin to give it one first",
-                container.name
-            )
+        let mut args = vec![("container", texts::text(&container.name))];
+        let key = if addresses.is_empty() {
+            "error-machines-no-fixed-address"
         } else {
-            format!(
-                "none of container {}'s fixed addresses is on a network of machine {} that has forwards{}",
-                container.name,
-                container.machine,
-                request.network.as_ref().map_or_else(String::new, |network| format!(" (asked: {network})"))
-            )
+            args.push(("machine", texts::text(&container.machine)));
+            match &request.network {
+                Some(network) => {
+                    args.push(("network", texts::text(network)));
+                    "error-machines-no-address-with-forwards-on"
+                }
+                None => "error-machines-no-address-with-forwards",
+            }
         };
-        return Err(AppError::new(ErrorCode::NoAddress, message));
+        return Err(AppError::said(ErrorCode::NoAddress, key, &args));
     };
     let in_quota = !policy::exempt_from_quotas(&current.actor());
     if in_quota {
-        quotas::forward_check(connection, current.user.id, machine, &context.default_quota)?
-            .map_err(|exceeded| AppError::new(ErrorCode::QuotaExceeded, exceeded.0))?;
+        quotas::forward_check(connection, current.user.id, machine, &context.default_quota)?.map_err(AppError::from)?;
     }
     let on_network =
         networks::forwards_of(connection, id)?.into_iter().filter(|row| row.network == network.name).count();
     if on_network >= MAX_FORWARDS_PER_CONTAINER {
-        return Err(AppError::new(
+        return Err(AppError::said(
             ErrorCode::Conflict,
-            format!("a container has at most {MAX_FORWARDS_PER_CONTAINER} forwards on one network"),
+            "error-machines-too-many-forwards",
+            &[("max", FluentValue::from(MAX_FORWARDS_PER_CONTAINER))],
         ));
     }
     networks::lock_machine(connection, machine)?;
@@ -430,31 +444,33 @@ fn reserve_forward(
     let protocol = request.protocol.as_str();
     let listen_port = match request.listen_port {
         Some(port) if !range.contains(port) => {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::PortTaken,
-                format!(
-                    "listen_port {port} is outside network {}'s range {range}: leave it out for a free one",
-                    network.name
-                ),
+                "error-machines-port-outside-range",
+                &[("port", texts::text(port)), ("network", texts::text(&network.name)), ("range", texts::text(range))],
             ));
         }
         Some(port) if taken.binary_search(&port).is_ok() => {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::PortTaken,
-                format!(
-                    "{protocol} port {port} of machine {} is taken; leave listen_port out for a free one",
-                    container.machine
-                ),
+                "error-machines-port-taken-leave-out",
+                &[
+                    ("protocol", texts::text(protocol)),
+                    ("port", texts::text(port)),
+                    ("machine", texts::text(&container.machine)),
+                ],
             ));
         }
         Some(port) => port,
         None => networks::lowest_free(range, &taken).ok_or_else(|| {
-            AppError::new(
+            AppError::said(
                 ErrorCode::PortTaken,
-                format!(
-                    "every {protocol} port of machine {}'s range {range} is taken; ask an admin",
-                    container.machine
-                ),
+                "error-machines-ports-all-taken",
+                &[
+                    ("protocol", texts::text(protocol)),
+                    ("machine", texts::text(&container.machine)),
+                    ("range", texts::text(range)),
+                ],
             )
         })?,
     };
@@ -469,9 +485,14 @@ fn reserve_forward(
         now: db::unix_now(),
     };
     let fid = networks::insert_forward(connection, &new)?.ok_or_else(|| {
-        AppError::new(
+        AppError::said(
             ErrorCode::PortTaken,
-            format!("{protocol} port {listen_port} of machine {} is taken", container.machine),
+            "error-machines-port-taken",
+            &[
+                ("protocol", texts::text(protocol)),
+                ("port", texts::text(listen_port)),
+                ("machine", texts::text(&container.machine)),
+            ],
         )
     })?;
     let target = Target::of(connection, context, current, &container)?;

@@ -57,6 +57,7 @@ use crate::domain::ldap::AuthMethod;
 use crate::domain::oidc::{OidcConfig, username_base};
 use crate::domain::ssh_key::SshPublicKey;
 use crate::error::{AppError, ErrorCode};
+use crate::texts;
 
 /// The path the provider sends her back to, under the panel's public URL.
 pub const CALLBACK_PATH: &str = "/auth/oidc/callback";
@@ -193,23 +194,30 @@ impl Provider {
     /// The error of an unreachable or failing provider (its cause goes to the log only).
     fn unavailable(&self, cause: impl std::fmt::Display) -> AppError {
         tracing::warn!(issuer = %self.config.issuer, "OpenID Connect provider unavailable: {cause}");
-        AppError::new(
-            ErrorCode::ProviderUnavailable,
-            format!("{} cannot be reached just now; try again in a few minutes", self.config.name),
-        )
+        let provider = texts::text(&self.config.name);
+        AppError::said(ErrorCode::ProviderUnavailable, "error-services-oidc-unavailable", &[("provider", provider)])
     }
 
-    /// A sign-in refused for `cause` (logged), with `message` for her.
-    fn failed(&self, cause: impl std::fmt::Display, message: &str) -> AppError {
+    /// A sign-in refused for `cause` (logged), with the text of `key` for
+    /// her (it names the provider).
+    fn failed(&self, cause: impl std::fmt::Display, key: &'static str) -> AppError {
         tracing::warn!(issuer = %self.config.issuer, "OpenID Connect sign-in refused: {cause}");
-        AppError::new(ErrorCode::SignInFailed, format!("signing in with {} failed: {message}", self.config.name))
+        AppError::said(ErrorCode::SignInFailed, key, &[("provider", texts::text(&self.config.name))])
+    }
+
+    /// A sign-in the provider refused, `said` in its own words (logged):
+    /// shown as they are, not translated.
+    fn provider_said(&self, said: &str) -> AppError {
+        tracing::warn!(issuer = %self.config.issuer, "OpenID Connect sign-in refused: the provider answered {said}");
+        let name = &self.config.name;
+        AppError::new(ErrorCode::SignInFailed, format!("signing in with {name} failed: {name} said {said}"))
     }
 
     /// The first half: the provider's authorization URL for a new sign-in,
     /// and its `state` for the browser's cookie.
     pub async fn start(&self, pool: &DbPool, client: Option<IpAddr>) -> Result<(String, String), AppError> {
         if !self.limiter.allow_address(client) {
-            return Err(AppError::new(ErrorCode::RateLimited, "too many sign-in attempts; wait a minute"));
+            return Err(AppError::said(ErrorCode::RateLimited, "error-services-oidc-too-many-attempts", &[]));
         }
         let discovered = self.discovered().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -227,7 +235,7 @@ impl Provider {
         })
         .await?;
         if !stored {
-            return Err(AppError::new(ErrorCode::RateLimited, "too many sign-ins are under way; wait a few minutes"));
+            return Err(AppError::said(ErrorCode::RateLimited, "error-services-oidc-too-many-pending", &[]));
         }
         Ok((url.to_string(), state.secret().clone()))
     }
@@ -247,7 +255,7 @@ impl Provider {
         entry.set_detail(format!("method={}", AuthMethod::Oidc));
         let before_work = |entry: AuditEntry, error: AppError| AnonymousRefusal::BeforeWork { entry, error };
         if !self.limiter.allow_address(client) {
-            let error = AppError::new(ErrorCode::RateLimited, "too many sign-in attempts; wait a minute");
+            let error = AppError::said(ErrorCode::RateLimited, "error-services-oidc-too-many-attempts", &[]);
             return Err(before_work(entry, error));
         }
         let identity = match self.verify(pool, browser_state, callback).await {
@@ -286,16 +294,12 @@ impl Provider {
         // Compared as SHA-256 digests: no timing tells how much of a guess was right.
         let same_browser = matches!((&state, &browser_state), (Some(state), Some(cookie)) if hash_secret(state) == hash_secret(cookie));
         if !same_browser {
-            return Err(self.failed(
-                "the state does not match the browser's cookie",
-                "this sign-in was not started in this browser; start again from the sign-in page",
-            ));
+            return Err(
+                self.failed("the state does not match the browser's cookie", "error-services-oidc-other-browser")
+            );
         }
         let Some(pending) = pending else {
-            return Err(self.failed(
-                "an unknown, expired or used state",
-                "this sign-in has expired or was used already; start again from the sign-in page",
-            ));
+            return Err(self.failed("an unknown, expired or used state", "error-services-oidc-expired"));
         };
         if let Some(error) = error {
             // Her provider's words, cut and without control characters (they reach the log and the page).
@@ -307,16 +311,14 @@ impl Provider {
             .filter(|c| !c.is_control())
             .take(MAX_DESCRIPTION_CHARS)
             .collect();
-            return Err(
-                self.failed(format_args!("the provider answered {said}"), &format!("{} said {said}", self.config.name))
-            );
+            return Err(self.provider_said(&said));
         }
         // An answer from another provider sent her here (a mix-up) is not this one's.
         if iss.is_some_and(|iss| iss.trim_end_matches('/') != self.config.issuer.trim_end_matches('/')) {
-            return Err(self.failed("the callback names another issuer", "the answer came from another provider"));
+            return Err(self.failed("the callback names another issuer", "error-services-oidc-other-provider"));
         }
         let Some(code) = code else {
-            return Err(self.failed("a callback without a code", "the provider sent no authorization code"));
+            return Err(self.failed("a callback without a code", "error-services-oidc-no-code"));
         };
         let discovered = self.discovered().await?;
         let exchange = self
@@ -331,18 +333,18 @@ impl Provider {
             Err(RequestTokenError::ServerResponse(refusal)) => {
                 return Err(self.failed(
                     format_args!("the token endpoint refused the code: {}", refusal.error()),
-                    "the provider refused the authorization code (used already, or too old); start again",
+                    "error-services-oidc-code-refused",
                 ));
             }
             Err(RequestTokenError::Request(error)) => return Err(self.unavailable(error)),
             Err(other) => {
                 return Err(
-                    self.failed(format_args!("the token answer: {other}"), "the provider's answer was not understood")
+                    self.failed(format_args!("the token answer: {other}"), "error-services-oidc-not-understood")
                 );
             }
         };
         let Some(id_token) = tokens.id_token() else {
-            return Err(self.failed("no id_token in the token answer", "the provider sent no ID token"));
+            return Err(self.failed("no id_token in the token answer", "error-services-oidc-no-id-token"));
         };
         let nonce = Nonce::new(pending.nonce);
         let first = self.client(&discovered);
@@ -360,22 +362,26 @@ impl Provider {
             },
             other => (other, first),
         };
-        let claims = checked
-            .map_err(|error| self.failed(format_args!("the ID token: {error}"), "its ID token failed a check"))?;
+        let claims = checked.map_err(|error| {
+            self.failed(format_args!("the ID token: {error}"), "error-services-oidc-id-token-check")
+        })?;
         if let Some(expected) = claims.access_token_hash() {
             let verifier = client.id_token_verifier();
             let actual = id_token
                 .signing_alg()
                 .and_then(|alg| id_token.signing_key(&verifier).map(|key| (alg, key)))
                 .map_err(|error| {
-                    self.failed(format_args!("the ID token's key: {error}"), "its ID token failed a check")
+                    self.failed(format_args!("the ID token's key: {error}"), "error-services-oidc-id-token-check")
                 })
                 .and_then(|(alg, key)| {
-                    AccessTokenHash::from_token(tokens.access_token(), alg, key)
-                        .map_err(|error| self.failed(format_args!("at_hash: {error}"), "its ID token failed a check"))
+                    AccessTokenHash::from_token(tokens.access_token(), alg, key).map_err(|error| {
+                        self.failed(format_args!("at_hash: {error}"), "error-services-oidc-id-token-check")
+                    })
                 })?;
             if actual != *expected {
-                return Err(self.failed("at_hash does not match the access token", "its ID token failed a check"));
+                return Err(
+                    self.failed("at_hash does not match the access token", "error-services-oidc-id-token-check")
+                );
             }
         }
         let access_token =

@@ -20,8 +20,9 @@ use crate::app::{AuthVia, Context, CurrentUser};
 use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool, audit, sessions, tokens, unix_now, users};
 use crate::domain::ldap::AuthMethod;
-use crate::domain::password::{Password, verify_password};
+use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, PasswordError, verify_password};
 use crate::error::{AppError, ErrorCode};
+use crate::texts;
 
 /// Wrong passwords typed again (a new token, a password change) a user may
 /// make within `WRONG_PASSWORD_WINDOW_S` before the next try is refused.
@@ -43,10 +44,7 @@ pub async fn may_retype_password(pool: &DbPool, current: &CurrentUser) -> Result
     })
     .await?;
     if wrong >= MAX_WRONG_PASSWORDS {
-        return Err(AppError::new(
-            ErrorCode::RateLimited,
-            "too many wrong passwords lately; wait a quarter of an hour, then try again",
-        ));
+        return Err(AppError::said(ErrorCode::RateLimited, "error-account-too-many-wrong-passwords", &[]));
     }
     Ok(())
 }
@@ -76,7 +74,7 @@ pub(crate) async fn reconfirm(
         AuthMethod::Ldap => {
             may_retype_password(pool, current).await?;
             let Some(directory) = &context.directory else {
-                return Err(AppError::invalid_input("this account came from LDAP, and this panel has no [ldap] now"));
+                return Err(AppError::invalid("error-account-ldap-gone", &[]));
             };
             match directory.authenticate(current.user.username.as_str(), &password).await? {
                 crate::app::ldap::Verdict::Found { password_ok: true, role: Some(_), .. } => Ok(()),
@@ -97,22 +95,36 @@ pub(crate) async fn reconfirm(
             if recent {
                 return Ok(());
             }
-            let provider = context.oidc.as_ref().map_or("your provider", |provider| provider.name());
-            Err(AppError::new(
-                ErrorCode::SessionRequired,
-                format!(
-                    "this account has no password here: sign out, sign in with {provider} again, then make the \
-                     token within {} minutes",
-                    RECENT_SIGN_IN_S / 60
+            let minutes = ("minutes", texts::text(RECENT_SIGN_IN_S / 60));
+            Err(match &context.oidc {
+                Some(provider) => AppError::said(
+                    ErrorCode::SessionRequired,
+                    "error-account-sign-in-again-with",
+                    &[("provider", texts::text(provider.name())), minutes],
                 ),
-            ))
+                None => AppError::said(ErrorCode::SessionRequired, "error-account-sign-in-again", &[minutes]),
+            })
         }
     }
 }
 
 /// The answer to a password typed again that is not the account's.
 pub fn wrong_password() -> AppError {
-    AppError::new(ErrorCode::WrongPassword, "the password is wrong; nothing was changed")
+    AppError::said(ErrorCode::WrongPassword, "error-account-wrong-password", &[])
+}
+
+/// The 422 of a new password that breaks the rules, in `PasswordError`'s words.
+pub(crate) fn refused_password(error: PasswordError) -> AppError {
+    match error {
+        PasswordError::TooShort => {
+            AppError::invalid("error-account-password-too-short", &[("min", texts::text(MIN_PASSWORD_CHARS))])
+        }
+        PasswordError::TooLong => {
+            AppError::invalid("error-account-password-too-long", &[("max", texts::text(MAX_PASSWORD_CHARS))])
+        }
+        // Only hashing fails so; a check of the rules never does.
+        PasswordError::Hash(_) => AppError::internal(error),
+    }
 }
 
 /// The session a request came with (`AuthVia::Session`'s row), if any.
@@ -139,10 +151,7 @@ pub fn still_as_verified(
         None => true,
     };
     if !session_live || !users::unchanged_since_check(connection, user, verified_hash)? {
-        return Err(AppError::new(
-            ErrorCode::Unauthenticated,
-            "the password changed, the account was disabled or the session ended while this request ran; nothing was done; sign in again",
-        ));
+        return Err(AppError::said(ErrorCode::Unauthenticated, "error-account-changed-meanwhile", &[]));
     }
     Ok(())
 }
@@ -189,21 +198,17 @@ pub async fn change_password(
         match elsewhere {
             AuthMethod::Local => {}
             AuthMethod::Ldap => {
-                return Err(AppError::invalid_input(
-                    "this account signs in with the directory (LDAP): change its password there, not in the panel",
-                ));
+                return Err(AppError::invalid("error-account-password-in-ldap", &[]));
             }
             AuthMethod::Oidc => {
-                return Err(AppError::invalid_input(
-                    "this account signs in with an OpenID Connect provider and has no password here",
-                ));
+                return Err(AppError::invalid("error-account-password-in-oidc", &[]));
             }
         }
         may_retype?;
         if !verify_password(&current, &stored_hash) {
             return Err(wrong_password());
         }
-        let password = Password::parse(new).map_err(|error| AppError::invalid_input(error.to_string()))?;
+        let password = Password::parse(new).map_err(refused_password)?;
         password.hash().map_err(AppError::internal)
     })
     .await

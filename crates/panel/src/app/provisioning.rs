@@ -33,6 +33,7 @@ use crate::db::users::UserId;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Object};
+use crate::texts;
 
 /// Body of `POST /api/v1/containers`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -99,14 +100,16 @@ pub fn parse_new_container(value: serde_json::Value) -> Result<NewContainer, App
     if let Some(object) = value.as_object() {
         for (field, reason) in FORBIDDEN_BODY_FIELDS {
             if object.contains_key(field) {
-                return Err(AppError::new(
+                return Err(AppError::said(
                     ErrorCode::ForbiddenConfig,
-                    format!("the body may not have a `{field}` field: {reason}"),
+                    "error-containers-body-field-forbidden",
+                    &[("field", texts::text(field)), ("reason", texts::text(reason))],
                 ));
             }
         }
     }
-    serde_json::from_value(value).map_err(|error| AppError::invalid_input(format!("invalid JSON body: {error}")))
+    serde_json::from_value(value)
+        .map_err(|error| AppError::invalid("error-containers-invalid-json", &[("detail", texts::text(error))]))
 }
 
 /// What the background creation needs.
@@ -147,9 +150,10 @@ fn reserve(
     let tier = policy::agent_tier(&actor);
     config_policy::check_config(&new.config, config_policy::Grant::tier(tier)).map_err(rejection)?;
     if !any && let Some((key, field)) = BUDGETED_KEYS.iter().find(|(key, _)| new.config.contains_key(*key)) {
-        return Err(AppError::new(
+        return Err(AppError::said(
             ErrorCode::ForbiddenConfig,
-            format!("set {key} with the `{field}` field: it counts against your quota"),
+            "error-containers-budgeted-key",
+            &[("key", texts::text(key)), ("field", texts::text(field))],
         ));
     }
     let limits = new.limits.unwrap_or_default();
@@ -161,7 +165,7 @@ fn reserve(
             _ => false,
         };
         if from_field && new.config.contains_key(key) {
-            return Err(AppError::invalid_input(format!("{key} is given twice: in `limits` and in `config`")));
+            return Err(AppError::invalid("error-containers-key-given-twice", &[("key", texts::text(key))]));
         }
     }
     // Members' sub-containers always carry every limit, so all they take is counted.
@@ -179,9 +183,10 @@ fn reserve(
         image: &new.image,
     };
     let id = containers::reserve(connection, &reservation, db::unix_now())?.ok_or_else(|| {
-        AppError::new(
+        AppError::said(
             ErrorCode::AlreadyExists,
-            format!("a container named {} is already on machine {}", name.as_str(), machine.name),
+            "error-containers-name-taken-on-machine",
+            &[("name", texts::text(name.as_str())), ("machine", texts::text(&machine.name))],
         )
     })?;
     entry.object = format!("container:{id}");
@@ -203,14 +208,14 @@ fn reserve(
 /// The parent of a new container: live, and one the caller may create
 /// under (a parent she may not see is the same error as a missing one).
 fn parent_row(connection: &mut DbConnection, current: &CurrentUser, id: ContainerId) -> Result<Container, AppError> {
-    let missing = || AppError::invalid_input(format!("parent: there is no container with id {id}"));
+    let missing = || AppError::invalid("error-containers-parent-missing", &[("id", texts::text(id))]);
     let row = match load_allowed(connection, current, id, Action::ContainerCreate) {
         Ok(row) => row,
         Err(error) if error.code == ErrorCode::NotFound => return Err(missing()),
         Err(error) => return Err(error),
     };
     if row.is_gone() {
-        return Err(AppError::invalid_input(format!("parent: container {} is gone", row.name)));
+        return Err(AppError::invalid("error-containers-parent-gone", &[("name", texts::text(&row.name))]));
     }
     Ok(row)
 }
@@ -234,13 +239,13 @@ fn place(
             return Ok(Ok(()));
         }
         let checked = quotas::reserve_check(connection, owner, machine.id, 1, limits, None, &context.default_quota)?;
-        Ok(checked.map_err(|exceeded| AppError::new(ErrorCode::QuotaExceeded, exceeded.0)))
+        Ok(checked.map_err(AppError::from))
     };
     let chosen = new.machine_id.map(MachineId).or(parent.map(|parent| MachineId(parent.machine_id)));
     if let Some(id) = chosen {
         let machine = machines::get(connection, id)
             .map_err(AppError::internal)?
-            .ok_or_else(|| AppError::invalid_input(format!("machine_id: there is no machine with id {id}")))?;
+            .ok_or_else(|| AppError::invalid("error-containers-machine-missing", &[("id", texts::text(id))]))?;
         current.decide(Action::MachinePlace, &Object::Machine)?;
         fits(connection, &machine)??;
         return Ok(machine);
@@ -249,7 +254,7 @@ fn place(
     let counts = containers::live_count_by_machine(connection)?;
     let mut candidates = machines::list(connection).map_err(AppError::internal)?;
     if candidates.is_empty() {
-        return Err(AppError::invalid_input("there is no machine to create a container on yet"));
+        return Err(AppError::invalid("error-containers-no-machine", &[]));
     }
     candidates.sort_by_key(|machine| {
         (machine.status != machines::STATUS_ONLINE, counts.get(&machine.id.0).copied().unwrap_or(0), machine.id.0)
@@ -346,20 +351,19 @@ pub async fn delete_container(
             let container = load_allowed(connection, &current, id, Action::ContainerDelete)?;
             entry.machine = Some(container.machine.clone());
             if container.status == containers::STATUS_CREATING {
-                return Err(AppError::new(
+                return Err(AppError::said(
                     ErrorCode::Conflict,
-                    format!("container {} is still being created; delete it once it is made", container.name),
+                    "error-containers-delete-while-creating",
+                    &[("name", texts::text(&container.name))],
                 ));
             }
             let children = containers::live_children(connection, id)?;
             if !children.is_empty() {
-                return Err(AppError::new(
+                let children = children.into_iter().map(|(_, name)| name).collect::<Vec<_>>().join(", ");
+                return Err(AppError::said(
                     ErrorCode::HasChildren,
-                    format!(
-                        "container {} has sub-containers ({}); delete them first",
-                        container.name,
-                        children.into_iter().map(|(_, name)| name).collect::<Vec<_>>().join(", ")
-                    ),
+                    "error-containers-has-children",
+                    &[("name", texts::text(&container.name)), ("children", texts::text(children))],
                 ));
             }
             let forwarded: std::collections::BTreeSet<String> =
@@ -447,9 +451,7 @@ pub async fn update_container(
     let configures = autostart.is_some() || limits.is_some();
     match (assigns, configures) {
         (true, true) => {
-            let error = AppError::invalid_input(
-                "send owner, parent and in_quota apart from autostart and limits: they are two requests",
-            );
+            let error = AppError::invalid("error-containers-assign-apart", &[]);
             Err(refused(pool, current.audit(format!("container:{id}")), error).await)
         }
         (false, true) => configure(current, context, pool, id, autostart, limits).await,
@@ -482,7 +484,7 @@ pub async fn configure(
         let loaded = load_allowed_for(connection, &current, id, &actions)?;
         entry.machine = Some(loaded.machine.clone());
         if loaded.status == containers::STATUS_CREATING {
-            return Err(AppError::new(ErrorCode::Conflict, "the container is still being created"));
+            return Err(AppError::said(ErrorCode::Conflict, "error-containers-still-creating", &[]));
         }
         let before = loaded.limits;
         let asked = limits.unwrap_or_default();
@@ -496,7 +498,7 @@ pub async fn configure(
         {
             let machine = MachineId(loaded.machine_id);
             quotas::reserve_check(connection, UserId(owner), machine, 0, &after, Some(id), &default_quota)?
-                .map_err(|exceeded| AppError::new(ErrorCode::QuotaExceeded, exceeded.0))?;
+                .map_err(AppError::from)?;
         }
         containers::set_limits(connection, id, &after)?;
         let target = Target::of(connection, &context, &current, &loaded)?;

@@ -2,17 +2,19 @@
 //! what her sub-containers use of them (a member reads her own; admins read
 //! and set anyone's).
 
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::audited::audited;
 use crate::app::{Context, CurrentUser};
 use crate::db::machines::{self, MachineId};
-use crate::db::quotas::{self, Quota, Usage};
+use crate::db::quotas::{self, Dimension, Exceeded, Quota, QuotaScope, Usage};
 use crate::db::users::{self, User, UserId};
 use crate::db::{self, DbConnection, DbPool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::policy::{Action, Object};
+use crate::texts;
 
 /// The user a quota route names, decided for `action` (a member reads her own).
 pub fn quota_owner(
@@ -156,4 +158,32 @@ where
         Ok(quota)
     })
     .await
+}
+
+impl From<Exceeded> for AppError {
+    /// `quota_exceeded`, saying which quota allows how much of what, what
+    /// she uses and what the request asks.
+    fn from(exceeded: Exceeded) -> AppError {
+        let key = match (exceeded.dimension, &exceeded.scope) {
+            (Dimension::Containers, QuotaScope::Overall) => "error-quota-containers",
+            (Dimension::Containers, QuotaScope::Machine(_)) => "error-quota-containers-on-machine",
+            (Dimension::Cpu, QuotaScope::Overall) => "error-quota-cpu",
+            (Dimension::Cpu, QuotaScope::Machine(_)) => "error-quota-cpu-on-machine",
+            (Dimension::MemoryMb, QuotaScope::Overall) => "error-quota-memory",
+            (Dimension::MemoryMb, QuotaScope::Machine(_)) => "error-quota-memory-on-machine",
+            (Dimension::DiskMb, QuotaScope::Overall) => "error-quota-disk",
+            (Dimension::DiskMb, QuotaScope::Machine(_)) => "error-quota-disk-on-machine",
+            (Dimension::Forwards, QuotaScope::Overall) => "error-quota-forwards",
+            (Dimension::Forwards, QuotaScope::Machine(_)) => "error-quota-forwards-on-machine",
+        };
+        let mut args = vec![
+            ("limit", FluentValue::from(exceeded.limit)),
+            ("used", FluentValue::from(exceeded.used)),
+            ("asked", FluentValue::from(exceeded.asked)),
+        ];
+        if let QuotaScope::Machine(machine) = exceeded.scope {
+            args.push(("machine", texts::text(machine)));
+        }
+        AppError::said(ErrorCode::QuotaExceeded, key, &args)
+    }
 }

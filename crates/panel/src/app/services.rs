@@ -31,6 +31,7 @@ use crate::db::{self, DbConnection, DbPool};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Actor, Decision, ListCandidates, Object};
+use crate::texts;
 
 /// The longest description a service may have.
 pub const MAX_DESCRIPTION: usize = 200;
@@ -164,9 +165,7 @@ pub struct NewServiceRequest {
 pub(crate) fn checked_description(description: &str) -> Result<&str, AppError> {
     let description = description.trim();
     if description.chars().count() > MAX_DESCRIPTION || description.chars().any(char::is_control) {
-        return Err(AppError::invalid_input(format!(
-            "description: at most {MAX_DESCRIPTION} characters, without control characters"
-        )));
+        return Err(AppError::invalid("error-services-description-invalid", &[("max", texts::text(MAX_DESCRIPTION))]));
     }
     Ok(description)
 }
@@ -216,7 +215,8 @@ pub async fn create_service(
             match state {
                 Ok(state) if state.load_state != "not-found" => Ok((checked, state)),
                 Ok(_) | Err(AgentCallError::Agent { code: AgentCode::UnitNotFound, .. }) => {
-                    Err(AppError::invalid_input(format!("container {} has no unit {unit}", target.name)))
+                    let args = [("container", texts::text(&target.name)), ("unit", texts::text(unit))];
+                    Err(AppError::invalid("error-services-no-such-unit", &args))
                 }
                 Err(error) => Err(error.into()),
             }
@@ -262,13 +262,14 @@ fn service_owner_named(connection: &mut DbConnection, current: &CurrentUser, nam
         return Ok(user.id);
     }
     if policy::sees_every_account(&caller) {
-        return Err(AppError::invalid_input(format!("owner: there is no user named {name:?}")));
+        return Err(AppError::invalid("error-services-owner-unknown", &[("name", texts::text(format!("{name:?}")))]));
     }
-    Err(AppError::invalid_input("owner: name an approved member of this panel; that name cannot own a service"))
+    Err(AppError::invalid("error-services-owner-not-allowed", &[]))
 }
 
 fn duplicate(unit: &UnitName, container: &str) -> AppError {
-    AppError::new(ErrorCode::Conflict, format!("container {container} already has the service {unit}"))
+    let args = [("container", texts::text(container)), ("unit", texts::text(unit))];
+    AppError::said(ErrorCode::Conflict, "error-services-duplicate", &args)
 }
 
 /// Body of `PATCH /api/v1/services/{id}`.
@@ -295,7 +296,7 @@ pub async fn update_service(
         entry.machine = Some(service.machine.clone());
         let ServicePatch { owner, description } = read()?;
         if owner.is_none() && description.is_none() {
-            return Err(AppError::invalid_input("give \"owner\" (a username or null) and/or \"description\""));
+            return Err(AppError::invalid("error-services-patch-empty", &[]));
         }
         if let Some(owner) = owner {
             let owner_id = match owner {

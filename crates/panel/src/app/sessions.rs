@@ -50,7 +50,7 @@ fn dummy_hash() -> &'static str {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::new(ErrorCode::InvalidCredentials, "unknown username or wrong password")
+    AppError::said(ErrorCode::InvalidCredentials, "error-account-invalid-credentials", &[])
 }
 
 /// Checks a password (the panel's own, or with `[ldap]` the directory's for
@@ -122,10 +122,10 @@ pub(crate) async fn ask_code_or_open(
         if active {
             totp::name_outcome(&mut entry, "required");
             let Some(ticket) = context.pending_logins.start(user) else {
-                let error = AppError::new(ErrorCode::RateLimited, "too many sign-ins at once; wait a minute");
+                let error = AppError::said(ErrorCode::RateLimited, "error-account-too-many-sign-ins", &[]);
                 return Err(AnonymousRefusal::Audited(refused(pool, entry, error).await));
             };
-            let asked = AppError::new(ErrorCode::TotpRequired, "the password is right; the code is asked next");
+            let asked = AppError::said(ErrorCode::TotpRequired, "error-account-code-asked", &[]);
             refused(pool, entry, asked).await;
             return Ok(PasswordStep::CodeNeeded(ticket));
         }
@@ -145,12 +145,12 @@ pub async fn sign_in_with_code(
     second: SecondFactor,
 ) -> Result<(User, String, String), AnonymousRefusal> {
     let Some(pending) = context.pending_logins.try_code(&ticket) else {
-        let error = AppError::new(ErrorCode::Unauthenticated, "this sign-in has expired; type your password again");
+        let error = AppError::said(ErrorCode::Unauthenticated, "error-account-sign-in-expired", &[]);
         return Err(AnonymousRefusal::BeforeWork { entry: login_entry("?"), error });
     };
     let mut entry = login_entry(&pending.username);
     if !context.login_limiter.allow_login(client, &pending.username) {
-        let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
+        let error = AppError::said(ErrorCode::RateLimited, "error-account-too-many-logins", &[]);
         return Err(AnonymousRefusal::BeforeWork { entry, error });
     }
     let id = pending.user_id;
@@ -184,7 +184,7 @@ async fn check_login(
 ) -> Result<(AuditEntry, Result<User, AppError>), AnonymousRefusal> {
     let mut entry = login_entry(&username);
     if !context.login_limiter.allow_login(client, &username) {
-        let error = AppError::new(ErrorCode::RateLimited, "too many login attempts; wait a minute");
+        let error = AppError::said(ErrorCode::RateLimited, "error-account-too-many-logins", &[]);
         return Err(AnonymousRefusal::BeforeWork { entry, error });
     }
     let name = username.clone();
@@ -260,10 +260,10 @@ pub(crate) fn admit(entry: &mut AuditEntry, user: User) -> Result<User, AppError
     entry.actor = user.username.to_string();
     entry.object = format!("user:{}", user.id);
     if user.disabled {
-        return Err(AppError::new(ErrorCode::AccountDisabled, "this account is disabled"));
+        return Err(AppError::said(ErrorCode::AccountDisabled, "error-account-disabled", &[]));
     }
     if !user.approved {
-        return Err(AppError::new(ErrorCode::ApprovalPending, "this account awaits an admin's approval"));
+        return Err(AppError::said(ErrorCode::ApprovalPending, "error-account-approval-pending", &[]));
     }
     Ok(user)
 }
@@ -274,9 +274,7 @@ pub async fn sign_out(current: CurrentUser, pool: &DbPool) -> Result<(), AppErro
     let entry = current.audit(format!("user:{}", current.user.id));
     audited(pool, entry, move |connection, _| match session {
         Some(id_hash) => Ok(sessions::revoke(connection, &id_hash)?),
-        None => {
-            Err(AppError::invalid_input("a token has no session to end; revoke it with DELETE /api/v1/tokens/{id}"))
-        }
+        None => Err(AppError::invalid("error-account-token-no-session", &[])),
     })
     .await?;
     Ok(())

@@ -208,7 +208,7 @@ pub async fn open_stream(
     kind: StreamKind,
 ) -> Result<Stream, AppError> {
     let SshTarget::Container { id, .. } = target else {
-        return Err(AppError::new(ErrorCode::Conflict, "commands and forwards go to a container, not to this target"));
+        return Err(AppError::said(ErrorCode::Conflict, "error-services-ssh-not-a-container", &[]));
     };
     let id = *id;
     let current = who.current("ssh.open");
@@ -299,9 +299,9 @@ pub async fn audit_refusal(
     let mut entry = AuditEntry::anonymous("ssh.auth", "ssh");
     entry.set_detail(format!("target={}", ssh_user.chars().take(64).collect::<String>()));
     let error = if rate_limited {
-        AppError::new(ErrorCode::RateLimited, "too many attempts from this address")
+        AppError::said(ErrorCode::RateLimited, "error-services-ssh-too-many-attempts", &[])
     } else {
-        AppError::new(ErrorCode::InvalidCredentials, "no profile key for this target")
+        AppError::said(ErrorCode::InvalidCredentials, "error-services-ssh-no-key", &[])
     };
     let _ = refusals.refuse(client, entry, error).await;
 }

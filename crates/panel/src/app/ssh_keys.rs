@@ -25,9 +25,10 @@ use crate::db::quotas::lock_user;
 use crate::db::ssh_keys::{self, NewSshKey, SshKey, SshKeyId};
 use crate::db::users::{self, User};
 use crate::db::{self, DbPool};
-use crate::domain::ssh_key::SshPublicKey;
+use crate::domain::ssh_key::{SshKeyError, SshPublicKey};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Object};
+use crate::texts;
 
 /// The most keys one account has.
 pub const MAX_KEYS_PER_USER: i64 = 32;
@@ -54,22 +55,45 @@ fn decide_own(current: &CurrentUser) -> Result<(), AppError> {
 pub(crate) fn check_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(AppError::invalid_input(format!(
-            "name: 1 to {MAX_NAME_CHARS} characters (e.g. the computer the key is on), no control characters"
-        )));
+        return Err(AppError::invalid("error-account-ssh-key-name", &[("max", texts::text(MAX_NAME_CHARS))]));
     }
     Ok(name.to_owned())
 }
 
 /// The 409 of a key already on an account: hers (named), or another's (never whose).
 fn already_on_an_account(hers: Option<&str>) -> AppError {
-    let message = match hers {
-        Some(name) => format!("this key is already in your profile, as {name:?}"),
-        None => "this key is already in another account's profile, and one key opens one account; make another key \
-                 for this one (`ssh-keygen -t ed25519 -f ~/.ssh/id_smp`)"
-            .to_owned(),
-    };
-    AppError::new(ErrorCode::Conflict, message)
+    match hers {
+        Some(name) => AppError::said(
+            ErrorCode::Conflict,
+            "error-account-ssh-key-yours",
+            &[("name", texts::text(format!("{name:?}")))],
+        ),
+        None => AppError::said(ErrorCode::Conflict, "error-account-ssh-key-elsewhere", &[]),
+    }
+}
+
+/// The 422 of a pasted text that is not a key the panel takes, in
+/// `SshKeyError`'s words: what it is and what to paste instead.
+fn refused_key(error: SshKeyError) -> AppError {
+    match error {
+        SshKeyError::Empty => AppError::invalid("error-account-ssh-key-empty", &[]),
+        SshKeyError::PrivateKey => AppError::invalid("error-account-ssh-key-private", &[]),
+        SshKeyError::Rfc4716 => AppError::invalid("error-account-ssh-key-rfc4716", &[]),
+        SshKeyError::SeveralLines => AppError::invalid("error-account-ssh-key-several-lines", &[]),
+        SshKeyError::Certificate => AppError::invalid("error-account-ssh-key-certificate", &[]),
+        SshKeyError::SecurityKey => AppError::invalid("error-account-ssh-key-security-key", &[]),
+        SshKeyError::Dsa => AppError::invalid("error-account-ssh-key-dsa", &[]),
+        SshKeyError::RsaTooShort(bits) => {
+            AppError::invalid("error-account-ssh-key-rsa-too-short", &[("bits", texts::text(bits))])
+        }
+        SshKeyError::RsaTooLong(bits) => {
+            AppError::invalid("error-account-ssh-key-rsa-too-long", &[("bits", texts::text(bits))])
+        }
+        SshKeyError::Unsupported(kind) => {
+            AppError::invalid("error-account-ssh-key-unsupported", &[("kind", texts::text(kind))])
+        }
+        SshKeyError::Malformed => AppError::invalid("error-account-ssh-key-malformed", &[]),
+    }
 }
 
 /// Adds a key to the caller's profile, audited (`ssh_key:new`, then
@@ -88,11 +112,7 @@ pub(crate) async fn add_key(
         if policy::may_add_ssh_keys(session_of(&current).is_some()) {
             Ok(())
         } else {
-            Err(AppError::new(
-                ErrorCode::SessionRequired,
-                "SSH keys are added from a signed-in browser session (the account page, or POST /api/v1/me/ssh-keys \
-                 with the session cookie), not with a token",
-            ))
+            Err(AppError::said(ErrorCode::SessionRequired, "error-account-ssh-key-session-required", &[]))
         }
     });
     audited(pool, current.audit("ssh_key:new"), move |connection, entry| {
@@ -100,7 +120,7 @@ pub(crate) async fn add_key(
         let AddSshKey { name, public_key } = request()?;
         let name = check_name(&name)?;
         // Each refusal's sentence says it is about the key (and what to do).
-        let key = SshPublicKey::parse(&public_key).map_err(|error| AppError::invalid_input(error.to_string()))?;
+        let key = SshPublicKey::parse(&public_key).map_err(refused_key)?;
         entry.set_detail(key.fingerprint().to_owned());
         // One add at a time per account: the count read next stays true
         // until the insert (PostgreSQL; SQLite's write lock does it anyway).
@@ -109,12 +129,10 @@ pub(crate) async fn add_key(
             return Err(already_on_an_account((owner == user_id).then_some(existing.name.as_str())));
         }
         if ssh_keys::count_of(connection, user_id)? >= MAX_KEYS_PER_USER {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::LimitReached,
-                format!(
-                    "you have {MAX_KEYS_PER_USER} SSH keys, the most one account may have; delete one you no longer \
-                     use first"
-                ),
+                "error-account-ssh-key-limit",
+                &[("max", texts::text(MAX_KEYS_PER_USER))],
             ));
         }
         let new = NewSshKey {

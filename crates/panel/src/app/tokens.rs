@@ -22,6 +22,7 @@ use crate::db::tokens::{self, NewToken, TokenInfo, TokenScope};
 use crate::db::{self, DbPool, unix_now};
 use crate::domain::credentials::{hash_secret, random_secret};
 use crate::error::{AppError, ErrorCode};
+use crate::texts;
 
 /// What every personal access token starts with.
 pub const TOKEN_PREFIX: &str = "smp_";
@@ -69,11 +70,11 @@ pub(crate) fn check_request(request: CreateToken) -> Result<(Checked, String), A
     let CreateToken { name, password, scope, expires_in_days } = request;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid_input(format!("name: 1 to {MAX_NAME_CHARS} characters")));
+        return Err(AppError::invalid("error-account-token-name", &[("max", texts::text(MAX_NAME_CHARS))]));
     }
     let expires_in_days = expires_in_days.unwrap_or(DEFAULT_EXPIRES_IN_DAYS);
     if !(1..=MAX_EXPIRES_IN_DAYS).contains(&expires_in_days) {
-        return Err(AppError::invalid_input(format!("expires_in_days: 1 to {MAX_EXPIRES_IN_DAYS}")));
+        return Err(AppError::invalid("error-account-token-days", &[("max", texts::text(MAX_EXPIRES_IN_DAYS))]));
     }
     Ok((Checked { name, scope: scope.unwrap_or_default(), expires_in_days }, password))
 }
@@ -95,11 +96,7 @@ pub(crate) async fn create_token(
     let verified_hash = current.user.password_hash.clone();
     let verdict = async {
         if !crate::policy::may_make_tokens(session.is_some()) {
-            return Err(AppError::new(
-                ErrorCode::SessionRequired,
-                "tokens are made from a signed-in browser session (the account page or POST /api/v1/tokens with \
-                 the session cookie), not with a token",
-            ));
+            return Err(AppError::said(ErrorCode::SessionRequired, "error-account-token-session-required", &[]));
         }
         let (checked, password) = check_request(request()?)?;
         reconfirm(context, pool, &current, password).await?;

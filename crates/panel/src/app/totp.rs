@@ -124,14 +124,11 @@ fn now() -> u64 {
 }
 
 fn wrong_code() -> AppError {
-    AppError::new(
-        ErrorCode::TotpInvalid,
-        "the code is wrong, was used already, or is too old; type the code your app shows now",
-    )
+    AppError::said(ErrorCode::TotpInvalid, "error-account-totp-wrong-code", &[])
 }
 
 fn rate_limited() -> AppError {
-    AppError::new(ErrorCode::RateLimited, "too many attempts; wait a minute")
+    AppError::said(ErrorCode::RateLimited, "error-account-totp-too-many-attempts", &[])
 }
 
 /// What checking a typed code starts with (turning TOTP on or off): a
@@ -154,10 +151,7 @@ async fn code_check(
 
 fn may_manage(current: &CurrentUser) -> Result<(), AppError> {
     if !policy::may_manage_totp(matches!(current.via, crate::app::AuthVia::Session { .. })) {
-        return Err(AppError::new(
-            ErrorCode::SessionRequired,
-            "the second factor is managed from a signed-in browser session, not with a token",
-        ));
+        return Err(AppError::said(ErrorCode::SessionRequired, "error-account-totp-session-required", &[]));
     }
     Ok(())
 }
@@ -223,10 +217,7 @@ pub async fn enrol(context: &Context, current: CurrentUser, pool: &DbPool) -> Re
     let hashes: Vec<String> = codes.iter().map(|code| recovery_code_hash(code)).collect();
     audited(pool, current.audit(format!("user:{user}")), move |connection, _| {
         if totp::is_active(connection, user)? {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "a second factor is active already; disable it with a code first (DELETE /api/v1/me/totp)",
-            ));
+            return Err(AppError::said(ErrorCode::Conflict, "error-account-totp-active", &[]));
         }
         totp::enrol(connection, user, &sealed, &hashes)?;
         Ok(())
@@ -262,9 +253,8 @@ pub async fn activate(
     };
     entry.set_detail("method=totp".to_owned());
     audited(pool, entry, move |connection, _| {
-        let secret = secret.ok_or_else(|| {
-            AppError::new(ErrorCode::Conflict, "nothing to confirm: start an enrolment first (POST /api/v1/me/totp)")
-        })?;
+        let secret =
+            secret.ok_or_else(|| AppError::said(ErrorCode::Conflict, "error-account-totp-nothing-to-confirm", &[]))?;
         let step = secret.check(&code, now()).ok_or_else(wrong_code)?;
         if !totp::accept_step(connection, user, step, true)? {
             return Err(wrong_code());
@@ -287,7 +277,7 @@ pub async fn disable(
     let (user, mut entry) = code_check(context, &current, pool, client).await?;
     let row = db::run(pool, move |connection| Ok::<_, AppError>(totp::find(connection, user)?))
         .await?
-        .ok_or_else(|| AppError::new(ErrorCode::Conflict, "no second factor is enrolled"))?;
+        .ok_or_else(|| AppError::said(ErrorCode::Conflict, "error-account-totp-not-enrolled", &[]))?;
     let secret = if row.active { Some(secret_of(context.agents.key(), user, &row)?) } else { None };
     let factor = SecondFactor::typed(code);
     entry.set_detail(format!("method={}", if factor.totp.is_some() { "totp" } else { "recovery_code" }));
@@ -325,10 +315,7 @@ fn check_factor(
             Err(wrong_code())
         };
     }
-    Err(AppError::new(
-        ErrorCode::TotpRequired,
-        "this account has a second factor: send the code of your authenticator app as \"totp\" (or a \"recovery_code\")",
-    ))
+    Err(AppError::said(ErrorCode::TotpRequired, "error-account-totp-code-required", &[]))
 }
 
 /// The login's second step, inside the transaction that opens the session:

@@ -11,17 +11,19 @@ use utoipa::ToSchema;
 
 use crate::app::audited::{AuditEntry, audited};
 use crate::app::blocking::blocking;
+use crate::app::password::refused_password;
 use crate::app::sessions::AnonymousRefusal;
 use crate::app::totp::TotpState;
 use crate::app::{Context, CurrentUser};
 use crate::db::users::{self, NewUser, User, UserChanges, UserId};
 use crate::db::{self, DbPool, sessions, tokens};
 use crate::domain::language::Language;
-use crate::domain::password::Password;
+use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, PasswordError};
 use crate::domain::roles::Role;
-use crate::domain::username::Username;
+use crate::domain::username::{MAX_USERNAME_CHARS, Username, UsernameError};
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Object};
+use crate::texts;
 
 /// A user as the API shows it (PANEL.md's fields).
 #[derive(Debug, Serialize, ToSchema)]
@@ -98,9 +100,32 @@ pub(crate) fn username_object(username: &str) -> String {
     format!("username:{}", username.chars().take(64).collect::<String>())
 }
 
-/// A username as typed, checked.
+/// A username as typed, checked; a refusal names the field `username`.
 fn parse_username(username: &str) -> Result<Username, AppError> {
-    Username::parse(username).map_err(|error| AppError::invalid_input(format!("username: {error}")))
+    Username::parse(username).map_err(|error| match error {
+        UsernameError::Empty => AppError::invalid("error-account-username-empty", &[]),
+        UsernameError::TooLong => {
+            AppError::invalid("error-account-username-too-long", &[("max", texts::text(MAX_USERNAME_CHARS))])
+        }
+        UsernameError::BadStart => AppError::invalid("error-account-username-bad-start", &[]),
+        UsernameError::BadCharacter(bad) => {
+            AppError::invalid("error-account-username-bad-character", &[("character", texts::text(format!("{bad:?}")))])
+        }
+    })
+}
+
+/// The 422 of an admin's password for a new account that breaks the rules,
+/// naming the field `password`.
+fn refused_field_password(error: PasswordError) -> AppError {
+    match error {
+        PasswordError::TooShort => {
+            AppError::invalid("error-account-new-password-too-short", &[("min", texts::text(MIN_PASSWORD_CHARS))])
+        }
+        PasswordError::TooLong => {
+            AppError::invalid("error-account-new-password-too-long", &[("max", texts::text(MAX_PASSWORD_CHARS))])
+        }
+        PasswordError::Hash(_) => refused_password(error),
+    }
 }
 
 /// Creates an approved account, audited; `request` is read after the
@@ -124,10 +149,7 @@ pub(crate) async fn create_user(
             }
             let username = parse_username(&username)?;
             let (password, generated) = match password {
-                Some(text) => (
-                    Password::parse(text).map_err(|error| AppError::invalid_input(format!("password: {error}")))?,
-                    false,
-                ),
+                Some(text) => (Password::parse(text).map_err(refused_field_password)?, false),
                 None => (Password::generate(), true),
             };
             let password_hash = password.hash().map_err(AppError::internal)?;
@@ -180,10 +202,7 @@ pub(crate) async fn update_user(
         let locks_out =
             disabled == Some(true) || approved == Some(false) || role.is_some_and(|role| role != current.user.role);
         if id == current.user.id && locks_out {
-            return Err(AppError::new(
-                ErrorCode::Forbidden,
-                "you cannot disable, unapprove or change the role of your own account; ask another admin",
-            ));
+            return Err(AppError::said(ErrorCode::Forbidden, "error-account-own-account", &[]));
         }
         if let (Some(new_role), Some(user)) = (role, &target)
             && policy::appoints_admin(Some(user.role), new_role)
@@ -238,16 +257,16 @@ pub async fn sign_up(
         return Err(AnonymousRefusal::BeforeWork { entry, error: AppError::not_found() });
     }
     if !context.login_limiter.allow_address(client) {
-        let error = AppError::new(ErrorCode::RateLimited, "too many attempts from your address; wait a minute");
+        let error = AppError::said(ErrorCode::RateLimited, "error-account-signup-rate-limited", &[]);
         return Err(AnonymousRefusal::BeforeWork { entry, error });
     }
     let prepared = blocking(move || {
         let SignUp { username, password, password_again } = submitted?;
         let username = parse_username(&username)?;
         if password != password_again {
-            return Err(AppError::invalid_input("the two passwords differ; type the same password twice"));
+            return Err(AppError::invalid("error-account-signup-passwords-differ", &[]));
         }
-        let password = Password::parse(password).map_err(|error| AppError::invalid_input(error.to_string()))?;
+        let password = Password::parse(password).map_err(refused_password)?;
         Ok((username, password.hash().map_err(AppError::internal)?))
     })
     .await

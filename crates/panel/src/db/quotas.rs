@@ -260,30 +260,52 @@ pub fn all_stored(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Qu
         .collect())
 }
 
-/// Why a request does not fit a quota, in words a member understands.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Exceeded(pub String);
+/// Which quota a request does not fit: her overall one, or hers on a machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuotaScope {
+    Overall,
+    Machine(String),
+}
+
+/// What of a quota a request does not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Containers,
+    Cpu,
+    MemoryMb,
+    DiskMb,
+    Forwards,
+}
+
+/// Why a request does not fit a quota: which one, what of it, its limit,
+/// what she uses of it and what the request asks more (`app::quotas`
+/// says it in words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exceeded {
+    pub scope: QuotaScope,
+    pub dimension: Dimension,
+    pub limit: i64,
+    pub used: i64,
+    pub asked: i64,
+}
 
 impl Quota {
     /// Whether `used` plus one more container with `limits` (`count` 1) or
     /// only a change of limits (`count` 0) stays within this quota; `scope`
-    /// names it in the message ("your quota", "your quota on machine m1").
-    pub fn admits(&self, used: &Usage, count: i64, limits: &Limits, scope: &str) -> Result<(), Exceeded> {
+    /// says which quota this is.
+    pub fn admits(&self, used: &Usage, count: i64, limits: &Limits, scope: &QuotaScope) -> Result<(), Exceeded> {
         let dimensions = [
-            ("containers", "", self.containers, used.containers, count),
-            ("CPUs", "", self.cpu, used.cpu, limits.cpu.unwrap_or(0)),
-            ("memory", " MiB", self.memory_mb, used.memory_mb, limits.memory_mb.unwrap_or(0)),
-            ("disk", " MiB", self.disk_mb, used.disk_mb, limits.disk_mb.unwrap_or(0)),
+            (Dimension::Containers, self.containers, used.containers, count),
+            (Dimension::Cpu, self.cpu, used.cpu, limits.cpu.unwrap_or(0)),
+            (Dimension::MemoryMb, self.memory_mb, used.memory_mb, limits.memory_mb.unwrap_or(0)),
+            (Dimension::DiskMb, self.disk_mb, used.disk_mb, limits.disk_mb.unwrap_or(0)),
         ];
-        for (name, unit, limit, used, asked) in dimensions {
+        for (dimension, limit, used, asked) in dimensions {
             if let Some(limit) = limit
                 && asked > 0
                 && used + asked > limit
             {
-                return Err(Exceeded(format!(
-                    "{scope} allows {limit}{unit} of {name}; your sub-containers take {used}{unit} and this asks {asked}{unit} more"
-                )));
+                return Err(Exceeded { scope: scope.clone(), dimension, limit, used, asked });
             }
         }
         Ok(())
@@ -314,14 +336,14 @@ pub fn reserve_check(
     lock_user(connection, user)?;
     let usage = usage(connection, user, except)?;
     let overall = get(connection, user, default)?;
-    if let Err(exceeded) = overall.admits(&usage.overall, count, limits, "your quota") {
+    if let Err(exceeded) = overall.admits(&usage.overall, count, limits, &QuotaScope::Overall) {
         return Ok(Err(exceeded));
     }
     if let Some(quota) = machine_quota(connection, user, machine)? {
         let machine_name: String =
             machines::table.find(machine.0).select(machines::name).first(connection).unwrap_or_default();
         let used = usage.machines.get(&machine.0).copied().unwrap_or_default();
-        return Ok(quota.admits(&used, count, limits, &format!("your quota on machine {machine_name}")));
+        return Ok(quota.admits(&used, count, limits, &QuotaScope::Machine(machine_name)));
     }
     Ok(Ok(()))
 }
@@ -352,23 +374,24 @@ pub fn forward_check(
     lock_user(connection, user)?;
     let counts = forward_counts(connection, user)?;
     let overall: i64 = counts.values().sum();
-    let exceeded = |scope: &str, limit: i64, used: i64| {
-        Exceeded(format!(
-            "{scope} allows {limit} forwarded port{}; you have {used}: delete one or ask an admin for more",
-            if limit == 1 { "" } else { "s" }
-        ))
+    let exceeded = |scope: QuotaScope, limit: i64, used: i64| Exceeded {
+        scope,
+        dimension: Dimension::Forwards,
+        limit,
+        used,
+        asked: 1,
     };
     if let Some(limit) = get(connection, user, default)?.forwards
         && overall + 1 > limit
     {
-        return Ok(Err(exceeded("your quota", limit, overall)));
+        return Ok(Err(exceeded(QuotaScope::Overall, limit, overall)));
     }
     if let Some(limit) = machine_quota(connection, user, machine)?.and_then(|quota| quota.forwards) {
         let used = counts.get(&machine.0).copied().unwrap_or(0);
         if used + 1 > limit {
             let machine_name: String =
                 machines::table.find(machine.0).select(machines::name).first(connection).unwrap_or_default();
-            return Ok(Err(exceeded(&format!("your quota on machine {machine_name}"), limit, used)));
+            return Ok(Err(exceeded(QuotaScope::Machine(machine_name), limit, used)));
         }
     }
     Ok(Ok(()))

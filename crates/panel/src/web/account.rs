@@ -22,7 +22,7 @@ use fluent_templates::fluent_bundle::FluentValue;
 use super::i18n::{Translate as _, lookup, t};
 use serde::Deserialize;
 
-use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, sentence, when};
+use super::{Chrome, Page, PageContext, PageError, PageForm, html, in_place, readable, when};
 use crate::app::CurrentUser;
 use crate::app::password::{PasswordChange, change_password as change_own_password};
 use crate::app::tokens::{
@@ -37,6 +37,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 use crate::http::AuditAction;
 use crate::http::sign_in::sign_up;
+use crate::texts;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -129,7 +130,7 @@ fn signup_refused(error: AppError, typed: String) -> Page {
         error => {
             let message = match error.code {
                 ErrorCode::RateLimited => t("account-signup-rate-limited"),
-                _ => sentence(&error.message),
+                _ => readable(&error),
             };
             let body = SignupPage::new(Some(message), typed).render().map_err(AppError::internal)?;
             Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
@@ -258,12 +259,10 @@ pub struct PasswordForm {
 /// case as `PUT /api/v1/me/password`. Answers the password section.
 pub async fn change_password(page: PageContext, PageForm(submitted): PageForm<PasswordForm>) -> Page {
     let PageContext { current, pool, .. } = page;
-    // In the page's language here: the check runs on another thread.
-    let passwords_differ = t("account-passwords-differ");
     let request = move || {
         let PasswordForm { current_password, new_password, new_password_again } = submitted?;
         if new_password != new_password_again {
-            return Err(AppError::invalid_input(passwords_differ));
+            return Err(AppError::invalid("account-passwords-differ", &[]));
         }
         Ok(PasswordChange { current: current_password, new: new_password })
     };
@@ -302,7 +301,7 @@ pub async fn change_language(page: PageContext, PageForm(submitted): PageForm<La
     let chosen = submitted.and_then(|LanguageForm { language }| match language.trim() {
         "" => Ok(None),
         code => Language::parse(code).map(Some).ok_or_else(|| {
-            AppError::invalid_input(format!("there is no language {code:?} here; choose one of the list"))
+            AppError::invalid("error-account-no-such-language", &[("code", texts::text(format!("{code:?}")))])
         }),
     });
     let refused = match chosen {
@@ -332,21 +331,17 @@ fn token_request(submitted: Result<TokenForm, AppError>) -> Result<CreateToken, 
     let expires_in_days = optional(expires_in_days)
         .map(|days| {
             days.parse::<u32>().map_err(|_| {
-                AppError::invalid_input(lookup(
-                    crate::http::page_language::current(),
+                AppError::invalid(
                     "account-token-days-invalid",
-                    &[
-                        ("max", FluentValue::from(MAX_EXPIRES_IN_DAYS.to_string())),
-                        ("default", FluentValue::from(DEFAULT_EXPIRES_IN_DAYS.to_string())),
-                    ],
-                ))
+                    &[("max", texts::text(MAX_EXPIRES_IN_DAYS)), ("default", texts::text(DEFAULT_EXPIRES_IN_DAYS))],
+                )
             })
         })
         .transpose()?;
     let scope = match optional(scope).as_deref() {
         None | Some("read") => TokenScope::Read,
         Some("write") => TokenScope::Write,
-        Some(_) => return Err(AppError::invalid_input(t("account-token-scope-invalid"))),
+        Some(_) => return Err(AppError::invalid("account-token-scope-invalid", &[])),
     };
     Ok(CreateToken { name, password, scope: Some(scope), expires_in_days })
 }

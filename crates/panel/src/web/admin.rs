@@ -60,7 +60,7 @@ fn gate(current: &CurrentUser, action: Action, object: &Object<'_>) -> Result<()
     current.decide(action, object).map_err(|_| {
         if current.admin_withheld {
             // An admin whose rights wait for TOTP: to the page where she enrols.
-            PageError(AppError::new(ErrorCode::TotpRequired, "turn on a second factor to act as an admin"))
+            PageError(AppError::said(ErrorCode::TotpRequired, "error-machines-admin-needs-totp", &[]))
         } else {
             PageError(AppError::not_found())
         }
@@ -305,18 +305,17 @@ pub struct QuotaForm {
 
 impl QuotaForm {
     fn quota(&self) -> Result<Quota, AppError> {
-        let limit = |field: &str, text: &str| match text.trim() {
+        // `key`: the field's "give a whole number, or leave it empty for no limit".
+        let limit = |key: &'static str, text: &str| match text.trim() {
             "" => Ok(None),
-            text => text.parse::<i64>().map(Some).map_err(|_| {
-                AppError::invalid_input(format!("{field}: give a whole number, or leave it empty for no limit"))
-            }),
+            text => text.parse::<i64>().map(Some).map_err(|_| AppError::invalid(key, &[])),
         };
         Ok(Quota {
-            containers: limit("containers", &self.containers)?,
-            cpu: limit("CPUs", &self.limits.cpu)?,
-            memory_mb: limit("memory", &self.limits.memory_mb)?,
-            disk_mb: limit("disk", &self.limits.disk_mb)?,
-            forwards: limit("forwarded ports", &self.forwards)?,
+            containers: limit("error-machines-quota-containers", &self.containers)?,
+            cpu: limit("error-machines-quota-cpus", &self.limits.cpu)?,
+            memory_mb: limit("error-machines-quota-memory", &self.limits.memory_mb)?,
+            disk_mb: limit("error-machines-quota-disk", &self.limits.disk_mb)?,
+            forwards: limit("error-machines-quota-forwards", &self.forwards)?,
         })
     }
 }

@@ -247,9 +247,9 @@ impl AssignForm {
         let parent = match self.parent.as_deref().map(str::trim) {
             None => None,
             Some("") => Some(None),
-            Some(text) => Some(Some(text.parse::<i64>().map_err(|_| {
-                AppError::invalid_input("parent: give a container id (a number), or leave it empty for none")
-            })?)),
+            Some(text) => {
+                Some(Some(text.parse::<i64>().map_err(|_| AppError::invalid("error-machines-parent-not-an-id", &[]))?))
+            }
         };
         let in_quota = self.in_quota_shown.map(|_| self.in_quota.is_some());
         Ok(Assign { owner, parent, in_quota })

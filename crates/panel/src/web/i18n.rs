@@ -14,51 +14,21 @@
 //! Adding a language is a directory of `.ftl` files and a variant of
 //! `Language`; a key missing from any language fails `cargo test`.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
 use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader as _};
+
+pub use crate::texts::{lookup, text};
 
 use crate::domain::language::Language;
 use crate::http::page_language;
-
-fluent_templates::static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en",
-        // No Unicode isolation marks around arguments: the pages are all
-        // left-to-right, and the marks would show in copied text.
-        customise: |bundle| bundle.set_use_isolating(false),
-    };
-}
 
 /// The language of the page being answered.
 fn page_language() -> Language {
     page_language::current()
 }
 
-fn identifier(language: Language) -> LanguageIdentifier {
-    language.code().parse().unwrap_or_default()
-}
-
-/// `key` in `language` with `args`, else in English; a key no language
-/// has is shown as `⟦key⟧`, which the tests look for on every page.
-pub fn lookup(language: Language, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
-    let args: HashMap<Cow<'static, str>, FluentValue<'static>> =
-        args.iter().map(|(name, value)| (Cow::Borrowed(*name), value.clone())).collect();
-    let args = (!args.is_empty()).then_some(&args);
-    LOCALES.try_lookup_complete(&identifier(language), key, args).unwrap_or_else(|| format!("⟦{key}⟧"))
-}
-
 /// `key` in the page's language with `args`.
 pub fn say(key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
     lookup(page_language(), key, args)
-}
-
-/// A text argument of a message.
-pub fn text(value: impl std::fmt::Display) -> FluentValue<'static> {
-    FluentValue::from(value.to_string())
 }
 
 /// `key` in the page's language.
@@ -271,6 +241,34 @@ mod tests {
         assert!(used.len() > 20, "{used:?}");
         let undefined: Vec<_> = used.difference(&english).collect();
         assert!(undefined.is_empty(), "keys the templates use but no .ftl file has: {undefined:?}");
+        // The refusals the code names (`AppError::said`, the login page's).
+        let code = sources(&["src"]);
+        let named: BTreeSet<String> = ["\"error-", "\"login-refused-"]
+            .iter()
+            .flat_map(|start| code.match_indices(start).map(|(at, _)| &code[at + 1..]))
+            .filter_map(|rest| rest.split_once('"').map(|(key, _)| key))
+            .filter(|key| !key.ends_with('-'))
+            .filter(|key| key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            .map(str::to_owned)
+            .collect();
+        assert!(named.len() > 10, "{named:?}");
+        let undefined: Vec<_> = named.difference(&english).collect();
+        assert!(undefined.is_empty(), "keys the code names but no .ftl file has: {undefined:?}");
+    }
+
+    #[test]
+    fn a_refusal_with_a_key_is_english_in_the_api_and_in_her_language_on_a_page() {
+        use crate::error::{AppError, ErrorCode};
+        let error = AppError::said(ErrorCode::AgentUnavailable, "error-agent-unreachable", &[("machine", text("m1"))]);
+        assert_eq!(
+            error.message,
+            "machine m1 cannot be reached right now; try again in a minute, and tell an admin if it lasts"
+        );
+        assert_eq!(error.message_in(Language::English), error.message);
+        assert!(error.message_in(Language::French).starts_with("la machine m1 est injoignable"));
+        assert!(error.message_in(Language::Polish).starts_with("maszyna m1 jest teraz nieosiągalna"));
+        let theirs = AppError::new(ErrorCode::AgentError, "LXD said no");
+        assert_eq!(theirs.message_in(Language::French), "LXD said no", "someone else's words stay as they are");
     }
 
     #[test]

@@ -45,7 +45,7 @@ use crate::app::AuthVia;
 use crate::app::CurrentUser;
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorCode};
-use crate::http::{AppState, AuditAction};
+use crate::http::{AppState, AuditAction, page_language};
 use crate::policy;
 
 /// The policy every page answer carries.
@@ -295,7 +295,7 @@ pub(crate) fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
     let mut text: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "That did not work.".to_owned(),
+        None => i18n::t("error-did-not-work"),
     };
     if !text.ends_with(['.', '!', '?']) {
         text.push('.');
@@ -303,14 +303,14 @@ pub(crate) fn sentence(message: &str) -> String {
     text
 }
 
-/// An error's message as a sentence a member can act on: `AppError`'s
-/// messages are written for her (agent errors say what to do); an internal
-/// error's details stay in the log.
+/// An error's message as a sentence a member can act on, in the page's
+/// language: `AppError`'s messages are written for her (agent errors say
+/// what to do); an internal error's details stay in the log.
 pub(crate) fn readable(error: &AppError) -> String {
     if matches!(error.code, ErrorCode::Internal) {
         return i18n::t("error-internal-in-place");
     }
-    sentence(&error.message)
+    sentence(&error.message_in(page_language::current()))
 }
 
 /// Errors answered as their page (not signed in, a failed CSRF check, a
@@ -365,10 +365,10 @@ impl ResponseError for PageError {
         let (title, message) = match self.0.code {
             ErrorCode::NotFound => (i18n::t("error-not-found"), i18n::t("error-not-found-message")),
             ErrorCode::Forbidden | ErrorCode::CsrfFailed | ErrorCode::OriginMismatch => {
-                (i18n::t("error-not-allowed"), self.0.message.to_string())
+                (i18n::t("error-not-allowed"), self.0.message_in(page_language::current()).into_owned())
             }
             ErrorCode::Internal => (i18n::t("error-internal"), i18n::t("error-internal-message")),
-            _ => (i18n::t("error-did-not-work"), self.0.message.to_string()),
+            _ => (i18n::t("error-did-not-work"), self.0.message_in(page_language::current()).into_owned()),
         };
         let page = ErrorPage { chrome: Chrome::default(), title: &title, message: &message };
         match page.render() {

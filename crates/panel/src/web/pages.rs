@@ -9,11 +9,11 @@ use askama::Template;
 use serde::Deserialize;
 use smp_proto::api::StopRequest;
 
-use super::i18n::{Translate as _, lookup, text};
+use super::i18n::{Translate as _, lookup, t, text};
 use super::provisioning::{ChildRow, allowed, children_of, config_section};
 use super::services::{ServiceRow, container_services, dashboard_services};
 use super::terminals::{SessionRow, may_open_terminal, session_rows};
-use super::{Chrome, Page, PageContext, PageError, PageUser, html, when};
+use super::{Chrome, Page, PageContext, PageError, PageUser, html, readable, when};
 use crate::app::CurrentUser;
 use crate::app::containers::{lifecycle, load_allowed, view_container, visible_among};
 use crate::app::jobs::{self, JobState};
@@ -169,40 +169,26 @@ pub(super) async fn after_sign_in(state: &AppState, pool: &DbPool, user: &User) 
 /// The login page again with what went wrong in words (`ticket`: the code step again).
 pub(super) fn login_refused(state: &AppState, error: AppError, username: String, ticket: Option<String>) -> Page {
     let message = match error.code {
-        ErrorCode::InvalidCredentials => "Wrong username or password.".to_owned(),
-        ErrorCode::RateLimited => {
-            "Too many sign-in attempts from your address or for this username. Wait a minute, then try again."
-                .to_owned()
-        }
-        ErrorCode::ApprovalPending => {
-            "Your account is waiting for an admin's approval. You can sign in once they approve it.".to_owned()
-        }
-        ErrorCode::AccountDisabled => "This account is disabled. Ask an admin if this is a mistake.".to_owned(),
-        ErrorCode::DirectoryUnavailable => {
-            "The sign-in directory (LDAP) cannot be reached just now. Try again in a few minutes.".to_owned()
-        }
+        ErrorCode::InvalidCredentials => t("login-refused-credentials"),
+        ErrorCode::RateLimited => t("login-refused-rate-limited"),
+        ErrorCode::ApprovalPending => t("login-refused-approval-pending"),
+        ErrorCode::AccountDisabled => t("login-refused-disabled"),
+        ErrorCode::DirectoryUnavailable => t("login-refused-directory-unavailable"),
         // A directory account in no group that may use the panel (`app::ldap`).
-        ErrorCode::Forbidden => format!("Your account may not sign in here: {}.", error.message),
+        ErrorCode::Forbidden => lookup(
+            page_language::current(),
+            "login-refused-forbidden",
+            &[("why", text(error.message_in(page_language::current())))],
+        ),
         // An OpenID Connect sign-in (`app::oidc`): its message says what went wrong.
-        ErrorCode::SignInFailed | ErrorCode::ProviderUnavailable => capitalized(&error.message),
-        ErrorCode::TotpInvalid => {
-            "That code is wrong or was used already. Type the code your app shows now, or a recovery code.".to_owned()
-        }
-        ErrorCode::Unauthenticated | ErrorCode::TotpRequired => {
-            "This sign-in has expired or now needs a code. Type your password again.".to_owned()
-        }
+        ErrorCode::SignInFailed | ErrorCode::ProviderUnavailable => readable(&error),
+        ErrorCode::TotpInvalid => t("login-refused-code-wrong"),
+        ErrorCode::Unauthenticated | ErrorCode::TotpRequired => t("login-refused-expired"),
         _ => return Err(error.into()),
     };
     let page = LoginPage { ticket, ..LoginPage::new(Some(message), username, state) };
     let body = page.render().map_err(AppError::internal)?;
     Ok(HttpResponse::build(error.code.status()).content_type("text/html; charset=utf-8").body(body))
-}
-
-/// `text` with a capital first letter and a full stop.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
 }
 
 /// `POST /logout` (htmx, with the CSRF header): ends the session, then the login page.

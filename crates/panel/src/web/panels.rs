@@ -21,6 +21,7 @@ use crate::db;
 use crate::db::containers::ContainerId;
 use crate::error::AppError;
 use crate::http::AuditAction;
+use crate::texts;
 // The agent refuses a longer exec.
 use smp_proto::api::MAX_TIMEOUT_S as MAX_EXEC_TIMEOUT_S;
 
@@ -154,15 +155,13 @@ impl LogsParams {
         let source = match self.source.as_deref().map(str::trim) {
             None | Some("" | "console") => LogSource::Console,
             Some("lxc") => LogSource::Lxc,
-            Some(_) => return Err(AppError::invalid_input("choose the console or LXD's log as the source")),
+            Some(_) => return Err(AppError::invalid("error-containers-log-source", &[])),
         };
         let lines = match self.lines.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(text.parse::<u32>().map_err(|_| {
-                AppError::invalid_input(format!(
-                    "lines: give a whole number from 1 to {}, or leave it empty",
-                    smp_proto::api::MAX_LOG_LINES
-                ))
+                let max = texts::text(smp_proto::api::MAX_LOG_LINES);
+                AppError::invalid("error-containers-log-lines-number", &[("max", max)])
             })?),
         };
         Ok(LogsQuery { source, lines })
@@ -228,23 +227,16 @@ impl ExecForm {
     fn request(&self) -> Result<ExecRequest, AppError> {
         let command = argv(&self.command);
         if command.is_empty() {
-            return Err(AppError::invalid_input(
-                "give the command: the program on the first line, then each argument on a line of its own (e.g. uptime)",
-            ));
+            return Err(AppError::invalid("error-containers-exec-command-form", &[]));
         }
         let mut request: ExecRequest =
             serde_json::from_value(serde_json::json!({ "command": command })).map_err(AppError::internal)?;
         let timeout = self.timeout_s.trim();
         if !timeout.is_empty() {
-            request.timeout_s = timeout
-                .parse::<u32>()
-                .ok()
-                .filter(|seconds| (1..=MAX_EXEC_TIMEOUT_S).contains(seconds))
-                .ok_or_else(|| {
-                    AppError::invalid_input(format!(
-                        "timeout: give a whole number of seconds from 1 to {MAX_EXEC_TIMEOUT_S}, or leave it empty for 30"
-                    ))
-                })?;
+            request.timeout_s =
+                timeout.parse::<u32>().ok().filter(|seconds| (1..=MAX_EXEC_TIMEOUT_S).contains(seconds)).ok_or_else(
+                    || AppError::invalid("error-containers-exec-timeout", &[("max", texts::text(MAX_EXEC_TIMEOUT_S))]),
+                )?;
         }
         Ok(request)
     }

@@ -36,6 +36,7 @@ use crate::domain::language::Language;
 use crate::error::{AppError, ErrorCode};
 use crate::http::{AppState, page_language};
 use crate::policy::{Action, Decision, Object};
+use crate::texts;
 
 /// Whether the policy allows what `decided` asked: a refusal (hidden or
 /// forbidden) is `false`, any other error stays an error.
@@ -106,14 +107,12 @@ pub struct NewForm {
     config: String,
 }
 
-/// A whole number of a form field, or `None` when left empty.
-fn number(field: &str, text: &str) -> Result<Option<i64>, AppError> {
+/// A whole number of a form field, or `None` when left empty; `refusal`
+/// is the key of the message that names the field.
+fn number(refusal: &'static str, text: &str) -> Result<Option<i64>, AppError> {
     match text.trim() {
         "" => Ok(None),
-        text => text
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::invalid_input(format!("{field}: give a whole number, or leave it empty"))),
+        text => text.parse::<i64>().map(Some).map_err(|_| AppError::invalid(refusal, &[])),
     }
 }
 
@@ -132,9 +131,9 @@ impl LimitFields {
     /// The limits; an empty field is left out.
     fn limits(&self) -> Result<Limits, AppError> {
         Ok(Limits {
-            cpu: number("CPUs", &self.cpu)?,
-            memory_mb: number("memory", &self.memory_mb)?,
-            disk_mb: number("disk", &self.disk_mb)?,
+            cpu: number("error-containers-cpus-not-number", &self.cpu)?,
+            memory_mb: number("error-containers-memory-not-number", &self.memory_mb)?,
+            disk_mb: number("error-containers-disk-not-number", &self.disk_mb)?,
         })
     }
 }
@@ -147,7 +146,7 @@ fn config_lines(text: &str) -> Result<BTreeMap<String, String>, AppError> {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(AppError::invalid_input(format!("configuration: line {} is not key=value", index + 1)));
+            return Err(AppError::invalid("error-containers-config-line", &[("line", texts::text(index + 1))]));
         };
         config.insert(key.trim().to_owned(), value.trim().to_owned());
     }
@@ -166,10 +165,10 @@ impl NewForm {
         let limits = self.limits.limits()?;
         Ok(NewContainer {
             name: self.name.trim().to_owned(),
-            machine_id: number("machine", &self.machine_id)?,
+            machine_id: number("error-containers-machine-not-number", &self.machine_id)?,
             image: self.image.trim().to_owned(),
             limits: (limits != Limits::default()).then_some(limits),
-            parent: number("parent", &self.parent)?,
+            parent: number("error-containers-parent-not-number", &self.parent)?,
             autostart: self.autostart.is_some(),
             start: true,
             owner: Some(self.owner.trim().to_owned()).filter(|owner| !owner.is_empty()),
@@ -461,14 +460,15 @@ pub async fn images(page: PageContext, params: web::Query<ImagesParams>) -> Page
     }
     let images: Vec<String> = images.into_iter().collect();
     let mut hint = if machine_list.is_empty() {
-        "There is no machine yet.".to_owned()
+        i18n::t("provisioning-no-machine")
     } else if images.is_empty() {
-        "No image could be listed; type its alias.".to_owned()
+        i18n::t("provisioning-no-image")
     } else {
-        format!("Images offered: {}.", images.join(", "))
+        i18n::say("provisioning-images-offered", &[("images", i18n::text(images.join(", ")))])
     };
     if !unreachable.is_empty() {
-        hint.push_str(&format!(" Not listed from {}", unreachable.join(" ")));
+        hint.push(' ');
+        hint.push_str(&i18n::say("provisioning-images-not-listed", &[("machines", i18n::text(unreachable.join(" ")))]));
     }
     html(&ImagesFragment { images, hint })
 }
@@ -605,9 +605,10 @@ pub struct AutostartForm {
 /// through `update_container`, audited as `container.update`; the section again.
 pub async fn autostart(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<AutostartForm>) -> Page {
     let PageContext { current, state, pool } = page;
-    let notice = |container: &Container| match container.autostart {
-        Some(true) => "Autostart is on.".to_owned(),
-        _ => "Autostart is off.".to_owned(),
+    let language = page_language::current();
+    let notice = move |container: &Container| match container.autostart {
+        Some(true) => lookup(language, "container-autostart-on", &[]),
+        _ => lookup(language, "container-autostart-off", &[]),
     };
     apply_change(current, &state, &pool, path, form.and_then(AutostartForm::patch), notice).await
 }
@@ -617,7 +618,7 @@ impl AutostartForm {
         let autostart = match self.autostart.trim() {
             "true" => true,
             "false" => false,
-            _ => return Err(AppError::invalid_input("autostart: on or off")),
+            _ => return Err(AppError::invalid("error-containers-autostart-on-off", &[])),
         };
         Ok(ContainerPatch { owner: None, parent: None, in_quota: None, autostart: Some(autostart), limits: None })
     }
@@ -674,7 +675,9 @@ pub async fn delete(page: PageContext, path: web::Path<i64>) -> Page {
         Ok(_) => Ok(HttpResponse::Ok().insert_header(("HX-Redirect", "/")).finish()),
         Err(error) => {
             let message = match error.code {
-                ErrorCode::HasChildren => format!("Delete its sub-containers first: {}", readable(&error)),
+                ErrorCode::HasChildren => {
+                    i18n::say("container-delete-children-first", &[("why", i18n::text(readable(&error)))])
+                }
                 _ => in_place(error)?,
             };
             html(&super::panels::ErrorFragment { message })

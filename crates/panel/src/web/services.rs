@@ -428,11 +428,7 @@ fn journal_lines(asked: Option<&str>) -> Result<u32, AppError> {
     match asked.map(str::trim) {
         None | Some("") => Ok(DEFAULT_JOURNAL_LINES),
         Some(lines) => lines.parse::<u32>().map_err(|_| {
-            AppError::invalid_input(lookup(
-                page_language::current(),
-                "service-journal-lines-invalid",
-                &[("max", text(smp_proto::api::MAX_LOG_LINES))],
-            ))
+            AppError::invalid("service-journal-lines-invalid", &[("max", text(smp_proto::api::MAX_LOG_LINES))])
         }),
     }
 }
@@ -663,11 +659,10 @@ fn optional(text: Option<String>) -> Option<String> {
 }
 
 impl NewServiceForm {
-    /// The API's request; `no_unit` is what to say when no unit is given
-    /// (in the page's language, read before: this runs on the blocking pool).
-    fn request(self, container: ContainerId, no_unit: String) -> Result<NewServiceRequest, AppError> {
+    /// The API's request (refused when no unit is given).
+    fn request(self, container: ContainerId) -> Result<NewServiceRequest, AppError> {
         if self.unit.trim().is_empty() {
-            return Err(AppError::invalid_input(no_unit));
+            return Err(AppError::invalid("service-no-unit", &[]));
         }
         Ok(NewServiceRequest {
             container_id: container.0,
@@ -695,8 +690,7 @@ pub async fn create(page: PageContext, path: web::Path<i64>, PageForm(form): Pag
     let PageContext { current, state, pool } = page;
     let container = ContainerId(path.into_inner());
     let reader = current.clone();
-    let no_unit = t("service-no-unit");
-    match create_service(current, state.app.clone(), &pool, move || form?.request(container, no_unit)).await {
+    match create_service(current, state.app.clone(), &pool, move || form?.request(container)).await {
         Ok(service) => {
             let listed = db::run(&pool, move |connection| container_services(connection, &reader, container)).await?;
             html(&CreatedFragment { service_id: service.id, unit: service.unit, services: listed.rows })

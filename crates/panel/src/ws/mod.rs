@@ -31,6 +31,7 @@ use crate::app::terminals::{self, Attachment, CloseReason, Outbound};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::http::AppState;
+use crate::texts;
 
 /// The largest frame a browser may send.
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
@@ -74,7 +75,7 @@ async fn terminal(
 ) -> Result<HttpResponse, AppError> {
     state.public_origin.check(&request)?;
     let (response, session, stream) = actix_ws::handle(&request, payload)
-        .map_err(|error| AppError::invalid_input(format!("open this route as a WebSocket: {error}")))?;
+        .map_err(|error| AppError::invalid("error-services-websocket-expected", &[("detail", texts::text(error))]))?;
     let stream =
         stream.max_frame_size(MAX_FRAME_BYTES).aggregate_continuations().max_continuation_size(MAX_FRAME_BYTES);
     let context = state.app.clone();

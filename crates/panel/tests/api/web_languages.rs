@@ -144,3 +144,53 @@ async fn her_choice_on_the_account_page_is_her_next_pages_language_audited_and_t
     let html = page_200(app, "/", &alice.cookie).await;
     assert_eq!(lang_of(&html), "en", "no Accept-Language, no choice: English");
 }
+
+#[tokio::test]
+async fn a_refusal_is_said_in_the_pages_language_and_the_api_says_it_in_english() {
+    let tree = tree().await;
+    let app = &tree.app;
+    // A wrong password on the login page of a Polish browser.
+    let wrong = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header("Accept-Language", "pl")
+        .form(&[("username", "alice"), ("password", "not the password at all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let html = wrong.text().await.unwrap();
+    assert!(html.contains(&said("pl", "login-refused-credentials")), "{html}");
+
+    // Her machine's agent is down: what the use case answers, in her language.
+    let alice = signed_in(app, "alice").await;
+    let exec = format!("/containers/{}/exec", tree.a);
+    for (language, expected) in [
+        ("fr", "La machine m1 est injoignable pour le moment\u{202f}; réessayez dans une minute"),
+        ("pl", "Maszyna m1 jest teraz nieosiągalna; spróbuj ponownie za minutę"),
+        ("en", "Machine m1 cannot be reached right now; try again in a minute"),
+    ] {
+        assert_eq!(htmx_send(app, "/account/language", &alice, &[("language", language)]).await.status(), 200);
+        let answer = htmx_send(app, &exec, &alice, &[("command", "uptime"), ("timeout_s", "5")]).await;
+        assert_eq!(answer.status(), 200, "htmx swaps it in");
+        let html = answer.text().await.unwrap();
+        assert!(html.contains("role=\"alert\"") && html.contains(expected), "{language}: {html}");
+    }
+
+    // The API, whatever her choice and her browser: the English message.
+    assert_eq!(htmx_send(app, "/account/language", &alice, &[("language", "pl")]).await.status(), 200);
+    let session = app.login("alice", PASSWORD).await;
+    let response = app
+        .with_session(Method::POST, &format!("/containers/{}/restart", tree.a), &session)
+        .header("Accept-Language", "pl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "agent_unavailable");
+    assert_eq!(
+        body["error"]["message"],
+        "machine m1 cannot be reached right now; try again in a minute, and tell an admin if it lasts"
+    );
+}

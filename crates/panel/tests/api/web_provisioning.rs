@@ -143,6 +143,12 @@ async fn refused_creations_say_why_in_the_form_keep_what_she_typed_and_reserve_n
         "{html}"
     );
     assert!(html.contains("value=\"x1\"") && html.contains("value=\"256\""), "what she typed is kept: {html}");
+    // On her Polish pages: the same refusal in Polish, with the plural of its count.
+    assert_eq!(htmx_post(&app, "/account/language", &alice_browser, &[("language", "pl")]).await.0, 200);
+    let (_, html) = htmx_post(&app, "/containers/new", &alice_browser, &over).await;
+    let polish = "Twój limit to 1 kontener; twoje podkontenery zajmują już 1, a to żądanie dodaje 1.";
+    assert!(html.contains(polish), "{html}");
+    assert_eq!(htmx_post(&app, "/account/language", &alice_browser, &[("language", "")]).await.0, 200);
 
     set_quota(&app, alice, roomy());
     let cases: Vec<(Fields, &str)> = vec![
@@ -178,7 +184,7 @@ async fn refused_creations_say_why_in_the_form_keep_what_she_typed_and_reserve_n
     assert!(!hidden.contains(">c (on m1)<"), "bob's container is not offered: {hidden}");
 
     assert_eq!(live_count(&app), before, "nothing was reserved");
-    let mut expected = vec![refused("alice", "quota_exceeded")];
+    let mut expected = vec![refused("alice", "quota_exceeded"); 2];
     expected.extend(cases.iter().map(|(_, code)| refused("alice", code)));
     expected.extend([refused("alice", "invalid_input"), refused("alice", "invalid_input")]);
     assert_eq!(audited(&app, "container.create"), expected);

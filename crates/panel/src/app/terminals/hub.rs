@@ -182,7 +182,7 @@ impl Hub {
 }
 
 fn session_gone() -> AppError {
-    AppError::new(ErrorCode::NotFound, "this terminal session has ended; open a new one")
+    AppError::said(ErrorCode::NotFound, "error-services-session-ended", &[])
 }
 
 /// Who attaches, how, and at what size.

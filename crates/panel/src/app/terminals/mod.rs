@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use fluent_templates::fluent_bundle::FluentValue;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -30,6 +31,7 @@ use crate::db::{self, DbPool, users};
 use crate::domain::username::Username;
 use crate::error::{AppError, ErrorCode};
 use crate::policy::{self, Action, Object};
+use crate::texts;
 use hub::{AttachRequest, Hub, HubFacts, HubTask, Upstream};
 pub use hub::{Attachment, Outbound, Participant};
 /// What `open` opens, for whom: a redeemed ticket, or the SSH gateway's own.
@@ -249,11 +251,10 @@ impl Terminals {
     fn check_room(&self, current: &CurrentUser) -> Result<(), AppError> {
         let owned = self.hubs().values().filter(|hub| hub.owner_id == current.user.id.0 && !hub.is_ended()).count();
         if owned >= self.limits.per_user {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::LimitReached,
-                format!(
-                    "you have {owned} terminal sessions open, the most the panel allows; end one on its container's page"
-                ),
+                "error-services-terminal-sessions-full",
+                &[("count", FluentValue::from(owned))],
             ));
         }
         Ok(())
@@ -354,11 +355,14 @@ fn ticket_for(current: &CurrentUser, container_id: ContainerId, target: TicketTa
 }
 
 fn issue(context: &Context, ticket: Ticket) -> Result<TicketAnswer, AppError> {
-    let secret = context
-        .terminals
-        .tickets
-        .issue(ticket, tokio::time::Instant::now().into_std())
-        .map_err(|refused| AppError::new(ErrorCode::LimitReached, refused.to_string()))?;
+    let secret =
+        context.terminals.tickets.issue(ticket, tokio::time::Instant::now().into_std()).map_err(|refused| {
+            let key = match refused {
+                TicketRefused::Invalid => "error-services-ticket-invalid",
+                TicketRefused::TooMany => "error-services-ticket-too-many",
+            };
+            AppError::said(ErrorCode::LimitReached, key, &[])
+        })?;
     Ok(TicketAnswer { ticket: secret, expires_in: context.terminals.limits.ticket_ttl.as_secs() })
 }
 
@@ -401,7 +405,7 @@ fn own_session(context: &Context, current: &CurrentUser, id: ContainerId, text: 
     SessionId::parse(text)
         .and_then(|session| context.terminals.get(&session))
         .filter(|hub| hub.owner_id == current.user.id.0 && hub.container_id == id)
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no open terminal session of yours has this id"))
+        .ok_or_else(|| AppError::said(ErrorCode::NotFound, "error-services-terminal-not-yours", &[]))
 }
 
 /// A shared session on container `id` (policy `ContainerTerminal`), its
@@ -497,25 +501,27 @@ pub async fn set_participant(
         entry.object = format!("container:{}", hub.container_id);
         entry.machine = Some(hub.machine.clone());
         entry.set_detail(format!("session={} participant={username} mode={mode}", hub.id.0));
-        let nobody = || AppError::invalid_input(format!("there is no member named {username:?} who can be invited"));
+        let nobody =
+            || AppError::invalid("error-services-invite-nobody", &[("name", texts::text(format!("{username:?}")))]);
         let name = Username::parse(&username).map_err(|_| nobody())?;
         let user = users::find_by_username(connection, &name)?.filter(|user| !user.disabled && user.approved);
         let user = user.ok_or_else(nobody)?;
         if user.id == current.user.id {
-            return Err(AppError::invalid_input("you own this session already"));
+            return Err(AppError::invalid("error-services-invite-owner", &[]));
         }
         let known = hub.mode_of(user.id.0).is_some();
         if !known && hub.participants().len() >= max {
-            return Err(AppError::new(
+            return Err(AppError::said(
                 ErrorCode::LimitReached,
-                format!("a session has at most {max} participants, its owner included"),
+                "error-services-session-full",
+                &[("max", FluentValue::from(max))],
             ));
         }
         Ok((hub, user.id.0, user.username.to_string()))
     })
     .await?;
     if !hub.set_participant(user_id, name.clone(), mode, max).await {
-        return Err(AppError::new(ErrorCode::LimitReached, "the session filled up meanwhile"));
+        return Err(AppError::said(ErrorCode::LimitReached, "error-services-session-filled-up", &[]));
     }
     Ok(Participant { user_id, username: name, mode, owner: false, attached: false })
 }
@@ -539,7 +545,10 @@ pub async fn remove_participant(
             .into_iter()
             .find(|participant| !participant.owner && participant.username == username)
             .map(|participant| participant.user_id)
-            .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("{username:?} is not in this session")))?;
+            .ok_or_else(|| {
+                let name = texts::text(format!("{username:?}"));
+                AppError::said(ErrorCode::NotFound, "error-services-not-a-participant", &[("name", name)])
+            })?;
         Ok((hub, user_id))
     })
     .await?;
@@ -552,10 +561,10 @@ pub async fn remove_participant(
 fn owned_shared_session(current: &CurrentUser, context: &Context, text: &str) -> Result<Arc<Hub>, AppError> {
     let hub = session_for(current, context, text, Action::TerminalSessionManage)?;
     if hub.owner_id != current.user.id.0 {
-        return Err(AppError::new(ErrorCode::Forbidden, "only the session's owner chooses who is in it"));
+        return Err(AppError::said(ErrorCode::Forbidden, "error-services-session-owner-only", &[]));
     }
     if !hub.shared {
-        return Err(AppError::new(ErrorCode::Conflict, "this terminal is not shared; start a shared session"));
+        return Err(AppError::said(ErrorCode::Conflict, "error-services-session-not-shared", &[]));
     }
     Ok(hub)
 }
