@@ -130,15 +130,59 @@ impl LxdClient {
     /// `Timeout`), or at once with `force` (or when `timeout_s` is 0, as LXD
     /// does). A stopped instance gives `AlreadyStopped`.
     pub async fn stop(&self, name: &InstanceName, force: bool, timeout_s: u32) -> Result<(), LxdError> {
-        let deadline = Instant::now() + Duration::from_secs(timeout_s.into()) + LIFECYCLE_MARGIN;
-        self.change_state(name, "stop", timeout_s, force, deadline).await
+        let clean_until = Instant::now() + Duration::from_secs(timeout_s.into());
+        let answer = self.change_state(name, "stop", timeout_s, force, clean_until + LIFECYCLE_MARGIN).await;
+        if self.stopped_although_lxd_gave_up(name, &answer, clean_until).await {
+            return Ok(());
+        }
+        answer
     }
 
     /// Restarts the instance (a stop as in [`LxdClient::stop`], then a start).
     /// A stopped instance gives `AlreadyStopped`.
     pub async fn restart(&self, name: &InstanceName, force: bool, timeout_s: u32) -> Result<(), LxdError> {
-        let deadline = Instant::now() + Duration::from_secs(timeout_s.into()) + LIFECYCLE_MARGIN;
-        self.change_state(name, "restart", timeout_s, force, deadline).await
+        let clean_until = Instant::now() + Duration::from_secs(timeout_s.into());
+        let deadline = clean_until + LIFECYCLE_MARGIN;
+        let answer = self.change_state(name, "restart", timeout_s, force, deadline).await;
+        if !self.stopped_although_lxd_gave_up(name, &answer, clean_until).await {
+            return answer;
+        }
+        tracing::warn!(instance = %name, "LXD gave up on the restart's clean stop at once, but the instance stopped: starting it");
+        match self.start(name, deadline.saturating_duration_since(Instant::now())).await {
+            Err(LxdError::AlreadyRunning) => Ok(()),
+            started => started,
+        }
+    }
+
+    /// Whether a clean stop that LXD answered with a timeout *before* its
+    /// timeout ran out still stopped the instance, by `clean_until`.
+    ///
+    /// Seen under load on LXD 5.0.2: the halt signal reached the instance's
+    /// init, which powered off, yet LXD answered "Failed shutting down
+    /// instance … shutting down the container failed" within 0.2 s of a
+    /// 30 s timeout (liblxc's wait for the STOPPED state ended early). A
+    /// restart then left the instance stopped. The agent watches the status
+    /// for the rest of the timeout instead of believing the early answer.
+    async fn stopped_although_lxd_gave_up(
+        &self,
+        name: &InstanceName,
+        answer: &Result<(), LxdError>,
+        clean_until: Instant,
+    ) -> bool {
+        const POLL: Duration = Duration::from_millis(100);
+        if !matches!(answer, Err(LxdError::Timeout(_))) || Instant::now() >= clean_until {
+            return false;
+        }
+        let watch = async {
+            loop {
+                match self.status(name).await {
+                    Ok(ContainerStatus::Stopped) => return true,
+                    Ok(_) => tokio::time::sleep(POLL).await,
+                    Err(_) => return false,
+                }
+            }
+        };
+        tokio::time::timeout_at(clean_until, watch).await.unwrap_or(false)
     }
 
     /// PUTs `action` to the instance's state and waits for its operation.

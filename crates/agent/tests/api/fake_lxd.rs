@@ -1,7 +1,8 @@
 //! `FakeLxd`: a fault-injecting stand-in for LXD's unix socket, for what the
 //! real LXD cannot be made to do: hang, answer garbage, drop connections,
-//! or answer one fixed reply to everything. `FakeEvents`: a websocket-only
-//! stand-in that shows whether the agent's connections to it are still open.
+//! answer one fixed reply to everything, or answer as a test's script says.
+//! `FakeEvents`: a websocket-only stand-in that shows whether the agent's
+//! connections to it are still open.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // test code: a failure is a panic
 
@@ -29,6 +30,22 @@ pub enum Behaviour {
     Reset,
     /// Answers every request with this status and JSON body.
     Answer { status: u16, body: String },
+    /// Answers each request with what the script says for it.
+    Script(Script),
+}
+
+/// What a scripted fake answers to a request line (`PUT /1.0/…`) and its
+/// body: a status and a JSON body.
+pub type Answer = dyn Fn(&str, &str) -> (u16, String) + Send + Sync;
+
+/// A test's script for the fake (see [`Answer`]).
+#[derive(Clone)]
+pub struct Script(pub Arc<Answer>);
+
+impl std::fmt::Debug for Script {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Script")
+    }
 }
 
 /// A fake LXD listening on `socket_path` (in its own temporary directory)
@@ -37,6 +54,7 @@ pub struct FakeLxd {
     pub socket_path: PathBuf,
     connections: Arc<AtomicUsize>,
     requests: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
     server: JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -49,14 +67,16 @@ impl FakeLxd {
         let listener = UnixListener::bind(&socket_path).expect("bind the fake LXD socket");
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (counter, request_counter) = (Arc::clone(&connections), Arc::clone(&requests));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (counter, request_counter, recorder) = (Arc::clone(&connections), Arc::clone(&requests), Arc::clone(&seen));
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(serve(stream, behaviour.clone(), Arc::clone(&request_counter)));
+                let recorded = Recorded { count: Arc::clone(&request_counter), lines: Arc::clone(&recorder) };
+                tokio::spawn(serve(stream, behaviour.clone(), recorded));
             }
         });
-        FakeLxd { socket_path, connections, requests, server, _dir: dir }
+        FakeLxd { socket_path, connections, requests, seen, server, _dir: dir }
     }
 
     pub fn socket_path(&self) -> &Path {
@@ -71,6 +91,11 @@ impl FakeLxd {
     /// Requests read so far (by the behaviours that answer requests).
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Each request answered so far: its request line and body.
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
     }
 }
 
@@ -90,21 +115,39 @@ pub fn dead_socket() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-async fn serve(mut stream: UnixStream, behaviour: Behaviour, requests: Arc<AtomicUsize>) {
+/// Where the answering behaviours count and record the requests they read.
+struct Recorded {
+    count: Arc<AtomicUsize>,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+async fn serve(mut stream: UnixStream, behaviour: Behaviour, recorded: Recorded) {
     match behaviour {
         Behaviour::Reset => drop(stream),
         Behaviour::Hang => {
             let mut sink = [0u8; 4096];
             while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
         }
-        Behaviour::Garbage => answer_each_request(stream, 200, "this is not JSON {{{", &requests).await,
-        Behaviour::Answer { status, body } => answer_each_request(stream, status, &body, &requests).await,
+        Behaviour::Garbage => {
+            answer_each_request(stream, &recorded, |_, _| (200, "this is not JSON {{{".to_owned())).await
+        }
+        Behaviour::Answer { status, body } => {
+            answer_each_request(stream, &recorded, |_, _| (status, body.clone())).await
+        }
+        Behaviour::Script(Script(script)) => {
+            answer_each_request(stream, &recorded, |line, body| script(line, body)).await
+        }
     }
 }
 
-/// Reads requests (head and `Content-Length` body) and answers each one,
-/// keeping the connection alive like LXD does.
-async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str, requests: &AtomicUsize) {
+/// Reads requests (head and `Content-Length` body) and answers each one
+/// with what `answer` gives for its request line and body, keeping the
+/// connection alive like LXD does.
+async fn answer_each_request(
+    mut stream: UnixStream,
+    recorded: &Recorded,
+    answer: impl Fn(&str, &str) -> (u16, String),
+) {
     let mut buffer = Vec::new();
     loop {
         let head_end = loop {
@@ -117,8 +160,9 @@ async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str, re
                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
             }
         };
-        let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+        let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
         let body_length: usize = head
+            .to_ascii_lowercase()
             .lines()
             .find_map(|line| line.strip_prefix("content-length:"))
             .and_then(|value| value.trim().parse().ok())
@@ -130,8 +174,12 @@ async fn answer_each_request(mut stream: UnixStream, status: u16, body: &str, re
                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
             }
         }
+        let line = head.lines().next().unwrap_or_default().trim_end_matches(" HTTP/1.1").to_owned();
+        let request_body = String::from_utf8_lossy(&buffer[head_end..head_end + body_length]).into_owned();
         buffer.drain(..head_end + body_length);
-        requests.fetch_add(1, Ordering::Relaxed);
+        recorded.count.fetch_add(1, Ordering::Relaxed);
+        let (status, body) = answer(&line, &request_body);
+        recorded.lines.lock().unwrap().push(format!("{line} {request_body}").trim_end().to_owned());
         let reply = format!(
             "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()

@@ -10,7 +10,7 @@ use smp_agent::lxd::{LxdClient, LxdError};
 use smp_proto::api::{ContainerStatus, ContainerSummary, ExecRequest, LogSource};
 use smp_proto::names::InstanceName;
 
-use crate::fake_lxd::{Behaviour, FakeLxd, dead_socket};
+use crate::fake_lxd::{Behaviour, FakeLxd, Script, dead_socket};
 use crate::lxd_fixture::{TestProject, require_lxd};
 
 const IMAGE: &str = "smp-busybox";
@@ -384,4 +384,74 @@ async fn an_lxd_error_answer_keeps_lxd_s_message() {
     let fake = FakeLxd::start(Behaviour::Answer { status: 500, body: body.to_owned() }).await;
     let error = LxdClient::new(fake.socket_path.clone(), "default".to_owned()).list().await.unwrap_err();
     assert!(matches!(error, LxdError::Api { status: 500, ref message } if message == "disk on fire"), "{error:?}");
+}
+
+/// A fake LXD whose clean stop of `c1` fails at once, as LXD 5.0.2 did under
+/// load ("Failed shutting down instance …" within 0.2 s of a 30 s timeout)
+/// while the instance's init was powering off: `c1` reads `Running` for
+/// `running_reads` status reads, then `Stopped` (never, with `None`).
+async fn lxd_giving_up_at_once(running_reads: Option<usize>) -> FakeLxd {
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    let sync = |metadata: &str| {
+        (200, format!(r#"{{"type":"sync","status":"Success","status_code":200,"metadata":{metadata}}}"#))
+    };
+    let script = move |line: &str, body: &str| {
+        let async_operation = |id: &str| {
+            let body = format!(
+                r#"{{"type":"async","status":"Operation created","status_code":100,"operation":"/1.0/operations/{id}","metadata":{{"id":"{id}","status":"Running","status_code":103}}}}"#
+            );
+            (202, body)
+        };
+        if line.starts_with("PUT /1.0/instances/c1/state") {
+            async_operation(if body.contains(r#""action":"start""#) { "started" } else { "given-up" })
+        } else if line.starts_with("GET /1.0/operations/given-up/wait") {
+            sync(
+                r#"{"id":"given-up","status":"Failure","status_code":400,"err":"Failed shutting down instance, status is \"Running\": shutting down the container failed"}"#,
+            )
+        } else if line.starts_with("GET /1.0/operations/started/wait") {
+            sync(r#"{"id":"started","status":"Success","status_code":200,"err":""}"#)
+        } else if line.starts_with("GET /1.0/instances/c1?") {
+            let read = reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let stopped = running_reads.is_some_and(|running| read >= running);
+            sync(if stopped { r#"{"status":"Stopped"}"# } else { r#"{"status":"Running"}"# })
+        } else {
+            (404, r#"{"type":"error","error_code":404,"error":"not found"}"#.to_owned())
+        }
+    };
+    FakeLxd::start(Behaviour::Script(Script(std::sync::Arc::new(script)))).await
+}
+
+fn state_changes(fake: &FakeLxd) -> Vec<String> {
+    let actions = ["stop", "restart", "start"];
+    fake.seen()
+        .iter()
+        .filter(|line| line.starts_with("PUT /1.0/instances/c1/state"))
+        .filter_map(|line| actions.iter().find(|action| line.contains(&format!(r#""action":"{action}""#))))
+        .map(|action| (*action).to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_restart_lxd_gives_up_on_at_once_while_the_instance_stops_is_finished_by_a_start() {
+    let fake = lxd_giving_up_at_once(Some(2)).await;
+    let client = LxdClient::new(fake.socket_path.clone(), "default".to_owned());
+    client.restart(&name("c1"), false, 30).await.expect("the instance stopped, so the agent started it");
+    assert_eq!(state_changes(&fake), ["restart", "start"]);
+}
+
+#[tokio::test]
+async fn a_stop_lxd_gives_up_on_at_once_while_the_instance_stops_is_a_stop() {
+    let fake = lxd_giving_up_at_once(Some(1)).await;
+    let client = LxdClient::new(fake.socket_path.clone(), "default".to_owned());
+    client.stop(&name("c1"), false, 30).await.expect("the instance stopped");
+    assert_eq!(state_changes(&fake), ["stop"]);
+}
+
+#[tokio::test]
+async fn a_restart_lxd_gives_up_on_while_the_instance_keeps_running_times_out_without_a_start() {
+    let fake = lxd_giving_up_at_once(None).await;
+    let client = LxdClient::new(fake.socket_path.clone(), "default".to_owned());
+    let error = client.restart(&name("c1"), false, 1).await.unwrap_err();
+    assert!(matches!(error, LxdError::Timeout(ref message) if message.contains("force")), "{error:?}");
+    assert_eq!(state_changes(&fake), ["restart"]);
 }
