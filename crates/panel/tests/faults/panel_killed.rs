@@ -75,9 +75,11 @@ async fn a_panel_killed_mid_create_gives_the_reserved_row_what_lxd_made_once_it_
     assert_eq!(world.row(c2).status, "creating");
 
     world.panel = Some(PanelProcess::start(&world.db.url, world.db.dir.path(), ""));
+    // The sync writes the row from LXD's list, then settles the action in
+    // flight in a transaction of its own: wait for both.
     let row = until(Duration::from_secs(30), "the sync settles the creation", async || {
         let row = world.row(c2);
-        (row.status != "creating").then_some(row)
+        (row.status != "creating" && world.outcomes("container.create").len() == 2).then_some(row)
     })
     .await;
     assert_eq!(row.status, "running", "the reserved row is what LXD made");
