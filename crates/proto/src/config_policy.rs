@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
 use crate::api::{CreateRequest, MAX_DISK_MB, UpdateRequest, size_in_mib};
-use crate::error::{ErrorCode, Rejection};
+use crate::error::{ErrorCode, Reason, Rejection};
 use crate::names::InstanceName;
 use crate::token::Claims;
 
@@ -445,8 +445,9 @@ pub const FORBIDDEN_BODY_FIELDS: [(&str, &str); 2] = [
 pub const MAX_MEMBER_VALUE_BYTES: usize = 64 * 1024;
 /// Longest configuration key.
 pub const MAX_KEY_CHARS: usize = 256;
-/// Longest image alias and profile name.
-const MAX_IMAGE_ALIAS_CHARS: usize = 255;
+/// Longest image alias.
+pub const MAX_IMAGE_ALIAS_CHARS: usize = 255;
+/// Longest profile name.
 const MAX_PROFILE_NAME_CHARS: usize = 63;
 
 /// The entry of the member whitelist that lets a member set `key`, if any.
@@ -501,6 +502,70 @@ fn forbidden(message: String) -> Rejection {
 
 fn invalid(message: String) -> Rejection {
     Rejection::new(ErrorCode::InvalidRequest, message)
+}
+
+/// Why [`check_config`] or [`check_image_alias`] refused, as data (the
+/// panel says it in its pages' languages); its `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigProblem {
+    /// The image is not an image alias.
+    NotAnImageAlias { alias: String },
+    /// `key` needs the tier `needed`, above the grant's.
+    TierTooLow { key: String, needed: Tier, grant: Grant },
+    /// The value of `key` has a control character; `multi_line`: newline
+    /// and tab were allowed.
+    ControlCharacter { key: String, multi_line: bool },
+    /// A key that is not 1-256 letters, digits, `.`, `_`, `-`.
+    KeyShape { key: String },
+    /// A member's value longer than [`MAX_MEMBER_VALUE_BYTES`].
+    ValueTooLong { key: String },
+    /// A member's value not of its key's shape.
+    ValueNotOfShape { key: String, value: String, shape: ValueShape },
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigProblem::NotAnImageAlias { alias } => write!(
+                f,
+                "the image {} is not an image alias (1-{MAX_IMAGE_ALIAS_CHARS} letters, digits, '-', '_', '.', '/')",
+                printable(alias)
+            ),
+            ConfigProblem::TierTooLow { key, needed, grant } => f.write_str(&refusal_message(key, *needed, *grant)),
+            ConfigProblem::ControlCharacter { key, multi_line } => write!(
+                f,
+                "the value of {} contains a control character{}",
+                printable(key),
+                if *multi_line {
+                    " other than newline or tab"
+                } else {
+                    " (newline and tab only for the host tier, and for admins in user.* and cloud-init.*)"
+                }
+            ),
+            ConfigProblem::KeyShape { key } => write!(
+                f,
+                "the config key {} is not 1-{MAX_KEY_CHARS} letters, digits, '.', '_' and '-'",
+                printable(key)
+            ),
+            ConfigProblem::ValueTooLong { key } => {
+                write!(f, "the value of {key} is longer than {MAX_MEMBER_VALUE_BYTES} bytes")
+            }
+            ConfigProblem::ValueNotOfShape { key, value, shape } => {
+                write!(f, "{key} = {value:?} is not valid: it takes {} (or \"\" to remove it)", shape.describe())
+            }
+        }
+    }
+}
+
+impl From<ConfigProblem> for Rejection {
+    /// `forbidden_config` for what the tier may not set, else `invalid_request`.
+    fn from(problem: ConfigProblem) -> Rejection {
+        let code = match problem {
+            ConfigProblem::TierTooLow { .. } | ConfigProblem::ControlCharacter { .. } => ErrorCode::ForbiddenConfig,
+            _ => ErrorCode::InvalidRequest,
+        };
+        Rejection::because(code, Reason::Config(problem))
+    }
 }
 
 /// Parses the body of `create`: a key named twice anywhere is
@@ -660,20 +725,12 @@ pub fn check_config(config: &BTreeMap<String, String>, grant: Grant) -> Result<(
     for (key, value) in config {
         let needed = required_tier(key);
         if needed > grant.tier {
-            return Err(forbidden(refusal_message(key, needed, grant)));
+            return Err(ConfigProblem::TierTooLow { key: key.clone(), needed, grant }.into());
         }
         let multi_line = grant.tier == Tier::Host || (grant.tier == Tier::Admin && holds_documents(key));
         let allowed_control = |c: char| multi_line && matches!(c, '\n' | '\t');
         if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
-            return Err(forbidden(format!(
-                "the value of {} contains a control character{}",
-                printable(key),
-                if multi_line {
-                    " other than newline or tab"
-                } else {
-                    " (newline and tab only for the host tier, and for admins in user.* and cloud-init.*)"
-                }
-            )));
+            return Err(ConfigProblem::ControlCharacter { key: key.clone(), multi_line }.into());
         }
     }
     for (key, value) in config {
@@ -682,15 +739,17 @@ pub fn check_config(config: &BTreeMap<String, String>, grant: Grant) -> Result<(
             continue;
         }
         if value.len() > MAX_MEMBER_VALUE_BYTES {
-            return Err(invalid(format!("the value of {key} is longer than {MAX_MEMBER_VALUE_BYTES} bytes")));
+            return Err(ConfigProblem::ValueTooLong { key: key.clone() }.into());
         }
         if let Some(allowed) = member_may_set(key)
             && !allowed.shape.accepts(value)
         {
-            return Err(invalid(format!(
-                "{key} = {value:?} is not valid: it takes {} (or \"\" to remove it)",
-                allowed.shape.describe()
-            )));
+            return Err(ConfigProblem::ValueNotOfShape {
+                key: key.clone(),
+                value: value.clone(),
+                shape: allowed.shape,
+            }
+            .into());
         }
     }
     Ok(())
@@ -725,7 +784,7 @@ fn refusal_message(key: &str, needed: Tier, grant: Grant) -> String {
 
 /// `boot.autostart, limits.cpu, limits.memory, limits.processes, user.*`
 /// (and the admin tier's keys after them).
-fn tier_keys_text(tier: Tier) -> String {
+pub fn tier_keys_text(tier: Tier) -> String {
     let member = MEMBER_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text());
     let admin = ADMIN_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text());
     match tier {
@@ -736,7 +795,7 @@ fn tier_keys_text(tier: Tier) -> String {
 }
 
 /// A key as it can be shown in a message: quoted and escaped, cut at 80 characters.
-fn printable(key: &str) -> String {
+pub fn printable(key: &str) -> String {
     let short: String = key.chars().take(80).collect();
     format!("{short:?}")
 }
@@ -748,14 +807,7 @@ fn check_key(key: &str) -> Result<(), Rejection> {
         && !key.starts_with('.')
         && !key.ends_with('.')
         && !key.contains("..");
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "the config key {} is not 1-{MAX_KEY_CHARS} letters, digits, '.', '_' and '-'",
-            printable(key)
-        )))
-    }
+    if ok { Ok(()) } else { Err(ConfigProblem::KeyShape { key: key.to_owned() }.into()) }
 }
 
 /// An image alias: 1-255 letters, digits, `-`, `_`, `.`, `/`, not starting
@@ -765,14 +817,7 @@ pub fn check_image_alias(alias: &str) -> Result<(), Rejection> {
         && alias.len() <= MAX_IMAGE_ALIAS_CHARS
         && alias.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
         && !alias.starts_with(['.', '/', '-']);
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "the image {} is not an image alias (1-{MAX_IMAGE_ALIAS_CHARS} letters, digits, '-', '_', '.', '/')",
-            printable(alias)
-        )))
-    }
+    if ok { Ok(()) } else { Err(ConfigProblem::NotAnImageAlias { alias: alias.to_owned() }.into()) }
 }
 
 /// A profile name: 1-63 letters, digits, `-`, `_`, `.`, not starting with `.` or `-`.

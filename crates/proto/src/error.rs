@@ -6,6 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config_policy::ConfigProblem;
+use crate::names::{InstanceNameProblem, UnitNameProblem};
+
 /// Every error code of PROTOCOL.md. The string form is stable: scripts match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,11 +217,39 @@ impl fmt::Display for ErrorCode {
 pub struct Rejection {
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
+    /// What the message says, as data, for the refusals a caller may say
+    /// in its own words (the panel's pages, in their reader's language);
+    /// `None` for the others.
+    pub reason: Option<Reason>,
 }
 
 impl Rejection {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Rejection { code, message: message.into() }
+        Rejection { code, message: message.into(), reason: None }
+    }
+
+    /// A refusal whose message is `reason`'s.
+    pub fn because(code: ErrorCode, reason: Reason) -> Self {
+        Rejection { code, message: reason.to_string().into(), reason: Some(reason) }
+    }
+}
+
+/// Why a name or a configuration was refused, as data; its `Display` is
+/// the refusal's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    InstanceName(InstanceNameProblem),
+    UnitName(UnitNameProblem),
+    Config(ConfigProblem),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::InstanceName(problem) => problem.fmt(f),
+            Reason::UnitName(problem) => problem.fmt(f),
+            Reason::Config(problem) => problem.fmt(f),
+        }
     }
 }
 

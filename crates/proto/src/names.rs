@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::error::{ErrorCode, Rejection};
+use crate::error::{ErrorCode, Reason, Rejection};
 
 /// An LXD instance name: 1–63 ASCII letters, digits and `-`, starting with a
 /// letter and not ending with `-`.
@@ -12,25 +12,18 @@ pub struct InstanceName(String);
 
 impl InstanceName {
     pub fn parse(name: &str) -> Result<Self, Rejection> {
-        let invalid = |why: &str| {
-            Rejection::new(
-                ErrorCode::InvalidName,
-                format!(
-                    "invalid container name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
-                ),
-            )
-        };
+        let invalid = |problem| Rejection::because(ErrorCode::InvalidName, Reason::InstanceName(problem));
         if name.is_empty() || name.len() > 63 {
-            return Err(invalid("wrong length"));
+            return Err(invalid(InstanceNameProblem::WrongLength));
         }
         if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return Err(invalid("it must start with a letter"));
+            return Err(invalid(InstanceNameProblem::FirstNotALetter));
         }
         if name.ends_with('-') {
-            return Err(invalid("it must not end with '-'"));
+            return Err(invalid(InstanceNameProblem::EndsWithDash));
         }
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(invalid("it contains a character other than a letter, digit or '-'"));
+            return Err(invalid(InstanceNameProblem::OtherCharacter));
         }
         Ok(InstanceName(name.to_owned()))
     }
@@ -70,31 +63,24 @@ const UNIT_SUFFIXES: [&str; 11] = [
 
 impl UnitName {
     pub fn parse(name: &str) -> Result<Self, Rejection> {
-        let invalid = |why: &str| {
-            Rejection::new(
-                ErrorCode::InvalidName,
-                format!(
-                    "invalid unit name: {why} (systemd unit names use letters, digits, ':', '_', '.', '-', '\\' and one '@')"
-                ),
-            )
-        };
+        let invalid = |problem| Rejection::because(ErrorCode::InvalidName, Reason::UnitName(problem));
         let full = match UNIT_SUFFIXES.iter().find(|suffix| name.ends_with(*suffix)) {
             Some(&".service") => name.to_owned(),
-            Some(other) => return Err(invalid(&format!("only services are managed, not {other} units"))),
+            Some(&other) => return Err(invalid(UnitNameProblem::NotAService(other))),
             None => format!("{name}.service"),
         };
         let stem = &full[..full.len() - ".service".len()];
         if stem.is_empty() || full.len() > 255 {
-            return Err(invalid("wrong length"));
+            return Err(invalid(UnitNameProblem::WrongLength));
         }
         if stem.starts_with(['-', '.', '@']) {
-            return Err(invalid("it must not start with '-', '.' or '@'"));
+            return Err(invalid(UnitNameProblem::BadFirstCharacter));
         }
         if !stem.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-' | '\\' | '@')) {
-            return Err(invalid("it contains a character systemd does not allow"));
+            return Err(invalid(UnitNameProblem::OtherCharacter));
         }
         if stem.matches('@').count() > 1 {
-            return Err(invalid("it has more than one '@'"));
+            return Err(invalid(UnitNameProblem::SeveralAts));
         }
         Ok(UnitName(full))
     }
@@ -107,6 +93,65 @@ impl UnitName {
 impl fmt::Display for UnitName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Why a text is not an [`InstanceName`]: what the refusal's message
+/// (`Display`) says, as data for a caller that says it in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceNameProblem {
+    /// Empty, or longer than 63 bytes.
+    WrongLength,
+    /// It does not start with a letter.
+    FirstNotALetter,
+    /// It ends with `-`.
+    EndsWithDash,
+    /// It has a character other than a letter, a digit or `-`.
+    OtherCharacter,
+}
+
+impl fmt::Display for InstanceNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self {
+            InstanceNameProblem::WrongLength => "wrong length",
+            InstanceNameProblem::FirstNotALetter => "it must start with a letter",
+            InstanceNameProblem::EndsWithDash => "it must not end with '-'",
+            InstanceNameProblem::OtherCharacter => "it contains a character other than a letter, digit or '-'",
+        };
+        write!(
+            f,
+            "invalid container name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
+        )
+    }
+}
+
+/// Why a text is not a [`UnitName`]: what the refusal's message (`Display`)
+/// says, as data for a caller that says it in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitNameProblem {
+    /// A unit of another kind than a service: its suffix (`.socket`).
+    NotAService(&'static str),
+    /// No name before `.service`, or longer than 255 bytes with it.
+    WrongLength,
+    /// It starts with `-`, `.` or `@`.
+    BadFirstCharacter,
+    /// It has a character systemd does not allow.
+    OtherCharacter,
+    /// It has more than one `@`.
+    SeveralAts,
+}
+
+impl fmt::Display for UnitNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid unit name: ")?;
+        match self {
+            UnitNameProblem::NotAService(suffix) => write!(f, "only services are managed, not {suffix} units")?,
+            UnitNameProblem::WrongLength => f.write_str("wrong length")?,
+            UnitNameProblem::BadFirstCharacter => f.write_str("it must not start with '-', '.' or '@'")?,
+            UnitNameProblem::OtherCharacter => f.write_str("it contains a character systemd does not allow")?,
+            UnitNameProblem::SeveralAts => f.write_str("it has more than one '@'")?,
+        }
+        f.write_str(" (systemd unit names use letters, digits, ':', '_', '.', '-', '\\' and one '@')")
     }
 }
 

@@ -13,6 +13,54 @@ error-containers-parent-gone = parent: container { $name } is gone
 error-containers-machine-missing = machine_id: there is no machine with id { $id }
 error-containers-no-machine = there is no machine to create a container on yet
 
+## Names, images and configuration the protocol crate checks, and the ranges of a container's limits
+## (smp-proto, said by app/refusals.rs): word for word what the agent answers
+
+# $problem: length, first, last or character.
+error-containers-name-invalid = invalid container name: { $problem ->
+    [length] wrong length
+    [first] it must start with a letter
+    [last] it must not end with '-'
+   *[character] it contains a character other than a letter, digit or '-'
+} (1-63 letters, digits and '-', starting with a letter, not ending with '-')
+# $alias, $key: quoted as the code shows them.
+error-containers-image-not-alias = the image { $alias } is not an image alias (1-{ $max } letters, digits, '-', '_', '.', '/')
+# $tier: the tier that may not set $key (member, admin or host); $needed: the tier it needs; $reason: why, in the
+# protocol crate's English; $host_config_off: yes or no; $keys: the keys $tier may set.
+error-containers-config-tier = { $tier ->
+    [admin] admins
+    [host] host tokens
+   *[member] members
+} may not set { $key }: { $reason }; it needs the { $needed } tier ({ $needed ->
+    [admin] an admin's token (`adm`)
+    [host] a head admin's `host` token (or `smp-agent token --host`) on an agent whose config sets host_config = true
+   *[member] any token
+}){ $host_config_off ->
+    [yes] ; this agent's host_config is off, so no token may set it here (a head admin uses lxc on the host)
+   *[no] {""}
+}. { $tier ->
+    [admin] admins
+    [host] host tokens
+   *[member] members
+} may set { $keys }
+# $multi_line: yes (newline and tab were allowed) or no.
+error-containers-config-control-character = the value of { $key } contains a control character { $multi_line ->
+    [yes] other than newline or tab
+   *[no] (newline and tab only for the host tier, and for admins in user.* and cloud-init.*)
+}
+error-containers-config-key-shape = the config key { $key } is not 1-{ $max } letters, digits, '.', '_' and '-'
+error-containers-config-value-too-long = the value of { $key } is longer than { $max } bytes
+# $value: quoted; $shape: boolean, memory, cpu, count or text.
+error-containers-config-value-shape = { $key } = { $value } is not valid: it takes { $shape ->
+    [boolean] `true` or `false`
+    [memory] a size (`512MiB`, `1GiB`, `500MB`) or a share of the host's memory (`50%`)
+    [cpu] a number of CPUs (`2`) or the CPUs to run on (`0-1`, `0,2`)
+    [count] a whole number from 1
+   *[text] any text
+} (or "" to remove it)
+# $field: cpu, memory_mb or disk_mb (the JSON's names; a page names the form's field).
+error-containers-limit-out-of-range = limits: { $field } must be { $min } to { $max }, or left out
+
 ## Deleting and changing a container (app/provisioning.rs)
 
 error-containers-delete-while-creating = container { $name } is still being created; delete it once it is made

@@ -9,6 +9,8 @@ error-machines-url-no-host = url { $url } has no host
 error-machines-url-plain-http = url { $url }: http:// is only allowed for a loopback host (127.0.0.1, ::1, localhost); use https:// and pin the agent's certificate by its fingerprint
 error-machines-url-more-than-an-address = url { $url }: give only scheme, host, port and path
 error-machines-key-id = key_id { $key_id }: use 1-64 letters, digits, '-', '_' or '.'
+# $problem: as error-containers-name-invalid's.
+error-machines-name-invalid = name: invalid_name: { error-containers-name-invalid }
 error-machines-secret-too-short = secret: it has { $chars } characters; it needs at least { $min } (smp-agent keygen makes one)
 error-machines-pin-without-https = fingerprint and trust_on_first_use apply only to https:// URLs
 error-machines-pin-twice = give either fingerprint or trust_on_first_use, not both

@@ -17,3 +17,7 @@ error-quota-forwards-on-machine = your quota on machine { $machine } allows { $l
     [one] port
    *[other] ports
 }; you have { $used }: delete one or ask an admin for more
+
+# A quota field below zero (db/quotas.rs `NegativeQuota`); $field: containers, cpu, memory_mb, disk_mb or forwards
+# (the JSON's names; a page names the form's field).
+error-quota-below-zero = { $field } must be 0 or more, or null for no limit

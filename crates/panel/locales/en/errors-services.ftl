@@ -9,6 +9,14 @@ error-services-owner-unknown = owner: there is no user named { $name }
 error-services-owner-not-allowed = owner: name an approved member of this panel; that name cannot own a service
 error-services-duplicate = container { $container } already has the service { $unit }
 error-services-patch-empty = give "owner" (a username or null) and/or "description"
+# $problem: not-a-service (then $suffix: the unit's kind, .socket), length, first, several-ats or character.
+error-services-unit-invalid = invalid unit name: { $problem ->
+    [not-a-service] only services are managed, not { $suffix } units
+    [length] wrong length
+    [first] it must not start with '-', '.' or '@'
+    [several-ats] it has more than one '@'
+   *[character] it contains a character systemd does not allow
+} (systemd unit names use letters, digits, ':', '_', '.', '-', '\' and one '@')
 
 ## Terminal sessions (app/terminals, ws/mod.rs)
 

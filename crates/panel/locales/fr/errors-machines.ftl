@@ -9,6 +9,8 @@ error-machines-url-no-host = url { $url } n’a pas d’hôte
 error-machines-url-plain-http = url { $url } : http:// n’est permis que pour un hôte local (127.0.0.1, ::1, localhost) ; utilisez https:// et épinglez le certificat de l’agent par son empreinte
 error-machines-url-more-than-an-address = url { $url } : ne donnez que le schéma, l’hôte, le port et le chemin
 error-machines-key-id = key_id { $key_id } : utilisez de 1 à 64 lettres, chiffres, '-', '_' ou '.'
+# $problem : comme pour error-containers-name-invalid.
+error-machines-name-invalid = name : { error-containers-name-invalid }
 error-machines-secret-too-short = secret : il compte { $chars ->
     [one] { $chars } caractère
    *[other] { $chars } caractères

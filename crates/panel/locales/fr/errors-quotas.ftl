@@ -23,3 +23,13 @@ error-quota-forwards-on-machine = votre quota sur la machine { $machine } permet
     [one] port redirigé
    *[other] ports redirigés
 } ; vous en avez { $used } : supprimez-en un ou demandez-en davantage à un administrateur
+
+# Un champ de quota négatif (db/quotas.rs `NegativeQuota`) ; $field : containers, cpu, memory_mb, disk_mb ou forwards ;
+# la page nomme le champ comme le formulaire.
+error-quota-below-zero = { $field ->
+    [containers] conteneurs
+    [cpu] CPU
+    [memory_mb] mémoire
+    [disk_mb] disque
+   *[forwards] ports redirigés
+} : donnez un nombre entier positif ou nul, ou laissez le champ vide pour ne fixer aucune limite

@@ -9,6 +9,14 @@ error-services-owner-unknown = propriétaire : aucun utilisateur ne s’appelle
 error-services-owner-not-allowed = propriétaire : indiquez un membre approuvé de ce panneau ; ce nom ne peut pas être propriétaire d’un service
 error-services-duplicate = le conteneur { $container } a déjà le service { $unit }
 error-services-patch-empty = indiquez « owner » (un nom d’utilisateur ou null) et/ou « description »
+# $problem : not-a-service (et $suffix : le type de l’unité, .socket), length, first, several-ats ou character.
+error-services-unit-invalid = nom d’unité invalide : { $problem ->
+    [not-a-service] seuls les services sont gérés, pas les unités { $suffix }
+    [length] longueur incorrecte
+    [first] il ne doit pas commencer par '-', '.' ou '@'
+    [several-ats] il contient plus d’un '@'
+   *[character] il contient un caractère que systemd n’accepte pas
+} (les noms d’unités systemd se composent de lettres, de chiffres, de ':', '_', '.', '-', '\' et d’un seul '@')
 
 ## Les sessions de terminal (app/terminals, ws/mod.rs)
 

@@ -13,6 +13,58 @@ error-containers-parent-gone = parent: kontener { $name } już nie istnieje
 error-containers-machine-missing = machine_id: nie ma maszyny o id { $id }
 error-containers-no-machine = nie ma jeszcze żadnej maszyny, na której można utworzyć kontener
 
+## Nazwy, obrazy i konfiguracja sprawdzane przez crate protokołu oraz zakresy limitów kontenera
+## (smp-proto, podawane przez app/refusals.rs)
+
+# $problem: length, first, last albo character.
+error-containers-name-invalid = nieprawidłowa nazwa kontenera: { $problem ->
+    [length] nieprawidłowa długość
+    [first] musi zaczynać się od litery
+    [last] nie może kończyć się znakiem '-'
+   *[character] zawiera znak inny niż litera, cyfra lub '-'
+} (od 1 do 63 znaków: litery, cyfry i '-', na początku litera, bez '-' na końcu)
+# $alias, $key: w cudzysłowie, tak jak pokazuje je kod.
+error-containers-image-not-alias = obraz { $alias } nie jest aliasem obrazu (od 1 do { $max } znaków: litery, cyfry, '-', '_', '.', '/')
+# $tier: poziom, który nie może ustawić $key (member, admin albo host); $needed: wymagany poziom; $reason: powód,
+# po angielsku (słowa crate'a protokołu); $host_config_off: yes albo no; $keys: klucze, które $tier może ustawiać.
+error-containers-config-tier = { $tier ->
+    [admin] administratorzy
+    [host] tokeny host
+   *[member] członkowie
+} nie mogą ustawiać { $key }: { $reason }; to ustawienie wymaga poziomu { $needed } ({ $needed ->
+    [admin] token administratora (`adm`)
+    [host] token `host` głównego administratora (albo `smp-agent token --host`) na agencie, którego konfiguracja ustawia host_config = true
+   *[member] dowolny token
+}){ $host_config_off ->
+    [yes] ; ten agent ma wyłączone host_config, więc żaden token nie może go tu ustawić (główny administrator używa lxc na hoście)
+   *[no] {""}
+}. { $tier ->
+    [admin] Administratorzy
+    [host] Tokeny host
+   *[member] Członkowie
+} mogą ustawiać { $keys }
+# $multi_line: yes (znaki nowego wiersza i tabulacji były dozwolone) albo no.
+error-containers-config-control-character = wartość { $key } zawiera znak sterujący { $multi_line ->
+    [yes] inny niż znak nowego wiersza lub tabulacji
+   *[no] (znaki nowego wiersza i tabulacji są dozwolone tylko na poziomie host oraz dla administratorów w user.* i cloud-init.*)
+}
+error-containers-config-key-shape = klucz konfiguracji { $key } musi mieć od 1 do { $max } znaków: litery, cyfry, '.', '_' i '-'
+error-containers-config-value-too-long = wartość { $key } jest dłuższa niż { $max } bajtów
+# $value: w cudzysłowie; $shape: boolean, memory, cpu, count albo text.
+error-containers-config-value-shape = nieprawidłowe ustawienie { $key } = { $value }: ten klucz przyjmuje { $shape ->
+    [boolean] `true` albo `false`
+    [memory] rozmiar (`512MiB`, `1GiB`, `500MB`) albo część pamięci hosta (`50%`)
+    [cpu] liczbę procesorów (`2`) albo procesory, na których ma działać (`0-1`, `0,2`)
+    [count] liczbę całkowitą od 1
+   *[text] dowolny tekst
+} (albo "", aby go usunąć)
+# $field: cpu, memory_mb albo disk_mb; strona nazywa pole tak jak formularz.
+error-containers-limit-out-of-range = { $field ->
+    [cpu] procesory: podaj liczbę całkowitą od { $min } do { $max } albo zostaw pole puste
+    [memory_mb] pamięć: podaj liczbę całkowitą od { $min } do { $max } (w MiB) albo zostaw pole puste
+   *[disk_mb] dysk: podaj liczbę całkowitą od { $min } do { $max } (w MiB) albo zostaw pole puste
+}
+
 ## Usuwanie i zmiana kontenera (app/provisioning.rs)
 
 error-containers-delete-while-creating = kontener { $name } jest jeszcze tworzony; usuń go, gdy zostanie utworzony

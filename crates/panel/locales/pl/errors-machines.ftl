@@ -9,6 +9,8 @@ error-machines-url-no-host = url { $url } nie zawiera hosta
 error-machines-url-plain-http = url { $url }: http:// jest dozwolony tylko dla hosta lokalnego (127.0.0.1, ::1, localhost); użyj https:// i przypnij certyfikat agenta jego odciskiem
 error-machines-url-more-than-an-address = url { $url }: podaj tylko schemat, host, port i ścieżkę
 error-machines-key-id = key_id { $key_id }: użyj od 1 do 64 liter, cyfr, '-', '_' lub '.'
+# $problem: jak w error-containers-name-invalid.
+error-machines-name-invalid = name: { error-containers-name-invalid }
 error-machines-secret-too-short = secret: ma { $chars ->
     [one] { $chars } znak
     [few] { $chars } znaki

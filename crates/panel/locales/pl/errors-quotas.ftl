@@ -27,3 +27,13 @@ error-quota-forwards-on-machine = twój limit na maszynie { $machine } to { $lim
     [few] przekierowane porty
    *[many] przekierowanych portów
 }; masz ich { $used }: usuń jeden albo poproś administratora o więcej
+
+# Pole limitu mniejsze od zera (db/quotas.rs `NegativeQuota`); $field: containers, cpu, memory_mb, disk_mb albo forwards;
+# strona nazywa pole tak jak formularz.
+error-quota-below-zero = { $field ->
+    [containers] kontenery
+    [cpu] procesory
+    [memory_mb] pamięć
+    [disk_mb] dysk
+   *[forwards] przekierowane porty
+}: podaj liczbę całkowitą nie mniejszą niż 0 albo zostaw pole puste (bez limitu)

@@ -9,6 +9,14 @@ error-services-owner-unknown = właściciel: nie ma użytkownika o nazwie { $nam
 error-services-owner-not-allowed = właściciel: podaj zatwierdzonego członka tego panelu; tej nazwy nie można podać jako właściciela usługi
 error-services-duplicate = kontener { $container } ma już usługę { $unit }
 error-services-patch-empty = podaj „owner” (nazwę użytkownika lub null) i/lub „description”
+# $problem: not-a-service (wtedy $suffix: rodzaj jednostki, .socket), length, first, several-ats albo character.
+error-services-unit-invalid = nieprawidłowa nazwa jednostki: { $problem ->
+    [not-a-service] panel zarządza tylko usługami, nie jednostkami { $suffix }
+    [length] nieprawidłowa długość
+    [first] nie może zaczynać się od '-', '.' ani '@'
+    [several-ats] zawiera więcej niż jeden znak '@'
+   *[character] zawiera znak, na który systemd nie pozwala
+} (nazwy jednostek systemd składają się z liter, cyfr, ':', '_', '.', '-', '\' i jednego '@')
 
 ## Sesje terminala (app/terminals, ws/mod.rs)
 

@@ -26,7 +26,7 @@ use crate::agents::pinning::{self, Fingerprint};
 use crate::agents::url::{AgentUrl, AgentUrlError, KeyId, KeyIdError, MIN_SECRET_CHARS};
 use crate::agents::{AgentCallError, AgentClient, Caller, IdentityError};
 use crate::app::audited::{AuditEntry, audited, audited_call};
-use crate::app::{Context, CurrentUser};
+use crate::app::{Context, CurrentUser, refusals};
 use crate::db::containers::{self, SyncReport};
 use crate::db::machines::{self, Machine, MachineError, MachineId, NewMachine};
 use crate::db::{self, DbConnection, DbError, DbPool};
@@ -200,7 +200,7 @@ struct CheckedMachine {
 }
 
 fn validate(request: AddMachine) -> Result<CheckedMachine, AppError> {
-    let name = InstanceName::parse(&request.name).map_err(|error| AppError::invalid_input(format!("name: {error}")))?;
+    let name = InstanceName::parse(&request.name).map_err(refusals::machine_name_refused)?;
     let url = AgentUrl::parse(&request.url).map_err(url_refused)?;
     // `KeyIdError` quotes the key id as it was given.
     let key_id = KeyId::parse(&request.key_id).map_err(|_| {

@@ -21,6 +21,7 @@ pub mod oidc;
 pub mod password;
 pub mod provisioning;
 pub mod quotas;
+pub mod refusals;
 pub mod services;
 pub mod sessions;
 pub mod ssh;

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use serde::Deserialize;
 use smp_proto::api::{CreateRequest, ImageList, UpdateRequest};
 use smp_proto::config_policy::{self, FORBIDDEN_BODY_FIELDS};
-use smp_proto::error::{ErrorCode as AgentCode, Rejection};
 use smp_proto::names::InstanceName;
 use utoipa::ToSchema;
 
@@ -84,15 +83,6 @@ fn yes() -> bool {
 const BUDGETED_KEYS: [(&str, &str); 3] =
     [("limits.cpu", "limits.cpu"), ("limits.memory", "limits.memory_mb"), ("boot.autostart", "autostart")];
 
-/// A proto refusal in the panel's words and codes.
-fn rejection(rejection: Rejection) -> AppError {
-    let code = match rejection.code {
-        AgentCode::ForbiddenConfig => ErrorCode::ForbiddenConfig,
-        _ => ErrorCode::InvalidInput,
-    };
-    AppError::new(code, rejection.message)
-}
-
 /// Reads a creation from its JSON body: a `devices` or `source` field is
 /// `forbidden_config` (what an attempt to reach the host looks like), any
 /// other unknown field `invalid_input`.
@@ -131,8 +121,8 @@ fn reserve(
 ) -> Result<Planned, AppError> {
     let actor = current.actor();
     let any = policy::exempt_from_quotas(&actor);
-    let name = InstanceName::parse(&new.name).map_err(rejection)?;
-    config_policy::check_image_alias(&new.image).map_err(rejection)?;
+    let name = InstanceName::parse(&new.name)?;
+    config_policy::check_image_alias(&new.image)?;
     let parent = match new.parent {
         Some(parent) => Some(parent_row(connection, current, ContainerId(parent))?),
         None => {
@@ -148,7 +138,7 @@ fn reserve(
         _ => current.user.id,
     };
     let tier = policy::agent_tier(&actor);
-    config_policy::check_config(&new.config, config_policy::Grant::tier(tier)).map_err(rejection)?;
+    config_policy::check_config(&new.config, config_policy::Grant::tier(tier))?;
     if !any && let Some((key, field)) = BUDGETED_KEYS.iter().find(|(key, _)| new.config.contains_key(*key)) {
         return Err(AppError::said(
             ErrorCode::ForbiddenConfig,
@@ -157,7 +147,7 @@ fn reserve(
         ));
     }
     let limits = new.limits.unwrap_or_default();
-    limits.validate().map_err(|message| AppError::invalid_input(format!("limits: {message}")))?;
+    limits.validate()?;
     for (key, _) in BUDGETED_KEYS {
         let from_field = match key {
             "limits.cpu" => limits.cpu.is_some(),
@@ -488,7 +478,7 @@ pub async fn configure(
         }
         let before = loaded.limits;
         let asked = limits.unwrap_or_default();
-        asked.validate().map_err(|message| AppError::invalid_input(format!("limits: {message}")))?;
+        asked.validate()?;
         let after = asked.or(before);
         // Who creates outside quotas also changes limits outside them.
         let counted = loaded.in_quota && !policy::exempt_from_quotas(&current.actor());

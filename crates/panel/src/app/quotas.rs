@@ -127,7 +127,7 @@ pub async fn set_quota_of(
     audited(pool, current.audit(format!("user:{id}")), move |connection, _| {
         quota_owner(connection, &current, id, Action::UserManage)?;
         let quota = read()?;
-        quota.validate().map_err(AppError::invalid_input)?;
+        quota.validate()?;
         quotas::set(connection, id, &quota)?;
         Ok(quota)
     })
@@ -152,7 +152,7 @@ where
         entry.machine = Some(machine.name.to_string());
         let quota = read.map(|read| read()).transpose()?;
         if let Some(quota) = &quota {
-            quota.validate().map_err(AppError::invalid_input)?;
+            quota.validate()?;
         }
         quotas::set_machine_quota(connection, user, machine.id, quota.as_ref())?;
         Ok(quota)

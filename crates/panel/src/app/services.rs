@@ -196,8 +196,7 @@ pub async fn create_service(
             entry.object = format!("container:{container}");
             let row = super::containers::load_allowed(connection, &current, container, Action::ServiceCreate)?;
             entry.machine = Some(row.machine.clone());
-            let unit =
-                UnitName::parse(request.unit.trim()).map_err(|rejection| AppError::invalid_input(rejection.message))?;
+            let unit = UnitName::parse(request.unit.trim())?;
             let owner_id = match &request.owner {
                 Some(name) => Some(service_owner_named(connection, &current, name)?.0),
                 None => None,

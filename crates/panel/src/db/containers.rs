@@ -109,6 +109,15 @@ fn raw_json<S: serde::Serializer>(addresses: &str, serializer: S) -> Result<S::O
     }
 }
 
+/// A limit outside its range: its field as the JSON names it, and the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be {min} to {max}, or left out")]
+pub struct LimitOutOfRange {
+    pub field: &'static str,
+    pub min: i64,
+    pub max: i64,
+}
+
 /// A container's resource limits as the panel records them; `None`: not set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -127,19 +136,19 @@ impl Limits {
     /// Below this LXD's containers do not boot usefully.
     pub const MIN_MEMORY_MB: i64 = 16;
 
-    /// Each given limit is in range; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Each given limit is in range; the first that is not, else `Ok`.
+    pub fn validate(&self) -> Result<(), LimitOutOfRange> {
         let max_mb = smp_proto::api::MAX_DISK_MB as i64;
         let checks = [
             ("cpu", self.cpu, 1, Self::MAX_CPU),
             ("memory_mb", self.memory_mb, Self::MIN_MEMORY_MB, max_mb),
             ("disk_mb", self.disk_mb, 1, max_mb),
         ];
-        for (name, value, min, max) in checks {
+        for (field, value, min, max) in checks {
             if let Some(value) = value
                 && !(min..=max).contains(&value)
             {
-                return Err(format!("{name} must be {min} to {max}, or left out"));
+                return Err(LimitOutOfRange { field, min, max });
             }
         }
         Ok(())

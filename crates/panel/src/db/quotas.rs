@@ -49,6 +49,13 @@ pub struct Quota {
     pub forwards: Option<i64>,
 }
 
+/// A quota field below zero, named as the JSON names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be 0 or more, or null for no limit")]
+pub struct NegativeQuota {
+    pub field: &'static str,
+}
+
 /// A quota that leaves `forwards` out allows none.
 fn no_forwards() -> Option<i64> {
     Some(0)
@@ -59,9 +66,9 @@ impl Quota {
         Quota { containers, cpu, memory_mb, disk_mb, forwards }
     }
 
-    /// A negative limit makes no sense; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
-        for (name, value) in [
+    /// A negative limit makes no sense: the first field below zero, else `Ok`.
+    pub fn validate(&self) -> Result<(), NegativeQuota> {
+        for (field, value) in [
             ("containers", self.containers),
             ("cpu", self.cpu),
             ("memory_mb", self.memory_mb),
@@ -69,7 +76,7 @@ impl Quota {
             ("forwards", self.forwards),
         ] {
             if value.is_some_and(|value| value < 0) {
-                return Err(format!("{name} must be 0 or more, or null for no limit"));
+                return Err(NegativeQuota { field });
             }
         }
         Ok(())

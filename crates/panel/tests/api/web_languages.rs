@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use reqwest::Method;
+use serde_json::json;
 
 use crate::containers_api::{PASSWORD, tree};
 use crate::helpers::spawn_app;
@@ -193,4 +194,27 @@ async fn a_refusal_is_said_in_the_pages_language_and_the_api_says_it_in_english(
         body["error"]["message"],
         "machine m1 cannot be reached right now; try again in a minute, and tell an admin if it lasts"
     );
+
+    // What the protocol crate and the limits' ranges refuse: in her language on the new-container page
+    // (Polish, then French), in their own English in the API.
+    let new_container = |name, cpu| [("name", name), ("image", "smp-busybox"), ("cpu", cpu)];
+    let html = htmx_send(app, "/containers/new", &alice, &new_container("-x", "")).await.text().await.unwrap();
+    let polish =
+        "Nieprawidłowa nazwa kontenera: musi zaczynać się od litery (od 1 do 63 znaków: litery, cyfry i &#39;-&#39;";
+    assert!(html.contains(polish), "{html}");
+    let bad_name = json!({"name": "-x", "image": "smp-busybox"});
+    let body: serde_json::Value =
+        app.send_json(Method::POST, "/containers", &session, &bad_name).await.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "invalid container name: it must start with a letter (1-63 letters, digits and '-', starting with a letter, \
+         not ending with '-')"
+    );
+    assert_eq!(htmx_send(app, "/account/language", &alice, &[("language", "fr")]).await.status(), 200);
+    let html = htmx_send(app, "/containers/new", &alice, &new_container("x1", "0")).await.text().await.unwrap();
+    assert!(html.contains("CPU\u{a0}: donnez un nombre entier de 1 à 1024, ou laissez le champ vide"), "{html}");
+    let no_cpu = json!({"name": "x1", "image": "smp-busybox", "limits": {"cpu": 0}});
+    let body: serde_json::Value =
+        app.send_json(Method::POST, "/containers", &session, &no_cpu).await.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "limits: cpu must be 1 to 1024, or left out");
 }
