@@ -19,7 +19,8 @@ use smp_proto::action::Action;
 use smp_proto::api::{
     ContainerEvent, ContainerList, ContainerState, CreateRequest, ExecAnswer, ExecRequest, Health, ImageList,
     LifecycleAnswer, LogSource, LogsAnswer, LogsQuery, ServiceActionAnswer, ServiceList, ServiceLogsAnswer,
-    ServiceLogsQuery, ServiceState, StopRequest, UpdateAnswer, UpdateRequest,
+    ServiceLogsQuery, ServiceState, Snapshot, SnapshotAnswer, SnapshotList, SnapshotRequest, StopRequest, UpdateAnswer,
+    UpdateRequest,
 };
 use smp_proto::config_policy::Tier;
 use smp_proto::error::{ErrorBody, ErrorCode};
@@ -519,6 +520,48 @@ impl AgentClient {
         request: &ForwardsRequest,
     ) -> Result<ForwardsAnswer, AgentCallError> {
         self.call_with_body(caller, Call::new(Action::ForwardSet).container(container), request).await
+    }
+}
+
+impl AgentClient {
+    /// `snapshot.list`: the container's snapshots, oldest first.
+    pub async fn snapshots(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<SnapshotList, AgentCallError> {
+        self.call(caller, &Call::new(Action::SnapshotList).container(container)).await
+    }
+
+    /// `snapshot.create`: the token's `snap` is the new snapshot's name.
+    pub async fn take_snapshot(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        request: &SnapshotRequest,
+    ) -> Result<Snapshot, AgentCallError> {
+        let call = Call::new(Action::SnapshotCreate).container(container).snapshot(&request.name);
+        self.call_with_body(caller, call, request).await
+    }
+
+    /// `snapshot.restore`: the container back to `snapshot` (a running one is stopped and started again).
+    pub async fn restore_snapshot(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        snapshot: &str,
+    ) -> Result<SnapshotAnswer, AgentCallError> {
+        self.call(caller, &Call::new(Action::SnapshotRestore).container(container).snapshot(snapshot)).await
+    }
+
+    /// `snapshot.delete`.
+    pub async fn delete_snapshot(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        snapshot: &str,
+    ) -> Result<SnapshotAnswer, AgentCallError> {
+        self.call(caller, &Call::new(Action::SnapshotDelete).container(container).snapshot(snapshot)).await
     }
 }
 

@@ -22,6 +22,7 @@ pub mod password;
 pub mod provisioning;
 pub mod quotas;
 pub mod services;
+pub mod snapshots;
 pub mod sessions;
 pub mod ssh;
 pub mod ssh_keys;

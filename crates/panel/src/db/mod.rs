@@ -27,6 +27,7 @@ pub mod containers;
 pub mod dns;
 pub mod machines;
 pub mod networks;
+pub mod snapshots;
 pub mod quotas;
 pub mod schema;
 pub mod services;

@@ -59,6 +59,9 @@ pub enum Action {
     /// List, create and delete the host ports forwarded to it (its owners,
     /// within their `forwards` quota; admins).
     ContainerForward,
+    /// List, take, restore and delete its snapshots, set its schedule (its
+    /// owners, within their `snapshots` quota; admins).
+    ContainerSnapshot,
     /// Every machine's networks and every forward (admins; the object is `Object::Machine`).
     NetworkView,
     ServiceView,
@@ -93,7 +96,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::ContainerView,
         Action::ContainerStart,
         Action::ContainerStop,
@@ -110,6 +113,7 @@ impl Action {
         Action::ContainerResize,
         Action::ContainerAddress,
         Action::ContainerForward,
+        Action::ContainerSnapshot,
         Action::NetworkView,
         Action::ServiceView,
         Action::ServiceStart,
@@ -188,6 +192,7 @@ const OWNER_CONTAINER_ACTIONS: [Action; 11] = [
     Action::ContainerCreate,
     Action::ContainerConfigure,
     Action::ContainerForward,
+    Action::ContainerSnapshot,
 ];
 
 /// What owners may do only to a sub-container (one a member made under
@@ -416,6 +421,7 @@ mod tests {
             ContainerCreate,
             ContainerConfigure,
             ContainerForward,
+            ContainerSnapshot,
             ServiceCreate,
         ];
         let mut sub_container = lifecycle.clone();
