@@ -289,6 +289,7 @@ diesel::table! {
 diesel::joinable!(containers -> machines (machine_id));
 diesel::joinable!(forwards -> containers (container_id));
 diesel::joinable!(snapshots -> containers (container_id));
+diesel::joinable!(snapshot_schedules -> containers (container_id));
 diesel::joinable!(container_addresses -> containers (container_id));
 diesel::joinable!(machine_networks -> machines (machine_id));
 diesel::joinable!(machine_quotas -> machines (machine_id));

@@ -11,7 +11,7 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::i18n::{lookup, text};
+use super::i18n::{Translate as _, lookup, text};
 use super::pages::job_started;
 use super::panels::{bytes, error_fragment};
 use super::{Page, PageContext, PageForm, html, in_place, when};
