@@ -1011,6 +1011,7 @@ mod tests {
             ctr: None,
             uid: None,
             svc: None,
+            snap: None,
             bh: None,
         };
         for (adm, host, host_config, tier) in [
