@@ -32,6 +32,9 @@ pub enum ErrorCode {
     TokenWrongAction,
     TokenWrongContainer,
     TokenWrongService,
+    /// The token's `snap` is not the snapshot of the path (or, for
+    /// `snapshot.create`, of the body).
+    TokenWrongSnapshot,
     TokenBodyMismatch,
     ForbiddenConfig,
     NotFound,
@@ -68,7 +71,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 42] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
         ErrorCode::UnknownImage,
@@ -89,6 +92,7 @@ impl ErrorCode {
         ErrorCode::TokenWrongAction,
         ErrorCode::TokenWrongContainer,
         ErrorCode::TokenWrongService,
+        ErrorCode::TokenWrongSnapshot,
         ErrorCode::TokenBodyMismatch,
         ErrorCode::ForbiddenConfig,
         ErrorCode::NotFound,
@@ -134,6 +138,7 @@ impl ErrorCode {
             ErrorCode::TokenWrongAction => "token_wrong_action",
             ErrorCode::TokenWrongContainer => "token_wrong_container",
             ErrorCode::TokenWrongService => "token_wrong_service",
+            ErrorCode::TokenWrongSnapshot => "token_wrong_snapshot",
             ErrorCode::TokenBodyMismatch => "token_body_mismatch",
             ErrorCode::ForbiddenConfig => "forbidden_config",
             ErrorCode::NotFound => "not_found",
@@ -178,6 +183,7 @@ impl ErrorCode {
             | ErrorCode::TokenWrongAction
             | ErrorCode::TokenWrongContainer
             | ErrorCode::TokenWrongService
+            | ErrorCode::TokenWrongSnapshot
             | ErrorCode::TokenBodyMismatch
             | ErrorCode::ForbiddenConfig
             | ErrorCode::NetworkNotAllowed => 403,
@@ -300,6 +306,14 @@ mod tests {
         assert_eq!(
             (ErrorCode::PortUnreachable.as_str(), ErrorCode::PortUnreachable.http_status()),
             ("port_unreachable", 502)
+        );
+    }
+
+    #[test]
+    fn the_snapshot_binding_code_is_stable_and_a_403_like_the_other_bindings() {
+        assert_eq!(
+            (ErrorCode::TokenWrongSnapshot.as_str(), ErrorCode::TokenWrongSnapshot.http_status()),
+            ("token_wrong_snapshot", 403)
         );
     }
 

@@ -1,5 +1,5 @@
 //! Name rules, checked before anything reaches LXD or systemd: LXD instance
-//! names and systemd unit names.
+//! and snapshot names, and systemd unit names.
 
 use std::fmt;
 
@@ -12,27 +12,7 @@ pub struct InstanceName(String);
 
 impl InstanceName {
     pub fn parse(name: &str) -> Result<Self, Rejection> {
-        let invalid = |why: &str| {
-            Rejection::new(
-                ErrorCode::InvalidName,
-                format!(
-                    "invalid container name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
-                ),
-            )
-        };
-        if name.is_empty() || name.len() > 63 {
-            return Err(invalid("wrong length"));
-        }
-        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return Err(invalid("it must start with a letter"));
-        }
-        if name.ends_with('-') {
-            return Err(invalid("it must not end with '-'"));
-        }
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(invalid("it contains a character other than a letter, digit or '-'"));
-        }
-        Ok(InstanceName(name.to_owned()))
+        check_lxd_name(name, "container").map(|()| InstanceName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -40,7 +20,55 @@ impl InstanceName {
     }
 }
 
+/// LXD's rules for an instance name, which the agent also applies to
+/// snapshot names (`what` names the kind in the message).
+fn check_lxd_name(name: &str, what: &str) -> Result<(), Rejection> {
+    let invalid = |why: &str| {
+        Rejection::new(
+            ErrorCode::InvalidName,
+            format!(
+                "invalid {what} name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
+            ),
+        )
+    };
+    if name.is_empty() || name.len() > 63 {
+        return Err(invalid("wrong length"));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(invalid("it must start with a letter"));
+    }
+    if name.ends_with('-') {
+        return Err(invalid("it must not end with '-'"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(invalid("it contains a character other than a letter, digit or '-'"));
+    }
+    Ok(())
+}
+
 impl fmt::Display for InstanceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A snapshot name, under the same rules as [`InstanceName`] (LXD itself
+/// allows more, `/` excepted: the agent keeps to names that are safe in a
+/// path segment and in a shell).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SnapshotName(String);
+
+impl SnapshotName {
+    pub fn parse(name: &str) -> Result<Self, Rejection> {
+        check_lxd_name(name, "snapshot").map(|()| SnapshotName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SnapshotName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -128,6 +156,20 @@ mod tests {
             let rejection = InstanceName::parse(name).unwrap_err();
             assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");
         }
+    }
+
+    #[test]
+    fn snapshot_names_follow_the_instance_rules_and_say_snapshot() {
+        for name in ["s0", "auto-12", "before-upgrade", &format!("a{}", "b".repeat(62))] {
+            assert_eq!(SnapshotName::parse(name).unwrap().as_str(), name);
+        }
+        let too_long = format!("a{}", "b".repeat(63));
+        for name in ["", "0snap", "-s", "s-", "s_0", "s.0", "c1/s0", "..", "s 0", "s%2F0", &too_long] {
+            let rejection = SnapshotName::parse(name).unwrap_err();
+            assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");
+            assert!(rejection.message.starts_with("invalid snapshot name: "), "{}", rejection.message);
+        }
+        assert!(InstanceName::parse("-c").unwrap_err().message.starts_with("invalid container name: "));
     }
 
     #[test]

@@ -244,6 +244,7 @@ impl AgentClient {
             action: call.action,
             container: call.container,
             service: call.service,
+            snapshot: call.snapshot,
             ttl_s: Some(TOKEN_TTL_S),
             subject: &caller.username,
             admin: caller.tier >= Tier::Admin,
@@ -681,6 +682,8 @@ pub struct Call<'a> {
     /// The container's `volatile.uuid`, when known (the `uid` claim).
     pub uid: Option<&'a str>,
     pub service: Option<&'a str>,
+    /// The snapshot of `snapshot.create` (the body's name), `.restore` and `.delete`.
+    pub snapshot: Option<&'a str>,
     /// Appended as is (`lines=10`).
     pub query: Option<&'a str>,
     pub body: Option<&'a serde_json::Value>,
@@ -688,7 +691,7 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub fn new(action: Action) -> Call<'a> {
-        Call { action, container: None, uid: None, service: None, query: None, body: None }
+        Call { action, container: None, uid: None, service: None, snapshot: None, query: None, body: None }
     }
 
     pub fn container(self, container: impl Into<Instance<'a>>) -> Call<'a> {
@@ -698,6 +701,10 @@ impl<'a> Call<'a> {
 
     pub fn service(self, service: &'a str) -> Call<'a> {
         Call { service: Some(service), ..self }
+    }
+
+    pub fn snapshot(self, snapshot: &'a str) -> Call<'a> {
+        Call { snapshot: Some(snapshot), ..self }
     }
 
     pub fn query(self, query: &'a str) -> Call<'a> {
@@ -716,6 +723,9 @@ impl<'a> Call<'a> {
         };
         let svc =
             || self.service.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a service")));
+        let snap = || {
+            self.snapshot.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a snapshot")))
+        };
         Ok(match action {
             Action::List => (Method::GET, "/containers".to_owned()),
             Action::Create => (Method::POST, "/containers".to_owned()),
@@ -744,6 +754,10 @@ impl<'a> Call<'a> {
                 let verb = action.as_str().trim_start_matches("service.");
                 (Method::GET, format!("/container/{}/service/{}/{verb}", ctr()?, svc()?))
             }
+            Action::SnapshotList => (Method::GET, format!("/container/{}/snapshots", ctr()?)),
+            Action::SnapshotCreate => (Method::POST, format!("/container/{}/snapshots", ctr()?)),
+            Action::SnapshotRestore => (Method::POST, format!("/container/{}/snapshot/{}/restore", ctr()?, snap()?)),
+            Action::SnapshotDelete => (Method::DELETE, format!("/container/{}/snapshot/{}", ctr()?, snap()?)),
         })
     }
 }
