@@ -691,7 +691,7 @@ mod tests {
 
     #[test]
     fn usage_reads_as_used_of_each_limit_and_says_when_there_is_none() {
-        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048, forwards: 0 };
+        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048, forwards: 0, snapshots: 0 };
         let quota =
             Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: None, forwards: Some(2), snapshots: Some(3) };
         assert_eq!(
