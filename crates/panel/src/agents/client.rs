@@ -848,6 +848,23 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_calls_go_to_the_agents_snapshot_routes_and_name_their_snapshot() {
+        let route = |call: Call<'_>| call.route().map(|(method, path)| (method.to_string(), path));
+        let on_c1 = |action| Call::new(action).container("c1");
+        assert_eq!(route(on_c1(Action::SnapshotList)).unwrap(), ("GET".into(), "/container/c1/snapshots".into()));
+        assert_eq!(route(on_c1(Action::SnapshotCreate)).unwrap(), ("POST".into(), "/container/c1/snapshots".into()));
+        assert_eq!(
+            route(on_c1(Action::SnapshotRestore).snapshot("s0")).unwrap(),
+            ("POST".into(), "/container/c1/snapshot/s0/restore".into())
+        );
+        assert_eq!(
+            route(on_c1(Action::SnapshotDelete).snapshot("s0")).unwrap(),
+            ("DELETE".into(), "/container/c1/snapshot/s0".into())
+        );
+        assert!(route(on_c1(Action::SnapshotRestore)).is_err(), "a restore needs a snapshot");
+    }
+
+    #[test]
     fn a_garbled_event_is_an_error_not_a_skip() {
         assert!(sse_event("event: instance\ndata: {nope").unwrap().is_err());
         assert!(sse_event("event: other\ndata: {}").is_none());
