@@ -16,7 +16,7 @@
 #     admin `admin` and the approved member `demo` created once, their
 #     generated passwords in admin.password and demo.password (mode 600);
 #     `smp-demo` given to `demo`, and `hello.service` made her service;
-#     a quota of 2 sub-containers and 2 forwarded ports for `demo` (once);
+#     a quota of 2 sub-containers, 2 forwarded ports and 3 snapshots for `demo` (once);
 #   - the agent, then the panel in the background, each waited for on its
 #     health route (bounded), then the URL, the admin's username and password
 #     and copy-paste curl lines. Ctrl-C (or the end of either) stops both.
@@ -378,8 +378,8 @@ fi
 # she may create sub-containers of her own.
 MEMBER_ID=$(api GET /users | jq -r --arg name "$MEMBER" '.items[] | select(.username == $name) | .id')
 if [[ $(api GET "/users/$MEMBER_ID/usage" | jq -r .default) == true ]]; then
-    api PUT "/users/$MEMBER_ID/quota" '{"containers":2,"cpu":2,"memory_mb":1024,"disk_mb":4096,"forwards":2}' >/dev/null
-    say "panel: $MEMBER may create 2 sub-containers (2 CPUs, 1024 MiB, 4096 MiB of disk in all) and forward 2 ports"
+    api PUT "/users/$MEMBER_ID/quota" '{"containers":2,"cpu":2,"memory_mb":1024,"disk_mb":4096,"forwards":2,"snapshots":3}' >/dev/null
+    say "panel: $MEMBER may create 2 sub-containers (2 CPUs, 1024 MiB, 4096 MiB of disk in all), forward 2 ports and keep 3 snapshots"
 fi
 rm -f "$jar"
 

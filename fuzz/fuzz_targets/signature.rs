@@ -60,6 +60,7 @@ fn mint_from(body: &[u8]) {
         action: wanted.action,
         container: wanted.container.as_deref(),
         service: wanted.service.as_deref(),
+        snapshot: wanted.snapshot.as_deref(),
         ttl_s: wanted.ttl,
         subject: wanted.subject.as_deref().unwrap_or("operator"),
         admin: wanted.admin,
@@ -78,6 +79,7 @@ fn mint_from(body: &[u8]) {
         action: claims.act,
         container: if claims.act.container_in_body() { None } else { claims.ctr.as_deref() },
         service: claims.svc.as_deref(),
+        snapshot: if claims.act.snapshot_in_body() { None } else { claims.snap.as_deref() },
     };
     match verify_operation_token(&token, &ring(), &expect, NOW) {
         Ok(verified) => assert_eq!(verified, claims),

@@ -40,8 +40,9 @@ fn secret_of(kid: &str) -> Option<&'static str> {
 }
 
 /// The routes a token is tried against: a container action, a service
-/// action, `create` (container in the body) and one without a container.
-fn routes() -> [Expectations<'static>; 4] {
+/// action, a snapshot action, `create` (container in the body) and one
+/// without a container.
+fn routes() -> [Expectations<'static>; 5] {
     let base = Expectations {
         audience: "alita",
         max_ttl_s: 60,
@@ -49,10 +50,12 @@ fn routes() -> [Expectations<'static>; 4] {
         action: Action::Restart,
         container: Some("c1"),
         service: None,
+        snapshot: None,
     };
     [
         base,
         Expectations { action: Action::ServiceRestart, service: Some("web.service"), ..base },
+        Expectations { action: Action::SnapshotRestore, snapshot: Some("s0"), ..base },
         Expectations { action: Action::Create, container: None, ..base },
         Expectations { action: Action::List, container: None, ..base },
     ]

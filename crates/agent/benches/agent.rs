@@ -105,6 +105,7 @@ fn claims(action: Action, container: Option<&str>, service: Option<&str>, body: 
         ctr: container.map(str::to_owned),
         uid: None,
         svc: service.map(str::to_owned),
+        snap: None,
         bh: (!body.is_empty()).then(|| body_hash(body)),
     }
 }
@@ -123,6 +124,7 @@ fn verifications_per_second() {
         action: Action::Restart,
         container: Some(CONTAINER),
         service: None,
+        snapshot: None,
     };
     let started = Instant::now();
     let mut verified = 0u64;

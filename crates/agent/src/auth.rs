@@ -11,10 +11,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
-use smp_proto::names::{InstanceName, UnitName};
+use smp_proto::names::{InstanceName, SnapshotName, UnitName};
 use smp_proto::token::{
-    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, check_instance_uuid, check_query_hash,
-    verify_operation_token,
+    Claims, Expectations, LEEWAY_S, check_body_hash, check_created_container, check_created_snapshot,
+    check_instance_uuid, check_query_hash, verify_operation_token,
 };
 use smp_proto::{Action, ErrorCode};
 
@@ -26,14 +26,15 @@ use crate::startup::{AgentState, unix_now};
 #[derive(Debug, Clone, Copy)]
 pub struct RequiredAction(pub Action);
 
-/// A request whose token passed every check: its claims, the container and
-/// service of its path, and its body (which the token's `bh` matched). For
+/// A request whose token passed every check: its claims, the container,
+/// service and snapshot of its path, and its body (which the token's `bh` matched). For
 /// exec and state it holds a session place until the handler is done.
 #[derive(Debug)]
 pub struct Authorized {
     pub claims: Claims,
     pub container: Option<InstanceName>,
     pub service: Option<UnitName>,
+    pub snapshot: Option<SnapshotName>,
     pub body: Bytes,
     _session: Option<SessionPermit>,
 }
@@ -81,6 +82,7 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
     let token = bearer_token(request)?;
     let container = request.match_info().get("id").map(InstanceName::parse).transpose()?;
     let service = request.match_info().get("unit").map(UnitName::parse).transpose()?;
+    let snapshot = request.match_info().get("snapshot").map(SnapshotName::parse).transpose()?;
 
     let now = unix_now();
     let expectations = Expectations {
@@ -90,6 +92,7 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
         action,
         container: container.as_ref().map(InstanceName::as_str),
         service: service.as_ref().map(UnitName::as_str),
+        snapshot: snapshot.as_ref().map(SnapshotName::as_str),
     };
     let claims = verify_operation_token(token, &state.keys, &expectations, now)?;
     let body = read_body(request, payload, state.max_body_bytes).await?;
@@ -100,6 +103,7 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
         check_body_hash(&claims, &body)?;
     }
     check_created_container(&claims, &body)?;
+    check_created_snapshot(&claims, &body)?;
     // Before LXD is asked anything: a request over the limits costs LXD nothing.
     let session = match (&container, takes_a_session(action)) {
         (Some(name), true) => Some(state.sessions.try_acquire(name.as_str())?),
@@ -119,13 +123,14 @@ async fn authorize(request: &HttpRequest, payload: Payload) -> Result<Authorized
         act = %claims.act,
         ctr = claims.ctr.as_deref().unwrap_or("-"),
         svc = claims.svc.as_deref().unwrap_or("-"),
+        snap = claims.snap.as_deref().unwrap_or("-"),
         adm = claims.adm,
         host = claims.host,
         uid = claims.uid.as_deref().unwrap_or("-"),
         jti = %claims.jti,
         "token accepted"
     );
-    Ok(Authorized { claims, container, service, body, _session: session })
+    Ok(Authorized { claims, container, service, snapshot, body, _session: session })
 }
 
 fn bearer_token(request: &HttpRequest) -> Result<&str, AgentError> {

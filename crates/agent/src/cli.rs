@@ -38,6 +38,9 @@ pub enum Command {
         container: Option<String>,
         #[arg(long)]
         service: Option<String>,
+        /// The snapshot of snapshot.create (the body's name), .restore and .delete.
+        #[arg(long)]
+        snapshot: Option<String>,
         /// The exact body the token will be sent with (binds `bh`).
         #[arg(long, conflicts_with = "query")]
         body_file: Option<PathBuf>,
@@ -90,14 +93,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             served?
         }
         Command::Keygen => println!("{}", new_secret()),
-        Command::Token { action, container, service, body_file, query, ttl, subject, key_id, admin, host, config } => {
+        Command::Token {
+            action,
+            container,
+            service,
+            snapshot,
+            body_file,
+            query,
+            ttl,
+            subject,
+            key_id,
+            admin,
+            host,
+            config,
+        } => {
             let config = Config::load(&config)?;
             let body = body_file
                 .map(|path| std::fs::read(&path).with_context(|| format!("cannot read {}", path.display())))
                 .transpose()?;
             // An interactive route's `bh` is the hash of its query's bytes.
             let body = body.or(query.map(String::into_bytes));
-            let request = OfflineToken { action, container, service, body, ttl, subject, key_id, admin, host };
+            let request =
+                OfflineToken { action, container, service, snapshot, body, ttl, subject, key_id, admin, host };
             println!("{}", request.mint(&config, unix_now())?);
         }
         Command::Check { config } => check(&config).await?,
@@ -117,6 +134,7 @@ pub struct OfflineToken {
     pub action: Action,
     pub container: Option<String>,
     pub service: Option<String>,
+    pub snapshot: Option<String>,
     pub body: Option<Vec<u8>>,
     pub ttl: Option<i64>,
     pub subject: String,
@@ -136,6 +154,7 @@ impl OfflineToken {
             action: self.action,
             container: self.container.as_deref(),
             service: self.service.as_deref(),
+            snapshot: self.snapshot.as_deref(),
             ttl_s: self.ttl,
             subject: &self.subject,
             // A host token is an admin's too: with host_config off it gets the admin tier.
@@ -225,6 +244,7 @@ mod tests {
             action: Action::Tunnel,
             container: Some("c1".to_owned()),
             service: None,
+            snapshot: None,
             body: Some(b"port=22".to_vec()),
             ttl: None,
             subject: "ops".to_owned(),
@@ -242,6 +262,7 @@ mod tests {
             action: Action::Tunnel,
             container: Some("c1"),
             service: None,
+            snapshot: None,
         };
         let claims = smp_proto::token::verify_operation_token(&token, &keys, &expect, unix_now()).unwrap();
         assert!(smp_proto::token::check_query_hash(&claims, "port=22").is_ok());

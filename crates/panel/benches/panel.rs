@@ -45,6 +45,7 @@
 mod forwards;
 mod load;
 mod oidc;
+mod snapshots;
 #[allow(dead_code)] // each bench uses a part of it
 mod support;
 
@@ -77,7 +78,7 @@ fn main() {
     runtime.block_on(async {
         // `SMP_BENCH_ONLY=<figure>` runs that figure alone.
         let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
-        let figures = ["list", "dashboard", "sign_in", "ldap", "oidc", "lifecycle", "forwards", "load"];
+        let figures = ["list", "dashboard", "sign_in", "ldap", "oidc", "lifecycle", "forwards", "snapshots", "load"];
         assert!(only.is_empty() || figures.contains(&only.as_str()), "SMP_BENCH_ONLY={only:?}: one of {figures:?}");
         let wanted = |name: &str| only.is_empty() || name == only;
         if wanted("list") {
@@ -100,6 +101,9 @@ fn main() {
         }
         if wanted("forwards") {
             forwards::port_allocation_under_fifty_concurrent_requests().await;
+        }
+        if wanted("snapshots") {
+            snapshots::take_and_restore_beside_lxc().await;
         }
         if wanted("load") {
             load::two_hundred_clients_for_a_minute().await;

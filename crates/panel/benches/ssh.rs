@@ -286,6 +286,7 @@ impl DirectAgent {
             ctr: Some(CONTAINER.into()),
             uid: None,
             svc: None,
+            snap: None,
             bh: Some(body_hash(query.as_bytes())),
         };
         let token = mint_operation_token(&self.key, &claims).expect("mint");

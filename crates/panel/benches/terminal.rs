@@ -273,6 +273,7 @@ async fn agent_terminal(agent_url: &str, key: &SharedKey) -> Shell {
         ctr: Some(CONTAINER.into()),
         uid: None,
         svc: None,
+        snap: None,
         bh: None,
     };
     let token = mint_operation_token(key, &claims).expect("mint");

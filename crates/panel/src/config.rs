@@ -179,7 +179,14 @@ const DEFAULTS: Defaults = Defaults {
     listen: "127.0.0.1:8080",
     sync_interval_s: 30,
     allow_signup: true,
-    default_quota: Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0), forwards: Some(0) },
+    default_quota: Quota {
+        containers: Some(0),
+        cpu: Some(0),
+        memory_mb: Some(0),
+        disk_mb: Some(0),
+        forwards: Some(0),
+        snapshots: Some(3),
+    },
     default_limits: Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) },
     max_agent_calls_per_user: 8,
     terminal_ticket_ttl_s: 30,
@@ -345,8 +352,14 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.sync_interval_s, 30);
         assert_eq!(config.backend(), Backend::Sqlite);
-        let nothing =
-            Quota { containers: Some(0), cpu: Some(0), memory_mb: Some(0), disk_mb: Some(0), forwards: Some(0) };
+        let nothing = Quota {
+            containers: Some(0),
+            cpu: Some(0),
+            memory_mb: Some(0),
+            disk_mb: Some(0),
+            forwards: Some(0),
+            snapshots: Some(3),
+        };
         assert_eq!(config.default_quota, nothing);
         assert_eq!(config.default_limits, Limits { cpu: Some(1), memory_mb: Some(512), disk_mb: Some(2048) });
         assert!(config.ssh.is_none(), "SSH is off unless [ssh] is there");

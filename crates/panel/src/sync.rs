@@ -29,6 +29,7 @@ use crate::db::in_flight;
 use crate::db::machines::{self, Machine, MachineId};
 use crate::db::networks;
 use crate::db::services;
+use crate::db::snapshots;
 use crate::db::{self, Backend, DbConnection, DbError};
 
 /// The PostgreSQL advisory lock key of the sync ("SMP_SYNC" in ASCII).
@@ -113,7 +114,40 @@ impl Agents {
         .await?;
         report.services = self.sync_services(id, &client).await?;
         self.sync_networks(id, &client).await?;
+        self.sync_snapshots(id, &client).await?;
         Ok(report)
+    }
+
+    /// Refreshes the snapshot rows of the machine's containers that have a
+    /// schedule or snapshots in the panel (one `snapshot.list` each): LXD's
+    /// scheduler takes and expires snapshots on its own. A container whose
+    /// agent cannot list keeps its rows.
+    async fn sync_snapshots(&self, id: MachineId, client: &AgentClient) -> Result<(), SyncError> {
+        let containers = db::run(&self.pool, move |connection| {
+            Ok::<_, SyncError>(snapshots::containers_with_snapshots(connection, id)?)
+        })
+        .await?;
+        for (container, name) in containers {
+            match client.snapshots(&sync_caller(), name.as_str()).await {
+                Ok(listed) => {
+                    db::run(&self.pool, move |connection| {
+                        let now = db::unix_now();
+                        let stale_before = now - in_flight::LONGEST_CALL_S;
+                        Ok::<_, SyncError>(snapshots::reconcile(
+                            connection,
+                            container,
+                            id,
+                            &listed.items,
+                            now,
+                            stale_before,
+                        )?)
+                    })
+                    .await?;
+                }
+                Err(error) => tracing::info!(machine = %id, %name, %error, "cannot list the container's snapshots"),
+            }
+        }
+        Ok(())
     }
 
     /// Refreshes what the panel knows of the machine's networks (one

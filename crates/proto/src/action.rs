@@ -70,10 +70,22 @@ pub enum Action {
     /// A container's whole set of forwards (`PUT /container/<id>/forwards`).
     #[serde(rename = "forward.set")]
     ForwardSet,
+    /// A container's snapshots (`GET /container/<id>/snapshots`).
+    #[serde(rename = "snapshot.list")]
+    SnapshotList,
+    /// A new snapshot, named by the body (`POST /container/<id>/snapshots`).
+    #[serde(rename = "snapshot.create")]
+    SnapshotCreate,
+    /// The container back to a snapshot (`POST /container/<id>/snapshot/<name>/restore`).
+    #[serde(rename = "snapshot.restore")]
+    SnapshotRestore,
+    /// A snapshot removed (`DELETE /container/<id>/snapshot/<name>`).
+    #[serde(rename = "snapshot.delete")]
+    SnapshotDelete,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 30] = [
         Action::List,
         Action::Start,
         Action::Stop,
@@ -100,6 +112,10 @@ impl Action {
         Action::Address,
         Action::ForwardList,
         Action::ForwardSet,
+        Action::SnapshotList,
+        Action::SnapshotCreate,
+        Action::SnapshotRestore,
+        Action::SnapshotDelete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +146,10 @@ impl Action {
             Action::Address => "address",
             Action::ForwardList => "forward.list",
             Action::ForwardSet => "forward.set",
+            Action::SnapshotList => "snapshot.list",
+            Action::SnapshotCreate => "snapshot.create",
+            Action::SnapshotRestore => "snapshot.restore",
+            Action::SnapshotDelete => "snapshot.delete",
         }
     }
 
@@ -176,6 +196,18 @@ impl Action {
                 | Action::ServiceState
                 | Action::ServiceLogs
         )
+    }
+
+    /// Whether a token for this action must name a snapshot (`snap`).
+    pub fn needs_snapshot(self) -> bool {
+        matches!(self, Action::SnapshotCreate | Action::SnapshotRestore | Action::SnapshotDelete)
+    }
+
+    /// Whether the token's snapshot (`snap`) is the `name` of the request
+    /// body rather than the path's `<name>`: `snapshot.create`, whose path
+    /// (`POST /container/<id>/snapshots`) names no snapshot yet.
+    pub fn snapshot_in_body(self) -> bool {
+        matches!(self, Action::SnapshotCreate)
     }
 }
 
@@ -254,6 +286,27 @@ mod tests {
             assert!(!action.must_bind_query(), "{action}");
         }
         assert!("exec-stream".parse::<Action>().is_err(), "the claim is exec.stream, the path exec-stream");
+    }
+
+    #[test]
+    fn snapshot_actions_act_on_a_container_in_the_path_and_all_but_list_name_a_snapshot() {
+        for (text, action) in [
+            ("snapshot.list", Action::SnapshotList),
+            ("snapshot.create", Action::SnapshotCreate),
+            ("snapshot.restore", Action::SnapshotRestore),
+            ("snapshot.delete", Action::SnapshotDelete),
+        ] {
+            assert_eq!(text.parse::<Action>(), Ok(action));
+            assert!(action.needs_container() && action.container_in_path(), "{action}");
+            assert!(!action.needs_service() && !action.is_interactive(), "{action}");
+            assert_eq!(action.needs_snapshot(), action != Action::SnapshotList, "{action}");
+        }
+        for action in Action::ALL {
+            assert_eq!(action.snapshot_in_body(), action == Action::SnapshotCreate, "{action}");
+            if !action.as_str().starts_with("snapshot.") {
+                assert!(!action.needs_snapshot(), "{action}");
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
+use crate::error::{ErrorCode, Rejection};
 
 /// Whether the JSON text `body` is an object (its first character past
 /// whitespace is `{`). Every request body is one; serde would also read a
@@ -49,6 +50,10 @@ pub struct TokenRequest {
     pub container: Option<String>,
     #[serde(default)]
     pub service: Option<String>,
+    /// The snapshot, for `snapshot.create` (the body's `name`),
+    /// `snapshot.restore` and `snapshot.delete` (the path's); the `snap` claim.
+    #[serde(default)]
+    pub snapshot: Option<String>,
     /// Seconds the token lives; at most the agent's `max_ttl_s`, default 30.
     #[serde(default)]
     pub ttl: Option<i64>,
@@ -261,6 +266,72 @@ pub struct ImageSummary {
     pub architecture: String,
     /// The image file's size.
     pub size_bytes: u64,
+}
+
+/// Body of `POST /container/<id>/snapshots` (`snapshot.create`); the
+/// token's `snap` is its `name`. Parse it with [`SnapshotRequest::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnapshotRequest {
+    /// The new snapshot's name ([`crate::names::SnapshotName`]).
+    pub name: String,
+    /// Also save the running container's memory (LXD needs CRIU on the host for it).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = false))]
+    pub stateful: bool,
+}
+
+impl SnapshotRequest {
+    /// Parses the body as the route does (and as the token check that
+    /// compares its `name` with `snap` does): a JSON object, no unknown
+    /// field, no field twice; anything else is `invalid_request`. The name
+    /// itself is checked by the route ([`crate::names::SnapshotName`]).
+    pub fn parse(body: &[u8]) -> Result<SnapshotRequest, Rejection> {
+        let invalid = |message: String| Rejection::new(ErrorCode::InvalidRequest, message);
+        if !is_json_object(body) {
+            return Err(invalid("invalid JSON body: the body must be a JSON object".to_owned()));
+        }
+        serde_json::from_slice(body).map_err(|error| invalid(format!("invalid JSON body: {error}")))
+    }
+}
+
+/// One snapshot of a container, as `GET /container/<id>/snapshots` lists it
+/// (and `snapshot.create` answers it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Snapshot {
+    pub name: String,
+    /// When it was taken, Unix seconds.
+    pub created_at: i64,
+    /// When LXD deletes it (from `snapshots.expiry`), Unix seconds; null: never.
+    pub expires_at: Option<i64>,
+    /// Whether it holds the container's memory too.
+    pub stateful: bool,
+    /// The space it takes in the pool; null when the pool's driver does not
+    /// say (`dir` does not).
+    pub size_bytes: Option<u64>,
+}
+
+/// `GET /container/<id>/snapshots` (`snapshot.list`), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnapshotList {
+    pub items: Vec<Snapshot>,
+}
+
+/// Answer of `snapshot.restore` and `snapshot.delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnapshotAnswer {
+    /// The container.
+    pub name: String,
+    pub snapshot: String,
+    pub action: Action,
+    /// The container's status once LXD is done: a restore of a running
+    /// container stops it, puts its files back and starts it again.
+    pub status: ContainerStatus,
+    pub duration_ms: u64,
 }
 
 /// `1` MiB to 16 TiB: the range of `disk_mb`.
@@ -759,7 +830,7 @@ pub fn journal_since(since: &str) -> Result<String, String> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` → Unix seconds; strict.
-fn rfc3339_to_unix(text: &str) -> Option<i64> {
+pub fn rfc3339_to_unix(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     if bytes.len() < 20 || !text.is_ascii() {
         return None;
@@ -965,6 +1036,26 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_request_defaults_to_a_stateless_snapshot_and_is_parsed_strictly() {
+        let request = SnapshotRequest::parse(br#"{"name":"s0"}"#).unwrap();
+        assert_eq!(request, SnapshotRequest { name: "s0".into(), stateful: false });
+        assert!(SnapshotRequest::parse(br#" {"name":"s0","stateful":true}"#).unwrap().stateful);
+        for body in [
+            &br#"{"name":"s0","expires_at":"2030-01-01T00:00:00Z"}"#[..],
+            br#"{"name":"s0","name":"s1"}"#,
+            br#"{"name":"s0","n\u0061me":"s1"}"#,
+            br#"{"stateful":false}"#,
+            br#"{"name":0}"#,
+            br#"["s0"]"#,
+            b"",
+            b"null",
+        ] {
+            let refused = SnapshotRequest::parse(body).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::InvalidRequest, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
     fn since_accepts_rfc3339_and_relative_forms_only() {
         assert_eq!(journal_since("1970-01-01T00:00:00Z").unwrap(), "@0");
         assert_eq!(journal_since("2026-11-23T08:00:00Z").unwrap(), "@1795420800");
@@ -1030,6 +1121,10 @@ mod openapi_tests {
         assert_eq!(exec["properties"]["user"]["default"], least.user);
         assert_eq!(exec["properties"]["stdin"]["default"], least.stdin);
         assert_eq!(exec["properties"]["timeout_s"]["default"], least.timeout_s);
+        let snapshot = schema_of::<SnapshotRequest>();
+        let least = SnapshotRequest::parse(br#"{"name":"s0"}"#).unwrap();
+        assert_eq!(snapshot["required"], json!(["name"]));
+        assert_eq!(snapshot["properties"]["stateful"]["default"], least.stateful);
     }
 
     #[test]

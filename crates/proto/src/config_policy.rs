@@ -8,7 +8,10 @@
 //! tier is a whitelist:
 //! - member: exactly the keys of [`MEMBER_CONFIG_KEYS`], with values of their
 //!   shape, the profiles of `member_profiles` and the images of
-//!   `member_images`;
+//!   `member_images`; of the `snapshots.*` keys only `snapshots.schedule`,
+//!   `snapshots.expiry` and `snapshots.pattern`, each value checked (a
+//!   schedule alias or five cron fields, one expiry term, a plain name with
+//!   `%d`: never one of LXD's pongo2 templates);
 //! - admin: also the keys of [`ADMIN_CONFIG_KEYS`], everything that cannot
 //!   reach the host, any profile and image of the project;
 //! - host: any well-formed key, values with newlines and tabs (multi-line
@@ -159,6 +162,20 @@ pub enum ValueShape {
     CpuLimit,
     /// A whole number from 1.
     Count,
+    /// When LXD takes scheduled snapshots: `@hourly`, `@daily`, `@weekly`,
+    /// `@monthly`, or a cron expression of five fields, each of digits,
+    /// `*`, `,`, `-` and `/` only (at most 64 characters; LXD checks the
+    /// numbers).
+    SnapshotSchedule,
+    /// How long LXD keeps a snapshot: one term, 1-9999 and a unit of
+    /// LXD's (`M` minutes, `H` hours, `d` days, `w` weeks, `m` months, `y`
+    /// years), e.g. `7d`.
+    SnapshotExpiry,
+    /// How LXD names scheduled snapshots: a lower-case letter, up to 30
+    /// lower-case letters, digits and `-`, then exactly `%d` (LXD's
+    /// counter), e.g. `auto-%d`. No pongo2 template: the name is a valid
+    /// snapshot name whatever the counter.
+    SnapshotPattern,
     /// Any text (without control characters, like every member value).
     Text,
 }
@@ -187,6 +204,26 @@ impl ValueShape {
                     })
             }
             ValueShape::Count => is_number_in(value, 1, u64::from(u32::MAX)),
+            ValueShape::SnapshotSchedule => {
+                matches!(value, "@hourly" | "@daily" | "@weekly" | "@monthly")
+                    || (value.len() <= MAX_SCHEDULE_CHARS
+                        && value.split(' ').count() == 5
+                        && value.split(' ').all(|field| {
+                            !field.is_empty()
+                                && field.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'*' | b',' | b'-' | b'/'))
+                        }))
+            }
+            ValueShape::SnapshotExpiry => {
+                let Some(unit) = value.chars().last() else { return false };
+                matches!(unit, 'M' | 'H' | 'd' | 'w' | 'm' | 'y')
+                    && !value.starts_with('0')
+                    && is_number_in(&value[..value.len() - 1], 1, MAX_EXPIRY_COUNT)
+            }
+            ValueShape::SnapshotPattern => value.strip_suffix("%d").is_some_and(|stem| {
+                stem.starts_with(|c: char| c.is_ascii_lowercase())
+                    && stem.len() <= 31
+                    && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            }),
             ValueShape::Text => true,
         }
     }
@@ -198,10 +235,24 @@ impl ValueShape {
             ValueShape::MemoryLimit => "a size (`512MiB`, `1GiB`, `500MB`) or a share of the host's memory (`50%`)",
             ValueShape::CpuLimit => "a number of CPUs (`2`) or the CPUs to run on (`0-1`, `0,2`)",
             ValueShape::Count => "a whole number from 1",
+            ValueShape::SnapshotSchedule => {
+                "`@hourly`, `@daily`, `@weekly`, `@monthly` or five cron fields of digits, `*`, `,`, `-`, `/` (`0 3 * * *`)"
+            }
+            ValueShape::SnapshotExpiry => {
+                "1-9999 and a unit: `M` minutes, `H` hours, `d` days, `w` weeks, `m` months, `y` years (`7d`)"
+            }
+            ValueShape::SnapshotPattern => {
+                "a lower-case letter, up to 30 lower-case letters, digits and `-`, then `%d` (`auto-%d`)"
+            }
             ValueShape::Text => "any text",
         }
     }
 }
+
+/// Longest `snapshots.schedule` a member may give.
+const MAX_SCHEDULE_CHARS: usize = 64;
+/// Most units of a `snapshots.expiry` term (`9999d`).
+const MAX_EXPIRY_COUNT: u64 = 9999;
 
 /// `text` is 1-10 ASCII digits and a number from `min` to `max`.
 fn is_number_in(text: &str, min: u64, max: u64) -> bool {
@@ -220,7 +271,7 @@ pub struct AllowedKey {
 }
 
 /// The member tier: everything a token with neither `adm` nor `host` may set.
-pub const MEMBER_CONFIG_KEYS: [AllowedKey; 5] = [
+pub const MEMBER_CONFIG_KEYS: [AllowedKey; 8] = [
     AllowedKey {
         pattern: KeyPattern::Exact("boot.autostart"),
         shape: ValueShape::Boolean,
@@ -240,6 +291,21 @@ pub const MEMBER_CONFIG_KEYS: [AllowedKey; 5] = [
         pattern: KeyPattern::Exact("limits.processes"),
         shape: ValueShape::Count,
         meaning: "the most processes the container may run at once",
+    },
+    AllowedKey {
+        pattern: KeyPattern::Exact("snapshots.schedule"),
+        shape: ValueShape::SnapshotSchedule,
+        meaning: "when LXD takes a snapshot of the container by itself",
+    },
+    AllowedKey {
+        pattern: KeyPattern::Exact("snapshots.expiry"),
+        shape: ValueShape::SnapshotExpiry,
+        meaning: "how long LXD keeps each snapshot it takes (from then on, also those taken through the API)",
+    },
+    AllowedKey {
+        pattern: KeyPattern::Exact("snapshots.pattern"),
+        shape: ValueShape::SnapshotPattern,
+        meaning: "how LXD names the snapshots it takes by schedule (`%d` counts up)",
     },
     AllowedKey {
         pattern: KeyPattern::Prefix("user."),
@@ -409,7 +475,7 @@ pub const REFUSED_CONFIG_KEYS: [RefusedKey; 34] = [
     },
     RefusedKey {
         pattern: KeyPattern::Prefix("snapshots."),
-        reason: "scheduled snapshots fill the host's storage pool",
+        reason: "snapshot keys beyond a member's schedule, expiry and pattern (snapshots.schedule.stopped also snapshots stopped containers) fill the host's storage pool faster",
     },
     RefusedKey { pattern: KeyPattern::Prefix("migration."), reason: "live-migration settings are the host's business" },
     RefusedKey {
@@ -782,8 +848,9 @@ fn refusal_message(key: &str, needed: Tier, grant: Grant) -> String {
     message
 }
 
-/// `boot.autostart, limits.cpu, limits.memory, limits.processes, user.*`
-/// (and the admin tier's keys after them).
+/// `boot.autostart, limits.cpu, limits.memory, limits.processes,
+/// snapshots.schedule, snapshots.expiry, snapshots.pattern, user.*` (and
+/// the admin tier's keys after them).
 pub fn tier_keys_text(tier: Tier) -> String {
     let member = MEMBER_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text());
     let admin = ADMIN_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text());
@@ -892,6 +959,9 @@ mod tests {
             ValueShape::MemoryLimit => "512MiB",
             ValueShape::CpuLimit => "2",
             ValueShape::Count => "100",
+            ValueShape::SnapshotSchedule => "@daily",
+            ValueShape::SnapshotExpiry => "7d",
+            ValueShape::SnapshotPattern => "auto-%d",
             ValueShape::Text => "ann's test box",
         }
     }
@@ -957,6 +1027,103 @@ mod tests {
         }
         for value in ["", "0", "-1", "4294967296", "1e3", "12a", "99999999999"] {
             assert!(!ValueShape::Count.accepts(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn snapshots_schedule_takes_an_alias_or_five_plain_cron_fields() {
+        for value in ["@hourly", "@daily", "@weekly", "@monthly", "0 3 * * *", "*/15 * * * *", "0 1-5 * * 1,3,5"] {
+            assert!(ValueShape::SnapshotSchedule.accepts(value), "{value}");
+        }
+        let too_long = format!("{} * * * *", "1,".repeat(30) + "1");
+        for value in [
+            "@every-second",
+            "@yearly",
+            "@reboot",
+            "daily",
+            "0 3 * *",
+            "0 3 * * * *",
+            "0  3 * * *",
+            " 0 3 * * *",
+            "0 3 * * MON",
+            "0 3 ? * *",
+            "0 3 * * *; reboot",
+            "{{ x }} * * * *",
+            &too_long,
+        ] {
+            assert!(!ValueShape::SnapshotSchedule.accepts(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn snapshots_expiry_takes_one_term_of_lxds_units() {
+        for value in ["7d", "1M", "12H", "2w", "6m", "1y", "9999d"] {
+            assert!(ValueShape::SnapshotExpiry.accepts(value), "{value}");
+        }
+        for value in ["forever", "0d", "10000d", "07d", "7", "d", "7D", "7s", "1d 2H", "7 d", "-1d", "7dd", "7é"] {
+            assert!(!ValueShape::SnapshotExpiry.accepts(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn snapshots_pattern_takes_a_plain_name_ending_in_percent_d() {
+        for value in ["auto-%d", "snap%d", "a%d", &format!("a{}%d", "b".repeat(30))] {
+            assert!(ValueShape::SnapshotPattern.accepts(value), "{value}");
+        }
+        for value in [
+            "x",
+            "%d",
+            "auto-",
+            "auto-%d-x",
+            "auto-%s",
+            "Auto-%d",
+            "1auto-%d",
+            "-auto%d",
+            "auto_%d",
+            "auto/%d",
+            "{{ creation_date|date:'2006-01-02' }}",
+            "snap{{ x }}%d",
+            "auto-%d%d",
+            &format!("a{}%d", "b".repeat(31)),
+        ] {
+            assert!(!ValueShape::SnapshotPattern.accepts(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn members_may_set_exactly_three_snapshot_keys_and_admins_the_rest() {
+        for key in ["snapshots.schedule", "snapshots.expiry", "snapshots.pattern"] {
+            assert_eq!(required_tier(key), Tier::Member, "{key}");
+        }
+        let member_keys: Vec<String> = MEMBER_CONFIG_KEYS.iter().map(|allowed| allowed.pattern.text()).collect();
+        assert_eq!(
+            member_keys,
+            [
+                "boot.autostart",
+                "limits.cpu",
+                "limits.memory",
+                "limits.processes",
+                "snapshots.schedule",
+                "snapshots.expiry",
+                "snapshots.pattern",
+                "user.*"
+            ]
+        );
+        for key in ["snapshots.schedule.stopped", "snapshots.example", "snapshots.schedulex", "snapshots."] {
+            assert_ne!(required_tier(key), Tier::Member, "{key}");
+            assert_eq!(code(check_config(&config(&[(key, "1")]), MEMBER)), Some(ErrorCode::ForbiddenConfig), "{key}");
+        }
+        assert_eq!(code(check_config(&config(&[("snapshots.schedule.stopped", "true")]), ADMIN)), None);
+        let good =
+            config(&[("snapshots.schedule", "@daily"), ("snapshots.expiry", "7d"), ("snapshots.pattern", "auto-%d")]);
+        assert_eq!(code(check_config(&good, MEMBER)), None);
+        for (key, bad) in
+            [("snapshots.schedule", "@every-second"), ("snapshots.expiry", "forever"), ("snapshots.pattern", "x")]
+        {
+            let refused = check_config(&config(&[(key, bad)]), MEMBER).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::InvalidRequest, "{key} = {bad}");
+            assert!(refused.message.contains(key), "{}", refused.message);
+            assert_eq!(code(check_config(&config(&[(key, "")]), MEMBER)), None, "\"\" removes {key}");
         }
     }
 
@@ -1056,6 +1223,7 @@ mod tests {
             ctr: None,
             uid: None,
             svc: None,
+            snap: None,
             bh: None,
         };
         for (adm, host, host_config, tier) in [

@@ -35,6 +35,9 @@ pub enum ErrorCode {
     TokenWrongAction,
     TokenWrongContainer,
     TokenWrongService,
+    /// The token's `snap` is not the snapshot of the path (or, for
+    /// `snapshot.create`, of the body).
+    TokenWrongSnapshot,
     TokenBodyMismatch,
     ForbiddenConfig,
     NotFound,
@@ -71,7 +74,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 42] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidName,
         ErrorCode::UnknownImage,
@@ -92,6 +95,7 @@ impl ErrorCode {
         ErrorCode::TokenWrongAction,
         ErrorCode::TokenWrongContainer,
         ErrorCode::TokenWrongService,
+        ErrorCode::TokenWrongSnapshot,
         ErrorCode::TokenBodyMismatch,
         ErrorCode::ForbiddenConfig,
         ErrorCode::NotFound,
@@ -137,6 +141,7 @@ impl ErrorCode {
             ErrorCode::TokenWrongAction => "token_wrong_action",
             ErrorCode::TokenWrongContainer => "token_wrong_container",
             ErrorCode::TokenWrongService => "token_wrong_service",
+            ErrorCode::TokenWrongSnapshot => "token_wrong_snapshot",
             ErrorCode::TokenBodyMismatch => "token_body_mismatch",
             ErrorCode::ForbiddenConfig => "forbidden_config",
             ErrorCode::NotFound => "not_found",
@@ -181,6 +186,7 @@ impl ErrorCode {
             | ErrorCode::TokenWrongAction
             | ErrorCode::TokenWrongContainer
             | ErrorCode::TokenWrongService
+            | ErrorCode::TokenWrongSnapshot
             | ErrorCode::TokenBodyMismatch
             | ErrorCode::ForbiddenConfig
             | ErrorCode::NetworkNotAllowed => 403,
@@ -239,6 +245,8 @@ impl Rejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     InstanceName(InstanceNameProblem),
+    /// A snapshot name, under the instance rules.
+    SnapshotName(InstanceNameProblem),
     UnitName(UnitNameProblem),
     Config(ConfigProblem),
 }
@@ -247,6 +255,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::InstanceName(problem) => problem.fmt(f),
+            Reason::SnapshotName(problem) => f.write_str(&problem.message("snapshot")),
             Reason::UnitName(problem) => problem.fmt(f),
             Reason::Config(problem) => problem.fmt(f),
         }
@@ -331,6 +340,14 @@ mod tests {
         assert_eq!(
             (ErrorCode::PortUnreachable.as_str(), ErrorCode::PortUnreachable.http_status()),
             ("port_unreachable", 502)
+        );
+    }
+
+    #[test]
+    fn the_snapshot_binding_code_is_stable_and_a_403_like_the_other_bindings() {
+        assert_eq!(
+            (ErrorCode::TokenWrongSnapshot.as_str(), ErrorCode::TokenWrongSnapshot.http_status()),
+            ("token_wrong_snapshot", 403)
         );
     }
 

@@ -1,5 +1,5 @@
 //! Name rules, checked before anything reaches LXD or systemd: LXD instance
-//! names and systemd unit names.
+//! and snapshot names, and systemd unit names.
 
 use std::fmt;
 
@@ -12,20 +12,10 @@ pub struct InstanceName(String);
 
 impl InstanceName {
     pub fn parse(name: &str) -> Result<Self, Rejection> {
-        let invalid = |problem| Rejection::because(ErrorCode::InvalidName, Reason::InstanceName(problem));
-        if name.is_empty() || name.len() > 63 {
-            return Err(invalid(InstanceNameProblem::WrongLength));
+        match lxd_name_problem(name) {
+            Some(problem) => Err(Rejection::because(ErrorCode::InvalidName, Reason::InstanceName(problem))),
+            None => Ok(InstanceName(name.to_owned())),
         }
-        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return Err(invalid(InstanceNameProblem::FirstNotALetter));
-        }
-        if name.ends_with('-') {
-            return Err(invalid(InstanceNameProblem::EndsWithDash));
-        }
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(invalid(InstanceNameProblem::OtherCharacter));
-        }
-        Ok(InstanceName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -34,6 +24,47 @@ impl InstanceName {
 }
 
 impl fmt::Display for InstanceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What is wrong with `name` under LXD's rules for an instance name, which
+/// the agent also applies to snapshot names; `None`: nothing.
+fn lxd_name_problem(name: &str) -> Option<InstanceNameProblem> {
+    if name.is_empty() || name.len() > 63 {
+        Some(InstanceNameProblem::WrongLength)
+    } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        Some(InstanceNameProblem::FirstNotALetter)
+    } else if name.ends_with('-') {
+        Some(InstanceNameProblem::EndsWithDash)
+    } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Some(InstanceNameProblem::OtherCharacter)
+    } else {
+        None
+    }
+}
+
+/// A snapshot name, under the same rules as [`InstanceName`] (LXD itself
+/// allows more, `/` excepted: the agent keeps to names that are safe in a
+/// path segment and in a shell).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SnapshotName(String);
+
+impl SnapshotName {
+    pub fn parse(name: &str) -> Result<Self, Rejection> {
+        match lxd_name_problem(name) {
+            Some(problem) => Err(Rejection::because(ErrorCode::InvalidName, Reason::SnapshotName(problem))),
+            None => Ok(SnapshotName(name.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SnapshotName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -110,18 +141,24 @@ pub enum InstanceNameProblem {
     OtherCharacter,
 }
 
-impl fmt::Display for InstanceNameProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl InstanceNameProblem {
+    /// The refusal's message for a name of `what` (`container`, `snapshot`).
+    pub fn message(self, what: &str) -> String {
         let why = match self {
             InstanceNameProblem::WrongLength => "wrong length",
             InstanceNameProblem::FirstNotALetter => "it must start with a letter",
             InstanceNameProblem::EndsWithDash => "it must not end with '-'",
             InstanceNameProblem::OtherCharacter => "it contains a character other than a letter, digit or '-'",
         };
-        write!(
-            f,
-            "invalid container name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
+        format!(
+            "invalid {what} name: {why} (1-63 letters, digits and '-', starting with a letter, not ending with '-')"
         )
+    }
+}
+
+impl fmt::Display for InstanceNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message("container"))
     }
 }
 
@@ -173,6 +210,20 @@ mod tests {
             let rejection = InstanceName::parse(name).unwrap_err();
             assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");
         }
+    }
+
+    #[test]
+    fn snapshot_names_follow_the_instance_rules_and_say_snapshot() {
+        for name in ["s0", "auto-12", "before-upgrade", &format!("a{}", "b".repeat(62))] {
+            assert_eq!(SnapshotName::parse(name).unwrap().as_str(), name);
+        }
+        let too_long = format!("a{}", "b".repeat(63));
+        for name in ["", "0snap", "-s", "s-", "s_0", "s.0", "c1/s0", "..", "s 0", "s%2F0", &too_long] {
+            let rejection = SnapshotName::parse(name).unwrap_err();
+            assert_eq!(rejection.code, ErrorCode::InvalidName, "{name:?}");
+            assert!(rejection.message.starts_with("invalid snapshot name: "), "{}", rejection.message);
+        }
+        assert!(InstanceName::parse("-c").unwrap_err().message.starts_with("invalid container name: "));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::action::Action;
 use crate::error::{ErrorCode, Rejection};
-use crate::names::{InstanceName, UnitName};
+use crate::names::{InstanceName, SnapshotName, UnitName};
 
 /// Tokens larger than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -110,6 +110,10 @@ pub struct Claims {
     pub uid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub svc: Option<String>,
+    /// The snapshot of a snapshot action (see [`check_created_snapshot`]
+    /// for `snapshot.create`, whose path names none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snap: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bh: Option<String>,
 }
@@ -146,6 +150,8 @@ pub struct TokenOrder<'a> {
     pub action: Action,
     pub container: Option<&'a str>,
     pub service: Option<&'a str>,
+    /// `snap`: the snapshot of `snapshot.create`, `.restore` and `.delete`.
+    pub snapshot: Option<&'a str>,
     pub ttl_s: Option<i64>,
     pub subject: &'a str,
     pub admin: bool,
@@ -159,8 +165,8 @@ pub struct TokenOrder<'a> {
 }
 
 impl TokenOrder<'_> {
-    /// Claims for this order: the container and service must be present
-    /// exactly when the action needs them and follow the name rules, the
+    /// Claims for this order: the container, service and snapshot must be
+    /// present exactly when the action needs them and follow the name rules, the
     /// ttl must be within `max_ttl_s`, the subject printable.
     pub fn claims(
         &self,
@@ -182,6 +188,12 @@ impl TokenOrder<'_> {
             (Some(unit), true) => Some(UnitName::parse(unit)?.to_string()),
             (None, true) => return Err(invalid(format!("the action {action} needs a service"))),
             (Some(_), false) => return Err(invalid(format!("the action {action} takes no service"))),
+            (None, false) => None,
+        };
+        let snap = match (self.snapshot, action.needs_snapshot()) {
+            (Some(name), true) => Some(SnapshotName::parse(name)?.to_string()),
+            (None, true) => return Err(invalid(format!("the action {action} needs a snapshot"))),
+            (Some(_), false) => return Err(invalid(format!("the action {action} takes no snapshot"))),
             (None, false) => None,
         };
         if let Some(uid) = &self.uid {
@@ -215,6 +227,7 @@ impl TokenOrder<'_> {
             ctr,
             uid: self.uid.clone(),
             svc,
+            snap,
             bh: self.body_hash.clone(),
         })
     }
@@ -233,6 +246,8 @@ pub struct Expectations<'a> {
     pub container: Option<&'a str>,
     /// The unit of the path (suffix applied), for service actions.
     pub service: Option<&'a str>,
+    /// The `<name>` of the path, for `snapshot.restore` and `snapshot.delete`.
+    pub snapshot: Option<&'a str>,
 }
 
 /// The only header fields accepted: anything else (`jku`, `x5u`, `jwk`,
@@ -268,6 +283,8 @@ struct ReceivedClaims {
     #[serde(default)]
     svc: Option<String>,
     #[serde(default)]
+    snap: Option<String>,
+    #[serde(default)]
     bh: Option<String>,
 }
 
@@ -277,7 +294,7 @@ fn malformed(message: impl Into<std::borrow::Cow<'static, str>>) -> Rejection {
 
 /// Applies every check of PROTOCOL.md up to the path bindings, in order:
 /// header and algorithm, key id, signature, `exp`, `iat`, ttl, agent start,
-/// `aud`, `act`, `ctr`, `svc`. The body hash and the `jti` come after.
+/// `aud`, `act`, `ctr`, `svc`, `snap`. The body hash and the `jti` come after.
 pub fn verify_operation_token(
     token: &str,
     keys: &KeyRing,
@@ -378,6 +395,17 @@ pub fn verify_operation_token(
     if claims.svc.as_deref() != expect.service {
         return Err(Rejection::new(ErrorCode::TokenWrongService, "the token is for another service"));
     }
+    // `snapshot.create` has no snapshot in its path, as `create` has no
+    // container: `snap` must be there, and is compared with the body's
+    // `name` once the body is read (`check_created_snapshot`).
+    let snapshot_matches = if expect.action.snapshot_in_body() {
+        expect.snapshot.is_none() && claims.snap.is_some()
+    } else {
+        claims.snap.as_deref() == expect.snapshot
+    };
+    if !snapshot_matches {
+        return Err(Rejection::new(ErrorCode::TokenWrongSnapshot, "the token is for another snapshot"));
+    }
     Ok(claims)
 }
 
@@ -437,6 +465,7 @@ fn parse_claims(payload_b64: &str) -> Result<Claims, Rejection> {
         ctr: received.ctr,
         uid: received.uid,
         svc: received.svc,
+        snap: received.snap,
         bh: received.bh,
     })
 }
@@ -495,6 +524,27 @@ pub fn check_created_container(claims: &Claims, body: &[u8]) -> Result<(), Rejec
         return Err(Rejection::new(
             ErrorCode::TokenWrongContainer,
             "the token is for creating another container than the body's name",
+        ));
+    }
+    Ok(())
+}
+
+/// For `snapshot.create`, whose snapshot is named in the body: the body,
+/// parsed exactly as the route parses it ([`SnapshotRequest::parse`]), must
+/// name the token's `snap`. Like [`check_created_container`]: after
+/// `check_body_hash`, before the token is consumed, failing closed with the
+/// parse's error.
+///
+/// [`SnapshotRequest::parse`]: crate::api::SnapshotRequest::parse
+pub fn check_created_snapshot(claims: &Claims, body: &[u8]) -> Result<(), Rejection> {
+    if !claims.act.snapshot_in_body() {
+        return Ok(());
+    }
+    let request = crate::api::SnapshotRequest::parse(body)?;
+    if Some(request.name.as_str()) != claims.snap.as_deref() {
+        return Err(Rejection::new(
+            ErrorCode::TokenWrongSnapshot,
+            "the token is for creating another snapshot than the body's name",
         ));
     }
     Ok(())
@@ -560,6 +610,7 @@ mod tests {
             action: Action::Restart,
             container: Some("c1"),
             service: None,
+            snapshot: None,
         }
     }
 
@@ -577,6 +628,7 @@ mod tests {
             ctr: Some("c1".into()),
             uid: None,
             svc: None,
+            snap: None,
             bh: None,
         }
     }
@@ -959,6 +1011,99 @@ mod tests {
         }
     }
 
+    fn snapshot_expect(action: Action, snapshot: Option<&'static str>) -> Expectations<'static> {
+        Expectations { action, snapshot, ..expect() }
+    }
+
+    fn snapshot_claims(act: Action, snap: Option<&str>) -> Claims {
+        Claims { act, snap: snap.map(str::to_owned), ..claims() }
+    }
+
+    #[test]
+    fn a_restore_or_delete_token_for_another_or_no_snapshot_is_refused_as_wrong_snapshot() {
+        for action in [Action::SnapshotRestore, Action::SnapshotDelete] {
+            let expect = snapshot_expect(action, Some("s0"));
+            assert!(verify_operation_token(&mint(&snapshot_claims(action, Some("s0"))), &ring(), &expect, NOW).is_ok());
+            for snap in [Some("s1"), Some("S0"), None] {
+                assert_eq!(
+                    verify_operation_token(&mint(&snapshot_claims(action, snap)), &ring(), &expect, NOW)
+                        .unwrap_err()
+                        .code,
+                    ErrorCode::TokenWrongSnapshot,
+                    "{action} {snap:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_snapshot_claim_on_a_route_without_a_snapshot_is_refused_as_wrong_snapshot() {
+        for action in [Action::Restart, Action::SnapshotList] {
+            let expect = snapshot_expect(action, None);
+            assert!(verify_operation_token(&mint(&snapshot_claims(action, None)), &ring(), &expect, NOW).is_ok());
+            assert_eq!(
+                verify_operation_token(&mint(&snapshot_claims(action, Some("s0"))), &ring(), &expect, NOW)
+                    .unwrap_err()
+                    .code,
+                ErrorCode::TokenWrongSnapshot,
+                "{action}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_snapshot_create_token_needs_snap_which_must_be_the_bodys_name() {
+        let expect = snapshot_expect(Action::SnapshotCreate, None);
+        let create = snapshot_claims(Action::SnapshotCreate, Some("s0"));
+        assert!(verify_operation_token(&mint(&create), &ring(), &expect, NOW).is_ok());
+        let without = snapshot_claims(Action::SnapshotCreate, None);
+        assert_eq!(
+            verify_operation_token(&mint(&without), &ring(), &expect, NOW).unwrap_err().code,
+            ErrorCode::TokenWrongSnapshot
+        );
+        assert!(check_created_snapshot(&create, br#"{"name":"s0","stateful":false}"#).is_ok());
+        for body in [&br#"{"name":"s1"}"#[..], br#"{"name":"S0"}"#] {
+            assert_eq!(check_created_snapshot(&create, body).unwrap_err().code, ErrorCode::TokenWrongSnapshot);
+        }
+        for body in [&br#"{"name":"s0","name":"s1"}"#[..], br#"{"name":"s0","expiry":"1d"}"#, b"", b"[]"] {
+            assert_eq!(
+                check_created_snapshot(&create, body).unwrap_err().code,
+                ErrorCode::InvalidRequest,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Other actions have their snapshot, if any, in the path.
+        assert!(check_created_snapshot(&snapshot_claims(Action::SnapshotRestore, Some("s0")), b"x").is_ok());
+    }
+
+    #[test]
+    fn the_snapshot_is_checked_after_the_service() {
+        let mut c = snapshot_claims(Action::SnapshotDelete, Some("s1"));
+        c.svc = Some("web.service".into());
+        let expect = snapshot_expect(Action::SnapshotDelete, Some("s0"));
+        assert_eq!(
+            verify_operation_token(&mint(&c), &ring(), &expect, NOW).unwrap_err().code,
+            ErrorCode::TokenWrongService
+        );
+        assert!(claims_json().get("snap").is_none(), "snap is left out of a token without it");
+    }
+
+    #[test]
+    fn a_token_order_names_a_snapshot_exactly_for_the_actions_that_need_one() {
+        let claims = |o: TokenOrder<'static>| o.claims("i", "alita", 60, NOW, "j".repeat(22));
+        let with = |action, snapshot| TokenOrder { snapshot, ..order(action, Some("c1"), None) };
+        for action in [Action::SnapshotCreate, Action::SnapshotRestore, Action::SnapshotDelete] {
+            assert_eq!(claims(with(action, Some("s0"))).unwrap().snap.as_deref(), Some("s0"), "{action}");
+            assert_eq!(claims(with(action, None)).unwrap_err().code, ErrorCode::InvalidRequest, "{action}");
+            assert_eq!(claims(with(action, Some("s_0"))).unwrap_err().code, ErrorCode::InvalidName, "{action}");
+        }
+        for action in [Action::SnapshotList, Action::Restart] {
+            assert_eq!(claims(with(action, None)).unwrap().snap, None, "{action}");
+            assert_eq!(claims(with(action, Some("s0"))).unwrap_err().code, ErrorCode::InvalidRequest, "{action}");
+        }
+    }
+
     #[test]
     fn each_missing_required_claim_is_malformed_and_named() {
         for name in ["iss", "sub", "aud", "iat", "exp", "jti", "act"] {
@@ -1107,6 +1252,7 @@ mod tests {
             action,
             container,
             service,
+            snapshot: None,
             ttl_s: None,
             subject: "ops",
             admin: false,

@@ -168,6 +168,7 @@ pub async fn concurrent_token_checks_with_replays() {
         action: Action::State,
         container: Some(CONTAINER),
         service: None,
+        snapshot: None,
     };
     let verify_started = Instant::now();
     let mut verified = 0u64;

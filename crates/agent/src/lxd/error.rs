@@ -11,7 +11,7 @@ pub enum LxdError {
     /// A deadline passed: LXD did not answer, or the operation still runs.
     #[error("timed out: {0}")]
     Timeout(String),
-    /// The instance (or another named object) does not exist.
+    /// The instance (or another named object, a snapshot) does not exist.
     #[error("not found: {0}")]
     NotFound(String),
     #[error("the instance is already running")]
@@ -42,7 +42,9 @@ pub enum LxdError {
 /// one) and fails the operation afterwards, so the texts matter more than
 /// the codes. An exec in a stopped instance ("Instance is not running") is
 /// the same conflict as stopping it again: `AlreadyStopped`. A clean stop that LXD gives up on ("Failed shutting down
-/// instance") is a timeout: the instance did not shut down in time.
+/// instance") is a timeout: the instance did not shut down in time. A
+/// restore to a missing snapshot fails its operation with "Snapshot c1/s0
+/// does not exist" (400): `NotFound`, as a 404 is.
 pub(crate) fn classify(status: u16, message: &str) -> LxdError {
     let lower = message.to_ascii_lowercase();
     if lower.contains("already running") {
@@ -59,7 +61,7 @@ pub(crate) fn classify(status: u16, message: &str) -> LxdError {
         LxdError::Timeout(format!(
             "the instance did not shut down within its timeout (LXD: {message}); stop it with force"
         ))
-    } else if status == 404 {
+    } else if status == 404 || (lower.starts_with("snapshot ") && lower.ends_with(" does not exist")) {
         LxdError::NotFound(message.to_owned())
     } else {
         LxdError::Api { status, message: message.to_owned() }
@@ -93,6 +95,24 @@ mod tests {
         let error =
             classify(400, "Failed shutting down instance, status is \"Running\": shutting down the container failed");
         assert!(matches!(error, LxdError::Timeout(ref m) if m.contains("shutting down the container failed")));
+    }
+
+    #[test]
+    fn snapshots_that_exist_already_or_do_not_exist_are_named() {
+        let duplicate = "Failed creating instance snapshot record \"s0\": Add snapshot info to the database: This \"instances_snapshots\" entry already exists";
+        assert!(matches!(classify(400, duplicate), LxdError::AlreadyExists));
+        assert!(matches!(classify(400, "Snapshot c1/s9 does not exist"), LxdError::NotFound(_)));
+        assert!(matches!(
+            classify(
+                404,
+                "Failed to fetch snapshot \"s9\" of instance \"c1\" in project \"p\": InstanceSnapshot not found"
+            ),
+            LxdError::NotFound(_)
+        ));
+        assert!(matches!(
+            classify(400, "Unable to create a stateful snapshot. CRIU isn't installed"),
+            LxdError::Api { .. }
+        ));
     }
 
     #[test]

@@ -14,7 +14,6 @@ use super::LxdClient;
 use super::cgroup;
 use super::error::LxdError;
 use super::model::{self, Instance, InstanceState, Lease};
-use super::operations;
 use super::transport::encode;
 
 /// Time a stop or restart may take beyond the clean-stop timeout it asks
@@ -195,20 +194,9 @@ impl LxdClient {
         deadline: Instant,
     ) -> Result<(), LxdError> {
         let body = serde_json::json!({ "action": action, "timeout": timeout_s, "force": force });
-        let body = serde_json::to_vec(&body).map_err(|e| LxdError::Protocol(e.to_string()))?;
-        let operation: operations::Operation = self
-            .transport()
-            .request_json(
-                Method::PUT,
-                &self.instance_path(name, "/state"),
-                Some(body),
-                deadline.min(self.request_deadline()),
-            )
-            .await?;
         let what = format!("{action} of {name}");
-        operations::wait(self.transport(), self.project(), &operation.id, deadline, &what)
-            .await?
-            .into_result()
+        self.run_operation(Method::PUT, &self.instance_path(name, "/state"), Some(&body), deadline, &what)
+            .await
             .map(drop)
     }
 

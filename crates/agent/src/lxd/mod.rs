@@ -7,6 +7,7 @@
 //! lists and never a state call per instance. `events` holds one websocket
 //! per open stream and nothing else. Creation (`provision`) reads the name,
 //! the alias and each profile first (a few ms each) to answer precise errors.
+//! Snapshots are one `recursion=1` list, or an operation and its wait.
 
 mod cgroup;
 mod error;
@@ -19,6 +20,7 @@ mod model;
 mod networks;
 mod operations;
 mod provision;
+mod snapshots;
 mod terminal;
 mod transport;
 

@@ -1,13 +1,16 @@
-//! LXD background operations: waiting for one until a deadline.
+//! LXD background operations: starting one and waiting for it until a
+//! deadline.
 //!
 //! `GET /1.0/operations/<id>/wait?timeout=N` answers 200 whether the
 //! operation succeeded, failed (message in `err`) or is still running after
 //! N seconds, so the status is read from the body, never from the HTTP code.
 
+use hyper::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use super::LxdClient;
 use super::error::{LxdError, classify};
 use super::transport::{Transport, WebSocket, encode};
 
@@ -62,6 +65,26 @@ impl Operation {
         } else {
             Err(classify(self.status_code, &self.err))
         }
+    }
+}
+
+impl LxdClient {
+    /// Sends a request that starts an operation (`body` as JSON), then waits
+    /// for the operation until `deadline`: its failure is the error (named
+    /// by [`classify`]), a deadline passed is `Timeout` naming `what`. The
+    /// request itself has the plain request deadline, or `deadline` if sooner.
+    pub(super) async fn run_operation(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&serde_json::Value>,
+        deadline: Instant,
+        what: &str,
+    ) -> Result<Operation, LxdError> {
+        let body = body.map(serde_json::to_vec).transpose().map_err(|e| LxdError::Protocol(e.to_string()))?;
+        let operation: Operation =
+            self.transport().request_json(method, path_and_query, body, deadline.min(self.request_deadline())).await?;
+        wait(self.transport(), self.project(), &operation.id, deadline, what).await?.into_result()
     }
 }
 

@@ -17,7 +17,6 @@ use tokio::time::Instant;
 use super::LxdClient;
 use super::error::LxdError;
 use super::model::{Device, Instance};
-use super::operations;
 use super::transport::encode;
 
 /// A checked instance to create.
@@ -112,18 +111,10 @@ impl LxdClient {
             config: new.config,
             devices: &new.devices,
         };
-        let body = serde_json::to_vec(&body).map_err(|e| LxdError::Protocol(e.to_string()))?;
-        let deadline = Instant::now() + deadline;
-        let path = self.path("/1.0/instances", &[]);
-        let operation: operations::Operation = self
-            .transport()
-            .request_json(Method::POST, &path, Some(body), deadline.min(self.request_deadline()))
-            .await?;
+        let body = serde_json::to_value(&body).map_err(|e| LxdError::Protocol(e.to_string()))?;
         let what = format!("creation of {}", new.name);
-        operations::wait(self.transport(), self.project(), &operation.id, deadline, &what)
-            .await?
-            .into_result()
-            .map(drop)
+        let path = self.path("/1.0/instances", &[]);
+        self.run_operation(Method::POST, &path, Some(&body), Instant::now() + deadline, &what).await.map(drop)
     }
 
     /// Merges `config` (a `""` value removes the key) and `devices` into the
@@ -154,12 +145,8 @@ impl LxdClient {
                 Err(error) => return Err(error),
             }
         }
-        let operation: operations::Operation = self
-            .transport()
-            .request_json(Method::DELETE, &self.instance_path(name, ""), None, deadline.min(self.request_deadline()))
-            .await?;
         let what = format!("deletion of {name}");
-        operations::wait(self.transport(), self.project(), &operation.id, deadline, &what).await?.into_result()?;
+        self.run_operation(Method::DELETE, &self.instance_path(name, ""), None, deadline, &what).await?;
         Ok(running)
     }
 }

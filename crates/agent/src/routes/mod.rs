@@ -14,6 +14,7 @@ mod lifecycle;
 mod networks;
 mod provision;
 mod services;
+mod snapshots;
 mod terminal;
 mod token;
 mod tunnel;
@@ -50,6 +51,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/state", Action::ServiceState, services::state))
         .service(guarded(Method::GET, "/container/{id}/service/{unit}/logs", Action::ServiceLogs, services::logs))
+        .service(guarded(Method::GET, "/container/{id}/snapshots", Action::SnapshotList, snapshots::list))
+        .service(guarded(Method::POST, "/container/{id}/snapshots", Action::SnapshotCreate, snapshots::create)) // snap = the body's name
+        .service(guarded(
+            Method::POST,
+            "/container/{id}/snapshot/{snapshot}/restore",
+            Action::SnapshotRestore,
+            snapshots::restore,
+        )) // snap = the path's
+        .service(guarded(
+            Method::DELETE,
+            "/container/{id}/snapshot/{snapshot}",
+            Action::SnapshotDelete,
+            snapshots::delete,
+        )) // snap = the path's
         .service(guarded(Method::GET, "/container/{id}/terminal", Action::Terminal, terminal::terminal)) // WebSocket
         .service(guarded(Method::GET, "/container/{id}/console", Action::Console, terminal::console)) // WebSocket
         .service(guarded(Method::GET, "/container/{id}/exec-stream", Action::ExecStream, exec_stream::exec_stream)) // WebSocket; bh binds the query
@@ -77,6 +92,11 @@ where
 /// Any path or method outside the table.
 pub async fn not_found() -> Result<HttpResponse, AgentError> {
     Err(AgentError::new(ErrorCode::NotFound, "no such route on this agent; see docs/protocol.md"))
+}
+
+/// Milliseconds since `began`, for the answers' `duration_ms`.
+fn elapsed_ms(began: std::time::Instant) -> u64 {
+    u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// How many of the last log lines a `lines` query asks for (default 100,

@@ -13,6 +13,7 @@ use smp_proto::config_policy::{Grant, check_create, check_update, parse_create_r
 use smp_proto::names::InstanceName;
 use smp_proto::{Action, ErrorCode};
 
+use super::elapsed_ms;
 use crate::auth::Authorized;
 use crate::error::AgentError;
 use crate::lxd::{Device, LxdError, NewInstance, root_disk, sized_root_disk};
@@ -195,10 +196,6 @@ fn already_exists(name: &InstanceName) -> AgentError {
 /// The instance's own configuration without LXD's bookkeeping.
 fn own_config(config: HashMap<String, String>) -> BTreeMap<String, String> {
     config.into_iter().filter(|(key, _)| !key.starts_with("volatile.") && !key.starts_with("image.")).collect()
-}
-
-fn elapsed_ms(began: Instant) -> u64 {
-    u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub async fn issue(
         action: wanted.action,
         container: wanted.container.as_deref(),
         service: wanted.service.as_deref(),
+        snapshot: wanted.snapshot.as_deref(),
         ttl_s: wanted.ttl,
         subject: wanted.subject.as_deref().unwrap_or("operator"),
         admin: wanted.admin,

@@ -177,6 +177,7 @@ pub fn valid_claims(action: Action, container: Option<&str>) -> Claims {
         ctr: container.map(str::to_owned),
         uid: None,
         svc: None,
+        snap: None,
         bh: None,
     }
 }

@@ -16,6 +16,7 @@ mod routes;
 mod security_pass;
 mod services;
 mod signed_token;
+mod snapshots;
 mod terminal;
 mod token_checks;
 mod tunnel;

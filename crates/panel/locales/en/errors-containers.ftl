@@ -56,6 +56,9 @@ error-containers-config-value-shape = { $key } = { $value } is not valid: it tak
     [memory] a size (`512MiB`, `1GiB`, `500MB`) or a share of the host's memory (`50%`)
     [cpu] a number of CPUs (`2`) or the CPUs to run on (`0-1`, `0,2`)
     [count] a whole number from 1
+    [schedule] `@hourly`, `@daily`, `@weekly`, `@monthly` or five cron fields of digits, `*`, `,`, `-`, `/` (`0 3 * * *`)
+    [expiry] 1-9999 and a unit: `M` minutes, `H` hours, `d` days, `w` weeks, `m` months, `y` years (`7d`)
+    [pattern] a lower-case letter, up to 30 lower-case letters, digits and `-`, then `%d` (`auto-%d`)
    *[text] any text
 } (or "" to remove it)
 # $field: cpu, memory_mb or disk_mb (the JSON's names; a page names the form's field).

@@ -57,6 +57,9 @@ error-containers-config-value-shape = { $key } = { $value } n’est pas valide 
     [memory] une taille (`512MiB`, `1GiB`, `500MB`) ou une part de la mémoire de l’hôte (`50%`)
     [cpu] un nombre de CPU (`2`) ou les CPU sur lesquels tourner (`0-1`, `0,2`)
     [count] un nombre entier à partir de 1
+    [schedule] `@hourly`, `@daily`, `@weekly`, `@monthly` ou cinq champs cron de chiffres, `*`, `,`, `-`, `/` (`0 3 * * *`)
+    [expiry] un nombre de 1 à 9999 et une unité : `M` minutes, `H` heures, `d` jours, `w` semaines, `m` mois, `y` années (`7d`)
+    [pattern] une lettre minuscule, puis jusqu’à 30 lettres minuscules, chiffres et `-`, puis `%d` (`auto-%d`)
    *[text] n’importe quel texte
 } (ou "" pour la retirer)
 # $field : cpu, memory_mb ou disk_mb ; la page nomme le champ comme le formulaire.

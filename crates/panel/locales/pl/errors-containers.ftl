@@ -56,6 +56,9 @@ error-containers-config-value-shape = nieprawidłowe ustawienie { $key } = { $va
     [memory] rozmiar (`512MiB`, `1GiB`, `500MB`) albo część pamięci hosta (`50%`)
     [cpu] liczbę procesorów (`2`) albo procesory, na których ma działać (`0-1`, `0,2`)
     [count] liczbę całkowitą od 1
+    [schedule] `@hourly`, `@daily`, `@weekly`, `@monthly` albo pięć pól crona z cyfr, `*`, `,`, `-`, `/` (`0 3 * * *`)
+    [expiry] liczbę od 1 do 9999 i jednostkę: `M` minuty, `H` godziny, `d` dni, `w` tygodnie, `m` miesiące, `y` lata (`7d`)
+    [pattern] małą literę, potem do 30 małych liter, cyfr i `-`, a na końcu `%d` (`auto-%d`)
    *[text] dowolny tekst
 } (albo "", aby go usunąć)
 # $field: cpu, memory_mb albo disk_mb; strona nazywa pole tak jak formularz.

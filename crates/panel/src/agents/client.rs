@@ -19,7 +19,8 @@ use smp_proto::action::Action;
 use smp_proto::api::{
     ContainerEvent, ContainerList, ContainerState, CreateRequest, ExecAnswer, ExecRequest, Health, ImageList,
     LifecycleAnswer, LogSource, LogsAnswer, LogsQuery, ServiceActionAnswer, ServiceList, ServiceLogsAnswer,
-    ServiceLogsQuery, ServiceState, StopRequest, UpdateAnswer, UpdateRequest,
+    ServiceLogsQuery, ServiceState, Snapshot, SnapshotAnswer, SnapshotList, SnapshotRequest, StopRequest, UpdateAnswer,
+    UpdateRequest,
 };
 use smp_proto::config_policy::Tier;
 use smp_proto::error::{ErrorBody, ErrorCode};
@@ -243,6 +244,7 @@ impl AgentClient {
             action: call.action,
             container: call.container,
             service: call.service,
+            snapshot: call.snapshot,
             ttl_s: Some(TOKEN_TTL_S),
             subject: &caller.username,
             admin: caller.tier >= Tier::Admin,
@@ -523,6 +525,48 @@ impl AgentClient {
 }
 
 impl AgentClient {
+    /// `snapshot.list`: the container's snapshots, oldest first.
+    pub async fn snapshots(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+    ) -> Result<SnapshotList, AgentCallError> {
+        self.call(caller, &Call::new(Action::SnapshotList).container(container)).await
+    }
+
+    /// `snapshot.create`: the token's `snap` is the new snapshot's name.
+    pub async fn take_snapshot(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        request: &SnapshotRequest,
+    ) -> Result<Snapshot, AgentCallError> {
+        let call = Call::new(Action::SnapshotCreate).container(container).snapshot(&request.name);
+        self.call_with_body(caller, call, request).await
+    }
+
+    /// `snapshot.restore`: the container back to `snapshot` (a running one is stopped and started again).
+    pub async fn restore_snapshot(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        snapshot: &str,
+    ) -> Result<SnapshotAnswer, AgentCallError> {
+        self.call(caller, &Call::new(Action::SnapshotRestore).container(container).snapshot(snapshot)).await
+    }
+
+    /// `snapshot.delete`.
+    pub async fn delete_snapshot(
+        &self,
+        caller: &Caller,
+        container: impl Into<Instance<'_>>,
+        snapshot: &str,
+    ) -> Result<SnapshotAnswer, AgentCallError> {
+        self.call(caller, &Call::new(Action::SnapshotDelete).container(container).snapshot(snapshot)).await
+    }
+}
+
+impl AgentClient {
     /// The container's systemd services (`service.list`).
     pub async fn services(
         &self,
@@ -638,6 +682,8 @@ pub struct Call<'a> {
     /// The container's `volatile.uuid`, when known (the `uid` claim).
     pub uid: Option<&'a str>,
     pub service: Option<&'a str>,
+    /// The snapshot of `snapshot.create` (the body's name), `.restore` and `.delete`.
+    pub snapshot: Option<&'a str>,
     /// Appended as is (`lines=10`).
     pub query: Option<&'a str>,
     pub body: Option<&'a serde_json::Value>,
@@ -645,7 +691,7 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub fn new(action: Action) -> Call<'a> {
-        Call { action, container: None, uid: None, service: None, query: None, body: None }
+        Call { action, container: None, uid: None, service: None, snapshot: None, query: None, body: None }
     }
 
     pub fn container(self, container: impl Into<Instance<'a>>) -> Call<'a> {
@@ -655,6 +701,10 @@ impl<'a> Call<'a> {
 
     pub fn service(self, service: &'a str) -> Call<'a> {
         Call { service: Some(service), ..self }
+    }
+
+    pub fn snapshot(self, snapshot: &'a str) -> Call<'a> {
+        Call { snapshot: Some(snapshot), ..self }
     }
 
     pub fn query(self, query: &'a str) -> Call<'a> {
@@ -673,6 +723,9 @@ impl<'a> Call<'a> {
         };
         let svc =
             || self.service.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a service")));
+        let snap = || {
+            self.snapshot.ok_or_else(|| AgentCallError::InvalidCall(format!("the action {action} needs a snapshot")))
+        };
         Ok(match action {
             Action::List => (Method::GET, "/containers".to_owned()),
             Action::Create => (Method::POST, "/containers".to_owned()),
@@ -701,6 +754,10 @@ impl<'a> Call<'a> {
                 let verb = action.as_str().trim_start_matches("service.");
                 (Method::GET, format!("/container/{}/service/{}/{verb}", ctr()?, svc()?))
             }
+            Action::SnapshotList => (Method::GET, format!("/container/{}/snapshots", ctr()?)),
+            Action::SnapshotCreate => (Method::POST, format!("/container/{}/snapshots", ctr()?)),
+            Action::SnapshotRestore => (Method::POST, format!("/container/{}/snapshot/{}/restore", ctr()?, snap()?)),
+            Action::SnapshotDelete => (Method::DELETE, format!("/container/{}/snapshot/{}", ctr()?, snap()?)),
         })
     }
 }
@@ -788,6 +845,23 @@ mod tests {
         assert_eq!((event.name.as_str(), event.status), ("c1", smp_proto::api::ContainerStatus::Stopped));
         assert!(take_sse_message(&mut buffer).is_none(), "an incomplete message waits for more bytes");
         assert_eq!(buffer, b"event: inst");
+    }
+
+    #[test]
+    fn snapshot_calls_go_to_the_agents_snapshot_routes_and_name_their_snapshot() {
+        let route = |call: Call<'_>| call.route().map(|(method, path)| (method.to_string(), path));
+        let on_c1 = |action| Call::new(action).container("c1");
+        assert_eq!(route(on_c1(Action::SnapshotList)).unwrap(), ("GET".into(), "/container/c1/snapshots".into()));
+        assert_eq!(route(on_c1(Action::SnapshotCreate)).unwrap(), ("POST".into(), "/container/c1/snapshots".into()));
+        assert_eq!(
+            route(on_c1(Action::SnapshotRestore).snapshot("s0")).unwrap(),
+            ("POST".into(), "/container/c1/snapshot/s0/restore".into())
+        );
+        assert_eq!(
+            route(on_c1(Action::SnapshotDelete).snapshot("s0")).unwrap(),
+            ("DELETE".into(), "/container/c1/snapshot/s0".into())
+        );
+        assert!(route(on_c1(Action::SnapshotRestore)).is_err(), "a restore needs a snapshot");
     }
 
     #[test]

@@ -93,6 +93,11 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         api::networks::delete_forward,
         api::networks::list_networks,
         api::networks::list_every_forward,
+        api::snapshots::list_snapshots,
+        api::snapshots::take_snapshot,
+        api::snapshots::set_schedule,
+        api::snapshots::restore_snapshot,
+        api::snapshots::delete_snapshot,
         api::services::container_units,
         api::services::list_services,
         api::services::create_service,
@@ -118,6 +123,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs/";
         (name = "containers", description = "Containers the caller may see, and the actions sent to their agent."),
         (name = "terminals", description = "Tickets for the terminal WebSocket (`GET /api/v1/terminal`), and shared terminal sessions."),
         (name = "networks", description = "Static addresses (admins), ports of the host forwarded to containers             (their owners within the `forwards` quota), and the machines' networks."),
+        (name = "snapshots", description = "A container's snapshots and schedule (its owners within the `snapshots` quota, admins)."),
         (name = "audit", description = "The audit log, as the policy allows."),
     ),
 )]
@@ -203,7 +209,7 @@ impl Modify for RouteSecurity {
 }
 
 /// Each route's tag, by the start of its path: the first that matches.
-const TAGS: [(&str, &str); 18] = [
+const TAGS: [(&str, &str); 19] = [
     ("/api/v1/health", "health"),
     ("/api/v1/login", "session"),
     ("/api/v1/logout", "session"),
@@ -217,6 +223,7 @@ const TAGS: [(&str, &str); 18] = [
     ("/api/v1/containers/{id}/terminal", "terminals"),
     ("/api/v1/containers/{id}/address", "networks"),
     ("/api/v1/containers/{id}/forwards", "networks"),
+    ("/api/v1/containers/{id}/snapshots", "snapshots"),
     ("/api/v1/containers", "containers"),
     ("/api/v1/networks", "networks"),
     ("/api/v1/forwards", "networks"),

@@ -23,6 +23,7 @@ pub(crate) mod quotas;
 pub(crate) mod responses;
 pub(crate) mod services;
 pub(crate) mod session;
+pub(crate) mod snapshots;
 pub(crate) mod ssh_keys;
 pub(crate) mod terminals;
 pub(crate) mod tokens;
@@ -87,6 +88,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(route(Method::GET, "/containers/{id}/forwards", None, networks::list_forwards)) // CurrentUser + policy ContainerForward
         .service(route(Method::POST, "/containers/{id}/forwards", "forward.create", networks::create_forward)) // CurrentUser + policy ContainerForward; quota `forwards`
         .service(route(Method::DELETE, "/containers/{id}/forwards/{fid}", "forward.delete", networks::delete_forward)) // CurrentUser + policy ContainerForward
+        .service(route(Method::GET, "/containers/{id}/snapshots", None, snapshots::list_snapshots)) // CurrentUser + policy ContainerSnapshot
+        .service(route(Method::POST, "/containers/{id}/snapshots", "snapshot.create", snapshots::take_snapshot)) // CurrentUser + policy ContainerSnapshot; quota `snapshots`
+        .service(route(
+            Method::PUT,
+            "/containers/{id}/snapshots/schedule",
+            "snapshot.schedule",
+            snapshots::set_schedule,
+        )) // CurrentUser + policy ContainerSnapshot; quota `snapshots`
+        .service(route(
+            Method::POST,
+            "/containers/{id}/snapshots/{name}/restore",
+            "snapshot.restore",
+            snapshots::restore_snapshot,
+        )) // CurrentUser + policy ContainerSnapshot
+        .service(route(
+            Method::DELETE,
+            "/containers/{id}/snapshots/{name}",
+            "snapshot.delete",
+            snapshots::delete_snapshot,
+        )) // CurrentUser + policy ContainerSnapshot
         .service(route(Method::GET, "/networks", None, networks::list_networks)) // CurrentUser + policy NetworkView
         .service(route(Method::GET, "/forwards", None, networks::list_every_forward)) // CurrentUser + policy NetworkView
         .service(route(Method::GET, "/containers/{id}/units", None, services::container_units)) // CurrentUser + policy ServiceCreate on the container

@@ -67,3 +67,13 @@ pub struct ForwardPath {
     /// The forward's id.
     pub fid: i64,
 }
+
+/// One snapshot of a container.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SnapshotPath {
+    /// The container's id.
+    pub id: i64,
+    /// The snapshot's name.
+    pub name: String,
+}

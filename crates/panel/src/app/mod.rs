@@ -24,6 +24,7 @@ pub mod quotas;
 pub mod refusals;
 pub mod services;
 pub mod sessions;
+pub mod snapshots;
 pub mod ssh;
 pub mod ssh_keys;
 pub mod terminals;

@@ -146,6 +146,13 @@ fn reserve(
             &[("key", texts::text(key)), ("field", texts::text(field))],
         ));
     }
+    if !any && let Some(key) = new.config.keys().find(|key| key.starts_with("snapshots.")) {
+        return Err(AppError::said(
+            ErrorCode::ForbiddenConfig,
+            "error-snapshots-key-by-schedule",
+            &[("key", texts::text(key))],
+        ));
+    }
     let limits = new.limits.unwrap_or_default();
     limits.validate()?;
     for (key, _) in BUDGETED_KEYS {

@@ -175,6 +175,8 @@ impl From<Exceeded> for AppError {
             (Dimension::DiskMb, QuotaScope::Machine(_)) => "error-quota-disk-on-machine",
             (Dimension::Forwards, QuotaScope::Overall) => "error-quota-forwards",
             (Dimension::Forwards, QuotaScope::Machine(_)) => "error-quota-forwards-on-machine",
+            (Dimension::Snapshots, QuotaScope::Overall) => "error-quota-snapshots",
+            (Dimension::Snapshots, QuotaScope::Machine(_)) => "error-quota-snapshots-on-machine",
         };
         let mut args = vec![
             ("limit", FluentValue::from(exceeded.limit)),

@@ -71,6 +71,9 @@ fn said(reason: &Reason) -> Said {
         Reason::InstanceName(problem) => {
             ("error-containers-name-invalid", vec![("problem", text(instance_name_problem(*problem)))])
         }
+        Reason::SnapshotName(problem) => {
+            ("error-snapshots-name-invalid", vec![("problem", text(instance_name_problem(*problem)))])
+        }
         Reason::UnitName(problem) => {
             let selector = match problem {
                 UnitNameProblem::NotAService(_) => "not-a-service",
@@ -137,6 +140,9 @@ fn config_said(problem: &ConfigProblem) -> Said {
                 ValueShape::MemoryLimit => "memory",
                 ValueShape::CpuLimit => "cpu",
                 ValueShape::Count => "count",
+                ValueShape::SnapshotSchedule => "schedule",
+                ValueShape::SnapshotExpiry => "expiry",
+                ValueShape::SnapshotPattern => "pattern",
                 ValueShape::Text => "text",
             };
             (

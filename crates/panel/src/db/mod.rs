@@ -30,6 +30,7 @@ pub mod networks;
 pub mod quotas;
 pub mod schema;
 pub mod services;
+pub mod snapshots;
 pub mod users;
 
 pub mod audit;

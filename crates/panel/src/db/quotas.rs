@@ -17,13 +17,14 @@ use serde::{Deserialize, Serialize};
 use super::containers::{ContainerId, Limits};
 use super::machines::MachineId;
 use super::schema::{containers, forwards, machine_quotas, machines, quotas, users};
+use super::snapshots;
 use super::users::UserId;
 use super::{DbConnection, unix_now};
 
-/// A quota row keyed by a user or machine id: (id, containers, cpu, memory_mb, disk_mb, forwards).
-type KeyedQuotaRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-/// A quota row's limits: (containers, cpu, memory_mb, disk_mb, forwards).
-type QuotaColumns = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// A quota row's limits: (containers, cpu, memory_mb, disk_mb, forwards, snapshots).
+type QuotaColumns = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// A quota row keyed by a user or machine id.
+type KeyedQuotaRow = (i64, QuotaColumns);
 /// A container's (cpu, memory_mb, disk_mb) columns.
 type LimitColumns = (Option<i64>, Option<i64>, Option<i64>);
 
@@ -47,6 +48,11 @@ pub struct Quota {
     #[serde(default = "no_forwards")]
     #[schema(minimum = 0)]
     pub forwards: Option<i64>,
+    /// Snapshots of her containers she takes, plus what her schedules keep
+    /// (issue 22). Left out of a body: 3; null: no limit.
+    #[serde(default = "three_snapshots")]
+    #[schema(minimum = 0)]
+    pub snapshots: Option<i64>,
 }
 
 /// A quota field below zero, named as the JSON names it.
@@ -61,9 +67,14 @@ fn no_forwards() -> Option<i64> {
     Some(0)
 }
 
+/// A quota that leaves `snapshots` out allows three, as issue 22 asks.
+pub fn three_snapshots() -> Option<i64> {
+    Some(3)
+}
+
 impl Quota {
-    fn from_columns((containers, cpu, memory_mb, disk_mb, forwards): QuotaColumns) -> Quota {
-        Quota { containers, cpu, memory_mb, disk_mb, forwards }
+    fn from_columns((containers, cpu, memory_mb, disk_mb, forwards, snapshots): QuotaColumns) -> Quota {
+        Quota { containers, cpu, memory_mb, disk_mb, forwards, snapshots }
     }
 
     /// A negative limit makes no sense: the first field below zero, else `Ok`.
@@ -74,6 +85,7 @@ impl Quota {
             ("memory_mb", self.memory_mb),
             ("disk_mb", self.disk_mb),
             ("forwards", self.forwards),
+            ("snapshots", self.snapshots),
         ] {
             if value.is_some_and(|value| value < 0) {
                 return Err(NegativeQuota { field });
@@ -105,6 +117,7 @@ pub fn set(connection: &mut DbConnection, user: UserId, quota: &Quota) -> QueryR
                 quotas::memory_mb.eq(quota.memory_mb),
                 quotas::disk_mb.eq(quota.disk_mb),
                 quotas::forwards.eq(quota.forwards),
+                quotas::snapshots.eq(quota.snapshots),
                 quotas::updated_at.eq(unix_now()),
             ))
             .execute(connection)?;
@@ -122,6 +135,7 @@ pub fn machine_quota(connection: &mut DbConnection, user: UserId, machine: Machi
             machine_quotas::memory_mb,
             machine_quotas::disk_mb,
             machine_quotas::forwards,
+            machine_quotas::snapshots,
         ))
         .first::<QuotaColumns>(connection)
         .optional()
@@ -134,19 +148,17 @@ pub fn machine_quotas(connection: &mut DbConnection, user: UserId) -> QueryResul
         .filter(machine_quotas::user_id.eq(user.0))
         .select((
             machine_quotas::machine_id,
-            machine_quotas::containers,
-            machine_quotas::cpu,
-            machine_quotas::memory_mb,
-            machine_quotas::disk_mb,
-            machine_quotas::forwards,
+            (
+                machine_quotas::containers,
+                machine_quotas::cpu,
+                machine_quotas::memory_mb,
+                machine_quotas::disk_mb,
+                machine_quotas::forwards,
+                machine_quotas::snapshots,
+            ),
         ))
         .load(connection)?;
-    Ok(rows
-        .into_iter()
-        .map(|(machine, containers, cpu, memory_mb, disk_mb, forwards)| {
-            (machine, Quota::from_columns((containers, cpu, memory_mb, disk_mb, forwards)))
-        })
-        .collect())
+    Ok(rows.into_iter().map(|(machine, columns)| (machine, Quota::from_columns(columns))).collect())
 }
 
 /// Sets (`Some`) or removes (`None`) the user's quota on one machine.
@@ -168,6 +180,7 @@ pub fn set_machine_quota(
                     machine_quotas::memory_mb.eq(quota.memory_mb),
                     machine_quotas::disk_mb.eq(quota.disk_mb),
                     machine_quotas::forwards.eq(quota.forwards),
+                    machine_quotas::snapshots.eq(quota.snapshots),
                     machine_quotas::updated_at.eq(unix_now()),
                 ))
                 .execute(connection)?;
@@ -185,6 +198,8 @@ pub struct Usage {
     pub disk_mb: i64,
     /// Her forwards that count against her quota.
     pub forwards: i64,
+    /// Her snapshots and what her schedules keep, as they count against her quota.
+    pub snapshots: i64,
 }
 
 impl Usage {
@@ -223,6 +238,10 @@ pub fn usage(connection: &mut DbConnection, user: UserId, except: Option<Contain
         usage.overall.forwards += count;
         usage.machines.entry(machine).or_default().forwards += count;
     }
+    for (machine, count) in snapshots::counts(connection, user, None)? {
+        usage.overall.snapshots += count;
+        usage.machines.entry(machine).or_default().snapshots += count;
+    }
     Ok(usage)
 }
 
@@ -244,6 +263,9 @@ pub fn usage_of_everyone(connection: &mut DbConnection) -> QueryResult<BTreeMap<
     for user in forwarders.into_iter().flatten() {
         usage.entry(user).or_default().forwards += 1;
     }
+    for (user, count) in snapshots::counts_of_everyone(connection)? {
+        usage.entry(user).or_default().snapshots += count;
+    }
     Ok(usage)
 }
 
@@ -252,19 +274,10 @@ pub fn all_stored(connection: &mut DbConnection) -> QueryResult<BTreeMap<i64, Qu
     let rows: Vec<KeyedQuotaRow> = quotas::table
         .select((
             quotas::user_id,
-            quotas::containers,
-            quotas::cpu,
-            quotas::memory_mb,
-            quotas::disk_mb,
-            quotas::forwards,
+            (quotas::containers, quotas::cpu, quotas::memory_mb, quotas::disk_mb, quotas::forwards, quotas::snapshots),
         ))
         .load(connection)?;
-    Ok(rows
-        .into_iter()
-        .map(|(user, containers, cpu, memory_mb, disk_mb, forwards)| {
-            (user, Quota::from_columns((containers, cpu, memory_mb, disk_mb, forwards)))
-        })
-        .collect())
+    Ok(rows.into_iter().map(|(user, columns)| (user, Quota::from_columns(columns))).collect())
 }
 
 /// Which quota a request does not fit: her overall one, or hers on a machine.
@@ -282,6 +295,7 @@ pub enum Dimension {
     MemoryMb,
     DiskMb,
     Forwards,
+    Snapshots,
 }
 
 /// Why a request does not fit a quota: which one, what of it, its limit,
@@ -380,22 +394,51 @@ pub fn forward_check(
 ) -> QueryResult<Result<(), Exceeded>> {
     lock_user(connection, user)?;
     let counts = forward_counts(connection, user)?;
-    let overall: i64 = counts.values().sum();
-    let exceeded = |scope: QuotaScope, limit: i64, used: i64| Exceeded {
-        scope,
-        dimension: Dimension::Forwards,
-        limit,
-        used,
-        asked: 1,
+    count_check(connection, user, machine, default, Dimension::Forwards, &counts, 1)
+}
+
+/// Inside a write transaction: locks the user, then checks that `asked`
+/// more snapshots on `machine` (one taken, or a schedule's `keep` in place
+/// of `except`'s) fit her overall `snapshots` quota (or `default`'s) and
+/// her quota on that machine.
+pub fn snapshot_check(
+    connection: &mut DbConnection,
+    user: UserId,
+    machine: MachineId,
+    asked: i64,
+    except: Option<ContainerId>,
+    default: &Quota,
+) -> QueryResult<Result<(), Exceeded>> {
+    lock_user(connection, user)?;
+    let counts = snapshots::counts(connection, user, except)?;
+    count_check(connection, user, machine, default, Dimension::Snapshots, &counts, asked)
+}
+
+/// Whether `asked` more of a counted `dimension` (forwards, snapshots),
+/// used as `counts` says by machine, fit her overall quota and hers on `machine`.
+fn count_check(
+    connection: &mut DbConnection,
+    user: UserId,
+    machine: MachineId,
+    default: &Quota,
+    dimension: Dimension,
+    counts: &BTreeMap<i64, i64>,
+    asked: i64,
+) -> QueryResult<Result<(), Exceeded>> {
+    let limit_of = |quota: &Quota| match dimension {
+        Dimension::Forwards => quota.forwards,
+        _ => quota.snapshots,
     };
-    if let Some(limit) = get(connection, user, default)?.forwards
-        && overall + 1 > limit
+    let exceeded = |scope: QuotaScope, limit: i64, used: i64| Exceeded { scope, dimension, limit, used, asked };
+    let overall: i64 = counts.values().sum();
+    if let Some(limit) = limit_of(&get(connection, user, default)?)
+        && overall + asked > limit
     {
         return Ok(Err(exceeded(QuotaScope::Overall, limit, overall)));
     }
-    if let Some(limit) = machine_quota(connection, user, machine)?.and_then(|quota| quota.forwards) {
+    if let Some(limit) = machine_quota(connection, user, machine)?.as_ref().and_then(limit_of) {
         let used = counts.get(&machine.0).copied().unwrap_or(0);
-        if used + 1 > limit {
+        if used + asked > limit {
             let machine_name: String =
                 machines::table.find(machine.0).select(machines::name).first(connection).unwrap_or_default();
             return Ok(Err(exceeded(QuotaScope::Machine(machine_name), limit, used)));

@@ -198,6 +198,7 @@ diesel::table! {
         disk_mb -> Nullable<BigInt>,
         updated_at -> BigInt,
         forwards -> Nullable<BigInt>,
+        snapshots -> Nullable<BigInt>,
     }
 }
 
@@ -211,6 +212,36 @@ diesel::table! {
         disk_mb -> Nullable<BigInt>,
         updated_at -> BigInt,
         forwards -> Nullable<BigInt>,
+        snapshots -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    snapshots (id) {
+        id -> BigInt,
+        container_id -> BigInt,
+        machine_id -> BigInt,
+        name -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+        stateful -> Bool,
+        size_bytes -> Nullable<BigInt>,
+        scheduled -> Bool,
+        user_id -> Nullable<BigInt>,
+        in_quota -> Bool,
+        taken_at -> Nullable<BigInt>,
+        synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    snapshot_schedules (container_id) {
+        container_id -> BigInt,
+        period -> Text,
+        keep -> BigInt,
+        user_id -> Nullable<BigInt>,
+        in_quota -> Bool,
+        updated_at -> BigInt,
     }
 }
 
@@ -257,6 +288,8 @@ diesel::table! {
 
 diesel::joinable!(containers -> machines (machine_id));
 diesel::joinable!(forwards -> containers (container_id));
+diesel::joinable!(snapshots -> containers (container_id));
+diesel::joinable!(snapshot_schedules -> containers (container_id));
 diesel::joinable!(container_addresses -> containers (container_id));
 diesel::joinable!(machine_networks -> machines (machine_id));
 diesel::joinable!(machine_quotas -> machines (machine_id));
@@ -277,6 +310,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     machine_networks,
     container_addresses,
     forwards,
+    snapshots,
+    snapshot_schedules,
     audit_log,
     user_totp,
     totp_recovery_codes,
@@ -286,7 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 /// Every table the migrations create, for checks and tests.
-pub const TABLES: [&str; 18] = [
+pub const TABLES: [&str; 20] = [
     "users",
     "sessions",
     "personal_access_tokens",
@@ -299,6 +334,8 @@ pub const TABLES: [&str; 18] = [
     "machine_networks",
     "container_addresses",
     "forwards",
+    "snapshots",
+    "snapshot_schedules",
     "audit_log",
     "user_totp",
     "totp_recovery_codes",

@@ -59,6 +59,9 @@ pub enum Action {
     /// List, create and delete the host ports forwarded to it (its owners,
     /// within their `forwards` quota; admins).
     ContainerForward,
+    /// List, take, restore and delete its snapshots, set its schedule (its
+    /// owners, within their `snapshots` quota; admins).
+    ContainerSnapshot,
     /// Every machine's networks and every forward (admins; the object is `Object::Machine`).
     NetworkView,
     ServiceView,
@@ -93,7 +96,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::ContainerView,
         Action::ContainerStart,
         Action::ContainerStop,
@@ -110,6 +113,7 @@ impl Action {
         Action::ContainerResize,
         Action::ContainerAddress,
         Action::ContainerForward,
+        Action::ContainerSnapshot,
         Action::NetworkView,
         Action::ServiceView,
         Action::ServiceStart,
@@ -176,7 +180,7 @@ pub enum Decision {
 }
 
 /// Lifecycle and inspection of a container, which its owners may do.
-const OWNER_CONTAINER_ACTIONS: [Action; 11] = [
+const OWNER_CONTAINER_ACTIONS: [Action; 12] = [
     Action::ContainerView,
     Action::ContainerTerminal,
     Action::ContainerStart,
@@ -188,6 +192,7 @@ const OWNER_CONTAINER_ACTIONS: [Action; 11] = [
     Action::ContainerCreate,
     Action::ContainerConfigure,
     Action::ContainerForward,
+    Action::ContainerSnapshot,
 ];
 
 /// What owners may do only to a sub-container (one a member made under
@@ -416,6 +421,7 @@ mod tests {
             ContainerCreate,
             ContainerConfigure,
             ContainerForward,
+            ContainerSnapshot,
             ServiceCreate,
         ];
         let mut sub_container = lifecycle.clone();
@@ -545,6 +551,22 @@ mod tests {
                 assert_eq!(decide(&actor(role), action, &others), Allow, "{role:?} {action:?}");
             }
             assert_eq!(decide(&actor(role), Action::NetworkView, &Object::Machine), Allow, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn owners_and_admins_snapshot_a_container_and_nobody_else_sees_its_snapshots() {
+        let member = actor(Role::Member);
+        let own = Object::Container { owners: &[Some(ME)], in_quota: false };
+        let own_sub = Object::Container { owners: &[Some(ME)], in_quota: true };
+        let others = Object::Container { owners: &[Some(OTHER)], in_quota: false };
+        let shared = Object::Container { owners: &[None], in_quota: false };
+        assert_eq!(decide(&member, Action::ContainerSnapshot, &own), Allow);
+        assert_eq!(decide(&member, Action::ContainerSnapshot, &own_sub), Allow);
+        assert_eq!(decide(&member, Action::ContainerSnapshot, &others), Hide, "another's container is a 404");
+        assert_eq!(decide(&member, Action::ContainerSnapshot, &shared), Hide, "a service owner's container too");
+        for role in [Role::Admin, Role::HeadAdmin] {
+            assert_eq!(decide(&actor(role), Action::ContainerSnapshot, &others), Allow, "{role:?}");
         }
     }
 

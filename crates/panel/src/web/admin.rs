@@ -131,6 +131,7 @@ struct QuotaRow {
     memory_mb: String,
     disk_mb: String,
     forwards: String,
+    snapshots: String,
     /// She has the configured default quota (no quota of her own).
     default: bool,
     used: String,
@@ -171,6 +172,7 @@ async fn quota_rows(pool: &DbPool, default: Quota, members: Vec<(i64, String)>) 
                 memory_mb: text(quota.memory_mb),
                 disk_mb: text(quota.disk_mb),
                 forwards: text(quota.forwards),
+                snapshots: text(quota.snapshots),
                 default: own.is_none(),
                 used: usage_text(&used, &quota),
             }
@@ -299,6 +301,8 @@ pub struct QuotaForm {
     containers: String,
     #[serde(default)]
     forwards: String,
+    #[serde(default)]
+    snapshots: String,
     #[serde(flatten)]
     limits: LimitFields,
 }
@@ -316,6 +320,7 @@ impl QuotaForm {
             memory_mb: limit("error-machines-quota-memory", &self.limits.memory_mb)?,
             disk_mb: limit("error-machines-quota-disk", &self.limits.disk_mb)?,
             forwards: limit("error-machines-quota-forwards", &self.forwards)?,
+            snapshots: limit("error-snapshots-quota-field", &self.snapshots)?,
         })
     }
 }
@@ -352,6 +357,7 @@ fn quota_words(quota: &Quota) -> String {
         part(quota.memory_mb, "admin-quota-words-memory", "admin-quota-words-no-memory"),
         part(quota.disk_mb, "admin-quota-words-disk", "admin-quota-words-no-disk"),
         part(quota.forwards, "admin-quota-words-forwards", "admin-quota-words-no-forwards"),
+        part(quota.snapshots, "admin-quota-words-snapshots", "admin-quota-words-no-snapshots"),
     ]
     .join(&t("usage-separator"))
 }

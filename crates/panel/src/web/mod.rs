@@ -25,6 +25,7 @@ mod panels;
 mod provisioning;
 mod security;
 mod services;
+mod snapshots;
 mod ssh_keys;
 mod terminals;
 
@@ -152,6 +153,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(ssh_keys::delete)), // CurrentUser (X-CSRF-Token) + delete_key: policy SshKeyManage, self (another's key: 404)
         )
         .configure(panels::routes) // the container page's state, logs and exec panels
+        .configure(snapshots::routes) // the container page's Snapshots section
         .configure(account::routes) // sign-up, approval pending, the account page
         .configure(security::routes) // the account's TOTP second factor
         .configure(oidc::routes) // "Sign in with …" (OpenID Connect)

@@ -295,6 +295,8 @@ struct ContainerPage {
     may_add_child: bool,
     /// Offer "Open terminal" and "Start a shared session" (policy `ContainerTerminal`).
     may_open_terminal: bool,
+    /// Whether the Snapshots section shows (its owners, admins; a live container).
+    may_snapshot: bool,
     /// Her open terminal sessions on it, owned or invited (the name
     /// `container_terminal_sessions.html` reads).
     sessions: Vec<SessionRow>,
@@ -339,17 +341,21 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
     let id = ContainerId(path.into_inner());
     let sessions = session_rows(&current, &state.app, Some(id), None);
     let reach = reachability(current.clone(), &pool, id).await.ok();
-    let (container, services, config, children, may_add_child, may_open_terminal) = db::run(&pool, move |connection| {
-        let container = load_allowed(connection, &current, id, Action::ContainerView)?;
-        let services = container_services(connection, &current, id)?;
-        let config = config_section(connection, &current, &container, None, None)?;
-        let children = children_of(connection, &current, id)?;
-        let may_add_child =
-            !container.is_gone() && allowed(load_allowed(connection, &current, id, Action::ContainerCreate))?;
-        let may_open_terminal = !container.is_gone() && may_open_terminal(connection, &current, id)?;
-        Ok::<_, AppError>((container, services, config, children, may_add_child, may_open_terminal))
-    })
-    .await?;
+    let (container, services, config, children, may_add_child, may_open_terminal, may_snapshot) =
+        db::run(&pool, move |connection| {
+            let container = load_allowed(connection, &current, id, Action::ContainerView)?;
+            let services = container_services(connection, &current, id)?;
+            let config = config_section(connection, &current, &container, None, None)?;
+            let children = children_of(connection, &current, id)?;
+            let may_add_child =
+                !container.is_gone() && allowed(load_allowed(connection, &current, id, Action::ContainerCreate))?;
+            let may_open_terminal = !container.is_gone() && may_open_terminal(connection, &current, id)?;
+            let may_snapshot = !container.is_gone()
+                && container.status != crate::db::containers::STATUS_CREATING
+                && allowed(load_allowed(connection, &current, id, Action::ContainerSnapshot))?;
+            Ok::<_, AppError>((container, services, config, children, may_add_child, may_open_terminal, may_snapshot))
+        })
+        .await?;
     let config = config.render().map_err(AppError::internal)?;
     let dns_name = state.dns_zone.as_ref().map(|zone| format!("{}.{}.{zone}", container.name, container.machine));
     html(&ContainerPage {
@@ -364,6 +370,7 @@ pub async fn container(page: PageContext, path: web::Path<i64>) -> Page {
         children,
         may_add_child,
         may_open_terminal,
+        may_snapshot,
         sessions,
         shows_reach: reach.is_some(),
         fixed_addresses: reach.iter().flat_map(|reach| reach.addresses.iter()).map(fixed_address).collect(),

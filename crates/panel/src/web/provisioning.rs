@@ -691,9 +691,15 @@ mod tests {
 
     #[test]
     fn usage_reads_as_used_of_each_limit_and_says_when_there_is_none() {
-        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048, forwards: 0 };
-        let quota =
-            Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: None, forwards: Some(2) };
+        let used = Usage { containers: 1, cpu: 1, memory_mb: 256, disk_mb: 2048, forwards: 0, snapshots: 0 };
+        let quota = Quota {
+            containers: Some(3),
+            cpu: Some(4),
+            memory_mb: Some(4096),
+            disk_mb: None,
+            forwards: Some(2),
+            snapshots: Some(3),
+        };
         assert_eq!(
             usage_text(&used, &quota),
             "1 of 3 containers, 1 of 4 CPUs, 256 of 4,096 MiB of memory, 2,048 MiB of disk (no limit), 0 of 2 forwarded ports"

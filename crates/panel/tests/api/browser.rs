@@ -394,3 +394,36 @@ async fn a_member_creates_a_sub_container_from_her_containers_page_sees_it_runni
     assert!(!listed.lines().any(|name| name.trim() == "mia-db"), "gone from LXD: {listed}");
     assert!(listed.lines().any(|name| name.trim() == "c-mia"), "its parent stays: {listed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_takes_a_snapshot_on_her_container_page_breaks_the_container_and_restores_it() {
+    let project = LxdProject::with_busyboxes(&["c-snap"]);
+    let (_agent, world, _) = World::with_m1(&project).await;
+    let id = world.synced("m1", "c-snap").await;
+    world.member_owning("alice", id).await;
+
+    let browser = Browser::start().await;
+    let panel = world.app.address.clone();
+    sign_in(&browser, &panel, "alice", PASSWORD).await;
+    browser.client().goto(&format!("{panel}/containers/{id}")).await.unwrap();
+    browser.wait_for_htmx().await;
+    browser.wait_for_text("#snapshots", "No snapshots yet").await;
+    let name = browser.client().find(Locator::Css("#snapshot-name")).await.unwrap();
+    name.clear().await.unwrap();
+    name.send_keys("before-upgrade").await.unwrap();
+    browser.click(Locator::XPath("//button[normalize-space()='Take a snapshot']")).await;
+    browser.wait_for_text("#snapshot-job", "Snapshot before-upgrade of c-snap taken.").await;
+    browser.wait_for_text("#snapshot-list", "before-upgrade").await;
+    browser.screenshot("container-snapshots").await;
+
+    assert_eq!(project.exec("c-snap", &["touch", "/root/broken"]).0, 0);
+    let before = project.init_pid("c-snap").unwrap();
+    browser.click(Locator::XPath("//summary[normalize-space()='Restore…']")).await;
+    let warning = browser.text_of("#snapshot-before-upgrade details p").await;
+    assert!(warning.contains("everything that changed in it since is lost"), "{warning}");
+    browser.click(Locator::XPath("//button[normalize-space()='Restore before-upgrade']")).await;
+    browser.wait_for_text("#snapshot-job", "c-snap is back to before-upgrade.").await;
+    assert_eq!(project.exec("c-snap", &["test", "-e", "/root/broken"]).0, 1, "the restore took the file away");
+    assert_ne!(project.init_pid("c-snap"), Some(before), "LXD stopped and started it");
+    browser.screenshot("container-snapshot-restored").await;
+}

@@ -276,14 +276,15 @@ async fn quotas_are_set_by_admins_and_read_by_their_member() {
     let quota = json!({"containers": 3, "cpu": 4, "memory_mb": 2048, "disk_mb": null});
     let response = app.send_json(Method::PUT, &format!("/users/{}/quota", t.alice), &ada, &quota).await;
     assert_eq!(response.status(), 200);
-    // A body that leaves `forwards` out (a client older than it) gives none.
-    let quota = json!({"containers": 3, "cpu": 4, "memory_mb": 2048, "disk_mb": null, "forwards": 0});
+    // A body that leaves `forwards` out (a client older than it) gives none;
+    // one that leaves `snapshots` out gives three.
+    let quota = json!({"containers": 3, "cpu": 4, "memory_mb": 2048, "disk_mb": null, "forwards": 0, "snapshots": 3});
     assert_eq!(response.json::<Value>().await.unwrap(), quota);
     assert_eq!(get_json(app, &format!("/users/{}/quota", t.alice), &ada).await, (200, quota.clone()));
     let row = app.audit_rows().into_iter().find(|row| row.action == "user.quota").unwrap();
     assert_eq!((row.actor.as_str(), row.outcome.as_str(), row.object), ("ada", "ok", format!("user:{}", t.alice)));
-    // Bob has none of his own: the configured default, nothing.
-    let nothing = json!({"containers": 0, "cpu": 0, "memory_mb": 0, "disk_mb": 0, "forwards": 0});
+    // Bob has none of his own: the configured default, nothing but three snapshots.
+    let nothing = json!({"containers": 0, "cpu": 0, "memory_mb": 0, "disk_mb": 0, "forwards": 0, "snapshots": 3});
     assert_eq!(get_json(app, &format!("/users/{}/quota", t.bob), &ada).await, (200, nothing));
 
     let alice = app.login("alice", PASSWORD).await;

@@ -38,6 +38,7 @@ mod panel_forward_traffic;
 mod panel_forwards;
 mod panel_provisioning;
 mod panel_services;
+mod panel_snapshots;
 mod provisioning_api;
 mod real_agent;
 // Shared with the fault suite, which alone kills and restarts agents.

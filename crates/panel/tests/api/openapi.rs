@@ -75,6 +75,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/containers/{id}/forwards"),
     ("post", "/api/v1/containers/{id}/forwards"),
     ("delete", "/api/v1/containers/{id}/forwards/{fid}"),
+    ("get", "/api/v1/containers/{id}/snapshots"),
+    ("post", "/api/v1/containers/{id}/snapshots"),
+    ("put", "/api/v1/containers/{id}/snapshots/schedule"),
+    ("post", "/api/v1/containers/{id}/snapshots/{name}/restore"),
+    ("delete", "/api/v1/containers/{id}/snapshots/{name}"),
     ("get", "/api/v1/networks"),
     ("get", "/api/v1/forwards"),
 ];

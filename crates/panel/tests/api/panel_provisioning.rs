@@ -97,7 +97,10 @@ async fn a_member_creates_starts_restarts_and_deletes_her_sub_container_and_anot
     assert_eq!(config("limits.cpu").trim(), "1");
     let usage: Value =
         stage.world.get(&format!("/users/{}/usage", stage.alice_id), &stage.alice).await.json().await.unwrap();
-    assert_eq!(usage["used"], json!({"containers": 1, "cpu": 1, "memory_mb": 256, "disk_mb": 2048, "forwards": 0}));
+    assert_eq!(
+        usage["used"],
+        json!({"containers": 1, "cpu": 1, "memory_mb": 256, "disk_mb": 2048, "forwards": 0, "snapshots": 0})
+    );
 
     // Bob sees nothing of it, and nothing he sends reaches it.
     assert!(stage.world.container(&stage.bob, "m1", "alice-db").await.is_none());

@@ -205,7 +205,10 @@ async fn quotas_count_only_live_sub_containers_overall_and_per_machine_and_place
     assert_eq!(status, 200, "{usage}");
     assert_eq!(usage["quota"]["containers"], 2);
     assert_eq!(usage["default"], false);
-    assert_eq!(usage["used"], json!({"containers": 2, "cpu": 2, "memory_mb": 1024, "disk_mb": 4096, "forwards": 0}));
+    assert_eq!(
+        usage["used"],
+        json!({"containers": 2, "cpu": 2, "memory_mb": 1024, "disk_mb": 4096, "forwards": 0, "snapshots": 0})
+    );
     let m1 = usage["machines"].as_array().unwrap().iter().find(|entry| entry["machine_id"] == machine).unwrap();
     assert_eq!((m1["quota"]["containers"].as_i64(), m1["used"]["containers"].as_i64()), (Some(0), Some(0)));
     let bob = app.login("bob", crate::containers_api::PASSWORD).await;

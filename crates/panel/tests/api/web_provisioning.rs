@@ -25,7 +25,14 @@ fn set_quota(app: &TestApp, user: i64, quota: Quota) {
 }
 
 fn roomy() -> Quota {
-    Quota { containers: Some(3), cpu: Some(4), memory_mb: Some(4096), disk_mb: Some(20480), forwards: None }
+    Quota {
+        containers: Some(3),
+        cpu: Some(4),
+        memory_mb: Some(4096),
+        disk_mb: Some(20480),
+        forwards: None,
+        snapshots: Some(3),
+    }
 }
 
 /// A live sub-container of `owner`, as if she had made it; its id.
@@ -306,7 +313,8 @@ async fn the_admin_sets_a_members_quota_on_the_users_page_and_adopts_a_container
     assert!(
         html.contains(&format!("id=\"usage-{alice}\">1 of 2 containers, 1 of 2 CPUs, 512 MiB of memory (no limit)"))
     );
-    let expected = Quota { containers: Some(2), cpu: Some(2), memory_mb: None, disk_mb: None, forwards: None };
+    let expected =
+        Quota { containers: Some(2), cpu: Some(2), memory_mb: None, disk_mb: None, forwards: None, snapshots: None };
     assert_eq!(quotas::stored(&mut app.db.connect(), UserId(alice)).unwrap(), Some(expected));
 
     // A bad number changes nothing and says why.
