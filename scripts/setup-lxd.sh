@@ -185,6 +185,25 @@ lxd_daemon_pids() {
     done
 }
 
+# A daemon started from a directory deleted since (a test restarted it from
+# a checkout that is gone) cannot run rsync, which LXD's snapshots and
+# copies on a dir pool need ("getcwd(): No such file or directory"):
+# restart it from /. Its containers run on (their monitors are processes of
+# their own); SIGTERM first, SIGKILL after 30 s (a daemon waiting for an
+# operation whose client went away does not end on SIGTERM).
+lxd_alive() { kill -0 "$1" 2>/dev/null && [[ $(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) != Z ]]; }
+for p in $(lxd_daemon_pids); do
+    if [[ $(readlink "/proc/$p/cwd" 2>/dev/null) == *" (deleted)" ]]; then
+        say "lxd: daemon (pid $p) runs in a deleted directory; restarting it from /"
+        kill -TERM "$p" 2>/dev/null || true
+        for _ in $(seq 1 150); do lxd_alive "$p" || break; sleep 0.2; done
+        if lxd_alive "$p"; then
+            kill -KILL "$p" 2>/dev/null || true
+            for _ in $(seq 1 50); do lxd_alive "$p" || break; sleep 0.2; done
+        fi
+    fi
+done
+
 if lxd_answers; then
     say "lxd: daemon answers (skipped)"
 else
@@ -206,7 +225,9 @@ else
             say "lxd: starting 'lxd --group root' (log $LXD_LOG)"
             # Detached: own session, no tty, fds to the log, our lock fd closed,
             # so it outlives this script and does not hold the lock.
-            setsid nohup lxd --group root </dev/null >>"$LXD_LOG" 2>&1 9>&- &
+            # From /, whatever directory this runs in: a daemon's working
+            # directory must outlive it (see above).
+            (cd / && exec setsid nohup lxd --group root </dev/null >>"$LXD_LOG" 2>&1 9>&-) &
         fi
         if ! lxd waitready --timeout=60; then
             tail -n 30 "$LXD_LOG" >&2 || true

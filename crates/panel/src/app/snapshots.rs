@@ -226,8 +226,9 @@ pub async fn restore(
     let ((target, row), entry) = started?;
     let result =
         target.client.restore_snapshot(&target.caller, target.instance(), &row.name).await.map_err(AppError::from);
-    audited_finish(pool, entry, result, move |connection, _, _| {
-        crate::db::containers::set_status(connection, id, "running", db::unix_now())?;
+    audited_finish(pool, entry, result, move |connection, _, answer| {
+        // A running container runs again, a stopped one stays stopped: as the agent saw it after.
+        crate::db::containers::set_status(connection, id, answer.status.as_str(), db::unix_now())?;
         Ok(row)
     })
     .await
@@ -295,7 +296,9 @@ pub async fn set_schedule(
         let in_quota = !policy::exempt_from_quotas(&current.actor());
         let wanted = match (request.schedule, request.keep) {
             (None, _) => None,
-            (Some(period), Some(keep)) if (1..=MAX_KEEP).contains(&keep) => Some(Schedule { period, keep, in_quota }),
+            (Some(period), Some(keep)) if (1..=MAX_KEEP).contains(&keep) => {
+                Some(Schedule { period, keep, in_quota, user_id: Some(current.user.id.0) })
+            }
             (Some(_), _) => {
                 return Err(AppError::invalid("error-snapshots-keep-range", &[("max", FluentValue::from(MAX_KEEP))]));
             }
@@ -318,7 +321,7 @@ pub async fn set_schedule(
             .map_err(AppError::from)?;
         }
         let previous = snapshots::schedule_of(connection, id)?;
-        snapshots::set_schedule(connection, id, wanted.as_ref(), Some(current.user.id.0), db::unix_now())?;
+        snapshots::set_schedule(connection, id, wanted.as_ref(), db::unix_now())?;
         Ok((target, wanted, previous))
     })
     .await;
@@ -326,9 +329,8 @@ pub async fn set_schedule(
     let request = UpdateRequest { config: schedule_config(wanted.as_ref()), disk_mb: None };
     let result = target.client.update(&target.caller, target.instance(), &request).await.map_err(AppError::from);
     if result.is_err() {
-        let user = entry.actor_id;
         let put_back = db::run(pool, move |connection| {
-            Ok::<_, AppError>(snapshots::set_schedule(connection, id, previous.as_ref(), user, db::unix_now())?)
+            Ok::<_, AppError>(snapshots::set_schedule(connection, id, previous.as_ref(), db::unix_now())?)
         })
         .await;
         if put_back.is_err() {

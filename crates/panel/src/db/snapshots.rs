@@ -301,24 +301,33 @@ pub struct Schedule {
     pub keep: i64,
     /// Its `keep` counts against the quota of the member who set it.
     pub in_quota: bool,
+    /// Who set it.
+    #[serde(skip)]
+    pub user_id: Option<i64>,
 }
 
 /// The container's schedule, if one is set.
 pub fn schedule_of(connection: &mut DbConnection, container: ContainerId) -> QueryResult<Option<Schedule>> {
-    let row: Option<(String, i64, bool)> = snapshot_schedules::table
+    let row: Option<(String, i64, bool, Option<i64>)> = snapshot_schedules::table
         .find(container.0)
-        .select((snapshot_schedules::period, snapshot_schedules::keep, snapshot_schedules::in_quota))
+        .select((
+            snapshot_schedules::period,
+            snapshot_schedules::keep,
+            snapshot_schedules::in_quota,
+            snapshot_schedules::user_id,
+        ))
         .first(connection)
         .optional()?;
-    Ok(row.and_then(|(period, keep, in_quota)| Some(Schedule { period: Period::parse(&period)?, keep, in_quota })))
+    Ok(row.and_then(|(period, keep, in_quota, user_id)| {
+        Some(Schedule { period: Period::parse(&period)?, keep, in_quota, user_id })
+    }))
 }
 
-/// Sets (`Some`) or removes (`None`) the container's schedule, set by `user`.
+/// Sets (`Some`) or removes (`None`) the container's schedule.
 pub fn set_schedule(
     connection: &mut DbConnection,
     container: ContainerId,
     schedule: Option<&Schedule>,
-    user: Option<i64>,
     now: i64,
 ) -> QueryResult<()> {
     diesel::delete(snapshot_schedules::table.find(container.0)).execute(connection)?;
@@ -328,7 +337,7 @@ pub fn set_schedule(
                 snapshot_schedules::container_id.eq(container.0),
                 snapshot_schedules::period.eq(schedule.period.as_str()),
                 snapshot_schedules::keep.eq(schedule.keep),
-                snapshot_schedules::user_id.eq(user),
+                snapshot_schedules::user_id.eq(schedule.user_id),
                 snapshot_schedules::in_quota.eq(schedule.in_quota),
                 snapshot_schedules::updated_at.eq(now),
             ))
