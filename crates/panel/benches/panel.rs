@@ -145,6 +145,44 @@ fn create_user(connection: &mut db::DbConnection, name: &str, role: Role, hash: 
     .0
 }
 
+/// A panel over a fresh SQLite database in `dir` with the head admin `root`
+/// and the member `alice` (tokens of both), the agent at `agent` (URL,
+/// secret) registered as machine `bench`, and its `container` given to her.
+struct MemberScene {
+    api: String,
+    http: reqwest::Client,
+    admin: String,
+    alice: String,
+    alice_id: i64,
+    /// The panel's id of her container.
+    container: i64,
+}
+
+impl MemberScene {
+    async fn start(dir: &std::path::Path, agent: (&str, &str), container: &str, settings: &str) -> MemberScene {
+        let database_url = format!("sqlite://{}", dir.join("bench.db").display());
+        let api = start_panel_with(&database_url, dir, settings).await;
+        let mut connection = db::establish(&database_url).unwrap();
+        let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+        create_user(&mut connection, "root", Role::HeadAdmin, &hash);
+        let alice_id = create_user(&mut connection, "alice", Role::Member, &hash);
+        let http = reqwest::Client::new();
+        let admin = token_for(&http, &api, "root").await;
+        let alice = token_for(&http, &api, "alice").await;
+        let (url, secret) = agent;
+        let wait = Duration::from_secs(30);
+        let container =
+            support::add_machine_and_give(&http, &api, &admin, ("bench", url, secret), container, "alice", wait).await;
+        MemberScene { api, http, admin, alice, alice_id, container }
+    }
+
+    /// Sets her overall quota to `quota` (JSON).
+    async fn set_quota(&self, quota: Value) {
+        let set = self.http.put(format!("{}/users/{}/quota", self.api, self.alice_id)).bearer_auth(&self.admin);
+        assert_eq!(set.json(&quota).send().await.unwrap().status(), 200);
+    }
+}
+
 /// A machine `bench` (its agent down: nothing here calls it) with
 /// `CONTAINERS` running containers, as a sync would store them.
 fn seed_containers(connection: &mut db::DbConnection, dir: &std::path::Path) {

@@ -21,12 +21,11 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 use smp_panel::agents::{AgentClient, Caller};
-use smp_panel::{Role, db};
 use smp_proto::network::ForwardsRequest;
 use smp_proto::token::SharedKey;
 
-use super::{PASSWORD, create_user, start_panel_with, timed, token_for};
-use crate::support::{Project, add_machine_and_give, lxc, ms, percentile, rounds, start_agent, turns};
+use super::{MemberScene, timed};
+use crate::support::{Project, lxc, ms, percentile, rounds, start_agent, turns};
 
 const NETWORK: &str = "lxdbr0";
 const CONTAINER: &str = "f1";
@@ -76,19 +75,11 @@ pub async fn port_allocation_under_fifty_concurrent_requests() {
     );
     let (agent_url, secret) = start_agent("bench", &project, dir.path(), &networks).await;
 
-    let database_url = format!("sqlite://{}", dir.path().join("forwards.db").display());
-    let api = start_panel_with(&database_url, dir.path(), "max_agent_calls_per_user = 64").await;
-    let mut connection = db::establish(&database_url).unwrap();
-    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
-    create_user(&mut connection, "root", Role::HeadAdmin, &hash);
-    let alice_id = create_user(&mut connection, "alice", Role::Member, &hash);
-    let http = reqwest::Client::new();
-    let admin = token_for(&http, &api, "root").await;
-    let alice = token_for(&http, &api, "alice").await;
-    let id = add_machine_and_give(&http, &api, &admin, ("bench", &agent_url, &secret), CONTAINER, "alice", WAIT).await;
+    let scene = MemberScene::start(dir.path(), (&agent_url, &secret), CONTAINER, "max_agent_calls_per_user = 64").await;
+    let MemberScene { api, http, admin, alice, container: id, .. } = &scene;
     let started = Instant::now();
     loop {
-        let networks = http.get(format!("{api}/networks")).bearer_auth(&admin).send().await.unwrap();
+        let networks = http.get(format!("{api}/networks")).bearer_auth(admin).send().await.unwrap();
         let networks = networks.json::<Value>().await.unwrap();
         if networks["items"].as_array().is_some_and(|items| !items.is_empty()) {
             break;
@@ -102,7 +93,7 @@ pub async fn port_allocation_under_fifty_concurrent_requests() {
     let mut fixed = None;
     for step in 0..40 {
         let ipv4 = format!("10.77.0.{}", 100 + (std::process::id() * 3 + step * 11) % 150);
-        let request = http.put(format!("{api}/containers/{id}/address")).bearer_auth(&admin);
+        let request = http.put(format!("{api}/containers/{id}/address")).bearer_auth(admin);
         let response = request.json(&json!({"network": NETWORK, "ipv4": ipv4})).send().await.unwrap();
         match response.status().as_u16() {
             200 => {
@@ -114,9 +105,7 @@ pub async fn port_allocation_under_fifty_concurrent_requests() {
         }
     }
     assert!(fixed.is_some(), "no free address of {NETWORK} in 40 tries");
-    let quota = json!({"containers": 0, "cpu": 0, "memory_mb": 0, "disk_mb": 0, "forwards": null});
-    let set = http.put(format!("{api}/users/{alice_id}/quota")).bearer_auth(&admin).json(&quota).send();
-    assert_eq!(set.await.unwrap().status(), 200);
+    scene.set_quota(json!({"containers": 0, "cpu": 0, "memory_mb": 0, "disk_mb": 0, "forwards": null})).await;
 
     let forwards = format!("{api}/containers/{id}/forwards");
     let through_panel = || {

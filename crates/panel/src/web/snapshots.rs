@@ -19,6 +19,7 @@ use crate::app::jobs::{self, JobState};
 use crate::app::snapshots::{self, NewSnapshotRequest, ScheduleRequest, Snapshots};
 use crate::db::containers::ContainerId;
 use crate::db::snapshots::Period;
+use crate::error::AppError;
 use crate::http::{AuditAction, page_language};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -149,45 +150,53 @@ pub struct TakeForm {
 
 /// `POST /containers/{id}/snapshots` (`name`): a job taking it.
 pub async fn take(page: PageContext, path: web::Path<i64>, PageForm(form): PageForm<TakeForm>) -> Page {
-    let PageContext { current, state, pool } = page;
     let id = ContainerId(path.into_inner());
-    let language = page_language::current();
     let name = form.as_ref().map(|form| form.name.trim().to_owned()).unwrap_or_default();
-    let container = crate::app::containers::view_container(current.clone(), &pool, id).await?.name;
-    let label = lookup(language, "job-snapshot-take", &[("snapshot", text(&name)), ("name", text(&container))]);
-    let owner = current.user.id.0;
-    let work_pool = pool.clone();
-    let work = async move {
+    let (current, context) = (page.current.clone(), page.state.app.clone());
+    let labels = ("job-snapshot-take", "job-snapshot-taken");
+    as_job(page, id, name.clone(), labels, move |pool| async move {
         let request = form.map(|_| NewSnapshotRequest { name });
-        let taken = snapshots::take(current, state.app.clone(), &work_pool, id, move || request).await?;
-        Ok(JobState::Done(lookup(
-            language,
-            "job-snapshot-taken",
-            &[("snapshot", text(&taken.name)), ("name", text(&container))],
-        )))
-    };
-    job_started(label.clone(), jobs::start(&pool, owner, label, work).await?)
+        Ok(snapshots::take(current, context, &pool, id, move || request).await?.name)
+    })
+    .await
 }
 
 /// `POST /containers/{id}/snapshots/{name}/restore`: a job restoring it.
 pub async fn restore(page: PageContext, path: web::Path<(i64, String)>) -> Page {
-    let PageContext { current, state, pool } = page;
     let (id, snapshot) = path.into_inner();
     let id = ContainerId(id);
+    let (current, context) = (page.current.clone(), page.state.app.clone());
+    let labels = ("job-snapshot-restore", "job-snapshot-restored");
+    as_job(page, id, snapshot.clone(), labels, move |pool| async move {
+        Ok(snapshots::restore(current, context, &pool, id, snapshot).await?.name)
+    })
+    .await
+}
+
+/// Runs `work` (which answers the snapshot's name) as a job of the page's
+/// user, labelled `label` and ending with `done` (keys taking `$snapshot`
+/// and `$name`, the container's), in the page's language.
+async fn as_job<W, F>(
+    page: PageContext,
+    id: ContainerId,
+    snapshot: String,
+    (label, done): (&'static str, &'static str),
+    work: W,
+) -> Page
+where
+    W: FnOnce(crate::db::DbPool) -> F,
+    F: std::future::Future<Output = Result<String, AppError>> + 'static,
+{
+    let PageContext { current, pool, .. } = page;
     let language = page_language::current();
     let container = crate::app::containers::view_container(current.clone(), &pool, id).await?.name;
-    let label = lookup(language, "job-snapshot-restore", &[("snapshot", text(&snapshot)), ("name", text(&container))]);
-    let owner = current.user.id.0;
-    let work_pool = pool.clone();
+    let label = lookup(language, label, &[("snapshot", text(&snapshot)), ("name", text(&container))]);
+    let running = work(pool.get_ref().clone());
     let work = async move {
-        let restored = snapshots::restore(current, state.app.clone(), &work_pool, id, snapshot).await?;
-        Ok(JobState::Done(lookup(
-            language,
-            "job-snapshot-restored",
-            &[("snapshot", text(&restored.name)), ("name", text(&container))],
-        )))
+        let snapshot = running.await?;
+        Ok(JobState::Done(lookup(language, done, &[("snapshot", text(snapshot)), ("name", text(container))])))
     };
-    job_started(label.clone(), jobs::start(&pool, owner, label, work).await?)
+    job_started(label.clone(), jobs::start(&pool, current.user.id.0, label, work).await?)
 }
 
 /// `POST /containers/{id}/snapshots/{name}/delete`: the section again.
@@ -196,11 +205,15 @@ pub async fn delete(page: PageContext, path: web::Path<(i64, String)>) -> Page {
     let id = ContainerId(id);
     let deleted =
         snapshots::delete(page.current.clone(), page.state.app.clone(), &page.pool, id, snapshot.clone()).await;
-    match deleted {
-        Ok(()) => {
-            let notice = lookup(page_language::current(), "snapshots-deleted", &[("snapshot", text(&snapshot))]);
-            answer(page, id, Some(notice), None).await
-        }
+    let notice =
+        deleted.map(|()| lookup(page_language::current(), "snapshots-deleted", &[("snapshot", text(&snapshot))]));
+    after_change(page, id, notice).await
+}
+
+/// The section again after a change: with its `notice`, or with why it was refused.
+async fn after_change(page: PageContext, id: ContainerId, outcome: Result<String, AppError>) -> Page {
+    match outcome {
+        Ok(notice) => answer(page, id, Some(notice), None).await,
         Err(error) => {
             let error = in_place(error)?;
             answer(page, id, None, Some(error)).await
@@ -218,18 +231,18 @@ pub struct ScheduleForm {
 }
 
 impl ScheduleForm {
-    fn request(&self) -> Result<ScheduleRequest, crate::error::AppError> {
+    fn request(&self) -> Result<ScheduleRequest, AppError> {
         let schedule = match self.period.as_str() {
             "none" | "" => None,
             period => Some(
                 serde_json::from_value::<Period>(serde_json::Value::String(period.to_owned()))
-                    .map_err(|_| crate::error::AppError::invalid("error-snapshots-period", &[]))?,
+                    .map_err(|_| AppError::invalid("error-snapshots-period", &[]))?,
             ),
         };
         let keep = match self.keep.trim() {
             "" => None,
             keep => Some(keep.parse::<i64>().map_err(|_| {
-                crate::error::AppError::invalid("error-snapshots-keep-range", &[("max", snapshots::MAX_KEEP.into())])
+                AppError::invalid("error-snapshots-keep-range", &[("max", snapshots::MAX_KEEP.into())])
             })?),
         };
         Ok(ScheduleRequest { schedule, keep })
@@ -241,22 +254,14 @@ pub async fn schedule(page: PageContext, path: web::Path<i64>, PageForm(form): P
     let id = ContainerId(path.into_inner());
     let read = move || form?.request();
     let set = snapshots::set_schedule(page.current.clone(), page.state.app.clone(), &page.pool, id, read).await;
-    match set {
-        Ok(Some(schedule)) => {
-            let notice = lookup(
-                page_language::current(),
-                "snapshots-schedule-set",
-                &[("period", text(period_text(schedule.period))), ("keep", schedule.keep.into())],
-            );
-            answer(page, id, Some(notice), None).await
-        }
-        Ok(None) => {
-            let notice = lookup(page_language::current(), "snapshots-schedule-removed", &[]);
-            answer(page, id, Some(notice), None).await
-        }
-        Err(error) => {
-            let error = in_place(error)?;
-            answer(page, id, None, Some(error)).await
-        }
-    }
+    let language = page_language::current();
+    let notice = set.map(|schedule| match schedule {
+        Some(schedule) => lookup(
+            language,
+            "snapshots-schedule-set",
+            &[("period", text(period_text(schedule.period))), ("keep", schedule.keep.into())],
+        ),
+        None => lookup(language, "snapshots-schedule-removed", &[]),
+    });
+    after_change(page, id, notice).await
 }

@@ -126,7 +126,10 @@ async fn a_members_forward_set_through_the_panel_carries_an_outside_client_to_he
     })
     .await;
     assert_eq!((answer["ipv4"].as_str(), answer["restarted"].as_bool()), (Some(ipv4.as_str()), Some(true)), "{answer}");
-    let (_, took) = until(Duration::from_secs(20), "c-web has its fixed address inside", || async {
+    // Bounded by two rounds of busybox's udhcpc (3 tries of 3 s, then 20 s
+    // asleep): LXD reloads lxdbr0's dnsmasq for the new lease while the
+    // container restarts, and a loaded machine may miss the first round.
+    let (_, took) = until(Duration::from_secs(60), "c-web has its fixed address inside", || async {
         inside(&project, "c-web", "-4").contains(&ipv4).then_some(())
     })
     .await;

@@ -39,6 +39,11 @@ async fn take(world: &World, session: &Session, container: i64, name: &str) -> r
     world.post(&format!("/containers/{container}/snapshots"), session, json!({ "name": name })).await
 }
 
+async fn delete(world: &World, session: &Session, container: i64, name: &str) -> reqwest::Response {
+    let path = format!("/containers/{container}/snapshots/{name}");
+    world.app.with_session(Method::DELETE, &path, session).send().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn she_takes_a_snapshot_breaks_her_container_restores_it_and_deletes_the_snapshot() {
     let project = LxdProject::with_busyboxes(&["c1"]);
@@ -70,21 +75,10 @@ async fn she_takes_a_snapshot_breaks_her_container_restores_it_and_deletes_the_s
     assert_eq!(listed["fresh"], true);
     assert_eq!(listed["items"].as_array().map(|items| items.len()), Some(1), "the snapshot stays: {listed}");
 
-    let response = world
-        .app
-        .with_session(Method::DELETE, &format!("/containers/{c1}/snapshots/before-upgrade"), &alice)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(delete(&world, &alice, c1, "before-upgrade").await.status(), 204);
     assert!(lxd_snapshots(&project, "c1").is_empty(), "LXD no longer lists it");
-    let response = world
-        .app
-        .with_session(Method::DELETE, &format!("/containers/{c1}/snapshots/before-upgrade"), &alice)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(response).await, (404, "not_found".to_owned()));
+    let again = delete(&world, &alice, c1, "before-upgrade").await;
+    assert_eq!(error_code(again).await, (404, "not_found".to_owned()));
 
     for action in ["snapshot.create", "snapshot.restore", "snapshot.delete"] {
         let rows = world.app.audit_rows_of(action);
@@ -150,9 +144,7 @@ async fn another_member_reaches_none_of_her_snapshots() {
     assert_eq!(error_code(take(&world, &bob, c1, "his").await).await.0, 404);
     let restore = world.post(&format!("/containers/{c1}/snapshots/mine/restore"), &bob, json!({})).await;
     assert_eq!(error_code(restore).await.0, 404);
-    let delete =
-        world.app.with_session(Method::DELETE, &format!("/containers/{c1}/snapshots/mine"), &bob).send().await.unwrap();
-    assert_eq!(error_code(delete).await.0, 404);
+    assert_eq!(error_code(delete(&world, &bob, c1, "mine").await).await.0, 404);
     let schedule = world
         .app
         .send_json(
