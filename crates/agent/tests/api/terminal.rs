@@ -139,6 +139,31 @@ async fn a_shell_computes_and_its_exit_code_arrives_before_a_normal_close() {
     assert_eq!(closed.code, Some(CloseCode::Normal));
 }
 
+/// Asks `stty size` until it says `expected` ("rows cols"), for up to
+/// `WAIT`: a resize reaches the PTY through LXD's control socket, which
+/// nothing orders with the keys on its data socket, so the first `stty`
+/// typed after a resize may still run at the old size.
+async fn until_pty_size(socket: &mut Client, expected: &str) {
+    let started = Instant::now();
+    for asked in 0.. {
+        // Numbered, so that neither the typed line's echo nor an older answer is read as this one.
+        let marker = format!("size{asked}=");
+        type_line(socket, &format!("echo {marker}$(stty size):")).await;
+        let answer = |seen: &str| {
+            seen.match_indices(&marker).find_map(|(at, _)| {
+                let (size, _) = seen[at + marker.len()..].split_once(':')?;
+                size.starts_with(|c: char| c.is_ascii_digit()).then(|| size.to_owned())
+            })
+        };
+        let seen = read_until_with(socket, |seen| answer(seen).is_some()).await;
+        let size = answer(&seen).unwrap_or_default();
+        if size == expected {
+            return;
+        }
+        assert!(started.elapsed() < WAIT, "the PTY stayed at {size}, not {expected}");
+    }
+}
+
 #[tokio::test]
 async fn a_resize_changes_the_pty_size() {
     let (_project, agent) = running_c1("term-resize").await;
@@ -146,12 +171,10 @@ async fn a_resize_changes_the_pty_size() {
     type_line(&mut socket, "stty size").await;
     read_until(&mut socket, "20 90").await;
     socket.send(Message::text(r#"{"type":"resize","cols":123,"rows":45}"#)).await.unwrap();
-    type_line(&mut socket, "stty size").await;
-    read_until(&mut socket, "45 123").await;
+    until_pty_size(&mut socket, "45 123").await;
     // Clamped to 500 (busybox reports a width or height of 1 as its default).
     socket.send(Message::text(r#"{"type":"resize","cols":9999,"rows":30}"#)).await.unwrap();
-    type_line(&mut socket, "stty size").await;
-    read_until(&mut socket, "30 500").await;
+    until_pty_size(&mut socket, "30 500").await;
 }
 
 #[tokio::test]

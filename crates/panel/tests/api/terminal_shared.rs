@@ -307,6 +307,21 @@ async fn stty_size(term: &mut Term) -> String {
     .await
 }
 
+/// Asks `stty size` until it says `expected` ("rows cols"), for up to
+/// `WAIT`: a resize reaches the PTY through LXD's control socket, which
+/// nothing orders with the keys on its data socket, so the first `stty`
+/// typed after a resize may still run at the old size.
+async fn until_stty_size(term: &mut Term, expected: &str) {
+    let started = Instant::now();
+    loop {
+        let size = stty_size(term).await;
+        if size == expected {
+            return;
+        }
+        assert!(started.elapsed() < WAIT, "the PTY stayed at {size}, not {expected}");
+    }
+}
+
 /// The size messages `term` got, as (cols, rows).
 fn sizes(term: &Term) -> Vec<(u64, u64)> {
     let sizes = term.texts.iter().filter(|text| text["type"] == "size");
@@ -331,7 +346,7 @@ async fn only_the_owners_window_sizes_the_terminal_from_the_moment_she_attaches(
     let ticket = session_ticket(&world.app, &alice, &session).await.unwrap();
     let mut owner = Term::open_sized(&world.app, &ticket, 100, 30).await;
     assert_eq!(sizes(&owner), [(100, 30)], "{:?}", owner.texts);
-    assert_eq!(stty_size(&mut owner).await, "30 100");
+    until_stty_size(&mut owner, "30 100").await;
     guest.until_text("the owner's size", |text| *text == json!({"type": "size", "cols": 100, "rows": 30})).await;
 
     // Bob resizing changes nothing; Alice resizing changes it for both.
@@ -341,14 +356,14 @@ async fn only_the_owners_window_sizes_the_terminal_from_the_moment_she_attaches(
     assert_eq!(stty_size(&mut guest).await, "30 100");
     owner.socket.send(resize(120, 40)).await.unwrap();
     guest.until_text("the new size", |text| *text == json!({"type": "size", "cols": 120, "rows": 40})).await;
-    assert_eq!(stty_size(&mut owner).await, "40 120");
+    until_stty_size(&mut owner, "40 120").await;
     assert_eq!(sizes(&guest).last(), Some(&(120, 40)));
 
     // Her reload from a smaller window: the terminal follows it.
     owner.socket.close(None).await.unwrap();
     let ticket = session_ticket(&world.app, &alice, &session).await.unwrap();
     let mut owner = Term::open_sized(&world.app, &ticket, 90, 25).await;
-    assert_eq!(stty_size(&mut owner).await, "25 90");
+    until_stty_size(&mut owner, "25 90").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
