@@ -22,6 +22,8 @@ set -Eeuo pipefail
 PROJECT=smp-deb-test
 NAME=deb-$$
 FIGURES=${SMP_DEB_FIGURES:-/var/cache/smp/deb-figures.txt}
+# Which build the packages hold (the Makefile's TEST_DEB_PROFILE), for the figures' header.
+SMP_DEB_PROFILE=${SMP_DEB_PROFILE:-release}
 T0=$(date +%s.%N)
 
 die() { printf 'test-deb: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -252,7 +254,7 @@ check "apt-get purge removes the state, the configs, the secrets and the user" \
 
 total_s=$(since "$T0")
 {
-    echo "# make test-deb, $(date -u +%Y-%m-%dT%H:%M:%SZ), 2 cores, LXD $(lxc version 2>/dev/null | awk '/Server/ { print $3 }')"
+    echo "# make test-deb, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, LXD $(lxc version 2>/dev/null | awk '/Server/ { print $3 }'), ${SMP_DEB_PROFILE} build"
     echo "systemd-analyze security smp-panel.service: $panel_score"
     echo "systemd-analyze security smp-agent.service: $agent_score"
     echo "install (push + apt-get install, ${#deps[@]} dependencies): ${install_s} s"
