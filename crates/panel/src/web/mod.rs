@@ -266,20 +266,7 @@ impl Chrome {
 }
 
 /// `2026-11-23 07:40:12 UTC` for a unix time.
-pub(crate) fn when(unix: i64) -> String {
-    match actix_web::cookie::time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(at) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        ),
-        Err(_) => "never".to_owned(),
-    }
-}
+pub(crate) use crate::domain::moment::when;
 
 /// A form as actix read it, or the refusal (`api::body::Body`'s for JSON):
 /// over the size limit is `body_too_large`, anything else `invalid_input`.
