@@ -11,12 +11,14 @@ use smp_proto::api::{ContainerState, LifecycleAnswer, ServiceActionAnswer, Servi
 
 use crate::app::containers::{self, ContainerFilter};
 use crate::app::services::{self, ServiceView};
+use crate::app::snapshots::{self, NewSnapshotRequest, Snapshots};
 use crate::app::ssh::SshUser;
 use crate::app::terminals::rights;
 use crate::app::terminals::{Attachment, CloseReason, Grant, TerminalKind, TicketTarget};
 use crate::app::{AuthVia, Context, provisioning};
 use crate::db::containers::{Container, ContainerId};
 use crate::db::services::ServiceId;
+use crate::db::snapshots::SnapshotRow;
 use crate::db::users;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
@@ -89,6 +91,52 @@ pub async fn container_state(
     id: ContainerId,
 ) -> Result<ContainerState, AppError> {
     containers::state_of(who.current("request"), context, pool, id).await
+}
+
+/// The container's snapshots and schedule (`snapshots::list`, a read).
+pub async fn snapshots(
+    context: Arc<Context>,
+    pool: &DbPool,
+    who: &SshUser,
+    id: ContainerId,
+) -> Result<Snapshots, AppError> {
+    snapshots::list(who.current("request"), context, pool, id).await
+}
+
+/// Takes a snapshot named `name` within her quota (`snapshots::take`,
+/// audited `snapshot.create` like the API's).
+pub async fn take_snapshot(
+    context: Arc<Context>,
+    pool: &DbPool,
+    who: &SshUser,
+    id: ContainerId,
+    name: String,
+) -> Result<SnapshotRow, AppError> {
+    snapshots::take(who.current("snapshot.create"), context, pool, id, move || Ok(NewSnapshotRequest { name })).await
+}
+
+/// Restores the container to its snapshot `name` (`snapshots::restore`,
+/// audited `snapshot.restore`).
+pub async fn restore_snapshot(
+    context: Arc<Context>,
+    pool: &DbPool,
+    who: &SshUser,
+    id: ContainerId,
+    name: String,
+) -> Result<SnapshotRow, AppError> {
+    snapshots::restore(who.current("snapshot.restore"), context, pool, id, name).await
+}
+
+/// Deletes the container's snapshot `name` (`snapshots::delete`, audited
+/// `snapshot.delete`).
+pub async fn delete_snapshot(
+    context: Arc<Context>,
+    pool: &DbPool,
+    who: &SshUser,
+    id: ContainerId,
+    name: String,
+) -> Result<(), AppError> {
+    snapshots::delete(who.current("snapshot.delete"), context, pool, id, name).await
 }
 
 /// A service's action, as the shell names it.

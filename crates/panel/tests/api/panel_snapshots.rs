@@ -14,7 +14,7 @@ use crate::panel_agent::{World, until};
 use crate::real_agent::{LxdProject, lxc};
 
 /// The snapshots LXD holds of `container`, by name.
-fn lxd_snapshots(project: &LxdProject, container: &str) -> Vec<String> {
+pub(crate) fn lxd_snapshots(project: &LxdProject, container: &str) -> Vec<String> {
     let listed = lxc(&["query", &format!("/1.0/instances/{container}/snapshots?project={}", project.name)]);
     let mut names: Vec<String> = serde_json::from_str::<Vec<String>>(&listed)
         .expect("LXD lists snapshot URLs")

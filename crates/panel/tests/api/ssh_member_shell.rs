@@ -3,8 +3,9 @@
 //! driven by the test) restarts her container, sets its autostart, attaches its console,
 //! completes names with Tab and answers another member's container like a
 //! missing one; one command without a PTY, and a script of lines; a
-//! service owner sees and acts on her services only; deleting her key ends
-//! an open shell.
+//! service owner sees and acts on her services only; she takes, restores
+//! (only once she says yes) and deletes her snapshots, and another member's
+//! container's are missing; deleting her key ends an open shell.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -17,6 +18,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::helpers::TestApp;
 use crate::panel_agent::{World, until};
+use crate::panel_snapshots::lxd_snapshots;
 use crate::real_agent::{LxdProject, lxc};
 use crate::ssh_gateway::{RUN_LIMIT, add_key, app_with_ssh, her_key, keygen, run, ssh};
 
@@ -99,7 +101,7 @@ async fn her_interactive_shell_restarts_sets_autostart_completes_names_attaches_
     assert!(status.contains(&format!("c1 is running, pid {c1_pid}")), "her only container: {status:?}");
 
     // Tab completes the command, then her container's name.
-    shell.send(b"rest\t").await;
+    shell.send(b"resta\t").await;
     assert_eq!(shell.until("restart ").await, "restart ");
     shell.send(b"c\t").await;
     assert_eq!(shell.until("c1 ").await, "c1 ", "the line now reads `restart c1 `");
@@ -185,6 +187,76 @@ async fn without_a_pty_one_command_runs_with_its_exit_status_and_stdin_lines_are
     assert_eq!(autostart_of(&project, "c1"), "true");
 }
 
+/// `ssh smp@… ARGS` without a PTY as `key`'s holder: exit status, stdout, stderr.
+async fn shell_run(world: &World, key: &Path, args: &[&str]) -> (i32, String, String) {
+    let (code, stdout, stderr) = run(&world.app, key, "smp", args, b"").await;
+    (code, String::from_utf8_lossy(&stdout).into_owned(), stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn she_takes_restores_only_after_yes_and_deletes_her_snapshots_and_anothers_container_has_none() {
+    let project = LxdProject::with_busyboxes(&["c1", "c2"]);
+    let (_agent, world, _) = World::with_m1_on(app_with_ssh().await, &project).await;
+    let (c1, c2) = (world.synced("m1", "c1").await, world.synced("m1", "c2").await);
+    let alice = world.member_owning("alice", c1).await;
+    let bob = world.member_owning("bob", c2).await;
+    let (_dir, key, _) = her_key(&world.app, &alice, "alice").await;
+    let (_bob_dir, bob_key, _) = her_key(&world.app, &bob, "bob").await;
+
+    let (code, stdout, stderr) = shell_run(&world, &key, &["snapshot", "c1", "before"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("c1: snapshot before taken at 20"), "{stdout:?}");
+    assert_eq!(lxd_snapshots(&project, "c1"), ["before"]);
+    let (code, stdout, _) = shell_run(&world, &key, &["snapshots"]).await;
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("SNAPSHOT") && lines[0].ends_with("BY"), "{stdout:?}");
+    assert!(lines[1].starts_with("before ") && lines[1].ends_with(" alice"), "{stdout:?}");
+    assert_eq!(lines[2], "schedule: none (set one on its page)");
+
+    // She breaks it. A restore without yes says what it loses and does nothing.
+    assert_eq!(project.exec("c1", &["touch", "/root/broken"]).0, 0);
+    let pid = project.init_pid("c1").expect("c1 runs");
+    let (code, stdout, stderr) = shell_run(&world, &key, &["restore", "c1", "before"]).await;
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(stderr.starts_with("smp: restoring c1 to before puts it back as it was at 20"), "{stderr}");
+    assert!(stderr.contains("everything that changed in it since is lost"), "{stderr}");
+    assert!(stderr.ends_with("; to go on: restore c1 before yes\n"), "{stderr}");
+    assert_eq!(project.exec("c1", &["test", "-e", "/root/broken"]).0, 0, "nothing was restored");
+    assert_eq!(project.init_pid("c1"), Some(pid));
+    assert!(world.app.audit_rows_of("snapshot.restore").is_empty());
+
+    let (code, stdout, stderr) = shell_run(&world, &key, &["restore", "c1", "before", "yes"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("c1: back to before (taken at 20"), "{stdout:?}");
+    assert_eq!(project.exec("c1", &["test", "-e", "/root/broken"]).0, 1, "the file is gone");
+    assert!(project.init_pid("c1").is_some_and(|new| new != pid), "LXD stopped and started it");
+
+    // Bob: her container is missing to him, whatever he asks, and nothing happens to it.
+    let pid = project.init_pid("c1");
+    for args in [&["snapshots", "c1"][..], &["snapshot", "c1", "x"], &["restore", "c1", "before", "yes"]] {
+        let (code, stdout, stderr) = shell_run(&world, &bob_key, args).await;
+        assert_eq!((code, stdout.as_str(), stderr.as_str()), (1, "", "smp: no container named c1\n"), "{args:?}");
+    }
+    let (code, _, stderr) = shell_run(&world, &bob_key, &["delete-snapshot", "c1", "before"]).await;
+    assert_eq!((code, stderr.as_str()), (1, "smp: no container named c1\n"));
+    assert_eq!((lxd_snapshots(&project, "c1"), project.init_pid("c1")), (vec!["before".to_owned()], pid));
+
+    let (code, _, stderr) = shell_run(&world, &key, &["delete-snapshot", "nosuch"]).await;
+    assert_eq!((code, stderr.as_str()), (1, "smp: c1 has no snapshot named nosuch; snapshots c1 lists them\n"));
+    let (code, stdout, stderr) = shell_run(&world, &key, &["delete-snapshot", "c1", "before"]).await;
+    assert_eq!((code, stdout.as_str()), (0, "c1: snapshot before deleted\n"), "{stderr}");
+    assert!(lxd_snapshots(&project, "c1").is_empty(), "LXD no longer lists it");
+
+    // Audited by the use cases, as hers.
+    for action in ["snapshot.create", "snapshot.restore", "snapshot.delete"] {
+        let rows = world.app.audit_rows_of(action);
+        let ok: Vec<_> = rows.iter().filter(|row| row.outcome == "ok").collect();
+        assert_eq!(ok.len(), 1, "{action}: {rows:?}");
+        assert_eq!((ok[0].actor.as_str(), ok[0].object.clone()), ("alice", format!("container:{c1}")), "{action}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_owner_lists_and_restarts_only_her_services_and_no_container() {
     let project = LxdProject::with_test_unit_on_debian("d1");
@@ -213,7 +285,10 @@ async fn a_service_owner_lists_and_restarts_only_her_services_and_no_container()
     assert!(String::from_utf8_lossy(&stdout).contains("smp-test: restarted, active (running)"), "{stdout:?}");
     assert_eq!(project.test_unit_starts("d1"), starts + 1, "the unit really started again");
 
-    for refused in [&["start", "c1"][..], &["start", "d1"], &["reset", "smp-test"], &["console", "smp-test"]] {
+    let refusals = [&["start", "c1"][..], &["start", "d1"], &["reset", "smp-test"], &["console", "smp-test"]];
+    let snapshot_refusals =
+        [&["snapshots", "smp-test"][..], &["snapshot", "smp-test", "s1"], &["restore", "smp-test", "s1", "yes"]];
+    for refused in refusals.into_iter().chain(snapshot_refusals) {
         let (code, _, stderr) = run(&world.app, &key, "smp", refused, b"").await;
         assert_eq!(code, 1, "{refused:?}: {stderr}");
         let expected = match refused[0] {

@@ -2,11 +2,41 @@
 //! one of her containers or services, and Tab's candidates. Pure functions.
 
 /// The commands, as `help` lists them and Tab completes them.
-pub const COMMANDS: &[&str] =
-    &["autostart", "console", "exit", "help", "list", "quit", "reset", "restart", "start", "status", "stop"];
+pub const COMMANDS: &[&str] = &[
+    "autostart",
+    "console",
+    "delete-snapshot",
+    "exit",
+    "help",
+    "list",
+    "quit",
+    "reset",
+    "restart",
+    "restore",
+    "snapshot",
+    "snapshots",
+    "start",
+    "status",
+    "stop",
+];
 
 /// The commands that take a NAME.
-const NAMED: &[&str] = &["autostart", "console", "reset", "restart", "start", "status", "stop"];
+const NAMED: &[&str] = &[
+    "autostart",
+    "console",
+    "delete-snapshot",
+    "reset",
+    "restart",
+    "restore",
+    "snapshot",
+    "snapshots",
+    "start",
+    "status",
+    "stop",
+];
+
+/// The word that, last on a `restore` line, says she means it.
+pub const CONFIRM: &str = "yes";
 
 /// What `help` prints.
 pub const HELP: &str = "\
@@ -21,6 +51,13 @@ it may be left out when you have exactly one):
   autostart [NAME] on|off
                         start with its machine, or not
   console NAME          attach to the container's console; Ctrl-] detaches
+  snapshots [NAME]      the container's snapshots and schedule
+  snapshot [NAME] SNAP  take a snapshot named SNAP (within your quota)
+  restore [NAME] SNAP   says what going back to snapshot SNAP loses;
+  restore [NAME] SNAP yes
+                        goes back to it (a running container restarts)
+  delete-snapshot [NAME] SNAP
+                        delete snapshot SNAP
   help                  this text
   quit, exit, Ctrl-D    leave
 Keys: Tab completes, Ctrl-C clears the line, Ctrl-U erases it.
@@ -44,6 +81,21 @@ pub enum ShellCommand {
         on: bool,
     },
     Console(Option<String>),
+    Snapshots(Option<String>),
+    Snapshot {
+        name: Option<String>,
+        snapshot: String,
+    },
+    Restore {
+        name: Option<String>,
+        snapshot: String,
+        /// `yes` was the last word: do it (else say what it loses).
+        confirmed: bool,
+    },
+    DeleteSnapshot {
+        name: Option<String>,
+        snapshot: String,
+    },
 }
 
 /// Parses `line` (words separated by blanks); a readable error otherwise.
@@ -54,6 +106,12 @@ pub fn parse(line: &str) -> Result<ShellCommand, String> {
         [] => Ok(make(None)),
         [name] => Ok(make(Some((*name).to_owned()))),
         _ => Err(format!("{command} takes one NAME; type help")),
+    };
+    // `[NAME] SNAP`: a snapshot of the named container, or of her only one.
+    let snapshot = |arguments: &[&str]| match arguments {
+        [snapshot] => Ok((None, (*snapshot).to_owned())),
+        [name, snapshot] => Ok((Some((*name).to_owned()), (*snapshot).to_owned())),
+        _ => Err(format!("usage: {command} [NAME] SNAPSHOT")),
     };
     let none = |command_made: ShellCommand| {
         if arguments.is_empty() { Ok(command_made) } else { Err(format!("{command} takes no argument; type help")) }
@@ -68,6 +126,20 @@ pub fn parse(line: &str) -> Result<ShellCommand, String> {
         "restart" => name(ShellCommand::Restart),
         "reset" => name(ShellCommand::Reset),
         "console" => name(ShellCommand::Console),
+        "snapshots" => name(ShellCommand::Snapshots),
+        "snapshot" => snapshot(arguments).map(|(name, snapshot)| ShellCommand::Snapshot { name, snapshot }),
+        "delete-snapshot" => {
+            snapshot(arguments).map(|(name, snapshot)| ShellCommand::DeleteSnapshot { name, snapshot })
+        }
+        "restore" => {
+            let (arguments, confirmed) = match arguments {
+                [before @ .., last] if !before.is_empty() && *last == CONFIRM => (before, true),
+                _ => (arguments, false),
+            };
+            let (name, snapshot) =
+                snapshot(arguments).map_err(|_| "usage: restore [NAME] SNAPSHOT [yes]".to_owned())?;
+            Ok(ShellCommand::Restore { name, snapshot, confirmed })
+        }
         "autostart" => {
             let switch = |word: &str| match word {
                 "on" => Ok(true),
@@ -85,7 +157,7 @@ pub fn parse(line: &str) -> Result<ShellCommand, String> {
 }
 
 /// A word as an error quotes it: at most 40 characters.
-fn shorten(word: &str) -> String {
+pub(super) fn shorten(word: &str) -> String {
     word.chars().take(40).collect()
 }
 
@@ -299,6 +371,35 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_commands_take_an_optional_name_before_the_snapshot_and_restore_a_last_yes() {
+        assert_eq!(parse("snapshots"), Ok(ShellCommand::Snapshots(None)));
+        assert_eq!(parse("snapshots c1"), Ok(ShellCommand::Snapshots(Some("c1".into()))));
+        assert_eq!(parse("snapshot before"), Ok(ShellCommand::Snapshot { name: None, snapshot: "before".into() }));
+        assert_eq!(
+            parse("snapshot c1.m1 before"),
+            Ok(ShellCommand::Snapshot { name: Some("c1.m1".into()), snapshot: "before".into() })
+        );
+        assert_eq!(parse("snapshot"), Err("usage: snapshot [NAME] SNAPSHOT".into()));
+        assert_eq!(parse("snapshot c1 a b"), Err("usage: snapshot [NAME] SNAPSHOT".into()));
+        let restore = |name: Option<&str>, snapshot: &str, confirmed| {
+            Ok(ShellCommand::Restore { name: name.map(str::to_owned), snapshot: snapshot.into(), confirmed })
+        };
+        assert_eq!(parse("restore before"), restore(None, "before", false));
+        assert_eq!(parse("restore before yes"), restore(None, "before", true));
+        assert_eq!(parse("restore c1 before"), restore(Some("c1"), "before", false));
+        assert_eq!(parse("restore c1 before yes"), restore(Some("c1"), "before", true));
+        assert_eq!(parse("restore yes"), restore(None, "yes", false), "a lone yes is a snapshot's name");
+        assert_eq!(parse("restore c1 yes yes"), restore(Some("c1"), "yes", true));
+        assert_eq!(parse("restore"), Err("usage: restore [NAME] SNAPSHOT [yes]".into()));
+        assert_eq!(parse("restore c1 before now"), Err("usage: restore [NAME] SNAPSHOT [yes]".into()));
+        assert_eq!(
+            parse("delete-snapshot c1 before"),
+            Ok(ShellCommand::DeleteSnapshot { name: Some("c1".into()), snapshot: "before".into() })
+        );
+        assert_eq!(parse("delete-snapshot"), Err("usage: delete-snapshot [NAME] SNAPSHOT".into()));
+    }
+
+    #[test]
     fn a_name_is_a_container_or_its_name_with_the_machine_else_a_service_unit() {
         let objects = [
             container(1, "web", "m1"),
@@ -328,9 +429,15 @@ mod tests {
     #[test]
     fn tab_completes_a_command_then_one_of_her_names_and_lists_several() {
         let names = vec!["c1".to_owned(), "db".to_owned()];
-        assert_eq!(complete("re", &names), Completion::Insert("s".into()), "reset and restart share res");
-        assert_eq!(complete("res", &names), Completion::Choices(vec!["reset".into(), "restart".into()]));
-        assert_eq!(complete("rest", &names), Completion::Insert("art ".into()));
+        assert_eq!(complete("re", &names), Completion::Insert("s".into()), "reset, restart and restore share res");
+        assert_eq!(
+            complete("res", &names),
+            Completion::Choices(vec!["reset".into(), "restart".into(), "restore".into()])
+        );
+        assert_eq!(complete("rest", &names), Completion::Choices(vec!["restart".into(), "restore".into()]));
+        assert_eq!(complete("resta", &names), Completion::Insert("rt ".into()));
+        assert_eq!(complete("sn", &names), Completion::Insert("apshot".into()));
+        assert_eq!(complete("snapshots ", &names), Completion::Choices(names.clone()));
         assert_eq!(complete("l", &names), Completion::Insert("ist ".into()));
         assert_eq!(complete("st", &names), Completion::Choices(vec!["start".into(), "status".into(), "stop".into()]));
         assert_eq!(complete("restart c", &names), Completion::Insert("1 ".into()));

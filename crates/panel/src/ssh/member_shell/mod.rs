@@ -22,13 +22,15 @@ use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 use smp_proto::api::{ContainerState, TerminalControl};
 
 use self::editor::{Event, LineEditor, Lines};
-use self::grammar::{Named, ShellCommand, Unresolved};
+use self::grammar::{Named, ShellCommand, Unresolved, shorten};
 use super::{Gateway, pty_size};
 use crate::app::member_shell::{self as use_cases, Lifecycle, ServiceLifecycle, ShellObjects};
+use crate::app::snapshots::Snapshots;
 use crate::app::ssh::{Outcome, SshTarget, SshUser, audit_close, audit_open};
 use crate::app::terminals::{CloseReason, Outbound};
 use crate::db::containers::ContainerId;
 use crate::db::services::ServiceId;
+use crate::domain::moment::when;
 use crate::error::{AppError, ErrorCode};
 
 /// The key that leaves a console: Ctrl-].
@@ -371,19 +373,67 @@ impl Shell {
             ShellCommand::Reset(name) => self.lifecycle(resolve(name)?, Lifecycle::Reset, &refused).await?,
             ShellCommand::Autostart { name, on } => {
                 let object = resolve(name)?;
-                let Named::Container { id, .. } = &object else { return Err(containers_only("autostart", &object)) };
-                use_cases::set_autostart(context, &pool, &who, ContainerId(*id), on)
+                let id = container_id(&object, "autostart")?;
+                use_cases::set_autostart(context, &pool, &who, id, on)
                     .await
                     .map_err(|error| refused(error, &object))?;
                 format!("{}: autostart {}\n", object.label(), if on { "on" } else { "off" })
             }
             ShellCommand::Console(name) => {
                 let object = resolve(name)?;
-                let Named::Container { id, .. } = &object else { return Err(containers_only("console", &object)) };
+                let id = container_id(&object, "console")?;
                 if !self.pty {
                     return Err("console needs a terminal: ssh -t smp@… console NAME".to_owned());
                 }
-                return self.console(reader, ContainerId(*id), object.label()).await;
+                return self.console(reader, id, object.label()).await;
+            }
+            ShellCommand::Snapshots(name) => {
+                let object = resolve(name)?;
+                let id = container_id(&object, "snapshots")?;
+                let listed =
+                    use_cases::snapshots(context, &pool, &who, id).await.map_err(|error| refused(error, &object))?;
+                describe_snapshots(object.label(), &listed)
+            }
+            ShellCommand::Snapshot { name, snapshot } => {
+                let object = resolve(name)?;
+                let id = container_id(&object, "snapshot")?;
+                let taken = use_cases::take_snapshot(context, &pool, &who, id, snapshot)
+                    .await
+                    .map_err(|error| refused(error, &object))?;
+                format!("{}: snapshot {} taken at {}\n", object.label(), taken.name, when(taken.created_at))
+            }
+            ShellCommand::Restore { name, snapshot, confirmed } => {
+                let typed = name.clone();
+                let object = resolve(name)?;
+                let id = container_id(&object, "restore")?;
+                let label = object.label();
+                if !confirmed {
+                    // What the web's confirmation step says, and the line that does it.
+                    let listed = use_cases::snapshots(context, &pool, &who, id)
+                        .await
+                        .map_err(|error| refused(error, &object))?;
+                    let row = listed.items.iter().find(|row| row.taken && row.name == snapshot);
+                    let row = row.ok_or_else(|| no_snapshot(&object, &snapshot))?;
+                    let again: Vec<&str> =
+                        typed.as_deref().into_iter().chain([snapshot.as_str(), grammar::CONFIRM]).collect();
+                    return Err(format!(
+                        "restoring {label} to {snapshot} puts it back as it was at {}: everything that changed in it since is lost, and if it runs it is stopped and started again; to go on: restore {}",
+                        when(row.created_at),
+                        again.join(" ")
+                    ));
+                }
+                let row = use_cases::restore_snapshot(context, &pool, &who, id, snapshot.clone())
+                    .await
+                    .map_err(|error| snapshot_refused(error, &object, &snapshot))?;
+                format!("{label}: back to {} (taken at {})\n", row.name, when(row.created_at))
+            }
+            ShellCommand::DeleteSnapshot { name, snapshot } => {
+                let object = resolve(name)?;
+                let id = container_id(&object, "delete-snapshot")?;
+                use_cases::delete_snapshot(context, &pool, &who, id, snapshot.clone())
+                    .await
+                    .map_err(|error| snapshot_refused(error, &object, &snapshot))?;
+                format!("{}: snapshot {snapshot} deleted\n", object.label())
             }
             ShellCommand::Nothing | ShellCommand::Help | ShellCommand::Quit => String::new(),
         };
@@ -568,6 +618,60 @@ fn named(objects: &ShellObjects) -> Vec<Named> {
 /// The refusal of a container-only command on a service.
 fn containers_only(command: &str, object: &Named) -> String {
     format!("{command} works on containers only; {} is a service (start, stop, restart or status it)", object.label())
+}
+
+/// The container `object` names, or the refusal of `command` on a service.
+fn container_id(object: &Named, command: &str) -> Result<ContainerId, String> {
+    match object {
+        Named::Container { id, .. } => Ok(ContainerId(*id)),
+        Named::Service { .. } => Err(containers_only(command, object)),
+    }
+}
+
+fn no_snapshot(object: &Named, snapshot: &str) -> String {
+    format!("{} has no snapshot named {}; snapshots {} lists them", object.label(), shorten(snapshot), object.label())
+}
+
+/// A restore's or a delete's refusal: the container was hers a moment
+/// ago, so a 404 is about the snapshot.
+fn snapshot_refused(error: AppError, object: &Named, snapshot: &str) -> String {
+    if error.code == ErrorCode::NotFound { no_snapshot(object, snapshot) } else { error.message.into_owned() }
+}
+
+/// `snapshots NAME`: her container's snapshots, oldest first, and its schedule.
+fn describe_snapshots(label: &str, listed: &Snapshots) -> String {
+    let mut text = String::new();
+    if !listed.fresh {
+        text.push_str(&format!("({label}'s machine does not answer: the snapshots as last seen)\n"));
+    }
+    if listed.items.is_empty() {
+        text.push_str(&format!("{label} has no snapshots yet; snapshot {label} NAME takes one\n"));
+    } else {
+        let rows: Vec<[String; 4]> = listed
+            .items
+            .iter()
+            .map(|row| {
+                let size =
+                    row.size_bytes.and_then(|bytes| u64::try_from(bytes).ok()).map_or_else(|| "-".to_owned(), human);
+                let by = if !row.taken {
+                    "(being taken)".to_owned()
+                } else if row.scheduled {
+                    "schedule".to_owned()
+                } else {
+                    row.owner.clone().unwrap_or_else(|| "-".to_owned())
+                };
+                [row.name.clone(), when(row.created_at), size, by]
+            })
+            .collect();
+        text.push_str(&columns(["SNAPSHOT", "TAKEN", "SIZE", "BY"], &rows));
+    }
+    match &listed.schedule {
+        Some(schedule) => {
+            text.push_str(&format!("schedule: {}, keeping {}\n", schedule.period.as_str(), schedule.keep))
+        }
+        None => text.push_str("schedule: none (set one on its page)\n"),
+    }
+    text
 }
 
 /// `list`: her containers, then her services, as columns.
