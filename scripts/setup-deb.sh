@@ -17,16 +17,5 @@ if ! command -v dpkg-shlibdeps >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dpkg-dev >/dev/null ||
         die "apt-get install dpkg-dev failed"
 fi
-installed=$(cargo deb --version 2>/dev/null | awk '{print $NF}' | sed 's/^v//' || true)
-if [[ $installed == "$CARGO_DEB_VERSION" ]]; then
-    say "cargo-deb $installed already installed (skipped)"
-else
-    say "installing cargo-deb $CARGO_DEB_VERSION (found: ${installed:-none})"
-    # Its own target directory: the build of the tool never mixes with SMP's.
-    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/smp/target}/cargo-deb-install" \
-        cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --jobs 1 ||
-        die "cargo install cargo-deb $CARGO_DEB_VERSION failed"
-fi
-got=$(cargo deb --version 2>/dev/null | awk '{print $NF}' | sed 's/^v//' || true)
-[[ $got == "$CARGO_DEB_VERSION" ]] || die "cargo deb --version is '$got', not $CARGO_DEB_VERSION, after installing it"
+bash "$(dirname "$0")/cargo-install-pinned.sh" cargo-deb "$CARGO_DEB_VERSION"
 say "cargo-deb $CARGO_DEB_VERSION, $(dpkg-shlibdeps --version | head -1)"

@@ -14,16 +14,5 @@ die() { printf 'setup-fuzz: ERROR: %s\n' "$*" >&2; exit 1; }
 command -v cargo >/dev/null || die "cargo is not on PATH"
 cargo +nightly --version >/dev/null 2>&1 ||
     die "the rustup toolchain 'nightly' is missing (rustup toolchain install nightly); cargo fuzz needs it"
-installed=$(cargo fuzz --version 2>/dev/null | awk '{print $2}' || true)
-if [[ $installed == "$CARGO_FUZZ_VERSION" ]]; then
-    say "cargo-fuzz $installed already installed (skipped)"
-else
-    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (found: ${installed:-none})"
-    # Its own target directory: the build of the tool never mixes with SMP's.
-    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/smp/target}/cargo-fuzz-install" \
-        cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --jobs 1 ||
-        die "cargo install cargo-fuzz $CARGO_FUZZ_VERSION failed"
-fi
-[[ $(cargo fuzz --version 2>/dev/null | awk '{print $2}') == "$CARGO_FUZZ_VERSION" ]] ||
-    die "cargo fuzz --version is not $CARGO_FUZZ_VERSION after installing it"
+bash "$(dirname "$0")/cargo-install-pinned.sh" cargo-fuzz "$CARGO_FUZZ_VERSION"
 say "$(cargo +nightly --version), cargo-fuzz $CARGO_FUZZ_VERSION"

@@ -127,19 +127,8 @@ pub fn set(connection: &mut DbConnection, user: UserId, quota: &Quota) -> QueryR
 
 /// The user's quota on one machine, if an admin set one.
 pub fn machine_quota(connection: &mut DbConnection, user: UserId, machine: MachineId) -> QueryResult<Option<Quota>> {
-    machine_quotas::table
-        .find((user.0, machine.0))
-        .select((
-            machine_quotas::containers,
-            machine_quotas::cpu,
-            machine_quotas::memory_mb,
-            machine_quotas::disk_mb,
-            machine_quotas::forwards,
-            machine_quotas::snapshots,
-        ))
-        .first::<QuotaColumns>(connection)
-        .optional()
-        .map(|row| row.map(Quota::from_columns))
+    // One row per machine at most: reading hers all is one indexed read.
+    Ok(machine_quotas(connection, user)?.remove(&machine.0))
 }
 
 /// Every machine quota of the user, by machine id.

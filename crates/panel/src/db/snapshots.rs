@@ -74,7 +74,17 @@ fn from_columns(
 
 /// The container's snapshots, oldest first.
 pub fn of_container(connection: &mut DbConnection, container: ContainerId) -> QueryResult<Vec<SnapshotRow>> {
-    let rows: Vec<SnapshotColumns> = snapshots::table
+    rows(connection, container, None)
+}
+
+/// The container's snapshot `name`, if the panel knows it.
+pub fn named(connection: &mut DbConnection, container: ContainerId, name: &str) -> QueryResult<Option<SnapshotRow>> {
+    Ok(rows(connection, container, Some(name))?.into_iter().next())
+}
+
+/// The container's snapshots (only `name`, if given), oldest first.
+fn rows(connection: &mut DbConnection, container: ContainerId, name: Option<&str>) -> QueryResult<Vec<SnapshotRow>> {
+    let mut query = snapshots::table
         .left_join(users::table.on(users::id.nullable().eq(snapshots::user_id)))
         .filter(snapshots::container_id.eq(container.0))
         .select((
@@ -91,13 +101,12 @@ pub fn of_container(connection: &mut DbConnection, container: ContainerId) -> Qu
             snapshots::taken_at,
         ))
         .order((snapshots::created_at, snapshots::id))
-        .load(connection)?;
+        .into_boxed();
+    if let Some(name) = name {
+        query = query.filter(snapshots::name.eq(name.to_owned()));
+    }
+    let rows: Vec<SnapshotColumns> = query.load(connection)?;
     Ok(rows.into_iter().map(from_columns).collect())
-}
-
-/// The container's snapshot `name`, if the panel knows it.
-pub fn named(connection: &mut DbConnection, container: ContainerId, name: &str) -> QueryResult<Option<SnapshotRow>> {
-    Ok(of_container(connection, container)?.into_iter().find(|row| row.name == name))
 }
 
 /// A snapshot about to be asked of LXD.

@@ -33,15 +33,10 @@ const PASSWORD: &str = "backup-test-password-1";
 /// Runs the real `smp-panel --database-url URL ARGS` with no `SMP_PANEL_…`
 /// variables from the outside and, when given, this `PATH`.
 pub(crate) fn run_panel(url: &str, args: &[&str], path: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smp-panel"));
     // Relative paths land in a directory of the test's own.
     let cwd = tempfile::tempdir().unwrap();
-    command.arg("--database-url").arg(url).args(args).stdin(Stdio::null()).current_dir(cwd.path());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SMP_PANEL_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = crate::helpers::panel_command(cwd.path());
+    command.arg("--database-url").arg(url).args(args).stdin(Stdio::null());
     if let Some(path) = path {
         command.env("PATH", path);
     }

@@ -98,15 +98,23 @@ pub fn panel(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
     panel_raw(db, &full, &[], stdin)
 }
 
-/// Runs `smp-panel` with exactly `args` and the extra environment `env`.
-pub fn panel_raw(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+/// The real `smp-panel` binary, to run in `dir` with no `SMP_PANEL_…`
+/// variables from the outside (relative paths land in `dir`).
+pub fn panel_command(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smp-panel"));
-    command.args(args).current_dir(db.dir.path()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.current_dir(dir);
     for (key, _) in std::env::vars() {
         if key.starts_with("SMP_PANEL_") {
             command.env_remove(key);
         }
     }
+    command
+}
+
+/// Runs `smp-panel` with exactly `args` and the extra environment `env`.
+pub fn panel_raw(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = panel_command(db.dir.path());
+    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     command.envs(env.iter().copied());
     let mut child = command.spawn().expect("smp-panel starts");
     let mut input = child.stdin.take().expect("stdin");

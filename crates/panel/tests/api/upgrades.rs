@@ -151,13 +151,8 @@ impl Host {
     }
 
     fn command(&self, args: &[String]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_smp-panel"));
-        command.args(args).current_dir(self.dir.path()).stdin(Stdio::null());
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SMP_PANEL_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::helpers::panel_command(self.dir.path());
+        command.args(args).stdin(Stdio::null());
         command
     }
 
