@@ -32,6 +32,7 @@ use sha2::Digest as _;
 
 use crate::config::Config;
 use crate::db::{self, Backend};
+use crate::domain::moment;
 
 /// The `format` of every manifest.
 pub const FORMAT: &str = "smp-panel-backup";
@@ -115,7 +116,7 @@ pub fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<()> {
         (Some(file), _) => file.clone(),
         (None, Some(dir)) => {
             anyhow::ensure!(dir.is_dir(), "--to-dir {}: no such directory", dir.display());
-            dir.join(format!("{DIR_PREFIX}{}{DIR_SUFFIX}", utc_compact(now)))
+            dir.join(format!("{DIR_PREFIX}{}{DIR_SUFFIX}", moment::compact(now)))
         }
         (None, None) => bail!("give --to FILE or --to-dir DIR"),
     };
@@ -143,7 +144,7 @@ pub fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<()> {
         format: FORMAT.to_owned(),
         format_version: FORMAT_VERSION,
         schema_version,
-        created_at: utc_rfc3339(now),
+        created_at: moment::rfc3339(now),
         created_unix: now,
         backend: backend_name(backend).to_owned(),
         panel_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -640,50 +641,9 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn utc_parts(unix: i64) -> (i64, u32, u32, i64, i64, i64) {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let second_of_day = unix.rem_euclid(86_400);
-    (year, month, day, second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60)
-}
-
-/// `2026-12-06T08:30:00Z`.
-pub fn utc_rfc3339(unix: i64) -> String {
-    let (year, month, day, hour, minute, second) = utc_parts(unix);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
-}
-
-/// `20261206T083000Z`.
-fn utc_compact(unix: i64) -> String {
-    let (year, month, day, hour, minute, second) = utc_parts(unix);
-    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_are_written_in_utc_as_calendars_show_them() {
-        assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(utc_rfc3339(1_796_548_200), "2026-12-06T09:10:00Z");
-        assert_eq!(utc_compact(1_796_548_200), "20261206T091000Z");
-    }
 
     #[test]
     fn only_files_named_like_the_timer_s_backups_are_pruned() {

@@ -20,20 +20,8 @@ pub const COMMANDS: &[&str] = &[
     "stop",
 ];
 
-/// The commands that take a NAME.
-const NAMED: &[&str] = &[
-    "autostart",
-    "console",
-    "delete-snapshot",
-    "reset",
-    "restart",
-    "restore",
-    "snapshot",
-    "snapshots",
-    "start",
-    "status",
-    "stop",
-];
+/// The commands that take no NAME; every other one does.
+const UNNAMED: &[&str] = &["exit", "help", "list", "quit"];
 
 /// The word that, last on a `restore` line, says she means it.
 pub const CONFIRM: &str = "yes";
@@ -301,7 +289,7 @@ pub fn complete(line: &str, names: &[String]) -> Completion {
     let candidates: Vec<String> = match (position, words.first()) {
         (0, _) => COMMANDS.iter().map(|command| (*command).to_owned()).collect(),
         (1, Some(&"autostart")) => names.iter().cloned().chain(switches).collect(),
-        (1, Some(command)) if NAMED.contains(command) => names.to_vec(),
+        (1, Some(command)) if COMMANDS.contains(command) && !UNNAMED.contains(command) => names.to_vec(),
         (2, Some(&"autostart")) if !matches!(words.get(1), Some(&"on" | &"off")) => switches,
         _ => Vec::new(),
     };
