@@ -20,6 +20,9 @@ use super::transport::encode;
 /// LXD for (a forced stop of busybox takes 0.6 s, a start 0.15 s).
 pub const LIFECYCLE_MARGIN: Duration = Duration::from_secs(15);
 
+/// How often a start that found the instance busy with a stop asks again.
+pub const BUSY_POLL: Duration = Duration::from_millis(100);
+
 /// Most of a log the agent reads (its tail); the routes cut it to lines.
 pub const LOG_TAIL_BYTES: usize = 4 * 1024 * 1024;
 
@@ -120,9 +123,23 @@ impl LxdClient {
 
     /// Starts the instance and waits until it runs, at most `deadline`.
     /// A running instance gives `AlreadyRunning`.
+    ///
+    /// LXD may still hold a stop's lock for a moment after the instance
+    /// reads `Stopped` (seen: a start sent 57 ms after a clean stop had
+    /// answered was refused, "Instance is busy running a "stop" operation"):
+    /// such a refusal created nothing, so the start is asked again every
+    /// [`BUSY_POLL`] until the stop lets go, within `deadline`.
     pub async fn start(&self, name: &InstanceName, deadline: Duration) -> Result<(), LxdError> {
+        let until = Instant::now() + deadline;
         let deadline_s = u32::try_from(deadline.as_secs()).unwrap_or(u32::MAX);
-        self.change_state(name, "start", deadline_s, false, Instant::now() + deadline).await
+        loop {
+            match self.change_state(name, "start", deadline_s, false, until).await {
+                Err(LxdError::Busy(message)) if message.contains("\"stop\"") && Instant::now() + BUSY_POLL < until => {
+                    tokio::time::sleep(BUSY_POLL).await;
+                }
+                answer => return answer,
+            }
+        }
     }
 
     /// Stops the instance: cleanly within `timeout_s` (LXD then gives up:

@@ -455,3 +455,44 @@ async fn a_restart_lxd_gives_up_on_while_the_instance_keeps_running_times_out_wi
     assert!(matches!(error, LxdError::Timeout(ref message) if message.contains("force")), "{error:?}");
     assert_eq!(state_changes(&fake), ["restart"]);
 }
+
+/// A fake LXD that refuses the first `refusals` starts of `c1` as LXD 5.0.2
+/// does while a stop still holds the instance's lock, then starts it.
+async fn lxd_busy_with_a_stop(refusals: usize) -> FakeLxd {
+    let starts = std::sync::atomic::AtomicUsize::new(0);
+    let script = move |line: &str, _: &str| {
+        if line.starts_with("PUT /1.0/instances/c1/state") {
+            if starts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < refusals {
+                let error =
+                    r#"Failed to create instance start operation: Instance is busy running a \"stop\" operation"#;
+                return (400, format!(r#"{{"type":"error","error_code":400,"error":"{error}"}}"#));
+            }
+            let body = r#"{"type":"async","status":"Operation created","status_code":100,"operation":"/1.0/operations/started","metadata":{"id":"started","status":"Running","status_code":103}}"#;
+            (202, body.to_owned())
+        } else if line.starts_with("GET /1.0/operations/started/wait") {
+            let body = r#"{"type":"sync","status":"Success","status_code":200,"metadata":{"id":"started","status":"Success","status_code":200,"err":""}}"#;
+            (200, body.to_owned())
+        } else {
+            (404, r#"{"type":"error","error_code":404,"error":"not found"}"#.to_owned())
+        }
+    };
+    FakeLxd::start(Behaviour::Script(Script(std::sync::Arc::new(script)))).await
+}
+
+#[tokio::test]
+async fn a_start_refused_while_a_stop_still_holds_the_instance_is_asked_again_until_it_starts() {
+    let fake = lxd_busy_with_a_stop(3).await;
+    let client = LxdClient::new(fake.socket_path.clone(), "default".to_owned());
+    client.start(&name("c1"), Duration::from_secs(10)).await.expect("started once the stop let go");
+    assert_eq!(state_changes(&fake), ["start"; 4], "three refusals created nothing, the fourth started it");
+}
+
+#[tokio::test]
+async fn a_start_whose_instance_stays_busy_is_refused_as_busy_at_its_deadline() {
+    let fake = lxd_busy_with_a_stop(usize::MAX).await;
+    let client = LxdClient::new(fake.socket_path.clone(), "default".to_owned());
+    let started = Instant::now();
+    let error = client.start(&name("c1"), Duration::from_secs(1)).await.unwrap_err();
+    assert!(matches!(error, LxdError::Busy(ref message) if message.contains("\"stop\"")), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+}

@@ -645,7 +645,7 @@ fn describe_snapshots(label: &str, listed: &Snapshots) -> String {
         text.push_str(&format!("({label}'s machine does not answer: the snapshots as last seen)\n"));
     }
     if listed.items.is_empty() {
-        text.push_str(&format!("{label} has no snapshots yet; snapshot {label} NAME takes one\n"));
+        text.push_str(&format!("{label} has no snapshots yet; snapshot {label} SNAP takes one\n"));
     } else {
         let rows: Vec<[String; 4]> = listed
             .items
