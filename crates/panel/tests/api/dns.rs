@@ -131,7 +131,7 @@ fn network(name: &str, subnets: (&str, Option<&str>), public: bool, listen_addre
 /// its containers answer with that address), whose containers the sync's
 /// own path stored: `c1` (an IPv4 and an IPv6), `web` on both machines,
 /// `bad_name` (not a DNS label) and `lan` (an address on no public network)
-/// on `m1`.
+/// on `m1`; once the server answers with all of them.
 async fn panel_with_zone() -> (TestApp, u16, i64) {
     let app = spawn_app_with("[dns]\nlisten = \"127.0.0.1:0\"\nzone = \"ct.test\"\nttl_s = 30").await;
     let port = app.dns_port.expect("[dns] starts the DNS server");
@@ -153,6 +153,14 @@ async fn panel_with_zone() -> (TestApp, u16, i64) {
         ],
     );
     apply(&app, m2, &[listed("web", &["10.78.0.30"])]);
+    // The rows were written after the first build: wait until the refresher
+    // publishes the last of them (it may have read the first machine's
+    // alone, when `web` was still on one machine and published bare).
+    tokio::task::spawn_blocking(move || {
+        until(|| dig(port, "web.m2.ct.test", "A", &[]), |answer| answer.data("A") == ["198.51.100.7"])
+    })
+    .await
+    .unwrap();
     (app, port, m1)
 }
 
@@ -177,12 +185,6 @@ async fn dig_gets_a_container_s_addresses_with_the_aa_flag_over_udp_and_tcp() {
         return;
     }
     let (_app, port, _) = panel_with_zone().await;
-    // The rows were written after the first build: the refresher publishes them.
-    tokio::task::spawn_blocking(move || {
-        until(|| dig(port, "c1.ct.test", "A", &[]), |answer| answer.status == "NOERROR")
-    })
-    .await
-    .unwrap();
     tokio::task::spawn_blocking(move || {
         let a = dig(port, "c1.ct.test", "A", &[]);
         assert_eq!(a.status, "NOERROR", "{a:?}");
@@ -250,11 +252,6 @@ async fn a_deleted_container_becomes_nxdomain_and_a_new_address_is_answered_with
         return;
     }
     let (app, port, m1) = panel_with_zone().await;
-    tokio::task::spawn_blocking(move || {
-        until(|| dig(port, "c1.ct.test", "A", &[]), |answer| answer.status == "NOERROR")
-    })
-    .await
-    .unwrap();
 
     // The sync sees c1 with another address.
     apply(&app, m1, &[listed("c1", &["10.77.0.99"]), listed("web", &["10.77.0.30"])]);
