@@ -221,3 +221,29 @@ impl Drop for OutsideHost {
         let _ = quiet(&["link", "del", &self.host_link]);
     }
 }
+
+/// An IPv4 address of the test bridge lxdbr0 (10.77.0.100-249) that no
+/// lease and no static allocation of any project mentions (dnsmasq will
+/// not give a container a fixed address another holds a lease on), and
+/// that no other test of this process took; its last octet.
+pub fn free_lxdbr0_octet() -> u8 {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LEASES: &str = "/var/lib/lxd/networks/lxdbr0/dnsmasq.leases";
+    const STATIC_HOSTS: &str = "/var/lib/lxd/networks/lxdbr0/dnsmasq.hosts";
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    static TAKEN: Mutex<Option<HashSet<u8>>> = Mutex::new(None);
+    let mut mentioned = std::fs::read_to_string(LEASES).unwrap_or_default();
+    for entry in std::fs::read_dir(STATIC_HOSTS).into_iter().flatten().flatten() {
+        mentioned.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    let mentioned: HashSet<&str> = mentioned.split([' ', ',', '\n', '\t']).collect();
+    let mut taken = TAKEN.lock().expect("the taken addresses");
+    let taken = taken.get_or_insert_with(HashSet::new);
+    let start = std::process::id().wrapping_mul(31).wrapping_add(CALLS.fetch_add(1, Ordering::Relaxed)) % 150;
+    (0..150)
+        .map(|step| (100 + (start + step) % 150) as u8)
+        .find(|octet| !mentioned.contains(format!("10.77.0.{octet}").as_str()) && taken.insert(*octet))
+        .expect("no free address in 10.77.0.100-249")
+}

@@ -6,14 +6,12 @@
 //! an empty set, written concurrently for two containers, never taking
 //! another's port; unlisted networks and wrong tokens refused.
 
-use std::collections::HashSet;
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use smp_e2e::OutsideHost;
+use smp_e2e::{OutsideHost, free_lxdbr0_octet as free_octet};
 use smp_proto::Action;
 use smp_proto::token::body_hash;
 
@@ -23,32 +21,11 @@ use crate::lxd_fixture::TestProject;
 const NETWORK: &str = "lxdbr0";
 /// How long a restarted busybox may take to get its address by DHCP.
 const DHCP_WAIT: Duration = Duration::from_secs(20);
-const LEASES: &str = "/var/lib/lxd/networks/lxdbr0/dnsmasq.leases";
-const STATIC_HOSTS: &str = "/var/lib/lxd/networks/lxdbr0/dnsmasq.hosts";
 
 /// A unique small number per call in this process (addresses, names).
 fn unique() -> u32 {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     std::process::id().wrapping_mul(31).wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed))
-}
-
-/// An IPv4 address of lxdbr0 (10.77.0.100-249) that no lease and no static
-/// allocation of any project mentions, and that no other test of this
-/// process took; its last octet.
-fn free_octet() -> u8 {
-    static TAKEN: Mutex<Option<HashSet<u8>>> = Mutex::new(None);
-    let mut mentioned = std::fs::read_to_string(LEASES).unwrap_or_default();
-    for entry in std::fs::read_dir(STATIC_HOSTS).into_iter().flatten().flatten() {
-        mentioned.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
-    }
-    let mentioned: HashSet<&str> = mentioned.split([' ', ',', '\n', '\t']).collect();
-    let mut taken = TAKEN.lock().unwrap();
-    let taken = taken.get_or_insert_with(HashSet::new);
-    let start = unique() % 150;
-    (0..150)
-        .map(|step| (100 + (start + step) % 150) as u8)
-        .find(|octet| !mentioned.contains(format!("10.77.0.{octet}").as_str()) && taken.insert(*octet))
-        .expect("no free address in 10.77.0.100-249")
 }
 
 /// The "outside" host (`smp_e2e::OutsideHost`, a /30 of 198.19.0-249.x:
