@@ -119,14 +119,15 @@ lint:
 SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test?gssencmode=disable
 
 ## Tests each test binary runs at once: one per core of this 2-core machine.
-## The suites mostly wait (on LXD, PostgreSQL, Chromium, ssh): at 2 the
-## panel's suite kept 35% of the cores busy and took 297 s, at 4 214 s (the
-## agent's 156 s, then 86 s). The two races 4 at once showed are handled: a
-## restart LXD gave up on at once while the container stopped anyway is
-## finished by the agent (lxd/instances.rs), and the PTY test waits for the
-## answer it asserts (docs/ssh.md). The fault suite runs one at a time
-## whatever this says.
-export RUST_TEST_THREADS ?= 4
+## The suites mostly wait (on LXD, PostgreSQL, Chromium, ssh): at 4 the
+## panel's suite took 214 s instead of 297 s and a whole `make test` 24 min
+## 41 s, but of the last five whole runs at 4 (2026-12-06), three failed,
+## each on another race of a loaded LXD (a start busy with a stop that had
+## answered, a lease taken by another test's container, a 10 s exec that
+## timed out at 30 s); the first two are fixed, the third is not understood.
+## So 2, as CI ran it before; `RUST_TEST_THREADS=4 make test` is faster.
+## The fault suite runs one at a time whatever this says.
+export RUST_TEST_THREADS ?= 2
 
 ## Where the tests keep what the panel answered and every log, for the
 ## secrets scan at the end of `make test` (scripts/scan_secrets.py).
