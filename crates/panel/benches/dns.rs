@@ -187,7 +187,14 @@ fn fill(pool: &db::DbPool, key_file: &std::path::Path) -> (Vec<Name>, Synced) {
                 }
             })
             .collect();
-        containers::apply_list(&mut connection, MachineId(id.0), &list, db::unix_now()).unwrap();
+        containers::apply_list(
+            &mut connection,
+            MachineId(id.0),
+            &list,
+            containers::ASKED_AFTER_EVERY_WRITE,
+            db::unix_now(),
+        )
+        .unwrap();
         last = Some(Synced { machine: MachineId(id.0), list });
     }
     (names, last.unwrap())
@@ -219,7 +226,14 @@ async fn change_to_answer(server: SocketAddr, pool: &db::DbPool, m2: &Synced) ->
         let (pool, machine) = (pool.clone(), m2.machine);
         let started = Instant::now();
         tokio::task::spawn_blocking(move || {
-            containers::apply_list(&mut pool.get().unwrap(), machine, &list, db::unix_now()).unwrap()
+            containers::apply_list(
+                &mut pool.get().unwrap(),
+                machine,
+                &list,
+                containers::ASKED_AFTER_EVERY_WRITE,
+                db::unix_now(),
+            )
+            .unwrap()
         })
         .await
         .unwrap();

@@ -205,7 +205,14 @@ fn seed_containers(connection: &mut db::DbConnection, dir: &std::path::Path) {
             uuid: None,
         })
         .collect();
-    containers::apply_list(connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+    containers::apply_list(
+        connection,
+        MachineId(machine.0),
+        &list,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        db::unix_now(),
+    )
+    .unwrap();
 }
 
 /// A personal access token for `username` through the API (login, then POST /tokens).

@@ -308,7 +308,14 @@ fn seed_reader_containers(connection: &mut db::DbConnection, dir: &Path, owners:
             uuid: None,
         })
         .collect();
-    containers::apply_list(connection, MachineId(machine.0), &list, db::unix_now()).unwrap();
+    containers::apply_list(
+        connection,
+        MachineId(machine.0),
+        &list,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        db::unix_now(),
+    )
+    .unwrap();
     let rows = containers::list(connection, None).unwrap();
     let mut ids = vec![Vec::new(); owners.len()];
     for row in rows.iter().filter(|row| row.name.starts_with('r')) {

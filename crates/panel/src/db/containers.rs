@@ -615,6 +615,7 @@ struct LiveRow {
     addresses: String,
     lxd_created_at: String,
     uuid: Option<String>,
+    synced_at: i64,
 }
 
 impl LiveRow {
@@ -658,14 +659,25 @@ fn addresses_json(addresses: &[String]) -> String {
     serde_json::to_string(addresses).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Makes the machine's live rows match `list` (its agent's `/containers`),
-/// in one transaction: new names are added without owner, known ones take
-/// the status and addresses, missing ones are marked gone. Rows that did not
-/// change are not written.
+/// The `asked_at` of a list newer than every row (a test's or a bench's).
+pub const ASKED_AFTER_EVERY_WRITE: i64 = i64::MAX;
+
+/// Makes the machine's live rows match `list` (its agent's `/containers`,
+/// asked for at second `asked_at`), in one transaction: new names are added
+/// without owner, known ones take the status and addresses, missing ones
+/// are marked gone. Rows that did not change are not written.
+///
+/// A list may be older than a row: a creation, an action or a deletion
+/// whose answer the panel wrote while the list was on its way. So a row
+/// written at or after `asked_at` (the same second too: it cannot tell
+/// which came first) keeps its status and stays live, and a name whose row
+/// went gone then is not added again; the next pass, asked for later,
+/// settles them.
 pub fn apply_list(
     connection: &mut DbConnection,
     machine: MachineId,
     list: &[ContainerSummary],
+    asked_at: i64,
     now: i64,
 ) -> QueryResult<SyncReport> {
     super::write_transaction(connection, |connection| {
@@ -687,18 +699,29 @@ pub fn apply_list(
                 containers::addresses,
                 containers::lxd_created_at,
                 containers::uuid,
+                containers::synced_at,
             ))
             .load(connection)?;
+        let gone_since: HashSet<String> = containers::table
+            .filter(containers::machine_id.eq(machine.0).and(containers::gone_at.ge(asked_at)))
+            .select(containers::name)
+            .load::<String>(connection)?
+            .into_iter()
+            .collect();
         let mut by_name: HashMap<&str, &LiveRow> = live.iter().map(|row| (row.name.as_str(), row)).collect();
         let mut report = SyncReport { total: list.len(), ..SyncReport::default() };
         for summary in list {
             match by_name.remove(summary.name.as_str()) {
                 Some(row) if row.is_instance(summary) => {
                     let addresses = addresses_json(&summary.addresses);
-                    // A creation in flight ends with its own answer (a list
+                    // A row written since the list was asked for keeps its
+                    // status (its addresses are the sync's alone). A
+                    // creation in flight ends with its own answer (a list
                     // may catch it created but not yet started); only one
                     // whose answer never comes takes the listed status.
-                    let status = if row.status == STATUS_CREATING && creation_awaited(connection, row.id)? {
+                    let status = if row.synced_at >= asked_at {
+                        row.status.as_str()
+                    } else if row.status == STATUS_CREATING && creation_awaited(connection, row.id)? {
                         STATUS_CREATING
                     } else {
                         summary.status.as_str()
@@ -721,6 +744,7 @@ pub fn apply_list(
                         report.updated += 1;
                     }
                 }
+                Some(row) if row.synced_at >= asked_at => {}
                 Some(row) => {
                     // Same name, another instance (another uuid or creation
                     // time): the old one is gone, with its owner; the new
@@ -730,13 +754,14 @@ pub fn apply_list(
                     report.gone += 1;
                     report.added += 1;
                 }
+                None if gone_since.contains(&summary.name) => {}
                 None => {
                     insert(connection, machine, summary, now)?;
                     report.added += 1;
                 }
             }
         }
-        for row in by_name.values() {
+        for row in by_name.values().filter(|row| row.synced_at < asked_at) {
             if row.status == STATUS_CREATING {
                 // LXD has not made it yet; a creation that nobody awaits
                 // and that LXD had all the time to make never finished.

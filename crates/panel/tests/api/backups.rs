@@ -254,8 +254,14 @@ async fn a_backup_under_the_writes_of_20_clients_restores_one_consistent_moment_
                     ContainerStatus::Stopped,
                     crate::containers_api::CREATED,
                 ));
-                db::containers::apply_list(&mut connection, db::machines::MachineId(machine), &list, db::unix_now())
-                    .unwrap();
+                db::containers::apply_list(
+                    &mut connection,
+                    db::machines::MachineId(machine),
+                    &list,
+                    db::containers::ASKED_AFTER_EVERY_WRITE,
+                    db::unix_now(),
+                )
+                .unwrap();
                 synced.fetch_add(1, Ordering::SeqCst);
                 // The pace of a sync pass (its interval is seconds), not a wait for anything.
                 std::thread::sleep(Duration::from_millis(10));

@@ -54,7 +54,14 @@ pub(crate) fn summary(name: &str, status: ContainerStatus, created_at: &str) -> 
 
 /// What a sync would store after the agent listed `list`.
 pub(crate) fn apply(app: &TestApp, machine: i64, list: &[ContainerSummary]) {
-    containers::apply_list(&mut app.db.connect(), MachineId(machine), list, smp_panel::db::unix_now()).unwrap();
+    containers::apply_list(
+        &mut app.db.connect(),
+        MachineId(machine),
+        list,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        smp_panel::db::unix_now(),
+    )
+    .unwrap();
 }
 
 /// `apply` of the containers `listed` (name, status), each created at `CREATED`.

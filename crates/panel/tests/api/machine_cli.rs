@@ -192,7 +192,14 @@ fn container_list_prints_every_container_across_pages_and_filters_by_machine_own
             uuid: None,
         })
         .collect();
-    containers::apply_list(&mut connection, MachineId(machine.0), &list, smp_panel::db::unix_now()).unwrap();
+    containers::apply_list(
+        &mut connection,
+        MachineId(machine.0),
+        &list,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        smp_panel::db::unix_now(),
+    )
+    .unwrap();
     drop(connection);
 
     let all = panel(&db, &["container", "list"], None);

@@ -343,14 +343,35 @@ async fn the_sync_keeps_an_awaited_reservation_and_fails_one_whose_answer_was_lo
     let listed = ["a", "b", "c", "d"].map(|name| {
         crate::containers_api::summary(name, smp_proto::api::ContainerStatus::Running, crate::containers_api::CREATED)
     });
-    containers::apply_list(&mut connection, smp_panel::db::machines::MachineId(machine), &listed, now).unwrap();
+    containers::apply_list(
+        &mut connection,
+        smp_panel::db::machines::MachineId(machine),
+        &listed,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        now,
+    )
+    .unwrap();
     assert_eq!(row(&app, id.0).status, "creating", "LXD has not made it yet");
     smp_panel::db::in_flight::orphan(&mut connection, call).unwrap();
-    containers::apply_list(&mut connection, smp_panel::db::machines::MachineId(machine), &listed, now).unwrap();
+    containers::apply_list(
+        &mut connection,
+        smp_panel::db::machines::MachineId(machine),
+        &listed,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        now,
+    )
+    .unwrap();
     assert_eq!(row(&app, id.0).status, "creating", "its answer was lost, but LXD may still be making it");
     assert_eq!(smp_panel::db::in_flight::settle_orphans(&mut connection, "m1", now).unwrap(), 0, "not judged yet");
     let later = now + smp_panel::db::in_flight::LONGEST_CALL_S;
-    containers::apply_list(&mut connection, smp_panel::db::machines::MachineId(machine), &listed, later).unwrap();
+    containers::apply_list(
+        &mut connection,
+        smp_panel::db::machines::MachineId(machine),
+        &listed,
+        containers::ASKED_AFTER_EVERY_WRITE,
+        later,
+    )
+    .unwrap();
     let failed = row(&app, id.0);
     assert_eq!((failed.status.as_str(), failed.is_gone()), ("failed", true));
     assert!(failed.error.unwrap().contains("did not finish"));
@@ -380,7 +401,7 @@ async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_li
         .map(|name| crate::containers_api::summary(name, ContainerStatus::Running, crate::containers_api::CREATED))
         .into();
     listed.push(crate::containers_api::summary("pending", ContainerStatus::Stopped, crate::containers_api::CREATED));
-    containers::apply_list(&mut connection, machine, &listed, now).unwrap();
+    containers::apply_list(&mut connection, machine, &listed, containers::ASKED_AFTER_EVERY_WRITE, now).unwrap();
     for status in [ContainerStatus::Stopped, ContainerStatus::Deleted] {
         let event = ContainerEvent { name: "pending".into(), status, action: "instance-x".into(), at: String::new() };
         assert_eq!(
@@ -405,11 +426,53 @@ async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_li
     let orphan = containers::reserve(&mut connection, &other, now).unwrap().unwrap();
     let call = awaited_creation(&mut connection, orphan, now);
     listed.push(crate::containers_api::summary("orphan", ContainerStatus::Running, crate::containers_api::CREATED));
-    containers::apply_list(&mut connection, machine, &listed, now + 1).unwrap();
+    containers::apply_list(&mut connection, machine, &listed, containers::ASKED_AFTER_EVERY_WRITE, now + 1).unwrap();
     assert_eq!(row(&app, orphan.0).status, "creating");
     smp_panel::db::in_flight::orphan(&mut connection, call).unwrap();
-    containers::apply_list(&mut connection, machine, &listed, now + 1).unwrap();
+    containers::apply_list(&mut connection, machine, &listed, containers::ASKED_AFTER_EVERY_WRITE, now + 1).unwrap();
     assert_eq!(row(&app, orphan.0).status, "running");
+}
+
+/// The sync asks for a machine's list while the panel may still write
+/// answers: a list older than what the panel wrote undoes none of it (the
+/// last CI run before this test: a creation answered while a sync's list
+/// was on its way was marked gone, so the quota let one more in), and the
+/// next list settles what LXD shows.
+#[tokio::test]
+async fn a_list_asked_for_before_answers_were_written_undoes_none_of_them_and_the_next_list_settles_them() {
+    use smp_proto::api::ContainerStatus::{Running, Stopped};
+    let Tree { app, alice, machine, c, d, .. } = tree().await;
+    let listed = |names: &[(&str, smp_proto::api::ContainerStatus)]| -> Vec<_> {
+        names
+            .iter()
+            .map(|(name, status)| crate::containers_api::summary(name, *status, crate::containers_api::CREATED))
+            .collect()
+    };
+    let machine = smp_panel::db::machines::MachineId(machine);
+    let mut connection = app.db.connect();
+    // The answers, all in the second the list was asked for: a creation
+    // made `fresh`, a stop stopped `d`, a deletion took `c`.
+    let answered = smp_panel::db::unix_now() + 10;
+    let fresh = containers::reserve(&mut connection, &pending(machine.0, alice), answered).unwrap().unwrap();
+    containers::set_status(&mut connection, fresh, "stopped", answered).unwrap();
+    containers::set_status(&mut connection, ContainerId(d), "stopped", answered).unwrap();
+    containers::mark_deleted(&mut connection, ContainerId(c), answered).unwrap();
+
+    let before = listed(&[("a", Stopped), ("b", Running), ("c", Running), ("d", Running)]);
+    let report = containers::apply_list(&mut connection, machine, &before, answered, answered).unwrap();
+    assert_eq!((report.added, report.updated, report.gone), (0, 0, 0), "{report:?}");
+    assert_eq!((row(&app, fresh.0).status.as_str(), row(&app, fresh.0).is_gone()), ("stopped", false));
+    assert_eq!(row(&app, d).status, "stopped");
+    let live_c =
+        containers::list(&mut connection, None).unwrap().into_iter().filter(|row| row.name == "c" && !row.is_gone());
+    assert_eq!(live_c.count(), 0, "a deleted container is not added back as nobody's");
+    assert_eq!(quotas::usage(&mut connection, UserId(alice), None).unwrap().overall.containers, 1, "fresh counts");
+
+    // LXD's next list, asked for after them: `fresh` was deleted outside SMP.
+    let after = listed(&[("a", Stopped), ("b", Running), ("d", Stopped)]);
+    let report = containers::apply_list(&mut connection, machine, &after, answered + 1, answered + 1).unwrap();
+    assert_eq!((report.added, report.updated, report.gone), (0, 0, 1), "{report:?}");
+    assert_eq!((row(&app, fresh.0).status.as_str(), row(&app, fresh.0).is_gone()), ("gone", true));
 }
 
 #[tokio::test]
