@@ -83,7 +83,7 @@ impl Agents {
     /// result.
     pub async fn sync_machine_once(&self, id: MachineId) -> Result<SyncReport, SyncError> {
         let machine = self.machine(id).await?;
-        let asked_at = db::unix_now();
+        let asked_ms = db::unix_now_ms();
         let contacted = match self.client(&machine) {
             Ok(client) => client.list(&sync_caller()).await.map(|list| (client, list)),
             Err(error) => Err(error),
@@ -102,7 +102,7 @@ impl Agents {
         let machine_name = machine.name.to_string();
         let mut report = db::run(&self.pool, move |connection| {
             let now = db::unix_now();
-            let report = containers::apply_list(connection, id, &list.items, asked_at, now)?;
+            let report = containers::apply_list(connection, id, &list.items, asked_ms, now)?;
             machines::record_sync(connection, id, now)?;
             // The actions whose answer was lost get their outcome from
             // what LXD's list has just shown.

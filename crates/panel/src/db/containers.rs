@@ -4,7 +4,9 @@
 //! `owner_id` and `parent_id`. A container that disappears from its machine
 //! is marked gone (`gone_at`, status `gone`) and keeps its row and ownership;
 //! a later instance with the same name on the same machine (LXD's
-//! `created_at` differs) gets a row of its own and no owner.
+//! `created_at` differs) gets a row of its own and no owner. Every write of
+//! a row's status or liveness stamps `written_ms`, so that a sync's list
+//! asked for before it does not undo it (`apply_list`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -448,7 +450,7 @@ pub fn set_parent(connection: &mut DbConnection, id: ContainerId, parent: Option
 /// Records a status the panel itself just saw (an action's answer).
 pub fn set_status(connection: &mut DbConnection, id: ContainerId, status: &str, now: i64) -> QueryResult<usize> {
     diesel::update(containers::table.find(id.0).filter(containers::gone_at.is_null()))
-        .set((containers::status.eq(status), containers::synced_at.eq(now)))
+        .set((containers::status.eq(status), containers::synced_at.eq(now), written_now()))
         .execute(connection)
 }
 
@@ -480,6 +482,7 @@ pub fn reserve(
             containers::parent_id.eq(reservation.parent.map(|parent| parent.0)),
             containers::status.eq(STATUS_CREATING),
             containers::synced_at.eq(now),
+            written_now(),
             containers::in_quota.eq(reservation.in_quota),
             containers::cpu.eq(reservation.limits.cpu),
             containers::memory_mb.eq(reservation.limits.memory_mb),
@@ -513,6 +516,7 @@ pub fn fail_creation(connection: &mut DbConnection, id: ContainerId, error: &str
             containers::status.eq(STATUS_FAILED),
             containers::error.eq(Some(error)),
             containers::synced_at.eq(now),
+            written_now(),
         ))
         .execute(connection)
 }
@@ -615,7 +619,7 @@ struct LiveRow {
     addresses: String,
     lxd_created_at: String,
     uuid: Option<String>,
-    synced_at: i64,
+    written_ms: i64,
 }
 
 impl LiveRow {
@@ -632,8 +636,18 @@ impl LiveRow {
 
 fn mark_gone(connection: &mut DbConnection, id: i64, now: i64) -> QueryResult<usize> {
     diesel::update(containers::table.find(id))
-        .set((containers::gone_at.eq(Some(now)), containers::status.eq(STATUS_GONE), containers::synced_at.eq(now)))
+        .set((
+            containers::gone_at.eq(Some(now)),
+            containers::status.eq(STATUS_GONE),
+            containers::synced_at.eq(now),
+            written_now(),
+        ))
         .execute(connection)
+}
+
+/// The stamp of every write of a row's status or liveness (`written_ms`).
+fn written_now() -> diesel::dsl::Eq<containers::written_ms, i64> {
+    containers::written_ms.eq(super::unix_now_ms())
 }
 
 fn insert(
@@ -651,6 +665,7 @@ fn insert(
             containers::synced_at.eq(now),
             containers::lxd_created_at.eq(&summary.created_at),
             containers::uuid.eq(&summary.uuid),
+            written_now(),
         ))
         .execute(connection)
 }
@@ -659,25 +674,24 @@ fn addresses_json(addresses: &[String]) -> String {
     serde_json::to_string(addresses).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// The `asked_at` of a list newer than every row (a test's or a bench's).
+/// The `asked_ms` of a list newer than every row (a test's or a bench's).
 pub const ASKED_AFTER_EVERY_WRITE: i64 = i64::MAX;
 
 /// Makes the machine's live rows match `list` (its agent's `/containers`,
-/// asked for at second `asked_at`), in one transaction: new names are added
+/// asked for at `asked_ms`, Unix milliseconds), in one transaction: new names are added
 /// without owner, known ones take the status and addresses, missing ones
 /// are marked gone. Rows that did not change are not written.
 ///
 /// A list may be older than a row: a creation, an action or a deletion
 /// whose answer the panel wrote while the list was on its way. So a row
-/// written at or after `asked_at` (the same second too: it cannot tell
-/// which came first) keeps its status and stays live, and a name whose row
-/// went gone then is not added again; the next pass, asked for later,
-/// settles them.
+/// written (`written_ms`) at or after `asked_ms` keeps its status and stays
+/// live, and a name whose row went gone then is not added again; the next
+/// pass, asked for later, settles them.
 pub fn apply_list(
     connection: &mut DbConnection,
     machine: MachineId,
     list: &[ContainerSummary],
-    asked_at: i64,
+    asked_ms: i64,
     now: i64,
 ) -> QueryResult<SyncReport> {
     super::write_transaction(connection, |connection| {
@@ -699,11 +713,12 @@ pub fn apply_list(
                 containers::addresses,
                 containers::lxd_created_at,
                 containers::uuid,
-                containers::synced_at,
+                containers::written_ms,
             ))
             .load(connection)?;
         let gone_since: HashSet<String> = containers::table
-            .filter(containers::machine_id.eq(machine.0).and(containers::gone_at.ge(asked_at)))
+            .filter(containers::machine_id.eq(machine.0).and(containers::gone_at.is_not_null()))
+            .filter(containers::written_ms.ge(asked_ms))
             .select(containers::name)
             .load::<String>(connection)?
             .into_iter()
@@ -719,7 +734,7 @@ pub fn apply_list(
                     // creation in flight ends with its own answer (a list
                     // may catch it created but not yet started); only one
                     // whose answer never comes takes the listed status.
-                    let status = if row.synced_at >= asked_at {
+                    let status = if row.written_ms >= asked_ms {
                         row.status.as_str()
                     } else if row.status == STATUS_CREATING && creation_awaited(connection, row.id)? {
                         STATUS_CREATING
@@ -739,12 +754,13 @@ pub fn apply_list(
                                 containers::lxd_created_at.eq(&summary.created_at),
                                 containers::uuid.eq(uuid),
                                 containers::synced_at.eq(now),
+                                written_now(),
                             ))
                             .execute(connection)?;
                         report.updated += 1;
                     }
                 }
-                Some(row) if row.synced_at >= asked_at => {}
+                Some(row) if row.written_ms >= asked_ms => {}
                 Some(row) => {
                     // Same name, another instance (another uuid or creation
                     // time): the old one is gone, with its owner; the new
@@ -761,7 +777,7 @@ pub fn apply_list(
                 }
             }
         }
-        for row in by_name.values().filter(|row| row.synced_at < asked_at) {
+        for row in by_name.values().filter(|row| row.written_ms < asked_ms) {
             if row.status == STATUS_CREATING {
                 // LXD has not made it yet; a creation that nobody awaits
                 // and that LXD had all the time to make never finished.
@@ -820,11 +836,16 @@ pub fn apply_event(
     let target = live;
     let changed = if event.status == ContainerStatus::Deleted {
         diesel::update(target)
-            .set((containers::gone_at.eq(Some(now)), containers::status.eq(STATUS_GONE), containers::synced_at.eq(now)))
+            .set((
+                containers::gone_at.eq(Some(now)),
+                containers::status.eq(STATUS_GONE),
+                containers::synced_at.eq(now),
+                written_now(),
+            ))
             .execute(connection)?
     } else {
         diesel::update(target)
-            .set((containers::status.eq(event.status.as_str()), containers::synced_at.eq(now)))
+            .set((containers::status.eq(event.status.as_str()), containers::synced_at.eq(now), written_now()))
             .execute(connection)?
     };
     Ok(if changed == 0 && event.status != ContainerStatus::Deleted {

@@ -519,6 +519,12 @@ pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
 }
 
+/// Unix milliseconds now: when a container row was last written
+/// (`containers::written_ms`), to tell it from a list asked for before.
+pub fn unix_now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis() as i64).unwrap_or(0)
+}
+
 /// Runs `work` with a pooled connection on one of the pool's threads, so
 /// that neither the pool's wait nor the query blocks the async runtime; a
 /// slot of the pool (`DbPool`) first, waited for as a task, at most `POOL_WAIT`.

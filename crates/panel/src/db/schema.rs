@@ -82,6 +82,7 @@ diesel::table! {
         image -> Nullable<Text>,
         error -> Nullable<Text>,
         uuid -> Nullable<Text>,
+        written_ms -> BigInt,
     }
 }
 

@@ -434,12 +434,13 @@ async fn a_creation_in_flight_leaves_creating_only_by_its_own_answer_not_by_a_li
 }
 
 /// The sync asks for a machine's list while the panel may still write
-/// answers: a list older than what the panel wrote undoes none of it (the
-/// last CI run before this test: a creation answered while a sync's list
-/// was on its way was marked gone, so the quota let one more in), and the
-/// next list settles what LXD shows.
+/// answers: a list older than what the panel wrote undoes none of it (a CI
+/// run: a creation answered while a sync's list was on its way was marked
+/// gone, so the quota let one more in), and the next list settles what LXD
+/// shows.
 #[tokio::test]
 async fn a_list_asked_for_before_answers_were_written_undoes_none_of_them_and_the_next_list_settles_them() {
+    use smp_panel::db::unix_now_ms;
     use smp_proto::api::ContainerStatus::{Running, Stopped};
     let Tree { app, alice, machine, c, d, .. } = tree().await;
     let listed = |names: &[(&str, smp_proto::api::ContainerStatus)]| -> Vec<_> {
@@ -450,27 +451,27 @@ async fn a_list_asked_for_before_answers_were_written_undoes_none_of_them_and_th
     };
     let machine = smp_panel::db::machines::MachineId(machine);
     let mut connection = app.db.connect();
-    // The answers, all in the second the list was asked for: a creation
-    // made `fresh`, a stop stopped `d`, a deletion took `c`.
-    let answered = smp_panel::db::unix_now() + 10;
-    let fresh = containers::reserve(&mut connection, &pending(machine.0, alice), answered).unwrap().unwrap();
-    containers::set_status(&mut connection, fresh, "stopped", answered).unwrap();
-    containers::set_status(&mut connection, ContainerId(d), "stopped", answered).unwrap();
-    containers::mark_deleted(&mut connection, ContainerId(c), answered).unwrap();
+    let now = smp_panel::db::unix_now();
+    // The list is asked for; then the answers are written: a creation made
+    // `fresh`, a stop stopped `d`, a deletion took `c`.
+    let asked = unix_now_ms();
+    let fresh = containers::reserve(&mut connection, &pending(machine.0, alice), now).unwrap().unwrap();
+    containers::set_status(&mut connection, fresh, "stopped", now).unwrap();
+    containers::set_status(&mut connection, ContainerId(d), "stopped", now).unwrap();
+    containers::mark_deleted(&mut connection, ContainerId(c), now).unwrap();
 
     let before = listed(&[("a", Stopped), ("b", Running), ("c", Running), ("d", Running)]);
-    let report = containers::apply_list(&mut connection, machine, &before, answered, answered).unwrap();
+    let report = containers::apply_list(&mut connection, machine, &before, asked, now).unwrap();
     assert_eq!((report.added, report.updated, report.gone), (0, 0, 0), "{report:?}");
     assert_eq!((row(&app, fresh.0).status.as_str(), row(&app, fresh.0).is_gone()), ("stopped", false));
     assert_eq!(row(&app, d).status, "stopped");
-    let live_c =
-        containers::list(&mut connection, None).unwrap().into_iter().filter(|row| row.name == "c" && !row.is_gone());
-    assert_eq!(live_c.count(), 0, "a deleted container is not added back as nobody's");
+    let rows = containers::list(&mut connection, None).unwrap();
+    assert!(!rows.iter().any(|row| row.name == "c" && !row.is_gone()), "a deleted container is not added back");
     assert_eq!(quotas::usage(&mut connection, UserId(alice), None).unwrap().overall.containers, 1, "fresh counts");
 
     // LXD's next list, asked for after them: `fresh` was deleted outside SMP.
     let after = listed(&[("a", Stopped), ("b", Running), ("d", Stopped)]);
-    let report = containers::apply_list(&mut connection, machine, &after, answered + 1, answered + 1).unwrap();
+    let report = containers::apply_list(&mut connection, machine, &after, unix_now_ms(), now).unwrap();
     assert_eq!((report.added, report.updated, report.gone), (0, 0, 1), "{report:?}");
     assert_eq!((row(&app, fresh.0).status.as_str(), row(&app, fresh.0).is_gone()), ("gone", true));
 }
