@@ -129,19 +129,12 @@ impl Agents {
         })
         .await?;
         for (container, name) in containers {
+            let asked_at = db::unix_now();
             match client.snapshots(&sync_caller(), name.as_str()).await {
                 Ok(listed) => {
                     db::run(&self.pool, move |connection| {
-                        let now = db::unix_now();
-                        let stale_before = now - in_flight::LONGEST_CALL_S;
-                        Ok::<_, SyncError>(snapshots::reconcile(
-                            connection,
-                            container,
-                            id,
-                            &listed.items,
-                            now,
-                            stale_before,
-                        )?)
+                        let (items, now) = (&listed.items, db::unix_now());
+                        Ok::<_, SyncError>(snapshots::reconcile(connection, container, id, items, asked_at, now)?)
                     })
                     .await?;
                 }

@@ -23,7 +23,6 @@ use super::containers::{Target, load_allowed, read_target};
 use crate::app::audited::{audited_finish, audited_start};
 use crate::app::{Context, CurrentUser};
 use crate::db::containers::{Container, ContainerId};
-use crate::db::in_flight::LONGEST_CALL_S;
 use crate::db::machines::MachineId;
 use crate::db::snapshots::{self, NewSnapshot, Period, SCHEDULED_PATTERN, Schedule, SnapshotRow};
 use crate::db::{self, DbConnection, DbPool, quotas};
@@ -76,10 +75,11 @@ pub async fn list(
     id: ContainerId,
 ) -> Result<Snapshots, AppError> {
     let target = read_target(current, context, pool, id, Action::ContainerSnapshot).await?;
+    let asked_at = db::unix_now();
     let listed = target.client.snapshots(&target.caller, target.instance()).await;
     let fresh = match listed {
         Ok(listed) => {
-            refresh(pool, id, listed.items).await?;
+            refresh(pool, id, listed.items, asked_at).await?;
             true
         }
         Err(error) => {
@@ -97,16 +97,17 @@ pub async fn list(
     .await
 }
 
-/// Writes what the agent listed of the container's snapshots back.
-pub(crate) async fn refresh(
+/// Writes what the agent listed (asked for at second `asked_at`) of the
+/// container's snapshots back.
+async fn refresh(
     pool: &DbPool,
     id: ContainerId,
     listed: Vec<smp_proto::api::Snapshot>,
+    asked_at: i64,
 ) -> Result<(), AppError> {
     db::run(pool, move |connection| {
         let machine = machine_of(connection, id)?;
-        let now = db::unix_now();
-        Ok::<_, AppError>(snapshots::reconcile(connection, id, machine, &listed, now, now - LONGEST_CALL_S)?)
+        Ok::<_, AppError>(snapshots::reconcile(connection, id, machine, &listed, asked_at, db::unix_now())?)
     })
     .await
 }

@@ -173,19 +173,24 @@ fn size(listed: &smp_proto::api::Snapshot) -> Option<i64> {
     listed.size_bytes.and_then(|bytes| i64::try_from(bytes).ok())
 }
 
-/// Makes the container's rows what LXD listed: new ones are added (LXD's
-/// scheduler's, or taken outside the panel: in no quota), known ones
-/// refreshed, taken ones LXD no longer has deleted. Rows being taken stay
-/// while their request may be in flight (asked for after `stale_before`);
-/// older ones LXD never had go (their panel died before LXD's answer).
+/// Makes the container's rows what LXD listed (asked for at second
+/// `asked_at`): new ones are added (LXD's scheduler's, or taken outside the
+/// panel: in no quota), known ones refreshed, taken ones LXD no longer has
+/// deleted. Rows being taken stay while their request may be in flight
+/// (asked for less than `in_flight::LONGEST_CALL_S` ago); older ones LXD
+/// never had go (their panel died before LXD's answer). The list may be
+/// older than a take answered meanwhile: a row taken at or after `asked_at`
+/// stays (else its quota were freed and the next list brought it back in
+/// no quota).
 pub fn reconcile(
     connection: &mut DbConnection,
     container: ContainerId,
     machine: MachineId,
     listed: &[smp_proto::api::Snapshot],
+    asked_at: i64,
     now: i64,
-    stale_before: i64,
 ) -> QueryResult<()> {
+    let stale_before = now - super::in_flight::LONGEST_CALL_S;
     let known: BTreeMap<String, (Option<i64>, i64)> = snapshots::table
         .filter(snapshots::container_id.eq(container.0))
         .select((snapshots::name, (snapshots::taken_at, snapshots::created_at)))
@@ -228,8 +233,12 @@ pub fn reconcile(
     }
     let gone: Vec<&String> = known
         .iter()
-        .filter(|(name, (taken_at, asked_at))| {
-            (taken_at.is_some() || *asked_at < stale_before) && !listed.iter().any(|snapshot| &snapshot.name == *name)
+        .filter(|(name, (taken_at, reserved_at))| {
+            let settled = match taken_at {
+                Some(taken_at) => *taken_at < asked_at,
+                None => *reserved_at < stale_before,
+            };
+            settled && !listed.iter().any(|snapshot| &snapshot.name == *name)
         })
         .map(|(name, _)| name)
         .collect();

@@ -5,8 +5,9 @@
 //! `app::dns::publish`): SOA and NS at the apex, A/AAAA for each published
 //! name. One task reads the records every `REFRESH` and, when they differ
 //! from the last read, builds a new `Catalog` and swaps it in whole; a query
-//! takes the current one (an `Arc` clone) and never waits for a rebuild, and
-//! a rebuild never happens because of a query. The `Catalog` answers
+//! takes the current one (an `Arc` clone) and never waits for a rebuild
+//! (built on a blocking thread), and a rebuild never happens because of a
+//! query. The `Catalog` answers
 //! NXDOMAIN with the SOA for a name of the zone it does not hold, REFUSED for
 //! every other zone (there is no recursion), and sets `aa` on its answers.
 
@@ -212,12 +213,33 @@ async fn refresh(
         if records == last {
             continue;
         }
-        let zone = publish_logged(&records, &settings, &mut logged);
+        // Built on a blocking thread: a zone of 10 000 names takes the CPU
+        // for a while (seconds in a debug build), during which the queries,
+        // served by tasks of this runtime, would wait.
         let next = next_serial(serial);
-        match settings.catalog(&zone, next) {
+        let build = {
+            let settings = settings.clone();
+            move || {
+                let zone = publish_logged(&records, &settings, &mut logged);
+                let catalog = settings.catalog(&zone, next);
+                (catalog, zone.names.len(), records, logged)
+            }
+        };
+        let (catalog, names, records) = match tokio::task::spawn_blocking(build).await {
+            Ok((catalog, names, records, kept)) => {
+                logged = kept;
+                (catalog, names, records)
+            }
+            Err(error) => {
+                tracing::error!(%error, "dns: building the zone failed; it stays as it was");
+                logged = HashSet::new();
+                continue;
+            }
+        };
+        match catalog {
             Ok(catalog) => {
                 zones.swap(catalog);
-                tracing::debug!(names = zone.names.len(), serial = next, "dns: zone rebuilt");
+                tracing::debug!(names, serial = next, "dns: zone rebuilt");
                 serial = next;
                 last = records;
             }

@@ -476,6 +476,46 @@ async fn a_list_asked_for_before_answers_were_written_undoes_none_of_them_and_th
     assert_eq!((row(&app, fresh.0).status.as_str(), row(&app, fresh.0).is_gone()), ("gone", true));
 }
 
+/// The same for a snapshot: a list of her snapshots asked for before her
+/// take was answered keeps its row, so its quota is not freed (and the
+/// next list does not bring it back in no quota); a list asked for later
+/// without it settles it.
+#[tokio::test]
+async fn a_snapshot_list_asked_for_before_a_take_was_answered_keeps_the_snapshot_and_its_quota() {
+    use smp_panel::db::snapshots::{self, NewSnapshot};
+    let Tree { app, alice, machine, a, .. } = tree().await;
+    let machine = smp_panel::db::machines::MachineId(machine);
+    let mut connection = app.db.connect();
+    let asked = smp_panel::db::unix_now();
+    let new = NewSnapshot {
+        container: ContainerId(a),
+        machine,
+        name: "s1",
+        stateful: false,
+        user: Some(alice),
+        in_quota: true,
+        now: asked,
+    };
+    assert!(snapshots::reserve(&mut connection, &new).unwrap());
+    let taken = smp_proto::api::Snapshot {
+        name: "s1".into(),
+        created_at: asked,
+        expires_at: None,
+        stateful: false,
+        size_bytes: None,
+    };
+    snapshots::mark_taken(&mut connection, ContainerId(a), &taken, asked).unwrap();
+    let usage = |connection: &mut _| quotas::usage(connection, UserId(alice), None).unwrap().overall.snapshots;
+
+    snapshots::reconcile(&mut connection, ContainerId(a), machine, &[], asked, asked).unwrap();
+    assert_eq!(snapshots::of_container(&mut connection, ContainerId(a)).unwrap().len(), 1, "the take stays");
+    assert_eq!(usage(&mut connection), 1);
+
+    snapshots::reconcile(&mut connection, ContainerId(a), machine, &[], asked + 1, asked + 1).unwrap();
+    assert!(snapshots::of_container(&mut connection, ContainerId(a)).unwrap().is_empty(), "LXD no longer has it");
+    assert_eq!(usage(&mut connection), 0);
+}
+
 #[tokio::test]
 async fn a_failed_change_of_limits_puts_back_its_own_limits_only_and_never_undoes_a_later_change() {
     use smp_panel::db::containers::{self, ContainerId, Limits};
