@@ -678,9 +678,10 @@ fn addresses_json(addresses: &[String]) -> String {
 pub const ASKED_AFTER_EVERY_WRITE: i64 = i64::MAX;
 
 /// Makes the machine's live rows match `list` (its agent's `/containers`,
-/// asked for at `asked_ms`, Unix milliseconds), in one transaction: new names are added
-/// without owner, known ones take the status and addresses, missing ones
-/// are marked gone. Rows that did not change are not written.
+/// asked for at `asked_ms`, Unix milliseconds), in one transaction: new
+/// names are added without owner, known ones take the status and
+/// addresses, missing ones are marked gone. Rows that did not change are
+/// not written.
 ///
 /// A list may be older than a row: a creation, an action or a deletion
 /// whose answer the panel wrote while the list was on its way. So a row

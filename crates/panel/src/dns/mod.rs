@@ -7,9 +7,9 @@
 //! from the last read, builds a new `Catalog` and swaps it in whole; a query
 //! takes the current one (an `Arc` clone) and never waits for a rebuild
 //! (built on a blocking thread), and a rebuild never happens because of a
-//! query. The `Catalog` answers
-//! NXDOMAIN with the SOA for a name of the zone it does not hold, REFUSED for
-//! every other zone (there is no recursion), and sets `aa` on its answers.
+//! query. The `Catalog` answers NXDOMAIN with the SOA for a name of the zone
+//! it does not hold, REFUSED for every other zone (there is no recursion),
+//! and sets `aa` on its answers.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
