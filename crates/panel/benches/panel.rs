@@ -205,14 +205,8 @@ fn seed_containers(connection: &mut db::DbConnection, dir: &std::path::Path) {
             uuid: None,
         })
         .collect();
-    containers::apply_list(
-        connection,
-        MachineId(machine.0),
-        &list,
-        containers::ASKED_AFTER_EVERY_WRITE,
-        db::unix_now(),
-    )
-    .unwrap();
+    let (machine, newest) = (MachineId(machine.0), containers::ASKED_AFTER_EVERY_WRITE);
+    containers::apply_list(connection, machine, &list, newest, db::unix_now()).unwrap();
 }
 
 /// A personal access token for `username` through the API (login, then POST /tokens).

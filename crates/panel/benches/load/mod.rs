@@ -308,14 +308,8 @@ fn seed_reader_containers(connection: &mut db::DbConnection, dir: &Path, owners:
             uuid: None,
         })
         .collect();
-    containers::apply_list(
-        connection,
-        MachineId(machine.0),
-        &list,
-        containers::ASKED_AFTER_EVERY_WRITE,
-        db::unix_now(),
-    )
-    .unwrap();
+    let (machine, newest) = (MachineId(machine.0), containers::ASKED_AFTER_EVERY_WRITE);
+    containers::apply_list(connection, machine, &list, newest, db::unix_now()).unwrap();
     let rows = containers::list(connection, None).unwrap();
     let mut ids = vec![Vec::new(); owners.len()];
     for row in rows.iter().filter(|row| row.name.starts_with('r')) {

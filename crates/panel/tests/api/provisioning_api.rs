@@ -343,35 +343,18 @@ async fn the_sync_keeps_an_awaited_reservation_and_fails_one_whose_answer_was_lo
     let listed = ["a", "b", "c", "d"].map(|name| {
         crate::containers_api::summary(name, smp_proto::api::ContainerStatus::Running, crate::containers_api::CREATED)
     });
-    containers::apply_list(
-        &mut connection,
-        smp_panel::db::machines::MachineId(machine),
-        &listed,
-        containers::ASKED_AFTER_EVERY_WRITE,
-        now,
-    )
-    .unwrap();
+    let machine = smp_panel::db::machines::MachineId(machine);
+    let apply = |connection: &mut smp_panel::db::DbConnection, now| {
+        containers::apply_list(connection, machine, &listed, containers::ASKED_AFTER_EVERY_WRITE, now).unwrap();
+    };
+    apply(&mut connection, now);
     assert_eq!(row(&app, id.0).status, "creating", "LXD has not made it yet");
     smp_panel::db::in_flight::orphan(&mut connection, call).unwrap();
-    containers::apply_list(
-        &mut connection,
-        smp_panel::db::machines::MachineId(machine),
-        &listed,
-        containers::ASKED_AFTER_EVERY_WRITE,
-        now,
-    )
-    .unwrap();
+    apply(&mut connection, now);
     assert_eq!(row(&app, id.0).status, "creating", "its answer was lost, but LXD may still be making it");
     assert_eq!(smp_panel::db::in_flight::settle_orphans(&mut connection, "m1", now).unwrap(), 0, "not judged yet");
     let later = now + smp_panel::db::in_flight::LONGEST_CALL_S;
-    containers::apply_list(
-        &mut connection,
-        smp_panel::db::machines::MachineId(machine),
-        &listed,
-        containers::ASKED_AFTER_EVERY_WRITE,
-        later,
-    )
-    .unwrap();
+    apply(&mut connection, later);
     let failed = row(&app, id.0);
     assert_eq!((failed.status.as_str(), failed.is_gone()), ("failed", true));
     assert!(failed.error.unwrap().contains("did not finish"));
