@@ -623,6 +623,12 @@ struct LiveRow {
 }
 
 impl LiveRow {
+    /// Whether the row was written at or after `asked_ms`: a list asked for
+    /// then may be older than it.
+    fn written_since(&self, asked_ms: i64) -> bool {
+        self.written_ms >= asked_ms
+    }
+
     /// Whether `summary` is this row's instance: the same LXD uuid and
     /// creation time, where both sides know them.
     fn is_instance(&self, summary: &ContainerSummary) -> bool {
@@ -717,13 +723,6 @@ pub fn apply_list(
                 containers::written_ms,
             ))
             .load(connection)?;
-        let gone_since: HashSet<String> = containers::table
-            .filter(containers::machine_id.eq(machine.0).and(containers::gone_at.is_not_null()))
-            .filter(containers::written_ms.ge(asked_ms))
-            .select(containers::name)
-            .load::<String>(connection)?
-            .into_iter()
-            .collect();
         let mut by_name: HashMap<&str, &LiveRow> = live.iter().map(|row| (row.name.as_str(), row)).collect();
         let mut report = SyncReport { total: list.len(), ..SyncReport::default() };
         for summary in list {
@@ -735,7 +734,7 @@ pub fn apply_list(
                     // creation in flight ends with its own answer (a list
                     // may catch it created but not yet started); only one
                     // whose answer never comes takes the listed status.
-                    let status = if row.written_ms >= asked_ms {
+                    let status = if row.written_since(asked_ms) {
                         row.status.as_str()
                     } else if row.status == STATUS_CREATING && creation_awaited(connection, row.id)? {
                         STATUS_CREATING
@@ -761,7 +760,7 @@ pub fn apply_list(
                         report.updated += 1;
                     }
                 }
-                Some(row) if row.written_ms >= asked_ms => {}
+                Some(row) if row.written_since(asked_ms) => {}
                 Some(row) => {
                     // Same name, another instance (another uuid or creation
                     // time): the old one is gone, with its owner; the new
@@ -771,14 +770,14 @@ pub fn apply_list(
                     report.gone += 1;
                     report.added += 1;
                 }
-                None if gone_since.contains(&summary.name) => {}
+                None if went_gone_since(connection, machine, &summary.name, asked_ms)? => {}
                 None => {
                     insert(connection, machine, summary, now)?;
                     report.added += 1;
                 }
             }
         }
-        for row in by_name.values().filter(|row| row.written_ms < asked_ms) {
+        for row in by_name.values().filter(|row| !row.written_since(asked_ms)) {
             if row.status == STATUS_CREATING {
                 // LXD has not made it yet; a creation that nobody awaits
                 // and that LXD had all the time to make never finished.
@@ -798,6 +797,17 @@ pub fn apply_list(
         }
         Ok(report)
     })
+}
+
+/// Whether a row named `name` on `machine` went gone at or after
+/// `asked_ms` (the panel deleted it, or its creation failed, meanwhile).
+fn went_gone_since(connection: &mut DbConnection, machine: MachineId, name: &str, asked_ms: i64) -> QueryResult<bool> {
+    let gone = containers::table
+        .filter(containers::machine_id.eq(machine.0))
+        .filter(containers::name.eq(name))
+        .filter(containers::gone_at.is_not_null())
+        .filter(containers::written_ms.ge(asked_ms));
+    diesel::select(diesel::dsl::exists(gone)).get_result(connection)
 }
 
 /// Whether a panel process still awaits the creation of container `id`
