@@ -110,24 +110,25 @@ prune-target:
 build:
 	$(CARGO) build --workspace --bins
 
+## clippy checks the panel with its `fuzzing` feature on (it only adds the
+## module the fuzz targets call), so one pass covers both.
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --features smp-panel/fuzzing -- -D warnings
 	$(CARGO) clippy -p smp-proto --all-targets -- -D warnings
 
 # The URL scripts/setup-postgres.sh prints (a test-only role on loopback).
 SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test?gssencmode=disable
 
-## Tests each test binary runs at once: one per core of this 2-core machine.
-## The suites mostly wait (on LXD, PostgreSQL, Chromium, ssh): at 4 the
-## panel's suite took 214 s instead of 297 s and a whole `make test` 24 min
-## 41 s, but of the last five whole runs at 4 (2026-12-06), three failed,
-## each on another race of a loaded LXD (a start busy with a stop that had
-## answered, a lease taken by another test's container, a 10 s exec that
-## timed out at 30 s); the first two are fixed, the third is not understood.
-## So 2, as CI ran it before; `RUST_TEST_THREADS=4 make test` is faster.
+## Tests each test binary runs at once. The suites mostly wait (on LXD,
+## PostgreSQL, Chromium, ssh), so more than this 2-core machine's 2 is faster:
+## at 2 a whole `make test` took 38 min 11 s (2026-12-07), more than the
+## project's 30. At 4, three of five whole runs (2026-12-06) failed, each on
+## another race of a loaded LXD (a start busy with a stop that had answered,
+## a lease taken by another test's container, a 10 s exec that timed out at
+## 30 s); the first two are fixed. 3 is the middle (docs/operations.md).
 ## The fault suite runs one at a time whatever this says.
-export RUST_TEST_THREADS ?= 2
+export RUST_TEST_THREADS ?= 3
 
 ## Where the tests keep what the panel answered and every log, for the
 ## secrets scan at the end of `make test` (scripts/scan_secrets.py).
@@ -176,11 +177,10 @@ FUZZ_SECONDS ?= 60
 fuzz: setup-fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
-## The fuzz targets still build and are lint-clean (fuzz/ is not in the workspace),
-## and so is the panel's `fuzzing` feature they use.
+## The fuzz targets still build and are lint-clean (fuzz/ is not in the
+## workspace); `lint` checks the panel's `fuzzing` feature they use.
 fuzz-check: setup-fuzz
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
-	$(CARGO) clippy -p smp-panel --features fuzzing --lib -- -D warnings
 	cd fuzz && cargo +nightly clippy --locked --bins -- -D warnings
 
 ## Unit tests only (no LXD needed).

@@ -14,7 +14,7 @@
 //! - how soon a container the sync adds is answered (PANEL.md: within 1 s):
 //!   the sync's write, then a query every 5 ms until the name answers.
 //!
-//! The zone holds `CONTAINERS` containers on two machines whose network is
+//! The zone holds `containers()` containers on two machines whose network is
 //! marked public, so their own addresses are published (rows written by
 //! the sync's own path into a fresh SQLite database); each load client asks
 //! its own `PER_CLIENT` of their names in turn. Also printed: what the
@@ -47,10 +47,13 @@ use smp_panel::domain::secrets::PanelKey;
 use smp_proto::api::{ContainerStatus, ContainerSummary};
 use smp_proto::names::InstanceName;
 use smp_proto::network::NetworkView;
-use support::{percentile, quick, verdict};
+use support::{percentile, quick, seeded, verdict};
 
 const ZONE: &str = "ct.bench";
-const CONTAINERS: usize = 10_000;
+/// The containers of the zone (a tenth in quick mode).
+fn containers() -> usize {
+    seeded(10_000)
+}
 /// Names each load client asks in turn (its own slice of the zone).
 const PER_CLIENT: usize = 256;
 /// UDP clients of the load, each with one query in flight.
@@ -118,8 +121,11 @@ fn main() {
         let dig = dig_latency(port, &names[0], if quick() { 2 } else { 30 });
         let change = change_to_answer(server, &pool, &m2).await;
         println!(
-            "dns zone of {CONTAINERS} containers: the refresher's read every 250 ms takes p50 {:.2} ms (n={}); a rebuild (only when the records changed) {:.2} ms",
-            refresher.0, refresher.2, refresher.1
+            "dns zone of {} containers: the refresher's read every 250 ms takes p50 {:.2} ms (n={}); a rebuild (only when the records changed) {:.2} ms",
+            containers(),
+            refresher.0,
+            refresher.2,
+            refresher.1
         );
         println!(
             "dns answers on one core: {rate:>8.0} q/s ({CONCURRENCY} UDP clients with one query in flight each, median of {rounds} x {seconds} s; the server {} ; goal >= {GOAL_QPS:.0} q/s: {})",
@@ -146,7 +152,7 @@ fn main() {
     });
 }
 
-/// A machine `m1` with `CONTAINERS - 100` containers and `m2` with 100, all
+/// A machine `m1` with `containers() - 100` containers and `m2` with 100, all
 /// running with an IPv4 address; returns their short names' FQDNs, and
 /// `m2` with the list the sync applied to it.
 fn fill(pool: &db::DbPool, key_file: &std::path::Path) -> (Vec<Name>, Synced) {
@@ -154,7 +160,7 @@ fn fill(pool: &db::DbPool, key_file: &std::path::Path) -> (Vec<Name>, Synced) {
     let mut connection = pool.get().unwrap();
     let mut names = Vec::new();
     let mut last = None;
-    for (machine, count, offset) in [("m1", CONTAINERS - 100, 0), ("m2", 100, CONTAINERS - 100)] {
+    for (machine, count, offset) in [("m1", containers() - 100, 0), ("m2", 100, containers() - 100)] {
         let name = InstanceName::parse(machine).unwrap();
         let sealed = key.seal(machine, &SecretString::from("bench-secret-0123456789abcdef0123")).unwrap();
         let new =
@@ -376,7 +382,7 @@ async fn refresher_cost(pool: &db::DbPool) -> (f64, f64, usize) {
         records = smp_panel::app::dns::records(pool).await.unwrap();
         reads.push(started.elapsed());
     }
-    assert_eq!(records.len(), CONTAINERS);
+    assert_eq!(records.len(), containers());
     let settings = smp_panel::dns::Settings::new(ZONE, &format!("ns.{ZONE}"), 60).unwrap();
     let started = Instant::now();
     let zone = smp_panel::app::dns::publish(&records, Some("ns"));
