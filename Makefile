@@ -199,15 +199,12 @@ bench: setup setup-ldap setup-oidc
 
 ## The same benchmarks from a round or two each, built like the tests (no
 ## release build): the figures mean nothing, a benchmark that fails shows.
-bench-quick: setup setup-ldap setup-oidc
-	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-agent --bench agent
-	# The panel's load figure starts the smp-agent binary beside the bench
-	# (the workspace's build: `-p smp-agent` alone would build it again with other features).
-	$(CARGO) build --workspace --bins
-	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench panel
-	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench terminal
-	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench ssh
-	SMP_BENCH_QUICK=1 $(CARGO) test -p smp-panel --bench dns
+## One cargo run over the workspace: the five benchmarks build at once,
+## with the features of the workspace's build (which `make test` has
+## already made; `-p smp-agent` alone would build the agent again).
+## The panel's load figure starts the smp-agent binary of `build` beside it.
+bench-quick: setup setup-ldap setup-oidc build
+	SMP_BENCH_QUICK=1 $(CARGO) test --workspace --bench agent --bench panel --bench terminal --bench ssh --bench dns
 
 ## Start SMP on the local LXD: the agent, then the panel on SQLite (state in .run/,
 ## `rm -rf .run` starts over); prints the panel's URL, admin and password.

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use hyper::Method;
 use serde::Deserialize;
 use smp_proto::names::InstanceName;
@@ -41,6 +41,9 @@ const USER_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// Largest console log replayed when a console opens.
 pub const CONSOLE_REPLAY_CAP: usize = 64 * 1024;
+
+/// How long a console that writes nothing delays its log's read (`open_console`).
+const CONSOLE_QUIET: Duration = Duration::from_millis(500);
 
 /// How long the shell gets to end after SIGHUP, and again after SIGKILL.
 /// bash hangs up its background jobs when SIGHUP reaches it; on a loaded
@@ -202,12 +205,25 @@ impl LxdClient {
         let passwd = self.read_passwd(name).await;
         let account = Account::from_passwd(passwd.as_deref(), uid.unwrap_or(0));
         let body = account.exec_body(cols, rows);
-        self.open(name, "/exec", &body, Kind::Terminal, Bytes::new()).await
+        self.open(name, "/exec", &body, Kind::Terminal).await
     }
 
-    /// Attaches to the instance's text console, its log first.
+    /// Attaches to the instance's text console, its log first. LXD attaches
+    /// the console in a process it starts once the websockets are connected
+    /// (`lxd forkconsole`), some 40 ms later here: the log is read only once
+    /// the first live bytes show the console attached (they are in the log
+    /// too, so they are dropped), or after `CONSOLE_QUIET` of silence. What
+    /// the container writes in between is then in both (shown twice) rather
+    /// than in neither (read first, the log missed a busy console's lines up
+    /// to the attach, and a busybox container launched a moment before once
+    /// showed nothing of its boot).
     pub async fn open_console(&self, name: &InstanceName, cols: u16, rows: u16) -> Result<Interactive, LxdError> {
-        let replay = match self
+        let body = serde_json::json!({"type": "console", "width": cols, "height": rows});
+        let mut session = self.open(name, "/console", &body, Kind::Console).await?;
+        // Whatever comes first (bytes, or the console's end, which the bridge then sees as the
+        // stream's end) says the attach is done; a quiet console says nothing.
+        let _ = tokio::time::timeout(CONSOLE_QUIET, session.data.next()).await;
+        session.replay = match self
             .transport()
             .raw_tail(&self.instance_path(name, "/console"), CONSOLE_REPLAY_CAP, self.request_deadline())
             .await
@@ -217,10 +233,12 @@ impl LxdClient {
             Err(LxdError::Api { status: 500, message }) if message.contains("no such file or directory") => {
                 Bytes::new()
             }
-            Err(error) => return Err(error),
+            Err(error) => {
+                self.end_interactive(session).await;
+                return Err(error);
+            }
         };
-        let body = serde_json::json!({"type": "console", "width": cols, "height": rows});
-        self.open(name, "/console", &body, Kind::Console, replay).await
+        Ok(session)
     }
 
     async fn open(
@@ -229,7 +247,6 @@ impl LxdClient {
         suffix: &str,
         body: &serde_json::Value,
         kind: Kind,
-        replay: Bytes,
     ) -> Result<Interactive, LxdError> {
         let body = serde_json::to_vec(body).map_err(|e| LxdError::Protocol(e.to_string()))?;
         let operation: Operation = self
@@ -246,7 +263,7 @@ impl LxdClient {
         })
         .await
         .map_err(|_| LxdError::Timeout("LXD did not accept the interactive websockets in time".to_owned()))??;
-        Ok(Interactive { data, control, replay, operation_id: operation.id, kind })
+        Ok(Interactive { data, control, replay: Bytes::new(), operation_id: operation.id, kind })
     }
 
     /// The container's `/etc/passwd` through LXD's file API, or `None` when

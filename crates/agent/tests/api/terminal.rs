@@ -302,6 +302,37 @@ async fn the_console_of_a_busybox_container_shows_its_boot_output() {
     read_until(&mut socket, "smp-init: up").await;
 }
 
+/// The numbers of the whole `tick N` lines in `output`, in order.
+fn ticks(output: &str) -> Vec<u64> {
+    output.split(['\r', '\n']).filter_map(|line| line.strip_prefix("tick ")?.parse().ok()).collect()
+}
+
+#[tokio::test]
+async fn a_console_opened_while_the_container_writes_to_it_loses_no_line_between_its_log_and_the_live_output() {
+    let (project, agent) = running_c1("term-console-gap").await;
+    // A line to the console every 2 ms, in the background of an exec that returns at once.
+    let ticker = "i=0; while [ $i -lt 20000 ]; do echo \"tick $i\" > /dev/console; i=$((i+1)); usleep 2000; done";
+    project.lxc(&[
+        "exec",
+        "c1",
+        "--project",
+        project.name(),
+        "--",
+        "sh",
+        "-c",
+        &format!("({ticker}) >/dev/null 2>&1 &"),
+    ]);
+    let token = agent.token(Action::Console, Some("c1"), b"");
+    let mut socket = open(&agent, "/container/c1/console?cols=80&rows=24", &token).await.expect("the console opens");
+    // The replay (the log) and then the live console, 300 lines past the first one shown.
+    let seen = read_until_with(&mut socket, |seen| ticks(seen).len() > 300).await;
+    let ticks = ticks(&seen);
+    // A line may arrive twice (written between the attach and the log's read); none may be missing.
+    let gaps: Vec<(u64, u64)> =
+        ticks.windows(2).filter(|pair| pair[1] > pair[0] + 1).map(|pair| (pair[0], pair[1])).collect();
+    assert!(gaps.is_empty(), "lines missing between these ticks: {gaps:?} (all: {ticks:?})");
+}
+
 #[tokio::test]
 async fn an_idle_terminal_is_closed_as_going_away_and_leaves_no_process() {
     let (project, agent) = running_c1_with("term-idle", "terminal_idle_s = 1").await;
