@@ -137,9 +137,10 @@ test: export SMP_LEAK_DIR := $(SMP_LEAK_DIR)
 
 ## Every test: unit, agent on the real LXD, end-to-end with the real binaries,
 ## then the panel's suite once more on PostgreSQL, the fault suite, the Debian
-## packages on a real systemd (test-deb), every
-## benchmark figure once (bench-quick), so a benchmark that can no longer run
-## fails here, and last the secrets scan of everything the panel's tests kept.
+## packages on a real systemd (test-deb), the benchmarks built (not run: like
+## fuzzing and load they have their own targets, `make bench-quick` runs every
+## figure once in 3 minutes), and last the secrets scan of everything the
+## panel's tests kept.
 test: setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz setup-schemathesis prune-target lint build
 	rm -rf "$(SMP_LEAK_DIR)" && mkdir -p "$(SMP_LEAK_DIR)"
 	@echo "== $$(date +%T) the workspace's tests (SQLite)"
@@ -153,13 +154,14 @@ test: setup setup-postgres setup-browser setup-ldap setup-oidc setup-fuzz setup-
 	$(MAKE) test-faults
 	@echo "== $$(date +%T) the Debian packages (from the debug build)"
 	$(MAKE) test-deb TEST_DEB_PROFILE=dev
-	@echo "== $$(date +%T) every benchmark figure once"
-	$(MAKE) bench-quick
+	@echo "== $$(date +%T) the benchmarks build"
+	$(CARGO) test --workspace $(BENCHES) --no-run
 	@echo "== $$(date +%T) the secrets scan"
 	python3 scripts/scan_secrets.py "$(SMP_LEAK_DIR)"
 	@echo "== $$(date +%T) make test passed"
 
-## The panel's tests on PostgreSQL (each test makes and drops its own database).
+## The panel's tests on PostgreSQL (each test makes and drops its own database, a copy of
+## one migrated template per test process).
 test-panel-postgres: setup-postgres setup-ldap setup-oidc setup-schemathesis build
 	SMP_TEST_DATABASE_URL="$(SMP_TEST_POSTGRES_URL)" $(CARGO) test -p smp-panel --no-fail-fast
 
@@ -203,8 +205,9 @@ bench: setup setup-ldap setup-oidc
 ## with the features of the workspace's build (which `make test` has
 ## already made; `-p smp-agent` alone would build the agent again).
 ## The panel's load figure starts the smp-agent binary of `build` beside it.
+BENCHES := --bench agent --bench panel --bench terminal --bench ssh --bench dns
 bench-quick: setup setup-ldap setup-oidc build
-	SMP_BENCH_QUICK=1 $(CARGO) test --workspace --bench agent --bench panel --bench terminal --bench ssh --bench dns
+	SMP_BENCH_QUICK=1 $(CARGO) test --workspace $(BENCHES)
 
 ## Start SMP on the local LXD: the agent, then the panel on SQLite (state in .run/,
 ## `rm -rf .run` starts over); prints the panel's URL, admin and password.

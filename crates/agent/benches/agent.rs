@@ -17,9 +17,9 @@
 //! exactly one acceptance per `jti`, beside a bare verification in-process.
 //! `SMP_BENCH_ONLY=tokens` (or `forward`) runs that figure alone.
 //!
-//! `SMP_BENCH_QUICK=1` (`make bench-quick`, which `make test` runs) takes
+//! `SMP_BENCH_QUICK=1` (`make bench-quick`; `make test` only builds the benchmarks) takes
 //! every figure from a round or two: its numbers mean nothing, but a figure
-//! that can no longer be measured fails the tests instead of rotting unseen.
+//! that can no longer be measured fails that run.
 
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]

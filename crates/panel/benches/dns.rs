@@ -21,9 +21,9 @@
 //! server's refresher costs with that zone (its read every 250 ms, and a
 //! rebuild). No LXD is needed.
 //!
-//! `SMP_BENCH_QUICK=1` (`make bench-quick`, which `make test` runs) measures
+//! `SMP_BENCH_QUICK=1` (`make bench-quick`; `make test` only builds the benchmarks) measures
 //! for a fraction of a second and runs `dig` twice: its numbers mean
-//! nothing, but a figure that can no longer be measured fails the tests.
+//! nothing, but a figure that can no longer be measured fails that run.
 
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]

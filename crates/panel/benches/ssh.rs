@@ -24,9 +24,9 @@
 //! process, as in `benches/terminal.rs`. Everything (LXD project, agent,
 //! panel, sshd) is started here and removed at the end.
 //!
-//! `SMP_BENCH_QUICK=1` (`make bench-quick`, which `make test` runs) takes
+//! `SMP_BENCH_QUICK=1` (`make bench-quick`; `make test` only builds the benchmarks) takes
 //! every figure from a round or two and a 4 MiB file: its numbers mean
-//! nothing, but a figure that can no longer be measured fails the tests.
+//! nothing, but a figure that can no longer be measured fails that run.
 
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]

@@ -24,10 +24,10 @@
 //! as in `benches/panel.rs`. Everything (LXD project, agent, panel) is
 //! started here and removed at the end, also when a figure fails.
 //!
-//! `SMP_BENCH_QUICK=1` (`make bench-quick`, which `make test` runs) takes
+//! `SMP_BENCH_QUICK=1` (`make bench-quick`; `make test` only builds the benchmarks) takes
 //! every figure from a round or two, a 1 MiB file and two terminals: its
 //! numbers mean nothing, but a figure that can no longer be measured fails
-//! the tests.
+//! that run.
 
 // A benchmark that cannot measure should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
