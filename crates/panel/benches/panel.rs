@@ -244,7 +244,7 @@ async fn list_with_ten_thousand_containers() {
     create_user(&mut connection, "root", Role::HeadAdmin, &hash);
     seed_containers(&mut connection, dir.path());
     let rows = containers::list(&mut connection, None).unwrap();
-    // One transaction: a commit per row took most of the seeding.
+    // The members and owners written in one transaction, not a commit each.
     db::write_transaction(&mut connection, |connection| {
         for (index, chunk) in rows.chunks(PER_MEMBER).enumerate() {
             let owner = create_user(connection, &format!("member{}", index + 1), Role::Member, &hash);
