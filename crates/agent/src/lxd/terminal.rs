@@ -9,10 +9,10 @@
 //! finished operation's `metadata.return`.
 //!
 //! Ending from the client's side ([`LxdClient::end_interactive`]): SIGHUP on
-//! the control socket, fd 0 closed, a short wait for the operation, then
-//! SIGKILL and the control socket dropped (LXD kills the command when its
-//! control socket goes), and a `DELETE` of the operation if it still runs:
-//! no process of the session is left behind.
+//! the control socket and a wait for the shell to end, then fd 0 closed, a
+//! short wait for the operation, then SIGKILL and the control socket dropped
+//! (LXD kills the command when its control socket goes), and a `DELETE` of
+//! the operation if it still runs: no process of the session is left behind.
 
 use std::time::Duration;
 
@@ -296,14 +296,24 @@ impl LxdClient {
         }
     }
 
-    /// Ends the session from the agent's side: SIGHUP, fd 0 closed, then
+    /// Ends the session from the agent's side: SIGHUP (a terminal's shell
+    /// gets [`END_GRACE`] to end on it), fd 0 closed, then
     /// SIGKILL, the control socket dropped and the operation cancelled if
     /// it still runs. Returns once LXD reports the operation ended (or the
     /// bounds are spent, which is logged).
     pub async fn end_interactive(&self, mut session: Interactive) {
         let what = "interactive session";
-        if session.kind == Kind::Terminal {
-            let _ = tokio::time::timeout(END_GRACE, signal_process(&mut session.control, 1)).await;
+        // The shell gets its SIGHUP's grace before fd 0 closes: LXD relays
+        // the signal and the close in separate goroutines, and a bash that
+        // reads the closed PTY's end first exits without hanging up its
+        // jobs (a `sleep 1000 &` outlived the terminal, CI 2026-12-07).
+        if session.kind == Kind::Terminal
+            && tokio::time::timeout(END_GRACE, signal_process(&mut session.control, 1))
+                .await
+                .is_ok_and(|sent| sent.is_ok())
+            && self.ended_within(&session.operation_id, END_GRACE).await
+        {
+            return;
         }
         let _ = tokio::time::timeout(END_GRACE, session.data.close(None)).await;
         if self.ended_within(&session.operation_id, END_GRACE).await {
