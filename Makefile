@@ -118,7 +118,7 @@ lint:
 	$(CARGO) clippy -p smp-proto --all-targets -- -D warnings
 
 # The URL scripts/setup-postgres.sh prints (a test-only role on loopback).
-SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test?gssencmode=disable
+SMP_TEST_POSTGRES_URL ?= postgres://smp:smp-test@127.0.0.1:5432/smp_test?gssencmode=disable&sslmode=disable
 
 ## Tests each test binary runs at once. The suites mostly wait (on LXD,
 ## PostgreSQL, Chromium, ssh), so more than this 2-core machine's 2 is faster:
