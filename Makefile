@@ -42,7 +42,7 @@ setup-fuzz:
 
 ## Install (if missing) schemathesis from PyPI, pinned with hashes (scripts/schemathesis-requirements.txt),
 ## into a venv outside the checkout (/var/cache/smp/schemathesis-venv) for the panel's test of its
-## API against its OpenAPI document (crates/panel/tests/api/schemathesis.rs). Idempotent.
+## API against its OpenAPI document (crates/panel/tests/api/api_schemathesis.rs). Idempotent.
 setup-schemathesis:
 	bash scripts/setup-schemathesis.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make setup-schemathesis`: schemathesis (from PyPI) for the panel's API test
-# against its own OpenAPI document (crates/panel/tests/api/schemathesis.rs),
+# against its own OpenAPI document (crates/panel/tests/api/api_schemathesis.rs),
 # in a venv outside the checkout ($SMP_SCHEMATHESIS_VENV, default
 # /var/cache/smp/schemathesis-venv), from scripts/schemathesis-requirements.txt:
 # the exact version of schemathesis and of each dependency, each with its

@@ -170,6 +170,20 @@ impl Drop for TestDb {
     }
 }
 
+/// The Argon2id PHC string of `password`, made once per test process and
+/// password: a hash takes tens of milliseconds, one at a time per process
+/// (`domain::password`), and the tests store the same few passwords for
+/// thousands of accounts (a sixth of the test binary's CPU time).
+pub fn password_hash(password: &str) -> String {
+    static HASHES: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut hashes = HASHES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let hash = hashes
+        .entry(password.to_owned())
+        .or_insert_with(|| smp_panel::domain::password::Password::parse(password.to_owned()).unwrap().hash().unwrap());
+    hash.clone()
+}
+
 /// Runs `smp-panel ARGS --database-url <db>` in the test's directory with
 /// `stdin` piped in and no `SMP_PANEL_…` variables from the outside.
 pub fn panel(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
@@ -314,7 +328,7 @@ impl TestApp {
     pub fn user(&self, name: &str, role: smp_panel::Role, password: &str, approved: bool) -> i64 {
         crate::leaks::record_secret(password);
         let mut connection = self.db.connect();
-        let hash = smp_panel::domain::password::Password::parse(password.to_owned()).unwrap().hash().unwrap();
+        let hash = password_hash(password);
         let username = smp_panel::Username::parse(name).unwrap();
         let new = db::users::NewUser { username: &username, password_hash: &hash, role, approved };
         db::users::create(&mut connection, &new).unwrap().id.0

@@ -178,7 +178,7 @@ async fn a_late_joiner_sees_the_screen_a_removed_guest_is_closed_at_once_and_the
     assert_eq!(sessions_of(&world, &bob).await.len(), 1, "an invited member sees it");
 
     // Ten people at most, the owner included: alice, bob, carol and seven more.
-    let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+    let hash = crate::helpers::password_hash(PASSWORD);
     let mut connection = world.app.db.connect();
     for n in 1..=8 {
         let username = smp_panel::Username::parse(&format!("friend{n}")).unwrap();

@@ -126,7 +126,7 @@ impl World {
         assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
         crate::leaks::record_secret(PASSWORD);
         let mut connection = db.migrated();
-        let hash = smp_panel::domain::password::Password::parse(PASSWORD.to_owned()).unwrap().hash().unwrap();
+        let hash = crate::helpers::password_hash(PASSWORD);
         let username = smp_panel::Username::parse("root").unwrap();
         let root = smp_panel::db::users::NewUser {
             username: &username,
