@@ -6,8 +6,7 @@
 # creates and starts the cluster without systemd (pg_ctlcluster, as root),
 # then makes sure of a role `smp` (LOGIN, CREATEDB: each test creates and
 # drops its own `smp_test_<random>` database) and a database `smp_test` owned
-# by it, and a tablespace `smp_tests` in /dev/shm for the tests' databases.
-# Prints the URL as the last line of standard output; everything else
+# by it. Prints the URL as the last line of standard output; everything else
 # goes to standard error. Fast (< 1 s) when all is there.
 #
 # The role's password is fixed and public on purpose: it is a test role on
@@ -17,7 +16,6 @@
 #   SMP_PG_VERSION   Debian's cluster version (default 15, bookworm's)
 #   SMP_PG_PORT      cluster port (default 5432)
 #   SMP_PG_PASSWORD  the smp role's password (default smp-test)
-#   SMP_PG_TEST_TABLESPACE_DIR  the tests' tablespace (default /dev/shm/smp-pg-tests)
 set -Eeuo pipefail
 
 PG_VERSION="${SMP_PG_VERSION:-15}"
@@ -125,36 +123,7 @@ else
     say "database smp_test: created"
 fi
 
-# 4. A tablespace in memory for the tests' databases (`smp_tests`, in
-# /dev/shm): each test copies a migrated template and drops it at its end,
-# and on this machine's ext4 a copy and a drop took 0.5 s each with three
-# tests at once, 0.2 s each in memory. The tests use it when it exists
-# (crates/panel/tests/api/helpers.rs); nothing else does. /dev/shm is empty
-# after a reboot while PostgreSQL still lists the tablespace: then the
-# databases left in it (by killed runs) and the tablespace are dropped and
-# made again.
-TABLESPACE_DIR="${SMP_PG_TEST_TABLESPACE_DIR:-/dev/shm/smp-pg-tests}"
-tablespace_oid="$(psql_admin -tAc "SELECT oid FROM pg_tablespace WHERE spcname = 'smp_tests'")"
-if [ -n "$tablespace_oid" ] && ! ls -d "$TABLESPACE_DIR"/PG_* >/dev/null 2>&1; then
-    say "tablespace smp_tests: its directory is gone (a reboot?), dropping it and its databases"
-    for name in $(psql_admin -tAc "SELECT datname FROM pg_database WHERE dattablespace = ${tablespace_oid}"); do
-        psql_admin -c "DROP DATABASE \"${name}\" WITH (FORCE)" 2>/dev/null
-    done
-    psql_admin -c "DROP TABLESPACE smp_tests" 2>/dev/null
-    tablespace_oid=""
-fi
-if [ -n "$tablespace_oid" ]; then
-    say "tablespace smp_tests: present in ${TABLESPACE_DIR} (skipped)"
-else
-    rm -rf "$TABLESPACE_DIR"
-    mkdir -p "$TABLESPACE_DIR"
-    chown postgres:postgres "$TABLESPACE_DIR"
-    chmod 700 "$TABLESPACE_DIR"
-    psql_admin -c "CREATE TABLESPACE smp_tests OWNER smp LOCATION '${TABLESPACE_DIR}'"
-    say "tablespace smp_tests: created in ${TABLESPACE_DIR}"
-fi
-
-# 5. The URL must really work over TCP with the password.
+# 4. The URL must really work over TCP with the password.
 PGPASSWORD="$PG_PASSWORD" psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U smp -d smp_test -tAc "SELECT 1" >/dev/null \
     || fail "cannot log in as smp on 127.0.0.1:${PG_PORT}; check pg_hba.conf"
 echo "$URL"

@@ -60,8 +60,7 @@ fn migrated_template(base: &str) -> String {
     drop_templates_of_ended_processes(&mut admin);
     let name = format!("{TEMPLATE_PREFIX}{}", std::process::id());
     diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).unwrap();
-    let tablespace = tablespace_clause(&mut admin);
-    diesel::sql_query(format!("CREATE DATABASE {name}{tablespace}")).execute(&mut admin).unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
     let mut connection = db::establish(&replace_database(base, &name)).expect("a connection to the template");
     db::run_migrations(&mut connection).expect("the template's migrations");
     *template = Some(name.clone());
@@ -90,24 +89,6 @@ fn drop_templates_of_ended_processes(admin: &mut DbConnection) {
     }
 }
 
-/// ` TABLESPACE smp_tests` when the server has that tablespace (in memory:
-/// `scripts/setup-postgres.sh` makes it), else nothing. A copy of a template
-/// lands in the template's tablespace; on this machine's disk a copy and a
-/// drop took 0.5 s each with three tests at once, 0.2 s in memory.
-fn tablespace_clause(admin: &mut DbConnection) -> &'static str {
-    #[derive(diesel::QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        found: bool,
-    }
-    static CLAUSE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
-    CLAUSE.get_or_init(|| {
-        let query = "SELECT EXISTS (SELECT 1 FROM pg_tablespace WHERE spcname = 'smp_tests') AS found";
-        let found = diesel::sql_query(query).get_result::<Found>(admin).is_ok_and(|row| row.found);
-        if found { " TABLESPACE smp_tests" } else { "" }
-    })
-}
-
 /// A fresh SQLite file, whatever `SMP_TEST_DATABASE_URL` says.
 pub fn spawn_sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -129,8 +110,7 @@ fn postgresql_copy_of(base: &str, template: &str) -> TestDb {
     let mut admin = db::establish(base).unwrap_or_else(|error| {
         panic!("PostgreSQL cannot be reached at the test URL: {error} (run scripts/setup-postgres.sh)")
     });
-    let tablespace = tablespace_clause(&mut admin);
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}{tablespace}"))
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .execute(&mut admin)
         .unwrap_or_else(|error| panic!("cannot create the test database {name}: {error}"));
     let url = replace_database(base, &name);

@@ -156,10 +156,10 @@ const EXITING_CHILD_URL: &str = "SMP_TEST_EXITING_CHILD_URL";
 /// A process that exits while its threads are still connecting to
 /// PostgreSQL (a test binary at its end with a pool replacing a connection,
 /// the panel stopping) exits cleanly. libpq hashes the SCRAM password and
-/// speaks TLS with OpenSSL, whose exit handler used to free OpenSSL's tables under those
-/// threads: about one exit in three crashed (SIGSEGV), which once failed a
-/// whole CI run after every test had passed. The test runs itself as that
-/// process 20 times.
+/// speaks TLS with OpenSSL, whose exit handler used to free OpenSSL's
+/// tables under those threads: about one exit in three crashed (SIGSEGV),
+/// which once failed a whole CI run after every test had passed. The test
+/// runs itself as that process 20 times.
 #[test]
 fn a_process_exiting_while_its_threads_connect_to_postgresql_exits_cleanly() {
     if let Ok(url) = std::env::var(EXITING_CHILD_URL) {
