@@ -30,7 +30,10 @@
 //!   and of the agent before and after (`load/`).
 //!
 //! `SMP_BENCH_ONLY=list` (or `dashboard`, `sign_in`, `ldap`, `oidc`,
-//! `lifecycle`, `forwards`, `load`) runs that figure alone.
+//! `lifecycle`, `forwards`, `snapshots`, `load`; several separated by commas)
+//! runs those figures alone, in the order of a whole run. The
+//! in-process panels' warnings go to standard error (`RUST_LOG`, `warn` by
+//! default).
 //!
 //! SQLite by default; `SMP_BENCH_DATABASE_URL=postgres://…` runs the list on
 //! PostgreSQL instead (the database must exist and be empty).
@@ -76,14 +79,22 @@ const PER_MEMBER: usize = 10;
 const PASSWORD: &str = "bench-password-0123";
 
 fn main() {
+    // The in-process panels' warnings (why a request answered 503, say) on
+    // standard error; `RUST_LOG` as for `smp-panel serve`.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     // `SMP_BENCH_ONLY=sign_in` takes the sign-in figures alone.
     runtime.block_on(async {
-        // `SMP_BENCH_ONLY=<figure>` runs that figure alone.
+        // `SMP_BENCH_ONLY=<figure>[,<figure>…]` runs those figures alone.
         let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
         let figures = ["list", "dashboard", "sign_in", "ldap", "oidc", "lifecycle", "forwards", "snapshots", "load"];
-        assert!(only.is_empty() || figures.contains(&only.as_str()), "SMP_BENCH_ONLY={only:?}: one of {figures:?}");
-        let wanted = |name: &str| only.is_empty() || name == only;
+        let chosen: Vec<&str> = only.split(',').filter(|name| !name.is_empty()).collect();
+        for name in &chosen {
+            assert!(figures.contains(name), "SMP_BENCH_ONLY={only:?}: each of {figures:?}, separated by commas");
+        }
+        let wanted = |name: &str| chosen.is_empty() || chosen.contains(&name);
         if wanted("list") {
             list_with_ten_thousand_containers().await;
         }
@@ -663,7 +674,9 @@ async fn ldap_sign_in() {
             .send()
     };
     for index in 0..people {
-        assert_eq!(login(index, 0).await.unwrap().status(), 200, "first sign-in of p{index}");
+        let response = login(index, 0).await.unwrap();
+        let status = response.status();
+        assert_eq!(status, 200, "first sign-in of p{index}: {}", response.text().await.unwrap_or_default());
     }
     let (mut panel, mut client, mut bare, mut local) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for index in 0..people {
