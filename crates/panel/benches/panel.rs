@@ -85,7 +85,6 @@ fn main() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    // `SMP_BENCH_ONLY=sign_in` takes the sign-in figures alone.
     runtime.block_on(async {
         // `SMP_BENCH_ONLY=<figure>[,<figure>…]` runs those figures alone.
         let only = std::env::var("SMP_BENCH_ONLY").unwrap_or_default();
